@@ -1,0 +1,199 @@
+// Package db opens Fundus's database from one URL, applies the embedded
+// migrations, and runs write transactions.
+//
+// Two engines are supported, chosen by the URL's scheme:
+//
+//   - sqlite://PATH: the embedded default (modernc.org/sqlite, pure Go). The
+//     file is created on first use. Every connection runs in WAL mode with
+//     synchronous=FULL (a committed write survives power loss), foreign keys
+//     on and a busy timeout. All writes go through one writer connection whose
+//     transactions start with BEGIN IMMEDIATE, so SQLite never has to upgrade
+//     a read lock to a write lock halfway through a transaction; reads use a
+//     separate pool of read-only connections.
+//   - postgres://... or postgresql://...: production (pgx through
+//     database/sql). Reads and writes share one pool.
+//
+// All SQL in Fundus is written once, with $1-style placeholders, which both
+// drivers accept. Times are stored as UTC with microsecond precision, which
+// both engines compare correctly.
+package db
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/jackc/pgx/v5/pgconn"
+	_ "github.com/jackc/pgx/v5/stdlib" // registers the "pgx" driver
+	"github.com/jmoiron/sqlx"
+	"modernc.org/sqlite"
+	sqlite3 "modernc.org/sqlite/lib"
+
+	"fundus/errs"
+)
+
+// Engine names a database engine.
+type Engine string
+
+// The engines Fundus runs on.
+const (
+	SQLite   Engine = "sqlite"
+	Postgres Engine = "postgres"
+)
+
+// DB is an open database. Embedded *sqlx.DB is the pool for reads; Writer is
+// where write transactions run (on PostgreSQL the same pool).
+type DB struct {
+	*sqlx.DB
+	Writer *sqlx.DB
+	Engine Engine
+}
+
+// Options tune Open. The zero value is fine.
+type Options struct {
+	// MaxReadConns bounds the read pool (SQLite) or the whole pool
+	// (PostgreSQL). Zero means a default of 16.
+	MaxReadConns int
+}
+
+// Open opens the database that rawURL names. It does not migrate.
+// Returns Invalid for a URL that names no supported engine.
+func Open(ctx context.Context, rawURL string, opt Options) (*DB, error) {
+	const op errs.Op = "db.Open"
+	if opt.MaxReadConns <= 0 {
+		opt.MaxReadConns = 16
+	}
+	var d *DB
+	var err error
+	switch {
+	case strings.HasPrefix(rawURL, "sqlite://"):
+		d, err = openSQLite(strings.TrimPrefix(rawURL, "sqlite://"), opt)
+	case strings.HasPrefix(rawURL, "postgres://"), strings.HasPrefix(rawURL, "postgresql://"):
+		d, err = openPostgres(rawURL, opt)
+	default:
+		return nil, errs.E(op, errs.Invalid, "database URL must start with sqlite:// or postgres://")
+	}
+	if err != nil {
+		return nil, errs.E(op, err)
+	}
+	if err := d.PingContext(ctx); err != nil {
+		d.Close()
+		return nil, errs.E(op, errs.Internal, "database does not answer", err)
+	}
+	return d, nil
+}
+
+func openSQLite(path string, opt Options) (*DB, error) {
+	if path == "" {
+		return nil, errs.E(errs.Invalid, "sqlite:// URL needs a file path")
+	}
+	// An in-memory database would be a different database on each
+	// connection; Fundus needs the file.
+	if path == ":memory:" || strings.Contains(path, "mode=memory") {
+		return nil, errs.E(errs.Invalid, "sqlite:// needs a file, not :memory:")
+	}
+	pragmas := url.Values{}
+	for _, p := range []string{
+		"journal_mode(WAL)",
+		"synchronous(FULL)",
+		"foreign_keys(1)",
+		"busy_timeout(10000)",
+	} {
+		pragmas.Add("_pragma", p)
+	}
+	pragmas.Set("_time_format", "sqlite")
+	dsn := func(extra string) string {
+		return "file:" + path + "?" + pragmas.Encode() + extra
+	}
+	w, err := sqlx.Open("sqlite", dsn("&_txlock=immediate"))
+	if err != nil {
+		return nil, err
+	}
+	w.SetMaxOpenConns(1)
+	w.SetMaxIdleConns(1)
+	w.SetConnMaxLifetime(0)
+	w.SetConnMaxIdleTime(0)
+	// Create the file and switch it to WAL through the writer before any
+	// reader opens it.
+	if _, err := w.Exec(`PRAGMA user_version`); err != nil {
+		w.Close()
+		return nil, err
+	}
+	r, err := sqlx.Open("sqlite", dsn("&_pragma=query_only(1)"))
+	if err != nil {
+		w.Close()
+		return nil, err
+	}
+	r.SetMaxOpenConns(opt.MaxReadConns)
+	r.SetMaxIdleConns(opt.MaxReadConns)
+	return &DB{DB: r, Writer: w, Engine: SQLite}, nil
+}
+
+func openPostgres(rawURL string, opt Options) (*DB, error) {
+	p, err := sqlx.Open("pgx", rawURL)
+	if err != nil {
+		return nil, errs.E(errs.Invalid, "bad postgres URL", err)
+	}
+	p.SetMaxOpenConns(opt.MaxReadConns)
+	p.SetMaxIdleConns(opt.MaxReadConns)
+	p.SetConnMaxIdleTime(5 * time.Minute)
+	return &DB{DB: p, Writer: p, Engine: Postgres}, nil
+}
+
+// Close closes both pools.
+func (d *DB) Close() error {
+	err := d.DB.Close()
+	if d.Writer != d.DB {
+		err = errors.Join(err, d.Writer.Close())
+	}
+	return err
+}
+
+// Now is the current time as the database stores it: UTC, microseconds.
+func Now() time.Time { return Time(time.Now()) }
+
+// Time brings t to what the database stores: UTC, microseconds.
+func Time(t time.Time) time.Time { return t.UTC().Truncate(time.Microsecond) }
+
+// IsUniqueViolation reports whether err is a unique constraint violation.
+func IsUniqueViolation(err error) bool {
+	var pe *pgconn.PgError
+	if errors.As(err, &pe) {
+		return pe.Code == "23505"
+	}
+	var se *sqlite.Error
+	if errors.As(err, &se) {
+		return se.Code() == sqlite3.SQLITE_CONSTRAINT_UNIQUE || se.Code() == sqlite3.SQLITE_CONSTRAINT_PRIMARYKEY
+	}
+	return false
+}
+
+// isRetryable reports whether a transaction that failed with err may succeed
+// when run again: a serialization failure or deadlock on PostgreSQL, a busy
+// or locked database on SQLite.
+func isRetryable(err error) bool {
+	var pe *pgconn.PgError
+	if errors.As(err, &pe) {
+		return pe.Code == "40001" || pe.Code == "40P01"
+	}
+	var se *sqlite.Error
+	if errors.As(err, &se) {
+		switch se.Code() & 0xff {
+		case sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED:
+			return true
+		}
+	}
+	return false
+}
+
+// NotFoundOr turns sql.ErrNoRows into a NotFound error with msg; any other
+// error is wrapped with op.
+func NotFoundOr(op errs.Op, err error, msg string) error {
+	if errors.Is(err, sql.ErrNoRows) {
+		return errs.E(op, errs.NotFound, msg)
+	}
+	return errs.E(op, err)
+}

@@ -1,0 +1,144 @@
+// Package dbtest opens fresh, migrated databases for tests, on every engine
+// the environment offers.
+//
+// SQLite always runs, in a file under t.TempDir(). PostgreSQL runs when
+// FUNDUS_TEST_POSTGRES_URL is set, each test in a schema of its own that is
+// dropped afterwards. Without that variable the PostgreSQL half is skipped
+// loudly; when FUNDUS_TEST_REQUIRE_POSTGRES=1 (as in CI) it fails instead.
+package dbtest
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"fmt"
+	"net/url"
+	"os"
+	"path/filepath"
+	"sync"
+	"testing"
+
+	"github.com/jmoiron/sqlx"
+
+	"fundus/db"
+)
+
+// PostgresURLVar names the variable that holds the test server's URL.
+const PostgresURLVar = "FUNDUS_TEST_POSTGRES_URL"
+
+// RequirePostgresVar names the variable that turns a missing PostgreSQL
+// into a failure.
+const RequirePostgresVar = "FUNDUS_TEST_REQUIRE_POSTGRES"
+
+// Engines runs fn as a subtest once per engine ("sqlite", "postgres"), each
+// with a fresh migrated database.
+func Engines(t *testing.T, fn func(t *testing.T, d *db.DB)) {
+	t.Helper()
+	EachEngine(t, func(t *testing.T, e db.Engine) { fn(t, Open(t, e)) })
+}
+
+// EachEngine runs fn as a subtest once per engine, leaving the database to
+// fn (see URL, Open, OpenUnmigrated).
+func EachEngine(t *testing.T, fn func(t *testing.T, e db.Engine)) {
+	t.Helper()
+	for _, e := range []db.Engine{db.SQLite, db.Postgres} {
+		t.Run(string(e), func(t *testing.T) {
+			if e == db.Postgres {
+				requirePostgres(t)
+			}
+			fn(t, e)
+		})
+	}
+}
+
+// Open returns a fresh migrated database of engine e, closed (and on
+// PostgreSQL dropped) when the test ends.
+func Open(t testing.TB, e db.Engine) *db.DB {
+	t.Helper()
+	d := OpenUnmigrated(t, e)
+	if err := d.Migrate(context.Background()); err != nil {
+		t.Fatalf("migrate %s: %v", e, err)
+	}
+	return d
+}
+
+// URL returns a database URL for a fresh, empty database of engine e, and
+// arranges for its removal when the test ends.
+func URL(t testing.TB, e db.Engine) string {
+	t.Helper()
+	switch e {
+	case db.SQLite:
+		return "sqlite://" + filepath.Join(t.TempDir(), "fundus.db")
+	case db.Postgres:
+		return postgresSchema(t)
+	}
+	t.Fatalf("unknown engine %q", e)
+	return ""
+}
+
+// OpenUnmigrated is Open without the migrations.
+func OpenUnmigrated(t testing.TB, e db.Engine) *db.DB {
+	t.Helper()
+	d, err := db.Open(context.Background(), URL(t, e), db.Options{MaxReadConns: 8})
+	if err != nil {
+		t.Fatalf("open %s: %v", e, err)
+	}
+	t.Cleanup(func() { d.Close() })
+	return d
+}
+
+var warnOnce sync.Once
+
+// requirePostgres returns the test server's URL, or skips t loudly (or
+// fails it, when required) without one.
+func requirePostgres(t testing.TB) string {
+	t.Helper()
+	base := os.Getenv(PostgresURLVar)
+	if base == "" {
+		if os.Getenv(RequirePostgresVar) == "1" {
+			t.Fatalf("%s is not set, but %s=1 requires the PostgreSQL tests to run", PostgresURLVar, RequirePostgresVar)
+		}
+		warnOnce.Do(func() {
+			fmt.Fprintf(os.Stderr, "\n*** %s is not set: PostgreSQL tests are SKIPPED (set it to run them) ***\n\n", PostgresURLVar)
+		})
+		t.Skipf("PostgreSQL tests SKIPPED: %s is not set", PostgresURLVar)
+	}
+	return base
+}
+
+// postgresSchema creates a schema of its own for t and returns a URL whose
+// connections use it.
+func postgresSchema(t testing.TB) string {
+	t.Helper()
+	base := requirePostgres(t)
+	admin, err := sqlx.Open("pgx", base)
+	if err != nil {
+		t.Fatalf("%s: %v", PostgresURLVar, err)
+	}
+	defer admin.Close()
+	var b [8]byte
+	rand.Read(b[:])
+	schema := "test_" + hex.EncodeToString(b[:])
+	if _, err := admin.Exec(`CREATE SCHEMA ` + schema); err != nil {
+		t.Fatalf("create schema on %s: %v", PostgresURLVar, err)
+	}
+	t.Cleanup(func() {
+		admin, err := sqlx.Open("pgx", base)
+		if err != nil {
+			t.Errorf("drop schema %s: %v", schema, err)
+			return
+		}
+		defer admin.Close()
+		if _, err := admin.Exec(`DROP SCHEMA ` + schema + ` CASCADE`); err != nil {
+			t.Errorf("drop schema %s: %v", schema, err)
+		}
+	})
+	u, err := url.Parse(base)
+	if err != nil {
+		t.Fatalf("%s: %v", PostgresURLVar, err)
+	}
+	q := u.Query()
+	q.Set("search_path", schema)
+	u.RawQuery = q.Encode()
+	return u.String()
+}

@@ -1,0 +1,81 @@
+package db
+
+import (
+	"context"
+	"embed"
+	"hash/fnv"
+	"io/fs"
+
+	"github.com/pressly/goose/v3"
+	"github.com/pressly/goose/v3/lock"
+
+	"fundus/errs"
+)
+
+// Migrations holds the migrations, one directory per engine. Both hold the same versions with
+// the same meaning; they differ only where SQL dialects do (types, triggers).
+// TestMigrationsMatch keeps the two lists equal.
+//
+//go:embed migrations
+var Migrations embed.FS
+
+func (d *DB) provider(ctx context.Context) (*goose.Provider, error) {
+	dialect, dir := goose.DialectSQLite3, "migrations/sqlite"
+	var opts []goose.ProviderOption
+	if d.Engine == Postgres {
+		dialect, dir = goose.DialectPostgres, "migrations/postgres"
+		// Several instances may start at once: one migrates, the others
+		// wait. The lock is per schema, so schemas of one database (as in
+		// the tests) do not wait for each other.
+		var schema string
+		if err := d.Writer.GetContext(ctx, &schema, `SELECT current_schema()`); err != nil {
+			return nil, err
+		}
+		h := fnv.New64a()
+		h.Write([]byte("fundus-migrate:" + schema))
+		locker, err := lock.NewPostgresSessionLocker(
+			lock.WithLockID(int64(h.Sum64()>>1)),
+			lock.WithLockTimeout(1, 300),
+		)
+		if err != nil {
+			return nil, err
+		}
+		opts = append(opts, goose.WithSessionLocker(locker))
+	}
+	sub, err := fs.Sub(Migrations, dir)
+	if err != nil {
+		return nil, err
+	}
+	opts = append(opts, goose.WithDisableGlobalRegistry(true))
+	// The provider's Close would close d.Writer: never call it.
+	return goose.NewProvider(dialect, d.Writer.DB, sub, opts...)
+}
+
+// Migrate applies every migration not yet applied. It is safe to run from
+// several processes at once.
+func (d *DB) Migrate(ctx context.Context) error {
+	const op errs.Op = "db.Migrate"
+	p, err := d.provider(ctx)
+	if err != nil {
+		return errs.E(op, errs.Internal, err)
+	}
+	if _, err := p.Up(ctx); err != nil {
+		return errs.E(op, errs.Internal, err)
+	}
+	return nil
+}
+
+// Migrated reports whether the database answers and every migration this
+// binary knows is applied.
+func (d *DB) Migrated(ctx context.Context) (bool, error) {
+	const op errs.Op = "db.Migrated"
+	p, err := d.provider(ctx)
+	if err != nil {
+		return false, errs.E(op, errs.Internal, err)
+	}
+	current, target, err := p.GetVersions(ctx)
+	if err != nil {
+		return false, errs.E(op, errs.Internal, err)
+	}
+	return current >= target, nil
+}

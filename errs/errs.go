@@ -1,0 +1,190 @@
+// Package errs is Fundus's one error type. Every package may import it; it
+// imports nothing of Fundus. An error carries the operation that failed (Op),
+// what kind of failure it is (Kind), a message for people, the wrapped cause,
+// and for validation failures the list of fields that were wrong.
+//
+// Code branches on kinds (errs.Is(errs.NotFound, err)); people read the ops
+// and messages; only handlers/errors.go turns a kind into an HTTP status.
+package errs
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+)
+
+// Op names the operation that failed, as "package.Method".
+type Op string
+
+// Kind says what kind of failure an error is. New kinds go only at the end.
+type Kind uint8
+
+// The kinds follow the problem types of API.md.
+const (
+	Other                 Kind = iota // not classified; reported as Internal
+	Invalid                           // a field is missing, malformed or out of range
+	Malformed                         // the request itself cannot be read
+	Unauthenticated                   // no or bad credentials
+	Forbidden                         // authenticated, but not allowed
+	NotFound                          // no such object, or the caller may not know of it
+	InvalidState                      // the object's state does not allow the action
+	InsufficientFunds                 // the action would make available money negative
+	IdempotencyInProgress             // the first request with this key is still running
+	IdempotencyKeyReused              // the key was used with another request
+	TooLarge                          // the request body is over the limit
+	RateLimited                       // too many requests; retry later
+	Internal                          // a bug or an outage; details are logged, not shown
+)
+
+var kindNames = [...]string{
+	Other:                 "other",
+	Invalid:               "invalid",
+	Malformed:             "malformed",
+	Unauthenticated:       "unauthenticated",
+	Forbidden:             "forbidden",
+	NotFound:              "not found",
+	InvalidState:          "invalid state",
+	InsufficientFunds:     "insufficient funds",
+	IdempotencyInProgress: "idempotency in progress",
+	IdempotencyKeyReused:  "idempotency key reused",
+	TooLarge:              "too large",
+	RateLimited:           "rate limited",
+	Internal:              "internal",
+}
+
+func (k Kind) String() string {
+	if int(k) < len(kindNames) {
+		return kindNames[k]
+	}
+	return fmt.Sprintf("kind(%d)", k)
+}
+
+// FieldError names one request field that was wrong and why. Field is the
+// field's JSON name, dotted for nested fields ("donor.email", "budget[2].amount").
+type FieldError struct {
+	Field   string `json:"field"`
+	Message string `json:"message"`
+}
+
+// Error is the error type of Fundus.
+type Error struct {
+	Op     Op
+	Kind   Kind
+	Msg    string
+	Err    error
+	Fields []FieldError
+}
+
+// E builds an *Error from its arguments, sorted by type: an Op, a Kind, an
+// error to wrap, a string message, a FieldError or a []FieldError. An error
+// built without a Kind takes the Kind of the error it wraps.
+func E(args ...any) error {
+	e := &Error{}
+	for _, a := range args {
+		switch a := a.(type) {
+		case Op:
+			e.Op = a
+		case Kind:
+			e.Kind = a
+		case string:
+			e.Msg = a
+		case FieldError:
+			e.Fields = append(e.Fields, a)
+		case []FieldError:
+			e.Fields = append(e.Fields, a...)
+		case *Error:
+			e.Err = a
+		case error:
+			e.Err = a
+		case nil:
+		default:
+			panic(fmt.Sprintf("errs.E: bad argument of type %T", a))
+		}
+	}
+	if e.Kind == Other {
+		e.Kind = KindOf(e.Err)
+	}
+	return e
+}
+
+// Errorf is E(op, kind, fmt.Sprintf(format, args...)).
+func Errorf(op Op, kind Kind, format string, args ...any) error {
+	return E(op, kind, fmt.Sprintf(format, args...))
+}
+
+// Field reports one invalid field as an Invalid error.
+func Field(op Op, field, message string) error {
+	return E(op, Invalid, FieldError{Field: field, Message: message}, field+": "+message)
+}
+
+func (e *Error) Error() string {
+	var b strings.Builder
+	if e.Op != "" {
+		b.WriteString(string(e.Op))
+	}
+	add := func(s string) {
+		if s == "" {
+			return
+		}
+		if b.Len() > 0 {
+			b.WriteString(": ")
+		}
+		b.WriteString(s)
+	}
+	if e.Err == nil || KindOf(e.Err) != e.Kind {
+		if e.Kind != Other {
+			add(e.Kind.String())
+		}
+	}
+	add(e.Msg)
+	if e.Err != nil {
+		add(e.Err.Error())
+	}
+	return b.String()
+}
+
+func (e *Error) Unwrap() error { return e.Err }
+
+// KindOf returns the Kind of the outermost *Error in err's chain that has
+// one, or Other.
+func KindOf(err error) Kind {
+	var e *Error
+	for err != nil {
+		if !errors.As(err, &e) {
+			return Other
+		}
+		if e.Kind != Other {
+			return e.Kind
+		}
+		err = e.Err
+	}
+	return Other
+}
+
+// Is reports whether err is of the given kind.
+func Is(kind Kind, err error) bool {
+	return err != nil && KindOf(err) == kind
+}
+
+// FieldsOf returns the field errors of err and of every *Error it wraps.
+func FieldsOf(err error) []FieldError {
+	var out []FieldError
+	var e *Error
+	for err != nil && errors.As(err, &e) {
+		out = append(out, e.Fields...)
+		err = e.Err
+	}
+	return out
+}
+
+// Message returns the outermost message written for people, or "".
+func Message(err error) string {
+	var e *Error
+	for err != nil && errors.As(err, &e) {
+		if e.Msg != "" {
+			return e.Msg
+		}
+		err = e.Err
+	}
+	return ""
+}
