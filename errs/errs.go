@@ -11,6 +11,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"time"
 )
 
 // Op names the operation that failed, as "package.Method".
@@ -66,6 +67,9 @@ type FieldError struct {
 	Message string `json:"message"`
 }
 
+// RetryAfter, given to E, says when a RateLimited request may be tried again.
+type RetryAfter time.Duration
+
 // Error is the error type of Fundus.
 type Error struct {
 	Op     Op
@@ -73,10 +77,12 @@ type Error struct {
 	Msg    string
 	Err    error
 	Fields []FieldError
+	Retry  time.Duration // for RateLimited: wait at least this long
 }
 
 // E builds an *Error from its arguments, sorted by type: an Op, a Kind, an
-// error to wrap, a string message, a FieldError or a []FieldError. An error
+// error to wrap, a string message, a FieldError or a []FieldError, a
+// RetryAfter. An error
 // built without a Kind takes the Kind of the error it wraps.
 func E(args ...any) error {
 	e := &Error{}
@@ -92,6 +98,8 @@ func E(args ...any) error {
 			e.Fields = append(e.Fields, a)
 		case []FieldError:
 			e.Fields = append(e.Fields, a...)
+		case RetryAfter:
+			e.Retry = time.Duration(a)
 		case *Error:
 			e.Err = a
 		case error:
@@ -175,6 +183,19 @@ func FieldsOf(err error) []FieldError {
 		err = e.Err
 	}
 	return out
+}
+
+// RetryAfterOf returns how long the caller should wait before trying again,
+// or 0.
+func RetryAfterOf(err error) time.Duration {
+	var e *Error
+	for err != nil && errors.As(err, &e) {
+		if e.Retry > 0 {
+			return e.Retry
+		}
+		err = e.Err
+	}
+	return 0
 }
 
 // Message returns the outermost message written for people, or "".

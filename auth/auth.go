@@ -1,0 +1,235 @@
+// Package auth holds users and their roles, password hashing, sign-in
+// sessions, the slowing of repeated failed sign-ins, and the policy of who
+// may do what (policy.go).
+//
+// A session token is 256 random bits, given to the client once and stored
+// only as its SHA-256, so a copy of the database signs nobody in. It expires
+// after the configured lifetime and dies on sign-out.
+package auth
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/hex"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/jmoiron/sqlx"
+
+	"fundus/check"
+	"fundus/db"
+	"fundus/errs"
+)
+
+// User is a person who can sign in.
+type User struct {
+	ID           string    `json:"id"`
+	Email        string    `json:"email"`
+	Name         string    `json:"name"`
+	Organisation string    `json:"organisation,omitempty"`
+	Roles        []Role    `json:"roles"`
+	CreatedAt    time.Time `json:"-"`
+}
+
+// HasRole reports whether u holds r.
+func (u *User) HasRole(r Role) bool { return u != nil && slices.Contains(u.Roles, r) }
+
+// NewUser is what an admin (or the command line) gives to create a user.
+type NewUser struct {
+	Email        string `json:"email" validate:"required,max=254,email"`
+	Name         string `json:"name" validate:"required,max=200"`
+	Password     string `json:"password" validate:"required,min=12,max=1024"`
+	Organisation string `json:"organisation" validate:"max=200"`
+	Roles        []Role `json:"roles" validate:"required,min=1,unique,dive,oneof=admin committee treasurer auditor applicant"`
+}
+
+// Registration is what a project group gives to register itself. It has no
+// roles: self-registration only ever gives the applicant role.
+type Registration struct {
+	Email        string `json:"email" validate:"required,max=254,email"`
+	Name         string `json:"name" validate:"required,max=200"`
+	Password     string `json:"password" validate:"required,min=12,max=1024"`
+	Organisation string `json:"organisation" validate:"max=200"`
+}
+
+// Session is a sign-in: the token is shown once, here, and never stored.
+type Session struct {
+	Token     string    `json:"token"`
+	ExpiresAt time.Time `json:"expires_at"`
+	User      *User     `json:"user"`
+}
+
+// Service runs the use cases of this package.
+type Service struct {
+	DB *db.DB
+	// SessionTTL is how long a session lives after sign-in.
+	SessionTTL time.Duration
+	// Throttle slows repeated failed sign-ins.
+	Throttle Throttle
+	// Now is the clock; tests set it.
+	Now func() time.Time
+}
+
+// NewService returns a Service with the default throttle and clock.
+func NewService(d *db.DB, sessionTTL time.Duration) *Service {
+	return &Service{DB: d, SessionTTL: sessionTTL, Throttle: DefaultThrottle, Now: time.Now}
+}
+
+func (s *Service) now() time.Time { return db.Time(s.Now()) }
+
+// CreateUser creates a user with the given roles. actor must be an admin;
+// a nil actor means the command line, which may create the first admin.
+// Returns Forbidden, Invalid (also for an email already registered).
+func (s *Service) CreateUser(ctx context.Context, actor *User, nu NewUser) (*User, error) {
+	const op errs.Op = "auth.CreateUser"
+	if actor != nil {
+		if err := Authorize(op, actor, ManageUsers); err != nil {
+			return nil, err
+		}
+	}
+	nu.Email, nu.Name, nu.Organisation = normEmail(nu.Email), strings.TrimSpace(nu.Name), strings.TrimSpace(nu.Organisation)
+	if err := check.Struct(op, nu); err != nil {
+		return nil, err
+	}
+	return s.insertUser(ctx, op, nu)
+}
+
+// Register creates an applicant from a self-registration.
+// Returns Invalid (also for an email already registered).
+func (s *Service) Register(ctx context.Context, r Registration) (*User, error) {
+	const op errs.Op = "auth.Register"
+	r.Email, r.Name, r.Organisation = normEmail(r.Email), strings.TrimSpace(r.Name), strings.TrimSpace(r.Organisation)
+	if err := check.Struct(op, r); err != nil {
+		return nil, err
+	}
+	return s.insertUser(ctx, op, NewUser{
+		Email: r.Email, Name: r.Name, Password: r.Password, Organisation: r.Organisation,
+		Roles: []Role{Applicant},
+	})
+}
+
+func (s *Service) insertUser(ctx context.Context, op errs.Op, nu NewUser) (*User, error) {
+	u := &User{
+		ID:           uuid.NewString(),
+		Email:        nu.Email,
+		Name:         nu.Name,
+		Organisation: nu.Organisation,
+		Roles:        slices.Sorted(slices.Values(nu.Roles)),
+		CreatedAt:    s.now(),
+	}
+	hash := hashPassword(nu.Password)
+	err := db.InTx(ctx, s.DB, func(tx *sqlx.Tx) error { return insertUser(ctx, tx, u, hash) })
+	if db.IsUniqueViolation(err) {
+		return nil, errs.Field(op, "email", "is already registered")
+	}
+	if err != nil {
+		return nil, errs.E(op, err)
+	}
+	return u, nil
+}
+
+// SignIn checks email and password and opens a session. addr is the
+// client's address, for slowing down guessing.
+// Returns Unauthenticated for a wrong email or password (without saying
+// which), RateLimited while the account or address is slowed down.
+func (s *Service) SignIn(ctx context.Context, email, password, addr string) (*Session, error) {
+	const op errs.Op = "auth.SignIn"
+	email = normEmail(email)
+	keys := []string{"account:" + email, "address:" + addr}
+	now := s.now()
+	if err := s.Throttle.check(ctx, s.DB, op, now, keys); err != nil {
+		return nil, err
+	}
+	u, hash, err := findUserByEmail(ctx, s.DB, email)
+	if errs.Is(errs.NotFound, err) {
+		checkPassword(dummyHash(), password) // same time as a wrong password
+		hash = ""
+	} else if err != nil {
+		return nil, errs.E(op, err)
+	}
+	if hash == "" || !checkPassword(hash, password) {
+		if err := s.Throttle.fail(ctx, s.DB, now, keys); err != nil {
+			return nil, errs.E(op, err)
+		}
+		return nil, errs.E(op, errs.Unauthenticated, "wrong email or password")
+	}
+	token, tokenHash := newToken()
+	sess := &Session{Token: token, ExpiresAt: now.Add(s.SessionTTL), User: u}
+	err = db.InTx(ctx, s.DB, func(tx *sqlx.Tx) error {
+		if err := s.Throttle.succeed(ctx, tx, keys[0]); err != nil {
+			return err
+		}
+		if err := deleteExpiredSessions(ctx, tx, u.ID, now); err != nil {
+			return err
+		}
+		return insertSession(ctx, tx, tokenHash, u.ID, now, sess.ExpiresAt)
+	})
+	if err != nil {
+		return nil, errs.E(op, err)
+	}
+	return sess, nil
+}
+
+// Authenticate returns the user whose live session token is given.
+// Returns Unauthenticated for an unknown, expired or ended session.
+func (s *Service) Authenticate(ctx context.Context, token string) (*User, error) {
+	const op errs.Op = "auth.Authenticate"
+	if token == "" {
+		return nil, errs.E(op, errs.Unauthenticated, "sign in first")
+	}
+	u, err := findUserBySession(ctx, s.DB, hashToken(token), s.now())
+	if errs.Is(errs.NotFound, err) {
+		return nil, errs.E(op, errs.Unauthenticated, "the session is unknown or has expired")
+	}
+	if err != nil {
+		return nil, errs.E(op, err)
+	}
+	return u, nil
+}
+
+// SignOut ends the session of token.
+// Returns Unauthenticated when there is no such live session.
+func (s *Service) SignOut(ctx context.Context, token string) error {
+	const op errs.Op = "auth.SignOut"
+	var n int64
+	err := db.InTx(ctx, s.DB, func(tx *sqlx.Tx) (err error) {
+		n, err = deleteSession(ctx, tx, hashToken(token))
+		return err
+	})
+	if err != nil {
+		return errs.E(op, err)
+	}
+	if n == 0 {
+		return errs.E(op, errs.Unauthenticated, "the session is unknown or has ended")
+	}
+	return nil
+}
+
+// FindUserByID returns the user with id. Returns NotFound.
+func (s *Service) FindUserByID(ctx context.Context, id string) (*User, error) {
+	u, err := findUserByID(ctx, s.DB, id)
+	if err != nil {
+		return nil, errs.E(errs.Op("auth.FindUserByID"), err)
+	}
+	return u, nil
+}
+
+func normEmail(e string) string { return strings.ToLower(strings.TrimSpace(e)) }
+
+// newToken returns a fresh session token and the hash under which it is
+// stored.
+func newToken() (token, hash string) {
+	var b [32]byte
+	rand.Read(b[:])
+	token = base64.RawURLEncoding.EncodeToString(b[:])
+	return token, hashToken(token)
+}
+
+func hashToken(token string) string {
+	sum := sha256.Sum256([]byte(token))
+	return hex.EncodeToString(sum[:])
+}

@@ -1,0 +1,223 @@
+package auth_test
+
+import (
+	"context"
+	"strings"
+	"testing"
+	"time"
+
+	"fundus/auth"
+	"fundus/db"
+	"fundus/db/dbtest"
+	"fundus/errs"
+)
+
+const goodPassword = "correct horse battery"
+
+func mustService(t *testing.T, d *db.DB) (*auth.Service, *time.Time) {
+	t.Helper()
+	now := time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC)
+	s := auth.NewService(d, time.Hour)
+	s.Now = func() time.Time { return now }
+	return s, &now
+}
+
+func mustCreateUser(t *testing.T, s *auth.Service, email string, roles ...auth.Role) *auth.User {
+	t.Helper()
+	u, err := s.CreateUser(context.Background(), nil, auth.NewUser{Email: email, Name: "Test", Password: goodPassword, Roles: roles})
+	if err != nil {
+		t.Fatalf("create %s: %v", email, err)
+	}
+	return u
+}
+
+func TestSessions(t *testing.T) {
+	dbtest.Engines(t, func(t *testing.T, d *db.DB) {
+		ctx := context.Background()
+		s, now := mustService(t, d)
+		u := mustCreateUser(t, s, "Kasse@Example.org", auth.Treasurer, auth.Auditor)
+		if u.Email != "kasse@example.org" {
+			t.Errorf("email not normalised: %q", u.Email)
+		}
+
+		sess, err := s.SignIn(ctx, " KASSE@example.org", goodPassword, "192.0.2.1")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(sess.Token) < 22 { // 128 bits in base64
+			t.Fatalf("token %q is too short", sess.Token)
+		}
+		var stored int
+		d.Get(&stored, `SELECT count(*) FROM sessions WHERE token_hash = $1`, sess.Token)
+		if stored != 0 {
+			t.Fatal("the token itself is stored")
+		}
+		got, err := s.Authenticate(ctx, sess.Token)
+		if err != nil || got.ID != u.ID || !got.HasRole(auth.Treasurer) || !got.HasRole(auth.Auditor) {
+			t.Fatalf("Authenticate = %+v, %v", got, err)
+		}
+
+		t.Run("ErrGarbageToken", func(t *testing.T) {
+			if _, err := s.Authenticate(ctx, "garbage"); !errs.Is(errs.Unauthenticated, err) {
+				t.Fatalf("err = %v", err)
+			}
+		})
+		t.Run("ErrExpired", func(t *testing.T) {
+			*now = now.Add(2 * time.Hour)
+			defer func() { *now = now.Add(-2 * time.Hour) }()
+			if _, err := s.Authenticate(ctx, sess.Token); !errs.Is(errs.Unauthenticated, err) {
+				t.Fatalf("err = %v", err)
+			}
+		})
+		t.Run("SignOut", func(t *testing.T) {
+			if err := s.SignOut(ctx, sess.Token); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := s.Authenticate(ctx, sess.Token); !errs.Is(errs.Unauthenticated, err) {
+				t.Fatalf("token works after sign-out: %v", err)
+			}
+			if err := s.SignOut(ctx, sess.Token); !errs.Is(errs.Unauthenticated, err) {
+				t.Fatalf("second sign-out: %v", err)
+			}
+		})
+		t.Run("ErrWrongPassword", func(t *testing.T) {
+			for _, c := range []struct{ email, password string }{
+				{"kasse@example.org", "wrong password!"},
+				{"nobody@example.org", goodPassword},
+			} {
+				if _, err := s.SignIn(ctx, c.email, c.password, "192.0.2.2"); !errs.Is(errs.Unauthenticated, err) {
+					t.Fatalf("SignIn(%s) = %v", c.email, err)
+				}
+			}
+		})
+	})
+}
+
+func TestCreateUserValidation(t *testing.T) {
+	dbtest.Engines(t, func(t *testing.T, d *db.DB) {
+		ctx := context.Background()
+		s, _ := mustService(t, d)
+		admin := mustCreateUser(t, s, "admin@example.org", auth.Admin)
+		ok := auth.NewUser{Email: "a@example.org", Name: "A", Password: goodPassword, Roles: []auth.Role{auth.Committee}}
+		for name, c := range map[string]struct {
+			edit  func(*auth.NewUser)
+			field string
+		}{
+			"short password":  {func(n *auth.NewUser) { n.Password = "elevenchars" }, "password"},
+			"bad email":       {func(n *auth.NewUser) { n.Email = "not-an-email" }, "email"},
+			"blank name":      {func(n *auth.NewUser) { n.Name = "   " }, "name"},
+			"no roles":        {func(n *auth.NewUser) { n.Roles = nil }, "roles"},
+			"unknown role":    {func(n *auth.NewUser) { n.Roles = []auth.Role{"root"} }, "roles[0]"},
+			"duplicate email": {func(n *auth.NewUser) { n.Email = "ADMIN@example.org" }, "email"},
+		} {
+			t.Run(name, func(t *testing.T) {
+				nu := ok
+				c.edit(&nu)
+				_, err := s.CreateUser(ctx, admin, nu)
+				if !errs.Is(errs.Invalid, err) {
+					t.Fatalf("err = %v, want Invalid", err)
+				}
+				fields := errs.FieldsOf(err)
+				if len(fields) != 1 || fields[0].Field != c.field {
+					t.Fatalf("fields = %+v, want %s", fields, c.field)
+				}
+			})
+		}
+		t.Run("twelve characters suffice", func(t *testing.T) {
+			nu := ok
+			nu.Password = "äöüäöüäöüäöü" // 12 characters, 24 bytes
+			if _, err := s.CreateUser(ctx, admin, nu); err != nil {
+				t.Fatal(err)
+			}
+		})
+		t.Run("ErrForbidden", func(t *testing.T) {
+			clerk := mustCreateUser(t, s, "clerk@example.org", auth.Treasurer)
+			nu := ok
+			nu.Email = "b@example.org"
+			if _, err := s.CreateUser(ctx, clerk, nu); !errs.Is(errs.Forbidden, err) {
+				t.Fatalf("err = %v, want Forbidden", err)
+			}
+		})
+	})
+}
+
+func TestRegisterGivesApplicant(t *testing.T) {
+	dbtest.Engines(t, func(t *testing.T, d *db.DB) {
+		s, _ := mustService(t, d)
+		u, err := s.Register(context.Background(), auth.Registration{Email: "verein@example.org", Name: "Verein", Password: goodPassword, Organisation: "Café Lingua e.V."})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(u.Roles) != 1 || u.Roles[0] != auth.Applicant {
+			t.Fatalf("roles = %v", u.Roles)
+		}
+	})
+}
+
+func TestThrottle(t *testing.T) {
+	dbtest.Engines(t, func(t *testing.T, d *db.DB) {
+		ctx := context.Background()
+		s, now := mustService(t, d)
+		mustCreateUser(t, s, "x@example.org", auth.Auditor)
+		free := auth.DefaultThrottle.AccountFree
+		for i := 0; i < free; i++ {
+			if _, err := s.SignIn(ctx, "x@example.org", "wrong password!", "192.0.2.1"); !errs.Is(errs.Unauthenticated, err) {
+				t.Fatalf("failure %d: %v", i+1, err)
+			}
+		}
+		// One more failure blocks the account, even with the right password
+		// and from another address.
+		if _, err := s.SignIn(ctx, "x@example.org", "wrong password!", "192.0.2.1"); !errs.Is(errs.Unauthenticated, err) {
+			t.Fatal(err)
+		}
+		_, err := s.SignIn(ctx, "x@example.org", goodPassword, "198.51.100.7")
+		if !errs.Is(errs.RateLimited, err) || errs.RetryAfterOf(err) <= 0 {
+			t.Fatalf("blocked sign-in: %v (retry after %v)", err, errs.RetryAfterOf(err))
+		}
+		// After the block, the right password works and clears the count.
+		*now = now.Add(auth.DefaultThrottle.Base)
+		if _, err := s.SignIn(ctx, "x@example.org", goodPassword, "198.51.100.7"); err != nil {
+			t.Fatalf("after the block: %v", err)
+		}
+		if _, err := s.SignIn(ctx, "x@example.org", "wrong password!", "198.51.100.7"); !errs.Is(errs.Unauthenticated, err) {
+			t.Fatalf("count not cleared: %v", err)
+		}
+
+		// Per address: many accounts guessed from one address.
+		addrFree := auth.DefaultThrottle.AddressFree
+		for i := 0; i <= addrFree; i++ {
+			email := strings.Repeat("y", i+1) + "@example.org"
+			if _, err := s.SignIn(ctx, email, "wrong password!", "203.0.113.9"); !errs.Is(errs.Unauthenticated, err) {
+				t.Fatalf("address failure %d: %v", i+1, err)
+			}
+		}
+		if _, err := s.SignIn(ctx, "x@example.org", goodPassword, "203.0.113.9"); !errs.Is(errs.RateLimited, err) {
+			t.Fatalf("address not blocked: %v", err)
+		}
+		if _, err := s.SignIn(ctx, "x@example.org", goodPassword, "192.0.2.200"); err != nil {
+			t.Fatalf("another address is blocked too: %v", err)
+		}
+	})
+}
+
+func TestPolicy(t *testing.T) {
+	u := &auth.User{Roles: []auth.Role{auth.Treasurer}}
+	for a, want := range map[auth.Action]bool{
+		auth.PostLedger: true, auth.HandleDonations: true, auth.ReadLedger: true,
+		auth.ManageUsers: false, auth.VerifyLedger: false, auth.Review: false,
+	} {
+		if got := u.Can(a); got != want {
+			t.Errorf("treasurer Can(%s) = %v, want %v", a, got, want)
+		}
+	}
+	var nobody *auth.User
+	if nobody.Can(auth.ReadLedger) {
+		t.Error("a nil user can read the ledger")
+	}
+	if err := auth.Authorize("test", nobody, auth.ReadLedger); !errs.Is(errs.Unauthenticated, err) {
+		t.Errorf("nil user: %v", err)
+	}
+	if err := auth.Authorize("test", u, auth.ManageUsers); !errs.Is(errs.Forbidden, err) {
+		t.Errorf("treasurer managing users: %v", err)
+	}
+}

@@ -1,0 +1,139 @@
+package auth
+
+import (
+	"context"
+	"time"
+
+	"github.com/jmoiron/sqlx"
+
+	"fundus/db"
+)
+
+// This file holds all of the package's SQL.
+
+type userRow struct {
+	ID           string    `db:"id"`
+	Email        string    `db:"email"`
+	Name         string    `db:"name"`
+	Organisation string    `db:"organisation"`
+	PasswordHash string    `db:"password_hash"`
+	CreatedAt    time.Time `db:"created_at"`
+}
+
+func (r userRow) user(roles []Role) *User {
+	return &User{ID: r.ID, Email: r.Email, Name: r.Name, Organisation: r.Organisation, Roles: roles, CreatedAt: r.CreatedAt}
+}
+
+const userColumns = `u.id, u.email, u.name, u.organisation, u.password_hash, u.created_at`
+
+func insertUser(ctx context.Context, tx sqlx.ExtContext, u *User, passwordHash string) error {
+	_, err := tx.ExecContext(ctx, `INSERT INTO users (id, email, name, organisation, password_hash, created_at)
+		VALUES ($1, $2, $3, $4, $5, $6)`, u.ID, u.Email, u.Name, u.Organisation, passwordHash, u.CreatedAt)
+	if err != nil {
+		return err
+	}
+	for _, r := range u.Roles {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO user_roles (user_id, role) VALUES ($1, $2)`, u.ID, r); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func rolesOf(ctx context.Context, q sqlx.QueryerContext, userID string) ([]Role, error) {
+	var roles []Role
+	err := sqlx.SelectContext(ctx, q, &roles, `SELECT role FROM user_roles WHERE user_id = $1 ORDER BY role`, userID)
+	return roles, err
+}
+
+func findUser(ctx context.Context, q sqlx.QueryerContext, query string, args ...any) (*User, string, error) {
+	var r userRow
+	if err := sqlx.GetContext(ctx, q, &r, query, args...); err != nil {
+		return nil, "", db.NotFoundOr("auth.findUser", err, "no such user")
+	}
+	roles, err := rolesOf(ctx, q, r.ID)
+	if err != nil {
+		return nil, "", err
+	}
+	return r.user(roles), r.PasswordHash, nil
+}
+
+// findUserByEmail returns the user and its password hash. Returns NotFound.
+func findUserByEmail(ctx context.Context, q sqlx.QueryerContext, email string) (*User, string, error) {
+	return findUser(ctx, q, `SELECT `+userColumns+` FROM users u WHERE u.email = $1`, email)
+}
+
+func findUserByID(ctx context.Context, q sqlx.QueryerContext, id string) (*User, error) {
+	u, _, err := findUser(ctx, q, `SELECT `+userColumns+` FROM users u WHERE u.id = $1`, id)
+	return u, err
+}
+
+// findUserBySession returns the user of a session that is live at now.
+// Returns NotFound.
+func findUserBySession(ctx context.Context, q sqlx.QueryerContext, tokenHash string, now time.Time) (*User, error) {
+	u, _, err := findUser(ctx, q, `SELECT `+userColumns+` FROM sessions s JOIN users u ON u.id = s.user_id
+		WHERE s.token_hash = $1 AND s.expires_at > $2`, tokenHash, now)
+	return u, err
+}
+
+func insertSession(ctx context.Context, tx sqlx.ExtContext, tokenHash, userID string, now, expires time.Time) error {
+	_, err := tx.ExecContext(ctx, `INSERT INTO sessions (token_hash, user_id, created_at, expires_at) VALUES ($1, $2, $3, $4)`,
+		tokenHash, userID, now, expires)
+	return err
+}
+
+func deleteSession(ctx context.Context, tx sqlx.ExtContext, tokenHash string) (int64, error) {
+	res, err := tx.ExecContext(ctx, `DELETE FROM sessions WHERE token_hash = $1`, tokenHash)
+	if err != nil {
+		return 0, err
+	}
+	return res.RowsAffected()
+}
+
+func deleteExpiredSessions(ctx context.Context, tx sqlx.ExtContext, userID string, now time.Time) error {
+	_, err := tx.ExecContext(ctx, `DELETE FROM sessions WHERE user_id = $1 AND expires_at <= $2`, userID, now)
+	return err
+}
+
+// blockedUntil returns the latest blocked_until of keys (zero if none).
+func blockedUntil(ctx context.Context, q sqlx.QueryerContext, keys []string) (time.Time, error) {
+	query, args, err := sqlx.In(`SELECT blocked_until FROM signin_failures WHERE key IN (?)`, keys)
+	if err != nil {
+		return time.Time{}, err
+	}
+	var times []time.Time
+	if err := sqlx.SelectContext(ctx, q, &times, sqlx.Rebind(sqlx.DOLLAR, query), args...); err != nil {
+		return time.Time{}, err
+	}
+	var latest time.Time
+	for _, t := range times {
+		if t.After(latest) {
+			latest = t
+		}
+	}
+	return latest, nil
+}
+
+// countFailure adds one failure to key, starting again from one when the
+// last failure was before forgetBefore, and returns the new count.
+func countFailure(ctx context.Context, tx sqlx.ExtContext, key string, now, forgetBefore time.Time) (int, error) {
+	var n int
+	err := sqlx.GetContext(ctx, tx, &n, `INSERT INTO signin_failures (key, failures, last_at, blocked_until)
+		VALUES ($1, 1, $2, $2)
+		ON CONFLICT (key) DO UPDATE SET
+			failures = CASE WHEN signin_failures.last_at < $3 THEN 1 ELSE signin_failures.failures + 1 END,
+			last_at = $2
+		RETURNING failures`, key, now, forgetBefore)
+	return n, err
+}
+
+func setBlockedUntil(ctx context.Context, tx sqlx.ExtContext, key string, until time.Time) error {
+	_, err := tx.ExecContext(ctx, `UPDATE signin_failures SET blocked_until = $2 WHERE key = $1`, key, until)
+	return err
+}
+
+func clearFailures(ctx context.Context, tx sqlx.ExtContext, key string) error {
+	_, err := tx.ExecContext(ctx, `DELETE FROM signin_failures WHERE key = $1`, key)
+	return err
+}
+
