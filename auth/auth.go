@@ -56,6 +56,12 @@ type Registration struct {
 	Organisation string `json:"organisation" validate:"max=200"`
 }
 
+// Credentials are what a user signs in with.
+type Credentials struct {
+	Email    string `json:"email" validate:"required,max=254"`
+	Password string `json:"password" validate:"required,max=1024"`
+}
+
 // Session is a sign-in: the token is shown once, here, and never stored.
 type Session struct {
 	Token     string    `json:"token"`
@@ -132,13 +138,17 @@ func (s *Service) insertUser(ctx context.Context, op errs.Op, nu NewUser) (*User
 	return u, nil
 }
 
-// SignIn checks email and password and opens a session. addr is the
-// client's address, for slowing down guessing.
-// Returns Unauthenticated for a wrong email or password (without saying
-// which), RateLimited while the account or address is slowed down.
-func (s *Service) SignIn(ctx context.Context, email, password, addr string) (*Session, error) {
+// SignIn checks the credentials and opens a session. addr is the client's
+// address, for slowing down guessing.
+// Returns Invalid for a missing email or password, Unauthenticated for a
+// wrong one (without saying which), RateLimited while the account or address
+// is slowed down.
+func (s *Service) SignIn(ctx context.Context, cred Credentials, addr string) (*Session, error) {
 	const op errs.Op = "auth.SignIn"
-	email = normEmail(email)
+	if err := check.Struct(op, cred); err != nil {
+		return nil, err
+	}
+	email, password := normEmail(cred.Email), cred.Password
 	keys := []string{"account:" + email, "address:" + addr}
 	now := s.now()
 	if err := s.Throttle.check(ctx, s.DB, op, now, keys); err != nil {

@@ -40,7 +40,7 @@ func TestSessions(t *testing.T) {
 			t.Errorf("email not normalised: %q", u.Email)
 		}
 
-		sess, err := s.SignIn(ctx, " KASSE@example.org", goodPassword, "192.0.2.1")
+		sess, err := s.SignIn(ctx, auth.Credentials{Email: " KASSE@example.org", Password: goodPassword}, "192.0.2.1")
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -85,7 +85,7 @@ func TestSessions(t *testing.T) {
 				{"kasse@example.org", "wrong password!"},
 				{"nobody@example.org", goodPassword},
 			} {
-				if _, err := s.SignIn(ctx, c.email, c.password, "192.0.2.2"); !errs.Is(errs.Unauthenticated, err) {
+				if _, err := s.SignIn(ctx, auth.Credentials{Email: c.email, Password: c.password}, "192.0.2.2"); !errs.Is(errs.Unauthenticated, err) {
 					t.Fatalf("SignIn(%s) = %v", c.email, err)
 				}
 			}
@@ -161,25 +161,25 @@ func TestThrottle(t *testing.T) {
 		mustCreateUser(t, s, "x@example.org", auth.Auditor)
 		free := auth.DefaultThrottle.AccountFree
 		for i := 0; i < free; i++ {
-			if _, err := s.SignIn(ctx, "x@example.org", "wrong password!", "192.0.2.1"); !errs.Is(errs.Unauthenticated, err) {
+			if _, err := s.SignIn(ctx, auth.Credentials{Email: "x@example.org", Password: "wrong password!"}, "192.0.2.1"); !errs.Is(errs.Unauthenticated, err) {
 				t.Fatalf("failure %d: %v", i+1, err)
 			}
 		}
 		// One more failure blocks the account, even with the right password
 		// and from another address.
-		if _, err := s.SignIn(ctx, "x@example.org", "wrong password!", "192.0.2.1"); !errs.Is(errs.Unauthenticated, err) {
+		if _, err := s.SignIn(ctx, auth.Credentials{Email: "x@example.org", Password: "wrong password!"}, "192.0.2.1"); !errs.Is(errs.Unauthenticated, err) {
 			t.Fatal(err)
 		}
-		_, err := s.SignIn(ctx, "x@example.org", goodPassword, "198.51.100.7")
+		_, err := s.SignIn(ctx, auth.Credentials{Email: "x@example.org", Password: goodPassword}, "198.51.100.7")
 		if !errs.Is(errs.RateLimited, err) || errs.RetryAfterOf(err) <= 0 {
 			t.Fatalf("blocked sign-in: %v (retry after %v)", err, errs.RetryAfterOf(err))
 		}
 		// After the block, the right password works and clears the count.
 		*now = now.Add(auth.DefaultThrottle.Base)
-		if _, err := s.SignIn(ctx, "x@example.org", goodPassword, "198.51.100.7"); err != nil {
+		if _, err := s.SignIn(ctx, auth.Credentials{Email: "x@example.org", Password: goodPassword}, "198.51.100.7"); err != nil {
 			t.Fatalf("after the block: %v", err)
 		}
-		if _, err := s.SignIn(ctx, "x@example.org", "wrong password!", "198.51.100.7"); !errs.Is(errs.Unauthenticated, err) {
+		if _, err := s.SignIn(ctx, auth.Credentials{Email: "x@example.org", Password: "wrong password!"}, "198.51.100.7"); !errs.Is(errs.Unauthenticated, err) {
 			t.Fatalf("count not cleared: %v", err)
 		}
 
@@ -187,14 +187,14 @@ func TestThrottle(t *testing.T) {
 		addrFree := auth.DefaultThrottle.AddressFree
 		for i := 0; i <= addrFree; i++ {
 			email := strings.Repeat("y", i+1) + "@example.org"
-			if _, err := s.SignIn(ctx, email, "wrong password!", "203.0.113.9"); !errs.Is(errs.Unauthenticated, err) {
+			if _, err := s.SignIn(ctx, auth.Credentials{Email: email, Password: "wrong password!"}, "203.0.113.9"); !errs.Is(errs.Unauthenticated, err) {
 				t.Fatalf("address failure %d: %v", i+1, err)
 			}
 		}
-		if _, err := s.SignIn(ctx, "x@example.org", goodPassword, "203.0.113.9"); !errs.Is(errs.RateLimited, err) {
+		if _, err := s.SignIn(ctx, auth.Credentials{Email: "x@example.org", Password: goodPassword}, "203.0.113.9"); !errs.Is(errs.RateLimited, err) {
 			t.Fatalf("address not blocked: %v", err)
 		}
-		if _, err := s.SignIn(ctx, "x@example.org", goodPassword, "192.0.2.200"); err != nil {
+		if _, err := s.SignIn(ctx, auth.Credentials{Email: "x@example.org", Password: goodPassword}, "192.0.2.200"); err != nil {
 			t.Fatalf("another address is blocked too: %v", err)
 		}
 	})

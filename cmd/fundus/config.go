@@ -1,0 +1,169 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/netip"
+	"os"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/joho/godotenv"
+	"github.com/shopspring/decimal"
+)
+
+// config is Fundus's configuration. Only this package reads the
+// environment; every other package gets plain values.
+type config struct {
+	Addr           string
+	DatabaseURL    string
+	Quorum         int
+	BankIBAN       string
+	BankBIC        string
+	BankHolder     string
+	MaxAmount      decimal.Decimal
+	RateLimit      int
+	TrustedProxies []string
+	SessionTTL     time.Duration
+	LogLevel       slog.Level
+	LogFormat      string
+}
+
+// The example account shown until FUNDUS_BANK_* are set. The IBAN is the
+// well-known example IBAN from the German banking standards, which belongs
+// to no one; the holder says so on every page that shows it.
+const (
+	exampleIBAN   = "DE89370400440532013000"
+	exampleBIC    = "COBADEFFXXX"
+	exampleHolder = "BEISPIELKONTO - nicht überweisen / EXAMPLE ACCOUNT - do not transfer"
+)
+
+// setting is one variable: its name, default, and how to take its value.
+type setting struct {
+	name  string
+	def   string
+	parse func(c *config, v string) error
+}
+
+// settings lists every variable, in the order of .env.example.
+var settings = []setting{
+	{"FUNDUS_ADDR", "127.0.0.1:8080", func(c *config, v string) error {
+		if _, _, err := net.SplitHostPort(v); err != nil {
+			return errors.New("must be host:port, such as 127.0.0.1:8080")
+		}
+		c.Addr = v
+		return nil
+	}},
+	{"FUNDUS_DATABASE_URL", "sqlite://fundus.db", func(c *config, v string) error {
+		if !strings.HasPrefix(v, "sqlite://") && !strings.HasPrefix(v, "postgres://") && !strings.HasPrefix(v, "postgresql://") {
+			return errors.New("must start with sqlite:// or postgres://")
+		}
+		c.DatabaseURL = v
+		return nil
+	}},
+	{"FUNDUS_QUORUM", "3", func(c *config, v string) error {
+		return positiveInt(&c.Quorum, v, 1)
+	}},
+	{"FUNDUS_BANK_IBAN", exampleIBAN, func(c *config, v string) error {
+		c.BankIBAN = strings.ToUpper(strings.ReplaceAll(v, " ", ""))
+		return nil
+	}},
+	{"FUNDUS_BANK_BIC", exampleBIC, func(c *config, v string) error {
+		c.BankBIC = strings.ToUpper(strings.TrimSpace(v))
+		return nil
+	}},
+	{"FUNDUS_BANK_HOLDER", exampleHolder, func(c *config, v string) error {
+		c.BankHolder = strings.TrimSpace(v)
+		if c.BankHolder == "" {
+			return errors.New("must not be empty")
+		}
+		return nil
+	}},
+	{"FUNDUS_MAX_AMOUNT", "1000000.00", func(c *config, v string) error {
+		d, err := decimal.NewFromString(v)
+		if err != nil || strings.ContainsAny(v, "eE") || !d.IsPositive() || d.Exponent() < -2 {
+			return errors.New("must be a positive amount with at most two decimals, such as 1000000.00")
+		}
+		c.MaxAmount = d
+		return nil
+	}},
+	{"FUNDUS_RATE_LIMIT", "60", func(c *config, v string) error {
+		return positiveInt(&c.RateLimit, v, 0)
+	}},
+	{"FUNDUS_TRUSTED_PROXIES", "", func(c *config, v string) error {
+		c.TrustedProxies = nil
+		for _, p := range strings.Split(v, ",") {
+			p = strings.TrimSpace(p)
+			if p == "" {
+				continue
+			}
+			if _, err := netip.ParsePrefix(p); err != nil {
+				if _, err := netip.ParseAddr(p); err != nil {
+					return fmt.Errorf("%q is not an IP address or CIDR", p)
+				}
+			}
+			c.TrustedProxies = append(c.TrustedProxies, p)
+		}
+		return nil
+	}},
+	{"FUNDUS_SESSION_TTL", "12h", func(c *config, v string) error {
+		d, err := time.ParseDuration(v)
+		if err != nil || d < time.Minute {
+			return errors.New("must be a duration of at least 1m, such as 12h")
+		}
+		c.SessionTTL = d
+		return nil
+	}},
+	{"FUNDUS_LOG_LEVEL", "info", func(c *config, v string) error {
+		return c.LogLevel.UnmarshalText([]byte(v))
+	}},
+	{"FUNDUS_LOG_FORMAT", "text", func(c *config, v string) error {
+		if v != "text" && v != "json" {
+			return errors.New("must be text or json")
+		}
+		c.LogFormat = v
+		return nil
+	}},
+}
+
+func positiveInt(dst *int, v string, min int) error {
+	n, err := strconv.Atoi(v)
+	if err != nil || n < min {
+		return fmt.Errorf("must be a whole number of at least %d", min)
+	}
+	*dst = n
+	return nil
+}
+
+// loadConfig reads each variable from the environment, then from the .env
+// file in the working directory (if there is one), then its default. The
+// first bad value stops it with an error naming the variable.
+func loadConfig(lookup func(string) (string, bool), dotenvPath string) (*config, error) {
+	file := map[string]string{}
+	if dotenvPath != "" {
+		m, err := godotenv.Read(dotenvPath)
+		switch {
+		case err == nil:
+			file = m
+		case !errors.Is(err, os.ErrNotExist):
+			return nil, fmt.Errorf("%s: %w", dotenvPath, err)
+		}
+	}
+	c := &config{}
+	for _, s := range settings {
+		v, ok := lookup(s.name)
+		if !ok {
+			v, ok = file[s.name]
+		}
+		if !ok {
+			v = s.def
+		}
+		if err := s.parse(c, strings.TrimSpace(v)); err != nil {
+			return nil, fmt.Errorf("%s=%q: %v", s.name, v, err)
+		}
+	}
+	return c, nil
+}

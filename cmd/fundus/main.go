@@ -1,0 +1,114 @@
+// Command fundus is the one binary of Fundus.
+//
+//	fundus                 serve (the same as fundus serve)
+//	fundus serve           serve HTTP on FUNDUS_ADDR, migrating the database first
+//	fundus migrate         apply the database migrations and exit
+//	fundus user add --email E --name N --role R [--role R2 ...] [--organisation O]
+//	                       create a user; the password is the first line of stdin;
+//	                       prints the new user's id
+//	fundus version         print the version
+//
+// Configuration comes from the environment, then from .env, then defaults
+// (.env.example lists every variable).
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"runtime/debug"
+)
+
+func main() {
+	if err := run(context.Background(), os.Args[1:], os.Stdin, os.Stdout, os.Stderr); err != nil {
+		fmt.Fprintln(os.Stderr, "fundus:", err)
+		var ue usageError
+		if errors.As(err, &ue) {
+			os.Exit(2)
+		}
+		os.Exit(1)
+	}
+}
+
+// usageError is a mistake in the command line.
+type usageError string
+
+func (e usageError) Error() string { return string(e) }
+
+const usage = `usage:
+  fundus [serve]          serve HTTP on FUNDUS_ADDR
+  fundus migrate          apply the database migrations
+  fundus user add --email E --name N --role R [--role R2 ...] [--organisation O]
+                          create a user (password: first line of stdin); prints the id
+  fundus version          print the version`
+
+func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) error {
+	cmd := "serve"
+	if len(args) > 0 {
+		cmd, args = args[0], args[1:]
+	}
+	if cmd == "version" {
+		fmt.Fprintln(stdout, "fundus", version())
+		return nil
+	}
+	if cmd == "help" || cmd == "-h" || cmd == "--help" {
+		fmt.Fprintln(stdout, usage)
+		return nil
+	}
+	cfg, err := loadConfig(os.LookupEnv, ".env")
+	if err != nil {
+		return err
+	}
+	log := newLogger(cfg, stderr)
+	slog.SetDefault(log)
+	switch cmd {
+	case "serve":
+		return serve(ctx, cfg, log)
+	case "migrate":
+		return migrate(ctx, cfg, stdout)
+	case "user":
+		if len(args) == 0 || args[0] != "add" {
+			return usageError("fundus user: the only subcommand is add\n" + usage)
+		}
+		return userAdd(ctx, cfg, args[1:], stdin, stdout)
+	}
+	return usageError(fmt.Sprintf("unknown command %q\n%s", cmd, usage))
+}
+
+func newLogger(cfg *config, w io.Writer) *slog.Logger {
+	opts := &slog.HandlerOptions{Level: cfg.LogLevel}
+	if cfg.LogFormat == "json" {
+		return slog.New(slog.NewJSONHandler(w, opts))
+	}
+	return slog.New(slog.NewTextHandler(w, opts))
+}
+
+// version is the module version and VCS revision the binary was built from.
+func version() string {
+	bi, ok := debug.ReadBuildInfo()
+	if !ok {
+		return "unknown"
+	}
+	v := bi.Main.Version
+	var rev, modified string
+	for _, s := range bi.Settings {
+		switch s.Key {
+		case "vcs.revision":
+			rev = s.Value
+		case "vcs.modified":
+			if s.Value == "true" {
+				modified = "+dirty"
+			}
+		}
+	}
+	if len(rev) > 12 {
+		rev = rev[:12]
+	}
+	if rev != "" {
+		v += " (" + rev + modified + ")"
+	}
+	return v + " " + bi.GoVersion
+}

@@ -1,0 +1,99 @@
+package handlers
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"mime"
+	"net/http"
+	"strings"
+
+	"github.com/gin-gonic/gin"
+
+	"fundus/errs"
+)
+
+// bindJSON decodes the request body, one JSON object, into v. Unknown fields,
+// trailing data and anything that is not JSON are Malformed; a value of the
+// wrong type is Invalid naming the field; a body over the limit is TooLarge.
+// An empty body is Malformed unless optional is true, when v stays as it is.
+func bindJSON(c *gin.Context, v any, optional bool) error {
+	const op errs.Op = "handlers.bindJSON"
+	body, err := io.ReadAll(c.Request.Body)
+	if err != nil {
+		var tooLarge *http.MaxBytesError
+		if errors.As(err, &tooLarge) {
+			return errs.E(op, errs.TooLarge, fmt.Sprintf("the body must not exceed %d bytes", tooLarge.Limit))
+		}
+		return errs.E(op, errs.Malformed, "the body could not be read", err)
+	}
+	if len(bytes.TrimSpace(body)) == 0 {
+		if optional {
+			return nil
+		}
+		return errs.E(op, errs.Malformed, "the body must be a JSON object")
+	}
+	if !isJSON(c.GetHeader("Content-Type")) {
+		return errs.E(op, errs.Malformed, "Content-Type must be application/json")
+	}
+	dec := json.NewDecoder(bytes.NewReader(body))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
+		return decodeError(op, err)
+	}
+	if _, err := dec.Token(); err != io.EOF {
+		return errs.E(op, errs.Malformed, "the body must hold exactly one JSON value")
+	}
+	return nil
+}
+
+func decodeError(op errs.Op, err error) error {
+	var syntax *json.SyntaxError
+	var typ *json.UnmarshalTypeError
+	switch {
+	case errors.As(err, &syntax):
+		return errs.E(op, errs.Malformed, fmt.Sprintf("the body is not valid JSON (at byte %d)", syntax.Offset))
+	case errors.Is(err, io.ErrUnexpectedEOF):
+		return errs.E(op, errs.Malformed, "the body is not valid JSON (it ends too early)")
+	case errors.As(err, &typ):
+		if typ.Field == "" {
+			return errs.E(op, errs.Malformed, "the body must be a JSON object")
+		}
+		return errs.E(op, errs.Invalid, errs.FieldError{Field: typ.Field, Message: "must be a JSON " + jsonType(typ.Type.Kind().String())}, "some fields are not valid")
+	case strings.HasPrefix(err.Error(), "json: unknown field "):
+		field := strings.Trim(strings.TrimPrefix(err.Error(), "json: unknown field "), `"`)
+		return errs.E(op, errs.Malformed, errs.FieldError{Field: field, Message: "is not a known field"}, fmt.Sprintf("unknown field %q", field))
+	}
+	// Fields with their own UnmarshalJSON (amounts, dates) report their own
+	// errs.Error; anything else is a body we cannot read.
+	var e *errs.Error
+	if errors.As(err, &e) {
+		return err
+	}
+	return errs.E(op, errs.Malformed, "the body is not valid JSON", err)
+}
+
+func jsonType(goKind string) string {
+	switch goKind {
+	case "string":
+		return "string"
+	case "bool":
+		return "boolean"
+	case "slice", "array":
+		return "array"
+	case "struct", "map":
+		return "object"
+	}
+	return "number"
+}
+
+// isJSON reports whether a Content-Type header names JSON.
+func isJSON(contentType string) bool {
+	mt, _, err := mime.ParseMediaType(contentType)
+	if err != nil {
+		return false
+	}
+	return mt == "application/json" || (strings.HasPrefix(mt, "application/") && strings.HasSuffix(mt, "+json"))
+}

@@ -1,0 +1,104 @@
+package handlers
+
+import (
+	"log/slog"
+	"maps"
+	"slices"
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/gin-gonic/gin"
+
+	"fundus/errs"
+)
+
+// problemType is what a kind of error is called on the wire (RFC 9457).
+type problemType struct {
+	Slug   string
+	Status int
+	Title  string
+}
+
+// problems is the one mapping from error kinds to problem types, as API.md
+// fixes them. Every kind not listed is reported as an internal error.
+var problems = map[errs.Kind]problemType{
+	errs.Invalid:               {"validation", http.StatusUnprocessableEntity, "Some fields are not valid"},
+	errs.Malformed:             {"malformed-request", http.StatusBadRequest, "The request cannot be read"},
+	errs.Unauthenticated:       {"unauthenticated", http.StatusUnauthorized, "Sign-in required"},
+	errs.Forbidden:             {"forbidden", http.StatusForbidden, "Not allowed"},
+	errs.NotFound:              {"not-found", http.StatusNotFound, "Not found"},
+	errs.InvalidState:          {"invalid-state", http.StatusConflict, "Not possible in the current state"},
+	errs.InsufficientFunds:     {"insufficient-funds", http.StatusConflict, "Not enough money available"},
+	errs.IdempotencyInProgress: {"idempotency-in-progress", http.StatusConflict, "A request with this Idempotency-Key is still running"},
+	errs.IdempotencyKeyReused:  {"idempotency-key-reused", http.StatusUnprocessableEntity, "The Idempotency-Key was used for another request"},
+	errs.TooLarge:              {"payload-too-large", http.StatusRequestEntityTooLarge, "The request body is too large"},
+	errs.RateLimited:           {"rate-limited", http.StatusTooManyRequests, "Too many requests"},
+}
+
+var internalProblem = problemType{"internal", http.StatusInternalServerError, "Internal error"}
+
+// problemTypeOf returns the problem type of err.
+func problemTypeOf(err error) problemType {
+	if p, ok := problems[errs.KindOf(err)]; ok {
+		return p
+	}
+	return internalProblem
+}
+
+// Problem is an RFC 9457 problem document.
+type Problem struct {
+	Type      string            `json:"type"`
+	Title     string            `json:"title"`
+	Status    int               `json:"status"`
+	Detail    string            `json:"detail,omitempty"`
+	Errors    []errs.FieldError `json:"errors,omitempty"`
+	RequestID string            `json:"request_id,omitempty"`
+}
+
+// problemURI is where a problem type is described (served by this server).
+func problemURI(slug string) string { return "/problems/" + slug }
+
+// writeError answers the request with the problem document for err and
+// aborts the handler chain. Internal errors are logged with their cause; the
+// client gets only a generic message and the request id to quote.
+func writeError(c *gin.Context, err error) {
+	p := problemTypeOf(err)
+	doc := Problem{
+		Type:      problemURI(p.Slug),
+		Title:     p.Title,
+		Status:    p.Status,
+		Detail:    errs.Message(err),
+		Errors:    errs.FieldsOf(err),
+		RequestID: requestID(c),
+	}
+	if p.Status >= 500 {
+		slog.ErrorContext(c.Request.Context(), "internal error",
+			"request_id", doc.RequestID, "method", c.Request.Method, "path", c.Request.URL.Path, "err", err)
+		doc.Detail = "Something went wrong on our side. Quote the request id when you report it."
+		doc.Errors = nil
+	}
+	switch p.Status {
+	case http.StatusUnauthorized:
+		c.Header("WWW-Authenticate", `Bearer realm="fundus"`)
+	case http.StatusTooManyRequests:
+		secs := int(errs.RetryAfterOf(err).Round(time.Second) / time.Second)
+		c.Header("Retry-After", strconv.Itoa(max(secs, 1)))
+	}
+	c.Header("Content-Type", "application/problem+json")
+	c.Header("Cache-Control", "no-store")
+	c.AbortWithStatusJSON(p.Status, doc)
+}
+
+// describeProblem serves a short description of a problem type, so that
+// the type URIs in problem documents lead somewhere.
+func describeProblem(c *gin.Context) {
+	slug := c.Param("slug")
+	for _, p := range append(slices.Collect(maps.Values(problems)), internalProblem) {
+		if p.Slug == slug {
+			c.JSON(http.StatusOK, gin.H{"type": problemURI(slug), "title": p.Title, "status": p.Status})
+			return
+		}
+	}
+	writeError(c, errs.E(errs.NotFound, "no such problem type"))
+}

@@ -1,0 +1,73 @@
+package handlers
+
+import (
+	"sync"
+	"time"
+
+	"github.com/gin-gonic/gin"
+	"golang.org/x/time/rate"
+
+	"fundus/errs"
+)
+
+// rateLimiter allows each client address perMinute requests a minute, in
+// bursts of up to perMinute, on the routes it guards (public writes and
+// sign-in). Its counters live in this process: with several instances
+// behind a proxy each allows its own share. The slowing of failed sign-ins,
+// which must hold across instances, lives in the database (auth.Throttle).
+type rateLimiter struct {
+	perMinute int
+	mu        sync.Mutex
+	clients   map[string]*clientLimit
+	lastSweep time.Time
+}
+
+type clientLimit struct {
+	lim  *rate.Limiter
+	seen time.Time
+}
+
+func newRateLimiter(perMinute int) *rateLimiter {
+	return &rateLimiter{perMinute: perMinute, clients: map[string]*clientLimit{}, lastSweep: time.Now()}
+}
+
+// allow reports whether addr may make a request now, and if not, how long it
+// must wait.
+func (l *rateLimiter) allow(addr string, now time.Time) (bool, time.Duration) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	// Forget clients idle long enough to have a full bucket again.
+	if now.Sub(l.lastSweep) > time.Minute {
+		for a, cl := range l.clients {
+			if now.Sub(cl.seen) > time.Minute {
+				delete(l.clients, a)
+			}
+		}
+		l.lastSweep = now
+	}
+	cl, ok := l.clients[addr]
+	if !ok {
+		cl = &clientLimit{lim: rate.NewLimiter(rate.Limit(float64(l.perMinute)/60), l.perMinute)}
+		l.clients[addr] = cl
+	}
+	cl.seen = now
+	r := cl.lim.ReserveN(now, 1)
+	if d := r.DelayFrom(now); d > 0 {
+		r.CancelAt(now)
+		return false, d
+	}
+	return true, 0
+}
+
+// guard is the middleware; with perMinute 0 it lets everything through.
+func (l *rateLimiter) guard(c *gin.Context) {
+	if l.perMinute <= 0 {
+		c.Next()
+		return
+	}
+	if ok, wait := l.allow(c.ClientIP(), time.Now()); !ok {
+		writeError(c, errs.E(errs.RateLimited, errs.RetryAfter(wait), "too many requests from your address; try again later"))
+		return
+	}
+	c.Next()
+}

@@ -1,0 +1,114 @@
+// Package handlers is Fundus's HTTP layer: the Gin router and its
+// middleware, the JSON API under /api/v1, and the operations endpoints. It
+// decodes requests, calls the domain packages, and maps their errors to RFC
+// 9457 problem documents (errors.go). It holds no business rules.
+package handlers
+
+import (
+	"context"
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/gin-gonic/gin"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"fundus/auth"
+	"fundus/db"
+	"fundus/errs"
+)
+
+// Config is what the HTTP layer needs to know of the configuration.
+type Config struct {
+	// TrustedProxies are the addresses or CIDRs whose X-Forwarded-For is
+	// believed. Empty means none: the client is the peer.
+	TrustedProxies []string
+	// RateLimit is requests per minute per client address on public writes
+	// and sign-in; 0 turns it off.
+	RateLimit int
+	// BodyLimit is the largest request body in bytes.
+	BodyLimit int64
+	// Version is reported by /healthz.
+	Version string
+}
+
+// Server holds the dependencies of the handlers.
+type Server struct {
+	cfg     Config
+	db      *db.DB
+	auth    *auth.Service
+	log     *slog.Logger
+	limiter *rateLimiter
+	metrics *metrics
+	reg     *prometheus.Registry
+}
+
+// New builds the router. log receives the access log and internal errors.
+func New(cfg Config, d *db.DB, authSvc *auth.Service, log *slog.Logger) (http.Handler, error) {
+	if cfg.BodyLimit <= 0 {
+		cfg.BodyLimit = 64 << 10
+	}
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	s := &Server{
+		cfg:     cfg,
+		db:      d,
+		auth:    authSvc,
+		log:     log,
+		limiter: newRateLimiter(cfg.RateLimit),
+		metrics: newMetrics(reg),
+		reg:     reg,
+	}
+	return s.router()
+}
+
+func (s *Server) router() (*gin.Engine, error) {
+	gin.SetMode(gin.ReleaseMode)
+	r := gin.New()
+	if err := r.SetTrustedProxies(s.cfg.TrustedProxies); err != nil {
+		return nil, errs.E(errs.Op("handlers.New"), errs.Invalid, "trusted proxies", err)
+	}
+	r.HandleMethodNotAllowed = false
+	r.RedirectTrailingSlash = false
+	r.RedirectFixedPath = false
+	r.Use(withRequestID, accessLog(s.log), recoverPanics, s.metrics.observe, limitBody(s.cfg.BodyLimit))
+	r.NoRoute(func(c *gin.Context) { writeError(c, errs.E(errs.NotFound, "no such resource")) })
+
+	r.GET("/healthz", s.healthz)
+	r.GET("/readyz", s.readyz)
+	r.GET("/metrics", gin.WrapH(promhttp.HandlerFor(s.reg, promhttp.HandlerOpts{})))
+	r.GET("/problems/:slug", describeProblem)
+
+	api := r.Group("/api/v1", requireJSON, s.authenticate)
+	api.GET("/openapi.json", serveOpenAPI)
+
+	api.POST("/register", s.limiter.guard, s.register)
+	api.POST("/sessions", s.limiter.guard, s.signIn)
+	api.DELETE("/sessions/current", requireUser, s.signOut)
+	api.GET("/me", requireUser, s.me)
+	api.POST("/users", requireUser, s.createUser)
+	return r, nil
+}
+
+// healthz answers while the process runs.
+func (s *Server) healthz(c *gin.Context) {
+	c.JSON(http.StatusOK, gin.H{"status": "ok", "version": s.cfg.Version})
+}
+
+// readyz answers 200 once the database answers and every migration is
+// applied, else 503.
+func (s *Server) readyz(c *gin.Context) {
+	ctx, cancel := context.WithTimeout(c.Request.Context(), 2*time.Second)
+	defer cancel()
+	ok, err := s.db.Migrated(ctx)
+	switch {
+	case err != nil:
+		c.JSON(http.StatusServiceUnavailable, gin.H{"status": "unavailable", "reason": "the database does not answer"})
+	case !ok:
+		c.JSON(http.StatusServiceUnavailable, gin.H{"status": "unavailable", "reason": "migrations are not applied"})
+	default:
+		c.JSON(http.StatusOK, gin.H{"status": "ready"})
+	}
+}
