@@ -136,4 +136,3 @@ func clearFailures(ctx context.Context, tx sqlx.ExtContext, key string) error {
 	_, err := tx.ExecContext(ctx, `DELETE FROM signin_failures WHERE key = $1`, key)
 	return err
 }
-

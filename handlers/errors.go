@@ -3,8 +3,8 @@ package handlers
 import (
 	"log/slog"
 	"maps"
-	"slices"
 	"net/http"
+	"slices"
 	"strconv"
 	"time"
 

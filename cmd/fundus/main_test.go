@@ -1,0 +1,127 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"fundus/auth"
+	"fundus/db"
+	"fundus/db/dbtest"
+)
+
+func lookupFrom(m map[string]string) func(string) (string, bool) {
+	return func(k string) (string, bool) { v, ok := m[k]; return v, ok }
+}
+
+func TestConfigDefaults(t *testing.T) {
+	c, err := loadConfig(lookupFrom(nil), "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Addr != "127.0.0.1:8080" || c.DatabaseURL != "sqlite://fundus.db" || c.Quorum != 3 || c.RateLimit != 60 ||
+		c.MaxAmount.String() != "1000000" || c.BankIBAN != exampleIBAN || c.SessionTTL != 12*time.Hour {
+		t.Fatalf("defaults: %+v", c)
+	}
+}
+
+func TestConfigBadValuesNameTheVariable(t *testing.T) {
+	for name, value := range map[string]string{
+		"FUNDUS_ADDR":            "8080",
+		"FUNDUS_DATABASE_URL":    "mysql://x",
+		"FUNDUS_QUORUM":          "0",
+		"FUNDUS_MAX_AMOUNT":      "1e6",
+		"FUNDUS_RATE_LIMIT":      "-1",
+		"FUNDUS_TRUSTED_PROXIES": "10.0.0.0/8, proxy.example.org",
+		"FUNDUS_SESSION_TTL":     "forever",
+		"FUNDUS_LOG_LEVEL":       "loud",
+		"FUNDUS_LOG_FORMAT":      "xml",
+		"FUNDUS_BANK_HOLDER":     "  ",
+	} {
+		_, err := loadConfig(lookupFrom(map[string]string{name: value}), "")
+		if err == nil || !strings.Contains(err.Error(), name) {
+			t.Errorf("%s=%q: err = %v, want one naming the variable", name, value, err)
+		}
+	}
+}
+
+func TestConfigEnvironmentBeatsDotenv(t *testing.T) {
+	path := filepath.Join(t.TempDir(), ".env")
+	os.WriteFile(path, []byte("FUNDUS_QUORUM=5\nFUNDUS_RATE_LIMIT=7\n"), 0o600)
+	c, err := loadConfig(lookupFrom(map[string]string{"FUNDUS_QUORUM": "4"}), path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Quorum != 4 || c.RateLimit != 7 {
+		t.Fatalf("quorum %d (want 4, from the environment), rate limit %d (want 7, from .env)", c.Quorum, c.RateLimit)
+	}
+}
+
+// TestEnvExampleListsEverySetting keeps .env.example complete.
+func TestEnvExampleListsEverySetting(t *testing.T) {
+	b, err := os.ReadFile("../../.env.example")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, s := range settings {
+		if !strings.Contains(string(b), "\n"+s.name+"="+s.def+"\n") && !strings.Contains(string(b), "\n"+s.name+"=\""+s.def+"\"\n") {
+			t.Errorf(".env.example lacks %s=%s", s.name, s.def)
+		}
+	}
+}
+
+// TestUserAddThenSignIn runs `fundus user add` and signs the user in through
+// the HTTP API, on each engine.
+func TestUserAddThenSignIn(t *testing.T) {
+	dbtest.EachEngine(t, func(t *testing.T, e db.Engine) {
+		ctx := context.Background()
+		t.Setenv("FUNDUS_DATABASE_URL", dbtest.URL(t, e))
+		t.Chdir(t.TempDir()) // no .env
+
+		var out bytes.Buffer
+		stdin := strings.NewReader("  spaces are kept in passwords  \nsecond line ignored\n")
+		err := run(ctx, []string{"user", "add", "--email", "admin@example.org", "--name", "Ada Admin", "--role", "admin", "--role", "auditor"}, stdin, &out, &out)
+		if err != nil {
+			t.Fatal(err)
+		}
+		id := strings.TrimSpace(out.String())
+		if len(id) < 32 {
+			t.Fatalf("printed %q, want the user's id", id)
+		}
+
+		cfg, _ := loadConfig(os.LookupEnv, "")
+		d, err := openDB(ctx, cfg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer d.Close()
+		s := auth.NewService(d, time.Hour)
+		sess, err := s.SignIn(ctx, auth.Credentials{Email: "admin@example.org", Password: "  spaces are kept in passwords  "}, "127.0.0.1")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if sess.User.ID != id || !sess.User.HasRole(auth.Admin) || !sess.User.HasRole(auth.Auditor) {
+			t.Fatalf("signed in as %+v", sess.User)
+		}
+
+		out.Reset()
+		err = run(ctx, []string{"user", "add", "--email", "x@example.org", "--name", "X", "--role", "boss"}, strings.NewReader("short\n"), &out, &out)
+		if err == nil || !strings.Contains(err.Error(), "--role") || !strings.Contains(err.Error(), "password") {
+			t.Fatalf("bad user add: %v", err)
+		}
+	})
+}
+
+func TestUsageErrors(t *testing.T) {
+	var out bytes.Buffer
+	for _, args := range [][]string{{"frobnicate"}, {"user"}, {"user", "delete"}, {"user", "add", "--colour", "red"}} {
+		err := run(context.Background(), args, strings.NewReader(""), &out, &out)
+		if _, ok := err.(usageError); !ok {
+			t.Errorf("fundus %v: err = %v, want a usage error", args, err)
+		}
+	}
+}
