@@ -1,0 +1,48 @@
+package errs_test
+
+import (
+	"errors"
+	"fmt"
+	"testing"
+	"time"
+
+	"fundus/errs"
+)
+
+func TestKindIsInherited(t *testing.T) {
+	inner := errs.E(errs.Op("ledger.Post"), errs.InsufficientFunds, "not enough money")
+	outer := errs.E(errs.Op("grants.Approve"), inner)
+	wrapped := fmt.Errorf("context: %w", outer)
+	if !errs.Is(errs.InsufficientFunds, wrapped) {
+		t.Fatalf("kind lost: %v", errs.KindOf(wrapped))
+	}
+	if got := outer.Error(); got != "grants.Approve: ledger.Post: insufficient funds: not enough money" {
+		t.Fatalf("Error() = %q", got)
+	}
+	if errs.Message(wrapped) != "not enough money" {
+		t.Fatalf("Message = %q", errs.Message(wrapped))
+	}
+	if !errors.Is(wrapped, inner) {
+		t.Fatal("Unwrap chain broken")
+	}
+}
+
+func TestForeignErrorsAreOther(t *testing.T) {
+	if k := errs.KindOf(errors.New("disk full")); k != errs.Other {
+		t.Fatalf("kind %v", k)
+	}
+	if errs.Is(errs.NotFound, nil) {
+		t.Fatal("nil is NotFound")
+	}
+}
+
+func TestFieldsAndRetryAfter(t *testing.T) {
+	err := errs.E(errs.Op("x"), errs.Field("auth.Register", "email", "is required"))
+	if f := errs.FieldsOf(err); len(f) != 1 || f[0].Field != "email" || !errs.Is(errs.Invalid, err) {
+		t.Fatalf("fields %v kind %v", f, errs.KindOf(err))
+	}
+	err = errs.E(errs.Op("y"), errs.E(errs.RateLimited, errs.RetryAfter(3*time.Second)))
+	if errs.RetryAfterOf(err) != 3*time.Second {
+		t.Fatalf("retry after %v", errs.RetryAfterOf(err))
+	}
+}
