@@ -23,6 +23,7 @@ import (
 	"fundus/check"
 	"fundus/db"
 	"fundus/errs"
+	"fundus/ledger"
 )
 
 // User is a person who can sign in.
@@ -101,7 +102,11 @@ func (s *Service) CreateUser(ctx context.Context, actor *User, nu NewUser) (*Use
 	if err := check.Struct(op, nu); err != nil {
 		return nil, err
 	}
-	return s.insertUser(ctx, op, nu)
+	actorID := "cli"
+	if actor != nil {
+		actorID = actor.ID
+	}
+	return s.insertUser(ctx, op, actorID, "user.create", nu)
 }
 
 // Register creates an applicant from a self-registration.
@@ -112,13 +117,15 @@ func (s *Service) Register(ctx context.Context, r Registration) (*User, error) {
 	if err := check.Struct(op, r); err != nil {
 		return nil, err
 	}
-	return s.insertUser(ctx, op, NewUser{
+	return s.insertUser(ctx, op, "", "user.register", NewUser{
 		Email: r.Email, Name: r.Name, Password: r.Password, Organisation: r.Organisation,
 		Roles: []Role{Applicant},
 	})
 }
 
-func (s *Service) insertUser(ctx context.Context, op errs.Op, nu NewUser) (*User, error) {
+// insertUser stores a new user and its audit record. actorID "" means the
+// user registered itself.
+func (s *Service) insertUser(ctx context.Context, op errs.Op, actorID, action string, nu NewUser) (*User, error) {
 	u := &User{
 		ID:           uuid.NewString(),
 		Email:        nu.Email,
@@ -128,7 +135,17 @@ func (s *Service) insertUser(ctx context.Context, op errs.Op, nu NewUser) (*User
 		CreatedAt:    s.now(),
 	}
 	hash := hashPassword(nu.Password)
-	err := db.InTx(ctx, s.DB, func(tx *sqlx.Tx) error { return insertUser(ctx, tx, u, hash) })
+	if actorID == "" {
+		actorID = u.ID
+	}
+	err := db.InTx(ctx, s.DB, func(tx *sqlx.Tx) error {
+		if err := insertUser(ctx, tx, u, hash); err != nil {
+			return err
+		}
+		// Names and emails stay out of the audit trail (they may have to be
+		// erased); the id leads to them while they exist.
+		return ledger.Audit(ctx, tx, u.CreatedAt, actorID, action, "user", u.ID, map[string]any{"roles": u.Roles})
+	})
 	if db.IsUniqueViolation(err) {
 		return nil, errs.Field(op, "email", "is already registered")
 	}

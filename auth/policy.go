@@ -4,6 +4,7 @@ import (
 	"slices"
 
 	"fundus/errs"
+	"fundus/ledger"
 )
 
 // Role is what a user may act as. A user holds one or more.
@@ -31,11 +32,11 @@ type Action string
 // is checked by the domain that owns the object, after the role.
 const (
 	ManageUsers         Action = "users.manage"
-	ReadLedger          Action = "ledger.read"
-	PostLedger          Action = "ledger.post"
-	ExportLedger        Action = "ledger.export"
-	VerifyLedger        Action = "ledger.verify"
-	ReadAudit           Action = "audit.read"
+	ReadLedger          Action = ledger.ActionRead
+	PostLedger          Action = ledger.ActionPost
+	ExportLedger        Action = ledger.ActionExport
+	VerifyLedger        Action = ledger.ActionVerify
+	ReadAudit           Action = ledger.ActionReadAudit
 	ReadDonations       Action = "donations.read"
 	HandleDonations     Action = "donations.handle" // confirm, cancel, refund
 	Apply               Action = "applications.apply"
@@ -80,6 +81,18 @@ func (u *User) Can(a Action) bool {
 	}
 	return false
 }
+
+// ActorID returns the user's id ("" for nil), for ledger.Actor.
+func (u *User) ActorID() string {
+	if u == nil {
+		return ""
+	}
+	return u.ID
+}
+
+// Allowed reports whether u may do the named action, for ledger.Actor and
+// the domain packages, which name their actions without importing auth.
+func (u *User) Allowed(action string) bool { return u.Can(Action(action)) }
 
 // Authorize returns nil when u may do a; Unauthenticated when there is no
 // user; Forbidden when u lacks the role.

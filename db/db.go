@@ -171,10 +171,10 @@ func IsUniqueViolation(err error) bool {
 	return false
 }
 
-// isRetryable reports whether a transaction that failed with err may succeed
+// IsRetryable reports whether a transaction that failed with err may succeed
 // when run again: a serialization failure or deadlock on PostgreSQL, a busy
 // or locked database on SQLite.
-func isRetryable(err error) bool {
+func IsRetryable(err error) bool {
 	var pe *pgconn.PgError
 	if errors.As(err, &pe) {
 		return pe.Code == "40001" || pe.Code == "40P01"

@@ -26,7 +26,7 @@ func InTx(ctx context.Context, d *DB, fn func(tx *sqlx.Tx) error) error {
 	var err error
 	for attempt := 1; ; attempt++ {
 		err = runTx(ctx, d, fn)
-		if err == nil || !isRetryable(err) {
+		if err == nil || !IsRetryable(err) {
 			return err
 		}
 		if attempt == MaxAttempts {

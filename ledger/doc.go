@@ -1,0 +1,69 @@
+// Package ledger is Fundus's double-entry core: money, accounts, entries and
+// postings, stored balances, the hash chain, the one write path, idempotency,
+// the audit trail and verification. Every cent the fund moves is an entry
+// here; donations and grants post through Writer.
+//
+// # Accounting
+//
+// An entry has two or more postings. A posting is a signed amount in minor
+// units (cents) on one account: debit positive, credit negative. The
+// postings of an entry sum to zero per currency. Account balances are kept in
+// the accounts table in the same transaction as the postings, so reading
+// them costs O(accounts); Verify recomputes them from the postings. Entries
+// and postings are never updated or deleted (database triggers refuse it on
+// both engines); a mistake is corrected by a reversing entry that points at
+// the original.
+//
+// Available money is assets:bank + assets:clearing - what is owed on
+// liabilities:grants-payable. With debit-positive balances that is the sum of
+// the three balances, since the liability's balance is negative. No entry
+// that lowers available money may take it below zero (Tx.Post refuses it
+// with InsufficientFunds); entries that raise it are always allowed.
+//
+// # The hash chain
+//
+// Every entry stores prev_hash, the hash of the entry before it (for the
+// first entry, 64 zeros), and
+//
+//	hash = lowercase hex of SHA-256( prev_hash || canonical bytes )
+//
+// where prev_hash is its 64 lowercase hex characters (ASCII) and the
+// canonical bytes are these UTF-8 lines, each ended by one line feed (0x0A),
+// with no other whitespace:
+//
+//	fundus-entry-v1
+//	seq=<sequence number, decimal, no leading zeros>
+//	id=<entry id>
+//	time=<UTC time, YYYY-MM-DDTHH:MM:SS.ffffffZ, exactly six fraction digits>
+//	kind=<kind>
+//	memo=<memo>
+//	ref=<ref type>:<ref id>, or empty when the entry has no reference
+//	actor=<id of the user who made it>
+//	reverses=<id of the entry it reverses, or empty>
+//	posting=<account> <currency> <amount>     (one line per posting, in line order)
+//
+// An amount is written with the currency's fraction digits and a leading
+// minus for credits: "posting=assets:bank EUR 25.00",
+// "posting=income:donations EUR -25.00". Memos and all other fields never
+// contain line feeds, tabs or other control characters (they are refused on
+// input), so the lines are unambiguous.
+//
+// For example, an auditor can recompute one hash with standard tools:
+//
+//	printf '%s' "$PREV_HASH" > entry.bin
+//	printf 'fundus-entry-v1\nseq=1\nid=...\n...posting=income:donations EUR -25.00\n' >> entry.bin
+//	sha256sum entry.bin
+//
+// # The write path
+//
+// Every change that moves money runs as a function inside Writer.Do. The
+// writer collects the functions waiting, runs each in its own savepoint of
+// one database transaction that holds the chain head (a failing function
+// rolls back alone and gets its own error), commits once, and only then
+// answers each caller: concurrent callers share one disk flush (group
+// commit), and nothing is acknowledged before it is durable. Because every
+// such transaction locks the chain head first (SQLite: the single writer
+// connection with BEGIN IMMEDIATE; PostgreSQL: SELECT ... FOR UPDATE on the
+// head row), two of them never see the same balances, also with several
+// Fundus instances on one PostgreSQL.
+package ledger

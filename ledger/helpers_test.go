@@ -1,0 +1,144 @@
+package ledger_test
+
+import (
+	"context"
+	"fmt"
+	"sort"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"fundus/db"
+	"fundus/ledger"
+)
+
+// actor is a test user allowed the listed actions.
+type actor struct {
+	id      string
+	actions []string
+}
+
+func (a actor) ActorID() string { return a.id }
+func (a actor) Allowed(action string) bool {
+	for _, x := range a.actions {
+		if x == action {
+			return true
+		}
+	}
+	return false
+}
+
+var (
+	treasurer = actor{"user-treasurer", []string{ledger.ActionRead, ledger.ActionPost, ledger.ActionExport}}
+	auditor   = actor{"user-auditor", []string{ledger.ActionRead, ledger.ActionExport, ledger.ActionVerify, ledger.ActionReadAudit}}
+	applicant = actor{"user-applicant", nil}
+)
+
+const maxAmount = 100000000 // 1,000,000.00 EUR
+
+func mustService(t testing.TB, d *db.DB) *ledger.Service {
+	t.Helper()
+	// A clock that moves one second per call, so entry times differ.
+	var mu sync.Mutex
+	now := time.Date(2026, 1, 1, 9, 0, 0, 0, time.UTC)
+	w := ledger.NewWriter(d, func() time.Time {
+		mu.Lock()
+		defer mu.Unlock()
+		now = now.Add(time.Second)
+		return now
+	})
+	t.Cleanup(w.Close)
+	return &ledger.Service{DB: d, Writer: w, MaxAmount: maxAmount}
+}
+
+// manual builds a manual entry from account/amount pairs.
+func manual(memo string, pairs ...string) ledger.ManualEntry {
+	in := ledger.ManualEntry{Memo: memo}
+	for i := 0; i+1 < len(pairs); i += 2 {
+		in.Postings = append(in.Postings, ledger.ManualPosting{Account: pairs[i], Amount: ledger.Amount(pairs[i+1])})
+	}
+	return in
+}
+
+func mustPost(t testing.TB, s *ledger.Service, memo string, pairs ...string) *ledger.Entry {
+	t.Helper()
+	e, err := s.PostManual(context.Background(), treasurer, manual(memo, pairs...))
+	if err != nil {
+		t.Fatalf("post %q: %v", memo, err)
+	}
+	return e
+}
+
+// mustVerify fails t unless the ledger verifies.
+func mustVerify(t testing.TB, d *db.DB) *ledger.VerifyResult {
+	t.Helper()
+	r, err := ledger.VerifyDB(context.Background(), d)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !r.OK {
+		t.Fatalf("verification failed: %+v %+v", r, r.FirstBadEntry)
+	}
+	return r
+}
+
+// dumpTables renders every row of the tables a money operation may touch,
+// so that a test can check that a refused operation changed nothing.
+func dumpTables(t testing.TB, d *db.DB) string {
+	t.Helper()
+	var b strings.Builder
+	for _, table := range []string{"accounts", "ledger_head", "entries", "postings", "idempotency_keys", "audit_log"} {
+		rows, err := d.Queryx("SELECT * FROM " + table)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var lines []string
+		for rows.Next() {
+			vals, err := rows.SliceScan()
+			if err != nil {
+				t.Fatal(err)
+			}
+			lines = append(lines, fmt.Sprint(vals...))
+		}
+		rows.Close()
+		sort.Strings(lines)
+		fmt.Fprintf(&b, "%s:\n%s\n", table, strings.Join(lines, "\n"))
+	}
+	return b.String()
+}
+
+// dropAppendOnlyTriggers removes the triggers, as someone tampering with
+// the database would.
+func dropAppendOnlyTriggers(t testing.TB, d *db.DB) {
+	t.Helper()
+	stmts := []string{
+		"DROP TRIGGER entries_append_only_update", "DROP TRIGGER entries_append_only_delete",
+		"DROP TRIGGER postings_append_only_update", "DROP TRIGGER postings_append_only_delete",
+	}
+	if d.Engine == db.Postgres {
+		stmts = []string{"DROP TRIGGER entries_append_only ON entries", "DROP TRIGGER postings_append_only ON postings"}
+	}
+	for _, s := range stmts {
+		if _, err := d.Writer.Exec(s); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+func balances(t testing.TB, s *ledger.Service) map[string]int64 {
+	t.Helper()
+	accts, err := s.Accounts(context.Background(), auditor)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := map[string]int64{}
+	for _, a := range accts {
+		out[a.Code] = a.Balance.Minor
+	}
+	return out
+}
+
+func available(b map[string]int64) int64 {
+	return b[ledger.Bank] + b[ledger.Clearing] + b[ledger.GrantsPayable]
+}

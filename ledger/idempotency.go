@@ -1,0 +1,81 @@
+package ledger
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+
+	"fundus/errs"
+)
+
+// Idempotency identifies a request that a client may send again (API.md,
+// "Idempotency-Key"). Scope is the caller (a user id, or "anonymous"), so
+// one caller's keys never meet another's; RequestHash covers the method,
+// path and body; Status is the status of a first success. Do fills in
+// Replayed and Body.
+//
+// Only successes are stored: a refused request changed nothing, so sending
+// it again simply runs it again.
+type Idempotency struct {
+	Scope       string
+	Key         string
+	RequestHash string
+	Status      int
+
+	Replayed bool
+	Body     []byte // the JSON of the first response
+}
+
+// RequestHash returns the hash of a request for Idempotency.RequestHash.
+func RequestHash(method, path string, body []byte) string {
+	h := sha256.New()
+	h.Write([]byte(method + " " + path + "\n"))
+	h.Write(body)
+	return hex.EncodeToString(h.Sum(nil))
+}
+
+// ValidKey reports whether key is 1 to 255 visible ASCII characters.
+func ValidKey(key string) bool {
+	if len(key) == 0 || len(key) > 255 {
+		return false
+	}
+	for i := 0; i < len(key); i++ {
+		if key[i] < '!' || key[i] > '~' {
+			return false
+		}
+	}
+	return true
+}
+
+type idemKey struct{}
+
+// WithIdempotency returns a context that makes Do idempotent under idem.
+func WithIdempotency(ctx context.Context, idem *Idempotency) context.Context {
+	return context.WithValue(ctx, idemKey{}, idem)
+}
+
+func idempotencyFrom(ctx context.Context) *Idempotency {
+	idem, _ := ctx.Value(idemKey{}).(*Idempotency)
+	return idem
+}
+
+// replay looks the key up. It reports true when the request was already
+// done (and fills idem with the first response), and returns
+// IdempotencyKeyReused when the key was used for another request.
+func (t *Tx) replay(idem *Idempotency) (bool, error) {
+	rec, found, err := findIdempotencyKey(t.ctx, t.Tx, idem.Scope, idem.Key)
+	if err != nil || !found {
+		return false, err
+	}
+	if rec.RequestHash != idem.RequestHash {
+		return false, errs.E(errs.Op("ledger.Do"), errs.IdempotencyKeyReused, "this Idempotency-Key was used for another request; use a new key")
+	}
+	idem.Replayed, idem.Status, idem.Body = true, rec.Status, rec.Body
+	return true, nil
+}
+
+// remember stores the response body under the key.
+func (t *Tx) remember(idem *Idempotency, body []byte) error {
+	idem.Replayed, idem.Body = false, body
+	return insertIdempotencyKey(t.ctx, t.Tx, idem, body, t.now)
+}

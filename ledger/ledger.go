@@ -1,0 +1,102 @@
+package ledger
+
+import (
+	"strconv"
+	"time"
+	"unicode"
+
+	"fundus/errs"
+)
+
+// The accounts of the default chart (created by migration).
+const (
+	Bank           = "assets:bank"
+	Clearing       = "assets:clearing"
+	GrantsPayable  = "liabilities:grants-payable"
+	OpeningBalance = "equity:opening-balance"
+	Donations      = "income:donations"
+	GrantsExpense  = "expenses:grants"
+	BankFees       = "expenses:bank-fees"
+)
+
+// Kinds of entries. Domains add their own.
+const (
+	KindManual   = "manual"
+	KindReversal = "reversal"
+)
+
+// Account is one account of the chart with its stored balance.
+type Account struct {
+	Code     string `json:"code"`
+	Type     string `json:"type"`
+	Currency string `json:"currency"`
+	Name     string `json:"name"`
+	Balance  Money  `json:"balance"`
+}
+
+// Ref points at what caused an entry: a donation, a grant decision, a
+// disbursement. The ledger holds no personal data; the domain row does.
+type Ref struct {
+	Type string `json:"type"`
+	ID   string `json:"id"`
+}
+
+// Posting is one line of an entry.
+type Posting struct {
+	Account  string `json:"account"`
+	Amount   Money  `json:"amount"`
+	Currency string `json:"currency"`
+}
+
+// Entry is a journal transaction.
+type Entry struct {
+	ID       string    `json:"id"`
+	Seq      int64     `json:"seq"`
+	Time     time.Time `json:"time"`
+	Kind     string    `json:"kind"`
+	Memo     string    `json:"memo"`
+	Ref      *Ref      `json:"ref"`
+	Actor    string    `json:"actor"`
+	Postings []Posting `json:"postings"`
+	Reverses string    `json:"reverses,omitempty"`
+	PrevHash string    `json:"prev_hash"`
+	Hash     string    `json:"hash"`
+}
+
+// NewPosting is one line of an entry to post: Amount in minor units of the
+// account's currency, debit positive.
+type NewPosting struct {
+	Account string
+	Amount  int64
+}
+
+// NewEntry is an entry to post.
+type NewEntry struct {
+	Kind     string
+	Memo     string
+	Ref      *Ref
+	Actor    string
+	Reverses string
+	Postings []NewPosting
+}
+
+// MaxMemo is the longest memo, in characters.
+const MaxMemo = 500
+
+// checkText refuses control characters, which would make the canonical
+// bytes ambiguous, and text over max characters.
+func checkText(op errs.Op, field, s string, max int) error {
+	n := 0
+	for _, r := range s {
+		n++
+		if unicode.IsControl(r) || r == '\u2028' || r == '\u2029' {
+			return errs.Field(op, field, "must not contain line breaks, tabs or other control characters")
+		}
+	}
+	if n > max {
+		return errs.Field(op, field, "must have at most "+strconv.Itoa(max)+" characters")
+	}
+	return nil
+}
+
+func itoa(n int) string { return strconv.Itoa(n) }

@@ -1,0 +1,330 @@
+package ledger_test
+
+import (
+	"context"
+	"strings"
+	"testing"
+	"time"
+
+	"fundus/db"
+	"fundus/db/dbtest"
+	"fundus/errs"
+	"fundus/ledger"
+)
+
+func TestPostAndReverse(t *testing.T) {
+	dbtest.Engines(t, func(t *testing.T, d *db.DB) {
+		ctx := context.Background()
+		s := mustService(t, d)
+		e1 := mustPost(t, s, "Opening balance", ledger.Bank, "100.00", ledger.OpeningBalance, "-100.00")
+		e2 := mustPost(t, s, "Bank fee", ledger.BankFees, "2.50", ledger.Bank, "-2.50")
+		if e1.Seq != 1 || e2.Seq != 2 || e1.PrevHash != ledger.GenesisHash || e2.PrevHash != e1.Hash {
+			t.Fatalf("chain: %d %s / %d %s", e1.Seq, e1.PrevHash, e2.Seq, e2.PrevHash)
+		}
+		if e2.Actor != treasurer.id || e2.Kind != ledger.KindManual {
+			t.Fatalf("entry: %+v", e2)
+		}
+		b := balances(t, s)
+		if b[ledger.Bank] != 9750 || b[ledger.OpeningBalance] != -10000 || b[ledger.BankFees] != 250 {
+			t.Fatalf("balances %v", b)
+		}
+
+		rev, err := s.Reverse(ctx, treasurer, e2.ID, ledger.Reversal{Reason: "fee refunded by the bank"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if rev.Reverses != e2.ID || rev.Postings[0].Amount.Minor != -250 || !strings.Contains(rev.Memo, "fee refunded") {
+			t.Fatalf("reversal %+v", rev)
+		}
+		if b := balances(t, s); b[ledger.Bank] != 10000 || b[ledger.BankFees] != 0 {
+			t.Fatalf("balances after reversal %v", b)
+		}
+		t.Run("ErrReversedTwice", func(t *testing.T) {
+			_, err := s.Reverse(ctx, treasurer, e2.ID, ledger.Reversal{Reason: "again"})
+			if !errs.Is(errs.InvalidState, err) {
+				t.Fatalf("err = %v", err)
+			}
+		})
+		t.Run("ErrReverseAReversal", func(t *testing.T) {
+			_, err := s.Reverse(ctx, treasurer, rev.ID, ledger.Reversal{Reason: "undo"})
+			if !errs.Is(errs.InvalidState, err) {
+				t.Fatalf("err = %v", err)
+			}
+		})
+		t.Run("ErrNotFound", func(t *testing.T) {
+			if _, err := s.Reverse(ctx, treasurer, "no-such-entry", ledger.Reversal{Reason: "x"}); !errs.Is(errs.NotFound, err) {
+				t.Fatalf("err = %v", err)
+			}
+		})
+		t.Run("ErrForbidden", func(t *testing.T) {
+			if _, err := s.PostManual(ctx, auditor, manual("x", ledger.Bank, "1", ledger.Donations, "-1")); !errs.Is(errs.Forbidden, err) {
+				t.Fatalf("auditor posting: %v", err)
+			}
+			if _, err := s.Accounts(ctx, applicant); !errs.Is(errs.Forbidden, err) {
+				t.Fatalf("applicant reading: %v", err)
+			}
+			if _, err := s.Accounts(ctx, nil); !errs.Is(errs.Unauthenticated, err) {
+				t.Fatalf("nobody reading: %v", err)
+			}
+		})
+
+		tb, err := s.TrialBalance(ctx, auditor, time.Time{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if tb.TotalDebit.Minor != tb.TotalCredit.Minor || tb.TotalDebit.Minor != 10000 {
+			t.Fatalf("trial balance %+v", tb)
+		}
+		// As it stood after the first entry.
+		tb, err = s.TrialBalance(ctx, auditor, e1.Time)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, l := range tb.Items {
+			want := map[string]int64{ledger.Bank: 10000, ledger.OpeningBalance: -10000}[l.Code]
+			if l.Balance.Minor != want {
+				t.Errorf("at %v: %s = %d, want %d", e1.Time, l.Code, l.Balance.Minor, want)
+			}
+		}
+		if tb.TotalDebit.Minor != 10000 || tb.TotalCredit.Minor != 10000 {
+			t.Errorf("trial balance at the first entry: %+v", tb)
+		}
+		mustVerify(t, d)
+
+		recs, _, err := s.AuditTrail(ctx, auditor, ledger.AuditFilter{ObjectID: e2.ID, Limit: 10})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(recs) != 2 || recs[0].Action != "ledger.entry.post" || recs[1].Action != "ledger.entry.reverse" || recs[1].Actor != treasurer.id {
+			t.Fatalf("audit %+v", recs)
+		}
+	})
+}
+
+func TestManualEntryValidation(t *testing.T) {
+	dbtest.Engines(t, func(t *testing.T, d *db.DB) {
+		s := mustService(t, d)
+		for name, c := range map[string]struct {
+			in     ledger.ManualEntry
+			fields string
+		}{
+			"no memo":         {manual("", ledger.Bank, "1", ledger.Donations, "-1"), "memo"},
+			"memo newline":    {manual("a\nb", ledger.Bank, "1", ledger.Donations, "-1"), "memo"},
+			"one posting":     {manual("x", ledger.Bank, "1"), "postings"},
+			"unbalanced":      {manual("x", ledger.Bank, "1.00", ledger.Donations, "-0.99"), "postings"},
+			"unknown account": {manual("x", "assets:cash", "1", ledger.Donations, "-1"), "postings[0].account"},
+			"bad amount":      {manual("x", ledger.Bank, "1.005", ledger.Donations, "-1.005"), "postings[0].amount,postings[1].amount"},
+			"zero":            {manual("x", ledger.Bank, "0", ledger.Donations, "0"), "postings[0].amount,postings[1].amount"},
+			"above ceiling":   {manual("x", ledger.Bank, "1000000.01", ledger.Donations, "-1000000.01"), "postings[0].amount,postings[1].amount"},
+		} {
+			t.Run(name, func(t *testing.T) {
+				before := dumpTables(t, d)
+				_, err := s.PostManual(context.Background(), treasurer, c.in)
+				if !errs.Is(errs.Invalid, err) {
+					t.Fatalf("err = %v, want Invalid", err)
+				}
+				var got []string
+				for _, f := range errs.FieldsOf(err) {
+					got = append(got, f.Field)
+				}
+				if strings.Join(got, ",") != c.fields {
+					t.Fatalf("fields %v, want %s", got, c.fields)
+				}
+				if dumpTables(t, d) != before {
+					t.Fatal("a refused entry changed the database")
+				}
+			})
+		}
+	})
+}
+
+func TestAvailableMoneyRule(t *testing.T) {
+	dbtest.Engines(t, func(t *testing.T, d *db.DB) {
+		ctx := context.Background()
+		s := mustService(t, d)
+		mustPost(t, s, "donation", ledger.Bank, "50.00", ledger.Donations, "-50.00")
+		mustPost(t, s, "grant approved", ledger.GrantsExpense, "30.00", ledger.GrantsPayable, "-30.00")
+		before := dumpTables(t, d)
+		_, err := s.PostManual(ctx, treasurer, manual("grant approved", ledger.GrantsExpense, "20.01", ledger.GrantsPayable, "-20.01"))
+		if !errs.Is(errs.InsufficientFunds, err) {
+			t.Fatalf("err = %v, want InsufficientFunds", err)
+		}
+		if dumpTables(t, d) != before {
+			t.Fatal("the refused entry changed the database")
+		}
+		// Paying out what is owed does not change available money.
+		mustPost(t, s, "payout", ledger.GrantsPayable, "30.00", ledger.Bank, "-30.00")
+		mustPost(t, s, "grant approved", ledger.GrantsExpense, "20.00", ledger.GrantsPayable, "-20.00")
+		if a := available(balances(t, s)); a != 0 {
+			t.Fatalf("available %d, want 0", a)
+		}
+		mustVerify(t, d)
+	})
+}
+
+func TestAppendOnly(t *testing.T) {
+	dbtest.Engines(t, func(t *testing.T, d *db.DB) {
+		s := mustService(t, d)
+		e := mustPost(t, s, "x", ledger.Bank, "1.00", ledger.Donations, "-1.00")
+		for _, stmt := range []string{
+			"UPDATE entries SET memo = 'changed'",
+			"DELETE FROM entries",
+			"UPDATE postings SET amount = 100",
+			"DELETE FROM postings",
+		} {
+			if _, err := d.Writer.Exec(stmt); err == nil || !strings.Contains(err.Error(), "append-only") {
+				t.Errorf("%s: err = %v, want the append-only trigger", stmt, err)
+			}
+		}
+		if d.Engine == db.Postgres {
+			if _, err := d.Writer.Exec("TRUNCATE postings, entries CASCADE"); err == nil {
+				t.Error("TRUNCATE was allowed")
+			}
+		}
+		got, err := s.Entry(context.Background(), auditor, e.ID)
+		if err != nil || got.Memo != "x" || len(got.Postings) != 2 {
+			t.Fatalf("entry after the attempts: %+v, %v", got, err)
+		}
+	})
+}
+
+func TestTamperingIsFound(t *testing.T) {
+	type tamper struct {
+		stmt    string // %s: the id of entry 3
+		badSeq  int64
+		account string
+		words   string
+	}
+	for name, c := range map[string]tamper{
+		"posting amount": {"UPDATE postings SET amount = amount * 2 WHERE entry_id = '%s'", 3, "", "hash does not match"},
+		"memo":           {"UPDATE entries SET memo = 'innocent' WHERE id = '%s'", 3, "", "hash does not match"},
+		"deleted entry":  {"DELETE FROM postings WHERE entry_id = '%[1]s'; DELETE FROM entries WHERE id = '%[1]s'", 3, "", "missing"},
+		"stored balance": {"UPDATE accounts SET balance = balance + 1 WHERE code = 'assets:bank'", 0, "assets:bank", "stored balance"},
+		"relinked chain": {"UPDATE entries SET prev_hash = '%s' WHERE seq = 4", 4, "", "chain link"},
+	} {
+		t.Run(name, func(t *testing.T) {
+			dbtest.Engines(t, func(t *testing.T, d *db.DB) {
+				s := mustService(t, d)
+				var ids []string
+				for i := 0; i < 5; i++ {
+					ids = append(ids, mustPost(t, s, "donation", ledger.Bank, "10.00", ledger.Donations, "-10.00").ID)
+				}
+				mustVerify(t, d)
+				dropAppendOnlyTriggers(t, d)
+				for _, stmt := range strings.Split(strings.ReplaceAll(c.stmt, "%[1]s", "%s"), "; ") {
+					if strings.Contains(stmt, "%s") {
+						stmt = strings.ReplaceAll(stmt, "%s", ids[2])
+					}
+					if _, err := d.Writer.Exec(stmt); err != nil {
+						t.Fatal(err)
+					}
+				}
+				r, err := ledger.VerifyDB(context.Background(), d)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if r.OK || !strings.Contains(r.Problem, c.words) || r.Account != c.account {
+					t.Fatalf("result %+v, want a failure about %q", r, c.words)
+				}
+				if c.badSeq != 0 && (r.FirstBadEntry == nil || r.FirstBadEntry.Seq != c.badSeq) {
+					t.Fatalf("first bad entry %+v, want seq %d", r.FirstBadEntry, c.badSeq)
+				}
+			})
+		})
+	}
+}
+
+func TestIdempotency(t *testing.T) {
+	dbtest.Engines(t, func(t *testing.T, d *db.DB) {
+		s := mustService(t, d)
+		in := manual("donation", ledger.Bank, "10.00", ledger.Donations, "-10.00")
+		idem := func(key, hash string) (*ledger.Idempotency, context.Context) {
+			i := &ledger.Idempotency{Scope: treasurer.id, Key: key, RequestHash: hash, Status: 201}
+			return i, ledger.WithIdempotency(context.Background(), i)
+		}
+
+		first, ctx := idem("k1", "h1")
+		e, err := s.PostManual(ctx, treasurer, in)
+		if err != nil || first.Replayed || len(first.Body) == 0 {
+			t.Fatalf("first: %v %+v", err, first)
+		}
+		again, ctx := idem("k1", "h1")
+		e2, err := s.PostManual(ctx, treasurer, in)
+		if err != nil || !again.Replayed || string(again.Body) != string(first.Body) || e2 != nil || again.Status != 201 {
+			t.Fatalf("replay: %v %+v", err, again)
+		}
+		if b := balances(t, s); b[ledger.Bank] != 1000 {
+			t.Fatalf("the replay posted again: %v", b)
+		}
+		if !strings.Contains(string(first.Body), e.ID) {
+			t.Fatalf("stored body %s lacks the entry", first.Body)
+		}
+
+		before := dumpTables(t, d)
+		_, ctx = idem("k1", "other body")
+		if _, err := s.PostManual(ctx, treasurer, in); !errs.Is(errs.IdempotencyKeyReused, err) {
+			t.Fatalf("reused key: %v", err)
+		}
+		if dumpTables(t, d) != before {
+			t.Fatal("a reused key changed the database")
+		}
+
+		// Another caller's key of the same name is another key.
+		other := &ledger.Idempotency{Scope: "someone-else", Key: "k1", RequestHash: "h1", Status: 201}
+		if _, err := s.PostManual(ledger.WithIdempotency(context.Background(), other), treasurer, in); err != nil || other.Replayed {
+			t.Fatalf("other scope: %v %+v", err, other)
+		}
+
+		// A refused request stores nothing: fixed, it runs.
+		_, ctx = idem("k2", "h2")
+		if _, err := s.PostManual(ctx, treasurer, manual("x", ledger.Bank, "1", ledger.Donations, "-2")); !errs.Is(errs.Invalid, err) {
+			t.Fatal(err)
+		}
+
+		// While the first request with a key runs, the same key is refused.
+		release := make(chan struct{})
+		started := make(chan struct{})
+		i3, ctx3 := idem("k3", "h3")
+		done := make(chan error)
+		go func() {
+			_, err := ledger.Do(ctx3, s.Writer, func(tx *ledger.Tx) (string, error) {
+				close(started)
+				<-release
+				return "ok", nil
+			})
+			done <- err
+		}()
+		<-started
+		_, ctx = idem("k3", "h3")
+		if _, err := s.PostManual(ctx, treasurer, in); !errs.Is(errs.IdempotencyInProgress, err) {
+			t.Fatalf("in flight: %v", err)
+		}
+		close(release)
+		if err := <-done; err != nil || string(i3.Body) != `"ok"` {
+			t.Fatalf("the first: %v %s", err, i3.Body)
+		}
+		mustVerify(t, d)
+	})
+}
+
+func TestWriterIsolatesFailures(t *testing.T) {
+	dbtest.Engines(t, func(t *testing.T, d *db.DB) {
+		s := mustService(t, d)
+		ctx := context.Background()
+		// A panicking function fails alone.
+		_, err := ledger.Do(ctx, s.Writer, func(tx *ledger.Tx) (int, error) {
+			if _, err := tx.Post(ledger.NewEntry{Kind: "test", Memo: "x", Actor: "a", Postings: []ledger.NewPosting{{Account: ledger.Bank, Amount: 5}, {Account: ledger.Donations, Amount: -5}}}); err != nil {
+				return 0, err
+			}
+			panic("boom")
+		})
+		if !errs.Is(errs.Internal, err) {
+			t.Fatalf("panic: %v", err)
+		}
+		e := mustPost(t, s, "after", ledger.Bank, "1.00", ledger.Donations, "-1.00")
+		if e.Seq != 1 {
+			t.Fatalf("the panicking function's entry survived: seq %d", e.Seq)
+		}
+		mustVerify(t, d)
+	})
+}

@@ -1,0 +1,159 @@
+package ledger
+
+import (
+	"fmt"
+
+	"github.com/google/uuid"
+
+	"fundus/errs"
+)
+
+// Post appends an entry: it checks the postings, gives the entry the next
+// sequence number and its hash link, stores it, and updates the balances.
+// An entry that lowers available money may not take it below zero, however
+// many are posted at once: that is the rule that keeps approvals and refunds
+// within the money there is.
+// Returns Invalid (naming "postings[i].account" or "postings[i].amount", or
+// "postings" for a set that does not balance), InsufficientFunds.
+func (t *Tx) Post(e NewEntry) (*Entry, error) {
+	const op errs.Op = "ledger.Post"
+	if err := t.checkEntry(op, e); err != nil {
+		return nil, err
+	}
+	when := entryTime(t.now)
+	if when.Before(t.head.lastTime) {
+		when = t.head.lastTime // entry times never go back, even if the clock does
+	}
+	entry := &Entry{
+		ID:       uuid.NewString(),
+		Seq:      t.head.seq + 1,
+		Time:     when,
+		Kind:     e.Kind,
+		Memo:     e.Memo,
+		Ref:      e.Ref,
+		Actor:    e.Actor,
+		Reverses: e.Reverses,
+		PrevHash: t.head.hash,
+	}
+	for _, p := range e.Postings {
+		cur := currencies[t.accounts[p.Account].Currency]
+		entry.Postings = append(entry.Postings, Posting{Account: p.Account, Amount: Money{Minor: p.Amount, Currency: cur}, Currency: cur.Code})
+	}
+	entry.Hash = Hash(entry.PrevHash, entry)
+	before := t.Available()
+	for _, p := range e.Postings {
+		t.accounts[p.Account].minor += p.Amount
+	}
+	if after := t.Available(); after < before && after < 0 {
+		for _, p := range e.Postings { // Post changes nothing when it fails
+			t.accounts[p.Account].minor -= p.Amount
+		}
+		return nil, errs.E(op, errs.InsufficientFunds, fmt.Sprintf(
+			"%s EUR are available; this needs %s EUR", FormatMinor(before, EUR), FormatMinor(before-after, EUR)))
+	}
+	if err := insertEntry(t.ctx, t.Tx, entry); err != nil {
+		return nil, errs.E(op, err)
+	}
+	t.head = head{seq: entry.Seq, hash: entry.Hash, lastTime: entry.Time}
+	return entry, nil
+}
+
+func (t *Tx) checkEntry(op errs.Op, e NewEntry) error {
+	if e.Kind == "" || e.Actor == "" {
+		return errs.E(op, errs.Internal, "an entry needs a kind and an actor")
+	}
+	if err := checkText(op, "memo", e.Memo, MaxMemo); err != nil {
+		return err
+	}
+	if len(e.Postings) < 2 {
+		return errs.Field(op, "postings", "must have at least two postings")
+	}
+	sums := map[string]int64{}
+	var fields []errs.FieldError
+	for i, p := range e.Postings {
+		a, ok := t.accounts[p.Account]
+		switch {
+		case !ok:
+			fields = append(fields, errs.FieldError{Field: fmt.Sprintf("postings[%d].account", i), Message: "is not an account of the chart"})
+		case p.Amount == 0:
+			fields = append(fields, errs.FieldError{Field: fmt.Sprintf("postings[%d].amount", i), Message: "must not be zero"})
+		default:
+			sums[a.Currency] += p.Amount
+		}
+	}
+	if len(fields) > 0 {
+		return errs.E(op, errs.Invalid, fields, "some postings are not valid")
+	}
+	for cur, sum := range sums {
+		if sum != 0 {
+			return errs.Field(op, "postings", fmt.Sprintf("must sum to zero; the %s postings sum to %s", cur, FormatMinor(sum, currencies[cur])))
+		}
+	}
+	return nil
+}
+
+// Available returns the money the fund may still commit, in cents:
+// assets:bank + assets:clearing - what liabilities:grants-payable owes,
+// including everything posted so far in this transaction. Because the
+// transaction holds the chain head, no other transaction can see or change
+// the same balances until this one ends.
+func (t *Tx) Available() int64 {
+	return t.balance(Bank) + t.balance(Clearing) + t.balance(GrantsPayable)
+}
+
+func (t *Tx) balance(code string) int64 {
+	if a, ok := t.accounts[code]; ok {
+		return a.minor
+	}
+	return 0
+}
+
+// Balance returns the balance of an account in this transaction, in minor
+// units (debit positive). Returns NotFound.
+func (t *Tx) Balance(code string) (int64, error) {
+	a, ok := t.accounts[code]
+	if !ok {
+		return 0, errs.Errorf("ledger.Balance", errs.NotFound, "no account %q", code)
+	}
+	return a.minor, nil
+}
+
+// Reverse posts the reversing entry of the entry with id: the same postings
+// with opposite signs, pointing at the original.
+// Returns NotFound, InvalidState when the entry is already reversed or is
+// itself a reversal.
+func (t *Tx) Reverse(id, actor, reason string) (*Entry, error) {
+	const op errs.Op = "ledger.Reverse"
+	if err := checkText(op, "reason", reason, MaxMemo-40); err != nil {
+		return nil, err
+	}
+	orig, err := findEntry(t.ctx, t.Tx, id)
+	if err != nil {
+		return nil, errs.E(op, err)
+	}
+	if orig.Reverses != "" {
+		return nil, errs.E(op, errs.InvalidState, "this entry is a reversal; post a new entry instead of reversing it")
+	}
+	by, err := findReversalOf(t.ctx, t.Tx, id)
+	if err != nil {
+		return nil, errs.E(op, err)
+	}
+	if by != nil {
+		return nil, errs.Errorf(op, errs.InvalidState, "this entry is already reversed by entry %d", by.Seq)
+	}
+	ne := NewEntry{
+		Kind:     KindReversal,
+		Memo:     fmt.Sprintf("Reversal of entry %d: %s", orig.Seq, reason),
+		Ref:      orig.Ref,
+		Actor:    actor,
+		Reverses: orig.ID,
+	}
+	for _, p := range orig.Postings {
+		ne.Postings = append(ne.Postings, NewPosting{Account: p.Account, Amount: -p.Amount.Minor})
+	}
+	e, err := t.Post(ne)
+	if err != nil {
+		return nil, errs.E(op, err)
+	}
+	return e, nil
+}

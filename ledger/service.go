@@ -1,0 +1,275 @@
+package ledger
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/jmoiron/sqlx"
+
+	"fundus/db"
+	"fundus/errs"
+)
+
+// Actor is whoever asks for something: the signed-in user as auth knows it.
+// Allowed applies auth's policy (auth/policy.go) to an action name.
+type Actor interface {
+	ActorID() string
+	Allowed(action string) bool
+}
+
+// The actions of this package, as auth's policy names them.
+const (
+	ActionRead      = "ledger.read"
+	ActionPost      = "ledger.post"
+	ActionExport    = "ledger.export"
+	ActionVerify    = "ledger.verify"
+	ActionReadAudit = "audit.read"
+)
+
+// Authorize returns nil when actor may do action; Unauthenticated without an
+// actor; Forbidden when the role does not allow it.
+func Authorize(op errs.Op, actor Actor, action string) error {
+	switch {
+	case actor == nil || actor.ActorID() == "":
+		return errs.E(op, errs.Unauthenticated, "sign in first")
+	case !actor.Allowed(action):
+		return errs.E(op, errs.Forbidden, "your role does not allow this")
+	}
+	return nil
+}
+
+// Service runs the ledger's use cases.
+type Service struct {
+	DB     *db.DB
+	Writer *Writer
+	// MaxAmount is the ceiling of any amount, in cents (FUNDUS_MAX_AMOUNT).
+	MaxAmount int64
+	// Now is the clock.
+	Now func() time.Time
+}
+
+// Accounts returns the chart with stored balances.
+// Returns Unauthenticated, Forbidden.
+func (s *Service) Accounts(ctx context.Context, actor Actor) ([]Account, error) {
+	const op errs.Op = "ledger.Accounts"
+	if err := Authorize(op, actor, ActionRead); err != nil {
+		return nil, err
+	}
+	accts, err := loadAccounts(ctx, s.DB)
+	if err != nil {
+		return nil, errs.E(op, err)
+	}
+	return accts, nil
+}
+
+// Entries returns up to f.Limit entries after f.AfterSeq in sequence order,
+// and the sequence number to continue after (0 when there are no more).
+// Returns Unauthenticated, Forbidden.
+func (s *Service) Entries(ctx context.Context, actor Actor, f EntryFilter) ([]*Entry, int64, error) {
+	const op errs.Op = "ledger.Entries"
+	if err := Authorize(op, actor, ActionRead); err != nil {
+		return nil, 0, err
+	}
+	limit := f.Limit
+	f.Limit++
+	es, err := findEntries(ctx, s.DB, f)
+	if err != nil {
+		return nil, 0, errs.E(op, err)
+	}
+	if len(es) > limit {
+		return es[:limit], es[limit-1].Seq, nil
+	}
+	return es, 0, nil
+}
+
+// Entry returns one entry. Returns Unauthenticated, Forbidden, NotFound.
+func (s *Service) Entry(ctx context.Context, actor Actor, id string) (*Entry, error) {
+	const op errs.Op = "ledger.Entry"
+	if err := Authorize(op, actor, ActionRead); err != nil {
+		return nil, err
+	}
+	e, err := findEntry(ctx, s.DB, id)
+	if err != nil {
+		return nil, errs.E(op, err)
+	}
+	return e, nil
+}
+
+// ManualEntry is a correction the treasurer posts by hand.
+type ManualEntry struct {
+	Memo     string          `json:"memo"`
+	Postings []ManualPosting `json:"postings"`
+}
+
+// ManualPosting is one line of a ManualEntry: a signed amount, debit
+// positive.
+type ManualPosting struct {
+	Account string     `json:"account"`
+	Amount  AmountText `json:"amount"`
+}
+
+// PostManual posts a manual entry.
+// Returns Unauthenticated, Forbidden, Invalid (naming the field).
+func (s *Service) PostManual(ctx context.Context, actor Actor, in ManualEntry) (*Entry, error) {
+	const op errs.Op = "ledger.PostManual"
+	if err := Authorize(op, actor, ActionPost); err != nil {
+		return nil, err
+	}
+	ne := NewEntry{Kind: KindManual, Memo: strings.TrimSpace(in.Memo), Actor: actor.ActorID()}
+	var fields []errs.FieldError
+	if ne.Memo == "" {
+		fields = append(fields, errs.FieldError{Field: "memo", Message: "is required"})
+	}
+	if len(in.Postings) < 2 || len(in.Postings) > 100 {
+		fields = append(fields, errs.FieldError{Field: "postings", Message: "must have between 2 and 100 postings"})
+	}
+	for i, p := range in.Postings {
+		minor, err := ParseAmount(fmt.Sprintf("postings[%d].amount", i), p.Amount, EUR, NonZero, s.MaxAmount)
+		fields = append(fields, errs.FieldsOf(err)...)
+		ne.Postings = append(ne.Postings, NewPosting{Account: strings.TrimSpace(p.Account), Amount: minor})
+	}
+	if len(fields) > 0 {
+		return nil, errs.E(op, errs.Invalid, fields, "some fields are not valid")
+	}
+	return Do(ctx, s.Writer, func(tx *Tx) (*Entry, error) {
+		e, err := tx.Post(ne)
+		if err != nil {
+			return nil, err
+		}
+		return e, tx.Audit(actor.ActorID(), "ledger.entry.post", "ledger_entry", e.ID, map[string]any{"seq": e.Seq, "memo": e.Memo, "postings": e.Postings})
+	})
+}
+
+// Reversal says why an entry is reversed.
+type Reversal struct {
+	Reason string `json:"reason"`
+}
+
+// Reverse posts the reversing entry of the entry with id.
+// Returns Unauthenticated, Forbidden, Invalid, NotFound, InvalidState.
+func (s *Service) Reverse(ctx context.Context, actor Actor, id string, in Reversal) (*Entry, error) {
+	const op errs.Op = "ledger.Reverse"
+	if err := Authorize(op, actor, ActionPost); err != nil {
+		return nil, err
+	}
+	reason := strings.TrimSpace(in.Reason)
+	if reason == "" {
+		return nil, errs.Field(op, "reason", "is required")
+	}
+	return Do(ctx, s.Writer, func(tx *Tx) (*Entry, error) {
+		e, err := tx.Reverse(id, actor.ActorID(), reason)
+		if err != nil {
+			return nil, err
+		}
+		return e, tx.Audit(actor.ActorID(), "ledger.entry.reverse", "ledger_entry", id, map[string]any{"reversed_by": e.ID, "seq": e.Seq, "reason": reason})
+	})
+}
+
+// TrialBalance lists every account's balance in a debit or a credit column.
+type TrialBalance struct {
+	At          time.Time          `json:"at"`
+	Items       []TrialBalanceLine `json:"items"`
+	TotalDebit  Money              `json:"total_debit"`
+	TotalCredit Money              `json:"total_credit"`
+}
+
+// TrialBalanceLine is one account in a TrialBalance.
+type TrialBalanceLine struct {
+	Code    string `json:"code"`
+	Type    string `json:"type"`
+	Debit   Money  `json:"debit"`
+	Credit  Money  `json:"credit"`
+	Balance Money  `json:"balance"`
+}
+
+// TrialBalance returns the balances as they stood at at (inclusive), or now
+// when at is zero (then from the stored balances).
+// Returns Unauthenticated, Forbidden.
+func (s *Service) TrialBalance(ctx context.Context, actor Actor, at time.Time) (*TrialBalance, error) {
+	const op errs.Op = "ledger.TrialBalance"
+	if err := Authorize(op, actor, ActionRead); err != nil {
+		return nil, err
+	}
+	accts, err := loadAccounts(ctx, s.DB)
+	if err != nil {
+		return nil, errs.E(op, err)
+	}
+	if at.IsZero() {
+		at = entryTime(s.now())
+	} else {
+		sums, err := balancesAt(ctx, s.DB, at)
+		if err != nil {
+			return nil, errs.E(op, err)
+		}
+		for i := range accts {
+			accts[i].Balance.Minor = sums[accts[i].Code]
+		}
+	}
+	tb := &TrialBalance{At: at, Items: []TrialBalanceLine{}, TotalDebit: EURCents(0), TotalCredit: EURCents(0)}
+	for _, a := range accts {
+		line := TrialBalanceLine{Code: a.Code, Type: a.Type, Balance: a.Balance, Debit: EURCents(0), Credit: EURCents(0)}
+		if a.Balance.Minor > 0 {
+			line.Debit.Minor = a.Balance.Minor
+		} else {
+			line.Credit.Minor = -a.Balance.Minor
+		}
+		tb.TotalDebit.Minor += line.Debit.Minor
+		tb.TotalCredit.Minor += line.Credit.Minor
+		tb.Items = append(tb.Items, line)
+	}
+	return tb, nil
+}
+
+// AuditTrail returns up to f.Limit audit records after f.AfterSeq, and the
+// position to continue after (0 when there are no more).
+// Returns Unauthenticated, Forbidden.
+func (s *Service) AuditTrail(ctx context.Context, actor Actor, f AuditFilter) ([]AuditRecord, int64, error) {
+	const op errs.Op = "ledger.AuditTrail"
+	if err := Authorize(op, actor, ActionReadAudit); err != nil {
+		return nil, 0, err
+	}
+	limit := f.Limit
+	f.Limit++
+	recs, err := findAudit(ctx, s.DB, f)
+	if err != nil {
+		return nil, 0, errs.E(op, err)
+	}
+	if len(recs) > limit {
+		return recs[:limit], recs[limit-1].seq, nil
+	}
+	return recs, 0, nil
+}
+
+// ForgetIdempotencyKeys deletes the idempotency records older than keep
+// (API.md promises at least 24 hours) and returns how many.
+func (s *Service) ForgetIdempotencyKeys(ctx context.Context, keep time.Duration) (int64, error) {
+	var n int64
+	err := db.InTx(ctx, s.DB, func(tx *sqlx.Tx) (err error) {
+		n, err = deleteIdempotencyKeysBefore(ctx, tx, s.now().Add(-keep))
+		return err
+	})
+	if err != nil {
+		return 0, errs.E(errs.Op("ledger.ForgetIdempotencyKeys"), err)
+	}
+	return n, nil
+}
+
+func (s *Service) now() time.Time {
+	if s.Now == nil {
+		return time.Now()
+	}
+	return s.Now()
+}
+
+// readTx begins a read-only transaction that sees one snapshot of the
+// database, for reads that must agree with themselves (verification).
+func readTx(ctx context.Context, d *db.DB) (*sqlx.Tx, error) {
+	opts := &sql.TxOptions{ReadOnly: true}
+	if d.Engine == db.Postgres {
+		opts.Isolation = sql.LevelRepeatableRead
+	}
+	return d.DB.BeginTxx(ctx, opts)
+}

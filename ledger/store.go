@@ -1,0 +1,329 @@
+package ledger
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"strings"
+	"time"
+
+	"github.com/jmoiron/sqlx"
+
+	"fundus/db"
+)
+
+// This file holds all of the package's SQL. Entries and postings are only
+// ever inserted here.
+
+func lockHead(ctx context.Context, tx *sqlx.Tx, engine db.Engine) (head, error) {
+	q := `SELECT seq, hash, last_time FROM ledger_head WHERE id = 1`
+	if engine == db.Postgres {
+		q += ` FOR UPDATE` // SQLite's writer already holds the database lock
+	}
+	var h head
+	err := tx.QueryRowxContext(ctx, q).Scan(&h.seq, &h.hash, &h.lastTime)
+	h.lastTime = h.lastTime.UTC()
+	return h, err
+}
+
+func setHead(ctx context.Context, tx *sqlx.Tx, h head) error {
+	_, err := tx.ExecContext(ctx, `UPDATE ledger_head SET seq = $1, hash = $2, last_time = $3 WHERE id = 1`, h.seq, h.hash, h.lastTime)
+	return err
+}
+
+type accountRow struct {
+	Code     string `db:"code"`
+	Type     string `db:"type"`
+	Currency string `db:"currency"`
+	Name     string `db:"name"`
+	Balance  int64  `db:"balance"`
+}
+
+func (r accountRow) account() Account {
+	return Account{Code: r.Code, Type: r.Type, Currency: r.Currency, Name: r.Name, Balance: Money{Minor: r.Balance, Currency: currencies[r.Currency]}}
+}
+
+func loadAccounts(ctx context.Context, q sqlx.QueryerContext) ([]Account, error) {
+	var rows []accountRow
+	if err := sqlx.SelectContext(ctx, q, &rows, `SELECT code, type, currency, name, balance FROM accounts ORDER BY code`); err != nil {
+		return nil, err
+	}
+	out := make([]Account, len(rows))
+	for i, r := range rows {
+		out[i] = r.account()
+	}
+	return out, nil
+}
+
+func setBalance(ctx context.Context, tx *sqlx.Tx, code string, balance int64) error {
+	_, err := tx.ExecContext(ctx, `UPDATE accounts SET balance = $1 WHERE code = $2`, balance, code)
+	return err
+}
+
+func insertEntry(ctx context.Context, tx *sqlx.Tx, e *Entry) error {
+	var refType, refID string
+	if e.Ref != nil {
+		refType, refID = e.Ref.Type, e.Ref.ID
+	}
+	var reverses *string
+	if e.Reverses != "" {
+		reverses = &e.Reverses
+	}
+	_, err := tx.ExecContext(ctx, `INSERT INTO entries (id, seq, time, kind, memo, ref_type, ref_id, actor, reverses, prev_hash, hash)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`,
+		e.ID, e.Seq, e.Time, e.Kind, e.Memo, refType, refID, e.Actor, reverses, e.PrevHash, e.Hash)
+	if err != nil {
+		return err
+	}
+	var b strings.Builder
+	b.WriteString(`INSERT INTO postings (entry_id, line, account, amount, currency) VALUES `)
+	args := make([]any, 0, 5*len(e.Postings))
+	for i, p := range e.Postings {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		n := len(args)
+		b.WriteString("($" + itoa(n+1) + ", $" + itoa(n+2) + ", $" + itoa(n+3) + ", $" + itoa(n+4) + ", $" + itoa(n+5) + ")")
+		args = append(args, e.ID, i+1, p.Account, p.Amount.Minor, p.Currency)
+	}
+	_, err = tx.ExecContext(ctx, b.String(), args...)
+	return err
+}
+
+type entryRow struct {
+	ID       string         `db:"id"`
+	Seq      int64          `db:"seq"`
+	Time     time.Time      `db:"time"`
+	Kind     string         `db:"kind"`
+	Memo     string         `db:"memo"`
+	RefType  string         `db:"ref_type"`
+	RefID    string         `db:"ref_id"`
+	Actor    string         `db:"actor"`
+	Reverses sql.NullString `db:"reverses"`
+	PrevHash string         `db:"prev_hash"`
+	Hash     string         `db:"hash"`
+}
+
+func (r entryRow) entry() *Entry {
+	e := &Entry{ID: r.ID, Seq: r.Seq, Time: r.Time.UTC(), Kind: r.Kind, Memo: r.Memo, Actor: r.Actor,
+		Reverses: r.Reverses.String, PrevHash: r.PrevHash, Hash: r.Hash, Postings: []Posting{}}
+	if r.RefType != "" || r.RefID != "" {
+		e.Ref = &Ref{Type: r.RefType, ID: r.RefID}
+	}
+	return e
+}
+
+type postingRow struct {
+	EntryID  string `db:"entry_id"`
+	Line     int    `db:"line"`
+	Account  string `db:"account"`
+	Amount   int64  `db:"amount"`
+	Currency string `db:"currency"`
+}
+
+const entryColumns = `e.id, e.seq, e.time, e.kind, e.memo, e.ref_type, e.ref_id, e.actor, e.reverses, e.prev_hash, e.hash`
+
+// withPostings loads the postings of entries, in line order.
+func withPostings(ctx context.Context, q sqlx.QueryerContext, rows []entryRow) ([]*Entry, error) {
+	out := make([]*Entry, len(rows))
+	if len(rows) == 0 {
+		return out, nil
+	}
+	byID := make(map[string]*Entry, len(rows))
+	ids := make([]string, len(rows))
+	for i, r := range rows {
+		out[i] = r.entry()
+		byID[r.ID] = out[i]
+		ids[i] = r.ID
+	}
+	query, args, err := sqlx.In(`SELECT entry_id, line, account, amount, currency FROM postings WHERE entry_id IN (?) ORDER BY entry_id, line`, ids)
+	if err != nil {
+		return nil, err
+	}
+	var ps []postingRow
+	if err := sqlx.SelectContext(ctx, q, &ps, sqlx.Rebind(sqlx.DOLLAR, query), args...); err != nil {
+		return nil, err
+	}
+	for _, p := range ps {
+		e := byID[p.EntryID]
+		e.Postings = append(e.Postings, Posting{Account: p.Account, Amount: Money{Minor: p.Amount, Currency: currencyOf(p.Currency)}, Currency: p.Currency})
+	}
+	return out, nil
+}
+
+// currencyOf returns the currency with code, or one with two digits for a
+// code the fund does not know (so that verification can still read it).
+func currencyOf(code string) Currency {
+	if c, ok := currencies[code]; ok {
+		return c
+	}
+	return Currency{Code: code, Digits: 2}
+}
+
+func findEntry(ctx context.Context, q sqlx.QueryerContext, id string) (*Entry, error) {
+	var r entryRow
+	if err := sqlx.GetContext(ctx, q, &r, `SELECT `+entryColumns+` FROM entries e WHERE e.id = $1`, id); err != nil {
+		return nil, db.NotFoundOr("ledger.findEntry", err, "no such entry")
+	}
+	es, err := withPostings(ctx, q, []entryRow{r})
+	if err != nil {
+		return nil, err
+	}
+	return es[0], nil
+}
+
+// findReversalOf returns the entry that reverses id, or nil.
+func findReversalOf(ctx context.Context, q sqlx.QueryerContext, id string) (*Entry, error) {
+	var r entryRow
+	err := sqlx.GetContext(ctx, q, &r, `SELECT `+entryColumns+` FROM entries e WHERE e.reverses = $1`, id)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	return r.entry(), nil
+}
+
+// EntryFilter selects entries: From inclusive, To exclusive (zero: open),
+// Account (empty: any), after the sequence number AfterSeq.
+type EntryFilter struct {
+	From, To time.Time
+	Account  string
+	AfterSeq int64
+	Limit    int
+}
+
+func findEntries(ctx context.Context, q sqlx.QueryerContext, f EntryFilter) ([]*Entry, error) {
+	var where []string
+	var args []any
+	arg := func(v any) string {
+		args = append(args, v)
+		return "$" + itoa(len(args))
+	}
+	where = append(where, "e.seq > "+arg(f.AfterSeq))
+	if !f.From.IsZero() {
+		where = append(where, "e.time >= "+arg(f.From))
+	}
+	if !f.To.IsZero() {
+		where = append(where, "e.time < "+arg(f.To))
+	}
+	if f.Account != "" {
+		where = append(where, "EXISTS (SELECT 1 FROM postings p WHERE p.entry_id = e.id AND p.account = "+arg(f.Account)+")")
+	}
+	query := `SELECT ` + entryColumns + ` FROM entries e WHERE ` + strings.Join(where, " AND ") + ` ORDER BY e.seq LIMIT ` + arg(f.Limit)
+	var rows []entryRow
+	if err := sqlx.SelectContext(ctx, q, &rows, query, args...); err != nil {
+		return nil, err
+	}
+	return withPostings(ctx, q, rows)
+}
+
+// balancesAt sums the postings of each account up to and including at.
+func balancesAt(ctx context.Context, q sqlx.QueryerContext, at time.Time) (map[string]int64, error) {
+	rows, err := q.QueryxContext(ctx, `SELECT p.account, SUM(p.amount) FROM postings p JOIN entries e ON e.id = p.entry_id
+		WHERE e.time <= $1 GROUP BY p.account`, at)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := map[string]int64{}
+	for rows.Next() {
+		var code string
+		var sum int64
+		if err := rows.Scan(&code, &sum); err != nil {
+			return nil, err
+		}
+		out[code] = sum
+	}
+	return out, rows.Err()
+}
+
+type idemRow struct {
+	RequestHash string `db:"request_hash"`
+	Status      int    `db:"status"`
+	Body        []byte `db:"body"`
+}
+
+func findIdempotencyKey(ctx context.Context, q sqlx.QueryerContext, scope, key string) (idemRow, bool, error) {
+	var r idemRow
+	err := sqlx.GetContext(ctx, q, &r, `SELECT request_hash, status, body FROM idempotency_keys WHERE scope = $1 AND key = $2`, scope, key)
+	if errors.Is(err, sql.ErrNoRows) {
+		return r, false, nil
+	}
+	return r, err == nil, err
+}
+
+func insertIdempotencyKey(ctx context.Context, tx *sqlx.Tx, idem *Idempotency, body []byte, now time.Time) error {
+	_, err := tx.ExecContext(ctx, `INSERT INTO idempotency_keys (scope, key, request_hash, status, body, created_at) VALUES ($1, $2, $3, $4, $5, $6)`,
+		idem.Scope, idem.Key, idem.RequestHash, idem.Status, body, entryTime(now))
+	return err
+}
+
+// deleteIdempotencyKeysBefore forgets keys created before t.
+func deleteIdempotencyKeysBefore(ctx context.Context, tx *sqlx.Tx, t time.Time) (int64, error) {
+	res, err := tx.ExecContext(ctx, `DELETE FROM idempotency_keys WHERE created_at < $1`, t)
+	if err != nil {
+		return 0, err
+	}
+	return res.RowsAffected()
+}
+
+func insertAudit(ctx context.Context, q sqlx.ExecerContext, r *AuditRecord) error {
+	_, err := q.ExecContext(ctx, `INSERT INTO audit_log (id, time, actor, action, object_type, object_id, details) VALUES ($1, $2, $3, $4, $5, $6, $7)`,
+		r.ID, r.Time, r.Actor, r.Action, r.ObjectType, r.ObjectID, string(r.Details))
+	return err
+}
+
+// AuditFilter selects audit records; empty fields match everything.
+type AuditFilter struct {
+	Actor, Action, ObjectType, ObjectID string
+	From, To                            time.Time
+	AfterSeq                            int64
+	Limit                               int
+}
+
+type auditRow struct {
+	Seq        int64     `db:"seq"`
+	ID         string    `db:"id"`
+	Time       time.Time `db:"time"`
+	Actor      string    `db:"actor"`
+	Action     string    `db:"action"`
+	ObjectType string    `db:"object_type"`
+	ObjectID   string    `db:"object_id"`
+	Details    string    `db:"details"`
+}
+
+func findAudit(ctx context.Context, q sqlx.QueryerContext, f AuditFilter) ([]AuditRecord, error) {
+	var where []string
+	var args []any
+	arg := func(v any) string {
+		args = append(args, v)
+		return "$" + itoa(len(args))
+	}
+	where = append(where, "seq > "+arg(f.AfterSeq))
+	for col, v := range map[string]string{"actor": f.Actor, "action": f.Action, "object_type": f.ObjectType, "object_id": f.ObjectID} {
+		if v != "" {
+			where = append(where, col+" = "+arg(v))
+		}
+	}
+	if !f.From.IsZero() {
+		where = append(where, "time >= "+arg(f.From))
+	}
+	if !f.To.IsZero() {
+		where = append(where, "time < "+arg(f.To))
+	}
+	var rows []auditRow
+	query := `SELECT seq, id, time, actor, action, object_type, object_id, details FROM audit_log WHERE ` +
+		strings.Join(where, " AND ") + ` ORDER BY seq LIMIT ` + arg(f.Limit)
+	if err := sqlx.SelectContext(ctx, q, &rows, query, args...); err != nil {
+		return nil, err
+	}
+	out := make([]AuditRecord, len(rows))
+	for i, r := range rows {
+		out[i] = AuditRecord{ID: r.ID, Time: r.Time.UTC(), Actor: r.Actor, Action: r.Action, ObjectType: r.ObjectType,
+			ObjectID: r.ObjectID, Details: []byte(r.Details), seq: r.Seq}
+	}
+	return out, nil
+}
+

@@ -1,0 +1,154 @@
+package ledger
+
+import (
+	"context"
+	"fmt"
+
+	"fundus/db"
+	"fundus/errs"
+)
+
+// VerifyResult is what verification found.
+type VerifyResult struct {
+	OK             bool      `json:"ok"`
+	EntriesChecked int64     `json:"entries_checked"`
+	FirstBadEntry  *BadEntry `json:"first_bad_entry,omitempty"`
+	Account        string    `json:"account,omitempty"` // an account whose stored balance is wrong
+	Problem        string    `json:"problem,omitempty"`
+}
+
+// BadEntry names an entry that failed verification. ID is empty when the
+// entry is missing (a gap in the sequence).
+type BadEntry struct {
+	ID  string `json:"id,omitempty"`
+	Seq int64  `json:"seq"`
+}
+
+// Verify checks the whole ledger. Returns Unauthenticated, Forbidden.
+func (s *Service) Verify(ctx context.Context, actor Actor) (*VerifyResult, error) {
+	const op errs.Op = "ledger.Verify"
+	if err := Authorize(op, actor, ActionVerify); err != nil {
+		return nil, err
+	}
+	return VerifyDB(ctx, s.DB)
+}
+
+// verifyChunk is how many entries verification reads at a time; its memory
+// does not grow with the ledger.
+const verifyChunk = 1000
+
+// VerifyDB walks the ledger in sequence order in one consistent snapshot and
+// checks, for every entry: its sequence number follows the one before
+// without a gap; its prev_hash is the hash before it; its hash is the hash
+// of its canonical bytes; it has two or more postings that sum to zero per
+// currency. Then it checks that the stored balance of every account equals
+// the sum of its postings, and that the chain head is the last entry. It
+// reports the first problem found.
+func VerifyDB(ctx context.Context, d *db.DB) (*VerifyResult, error) {
+	const op errs.Op = "ledger.VerifyDB"
+	tx, err := readTx(ctx, d)
+	if err != nil {
+		return nil, errs.E(op, err)
+	}
+	defer tx.Rollback()
+
+	v := newVerifier()
+	for {
+		es, err := findEntries(ctx, tx, EntryFilter{AfterSeq: v.seq, Limit: verifyChunk})
+		if err != nil {
+			return nil, errs.E(op, err)
+		}
+		for _, e := range es {
+			if !v.check(e) {
+				return v.result, nil
+			}
+		}
+		if len(es) < verifyChunk {
+			break
+		}
+	}
+	accts, err := loadAccounts(ctx, tx)
+	if err != nil {
+		return nil, errs.E(op, err)
+	}
+	for _, a := range accts {
+		if sum := v.sums[a.Code]; sum != a.Balance.Minor {
+			return v.fail(nil, a.Code, fmt.Sprintf("the stored balance of %s is %s, but its postings sum to %s",
+				a.Code, a.Balance, FormatMinor(sum, currencyOf(a.Currency)))), nil
+		}
+	}
+	var h head
+	if err := tx.QueryRowxContext(ctx, `SELECT seq, hash FROM ledger_head WHERE id = 1`).Scan(&h.seq, &h.hash); err != nil {
+		return nil, errs.E(op, err)
+	}
+	if h.seq != v.seq || h.hash != v.hash {
+		return v.fail(nil, "", fmt.Sprintf("the chain head says entry %d with hash %.12s…, but the last entry is %d with hash %.12s…", h.seq, h.hash, v.seq, v.hash)), nil
+	}
+	v.result.OK = true
+	return v.result, nil
+}
+
+// verifier checks entries one by one, in sequence order; the file verifier
+// of the exports uses it too.
+type verifier struct {
+	seq    int64
+	hash   string
+	sums   map[string]int64
+	result *VerifyResult
+}
+
+func newVerifier() *verifier {
+	return &verifier{hash: GenesisHash, sums: map[string]int64{}, result: &VerifyResult{}}
+}
+
+func (v *verifier) fail(e *Entry, account, problem string) *VerifyResult {
+	if e != nil {
+		v.result.FirstBadEntry = &BadEntry{ID: e.ID, Seq: e.Seq}
+	}
+	v.result.Account = account
+	v.result.Problem = problem
+	v.result.OK = false
+	return v.result
+}
+
+// check checks e; it returns false (and fills the result) at the first
+// problem.
+func (v *verifier) check(e *Entry) bool {
+	switch {
+	case e.Seq != v.seq+1:
+		if e.Seq > v.seq+1 {
+			v.fail(e, "", fmt.Sprintf("entry %d is missing: entry %d follows entry %d", v.seq+1, e.Seq, v.seq))
+			v.result.FirstBadEntry = &BadEntry{Seq: v.seq + 1}
+		} else {
+			v.fail(e, "", fmt.Sprintf("entry %d follows entry %d out of order", e.Seq, v.seq))
+		}
+		return false
+	case e.PrevHash != v.hash:
+		v.fail(e, "", fmt.Sprintf("the chain link is broken: prev_hash %.12s… is not the hash of entry %d (%.12s…)", e.PrevHash, v.seq, v.hash))
+		return false
+	}
+	if want := Hash(e.PrevHash, e); e.Hash != want {
+		v.fail(e, "", fmt.Sprintf("the hash does not match the entry: stored %.12s…, computed %.12s… (the entry or its postings were altered)", e.Hash, want))
+		return false
+	}
+	if len(e.Postings) < 2 {
+		v.fail(e, "", fmt.Sprintf("the entry has %d posting(s); it needs at least two", len(e.Postings)))
+		return false
+	}
+	per := map[string]int64{}
+	for _, p := range e.Postings {
+		per[p.Currency] += p.Amount.Minor
+	}
+	for cur, sum := range per {
+		if sum != 0 {
+			v.fail(e, "", fmt.Sprintf("the %s postings sum to %s, not zero", cur, FormatMinor(sum, currencyOf(cur))))
+			return false
+		}
+	}
+	for _, p := range e.Postings {
+		v.sums[p.Account] += p.Amount.Minor
+	}
+	v.seq, v.hash = e.Seq, e.Hash
+	v.result.EntriesChecked++
+	return true
+}

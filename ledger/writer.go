@@ -1,0 +1,361 @@
+package ledger
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"math/rand/v2"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/jmoiron/sqlx"
+
+	"fundus/db"
+	"fundus/errs"
+)
+
+// Writer is the one write path for money (see the package documentation):
+// it runs functions in savepoints of shared transactions that hold the chain
+// head, commits once per batch, and answers each caller after the commit.
+type Writer struct {
+	db  *db.DB
+	now func() time.Time
+
+	queue   chan *call
+	stop    chan struct{}
+	stopped chan struct{}
+	closing sync.Once
+
+	mu       sync.Mutex
+	inflight map[string]bool // idempotency keys being run by this process
+
+	commits atomic.Int64
+	entries atomic.Int64
+}
+
+// MaxBatch bounds how many functions share one transaction.
+const MaxBatch = 256
+
+type call struct {
+	fn     func(*Tx) (any, error)
+	idem   *Idempotency
+	result any
+	err    error
+	done   chan struct{}
+}
+
+// NewWriter starts the writer of d. now is the clock (nil: time.Now). Close
+// stops it.
+func NewWriter(d *db.DB, now func() time.Time) *Writer {
+	if now == nil {
+		now = time.Now
+	}
+	w := &Writer{
+		db:       d,
+		now:      now,
+		queue:    make(chan *call, 4*MaxBatch),
+		stop:     make(chan struct{}),
+		stopped:  make(chan struct{}),
+		inflight: map[string]bool{},
+	}
+	go w.loop()
+	return w
+}
+
+// Close lets the writer finish what it has and stops it.
+func (w *Writer) Close() {
+	w.closing.Do(func() { close(w.stop) })
+	<-w.stopped
+}
+
+// Commits returns how many transactions the writer has committed, and
+// Entries how many entries they held; their ratio is the figure of group
+// commit.
+func (w *Writer) Commits() int64 { return w.commits.Load() }
+
+// Entries returns how many entries the writer has committed.
+func (w *Writer) Entries() int64 { return w.entries.Load() }
+
+// Do runs fn in the write path and returns its result once it is durable.
+// fn must do all its work through tx and nothing outside it that cannot be
+// repeated: a batch that hits a serialization failure runs again.
+//
+// When ctx carries an Idempotency (WithIdempotency), Do first looks up the
+// key: the same request again is not run but replayed (Do returns the zero
+// T and marks the Idempotency Replayed, with the first response in Body); a
+// different request is IdempotencyKeyReused; the same key still running in
+// this process is IdempotencyInProgress. Otherwise the JSON of fn's result is
+// stored under the key in the same transaction as fn's effect.
+func Do[T any](ctx context.Context, w *Writer, fn func(tx *Tx) (T, error)) (T, error) {
+	const op errs.Op = "ledger.Do"
+	var zero T
+	c := &call{
+		fn:   func(tx *Tx) (any, error) { return fn(tx) },
+		idem: idempotencyFrom(ctx),
+		done: make(chan struct{}),
+	}
+	if c.idem != nil {
+		k := c.idem.Scope + "\x00" + c.idem.Key
+		w.mu.Lock()
+		if w.inflight[k] {
+			w.mu.Unlock()
+			return zero, errs.E(op, errs.IdempotencyInProgress, "a request with this Idempotency-Key is still running; retry later")
+		}
+		w.inflight[k] = true
+		w.mu.Unlock()
+		defer func() {
+			w.mu.Lock()
+			delete(w.inflight, k)
+			w.mu.Unlock()
+		}()
+	}
+	if err := ctx.Err(); err != nil {
+		return zero, errs.E(op, err)
+	}
+	select {
+	case w.queue <- c:
+	case <-w.stop:
+		return zero, errs.E(op, errs.Internal, "the writer is closed")
+	}
+	// Once queued, the call runs and commits (or not) whatever happens to
+	// ctx: wait for the answer, so that no caller is told less than the truth.
+	<-c.done
+	if c.err != nil {
+		return zero, c.err
+	}
+	if c.result == nil {
+		return zero, nil
+	}
+	return c.result.(T), nil
+}
+
+func (w *Writer) loop() {
+	defer close(w.stopped)
+	for {
+		var first *call
+		select {
+		case first = <-w.queue:
+		case <-w.stop:
+			// Finish what is queued, then stop.
+			for {
+				select {
+				case c := <-w.queue:
+					w.runBatch([]*call{c})
+				default:
+					return
+				}
+			}
+		}
+		batch := []*call{first}
+	fill:
+		for len(batch) < MaxBatch {
+			select {
+			case c := <-w.queue:
+				batch = append(batch, c)
+			default:
+				break fill
+			}
+		}
+		w.runBatch(batch)
+	}
+}
+
+// runBatch runs a batch until it commits or fails for good, then answers
+// every caller.
+func (w *Writer) runBatch(batch []*call) {
+	const op errs.Op = "ledger.Writer"
+	defer func() {
+		for _, c := range batch {
+			close(c.done)
+		}
+	}()
+	for attempt := 1; ; attempt++ {
+		n, err := w.tryBatch(batch)
+		if err == nil {
+			w.commits.Add(1)
+			w.entries.Add(n)
+			return
+		}
+		if !db.IsRetryable(err) || attempt == db.MaxAttempts {
+			for _, c := range batch {
+				c.result, c.err = nil, errs.E(op, errs.Internal, "the transaction failed", err)
+			}
+			return
+		}
+		time.Sleep(time.Duration(1<<attempt)*time.Millisecond + rand.N(2*time.Millisecond))
+	}
+}
+
+// tryBatch runs each call of batch in its own savepoint of one transaction
+// and commits. It returns the number of entries committed, or the error that
+// made the whole transaction fail (the calls' own errors are in the calls).
+func (w *Writer) tryBatch(batch []*call) (int64, error) {
+	ctx := context.Background() // no caller may cancel a shared transaction
+	sqlTx, err := w.db.Writer.BeginTxx(ctx, nil)
+	if err != nil {
+		return 0, err
+	}
+	defer sqlTx.Rollback() // after Commit, a no-op
+	t := &Tx{Tx: sqlTx, ctx: ctx, w: w}
+	if err := t.begin(); err != nil {
+		return 0, err
+	}
+	for _, c := range batch {
+		if err := t.run(c); err != nil {
+			return 0, err
+		}
+	}
+	if err := t.flush(); err != nil {
+		return 0, err
+	}
+	if err := sqlTx.Commit(); err != nil {
+		return 0, err
+	}
+	return t.head.seq - t.startSeq, nil
+}
+
+// Tx is the transaction a write-path function runs in. Domain stores use
+// its embedded *sqlx.Tx (an sqlx.ExtContext) with Context(); money moves only
+// through Post.
+type Tx struct {
+	*sqlx.Tx
+	ctx      context.Context
+	w        *Writer
+	head     head
+	startSeq int64
+	accounts map[string]*accountState
+	now      time.Time
+}
+
+type head struct {
+	seq      int64
+	hash     string
+	lastTime time.Time
+}
+
+type accountState struct {
+	Account
+	stored int64 // balance in the database
+	minor  int64 // balance including this transaction's postings
+}
+
+// Context is the context for SQL run inside the transaction.
+func (t *Tx) Context() context.Context { return t.ctx }
+
+// Now is the time of the function being run.
+func (t *Tx) Now() time.Time { return t.now }
+
+// Engine is the database engine, for the rare statement that differs.
+func (t *Tx) Engine() db.Engine { return t.w.db.Engine }
+
+// begin locks the chain head and loads the accounts.
+func (t *Tx) begin() error {
+	h, err := lockHead(t.ctx, t.Tx, t.w.db.Engine)
+	if err != nil {
+		return err
+	}
+	t.head, t.startSeq = h, h.seq
+	accts, err := loadAccounts(t.ctx, t.Tx)
+	if err != nil {
+		return err
+	}
+	t.accounts = make(map[string]*accountState, len(accts))
+	for _, a := range accts {
+		t.accounts[a.Code] = &accountState{Account: a, stored: a.Balance.Minor, minor: a.Balance.Minor}
+	}
+	return nil
+}
+
+// snapshot is the in-memory state a savepoint must restore.
+type snapshot struct {
+	head     head
+	balances map[string]int64
+}
+
+func (t *Tx) snapshot() snapshot {
+	s := snapshot{head: t.head, balances: make(map[string]int64, len(t.accounts))}
+	for code, a := range t.accounts {
+		s.balances[code] = a.minor
+	}
+	return s
+}
+
+func (t *Tx) restore(s snapshot) {
+	t.head = s.head
+	for code, a := range t.accounts {
+		a.minor = s.balances[code]
+	}
+}
+
+// run runs one call in a savepoint. It returns an error only when the whole
+// transaction must be given up (and perhaps retried); the call's own error
+// goes into the call.
+func (t *Tx) run(c *call) error {
+	snap := t.snapshot()
+	if _, err := t.ExecContext(t.ctx, "SAVEPOINT fundus_call"); err != nil {
+		return err
+	}
+	t.now = t.w.now()
+	result, err := t.runCall(c)
+	if err != nil {
+		if db.IsRetryable(err) {
+			return err
+		}
+		if _, rbErr := t.ExecContext(t.ctx, "ROLLBACK TO SAVEPOINT fundus_call"); rbErr != nil {
+			return rbErr
+		}
+		t.restore(snap)
+		result = nil
+	}
+	if _, err := t.ExecContext(t.ctx, "RELEASE SAVEPOINT fundus_call"); err != nil {
+		return err
+	}
+	c.result, c.err = result, err
+	return nil
+}
+
+// runCall runs the call's function with its idempotency record, turning a
+// panic into an internal error.
+func (t *Tx) runCall(c *call) (result any, err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			result, err = nil, errs.E(errs.Op("ledger.Do"), errs.Internal, fmt.Sprintf("panic: %v", p))
+		}
+	}()
+	if c.idem != nil {
+		replayed, err := t.replay(c.idem)
+		if err != nil || replayed {
+			return nil, err
+		}
+	}
+	result, err = c.fn(t)
+	if err != nil {
+		return nil, err
+	}
+	if c.idem != nil {
+		body, err := json.Marshal(result)
+		if err != nil {
+			return nil, errs.E(errs.Op("ledger.Do"), errs.Internal, err)
+		}
+		if err := t.remember(c.idem, body); err != nil {
+			return nil, err
+		}
+	}
+	return result, nil
+}
+
+// flush writes the changed balances and the new chain head.
+func (t *Tx) flush() error {
+	if t.head.seq == t.startSeq {
+		return nil
+	}
+	for _, a := range t.accounts {
+		if a.minor != a.stored {
+			if err := setBalance(t.ctx, t.Tx, a.Code, a.minor); err != nil {
+				return err
+			}
+		}
+	}
+	return setHead(t.ctx, t.Tx, t.head)
+}
