@@ -35,6 +35,13 @@ var (
 	applicant = actor{"user-applicant", nil}
 )
 
+// failer is what both *testing.T and *rapid.T offer.
+type failer interface {
+	Helper()
+	Fatal(args ...any)
+	Fatalf(format string, args ...any)
+}
+
 const maxAmount = 100000000 // 1,000,000.00 EUR
 
 func mustService(t testing.TB, d *db.DB) *ledger.Service {
@@ -85,7 +92,7 @@ func mustVerify(t testing.TB, d *db.DB) *ledger.VerifyResult {
 
 // dumpTables renders every row of the tables a money operation may touch,
 // so that a test can check that a refused operation changed nothing.
-func dumpTables(t testing.TB, d *db.DB) string {
+func dumpTables(t failer, d *db.DB) string {
 	t.Helper()
 	var b strings.Builder
 	for _, table := range []string{"accounts", "ledger_head", "entries", "postings", "idempotency_keys", "audit_log"} {
@@ -126,7 +133,7 @@ func dropAppendOnlyTriggers(t testing.TB, d *db.DB) {
 	}
 }
 
-func balances(t testing.TB, s *ledger.Service) map[string]int64 {
+func balances(t failer, s *ledger.Service) map[string]int64 {
 	t.Helper()
 	accts, err := s.Accounts(context.Background(), auditor)
 	if err != nil {

@@ -1,0 +1,91 @@
+package ledger_test
+
+import (
+	"context"
+	"sync"
+	"testing"
+
+	"fundus/db"
+	"fundus/db/dbtest"
+	"fundus/errs"
+	"fundus/ledger"
+)
+
+// TestConcurrentPosting has 50 goroutines post to the same accounts at once:
+// first donations (nothing may be lost), then approvals that together ask
+// for more than there is (exactly as many as fit may pass).
+func TestConcurrentPosting(t *testing.T) {
+	dbtest.Engines(t, func(t *testing.T, d *db.DB) {
+		ctx := context.Background()
+		s := mustService(t, d)
+		const workers, each = 50, 10
+
+		// Phase 1: 500 donations of 1.00 to 50.00.
+		var wg sync.WaitGroup
+		errc := make(chan error, workers*each)
+		for w := 0; w < workers; w++ {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				for i := 0; i < each; i++ {
+					a := ledger.FormatMinor(int64(100*(w+1)), ledger.EUR)
+					if _, err := s.PostManual(ctx, treasurer, manual("donation", ledger.Bank, a, ledger.Donations, "-"+a)); err != nil {
+						errc <- err
+					}
+				}
+			}()
+		}
+		wg.Wait()
+		close(errc)
+		for err := range errc {
+			t.Fatalf("donation failed: %v", err)
+		}
+		var want int64
+		for w := 0; w < workers; w++ {
+			want += int64(100*(w+1)) * each
+		}
+		b := balances(t, s)
+		if b[ledger.Bank] != want || b[ledger.Donations] != -want {
+			t.Fatalf("bank %d, want %d: donations were lost", b[ledger.Bank], want)
+		}
+		if r := mustVerify(t, d); r.EntriesChecked != workers*each {
+			t.Fatalf("%d entries, want %d", r.EntriesChecked, workers*each)
+		}
+
+		// Phase 2: 50 approvals of a 20th of the available money each:
+		// exactly 20 pass.
+		share := want / 20
+		if want%20 != 0 {
+			t.Fatalf("test setup: %d is not divisible by 20", want)
+		}
+		amount := ledger.FormatMinor(share, ledger.EUR)
+		var mu sync.Mutex
+		approved, refused := 0, 0
+		for w := 0; w < workers; w++ {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				_, err := s.PostManual(ctx, treasurer, manual("approval", ledger.GrantsExpense, amount, ledger.GrantsPayable, "-"+amount))
+				mu.Lock()
+				defer mu.Unlock()
+				switch {
+				case err == nil:
+					approved++
+				case errs.Is(errs.InsufficientFunds, err):
+					refused++
+				default:
+					t.Errorf("approval: %v", err)
+				}
+			}()
+		}
+		wg.Wait()
+		if approved != 20 || refused != 30 {
+			t.Fatalf("%d approved, %d refused; want 20 and 30", approved, refused)
+		}
+		if a := available(balances(t, s)); a != 0 {
+			t.Fatalf("available %d, want 0", a)
+		}
+		mustVerify(t, d)
+		t.Logf("%s: %d entries in %d commits", d.Engine, s.Writer.Entries(), s.Writer.Commits())
+	})
+}
