@@ -28,17 +28,30 @@ type AuditRecord struct {
 // change it describes, so the two commit together. details is written as
 // JSON. Every domain calls it for every state change.
 func Audit(ctx context.Context, q sqlx.ExecerContext, now time.Time, actor, action, objectType, objectID string, details any) error {
+	r, err := newAuditRecord(now, actor, action, objectType, objectID, details)
+	if err != nil {
+		return err
+	}
+	return insertAudits(ctx, q, []*AuditRecord{r})
+}
+
+func newAuditRecord(now time.Time, actor, action, objectType, objectID string, details any) (*AuditRecord, error) {
 	b, err := json.Marshal(details)
 	if err != nil {
-		return errs.E(errs.Op("ledger.Audit"), errs.Internal, err)
+		return nil, errs.E(errs.Op("ledger.Audit"), errs.Internal, err)
 	}
-	return insertAudit(ctx, q, &AuditRecord{
+	return &AuditRecord{
 		ID: uuid.NewString(), Time: entryTime(now), Actor: actor, Action: action,
 		ObjectType: objectType, ObjectID: objectID, Details: b,
-	})
+	}, nil
 }
 
 // Audit appends a record to the audit trail in this write-path transaction.
 func (t *Tx) Audit(actor, action, objectType, objectID string, details any) error {
-	return Audit(t.ctx, t.Tx, t.now, actor, action, objectType, objectID, details)
+	r, err := newAuditRecord(t.now, actor, action, objectType, objectID, details)
+	if err != nil {
+		return err
+	}
+	t.audits = append(t.audits, r)
+	return nil
 }

@@ -63,9 +63,19 @@ func idempotencyFrom(ctx context.Context) *Idempotency {
 // done (and fills idem with the first response), and returns
 // IdempotencyKeyReused when the key was used for another request.
 func (t *Tx) replay(idem *Idempotency) (bool, error) {
-	rec, found, err := findIdempotencyKey(t.ctx, t.Tx, idem.Scope, idem.Key)
-	if err != nil || !found {
-		return false, err
+	var rec idemRow
+	found := false
+	for _, r := range t.idems { // done earlier in this batch
+		if r.idem.Scope == idem.Scope && r.idem.Key == idem.Key {
+			rec, found = idemRow{RequestHash: r.idem.RequestHash, Status: r.idem.Status, Body: r.body}, true
+		}
+	}
+	if !found {
+		var err error
+		rec, found, err = findIdempotencyKey(t.ctx, t.sql, idem.Scope, idem.Key)
+		if err != nil || !found {
+			return false, err
+		}
 	}
 	if rec.RequestHash != idem.RequestHash {
 		return false, errs.E(errs.Op("ledger.Do"), errs.IdempotencyKeyReused, "this Idempotency-Key was used for another request; use a new key")
@@ -75,7 +85,7 @@ func (t *Tx) replay(idem *Idempotency) (bool, error) {
 }
 
 // remember stores the response body under the key.
-func (t *Tx) remember(idem *Idempotency, body []byte) error {
+func (t *Tx) remember(idem *Idempotency, body []byte) {
 	idem.Replayed, idem.Body = false, body
-	return insertIdempotencyKey(t.ctx, t.Tx, idem, body, t.now)
+	t.idems = append(t.idems, idemRecord{idem: idem, body: body, at: entryTime(t.now)})
 }

@@ -36,8 +36,8 @@ func TestParseAmountHostile(t *testing.T) {
 		{`"1.000,00"`, Positive, 0},
 		{`"1,000.00"`, Positive, 0},
 		{`"0x10"`, Positive, 0},
-		{`"٥"`, Positive, 0},  // Arabic-Indic five
-		{`"５"`, Positive, 0},  // fullwidth five
+		{`"٥"`, Positive, 0}, // Arabic-Indic five
+		{`"５"`, Positive, 0}, // fullwidth five
 		{`"𝟓"`, Positive, 0}, // mathematical bold five
 		{`"1234567890123456789012345"`, Positive, 0},
 		{`1234567890123456789012345`, Positive, 0},

@@ -51,9 +51,7 @@ func (t *Tx) Post(e NewEntry) (*Entry, error) {
 		return nil, errs.E(op, errs.InsufficientFunds, fmt.Sprintf(
 			"%s EUR are available; this needs %s EUR", FormatMinor(before, EUR), FormatMinor(before-after, EUR)))
 	}
-	if err := insertEntry(t.ctx, t.Tx, entry); err != nil {
-		return nil, errs.E(op, err)
-	}
+	t.entries = append(t.entries, entry)
 	t.head = head{seq: entry.Seq, hash: entry.Hash, lastTime: entry.Time}
 	return entry, nil
 }
@@ -127,14 +125,14 @@ func (t *Tx) Reverse(id, actor, reason string) (*Entry, error) {
 	if err := checkText(op, "reason", reason, MaxMemo-40); err != nil {
 		return nil, err
 	}
-	orig, err := findEntry(t.ctx, t.Tx, id)
+	orig, err := t.findEntry(id)
 	if err != nil {
 		return nil, errs.E(op, err)
 	}
 	if orig.Reverses != "" {
 		return nil, errs.E(op, errs.InvalidState, "this entry is a reversal; post a new entry instead of reversing it")
 	}
-	by, err := findReversalOf(t.ctx, t.Tx, id)
+	by, err := t.findReversalOf(id)
 	if err != nil {
 		return nil, errs.E(op, err)
 	}
@@ -156,4 +154,25 @@ func (t *Tx) Reverse(id, actor, reason string) (*Entry, error) {
 		return nil, errs.E(op, err)
 	}
 	return e, nil
+}
+
+// findEntry finds an entry, also among those of this batch.
+func (t *Tx) findEntry(id string) (*Entry, error) {
+	for _, e := range t.entries {
+		if e.ID == id {
+			return e, nil
+		}
+	}
+	return findEntry(t.ctx, t.sql, id)
+}
+
+// findReversalOf finds the entry that reverses id, also among those of this
+// batch, or nil.
+func (t *Tx) findReversalOf(id string) (*Entry, error) {
+	for _, e := range t.entries {
+		if e.Reverses == id {
+			return e, nil
+		}
+	}
+	return findReversalOf(t.ctx, t.sql, id)
 }

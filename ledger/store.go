@@ -60,34 +60,63 @@ func setBalance(ctx context.Context, tx *sqlx.Tx, code string, balance int64) er
 	return err
 }
 
-func insertEntry(ctx context.Context, tx *sqlx.Tx, e *Entry) error {
-	var refType, refID string
-	if e.Ref != nil {
-		refType, refID = e.Ref.Type, e.Ref.ID
+// insertEntries inserts entries and their postings.
+func insertEntries(ctx context.Context, q sqlx.ExecerContext, es []*Entry) error {
+	entries := make([][]any, 0, len(es))
+	var postings [][]any
+	for _, e := range es {
+		var refType, refID string
+		if e.Ref != nil {
+			refType, refID = e.Ref.Type, e.Ref.ID
+		}
+		var reverses *string
+		if e.Reverses != "" {
+			reverses = &e.Reverses
+		}
+		entries = append(entries, []any{e.ID, e.Seq, e.Time, e.Kind, e.Memo, refType, refID, e.Actor, reverses, e.PrevHash, e.Hash})
+		for i, p := range e.Postings {
+			postings = append(postings, []any{e.ID, i + 1, p.Account, p.Amount.Minor, p.Currency})
+		}
 	}
-	var reverses *string
-	if e.Reverses != "" {
-		reverses = &e.Reverses
-	}
-	_, err := tx.ExecContext(ctx, `INSERT INTO entries (id, seq, time, kind, memo, ref_type, ref_id, actor, reverses, prev_hash, hash)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`,
-		e.ID, e.Seq, e.Time, e.Kind, e.Memo, refType, refID, e.Actor, reverses, e.PrevHash, e.Hash)
-	if err != nil {
+	if err := insertRows(ctx, q, "entries", []string{"id", "seq", "time", "kind", "memo", "ref_type", "ref_id", "actor", "reverses", "prev_hash", "hash"}, entries); err != nil {
 		return err
 	}
-	var b strings.Builder
-	b.WriteString(`INSERT INTO postings (entry_id, line, account, amount, currency) VALUES `)
-	args := make([]any, 0, 5*len(e.Postings))
-	for i, p := range e.Postings {
-		if i > 0 {
-			b.WriteString(", ")
+	return insertRows(ctx, q, "postings", []string{"entry_id", "line", "account", "amount", "currency"}, postings)
+}
+
+// maxParams keeps a multi-row insert under both engines' limit of
+// parameters per statement (SQLite 32766, PostgreSQL 65535).
+const maxParams = 30000
+
+// insertRows inserts rows into table with as few statements as the limit
+// on parameters allows.
+func insertRows(ctx context.Context, q sqlx.ExecerContext, table string, cols []string, rows [][]any) error {
+	perStmt := maxParams / len(cols)
+	for len(rows) > 0 {
+		n := min(len(rows), perStmt)
+		var b strings.Builder
+		b.WriteString("INSERT INTO " + table + " (" + strings.Join(cols, ", ") + ") VALUES ")
+		args := make([]any, 0, n*len(cols))
+		for i, row := range rows[:n] {
+			if i > 0 {
+				b.WriteString(", ")
+			}
+			b.WriteByte('(')
+			for j, v := range row {
+				if j > 0 {
+					b.WriteString(", ")
+				}
+				args = append(args, v)
+				b.WriteString("$" + itoa(len(args)))
+			}
+			b.WriteByte(')')
 		}
-		n := len(args)
-		b.WriteString("($" + itoa(n+1) + ", $" + itoa(n+2) + ", $" + itoa(n+3) + ", $" + itoa(n+4) + ", $" + itoa(n+5) + ")")
-		args = append(args, e.ID, i+1, p.Account, p.Amount.Minor, p.Currency)
+		if _, err := q.ExecContext(ctx, b.String(), args...); err != nil {
+			return err
+		}
+		rows = rows[n:]
 	}
-	_, err = tx.ExecContext(ctx, b.String(), args...)
-	return err
+	return nil
 }
 
 type entryRow struct {
@@ -254,10 +283,12 @@ func findIdempotencyKey(ctx context.Context, q sqlx.QueryerContext, scope, key s
 	return r, err == nil, err
 }
 
-func insertIdempotencyKey(ctx context.Context, tx *sqlx.Tx, idem *Idempotency, body []byte, now time.Time) error {
-	_, err := tx.ExecContext(ctx, `INSERT INTO idempotency_keys (scope, key, request_hash, status, body, created_at) VALUES ($1, $2, $3, $4, $5, $6)`,
-		idem.Scope, idem.Key, idem.RequestHash, idem.Status, body, entryTime(now))
-	return err
+func insertIdempotencyKeys(ctx context.Context, q sqlx.ExecerContext, recs []idemRecord) error {
+	rows := make([][]any, len(recs))
+	for i, r := range recs {
+		rows[i] = []any{r.idem.Scope, r.idem.Key, r.idem.RequestHash, r.idem.Status, r.body, r.at}
+	}
+	return insertRows(ctx, q, "idempotency_keys", []string{"scope", "key", "request_hash", "status", "body", "created_at"}, rows)
 }
 
 // deleteIdempotencyKeysBefore forgets keys created before t.
@@ -269,10 +300,12 @@ func deleteIdempotencyKeysBefore(ctx context.Context, tx *sqlx.Tx, t time.Time) 
 	return res.RowsAffected()
 }
 
-func insertAudit(ctx context.Context, q sqlx.ExecerContext, r *AuditRecord) error {
-	_, err := q.ExecContext(ctx, `INSERT INTO audit_log (id, time, actor, action, object_type, object_id, details) VALUES ($1, $2, $3, $4, $5, $6, $7)`,
-		r.ID, r.Time, r.Actor, r.Action, r.ObjectType, r.ObjectID, string(r.Details))
-	return err
+func insertAudits(ctx context.Context, q sqlx.ExecerContext, recs []*AuditRecord) error {
+	rows := make([][]any, len(recs))
+	for i, r := range recs {
+		rows[i] = []any{r.ID, r.Time, r.Actor, r.Action, r.ObjectType, r.ObjectID, string(r.Details)}
+	}
+	return insertRows(ctx, q, "audit_log", []string{"id", "time", "actor", "action", "object_type", "object_id", "details"}, rows)
 }
 
 // AuditFilter selects audit records; empty fields match everything.
@@ -326,4 +359,3 @@ func findAudit(ctx context.Context, q sqlx.QueryerContext, f AuditFilter) ([]Aud
 	}
 	return out, nil
 }
-

@@ -2,6 +2,7 @@ package ledger
 
 import (
 	"context"
+	"database/sql"
 	"encoding/json"
 	"fmt"
 	"math/rand/v2"
@@ -197,7 +198,7 @@ func (w *Writer) tryBatch(batch []*call) (int64, error) {
 		return 0, err
 	}
 	defer sqlTx.Rollback() // after Commit, a no-op
-	t := &Tx{Tx: sqlTx, ctx: ctx, w: w}
+	t := &Tx{sql: sqlTx, ctx: ctx, w: w}
 	if err := t.begin(); err != nil {
 		return 0, err
 	}
@@ -215,17 +216,30 @@ func (w *Writer) tryBatch(batch []*call) (int64, error) {
 	return t.head.seq - t.startSeq, nil
 }
 
-// Tx is the transaction a write-path function runs in. Domain stores use
-// its embedded *sqlx.Tx (an sqlx.ExtContext) with Context(); money moves only
-// through Post.
+// Tx is the transaction a write-path function runs in. It is an
+// sqlx.ExtContext, so a domain's store functions run their SQL in it (with
+// Context()); money moves only through Post.
+//
+// What the ledger itself writes (entries, postings, audit records,
+// idempotency records) is append-only and kept in memory until the batch
+// ends, then inserted with a few multi-row statements; a function that runs
+// no SQL of its own therefore costs no database round trip. The savepoint
+// that isolates a function is taken only when it first runs SQL.
 type Tx struct {
-	*sqlx.Tx
+	sql      *sqlx.Tx
 	ctx      context.Context
 	w        *Writer
 	head     head
 	startSeq int64
 	accounts map[string]*accountState
 	now      time.Time
+
+	savepoint bool  // the current function's savepoint is taken
+	broken    error // a savepoint could not be taken: the batch must fail
+
+	entries []*Entry
+	audits  []*AuditRecord
+	idems   []idemRecord
 }
 
 type head struct {
@@ -240,6 +254,12 @@ type accountState struct {
 	minor  int64 // balance including this transaction's postings
 }
 
+type idemRecord struct {
+	idem *Idempotency
+	body []byte
+	at   time.Time
+}
+
 // Context is the context for SQL run inside the transaction.
 func (t *Tx) Context() context.Context { return t.ctx }
 
@@ -249,14 +269,62 @@ func (t *Tx) Now() time.Time { return t.now }
 // Engine is the database engine, for the rare statement that differs.
 func (t *Tx) Engine() db.Engine { return t.w.db.Engine }
 
+// The methods of sqlx.ExtContext, each taking the function's savepoint first.
+
+func (t *Tx) DriverName() string                                 { return t.sql.DriverName() }
+func (t *Tx) Rebind(q string) string                             { return t.sql.Rebind(q) }
+func (t *Tx) BindNamed(q string, arg any) (string, []any, error) { return t.sql.BindNamed(q, arg) }
+
+func (t *Tx) QueryContext(ctx context.Context, q string, args ...any) (*sql.Rows, error) {
+	if err := t.takeSavepoint(); err != nil {
+		return nil, err
+	}
+	return t.sql.QueryContext(ctx, q, args...)
+}
+
+func (t *Tx) QueryxContext(ctx context.Context, q string, args ...any) (*sqlx.Rows, error) {
+	if err := t.takeSavepoint(); err != nil {
+		return nil, err
+	}
+	return t.sql.QueryxContext(ctx, q, args...)
+}
+
+func (t *Tx) QueryRowxContext(ctx context.Context, q string, args ...any) *sqlx.Row {
+	// sqlx.Row cannot carry an error made here; takeSavepoint keeps it in
+	// t.broken, which fails the whole batch.
+	t.takeSavepoint()
+	return t.sql.QueryRowxContext(ctx, q, args...)
+}
+
+func (t *Tx) ExecContext(ctx context.Context, q string, args ...any) (sql.Result, error) {
+	if err := t.takeSavepoint(); err != nil {
+		return nil, err
+	}
+	return t.sql.ExecContext(ctx, q, args...)
+}
+
+var _ sqlx.ExtContext = (*Tx)(nil)
+
+func (t *Tx) takeSavepoint() error {
+	if t.savepoint {
+		return nil
+	}
+	if _, err := t.sql.ExecContext(t.ctx, "SAVEPOINT fundus_call"); err != nil {
+		t.broken = err
+		return err
+	}
+	t.savepoint = true
+	return nil
+}
+
 // begin locks the chain head and loads the accounts.
 func (t *Tx) begin() error {
-	h, err := lockHead(t.ctx, t.Tx, t.w.db.Engine)
+	h, err := lockHead(t.ctx, t.sql, t.w.db.Engine)
 	if err != nil {
 		return err
 	}
 	t.head, t.startSeq = h, h.seq
-	accts, err := loadAccounts(t.ctx, t.Tx)
+	accts, err := loadAccounts(t.ctx, t.sql)
 	if err != nil {
 		return err
 	}
@@ -267,14 +335,16 @@ func (t *Tx) begin() error {
 	return nil
 }
 
-// snapshot is the in-memory state a savepoint must restore.
+// snapshot is the in-memory state a failing function must give back.
 type snapshot struct {
-	head     head
-	balances map[string]int64
+	head                   head
+	balances               map[string]int64
+	entries, audits, idems int
 }
 
 func (t *Tx) snapshot() snapshot {
-	s := snapshot{head: t.head, balances: make(map[string]int64, len(t.accounts))}
+	s := snapshot{head: t.head, balances: make(map[string]int64, len(t.accounts)),
+		entries: len(t.entries), audits: len(t.audits), idems: len(t.idems)}
 	for code, a := range t.accounts {
 		s.balances[code] = a.minor
 	}
@@ -286,30 +356,36 @@ func (t *Tx) restore(s snapshot) {
 	for code, a := range t.accounts {
 		a.minor = s.balances[code]
 	}
+	t.entries, t.audits, t.idems = t.entries[:s.entries], t.audits[:s.audits], t.idems[:s.idems]
 }
 
-// run runs one call in a savepoint. It returns an error only when the whole
-// transaction must be given up (and perhaps retried); the call's own error
-// goes into the call.
+// run runs one call. It returns an error only when the whole transaction
+// must be given up (and perhaps retried); the call's own error goes into the
+// call, and everything the call did is undone.
 func (t *Tx) run(c *call) error {
 	snap := t.snapshot()
-	if _, err := t.ExecContext(t.ctx, "SAVEPOINT fundus_call"); err != nil {
-		return err
-	}
+	t.savepoint = false
 	t.now = t.w.now()
 	result, err := t.runCall(c)
+	if t.broken != nil {
+		return t.broken
+	}
+	if err != nil && db.IsRetryable(err) {
+		return err
+	}
+	if t.savepoint {
+		if err != nil {
+			if _, rbErr := t.sql.ExecContext(t.ctx, "ROLLBACK TO SAVEPOINT fundus_call"); rbErr != nil {
+				return rbErr
+			}
+		}
+		if _, relErr := t.sql.ExecContext(t.ctx, "RELEASE SAVEPOINT fundus_call"); relErr != nil {
+			return relErr
+		}
+	}
 	if err != nil {
-		if db.IsRetryable(err) {
-			return err
-		}
-		if _, rbErr := t.ExecContext(t.ctx, "ROLLBACK TO SAVEPOINT fundus_call"); rbErr != nil {
-			return rbErr
-		}
 		t.restore(snap)
 		result = nil
-	}
-	if _, err := t.ExecContext(t.ctx, "RELEASE SAVEPOINT fundus_call"); err != nil {
-		return err
 	}
 	c.result, c.err = result, err
 	return nil
@@ -338,24 +414,32 @@ func (t *Tx) runCall(c *call) (result any, err error) {
 		if err != nil {
 			return nil, errs.E(errs.Op("ledger.Do"), errs.Internal, err)
 		}
-		if err := t.remember(c.idem, body); err != nil {
-			return nil, err
-		}
+		t.remember(c.idem, body)
 	}
 	return result, nil
 }
 
-// flush writes the changed balances and the new chain head.
+// flush writes what the batch buffered, the changed balances and the new
+// chain head.
 func (t *Tx) flush() error {
+	if err := insertEntries(t.ctx, t.sql, t.entries); err != nil {
+		return err
+	}
+	if err := insertAudits(t.ctx, t.sql, t.audits); err != nil {
+		return err
+	}
+	if err := insertIdempotencyKeys(t.ctx, t.sql, t.idems); err != nil {
+		return err
+	}
 	if t.head.seq == t.startSeq {
 		return nil
 	}
 	for _, a := range t.accounts {
 		if a.minor != a.stored {
-			if err := setBalance(t.ctx, t.Tx, a.Code, a.minor); err != nil {
+			if err := setBalance(t.ctx, t.sql, a.Code, a.minor); err != nil {
 				return err
 			}
 		}
 	}
-	return setHead(t.ctx, t.Tx, t.head)
+	return setHead(t.ctx, t.sql, t.head)
 }
