@@ -20,15 +20,30 @@ import (
 // wrong type is Invalid naming the field; a body over the limit is TooLarge.
 // An empty body is Malformed unless optional is true, when v stays as it is.
 func bindJSON(c *gin.Context, v any, optional bool) error {
-	const op errs.Op = "handlers.bindJSON"
+	body, err := readBody(c)
+	if err != nil {
+		return err
+	}
+	return decodeJSON(c, body, v, optional)
+}
+
+// readBody reads the whole request body, within the body limit.
+func readBody(c *gin.Context) ([]byte, error) {
+	const op errs.Op = "handlers.readBody"
 	body, err := io.ReadAll(c.Request.Body)
 	if err != nil {
 		var tooLarge *http.MaxBytesError
 		if errors.As(err, &tooLarge) {
-			return errs.E(op, errs.TooLarge, fmt.Sprintf("the body must not exceed %d bytes", tooLarge.Limit))
+			return nil, errs.E(op, errs.TooLarge, fmt.Sprintf("the body must not exceed %d bytes", tooLarge.Limit))
 		}
-		return errs.E(op, errs.Malformed, "the body could not be read", err)
+		return nil, errs.E(op, errs.Malformed, "the body could not be read", err)
 	}
+	return body, nil
+}
+
+// decodeJSON is bindJSON on a body already read.
+func decodeJSON(c *gin.Context, body []byte, v any, optional bool) error {
+	const op errs.Op = "handlers.decodeJSON"
 	if len(bytes.TrimSpace(body)) == 0 {
 		if optional {
 			return nil

@@ -18,25 +18,30 @@ import (
 	"fundus/auth"
 	"fundus/db"
 	"fundus/db/dbtest"
+	"fundus/ledger"
 )
 
 const password = "a long enough password"
 
 type testServer struct {
-	t    *testing.T
-	h    http.Handler
-	db   *db.DB
-	auth *auth.Service
+	t      *testing.T
+	h      http.Handler
+	db     *db.DB
+	auth   *auth.Service
+	ledger *ledger.Service
 }
 
 func newTestServer(t *testing.T, d *db.DB, cfg Config) *testServer {
 	t.Helper()
 	a := auth.NewService(d, time.Hour)
-	h, err := New(cfg, d, a, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	w := ledger.NewWriter(d, nil)
+	t.Cleanup(w.Close)
+	l := &ledger.Service{DB: d, Writer: w, MaxAmount: 100000000}
+	h, err := New(cfg, d, Services{Auth: a, Ledger: l}, slog.New(slog.NewTextHandler(io.Discard, nil)))
 	if err != nil {
 		t.Fatal(err)
 	}
-	return &testServer{t: t, h: h, db: d, auth: a}
+	return &testServer{t: t, h: h, db: d, auth: a, ledger: l}
 }
 
 type response struct {
@@ -52,6 +57,26 @@ func (ts *testServer) do(method, path, token, contentType, body string) *respons
 	}
 	if token != "" {
 		req.Header.Set("Authorization", "Bearer "+token)
+	}
+	rec := httptest.NewRecorder()
+	ts.h.ServeHTTP(rec, req)
+	r := &response{ResponseRecorder: rec}
+	json.Unmarshal(rec.Body.Bytes(), &r.body)
+	return r
+}
+
+// doWithHeaders is do with extra request headers.
+func (ts *testServer) doWithHeaders(method, path, token, body string, headers map[string]string) *response {
+	ts.t.Helper()
+	req := httptest.NewRequest(method, path, strings.NewReader(body))
+	if body != "" {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
+	}
+	for k, v := range headers {
+		req.Header.Set(k, v)
 	}
 	rec := httptest.NewRecorder()
 	ts.h.ServeHTTP(rec, req)
@@ -319,6 +344,9 @@ func TestRequestID(t *testing.T) {
 func TestPanicBecomesProblem(t *testing.T) {
 	d := dbtest.Open(t, db.SQLite)
 	var logs bytes.Buffer
+	defaultLog := slog.Default()
+	slog.SetDefault(slog.New(slog.NewTextHandler(&logs, nil)))
+	defer slog.SetDefault(defaultLog)
 	s := &Server{cfg: Config{BodyLimit: 1 << 10}, db: d, auth: auth.NewService(d, time.Hour), log: slog.New(slog.NewTextHandler(&logs, nil)), limiter: newRateLimiter(0)}
 	s.metrics = newMetrics(prometheus.NewRegistry())
 	r, err := s.router()
@@ -333,6 +361,9 @@ func TestPanicBecomesProblem(t *testing.T) {
 	resp.wantProblem(t, 500, "internal")
 	if strings.Contains(rec.Body.String(), "secret detail") {
 		t.Fatal("the panic's detail reached the client")
+	}
+	if !strings.Contains(logs.String(), "secret detail") {
+		t.Fatal("the panic was not logged")
 	}
 	// The server still answers.
 	rec = httptest.NewRecorder()

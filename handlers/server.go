@@ -18,6 +18,7 @@ import (
 	"fundus/auth"
 	"fundus/db"
 	"fundus/errs"
+	"fundus/ledger"
 )
 
 // Config is what the HTTP layer needs to know of the configuration.
@@ -34,11 +35,18 @@ type Config struct {
 	Version string
 }
 
+// Services are the domain services the handlers call.
+type Services struct {
+	Auth   *auth.Service
+	Ledger *ledger.Service
+}
+
 // Server holds the dependencies of the handlers.
 type Server struct {
 	cfg     Config
 	db      *db.DB
 	auth    *auth.Service
+	ledger  *ledger.Service
 	log     *slog.Logger
 	limiter *rateLimiter
 	metrics *metrics
@@ -46,7 +54,7 @@ type Server struct {
 }
 
 // New builds the router. log receives the access log and internal errors.
-func New(cfg Config, d *db.DB, authSvc *auth.Service, log *slog.Logger) (http.Handler, error) {
+func New(cfg Config, d *db.DB, svc Services, log *slog.Logger) (http.Handler, error) {
 	if cfg.BodyLimit <= 0 {
 		cfg.BodyLimit = 64 << 10
 	}
@@ -55,7 +63,8 @@ func New(cfg Config, d *db.DB, authSvc *auth.Service, log *slog.Logger) (http.Ha
 	s := &Server{
 		cfg:     cfg,
 		db:      d,
-		auth:    authSvc,
+		auth:    svc.Auth,
+		ledger:  svc.Ledger,
 		log:     log,
 		limiter: newRateLimiter(cfg.RateLimit),
 		metrics: newMetrics(reg),
@@ -89,6 +98,15 @@ func (s *Server) router() (*gin.Engine, error) {
 	api.DELETE("/sessions/current", requireUser, s.signOut)
 	api.GET("/me", requireUser, s.me)
 	api.POST("/users", requireUser, s.createUser)
+
+	api.GET("/ledger/accounts", requireUser, s.ledgerAccounts)
+	api.GET("/ledger/entries", requireUser, s.ledgerEntries)
+	api.POST("/ledger/entries", requireUser, s.postEntry)
+	api.GET("/ledger/entries/:id", requireUser, s.ledgerEntry)
+	api.POST("/ledger/entries/:id/reverse", requireUser, s.reverseEntry)
+	api.GET("/ledger/trial-balance", requireUser, s.trialBalance)
+	api.GET("/ledger/verify", requireUser, s.verifyLedger)
+	api.GET("/audit", requireUser, s.auditTrail)
 	return r, nil
 }
 

@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -72,6 +73,15 @@ func (s *Service) Entries(ctx context.Context, actor Actor, f EntryFilter) ([]*E
 	const op errs.Op = "ledger.Entries"
 	if err := Authorize(op, actor, ActionRead); err != nil {
 		return nil, 0, err
+	}
+	if f.Account != "" {
+		accts, err := loadAccounts(ctx, s.DB)
+		if err != nil {
+			return nil, 0, errs.E(op, err)
+		}
+		if !slices.ContainsFunc(accts, func(a Account) bool { return a.Code == f.Account }) {
+			return nil, 0, errs.Field(op, "account", "is not an account of the chart")
+		}
 	}
 	limit := f.Limit
 	f.Limit++

@@ -84,8 +84,8 @@ var settings = []setting{
 	}},
 	{"FUNDUS_MAX_AMOUNT", "1000000.00", func(c *config, v string) error {
 		d, err := decimal.NewFromString(v)
-		if err != nil || strings.ContainsAny(v, "eE") || !d.IsPositive() || d.Exponent() < -2 {
-			return errors.New("must be a positive amount with at most two decimals, such as 1000000.00")
+		if err != nil || strings.ContainsAny(v, "eE") || !d.IsPositive() || d.Exponent() < -2 || d.GreaterThan(decimal.New(1, 13)) {
+			return errors.New("must be a positive amount with at most two decimals and at most 10000000000000, such as 1000000.00")
 		}
 		c.MaxAmount = d
 		return nil
@@ -128,6 +128,9 @@ var settings = []setting{
 		return nil
 	}},
 }
+
+// maxAmountCents is FUNDUS_MAX_AMOUNT in cents.
+func (c *config) maxAmountCents() int64 { return c.MaxAmount.Shift(2).IntPart() }
 
 func positiveInt(dst *int, v string, min int) error {
 	n, err := strconv.Atoi(v)

@@ -3,6 +3,8 @@
 //	fundus                 serve (the same as fundus serve)
 //	fundus serve           serve HTTP on FUNDUS_ADDR, migrating the database first
 //	fundus migrate         apply the database migrations and exit
+//	fundus verify          check the ledger: hash chain, entries, stored balances;
+//	                       exit status 0 when it verifies, 1 when not
 //	fundus user add --email E --name N --role R [--role R2 ...] [--organisation O]
 //	                       create a user; the password is the first line of stdin;
 //	                       prints the new user's id
@@ -41,6 +43,7 @@ func (e usageError) Error() string { return string(e) }
 const usage = `usage:
   fundus [serve]          serve HTTP on FUNDUS_ADDR
   fundus migrate          apply the database migrations
+  fundus verify           check the ledger's hash chain and balances (exit 0 ok, 1 not)
   fundus user add --email E --name N --role R [--role R2 ...] [--organisation O]
                           create a user (password: first line of stdin); prints the id
   fundus version          print the version`
@@ -69,6 +72,11 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		return serve(ctx, cfg, log)
 	case "migrate":
 		return migrate(ctx, cfg, stdout)
+	case "verify":
+		if len(args) > 0 {
+			return usageError(fmt.Sprintf("fundus verify takes no arguments\n%s", usage))
+		}
+		return verify(ctx, cfg, stdout)
 	case "user":
 		if len(args) == 0 || args[0] != "add" {
 			return usageError("fundus user: the only subcommand is add\n" + usage)

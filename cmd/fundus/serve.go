@@ -15,6 +15,7 @@ import (
 	"fundus/auth"
 	"fundus/db"
 	"fundus/handlers"
+	"fundus/ledger"
 )
 
 // openDB opens and migrates the configured database.
@@ -30,6 +31,37 @@ func openDB(ctx context.Context, cfg *config) (*db.DB, error) {
 	return d, nil
 }
 
+// verify checks the ledger of the configured database and says what it
+// found; a ledger that does not verify is an error (exit status 1).
+func verify(ctx context.Context, cfg *config, stdout io.Writer) error {
+	d, err := openDB(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	defer d.Close()
+	r, err := ledger.VerifyDB(ctx, d)
+	if err != nil {
+		return err
+	}
+	if r.OK {
+		fmt.Fprintf(stdout, "ok: %d entries verified; the hash chain is intact and every stored balance equals its postings\n", r.EntriesChecked)
+		return nil
+	}
+	fmt.Fprintf(stdout, "NOT OK after %d good entries\n", r.EntriesChecked)
+	if r.FirstBadEntry != nil {
+		fmt.Fprintf(stdout, "first bad entry: seq %d", r.FirstBadEntry.Seq)
+		if r.FirstBadEntry.ID != "" {
+			fmt.Fprintf(stdout, " (id %s)", r.FirstBadEntry.ID)
+		}
+		fmt.Fprintln(stdout)
+	}
+	if r.Account != "" {
+		fmt.Fprintf(stdout, "account: %s\n", r.Account)
+	}
+	fmt.Fprintf(stdout, "problem: %s\n", r.Problem)
+	return errors.New("the ledger does not verify")
+}
+
 func migrate(ctx context.Context, cfg *config, stdout io.Writer) error {
 	d, err := openDB(ctx, cfg)
 	if err != nil {
@@ -38,6 +70,29 @@ func migrate(ctx context.Context, cfg *config, stdout io.Writer) error {
 	defer d.Close()
 	fmt.Fprintln(stdout, "migrations applied")
 	return nil
+}
+
+// idempotencyKeep is how long idempotency keys are kept (API.md: at least
+// 24 hours).
+const idempotencyKeep = 72 * time.Hour
+
+// forgetIdempotencyKeys deletes expired idempotency keys every hour until ctx
+// ends.
+func forgetIdempotencyKeys(ctx context.Context, s *ledger.Service, log *slog.Logger) {
+	tick := time.NewTicker(time.Hour)
+	defer tick.Stop()
+	for {
+		if n, err := s.ForgetIdempotencyKeys(ctx, idempotencyKeep); err != nil {
+			log.Warn("forgetting idempotency keys", "err", err)
+		} else if n > 0 {
+			log.Info("forgot idempotency keys", "count", n)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-tick.C:
+		}
+	}
 }
 
 // serve runs the HTTP server until SIGINT or SIGTERM, then lets running
@@ -52,15 +107,21 @@ func serve(ctx context.Context, cfg *config, log *slog.Logger) error {
 	}
 	defer d.Close()
 
-	authSvc := auth.NewService(d, cfg.SessionTTL)
+	writer := ledger.NewWriter(d, nil)
+	defer writer.Close() // after the server has stopped: finishes what is queued
+	ledgerSvc := &ledger.Service{DB: d, Writer: writer, MaxAmount: cfg.maxAmountCents()}
 	h, err := handlers.New(handlers.Config{
 		TrustedProxies: cfg.TrustedProxies,
 		RateLimit:      cfg.RateLimit,
 		Version:        version(),
-	}, d, authSvc, log)
+	}, d, handlers.Services{
+		Auth:   auth.NewService(d, cfg.SessionTTL),
+		Ledger: ledgerSvc,
+	}, log)
 	if err != nil {
 		return err
 	}
+	go forgetIdempotencyKeys(ctx, ledgerSvc, log)
 	srv := &http.Server{
 		Addr:              cfg.Addr,
 		Handler:           h,

@@ -1,0 +1,168 @@
+package handlers
+
+import (
+	"context"
+	"net/http"
+	"time"
+
+	"github.com/gin-gonic/gin"
+
+	"fundus/errs"
+	"fundus/ledger"
+)
+
+// idempotencyHeader is the request header of API.md.
+const idempotencyHeader = "Idempotency-Key"
+
+// moneyWrite runs a request that moves money. It decodes the body into in
+// (optional: an empty body leaves in as it is), and when the request has an
+// Idempotency-Key, makes the ledger's writer replay the first response or
+// store this one with its effect. The response body is then the stored
+// bytes, identical on every repeat.
+func (s *Server) moneyWrite(c *gin.Context, status int, in any, optional bool, run func(ctx context.Context) (any, error)) {
+	body, err := readBody(c)
+	if err == nil {
+		err = decodeJSON(c, body, in, optional)
+	}
+	if err != nil {
+		writeError(c, err)
+		return
+	}
+	ctx := c.Request.Context()
+	var idem *ledger.Idempotency
+	if keys, ok := c.Request.Header[idempotencyHeader]; ok {
+		if len(keys) != 1 || !ledger.ValidKey(keys[0]) {
+			writeError(c, errs.E(errs.Malformed, errs.FieldError{Field: idempotencyHeader, Message: "must be 1 to 255 visible ASCII characters"},
+				"the Idempotency-Key header must be 1 to 255 visible ASCII characters"))
+			return
+		}
+		scope := "anonymous"
+		if u := currentUser(c); u != nil {
+			scope = "user:" + u.ID
+		}
+		idem = &ledger.Idempotency{Scope: scope, Key: keys[0], RequestHash: ledger.RequestHash(c.Request.Method, c.Request.URL.Path, body), Status: status}
+		ctx = ledger.WithIdempotency(ctx, idem)
+	}
+	result, err := run(ctx)
+	if err != nil {
+		writeError(c, err)
+		return
+	}
+	if idem != nil {
+		if idem.Replayed {
+			c.Header("Idempotent-Replayed", "true")
+		}
+		c.Data(idem.Status, "application/json; charset=utf-8", idem.Body)
+		return
+	}
+	c.JSON(status, result)
+}
+
+// ledgerAccounts: GET /api/v1/ledger/accounts.
+func (s *Server) ledgerAccounts(c *gin.Context) {
+	accts, err := s.ledger.Accounts(c.Request.Context(), currentUser(c))
+	if err != nil {
+		writeError(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, gin.H{"items": accts})
+}
+
+// ledgerEntries: GET /api/v1/ledger/entries?from=&to=&account=&limit=&cursor=.
+func (s *Server) ledgerEntries(c *gin.Context) {
+	limit, after, err := listParams(c)
+	if err != nil {
+		writeError(c, err)
+		return
+	}
+	from, to, err := timeRange(c)
+	if err != nil {
+		writeError(c, err)
+		return
+	}
+	es, next, err := s.ledger.Entries(c.Request.Context(), currentUser(c), ledger.EntryFilter{
+		From: from, To: to, Account: c.Query("account"), AfterSeq: after, Limit: limit,
+	})
+	if err != nil {
+		writeError(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, newPage(es, next))
+}
+
+// ledgerEntry: GET /api/v1/ledger/entries/{id}.
+func (s *Server) ledgerEntry(c *gin.Context) {
+	e, err := s.ledger.Entry(c.Request.Context(), currentUser(c), c.Param("id"))
+	if err != nil {
+		writeError(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, e)
+}
+
+// postEntry: POST /api/v1/ledger/entries (treasurer; idempotent).
+func (s *Server) postEntry(c *gin.Context) {
+	var in ledger.ManualEntry
+	s.moneyWrite(c, http.StatusCreated, &in, false, func(ctx context.Context) (any, error) {
+		return s.ledger.PostManual(ctx, currentUser(c), in)
+	})
+}
+
+// reverseEntry: POST /api/v1/ledger/entries/{id}/reverse (treasurer; idempotent).
+func (s *Server) reverseEntry(c *gin.Context) {
+	var in ledger.Reversal
+	s.moneyWrite(c, http.StatusCreated, &in, false, func(ctx context.Context) (any, error) {
+		return s.ledger.Reverse(ctx, currentUser(c), c.Param("id"), in)
+	})
+}
+
+// trialBalance: GET /api/v1/ledger/trial-balance?at=.
+func (s *Server) trialBalance(c *gin.Context) {
+	at, date, err := timeParam(c, "at")
+	if err != nil {
+		writeError(c, err)
+		return
+	}
+	if date {
+		at = at.AddDate(0, 0, 1).Add(-time.Microsecond) // the end of that day
+	}
+	tb, err := s.ledger.TrialBalance(c.Request.Context(), currentUser(c), at)
+	if err != nil {
+		writeError(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, tb)
+}
+
+// verifyLedger: GET /api/v1/ledger/verify.
+func (s *Server) verifyLedger(c *gin.Context) {
+	r, err := s.ledger.Verify(c.Request.Context(), currentUser(c))
+	if err != nil {
+		writeError(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, r)
+}
+
+// auditTrail: GET /api/v1/audit?actor=&action=&object_type=&object_id=&from=&to=&limit=&cursor=.
+func (s *Server) auditTrail(c *gin.Context) {
+	limit, after, err := listParams(c)
+	if err != nil {
+		writeError(c, err)
+		return
+	}
+	from, to, err := timeRange(c)
+	if err != nil {
+		writeError(c, err)
+		return
+	}
+	recs, next, err := s.ledger.AuditTrail(c.Request.Context(), currentUser(c), ledger.AuditFilter{
+		Actor: c.Query("actor"), Action: c.Query("action"), ObjectType: c.Query("object_type"), ObjectID: c.Query("object_id"),
+		From: from, To: to, AfterSeq: after, Limit: limit,
+	})
+	if err != nil {
+		writeError(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, newPage(recs, next))
+}

@@ -1,0 +1,89 @@
+package handlers
+
+import (
+	"encoding/base64"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/gin-gonic/gin"
+
+	"fundus/errs"
+)
+
+// page is one page of a list, as API.md shapes every list.
+type page[T any] struct {
+	Items      []T     `json:"items"`
+	NextCursor *string `json:"next_cursor"`
+}
+
+func newPage[T any](items []T, next int64) page[T] {
+	p := page[T]{Items: items}
+	if p.Items == nil {
+		p.Items = []T{}
+	}
+	if next > 0 {
+		cur := base64.RawURLEncoding.EncodeToString([]byte("after:" + strconv.FormatInt(next, 10)))
+		p.NextCursor = &cur
+	}
+	return p
+}
+
+// listParams reads ?limit= (default 50, at most 500) and ?cursor= (opaque;
+// the position after which the page starts).
+func listParams(c *gin.Context) (limit int, after int64, err error) {
+	const op errs.Op = "handlers.listParams"
+	limit = 50
+	var fields []errs.FieldError
+	if v := c.Query("limit"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 || n > 500 {
+			fields = append(fields, errs.FieldError{Field: "limit", Message: "must be a whole number from 1 to 500"})
+		}
+		limit = n
+	}
+	if v := c.Query("cursor"); v != "" {
+		b, err := base64.RawURLEncoding.DecodeString(v)
+		n, err2 := strconv.ParseInt(strings.TrimPrefix(string(b), "after:"), 10, 64)
+		if err != nil || err2 != nil || !strings.HasPrefix(string(b), "after:") || n < 1 {
+			fields = append(fields, errs.FieldError{Field: "cursor", Message: "is not a cursor this server gave out"})
+		}
+		after = n
+	}
+	if len(fields) > 0 {
+		return 0, 0, errs.E(op, errs.Invalid, fields, "some query parameters are not valid")
+	}
+	return limit, after, nil
+}
+
+// timeParam reads a time from the query: RFC 3339, or a date (YYYY-MM-DD,
+// meaning the start of that day, UTC; date reports which). Missing is the
+// zero time.
+func timeParam(c *gin.Context, name string) (t time.Time, date bool, err error) {
+	v := c.Query(name)
+	if v == "" {
+		return time.Time{}, false, nil
+	}
+	if t, err := time.Parse(time.RFC3339Nano, v); err == nil {
+		return t.UTC(), false, nil
+	}
+	if d, err := time.Parse(time.DateOnly, v); err == nil {
+		return d, true, nil
+	}
+	return time.Time{}, false, errs.Field(errs.Op("handlers.timeParam"), name, "must be a date (2026-01-31) or an RFC 3339 time (2026-01-31T12:00:00Z)")
+}
+
+// timeRange reads ?from= (inclusive) and ?to= (exclusive; a date includes
+// that whole day).
+func timeRange(c *gin.Context) (from, to time.Time, err error) {
+	from, _, err1 := timeParam(c, "from")
+	to, toDate, err2 := timeParam(c, "to")
+	if toDate {
+		to = to.AddDate(0, 0, 1)
+	}
+	fields := append(errs.FieldsOf(err1), errs.FieldsOf(err2)...)
+	if len(fields) > 0 {
+		return from, to, errs.E(errs.Invalid, fields, "some query parameters are not valid")
+	}
+	return from, to, nil
+}
