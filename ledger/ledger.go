@@ -1,6 +1,7 @@
 package ledger
 
 import (
+	"encoding/json"
 	"strconv"
 	"time"
 	"unicode"
@@ -61,6 +62,17 @@ type Entry struct {
 	Reverses string    `json:"reverses,omitempty"`
 	PrevHash string    `json:"prev_hash"`
 	Hash     string    `json:"hash"`
+}
+
+// MarshalJSON writes the entry with its time in the fixed layout of the
+// canonical bytes (always six fraction digits), so that an auditor can copy
+// it into a hash computation as it stands.
+func (e *Entry) MarshalJSON() ([]byte, error) {
+	type plain Entry
+	return json.Marshal(struct {
+		*plain
+		Time string `json:"time"`
+	}{(*plain)(e), e.Time.UTC().Format(TimeLayout)})
 }
 
 // NewPosting is one line of an entry to post: Amount in minor units of the

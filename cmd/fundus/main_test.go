@@ -12,6 +12,7 @@ import (
 	"fundus/auth"
 	"fundus/db"
 	"fundus/db/dbtest"
+	"fundus/ledger"
 )
 
 func lookupFrom(m map[string]string) func(string) (string, bool) {
@@ -124,4 +125,59 @@ func TestUsageErrors(t *testing.T) {
 			t.Errorf("fundus %v: err = %v, want a usage error", args, err)
 		}
 	}
+}
+
+// TestVerifyCommand runs `fundus verify` on a good ledger (exit 0) and on
+// one whose posting was altered behind the triggers' back (exit 1, naming
+// the entry).
+func TestVerifyCommand(t *testing.T) {
+	dbtest.EachEngine(t, func(t *testing.T, e db.Engine) {
+		ctx := context.Background()
+		t.Setenv("FUNDUS_DATABASE_URL", dbtest.URL(t, e))
+		t.Chdir(t.TempDir())
+		cfg, err := loadConfig(os.LookupEnv, "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		d, err := openDB(ctx, cfg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer d.Close()
+		w := ledger.NewWriter(d, nil)
+		var second *ledger.Entry
+		for i := 0; i < 3; i++ {
+			e, err := ledger.Do(ctx, w, func(tx *ledger.Tx) (*ledger.Entry, error) {
+				return tx.Post(ledger.NewEntry{Kind: "test", Memo: "donation", Actor: "test",
+					Postings: []ledger.NewPosting{{Account: ledger.Bank, Amount: 1000}, {Account: ledger.Donations, Amount: -1000}}})
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if i == 1 {
+				second = e
+			}
+		}
+		w.Close()
+
+		var out bytes.Buffer
+		if err := run(ctx, []string{"verify"}, strings.NewReader(""), &out, &out); err != nil || !strings.Contains(out.String(), "ok: 3 entries") {
+			t.Fatalf("good ledger: %v\n%s", err, out.String())
+		}
+
+		drop := []string{"DROP TRIGGER postings_append_only_update"}
+		if e == db.Postgres {
+			drop = []string{"DROP TRIGGER postings_append_only ON postings"}
+		}
+		for _, s := range append(drop, "UPDATE postings SET amount = 100000 WHERE entry_id = '"+second.ID+"' AND line = 1") {
+			if _, err := d.Writer.Exec(s); err != nil {
+				t.Fatal(err)
+			}
+		}
+		out.Reset()
+		err = run(ctx, []string{"verify"}, strings.NewReader(""), &out, &out)
+		if err == nil || !strings.Contains(out.String(), "first bad entry: seq 2 (id "+second.ID+")") {
+			t.Fatalf("tampered ledger: %v\n%s", err, out.String())
+		}
+	})
 }
