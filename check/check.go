@@ -52,7 +52,7 @@ func Struct(op errs.Op, v any) error {
 	}
 	fields := make([]errs.FieldError, 0, len(verrs))
 	for _, fe := range verrs {
-		fields = append(fields, errs.FieldError{Field: fieldPath(fe.Namespace()), Message: message(fe)})
+		fields = append(fields, errs.FieldError{Field: fieldPath(fe.Namespace()), Message: message(fe), Code: code(fe), Param: fe.Param()})
 	}
 	return errs.E(op, errs.Invalid, fields, "some fields are not valid")
 }
@@ -64,6 +64,14 @@ func fieldPath(ns string) string {
 		return rest
 	}
 	return ns
+}
+
+// code names the rule for translation: "required" for all its variants.
+func code(fe validator.FieldError) string {
+	if strings.HasPrefix(fe.Tag(), "required") {
+		return "required"
+	}
+	return fe.Tag()
 }
 
 func message(fe validator.FieldError) string {

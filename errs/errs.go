@@ -62,9 +62,15 @@ func (k Kind) String() string {
 
 // FieldError names one request field that was wrong and why. Field is the
 // field's JSON name, dotted for nested fields ("donor.email", "budget[2].amount").
+//
+// Code names the rule that failed ("required", "max", "amount_decimals")
+// and Param its parameter ("1000"), so that pages can say it in the
+// visitor's language.
 type FieldError struct {
 	Field   string `json:"field"`
 	Message string `json:"message"`
+	Code    string `json:"code,omitempty"`
+	Param   string `json:"-"`
 }
 
 // RetryAfter, given to E, says when a RateLimited request may be tried again.
@@ -123,6 +129,11 @@ func Errorf(op Op, kind Kind, format string, args ...any) error {
 // Field reports one invalid field as an Invalid error.
 func Field(op Op, field, message string) error {
 	return E(op, Invalid, FieldError{Field: field, Message: message}, field+": "+message)
+}
+
+// FieldCode is Field with the code (and parameter) of the rule that failed.
+func FieldCode(op Op, field, code, param, message string) error {
+	return E(op, Invalid, FieldError{Field: field, Message: message, Code: code, Param: param}, field+": "+message)
 }
 
 func (e *Error) Error() string {

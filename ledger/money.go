@@ -101,33 +101,33 @@ const (
 // does not allow one, and an absolute value above max (in minor units).
 func ParseAmount(field string, a AmountText, cur Currency, sign Sign, max int64) (int64, error) {
 	const op errs.Op = "ledger.ParseAmount"
-	fail := func(msg string) (int64, error) { return 0, errs.Field(op, field, msg) }
+	fail := func(code, param, msg string) (int64, error) { return 0, errs.FieldCode(op, field, code, param, msg) }
 	switch {
 	case !a.Set:
-		return fail("is required")
+		return fail("required", "", "is required")
 	case a.bad:
-		return fail("must be a decimal amount such as \"25.00\"")
+		return fail("amount_format", "", "must be a decimal amount such as \"25.00\"")
 	}
 	t := a.Text
 	if !amountPattern.MatchString(t) {
-		return fail(fmt.Sprintf("must be a decimal amount such as \"25.%0*d\", with a dot and without sign, spaces, exponent or thousands separators", cur.Digits, 0))
+		return fail("amount_format", "", fmt.Sprintf("must be a decimal amount such as \"25.%0*d\", with a dot and without sign, spaces, exponent or thousands separators", cur.Digits, 0))
 	}
 	d, err := decimal.NewFromString(t)
 	if err != nil {
-		return fail("must be a decimal amount")
+		return fail("amount_format", "", "must be a decimal amount")
 	}
 	if -d.Exponent() > cur.Digits {
-		return fail(fmt.Sprintf("must have at most %d decimal places for %s", cur.Digits, cur.Code))
+		return fail("amount_decimals", fmt.Sprint(cur.Digits), fmt.Sprintf("must have at most %d decimal places for %s", cur.Digits, cur.Code))
 	}
 	switch {
 	case d.IsZero():
-		return fail("must not be zero")
+		return fail("amount_zero", "", "must not be zero")
 	case t[0] == '-' && sign == Positive:
-		return fail("must be positive")
+		return fail("amount_positive", "", "must be positive")
 	}
 	minor := d.Shift(cur.Digits)
 	if minor.Abs().GreaterThan(decimal.New(max, 0)) {
-		return fail(fmt.Sprintf("must not exceed %s", FormatMinor(max, cur)))
+		return fail("amount_max", FormatMinor(max, cur), fmt.Sprintf("must not exceed %s", FormatMinor(max, cur)))
 	}
 	return minor.IntPart(), nil
 }

@@ -73,7 +73,9 @@ func TestLedgerProperties(t *testing.T) {
 	dbtest.EachEngine(t, func(t *testing.T, e db.Engine) {
 		rapid.Check(t, func(rt *rapid.T) {
 			d := dbtest.Open(t, e)
+			defer d.Close() // each run its own database; do not hoard connections
 			s := mustService(t, d)
+			defer s.Writer.Close()
 			ctx := context.Background()
 			m := &model{balances: map[string]int64{}}
 			amount := rapid.Int64Range(1, 50000)

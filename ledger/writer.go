@@ -224,7 +224,9 @@ func (w *Writer) tryBatch(batch []*call) (int64, error) {
 // idempotency records) is append-only and kept in memory until the batch
 // ends, then inserted with a few multi-row statements; a function that runs
 // no SQL of its own therefore costs no database round trip. The savepoint
-// that isolates a function is taken only when it first runs SQL.
+// that isolates a function is taken only when it first runs SQL. A domain
+// row that points at an entry must declare that foreign key DEFERRABLE
+// INITIALLY DEFERRED, since the entry is inserted at the end of the batch.
 type Tx struct {
 	sql      *sqlx.Tx
 	ctx      context.Context

@@ -1,0 +1,288 @@
+// Package donations holds pledges from the public and what becomes of them:
+// the treasurer confirms what arrived on the bank account, cancels what never
+// will, and refunds. Confirmations and refunds post to the ledger through its
+// write path, in the same commit as the donation's change of state.
+//
+// The donor's name, address and email live only in the donation's row; the
+// ledger's entries point at the donation by id, so personal data can be
+// erased when the retention period ends without touching the hash chain.
+package donations
+
+import (
+	"context"
+	"regexp"
+	"strings"
+	"time"
+	"unicode"
+
+	"github.com/go-playground/validator/v10"
+	"github.com/google/uuid"
+
+	"fundus/check"
+	"fundus/db"
+	"fundus/errs"
+	"fundus/ledger"
+)
+
+// Status is where a donation stands.
+type Status string
+
+// The states: pledged -> received -> refunded, pledged -> cancelled.
+const (
+	Pledged   Status = "pledged"
+	Received  Status = "received"
+	Cancelled Status = "cancelled"
+	Refunded  Status = "refunded"
+)
+
+// The actions of this package, as auth's policy names them.
+const (
+	ActionRead   = "donations.read"
+	ActionHandle = "donations.handle" // confirm, cancel, refund
+)
+
+// Entry kinds this package posts.
+const (
+	KindDonation = "donation"
+	KindRefund   = "donation-refund"
+)
+
+// Donor is who gives, as far as they say.
+type Donor struct {
+	Name       string `json:"name" validate:"max=200"`
+	Email      string `json:"email" validate:"omitempty,max=254,email"`
+	Street     string `json:"street" validate:"max=200"`
+	PostalCode string `json:"postal_code" validate:"omitempty,postalcode"`
+	City       string `json:"city" validate:"max=100"`
+}
+
+func (d *Donor) empty() bool { return d == nil || *d == Donor{} }
+
+// Donation is a pledge and what became of it.
+type Donation struct {
+	ID               string       `json:"id"`
+	Status           Status       `json:"status"`
+	Amount           ledger.Money `json:"amount"`
+	Currency         string       `json:"currency"`
+	Reference        string       `json:"reference"`
+	Anonymous        bool         `json:"anonymous"`
+	ReceiptRequested bool         `json:"receipt_requested"`
+	Donor            *Donor       `json:"donor,omitempty"`
+	Message          string       `json:"message,omitempty"`
+	CreatedAt        time.Time    `json:"created_at"`
+	ReceivedAt       *time.Time   `json:"received_at,omitempty"`
+	LedgerEntryID    string       `json:"ledger_entry_id,omitempty"`
+	CancelledAt      *time.Time   `json:"cancelled_at,omitempty"`
+	RefundedAt       *time.Time   `json:"refunded_at,omitempty"`
+	RefundReason     string       `json:"refund_reason,omitempty"`
+	RefundEntryID    string       `json:"refund_entry_id,omitempty"`
+	seq              int64
+}
+
+// Pledge is what the public sends.
+type Pledge struct {
+	Amount           ledger.AmountText `json:"amount"`
+	Currency         string            `json:"currency"`
+	Donor            *Donor            `json:"donor"`
+	Anonymous        bool              `json:"anonymous"`
+	ReceiptRequested bool              `json:"receipt_requested"`
+	Message          string            `json:"message"`
+}
+
+// Payment tells the donor how to pay.
+type Payment struct {
+	Method    string       `json:"method"`
+	IBAN      string       `json:"iban"`
+	BIC       string       `json:"bic"`
+	Holder    string       `json:"holder"`
+	Reference string       `json:"reference"`
+	Amount    ledger.Money `json:"amount"`
+	QRCodeURL string       `json:"qr_code_url"`
+}
+
+// PledgeResult is the answer to a pledge: the donation and how to pay it.
+type PledgeResult struct {
+	*Donation
+	Payment Payment `json:"payment"`
+}
+
+// BankAccount is where donors transfer to.
+type BankAccount struct {
+	IBAN, BIC, Holder string
+}
+
+// Service runs the use cases of this package.
+type Service struct {
+	DB        *db.DB
+	Writer    *ledger.Writer
+	Bank      BankAccount
+	MaxAmount int64 // cents
+}
+
+// MaxMessage is the longest message, in characters.
+const MaxMessage = 1000
+
+func init() {
+	// A postal code: 3 to 10 letters, digits, spaces or dashes, starting
+	// with a letter or digit (German codes have five digits; donors may
+	// live abroad).
+	postal := regexp.MustCompile(`^[0-9A-Za-z][0-9A-Za-z -]{2,9}$`)
+	check.Validator().RegisterValidation("postalcode", func(fl validator.FieldLevel) bool {
+		return postal.MatchString(fl.Field().String())
+	})
+}
+
+// Pledge records a pledge. The donor is told the reference to use and the
+// bank details. Returns Invalid naming each bad field.
+func (s *Service) Pledge(ctx context.Context, in Pledge) (*PledgeResult, error) {
+	const op errs.Op = "donations.Pledge"
+	d, err := s.newDonation(op, in)
+	if err != nil {
+		return nil, err
+	}
+	d, err = ledger.Do(ctx, s.Writer, func(tx *ledger.Tx) (*Donation, error) {
+		d.CreatedAt = db.Time(tx.Now())
+		// Pledges run one after the other in the write path, so a reference
+		// that is free here is still free at insert.
+		for {
+			taken, err := referenceTaken(tx.Context(), tx, d.Reference)
+			if err != nil {
+				return nil, err
+			}
+			if !taken {
+				break
+			}
+			d.Reference = newReference()
+		}
+		if err := insertDonation(tx.Context(), tx, d); err != nil {
+			return nil, err
+		}
+		return d, tx.Audit("anonymous", "donation.pledge", "donation", d.ID, map[string]any{
+			"status": d.Status, "amount": d.Amount, "reference": d.Reference,
+		})
+	})
+	if err != nil {
+		return nil, errs.E(op, err)
+	}
+	if d == nil { // an idempotent replay: the first response is in the Idempotency
+		return nil, nil
+	}
+	return s.withPayment(d), nil
+}
+
+// newDonation checks a pledge and makes the donation it asks for.
+func (s *Service) newDonation(op errs.Op, in Pledge) (*Donation, error) {
+	var fields []errs.FieldError
+	cur, err := ledger.LookupCurrency("currency", in.Currency)
+	fields = append(fields, errs.FieldsOf(err)...)
+	amount, err := ledger.ParseAmount("amount", in.Amount, ledger.EUR, ledger.Positive, s.MaxAmount)
+	fields = append(fields, errs.FieldsOf(err)...)
+
+	donor := in.Donor
+	if donor != nil {
+		donor = &Donor{
+			Name: strings.TrimSpace(donor.Name), Email: strings.ToLower(strings.TrimSpace(donor.Email)),
+			Street: strings.TrimSpace(donor.Street), PostalCode: strings.TrimSpace(donor.PostalCode), City: strings.TrimSpace(donor.City),
+		}
+		if err := check.Struct(op, pledgeDonor{donor}); err != nil {
+			fields = append(fields, errs.FieldsOf(err)...)
+		}
+		for _, f := range []struct{ name, v string }{{"donor.name", donor.Name}, {"donor.street", donor.Street}, {"donor.city", donor.City}} {
+			if hasControl(f.v, false) {
+				fields = append(fields, errs.FieldError{Field: f.name, Message: "must not contain control characters", Code: "control"})
+			}
+		}
+		if donor.empty() {
+			donor = nil
+		}
+	}
+	if in.ReceiptRequested {
+		d := donor
+		if d == nil {
+			d = &Donor{}
+		}
+		for _, f := range []struct{ name, v string }{{"donor.name", d.Name}, {"donor.street", d.Street}, {"donor.postal_code", d.PostalCode}, {"donor.city", d.City}} {
+			if f.v == "" {
+				fields = append(fields, errs.FieldError{Field: f.name, Message: "is required for a donation receipt", Code: "required_for_receipt"})
+			}
+		}
+	}
+	msg := strings.TrimSpace(in.Message)
+	if n := len([]rune(msg)); n > MaxMessage {
+		fields = append(fields, errs.FieldError{Field: "message", Message: "must have at most 1000 characters", Code: "max", Param: "1000"})
+	} else if hasControl(msg, true) {
+		fields = append(fields, errs.FieldError{Field: "message", Message: "must not contain control characters", Code: "control"})
+	}
+	if len(fields) > 0 {
+		return nil, errs.E(op, errs.Invalid, dedupe(fields), "some fields are not valid")
+	}
+	return &Donation{
+		ID:               uuid.NewString(),
+		Status:           Pledged,
+		Amount:           ledger.Money{Minor: amount, Currency: cur},
+		Currency:         cur.Code,
+		Reference:        newReference(),
+		Anonymous:        in.Anonymous,
+		ReceiptRequested: in.ReceiptRequested,
+		Donor:            donor,
+		Message:          msg,
+	}, nil
+}
+
+// pledgeDonor names the donor's fields "donor.<field>" in validation errors.
+type pledgeDonor struct {
+	Donor *Donor `json:"donor"`
+}
+
+// dedupe keeps the first error of each field.
+func dedupe(fields []errs.FieldError) []errs.FieldError {
+	seen := map[string]bool{}
+	var out []errs.FieldError
+	for _, f := range fields {
+		if !seen[f.Field] {
+			seen[f.Field] = true
+			out = append(out, f)
+		}
+	}
+	return out
+}
+
+// hasControl reports control characters; newlines and tabs are allowed
+// where lines is true.
+func hasControl(s string, lines bool) bool {
+	for _, r := range s {
+		if unicode.IsControl(r) && !(lines && (r == '\n' || r == '\r' || r == '\t')) {
+			return true
+		}
+	}
+	return false
+}
+
+// withPayment adds the payment instructions to a donation.
+func (s *Service) withPayment(d *Donation) *PledgeResult {
+	return &PledgeResult{Donation: d, Payment: Payment{
+		Method:    "bank_transfer",
+		IBAN:      s.Bank.IBAN,
+		BIC:       s.Bank.BIC,
+		Holder:    s.Bank.Holder,
+		Reference: d.Reference,
+		Amount:    d.Amount,
+		QRCodeURL: "/api/v1/donations/" + d.ID + "/girocode.png",
+	}}
+}
+
+// GiroCodeOf returns the GiroCode payload of a pledged donation: anyone
+// with the donation's id (the donor) may scan it; it carries the fund's
+// account, the amount and the reference, nothing of the donor.
+// Returns NotFound, InvalidState when the donation is no longer pledged.
+func (s *Service) GiroCodeOf(ctx context.Context, id string) (string, error) {
+	const op errs.Op = "donations.GiroCodeOf"
+	d, err := findDonation(ctx, s.DB, id)
+	if err != nil {
+		return "", errs.E(op, err)
+	}
+	if d.Status != Pledged {
+		return "", errs.E(op, errs.InvalidState, "this donation is no longer waiting for a transfer")
+	}
+	return GiroCode{BIC: s.Bank.BIC, Name: s.Bank.Holder, IBAN: s.Bank.IBAN, Amount: d.Amount.Minor, Remittance: d.Reference}.Payload()
+}

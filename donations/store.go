@@ -1,0 +1,176 @@
+package donations
+
+import (
+	"context"
+	"database/sql"
+	"strings"
+	"time"
+
+	"github.com/jmoiron/sqlx"
+
+	"fundus/db"
+	"fundus/ledger"
+)
+
+// This file holds all of the package's SQL.
+
+const donationColumns = `seq, id, reference, status, amount, currency, anonymous, receipt_requested,
+	donor_name, donor_email, donor_street, donor_postal_code, donor_city, message, created_at,
+	received_at, ledger_entry_id, cancelled_at, refunded_at, refund_reason, refund_entry_id`
+
+type donationRow struct {
+	Seq              int64          `db:"seq"`
+	ID               string         `db:"id"`
+	Reference        string         `db:"reference"`
+	Status           string         `db:"status"`
+	Amount           int64          `db:"amount"`
+	Currency         string         `db:"currency"`
+	Anonymous        bool           `db:"anonymous"`
+	ReceiptRequested bool           `db:"receipt_requested"`
+	DonorName        string         `db:"donor_name"`
+	DonorEmail       string         `db:"donor_email"`
+	DonorStreet      string         `db:"donor_street"`
+	DonorPostalCode  string         `db:"donor_postal_code"`
+	DonorCity        string         `db:"donor_city"`
+	Message          string         `db:"message"`
+	CreatedAt        time.Time      `db:"created_at"`
+	ReceivedAt       sql.NullTime   `db:"received_at"`
+	LedgerEntryID    sql.NullString `db:"ledger_entry_id"`
+	CancelledAt      sql.NullTime   `db:"cancelled_at"`
+	RefundedAt       sql.NullTime   `db:"refunded_at"`
+	RefundReason     string         `db:"refund_reason"`
+	RefundEntryID    sql.NullString `db:"refund_entry_id"`
+}
+
+func timePtr(t sql.NullTime) *time.Time {
+	if !t.Valid {
+		return nil
+	}
+	u := t.Time.UTC()
+	return &u
+}
+
+func (r donationRow) donation() *Donation {
+	cur, _ := ledger.LookupCurrency("", r.Currency)
+	d := &Donation{
+		ID: r.ID, Status: Status(r.Status), Amount: ledger.Money{Minor: r.Amount, Currency: cur}, Currency: r.Currency,
+		Reference: r.Reference, Anonymous: r.Anonymous, ReceiptRequested: r.ReceiptRequested, Message: r.Message,
+		CreatedAt: r.CreatedAt.UTC(), ReceivedAt: timePtr(r.ReceivedAt), LedgerEntryID: r.LedgerEntryID.String,
+		CancelledAt: timePtr(r.CancelledAt), RefundedAt: timePtr(r.RefundedAt), RefundReason: r.RefundReason,
+		RefundEntryID: r.RefundEntryID.String, seq: r.Seq,
+	}
+	donor := &Donor{Name: r.DonorName, Email: r.DonorEmail, Street: r.DonorStreet, PostalCode: r.DonorPostalCode, City: r.DonorCity}
+	if !donor.empty() {
+		d.Donor = donor
+	}
+	return d
+}
+
+func nullString(s string) *string {
+	if s == "" {
+		return nil
+	}
+	return &s
+}
+
+func insertDonation(ctx context.Context, q sqlx.ExecerContext, d *Donation) error {
+	donor := d.Donor
+	if donor == nil {
+		donor = &Donor{}
+	}
+	_, err := q.ExecContext(ctx, `INSERT INTO donations (id, reference, status, amount, currency, anonymous, receipt_requested,
+		donor_name, donor_email, donor_street, donor_postal_code, donor_city, message, created_at)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)`,
+		d.ID, d.Reference, d.Status, d.Amount.Minor, d.Currency, d.Anonymous, d.ReceiptRequested,
+		donor.Name, donor.Email, donor.Street, donor.PostalCode, donor.City, d.Message, d.CreatedAt)
+	return err
+}
+
+// updateDonation stores the state of d (what a transition may change).
+func updateDonation(ctx context.Context, q sqlx.ExecerContext, d *Donation) error {
+	_, err := q.ExecContext(ctx, `UPDATE donations SET status = $2, received_at = $3, ledger_entry_id = $4,
+		cancelled_at = $5, refunded_at = $6, refund_reason = $7, refund_entry_id = $8 WHERE id = $1`,
+		d.ID, d.Status, d.ReceivedAt, nullString(d.LedgerEntryID), d.CancelledAt, d.RefundedAt, d.RefundReason, nullString(d.RefundEntryID))
+	return err
+}
+
+func referenceTaken(ctx context.Context, q sqlx.QueryerContext, ref string) (bool, error) {
+	var n int
+	err := sqlx.GetContext(ctx, q, &n, `SELECT count(*) FROM donations WHERE reference = $1`, ref)
+	return n > 0, err
+}
+
+func findDonation(ctx context.Context, q sqlx.QueryerContext, id string) (*Donation, error) {
+	var r donationRow
+	if err := sqlx.GetContext(ctx, q, &r, `SELECT `+donationColumns+` FROM donations WHERE id = $1`, id); err != nil {
+		return nil, db.NotFoundOr("donations.find", err, "no such donation")
+	}
+	return r.donation(), nil
+}
+
+func findDonationByReference(ctx context.Context, q sqlx.QueryerContext, ref string) (*Donation, error) {
+	var r donationRow
+	if err := sqlx.GetContext(ctx, q, &r, `SELECT `+donationColumns+` FROM donations WHERE reference = $1`, ref); err != nil {
+		return nil, db.NotFoundOr("donations.findByReference", err, "no donation has this reference")
+	}
+	return r.donation(), nil
+}
+
+func findDonations(ctx context.Context, q sqlx.QueryerContext, f Filter) ([]*Donation, error) {
+	var where []string
+	var args []any
+	arg := func(v any) string {
+		args = append(args, v)
+		return "$" + itoa(len(args))
+	}
+	where = append(where, "seq > "+arg(f.AfterSeq))
+	if f.Status != "" {
+		where = append(where, "status = "+arg(string(f.Status)))
+	}
+	if !f.From.IsZero() {
+		where = append(where, "created_at >= "+arg(f.From))
+	}
+	if !f.To.IsZero() {
+		where = append(where, "created_at < "+arg(f.To))
+	}
+	if q := strings.TrimSpace(f.Query); q != "" {
+		// A reference in any spelling, a name or email, or an amount.
+		like := "%" + strings.ToLower(q) + "%"
+		refLike := "%" + strings.ToUpper(strings.NewReplacer(" ", "", "-", "").Replace(q)) + "%"
+		alts := []string{
+			"REPLACE(reference, '-', '') LIKE " + arg(refLike),
+			"LOWER(donor_name) LIKE " + arg(like),
+			"LOWER(donor_email) LIKE " + arg(like),
+		}
+		if minor, err := ledger.ParseAmount("q", ledger.Amount(strings.ReplaceAll(q, ",", ".")), ledger.EUR, ledger.Positive, 1<<62); err == nil {
+			alts = append(alts, "amount = "+arg(minor))
+		}
+		where = append(where, "("+strings.Join(alts, " OR ")+")")
+	}
+	var rows []donationRow
+	query := `SELECT ` + donationColumns + ` FROM donations WHERE ` + strings.Join(where, " AND ") + ` ORDER BY seq LIMIT ` + arg(f.Limit)
+	if err := sqlx.SelectContext(ctx, q, &rows, query, args...); err != nil {
+		return nil, err
+	}
+	out := make([]*Donation, len(rows))
+	for i, r := range rows {
+		out[i] = r.donation()
+	}
+	return out, nil
+}
+
+// receivedTotals counts and sums the donations that arrived and were not
+// refunded.
+func receivedTotals(ctx context.Context, q sqlx.QueryerContext) (Totals, error) {
+	var t Totals
+	err := q.QueryRowxContext(ctx, `SELECT count(*), COALESCE(SUM(amount), 0) FROM donations WHERE status = 'received'`).Scan(&t.ReceivedCount, &t.Received)
+	return t, err
+}
+
+func itoa(n int) string {
+	const digits = "0123456789"
+	if n < 10 {
+		return digits[n : n+1]
+	}
+	return itoa(n/10) + digits[n%10:n%10+1]
+}

@@ -1,0 +1,233 @@
+package donations
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+
+	"fundus/db"
+	"fundus/errs"
+	"fundus/ledger"
+)
+
+// Confirmation says when the money arrived; empty means now.
+type Confirmation struct {
+	ReceivedAt string `json:"received_at"`
+}
+
+// Refund says why money goes back.
+type Refund struct {
+	Reason string `json:"reason"`
+}
+
+// Confirm records that a pledged donation arrived on the bank account: it
+// posts assets:bank / income:donations in the same commit as the change of
+// state. ReceivedAt may be a date or an RFC 3339 time, not in the future.
+// Returns Unauthenticated, Forbidden, Invalid, NotFound, InvalidState.
+func (s *Service) Confirm(ctx context.Context, actor ledger.Actor, id string, in Confirmation) (*Donation, error) {
+	const op errs.Op = "donations.Confirm"
+	if err := ledger.Authorize(op, actor, ActionHandle); err != nil {
+		return nil, err
+	}
+	receivedAt, err := parseReceivedAt(op, in.ReceivedAt)
+	if err != nil {
+		return nil, err
+	}
+	return s.transition(ctx, op, id, func(tx *ledger.Tx, d *Donation) error {
+		if d.Status != Pledged {
+			return errs.Errorf(op, errs.InvalidState, "only a pledged donation can be confirmed; this one is %s", d.Status)
+		}
+		at := db.Time(tx.Now())
+		if receivedAt != nil {
+			if receivedAt.After(at) {
+				return errs.FieldCode(op, "received_at", "future", "", "must not lie in the future")
+			}
+			at = *receivedAt
+		}
+		e, err := tx.Post(ledger.NewEntry{
+			Kind: KindDonation, Memo: "Donation " + d.Reference, Actor: actor.ActorID(),
+			Ref:      &ledger.Ref{Type: "donation", ID: d.ID},
+			Postings: []ledger.NewPosting{{Account: ledger.Bank, Amount: d.Amount.Minor}, {Account: ledger.Donations, Amount: -d.Amount.Minor}},
+		})
+		if err != nil {
+			return err
+		}
+		d.Status, d.ReceivedAt, d.LedgerEntryID = Received, &at, e.ID
+		return tx.Audit(actor.ActorID(), "donation.confirm", "donation", d.ID, map[string]any{
+			"from": Pledged, "to": Received, "received_at": at, "ledger_entry_id": e.ID,
+		})
+	})
+}
+
+// Cancel records that a pledge will not be paid.
+// Returns Unauthenticated, Forbidden, NotFound, InvalidState.
+func (s *Service) Cancel(ctx context.Context, actor ledger.Actor, id string) (*Donation, error) {
+	const op errs.Op = "donations.Cancel"
+	if err := ledger.Authorize(op, actor, ActionHandle); err != nil {
+		return nil, err
+	}
+	return s.transition(ctx, op, id, func(tx *ledger.Tx, d *Donation) error {
+		if d.Status != Pledged {
+			return errs.Errorf(op, errs.InvalidState, "only a pledged donation can be cancelled; this one is %s", d.Status)
+		}
+		at := db.Time(tx.Now())
+		d.Status, d.CancelledAt = Cancelled, &at
+		return tx.Audit(actor.ActorID(), "donation.cancel", "donation", d.ID, map[string]any{"from": Pledged, "to": Cancelled})
+	})
+}
+
+// Refund pays a received donation back: it posts income:donations /
+// assets:bank. Returns Unauthenticated, Forbidden, Invalid, NotFound,
+// InvalidState, InsufficientFunds (when the money is already committed).
+func (s *Service) Refund(ctx context.Context, actor ledger.Actor, id string, in Refund) (*Donation, error) {
+	const op errs.Op = "donations.Refund"
+	if err := ledger.Authorize(op, actor, ActionHandle); err != nil {
+		return nil, err
+	}
+	reason := strings.TrimSpace(in.Reason)
+	switch {
+	case reason == "":
+		return nil, errs.FieldCode(op, "reason", "required", "", "is required")
+	case len([]rune(reason)) > 400 || hasControl(reason, false):
+		return nil, errs.FieldCode(op, "reason", "max", "400", "must have at most 400 characters on one line")
+	}
+	return s.transition(ctx, op, id, func(tx *ledger.Tx, d *Donation) error {
+		if d.Status != Received {
+			return errs.Errorf(op, errs.InvalidState, "only a received donation can be refunded; this one is %s", d.Status)
+		}
+		e, err := tx.Post(ledger.NewEntry{
+			Kind: KindRefund, Memo: "Refund of donation " + d.Reference, Actor: actor.ActorID(),
+			Ref:      &ledger.Ref{Type: "donation", ID: d.ID},
+			Postings: []ledger.NewPosting{{Account: ledger.Donations, Amount: d.Amount.Minor}, {Account: ledger.Bank, Amount: -d.Amount.Minor}},
+		})
+		if err != nil {
+			return err
+		}
+		at := db.Time(tx.Now())
+		d.Status, d.RefundedAt, d.RefundReason, d.RefundEntryID = Refunded, &at, reason, e.ID
+		return tx.Audit(actor.ActorID(), "donation.refund", "donation", d.ID, map[string]any{
+			"from": Received, "to": Refunded, "reason": reason, "refund_entry_id": e.ID,
+		})
+	})
+}
+
+// transition runs a change of a donation's state in the write path: it
+// loads the donation, lets change check and change it (and post), and
+// stores it, all in one savepoint of a shared commit.
+func (s *Service) transition(ctx context.Context, op errs.Op, id string, change func(tx *ledger.Tx, d *Donation) error) (*Donation, error) {
+	d, err := ledger.Do(ctx, s.Writer, func(tx *ledger.Tx) (*Donation, error) {
+		d, err := findDonation(tx.Context(), tx, id)
+		if err != nil {
+			return nil, err
+		}
+		if err := change(tx, d); err != nil {
+			return nil, err
+		}
+		return d, updateDonation(tx.Context(), tx, d)
+	})
+	if err != nil {
+		return nil, errs.E(op, err)
+	}
+	return d, nil
+}
+
+func parseReceivedAt(op errs.Op, s string) (*time.Time, error) {
+	s = strings.TrimSpace(s)
+	if s == "" {
+		return nil, nil
+	}
+	if t, err := time.Parse(time.RFC3339Nano, s); err == nil {
+		t = db.Time(t)
+		return &t, nil
+	}
+	if t, err := time.Parse(time.DateOnly, s); err == nil {
+		return &t, nil
+	}
+	return nil, errs.FieldCode(op, "received_at", "time", "", "must be a date (2026-01-31) or an RFC 3339 time")
+}
+
+// Filter selects donations for the treasurer. Query finds a reference
+// (any spelling, even partial), a donor's name or email, or an amount.
+type Filter struct {
+	Status   Status
+	From, To time.Time
+	Query    string
+	AfterSeq int64
+	Limit    int
+}
+
+// List returns up to f.Limit donations, newest last, and the position to
+// continue after (0 when there are no more).
+// Returns Unauthenticated, Forbidden, Invalid.
+func (s *Service) List(ctx context.Context, actor ledger.Actor, f Filter) ([]*Donation, int64, error) {
+	const op errs.Op = "donations.List"
+	if err := ledger.Authorize(op, actor, ActionRead); err != nil {
+		return nil, 0, err
+	}
+	switch f.Status {
+	case "", Pledged, Received, Cancelled, Refunded:
+	default:
+		return nil, 0, errs.FieldCode(op, "status", "oneof", "pledged received cancelled refunded", "must be one of: pledged, received, cancelled, refunded")
+	}
+	limit := f.Limit
+	f.Limit++
+	ds, err := findDonations(ctx, s.DB, f)
+	if err != nil {
+		return nil, 0, errs.E(op, err)
+	}
+	if len(ds) > limit {
+		return ds[:limit], ds[limit-1].seq, nil
+	}
+	return ds, 0, nil
+}
+
+// Find returns one donation. Returns Unauthenticated, Forbidden, NotFound.
+func (s *Service) Find(ctx context.Context, actor ledger.Actor, id string) (*Donation, error) {
+	const op errs.Op = "donations.Find"
+	if err := ledger.Authorize(op, actor, ActionRead); err != nil {
+		return nil, err
+	}
+	d, err := findDonation(ctx, s.DB, id)
+	if err != nil {
+		return nil, errs.E(op, err)
+	}
+	return d, nil
+}
+
+// FindByReference returns the donation with a reference as the treasurer
+// types it from a bank statement. Returns Unauthenticated, Forbidden,
+// Invalid (a typo the check character catches), NotFound.
+func (s *Service) FindByReference(ctx context.Context, actor ledger.Actor, ref string) (*Donation, error) {
+	const op errs.Op = "donations.FindByReference"
+	if err := ledger.Authorize(op, actor, ActionRead); err != nil {
+		return nil, err
+	}
+	canonical, err := ParseReference(ref)
+	if err != nil {
+		return nil, err
+	}
+	d, err := findDonationByReference(ctx, s.DB, canonical)
+	if err != nil {
+		return nil, errs.E(op, err)
+	}
+	return d, nil
+}
+
+// Totals are the public figures of the donations.
+type Totals struct {
+	ReceivedCount int64
+	Received      int64 // cents, net of refunds
+}
+
+func (t Totals) String() string { return fmt.Sprintf("%d donations, %d cents", t.ReceivedCount, t.Received) }
+
+// Totals returns how many donations arrived and were not refunded, and
+// their sum. It needs no role: these are public figures.
+func (s *Service) Totals(ctx context.Context) (Totals, error) {
+	t, err := receivedTotals(ctx, s.DB)
+	if err != nil {
+		return t, errs.E(errs.Op("donations.Totals"), err)
+	}
+	return t, nil
+}
