@@ -220,7 +220,9 @@ type Totals struct {
 	Received      int64 // cents, net of refunds
 }
 
-func (t Totals) String() string { return fmt.Sprintf("%d donations, %d cents", t.ReceivedCount, t.Received) }
+func (t Totals) String() string {
+	return fmt.Sprintf("%d donations, %d cents", t.ReceivedCount, t.Received)
+}
 
 // Totals returns how many donations arrived and were not refunded, and
 // their sum. It needs no role: these are public figures.

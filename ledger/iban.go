@@ -14,7 +14,9 @@ var (
 )
 
 // NormalizeIBAN removes spaces and upper-cases.
-func NormalizeIBAN(s string) string { return strings.ToUpper(strings.ReplaceAll(strings.TrimSpace(s), " ", "")) }
+func NormalizeIBAN(s string) string {
+	return strings.ToUpper(strings.ReplaceAll(strings.TrimSpace(s), " ", ""))
+}
 
 // ValidIBAN reports whether iban (normalized) has the shape of an IBAN and
 // passes its ISO 13616 checksum (mod 97 == 1).
