@@ -18,6 +18,7 @@ import (
 	"fundus/auth"
 	"fundus/db"
 	"fundus/db/dbtest"
+	"fundus/donations"
 	"fundus/ledger"
 )
 
@@ -37,7 +38,9 @@ func newTestServer(t *testing.T, d *db.DB, cfg Config) *testServer {
 	w := ledger.NewWriter(d, nil)
 	t.Cleanup(w.Close)
 	l := &ledger.Service{DB: d, Writer: w, MaxAmount: 100000000}
-	h, err := New(cfg, d, Services{Auth: a, Ledger: l}, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	dons := &donations.Service{DB: d, Writer: w, MaxAmount: 100000000,
+		Bank: donations.BankAccount{IBAN: "DE89370400440532013000", BIC: "COBADEFFXXX", Holder: "Integrationsfonds Osnabrück"}}
+	h, err := New(cfg, d, Services{Auth: a, Ledger: l, Donations: dons}, slog.New(slog.NewTextHandler(io.Discard, nil)))
 	if err != nil {
 		t.Fatal(err)
 	}

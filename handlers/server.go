@@ -17,6 +17,7 @@ import (
 
 	"fundus/auth"
 	"fundus/db"
+	"fundus/donations"
 	"fundus/errs"
 	"fundus/ledger"
 )
@@ -37,20 +38,22 @@ type Config struct {
 
 // Services are the domain services the handlers call.
 type Services struct {
-	Auth   *auth.Service
-	Ledger *ledger.Service
+	Auth      *auth.Service
+	Ledger    *ledger.Service
+	Donations *donations.Service
 }
 
 // Server holds the dependencies of the handlers.
 type Server struct {
-	cfg     Config
-	db      *db.DB
-	auth    *auth.Service
-	ledger  *ledger.Service
-	log     *slog.Logger
-	limiter *rateLimiter
-	metrics *metrics
-	reg     *prometheus.Registry
+	cfg       Config
+	db        *db.DB
+	auth      *auth.Service
+	ledger    *ledger.Service
+	donations *donations.Service
+	log       *slog.Logger
+	limiter   *rateLimiter
+	metrics   *metrics
+	reg       *prometheus.Registry
 }
 
 // New builds the router. log receives the access log and internal errors.
@@ -61,14 +64,15 @@ func New(cfg Config, d *db.DB, svc Services, log *slog.Logger) (http.Handler, er
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	s := &Server{
-		cfg:     cfg,
-		db:      d,
-		auth:    svc.Auth,
-		ledger:  svc.Ledger,
-		log:     log,
-		limiter: newRateLimiter(cfg.RateLimit),
-		metrics: newMetrics(reg),
-		reg:     reg,
+		cfg:       cfg,
+		db:        d,
+		auth:      svc.Auth,
+		ledger:    svc.Ledger,
+		donations: svc.Donations,
+		log:       log,
+		limiter:   newRateLimiter(cfg.RateLimit),
+		metrics:   newMetrics(reg),
+		reg:       reg,
 	}
 	return s.router()
 }
@@ -107,6 +111,14 @@ func (s *Server) router() (*gin.Engine, error) {
 	api.GET("/ledger/trial-balance", requireUser, s.trialBalance)
 	api.GET("/ledger/verify", requireUser, s.verifyLedger)
 	api.GET("/audit", requireUser, s.auditTrail)
+
+	api.POST("/donations", s.limiter.guard, s.pledge)
+	api.GET("/donations", requireUser, s.listDonations)
+	api.GET("/donations/:id", requireUser, s.getDonation)
+	api.GET("/donations/:id/:format", s.giroCode)
+	api.POST("/donations/:id/confirm", requireUser, s.confirmDonation)
+	api.POST("/donations/:id/cancel", requireUser, s.cancelDonation)
+	api.POST("/donations/:id/refund", requireUser, s.refundDonation)
 	return r, nil
 }
 

@@ -10,9 +10,12 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/joho/godotenv"
 	"github.com/shopspring/decimal"
+
+	"fundus/ledger"
 )
 
 // config is Fundus's configuration. Only this package reads the
@@ -68,17 +71,23 @@ var settings = []setting{
 		return positiveInt(&c.Quorum, v, 1)
 	}},
 	{"FUNDUS_BANK_IBAN", exampleIBAN, func(c *config, v string) error {
-		c.BankIBAN = strings.ToUpper(strings.ReplaceAll(v, " ", ""))
+		c.BankIBAN = ledger.NormalizeIBAN(v)
+		if !ledger.ValidIBAN(c.BankIBAN) {
+			return errors.New("must be an IBAN with a valid checksum")
+		}
 		return nil
 	}},
 	{"FUNDUS_BANK_BIC", exampleBIC, func(c *config, v string) error {
 		c.BankBIC = strings.ToUpper(strings.TrimSpace(v))
+		if c.BankBIC != "" && !ledger.ValidBIC(c.BankBIC) {
+			return errors.New("must be a BIC of 8 or 11 characters, or empty")
+		}
 		return nil
 	}},
 	{"FUNDUS_BANK_HOLDER", exampleHolder, func(c *config, v string) error {
 		c.BankHolder = strings.TrimSpace(v)
-		if c.BankHolder == "" {
-			return errors.New("must not be empty")
+		if c.BankHolder == "" || utf8.RuneCountInString(c.BankHolder) > 70 {
+			return errors.New("must have 1 to 70 characters (the GiroCode's limit)")
 		}
 		return nil
 	}},

@@ -42,6 +42,8 @@ func TestConfigBadValuesNameTheVariable(t *testing.T) {
 		"FUNDUS_LOG_LEVEL":       "loud",
 		"FUNDUS_LOG_FORMAT":      "xml",
 		"FUNDUS_BANK_HOLDER":     "  ",
+		"FUNDUS_BANK_IBAN":       "DE89370400440532013001",
+		"FUNDUS_BANK_BIC":        "COBADEFF1",
 	} {
 		_, err := loadConfig(lookupFrom(map[string]string{name: value}), "")
 		if err == nil || !strings.Contains(err.Error(), name) {

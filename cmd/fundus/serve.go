@@ -14,6 +14,7 @@ import (
 
 	"fundus/auth"
 	"fundus/db"
+	"fundus/donations"
 	"fundus/handlers"
 	"fundus/ledger"
 )
@@ -117,6 +118,10 @@ func serve(ctx context.Context, cfg *config, log *slog.Logger) error {
 	}, d, handlers.Services{
 		Auth:   auth.NewService(d, cfg.SessionTTL),
 		Ledger: ledgerSvc,
+		Donations: &donations.Service{
+			DB: d, Writer: writer, MaxAmount: cfg.maxAmountCents(),
+			Bank: donations.BankAccount{IBAN: cfg.BankIBAN, BIC: cfg.BankBIC, Holder: cfg.BankHolder},
+		},
 	}, log)
 	if err != nil {
 		return err
