@@ -88,23 +88,28 @@ func NewService(d *db.DB, sessionTTL time.Duration) *Service {
 
 func (s *Service) now() time.Time { return db.Time(s.Now()) }
 
-// CreateUser creates a user with the given roles. actor must be an admin;
-// a nil actor means the command line, which may create the first admin.
-// Returns Forbidden, Invalid (also for an email already registered).
+// CreateUser creates a user with the given roles. actor must be an admin.
+// Returns Unauthenticated, Forbidden, Invalid (also for an email already
+// registered).
 func (s *Service) CreateUser(ctx context.Context, actor *User, nu NewUser) (*User, error) {
 	const op errs.Op = "auth.CreateUser"
-	if actor != nil {
-		if err := Authorize(op, actor, ManageUsers); err != nil {
-			return nil, err
-		}
+	if err := Authorize(op, actor, ManageUsers); err != nil {
+		return nil, err
 	}
+	return s.createUser(ctx, op, actor.ID, nu)
+}
+
+// CreateUserFromCommandLine creates a user with any roles, the first admin
+// included: whoever runs the command line already controls the server. The
+// audit trail names the actor "cli". Returns Invalid.
+func (s *Service) CreateUserFromCommandLine(ctx context.Context, nu NewUser) (*User, error) {
+	return s.createUser(ctx, "auth.CreateUserFromCommandLine", "cli", nu)
+}
+
+func (s *Service) createUser(ctx context.Context, op errs.Op, actorID string, nu NewUser) (*User, error) {
 	nu.Email, nu.Name, nu.Organisation = normEmail(nu.Email), strings.TrimSpace(nu.Name), strings.TrimSpace(nu.Organisation)
 	if err := check.Struct(op, nu); err != nil {
 		return nil, err
-	}
-	actorID := "cli"
-	if actor != nil {
-		actorID = actor.ID
 	}
 	return s.insertUser(ctx, op, actorID, "user.create", nu)
 }
@@ -168,26 +173,27 @@ func (s *Service) SignIn(ctx context.Context, cred Credentials, addr string) (*S
 	email, password := normEmail(cred.Email), cred.Password
 	keys := []string{"account:" + email, "address:" + addr}
 	now := s.now()
-	if err := s.Throttle.check(ctx, s.DB, op, now, keys); err != nil {
+	if err := s.Throttle.attempt(ctx, s.DB, op, now, keys); err != nil {
 		return nil, err
 	}
 	u, hash, err := findUserByEmail(ctx, s.DB, email)
 	if errs.Is(errs.NotFound, err) {
-		checkPassword(dummyHash(), password) // same time as a wrong password
-		hash = ""
+		hash = dummyHash() // the same work as a wrong password
+		u = nil
 	} else if err != nil {
 		return nil, errs.E(op, err)
 	}
-	if hash == "" || !checkPassword(hash, password) {
-		if err := s.Throttle.fail(ctx, s.DB, now, keys); err != nil {
-			return nil, errs.E(op, err)
-		}
+	ok, err := checkPasswordLimited(ctx, hash, password)
+	if err != nil {
+		return nil, errs.E(op, err)
+	}
+	if !ok || u == nil {
 		return nil, errs.E(op, errs.Unauthenticated, "wrong email or password")
 	}
 	token, tokenHash := newToken()
 	sess := &Session{Token: token, ExpiresAt: now.Add(s.SessionTTL), User: u}
 	err = db.InTx(ctx, s.DB, func(tx *sqlx.Tx) error {
-		if err := s.Throttle.succeed(ctx, tx, keys[0]); err != nil {
+		if err := s.Throttle.succeed(ctx, tx, keys); err != nil {
 			return err
 		}
 		if err := deleteExpiredSessions(ctx, tx, u.ID, now); err != nil {

@@ -3,6 +3,7 @@ package auth_test
 import (
 	"context"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -24,7 +25,7 @@ func mustService(t *testing.T, d *db.DB) (*auth.Service, *time.Time) {
 
 func mustCreateUser(t *testing.T, s *auth.Service, email string, roles ...auth.Role) *auth.User {
 	t.Helper()
-	u, err := s.CreateUser(context.Background(), nil, auth.NewUser{Email: email, Name: "Test", Password: goodPassword, Roles: roles})
+	u, err := s.CreateUserFromCommandLine(context.Background(), auth.NewUser{Email: email, Name: "Test", Password: goodPassword, Roles: roles})
 	if err != nil {
 		t.Fatalf("create %s: %v", email, err)
 	}
@@ -220,4 +221,48 @@ func TestPolicy(t *testing.T) {
 	if err := auth.Authorize("test", u, auth.ManageUsers); !errs.Is(errs.Forbidden, err) {
 		t.Errorf("treasurer managing users: %v", err)
 	}
+}
+
+// TestThrottleHoldsUnderParallelGuesses fires 40 wrong guesses at once:
+// only the free ones (and the one that crosses the line) reach the
+// password check; the rest are refused.
+func TestThrottleHoldsUnderParallelGuesses(t *testing.T) {
+	dbtest.Engines(t, func(t *testing.T, d *db.DB) {
+		s, _ := mustService(t, d)
+		mustCreateUser(t, s, "z@example.org", auth.Auditor)
+		var wg sync.WaitGroup
+		var mu sync.Mutex
+		checked, limited := 0, 0
+		for i := 0; i < 40; i++ {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				_, err := s.SignIn(context.Background(), auth.Credentials{Email: "z@example.org", Password: "wrong password!"}, "192.0.2.50")
+				mu.Lock()
+				defer mu.Unlock()
+				switch {
+				case errs.Is(errs.Unauthenticated, err):
+					checked++
+				case errs.Is(errs.RateLimited, err):
+					limited++
+				default:
+					t.Error(err)
+				}
+			}()
+		}
+		wg.Wait()
+		if checked > auth.DefaultThrottle.AccountFree+1 || checked+limited != 40 {
+			t.Fatalf("%d guesses were checked, %d refused; at most %d may be checked", checked, limited, auth.DefaultThrottle.AccountFree+1)
+		}
+	})
+}
+
+func TestCreateUserNeedsAnAdmin(t *testing.T) {
+	dbtest.Engines(t, func(t *testing.T, d *db.DB) {
+		s, _ := mustService(t, d)
+		_, err := s.CreateUser(context.Background(), nil, auth.NewUser{Email: "a@example.org", Name: "A", Password: goodPassword, Roles: []auth.Role{auth.Admin}})
+		if !errs.Is(errs.Unauthenticated, err) {
+			t.Fatalf("err = %v, want Unauthenticated", err)
+		}
+	})
 }

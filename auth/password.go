@@ -1,10 +1,12 @@
 package auth
 
 import (
+	"context"
 	"crypto/rand"
 	"crypto/subtle"
 	"encoding/base64"
 	"fmt"
+	"runtime"
 	"strings"
 	"sync"
 
@@ -64,3 +66,20 @@ func checkPassword(encoded, password string) bool {
 // dummyHash is checked against when no user has the given email, so that a
 // sign-in for an unknown address takes as long as one with a wrong password.
 var dummyHash = sync.OnceValue(func() string { return hashPassword("fundus-no-such-user") })
+
+// hashing bounds how many password hashes run at once: each takes 19 MiB
+// and a core's worth of time, so a burst of sign-ins waits its turn instead
+// of exhausting memory.
+var hashing = make(chan struct{}, 2*runtime.GOMAXPROCS(0))
+
+// checkPasswordLimited is checkPassword within the bound, giving up when
+// ctx ends.
+func checkPasswordLimited(ctx context.Context, encoded, password string) (bool, error) {
+	select {
+	case hashing <- struct{}{}:
+	case <-ctx.Done():
+		return false, ctx.Err()
+	}
+	defer func() { <-hashing }()
+	return checkPassword(encoded, password), nil
+}

@@ -95,36 +95,20 @@ func deleteExpiredSessions(ctx context.Context, tx sqlx.ExtContext, userID strin
 	return err
 }
 
-// blockedUntil returns the latest blocked_until of keys (zero if none).
-func blockedUntil(ctx context.Context, q sqlx.QueryerContext, keys []string) (time.Time, error) {
-	query, args, err := sqlx.In(`SELECT blocked_until FROM signin_failures WHERE key IN (?)`, keys)
-	if err != nil {
-		return time.Time{}, err
-	}
-	var times []time.Time
-	if err := sqlx.SelectContext(ctx, q, &times, sqlx.Rebind(sqlx.DOLLAR, query), args...); err != nil {
-		return time.Time{}, err
-	}
-	var latest time.Time
-	for _, t := range times {
-		if t.After(latest) {
-			latest = t
-		}
-	}
-	return latest, nil
-}
-
-// countFailure adds one failure to key, starting again from one when the
-// last failure was before forgetBefore, and returns the new count.
-func countFailure(ctx context.Context, tx sqlx.ExtContext, key string, now, forgetBefore time.Time) (int, error) {
+// countAttempt adds one attempt to key, starting again from one when the
+// last was before forgetBefore, and returns the new count and the time the
+// key was blocked until before this attempt. One statement, so that
+// concurrent attempts are counted one by one.
+func countAttempt(ctx context.Context, tx sqlx.ExtContext, key string, now, forgetBefore time.Time) (int, time.Time, error) {
 	var n int
-	err := sqlx.GetContext(ctx, tx, &n, `INSERT INTO signin_failures (key, failures, last_at, blocked_until)
+	var blockedUntil time.Time
+	err := tx.QueryRowxContext(ctx, `INSERT INTO signin_failures (key, failures, last_at, blocked_until)
 		VALUES ($1, 1, $2, $2)
 		ON CONFLICT (key) DO UPDATE SET
 			failures = CASE WHEN signin_failures.last_at < $3 THEN 1 ELSE signin_failures.failures + 1 END,
 			last_at = $2
-		RETURNING failures`, key, now, forgetBefore)
-	return n, err
+		RETURNING failures, blocked_until`, key, now, forgetBefore).Scan(&n, &blockedUntil)
+	return n, blockedUntil, err
 }
 
 func setBlockedUntil(ctx context.Context, tx sqlx.ExtContext, key string, until time.Time) error {
@@ -134,5 +118,10 @@ func setBlockedUntil(ctx context.Context, tx sqlx.ExtContext, key string, until 
 
 func clearFailures(ctx context.Context, tx sqlx.ExtContext, key string) error {
 	_, err := tx.ExecContext(ctx, `DELETE FROM signin_failures WHERE key = $1`, key)
+	return err
+}
+
+func uncount(ctx context.Context, tx sqlx.ExecerContext, key string) error {
+	_, err := tx.ExecContext(ctx, `UPDATE signin_failures SET failures = failures - 1 WHERE key = $1 AND failures > 0`, key)
 	return err
 }

@@ -63,6 +63,18 @@ func problemURI(slug string) string { return "/problems/" + slug }
 // aborts the handler chain. Internal errors are logged with their cause; the
 // client gets only a generic message and the request id to quote.
 func writeError(c *gin.Context, err error) {
+	doc := problemOf(c, err)
+	if doc.Status >= 500 {
+		slog.ErrorContext(c.Request.Context(), "internal error",
+			"request_id", doc.RequestID, "method", c.Request.Method, "path", c.Request.URL.Path, "err", err)
+	}
+	writeProblemHeaders(c, err, doc.Status)
+	c.AbortWithStatusJSON(doc.Status, doc)
+}
+
+// problemOf is the problem document of err; an internal error's cause is
+// not shown.
+func problemOf(c *gin.Context, err error) Problem {
 	p := problemTypeOf(err)
 	doc := Problem{
 		Type:      problemURI(p.Slug),
@@ -73,12 +85,15 @@ func writeError(c *gin.Context, err error) {
 		RequestID: requestID(c),
 	}
 	if p.Status >= 500 {
-		slog.ErrorContext(c.Request.Context(), "internal error",
-			"request_id", doc.RequestID, "method", c.Request.Method, "path", c.Request.URL.Path, "err", err)
 		doc.Detail = "Something went wrong on our side. Quote the request id when you report it."
 		doc.Errors = nil
 	}
-	switch p.Status {
+	return doc
+}
+
+// writeProblemHeaders sets the headers of a problem response.
+func writeProblemHeaders(c *gin.Context, err error, status int) {
+	switch status {
 	case http.StatusUnauthorized:
 		c.Header("WWW-Authenticate", `Bearer realm="fundus"`)
 	case http.StatusTooManyRequests:
@@ -87,7 +102,6 @@ func writeError(c *gin.Context, err error) {
 	}
 	c.Header("Content-Type", "application/problem+json")
 	c.Header("Cache-Control", "no-store")
-	c.AbortWithStatusJSON(p.Status, doc)
 }
 
 // describeProblem serves a short description of a problem type, so that

@@ -129,7 +129,7 @@ func (r *response) fieldErrors() []string {
 
 func (ts *testServer) mustUser(email string, roles ...auth.Role) string {
 	ts.t.Helper()
-	if _, err := ts.auth.CreateUser(context.Background(), nil, auth.NewUser{Email: email, Name: "N", Password: password, Roles: roles}); err != nil {
+	if _, err := ts.auth.CreateUserFromCommandLine(context.Background(), auth.NewUser{Email: email, Name: "N", Password: password, Roles: roles}); err != nil {
 		ts.t.Fatal(err)
 	}
 	return ts.signIn(email)

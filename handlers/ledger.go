@@ -2,6 +2,7 @@ package handlers
 
 import (
 	"context"
+	"encoding/json"
 	"net/http"
 	"time"
 
@@ -36,26 +37,45 @@ func (s *Server) moneyWrite(c *gin.Context, status int, in any, optional bool, r
 				"the Idempotency-Key header must be 1 to 255 visible ASCII characters"))
 			return
 		}
-		scope := "anonymous"
-		if u := currentUser(c); u != nil {
-			scope = "user:" + u.ID
+		idem = &ledger.Idempotency{
+			Scope: idempotencyScope(c), Key: keys[0], Status: status,
+			RequestHash: ledger.RequestHash(c.Request.Method, c.Request.URL.Path, body),
+			RenderError: func(err error) (int, []byte) {
+				doc := problemOf(c, err)
+				b, _ := json.Marshal(doc)
+				return doc.Status, b
+			},
 		}
-		idem = &ledger.Idempotency{Scope: scope, Key: keys[0], RequestHash: ledger.RequestHash(c.Request.Method, c.Request.URL.Path, body), Status: status}
 		ctx = ledger.WithIdempotency(ctx, idem)
 	}
 	result, err := run(ctx)
+	if idem != nil && idem.Body != nil { // stored with the effect: the same bytes on every repeat
+		if idem.Replayed {
+			c.Header("Idempotent-Replayed", "true")
+		}
+		contentType := "application/json; charset=utf-8"
+		if idem.Status >= 400 {
+			writeProblemHeaders(c, err, idem.Status)
+			contentType = "application/problem+json"
+		}
+		c.Data(idem.Status, contentType, idem.Body)
+		return
+	}
 	if err != nil {
 		writeError(c, err)
 		return
 	}
-	if idem != nil {
-		if idem.Replayed {
-			c.Header("Idempotent-Replayed", "true")
-		}
-		c.Data(idem.Status, "application/json; charset=utf-8", idem.Body)
-		return
-	}
 	c.JSON(status, result)
+}
+
+// idempotencyScope is whose keys a request's key is among: the signed-in
+// user's, or for the public those of the client's address (an IPv6 /64),
+// so that two donors who happen to send the same key never meet.
+func idempotencyScope(c *gin.Context) string {
+	if u := currentUser(c); u != nil {
+		return "user:" + u.ID
+	}
+	return "anonymous:" + clientKey(c.ClientIP())
 }
 
 // ledgerAccounts: GET /api/v1/ledger/accounts.

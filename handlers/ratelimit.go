@@ -1,6 +1,7 @@
 package handlers
 
 import (
+	"net/netip"
 	"sync"
 	"time"
 
@@ -37,7 +38,7 @@ func (l *rateLimiter) allow(addr string, now time.Time) (bool, time.Duration) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	// Forget clients idle long enough to have a full bucket again.
-	if now.Sub(l.lastSweep) > time.Minute {
+	if now.Sub(l.lastSweep) > time.Minute || len(l.clients) > maxClients {
 		for a, cl := range l.clients {
 			if now.Sub(cl.seen) > time.Minute {
 				delete(l.clients, a)
@@ -59,13 +60,28 @@ func (l *rateLimiter) allow(addr string, now time.Time) (bool, time.Duration) {
 	return true, 0
 }
 
+// maxClients bounds the limiter's memory; past it, idle clients are
+// forgotten at once.
+const maxClients = 100000
+
+// clientKey is what limits count by: the address, or for IPv6 its /64,
+// since one host commonly holds a whole /64.
+func clientKey(ip string) string {
+	a, err := netip.ParseAddr(ip)
+	if err != nil || a.Is4() || a.Is4In6() {
+		return ip
+	}
+	p, _ := a.Prefix(64)
+	return p.String()
+}
+
 // guard is the middleware; with perMinute 0 it lets everything through.
 func (l *rateLimiter) guard(c *gin.Context) {
 	if l.perMinute <= 0 {
 		c.Next()
 		return
 	}
-	if ok, wait := l.allow(c.ClientIP(), time.Now()); !ok {
+	if ok, wait := l.allow(clientKey(c.ClientIP()), time.Now()); !ok {
 		writeError(c, errs.E(errs.RateLimited, errs.RetryAfter(wait), "too many requests from your address; try again later"))
 		return
 	}

@@ -96,9 +96,11 @@ func (s *Server) router() (*gin.Engine, error) {
 
 	api := r.Group("/api/v1", requireJSON, s.authenticate)
 	api.GET("/openapi.json", serveOpenAPI)
+	// Public writes and sign-in: limited before anything else is done.
+	public := r.Group("/api/v1", s.limiter.guard, requireJSON, s.authenticate)
 
-	api.POST("/register", s.limiter.guard, s.register)
-	api.POST("/sessions", s.limiter.guard, s.signIn)
+	public.POST("/register", s.register)
+	public.POST("/sessions", s.signIn)
 	api.DELETE("/sessions/current", requireUser, s.signOut)
 	api.GET("/me", requireUser, s.me)
 	api.POST("/users", requireUser, s.createUser)
@@ -112,7 +114,7 @@ func (s *Server) router() (*gin.Engine, error) {
 	api.GET("/ledger/verify", requireUser, s.verifyLedger)
 	api.GET("/audit", requireUser, s.auditTrail)
 
-	api.POST("/donations", s.limiter.guard, s.pledge)
+	public.POST("/donations", s.pledge)
 	api.GET("/donations", requireUser, s.listDonations)
 	api.GET("/donations/:id", requireUser, s.getDonation)
 	api.GET("/donations/:id/:format", s.giroCode)

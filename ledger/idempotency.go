@@ -5,25 +5,29 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 
+	"fundus/db"
 	"fundus/errs"
 )
 
 // Idempotency identifies a request that a client may send again (API.md,
-// "Idempotency-Key"). Scope is the caller (a user id, or "anonymous"), so
-// one caller's keys never meet another's; RequestHash covers the method,
-// path and body; Status is the status of a first success. Do fills in
-// Replayed and Body.
+// "Idempotency-Key"). Scope is the caller (a user, or an anonymous client's
+// address), so one caller's keys never meet another's; RequestHash covers
+// the method, path and body; Status is the status of a success.
 //
-// Only successes are stored: a refused request changed nothing, so sending
-// it again simply runs it again.
+// The first response is stored in the same transaction as the effect, and
+// a refusal too (RenderError turns the error into its status and body), so
+// that a repeat gets the first status and body whatever they were. Only
+// internal errors are not stored: a repeat runs again. Do fills in Replayed,
+// Status and Body.
 type Idempotency struct {
 	Scope       string
 	Key         string
 	RequestHash string
 	Status      int
+	RenderError func(error) (status int, body []byte)
 
 	Replayed bool
-	Body     []byte // the JSON of the first response
+	Body     []byte // the first response
 }
 
 // RequestHash returns the hash of a request for Idempotency.RequestHash.
@@ -82,6 +86,21 @@ func (t *Tx) replay(idem *Idempotency) (bool, error) {
 	}
 	idem.Replayed, idem.Status, idem.Body = true, rec.Status, rec.Body
 	return true, nil
+}
+
+// rememberFailure stores a refusal under the key, unless it is an internal
+// error or one about the key itself.
+func (t *Tx) rememberFailure(idem *Idempotency, err error) {
+	switch errs.KindOf(err) {
+	case errs.Other, errs.Internal, errs.IdempotencyInProgress, errs.IdempotencyKeyReused:
+		return
+	}
+	if idem.RenderError == nil || db.IsRetryable(err) {
+		return
+	}
+	status, body := idem.RenderError(err)
+	idem.Status = status
+	t.remember(idem, body)
 }
 
 // remember stores the response body under the key.

@@ -2,7 +2,9 @@ package ledger_test
 
 import (
 	"context"
+	"fmt"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -326,5 +328,93 @@ func TestWriterIsolatesFailures(t *testing.T) {
 			t.Fatalf("the panicking function's entry survived: seq %d", e.Seq)
 		}
 		mustVerify(t, d)
+	})
+}
+
+// TestFailedStatementFailsOnlyItsCall has one call run a statement that
+// fails and carry on as if it had not; on PostgreSQL that would abort the
+// shared transaction. The call must fail alone, the others commit.
+func TestFailedStatementFailsOnlyItsCall(t *testing.T) {
+	dbtest.Engines(t, func(t *testing.T, d *db.DB) {
+		s := mustService(t, d)
+		ctx := context.Background()
+		var wg sync.WaitGroup
+		errc := make(chan error, 40)
+		for i := 0; i < 40; i++ {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				if i%4 == 0 {
+					_, err := ledger.Do(ctx, s.Writer, func(tx *ledger.Tx) (int, error) {
+						tx.ExecContext(tx.Context(), "INSERT INTO no_such_table VALUES (1)") // error ignored on purpose
+						return 1, nil
+					})
+					if !errs.Is(errs.Internal, err) {
+						errc <- fmt.Errorf("the careless call: %v", err)
+					}
+					return
+				}
+				if _, err := s.PostManual(ctx, treasurer, manual("donation", ledger.Bank, "1.00", ledger.Donations, "-1.00")); err != nil {
+					errc <- err
+				}
+			}()
+		}
+		wg.Wait()
+		close(errc)
+		for err := range errc {
+			t.Error(err)
+		}
+		if r := mustVerify(t, d); r.EntriesChecked != 30 {
+			t.Fatalf("%d entries, want 30", r.EntriesChecked)
+		}
+	})
+}
+
+// TestCloseWhileCalling closes the writer while calls arrive: every call
+// returns (done or refused), none hangs.
+func TestCloseWhileCalling(t *testing.T) {
+	d := dbtest.Open(t, db.SQLite)
+	w := ledger.NewWriter(d, nil)
+	var wg sync.WaitGroup
+	for i := 0; i < 50; i++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			ledger.Do(context.Background(), w, func(tx *ledger.Tx) (int, error) { return 1, nil })
+		}()
+	}
+	w.Close()
+	done := make(chan struct{})
+	go func() { wg.Wait(); close(done) }()
+	select {
+	case <-done:
+	case <-time.After(30 * time.Second):
+		t.Fatal("calls hang after Close")
+	}
+}
+
+// TestIdempotentRefusalIsReplayed: a refusal is stored with its key, so the
+// same request again gets the same answer even when it would now pass.
+func TestIdempotentRefusalIsReplayed(t *testing.T) {
+	dbtest.Engines(t, func(t *testing.T, d *db.DB) {
+		s := mustService(t, d)
+		approval := manual("approval", ledger.GrantsExpense, "10.00", ledger.GrantsPayable, "-10.00")
+		idem := func() (*ledger.Idempotency, context.Context) {
+			i := &ledger.Idempotency{Scope: "user:x", Key: "approve-1", RequestHash: "h", Status: 201,
+				RenderError: func(err error) (int, []byte) { return 409, []byte(`{"refused":"` + errs.KindOf(err).String() + `"}`) }}
+			return i, ledger.WithIdempotency(context.Background(), i)
+		}
+		first, ctx := idem()
+		if _, err := s.PostManual(ctx, treasurer, approval); !errs.Is(errs.InsufficientFunds, err) || string(first.Body) != `{"refused":"insufficient funds"}` {
+			t.Fatalf("first: %v %s", err, first.Body)
+		}
+		mustPost(t, s, "donation", ledger.Bank, "50.00", ledger.Donations, "-50.00")
+		again, ctx := idem()
+		if _, err := s.PostManual(ctx, treasurer, approval); err != nil || !again.Replayed || again.Status != 409 || string(again.Body) != string(first.Body) {
+			t.Fatalf("repeat: %v %+v", err, again)
+		}
+		if b := balances(t, s); b[ledger.GrantsPayable] != 0 {
+			t.Fatal("the repeat ran")
+		}
 	})
 }

@@ -27,6 +27,10 @@ type Writer struct {
 	stop    chan struct{}
 	stopped chan struct{}
 	closing sync.Once
+	// closeMu makes Close wait for every Do that is queueing; closed says
+	// no more may queue.
+	closeMu sync.RWMutex
+	closed  bool
 
 	mu       sync.Mutex
 	inflight map[string]bool // idempotency keys being run by this process
@@ -66,8 +70,25 @@ func NewWriter(d *db.DB, now func() time.Time) *Writer {
 
 // Close lets the writer finish what it has and stops it.
 func (w *Writer) Close() {
-	w.closing.Do(func() { close(w.stop) })
+	w.closing.Do(func() {
+		w.closeMu.Lock()
+		w.closed = true
+		w.closeMu.Unlock()
+		close(w.stop)
+	})
 	<-w.stopped
+}
+
+// enqueue hands c to the writer, or reports that it is closed. What is
+// queued before Close is run: the loop drains the queue before it stops.
+func (w *Writer) enqueue(c *call) bool {
+	w.closeMu.RLock()
+	defer w.closeMu.RUnlock()
+	if w.closed {
+		return false
+	}
+	w.queue <- c
+	return true
 }
 
 // Commits returns how many transactions the writer has committed, and
@@ -97,6 +118,9 @@ func Do[T any](ctx context.Context, w *Writer, fn func(tx *Tx) (T, error)) (T, e
 		done: make(chan struct{}),
 	}
 	if c.idem != nil {
+		if !ValidKey(c.idem.Key) || !ValidKey(c.idem.Scope) {
+			return zero, errs.E(op, errs.Malformed, errs.FieldError{Field: "Idempotency-Key", Message: "must be 1 to 255 visible ASCII characters"}, "bad idempotency key")
+		}
 		k := c.idem.Scope + "\x00" + c.idem.Key
 		w.mu.Lock()
 		if w.inflight[k] {
@@ -114,9 +138,7 @@ func Do[T any](ctx context.Context, w *Writer, fn func(tx *Tx) (T, error)) (T, e
 	if err := ctx.Err(); err != nil {
 		return zero, errs.E(op, err)
 	}
-	select {
-	case w.queue <- c:
-	case <-w.stop:
+	if !w.enqueue(c) {
 		return zero, errs.E(op, errs.Internal, "the writer is closed")
 	}
 	// Once queued, the call runs and commits (or not) whatever happens to
@@ -237,6 +259,7 @@ type Tx struct {
 	now      time.Time
 
 	savepoint bool  // the current function's savepoint is taken
+	failed    error // a statement of the current function failed
 	broken    error // a savepoint could not be taken: the batch must fail
 
 	entries []*Entry
@@ -277,32 +300,51 @@ func (t *Tx) DriverName() string                                 { return t.sql.
 func (t *Tx) Rebind(q string) string                             { return t.sql.Rebind(q) }
 func (t *Tx) BindNamed(q string, arg any) (string, []any, error) { return t.sql.BindNamed(q, arg) }
 
-func (t *Tx) QueryContext(ctx context.Context, q string, args ...any) (*sql.Rows, error) {
+// The context a function passes is ignored: the shared transaction runs
+// on the writer's own, so that no caller can cancel it for the others. A
+// statement that fails marks the call failed (failed), so that its
+// savepoint is rolled back even if the function goes on as if nothing
+// happened (on PostgreSQL the transaction could not go on otherwise).
+
+func (t *Tx) QueryContext(_ context.Context, q string, args ...any) (*sql.Rows, error) {
 	if err := t.takeSavepoint(); err != nil {
 		return nil, err
 	}
-	return t.sql.QueryContext(ctx, q, args...)
+	rows, err := t.sql.QueryContext(t.ctx, q, args...)
+	return rows, t.note(err)
 }
 
-func (t *Tx) QueryxContext(ctx context.Context, q string, args ...any) (*sqlx.Rows, error) {
+func (t *Tx) QueryxContext(_ context.Context, q string, args ...any) (*sqlx.Rows, error) {
 	if err := t.takeSavepoint(); err != nil {
 		return nil, err
 	}
-	return t.sql.QueryxContext(ctx, q, args...)
+	rows, err := t.sql.QueryxContext(t.ctx, q, args...)
+	return rows, t.note(err)
 }
 
-func (t *Tx) QueryRowxContext(ctx context.Context, q string, args ...any) *sqlx.Row {
+func (t *Tx) QueryRowxContext(_ context.Context, q string, args ...any) *sqlx.Row {
 	// sqlx.Row cannot carry an error made here; takeSavepoint keeps it in
 	// t.broken, which fails the whole batch.
 	t.takeSavepoint()
-	return t.sql.QueryRowxContext(ctx, q, args...)
+	row := t.sql.QueryRowxContext(t.ctx, q, args...)
+	t.note(row.Err())
+	return row
 }
 
-func (t *Tx) ExecContext(ctx context.Context, q string, args ...any) (sql.Result, error) {
+func (t *Tx) ExecContext(_ context.Context, q string, args ...any) (sql.Result, error) {
 	if err := t.takeSavepoint(); err != nil {
 		return nil, err
 	}
-	return t.sql.ExecContext(ctx, q, args...)
+	res, err := t.sql.ExecContext(t.ctx, q, args...)
+	return res, t.note(err)
+}
+
+// note remembers the first statement error of the current call.
+func (t *Tx) note(err error) error {
+	if err != nil && t.failed == nil {
+		t.failed = err
+	}
+	return err
 }
 
 var _ sqlx.ExtContext = (*Tx)(nil)
@@ -366,13 +408,16 @@ func (t *Tx) restore(s snapshot) {
 // call, and everything the call did is undone.
 func (t *Tx) run(c *call) error {
 	snap := t.snapshot()
-	t.savepoint = false
+	t.savepoint, t.failed = false, nil
 	t.now = t.w.now()
 	result, err := t.runCall(c)
 	if t.broken != nil {
 		return t.broken
 	}
-	if err != nil && db.IsRetryable(err) {
+	if err == nil && t.failed != nil {
+		err = errs.E(errs.Op("ledger.Do"), errs.Internal, "a statement failed", t.failed)
+	}
+	if err != nil && (db.IsRetryable(err) || db.IsRetryable(t.failed)) {
 		return err
 	}
 	if t.savepoint {
@@ -388,6 +433,9 @@ func (t *Tx) run(c *call) error {
 	if err != nil {
 		t.restore(snap)
 		result = nil
+		if c.idem != nil && !c.idem.Replayed {
+			t.rememberFailure(c.idem, err)
+		}
 	}
 	c.result, c.err = result, err
 	return nil

@@ -52,7 +52,7 @@ func userAdd(ctx context.Context, cfg *config, args []string, stdin io.Reader, s
 		return err
 	}
 	defer d.Close()
-	u, err := auth.NewService(d, cfg.SessionTTL).CreateUser(ctx, nil, nu)
+	u, err := auth.NewService(d, cfg.SessionTTL).CreateUserFromCommandLine(ctx, nu)
 	if err != nil {
 		return describe(err)
 	}
