@@ -140,7 +140,9 @@ func (s *Service) Pledge(ctx context.Context, in Pledge) (*PledgeResult, error) 
 	if err != nil {
 		return nil, err
 	}
-	d, err = ledger.Do(ctx, s.Writer, func(tx *ledger.Tx) (*Donation, error) {
+	// The result, payment instructions included, is what an idempotent
+	// repeat gets back.
+	res, err := ledger.Do(ctx, s.Writer, func(tx *ledger.Tx) (*PledgeResult, error) {
 		d.CreatedAt = db.Time(tx.Now())
 		// Pledges run one after the other in the write path, so a reference
 		// that is free here is still free at insert.
@@ -157,17 +159,14 @@ func (s *Service) Pledge(ctx context.Context, in Pledge) (*PledgeResult, error) 
 		if err := insertDonation(tx.Context(), tx, d); err != nil {
 			return nil, err
 		}
-		return d, tx.Audit("anonymous", "donation.pledge", "donation", d.ID, map[string]any{
+		return s.withPayment(d), tx.Audit("anonymous", "donation.pledge", "donation", d.ID, map[string]any{
 			"status": d.Status, "amount": d.Amount, "reference": d.Reference,
 		})
 	})
 	if err != nil {
 		return nil, errs.E(op, err)
 	}
-	if d == nil { // an idempotent replay: the first response is in the Idempotency
-		return nil, nil
-	}
-	return s.withPayment(d), nil
+	return res, nil // nil on an idempotent repeat: the first response is in the Idempotency
 }
 
 // newDonation checks a pledge and makes the donation it asks for.

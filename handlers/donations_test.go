@@ -94,3 +94,15 @@ func TestDonationsAPI(t *testing.T) {
 		})
 	})
 }
+
+// TestPledgeRepeatCarriesPayment: an idempotent repeat of a pledge returns
+// the whole first response, payment instructions included.
+func TestPledgeRepeatCarriesPayment(t *testing.T) {
+	ts := newTestServer(t, dbtest.Open(t, db.SQLite), Config{})
+	h := map[string]string{"Idempotency-Key": "pledge-1"}
+	first := ts.doWithHeaders("POST", "/api/v1/donations", "", `{"amount":"25.00"}`, h).wantStatus(t, http.StatusCreated)
+	again := ts.doWithHeaders("POST", "/api/v1/donations", "", `{"amount":"25.00"}`, h).wantStatus(t, http.StatusCreated)
+	if again.Body.String() != first.Body.String() || again.body["payment"] == nil {
+		t.Fatalf("repeat:\n%s\nfirst:\n%s", again.Body, first.Body)
+	}
+}

@@ -65,11 +65,16 @@ func problemURI(slug string) string { return "/problems/" + slug }
 func writeError(c *gin.Context, err error) {
 	doc := problemOf(c, err)
 	if doc.Status >= 500 {
-		slog.ErrorContext(c.Request.Context(), "internal error",
-			"request_id", doc.RequestID, "method", c.Request.Method, "path", c.Request.URL.Path, "err", err)
+		writeErrorLog(c, err, doc.RequestID)
 	}
 	writeProblemHeaders(c, err, doc.Status)
 	c.AbortWithStatusJSON(doc.Status, doc)
+}
+
+// writeErrorLog logs an internal error with the request id the client got.
+func writeErrorLog(c *gin.Context, err error, requestID string) {
+	slog.ErrorContext(c.Request.Context(), "internal error",
+		"request_id", requestID, "method", c.Request.Method, "path", c.Request.URL.Path, "err", err)
 }
 
 // problemOf is the problem document of err; an internal error's cause is

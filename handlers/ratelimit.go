@@ -75,14 +75,22 @@ func clientKey(ip string) string {
 	return p.String()
 }
 
-// guard is the middleware; with perMinute 0 it lets everything through.
-func (l *rateLimiter) guard(c *gin.Context) {
+// check returns RateLimited when the client has made too many requests;
+// with perMinute 0 it allows everything.
+func (l *rateLimiter) check(c *gin.Context) error {
 	if l.perMinute <= 0 {
-		c.Next()
-		return
+		return nil
 	}
 	if ok, wait := l.allow(clientKey(c.ClientIP()), time.Now()); !ok {
-		writeError(c, errs.E(errs.RateLimited, errs.RetryAfter(wait), "too many requests from your address; try again later"))
+		return errs.E(errs.RateLimited, errs.RetryAfter(wait), "too many requests from your address; try again later")
+	}
+	return nil
+}
+
+// guard is the middleware for API routes.
+func (l *rateLimiter) guard(c *gin.Context) {
+	if err := l.check(c); err != nil {
+		writeError(c, err)
 		return
 	}
 	c.Next()

@@ -20,6 +20,7 @@ import (
 	"fundus/donations"
 	"fundus/errs"
 	"fundus/ledger"
+	"fundus/web"
 )
 
 // Config is what the HTTP layer needs to know of the configuration.
@@ -34,6 +35,9 @@ type Config struct {
 	BodyLimit int64
 	// Version is reported by /healthz.
 	Version string
+	// ExampleAccount says the bank account is the built-in example, so the
+	// pages warn donors not to transfer.
+	ExampleAccount bool
 }
 
 // Services are the domain services the handlers call.
@@ -50,6 +54,7 @@ type Server struct {
 	auth      *auth.Service
 	ledger    *ledger.Service
 	donations *donations.Service
+	web       *web.Renderer
 	log       *slog.Logger
 	limiter   *rateLimiter
 	metrics   *metrics
@@ -61,6 +66,10 @@ func New(cfg Config, d *db.DB, svc Services, log *slog.Logger) (http.Handler, er
 	if cfg.BodyLimit <= 0 {
 		cfg.BodyLimit = 64 << 10
 	}
+	renderer, err := web.New()
+	if err != nil {
+		return nil, err
+	}
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	s := &Server{
@@ -69,6 +78,7 @@ func New(cfg Config, d *db.DB, svc Services, log *slog.Logger) (http.Handler, er
 		auth:      svc.Auth,
 		ledger:    svc.Ledger,
 		donations: svc.Donations,
+		web:       renderer,
 		log:       log,
 		limiter:   newRateLimiter(cfg.RateLimit),
 		metrics:   newMetrics(reg),
@@ -87,7 +97,7 @@ func (s *Server) router() (*gin.Engine, error) {
 	r.RedirectTrailingSlash = false
 	r.RedirectFixedPath = false
 	r.Use(withRequestID, accessLog(s.log), recoverPanics, s.metrics.observe, limitBody(s.cfg.BodyLimit))
-	r.NoRoute(func(c *gin.Context) { writeError(c, errs.E(errs.NotFound, "no such resource")) })
+	r.NoRoute(s.noRoute)
 
 	r.GET("/healthz", s.healthz)
 	r.GET("/readyz", s.readyz)
@@ -121,6 +131,21 @@ func (s *Server) router() (*gin.Engine, error) {
 	api.POST("/donations/:id/confirm", requireUser, s.confirmDonation)
 	api.POST("/donations/:id/cancel", requireUser, s.cancelDonation)
 	api.POST("/donations/:id/refund", requireUser, s.refundDonation)
+
+	// Pages for people.
+	r.GET("/static/*filepath", serveStatic())
+	pages := r.Group("/", pageHeaders, s.pageContext)
+	pages.GET("/", s.fundPage)
+	pages.GET("/lang", s.setLang)
+	pages.GET("/donate", s.donatePage)
+	pages.POST("/donate", s.limitPage, s.checkCSRF, s.donate)
+	pages.GET("/login", s.loginPage)
+	pages.POST("/login", s.limitPage, s.checkCSRF, s.login)
+	pages.POST("/logout", s.checkCSRF, s.logout)
+	treasurer := pages.Group("/treasurer", s.requirePageRole(auth.Treasurer))
+	treasurer.GET("/donations", s.treasurerPage)
+	treasurer.GET("/donations/:id/:action", s.actionPage)
+	treasurer.POST("/donations/:id/:action", s.checkCSRF, s.doAction)
 	return r, nil
 }
 

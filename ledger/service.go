@@ -283,3 +283,28 @@ func readTx(ctx context.Context, d *db.DB) (*sqlx.Tx, error) {
 	}
 	return d.DB.BeginTxx(ctx, opts)
 }
+
+// Figures are the fund's public totals.
+type Figures struct {
+	Received  Money // donations received, net of refunds (income:donations)
+	Granted   Money // grants awarded (expenses:grants)
+	Available Money // money the fund may still commit
+}
+
+// Figures returns the fund's public totals from the stored balances. It
+// needs no role: these are published.
+func (s *Service) Figures(ctx context.Context) (Figures, error) {
+	accts, err := loadAccounts(ctx, s.DB)
+	if err != nil {
+		return Figures{}, errs.E(errs.Op("ledger.Figures"), err)
+	}
+	b := map[string]int64{}
+	for _, a := range accts {
+		b[a.Code] = a.Balance.Minor
+	}
+	return Figures{
+		Received:  EURCents(-b[Donations]),
+		Granted:   EURCents(b[GrantsExpense]),
+		Available: EURCents(b[Bank] + b[Clearing] + b[GrantsPayable]),
+	}, nil
+}

@@ -115,6 +115,7 @@ func serve(ctx context.Context, cfg *config, log *slog.Logger) error {
 		TrustedProxies: cfg.TrustedProxies,
 		RateLimit:      cfg.RateLimit,
 		Version:        version(),
+		ExampleAccount: cfg.BankIBAN == exampleIBAN,
 	}, d, handlers.Services{
 		Auth:   auth.NewService(d, cfg.SessionTTL),
 		Ledger: ledgerSvc,

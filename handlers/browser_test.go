@@ -1,0 +1,198 @@
+package handlers
+
+import (
+	"context"
+	"fmt"
+	"net/http/httptest"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+
+	"fundus/auth"
+	"fundus/db"
+	"fundus/db/dbtest"
+)
+
+// browser starts headless Chromium for t, or skips loudly when there is
+// none (and fails when FUNDUS_TEST_REQUIRE_BROWSER=1, as in CI).
+func browser(t *testing.T, width, height int) context.Context {
+	t.Helper()
+	path := os.Getenv("FUNDUS_CHROMIUM")
+	if path == "" {
+		for _, p := range []string{"chromium", "chromium-browser", "google-chrome"} {
+			if found, err := exec.LookPath(p); err == nil {
+				path = found
+				break
+			}
+		}
+	}
+	if path == "" {
+		if os.Getenv("FUNDUS_TEST_REQUIRE_BROWSER") == "1" {
+			t.Fatal("no Chromium found, but FUNDUS_TEST_REQUIRE_BROWSER=1 requires the browser tests")
+		}
+		fmt.Fprintln(os.Stderr, "\n*** no Chromium found: browser tests are SKIPPED (apt-get install chromium) ***")
+		t.Skip("browser tests SKIPPED: no Chromium (apt-get install chromium)")
+	}
+	opts := append(chromedp.DefaultExecAllocatorOptions[:],
+		chromedp.ExecPath(path),
+		chromedp.NoSandbox,
+		chromedp.DisableGPU,
+		chromedp.Flag("disable-quic", true),
+		chromedp.Flag("disable-background-networking", true),
+		chromedp.Flag("disable-component-update", true),
+		chromedp.Flag("disable-sync", true),
+		chromedp.UserDataDir(t.TempDir()),
+		chromedp.WindowSize(width, height),
+	)
+	allocCtx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
+	ctx, cancel := chromedp.NewContext(allocCtx)
+	t.Cleanup(func() { cancel(); cancelAlloc() })
+	if err := chromedp.Do(ctx); err != nil { // starts the browser; no timeout on this first call
+		t.Fatalf("start Chromium: %v", err)
+	}
+	return ctx
+}
+
+// tab drives one browser tab for a test; every step fails the test on error.
+type tab struct {
+	t   *testing.T
+	ctx context.Context
+}
+
+func (p tab) do(steps ...chromedp.Action[chromedp.Void]) {
+	p.t.Helper()
+	ctx, cancel := context.WithTimeout(p.ctx, 30*time.Second)
+	defer cancel()
+	if err := chromedp.Do(ctx, steps...); err != nil {
+		p.t.Fatal(err)
+	}
+}
+
+func (p tab) text(sel string) string {
+	p.t.Helper()
+	return get(p, chromedp.Text(sel))
+}
+
+func get[T any](p tab, a chromedp.Action[T]) T {
+	p.t.Helper()
+	ctx, cancel := context.WithTimeout(p.ctx, 30*time.Second)
+	defer cancel()
+	v, err := chromedp.Run(ctx, a)
+	if err != nil {
+		p.t.Fatal(err)
+	}
+	return v
+}
+
+// screenshot saves the page when FUNDUS_SCREENSHOTS names a directory.
+func screenshot(t *testing.T, ctx context.Context, name string) {
+	dir := os.Getenv("FUNDUS_SCREENSHOTS")
+	if dir == "" {
+		return
+	}
+	png, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
+	if err != nil {
+		t.Fatalf("screenshot: %v", err)
+	}
+	os.MkdirAll(dir, 0o755)
+	if err := os.WriteFile(filepath.Join(dir, name+".png"), png, 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestDonationInTheBrowser gives in German and in English, sees a refused
+// amount beside its field, and has the treasurer confirm a pledge, after
+// which the fund page's total has risen.
+func TestDonationInTheBrowser(t *testing.T) {
+	for _, size := range []struct {
+		name          string
+		width, height int
+	}{{"desktop", 1280, 900}, {"phone", 390, 844}} {
+		t.Run(size.name, func(t *testing.T) {
+			d := dbtest.Open(t, db.SQLite)
+			ts := newTestServer(t, d, Config{})
+			srv := httptest.NewServer(ts.h)
+			defer srv.Close()
+			ts.mustUser("kasse@example.org", auth.Treasurer)
+			ctx := browser(t, size.width, size.height)
+			p := tab{t, ctx}
+			shot := func(name string) { screenshot(t, ctx, size.name+"-"+name) }
+
+			// German: 25 euros, typed the German way.
+			p.do(chromedp.Navigate(srv.URL+"/lang?to=de&back=/donate"), chromedp.WaitVisible(`#amount_other`))
+			if title := p.text(`h1`); title != "Spenden" {
+				t.Fatalf("German form title %q", title)
+			}
+			shot("de-form")
+			p.do(
+				chromedp.SendKeys(`#amount_other`, "25,00"),
+				chromedp.SendKeys(`#name`, "Erika <b>Mustermann</b>"),
+				chromedp.Click(`form button[type=submit].button`),
+				chromedp.WaitVisible(`#reference`),
+			)
+			reference := p.text(`#reference`)
+			qrWidth := get(p, chromedp.Poll[int](`document.getElementById('girocode').complete && document.getElementById('girocode').naturalWidth`))
+			if title := p.text(`h1`); !strings.HasPrefix(reference, "FUND-") || qrWidth < 100 || title != "Vielen Dank!" {
+				t.Fatalf("German thank-you page: reference %q, QR width %d, title %q", reference, qrWidth, title)
+			}
+			shot("de-donated")
+
+			// English: a bad amount is refused beside its field, the rest kept.
+			p.do(
+				chromedp.Navigate(srv.URL+"/lang?to=en&back=/donate"),
+				chromedp.WaitVisible(`#amount_other`),
+				chromedp.SendKeys(`#amount_other`, "1.005"),
+				chromedp.SendKeys(`#name`, "Jane Doe"),
+				chromedp.Click(`form button[type=submit].button`),
+				chromedp.WaitVisible(`#amount-error`),
+			)
+			if errText, kept := p.text(`#amount-error`), get(p, chromedp.Value(`#name`)); errText != "At most two decimal places." || kept != "Jane Doe" {
+				t.Fatalf("English error %q, name kept %q", errText, kept)
+			}
+			shot("en-error")
+			p.do(
+				chromedp.SetValue(`#amount_other`, "12.50"),
+				chromedp.Click(`form button[type=submit].button`),
+				chromedp.WaitVisible(`#reference`),
+			)
+			if ref, title := p.text(`#reference`), p.text(`h1`); !strings.HasPrefix(ref, "FUND-") || title != "Thank you!" {
+				t.Fatalf("English thank-you page: %q %q", ref, title)
+			}
+			shot("en-donated")
+
+			// The treasurer confirms the German pledge; the fund page rises.
+			p.do(
+				chromedp.Navigate(srv.URL+"/login"),
+				chromedp.WaitVisible(`#email`),
+				chromedp.SendKeys(`#email`, "kasse@example.org"),
+				chromedp.SendKeys(`#password`, password),
+				chromedp.Click(`form button[type=submit].button`),
+				chromedp.WaitVisible(`#q`),
+				chromedp.SendKeys(`#q`, strings.ToLower(reference)),
+				chromedp.Click(`form.search button`),
+				chromedp.WaitVisible(`#search-summary`), // the unfiltered list shows the row too
+				chromedp.WaitVisible(`#donation-`+reference),
+			)
+			shot("en-treasurer")
+			p.do(chromedp.Click(`#donation-`+reference+` a[href$="/confirm"]`), chromedp.WaitVisible(`#received_at`))
+			shot("en-confirm")
+			p.do(chromedp.Click(`form button[type=submit].button`), chromedp.WaitVisible(`.notice`))
+			flash := p.text(`.notice`)
+			p.do(chromedp.Navigate(srv.URL+"/"), chromedp.WaitVisible(`#total-received`))
+			if received := p.text(`#total-received`); !strings.Contains(flash, reference) || received != "€25.00" {
+				t.Fatalf("flash %q, fund page received %q, want €25.00", flash, received)
+			}
+			shot("en-fund")
+			p.do(chromedp.Navigate(srv.URL+"/lang?to=de&back=/"), chromedp.WaitVisible(`#total-received`))
+			if received := p.text(`#total-received`); received != "25,00\u00a0€" {
+				t.Fatalf("German fund page received %q", received)
+			}
+			shot("de-fund")
+		})
+	}
+}

@@ -1,0 +1,265 @@
+package handlers
+
+import (
+	"encoding/json"
+	"net/http"
+	"regexp"
+	"strings"
+	"time"
+
+	"github.com/gin-gonic/gin"
+
+	"fundus/donations"
+	"fundus/errs"
+	"fundus/ledger"
+)
+
+// donateForm is what the donation form holds, as the visitor typed it.
+type donateForm struct {
+	AmountPreset, AmountOther             string
+	Anonymous, Receipt                    bool
+	Name, Email, Street, PostalCode, City string
+	Message                               string
+}
+
+// presets are the amounts offered with one click, in euros.
+var presets = []string{"10", "25", "50", "100"}
+
+type preset struct {
+	Value   string
+	Amount  ledger.Money
+	Checked bool
+}
+
+func (s *Server) showDonateForm(c *gin.Context, status int, f donateForm, fieldErrs map[string]string) {
+	var ps []preset
+	for _, p := range presets {
+		minor, _ := ledger.ParseAmount("", ledger.Amount(p), ledger.EUR, ledger.Positive, 1<<40)
+		ps = append(ps, preset{Value: p, Amount: ledger.EURCents(minor), Checked: f.AmountPreset == p})
+	}
+	s.render(c, status, "donate", "donate.title", map[string]any{
+		"Presets": ps, "Form": f, "Errors": fieldErrs, "IdemKey": randomToken(),
+	})
+}
+
+// donatePage: GET /donate.
+func (s *Server) donatePage(c *gin.Context) {
+	s.showDonateForm(c, http.StatusOK, donateForm{AmountPreset: "25"}, nil)
+}
+
+// germanAmount is how people write an amount in German: 25 or 25,50.
+var germanAmount = regexp.MustCompile(`^[0-9]+,[0-9]{1,2}$`)
+
+// donate: POST /donate. Pledges, then shows the bank details, the
+// reference and the GiroCode. The form carries an idempotency key, so
+// sending it twice (a reload, a double click) pledges once.
+func (s *Server) donate(c *gin.Context) {
+	f := donateForm{
+		AmountPreset: c.PostForm("amount_preset"), AmountOther: strings.TrimSpace(c.PostForm("amount_other")),
+		Anonymous: c.PostForm("anonymous") != "", Receipt: c.PostForm("receipt_requested") != "",
+		Name: c.PostForm("name"), Email: c.PostForm("email"), Street: c.PostForm("street"),
+		PostalCode: c.PostForm("postal_code"), City: c.PostForm("city"), Message: c.PostForm("message"),
+	}
+	amount := f.AmountPreset
+	if f.AmountOther != "" {
+		amount = f.AmountOther
+		if pageLang(c) == "de" && germanAmount.MatchString(amount) {
+			amount = strings.Replace(amount, ",", ".", 1) // the decimal comma, nothing else
+		}
+	}
+	in := donations.Pledge{
+		Amount: ledger.Amount(amount), Anonymous: f.Anonymous, ReceiptRequested: f.Receipt, Message: f.Message,
+		Donor: &donations.Donor{Name: f.Name, Email: f.Email, Street: f.Street, PostalCode: f.PostalCode, City: f.City},
+	}
+	if amount == "" {
+		in.Amount = ledger.AmountText{}
+	}
+	key := c.PostForm("idempotency_key")
+	if !ledger.ValidKey(key) {
+		key = randomToken()
+	}
+	body, _ := json.Marshal(in)
+	idem := &ledger.Idempotency{Scope: idempotencyScope(c), Key: "form:" + key, Status: http.StatusCreated,
+		RequestHash: ledger.RequestHash("POST", "/donate", body)}
+	_, err := s.donations.Pledge(ledger.WithIdempotency(c.Request.Context(), idem), in)
+	switch {
+	case errs.Is(errs.Invalid, err):
+		s.showDonateForm(c, http.StatusUnprocessableEntity, f, s.fieldMessages(c, err))
+		return
+	case err != nil:
+		s.renderError(c, err)
+		return
+	}
+	// The first answer and a repeat both come from the stored response.
+	var p struct {
+		ID               string `json:"id"`
+		Reference        string `json:"reference"`
+		ReceiptRequested bool   `json:"receipt_requested"`
+		Payment          struct {
+			Amount ledger.AmountText `json:"amount"`
+			IBAN   string            `json:"iban"`
+			BIC    string            `json:"bic"`
+			Holder string            `json:"holder"`
+			QRURL  string            `json:"qr_code_url"`
+		} `json:"payment"`
+	}
+	if err := json.Unmarshal(idem.Body, &p); err != nil {
+		s.renderError(c, errs.E(errs.Internal, err))
+		return
+	}
+	minor, _ := ledger.ParseAmount("amount", p.Payment.Amount, ledger.EUR, ledger.Positive, 1<<62)
+	s.render(c, http.StatusOK, "donated", "donated.title", map[string]any{
+		"Amount": ledger.EURCents(minor), "Reference": p.Reference, "IBAN": p.Payment.IBAN, "BIC": p.Payment.BIC,
+		"Holder": p.Payment.Holder, "QRURL": p.Payment.QRURL, "SVGURL": strings.TrimSuffix(p.Payment.QRURL, ".png") + ".svg",
+		"Receipt": p.ReceiptRequested, "Example": s.cfg.ExampleAccount,
+	})
+}
+
+// treasurerStatuses are the filters of the treasurer's list.
+var treasurerStatuses = []string{"pledged", "received", "cancelled", "refunded"}
+
+// treasurerPage: GET /treasurer/donations?q=&status=&cursor=&done=&ref=.
+func (s *Server) treasurerPage(c *gin.Context) {
+	limit, after, err := listParams(c)
+	if err != nil {
+		s.renderError(c, err)
+		return
+	}
+	status := c.DefaultQuery("status", "pledged")
+	filter := donations.Filter{Query: c.Query("q"), AfterSeq: after, Limit: limit}
+	if status != "all" {
+		filter.Status = donations.Status(status)
+	}
+	data := map[string]any{"Query": filter.Query, "Status": status, "Statuses": treasurerStatuses}
+	lang := pageLang(c)
+	if done, ref := c.Query("done"), c.Query("ref"); done != "" {
+		if canonical, err := donations.ParseReference(ref); err == nil {
+			switch done {
+			case "confirmed", "cancelled", "refunded":
+				data["Flash"] = s.web.T(lang, "flash."+done, "Reference", canonical)
+			}
+		}
+	}
+	// A whole reference is looked up exactly, in any status; its check
+	// character catches a typo.
+	if q := strings.ToUpper(strings.NewReplacer(" ", "", "-", "").Replace(filter.Query)); len(strings.TrimPrefix(q, "FUND")) == 8 {
+		d, err := s.donations.FindByReference(c.Request.Context(), currentUser(c), filter.Query)
+		switch {
+		case err == nil:
+			data["Items"] = []*donations.Donation{d}
+			s.render(c, http.StatusOK, "treasurer", "treasurer.title", data)
+			return
+		case errs.Is(errs.Invalid, err) && errs.FieldsOf(err)[0].Code == "reference_check":
+			data["RefError"] = s.web.T(lang, "problem.reference")
+			s.render(c, http.StatusOK, "treasurer", "treasurer.title", data)
+			return
+		}
+	}
+	items, next, err := s.donations.List(c.Request.Context(), currentUser(c), filter)
+	if err != nil {
+		s.renderError(c, err)
+		return
+	}
+	data["Items"] = items
+	if p := newPage(items, next); p.NextCursor != nil {
+		data["NextURL"] = "/treasurer/donations?status=" + status + "&q=" + urlQuery(filter.Query) + "&cursor=" + *p.NextCursor
+	}
+	s.render(c, http.StatusOK, "treasurer", "treasurer.title", data)
+}
+
+func urlQuery(s string) string {
+	return strings.ReplaceAll(strings.ReplaceAll(s, "&", "%26"), " ", "+")
+}
+
+// treasurerActions are the steps a treasurer may take on a donation.
+var treasurerActions = map[string]donations.Status{"confirm": donations.Pledged, "cancel": donations.Pledged, "refund": donations.Received}
+
+// actionPage: GET /treasurer/donations/{id}/{action}: the confirmation step.
+func (s *Server) actionPage(c *gin.Context) {
+	action := c.Param("action")
+	if _, ok := treasurerActions[action]; !ok {
+		s.renderError(c, errs.E(errs.NotFound, "no such action"))
+		return
+	}
+	d, err := s.donations.Find(c.Request.Context(), currentUser(c), c.Param("id"))
+	if err != nil {
+		s.renderError(c, err)
+		return
+	}
+	s.showAction(c, http.StatusOK, action, d, nil, "", c.Query("received_at"), "")
+}
+
+func (s *Server) showAction(c *gin.Context, status int, action string, d *donations.Donation, fieldErrs map[string]string, problem, receivedAt, reason string) {
+	today := time.Now().In(berlinTime).Format(time.DateOnly)
+	if receivedAt == "" {
+		receivedAt = today
+	}
+	s.render(c, status, "treasurer_action", "action."+action+"_title", map[string]any{
+		"Action": action, "D": d, "Errors": fieldErrs, "Problem": problem, "IdemKey": randomToken(),
+		"Today": today, "ReceivedAt": receivedAt, "Reason": reason,
+	})
+}
+
+// doAction: POST /treasurer/donations/{id}/{action}.
+func (s *Server) doAction(c *gin.Context) {
+	action, id := c.Param("action"), c.Param("id")
+	if _, ok := treasurerActions[action]; !ok {
+		s.renderError(c, errs.E(errs.NotFound, "no such action"))
+		return
+	}
+	receivedAt, reason := c.PostForm("received_at"), c.PostForm("reason")
+	key := c.PostForm("idempotency_key")
+	if !ledger.ValidKey(key) {
+		key = randomToken()
+	}
+	idem := &ledger.Idempotency{Scope: idempotencyScope(c), Key: "form:" + key, Status: http.StatusOK,
+		RequestHash: ledger.RequestHash("POST", c.Request.URL.Path, []byte(receivedAt+"\n"+reason))}
+	ctx := ledger.WithIdempotency(c.Request.Context(), idem)
+	var err error
+	switch action {
+	case "confirm":
+		_, err = s.donations.Confirm(ctx, currentUser(c), id, donations.Confirmation{ReceivedAt: receivedAt})
+	case "cancel":
+		_, err = s.donations.Cancel(ctx, currentUser(c), id)
+	case "refund":
+		_, err = s.donations.Refund(ctx, currentUser(c), id, donations.Refund{Reason: reason})
+	}
+	if err == nil && idem.Replayed && idem.Status >= 400 {
+		err = errs.E(errs.InvalidState, "a repeat of a refused request")
+	}
+	if err != nil {
+		d, findErr := s.donations.Find(c.Request.Context(), currentUser(c), id)
+		if findErr != nil {
+			s.renderError(c, findErr)
+			return
+		}
+		lang := pageLang(c)
+		switch errs.KindOf(err) {
+		case errs.Invalid:
+			s.showAction(c, http.StatusUnprocessableEntity, action, d, s.fieldMessages(c, err), "", receivedAt, reason)
+		case errs.InsufficientFunds:
+			s.showAction(c, http.StatusConflict, action, d, nil, s.web.T(lang, "problem.insufficient_funds"), receivedAt, reason)
+		case errs.InvalidState:
+			s.showAction(c, http.StatusConflict, action, d, nil, s.web.T(lang, "problem.invalid_state"), receivedAt, reason)
+		default:
+			s.renderError(c, err)
+		}
+		return
+	}
+	d, err := s.donations.Find(c.Request.Context(), currentUser(c), id)
+	if err != nil {
+		s.renderError(c, err)
+		return
+	}
+	done := map[string]string{"confirm": "confirmed", "cancel": "cancelled", "refund": "refunded"}[action]
+	c.Redirect(http.StatusSeeOther, "/treasurer/donations?status=all&done="+done+"&ref="+d.Reference)
+}
+
+// berlinTime is the fund's time zone, for "today" on forms.
+var berlinTime = func() *time.Location {
+	l, err := time.LoadLocation("Europe/Berlin")
+	if err != nil {
+		return time.UTC
+	}
+	return l
+}()

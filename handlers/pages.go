@@ -1,0 +1,302 @@
+package handlers
+
+import (
+	"crypto/rand"
+	"crypto/subtle"
+	"encoding/base64"
+	"io/fs"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/gin-gonic/gin"
+
+	"fundus/auth"
+	"fundus/errs"
+	"fundus/web"
+)
+
+// The HTML pages share the API's domain calls; they differ in how they
+// sign in (a session cookie), how they guard forms (a CSRF token in every
+// POST form) and how they show errors (next to the field, translated).
+
+const (
+	sessionCookie = "fundus_session"
+	csrfCookie    = "fundus_csrf"
+	langCookie    = "fundus_lang"
+	ctxLang       = "fundus.lang"
+	ctxCSRF       = "fundus.csrf"
+)
+
+// pageHeaders sets the security headers of every page: nothing from other
+// hosts, no framing, no sniffing.
+func pageHeaders(c *gin.Context) {
+	h := c.Writer.Header()
+	h.Set("Content-Security-Policy", "default-src 'self'; img-src 'self'; style-src 'self'; script-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'")
+	h.Set("X-Content-Type-Options", "nosniff")
+	h.Set("X-Frame-Options", "DENY")
+	h.Set("Referrer-Policy", "same-origin")
+	c.Next()
+}
+
+// pageContext picks the language, signs in from the session cookie (a dead
+// session is simply anonymous on pages), and makes sure the CSRF cookie
+// exists.
+func (s *Server) pageContext(c *gin.Context) {
+	langC, _ := c.Cookie(langCookie)
+	c.Set(ctxLang, web.Lang(langC, c.GetHeader("Accept-Language")))
+	if token, err := c.Cookie(sessionCookie); err == nil && token != "" {
+		if u, err := s.auth.Authenticate(c.Request.Context(), token); err == nil {
+			c.Set(ctxUser, u)
+			c.Set(ctxToken, token)
+		} else {
+			s.setCookie(c, sessionCookie, "", -1)
+		}
+	}
+	token, err := c.Cookie(csrfCookie)
+	if err != nil || len(token) < 32 {
+		token = randomToken()
+		s.setCookie(c, csrfCookie, token, 0)
+	}
+	c.Set(ctxCSRF, token)
+	c.Next()
+}
+
+// limitPage is the rate limit for pages: the refusal is a page.
+func (s *Server) limitPage(c *gin.Context) {
+	if err := s.limiter.check(c); err != nil {
+		s.renderError(c, err)
+		return
+	}
+	c.Next()
+}
+
+// checkCSRF refuses a POST whose csrf_token field does not match the CSRF
+// cookie; it changes nothing.
+func (s *Server) checkCSRF(c *gin.Context) {
+	cookie, err := c.Cookie(csrfCookie)
+	form := c.PostForm("csrf_token")
+	if err != nil || cookie == "" || subtle.ConstantTimeCompare([]byte(cookie), []byte(form)) != 1 {
+		s.renderError(c, errs.E(errs.Forbidden, "the form's csrf_token is missing or does not match"))
+		return
+	}
+	c.Next()
+}
+
+func randomToken() string {
+	var b [32]byte
+	rand.Read(b[:])
+	return base64.RawURLEncoding.EncodeToString(b[:])
+}
+
+// setCookie sets an HttpOnly, SameSite=Lax cookie for the whole site,
+// Secure when the request came over TLS. maxAge 0 means for the browser
+// session, -1 deletes.
+func (s *Server) setCookie(c *gin.Context, name, value string, maxAge int) {
+	secure := c.Request.TLS != nil || (s.cfg.TrustedProxies != nil && c.GetHeader("X-Forwarded-Proto") == "https")
+	http.SetCookie(c.Writer, &http.Cookie{
+		Name: name, Value: value, Path: "/", MaxAge: maxAge,
+		HttpOnly: true, Secure: secure, SameSite: http.SameSiteLaxMode,
+	})
+}
+
+func pageLang(c *gin.Context) string { return c.GetString(ctxLang) }
+
+// render writes a page.
+func (s *Server) render(c *gin.Context, status int, name, title string, data any) {
+	p := web.Page{
+		Lang: pageLang(c), Path: c.Request.URL.Path, Title: title,
+		CSRFToken: c.GetString(ctxCSRF), Data: data,
+	}
+	if u := currentUser(c); u != nil {
+		p.User, p.IsTreasurer = u.Name, u.HasRole(auth.Treasurer)
+	}
+	c.Header("Cache-Control", "no-store")
+	c.Status(status)
+	c.Header("Content-Type", "text/html; charset=utf-8")
+	if err := s.web.Render(c.Writer, name, p); err != nil {
+		writeError(c, errs.E(errs.Internal, err))
+	}
+	c.Abort()
+}
+
+// renderError shows an error page in the visitor's language.
+func (s *Server) renderError(c *gin.Context, err error) {
+	doc := problemOf(c, err)
+	if doc.Status >= 500 {
+		writeErrorLog(c, err, doc.RequestID)
+	}
+	code := doc.Status
+	switch code {
+	case 400, 403, 404, 409, 429, 500:
+	default:
+		code = 400
+		if doc.Status >= 500 {
+			code = 500
+		}
+	}
+	if doc.Status == http.StatusTooManyRequests {
+		writeProblemHeaders(c, err, doc.Status)
+		c.Header("Content-Type", "text/html; charset=utf-8")
+	}
+	lang := pageLang(c)
+	s.render(c, doc.Status, "error", "error.title", map[string]string{
+		"Title":  s.web.T(lang, "error.title"),
+		"Detail": s.web.T(lang, "error."+itoa(code)),
+	})
+}
+
+// fieldMessages translates the field errors of err for a form.
+func (s *Server) fieldMessages(c *gin.Context, err error) map[string]string {
+	out := map[string]string{}
+	lang := pageLang(c)
+	for _, f := range errs.FieldsOf(err) {
+		if _, ok := out[f.Field]; ok {
+			continue
+		}
+		id := "error.field." + f.Code
+		msg := s.web.T(lang, id, "Param", f.Param)
+		if f.Code == "" || msg == id {
+			msg = s.web.T(lang, "error.field.invalid")
+		}
+		out[f.Field] = msg
+	}
+	return out
+}
+
+// setLang: GET /lang?to=de|en&back=/path. Stores the choice in a cookie and
+// goes back (only to a path of this site).
+func (s *Server) setLang(c *gin.Context) {
+	to := c.Query("to")
+	if web.Lang(to, "") == to {
+		s.setCookie(c, langCookie, to, 365*24*3600)
+	}
+	c.Redirect(http.StatusSeeOther, localPath(c.Query("back"), "/"))
+}
+
+// localPath returns p if it is a path on this site, else def: never a
+// redirect to another host.
+func localPath(p, def string) string {
+	if !strings.HasPrefix(p, "/") || strings.HasPrefix(p, "//") || strings.HasPrefix(p, "/\\") {
+		return def
+	}
+	u, err := url.Parse(p)
+	if err != nil || u.Host != "" || u.Scheme != "" {
+		return def
+	}
+	return p
+}
+
+// serveStatic serves the CSS and JS.
+func serveStatic() gin.HandlerFunc {
+	fsys := http.FS(web.Static())
+	files := http.StripPrefix("/static/", http.FileServer(fsys))
+	return func(c *gin.Context) {
+		if _, err := fs.Stat(web.Static(), strings.TrimPrefix(c.Param("filepath"), "/")); err != nil {
+			writeError(c, errs.E(errs.NotFound, "no such file"))
+			return
+		}
+		c.Header("Cache-Control", "public, max-age=3600")
+		files.ServeHTTP(c.Writer, c.Request)
+	}
+}
+
+// noRoute answers an unknown path: a problem document for the API, a page
+// for people.
+func (s *Server) noRoute(c *gin.Context) {
+	err := errs.E(errs.NotFound, "no such resource")
+	if strings.HasPrefix(c.Request.URL.Path, "/api/") {
+		writeError(c, err)
+		return
+	}
+	s.pageContext(c)
+	s.renderError(c, err)
+}
+
+// fundPage: GET /, the public fund page.
+func (s *Server) fundPage(c *gin.Context) {
+	figs, err := s.ledger.Figures(c.Request.Context())
+	if err != nil {
+		s.renderError(c, err)
+		return
+	}
+	tot, err := s.donations.Totals(c.Request.Context())
+	if err != nil {
+		s.renderError(c, err)
+		return
+	}
+	s.render(c, http.StatusOK, "fund", "fund.title", map[string]any{
+		"Received": figs.Received, "ReceivedCount": tot.ReceivedCount,
+		"Granted": figs.Granted, "Available": figs.Available,
+		"Bank": s.donations.Bank, "ExampleAccount": s.cfg.ExampleAccount,
+	})
+}
+
+// loginPage: GET /login.
+func (s *Server) loginPage(c *gin.Context) {
+	s.render(c, http.StatusOK, "login", "login.title", map[string]string{"Next": localPath(c.Query("next"), "")})
+}
+
+// login: POST /login. Signs in and sets the session cookie.
+func (s *Server) login(c *gin.Context) {
+	email, next := c.PostForm("email"), localPath(c.PostForm("next"), "")
+	sess, err := s.auth.SignIn(c.Request.Context(), auth.Credentials{Email: email, Password: c.PostForm("password")}, c.ClientIP())
+	if err != nil {
+		msg := "login.wrong"
+		status := http.StatusUnauthorized
+		switch errs.KindOf(err) {
+		case errs.RateLimited:
+			msg, status = "login.limited", http.StatusTooManyRequests
+			writeProblemHeaders(c, err, status)
+		case errs.Unauthenticated, errs.Invalid:
+		default:
+			s.renderError(c, err)
+			return
+		}
+		s.render(c, status, "login", "login.title", map[string]string{"Email": email, "Next": next, "Error": s.web.T(pageLang(c), msg)})
+		return
+	}
+	s.setCookie(c, sessionCookie, sess.Token, int(time.Until(sess.ExpiresAt).Seconds()))
+	if next == "" {
+		next = "/"
+		if sess.User.HasRole(auth.Treasurer) {
+			next = "/treasurer/donations"
+		}
+	}
+	c.Redirect(http.StatusSeeOther, next)
+}
+
+// logout: POST /logout.
+func (s *Server) logout(c *gin.Context) {
+	if token := c.GetString(ctxToken); token != "" {
+		s.auth.SignOut(c.Request.Context(), token) // an already dead session is fine here
+	}
+	s.setCookie(c, sessionCookie, "", -1)
+	c.Redirect(http.StatusSeeOther, "/")
+}
+
+// requirePageRole sends an anonymous visitor to the sign-in page and
+// refuses a signed-in one without the role.
+func (s *Server) requirePageRole(role auth.Role) gin.HandlerFunc {
+	return func(c *gin.Context) {
+		u := currentUser(c)
+		if u == nil {
+			c.Redirect(http.StatusSeeOther, "/login?next="+url.QueryEscape(c.Request.URL.RequestURI()))
+			c.Abort()
+			return
+		}
+		if !u.HasRole(role) {
+			s.renderError(c, errs.E(errs.Forbidden, "your role does not allow this"))
+			return
+		}
+		c.Next()
+	}
+}
+
+func itoa(n int) string {
+	if n < 10 {
+		return string(rune('0' + n))
+	}
+	return itoa(n/10) + string(rune('0'+n%10))
+}

@@ -1,0 +1,240 @@
+// Package web holds Fundus's pages: HTML templates, CSS, a little
+// JavaScript and the translations, embedded in the binary. Render writes a
+// page in one language; every text comes from the translation files
+// (i18n/*.json), none from the templates. Amounts and dates are formatted
+// per language.
+package web
+
+import (
+	"bytes"
+	"embed"
+	"encoding/json"
+	"fmt"
+	"html/template"
+	"io"
+	"io/fs"
+	"strings"
+	"time"
+	_ "time/tzdata" // Europe/Berlin on machines without a zone database
+
+	"github.com/nicksnyder/go-i18n/v2/i18n"
+	"golang.org/x/text/language"
+
+	"fundus/ledger"
+)
+
+//go:embed templates/*.html i18n/*.json static
+var files embed.FS
+
+// Static returns the static files (CSS, JS), served under /static/.
+func Static() fs.FS {
+	sub, err := fs.Sub(files, "static")
+	if err != nil {
+		panic(err)
+	}
+	return sub
+}
+
+// Languages are the languages of the pages; the first is the default.
+var Languages = []language.Tag{language.German, language.English}
+
+var matcher = language.NewMatcher(Languages)
+
+// Lang picks the page language: the cookie's choice if it names one of
+// Languages, else the best match for Accept-Language, else German.
+func Lang(cookie, acceptLanguage string) string {
+	for _, l := range Languages {
+		if cookie == l.String() {
+			return cookie
+		}
+	}
+	tags, _, _ := language.ParseAcceptLanguage(acceptLanguage)
+	_, i, _ := matcher.Match(tags...)
+	return Languages[i].String()
+}
+
+// Renderer renders pages.
+type Renderer struct {
+	bundle *i18n.Bundle
+	pages  map[string]*template.Template
+}
+
+// New parses the templates and translations.
+func New() (*Renderer, error) {
+	bundle := i18n.NewBundle(language.German)
+	bundle.RegisterUnmarshalFunc("json", json.Unmarshal)
+	for _, l := range Languages {
+		if _, err := bundle.LoadMessageFileFS(files, "i18n/"+l.String()+".json"); err != nil {
+			return nil, fmt.Errorf("web: translations: %w", err)
+		}
+	}
+	r := &Renderer{bundle: bundle, pages: map[string]*template.Template{}}
+	names, err := fs.Glob(files, "templates/*.html")
+	if err != nil {
+		return nil, err
+	}
+	for _, name := range names {
+		page := strings.TrimSuffix(strings.TrimPrefix(name, "templates/"), ".html")
+		if page == "layout" {
+			continue
+		}
+		t, err := template.New("layout.html").Funcs(placeholderFuncs).ParseFS(files, "templates/layout.html", name)
+		if err != nil {
+			return nil, fmt.Errorf("web: %s: %w", name, err)
+		}
+		r.pages[page] = t
+	}
+	return r, nil
+}
+
+// placeholderFuncs lets templates parse; Render binds the real ones per
+// language.
+var placeholderFuncs = template.FuncMap{
+	"t": func(string, ...any) string { return "" }, "money": func(ledger.Money) string { return "" },
+	"date": func(time.Time) string { return "" }, "datetime": func(time.Time) string { return "" },
+	"lang": func() string { return "" }, "fieldError": func(map[string]string, string) string { return "" },
+	"iban": FormatIBAN, "fieldArgs": fieldArgs,
+}
+
+// Field is what the "field" template needs for one input.
+type Field struct {
+	ID, Label, Value, Error, Autocomplete, Type string
+}
+
+// fieldArgs bundles an input's parts for the "field" template: the input's
+// id (and name), the domain's field name its errors come under, its label
+// and value, the page's errors, the autocomplete token and the input type.
+func fieldArgs(id, field, label, value string, errors map[string]string, autocomplete, typ string) Field {
+	return Field{ID: id, Label: label, Value: value, Error: errors[field], Autocomplete: autocomplete, Type: typ}
+}
+
+// FormatIBAN writes an IBAN in groups of four, as it is printed and read.
+func FormatIBAN(iban string) string {
+	var b strings.Builder
+	for i, r := range iban {
+		if i > 0 && i%4 == 0 {
+			b.WriteByte(' ')
+		}
+		b.WriteRune(r)
+	}
+	return b.String()
+}
+
+// Page is what every page gets: its language, the signed-in user's name
+// (if any), the CSRF token for forms, and the page's own data.
+type Page struct {
+	Lang        string
+	Path        string // the page's path, for the language switcher
+	Title       string // a translation id
+	User        string // the signed-in user's name, or ""
+	IsTreasurer bool
+	CSRFToken   string
+	Data        any
+}
+
+// Render writes the page named name in p.Lang.
+func (r *Renderer) Render(w io.Writer, name string, p Page) error {
+	t, ok := r.pages[name]
+	if !ok {
+		return fmt.Errorf("web: no page %q", name)
+	}
+	loc := i18n.NewLocalizer(r.bundle, p.Lang)
+	t, err := t.Clone()
+	if err != nil {
+		return err
+	}
+	t.Funcs(template.FuncMap{
+		"t":          func(id string, args ...any) string { return translate(loc, id, args...) },
+		"money":      func(m ledger.Money) string { return FormatMoney(p.Lang, m) },
+		"date":       func(t time.Time) string { return FormatDate(p.Lang, t) },
+		"datetime":   func(t time.Time) string { return FormatDateTime(p.Lang, t) },
+		"lang":       func() string { return p.Lang },
+		"fieldError": func(errs map[string]string, field string) string { return errs[field] },
+	})
+	var b bytes.Buffer // render fully before writing, so an error leaves no half page
+	if err := t.ExecuteTemplate(&b, "layout.html", p); err != nil {
+		return err
+	}
+	_, err = w.Write(b.Bytes())
+	return err
+}
+
+// T translates one message outside a template (for error messages).
+func (r *Renderer) T(lang, id string, args ...any) string {
+	return translate(i18n.NewLocalizer(r.bundle, lang), id, args...)
+}
+
+// translate looks id up; args are name/value pairs for the message's
+// template. A missing message shows its id, which a test catches.
+func translate(loc *i18n.Localizer, id string, args ...any) string {
+	data := map[string]any{}
+	for i := 0; i+1 < len(args); i += 2 {
+		data[fmt.Sprint(args[i])] = args[i+1]
+	}
+	s, err := loc.Localize(&i18n.LocalizeConfig{MessageID: id, TemplateData: data})
+	if err != nil {
+		return id
+	}
+	return s
+}
+
+// FormatMoney writes an amount as people of lang read it: "1.234,50 €" in
+// German, "€1,234.50" in English. It works on the exact decimal string, never
+// on a float.
+func FormatMoney(lang string, m ledger.Money) string {
+	s := m.String() // "-1234.50"
+	neg := strings.HasPrefix(s, "-")
+	s = strings.TrimPrefix(s, "-")
+	intPart, frac, _ := strings.Cut(s, ".")
+	group, dec := ",", "."
+	if lang == "de" {
+		group, dec = ".", ","
+	}
+	var b strings.Builder
+	for i, r := range intPart {
+		if i > 0 && (len(intPart)-i)%3 == 0 {
+			b.WriteString(group)
+		}
+		b.WriteRune(r)
+	}
+	num := b.String()
+	if frac != "" {
+		num += dec + frac
+	}
+	sign := ""
+	if neg {
+		sign = "−" // U+2212, the minus sign
+	}
+	if lang == "de" {
+		return sign + num + "\u00a0€"
+	}
+	return sign + "€" + num
+}
+
+// FormatDate writes a date as people of lang read it.
+func FormatDate(lang string, t time.Time) string {
+	t = t.In(berlin)
+	if lang == "de" {
+		return t.Format("02.01.2006")
+	}
+	return t.Format("2 Jan 2006")
+}
+
+// FormatDateTime writes a date and time (Berlin time) as people of lang
+// read it.
+func FormatDateTime(lang string, t time.Time) string {
+	t = t.In(berlin)
+	if lang == "de" {
+		return t.Format("02.01.2006, 15:04 Uhr")
+	}
+	return t.Format("2 Jan 2006, 15:04")
+}
+
+// berlin is the fund's time zone; pages show local time, the API UTC.
+var berlin = func() *time.Location {
+	l, err := time.LoadLocation("Europe/Berlin")
+	if err != nil {
+		return time.UTC
+	}
+	return l
+}()
