@@ -171,7 +171,11 @@ func translate(loc *i18n.Localizer, id string, args ...any) string {
 	for i := 0; i+1 < len(args); i += 2 {
 		data[fmt.Sprint(args[i])] = args[i+1]
 	}
-	s, err := loc.Localize(&i18n.LocalizeConfig{MessageID: id, TemplateData: data})
+	cfg := &i18n.LocalizeConfig{MessageID: id, TemplateData: data}
+	if n, ok := data["Count"]; ok { // "1 Spende", "2 Spenden"
+		cfg.PluralCount = n
+	}
+	s, err := loc.Localize(cfg)
 	if err != nil {
 		return id
 	}
