@@ -117,13 +117,9 @@ func findDonationByReference(ctx context.Context, q sqlx.QueryerContext, ref str
 }
 
 func findDonations(ctx context.Context, q sqlx.QueryerContext, f Filter) ([]*Donation, error) {
-	var where []string
-	var args []any
-	arg := func(v any) string {
-		args = append(args, v)
-		return "$" + itoa(len(args))
-	}
-	where = append(where, "seq > "+arg(f.AfterSeq))
+	var p db.Params
+	arg := p.Add
+	where := []string{"seq > " + arg(f.AfterSeq)}
 	if f.Status != "" {
 		where = append(where, "status = "+arg(string(f.Status)))
 	}
@@ -149,7 +145,7 @@ func findDonations(ctx context.Context, q sqlx.QueryerContext, f Filter) ([]*Don
 	}
 	var rows []donationRow
 	query := `SELECT ` + donationColumns + ` FROM donations WHERE ` + strings.Join(where, " AND ") + ` ORDER BY seq LIMIT ` + arg(f.Limit)
-	if err := sqlx.SelectContext(ctx, q, &rows, query, args...); err != nil {
+	if err := sqlx.SelectContext(ctx, q, &rows, query, p.Args()...); err != nil {
 		return nil, err
 	}
 	out := make([]*Donation, len(rows))
@@ -165,12 +161,4 @@ func receivedTotals(ctx context.Context, q sqlx.QueryerContext) (Totals, error) 
 	var t Totals
 	err := q.QueryRowxContext(ctx, `SELECT count(*), COALESCE(SUM(amount), 0) FROM donations WHERE status = 'received'`).Scan(&t.ReceivedCount, &t.Received)
 	return t, err
-}
-
-func itoa(n int) string {
-	const digits = "0123456789"
-	if n < 10 {
-		return digits[n : n+1]
-	}
-	return itoa(n/10) + digits[n%10:n%10+1]
 }

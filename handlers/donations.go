@@ -20,18 +20,13 @@ func (s *Server) pledge(c *gin.Context) {
 
 // listDonations: GET /api/v1/donations?status=&from=&to=&q=&limit=&cursor=.
 func (s *Server) listDonations(c *gin.Context) {
-	limit, after, err := listParams(c)
-	if err != nil {
-		writeError(c, err)
-		return
-	}
-	from, to, err := timeRange(c)
+	lq, err := readListQuery(c)
 	if err != nil {
 		writeError(c, err)
 		return
 	}
 	ds, next, err := s.donations.List(c.Request.Context(), currentUser(c), donations.Filter{
-		Status: donations.Status(c.Query("status")), From: from, To: to, Query: c.Query("q"), AfterSeq: after, Limit: limit,
+		Status: donations.Status(c.Query("status")), From: lq.From, To: lq.To, Query: c.Query("q"), AfterSeq: lq.After, Limit: lq.Limit,
 	})
 	if err != nil {
 		writeError(c, err)

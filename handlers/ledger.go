@@ -90,18 +90,13 @@ func (s *Server) ledgerAccounts(c *gin.Context) {
 
 // ledgerEntries: GET /api/v1/ledger/entries?from=&to=&account=&limit=&cursor=.
 func (s *Server) ledgerEntries(c *gin.Context) {
-	limit, after, err := listParams(c)
-	if err != nil {
-		writeError(c, err)
-		return
-	}
-	from, to, err := timeRange(c)
+	lq, err := readListQuery(c)
 	if err != nil {
 		writeError(c, err)
 		return
 	}
 	es, next, err := s.ledger.Entries(c.Request.Context(), currentUser(c), ledger.EntryFilter{
-		From: from, To: to, Account: c.Query("account"), AfterSeq: after, Limit: limit,
+		From: lq.From, To: lq.To, Account: c.Query("account"), AfterSeq: lq.After, Limit: lq.Limit,
 	})
 	if err != nil {
 		writeError(c, err)
@@ -166,19 +161,14 @@ func (s *Server) verifyLedger(c *gin.Context) {
 
 // auditTrail: GET /api/v1/audit?actor=&action=&object_type=&object_id=&from=&to=&limit=&cursor=.
 func (s *Server) auditTrail(c *gin.Context) {
-	limit, after, err := listParams(c)
-	if err != nil {
-		writeError(c, err)
-		return
-	}
-	from, to, err := timeRange(c)
+	lq, err := readListQuery(c)
 	if err != nil {
 		writeError(c, err)
 		return
 	}
 	recs, next, err := s.ledger.AuditTrail(c.Request.Context(), currentUser(c), ledger.AuditFilter{
 		Actor: c.Query("actor"), Action: c.Query("action"), ObjectType: c.Query("object_type"), ObjectID: c.Query("object_id"),
-		From: from, To: to, AfterSeq: after, Limit: limit,
+		From: lq.From, To: lq.To, AfterSeq: lq.After, Limit: lq.Limit,
 	})
 	if err != nil {
 		writeError(c, err)

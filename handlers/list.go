@@ -87,3 +87,24 @@ func timeRange(c *gin.Context) (from, to time.Time, err error) {
 	}
 	return from, to, nil
 }
+
+// listQuery is what every list reads from the query: its page and a time
+// range.
+type listQuery struct {
+	Limit    int
+	After    int64
+	From, To time.Time
+}
+
+// readListQuery reads ?limit=, ?cursor=, ?from= and ?to=, naming every bad
+// one.
+func readListQuery(c *gin.Context) (listQuery, error) {
+	var q listQuery
+	var err1, err2 error
+	q.Limit, q.After, err1 = listParams(c)
+	q.From, q.To, err2 = timeRange(c)
+	if fields := append(errs.FieldsOf(err1), errs.FieldsOf(err2)...); len(fields) > 0 {
+		return q, errs.E(errs.Invalid, fields, "some query parameters are not valid")
+	}
+	return q, nil
+}

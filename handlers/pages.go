@@ -7,6 +7,7 @@ import (
 	"io/fs"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 	"time"
 
@@ -143,7 +144,7 @@ func (s *Server) renderError(c *gin.Context, err error) {
 	lang := pageLang(c)
 	s.render(c, doc.Status, "error", "error.title", map[string]string{
 		"Title":  s.web.T(lang, "error.title"),
-		"Detail": s.web.T(lang, "error."+itoa(code)),
+		"Detail": s.web.T(lang, "error."+strconv.Itoa(code)),
 	})
 }
 
@@ -292,11 +293,4 @@ func (s *Server) requirePageRole(role auth.Role) gin.HandlerFunc {
 		}
 		c.Next()
 	}
-}
-
-func itoa(n int) string {
-	if n < 10 {
-		return string(rune('0' + n))
-	}
-	return itoa(n/10) + string(rune('0'+n%10))
 }

@@ -110,5 +110,3 @@ func checkText(op errs.Op, field, s string, max int) error {
 	}
 	return nil
 }
-
-func itoa(n int) string { return strconv.Itoa(n) }

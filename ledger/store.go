@@ -96,7 +96,7 @@ func insertRows(ctx context.Context, q sqlx.ExecerContext, table string, cols []
 		n := min(len(rows), perStmt)
 		var b strings.Builder
 		b.WriteString("INSERT INTO " + table + " (" + strings.Join(cols, ", ") + ") VALUES ")
-		args := make([]any, 0, n*len(cols))
+		var params db.Params
 		for i, row := range rows[:n] {
 			if i > 0 {
 				b.WriteString(", ")
@@ -106,12 +106,11 @@ func insertRows(ctx context.Context, q sqlx.ExecerContext, table string, cols []
 				if j > 0 {
 					b.WriteString(", ")
 				}
-				args = append(args, v)
-				b.WriteString("$" + itoa(len(args)))
+				b.WriteString(params.Add(v))
 			}
 			b.WriteByte(')')
 		}
-		if _, err := q.ExecContext(ctx, b.String(), args...); err != nil {
+		if _, err := q.ExecContext(ctx, b.String(), params.Args()...); err != nil {
 			return err
 		}
 		rows = rows[n:]
@@ -224,13 +223,9 @@ type EntryFilter struct {
 }
 
 func findEntries(ctx context.Context, q sqlx.QueryerContext, f EntryFilter) ([]*Entry, error) {
-	var where []string
-	var args []any
-	arg := func(v any) string {
-		args = append(args, v)
-		return "$" + itoa(len(args))
-	}
-	where = append(where, "e.seq > "+arg(f.AfterSeq))
+	var p db.Params
+	arg := p.Add
+	where := []string{"e.seq > " + arg(f.AfterSeq)}
 	if !f.From.IsZero() {
 		where = append(where, "e.time >= "+arg(f.From))
 	}
@@ -242,7 +237,7 @@ func findEntries(ctx context.Context, q sqlx.QueryerContext, f EntryFilter) ([]*
 	}
 	query := `SELECT ` + entryColumns + ` FROM entries e WHERE ` + strings.Join(where, " AND ") + ` ORDER BY e.seq LIMIT ` + arg(f.Limit)
 	var rows []entryRow
-	if err := sqlx.SelectContext(ctx, q, &rows, query, args...); err != nil {
+	if err := sqlx.SelectContext(ctx, q, &rows, query, p.Args()...); err != nil {
 		return nil, err
 	}
 	return withPostings(ctx, q, rows)
@@ -328,13 +323,9 @@ type auditRow struct {
 }
 
 func findAudit(ctx context.Context, q sqlx.QueryerContext, f AuditFilter) ([]AuditRecord, error) {
-	var where []string
-	var args []any
-	arg := func(v any) string {
-		args = append(args, v)
-		return "$" + itoa(len(args))
-	}
-	where = append(where, "seq > "+arg(f.AfterSeq))
+	var p db.Params
+	arg := p.Add
+	where := []string{"seq > " + arg(f.AfterSeq)}
 	for col, v := range map[string]string{"actor": f.Actor, "action": f.Action, "object_type": f.ObjectType, "object_id": f.ObjectID} {
 		if v != "" {
 			where = append(where, col+" = "+arg(v))
@@ -349,7 +340,7 @@ func findAudit(ctx context.Context, q sqlx.QueryerContext, f AuditFilter) ([]Aud
 	var rows []auditRow
 	query := `SELECT seq, id, time, actor, action, object_type, object_id, details FROM audit_log WHERE ` +
 		strings.Join(where, " AND ") + ` ORDER BY seq LIMIT ` + arg(f.Limit)
-	if err := sqlx.SelectContext(ctx, q, &rows, query, args...); err != nil {
+	if err := sqlx.SelectContext(ctx, q, &rows, query, p.Args()...); err != nil {
 		return nil, err
 	}
 	out := make([]AuditRecord, len(rows))
