@@ -40,8 +40,9 @@ const (
 	ReadDonations       Action = "donations.read"
 	HandleDonations     Action = "donations.handle" // confirm, cancel, refund
 	Apply               Action = "applications.apply"
-	ReadApplications    Action = "applications.read"
-	Review              Action = "applications.review" // reviews, votes, decisions
+	ReadApplications    Action = "applications.read"     // own ones; see ReadAllApplications
+	ReadAllApplications Action = "applications.read-all" // every group's
+	Review              Action = "applications.review"   // reviews, votes, decisions
 	ReadReviews         Action = "applications.read-reviews"
 	CreateDisbursement  Action = "disbursements.create"
 	ReleaseDisbursement Action = "disbursements.release"
@@ -61,6 +62,7 @@ var policy = map[Action][]Role{
 	HandleDonations:     {Treasurer},
 	Apply:               {Applicant},
 	ReadApplications:    {Applicant, Committee, Treasurer, Auditor, Admin},
+	ReadAllApplications: {Committee, Treasurer, Auditor, Admin},
 	Review:              {Committee},
 	ReadReviews:         {Committee, Auditor},
 	CreateDisbursement:  {Treasurer},

@@ -1,0 +1,415 @@
+// Package grants holds grant applications and their way through the fund:
+// draft -> submitted -> in_review -> approved | rejected | withdrawn,
+// approved -> partially_paid -> paid -> reported -> closed. Each transition
+// is one function that checks the actor's role and ownership, the state and
+// its preconditions, writes the audit trail and posts to the ledger where
+// money moves; all of it runs in the ledger's write path, so it commits
+// together or not at all.
+package grants
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+	"unicode"
+
+	"github.com/google/uuid"
+
+	"fundus/db"
+	"fundus/errs"
+	"fundus/ledger"
+)
+
+// Status is where an application stands.
+type Status string
+
+// The states of an application.
+const (
+	Draft         Status = "draft"
+	Submitted     Status = "submitted"
+	InReview      Status = "in_review"
+	Approved      Status = "approved"
+	Rejected      Status = "rejected"
+	Withdrawn     Status = "withdrawn"
+	PartiallyPaid Status = "partially_paid"
+	Paid          Status = "paid"
+	Reported      Status = "reported"
+	Closed        Status = "closed"
+)
+
+// The actions of this package, as auth's policy names them.
+const (
+	ActionApply    = "applications.apply"
+	ActionRead     = "applications.read"
+	ActionReadAll  = "applications.read-all"
+	ActionReview   = "applications.review" // reviews, votes, decisions
+	ActionReadVote = "applications.read-reviews"
+	ActionDisburse = "disbursements.create"
+	ActionRelease  = "disbursements.release"
+	ActionClose    = "applications.close"
+)
+
+// Entry kinds this package posts.
+const (
+	KindApproval     = "grant-approval"
+	KindDisbursement = "grant-disbursement"
+	KindClose        = "grant-close"
+)
+
+// BudgetItem is one line of a budget.
+type BudgetItem struct {
+	Item   string       `json:"item"`
+	Amount ledger.Money `json:"amount"`
+}
+
+// Payee is who receives the money.
+type Payee struct {
+	Holder string `json:"holder"`
+	IBAN   string `json:"iban"`
+	BIC    string `json:"bic,omitempty"`
+}
+
+// Application is a grant application.
+type Application struct {
+	ID              string          `json:"id"`
+	Status          Status          `json:"status"`
+	Title           string          `json:"title"`
+	Organisation    string          `json:"organisation"`
+	Summary         string          `json:"summary"`
+	Description     string          `json:"description"`
+	RequestedAmount ledger.Money    `json:"requested_amount"`
+	ApprovedAmount  *ledger.Money   `json:"approved_amount,omitempty"`
+	PaidAmount      ledger.Money    `json:"paid_amount"`
+	Currency        string          `json:"currency"`
+	Budget          []BudgetItem    `json:"budget"`
+	StartsOn        string          `json:"starts_on"`
+	EndsOn          string          `json:"ends_on"`
+	Payee           Payee           `json:"payee"`
+	CreatedAt       time.Time       `json:"created_at"`
+	SubmittedAt     *time.Time      `json:"submitted_at,omitempty"`
+	DecidedAt       *time.Time      `json:"decided_at,omitempty"`
+	Conditions      string          `json:"conditions,omitempty"`
+	Spent           *ledger.Money   `json:"spent,omitempty"`
+	Report          string          `json:"report,omitempty"`
+	ReportedAt      *time.Time      `json:"reported_at,omitempty"`
+	Returned        *ledger.Money   `json:"returned,omitempty"`
+	ClosedAt        *time.Time      `json:"closed_at,omitempty"`
+	Reviews         []Review        `json:"reviews,omitempty"`
+	Votes           []Vote          `json:"votes,omitempty"`
+	Disbursements   []*Disbursement `json:"disbursements,omitempty"`
+
+	ownerID         string
+	decidedBy       string
+	decisionEntryID string
+	closeEntryID    string
+	seq             int64
+}
+
+// Input is what an applicant writes: the body of POST and PATCH.
+type Input struct {
+	Title           string            `json:"title"`
+	Organisation    string            `json:"organisation"`
+	Summary         string            `json:"summary"`
+	Description     string            `json:"description"`
+	RequestedAmount ledger.AmountText `json:"requested_amount"`
+	Currency        string            `json:"currency"`
+	Budget          []BudgetInput     `json:"budget"`
+	StartsOn        string            `json:"starts_on"`
+	EndsOn          string            `json:"ends_on"`
+	Payee           Payee             `json:"payee"`
+}
+
+// BudgetInput is one budget line as written.
+type BudgetInput struct {
+	Item   string            `json:"item"`
+	Amount ledger.AmountText `json:"amount"`
+}
+
+// InputOf returns the input that would write a's fields as they are, so
+// that a PATCH can change some and keep the rest.
+func InputOf(a *Application) Input {
+	in := Input{Title: a.Title, Organisation: a.Organisation, Summary: a.Summary, Description: a.Description,
+		RequestedAmount: ledger.Amount(a.RequestedAmount.String()), Currency: a.Currency,
+		StartsOn: a.StartsOn, EndsOn: a.EndsOn, Payee: a.Payee}
+	for _, b := range a.Budget {
+		in.Budget = append(in.Budget, BudgetInput{Item: b.Item, Amount: ledger.Amount(b.Amount.String())})
+	}
+	return in
+}
+
+// Service runs the use cases of this package.
+type Service struct {
+	DB        *db.DB
+	Writer    *ledger.Writer
+	MaxAmount int64 // cents
+	Quorum    int
+}
+
+// check validates in and fills the application's written fields.
+func (s *Service) check(op errs.Op, in Input, a *Application) error {
+	var fields []errs.FieldError
+	add := func(field, code, param, msg string) {
+		fields = append(fields, errs.FieldError{Field: field, Code: code, Param: param, Message: msg})
+	}
+	text := func(field, v string, max int, lines bool) string {
+		v = strings.TrimSpace(v)
+		switch {
+		case v == "":
+			add(field, "required", "", "is required")
+		case len([]rune(v)) > max:
+			add(field, "max", fmt.Sprint(max), fmt.Sprintf("must have at most %d characters", max))
+		case hasControl(v, lines):
+			add(field, "control", "", "must not contain control characters")
+		}
+		return v
+	}
+	a.Title = text("title", in.Title, 200, false)
+	a.Organisation = text("organisation", in.Organisation, 200, false)
+	a.Summary = text("summary", in.Summary, 1000, true)
+	a.Description = text("description", in.Description, 10000, true)
+	cur, err := ledger.LookupCurrency("currency", in.Currency)
+	fields = append(fields, errs.FieldsOf(err)...)
+	a.Currency = cur.Code
+	requested, err := ledger.ParseAmount("requested_amount", in.RequestedAmount, ledger.EUR, ledger.Positive, s.MaxAmount)
+	fields = append(fields, errs.FieldsOf(err)...)
+	a.RequestedAmount = ledger.EURCents(requested)
+
+	a.Budget = nil
+	var sum int64
+	switch {
+	case len(in.Budget) == 0:
+		add("budget", "required", "", "must have at least one item")
+	case len(in.Budget) > 50:
+		add("budget", "max", "50", "must have at most 50 items")
+	}
+	budgetOK := true
+	for i, b := range in.Budget {
+		item := text(fmt.Sprintf("budget[%d].item", i), b.Item, 200, false)
+		amount, err := ledger.ParseAmount(fmt.Sprintf("budget[%d].amount", i), b.Amount, ledger.EUR, ledger.Positive, s.MaxAmount)
+		if err != nil {
+			budgetOK = false
+			fields = append(fields, errs.FieldsOf(err)...)
+		}
+		sum += amount
+		a.Budget = append(a.Budget, BudgetItem{Item: item, Amount: ledger.EURCents(amount)})
+	}
+	if budgetOK && requested > 0 && len(in.Budget) > 0 && sum != requested {
+		add("budget", "budget_sum", ledger.FormatMinor(sum, ledger.EUR),
+			fmt.Sprintf("items sum to %s, but the requested amount is %s", ledger.FormatMinor(sum, ledger.EUR), ledger.FormatMinor(requested, ledger.EUR)))
+	}
+
+	starts, errS := time.Parse(time.DateOnly, strings.TrimSpace(in.StartsOn))
+	ends, errE := time.Parse(time.DateOnly, strings.TrimSpace(in.EndsOn))
+	if errS != nil {
+		add("starts_on", "date", "", "must be a date such as 2027-03-01")
+	}
+	if errE != nil {
+		add("ends_on", "date", "", "must be a date such as 2027-06-30")
+	}
+	if errS == nil && errE == nil && ends.Before(starts) {
+		add("ends_on", "ends_before_start", "", "must not be before starts_on")
+	}
+	a.StartsOn, a.EndsOn = strings.TrimSpace(in.StartsOn), strings.TrimSpace(in.EndsOn)
+
+	a.Payee.Holder = text("payee.holder", in.Payee.Holder, 70, false)
+	a.Payee.IBAN = ledger.NormalizeIBAN(in.Payee.IBAN)
+	if !ledger.ValidIBAN(a.Payee.IBAN) {
+		add("payee.iban", "iban", "", "must be an IBAN with a valid checksum")
+	}
+	a.Payee.BIC = strings.ToUpper(strings.TrimSpace(in.Payee.BIC))
+	if a.Payee.BIC != "" && !ledger.ValidBIC(a.Payee.BIC) {
+		add("payee.bic", "bic", "", "must have 8 or 11 characters")
+	}
+	if len(fields) > 0 {
+		return errs.E(op, errs.Invalid, fields, "some fields are not valid")
+	}
+	return nil
+}
+
+func hasControl(s string, lines bool) bool {
+	for _, r := range s {
+		if unicode.IsControl(r) && !(lines && (r == '\n' || r == '\r' || r == '\t')) {
+			return true
+		}
+	}
+	return false
+}
+
+// Create starts a draft. Returns Unauthenticated, Forbidden, Invalid.
+func (s *Service) Create(ctx context.Context, actor ledger.Actor, in Input) (*Application, error) {
+	const op errs.Op = "grants.Create"
+	if err := ledger.Authorize(op, actor, ActionApply); err != nil {
+		return nil, err
+	}
+	a := &Application{ID: uuid.NewString(), Status: Draft, ownerID: actor.ActorID()}
+	if err := s.check(op, in, a); err != nil {
+		return nil, err
+	}
+	return s.write(ctx, op, func(tx *ledger.Tx) (*Application, error) {
+		a.CreatedAt = db.Time(tx.Now())
+		if err := insertApplication(tx.Context(), tx, a); err != nil {
+			return nil, err
+		}
+		return a, tx.Audit(actor.ActorID(), "application.create", "application", a.ID, map[string]any{"to": Draft, "requested_amount": a.RequestedAmount})
+	})
+}
+
+// Update changes a draft. Returns Unauthenticated, Forbidden, NotFound,
+// InvalidState, Invalid.
+func (s *Service) Update(ctx context.Context, actor ledger.Actor, id string, change func(*Input) error) (*Application, error) {
+	const op errs.Op = "grants.Update"
+	return s.transition(ctx, op, actor, id, ActionApply, true, func(tx *ledger.Tx, a *Application) error {
+		if a.Status != Draft {
+			return errs.Errorf(op, errs.InvalidState, "only a draft can be changed; this application is %s", a.Status)
+		}
+		in := InputOf(a)
+		if err := change(&in); err != nil {
+			return err
+		}
+		if err := s.check(op, in, a); err != nil {
+			return err
+		}
+		return tx.Audit(actor.ActorID(), "application.update", "application", a.ID, map[string]any{"requested_amount": a.RequestedAmount})
+	})
+}
+
+// Submit sends a draft to the committee.
+func (s *Service) Submit(ctx context.Context, actor ledger.Actor, id string) (*Application, error) {
+	const op errs.Op = "grants.Submit"
+	return s.transition(ctx, op, actor, id, ActionApply, true, func(tx *ledger.Tx, a *Application) error {
+		if a.Status != Draft {
+			return errs.Errorf(op, errs.InvalidState, "only a draft can be submitted; this application is %s", a.Status)
+		}
+		at := db.Time(tx.Now())
+		a.Status, a.SubmittedAt = Submitted, &at
+		return tx.Audit(actor.ActorID(), "application.submit", "application", a.ID, map[string]any{"from": Draft, "to": Submitted})
+	})
+}
+
+// Withdraw takes an application back before the decision.
+func (s *Service) Withdraw(ctx context.Context, actor ledger.Actor, id string) (*Application, error) {
+	const op errs.Op = "grants.Withdraw"
+	return s.transition(ctx, op, actor, id, ActionApply, true, func(tx *ledger.Tx, a *Application) error {
+		switch a.Status {
+		case Draft, Submitted, InReview:
+		default:
+			return errs.Errorf(op, errs.InvalidState, "an application can be withdrawn only before the decision; this one is %s", a.Status)
+		}
+		from := a.Status
+		a.Status = Withdrawn
+		return tx.Audit(actor.ActorID(), "application.withdraw", "application", a.ID, map[string]any{"from": from, "to": Withdrawn})
+	})
+}
+
+// write runs fn in the write path.
+func (s *Service) write(ctx context.Context, op errs.Op, fn func(tx *ledger.Tx) (*Application, error)) (*Application, error) {
+	a, err := ledger.Do(ctx, s.Writer, fn)
+	if err != nil {
+		return nil, errs.E(op, err)
+	}
+	return a, nil
+}
+
+// transition loads an application in the write path, checks the actor
+// (the action's role; ownOnly: the owner only, others get NotFound), lets
+// change check and change it, and stores it.
+func (s *Service) transition(ctx context.Context, op errs.Op, actor ledger.Actor, id, action string, ownOnly bool,
+	change func(tx *ledger.Tx, a *Application) error) (*Application, error) {
+	if err := ledger.Authorize(op, actor, action); err != nil {
+		return nil, err
+	}
+	return s.write(ctx, op, func(tx *ledger.Tx) (*Application, error) {
+		a, err := findApplication(tx.Context(), tx, id)
+		if err != nil {
+			return nil, err
+		}
+		if ownOnly && a.ownerID != actor.ActorID() {
+			return nil, errs.E(op, errs.NotFound, "no such application")
+		}
+		if err := change(tx, a); err != nil {
+			return nil, err
+		}
+		if err := updateApplication(tx.Context(), tx, a); err != nil {
+			return nil, err
+		}
+		return s.withDetails(tx.Context(), tx, actor, a)
+	})
+}
+
+// Find returns one application: to its owner, and to the committee,
+// treasurers, auditors and admins; reviews and votes only to the committee
+// and auditors. Returns Unauthenticated, Forbidden, NotFound (also for
+// another group's application).
+func (s *Service) Find(ctx context.Context, actor ledger.Actor, id string) (*Application, error) {
+	const op errs.Op = "grants.Find"
+	if err := ledger.Authorize(op, actor, ActionRead); err != nil {
+		return nil, err
+	}
+	a, err := findApplication(ctx, s.DB, id)
+	if err != nil {
+		return nil, errs.E(op, err)
+	}
+	if !actor.Allowed(ActionReadAll) && a.ownerID != actor.ActorID() {
+		return nil, errs.E(op, errs.NotFound, "no such application")
+	}
+	return s.withDetails(ctx, s.DB, actor, a)
+}
+
+// withDetails adds what actor may see of reviews, votes and disbursements.
+func (s *Service) withDetails(ctx context.Context, q queryer, actor ledger.Actor, a *Application) (*Application, error) {
+	var err error
+	if actor.Allowed(ActionReadVote) {
+		if a.Reviews, err = findReviews(ctx, q, a.ID); err != nil {
+			return nil, err
+		}
+		if a.Votes, err = findVotes(ctx, q, a.ID); err != nil {
+			return nil, err
+		}
+	}
+	if a.Disbursements, err = findDisbursements(ctx, q, a.ID); err != nil {
+		return nil, err
+	}
+	return a, nil
+}
+
+// Filter selects applications.
+type Filter struct {
+	Status   Status
+	AfterSeq int64
+	Limit    int
+}
+
+// List returns applications: an applicant's own, or all for the other
+// roles. Returns Unauthenticated, Forbidden, Invalid.
+func (s *Service) List(ctx context.Context, actor ledger.Actor, f Filter) ([]*Application, int64, error) {
+	const op errs.Op = "grants.List"
+	if err := ledger.Authorize(op, actor, ActionRead); err != nil {
+		return nil, 0, err
+	}
+	if f.Status != "" && !validStatus(f.Status) {
+		return nil, 0, errs.FieldCode(op, "status", "oneof", "", "is not a status of an application")
+	}
+	owner := ""
+	if !actor.Allowed(ActionReadAll) {
+		owner = actor.ActorID()
+	}
+	limit := f.Limit
+	f.Limit++
+	as, err := findApplications(ctx, s.DB, f, owner)
+	if err != nil {
+		return nil, 0, errs.E(op, err)
+	}
+	if len(as) > limit {
+		return as[:limit], as[limit-1].seq, nil
+	}
+	return as, 0, nil
+}
+
+func validStatus(st Status) bool {
+	switch st {
+	case Draft, Submitted, InReview, Approved, Rejected, Withdrawn, PartiallyPaid, Paid, Reported, Closed:
+		return true
+	}
+	return false
+}

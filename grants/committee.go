@@ -1,0 +1,225 @@
+package grants
+
+import (
+	"context"
+	"strings"
+	"time"
+
+	"fundus/db"
+	"fundus/errs"
+	"fundus/ledger"
+)
+
+// Review is a committee member's assessment.
+type Review struct {
+	MemberID           string    `json:"member_id"`
+	Score              int       `json:"score"`
+	Comment            string    `json:"comment"`
+	ConflictOfInterest bool      `json:"conflict_of_interest"`
+	CreatedAt          time.Time `json:"created_at"`
+}
+
+// ReviewInput is the body of POST .../reviews.
+type ReviewInput struct {
+	Score              int    `json:"score"`
+	Comment            string `json:"comment"`
+	ConflictOfInterest bool   `json:"conflict_of_interest"`
+}
+
+// Vote is a committee member's vote.
+type Vote struct {
+	MemberID  string        `json:"member_id"`
+	Vote      string        `json:"vote"`
+	Amount    *ledger.Money `json:"amount,omitempty"`
+	Comment   string        `json:"comment,omitempty"`
+	CreatedAt time.Time     `json:"created_at"`
+}
+
+// VoteInput is the body of POST .../votes.
+type VoteInput struct {
+	Vote    string            `json:"vote"`
+	Amount  ledger.AmountText `json:"amount"`
+	Comment string            `json:"comment"`
+}
+
+// DecisionInput is the body of POST .../decision.
+type DecisionInput struct {
+	Decision   string            `json:"decision"`
+	Amount     ledger.AmountText `json:"amount"`
+	Conditions string            `json:"conditions"`
+}
+
+// AddReview records a member's review; a second review by the same member
+// replaces the first, but a declared conflict of interest stays declared.
+// The first review moves a submitted application to in_review.
+// Returns Unauthenticated, Forbidden, Invalid, NotFound, InvalidState.
+func (s *Service) AddReview(ctx context.Context, actor ledger.Actor, id string, in ReviewInput) (*Application, error) {
+	const op errs.Op = "grants.AddReview"
+	comment := strings.TrimSpace(in.Comment)
+	var fields []errs.FieldError
+	if in.Score < 1 || in.Score > 5 {
+		fields = append(fields, errs.FieldError{Field: "score", Code: "score", Message: "must be from 1 to 5"})
+	}
+	if len([]rune(comment)) > 5000 || hasControl(comment, true) {
+		fields = append(fields, errs.FieldError{Field: "comment", Code: "max", Param: "5000", Message: "must have at most 5000 characters"})
+	}
+	if len(fields) > 0 {
+		return nil, errs.E(op, errs.Invalid, fields, "some fields are not valid")
+	}
+	return s.transition(ctx, op, actor, id, ActionReview, false, func(tx *ledger.Tx, a *Application) error {
+		if a.Status != Submitted && a.Status != InReview {
+			return errs.Errorf(op, errs.InvalidState, "only a submitted application can be reviewed; this one is %s", a.Status)
+		}
+		r := Review{MemberID: actor.ActorID(), Score: in.Score, Comment: comment, ConflictOfInterest: in.ConflictOfInterest, CreatedAt: db.Time(tx.Now())}
+		if err := upsertReview(tx.Context(), tx, a.ID, r); err != nil {
+			return err
+		}
+		from := a.Status
+		a.Status = InReview
+		return tx.Audit(actor.ActorID(), "application.review", "application", a.ID, map[string]any{
+			"from": from, "to": a.Status, "score": r.Score, "conflict_of_interest": in.ConflictOfInterest,
+		})
+	})
+}
+
+// CastVote records a member's vote; a second vote replaces the first. A
+// member who declared a conflict of interest cannot vote.
+// Returns Unauthenticated, Forbidden, Invalid, NotFound, InvalidState.
+func (s *Service) CastVote(ctx context.Context, actor ledger.Actor, id string, in VoteInput) (*Application, error) {
+	const op errs.Op = "grants.CastVote"
+	var fields []errs.FieldError
+	switch in.Vote {
+	case "approve", "reject", "abstain":
+	default:
+		fields = append(fields, errs.FieldError{Field: "vote", Code: "oneof", Message: "must be approve, reject or abstain"})
+	}
+	var amount *ledger.Money
+	if in.Amount.Set {
+		minor, err := ledger.ParseAmount("amount", in.Amount, ledger.EUR, ledger.Positive, s.MaxAmount)
+		fields = append(fields, errs.FieldsOf(err)...)
+		m := ledger.EURCents(minor)
+		amount = &m
+	}
+	comment := strings.TrimSpace(in.Comment)
+	if len([]rune(comment)) > 5000 || hasControl(comment, true) {
+		fields = append(fields, errs.FieldError{Field: "comment", Code: "max", Param: "5000", Message: "must have at most 5000 characters"})
+	}
+	if len(fields) > 0 {
+		return nil, errs.E(op, errs.Invalid, fields, "some fields are not valid")
+	}
+	return s.transition(ctx, op, actor, id, ActionReview, false, func(tx *ledger.Tx, a *Application) error {
+		if a.Status != InReview {
+			return errs.Errorf(op, errs.InvalidState, "votes are cast on an application in review; this one is %s", a.Status)
+		}
+		conflict, err := hasConflict(tx.Context(), tx, a.ID, actor.ActorID())
+		if err != nil {
+			return err
+		}
+		if conflict {
+			return errs.E(op, errs.Forbidden, "you declared a conflict of interest on this application and cannot vote on it")
+		}
+		if amount != nil && amount.Minor > a.RequestedAmount.Minor {
+			return errs.FieldCode(op, "amount", "amount_max", a.RequestedAmount.String(), "must not exceed the requested amount")
+		}
+		v := Vote{MemberID: actor.ActorID(), Vote: in.Vote, Amount: amount, Comment: comment, CreatedAt: db.Time(tx.Now())}
+		if err := upsertVote(tx.Context(), tx, a.ID, v); err != nil {
+			return err
+		}
+		return tx.Audit(actor.ActorID(), "application.vote", "application", a.ID, map[string]any{"vote": in.Vote})
+	})
+}
+
+// Decide takes the committee's decision. It needs the quorum (votes of
+// members without a conflict), must follow the votes (approved only with
+// more approve than reject votes, rejected otherwise), and an approval's
+// amount (default: the requested amount) may not exceed the request. An
+// approval posts expenses:grants / liabilities:grants-payable and is
+// refused when available money would go below zero. The member deciding
+// may not have declared a conflict.
+// Returns Unauthenticated, Forbidden, Invalid, NotFound, InvalidState,
+// InsufficientFunds.
+func (s *Service) Decide(ctx context.Context, actor ledger.Actor, id string, in DecisionInput) (*Application, error) {
+	const op errs.Op = "grants.Decide"
+	if in.Decision != string(Approved) && in.Decision != string(Rejected) {
+		return nil, errs.FieldCode(op, "decision", "oneof", "", "must be approved or rejected")
+	}
+	conditions := strings.TrimSpace(in.Conditions)
+	if len([]rune(conditions)) > 5000 || hasControl(conditions, true) {
+		return nil, errs.FieldCode(op, "conditions", "max", "5000", "must have at most 5000 characters")
+	}
+	var amount int64
+	if in.Amount.Set {
+		var err error
+		if amount, err = ledger.ParseAmount("amount", in.Amount, ledger.EUR, ledger.Positive, s.MaxAmount); err != nil {
+			return nil, err
+		}
+	}
+	return s.transition(ctx, op, actor, id, ActionReview, false, func(tx *ledger.Tx, a *Application) error {
+		if a.Status != InReview {
+			return errs.Errorf(op, errs.InvalidState, "a decision is taken on an application in review; this one is %s", a.Status)
+		}
+		conflict, err := hasConflict(tx.Context(), tx, a.ID, actor.ActorID())
+		if err != nil {
+			return err
+		}
+		if conflict {
+			return errs.E(op, errs.Forbidden, "you declared a conflict of interest on this application and cannot decide it")
+		}
+		t, err := tally(tx.Context(), tx, a.ID)
+		if err != nil {
+			return err
+		}
+		if t.counted() < s.Quorum {
+			return errs.Errorf(op, errs.InvalidState, "the quorum is %d votes of members without a conflict; there are %d", s.Quorum, t.counted())
+		}
+		at := db.Time(tx.Now())
+		a.DecidedAt, a.decidedBy, a.Conditions = &at, actor.ActorID(), conditions
+		if in.Decision == string(Rejected) {
+			if t.Approve > t.Reject {
+				return errs.Errorf(op, errs.InvalidState, "the votes approve (%d approve, %d reject)", t.Approve, t.Reject)
+			}
+			a.Status = Rejected
+			return tx.Audit(actor.ActorID(), "application.reject", "application", a.ID, map[string]any{"from": InReview, "to": Rejected, "votes": t})
+		}
+		if t.Approve <= t.Reject {
+			return errs.Errorf(op, errs.InvalidState, "an approval needs more approve than reject votes (%d approve, %d reject)", t.Approve, t.Reject)
+		}
+		if !in.Amount.Set {
+			amount = a.RequestedAmount.Minor
+		}
+		if amount > a.RequestedAmount.Minor {
+			return errs.FieldCode(op, "amount", "amount_max", a.RequestedAmount.String(), "must not exceed the requested amount "+a.RequestedAmount.String())
+		}
+		e, err := tx.Post(ledger.NewEntry{
+			Kind: KindApproval, Memo: "Grant approved: " + clip(a.Title, 200), Actor: actor.ActorID(),
+			Ref:      &ledger.Ref{Type: "application", ID: a.ID},
+			Postings: []ledger.NewPosting{{Account: ledger.GrantsExpense, Amount: amount}, {Account: ledger.GrantsPayable, Amount: -amount}},
+		})
+		if err != nil {
+			return err
+		}
+		approved := ledger.EURCents(amount)
+		a.Status, a.ApprovedAmount, a.decisionEntryID = Approved, &approved, e.ID
+		return tx.Audit(actor.ActorID(), "application.approve", "application", a.ID, map[string]any{
+			"from": InReview, "to": Approved, "amount": approved, "votes": t, "ledger_entry_id": e.ID,
+		})
+	})
+}
+
+// votes is the count of the votes that count.
+// Only members without a declared conflict count.
+type votes struct {
+	Approve int `json:"approve"`
+	Reject  int `json:"reject"`
+	Abstain int `json:"abstain"`
+}
+
+func (v votes) counted() int { return v.Approve + v.Reject + v.Abstain }
+
+func clip(s string, n int) string {
+	r := []rune(s)
+	if len(r) <= n {
+		return s
+	}
+	return string(r[:n]) + "…"
+}

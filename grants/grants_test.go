@@ -1,0 +1,302 @@
+package grants_test
+
+import (
+	"context"
+	"fmt"
+	"sync"
+	"testing"
+	"time"
+
+	"fundus/auth"
+	"fundus/db"
+	"fundus/db/dbtest"
+	"fundus/errs"
+	"fundus/grants"
+	"fundus/ledger"
+)
+
+const maxAmount = 100000000
+
+type world struct {
+	t       testing.TB
+	d       *db.DB
+	g       *grants.Service
+	l       *ledger.Service
+	a       *auth.Service
+	group   *auth.User   // an applicant
+	other   *auth.User   // another group
+	members []*auth.User // committee
+	kasse   []*auth.User // treasurers
+	admin   *auth.User
+	auditor *auth.User
+}
+
+func newWorld(t testing.TB, d *db.DB) *world {
+	t.Helper()
+	w := ledger.NewWriter(d, nil)
+	t.Cleanup(w.Close)
+	wd := &world{t: t, d: d, g: &grants.Service{DB: d, Writer: w, MaxAmount: maxAmount, Quorum: 3},
+		l: &ledger.Service{DB: d, Writer: w, MaxAmount: maxAmount}, a: auth.NewService(d, time.Hour)}
+	// Users are inserted directly: these tests never sign in, and hashing
+	// ten passwords per property run would dominate its time.
+	user := func(name string, roles ...auth.Role) *auth.User {
+		u := &auth.User{ID: "user-" + name, Email: name + "@example.org", Name: name, Roles: roles}
+		if _, err := d.Writer.Exec(`INSERT INTO users (id, email, name, password_hash, created_at) VALUES ($1, $2, $3, 'none', $4)`, u.ID, u.Email, u.Name, db.Now()); err != nil {
+			t.Fatal(err)
+		}
+		for _, r := range roles {
+			if _, err := d.Writer.Exec(`INSERT INTO user_roles (user_id, role) VALUES ($1, $2)`, u.ID, r); err != nil {
+				t.Fatal(err)
+			}
+		}
+		return u
+	}
+	wd.group, wd.other = user("verein", auth.Applicant), user("andere", auth.Applicant)
+	for i := 0; i < 4; i++ {
+		wd.members = append(wd.members, user(fmt.Sprint("member", i), auth.Committee))
+	}
+	wd.kasse = []*auth.User{user("kasse1", auth.Treasurer), user("kasse2", auth.Treasurer)}
+	wd.admin, wd.auditor = user("admin", auth.Admin), user("pruefer", auth.Auditor)
+	return wd
+}
+
+// fund puts money into the fund.
+func (w *world) fund(amount string) {
+	w.t.Helper()
+	_, err := w.l.PostManual(context.Background(), w.kasse[0], ledger.ManualEntry{Memo: "donations", Postings: []ledger.ManualPosting{
+		{Account: ledger.Bank, Amount: ledger.Amount(amount)}, {Account: ledger.Donations, Amount: ledger.Amount("-" + amount)}}})
+	if err != nil {
+		w.t.Fatal(err)
+	}
+}
+
+func input(amount string) grants.Input {
+	return grants.Input{Title: "Sprachcafé Schinkel", Organisation: "Café Lingua e.V.", Summary: "Wöchentliches Sprachcafé",
+		Description: "Ehrenamtliche treffen Neuankömmlinge.", RequestedAmount: ledger.Amount(amount),
+		Budget:   []grants.BudgetInput{{Item: "Miete", Amount: ledger.Amount(amount)}},
+		StartsOn: "2027-01-01", EndsOn: "2027-06-30", Payee: grants.Payee{Holder: "Café Lingua e.V.", IBAN: "DE89 3704 0044 0532 0130 00"}}
+}
+
+// inReview creates, submits and reviews an application.
+func (w *world) inReview(amount string) *grants.Application {
+	w.t.Helper()
+	ctx := context.Background()
+	a, err := w.g.Create(ctx, w.group, input(amount))
+	if err != nil {
+		w.t.Fatal(err)
+	}
+	if _, err := w.g.Submit(ctx, w.group, a.ID); err != nil {
+		w.t.Fatal(err)
+	}
+	if a, err = w.g.AddReview(ctx, w.members[0], a.ID, grants.ReviewInput{Score: 4, Comment: "gut"}); err != nil || a.Status != grants.InReview {
+		w.t.Fatalf("review: %v", err)
+	}
+	return a
+}
+
+func (w *world) votes(id string, vs ...string) {
+	w.t.Helper()
+	for i, v := range vs {
+		if _, err := w.g.CastVote(context.Background(), w.members[i], id, grants.VoteInput{Vote: v}); err != nil {
+			w.t.Fatalf("vote %d: %v", i, err)
+		}
+	}
+}
+
+func (w *world) balance(code string) int64 {
+	w.t.Helper()
+	accts, err := w.l.Accounts(context.Background(), w.auditor)
+	if err != nil {
+		w.t.Fatal(err)
+	}
+	for _, a := range accts {
+		if a.Code == code {
+			return a.Balance.Minor
+		}
+	}
+	return 0
+}
+
+func TestWholeStory(t *testing.T) {
+	dbtest.Engines(t, func(t *testing.T, d *db.DB) {
+		ctx := context.Background()
+		w := newWorld(t, d)
+		w.fund("1000.00")
+		a := w.inReview("600.00")
+
+		t.Run("ErrQuorum", func(t *testing.T) {
+			w.votes(a.ID, "approve", "approve")
+			if _, err := w.g.Decide(ctx, w.members[0], a.ID, grants.DecisionInput{Decision: "approved"}); !errs.Is(errs.InvalidState, err) {
+				t.Fatalf("two votes: %v", err)
+			}
+		})
+		t.Run("ErrConflictCannotVote", func(t *testing.T) {
+			if _, err := w.g.AddReview(ctx, w.members[3], a.ID, grants.ReviewInput{Score: 1, ConflictOfInterest: true}); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := w.g.CastVote(ctx, w.members[3], a.ID, grants.VoteInput{Vote: "approve"}); !errs.Is(errs.Forbidden, err) {
+				t.Fatalf("vote with a conflict: %v", err)
+			}
+			// A later review cannot take the conflict back.
+			w.g.AddReview(ctx, w.members[3], a.ID, grants.ReviewInput{Score: 5})
+			if _, err := w.g.CastVote(ctx, w.members[3], a.ID, grants.VoteInput{Vote: "approve"}); !errs.Is(errs.Forbidden, err) {
+				t.Fatalf("conflict withdrawn: %v", err)
+			}
+		})
+		w.votes(a.ID, "approve", "approve", "reject")
+		if _, err := w.g.Decide(ctx, w.members[1], a.ID, grants.DecisionInput{Decision: "rejected"}); !errs.Is(errs.InvalidState, err) {
+			t.Fatalf("rejecting against the votes: %v", err)
+		}
+		if _, err := w.g.Decide(ctx, w.members[1], a.ID, grants.DecisionInput{Decision: "approved", Amount: ledger.Amount("600.01")}); !errs.Is(errs.Invalid, err) {
+			t.Fatalf("more than requested: %v", err)
+		}
+		a, err := w.g.Decide(ctx, w.members[1], a.ID, grants.DecisionInput{Decision: "approved", Amount: ledger.Amount("500.00")})
+		if err != nil || a.Status != grants.Approved || a.ApprovedAmount.Minor != 50000 {
+			t.Fatalf("approve: %+v %v", a, err)
+		}
+		if w.balance(ledger.GrantsPayable) != -50000 || w.balance(ledger.GrantsExpense) != 50000 {
+			t.Fatal("approval did not post")
+		}
+
+		d1, err := w.g.CreateDisbursement(ctx, w.kasse[0], a.ID, grants.DisbursementInput{Amount: ledger.Amount("300.00")})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := w.g.CreateDisbursement(ctx, w.kasse[0], a.ID, grants.DisbursementInput{Amount: ledger.Amount("200.01")}); !errs.Is(errs.Invalid, err) {
+			t.Fatalf("beyond approved: %v", err)
+		}
+		if _, err := w.g.Release(ctx, w.kasse[0], d1.ID); !errs.Is(errs.Forbidden, err) {
+			t.Fatalf("four eyes: %v", err)
+		}
+		if _, err := w.g.Release(ctx, w.members[0], d1.ID); !errs.Is(errs.Forbidden, err) {
+			t.Fatalf("committee releasing: %v", err)
+		}
+		if _, err := w.g.Release(ctx, w.kasse[1], d1.ID); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := w.g.Release(ctx, w.kasse[1], d1.ID); !errs.Is(errs.InvalidState, err) {
+			t.Fatalf("released twice: %v", err)
+		}
+		if a, _ = w.g.Find(ctx, w.group, a.ID); a.Status != grants.PartiallyPaid || a.PaidAmount.Minor != 30000 {
+			t.Fatalf("after the first instalment: %s %v", a.Status, a.PaidAmount)
+		}
+		d2, _ := w.g.CreateDisbursement(ctx, w.kasse[1], a.ID, grants.DisbursementInput{Amount: ledger.Amount("150.00")})
+		if _, err := w.g.Release(ctx, w.admin, d2.ID); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := w.g.Report(ctx, w.other, a.ID, grants.ReportInput{Spent: ledger.Amount("400"), Report: "x"}); !errs.Is(errs.NotFound, err) {
+			t.Fatalf("another group reports: %v", err)
+		}
+		a, err = w.g.Report(ctx, w.group, a.ID, grants.ReportInput{Spent: ledger.Amount("420.00"), Report: "Zwölf Treffen, 30 Teilnehmende."})
+		if err != nil || a.Status != grants.Reported {
+			t.Fatalf("report: %v", err)
+		}
+		a, err = w.g.Close(ctx, w.kasse[0], a.ID, grants.CloseInput{Returned: ledger.Amount("30.00")})
+		if err != nil || a.Status != grants.Closed {
+			t.Fatalf("close: %v", err)
+		}
+		// Approved 500, paid 450, returned 30: the fund spent 420.
+		if w.balance(ledger.GrantsExpense) != 42000 || w.balance(ledger.GrantsPayable) != 0 || w.balance(ledger.Bank) != 100000-45000+3000 {
+			t.Fatalf("after closing: expense %d, payable %d, bank %d", w.balance(ledger.GrantsExpense), w.balance(ledger.GrantsPayable), w.balance(ledger.Bank))
+		}
+		if r, err := ledger.VerifyDB(ctx, d); err != nil || !r.OK {
+			t.Fatalf("verify %+v %v", r, err)
+		}
+		ps, _ := w.g.Projects(ctx)
+		if len(ps) != 1 || ps[0].Status != grants.Closed {
+			t.Fatalf("projects %+v", ps)
+		}
+		full, _ := w.g.Find(ctx, w.auditor, a.ID)
+		own, _ := w.g.Find(ctx, w.group, a.ID)
+		if len(full.Votes) != 3 || len(full.Reviews) != 2 || own.Votes != nil || own.Reviews != nil {
+			t.Fatalf("who sees votes: auditor %d, group %d", len(full.Votes), len(own.Votes))
+		}
+		if _, err := w.g.Find(ctx, w.other, a.ID); !errs.Is(errs.NotFound, err) {
+			t.Fatalf("another group reads: %v", err)
+		}
+	})
+}
+
+func TestApplicationValidation(t *testing.T) {
+	dbtest.Engines(t, func(t *testing.T, d *db.DB) {
+		w := newWorld(t, d)
+		ctx := context.Background()
+		for name, c := range map[string]struct {
+			edit  func(*grants.Input)
+			field string
+		}{
+			"budget sum":   {func(in *grants.Input) { in.Budget[0].Amount = ledger.Amount("99.99") }, "budget"},
+			"ends first":   {func(in *grants.Input) { in.EndsOn = "2026-12-31" }, "ends_on"},
+			"bad IBAN":     {func(in *grants.Input) { in.Payee.IBAN = "DE89370400440532013001" }, "payee.iban"},
+			"bad BIC":      {func(in *grants.Input) { in.Payee.BIC = "NOPE" }, "payee.bic"},
+			"bad amount":   {func(in *grants.Input) { in.RequestedAmount = ledger.Amount("1.005") }, "requested_amount"},
+			"no title":     {func(in *grants.Input) { in.Title = " " }, "title"},
+			"bad date":     {func(in *grants.Input) { in.StartsOn = "1.1.2027" }, "starts_on"},
+			"empty budget": {func(in *grants.Input) { in.Budget = nil }, "budget"},
+		} {
+			in := input("100.00")
+			c.edit(&in)
+			_, err := w.g.Create(ctx, w.group, in)
+			if f := errs.FieldsOf(err); !errs.Is(errs.Invalid, err) || len(f) == 0 || f[0].Field != c.field {
+				t.Errorf("%s: %v %+v", name, err, f)
+			}
+		}
+		if _, err := w.g.Create(ctx, w.members[0], input("100.00")); !errs.Is(errs.Forbidden, err) {
+			t.Fatalf("committee applies: %v", err)
+		}
+		a, _ := w.g.Create(ctx, w.group, input("100.00"))
+		if _, err := w.g.Update(ctx, w.other, a.ID, func(in *grants.Input) error { return nil }); !errs.Is(errs.NotFound, err) {
+			t.Fatalf("another group edits: %v", err)
+		}
+		a, err := w.g.Update(ctx, w.group, a.ID, func(in *grants.Input) error { in.Title = "Neuer Titel"; return nil })
+		if err != nil || a.Title != "Neuer Titel" || a.RequestedAmount.Minor != 10000 {
+			t.Fatalf("update: %+v %v", a, err)
+		}
+		w.g.Submit(ctx, w.group, a.ID)
+		if _, err := w.g.Update(ctx, w.group, a.ID, func(in *grants.Input) error { return nil }); !errs.Is(errs.InvalidState, err) {
+			t.Fatalf("edit after submit: %v", err)
+		}
+	})
+}
+
+// TestParallelApprovals: 24 applications each ask for an eighth of the
+// money; 24 goroutines approve them at once; exactly 8 are approved.
+func TestParallelApprovals(t *testing.T) {
+	dbtest.Engines(t, func(t *testing.T, d *db.DB) {
+		w := newWorld(t, d)
+		w.fund("800.00")
+		var ids []string
+		for i := 0; i < 24; i++ {
+			a := w.inReview("100.00")
+			w.votes(a.ID, "approve", "approve", "approve")
+			ids = append(ids, a.ID)
+		}
+		var wg sync.WaitGroup
+		var mu sync.Mutex
+		approved, refused := 0, 0
+		for i, id := range ids {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				_, err := w.g.Decide(context.Background(), w.members[i%3], id, grants.DecisionInput{Decision: "approved"})
+				mu.Lock()
+				defer mu.Unlock()
+				switch {
+				case err == nil:
+					approved++
+				case errs.Is(errs.InsufficientFunds, err):
+					refused++
+				default:
+					t.Error(err)
+				}
+			}()
+		}
+		wg.Wait()
+		if approved != 8 || refused != 16 {
+			t.Fatalf("%d approved, %d refused; want 8 and 16", approved, refused)
+		}
+		if avail := w.balance(ledger.Bank) + w.balance(ledger.GrantsPayable); avail != 0 {
+			t.Fatalf("available %d", avail)
+		}
+	})
+}

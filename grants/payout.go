@@ -1,0 +1,226 @@
+package grants
+
+import (
+	"context"
+	"strings"
+	"time"
+
+	"github.com/google/uuid"
+
+	"fundus/db"
+	"fundus/errs"
+	"fundus/ledger"
+)
+
+// Disbursement is one instalment of a grant.
+type Disbursement struct {
+	ID            string       `json:"id"`
+	ApplicationID string       `json:"application_id"`
+	Status        string       `json:"status"` // pending, paid
+	Amount        ledger.Money `json:"amount"`
+	CreatedBy     string       `json:"created_by"`
+	CreatedAt     time.Time    `json:"created_at"`
+	ReleasedBy    string       `json:"released_by,omitempty"`
+	ReleasedAt    *time.Time   `json:"released_at,omitempty"`
+	LedgerEntryID string       `json:"ledger_entry_id,omitempty"`
+}
+
+// DisbursementInput is the body of POST .../disbursements.
+type DisbursementInput struct {
+	Amount ledger.AmountText `json:"amount"`
+}
+
+// ReportInput is the body of POST .../report.
+type ReportInput struct {
+	Spent  ledger.AmountText `json:"spent"`
+	Report string            `json:"report"`
+}
+
+// CloseInput is the body of POST .../close.
+type CloseInput struct {
+	Returned ledger.AmountText `json:"returned"`
+}
+
+// CreateDisbursement prepares an instalment (pending until a second person
+// releases it). The instalments together may not exceed the approved
+// amount. Returns Unauthenticated, Forbidden, Invalid, NotFound,
+// InvalidState.
+func (s *Service) CreateDisbursement(ctx context.Context, actor ledger.Actor, appID string, in DisbursementInput) (*Disbursement, error) {
+	const op errs.Op = "grants.CreateDisbursement"
+	if err := ledger.Authorize(op, actor, ActionDisburse); err != nil {
+		return nil, err
+	}
+	amount, err := ledger.ParseAmount("amount", in.Amount, ledger.EUR, ledger.Positive, s.MaxAmount)
+	if err != nil {
+		return nil, err
+	}
+	d, err := ledger.Do(ctx, s.Writer, func(tx *ledger.Tx) (*Disbursement, error) {
+		a, err := findApplication(tx.Context(), tx, appID)
+		if err != nil {
+			return nil, err
+		}
+		if a.Status != Approved && a.Status != PartiallyPaid {
+			return nil, errs.Errorf(op, errs.InvalidState, "instalments are paid on an approved application; this one is %s", a.Status)
+		}
+		planned, err := disbursedTotal(tx.Context(), tx, a.ID)
+		if err != nil {
+			return nil, err
+		}
+		if left := a.ApprovedAmount.Minor - planned; amount > left {
+			return nil, errs.FieldCode(op, "amount", "amount_max", ledger.FormatMinor(left, ledger.EUR),
+				"exceeds what is left of the approved amount: "+ledger.FormatMinor(left, ledger.EUR))
+		}
+		d := &Disbursement{ID: uuid.NewString(), ApplicationID: a.ID, Status: "pending", Amount: ledger.EURCents(amount),
+			CreatedBy: actor.ActorID(), CreatedAt: db.Time(tx.Now())}
+		if err := insertDisbursement(tx.Context(), tx, d); err != nil {
+			return nil, err
+		}
+		return d, tx.Audit(actor.ActorID(), "disbursement.create", "disbursement", d.ID, map[string]any{"application_id": a.ID, "amount": d.Amount, "to": "pending"})
+	})
+	if err != nil {
+		return nil, errs.E(op, err)
+	}
+	return d, nil
+}
+
+// Release pays a pending instalment out: posts liabilities:grants-payable
+// / assets:bank and moves the application to partially_paid or paid. Four
+// eyes: neither whoever created the instalment nor whoever took the
+// decision may release it. Returns Unauthenticated, Forbidden, NotFound,
+// InvalidState.
+func (s *Service) Release(ctx context.Context, actor ledger.Actor, id string) (*Disbursement, error) {
+	const op errs.Op = "grants.Release"
+	if err := ledger.Authorize(op, actor, ActionRelease); err != nil {
+		return nil, err
+	}
+	d, err := ledger.Do(ctx, s.Writer, func(tx *ledger.Tx) (*Disbursement, error) {
+		d, err := findDisbursement(tx.Context(), tx, id)
+		if err != nil {
+			return nil, err
+		}
+		a, err := findApplication(tx.Context(), tx, d.ApplicationID)
+		if err != nil {
+			return nil, err
+		}
+		switch {
+		case d.CreatedBy == actor.ActorID():
+			return nil, errs.E(op, errs.Forbidden, "four eyes: the one who prepared an instalment cannot release it")
+		case a.decidedBy == actor.ActorID():
+			return nil, errs.E(op, errs.Forbidden, "four eyes: the one who approved the grant cannot release its payment")
+		case d.Status != "pending":
+			return nil, errs.Errorf(op, errs.InvalidState, "this instalment is already %s", d.Status)
+		case a.Status != Approved && a.Status != PartiallyPaid:
+			return nil, errs.Errorf(op, errs.InvalidState, "the application is %s", a.Status)
+		}
+		e, err := tx.Post(ledger.NewEntry{
+			Kind: KindDisbursement, Memo: "Grant instalment: " + clip(a.Title, 200), Actor: actor.ActorID(),
+			Ref:      &ledger.Ref{Type: "disbursement", ID: d.ID},
+			Postings: []ledger.NewPosting{{Account: ledger.GrantsPayable, Amount: d.Amount.Minor}, {Account: ledger.Bank, Amount: -d.Amount.Minor}},
+		})
+		if err != nil {
+			return nil, err
+		}
+		at := db.Time(tx.Now())
+		d.Status, d.ReleasedBy, d.ReleasedAt, d.LedgerEntryID = "paid", actor.ActorID(), &at, e.ID
+		if err := updateDisbursement(tx.Context(), tx, d); err != nil {
+			return nil, err
+		}
+		from := a.Status
+		a.PaidAmount.Minor += d.Amount.Minor
+		a.Status = PartiallyPaid
+		if a.PaidAmount.Minor == a.ApprovedAmount.Minor {
+			a.Status = Paid
+		}
+		if err := updateApplication(tx.Context(), tx, a); err != nil {
+			return nil, err
+		}
+		if err := tx.Audit(actor.ActorID(), "disbursement.release", "disbursement", d.ID, map[string]any{"from": "pending", "to": "paid", "ledger_entry_id": e.ID}); err != nil {
+			return nil, err
+		}
+		return d, tx.Audit(actor.ActorID(), "application.pay", "application", a.ID, map[string]any{"from": from, "to": a.Status, "paid_amount": a.PaidAmount})
+	})
+	if err != nil {
+		return nil, errs.E(op, err)
+	}
+	return d, nil
+}
+
+// Report records how the group used the money, once paid at least in part.
+// Returns Unauthenticated, Forbidden, Invalid, NotFound (also another
+// group's), InvalidState.
+func (s *Service) Report(ctx context.Context, actor ledger.Actor, id string, in ReportInput) (*Application, error) {
+	const op errs.Op = "grants.Report"
+	spent, err := ledger.ParseAmount("spent", in.Spent, ledger.EUR, ledger.Positive, s.MaxAmount)
+	if err != nil && !(in.Spent.Text == "0" || in.Spent.Text == "0.00") {
+		return nil, err
+	}
+	report := strings.TrimSpace(in.Report)
+	switch {
+	case report == "":
+		return nil, errs.FieldCode(op, "report", "required", "", "is required")
+	case len([]rune(report)) > 10000 || hasControl(report, true):
+		return nil, errs.FieldCode(op, "report", "max", "10000", "must have at most 10000 characters")
+	}
+	return s.transition(ctx, op, actor, id, ActionApply, true, func(tx *ledger.Tx, a *Application) error {
+		if a.Status != PartiallyPaid && a.Status != Paid {
+			return errs.Errorf(op, errs.InvalidState, "a report follows a payment; this application is %s", a.Status)
+		}
+		if pending, err := hasPendingDisbursement(tx.Context(), tx, a.ID); err != nil || pending {
+			if err != nil {
+				return err
+			}
+			return errs.E(op, errs.InvalidState, "an instalment is still waiting to be released")
+		}
+		at := db.Time(tx.Now())
+		m := ledger.EURCents(spent)
+		from := a.Status
+		a.Status, a.Spent, a.Report, a.ReportedAt = Reported, &m, report, &at
+		return tx.Audit(actor.ActorID(), "application.report", "application", a.ID, map[string]any{"from": from, "to": Reported, "spent": m})
+	})
+}
+
+// Close ends a reported grant: the part of the approved amount that was
+// not paid is released (liabilities:grants-payable / expenses:grants), and
+// money the group returned is booked (assets:bank / expenses:grants).
+// Returns Unauthenticated, Forbidden, Invalid, NotFound, InvalidState.
+func (s *Service) Close(ctx context.Context, actor ledger.Actor, id string, in CloseInput) (*Application, error) {
+	const op errs.Op = "grants.Close"
+	var returned int64
+	if in.Returned.Set && in.Returned.Text != "0" && in.Returned.Text != "0.00" {
+		var err error
+		if returned, err = ledger.ParseAmount("returned", in.Returned, ledger.EUR, ledger.Positive, s.MaxAmount); err != nil {
+			return nil, err
+		}
+	}
+	return s.transition(ctx, op, actor, id, ActionClose, false, func(tx *ledger.Tx, a *Application) error {
+		if a.Status != Reported {
+			return errs.Errorf(op, errs.InvalidState, "an application is closed after its report; this one is %s", a.Status)
+		}
+		if returned > a.PaidAmount.Minor {
+			return errs.FieldCode(op, "returned", "amount_max", a.PaidAmount.String(), "must not exceed what was paid: "+a.PaidAmount.String())
+		}
+		unpaid := a.ApprovedAmount.Minor - a.PaidAmount.Minor
+		var postings []ledger.NewPosting
+		if unpaid > 0 {
+			postings = append(postings, ledger.NewPosting{Account: ledger.GrantsPayable, Amount: unpaid})
+		}
+		if returned > 0 {
+			postings = append(postings, ledger.NewPosting{Account: ledger.Bank, Amount: returned})
+		}
+		if len(postings) > 0 {
+			postings = append(postings, ledger.NewPosting{Account: ledger.GrantsExpense, Amount: -(unpaid + returned)})
+			e, err := tx.Post(ledger.NewEntry{Kind: KindClose, Memo: "Grant closed: " + clip(a.Title, 200), Actor: actor.ActorID(),
+				Ref: &ledger.Ref{Type: "application", ID: a.ID}, Postings: postings})
+			if err != nil {
+				return err
+			}
+			a.closeEntryID = e.ID
+		}
+		at := db.Time(tx.Now())
+		r := ledger.EURCents(returned)
+		a.Status, a.Returned, a.ClosedAt = Closed, &r, &at
+		return tx.Audit(actor.ActorID(), "application.close", "application", a.ID, map[string]any{
+			"from": Reported, "to": Closed, "released": ledger.EURCents(unpaid), "returned": r,
+		})
+	})
+}

@@ -1,0 +1,360 @@
+package grants
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"strings"
+	"time"
+
+	"github.com/jmoiron/sqlx"
+
+	"fundus/db"
+	"fundus/ledger"
+)
+
+// This file holds all of the package's SQL.
+
+type queryer = sqlx.QueryerContext
+
+const applicationColumns = `seq, id, owner_id, status, title, organisation, summary, description, requested_amount,
+	approved_amount, paid_amount, currency, budget, starts_on, ends_on, payee_holder, payee_iban, payee_bic,
+	created_at, submitted_at, decided_at, decided_by, conditions, decision_entry_id, spent, report, reported_at,
+	returned, closed_at, close_entry_id`
+
+type applicationRow struct {
+	Seq             int64          `db:"seq"`
+	ID              string         `db:"id"`
+	OwnerID         string         `db:"owner_id"`
+	Status          string         `db:"status"`
+	Title           string         `db:"title"`
+	Organisation    string         `db:"organisation"`
+	Summary         string         `db:"summary"`
+	Description     string         `db:"description"`
+	RequestedAmount int64          `db:"requested_amount"`
+	ApprovedAmount  sql.NullInt64  `db:"approved_amount"`
+	PaidAmount      int64          `db:"paid_amount"`
+	Currency        string         `db:"currency"`
+	Budget          string         `db:"budget"`
+	StartsOn        string         `db:"starts_on"`
+	EndsOn          string         `db:"ends_on"`
+	PayeeHolder     string         `db:"payee_holder"`
+	PayeeIBAN       string         `db:"payee_iban"`
+	PayeeBIC        string         `db:"payee_bic"`
+	CreatedAt       time.Time      `db:"created_at"`
+	SubmittedAt     sql.NullTime   `db:"submitted_at"`
+	DecidedAt       sql.NullTime   `db:"decided_at"`
+	DecidedBy       string         `db:"decided_by"`
+	Conditions      string         `db:"conditions"`
+	DecisionEntryID sql.NullString `db:"decision_entry_id"`
+	Spent           sql.NullInt64  `db:"spent"`
+	Report          string         `db:"report"`
+	ReportedAt      sql.NullTime   `db:"reported_at"`
+	Returned        sql.NullInt64  `db:"returned"`
+	ClosedAt        sql.NullTime   `db:"closed_at"`
+	CloseEntryID    sql.NullString `db:"close_entry_id"`
+}
+
+func timePtr(t sql.NullTime) *time.Time {
+	if !t.Valid {
+		return nil
+	}
+	u := t.Time.UTC()
+	return &u
+}
+
+func moneyPtr(n sql.NullInt64) *ledger.Money {
+	if !n.Valid {
+		return nil
+	}
+	m := ledger.EURCents(n.Int64)
+	return &m
+}
+
+func minorPtr(m *ledger.Money) *int64 {
+	if m == nil {
+		return nil
+	}
+	return &m.Minor
+}
+
+func nullString(s string) *string {
+	if s == "" {
+		return nil
+	}
+	return &s
+}
+
+func (r applicationRow) application() *Application {
+	a := &Application{
+		ID: r.ID, Status: Status(r.Status), Title: r.Title, Organisation: r.Organisation, Summary: r.Summary,
+		Description: r.Description, RequestedAmount: ledger.EURCents(r.RequestedAmount), ApprovedAmount: moneyPtr(r.ApprovedAmount),
+		PaidAmount: ledger.EURCents(r.PaidAmount), Currency: r.Currency, StartsOn: r.StartsOn, EndsOn: r.EndsOn,
+		Payee:     Payee{Holder: r.PayeeHolder, IBAN: r.PayeeIBAN, BIC: r.PayeeBIC},
+		CreatedAt: r.CreatedAt.UTC(), SubmittedAt: timePtr(r.SubmittedAt), DecidedAt: timePtr(r.DecidedAt),
+		Conditions: r.Conditions, Spent: moneyPtr(r.Spent), Report: r.Report, ReportedAt: timePtr(r.ReportedAt),
+		Returned: moneyPtr(r.Returned), ClosedAt: timePtr(r.ClosedAt),
+		ownerID: r.OwnerID, decidedBy: r.DecidedBy, decisionEntryID: r.DecisionEntryID.String, closeEntryID: r.CloseEntryID.String, seq: r.Seq,
+		Budget: decodeBudget(r.Budget),
+	}
+	return a
+}
+
+// budgetRow is how a budget line is stored: the amount as cents.
+type budgetRow struct {
+	Item   string `json:"item"`
+	Amount int64  `json:"amount"`
+}
+
+func encodeBudget(b []BudgetItem) string {
+	rows := make([]budgetRow, len(b))
+	for i, x := range b {
+		rows[i] = budgetRow{x.Item, x.Amount.Minor}
+	}
+	out, _ := json.Marshal(rows)
+	return string(out)
+}
+
+func decodeBudget(s string) []BudgetItem {
+	var rows []budgetRow
+	json.Unmarshal([]byte(s), &rows)
+	out := make([]BudgetItem, len(rows))
+	for i, r := range rows {
+		out[i] = BudgetItem{Item: r.Item, Amount: ledger.EURCents(r.Amount)}
+	}
+	return out
+}
+
+func insertApplication(ctx context.Context, q sqlx.ExecerContext, a *Application) error {
+	_, err := q.ExecContext(ctx, `INSERT INTO applications (id, owner_id, status, title, organisation, summary, description,
+		requested_amount, paid_amount, currency, budget, starts_on, ends_on, payee_holder, payee_iban, payee_bic, created_at)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 0, $9, $10, $11, $12, $13, $14, $15, $16)`,
+		a.ID, a.ownerID, a.Status, a.Title, a.Organisation, a.Summary, a.Description, a.RequestedAmount.Minor, a.Currency,
+		encodeBudget(a.Budget), a.StartsOn, a.EndsOn, a.Payee.Holder, a.Payee.IBAN, a.Payee.BIC, a.CreatedAt)
+	return err
+}
+
+func updateApplication(ctx context.Context, q sqlx.ExecerContext, a *Application) error {
+	_, err := q.ExecContext(ctx, `UPDATE applications SET status = $2, title = $3, organisation = $4, summary = $5,
+		description = $6, requested_amount = $7, approved_amount = $8, paid_amount = $9, budget = $10, starts_on = $11,
+		ends_on = $12, payee_holder = $13, payee_iban = $14, payee_bic = $15, submitted_at = $16, decided_at = $17,
+		decided_by = $18, conditions = $19, decision_entry_id = $20, spent = $21, report = $22, reported_at = $23,
+		returned = $24, closed_at = $25, close_entry_id = $26 WHERE id = $1`,
+		a.ID, a.Status, a.Title, a.Organisation, a.Summary, a.Description, a.RequestedAmount.Minor, minorPtr(a.ApprovedAmount),
+		a.PaidAmount.Minor, encodeBudget(a.Budget), a.StartsOn, a.EndsOn, a.Payee.Holder, a.Payee.IBAN, a.Payee.BIC,
+		a.SubmittedAt, a.DecidedAt, a.decidedBy, a.Conditions, nullString(a.decisionEntryID), minorPtr(a.Spent), a.Report,
+		a.ReportedAt, minorPtr(a.Returned), a.ClosedAt, nullString(a.closeEntryID))
+	return err
+}
+
+func findApplication(ctx context.Context, q queryer, id string) (*Application, error) {
+	var r applicationRow
+	if err := sqlx.GetContext(ctx, q, &r, `SELECT `+applicationColumns+` FROM applications WHERE id = $1`, id); err != nil {
+		return nil, db.NotFoundOr("grants.findApplication", err, "no such application")
+	}
+	return r.application(), nil
+}
+
+func findApplications(ctx context.Context, q queryer, f Filter, owner string) ([]*Application, error) {
+	var p db.Params
+	where := []string{"seq > " + p.Add(f.AfterSeq)}
+	if f.Status != "" {
+		where = append(where, "status = "+p.Add(string(f.Status)))
+	}
+	if owner != "" {
+		where = append(where, "owner_id = "+p.Add(owner))
+	}
+	var rows []applicationRow
+	query := `SELECT ` + applicationColumns + ` FROM applications WHERE ` + strings.Join(where, " AND ") + ` ORDER BY seq LIMIT ` + p.Add(f.Limit)
+	if err := sqlx.SelectContext(ctx, q, &rows, query, p.Args()...); err != nil {
+		return nil, err
+	}
+	out := make([]*Application, len(rows))
+	for i, r := range rows {
+		out[i] = r.application()
+	}
+	return out, nil
+}
+
+func upsertReview(ctx context.Context, q sqlx.ExecerContext, appID string, r Review) error {
+	// A declared conflict stays declared.
+	_, err := q.ExecContext(ctx, `INSERT INTO reviews (application_id, member_id, score, comment, conflict_of_interest, created_at)
+		VALUES ($1, $2, $3, $4, $5, $6)
+		ON CONFLICT (application_id, member_id) DO UPDATE SET score = $3, comment = $4,
+			conflict_of_interest = (reviews.conflict_of_interest OR $5), created_at = $6`,
+		appID, r.MemberID, r.Score, r.Comment, r.ConflictOfInterest, r.CreatedAt)
+	return err
+}
+
+func findReviews(ctx context.Context, q queryer, appID string) ([]Review, error) {
+	rows, err := q.QueryxContext(ctx, `SELECT member_id, score, comment, conflict_of_interest, created_at FROM reviews WHERE application_id = $1 ORDER BY created_at, member_id`, appID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []Review
+	for rows.Next() {
+		var r Review
+		if err := rows.Scan(&r.MemberID, &r.Score, &r.Comment, &r.ConflictOfInterest, &r.CreatedAt); err != nil {
+			return nil, err
+		}
+		r.CreatedAt = r.CreatedAt.UTC()
+		out = append(out, r)
+	}
+	return out, rows.Err()
+}
+
+func hasConflict(ctx context.Context, q queryer, appID, memberID string) (bool, error) {
+	var n int
+	err := sqlx.GetContext(ctx, q, &n, `SELECT count(*) FROM reviews WHERE application_id = $1 AND member_id = $2 AND conflict_of_interest`, appID, memberID)
+	return n > 0, err
+}
+
+func upsertVote(ctx context.Context, q sqlx.ExecerContext, appID string, v Vote) error {
+	_, err := q.ExecContext(ctx, `INSERT INTO votes (application_id, member_id, vote, amount, comment, created_at)
+		VALUES ($1, $2, $3, $4, $5, $6)
+		ON CONFLICT (application_id, member_id) DO UPDATE SET vote = $3, amount = $4, comment = $5, created_at = $6`,
+		appID, v.MemberID, v.Vote, minorPtr(v.Amount), v.Comment, v.CreatedAt)
+	return err
+}
+
+func findVotes(ctx context.Context, q queryer, appID string) ([]Vote, error) {
+	rows, err := q.QueryxContext(ctx, `SELECT member_id, vote, amount, comment, created_at FROM votes WHERE application_id = $1 ORDER BY created_at, member_id`, appID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []Vote
+	for rows.Next() {
+		var v Vote
+		var amount sql.NullInt64
+		if err := rows.Scan(&v.MemberID, &v.Vote, &amount, &v.Comment, &v.CreatedAt); err != nil {
+			return nil, err
+		}
+		v.Amount, v.CreatedAt = moneyPtr(amount), v.CreatedAt.UTC()
+		out = append(out, v)
+	}
+	return out, rows.Err()
+}
+
+// tally counts the votes of members who declared no conflict.
+func tally(ctx context.Context, q queryer, appID string) (votes, error) {
+	rows, err := q.QueryxContext(ctx, `SELECT v.vote, count(*) FROM votes v
+		WHERE v.application_id = $1 AND NOT EXISTS (
+			SELECT 1 FROM reviews r WHERE r.application_id = v.application_id AND r.member_id = v.member_id AND r.conflict_of_interest)
+		GROUP BY v.vote`, appID)
+	if err != nil {
+		return votes{}, err
+	}
+	defer rows.Close()
+	var t votes
+	for rows.Next() {
+		var vote string
+		var n int
+		if err := rows.Scan(&vote, &n); err != nil {
+			return t, err
+		}
+		switch vote {
+		case "approve":
+			t.Approve = n
+		case "reject":
+			t.Reject = n
+		case "abstain":
+			t.Abstain = n
+		}
+	}
+	return t, rows.Err()
+}
+
+const disbursementColumns = `id, application_id, status, amount, created_by, created_at, released_by, released_at, ledger_entry_id`
+
+func scanDisbursement(sc interface{ Scan(...any) error }) (*Disbursement, error) {
+	var d Disbursement
+	var amount int64
+	var releasedAt sql.NullTime
+	var entry sql.NullString
+	if err := sc.Scan(&d.ID, &d.ApplicationID, &d.Status, &amount, &d.CreatedBy, &d.CreatedAt, &d.ReleasedBy, &releasedAt, &entry); err != nil {
+		return nil, err
+	}
+	d.Amount, d.CreatedAt, d.ReleasedAt, d.LedgerEntryID = ledger.EURCents(amount), d.CreatedAt.UTC(), timePtr(releasedAt), entry.String
+	return &d, nil
+}
+
+func insertDisbursement(ctx context.Context, q sqlx.ExecerContext, d *Disbursement) error {
+	_, err := q.ExecContext(ctx, `INSERT INTO disbursements (id, application_id, amount, status, created_by, created_at) VALUES ($1, $2, $3, $4, $5, $6)`,
+		d.ID, d.ApplicationID, d.Amount.Minor, d.Status, d.CreatedBy, d.CreatedAt)
+	return err
+}
+
+func updateDisbursement(ctx context.Context, q sqlx.ExecerContext, d *Disbursement) error {
+	_, err := q.ExecContext(ctx, `UPDATE disbursements SET status = $2, released_by = $3, released_at = $4, ledger_entry_id = $5 WHERE id = $1`,
+		d.ID, d.Status, d.ReleasedBy, d.ReleasedAt, nullString(d.LedgerEntryID))
+	return err
+}
+
+func findDisbursement(ctx context.Context, q queryer, id string) (*Disbursement, error) {
+	d, err := scanDisbursement(q.QueryRowxContext(ctx, `SELECT `+disbursementColumns+` FROM disbursements WHERE id = $1`, id))
+	if err != nil {
+		return nil, db.NotFoundOr("grants.findDisbursement", err, "no such disbursement")
+	}
+	return d, nil
+}
+
+func findDisbursements(ctx context.Context, q queryer, appID string) ([]*Disbursement, error) {
+	rows, err := q.QueryxContext(ctx, `SELECT `+disbursementColumns+` FROM disbursements WHERE application_id = $1 ORDER BY seq`, appID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []*Disbursement
+	for rows.Next() {
+		d, err := scanDisbursement(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, d)
+	}
+	return out, rows.Err()
+}
+
+// disbursedTotal sums the instalments of an application, pending or paid.
+func disbursedTotal(ctx context.Context, q queryer, appID string) (int64, error) {
+	var n int64
+	err := sqlx.GetContext(ctx, q, &n, `SELECT COALESCE(SUM(amount), 0) FROM disbursements WHERE application_id = $1`, appID)
+	return n, err
+}
+
+func hasPendingDisbursement(ctx context.Context, q queryer, appID string) (bool, error) {
+	var n int
+	err := sqlx.GetContext(ctx, q, &n, `SELECT count(*) FROM disbursements WHERE application_id = $1 AND status = 'pending'`, appID)
+	return n > 0, err
+}
+
+func findProjects(ctx context.Context, q queryer) ([]Project, error) {
+	rows, err := q.QueryxContext(ctx, `SELECT title, organisation, approved_amount, status FROM applications
+		WHERE status IN ('approved', 'partially_paid', 'paid', 'reported', 'closed') ORDER BY decided_at DESC, seq DESC`)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := []Project{}
+	for rows.Next() {
+		var p Project
+		var amount int64
+		if err := rows.Scan(&p.Title, &p.Organisation, &amount, &p.Status); err != nil {
+			return nil, err
+		}
+		p.ApprovedAmount = ledger.EURCents(amount)
+		out = append(out, p)
+	}
+	return out, rows.Err()
+}
+
+// paidTotal sums what was paid on grants minus what groups returned, and
+// counts the funded projects.
+func paidTotal(ctx context.Context, q queryer) (int64, int64, error) {
+	var paid, n int64
+	err := q.QueryRowxContext(ctx, `SELECT COALESCE(SUM(paid_amount - COALESCE(returned, 0)), 0), count(*) FROM applications
+		WHERE status IN ('approved', 'partially_paid', 'paid', 'reported', 'closed')`).Scan(&paid, &n)
+	return paid, n, err
+}
