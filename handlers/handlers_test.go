@@ -19,6 +19,7 @@ import (
 	"fundus/db"
 	"fundus/db/dbtest"
 	"fundus/donations"
+	"fundus/grants"
 	"fundus/ledger"
 )
 
@@ -40,7 +41,8 @@ func newTestServer(t *testing.T, d *db.DB, cfg Config) *testServer {
 	l := &ledger.Service{DB: d, Writer: w, MaxAmount: 100000000}
 	dons := &donations.Service{DB: d, Writer: w, MaxAmount: 100000000,
 		Bank: donations.BankAccount{IBAN: "DE89370400440532013000", BIC: "COBADEFFXXX", Holder: "Integrationsfonds Osnabrück"}}
-	h, err := New(cfg, d, Services{Auth: a, Ledger: l, Donations: dons}, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	g := &grants.Service{DB: d, Writer: w, MaxAmount: 100000000, Quorum: 3}
+	h, err := New(cfg, d, Services{Auth: a, Ledger: l, Donations: dons, Grants: g}, slog.New(slog.NewTextHandler(io.Discard, nil)))
 	if err != nil {
 		t.Fatal(err)
 	}

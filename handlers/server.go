@@ -19,6 +19,7 @@ import (
 	"fundus/db"
 	"fundus/donations"
 	"fundus/errs"
+	"fundus/grants"
 	"fundus/ledger"
 	"fundus/web"
 )
@@ -35,6 +36,8 @@ type Config struct {
 	BodyLimit int64
 	// Version is reported by /healthz.
 	Version string
+	// FundName is the fund's name in the public figures.
+	FundName string
 	// ExampleAccount says the bank account is the built-in example, so the
 	// pages warn donors not to transfer.
 	ExampleAccount bool
@@ -45,6 +48,7 @@ type Services struct {
 	Auth      *auth.Service
 	Ledger    *ledger.Service
 	Donations *donations.Service
+	Grants    *grants.Service
 }
 
 // Server holds the dependencies of the handlers.
@@ -54,6 +58,7 @@ type Server struct {
 	auth      *auth.Service
 	ledger    *ledger.Service
 	donations *donations.Service
+	grants    *grants.Service
 	web       *web.Renderer
 	log       *slog.Logger
 	limiter   *rateLimiter
@@ -78,6 +83,7 @@ func New(cfg Config, d *db.DB, svc Services, log *slog.Logger) (http.Handler, er
 		auth:      svc.Auth,
 		ledger:    svc.Ledger,
 		donations: svc.Donations,
+		grants:    svc.Grants,
 		web:       renderer,
 		log:       log,
 		limiter:   newRateLimiter(cfg.RateLimit),
@@ -131,6 +137,7 @@ func (s *Server) router() (*gin.Engine, error) {
 	api.POST("/donations/:id/confirm", requireUser, s.confirmDonation)
 	api.POST("/donations/:id/cancel", requireUser, s.cancelDonation)
 	api.POST("/donations/:id/refund", requireUser, s.refundDonation)
+	s.grantRoutes(api)
 
 	// Pages for people.
 	r.GET("/static/*filepath", serveStatic())

@@ -21,6 +21,7 @@ import (
 // config is Fundus's configuration. Only this package reads the
 // environment; every other package gets plain values.
 type config struct {
+	FundName       string
 	Addr           string
 	DatabaseURL    string
 	Quorum         int
@@ -53,6 +54,13 @@ type setting struct {
 
 // settings lists every variable, in the order of .env.example.
 var settings = []setting{
+	{"FUNDUS_FUND_NAME", "Integrationsfonds Osnabrück", func(c *config, v string) error {
+		c.FundName = strings.TrimSpace(v)
+		if c.FundName == "" || len([]rune(c.FundName)) > 100 {
+			return errors.New("must have 1 to 100 characters")
+		}
+		return nil
+	}},
 	{"FUNDUS_ADDR", "127.0.0.1:8080", func(c *config, v string) error {
 		if _, _, err := net.SplitHostPort(v); err != nil {
 			return errors.New("must be host:port, such as 127.0.0.1:8080")

@@ -15,6 +15,7 @@ import (
 	"fundus/auth"
 	"fundus/db"
 	"fundus/donations"
+	"fundus/grants"
 	"fundus/handlers"
 	"fundus/ledger"
 )
@@ -116,6 +117,7 @@ func serve(ctx context.Context, cfg *config, log *slog.Logger) error {
 		RateLimit:      cfg.RateLimit,
 		Version:        version(),
 		ExampleAccount: cfg.BankIBAN == exampleIBAN,
+		FundName:       cfg.FundName,
 	}, d, handlers.Services{
 		Auth:   auth.NewService(d, cfg.SessionTTL),
 		Ledger: ledgerSvc,
@@ -123,6 +125,7 @@ func serve(ctx context.Context, cfg *config, log *slog.Logger) error {
 			DB: d, Writer: writer, MaxAmount: cfg.maxAmountCents(),
 			Bank: donations.BankAccount{IBAN: cfg.BankIBAN, BIC: cfg.BankBIC, Holder: cfg.BankHolder},
 		},
+		Grants: &grants.Service{DB: d, Writer: writer, MaxAmount: cfg.maxAmountCents(), Quorum: cfg.Quorum},
 	}, log)
 	if err != nil {
 		return err

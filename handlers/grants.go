@@ -1,0 +1,157 @@
+package handlers
+
+import (
+	"context"
+	"net/http"
+
+	"github.com/gin-gonic/gin"
+
+	"fundus/grants"
+)
+
+// createApplication: POST /api/v1/applications (applicant).
+func (s *Server) createApplication(c *gin.Context) {
+	var in grants.Input
+	s.moneyWrite(c, http.StatusCreated, &in, false, func(ctx context.Context) (any, error) {
+		return s.grants.Create(ctx, currentUser(c), in)
+	})
+}
+
+// patchApplication: PATCH /api/v1/applications/{id} (owner, while draft).
+// Fields left out keep their values.
+func (s *Server) patchApplication(c *gin.Context) {
+	body, err := readBody(c)
+	if err != nil {
+		writeError(c, err)
+		return
+	}
+	a, err := s.grants.Update(c.Request.Context(), currentUser(c), c.Param("id"), func(in *grants.Input) error {
+		return decodeJSON(c, body, in, false)
+	})
+	if err != nil {
+		writeError(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, a)
+}
+
+// listApplications: GET /api/v1/applications?status=.
+func (s *Server) listApplications(c *gin.Context) {
+	lq, err := readListQuery(c)
+	if err != nil {
+		writeError(c, err)
+		return
+	}
+	as, next, err := s.grants.List(c.Request.Context(), currentUser(c), grants.Filter{Status: grants.Status(c.Query("status")), AfterSeq: lq.After, Limit: lq.Limit})
+	if err != nil {
+		writeError(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, newPage(as, next))
+}
+
+// getApplication: GET /api/v1/applications/{id}.
+func (s *Server) getApplication(c *gin.Context) {
+	a, err := s.grants.Find(c.Request.Context(), currentUser(c), c.Param("id"))
+	if err != nil {
+		writeError(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, a)
+}
+
+// applicationStep handles the POSTs on an application whose body is in
+// (or none) and whose answer is the application.
+func applicationStep[T any](s *Server, status int, optional bool, step func(s *Server, ctx context.Context, c *gin.Context, in T) (any, error)) gin.HandlerFunc {
+	return func(c *gin.Context) {
+		var in T
+		s.moneyWrite(c, status, &in, optional, func(ctx context.Context) (any, error) { return step(s, ctx, c, in) })
+	}
+}
+
+type none struct{}
+
+func (s *Server) grantRoutes(api *gin.RouterGroup) {
+	api.POST("/applications", requireUser, s.createApplication)
+	api.GET("/applications", requireUser, s.listApplications)
+	api.GET("/applications/:id", requireUser, s.getApplication)
+	api.PATCH("/applications/:id", requireUser, s.patchApplication)
+	api.POST("/applications/:id/submit", requireUser, applicationStep(s, http.StatusOK, true, func(s *Server, ctx context.Context, c *gin.Context, _ none) (any, error) {
+		return s.grants.Submit(ctx, currentUser(c), c.Param("id"))
+	}))
+	api.POST("/applications/:id/withdraw", requireUser, applicationStep(s, http.StatusOK, true, func(s *Server, ctx context.Context, c *gin.Context, _ none) (any, error) {
+		return s.grants.Withdraw(ctx, currentUser(c), c.Param("id"))
+	}))
+	api.POST("/applications/:id/reviews", requireUser, applicationStep(s, http.StatusCreated, false, func(s *Server, ctx context.Context, c *gin.Context, in grants.ReviewInput) (any, error) {
+		return s.grants.AddReview(ctx, currentUser(c), c.Param("id"), in)
+	}))
+	api.POST("/applications/:id/votes", requireUser, applicationStep(s, http.StatusCreated, false, func(s *Server, ctx context.Context, c *gin.Context, in grants.VoteInput) (any, error) {
+		return s.grants.CastVote(ctx, currentUser(c), c.Param("id"), in)
+	}))
+	api.POST("/applications/:id/decision", requireUser, applicationStep(s, http.StatusOK, false, func(s *Server, ctx context.Context, c *gin.Context, in grants.DecisionInput) (any, error) {
+		return s.grants.Decide(ctx, currentUser(c), c.Param("id"), in)
+	}))
+	api.POST("/applications/:id/disbursements", requireUser, applicationStep(s, http.StatusCreated, false, func(s *Server, ctx context.Context, c *gin.Context, in grants.DisbursementInput) (any, error) {
+		return s.grants.CreateDisbursement(ctx, currentUser(c), c.Param("id"), in)
+	}))
+	api.POST("/disbursements/:id/release", requireUser, applicationStep(s, http.StatusOK, true, func(s *Server, ctx context.Context, c *gin.Context, _ none) (any, error) {
+		return s.grants.Release(ctx, currentUser(c), c.Param("id"))
+	}))
+	api.POST("/applications/:id/report", requireUser, applicationStep(s, http.StatusOK, false, func(s *Server, ctx context.Context, c *gin.Context, in grants.ReportInput) (any, error) {
+		return s.grants.Report(ctx, currentUser(c), c.Param("id"), in)
+	}))
+	api.POST("/applications/:id/close", requireUser, applicationStep(s, http.StatusOK, true, func(s *Server, ctx context.Context, c *gin.Context, in grants.CloseInput) (any, error) {
+		return s.grants.Close(ctx, currentUser(c), c.Param("id"), in)
+	}))
+	api.GET("/fund", s.fund)
+	api.GET("/fund/projects", s.fundProjects)
+}
+
+// fundFigures are the public figures of GET /api/v1/fund.
+type fundFigures struct {
+	Name              string `json:"name"`
+	Currency          string `json:"currency"`
+	DonationsReceived any    `json:"donations_received"`
+	GrantsAwarded     any    `json:"grants_awarded"`
+	GrantsPaid        any    `json:"grants_paid"`
+	Available         any    `json:"available"`
+	DonationsCount    int64  `json:"donations_count"`
+	ProjectsFunded    int64  `json:"projects_funded"`
+}
+
+func (s *Server) fundFigures(ctx context.Context) (*fundFigures, error) {
+	figs, err := s.ledger.Figures(ctx)
+	if err != nil {
+		return nil, err
+	}
+	tot, err := s.donations.Totals(ctx)
+	if err != nil {
+		return nil, err
+	}
+	paid, projects, err := s.grants.PaidTotal(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return &fundFigures{Name: s.cfg.FundName, Currency: "EUR", DonationsReceived: figs.Received, GrantsAwarded: figs.Granted,
+		GrantsPaid: paid, Available: figs.Available, DonationsCount: tot.ReceivedCount, ProjectsFunded: projects}, nil
+}
+
+// fund: GET /api/v1/fund (public).
+func (s *Server) fund(c *gin.Context) {
+	f, err := s.fundFigures(c.Request.Context())
+	if err != nil {
+		writeError(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, f)
+}
+
+// fundProjects: GET /api/v1/fund/projects (public).
+func (s *Server) fundProjects(c *gin.Context) {
+	ps, err := s.grants.Projects(c.Request.Context())
+	if err != nil {
+		writeError(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, gin.H{"items": ps, "next_cursor": nil})
+}

@@ -1,0 +1,167 @@
+package handlers
+
+import (
+	"context"
+	"fmt"
+	"testing"
+
+	"fundus/auth"
+	"fundus/db"
+	"fundus/db/dbtest"
+	"fundus/ledger"
+)
+
+const applicationBody = `{"title":"Sprachcafé","organisation":"Café Lingua e.V.","summary":"Wöchentlich","description":"Treffen",
+	"requested_amount":"500.00","budget":[{"item":"Miete","amount":"300.00"},{"item":"Material","amount":"200.00"}],
+	"starts_on":"2027-01-01","ends_on":"2027-06-30","payee":{"holder":"Café Lingua e.V.","iban":"DE89370400440532013000"}}`
+
+// TestGrantRolesAndStates walks one application through every state and,
+// at each, tries each action with the wrong role (403), another group
+// (404), the wrong state (409), and the right one.
+func TestGrantRolesAndStates(t *testing.T) {
+	dbtest.Engines(t, func(t *testing.T, d *db.DB) {
+		ts := newTestServer(t, d, Config{FundName: "Integrationsfonds Osnabrück"})
+		group := ts.mustUser("verein@example.org", auth.Applicant)
+		other := ts.mustUser("andere@example.org", auth.Applicant)
+		var m []string
+		for i := 0; i < 4; i++ {
+			m = append(m, ts.mustUser(fmt.Sprintf("m%d@example.org", i), auth.Committee))
+		}
+		k1, k2 := ts.mustUser("k1@example.org", auth.Treasurer), ts.mustUser("k2@example.org", auth.Treasurer)
+		admin, auditor := ts.mustUser("admin@example.org", auth.Admin), ts.mustUser("pruefer@example.org", auth.Auditor)
+		kasse := &auth.User{ID: "x", Roles: []auth.Role{auth.Treasurer}}
+		if _, err := ts.ledger.PostManual(context.Background(), kasse, ledger.ManualEntry{Memo: "donations", Postings: []ledger.ManualPosting{
+			{Account: ledger.Bank, Amount: ledger.Amount("800.00")}, {Account: ledger.Donations, Amount: ledger.Amount("-800.00")}}}); err != nil {
+			t.Fatal(err)
+		}
+
+		expect := func(who, method, path, body string, want int) *response {
+			t.Helper()
+			r := ts.json(method, path, who, body)
+			if r.Code != want {
+				t.Fatalf("%s %s: %d, want %d: %s", method, path, r.Code, want, r.Body)
+			}
+			return r
+		}
+		id := expect(group, "POST", "/api/v1/applications", applicationBody, 201).body["id"].(string)
+		A := "/api/v1/applications/" + id
+		expect(m[0], "POST", "/api/v1/applications", applicationBody, 403)
+		expect(group, "POST", "/api/v1/applications", `{"title":"x"}`, 422)
+
+		// draft
+		for _, c := range []struct {
+			who  string
+			want int
+		}{{group, 200}, {other, 404}, {m[0], 200}, {k1, 200}, {auditor, 200}, {admin, 200}, {"", 401}} {
+			expect(c.who, "GET", A, "", c.want)
+		}
+		expect(group, "PATCH", A, `{"title":"Sprachcafé Schinkel"}`, 200)
+		expect(other, "PATCH", A, `{"title":"x"}`, 404)
+		expect(m[0], "PATCH", A, `{"title":"x"}`, 403)
+		expect(group, "PATCH", A, `{"budget":[{"item":"Miete","amount":"1.00"}]}`, 422)
+		expect(m[0], "POST", A+"/reviews", `{"score":4,"comment":"gut"}`, 409)
+		expect(m[0], "POST", A+"/votes", `{"vote":"approve"}`, 409)
+		expect(m[0], "POST", A+"/decision", `{"decision":"approved"}`, 409)
+		expect(k1, "POST", A+"/disbursements", `{"amount":"1.00"}`, 409)
+		expect(group, "POST", A+"/report", `{"spent":"1.00","report":"x"}`, 409)
+		expect(k1, "POST", A+"/close", ``, 409)
+		expect(other, "POST", A+"/submit", ``, 404)
+		expect(m[0], "POST", A+"/submit", ``, 403)
+		if r := expect(group, "POST", A+"/submit", ``, 200); r.body["status"] != "submitted" {
+			t.Fatal(r.body)
+		}
+		expect(group, "POST", A+"/submit", ``, 409)
+		expect(group, "PATCH", A, `{"title":"x"}`, 409)
+
+		// submitted, in review
+		expect(group, "POST", A+"/reviews", `{"score":4}`, 403)
+		expect(k1, "POST", A+"/reviews", `{"score":4}`, 403)
+		expect(m[0], "POST", A+"/reviews", `{"score":9}`, 422)
+		if r := expect(m[0], "POST", A+"/reviews", `{"score":4,"comment":"gut"}`, 201); r.body["status"] != "in_review" {
+			t.Fatal(r.body)
+		}
+		expect(m[3], "POST", A+"/reviews", `{"score":2,"comment":"mein Verein","conflict_of_interest":true}`, 201)
+		expect(m[3], "POST", A+"/votes", `{"vote":"approve"}`, 403)
+		expect(k1, "POST", A+"/votes", `{"vote":"approve"}`, 403)
+		expect(m[0], "POST", A+"/votes", `{"vote":"maybe"}`, 422)
+		for _, who := range m[:3] {
+			expect(who, "POST", A+"/votes", `{"vote":"approve"}`, 201)
+		}
+		if r := expect(group, "GET", A, "", 200); r.body["votes"] != nil {
+			t.Fatal("the group sees the votes")
+		}
+		if r := expect(auditor, "GET", A, "", 200); len(r.body["votes"].([]any)) != 3 {
+			t.Fatal("the auditor does not see the votes")
+		}
+		expect(k1, "POST", A+"/decision", `{"decision":"approved"}`, 403)
+		expect(m[3], "POST", A+"/decision", `{"decision":"approved"}`, 403) // declared a conflict
+		expect(m[0], "POST", A+"/decision", `{"decision":"approved","amount":"500.01"}`, 422)
+		expect(m[0], "POST", A+"/decision", `{"decision":"rejected"}`, 409)
+		if r := expect(m[0], "POST", A+"/decision", `{"decision":"approved","amount":"400.00"}`, 200); r.body["status"] != "approved" || r.body["approved_amount"] != "400.00" {
+			t.Fatal(r.body)
+		}
+		expect(group, "POST", A+"/withdraw", ``, 409)
+		expect(m[1], "POST", A+"/decision", `{"decision":"approved"}`, 409)
+
+		// approved: two instalments, four eyes
+		expect(m[0], "POST", A+"/disbursements", `{"amount":"100.00"}`, 403)
+		expect(group, "POST", A+"/disbursements", `{"amount":"100.00"}`, 403)
+		expect(k1, "POST", A+"/disbursements", `{"amount":"400.01"}`, 422)
+		d1 := expect(k1, "POST", A+"/disbursements", `{"amount":"250.00"}`, 201).body
+		if d1["status"] != "pending" || d1["amount"] != "250.00" {
+			t.Fatal(d1)
+		}
+		D1 := "/api/v1/disbursements/" + d1["id"].(string) + "/release"
+		expect(k1, "POST", D1, ``, 403)
+		expect(group, "POST", D1, ``, 403)
+		expect(m[1], "POST", D1, ``, 403)
+		if r := expect(k2, "POST", D1, ``, 200); r.body["status"] != "paid" || r.body["ledger_entry_id"] == "" {
+			t.Fatal(r.body)
+		}
+		expect(k2, "POST", D1, ``, 409)
+		expect(k2, "POST", A+"/disbursements", `{"amount":"150.01"}`, 422)
+		d2 := expect(k2, "POST", A+"/disbursements", `{"amount":"150.00"}`, 201).body
+		expect(admin, "POST", "/api/v1/disbursements/"+d2["id"].(string)+"/release", ``, 200)
+		if r := expect(auditor, "GET", A, "", 200); r.body["status"] != "paid" || r.body["paid_amount"] != "400.00" {
+			t.Fatal(r.body)
+		}
+
+		// paid: report, close
+		expect(other, "POST", A+"/report", `{"spent":"380.00","report":"x"}`, 404)
+		expect(k1, "POST", A+"/report", `{"spent":"380.00","report":"x"}`, 403)
+		expect(group, "POST", A+"/report", `{"spent":"380.00"}`, 422)
+		expect(group, "POST", A+"/report", `{"spent":"380.00","report":"Zwölf Treffen"}`, 200)
+		expect(group, "POST", A+"/close", ``, 403)
+		expect(auditor, "POST", A+"/close", ``, 403)
+		expect(k1, "POST", A+"/close", `{"returned":"400.01"}`, 422)
+		if r := expect(k1, "POST", A+"/close", `{"returned":"20.00"}`, 200); r.body["status"] != "closed" {
+			t.Fatal(r.body)
+		}
+		expect(m[0], "POST", A+"/close", ``, 409)
+
+		// Another application asks for more than is left.
+		id2 := expect(group, "POST", "/api/v1/applications", applicationBody, 201).body["id"].(string)
+		B := "/api/v1/applications/" + id2
+		expect(group, "POST", B+"/submit", ``, 200)
+		expect(m[0], "POST", B+"/reviews", `{"score":3}`, 201)
+		for _, who := range m[:3] {
+			expect(who, "POST", B+"/votes", `{"vote":"approve"}`, 201)
+		}
+		ts.json("POST", B+"/decision", m[0], `{"decision":"approved"}`).wantProblem(t, 409, "insufficient-funds")
+		if r := expect(group, "GET", "/api/v1/applications?status=in_review", "", 200); len(r.body["items"].([]any)) != 1 {
+			t.Fatal(r.body)
+		}
+		if r := expect(other, "GET", "/api/v1/applications", "", 200); len(r.body["items"].([]any)) != 0 {
+			t.Fatal("another group lists this group's applications")
+		}
+
+		f := expect("", "GET", "/api/v1/fund", "", 200).body
+		// 800 in; 400 approved, 380 paid net (400 - 20 returned); available 800 - 380 = 420.
+		if f["donations_received"] != "800.00" || f["grants_awarded"] != "380.00" || f["grants_paid"] != "380.00" || f["available"] != "420.00" || f["projects_funded"] != float64(1) {
+			t.Fatalf("fund %v", f)
+		}
+		if p := expect("", "GET", "/api/v1/fund/projects", "", 200).body["items"].([]any); len(p) != 1 || p[0].(map[string]any)["approved_amount"] != "400.00" {
+			t.Fatalf("projects %v", p)
+		}
+	})
+}
