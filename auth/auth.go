@@ -152,7 +152,7 @@ func (s *Service) insertUser(ctx context.Context, op errs.Op, actorID, action st
 		return ledger.Audit(ctx, tx, u.CreatedAt, actorID, action, "user", u.ID, map[string]any{"roles": u.Roles})
 	})
 	if db.IsUniqueViolation(err) {
-		return nil, errs.Field(op, "email", "is already registered")
+		return nil, errs.FieldCode(op, "email", "taken", "", "is already registered")
 	}
 	if err != nil {
 		return nil, errs.E(op, err)

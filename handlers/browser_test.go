@@ -16,6 +16,7 @@ import (
 	"fundus/auth"
 	"fundus/db"
 	"fundus/db/dbtest"
+	"fundus/ledger"
 )
 
 // browser starts headless Chromium for t, or skips loudly when there is
@@ -195,4 +196,136 @@ func TestDonationInTheBrowser(t *testing.T) {
 			shot("de-fund")
 		})
 	}
+}
+
+// TestGrantInTheBrowser walks one application from registration to paid
+// and reported: a group registers and applies (adding and removing budget
+// rows), three committee members review and vote, one decides, two
+// treasurers pay two instalments with four eyes, the group reports, and
+// the fund page lists the project.
+func TestGrantInTheBrowser(t *testing.T) {
+	d := dbtest.Open(t, db.SQLite)
+	ts := newTestServer(t, d, Config{})
+	srv := httptest.NewServer(ts.h)
+	defer srv.Close()
+	for i := 0; i < 3; i++ {
+		ts.mustUser(fmt.Sprintf("m%d@example.org", i), auth.Committee)
+	}
+	ts.mustUser("k1@example.org", auth.Treasurer)
+	ts.mustUser("k2@example.org", auth.Treasurer)
+	kasse := &auth.User{ID: "x", Roles: []auth.Role{auth.Treasurer}}
+	if _, err := ts.ledger.PostManual(context.Background(), kasse, ledger.ManualEntry{Memo: "donations", Postings: []ledger.ManualPosting{
+		{Account: ledger.Bank, Amount: ledger.Amount("1000.00")}, {Account: ledger.Donations, Amount: ledger.Amount("-1000.00")}}}); err != nil {
+		t.Fatal(err)
+	}
+	ctx := browser(t, 1280, 900)
+	p := tab{t, ctx}
+	shot := func(name string) { screenshot(t, ctx, "grant-"+name) }
+	login := func(email string) {
+		p.do(chromedp.Navigate(srv.URL+"/login"), chromedp.WaitVisible(`#email`),
+			chromedp.SendKeys(`#email`, email), chromedp.SendKeys(`#password`, password),
+			chromedp.Click(`form button[type=submit].button`), chromedp.WaitNotPresent(`#password`))
+	}
+	logout := func() {
+		p.do(chromedp.Click(`header form button`), chromedp.WaitVisible(`a[href="/login"]`))
+	}
+	status := func() string { return p.text(`#grant-status`) }
+	// submit clicks a button that sends a form and waits for the new page
+	// (the old one may hold the same elements).
+	submit := func(sel string) {
+		t.Helper()
+		get(p, chromedp.Evaluate[bool](`document.body.insertAdjacentHTML('beforeend', '<i id="stale-page"></i>'), true`))
+		p.do(chromedp.Click(sel), chromedp.WaitNotPresent(`#stale-page`), chromedp.WaitVisible(`main`))
+	}
+
+	// The group registers and applies.
+	p.do(chromedp.Navigate(srv.URL+"/lang?to=en&back=/apply"), chromedp.WaitVisible(`#name`),
+		chromedp.SendKeys(`#name`, "Amina Yilmaz"), chromedp.SendKeys(`#organisation`, "Café Lingua e.V."),
+		chromedp.SendKeys(`#email`, "verein@example.org"), chromedp.SendKeys(`#password`, password),
+		chromedp.Click(`form button[type=submit].button`), chromedp.WaitVisible(`a[href="/apply/new"]`))
+	p.do(chromedp.Click(`a[href="/apply/new"]`), chromedp.WaitVisible(`#title`),
+		chromedp.SendKeys(`#title`, "Language café Schinkel"), chromedp.SendKeys(`#summary`, "A weekly language café"),
+		chromedp.SendKeys(`#description`, "Volunteers meet newcomers every Thursday."),
+		chromedp.SetValue(`#starts_on`, "2027-01-01"), chromedp.SetValue(`#ends_on`, "2027-06-30"),
+		chromedp.SendKeys(`#budget_item_0`, "Rent"), chromedp.SendKeys(`#budget_amount_0`, "300"),
+		chromedp.Click(`#add-row`), chromedp.WaitVisible(`#budget_item_2`))
+	p.do(chromedp.SendKeys(`#budget_item_1`, "Material"), chromedp.SendKeys(`#budget_amount_1`, "200"),
+		chromedp.SendKeys(`#payee_iban`, "DE89 3704 0044 0532 0130 00"))
+	shot("form")
+	p.do(chromedp.Click(`.budget-row:nth-of-type(3) button[name=remove_row]`), chromedp.WaitNotPresent(`#budget_item_2`))
+	if v := get(p, chromedp.Value(`#budget_item_1`)); v != "Material" {
+		t.Fatalf("after removing a row, row 1 is %q", v)
+	}
+	p.do(chromedp.Click(`#save`), chromedp.WaitVisible(`#grant-status`))
+	if st := status(); st != "draft" {
+		t.Fatalf("status %q", st)
+	}
+	appURL := get(p, chromedp.Evaluate[string](`location.pathname`))
+	submit(`#submit-application`)
+	if st := status(); st != "submitted" {
+		t.Fatalf("status %q", st)
+	}
+	shot("submitted")
+	logout()
+
+	// Three committee members review and vote; the third decides.
+	for i := 0; i < 3; i++ {
+		login(fmt.Sprintf("m%d@example.org", i))
+		if i == 0 {
+			p.do(chromedp.Navigate(srv.URL+"/committee"), chromedp.WaitVisible(`a[href="`+appURL+`"]`), chromedp.Click(`a[href="`+appURL+`"]`), chromedp.WaitVisible(`#send-review`))
+			p.do(chromedp.SetValue(`#score`, "4"), chromedp.SendKeys(`#review_comment`, "Well planned"))
+			submit(`#send-review`)
+		} else {
+			p.do(chromedp.Navigate(srv.URL+appURL), chromedp.WaitVisible(`#send-vote`))
+		}
+		p.do(chromedp.Click(`#vote-approve`))
+		submit(`#send-vote`)
+		if i == 2 {
+			shot("committee")
+			p.do(chromedp.SetValue(`#decision`, "approved"))
+			submit(`#send-decision`)
+			if st := status(); st != "approved" {
+				t.Fatalf("status after the decision %q", st)
+			}
+		}
+		logout()
+	}
+
+	// Two instalments, each prepared by one treasurer and released by the other.
+	for i, amount := range []string{"300", "200"} {
+		maker, checker := fmt.Sprintf("k%d@example.org", 1+i%2), fmt.Sprintf("k%d@example.org", 2-i%2)
+		login(maker)
+		p.do(chromedp.Navigate(srv.URL+"/treasurer/grants"), chromedp.WaitVisible(`a[href="`+appURL+`"]`), chromedp.Click(`a[href="`+appURL+`"]`),
+			chromedp.WaitVisible(`#instalment_amount`), chromedp.SendKeys(`#instalment_amount`, amount))
+		submit(`#send-disbursement`)
+		// The maker cannot release it.
+		submit(`button.release`)
+		if alert := p.text(`.alert`); !strings.Contains(alert, "four eyes") {
+			t.Fatalf("the maker released: %q", alert)
+		}
+		logout()
+		login(checker)
+		p.do(chromedp.Navigate(srv.URL+appURL), chromedp.WaitVisible(`button.release`))
+		submit(`button.release`)
+		shot(fmt.Sprintf("instalment-%d", i+1))
+		logout()
+	}
+
+	// The group reports.
+	login("verein@example.org")
+	p.do(chromedp.Navigate(srv.URL+appURL), chromedp.WaitVisible(`#spent`))
+	if st, paid := status(), p.text(`#paid-amount`); st != "paid" || paid != "€500.00" {
+		t.Fatalf("before the report: %q, paid %q", st, paid)
+	}
+	p.do(chromedp.SendKeys(`#spent`, "480"), chromedp.SendKeys(`#report`, "Twelve meetings, thirty people."))
+	submit(`#send-report`)
+	if st := status(); st != "reported" {
+		t.Fatalf("status after the report %q", st)
+	}
+	shot("reported")
+	p.do(chromedp.Navigate(srv.URL+"/"), chromedp.WaitVisible(`#project-list`))
+	if list := p.text(`#project-list`); !strings.Contains(list, "Language café Schinkel") || !strings.Contains(list, "€500.00") {
+		t.Fatalf("fund page projects: %q", list)
+	}
+	shot("fund")
 }

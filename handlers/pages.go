@@ -111,7 +111,7 @@ func (s *Server) render(c *gin.Context, status int, name, title string, data any
 		CSRFToken: c.GetString(ctxCSRF), Data: data,
 	}
 	if u := currentUser(c); u != nil {
-		p.User, p.IsTreasurer = u.Name, u.HasRole(auth.Treasurer)
+		p.User, p.IsTreasurer, p.IsCommittee = u.Name, u.HasRole(auth.Treasurer), u.HasRole(auth.Committee)
 	}
 	c.Header("Cache-Control", "no-store")
 	c.Status(status)
@@ -227,7 +227,13 @@ func (s *Server) fundPage(c *gin.Context) {
 		s.renderError(c, err)
 		return
 	}
+	projects, err := s.grants.Projects(c.Request.Context())
+	if err != nil {
+		s.renderError(c, err)
+		return
+	}
 	s.render(c, http.StatusOK, "fund", "fund.title", map[string]any{
+		"Projects": projects,
 		"Received": figs.Received, "ReceivedCount": tot.ReceivedCount,
 		"Granted": figs.Granted, "Available": figs.Available,
 		"Bank": s.donations.Bank, "ExampleAccount": s.cfg.ExampleAccount,

@@ -153,6 +153,18 @@ func (s *Server) router() (*gin.Engine, error) {
 	treasurer.GET("/donations", s.treasurerPage)
 	treasurer.GET("/donations/:id/:action", s.actionPage)
 	treasurer.POST("/donations/:id/:action", s.checkCSRF, s.doAction)
+	treasurer.GET("/grants", s.grantsList("grants.payouts", grants.Approved, grants.PartiallyPaid, grants.Paid, grants.Reported))
+
+	pages.GET("/apply", s.applyPage)
+	pages.POST("/apply/register", s.limitPage, s.checkCSRF, s.registerPage)
+	pages.GET("/apply/new", s.requirePageRole(auth.Applicant), s.newApplicationPage)
+	pages.POST("/apply/new", s.requirePageRole(auth.Applicant), s.checkCSRF, s.saveApplication)
+	pages.GET("/grants/:id", requireSignIn, s.grantPage)
+	pages.GET("/grants/:id/edit", s.requirePageRole(auth.Applicant), s.editApplicationPage)
+	pages.POST("/grants/:id/edit", s.requirePageRole(auth.Applicant), s.checkCSRF, s.saveApplication)
+	pages.POST("/grants/:id/:action", requireSignIn, s.checkCSRF, s.grantAction)
+	pages.POST("/payouts/:id/release", requireSignIn, s.checkCSRF, s.releasePage)
+	pages.GET("/committee", s.requirePageRole(auth.Committee), s.grantsList("grants.queue", grants.Submitted, grants.InReview))
 	return r, nil
 }
 

@@ -128,6 +128,7 @@ type Page struct {
 	Title       string // a translation id
 	User        string // the signed-in user's name, or ""
 	IsTreasurer bool
+	IsCommittee bool
 	CSRFToken   string
 	Data        any
 }
