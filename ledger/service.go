@@ -210,7 +210,7 @@ func (s *Service) TrialBalance(ctx context.Context, actor Actor, at time.Time) (
 	if at.IsZero() {
 		at = entryTime(s.now())
 	} else {
-		sums, err := balancesAt(ctx, s.DB, at)
+		sums, err := balancesBefore(ctx, s.DB, at.Add(time.Microsecond))
 		if err != nil {
 			return nil, errs.E(op, err)
 		}

@@ -243,26 +243,6 @@ func findEntries(ctx context.Context, q sqlx.QueryerContext, f EntryFilter) ([]*
 	return withPostings(ctx, q, rows)
 }
 
-// balancesAt sums the postings of each account up to and including at.
-func balancesAt(ctx context.Context, q sqlx.QueryerContext, at time.Time) (map[string]int64, error) {
-	rows, err := q.QueryxContext(ctx, `SELECT p.account, SUM(p.amount) FROM postings p JOIN entries e ON e.id = p.entry_id
-		WHERE e.time <= $1 GROUP BY p.account`, at)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	out := map[string]int64{}
-	for rows.Next() {
-		var code string
-		var sum int64
-		if err := rows.Scan(&code, &sum); err != nil {
-			return nil, err
-		}
-		out[code] = sum
-	}
-	return out, rows.Err()
-}
-
 type idemRow struct {
 	RequestHash string `db:"request_hash"`
 	Status      int    `db:"status"`
@@ -349,4 +329,24 @@ func findAudit(ctx context.Context, q sqlx.QueryerContext, f AuditFilter) ([]Aud
 			ObjectID: r.ObjectID, Details: []byte(r.Details), seq: r.Seq}
 	}
 	return out, nil
+}
+
+// balancesBefore sums the postings of each account before t.
+func balancesBefore(ctx context.Context, q sqlx.QueryerContext, t time.Time) (map[string]int64, error) {
+	rows, err := q.QueryxContext(ctx, `SELECT p.account, SUM(p.amount) FROM postings p JOIN entries e ON e.id = p.entry_id
+		WHERE e.time < $1 GROUP BY p.account`, t)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := map[string]int64{}
+	for rows.Next() {
+		var code string
+		var sum int64
+		if err := rows.Scan(&code, &sum); err != nil {
+			return nil, err
+		}
+		out[code] = sum
+	}
+	return out, rows.Err()
 }

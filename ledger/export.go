@@ -1,0 +1,296 @@
+package ledger
+
+import (
+	"bufio"
+	"context"
+	"encoding/csv"
+	"encoding/json"
+	"fmt"
+	"io"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"fundus/db"
+	"fundus/errs"
+)
+
+// Export formats.
+const (
+	FormatCSV       = "csv"
+	FormatJSONL     = "jsonl"
+	FormatHledger   = "hledger"
+	FormatBeancount = "beancount"
+)
+
+// ExportFormats lists the formats, with their file extension and media type.
+var ExportFormats = map[string]struct{ Ext, ContentType string }{
+	FormatCSV:       {"csv", "text/csv; charset=utf-8"},
+	FormatJSONL:     {"jsonl", "application/x-ndjson"},
+	FormatHledger:   {"journal", "text/plain; charset=utf-8"},
+	FormatBeancount: {"beancount", "text/plain; charset=utf-8"},
+}
+
+// Export writes the entries from from (inclusive) to to (exclusive; zero:
+// open) in format. Returns Unauthenticated, Forbidden, Invalid.
+func (s *Service) Export(ctx context.Context, actor Actor, w io.Writer, format string, from, to time.Time) error {
+	const op errs.Op = "ledger.Export"
+	if err := Authorize(op, actor, ActionExport); err != nil {
+		return err
+	}
+	return ExportDB(ctx, s.DB, w, format, from, to)
+}
+
+// ExportDB writes the ledger of d in format, reading it in chunks from one
+// consistent snapshot, so memory does not grow with the ledger.
+//
+// A range that does not start at the beginning opens with the balances as
+// they stood before it (in hledger and Beancount as an opening transaction,
+// so the range alone balances; in CSV and JSONL the entries carry seq and
+// prev_hash instead). hledger and Beancount end with a balance assertion
+// per account, so those programs re-check Fundus's own balances.
+func ExportDB(ctx context.Context, d *db.DB, w io.Writer, format string, from, to time.Time) error {
+	const op errs.Op = "ledger.Export"
+	if _, ok := ExportFormats[format]; !ok {
+		return errs.FieldCode(op, "format", "oneof", "", "must be csv, jsonl, hledger or beancount")
+	}
+	tx, err := readTx(ctx, d)
+	if err != nil {
+		return errs.E(op, err)
+	}
+	defer tx.Rollback()
+	accts, err := loadAccounts(ctx, tx)
+	if err != nil {
+		return errs.E(op, err)
+	}
+	opening := map[string]int64{}
+	if !from.IsZero() {
+		if opening, err = balancesBefore(ctx, tx, from); err != nil {
+			return errs.E(op, err)
+		}
+	}
+	// The balances to assert at the end come from the database, not from
+	// the postings written, so hledger and Beancount check the one against
+	// the other: the stored balances for an open end, else the sums before to.
+	closing := map[string]int64{}
+	if to.IsZero() {
+		for _, a := range accts {
+			closing[a.Code] = a.Balance.Minor
+		}
+	} else if closing, err = balancesBefore(ctx, tx, to); err != nil {
+		return errs.E(op, err)
+	}
+	bw := bufio.NewWriterSize(w, 64<<10)
+	x := newExporter(format, bw, accts, opening, from)
+	x.closing = closing
+	if err := x.begin(); err != nil {
+		return err
+	}
+	var after int64
+	for {
+		es, err := findEntries(ctx, tx, EntryFilter{From: from, To: to, AfterSeq: after, Limit: verifyChunk})
+		if err != nil {
+			return errs.E(op, err)
+		}
+		for _, e := range es {
+			if err := x.entry(e); err != nil {
+				return err
+			}
+			after = e.Seq
+		}
+		if err := bw.Flush(); err != nil { // let the bytes go out as they come
+			return err
+		}
+		if len(es) < verifyChunk {
+			break
+		}
+	}
+	if err := x.end(); err != nil {
+		return err
+	}
+	return bw.Flush()
+}
+
+// exporter writes one format.
+type exporter struct {
+	format   string
+	w        *bufio.Writer
+	csv      *csv.Writer
+	accts    []Account
+	balances map[string]int64 // running, from the opening balances
+	closing  map[string]int64 // to assert at the end
+	from     time.Time
+	first    time.Time // date of the first line written
+	last     time.Time // date of the last entry
+	started  bool
+}
+
+func newExporter(format string, w *bufio.Writer, accts []Account, opening map[string]int64, from time.Time) *exporter {
+	x := &exporter{format: format, w: w, accts: accts, balances: map[string]int64{}, from: from}
+	for k, v := range opening {
+		x.balances[k] = v
+	}
+	if format == FormatCSV {
+		x.csv = csv.NewWriter(w)
+	}
+	return x
+}
+
+func date(t time.Time) string { return t.UTC().Format(time.DateOnly) }
+
+func (x *exporter) begin() error {
+	switch x.format {
+	case FormatCSV:
+		return x.csv.Write([]string{"entry_id", "seq", "time", "kind", "memo", "account", "debit", "credit", "currency", "hash"})
+	case FormatHledger:
+		fmt.Fprintf(x.w, "; Fundus ledger export for hledger. Amounts are exact; the last transaction asserts every balance.\n")
+		fmt.Fprintf(x.w, "commodity 1000.00 EUR\n\n")
+		for _, a := range x.accts {
+			fmt.Fprintf(x.w, "account %s  ; type: %s\n", a.Code, hledgerType(a.Type))
+		}
+		fmt.Fprintln(x.w)
+		return x.opening()
+	case FormatBeancount:
+		fmt.Fprintf(x.w, "; Fundus ledger export for Beancount. Amounts are exact; balance directives re-check every account.\n")
+		fmt.Fprintf(x.w, "option \"title\" \"Fundus\"\noption \"operating_currency\" \"EUR\"\n\n")
+		openOn := "1970-01-01"
+		if !x.from.IsZero() {
+			openOn = date(x.from)
+		}
+		for _, a := range x.accts {
+			fmt.Fprintf(x.w, "%s open %s %s\n", openOn, beancountAccount(a.Code), a.Currency)
+		}
+		fmt.Fprintln(x.w)
+		return x.opening()
+	}
+	return nil
+}
+
+// opening writes the balances before the range as one transaction.
+func (x *exporter) opening() error {
+	if x.from.IsZero() {
+		return nil
+	}
+	var lines []string
+	for _, a := range x.accts {
+		if v := x.balances[a.Code]; v != 0 {
+			lines = append(lines, x.posting(a.Code, v))
+		}
+	}
+	if len(lines) == 0 {
+		return nil
+	}
+	switch x.format {
+	case FormatHledger:
+		fmt.Fprintf(x.w, "%s Opening balances  ; balances before %s\n", date(x.from), date(x.from))
+	case FormatBeancount:
+		fmt.Fprintf(x.w, "%s * \"Opening balances\"\n", date(x.from))
+	}
+	for _, l := range lines {
+		fmt.Fprintln(x.w, l)
+	}
+	fmt.Fprintln(x.w)
+	return nil
+}
+
+func (x *exporter) posting(account string, minor int64) string {
+	amount := FormatMinor(minor, EUR) + " EUR"
+	if x.format == FormatBeancount {
+		return fmt.Sprintf("  %-32s %16s", beancountAccount(account), amount)
+	}
+	return fmt.Sprintf("    %-32s %16s", account, amount)
+}
+
+func (x *exporter) entry(e *Entry) error {
+	x.last = e.Time
+	for _, p := range e.Postings {
+		x.balances[p.Account] += p.Amount.Minor
+	}
+	switch x.format {
+	case FormatCSV:
+		for _, p := range e.Postings {
+			debit, credit := "", ""
+			if p.Amount.Minor > 0 {
+				debit = p.Amount.String()
+			} else {
+				credit = Money{Minor: -p.Amount.Minor, Currency: p.Amount.Currency}.String()
+			}
+			if err := x.csv.Write([]string{e.ID, strconv.FormatInt(e.Seq, 10), e.Time.UTC().Format(TimeLayout), e.Kind, e.Memo,
+				p.Account, debit, credit, p.Currency, e.Hash}); err != nil {
+				return err
+			}
+		}
+		x.csv.Flush()
+		return x.csv.Error()
+	case FormatJSONL:
+		b, err := json.Marshal(e)
+		if err != nil {
+			return err
+		}
+		x.w.Write(b)
+		return x.w.WriteByte('\n')
+	case FormatHledger:
+		fmt.Fprintf(x.w, "%s (%d) %s  ; id:%s, kind:%s, hash:%s\n", date(e.Time), e.Seq, strings.ReplaceAll(e.Memo, ";", ","), e.ID, e.Kind, e.Hash)
+	case FormatBeancount:
+		fmt.Fprintf(x.w, "%s * %s\n  seq: %d\n  id: %s\n  hash: %s\n", date(e.Time), strconv.Quote(e.Memo), e.Seq, strconv.Quote(e.ID), strconv.Quote(e.Hash))
+	}
+	for _, p := range e.Postings {
+		fmt.Fprintln(x.w, x.posting(p.Account, p.Amount.Minor))
+	}
+	_, err := fmt.Fprintln(x.w)
+	return err
+}
+
+// end writes the balance assertions: hledger checks them after the last
+// transaction, Beancount at the start of the day after it.
+func (x *exporter) end() error {
+	at := x.last
+	if at.IsZero() {
+		at = x.from
+	}
+	if at.IsZero() {
+		at = time.Unix(0, 0)
+	}
+	codes := make([]string, 0, len(x.accts))
+	for _, a := range x.accts {
+		codes = append(codes, a.Code)
+	}
+	sort.Strings(codes)
+	switch x.format {
+	case FormatHledger:
+		fmt.Fprintf(x.w, "%s Closing balances, as Fundus stores them  ; balance assertions\n", date(at))
+		for _, c := range codes {
+			fmt.Fprintf(x.w, "    %-32s %16s = %s EUR\n", c, "0.00 EUR", FormatMinor(x.closing[c], EUR))
+		}
+	case FormatBeancount:
+		for _, c := range codes {
+			fmt.Fprintf(x.w, "%s balance %-32s %16s EUR\n", date(at.AddDate(0, 0, 1)), beancountAccount(c), FormatMinor(x.closing[c], EUR))
+		}
+	}
+	return nil
+}
+
+func hledgerType(t string) string {
+	return map[string]string{"asset": "A", "liability": "L", "equity": "E", "income": "R", "expense": "X"}[t]
+}
+
+// beancountAccount maps an account code to Beancount's rules: the first
+// component is one of its five types, every component starts with a
+// capital letter ("liabilities:grants-payable" -> "Liabilities:Grants-Payable").
+func beancountAccount(code string) string {
+	parts := strings.Split(code, ":")
+	for i, p := range parts {
+		words := strings.Split(p, "-")
+		for j, w := range words {
+			if w != "" {
+				words[j] = strings.ToUpper(w[:1]) + w[1:]
+			}
+		}
+		parts[i] = strings.Join(words, "-")
+	}
+	if parts[0] == "Expense" {
+		parts[0] = "Expenses"
+	}
+	return strings.Join(parts, ":")
+}
