@@ -176,3 +176,39 @@ func (s *Server) auditTrail(c *gin.Context) {
 	}
 	c.JSON(http.StatusOK, newPage(recs, next))
 }
+
+// exportLedger: GET /api/v1/ledger/export?format=&from=&to= (auditor,
+// treasurer, admin). Streamed; the whole file comes from one snapshot.
+func (s *Server) exportLedger(c *gin.Context) {
+	format := c.Query("format")
+	f, ok := ledger.ExportFormats[format]
+	if !ok {
+		writeError(c, errs.FieldCode("handlers.exportLedger", "format", "oneof", "", "must be csv, jsonl, hledger or beancount"))
+		return
+	}
+	lq, err := readListQuery(c)
+	if err != nil {
+		writeError(c, err)
+		return
+	}
+	if err := ledger.Authorize("handlers.exportLedger", currentUser(c), ledger.ActionExport); err != nil {
+		writeError(c, err)
+		return
+	}
+	name := "fundus-ledger"
+	if !lq.From.IsZero() {
+		name += "-from-" + lq.From.Format("2006-01-02")
+	}
+	if !lq.To.IsZero() {
+		name += "-to-" + lq.To.Format("2006-01-02")
+	}
+	c.Header("Content-Type", f.ContentType)
+	c.Header("Content-Disposition", `attachment; filename="`+name+"."+f.Ext+`"`)
+	c.Header("Cache-Control", "no-store")
+	c.Status(http.StatusOK)
+	if err := s.ledger.Export(c.Request.Context(), currentUser(c), c.Writer, format, lq.From, lq.To); err != nil {
+		// The status is gone already; the client sees a cut file. Log it.
+		writeErrorLog(c, err, requestID(c))
+		c.Abort()
+	}
+}

@@ -128,6 +128,7 @@ func (s *Server) router() (*gin.Engine, error) {
 	api.POST("/ledger/entries/:id/reverse", requireUser, s.reverseEntry)
 	api.GET("/ledger/trial-balance", requireUser, s.trialBalance)
 	api.GET("/ledger/verify", requireUser, s.verifyLedger)
+	api.GET("/ledger/export", requireUser, s.exportLedger)
 	api.GET("/audit", requireUser, s.auditTrail)
 
 	public.POST("/donations", s.pledge)

@@ -3,8 +3,10 @@
 //	fundus                 serve (the same as fundus serve)
 //	fundus serve           serve HTTP on FUNDUS_ADDR, migrating the database first
 //	fundus migrate         apply the database migrations and exit
-//	fundus verify          check the ledger: hash chain, entries, stored balances;
+//	fundus verify [--file F] check the ledger (hash chain, entries, stored balances),
+//	                       or an exported jsonl file with no database;
 //	                       exit status 0 when it verifies, 1 when not
+//	fundus export --format csv|jsonl|hledger|beancount [--from D] [--to D] [-o FILE]
 //	fundus user add --email E --name N --role R [--role R2 ...] [--organisation O]
 //	                       create a user; the password is the first line of stdin;
 //	                       prints the new user's id
@@ -43,7 +45,11 @@ func (e usageError) Error() string { return string(e) }
 const usage = `usage:
   fundus [serve]          serve HTTP on FUNDUS_ADDR
   fundus migrate          apply the database migrations
-  fundus verify           check the ledger's hash chain and balances (exit 0 ok, 1 not)
+  fundus verify [--file export.jsonl]
+                          check the ledger's hash chain and balances, or an exported
+                          jsonl file without a database (exit 0 ok, 1 not)
+  fundus export --format csv|jsonl|hledger|beancount [--from DATE] [--to DATE] [-o FILE]
+                          write the ledger (to stdout without -o)
   fundus user add --email E --name N --role R [--role R2 ...] [--organisation O]
                           create a user (password: first line of stdin); prints the id
   fundus version          print the version`
@@ -61,6 +67,9 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		fmt.Fprintln(stdout, usage)
 		return nil
 	}
+	if cmd == "verify" && len(args) > 0 {
+		return verifyFile(args, stdout) // needs no configuration or database
+	}
 	cfg, err := loadConfig(os.LookupEnv, ".env")
 	if err != nil {
 		return err
@@ -73,10 +82,9 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	case "migrate":
 		return migrate(ctx, cfg, stdout)
 	case "verify":
-		if len(args) > 0 {
-			return usageError(fmt.Sprintf("fundus verify takes no arguments\n%s", usage))
-		}
-		return verify(ctx, cfg, stdout)
+		return verify(ctx, cfg, args, stdout)
+	case "export":
+		return export(ctx, cfg, args, stdout)
 	case "user":
 		if len(args) == 0 || args[0] != "add" {
 			return usageError("fundus user: the only subcommand is add\n" + usage)

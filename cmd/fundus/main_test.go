@@ -183,3 +183,48 @@ func TestVerifyCommand(t *testing.T) {
 		}
 	})
 }
+
+// TestExportAndVerifyFile exports the ledger to a file with `fundus export`
+// and checks it with `fundus verify --file`, untouched and tampered.
+func TestExportAndVerifyFile(t *testing.T) {
+	ctx := context.Background()
+	t.Setenv("FUNDUS_DATABASE_URL", dbtest.URL(t, db.SQLite))
+	dir := t.TempDir()
+	t.Chdir(dir)
+	cfg, _ := loadConfig(os.LookupEnv, "")
+	d, err := openDB(ctx, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer d.Close()
+	w := ledger.NewWriter(d, nil)
+	for i := 0; i < 5; i++ {
+		if _, err := ledger.Do(ctx, w, func(tx *ledger.Tx) (*ledger.Entry, error) {
+			return tx.Post(ledger.NewEntry{Kind: "test", Memo: "donation", Actor: "test",
+				Postings: []ledger.NewPosting{{Account: ledger.Bank, Amount: 1000}, {Account: ledger.Donations, Amount: -1000}}})
+		}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	w.Close()
+	var out bytes.Buffer
+	if err := run(ctx, []string{"export", "--format", "jsonl", "-o", "ledger.jsonl"}, strings.NewReader(""), &out, &out); err != nil {
+		t.Fatal(err)
+	}
+	if err := run(ctx, []string{"verify", "--file", "ledger.jsonl"}, strings.NewReader(""), &out, &out); err != nil || !strings.Contains(out.String(), "ok: 5 entries") {
+		t.Fatalf("verify --file: %v\n%s", err, out.String())
+	}
+	b, _ := os.ReadFile("ledger.jsonl")
+	os.WriteFile("ledger.jsonl", []byte(strings.Replace(string(b), `"amount":"10.00"`, `"amount":"11.00"`, 1)), 0o644)
+	out.Reset()
+	if err := run(ctx, []string{"verify", "--file", "ledger.jsonl"}, strings.NewReader(""), &out, &out); err == nil || !strings.Contains(out.String(), "first bad line: 1") {
+		t.Fatalf("tampered file: %v\n%s", err, out.String())
+	}
+	out.Reset()
+	if err := run(ctx, []string{"export", "--format", "hledger", "--from", "2000-01-01", "--to", "2999-12-31"}, strings.NewReader(""), &out, &out); err != nil || !strings.Contains(out.String(), "assets:bank") {
+		t.Fatalf("export to stdout: %v", err)
+	}
+	if err := run(ctx, []string{"export", "--format", "xml"}, strings.NewReader(""), &out, &out); err == nil {
+		t.Fatal("bad format accepted")
+	}
+}

@@ -35,7 +35,7 @@ func openDB(ctx context.Context, cfg *config) (*db.DB, error) {
 
 // verify checks the ledger of the configured database and says what it
 // found; a ledger that does not verify is an error (exit status 1).
-func verify(ctx context.Context, cfg *config, stdout io.Writer) error {
+func verify(ctx context.Context, cfg *config, args []string, stdout io.Writer) error {
 	d, err := openDB(ctx, cfg)
 	if err != nil {
 		return err
@@ -45,11 +45,19 @@ func verify(ctx context.Context, cfg *config, stdout io.Writer) error {
 	if err != nil {
 		return err
 	}
+	return report(r, 0, "the hash chain is intact and every stored balance equals its postings", stdout)
+}
+
+// report prints what verification found; not OK is an error (exit 1).
+func report(r *ledger.VerifyResult, line int, okText string, stdout io.Writer) error {
 	if r.OK {
-		fmt.Fprintf(stdout, "ok: %d entries verified; the hash chain is intact and every stored balance equals its postings\n", r.EntriesChecked)
+		fmt.Fprintf(stdout, "ok: %d entries verified; %s\n", r.EntriesChecked, okText)
 		return nil
 	}
 	fmt.Fprintf(stdout, "NOT OK after %d good entries\n", r.EntriesChecked)
+	if line > 0 {
+		fmt.Fprintf(stdout, "first bad line: %d\n", line)
+	}
 	if r.FirstBadEntry != nil {
 		fmt.Fprintf(stdout, "first bad entry: seq %d", r.FirstBadEntry.Seq)
 		if r.FirstBadEntry.ID != "" {
