@@ -2,6 +2,7 @@ package grants
 
 import (
 	"context"
+	"time"
 
 	"fundus/errs"
 	"fundus/ledger"
@@ -32,4 +33,22 @@ func (s *Service) PaidTotal(ctx context.Context) (ledger.Money, int64, error) {
 		return ledger.Money{}, 0, errs.E(errs.Op("grants.PaidTotal"), err)
 	}
 	return ledger.EURCents(paid), n, nil
+}
+
+// YearLine is one project in a year's report: what was approved and what
+// was paid to it in that year.
+type YearLine struct {
+	Title        string       `json:"title"`
+	Organisation string       `json:"organisation"`
+	Approved     ledger.Money `json:"approved"`
+	Paid         ledger.Money `json:"paid"`
+}
+
+// Year returns the projects approved or paid in [from, to). Public.
+func (s *Service) Year(ctx context.Context, from, to time.Time) ([]YearLine, error) {
+	ls, err := yearLines(ctx, s.DB, from, to)
+	if err != nil {
+		return nil, errs.E(errs.Op("grants.Year"), err)
+	}
+	return ls, nil
 }

@@ -358,3 +358,31 @@ func paidTotal(ctx context.Context, q queryer) (int64, int64, error) {
 		WHERE status IN ('approved', 'partially_paid', 'paid', 'reported', 'closed')`).Scan(&paid, &n)
 	return paid, n, err
 }
+
+// yearLines lists, per application, what was approved in [from, to) and
+// what was released to it in [from, to).
+func yearLines(ctx context.Context, q queryer, from, to time.Time) ([]YearLine, error) {
+	rows, err := q.QueryxContext(ctx, `SELECT a.title, a.organisation,
+			CASE WHEN a.decided_at >= $1 AND a.decided_at < $2 AND a.approved_amount IS NOT NULL THEN a.approved_amount ELSE 0 END,
+			COALESCE((SELECT SUM(d.amount) FROM disbursements d WHERE d.application_id = a.id AND d.status = 'paid'
+				AND d.released_at >= $1 AND d.released_at < $2), 0)
+		FROM applications a
+		WHERE (a.decided_at >= $1 AND a.decided_at < $2 AND a.approved_amount IS NOT NULL)
+		   OR EXISTS (SELECT 1 FROM disbursements d WHERE d.application_id = a.id AND d.status = 'paid' AND d.released_at >= $1 AND d.released_at < $2)
+		ORDER BY a.seq`, from, to)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := []YearLine{}
+	for rows.Next() {
+		var l YearLine
+		var approved, paid int64
+		if err := rows.Scan(&l.Title, &l.Organisation, &approved, &paid); err != nil {
+			return nil, err
+		}
+		l.Approved, l.Paid = ledger.EURCents(approved), ledger.EURCents(paid)
+		out = append(out, l)
+	}
+	return out, rows.Err()
+}

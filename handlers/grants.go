@@ -105,6 +105,7 @@ func (s *Server) grantRoutes(api *gin.RouterGroup) {
 	}))
 	api.GET("/fund", s.fund)
 	api.GET("/fund/projects", s.fundProjects)
+	api.GET("/fund/report", s.fundReport)
 }
 
 // fundFigures are the public figures of GET /api/v1/fund.

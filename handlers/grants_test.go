@@ -3,6 +3,8 @@ package handlers
 import (
 	"context"
 	"fmt"
+	"strings"
+	"time"
 	"testing"
 
 	"fundus/auth"
@@ -163,5 +165,25 @@ func TestGrantRolesAndStates(t *testing.T) {
 		if p := expect("", "GET", "/api/v1/fund/projects", "", 200).body["items"].([]any); len(p) != 1 || p[0].(map[string]any)["approved_amount"] != "400.00" {
 			t.Fatalf("projects %v", p)
 		}
+
+		// The annual report and the audit trail as CSV.
+		year := fmt.Sprint(time.Now().In(berlinTime).Year())
+		rep := expect("", "GET", "/api/v1/fund/report?year="+year, "", 200).body
+		if rep["grants_approved"] != "400.00" || rep["grants_paid"] != "400.00" || rep["available_at_year_end"] != "420.00" || len(rep["projects"].([]any)) != 1 {
+			t.Fatalf("report %v", rep)
+		}
+		csvReport := expect("", "GET", "/api/v1/fund/report?year="+year+"&format=csv", "", 200)
+		if !strings.Contains(csvReport.Body.String(), year+",grants total,,,400.00,400.00,,") || strings.Contains(csvReport.Body.String(), "verein@") {
+			t.Fatalf("csv report:\n%s", csvReport.Body)
+		}
+		expect("", "GET", "/api/v1/fund/report?year=1999", "", 422)
+		if page := expect("", "GET", "/report?year="+year, "", 200); !strings.Contains(page.Body.String(), `id="report-available"`) {
+			t.Fatal("report page")
+		}
+		audit := expect(auditor, "GET", "/api/v1/audit?format=csv&object_id="+id, "", 200).Body.String()
+		if !strings.HasPrefix(audit, "id,time,actor,action,object_type,object_id,details\n") || strings.Count(audit, "\n") < 10 || !strings.Contains(audit, "application.approve") {
+			t.Fatalf("audit csv:\n%s", audit)
+		}
+		expect(k1, "GET", "/api/v1/audit?format=csv", "", 403)
 	})
 }

@@ -166,10 +166,23 @@ func (s *Server) auditTrail(c *gin.Context) {
 		writeError(c, err)
 		return
 	}
-	recs, next, err := s.ledger.AuditTrail(c.Request.Context(), currentUser(c), ledger.AuditFilter{
+	f := ledger.AuditFilter{
 		Actor: c.Query("actor"), Action: c.Query("action"), ObjectType: c.Query("object_type"), ObjectID: c.Query("object_id"),
 		From: lq.From, To: lq.To, AfterSeq: lq.After, Limit: lq.Limit,
-	})
+	}
+	if c.Query("format") == "csv" { // the whole selection, streamed
+		if err := ledger.Authorize("handlers.auditTrail", currentUser(c), ledger.ActionReadAudit); err != nil {
+			writeError(c, err)
+			return
+		}
+		c.Header("Content-Type", "text/csv; charset=utf-8")
+		c.Header("Content-Disposition", `attachment; filename="fundus-audit.csv"`)
+		if err := s.ledger.ExportAuditCSV(c.Request.Context(), currentUser(c), c.Writer, f); err != nil {
+			writeErrorLog(c, err, requestID(c))
+		}
+		return
+	}
+	recs, next, err := s.ledger.AuditTrail(c.Request.Context(), currentUser(c), f)
 	if err != nil {
 		writeError(c, err)
 		return

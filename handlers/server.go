@@ -145,6 +145,7 @@ func (s *Server) router() (*gin.Engine, error) {
 	pages := r.Group("/", pageHeaders, s.pageContext)
 	pages.GET("/", s.fundPage)
 	pages.GET("/lang", s.setLang)
+	pages.GET("/report", s.reportPage)
 	pages.GET("/donate", s.donatePage)
 	pages.POST("/donate", s.limitPage, s.checkCSRF, s.donate)
 	pages.GET("/login", s.loginPage)

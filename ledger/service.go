@@ -2,6 +2,8 @@ package ledger
 
 import (
 	"context"
+	"encoding/csv"
+	"io"
 	"database/sql"
 	"fmt"
 	"slices"
@@ -307,4 +309,47 @@ func (s *Service) Figures(ctx context.Context) (Figures, error) {
 		Granted:   EURCents(b[GrantsExpense]),
 		Available: EURCents(b[Bank] + b[Clearing] + b[GrantsPayable]),
 	}, nil
+}
+
+// ExportAuditCSV writes the audit records that f selects as CSV, streamed in
+// chunks. Returns Unauthenticated, Forbidden.
+func (s *Service) ExportAuditCSV(ctx context.Context, actor Actor, w io.Writer, f AuditFilter) error {
+	const op errs.Op = "ledger.ExportAuditCSV"
+	if err := Authorize(op, actor, ActionReadAudit); err != nil {
+		return err
+	}
+	cw := csv.NewWriter(w)
+	if err := cw.Write([]string{"id", "time", "actor", "action", "object_type", "object_id", "details"}); err != nil {
+		return err
+	}
+	f.Limit = verifyChunk
+	for {
+		recs, err := findAudit(ctx, s.DB, f)
+		if err != nil {
+			return errs.E(op, err)
+		}
+		for _, r := range recs {
+			if err := cw.Write([]string{r.ID, r.Time.UTC().Format(TimeLayout), r.Actor, r.Action, r.ObjectType, r.ObjectID, string(r.Details)}); err != nil {
+				return err
+			}
+			f.AfterSeq = r.seq
+		}
+		cw.Flush()
+		if err := cw.Error(); err != nil {
+			return err
+		}
+		if len(recs) < verifyChunk {
+			return nil
+		}
+	}
+}
+
+// AvailableBefore returns the available money as it stood before t: the
+// figure of a year-end report.
+func (s *Service) AvailableBefore(ctx context.Context, t time.Time) (Money, error) {
+	b, err := balancesBefore(ctx, s.DB, t)
+	if err != nil {
+		return Money{}, errs.E(errs.Op("ledger.AvailableBefore"), err)
+	}
+	return EURCents(b[Bank] + b[Clearing] + b[GrantsPayable]), nil
 }

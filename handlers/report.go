@@ -1,0 +1,113 @@
+package handlers
+
+import (
+	"context"
+	"encoding/csv"
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/gin-gonic/gin"
+
+	"fundus/errs"
+	"fundus/grants"
+	"fundus/ledger"
+)
+
+// yearReport is the public annual report: no donor data, only sums.
+type yearReport struct {
+	Year      int    `json:"year"`
+	Currency  string `json:"currency"`
+	Donations struct {
+		Count int64        `json:"count"`
+		Sum   ledger.Money `json:"sum"`
+	} `json:"donations"`
+	Projects           []grants.YearLine `json:"projects"`
+	GrantsApproved     ledger.Money      `json:"grants_approved"`
+	GrantsPaid         ledger.Money      `json:"grants_paid"`
+	AvailableAtYearEnd ledger.Money      `json:"available_at_year_end"`
+}
+
+// reportYear reads ?year= (default: this year).
+func reportYear(c *gin.Context) (int, error) {
+	v := c.Query("year")
+	if v == "" {
+		return time.Now().Year(), nil
+	}
+	y, err := strconv.Atoi(v)
+	if err != nil || y < 2000 || y > 2100 {
+		return 0, errs.FieldCode("handlers.reportYear", "year", "year", "", "must be a year from 2000 to 2100")
+	}
+	return y, nil
+}
+
+func (s *Server) yearReport(ctx context.Context, year int) (*yearReport, error) {
+	from := time.Date(year, 1, 1, 0, 0, 0, 0, berlinTime)
+	to := from.AddDate(1, 0, 0)
+	r := &yearReport{Year: year, Currency: "EUR"}
+	tot, err := s.donations.ReceivedIn(ctx, from, to)
+	if err != nil {
+		return nil, err
+	}
+	r.Donations.Count, r.Donations.Sum = tot.ReceivedCount, ledger.EURCents(tot.Received)
+	if r.Projects, err = s.grants.Year(ctx, from, to); err != nil {
+		return nil, err
+	}
+	r.GrantsApproved, r.GrantsPaid = ledger.EURCents(0), ledger.EURCents(0)
+	for _, p := range r.Projects {
+		r.GrantsApproved.Minor += p.Approved.Minor
+		r.GrantsPaid.Minor += p.Paid.Minor
+	}
+	if r.AvailableAtYearEnd, err = s.ledger.AvailableBefore(ctx, to); err != nil {
+		return nil, err
+	}
+	return r, nil
+}
+
+// fundReport: GET /api/v1/fund/report?year=[&format=csv] (public).
+func (s *Server) fundReport(c *gin.Context) {
+	year, err := reportYear(c)
+	if err != nil {
+		writeError(c, err)
+		return
+	}
+	r, err := s.yearReport(c.Request.Context(), year)
+	if err != nil {
+		writeError(c, err)
+		return
+	}
+	switch c.Query("format") {
+	case "", "json":
+		c.JSON(http.StatusOK, r)
+	case "csv":
+		c.Header("Content-Type", "text/csv; charset=utf-8")
+		c.Header("Content-Disposition", `attachment; filename="fundus-report-`+strconv.Itoa(year)+`.csv"`)
+		w := csv.NewWriter(c.Writer)
+		w.Write([]string{"year", "line", "title", "organisation", "approved", "paid", "count", "amount"})
+		y := strconv.Itoa(year)
+		w.Write([]string{y, "donations received", "", "", "", "", strconv.FormatInt(r.Donations.Count, 10), r.Donations.Sum.String()})
+		for _, p := range r.Projects {
+			w.Write([]string{y, "project", p.Title, p.Organisation, p.Approved.String(), p.Paid.String(), "", ""})
+		}
+		w.Write([]string{y, "grants total", "", "", r.GrantsApproved.String(), r.GrantsPaid.String(), "", ""})
+		w.Write([]string{y, "available at year end", "", "", "", "", "", r.AvailableAtYearEnd.String()})
+		w.Flush()
+	default:
+		writeError(c, errs.FieldCode("handlers.fundReport", "format", "oneof", "", "must be json or csv"))
+	}
+}
+
+// reportPage: GET /report?year=, the annual report for people.
+func (s *Server) reportPage(c *gin.Context) {
+	year, err := reportYear(c)
+	if err != nil {
+		s.renderError(c, err)
+		return
+	}
+	r, err := s.yearReport(c.Request.Context(), year)
+	if err != nil {
+		s.renderError(c, err)
+		return
+	}
+	s.render(c, http.StatusOK, "report", "report.title", map[string]any{"R": r, "Prev": year - 1, "Next": year + 1})
+}
