@@ -198,11 +198,11 @@ func TestTamperingIsFound(t *testing.T) {
 		words   string
 	}
 	for name, c := range map[string]tamper{
-		"posting amount": {"UPDATE postings SET amount = amount * 2 WHERE entry_id = '%s'", 3, "", "hash does not match"},
-		"memo":           {"UPDATE entries SET memo = 'innocent' WHERE id = '%s'", 3, "", "hash does not match"},
-		"deleted entry":  {"DELETE FROM postings WHERE entry_id = '%[1]s'; DELETE FROM entries WHERE id = '%[1]s'", 3, "", "missing"},
-		"stored balance": {"UPDATE accounts SET balance = balance + 1 WHERE code = 'assets:bank'", 0, "assets:bank", "stored balance"},
-		"relinked chain": {"UPDATE entries SET prev_hash = '%s' WHERE seq = 4", 4, "", "chain link"},
+		"posting amount":  {"UPDATE postings SET amount = amount * 2 WHERE entry_id = '%s'", 3, "", "hash does not match"},
+		"memo":            {"UPDATE entries SET memo = 'innocent' WHERE id = '%s'", 3, "", "hash does not match"},
+		"deleted entry":   {"DELETE FROM postings WHERE entry_id = '%[1]s'; DELETE FROM entries WHERE id = '%[1]s'", 3, "", "missing"},
+		"stored balance":  {"UPDATE accounts SET balance = balance + 1 WHERE code = 'assets:bank'", 0, "assets:bank", "stored balance"},
+		"relinked chain":  {"UPDATE entries SET prev_hash = '%s' WHERE seq = 4", 4, "", "chain link"},
 		"entries swapped": {"UPDATE entries SET seq = 100 WHERE seq = 3; UPDATE entries SET seq = 3 WHERE seq = 4; UPDATE entries SET seq = 4 WHERE seq = 100", 3, "", "chain link"},
 	} {
 		t.Run(name, func(t *testing.T) {

@@ -2,10 +2,10 @@ package ledger
 
 import (
 	"context"
-	"encoding/csv"
-	"io"
 	"database/sql"
+	"encoding/csv"
 	"fmt"
+	"io"
 	"slices"
 	"strings"
 	"time"
