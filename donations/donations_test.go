@@ -350,3 +350,21 @@ func TestConcurrentConfirmsOfOnePledge(t *testing.T) {
 		}
 	})
 }
+
+// TestDomainEntriesAreNotReversed: a donation's entry is undone by a
+// refund, not by reversing it in the ledger (which would leave the
+// donation "received" with no money behind it).
+func TestDomainEntriesAreNotReversed(t *testing.T) {
+	dbtest.Engines(t, func(t *testing.T, d *db.DB) {
+		ctx := context.Background()
+		s, l := mustService(t, d)
+		p := mustPledge(t, s, "10.00")
+		got, err := s.Confirm(ctx, treasurer, p.ID, donations.Confirmation{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := l.Reverse(ctx, treasurer, got.LedgerEntryID, ledger.Reversal{Reason: "x"}); !errs.Is(errs.InvalidState, err) {
+			t.Fatalf("reversing a donation's entry: %v", err)
+		}
+	})
+}

@@ -55,6 +55,9 @@ type DecisionInput struct {
 // Returns Unauthenticated, Forbidden, Invalid, NotFound, InvalidState.
 func (s *Service) AddReview(ctx context.Context, actor ledger.Actor, id string, in ReviewInput) (*Application, error) {
 	const op errs.Op = "grants.AddReview"
+	if err := ledger.Authorize(op, actor, ActionReview); err != nil {
+		return nil, err
+	}
 	comment := strings.TrimSpace(in.Comment)
 	var fields []errs.FieldError
 	if in.Score < 1 || in.Score > 5 {
@@ -69,6 +72,9 @@ func (s *Service) AddReview(ctx context.Context, actor ledger.Actor, id string, 
 	return s.transition(ctx, op, actor, id, ActionReview, false, func(tx *ledger.Tx, a *Application) error {
 		if a.Status != Submitted && a.Status != InReview {
 			return errs.Errorf(op, errs.InvalidState, "only a submitted application can be reviewed; this one is %s", a.Status)
+		}
+		if a.ownerID == actor.ActorID() {
+			return errs.E(op, errs.Forbidden, "this is your own application")
 		}
 		r := Review{MemberID: actor.ActorID(), Score: in.Score, Comment: comment, ConflictOfInterest: in.ConflictOfInterest, CreatedAt: db.Time(tx.Now())}
 		if err := upsertReview(tx.Context(), tx, a.ID, r); err != nil {
@@ -87,6 +93,9 @@ func (s *Service) AddReview(ctx context.Context, actor ledger.Actor, id string, 
 // Returns Unauthenticated, Forbidden, Invalid, NotFound, InvalidState.
 func (s *Service) CastVote(ctx context.Context, actor ledger.Actor, id string, in VoteInput) (*Application, error) {
 	const op errs.Op = "grants.CastVote"
+	if err := ledger.Authorize(op, actor, ActionReview); err != nil {
+		return nil, err
+	}
 	var fields []errs.FieldError
 	switch in.Vote {
 	case "approve", "reject", "abstain":
@@ -115,8 +124,8 @@ func (s *Service) CastVote(ctx context.Context, actor ledger.Actor, id string, i
 		if err != nil {
 			return err
 		}
-		if conflict {
-			return errs.E(op, errs.Forbidden, "you declared a conflict of interest on this application and cannot vote on it")
+		if conflict || a.ownerID == actor.ActorID() {
+			return errs.E(op, errs.Forbidden, "you have a conflict of interest on this application and cannot vote on it")
 		}
 		if amount != nil && amount.Minor > a.RequestedAmount.Minor {
 			return errs.FieldCode(op, "amount", "amount_max", a.RequestedAmount.String(), "must not exceed the requested amount")
@@ -140,6 +149,9 @@ func (s *Service) CastVote(ctx context.Context, actor ledger.Actor, id string, i
 // InsufficientFunds.
 func (s *Service) Decide(ctx context.Context, actor ledger.Actor, id string, in DecisionInput) (*Application, error) {
 	const op errs.Op = "grants.Decide"
+	if err := ledger.Authorize(op, actor, ActionReview); err != nil {
+		return nil, err
+	}
 	if in.Decision != string(Approved) && in.Decision != string(Rejected) {
 		return nil, errs.FieldCode(op, "decision", "oneof", "", "must be approved or rejected")
 	}
@@ -162,8 +174,8 @@ func (s *Service) Decide(ctx context.Context, actor ledger.Actor, id string, in 
 		if err != nil {
 			return err
 		}
-		if conflict {
-			return errs.E(op, errs.Forbidden, "you declared a conflict of interest on this application and cannot decide it")
+		if conflict || a.ownerID == actor.ActorID() {
+			return errs.E(op, errs.Forbidden, "you have a conflict of interest on this application and cannot decide it")
 		}
 		t, err := tally(tx.Context(), tx, a.ID)
 		if err != nil {

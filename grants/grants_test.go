@@ -300,3 +300,33 @@ func TestParallelApprovals(t *testing.T) {
 		}
 	})
 }
+
+// TestOwnApplicationIsAConflict: a member of the committee who also
+// applies cannot review, vote on or decide the own application.
+func TestOwnApplicationIsAConflict(t *testing.T) {
+	dbtest.Engines(t, func(t *testing.T, d *db.DB) {
+		ctx := context.Background()
+		w := newWorld(t, d)
+		w.fund("1000.00")
+		both := &auth.User{ID: w.members[0].ID, Roles: []auth.Role{auth.Committee, auth.Applicant}}
+		d.Writer.Exec(`INSERT INTO user_roles (user_id, role) VALUES ($1, 'applicant')`, both.ID)
+		a, err := w.g.Create(ctx, both, input("100.00"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		w.g.Submit(ctx, both, a.ID)
+		if _, err := w.g.AddReview(ctx, both, a.ID, grants.ReviewInput{Score: 5}); !errs.Is(errs.Forbidden, err) {
+			t.Fatalf("own review: %v", err)
+		}
+		w.g.AddReview(ctx, w.members[1], a.ID, grants.ReviewInput{Score: 3})
+		if _, err := w.g.CastVote(ctx, both, a.ID, grants.VoteInput{Vote: "approve"}); !errs.Is(errs.Forbidden, err) {
+			t.Fatalf("own vote: %v", err)
+		}
+		for _, m := range w.members[1:4] {
+			w.g.CastVote(ctx, m, a.ID, grants.VoteInput{Vote: "approve"})
+		}
+		if _, err := w.g.Decide(ctx, both, a.ID, grants.DecisionInput{Decision: "approved"}); !errs.Is(errs.Forbidden, err) {
+			t.Fatalf("own decision: %v", err)
+		}
+	})
+}

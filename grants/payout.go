@@ -62,6 +62,9 @@ func (s *Service) CreateDisbursement(ctx context.Context, actor ledger.Actor, ap
 		if a.Status != Approved && a.Status != PartiallyPaid {
 			return nil, errs.Errorf(op, errs.InvalidState, "instalments are paid on an approved application; this one is %s", a.Status)
 		}
+		if a.ownerID == actor.ActorID() {
+			return nil, errs.E(op, errs.Forbidden, "a group cannot pay its own grant")
+		}
 		planned, err := disbursedTotal(tx.Context(), tx, a.ID)
 		if err != nil {
 			return nil, err
@@ -103,14 +106,16 @@ func (s *Service) Release(ctx context.Context, actor ledger.Actor, id string) (*
 			return nil, err
 		}
 		switch {
-		case d.CreatedBy == actor.ActorID():
-			return nil, errs.E(op, errs.Forbidden, "four eyes: the one who prepared an instalment cannot release it")
-		case a.decidedBy == actor.ActorID():
-			return nil, errs.E(op, errs.Forbidden, "four eyes: the one who approved the grant cannot release its payment")
 		case d.Status != "pending":
 			return nil, errs.Errorf(op, errs.InvalidState, "this instalment is already %s", d.Status)
 		case a.Status != Approved && a.Status != PartiallyPaid:
 			return nil, errs.Errorf(op, errs.InvalidState, "the application is %s", a.Status)
+		case d.CreatedBy == actor.ActorID():
+			return nil, errs.E(op, errs.Forbidden, "four eyes: the one who prepared an instalment cannot release it")
+		case a.decidedBy == actor.ActorID():
+			return nil, errs.E(op, errs.Forbidden, "four eyes: the one who approved the grant cannot release its payment")
+		case a.ownerID == actor.ActorID():
+			return nil, errs.E(op, errs.Forbidden, "a group cannot release its own grant")
 		}
 		e, err := tx.Post(ledger.NewEntry{
 			Kind: KindDisbursement, Memo: "Grant instalment: " + clip(a.Title, 200), Actor: actor.ActorID(),
@@ -150,8 +155,11 @@ func (s *Service) Release(ctx context.Context, actor ledger.Actor, id string) (*
 // group's), InvalidState.
 func (s *Service) Report(ctx context.Context, actor ledger.Actor, id string, in ReportInput) (*Application, error) {
 	const op errs.Op = "grants.Report"
-	spent, err := ledger.ParseAmount("spent", in.Spent, ledger.EUR, ledger.Positive, s.MaxAmount)
-	if err != nil && !(in.Spent.Text == "0" || in.Spent.Text == "0.00") {
+	if err := ledger.Authorize(op, actor, ActionApply); err != nil {
+		return nil, err
+	}
+	spent, err := ledger.ParseAmount("spent", in.Spent, ledger.EUR, ledger.NotNegative, s.MaxAmount)
+	if err != nil {
 		return nil, err
 	}
 	report := strings.TrimSpace(in.Report)
@@ -185,10 +193,13 @@ func (s *Service) Report(ctx context.Context, actor ledger.Actor, id string, in 
 // Returns Unauthenticated, Forbidden, Invalid, NotFound, InvalidState.
 func (s *Service) Close(ctx context.Context, actor ledger.Actor, id string, in CloseInput) (*Application, error) {
 	const op errs.Op = "grants.Close"
+	if err := ledger.Authorize(op, actor, ActionClose); err != nil {
+		return nil, err
+	}
 	var returned int64
-	if in.Returned.Set && in.Returned.Text != "0" && in.Returned.Text != "0.00" {
+	if in.Returned.Set {
 		var err error
-		if returned, err = ledger.ParseAmount("returned", in.Returned, ledger.EUR, ledger.Positive, s.MaxAmount); err != nil {
+		if returned, err = ledger.ParseAmount("returned", in.Returned, ledger.EUR, ledger.NotNegative, s.MaxAmount); err != nil {
 			return nil, err
 		}
 	}

@@ -144,14 +144,20 @@ func (s *Server) saveApplication(c *gin.Context) {
 		s.showAppForm(c, http.StatusOK, id, f, nil)
 		return
 	}
+	// Empty rows are no items; dropping them here keeps the rows of the
+	// form and the items the errors name in step.
+	rows := f.Budget[:0]
+	for _, b := range f.Budget {
+		if strings.TrimSpace(b.Item) != "" || strings.TrimSpace(b.Amount) != "" {
+			rows = append(rows, b)
+		}
+	}
+	f.Budget = rows
 	in := grants.Input{Title: f.Title, Organisation: f.Organisation, Summary: f.Summary, Description: f.Description,
 		StartsOn: f.StartsOn, EndsOn: f.EndsOn, Payee: grants.Payee{Holder: f.Holder, IBAN: f.IBAN, BIC: f.BIC}}
 	var sum int64
 	sumOK := true
 	for _, b := range f.Budget {
-		if strings.TrimSpace(b.Item) == "" && strings.TrimSpace(b.Amount) == "" {
-			continue // an empty row is no item
-		}
 		amount := s.formAmount(c, b.Amount)
 		in.Budget = append(in.Budget, grants.BudgetInput{Item: b.Item, Amount: ledger.Amount(amount)})
 		minor, err := ledger.ParseAmount("", ledger.Amount(amount), ledger.EUR, ledger.Positive, 1<<50)

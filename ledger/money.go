@@ -93,6 +93,8 @@ const (
 	Positive Sign = iota
 	// NonZero accepts amounts above or below zero (signed postings).
 	NonZero
+	// NotNegative accepts zero and amounts above it.
+	NotNegative
 )
 
 // ParseAmount turns the text of an amount into minor units of cur. It
@@ -120,9 +122,13 @@ func ParseAmount(field string, a AmountText, cur Currency, sign Sign, max int64)
 		return fail("amount_decimals", fmt.Sprint(cur.Digits), fmt.Sprintf("must have at most %d decimal places for %s", cur.Digits, cur.Code))
 	}
 	switch {
+	case d.IsZero() && t[0] == '-':
+		return fail("amount_format", "", "must not be -0")
+	case d.IsZero() && sign == NotNegative:
+		return 0, nil
 	case d.IsZero():
 		return fail("amount_zero", "", "must not be zero")
-	case t[0] == '-' && sign == Positive:
+	case t[0] == '-' && sign != NonZero:
 		return fail("amount_positive", "", "must be positive")
 	}
 	minor := d.Shift(cur.Digits)

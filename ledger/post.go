@@ -12,7 +12,7 @@ import (
 // sequence number and its hash link, stores it, and updates the balances.
 // An entry that lowers available money may not take it below zero, however
 // many are posted at once: that is the rule that keeps approvals and refunds
-// within the money there is.
+// within the money there is. Nor may an entry overdraw assets:bank.
 // Returns Invalid (naming "postings[i].account" or "postings[i].amount", or
 // "postings" for a set that does not balance), InsufficientFunds.
 func (t *Tx) Post(e NewEntry) (*Entry, error) {
@@ -40,9 +40,16 @@ func (t *Tx) Post(e NewEntry) (*Entry, error) {
 		entry.Postings = append(entry.Postings, Posting{Account: p.Account, Amount: Money{Minor: p.Amount, Currency: cur}, Currency: cur.Code})
 	}
 	entry.Hash = Hash(entry.PrevHash, entry)
-	before := t.Available()
+	before, bankBefore := t.Available(), t.balance(Bank)
 	for _, p := range e.Postings {
 		t.accounts[p.Account].minor += p.Amount
+	}
+	if bank := t.balance(Bank); bank < bankBefore && bank < 0 {
+		for _, p := range e.Postings {
+			t.accounts[p.Account].minor -= p.Amount
+		}
+		return nil, errs.E(op, errs.InsufficientFunds, fmt.Sprintf(
+			"the bank account holds %s EUR; this would overdraw it", FormatMinor(bankBefore, EUR)))
 	}
 	if after := t.Available(); after < before && after < 0 {
 		for _, p := range e.Postings { // Post changes nothing when it fails
@@ -131,6 +138,11 @@ func (t *Tx) Reverse(id, actor, reason string) (*Entry, error) {
 	}
 	if orig.Reverses != "" {
 		return nil, errs.E(op, errs.InvalidState, "this entry is a reversal; post a new entry instead of reversing it")
+	}
+	if orig.Kind != KindManual {
+		// A donation's or a grant's entry is undone by that domain's own
+		// action (a refund, a closing), which keeps its state in step.
+		return nil, errs.Errorf(op, errs.InvalidState, "this entry belongs to a %s (%s); undo it through that, not by reversing it", orig.Ref.Type, orig.Kind)
 	}
 	by, err := t.findReversalOf(id)
 	if err != nil {

@@ -33,17 +33,20 @@ func (m *model) available() int64 {
 }
 
 // allowed says whether postings may be posted: an entry that lowers
-// available money may not take it below zero.
+// available money may not take it below zero, nor overdraw the bank.
 func (m *model) allowed(postings [][2]any) bool {
-	before := m.available()
-	after := before
+	before, bankBefore := m.available(), m.balances[ledger.Bank]
+	after, bank := before, bankBefore
 	for _, p := range postings {
 		switch p[0].(string) {
 		case ledger.Bank, ledger.Clearing, ledger.GrantsPayable:
 			after += p[1].(int64)
 		}
+		if p[0].(string) == ledger.Bank {
+			bank += p[1].(int64)
+		}
 	}
-	return !(after < before && after < 0)
+	return !(after < before && after < 0) && !(bank < bankBefore && bank < 0)
 }
 
 func (m *model) apply(id string, postings [][2]any, reversal bool) *modelEntry {

@@ -84,9 +84,11 @@ func insertEntries(ctx context.Context, q sqlx.ExecerContext, es []*Entry) error
 	return insertRows(ctx, q, "postings", []string{"entry_id", "line", "account", "amount", "currency"}, postings)
 }
 
-// maxParams keeps a multi-row insert under both engines' limit of
-// parameters per statement (SQLite 32766, PostgreSQL 65535).
-const maxParams = 30000
+// maxParams bounds the parameters of one multi-row insert: well under both
+// engines' limits (SQLite 32766, PostgreSQL 65535), and small enough that
+// modernc's SQLite, whose cost per statement grows faster than its size,
+// stays quick (measured: 1,000-entry batches ran 5 times faster split so).
+const maxParams = 2000
 
 // insertRows inserts rows into table with as few statements as the limit
 // on parameters allows.
