@@ -153,30 +153,34 @@ type postingRow struct {
 
 const entryColumns = `e.id, e.seq, e.time, e.kind, e.memo, e.ref_type, e.ref_id, e.actor, e.reverses, e.prev_hash, e.hash`
 
-// withPostings loads the postings of entries, in line order.
+// withPostings loads the postings of entries (which come in sequence
+// order), in line order. It asks for the postings of the sequence range the
+// entries span, joined through the entries' seq index, which stays fast
+// however large the ledger (an IN list of ids made PostgreSQL scan all
+// postings); postings of entries in the range that the caller filtered
+// out are skipped.
 func withPostings(ctx context.Context, q sqlx.QueryerContext, rows []entryRow) ([]*Entry, error) {
 	out := make([]*Entry, len(rows))
 	if len(rows) == 0 {
 		return out, nil
 	}
 	byID := make(map[string]*Entry, len(rows))
-	ids := make([]string, len(rows))
+	lo, hi := rows[0].Seq, rows[0].Seq
 	for i, r := range rows {
 		out[i] = r.entry()
 		byID[r.ID] = out[i]
-		ids[i] = r.ID
-	}
-	query, args, err := sqlx.In(`SELECT entry_id, line, account, amount, currency FROM postings WHERE entry_id IN (?) ORDER BY entry_id, line`, ids)
-	if err != nil {
-		return nil, err
+		lo, hi = min(lo, r.Seq), max(hi, r.Seq)
 	}
 	var ps []postingRow
-	if err := sqlx.SelectContext(ctx, q, &ps, sqlx.Rebind(sqlx.DOLLAR, query), args...); err != nil {
+	if err := sqlx.SelectContext(ctx, q, &ps, `SELECT p.entry_id, p.line, p.account, p.amount, p.currency
+		FROM entries e JOIN postings p ON p.entry_id = e.id
+		WHERE e.seq >= $1 AND e.seq <= $2 ORDER BY e.seq, p.line`, lo, hi); err != nil {
 		return nil, err
 	}
 	for _, p := range ps {
-		e := byID[p.EntryID]
-		e.Postings = append(e.Postings, Posting{Account: p.Account, Amount: Money{Minor: p.Amount, Currency: currencyOf(p.Currency)}, Currency: p.Currency})
+		if e, ok := byID[p.EntryID]; ok {
+			e.Postings = append(e.Postings, Posting{Account: p.Account, Amount: Money{Minor: p.Amount, Currency: currencyOf(p.Currency)}, Currency: p.Currency})
+		}
 	}
 	return out, nil
 }

@@ -63,4 +63,10 @@ func main() {
 		}
 	}
 	log.Printf("done: %d entries in %s", i, time.Since(began).Round(time.Second))
+	// Fresh statistics, as autovacuum would gather them in time: without
+	// them PostgreSQL plans the postings lookups of a bulk-loaded ledger as
+	// full scans.
+	if _, err := d.Writer.ExecContext(ctx, "ANALYZE"); err != nil {
+		log.Fatal(err)
+	}
 }
