@@ -199,7 +199,10 @@ func (s *Service) SignIn(ctx context.Context, cred Credentials, addr string) (*S
 		if err := deleteExpiredSessions(ctx, tx, u.ID, now); err != nil {
 			return err
 		}
-		return insertSession(ctx, tx, tokenHash, u.ID, now, sess.ExpiresAt)
+		if err := insertSession(ctx, tx, tokenHash, u.ID, now, sess.ExpiresAt); err != nil {
+			return err
+		}
+		return ledger.Audit(ctx, tx, now, u.ID, "session.create", "user", u.ID, map[string]any{"expires_at": sess.ExpiresAt, "address": addr})
 	})
 	if err != nil {
 		return nil, errs.E(op, err)
@@ -228,16 +231,18 @@ func (s *Service) Authenticate(ctx context.Context, token string) (*User, error)
 // Returns Unauthenticated when there is no such live session.
 func (s *Service) SignOut(ctx context.Context, token string) error {
 	const op errs.Op = "auth.SignOut"
-	var n int64
-	err := db.InTx(ctx, s.DB, func(tx *sqlx.Tx) (err error) {
-		n, err = deleteSession(ctx, tx, hashToken(token))
-		return err
+	err := db.InTx(ctx, s.DB, func(tx *sqlx.Tx) error {
+		userID, err := deleteSession(ctx, tx, hashToken(token))
+		if err != nil {
+			return err
+		}
+		return ledger.Audit(ctx, tx, s.now(), userID, "session.delete", "user", userID, map[string]any{})
 	})
+	if errs.Is(errs.NotFound, err) {
+		return errs.E(op, errs.Unauthenticated, "the session is unknown or has ended")
+	}
 	if err != nil {
 		return errs.E(op, err)
-	}
-	if n == 0 {
-		return errs.E(op, errs.Unauthenticated, "the session is unknown or has ended")
 	}
 	return nil
 }

@@ -80,6 +80,11 @@ func TestSessions(t *testing.T) {
 			if err := s.SignOut(ctx, sess.Token); !errs.Is(errs.Unauthenticated, err) {
 				t.Fatalf("second sign-out: %v", err)
 			}
+			var actions []string
+			d.Select(&actions, `SELECT action FROM audit_log WHERE object_id = $1 ORDER BY seq`, u.ID)
+			if strings.Join(actions, ",") != "user.create,session.create,session.delete" {
+				t.Fatalf("audit trail of the user: %v", actions)
+			}
 		})
 		t.Run("ErrWrongPassword", func(t *testing.T) {
 			for _, c := range []struct{ email, password string }{

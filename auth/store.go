@@ -82,12 +82,14 @@ func insertSession(ctx context.Context, tx sqlx.ExtContext, tokenHash, userID st
 	return err
 }
 
-func deleteSession(ctx context.Context, tx sqlx.ExtContext, tokenHash string) (int64, error) {
-	res, err := tx.ExecContext(ctx, `DELETE FROM sessions WHERE token_hash = $1`, tokenHash)
+// deleteSession ends a session and returns whose it was. Returns NotFound.
+func deleteSession(ctx context.Context, tx sqlx.ExtContext, tokenHash string) (string, error) {
+	var userID string
+	err := sqlx.GetContext(ctx, tx, &userID, `DELETE FROM sessions WHERE token_hash = $1 RETURNING user_id`, tokenHash)
 	if err != nil {
-		return 0, err
+		return "", db.NotFoundOr("auth.deleteSession", err, "no such session")
 	}
-	return res.RowsAffected()
+	return userID, nil
 }
 
 func deleteExpiredSessions(ctx context.Context, tx sqlx.ExtContext, userID string, now time.Time) error {
