@@ -9,6 +9,7 @@ import (
 	"reflect"
 	"strings"
 	"sync"
+	"unicode"
 
 	"github.com/go-playground/validator/v10"
 
@@ -107,4 +108,15 @@ func message(fe validator.FieldError) string {
 		return "must be printable ASCII"
 	}
 	return "is not valid (" + fe.Tag() + ")"
+}
+
+// HasControl reports control characters in s; with lines, line breaks and
+// tabs are allowed (messages, descriptions).
+func HasControl(s string, lines bool) bool {
+	for _, r := range s {
+		if unicode.IsControl(r) && !(lines && (r == '\n' || r == '\r' || r == '\t')) {
+			return true
+		}
+	}
+	return false
 }

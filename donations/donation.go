@@ -13,7 +13,6 @@ import (
 	"regexp"
 	"strings"
 	"time"
-	"unicode"
 
 	"github.com/go-playground/validator/v10"
 	"github.com/google/uuid"
@@ -187,7 +186,7 @@ func (s *Service) newDonation(op errs.Op, in Pledge) (*Donation, error) {
 			fields = append(fields, errs.FieldsOf(err)...)
 		}
 		for _, f := range []struct{ name, v string }{{"donor.name", donor.Name}, {"donor.street", donor.Street}, {"donor.city", donor.City}} {
-			if hasControl(f.v, false) {
+			if check.HasControl(f.v, false) {
 				fields = append(fields, errs.FieldError{Field: f.name, Message: "must not contain control characters", Code: "control"})
 			}
 		}
@@ -209,7 +208,7 @@ func (s *Service) newDonation(op errs.Op, in Pledge) (*Donation, error) {
 	msg := strings.TrimSpace(in.Message)
 	if n := len([]rune(msg)); n > MaxMessage {
 		fields = append(fields, errs.FieldError{Field: "message", Message: "must have at most 1000 characters", Code: "max", Param: "1000"})
-	} else if hasControl(msg, true) {
+	} else if check.HasControl(msg, true) {
 		fields = append(fields, errs.FieldError{Field: "message", Message: "must not contain control characters", Code: "control"})
 	}
 	if len(fields) > 0 {
@@ -244,17 +243,6 @@ func dedupe(fields []errs.FieldError) []errs.FieldError {
 		}
 	}
 	return out
-}
-
-// hasControl reports control characters; newlines and tabs are allowed
-// where lines is true.
-func hasControl(s string, lines bool) bool {
-	for _, r := range s {
-		if unicode.IsControl(r) && !(lines && (r == '\n' || r == '\r' || r == '\t')) {
-			return true
-		}
-	}
-	return false
 }
 
 // withPayment adds the payment instructions to a donation.

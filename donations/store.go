@@ -42,21 +42,13 @@ type donationRow struct {
 	RefundEntryID    sql.NullString `db:"refund_entry_id"`
 }
 
-func timePtr(t sql.NullTime) *time.Time {
-	if !t.Valid {
-		return nil
-	}
-	u := t.Time.UTC()
-	return &u
-}
-
 func (r donationRow) donation() *Donation {
 	cur, _ := ledger.LookupCurrency("", r.Currency)
 	d := &Donation{
 		ID: r.ID, Status: Status(r.Status), Amount: ledger.Money{Minor: r.Amount, Currency: cur}, Currency: r.Currency,
 		Reference: r.Reference, Anonymous: r.Anonymous, ReceiptRequested: r.ReceiptRequested, Message: r.Message,
-		CreatedAt: r.CreatedAt.UTC(), ReceivedAt: timePtr(r.ReceivedAt), LedgerEntryID: r.LedgerEntryID.String,
-		CancelledAt: timePtr(r.CancelledAt), RefundedAt: timePtr(r.RefundedAt), RefundReason: r.RefundReason,
+		CreatedAt: r.CreatedAt.UTC(), ReceivedAt: db.TimeOrNil(r.ReceivedAt), LedgerEntryID: r.LedgerEntryID.String,
+		CancelledAt: db.TimeOrNil(r.CancelledAt), RefundedAt: db.TimeOrNil(r.RefundedAt), RefundReason: r.RefundReason,
 		RefundEntryID: r.RefundEntryID.String, seq: r.Seq,
 	}
 	donor := &Donor{Name: r.DonorName, Email: r.DonorEmail, Street: r.DonorStreet, PostalCode: r.DonorPostalCode, City: r.DonorCity}
@@ -64,13 +56,6 @@ func (r donationRow) donation() *Donation {
 		d.Donor = donor
 	}
 	return d
-}
-
-func nullString(s string) *string {
-	if s == "" {
-		return nil
-	}
-	return &s
 }
 
 func insertDonation(ctx context.Context, q sqlx.ExecerContext, d *Donation) error {
@@ -90,7 +75,7 @@ func insertDonation(ctx context.Context, q sqlx.ExecerContext, d *Donation) erro
 func updateDonation(ctx context.Context, q sqlx.ExecerContext, d *Donation) error {
 	_, err := q.ExecContext(ctx, `UPDATE donations SET status = $2, received_at = $3, ledger_entry_id = $4,
 		cancelled_at = $5, refunded_at = $6, refund_reason = $7, refund_entry_id = $8 WHERE id = $1`,
-		d.ID, d.Status, d.ReceivedAt, nullString(d.LedgerEntryID), d.CancelledAt, d.RefundedAt, d.RefundReason, nullString(d.RefundEntryID))
+		d.ID, d.Status, d.ReceivedAt, db.StringOrNull(d.LedgerEntryID), d.CancelledAt, d.RefundedAt, d.RefundReason, db.StringOrNull(d.RefundEntryID))
 	return err
 }
 

@@ -6,6 +6,7 @@ import (
 	"strings"
 	"time"
 
+	"fundus/check"
 	"fundus/db"
 	"fundus/errs"
 	"fundus/ledger"
@@ -89,7 +90,7 @@ func (s *Service) Refund(ctx context.Context, actor ledger.Actor, id string, in 
 	switch {
 	case reason == "":
 		return nil, errs.FieldCode(op, "reason", "required", "", "is required")
-	case len([]rune(reason)) > 400 || hasControl(reason, false):
+	case len([]rune(reason)) > 400 || check.HasControl(reason, false):
 		return nil, errs.FieldCode(op, "reason", "max", "400", "must have at most 400 characters on one line")
 	}
 	return s.transition(ctx, op, id, func(tx *ledger.Tx, d *Donation) error {

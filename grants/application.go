@@ -12,10 +12,10 @@ import (
 	"fmt"
 	"strings"
 	"time"
-	"unicode"
 
 	"github.com/google/uuid"
 
+	"fundus/check"
 	"fundus/db"
 	"fundus/errs"
 	"fundus/ledger"
@@ -159,7 +159,7 @@ func (s *Service) check(op errs.Op, in Input, a *Application) error {
 			add(field, "required", "", "is required")
 		case len([]rune(v)) > max:
 			add(field, "max", fmt.Sprint(max), fmt.Sprintf("must have at most %d characters", max))
-		case hasControl(v, lines):
+		case check.HasControl(v, lines):
 			add(field, "control", "", "must not contain control characters")
 		}
 		return v
@@ -225,15 +225,6 @@ func (s *Service) check(op errs.Op, in Input, a *Application) error {
 		return errs.E(op, errs.Invalid, fields, "some fields are not valid")
 	}
 	return nil
-}
-
-func hasControl(s string, lines bool) bool {
-	for _, r := range s {
-		if unicode.IsControl(r) && !(lines && (r == '\n' || r == '\r' || r == '\t')) {
-			return true
-		}
-	}
-	return false
 }
 
 // Create starts a draft. Returns Unauthenticated, Forbidden, Invalid.

@@ -5,6 +5,7 @@ import (
 	"strings"
 	"time"
 
+	"fundus/check"
 	"fundus/db"
 	"fundus/errs"
 	"fundus/ledger"
@@ -63,7 +64,7 @@ func (s *Service) AddReview(ctx context.Context, actor ledger.Actor, id string, 
 	if in.Score < 1 || in.Score > 5 {
 		fields = append(fields, errs.FieldError{Field: "score", Code: "score", Message: "must be from 1 to 5"})
 	}
-	if len([]rune(comment)) > 5000 || hasControl(comment, true) {
+	if len([]rune(comment)) > 5000 || check.HasControl(comment, true) {
 		fields = append(fields, errs.FieldError{Field: "comment", Code: "max", Param: "5000", Message: "must have at most 5000 characters"})
 	}
 	if len(fields) > 0 {
@@ -110,7 +111,7 @@ func (s *Service) CastVote(ctx context.Context, actor ledger.Actor, id string, i
 		amount = &m
 	}
 	comment := strings.TrimSpace(in.Comment)
-	if len([]rune(comment)) > 5000 || hasControl(comment, true) {
+	if len([]rune(comment)) > 5000 || check.HasControl(comment, true) {
 		fields = append(fields, errs.FieldError{Field: "comment", Code: "max", Param: "5000", Message: "must have at most 5000 characters"})
 	}
 	if len(fields) > 0 {
@@ -156,7 +157,7 @@ func (s *Service) Decide(ctx context.Context, actor ledger.Actor, id string, in 
 		return nil, errs.FieldCode(op, "decision", "oneof", "", "must be approved or rejected")
 	}
 	conditions := strings.TrimSpace(in.Conditions)
-	if len([]rune(conditions)) > 5000 || hasControl(conditions, true) {
+	if len([]rune(conditions)) > 5000 || check.HasControl(conditions, true) {
 		return nil, errs.FieldCode(op, "conditions", "max", "5000", "must have at most 5000 characters")
 	}
 	var amount int64

@@ -7,6 +7,7 @@ import (
 
 	"github.com/google/uuid"
 
+	"fundus/check"
 	"fundus/db"
 	"fundus/errs"
 	"fundus/ledger"
@@ -166,7 +167,7 @@ func (s *Service) Report(ctx context.Context, actor ledger.Actor, id string, in 
 	switch {
 	case report == "":
 		return nil, errs.FieldCode(op, "report", "required", "", "is required")
-	case len([]rune(report)) > 10000 || hasControl(report, true):
+	case len([]rune(report)) > 10000 || check.HasControl(report, true):
 		return nil, errs.FieldCode(op, "report", "max", "10000", "must have at most 10000 characters")
 	}
 	return s.transition(ctx, op, actor, id, ActionApply, true, func(tx *ledger.Tx, a *Application) error {

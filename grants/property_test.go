@@ -2,9 +2,6 @@ package grants_test
 
 import (
 	"context"
-	"fmt"
-	"sort"
-	"strings"
 	"testing"
 
 	"pgregory.net/rapid"
@@ -19,25 +16,7 @@ import (
 
 // dump renders every row of the tables a grant operation may touch.
 func dump(t interface{ Fatal(...any) }, d *db.DB) string {
-	var b strings.Builder
-	for _, table := range []string{"applications", "reviews", "votes", "disbursements", "entries", "postings", "accounts", "ledger_head", "audit_log"} {
-		rows, err := d.Queryx("SELECT * FROM " + table)
-		if err != nil {
-			t.Fatal(err)
-		}
-		var lines []string
-		for rows.Next() {
-			vals, err := rows.SliceScan()
-			if err != nil {
-				t.Fatal(err)
-			}
-			lines = append(lines, fmt.Sprint(vals...))
-		}
-		rows.Close()
-		sort.Strings(lines)
-		fmt.Fprintf(&b, "%s:\n%s\n", table, strings.Join(lines, "\n"))
-	}
-	return b.String()
+	return dbtest.Dump(t, d, "applications", "reviews", "votes", "disbursements", "entries", "postings", "accounts", "ledger_head", "audit_log")
 }
 
 // TestGrantProperties runs random grant operations by random actors and

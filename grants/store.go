@@ -55,14 +55,6 @@ type applicationRow struct {
 	CloseEntryID    sql.NullString `db:"close_entry_id"`
 }
 
-func timePtr(t sql.NullTime) *time.Time {
-	if !t.Valid {
-		return nil
-	}
-	u := t.Time.UTC()
-	return &u
-}
-
 func moneyPtr(n sql.NullInt64) *ledger.Money {
 	if !n.Valid {
 		return nil
@@ -78,22 +70,15 @@ func minorPtr(m *ledger.Money) *int64 {
 	return &m.Minor
 }
 
-func nullString(s string) *string {
-	if s == "" {
-		return nil
-	}
-	return &s
-}
-
 func (r applicationRow) application() *Application {
 	a := &Application{
 		ID: r.ID, Status: Status(r.Status), Title: r.Title, Organisation: r.Organisation, Summary: r.Summary,
 		Description: r.Description, RequestedAmount: ledger.EURCents(r.RequestedAmount), ApprovedAmount: moneyPtr(r.ApprovedAmount),
 		PaidAmount: ledger.EURCents(r.PaidAmount), Currency: r.Currency, StartsOn: r.StartsOn, EndsOn: r.EndsOn,
 		Payee:     Payee{Holder: r.PayeeHolder, IBAN: r.PayeeIBAN, BIC: r.PayeeBIC},
-		CreatedAt: r.CreatedAt.UTC(), SubmittedAt: timePtr(r.SubmittedAt), DecidedAt: timePtr(r.DecidedAt),
-		Conditions: r.Conditions, Spent: moneyPtr(r.Spent), Report: r.Report, ReportedAt: timePtr(r.ReportedAt),
-		Returned: moneyPtr(r.Returned), ClosedAt: timePtr(r.ClosedAt),
+		CreatedAt: r.CreatedAt.UTC(), SubmittedAt: db.TimeOrNil(r.SubmittedAt), DecidedAt: db.TimeOrNil(r.DecidedAt),
+		Conditions: r.Conditions, Spent: moneyPtr(r.Spent), Report: r.Report, ReportedAt: db.TimeOrNil(r.ReportedAt),
+		Returned: moneyPtr(r.Returned), ClosedAt: db.TimeOrNil(r.ClosedAt),
 		ownerID: r.OwnerID, decidedBy: r.DecidedBy, decisionEntryID: r.DecisionEntryID.String, closeEntryID: r.CloseEntryID.String, seq: r.Seq,
 		Budget: decodeBudget(r.Budget),
 	}
@@ -142,8 +127,8 @@ func updateApplication(ctx context.Context, q sqlx.ExecerContext, a *Application
 		returned = $24, closed_at = $25, close_entry_id = $26 WHERE id = $1`,
 		a.ID, a.Status, a.Title, a.Organisation, a.Summary, a.Description, a.RequestedAmount.Minor, minorPtr(a.ApprovedAmount),
 		a.PaidAmount.Minor, encodeBudget(a.Budget), a.StartsOn, a.EndsOn, a.Payee.Holder, a.Payee.IBAN, a.Payee.BIC,
-		a.SubmittedAt, a.DecidedAt, a.decidedBy, a.Conditions, nullString(a.decisionEntryID), minorPtr(a.Spent), a.Report,
-		a.ReportedAt, minorPtr(a.Returned), a.ClosedAt, nullString(a.closeEntryID))
+		a.SubmittedAt, a.DecidedAt, a.decidedBy, a.Conditions, db.StringOrNull(a.decisionEntryID), minorPtr(a.Spent), a.Report,
+		a.ReportedAt, minorPtr(a.Returned), a.ClosedAt, db.StringOrNull(a.closeEntryID))
 	return err
 }
 
@@ -276,7 +261,7 @@ func scanDisbursement(sc interface{ Scan(...any) error }) (*Disbursement, error)
 	if err := sc.Scan(&d.ID, &d.ApplicationID, &d.Status, &amount, &d.CreatedBy, &d.CreatedAt, &d.ReleasedBy, &releasedAt, &entry); err != nil {
 		return nil, err
 	}
-	d.Amount, d.CreatedAt, d.ReleasedAt, d.LedgerEntryID = ledger.EURCents(amount), d.CreatedAt.UTC(), timePtr(releasedAt), entry.String
+	d.Amount, d.CreatedAt, d.ReleasedAt, d.LedgerEntryID = ledger.EURCents(amount), d.CreatedAt.UTC(), db.TimeOrNil(releasedAt), entry.String
 	return &d, nil
 }
 
@@ -288,7 +273,7 @@ func insertDisbursement(ctx context.Context, q sqlx.ExecerContext, d *Disburseme
 
 func updateDisbursement(ctx context.Context, q sqlx.ExecerContext, d *Disbursement) error {
 	_, err := q.ExecContext(ctx, `UPDATE disbursements SET status = $2, released_by = $3, released_at = $4, ledger_entry_id = $5 WHERE id = $1`,
-		d.ID, d.Status, d.ReleasedBy, d.ReleasedAt, nullString(d.LedgerEntryID))
+		d.ID, d.Status, d.ReleasedBy, d.ReleasedAt, db.StringOrNull(d.LedgerEntryID))
 	return err
 }
 

@@ -2,14 +2,12 @@ package ledger_test
 
 import (
 	"context"
-	"fmt"
-	"sort"
-	"strings"
 	"sync"
 	"testing"
 	"time"
 
 	"fundus/db"
+	"fundus/db/dbtest"
 	"fundus/ledger"
 )
 
@@ -94,25 +92,7 @@ func mustVerify(t testing.TB, d *db.DB) *ledger.VerifyResult {
 // so that a test can check that a refused operation changed nothing.
 func dumpTables(t failer, d *db.DB) string {
 	t.Helper()
-	var b strings.Builder
-	for _, table := range []string{"accounts", "ledger_head", "entries", "postings", "idempotency_keys", "audit_log"} {
-		rows, err := d.Queryx("SELECT * FROM " + table)
-		if err != nil {
-			t.Fatal(err)
-		}
-		var lines []string
-		for rows.Next() {
-			vals, err := rows.SliceScan()
-			if err != nil {
-				t.Fatal(err)
-			}
-			lines = append(lines, fmt.Sprint(vals...))
-		}
-		rows.Close()
-		sort.Strings(lines)
-		fmt.Fprintf(&b, "%s:\n%s\n", table, strings.Join(lines, "\n"))
-	}
-	return b.String()
+	return dbtest.Dump(t, d, "accounts", "ledger_head", "entries", "postings", "idempotency_keys", "audit_log")
 }
 
 // dropAppendOnlyTriggers removes the triggers, as someone tampering with
