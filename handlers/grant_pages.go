@@ -203,8 +203,10 @@ func (s *Server) grantPage(c *gin.Context) {
 
 func (s *Server) showGrant(c *gin.Context, status int, a *grants.Application, flash, problem string, fieldErrs map[string]string) {
 	u := currentUser(c)
+	c.Request.ParseForm()
 	s.render(c, status, "grant", "grant.title_field", map[string]any{
 		"A": a, "Flash": flash, "Problem": problem, "Errors": fieldErrs, "Scores": []int{5, 4, 3, 2, 1},
+		"Form":        func(name string) string { return c.Request.PostForm.Get(name) },
 		"IsOwner":     u.HasRole(auth.Applicant) && !u.Can(auth.ReadAllApplications),
 		"IsCommittee": u.Can(auth.Review),
 		"IsTreasurer": u.Can(auth.CreateDisbursement) || u.Can(auth.ReleaseDisbursement),
@@ -245,7 +247,7 @@ func (s *Server) grantAction(c *gin.Context) {
 	default:
 		err = errs.E(errs.NotFound, "no such action")
 	}
-	s.afterGrantAction(c, id, err)
+	s.afterGrantAction(c, id, c.Param("action"), err)
 }
 
 // releasePage: POST /payouts/{id}/release.
@@ -255,12 +257,14 @@ func (s *Server) releasePage(c *gin.Context) {
 	if d != nil {
 		appID = d.ApplicationID
 	}
-	s.afterGrantAction(c, appID, err)
+	s.afterGrantAction(c, appID, "release", err)
 }
 
 // afterGrantAction goes back to the application, or shows it with what went
-// wrong.
-func (s *Server) afterGrantAction(c *gin.Context, id string, err error) {
+// wrong: field errors beside the fields of the form that was sent (keyed
+// "<action>.<field>", since two forms may have an "amount"), and what was
+// typed kept.
+func (s *Server) afterGrantAction(c *gin.Context, id, action string, err error) {
 	if err == nil {
 		c.Redirect(http.StatusSeeOther, "/grants/"+id+"?done=1")
 		return
@@ -273,7 +277,11 @@ func (s *Server) afterGrantAction(c *gin.Context, id string, err error) {
 	lang := pageLang(c)
 	switch errs.KindOf(err) {
 	case errs.Invalid:
-		s.showGrant(c, http.StatusUnprocessableEntity, a, "", s.web.T(lang, "form.has_errors"), s.fieldMessages(c, err))
+		fieldErrs := map[string]string{}
+		for k, v := range s.fieldMessages(c, err) {
+			fieldErrs[action+"."+k] = v
+		}
+		s.showGrant(c, http.StatusUnprocessableEntity, a, "", s.web.T(lang, "form.has_errors"), fieldErrs)
 	case errs.InsufficientFunds:
 		s.showGrant(c, http.StatusConflict, a, "", s.web.T(lang, "problem.insufficient_funds"), nil)
 	case errs.InvalidState:

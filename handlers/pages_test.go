@@ -9,6 +9,7 @@ import (
 	"strings"
 	"testing"
 
+	"fundus/auth"
 	"fundus/db"
 	"fundus/db/dbtest"
 )
@@ -186,4 +187,25 @@ func readKeys(t *testing.T, path string) map[string]bool {
 		t.Fatalf("%s: only %d keys read", path, len(keys))
 	}
 	return keys
+}
+
+// TestGrantFormErrorsBesideTheirFields: a bad amount in the decision form is
+// shown beside that field, with what was typed kept.
+func TestGrantFormErrorsBesideTheirFields(t *testing.T) {
+	d := dbtest.Open(t, db.SQLite)
+	ts := newTestServer(t, d, Config{})
+	group := ts.mustUser("verein@example.org", auth.Applicant)
+	member := ts.mustUser("m@example.org", auth.Committee)
+	id := ts.json("POST", "/api/v1/applications", group, applicationBody).wantStatus(t, 201).body["id"].(string)
+	ts.json("POST", "/api/v1/applications/"+id+"/submit", group, "").wantStatus(t, 200)
+	ts.json("POST", "/api/v1/applications/"+id+"/reviews", member, `{"score":4}`).wantStatus(t, 201)
+	b := &browserless{t: t, h: ts.h, cookies: map[string]string{}, lang: "en"}
+	login := b.do("GET", "/login", nil)
+	b.do("POST", "/login", url.Values{"csrf_token": {b.csrf(login.Body.String())}, "email": {"m@example.org"}, "password": {password}})
+	page := b.do("GET", "/grants/"+id, nil)
+	r := b.do("POST", "/grants/"+id+"/decide", url.Values{"csrf_token": {b.csrf(page.Body.String())}, "decision": {"approved"}, "amount": {"1.005"}, "conditions": {"keep me"}})
+	body := r.Body.String()
+	if r.Code != http.StatusUnprocessableEntity || !strings.Contains(body, `id="amount-error"`) || !strings.Contains(body, `value="1.005"`) || !strings.Contains(body, ">keep me</textarea>") {
+		t.Fatalf("%d\n%s", r.Code, body)
+	}
 }
