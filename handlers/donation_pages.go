@@ -3,7 +3,7 @@ package handlers
 import (
 	"encoding/json"
 	"net/http"
-	"regexp"
+	"net/url"
 	"strings"
 	"time"
 
@@ -12,6 +12,7 @@ import (
 	"fundus/donations"
 	"fundus/errs"
 	"fundus/ledger"
+	"fundus/web"
 )
 
 // donateForm is what the donation form holds, as the visitor typed it.
@@ -47,9 +48,6 @@ func (s *Server) donatePage(c *gin.Context) {
 	s.showDonateForm(c, http.StatusOK, donateForm{AmountPreset: "25"}, nil)
 }
 
-// germanAmount is how people write an amount in German: 25 or 25,50.
-var germanAmount = regexp.MustCompile(`^[0-9]+,[0-9]{1,2}$`)
-
 // donate: POST /donate. Pledges, then shows the bank details, the
 // reference and the GiroCode. The form carries an idempotency key, so
 // sending it twice (a reload, a double click) pledges once.
@@ -62,10 +60,7 @@ func (s *Server) donate(c *gin.Context) {
 	}
 	amount := f.AmountPreset
 	if f.AmountOther != "" {
-		amount = f.AmountOther
-		if pageLang(c) == "de" && germanAmount.MatchString(amount) {
-			amount = strings.Replace(amount, ",", ".", 1) // the decimal comma, nothing else
-		}
+		amount = s.formAmount(c, f.AmountOther)
 	}
 	in := donations.Pledge{
 		Amount: ledger.Amount(amount), Anonymous: f.Anonymous, ReceiptRequested: f.Receipt, Message: f.Message,
@@ -162,13 +157,9 @@ func (s *Server) treasurerPage(c *gin.Context) {
 	}
 	data["Items"] = items
 	if p := newPage(items, next); p.NextCursor != nil {
-		data["NextURL"] = "/treasurer/donations?status=" + status + "&q=" + urlQuery(filter.Query) + "&cursor=" + *p.NextCursor
+		data["NextURL"] = "/treasurer/donations?status=" + status + "&q=" + url.QueryEscape(filter.Query) + "&cursor=" + *p.NextCursor
 	}
 	s.render(c, http.StatusOK, "treasurer", "treasurer.title", data)
-}
-
-func urlQuery(s string) string {
-	return strings.ReplaceAll(strings.ReplaceAll(s, "&", "%26"), " ", "+")
 }
 
 // treasurerActions are the steps a treasurer may take on a donation.
@@ -190,7 +181,7 @@ func (s *Server) actionPage(c *gin.Context) {
 }
 
 func (s *Server) showAction(c *gin.Context, status int, action string, d *donations.Donation, fieldErrs map[string]string, problem, receivedAt, reason string) {
-	today := time.Now().In(berlinTime).Format(time.DateOnly)
+	today := time.Now().In(web.Berlin).Format(time.DateOnly)
 	if receivedAt == "" {
 		receivedAt = today
 	}
@@ -254,12 +245,3 @@ func (s *Server) doAction(c *gin.Context) {
 	done := map[string]string{"confirm": "confirmed", "cancel": "cancelled", "refund": "refunded"}[action]
 	c.Redirect(http.StatusSeeOther, "/treasurer/donations?status=all&done="+done+"&ref="+d.Reference)
 }
-
-// berlinTime is the fund's time zone, for "today" on forms.
-var berlinTime = func() *time.Location {
-	l, err := time.LoadLocation("Europe/Berlin")
-	if err != nil {
-		return time.UTC
-	}
-	return l
-}()

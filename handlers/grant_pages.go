@@ -106,9 +106,12 @@ func (s *Server) editApplicationPage(c *gin.Context) {
 	s.showAppForm(c, http.StatusOK, a.ID, formOf(a), nil)
 }
 
-// decimalComma turns a German "25,50" into "25.50"; anything else stays.
+// decimalComma is how people write an amount in German: 25,50.
 var decimalComma = regexp.MustCompile(`^[0-9]+,[0-9]{1,2}$`)
 
+// formAmount reads an amount typed on a form: German visitors may use a
+// decimal comma ("25,50" -> "25.50"); anything else goes to the domain's
+// strict parser as typed. The API accepts only the dot.
 func (s *Server) formAmount(c *gin.Context, v string) string {
 	v = strings.TrimSpace(v)
 	if pageLang(c) == "de" && decimalComma.MatchString(v) {

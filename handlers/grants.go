@@ -7,6 +7,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"fundus/grants"
+	"fundus/ledger"
 )
 
 // createApplication: POST /api/v1/applications (applicant).
@@ -110,14 +111,14 @@ func (s *Server) grantRoutes(api *gin.RouterGroup) {
 
 // fundFigures are the public figures of GET /api/v1/fund.
 type fundFigures struct {
-	Name              string `json:"name"`
-	Currency          string `json:"currency"`
-	DonationsReceived any    `json:"donations_received"`
-	GrantsAwarded     any    `json:"grants_awarded"`
-	GrantsPaid        any    `json:"grants_paid"`
-	Available         any    `json:"available"`
-	DonationsCount    int64  `json:"donations_count"`
-	ProjectsFunded    int64  `json:"projects_funded"`
+	Name              string       `json:"name"`
+	Currency          string       `json:"currency"`
+	DonationsReceived ledger.Money `json:"donations_received"`
+	GrantsAwarded     ledger.Money `json:"grants_awarded"`
+	GrantsPaid        ledger.Money `json:"grants_paid"`
+	Available         ledger.Money `json:"available"`
+	DonationsCount    int64        `json:"donations_count"`
+	ProjectsFunded    int64        `json:"projects_funded"`
 }
 
 func (s *Server) fundFigures(ctx context.Context) (*fundFigures, error) {

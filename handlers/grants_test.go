@@ -11,6 +11,7 @@ import (
 	"fundus/db"
 	"fundus/db/dbtest"
 	"fundus/ledger"
+	"fundus/web"
 )
 
 const applicationBody = `{"title":"Sprachcafé","organisation":"Café Lingua e.V.","summary":"Wöchentlich","description":"Treffen",
@@ -167,7 +168,7 @@ func TestGrantRolesAndStates(t *testing.T) {
 		}
 
 		// The annual report and the audit trail as CSV.
-		year := fmt.Sprint(time.Now().In(berlinTime).Year())
+		year := fmt.Sprint(time.Now().In(web.Berlin).Year())
 		rep := expect("", "GET", "/api/v1/fund/report?year="+year, "", 200).body
 		if rep["grants_approved"] != "400.00" || rep["grants_paid"] != "400.00" || rep["available_at_year_end"] != "420.00" || len(rep["projects"].([]any)) != 1 {
 			t.Fatalf("report %v", rep)

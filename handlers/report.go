@@ -12,6 +12,7 @@ import (
 	"fundus/errs"
 	"fundus/grants"
 	"fundus/ledger"
+	"fundus/web"
 )
 
 // yearReport is the public annual report: no donor data, only sums.
@@ -42,7 +43,7 @@ func reportYear(c *gin.Context) (int, error) {
 }
 
 func (s *Server) yearReport(ctx context.Context, year int) (*yearReport, error) {
-	from := time.Date(year, 1, 1, 0, 0, 0, 0, berlinTime)
+	from := time.Date(year, 1, 1, 0, 0, 0, 0, web.Berlin)
 	to := from.AddDate(1, 0, 0)
 	r := &yearReport{Year: year, Currency: "EUR"}
 	tot, err := s.donations.ReceivedIn(ctx, from, to)

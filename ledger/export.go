@@ -121,9 +121,7 @@ type exporter struct {
 	balances map[string]int64 // running, from the opening balances
 	closing  map[string]int64 // to assert at the end
 	from     time.Time
-	first    time.Time // date of the first line written
 	last     time.Time // date of the last entry
-	started  bool
 }
 
 func newExporter(format string, w *bufio.Writer, accts []Account, opening map[string]int64, from time.Time) *exporter {

@@ -113,16 +113,6 @@ func (t *Tx) balance(code string) int64 {
 	return 0
 }
 
-// Balance returns the balance of an account in this transaction, in minor
-// units (debit positive). Returns NotFound.
-func (t *Tx) Balance(code string) (int64, error) {
-	a, ok := t.accounts[code]
-	if !ok {
-		return 0, errs.Errorf("ledger.Balance", errs.NotFound, "no account %q", code)
-	}
-	return a.minor, nil
-}
-
 // Reverse posts the reversing entry of the entry with id: the same postings
 // with opposite signs, pointing at the original.
 // Returns NotFound, InvalidState when the entry is already reversed or is

@@ -291,9 +291,6 @@ func (t *Tx) Context() context.Context { return t.ctx }
 // Now is the time of the function being run.
 func (t *Tx) Now() time.Time { return t.now }
 
-// Engine is the database engine, for the rare statement that differs.
-func (t *Tx) Engine() db.Engine { return t.w.db.Engine }
-
 // The methods of sqlx.ExtContext, each taking the function's savepoint first.
 
 func (t *Tx) DriverName() string                                 { return t.sql.DriverName() }

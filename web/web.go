@@ -218,7 +218,7 @@ func FormatMoney(lang string, m ledger.Money) string {
 
 // FormatDate writes a date as people of lang read it.
 func FormatDate(lang string, t time.Time) string {
-	t = t.In(berlin)
+	t = t.In(Berlin)
 	if lang == "de" {
 		return t.Format("02.01.2006")
 	}
@@ -228,15 +228,16 @@ func FormatDate(lang string, t time.Time) string {
 // FormatDateTime writes a date and time (Berlin time) as people of lang
 // read it.
 func FormatDateTime(lang string, t time.Time) string {
-	t = t.In(berlin)
+	t = t.In(Berlin)
 	if lang == "de" {
 		return t.Format("02.01.2006, 15:04 Uhr")
 	}
 	return t.Format("2 Jan 2006, 15:04")
 }
 
-// berlin is the fund's time zone; pages show local time, the API UTC.
-var berlin = func() *time.Location {
+// Berlin is the fund's time zone: pages show local time (the API UTC), and
+// "today" and report years are Berlin's.
+var Berlin = func() *time.Location {
 	l, err := time.LoadLocation("Europe/Berlin")
 	if err != nil {
 		return time.UTC
