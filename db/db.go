@@ -101,6 +101,11 @@ func openSQLite(path string, opt Options) (*DB, error) {
 		"synchronous(FULL)",
 		"foreign_keys(1)",
 		"busy_timeout(10000)",
+		// Read pages through a memory map and keep more of them per
+		// connection: without these, a growing database is read with a
+		// system call per page missed, and the single writer waits on them.
+		"mmap_size(1073741824)",
+		"cache_size(-32768)",
 	} {
 		pragmas.Add("_pragma", p)
 	}

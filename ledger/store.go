@@ -15,7 +15,7 @@ import (
 // This file holds all of the package's SQL. Entries and postings are only
 // ever inserted here.
 
-func lockHead(ctx context.Context, tx *sqlx.Tx, engine db.Engine) (head, error) {
+func lockHead(ctx context.Context, tx sqlx.QueryerContext, engine db.Engine) (head, error) {
 	q := `SELECT seq, hash, last_time FROM ledger_head WHERE id = 1`
 	if engine == db.Postgres {
 		q += ` FOR UPDATE` // SQLite's writer already holds the database lock
@@ -26,7 +26,7 @@ func lockHead(ctx context.Context, tx *sqlx.Tx, engine db.Engine) (head, error) 
 	return h, err
 }
 
-func setHead(ctx context.Context, tx *sqlx.Tx, h head) error {
+func setHead(ctx context.Context, tx sqlx.ExecerContext, h head) error {
 	_, err := tx.ExecContext(ctx, `UPDATE ledger_head SET seq = $1, hash = $2, last_time = $3 WHERE id = 1`, h.seq, h.hash, h.lastTime)
 	return err
 }
@@ -55,7 +55,7 @@ func loadAccounts(ctx context.Context, q sqlx.QueryerContext) ([]Account, error)
 	return out, nil
 }
 
-func setBalance(ctx context.Context, tx *sqlx.Tx, code string, balance int64) error {
+func setBalance(ctx context.Context, tx sqlx.ExecerContext, code string, balance int64) error {
 	_, err := tx.ExecContext(ctx, `UPDATE accounts SET balance = $1 WHERE code = $2`, balance, code)
 	return err
 }

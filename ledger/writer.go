@@ -20,8 +20,9 @@ import (
 // it runs functions in savepoints of shared transactions that hold the chain
 // head, commits once per batch, and answers each caller after the commit.
 type Writer struct {
-	db  *db.DB
-	now func() time.Time
+	db    *db.DB
+	now   func() time.Time
+	stmts *db.Stmts
 
 	queue   chan *call
 	stop    chan struct{}
@@ -59,6 +60,7 @@ func NewWriter(d *db.DB, now func() time.Time) *Writer {
 	w := &Writer{
 		db:       d,
 		now:      now,
+		stmts:    db.NewStmts(d),
 		queue:    make(chan *call, 4*MaxBatch),
 		stop:     make(chan struct{}),
 		stopped:  make(chan struct{}),
@@ -77,6 +79,7 @@ func (w *Writer) Close() {
 		close(w.stop)
 	})
 	<-w.stopped
+	w.stmts.Close()
 }
 
 // enqueue hands c to the writer, or reports that it is closed. What is
@@ -215,12 +218,13 @@ func (w *Writer) runBatch(batch []*call) {
 // made the whole transaction fail (the calls' own errors are in the calls).
 func (w *Writer) tryBatch(batch []*call) (int64, error) {
 	ctx := context.Background() // no caller may cancel a shared transaction
+	w.stmts.PreparePending(ctx)
 	sqlTx, err := w.db.Writer.BeginTxx(ctx, nil)
 	if err != nil {
 		return 0, err
 	}
 	defer sqlTx.Rollback() // after Commit, a no-op
-	t := &Tx{sql: sqlTx, ctx: ctx, w: w}
+	t := &Tx{sql: w.stmts.In(sqlTx), ctx: ctx, w: w}
 	if err := t.begin(); err != nil {
 		return 0, err
 	}
@@ -250,7 +254,7 @@ func (w *Writer) tryBatch(batch []*call) (int64, error) {
 // row that points at an entry must declare that foreign key DEFERRABLE
 // INITIALLY DEFERRED, since the entry is inserted at the end of the batch.
 type Tx struct {
-	sql      *sqlx.Tx
+	sql      *db.CachedTx
 	ctx      context.Context
 	w        *Writer
 	head     head

@@ -34,6 +34,7 @@ type config struct {
 	SessionTTL     time.Duration
 	LogLevel       slog.Level
 	LogFormat      string
+	DebugAddr      string
 }
 
 // The example account shown until FUNDUS_BANK_* are set. The IBAN is the
@@ -142,6 +143,15 @@ var settings = []setting{
 			return errors.New("must be text or json")
 		}
 		c.LogFormat = v
+		return nil
+	}},
+	{"FUNDUS_DEBUG_ADDR", "", func(c *config, v string) error {
+		if v != "" {
+			if _, _, err := net.SplitHostPort(v); err != nil {
+				return errors.New("must be empty or host:port, such as 127.0.0.1:6060")
+			}
+		}
+		c.DebugAddr = v
 		return nil
 	}},
 }

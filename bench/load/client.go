@@ -1,0 +1,188 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// client holds what the scenarios share: the base URLs, the users made
+// for the run with their session tokens, and the pledges not yet confirmed.
+type client struct {
+	o     options
+	bases []string
+	rr    atomic.Uint64
+	http  *http.Client
+	run   string // unique to this run, in every name and key the tool makes
+
+	admin      string
+	users      map[string]string // email -> token
+	mu         sync.Mutex
+	pledgedIDs []string // pledges answered 201 and not yet confirmed
+}
+
+func newClient(o options) (*client, error) {
+	var bases []string
+	for _, u := range strings.Split(o.urls, ",") {
+		if u = strings.TrimRight(strings.TrimSpace(u), "/"); u != "" {
+			bases = append(bases, u)
+		}
+	}
+	if len(bases) == 0 {
+		return nil, fmt.Errorf("-url: give at least one base URL")
+	}
+	if o.clients < 1 {
+		return nil, fmt.Errorf("-clients: must be at least 1")
+	}
+	if o.quorum < 1 {
+		return nil, fmt.Errorf("-quorum: must be at least 1")
+	}
+	return &client{
+		o:     o,
+		bases: bases,
+		http:  &http.Client{Timeout: o.timeout},
+		run:   randomHex(4),
+		users: map[string]string{},
+	}, nil
+}
+
+// base returns the next base URL, round robin.
+func (c *client) base() string {
+	return c.bases[int(c.rr.Add(1)-1)%len(c.bases)]
+}
+
+// call sends one setup request and decodes a 2xx answer into out.
+func (c *client) call(ctx context.Context, method, path, token string, body, out any) error {
+	var rd io.Reader
+	if body != nil {
+		b, err := json.Marshal(body)
+		if err != nil {
+			return err
+		}
+		rd = bytes.NewReader(b)
+	}
+	req, err := http.NewRequestWithContext(ctx, method, c.base()+path, rd)
+	if err != nil {
+		return err
+	}
+	req.Header = header(token)
+	resp, err := c.http.Do(req)
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	if err != nil {
+		return err
+	}
+	if resp.StatusCode/100 != 2 {
+		return fmt.Errorf("%s %s: %s: %s", method, path, resp.Status, bytes.TrimSpace(b))
+	}
+	if out != nil {
+		return json.Unmarshal(b, out)
+	}
+	return nil
+}
+
+const benchPassword = "load test passphrase 2026"
+
+// signIn returns a session token.
+func (c *client) signIn(ctx context.Context, email, password string) (string, error) {
+	var s struct {
+		Token string `json:"token"`
+	}
+	err := c.call(ctx, http.MethodPost, "/api/v1/sessions", "", map[string]string{"email": email, "password": password}, &s)
+	return s.Token, err
+}
+
+// user returns the token of the run's user with this name and role,
+// creating the user (as admin) and signing in on first use.
+func (c *client) user(ctx context.Context, name, role string) (string, error) {
+	email := fmt.Sprintf("load-%s-%s@example.org", c.run, name)
+	if t, ok := c.users[email]; ok {
+		return t, nil
+	}
+	if c.admin == "" {
+		if c.o.adminPassword == "" {
+			return "", fmt.Errorf("this scenario needs an admin: set FUNDUS_BENCH_ADMIN_PASSWORD (and -admin-email)")
+		}
+		t, err := c.signIn(ctx, c.o.adminEmail, c.o.adminPassword)
+		if err != nil {
+			return "", fmt.Errorf("admin sign-in: %w", err)
+		}
+		c.admin = t
+	}
+	u := map[string]any{"email": email, "name": "Load " + name, "password": benchPassword, "roles": []string{role}}
+	if err := c.call(ctx, http.MethodPost, "/api/v1/users", c.admin, u, nil); err != nil {
+		return "", err
+	}
+	t, err := c.signIn(ctx, email, benchPassword)
+	if err != nil {
+		return "", err
+	}
+	c.users[email] = t
+	return t, nil
+}
+
+// applicant registers a project group of the run and returns its token.
+func (c *client) applicant(ctx context.Context, i int) (string, error) {
+	email := fmt.Sprintf("load-%s-group%d@example.org", c.run, i)
+	if t, ok := c.users[email]; ok {
+		return t, nil
+	}
+	reg := map[string]string{"email": email, "name": fmt.Sprintf("Group %d", i), "organisation": fmt.Sprintf("Verein %d e.V.", i), "password": benchPassword}
+	if err := c.call(ctx, http.MethodPost, "/api/v1/register", "", reg, nil); err != nil {
+		return "", err
+	}
+	t, err := c.signIn(ctx, email, benchPassword)
+	if err != nil {
+		return "", err
+	}
+	c.users[email] = t
+	return t, nil
+}
+
+// takePledges removes up to n pledged ids from the pool.
+func (c *client) takePledges(n int) []string {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	n = min(n, len(c.pledgedIDs))
+	ids := c.pledgedIDs[:n:n]
+	c.pledgedIDs = c.pledgedIDs[n:]
+	return ids
+}
+
+func (c *client) addPledge(id string) {
+	c.mu.Lock()
+	c.pledgedIDs = append(c.pledgedIDs, id)
+	c.mu.Unlock()
+}
+
+func randomHex(n int) string {
+	b := make([]byte, n)
+	rand.Read(b)
+	return hex.EncodeToString(b)
+}
+
+// idOf reads the "id" of a JSON answer.
+func idOf(body []byte) string {
+	var v struct {
+		ID string `json:"id"`
+	}
+	if json.Unmarshal(body, &v) != nil {
+		return ""
+	}
+	return v.ID
+}
+
+// since is the RFC 3339 time an export starts from: the run's own entries.
+func since(t time.Time) string { return t.UTC().Format(time.RFC3339) }
