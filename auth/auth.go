@@ -17,7 +17,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/google/uuid"
 	"github.com/jmoiron/sqlx"
 
 	"fundus/check"
@@ -132,7 +131,7 @@ func (s *Service) Register(ctx context.Context, r Registration) (*User, error) {
 // user registered itself.
 func (s *Service) insertUser(ctx context.Context, op errs.Op, actorID, action string, nu NewUser) (*User, error) {
 	u := &User{
-		ID:           uuid.NewString(),
+		ID:           db.NewID(),
 		Email:        nu.Email,
 		Name:         nu.Name,
 		Organisation: nu.Organisation,

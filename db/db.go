@@ -9,7 +9,9 @@
 //     on and a busy timeout. All writes go through one writer connection whose
 //     transactions start with BEGIN IMMEDIATE, so SQLite never has to upgrade
 //     a read lock to a write lock halfway through a transaction; reads use a
-//     separate pool of read-only connections.
+//     separate pool of read-only connections. A connection of its own copies
+//     the WAL back into the database file in the background (checkpoint),
+//     so the writer does not stop for it.
 //   - postgres://... or postgresql://...: production (pgx through
 //     database/sql). Reads and writes share one pool.
 //
@@ -26,6 +28,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5/pgconn"
 	_ "github.com/jackc/pgx/v5/stdlib" // registers the "pgx" driver
 	"github.com/jmoiron/sqlx"
@@ -50,6 +53,8 @@ type DB struct {
 	*sqlx.DB
 	Writer *sqlx.DB
 	Engine Engine
+
+	stopCheckpoints func() // SQLite: stops the checkpointer and waits
 }
 
 // Options tune Open. The zero value is fine.
@@ -113,7 +118,8 @@ func openSQLite(path string, opt Options) (*DB, error) {
 	dsn := func(extra string) string {
 		return "file:" + path + "?" + pragmas.Encode() + extra
 	}
-	w, err := sqlx.Open("sqlite", dsn("&_txlock=immediate"))
+	// The writer checkpoints only when the checkpointer falls far behind.
+	w, err := sqlx.Open("sqlite", dsn("&_txlock=immediate&_pragma=wal_autocheckpoint(16000)"))
 	if err != nil {
 		return nil, err
 	}
@@ -134,7 +140,43 @@ func openSQLite(path string, opt Options) (*DB, error) {
 	}
 	r.SetMaxOpenConns(opt.MaxReadConns)
 	r.SetMaxIdleConns(opt.MaxReadConns)
-	return &DB{DB: r, Writer: w, Engine: SQLite}, nil
+	c, err := sqlx.Open("sqlite", dsn(""))
+	if err != nil {
+		w.Close()
+		r.Close()
+		return nil, err
+	}
+	c.SetMaxOpenConns(1)
+	return &DB{DB: r, Writer: w, Engine: SQLite, stopCheckpoints: checkpoints(c)}, nil
+}
+
+// checkpointEvery is how often the checkpointer copies committed pages from
+// the WAL into the database file.
+const checkpointEvery = 200 * time.Millisecond
+
+// checkpoints runs PASSIVE checkpoints on c until the returned function is
+// called. A passive checkpoint takes no lock that the writer or the readers
+// wait for: it copies what no reader still needs, and the next one copies
+// the rest. It moves the checkpoint's writes off the single writer, which
+// would otherwise do them at the commit that fills the WAL to its limit.
+func checkpoints(c *sqlx.DB) (stop func()) {
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		defer c.Close()
+		tick := time.NewTicker(checkpointEvery)
+		defer tick.Stop()
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case <-tick.C:
+				c.ExecContext(ctx, `PRAGMA wal_checkpoint(PASSIVE)`) // a busy database is tried again at the next tick
+			}
+		}
+	}()
+	return func() { cancel(); <-done }
 }
 
 func openPostgres(rawURL string, opt Options) (*DB, error) {
@@ -150,12 +192,21 @@ func openPostgres(rawURL string, opt Options) (*DB, error) {
 
 // Close closes both pools.
 func (d *DB) Close() error {
+	if d.stopCheckpoints != nil {
+		d.stopCheckpoints()
+	}
 	err := d.DB.Close()
 	if d.Writer != d.DB {
 		err = errors.Join(err, d.Writer.Close())
 	}
 	return err
 }
+
+// NewID returns a new id: a UUID of version 7, whose first bits are the
+// time, so that rows inserted one after another land side by side in the
+// id indexes instead of on random pages (which made every commit write many
+// pages). Its 74 random bits keep it unguessable.
+func NewID() string { return uuid.Must(uuid.NewV7()).String() }
 
 // Now is the current time as the database stores it: UTC, microseconds.
 func Now() time.Time { return Time(time.Now()) }

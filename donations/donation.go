@@ -15,7 +15,6 @@ import (
 	"time"
 
 	"github.com/go-playground/validator/v10"
-	"github.com/google/uuid"
 
 	"fundus/check"
 	"fundus/db"
@@ -215,7 +214,7 @@ func (s *Service) newDonation(op errs.Op, in Pledge) (*Donation, error) {
 		return nil, errs.E(op, errs.Invalid, dedupe(fields), "some fields are not valid")
 	}
 	return &Donation{
-		ID:               uuid.NewString(),
+		ID:               db.NewID(),
 		Status:           Pledged,
 		Amount:           ledger.Money{Minor: amount, Currency: cur},
 		Currency:         cur.Code,

@@ -13,8 +13,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/google/uuid"
-
 	"fundus/check"
 	"fundus/db"
 	"fundus/errs"
@@ -233,7 +231,7 @@ func (s *Service) Create(ctx context.Context, actor ledger.Actor, in Input) (*Ap
 	if err := ledger.Authorize(op, actor, ActionApply); err != nil {
 		return nil, err
 	}
-	a := &Application{ID: uuid.NewString(), Status: Draft, ownerID: actor.ActorID()}
+	a := &Application{ID: db.NewID(), Status: Draft, ownerID: actor.ActorID()}
 	if err := s.check(op, in, a); err != nil {
 		return nil, err
 	}

@@ -5,8 +5,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/google/uuid"
-
 	"fundus/check"
 	"fundus/db"
 	"fundus/errs"
@@ -74,7 +72,7 @@ func (s *Service) CreateDisbursement(ctx context.Context, actor ledger.Actor, ap
 			return nil, errs.FieldCode(op, "amount", "amount_max", ledger.FormatMinor(left, ledger.EUR),
 				"exceeds what is left of the approved amount: "+ledger.FormatMinor(left, ledger.EUR))
 		}
-		d := &Disbursement{ID: uuid.NewString(), ApplicationID: a.ID, Status: "pending", Amount: ledger.EURCents(amount),
+		d := &Disbursement{ID: db.NewID(), ApplicationID: a.ID, Status: "pending", Amount: ledger.EURCents(amount),
 			CreatedBy: actor.ActorID(), CreatedAt: db.Time(tx.Now())}
 		if err := insertDisbursement(tx.Context(), tx, d); err != nil {
 			return nil, err

@@ -5,9 +5,9 @@ import (
 	"encoding/json"
 	"time"
 
-	"github.com/google/uuid"
 	"github.com/jmoiron/sqlx"
 
+	"fundus/db"
 	"fundus/errs"
 )
 
@@ -41,7 +41,7 @@ func newAuditRecord(now time.Time, actor, action, objectType, objectID string, d
 		return nil, errs.E(errs.Op("ledger.Audit"), errs.Internal, err)
 	}
 	return &AuditRecord{
-		ID: uuid.NewString(), Time: entryTime(now), Actor: actor, Action: action,
+		ID: db.NewID(), Time: entryTime(now), Actor: actor, Action: action,
 		ObjectType: objectType, ObjectID: objectID, Details: b,
 	}, nil
 }

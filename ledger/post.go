@@ -3,8 +3,7 @@ package ledger
 import (
 	"fmt"
 
-	"github.com/google/uuid"
-
+	"fundus/db"
 	"fundus/errs"
 )
 
@@ -25,7 +24,7 @@ func (t *Tx) Post(e NewEntry) (*Entry, error) {
 		when = t.head.lastTime // entry times never go back, even if the clock does
 	}
 	entry := &Entry{
-		ID:       uuid.NewString(),
+		ID:       db.NewID(),
 		Seq:      t.head.seq + 1,
 		Time:     when,
 		Kind:     e.Kind,

@@ -145,6 +145,9 @@ func (c *client) attack(ctx context.Context, name string, sc scenario) *report {
 	go func() { <-ctx.Done(); a.Stop() }()
 	r := &report{scenario: name, ops: map[string]*vegeta.Metrics{}, total: &vegeta.Metrics{}}
 	for res := range a.Attack(next, vegeta.Rate{Freq: 0}, duration, name) {
+		if res.Error == vegeta.ErrNoTargets.Error() {
+			continue // the count is reached: a worker found no more work, sent nothing
+		}
 		op := name
 		if sc.seen != nil {
 			op = sc.seen(res)

@@ -4,11 +4,13 @@
 -- at the entry the batch inserts at its end), inserting that entry makes
 -- SQLite look for the rows that point at it, which without an index is a
 -- scan of the whole table per entry: confirms slowed down as donations grew.
-CREATE INDEX donations_ledger_entry ON donations (ledger_entry_id);
-CREATE INDEX donations_refund_entry ON donations (refund_entry_id);
-CREATE INDEX applications_decision_entry ON applications (decision_entry_id);
-CREATE INDEX applications_close_entry ON applications (close_entry_id);
-CREATE INDEX disbursements_ledger_entry ON disbursements (ledger_entry_id);
+-- Partial, so that a new pledge (no entry yet) adds nothing to them; SQLite
+-- uses them for its "= entry id" lookup, which implies IS NOT NULL.
+CREATE INDEX donations_ledger_entry ON donations (ledger_entry_id) WHERE ledger_entry_id IS NOT NULL;
+CREATE INDEX donations_refund_entry ON donations (refund_entry_id) WHERE refund_entry_id IS NOT NULL;
+CREATE INDEX applications_decision_entry ON applications (decision_entry_id) WHERE decision_entry_id IS NOT NULL;
+CREATE INDEX applications_close_entry ON applications (close_entry_id) WHERE close_entry_id IS NOT NULL;
+CREATE INDEX disbursements_ledger_entry ON disbursements (ledger_entry_id) WHERE ledger_entry_id IS NOT NULL;
 
 -- +goose Down
 DROP INDEX disbursements_ledger_entry;
