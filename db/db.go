@@ -55,6 +55,7 @@ type DB struct {
 	Engine Engine
 
 	stopCheckpoints func() // SQLite: stops the checkpointer and waits
+	reads           *Stmts // SQLite: the read pool's prepared statements
 }
 
 // Options tune Open. The zero value is fine.
@@ -147,7 +148,8 @@ func openSQLite(path string, opt Options) (*DB, error) {
 		return nil, err
 	}
 	c.SetMaxOpenConns(1)
-	return &DB{DB: r, Writer: w, Engine: SQLite, stopCheckpoints: checkpoints(c)}, nil
+	reads := &Stmts{pool: r, m: map[string]*sqlx.Stmt{}, pending: map[string]bool{}}
+	return &DB{DB: r, Writer: w, Engine: SQLite, stopCheckpoints: checkpoints(c), reads: reads}, nil
 }
 
 // checkpointEvery is how often the checkpointer copies committed pages from
@@ -195,6 +197,7 @@ func (d *DB) Close() error {
 	if d.stopCheckpoints != nil {
 		d.stopCheckpoints()
 	}
+	d.reads.Close()
 	err := d.DB.Close()
 	if d.Writer != d.DB {
 		err = errors.Join(err, d.Writer.Close())

@@ -13,17 +13,20 @@ import (
 // bounded; beyond this, statements are prepared and dropped as before.
 const maxCachedStmts = 2048
 
-// Stmts keeps the statements run on SQLite's single writer connection
-// prepared, so that each is parsed once rather than on every run: parsing
-// was a fifth of the writer's time, and the writer is what bounds SQLite's
-// throughput. On PostgreSQL it does nothing, since pgx keeps its own
-// cache of prepared statements per connection.
+// Stmts keeps the statements Fundus runs on SQLite prepared, so that each
+// is parsed once rather than on every run: parsing was a fifth of the
+// single writer's time (which bounds SQLite's write throughput) and of the
+// time a signed-in request spends finding its session. On PostgreSQL there
+// is none: pgx keeps its own cache of prepared statements per connection.
 //
-// A statement can be prepared only while the connection is free, that is
-// between transactions: a text first seen inside a transaction runs as it
-// is and is prepared by PreparePending before the next one begins.
+// The read pool prepares a statement on first use (database/sql then
+// prepares it once on each connection that runs it). The writer has a
+// single connection, held by its transaction, so it can prepare only
+// between transactions: a text first seen inside one runs as it is and is
+// prepared by PreparePending before the next transaction begins.
 type Stmts struct {
-	writer  *sqlx.DB
+	pool    *sqlx.DB
+	between bool // prepare only in PreparePending (the writer)
 	mu      sync.Mutex
 	m       map[string]*sqlx.Stmt
 	pending map[string]bool
@@ -35,7 +38,7 @@ func NewStmts(d *DB) *Stmts {
 	if d.Engine != SQLite {
 		return nil
 	}
-	return &Stmts{writer: d.Writer, m: map[string]*sqlx.Stmt{}, pending: map[string]bool{}}
+	return &Stmts{pool: d.Writer, between: true, m: map[string]*sqlx.Stmt{}, pending: map[string]bool{}}
 }
 
 // Close closes every cached statement.
@@ -51,18 +54,27 @@ func (s *Stmts) Close() {
 	}
 }
 
-// prepared returns the cached statement for q, or nil (the caller then runs
-// q as it is) and notes q for PreparePending.
-func (s *Stmts) prepared(q string) *sqlx.Stmt {
+// prepared returns the cached statement for q, or nil: then the caller
+// runs q as it is (and sees its error there).
+func (s *Stmts) prepared(ctx context.Context, q string) *sqlx.Stmt {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if st, ok := s.m[q]; ok {
 		return st
 	}
-	if len(s.m)+len(s.pending) < maxCachedStmts {
-		s.pending[q] = true
+	if len(s.m)+len(s.pending) >= maxCachedStmts {
+		return nil
 	}
-	return nil
+	if s.between {
+		s.pending[q] = true
+		return nil
+	}
+	st, err := s.pool.PreparexContext(ctx, q)
+	if err != nil {
+		return nil
+	}
+	s.m[q] = st
+	return st
 }
 
 // PreparePending prepares the statements noted since the last call. Call
@@ -76,7 +88,7 @@ func (s *Stmts) PreparePending(ctx context.Context) {
 	defer s.mu.Unlock()
 	for q := range s.pending {
 		delete(s.pending, q)
-		if st, err := s.writer.PreparexContext(ctx, q); err == nil {
+		if st, err := s.pool.PreparexContext(ctx, q); err == nil {
 			s.m[q] = st
 		}
 	}
@@ -97,7 +109,7 @@ func (c *CachedTx) stmt(ctx context.Context, q string) *sqlx.Stmt {
 	if c.s == nil {
 		return nil
 	}
-	if st := c.s.prepared(q); st != nil {
+	if st := c.s.prepared(ctx, q); st != nil {
 		return c.Tx.StmtxContext(ctx, st)
 	}
 	return nil
@@ -132,3 +144,35 @@ func (c *CachedTx) QueryRowxContext(ctx context.Context, q string, args ...any) 
 }
 
 var _ sqlx.ExtContext = (*CachedTx)(nil)
+
+// The read pool's methods, through the cache on SQLite. They shadow those of
+// the embedded *sqlx.DB, so every sqlx helper given a *DB uses them.
+
+func (d *DB) QueryContext(ctx context.Context, q string, args ...any) (*sql.Rows, error) {
+	if st := d.reads.cached(ctx, q); st != nil {
+		return st.QueryContext(ctx, args...)
+	}
+	return d.DB.QueryContext(ctx, q, args...)
+}
+
+func (d *DB) QueryxContext(ctx context.Context, q string, args ...any) (*sqlx.Rows, error) {
+	if st := d.reads.cached(ctx, q); st != nil {
+		return st.QueryxContext(ctx, args...)
+	}
+	return d.DB.QueryxContext(ctx, q, args...)
+}
+
+func (d *DB) QueryRowxContext(ctx context.Context, q string, args ...any) *sqlx.Row {
+	if st := d.reads.cached(ctx, q); st != nil {
+		return st.QueryRowxContext(ctx, args...)
+	}
+	return d.DB.QueryRowxContext(ctx, q, args...)
+}
+
+// cached is prepared for a nil cache (PostgreSQL).
+func (s *Stmts) cached(ctx context.Context, q string) *sqlx.Stmt {
+	if s == nil {
+		return nil
+	}
+	return s.prepared(ctx, q)
+}

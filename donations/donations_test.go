@@ -312,8 +312,14 @@ func TestDonationProperties(t *testing.T) {
 			if got := -balance(rt, l, ledger.Donations); got != received {
 				rt.Fatalf("income:donations is %d, received minus refunded is %d", got, received)
 			}
-			if tot, err := s.Totals(ctx); err != nil || tot.Received != received {
-				rt.Fatalf("totals %v %v, want %d", tot, err, received)
+			var count int64
+			for _, st := range all {
+				if st.status == donations.Received {
+					count++
+				}
+			}
+			if tot, err := s.Totals(ctx); err != nil || tot.Received != received || tot.ReceivedCount != count {
+				rt.Fatalf("totals %v %v, want %d donations, %d cents", tot, err, count, received)
 			}
 			r, err := ledger.VerifyDB(ctx, d)
 			if err != nil || !r.OK {

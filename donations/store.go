@@ -144,8 +144,14 @@ func findDonations(ctx context.Context, q sqlx.QueryerContext, f Filter) ([]*Don
 // refunded.
 func receivedTotals(ctx context.Context, q sqlx.QueryerContext) (Totals, error) {
 	var t Totals
-	err := q.QueryRowxContext(ctx, `SELECT count(*), COALESCE(SUM(amount), 0) FROM donations WHERE status = 'received'`).Scan(&t.ReceivedCount, &t.Received)
+	err := q.QueryRowxContext(ctx, `SELECT received_count, received FROM donation_totals WHERE id = 1`).Scan(&t.ReceivedCount, &t.Received)
 	return t, err
+}
+
+// addToTotals changes the kept totals by count donations and cents.
+func addToTotals(ctx context.Context, q sqlx.ExecerContext, count, cents int64) error {
+	_, err := q.ExecContext(ctx, `UPDATE donation_totals SET received_count = received_count + $1, received = received + $2 WHERE id = 1`, count, cents)
+	return err
 }
 
 func receivedBetween(ctx context.Context, q sqlx.QueryerContext, from, to time.Time) (Totals, error) {

@@ -104,7 +104,7 @@ func (s *Server) grantRoutes(api *gin.RouterGroup) {
 	api.POST("/applications/:id/close", requireUser, applicationStep(s, http.StatusOK, true, func(s *Server, ctx context.Context, c *gin.Context, in grants.CloseInput) (any, error) {
 		return s.grants.Close(ctx, currentUser(c), c.Param("id"), in)
 	}))
-	api.GET("/fund", s.fund)
+	api.GET("/fund", s.publicFigures)
 	api.GET("/fund/projects", s.fundProjects)
 	api.GET("/fund/report", s.fundReport)
 }
@@ -121,39 +121,22 @@ type fundFigures struct {
 	ProjectsFunded    int64        `json:"projects_funded"`
 }
 
-func (s *Server) fundFigures(ctx context.Context) (*fundFigures, error) {
-	figs, err := s.ledger.Figures(ctx)
-	if err != nil {
-		return nil, err
-	}
-	tot, err := s.donations.Totals(ctx)
-	if err != nil {
-		return nil, err
-	}
-	paid, projects, err := s.grants.PaidTotal(ctx)
-	if err != nil {
-		return nil, err
-	}
-	return &fundFigures{Name: s.cfg.FundName, Currency: "EUR", DonationsReceived: figs.Received, GrantsAwarded: figs.Granted,
-		GrantsPaid: paid, Available: figs.Available, DonationsCount: tot.ReceivedCount, ProjectsFunded: projects}, nil
-}
-
-// fund: GET /api/v1/fund (public).
-func (s *Server) fund(c *gin.Context) {
-	f, err := s.fundFigures(c.Request.Context())
+// publicFigures: GET /api/v1/fund (public).
+func (s *Server) publicFigures(c *gin.Context) {
+	f, err := s.fund.get(c.Request.Context())
 	if err != nil {
 		writeError(c, err)
 		return
 	}
-	c.JSON(http.StatusOK, f)
+	c.JSON(http.StatusOK, f.Figures)
 }
 
 // fundProjects: GET /api/v1/fund/projects (public).
 func (s *Server) fundProjects(c *gin.Context) {
-	ps, err := s.grants.Projects(c.Request.Context())
+	f, err := s.fund.get(c.Request.Context())
 	if err != nil {
 		writeError(c, err)
 		return
 	}
-	c.JSON(http.StatusOK, gin.H{"items": ps, "next_cursor": nil})
+	c.JSON(http.StatusOK, gin.H{"items": f.Projects, "next_cursor": nil})
 }

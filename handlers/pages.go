@@ -1,6 +1,7 @@
 package handlers
 
 import (
+	"bytes"
 	"crypto/rand"
 	"crypto/subtle"
 	"encoding/base64"
@@ -217,27 +218,36 @@ func (s *Server) noRoute(c *gin.Context) {
 
 // fundPage: GET /, the public fund page.
 func (s *Server) fundPage(c *gin.Context) {
-	figs, err := s.ledger.Figures(c.Request.Context())
+	f, err := s.fund.get(c.Request.Context())
 	if err != nil {
 		s.renderError(c, err)
 		return
 	}
-	tot, err := s.donations.Totals(c.Request.Context())
-	if err != nil {
-		s.renderError(c, err)
-		return
-	}
-	projects, err := s.grants.Projects(c.Request.Context())
-	if err != nil {
-		s.renderError(c, err)
-		return
-	}
-	s.render(c, http.StatusOK, "fund", "fund.title", map[string]any{
-		"Projects": projects,
-		"Received": figs.Received, "ReceivedCount": tot.ReceivedCount,
-		"Granted": figs.Granted, "Available": figs.Available,
+	data := map[string]any{
+		"Projects": f.Projects,
+		"Received": f.Figures.DonationsReceived, "ReceivedCount": f.Figures.DonationsCount,
+		"Granted": f.Figures.GrantsAwarded, "Available": f.Figures.Available,
 		"Bank": s.donations.Bank, "ExampleAccount": s.cfg.ExampleAccount,
+	}
+	if currentUser(c) != nil {
+		s.render(c, http.StatusOK, "fund", "fund.title", data)
+		return
+	}
+	// Anonymous visitors get the page rendered once per language and
+	// figures. It holds nothing of the visitor: no name, and no CSRF token
+	// (the layout has a form only for a signed-in user).
+	lang := pageLang(c)
+	html, err := f.page(lang, func() ([]byte, error) {
+		var b bytes.Buffer
+		err := s.web.Render(&b, "fund", web.Page{Lang: lang, Path: "/", Title: "fund.title", Data: data})
+		return b.Bytes(), err
 	})
+	if err != nil {
+		s.renderError(c, errs.E(errs.Internal, err))
+		return
+	}
+	c.Header("Cache-Control", "no-store")
+	c.Data(http.StatusOK, "text/html; charset=utf-8", html)
 }
 
 // loginPage: GET /login.

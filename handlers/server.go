@@ -64,6 +64,7 @@ type Server struct {
 	limiter   *rateLimiter
 	metrics   *metrics
 	reg       *prometheus.Registry
+	fund      *fundCache
 }
 
 // New builds the router. log receives the access log and internal errors.
@@ -90,6 +91,7 @@ func New(cfg Config, d *db.DB, svc Services, log *slog.Logger) (http.Handler, er
 		metrics:   newMetrics(reg),
 		reg:       reg,
 	}
+	s.fund = &fundCache{commits: svc.Ledger.Writer.Commits, load: s.loadPublicFund, now: time.Now}
 	return s.router()
 }
 

@@ -56,7 +56,7 @@ func Lang(cookie, acceptLanguage string) string {
 // Renderer renders pages.
 type Renderer struct {
 	bundle *i18n.Bundle
-	pages  map[string]*template.Template
+	pages  map[string]map[string]*template.Template // by language, then page
 }
 
 // New parses the templates and translations.
@@ -68,32 +68,44 @@ func New() (*Renderer, error) {
 			return nil, fmt.Errorf("web: translations: %w", err)
 		}
 	}
-	r := &Renderer{bundle: bundle, pages: map[string]*template.Template{}}
+	r := &Renderer{bundle: bundle, pages: map[string]map[string]*template.Template{}}
 	names, err := fs.Glob(files, "templates/*.html")
 	if err != nil {
 		return nil, err
 	}
-	for _, name := range names {
-		page := strings.TrimSuffix(strings.TrimPrefix(name, "templates/"), ".html")
-		if page == "layout" {
-			continue
+	// Each page is parsed once per language, with that language's
+	// functions bound, so rendering only executes it.
+	for _, l := range Languages {
+		lang := l.String()
+		r.pages[lang] = map[string]*template.Template{}
+		for _, name := range names {
+			page := strings.TrimSuffix(strings.TrimPrefix(name, "templates/"), ".html")
+			if page == "layout" {
+				continue
+			}
+			t, err := template.New("layout.html").Funcs(r.funcs(lang)).ParseFS(files, "templates/layout.html", name)
+			if err != nil {
+				return nil, fmt.Errorf("web: %s: %w", name, err)
+			}
+			r.pages[lang][page] = t
 		}
-		t, err := template.New("layout.html").Funcs(placeholderFuncs).ParseFS(files, "templates/layout.html", name)
-		if err != nil {
-			return nil, fmt.Errorf("web: %s: %w", name, err)
-		}
-		r.pages[page] = t
 	}
 	return r, nil
 }
 
-// placeholderFuncs lets templates parse; Render binds the real ones per
-// language.
-var placeholderFuncs = template.FuncMap{
-	"t": func(string, ...any) string { return "" }, "money": func(ledger.Money) string { return "" },
-	"date": func(time.Time) string { return "" }, "datetime": func(time.Time) string { return "" },
-	"lang": func() string { return "" }, "fieldError": func(map[string]string, string) string { return "" },
-	"iban": FormatIBAN, "fieldArgs": fieldArgs,
+// funcs are the template functions of one language.
+func (r *Renderer) funcs(lang string) template.FuncMap {
+	loc := i18n.NewLocalizer(r.bundle, lang)
+	return template.FuncMap{
+		"t":          func(id string, args ...any) string { return translate(loc, id, args...) },
+		"money":      func(m ledger.Money) string { return FormatMoney(lang, m) },
+		"date":       func(t time.Time) string { return FormatDate(lang, t) },
+		"datetime":   func(t time.Time) string { return FormatDateTime(lang, t) },
+		"lang":       func() string { return lang },
+		"fieldError": func(errs map[string]string, field string) string { return errs[field] },
+		"iban":       FormatIBAN,
+		"fieldArgs":  fieldArgs,
+	}
 }
 
 // Field is what the "field" template needs for one input.
@@ -135,28 +147,15 @@ type Page struct {
 
 // Render writes the page named name in p.Lang.
 func (r *Renderer) Render(w io.Writer, name string, p Page) error {
-	t, ok := r.pages[name]
+	t, ok := r.pages[p.Lang][name]
 	if !ok {
-		return fmt.Errorf("web: no page %q", name)
+		return fmt.Errorf("web: no page %q in %q", name, p.Lang)
 	}
-	loc := i18n.NewLocalizer(r.bundle, p.Lang)
-	t, err := t.Clone()
-	if err != nil {
-		return err
-	}
-	t.Funcs(template.FuncMap{
-		"t":          func(id string, args ...any) string { return translate(loc, id, args...) },
-		"money":      func(m ledger.Money) string { return FormatMoney(p.Lang, m) },
-		"date":       func(t time.Time) string { return FormatDate(p.Lang, t) },
-		"datetime":   func(t time.Time) string { return FormatDateTime(p.Lang, t) },
-		"lang":       func() string { return p.Lang },
-		"fieldError": func(errs map[string]string, field string) string { return errs[field] },
-	})
 	var b bytes.Buffer // render fully before writing, so an error leaves no half page
 	if err := t.ExecuteTemplate(&b, "layout.html", p); err != nil {
 		return err
 	}
-	_, err = w.Write(b.Bytes())
+	_, err := w.Write(b.Bytes())
 	return err
 }
 

@@ -1,0 +1,94 @@
+package handlers
+
+import (
+	"context"
+	"sync"
+	"time"
+
+	"fundus/grants"
+)
+
+// publicFiguresMaxAge is how old the public figures may be when another
+// instance changed them. This instance's own writes show at once.
+const publicFiguresMaxAge = time.Second
+
+// publicFund is what the fund page and GET /api/v1/fund show.
+type publicFund struct {
+	Figures  fundFigures
+	Projects []grants.Project
+
+	pages sync.Map // language -> the fund page as anonymous visitors see it
+}
+
+// page returns the fund page in lang for anonymous visitors, rendering it
+// on first use: they all see the same page until the figures change.
+func (f *publicFund) page(lang string, render func() ([]byte, error)) ([]byte, error) {
+	if b, ok := f.pages.Load(lang); ok {
+		return b.([]byte), nil
+	}
+	b, err := render()
+	if err != nil {
+		return nil, err
+	}
+	f.pages.Store(lang, b)
+	return b, nil
+}
+
+// fundCache keeps the public figures, so that a crowd reading the fund page
+// costs a few queries a second instead of a few per view. An entry is used
+// while no commit of this process's writer came after it was read, and for
+// at most publicFiguresMaxAge (for changes made by other instances). One
+// caller reloads while the others wait for its result.
+type fundCache struct {
+	commits func() int64
+	load    func(ctx context.Context) (*publicFund, error)
+	now     func() time.Time
+
+	mu     sync.Mutex
+	cur    *publicFund
+	commit int64
+	readAt time.Time
+}
+
+func (c *fundCache) get(ctx context.Context) (*publicFund, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	commit, now := c.commits(), c.now()
+	if c.cur != nil && commit == c.commit && now.Sub(c.readAt) < publicFiguresMaxAge {
+		return c.cur, nil
+	}
+	// The commit count and time are taken before reading, so a commit made
+	// while reading makes the next caller read again.
+	readAt := now
+	f, err := c.load(ctx)
+	if err != nil {
+		return nil, err
+	}
+	c.cur, c.commit, c.readAt = f, commit, readAt
+	return f, nil
+}
+
+// loadPublicFund reads the public figures and projects from the database.
+func (s *Server) loadPublicFund(ctx context.Context) (*publicFund, error) {
+	figs, err := s.ledger.Figures(ctx)
+	if err != nil {
+		return nil, err
+	}
+	tot, err := s.donations.Totals(ctx)
+	if err != nil {
+		return nil, err
+	}
+	paid, projectCount, err := s.grants.PaidTotal(ctx)
+	if err != nil {
+		return nil, err
+	}
+	projects, err := s.grants.Projects(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return &publicFund{
+		Figures: fundFigures{Name: s.cfg.FundName, Currency: "EUR", DonationsReceived: figs.Received, GrantsAwarded: figs.Granted,
+			GrantsPaid: paid, Available: figs.Available, DonationsCount: tot.ReceivedCount, ProjectsFunded: projectCount},
+		Projects: projects,
+	}, nil
+}
