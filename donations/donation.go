@@ -142,20 +142,17 @@ func (s *Service) Pledge(ctx context.Context, in Pledge) (*PledgeResult, error) 
 	// repeat gets back.
 	res, err := ledger.Do(ctx, s.Writer, func(tx *ledger.Tx) (*PledgeResult, error) {
 		d.CreatedAt = db.Time(tx.Now())
-		// Pledges run one after the other in the write path, so a reference
-		// that is free here is still free at insert.
+		// A reference already given (one in 24^7 for each donation there
+		// is) inserts nothing; then the pledge takes another.
 		for {
-			taken, err := referenceTaken(tx.Context(), tx, d.Reference)
+			inserted, err := insertDonation(tx.Context(), tx, d)
 			if err != nil {
 				return nil, err
 			}
-			if !taken {
+			if inserted {
 				break
 			}
 			d.Reference = newReference()
-		}
-		if err := insertDonation(tx.Context(), tx, d); err != nil {
-			return nil, err
 		}
 		return s.withPayment(d), tx.Audit("anonymous", "donation.pledge", "donation", d.ID, map[string]any{
 			"status": d.Status, "amount": d.Amount, "reference": d.Reference,

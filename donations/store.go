@@ -58,17 +58,24 @@ func (r donationRow) donation() *Donation {
 	return d
 }
 
-func insertDonation(ctx context.Context, q sqlx.ExecerContext, d *Donation) error {
+// insertDonation inserts d, unless its reference is taken: then it
+// inserts nothing and reports false.
+func insertDonation(ctx context.Context, q sqlx.ExecerContext, d *Donation) (bool, error) {
 	donor := d.Donor
 	if donor == nil {
 		donor = &Donor{}
 	}
-	_, err := q.ExecContext(ctx, `INSERT INTO donations (id, reference, status, amount, currency, anonymous, receipt_requested,
+	res, err := q.ExecContext(ctx, `INSERT INTO donations (id, reference, status, amount, currency, anonymous, receipt_requested,
 		donor_name, donor_email, donor_street, donor_postal_code, donor_city, message, created_at)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)`,
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)
+		ON CONFLICT (reference) DO NOTHING`,
 		d.ID, d.Reference, d.Status, d.Amount.Minor, d.Currency, d.Anonymous, d.ReceiptRequested,
 		donor.Name, donor.Email, donor.Street, donor.PostalCode, donor.City, d.Message, d.CreatedAt)
-	return err
+	if err != nil {
+		return false, err
+	}
+	n, err := res.RowsAffected()
+	return n == 1, err
 }
 
 // updateDonation stores the state of d (what a transition may change).
@@ -77,12 +84,6 @@ func updateDonation(ctx context.Context, q sqlx.ExecerContext, d *Donation) erro
 		cancelled_at = $5, refunded_at = $6, refund_reason = $7, refund_entry_id = $8 WHERE id = $1`,
 		d.ID, d.Status, d.ReceivedAt, db.StringOrNull(d.LedgerEntryID), d.CancelledAt, d.RefundedAt, d.RefundReason, db.StringOrNull(d.RefundEntryID))
 	return err
-}
-
-func referenceTaken(ctx context.Context, q sqlx.QueryerContext, ref string) (bool, error) {
-	var n int
-	err := sqlx.GetContext(ctx, q, &n, `SELECT count(*) FROM donations WHERE reference = $1`, ref)
-	return n > 0, err
 }
 
 func findDonation(ctx context.Context, q sqlx.QueryerContext, id string) (*Donation, error) {
@@ -148,11 +149,6 @@ func receivedTotals(ctx context.Context, q sqlx.QueryerContext) (Totals, error) 
 	return t, err
 }
 
-// addToTotals changes the kept totals by count donations and cents.
-func addToTotals(ctx context.Context, q sqlx.ExecerContext, count, cents int64) error {
-	_, err := q.ExecContext(ctx, `UPDATE donation_totals SET received_count = received_count + $1, received = received + $2 WHERE id = 1`, count, cents)
-	return err
-}
 
 func receivedBetween(ctx context.Context, q sqlx.QueryerContext, from, to time.Time) (Totals, error) {
 	var t Totals

@@ -122,21 +122,10 @@ func (s *Service) transition(ctx context.Context, op errs.Op, id string, change 
 		if err != nil {
 			return nil, err
 		}
-		was := d.Status
 		if err := change(tx, d); err != nil {
 			return nil, err
 		}
-		if err := updateDonation(tx.Context(), tx, d); err != nil {
-			return nil, err
-		}
-		// The public totals count what is received and not refunded.
-		switch {
-		case was != Received && d.Status == Received:
-			err = addToTotals(tx.Context(), tx, 1, d.Amount.Minor)
-		case was == Received && d.Status != Received:
-			err = addToTotals(tx.Context(), tx, -1, -d.Amount.Minor)
-		}
-		return d, err
+		return d, updateDonation(tx.Context(), tx, d)
 	})
 	if err != nil {
 		return nil, errs.E(op, err)

@@ -263,6 +263,7 @@ type Tx struct {
 	now      time.Time
 
 	savepoint bool  // the current function's savepoint is taken
+	open      bool  // PostgreSQL: an earlier function's savepoint is still open
 	failed    error // a statement of the current function failed
 	broken    error // a savepoint could not be taken: the batch must fail
 
@@ -350,16 +351,39 @@ func (t *Tx) note(err error) error {
 
 var _ sqlx.ExtContext = (*Tx)(nil)
 
+// takeSavepoint starts the current call's savepoint. On PostgreSQL, where
+// every statement is a round trip, the savepoint of the call before is left
+// open when that call ends and released here, in the same round trip.
 func (t *Tx) takeSavepoint() error {
 	if t.savepoint {
 		return nil
 	}
-	if _, err := t.sql.ExecContext(t.ctx, "SAVEPOINT fundus_call"); err != nil {
+	q := "SAVEPOINT fundus_call"
+	if t.open {
+		q = "RELEASE SAVEPOINT fundus_call; SAVEPOINT fundus_call"
+	}
+	if _, err := t.sql.ExecContext(t.ctx, q); err != nil {
 		t.broken = err
 		return err
 	}
-	t.savepoint = true
+	t.savepoint, t.open = true, false
 	return nil
+}
+
+// endSavepoint ends the current call's savepoint, rolling back what the
+// call did when it failed.
+func (t *Tx) endSavepoint(failed bool) error {
+	if failed {
+		if _, err := t.sql.ExecContext(t.ctx, "ROLLBACK TO SAVEPOINT fundus_call"); err != nil {
+			return err
+		}
+	}
+	if t.w.db.Engine == db.Postgres {
+		t.open = true // released with the next savepoint, or by the commit
+		return nil
+	}
+	_, err := t.sql.ExecContext(t.ctx, "RELEASE SAVEPOINT fundus_call")
+	return err
 }
 
 // begin locks the chain head and loads the accounts.
@@ -422,13 +446,8 @@ func (t *Tx) run(c *call) error {
 		return err
 	}
 	if t.savepoint {
-		if err != nil {
-			if _, rbErr := t.sql.ExecContext(t.ctx, "ROLLBACK TO SAVEPOINT fundus_call"); rbErr != nil {
-				return rbErr
-			}
-		}
-		if _, relErr := t.sql.ExecContext(t.ctx, "RELEASE SAVEPOINT fundus_call"); relErr != nil {
-			return relErr
+		if err := t.endSavepoint(err != nil); err != nil {
+			return err
 		}
 	}
 	if err != nil {
