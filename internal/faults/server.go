@@ -1,0 +1,222 @@
+// Package faults runs Fundus as real processes and does to them what
+// production does: kills them with SIGKILL in the middle of confirms and
+// retries what got no answer (Crash), and runs two of them on one
+// PostgreSQL at once (TwoInstances). It then checks the books from the
+// database and with `fundus verify`. bench/faults runs it at full size, the
+// tests of this package small, on both engines.
+package faults
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"syscall"
+	"time"
+)
+
+// Build compiles the fundus command into dir and returns its path.
+func Build(ctx context.Context, moduleDir, dir string) (string, error) {
+	bin := filepath.Join(dir, "fundus")
+	cmd := exec.CommandContext(ctx, "go", "build", "-o", bin, "./cmd/fundus")
+	cmd.Dir = moduleDir
+	if out, err := cmd.CombinedOutput(); err != nil {
+		return "", fmt.Errorf("go build: %v: %s", err, out)
+	}
+	return bin, nil
+}
+
+// Fundus is how to run the binary against one database.
+type Fundus struct {
+	Binary      string
+	DatabaseURL string
+	Log         io.Writer // the servers' output; nil discards it
+}
+
+func (f Fundus) env(addr string) []string {
+	return append(os.Environ(),
+		"FUNDUS_DATABASE_URL="+f.DatabaseURL,
+		"FUNDUS_ADDR="+addr,
+		"FUNDUS_RATE_LIMIT=0",
+		"FUNDUS_LOG_LEVEL=warn",
+	)
+}
+
+// Run runs a command of the binary (user add, verify) and returns its
+// output; stdin is its input.
+func (f Fundus) Run(ctx context.Context, stdin string, args ...string) (string, error) {
+	cmd := exec.CommandContext(ctx, f.Binary, args...)
+	cmd.Env = f.env("127.0.0.1:0")
+	cmd.Stdin = bytes.NewBufferString(stdin)
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		return string(out), fmt.Errorf("fundus %v: %v: %s", args, err, out)
+	}
+	return string(out), nil
+}
+
+// Server is a running `fundus serve`.
+type Server struct {
+	URL  string
+	cmd  *exec.Cmd
+	done chan error
+}
+
+// Start starts a server on a free port and waits until it is ready.
+func (f Fundus) Start(ctx context.Context) (*Server, error) {
+	addr, err := freeAddr()
+	if err != nil {
+		return nil, err
+	}
+	cmd := exec.Command(f.Binary, "serve")
+	cmd.Env = f.env(addr)
+	if f.Log != nil {
+		cmd.Stdout, cmd.Stderr = f.Log, f.Log
+	}
+	if err := cmd.Start(); err != nil {
+		return nil, err
+	}
+	s := &Server{URL: "http://" + addr, cmd: cmd, done: make(chan error, 1)}
+	go func() { s.done <- cmd.Wait() }()
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		select {
+		case err := <-s.done:
+			return nil, fmt.Errorf("fundus serve stopped before it was ready: %v", err)
+		default:
+		}
+		resp, err := http.Get(s.URL + "/readyz")
+		if err == nil {
+			resp.Body.Close()
+			if resp.StatusCode == http.StatusOK {
+				return s, nil
+			}
+		}
+		if time.Now().After(deadline) || ctx.Err() != nil {
+			s.Kill()
+			return nil, fmt.Errorf("fundus serve was not ready after 30 s")
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+// Kill stops the server with SIGKILL: no shutdown, no flushing, as when
+// the machine loses power or the kernel's OOM killer strikes.
+func (s *Server) Kill() {
+	s.cmd.Process.Signal(syscall.SIGKILL)
+	<-s.done
+}
+
+// Stop stops the server gracefully (SIGTERM) and reports how it ended.
+func (s *Server) Stop() error {
+	s.cmd.Process.Signal(syscall.SIGTERM)
+	select {
+	case err := <-s.done:
+		return err
+	case <-time.After(30 * time.Second):
+		s.cmd.Process.Kill()
+		return errors.New("fundus serve did not stop within 30 s of SIGTERM")
+	}
+}
+
+func freeAddr() (string, error) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return "", err
+	}
+	defer ln.Close()
+	return ln.Addr().String(), nil
+}
+
+// client sends JSON requests.
+type client struct {
+	http *http.Client
+}
+
+func newClient() *client {
+	return &client{http: &http.Client{
+		Timeout:   30 * time.Second,
+		Transport: &http.Transport{MaxIdleConnsPerHost: 64},
+	}}
+}
+
+// answer is a response: its status and body.
+type answer struct {
+	Status   int
+	Body     []byte
+	Replayed bool // the answer was stored under the idempotency key
+}
+
+// do sends one request; an error means no answer came (the server died,
+// the connection broke).
+func (c *client) do(ctx context.Context, method, url, token, key string, body any) (answer, error) {
+	var rd io.Reader
+	if body != nil {
+		b, err := json.Marshal(body)
+		if err != nil {
+			return answer{}, err
+		}
+		rd = bytes.NewReader(b)
+	}
+	req, err := http.NewRequestWithContext(ctx, method, url, rd)
+	if err != nil {
+		return answer{}, err
+	}
+	req.Header.Set("Content-Type", "application/json")
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
+	}
+	if key != "" {
+		req.Header.Set("Idempotency-Key", key)
+	}
+	resp, err := c.http.Do(req)
+	if err != nil {
+		return answer{}, err
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	if err != nil {
+		return answer{}, err
+	}
+	return answer{Status: resp.StatusCode, Body: b, Replayed: resp.Header.Get("Idempotent-Replayed") == "true"}, nil
+}
+
+// must sends a request that must be answered with want, and decodes the
+// answer into out.
+func (c *client) must(ctx context.Context, want int, method, url, token, key string, body, out any) error {
+	a, err := c.do(ctx, method, url, token, key, body)
+	if err != nil {
+		return err
+	}
+	if a.Status != want {
+		return fmt.Errorf("%s %s: %d, want %d: %s", method, url, a.Status, want, a.Body)
+	}
+	if out != nil {
+		return json.Unmarshal(a.Body, out)
+	}
+	return nil
+}
+
+const password = "faults test passphrase"
+
+// signIn returns a session token.
+func (c *client) signIn(ctx context.Context, base, email string) (string, error) {
+	var s struct {
+		Token string `json:"token"`
+	}
+	err := c.must(ctx, http.StatusCreated, http.MethodPost, base+"/api/v1/sessions", "", "", map[string]string{"email": email, "password": password}, &s)
+	return s.Token, err
+}
+
+// addUser creates a user with the command line, before or while servers run.
+func (f Fundus) addUser(ctx context.Context, email, role string) error {
+	_, err := f.Run(ctx, password+"\n", "user", "add", "--email", email, "--name", role+" "+email, "--role", role)
+	return err
+}
