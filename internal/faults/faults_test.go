@@ -51,3 +51,13 @@ func TestCrashLosesAndDoublesNothing(t *testing.T) {
 		t.Logf("%+v", rep)
 	})
 }
+
+func TestTwoInstancesShareTheDatabase(t *testing.T) {
+	bin := fundus(t)
+	f := Fundus{Binary: bin, DatabaseURL: dbtest.URL(t, db.Postgres)} // several instances need PostgreSQL
+	rep, err := TwoInstances(context.Background(), f, InstancesConfig{Applications: 24, Donations: 100, Out: logWriter{t}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("%+v", rep)
+}

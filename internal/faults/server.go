@@ -64,9 +64,10 @@ func (f Fundus) Run(ctx context.Context, stdin string, args ...string) (string, 
 
 // Server is a running `fundus serve`.
 type Server struct {
-	URL  string
-	cmd  *exec.Cmd
-	done chan error
+	URL     string
+	cmd     *exec.Cmd
+	done    chan struct{} // closed when the process has ended
+	waitErr error
 }
 
 // Start starts a server on a free port and waits until it is ready.
@@ -83,13 +84,13 @@ func (f Fundus) Start(ctx context.Context) (*Server, error) {
 	if err := cmd.Start(); err != nil {
 		return nil, err
 	}
-	s := &Server{URL: "http://" + addr, cmd: cmd, done: make(chan error, 1)}
-	go func() { s.done <- cmd.Wait() }()
+	s := &Server{URL: "http://" + addr, cmd: cmd, done: make(chan struct{})}
+	go func() { s.waitErr = cmd.Wait(); close(s.done) }()
 	deadline := time.Now().Add(30 * time.Second)
 	for {
 		select {
-		case err := <-s.done:
-			return nil, fmt.Errorf("fundus serve stopped before it was ready: %v", err)
+		case <-s.done:
+			return nil, fmt.Errorf("fundus serve stopped before it was ready: %v", s.waitErr)
 		default:
 		}
 		resp, err := http.Get(s.URL + "/readyz")
@@ -108,8 +109,14 @@ func (f Fundus) Start(ctx context.Context) (*Server, error) {
 }
 
 // Kill stops the server with SIGKILL: no shutdown, no flushing, as when
-// the machine loses power or the kernel's OOM killer strikes.
+// the machine loses power or the kernel's OOM killer strikes. A server that
+// has ended already is left as it is.
 func (s *Server) Kill() {
+	select {
+	case <-s.done:
+		return
+	default:
+	}
 	s.cmd.Process.Signal(syscall.SIGKILL)
 	<-s.done
 }
@@ -118,8 +125,8 @@ func (s *Server) Kill() {
 func (s *Server) Stop() error {
 	s.cmd.Process.Signal(syscall.SIGTERM)
 	select {
-	case err := <-s.done:
-		return err
+	case <-s.done:
+		return s.waitErr
 	case <-time.After(30 * time.Second):
 		s.cmd.Process.Kill()
 		return errors.New("fundus serve did not stop within 30 s of SIGTERM")

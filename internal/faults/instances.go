@@ -1,0 +1,263 @@
+package faults
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"net/http"
+	"sync"
+	"sync/atomic"
+
+	"fundus/db"
+	"fundus/ledger"
+)
+
+// InstancesConfig sizes a two-instance run.
+type InstancesConfig struct {
+	Applications int // decided at once, half on each instance; the money covers an eighth of them
+	Donations    int // pledged and confirmed meanwhile, spread over both
+	Out          io.Writer
+}
+
+// InstancesReport is what a two-instance run saw.
+type InstancesReport struct {
+	Approved, Refused int
+	AvailableCents    int64
+	Donations         int
+	VerifyOutput      string
+}
+
+// TwoInstances runs two `fundus serve` on one database and checks what
+// several instances must share through it: a session made on one is valid
+// on the other; an idempotency key sent to both at once has one effect and
+// one answer; decisions taken on both at once approve exactly what the
+// money covers; pledges and confirms spread over both are each booked once
+// and the chain verifies.
+func TwoInstances(ctx context.Context, f Fundus, cfg InstancesConfig) (InstancesReport, error) {
+	var rep InstancesReport
+	out := cfg.Out
+	if out == nil {
+		out = io.Discard
+	}
+	for i := 1; i <= 3; i++ {
+		if err := f.addUser(ctx, fmt.Sprintf("ausschuss%d@example.org", i), "committee"); err != nil {
+			return rep, err
+		}
+	}
+	if err := f.addUser(ctx, "kasse@example.org", "treasurer"); err != nil {
+		return rep, err
+	}
+	var servers [2]*Server
+	for i := range servers {
+		s, err := f.Start(ctx)
+		if err != nil {
+			return rep, err
+		}
+		defer s.Kill()
+		servers[i] = s
+	}
+	a, b := servers[0].URL, servers[1].URL
+	c := newClient()
+
+	// A session made on A is valid on B.
+	kasse, err := c.signIn(ctx, a, "kasse@example.org")
+	if err != nil {
+		return rep, err
+	}
+	if err := c.must(ctx, http.StatusOK, http.MethodGet, b+"/api/v1/me", kasse, "", nil, nil); err != nil {
+		return rep, fmt.Errorf("a session from instance A on instance B: %w", err)
+	}
+	fmt.Fprintln(out, "a session made on instance A is valid on instance B")
+
+	// One idempotency key sent to both at once: one effect, one answer.
+	var p struct {
+		ID string `json:"id"`
+	}
+	if err := c.must(ctx, http.StatusCreated, http.MethodPost, a+"/api/v1/donations", "", "", map[string]any{"amount": "1000.00", "anonymous": true}, &p); err != nil {
+		return rep, err
+	}
+	var answers [2]answer
+	var wg sync.WaitGroup
+	for i, base := range []string{a, b} {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			answers[i], _ = c.do(ctx, http.MethodPost, base+"/api/v1/donations/"+p.ID+"/confirm", kasse, "both-"+p.ID, struct{}{})
+		}()
+	}
+	wg.Wait()
+	if answers[0].Status != http.StatusOK || answers[1].Status != http.StatusOK || string(answers[0].Body) != string(answers[1].Body) {
+		return rep, fmt.Errorf("one key on both instances: %d %s / %d %s", answers[0].Status, answers[0].Body, answers[1].Status, answers[1].Body)
+	}
+	fmt.Fprintln(out, "one confirm key sent to both instances at once: both 200 with the same body")
+
+	// Applications for an eighth of the money each, decided on both at once.
+	group, err := registerGroup(ctx, c, a)
+	if err != nil {
+		return rep, err
+	}
+	var members []string
+	for i := 1; i <= 3; i++ {
+		t, err := c.signIn(ctx, b, fmt.Sprintf("ausschuss%d@example.org", i))
+		if err != nil {
+			return rep, err
+		}
+		members = append(members, t)
+	}
+	ids := make([]string, cfg.Applications)
+	for i := range ids {
+		base := servers[i%2].URL
+		if ids[i], err = readyApplication(ctx, c, base, group, members, "125.00"); err != nil {
+			return rep, err
+		}
+	}
+	var approved, refused atomic.Int64
+	var firstErr error
+	var mu sync.Mutex
+	start := make(chan struct{})
+	for i, id := range ids {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			<-start
+			a, err := c.do(ctx, http.MethodPost, servers[i%2].URL+"/api/v1/applications/"+id+"/decision", members[i%3], "",
+				map[string]string{"decision": "approved", "amount": "125.00"})
+			switch {
+			case err == nil && a.Status == http.StatusOK:
+				approved.Add(1)
+			case err == nil && a.Status == http.StatusConflict:
+				refused.Add(1)
+			default:
+				mu.Lock()
+				if firstErr == nil {
+					firstErr = fmt.Errorf("decision: %v %d %s", err, a.Status, a.Body)
+				}
+				mu.Unlock()
+			}
+		}()
+	}
+	// Meanwhile, donations are pledged on one instance and confirmed on the
+	// other; their money arrives after the decisions are counted.
+	donations := make(chan string, cfg.Donations)
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		<-start
+		for i := range cfg.Donations {
+			var d struct {
+				ID string `json:"id"`
+			}
+			if err := c.must(ctx, http.StatusCreated, http.MethodPost, servers[i%2].URL+"/api/v1/donations", "", "", map[string]any{"amount": "10.00", "anonymous": true}, &d); err != nil {
+				mu.Lock()
+				firstErr = err
+				mu.Unlock()
+				return
+			}
+			donations <- d.ID
+		}
+	}()
+	close(start)
+	wg.Wait()
+	close(donations)
+	if firstErr != nil {
+		return rep, firstErr
+	}
+	rep.Approved, rep.Refused = int(approved.Load()), int(refused.Load())
+	var fund struct {
+		Available string `json:"available"`
+	}
+	if err := c.must(ctx, http.StatusOK, http.MethodGet, b+"/api/v1/fund", "", "", nil, &fund); err != nil {
+		return rep, err
+	}
+	cents, err := ledger.ParseAmount("available", ledger.AmountText{Text: fund.Available, Set: true, Quoted: true}, ledger.EUR, ledger.NotNegative, 1<<62)
+	if err != nil {
+		return rep, err
+	}
+	rep.AvailableCents = cents
+	fmt.Fprintf(out, "%d applications of 125.00 EUR decided at once on both instances with 1000.00 EUR: %d approved, %d refused, %s EUR left\n",
+		len(ids), rep.Approved, rep.Refused, fund.Available)
+	if want := min(len(ids), 8); rep.Approved != want || rep.Refused != len(ids)-want || cents != int64(1000_00-want*125_00) {
+		return rep, fmt.Errorf("want %d approved and the rest refused", want)
+	}
+
+	// The donations, each confirmed on the instance it was not pledged on.
+	i := 0
+	for id := range donations {
+		if err := c.must(ctx, http.StatusOK, http.MethodPost, servers[(i+1)%2].URL+"/api/v1/donations/"+id+"/confirm", kasse, "two-"+id, struct{}{}, nil); err != nil {
+			return rep, err
+		}
+		i++
+	}
+	rep.Donations = i
+	for _, s := range servers {
+		if err := s.Stop(); err != nil {
+			return rep, err
+		}
+	}
+	if rep.VerifyOutput, err = f.Run(ctx, "", "verify"); err != nil {
+		return rep, err
+	}
+	fmt.Fprintf(out, "%d donations pledged on one instance, confirmed on the other; fundus verify: %s", rep.Donations, rep.VerifyOutput)
+	return rep, checkOnce(ctx, f.DatabaseURL)
+}
+
+// registerGroup registers a project group and returns its token.
+func registerGroup(ctx context.Context, c *client, base string) (string, error) {
+	reg := map[string]string{"email": "verein@example.org", "name": "Amina Yilmaz", "organisation": "Café Lingua e.V.", "password": password}
+	if err := c.must(ctx, http.StatusCreated, http.MethodPost, base+"/api/v1/register", "", "", reg, nil); err != nil {
+		return "", err
+	}
+	return c.signIn(ctx, base, "verein@example.org")
+}
+
+// readyApplication makes an application for amount, submits it, and has
+// each member review it and vote for it: it waits for a decision.
+func readyApplication(ctx context.Context, c *client, base, group string, members []string, amount string) (string, error) {
+	var app struct {
+		ID string `json:"id"`
+	}
+	err := c.must(ctx, http.StatusCreated, http.MethodPost, base+"/api/v1/applications", group, "", map[string]any{
+		"title": "Sprachcafé", "organisation": "Café Lingua e.V.", "summary": "Wöchentliches Sprachcafé",
+		"description": "Ehrenamtliche treffen Neuankömmlinge.", "requested_amount": amount,
+		"budget":    []map[string]string{{"item": "Miete", "amount": amount}},
+		"starts_on": "2027-01-01", "ends_on": "2027-06-30",
+		"payee": map[string]string{"holder": "Café Lingua e.V.", "iban": "DE89370400440532013000"},
+	}, &app)
+	if err != nil {
+		return "", err
+	}
+	u := base + "/api/v1/applications/" + app.ID
+	if err := c.must(ctx, http.StatusOK, http.MethodPost, u+"/submit", group, "", nil, nil); err != nil {
+		return "", err
+	}
+	for _, m := range members {
+		if err := c.must(ctx, http.StatusCreated, http.MethodPost, u+"/reviews", m, "", map[string]any{"score": 4, "comment": "gut", "conflict_of_interest": false}, nil); err != nil {
+			return "", err
+		}
+		if err := c.must(ctx, http.StatusCreated, http.MethodPost, u+"/votes", m, "", map[string]string{"vote": "approve"}, nil); err != nil {
+			return "", err
+		}
+	}
+	return app.ID, nil
+}
+
+// checkOnce checks that nothing is booked twice for the same thing (no
+// donation confirmed twice, no application approved twice) and that every
+// stored balance is the sum of its postings.
+func checkOnce(ctx context.Context, url string) error {
+	d, err := db.Open(ctx, url, db.Options{MaxReadConns: 2})
+	if err != nil {
+		return err
+	}
+	defer d.Close()
+	var twice []string
+	err = d.SelectContext(ctx, &twice, `SELECT ref_type || ' ' || ref_id || ' ' || kind FROM entries
+		WHERE ref_id IS NOT NULL GROUP BY ref_type, ref_id, kind HAVING count(*) > 1`)
+	if err != nil {
+		return err
+	}
+	if len(twice) > 0 {
+		return fmt.Errorf("booked twice: %v", twice)
+	}
+	return checkBalances(ctx, d)
+}
