@@ -149,7 +149,6 @@ func receivedTotals(ctx context.Context, q sqlx.QueryerContext) (Totals, error) 
 	return t, err
 }
 
-
 func receivedBetween(ctx context.Context, q sqlx.QueryerContext, from, to time.Time) (Totals, error) {
 	var t Totals
 	err := q.QueryRowxContext(ctx, `SELECT count(*), COALESCE(SUM(amount), 0) FROM donations
