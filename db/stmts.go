@@ -58,20 +58,31 @@ func (s *Stmts) Close() {
 // runs q as it is (and sees its error there).
 func (s *Stmts) prepared(ctx context.Context, q string) *sqlx.Stmt {
 	s.mu.Lock()
-	defer s.mu.Unlock()
 	if st, ok := s.m[q]; ok {
+		s.mu.Unlock()
 		return st
 	}
 	if len(s.m)+len(s.pending) >= maxCachedStmts {
+		s.mu.Unlock()
 		return nil
 	}
 	if s.between {
 		s.pending[q] = true
+		s.mu.Unlock()
 		return nil
 	}
+	s.mu.Unlock()
+	// Prepared without the lock: preparing may wait for a free connection,
+	// and a caller holding one must not wait for the lock meanwhile.
 	st, err := s.pool.PreparexContext(ctx, q)
 	if err != nil {
 		return nil
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if other, ok := s.m[q]; ok { // another caller prepared it meanwhile
+		st.Close()
+		return other
 	}
 	s.m[q] = st
 	return st
