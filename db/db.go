@@ -148,8 +148,7 @@ func openSQLite(path string, opt Options) (*DB, error) {
 		return nil, err
 	}
 	c.SetMaxOpenConns(1)
-	reads := &Stmts{pool: r, m: map[string]*sqlx.Stmt{}, pending: map[string]bool{}}
-	return &DB{DB: r, Writer: w, Engine: SQLite, stopCheckpoints: checkpoints(c), reads: reads}, nil
+	return &DB{DB: r, Writer: w, Engine: SQLite, stopCheckpoints: checkpoints(c), reads: newStmts(r, false)}, nil
 }
 
 // checkpointEvery is how often the checkpointer copies committed pages from

@@ -38,7 +38,11 @@ func NewStmts(d *DB) *Stmts {
 	if d.Engine != SQLite {
 		return nil
 	}
-	return &Stmts{pool: d.Writer, between: true, m: map[string]*sqlx.Stmt{}, pending: map[string]bool{}}
+	return newStmts(d.Writer, true)
+}
+
+func newStmts(pool *sqlx.DB, between bool) *Stmts {
+	return &Stmts{pool: pool, between: between, m: map[string]*sqlx.Stmt{}, pending: map[string]bool{}}
 }
 
 // Close closes every cached statement.

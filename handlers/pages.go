@@ -223,14 +223,16 @@ func (s *Server) fundPage(c *gin.Context) {
 		s.renderError(c, err)
 		return
 	}
-	data := map[string]any{
-		"Projects": f.Projects,
-		"Received": f.Figures.DonationsReceived, "ReceivedCount": f.Figures.DonationsCount,
-		"Granted": f.Figures.GrantsAwarded, "Available": f.Figures.Available,
-		"Bank": s.donations.Bank, "ExampleAccount": s.cfg.ExampleAccount,
+	data := func() map[string]any {
+		return map[string]any{
+			"Projects": f.Projects,
+			"Received": f.Figures.DonationsReceived, "ReceivedCount": f.Figures.DonationsCount,
+			"Granted": f.Figures.GrantsAwarded, "Available": f.Figures.Available,
+			"Bank": s.donations.Bank, "ExampleAccount": s.cfg.ExampleAccount,
+		}
 	}
 	if currentUser(c) != nil {
-		s.render(c, http.StatusOK, "fund", "fund.title", data)
+		s.render(c, http.StatusOK, "fund", "fund.title", data())
 		return
 	}
 	// Anonymous visitors get the page rendered once per language and
@@ -239,7 +241,7 @@ func (s *Server) fundPage(c *gin.Context) {
 	lang := pageLang(c)
 	html, err := f.page(lang, func() ([]byte, error) {
 		var b bytes.Buffer
-		err := s.web.Render(&b, "fund", web.Page{Lang: lang, Path: "/", Title: "fund.title", Data: data})
+		err := s.web.Render(&b, "fund", web.Page{Lang: lang, Path: "/", Title: "fund.title", Data: data()})
 		return b.Bytes(), err
 	})
 	if err != nil {

@@ -36,6 +36,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	vegeta "github.com/tsenart/vegeta/v12/lib"
@@ -171,10 +172,10 @@ func (c *client) attack(ctx context.Context, name string, sc scenario) *report {
 // limit stops a targeter after n targets.
 func limit(t vegeta.Targeter, n int) vegeta.Targeter {
 	var given int
-	var mu = make(chan struct{}, 1)
+	var mu sync.Mutex
 	return func(tgt *vegeta.Target) error {
-		mu <- struct{}{}
-		defer func() { <-mu }()
+		mu.Lock()
+		defer mu.Unlock()
 		if given >= n {
 			return vegeta.ErrNoTargets
 		}

@@ -197,9 +197,6 @@ func (d *day) next(t *vegeta.Target) error {
 	rid := "load-" + d.c.run + "-" + strconv.Itoa(d.seq)
 	d.inFlight[rid] = s
 	d.target(t, s)
-	if t.Header == nil {
-		t.Header = http.Header{}
-	}
 	t.Header.Set("X-Request-ID", rid)
 	return nil
 }

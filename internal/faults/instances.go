@@ -67,7 +67,18 @@ func TwoInstances(ctx context.Context, f Fundus, cfg InstancesConfig) (Instances
 	if err := c.must(ctx, http.StatusOK, http.MethodGet, b+"/api/v1/me", kasse, "", nil, nil); err != nil {
 		return rep, fmt.Errorf("a session from instance A on instance B: %w", err)
 	}
-	fmt.Fprintln(out, "a session made on instance A is valid on instance B")
+	// Signing out on B ends the session on A too.
+	other, err := c.signIn(ctx, a, "ausschuss1@example.org")
+	if err != nil {
+		return rep, err
+	}
+	if err := c.must(ctx, http.StatusNoContent, http.MethodDelete, b+"/api/v1/sessions/current", other, "", nil, nil); err != nil {
+		return rep, err
+	}
+	if err := c.must(ctx, http.StatusUnauthorized, http.MethodGet, a+"/api/v1/me", other, "", nil, nil); err != nil {
+		return rep, fmt.Errorf("a session ended on instance B, used on instance A: %w", err)
+	}
+	fmt.Fprintln(out, "a session made on instance A is valid on instance B; signed out on B, it is refused on A")
 
 	// One idempotency key sent to both at once: one effect, one answer.
 	var p struct {
