@@ -145,7 +145,7 @@ func (s *Service) Pledge(ctx context.Context, in Pledge) (*PledgeResult, error) 
 		// A reference already given (one in 24^7 for each donation there
 		// is) inserts nothing; then the pledge takes another.
 		for {
-			inserted, err := insertDonation(tx.Context(), tx, d)
+			inserted, err := insertDonation(tx, d)
 			if err != nil {
 				return nil, err
 			}

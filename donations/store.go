@@ -3,6 +3,7 @@ package donations
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"strings"
 	"time"
 
@@ -58,24 +59,18 @@ func (r donationRow) donation() *Donation {
 	return d
 }
 
-// insertDonation inserts d, unless its reference is taken: then it
-// inserts nothing and reports false.
-func insertDonation(ctx context.Context, q sqlx.ExecerContext, d *Donation) (bool, error) {
+// insertDonation inserts d at the end of the write path's batch, unless
+// its reference is taken: then it inserts nothing and reports false. No one
+// can read a new donation before the pledge is answered.
+func insertDonation(tx *ledger.Tx, d *Donation) (bool, error) {
 	donor := d.Donor
 	if donor == nil {
 		donor = &Donor{}
 	}
-	res, err := q.ExecContext(ctx, `INSERT INTO donations (id, reference, status, amount, currency, anonymous, receipt_requested,
-		donor_name, donor_email, donor_street, donor_postal_code, donor_city, message, created_at)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)
-		ON CONFLICT (reference) DO NOTHING`,
-		d.ID, d.Reference, d.Status, d.Amount.Minor, d.Currency, d.Anonymous, d.ReceiptRequested,
-		donor.Name, donor.Email, donor.Street, donor.PostalCode, donor.City, d.Message, d.CreatedAt)
-	if err != nil {
-		return false, err
-	}
-	n, err := res.RowsAffected()
-	return n == 1, err
+	return tx.InsertLater("donations", "reference", []string{"id", "reference", "status", "amount", "currency", "anonymous",
+		"receipt_requested", "donor_name", "donor_email", "donor_street", "donor_postal_code", "donor_city", "message", "created_at"},
+		[]any{d.ID, d.Reference, d.Status, d.Amount.Minor, d.Currency, d.Anonymous, d.ReceiptRequested,
+			donor.Name, donor.Email, donor.Street, donor.PostalCode, donor.City, d.Message, d.CreatedAt})
 }
 
 // updateDonation stores the state of d (what a transition may change).
@@ -84,6 +79,21 @@ func updateDonation(ctx context.Context, q sqlx.ExecerContext, d *Donation) erro
 		cancelled_at = $5, refunded_at = $6, refund_reason = $7, refund_entry_id = $8 WHERE id = $1`,
 		d.ID, d.Status, d.ReceivedAt, db.StringOrNull(d.LedgerEntryID), d.CancelledAt, d.RefundedAt, d.RefundReason, db.StringOrNull(d.RefundEntryID))
 	return err
+}
+
+// markReceived marks the donation id received, if it is pledged, and
+// returns it; false when there is no pledged donation id.
+func markReceived(ctx context.Context, q sqlx.QueryerContext, id string, at time.Time, entryID string) (*Donation, bool, error) {
+	var r donationRow
+	err := sqlx.GetContext(ctx, q, &r, `UPDATE donations SET status = 'received', received_at = $2, ledger_entry_id = $3
+		WHERE id = $1 AND status = 'pledged' RETURNING `+donationColumns, id, at, entryID)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, false, nil
+	}
+	if err != nil {
+		return nil, false, err
+	}
+	return r.donation(), true, nil
 }
 
 func findDonation(ctx context.Context, q sqlx.QueryerContext, id string) (*Donation, error) {

@@ -2,10 +2,10 @@ package donations
 
 import (
 	"context"
+	"fmt"
+	"sync"
 	"testing"
 	"time"
-
-	"github.com/jmoiron/sqlx"
 
 	"fundus/db"
 	"fundus/db/dbtest"
@@ -13,31 +13,62 @@ import (
 )
 
 // A pledge whose reference is already given inserts nothing, so Pledge
-// takes another reference instead of failing or giving one twice.
+// takes another reference instead of failing or giving one twice. The
+// insert happens at the end of the write path's batch, so a conflict there
+// makes the batch run again; pairs of concurrent pledges share references
+// here, and every pledge must still be stored once, with its own reference.
 func TestInsertDonationRefusesATakenReference(t *testing.T) {
 	dbtest.Engines(t, func(t *testing.T, d *db.DB) {
 		ctx := context.Background()
+		w := ledger.NewWriter(d, nil)
+		defer w.Close()
+		pledge := func(dn *Donation) (string, error) {
+			return ledger.Do(ctx, w, func(tx *ledger.Tx) (string, error) {
+				for {
+					inserted, err := insertDonation(tx, dn)
+					if err != nil || inserted {
+						return dn.Reference, err
+					}
+					dn.Reference = newReference()
+				}
+			})
+		}
 		first := &Donation{ID: db.NewID(), Reference: newReference(), Status: Pledged, Amount: ledger.EURCents(500), Currency: "EUR", CreatedAt: db.Time(time.Now())}
+		if ref, err := pledge(first); err != nil || ref != first.Reference {
+			t.Fatalf("first: %q, %v", ref, err)
+		}
 		again := *first
 		again.ID = db.NewID()
-		for i, want := range []bool{true, false} {
-			d2 := first
-			if i == 1 {
-				d2 = &again
-			}
-			var inserted bool
-			err := db.InTx(ctx, d, func(tx *sqlx.Tx) error {
-				var err error
-				inserted, err = insertDonation(ctx, tx, d2)
-				return err
-			})
-			if err != nil || inserted != want {
-				t.Fatalf("insert %d: inserted %v, %v; want %v", i+1, inserted, err, want)
-			}
+		if ref, err := pledge(&again); err != nil || ref == first.Reference {
+			t.Fatalf("again: %q, %v; want another reference", ref, err)
 		}
-		var n int
-		if err := d.GetContext(ctx, &n, `SELECT count(*) FROM donations WHERE reference = $1`, first.Reference); err != nil || n != 1 {
-			t.Fatalf("%d donations with the reference (%v), want 1", n, err)
+
+		refs := make([]string, 40)
+		var wg sync.WaitGroup
+		for i := range refs {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				dn := *first
+				dn.ID, dn.Reference = db.NewID(), fmt.Sprintf("SHARED-%d", i/2)
+				var err error
+				if refs[i], err = pledge(&dn); err != nil {
+					t.Error(err)
+				}
+			}()
+		}
+		wg.Wait()
+		var n, distinct int
+		if err := d.QueryRowxContext(ctx, `SELECT count(*), count(DISTINCT reference) FROM donations`).Scan(&n, &distinct); err != nil {
+			t.Fatal(err)
+		}
+		if n != 42 || distinct != 42 {
+			t.Fatalf("%d donations with %d references, want 42 and 42", n, distinct)
+		}
+		for i := 0; i < len(refs); i += 2 {
+			if refs[i] == refs[i+1] {
+				t.Fatalf("pledges %d and %d were both answered with %s", i, i+1, refs[i])
+			}
 		}
 	})
 }

@@ -32,7 +32,7 @@ func Audit(ctx context.Context, q sqlx.ExecerContext, now time.Time, actor, acti
 	if err != nil {
 		return err
 	}
-	return insertAudits(ctx, q, []*AuditRecord{r})
+	return insertRows(ctx, q, "audit_log", auditColumns, (&batchEnd{audits: []*AuditRecord{r}}).auditRows())
 }
 
 func newAuditRecord(now time.Time, actor, action, objectType, objectID string, details any) (*AuditRecord, error) {

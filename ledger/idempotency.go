@@ -63,23 +63,20 @@ func idempotencyFrom(ctx context.Context) *Idempotency {
 	return idem
 }
 
-// replay looks the key up. It reports true when the request was already
-// done (and fills idem with the first response), and returns
+// replay looks the key up among the batch's records and those an earlier
+// run of the batch found stored (a key not known to be stored is taken to
+// be new; the batch checks that when it stores its keys). It reports true when the request was
+// already done (and fills idem with the first response), and returns
 // IdempotencyKeyReused when the key was used for another request.
 func (t *Tx) replay(idem *Idempotency) (bool, error) {
-	var rec idemRow
-	found := false
+	rec, found := t.stored[scopedKey{idem.Scope, idem.Key}]
 	for _, r := range t.idems { // done earlier in this batch
 		if r.idem.Scope == idem.Scope && r.idem.Key == idem.Key {
-			rec, found = idemRow{RequestHash: r.idem.RequestHash, Status: r.idem.Status, Body: r.body}, true
+			rec, found = idemRow{RequestHash: r.idem.RequestHash, Status: r.status, Body: r.body}, true
 		}
 	}
 	if !found {
-		var err error
-		rec, found, err = findIdempotencyKey(t.ctx, t.sql, idem.Scope, idem.Key)
-		if err != nil || !found {
-			return false, err
-		}
+		return false, nil
 	}
 	if rec.RequestHash != idem.RequestHash {
 		return false, errs.E(errs.Op("ledger.Do"), errs.IdempotencyKeyReused, "this Idempotency-Key was used for another request; use a new key")
@@ -99,12 +96,12 @@ func (t *Tx) rememberFailure(idem *Idempotency, err error) {
 		return
 	}
 	status, body := idem.RenderError(err)
-	idem.Status = status
-	t.remember(idem, body)
+	t.remember(idem, status, body)
 }
 
-// remember stores the response body under the key.
-func (t *Tx) remember(idem *Idempotency, body []byte) {
+// remember stores the response under the key. idem itself keeps the status
+// of a success: a batch that runs again may find the call succeeding.
+func (t *Tx) remember(idem *Idempotency, status int, body []byte) {
 	idem.Replayed, idem.Body = false, body
-	t.idems = append(t.idems, idemRecord{idem: idem, body: body, at: entryTime(t.now)})
+	t.idems = append(t.idems, idemRecord{idem: idem, status: status, body: body, at: entryTime(t.now)})
 }

@@ -84,6 +84,7 @@ type NewPosting struct {
 
 // NewEntry is an entry to post.
 type NewEntry struct {
+	ID       string // the entry's id; empty: a new one (set it to name the entry in a row written before posting)
 	Kind     string
 	Memo     string
 	Ref      *Ref

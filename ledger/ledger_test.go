@@ -264,9 +264,14 @@ func TestIdempotency(t *testing.T) {
 		}
 
 		before := dumpTables(t, d)
-		_, ctx = idem("k1", "other body")
+		reused, ctx := idem("k1", "other body")
 		if _, err := s.PostManual(ctx, treasurer, in); !errs.Is(errs.IdempotencyKeyReused, err) {
 			t.Fatalf("reused key: %v", err)
+		}
+		// The batch ran the call once before finding the key stored; the
+		// response of that run was rolled back and must not be shown.
+		if reused.Replayed || reused.Body != nil {
+			t.Fatalf("reused key: a response to show: %+v", reused)
 		}
 		if dumpTables(t, d) != before {
 			t.Fatal("a reused key changed the database")
@@ -367,6 +372,61 @@ func TestFailedStatementFailsOnlyItsCall(t *testing.T) {
 		}
 		if r := mustVerify(t, d); r.EntriesChecked != 30 {
 			t.Fatalf("%d entries, want 30", r.EntriesChecked)
+		}
+	})
+}
+
+// TestWriteThenFailIsUndoneAlone has calls write a row of their own and
+// post, and every fourth write and then refuse: calls run without
+// savepoints, so such a batch runs again with them. Exactly the rows and
+// entries of the calls that succeeded are there.
+func TestWriteThenFailIsUndoneAlone(t *testing.T) {
+	dbtest.Engines(t, func(t *testing.T, d *db.DB) {
+		s := mustService(t, d)
+		ctx := context.Background()
+		if _, err := d.Writer.ExecContext(ctx, `CREATE TABLE scratch (n INTEGER NOT NULL)`); err != nil {
+			t.Fatal(err)
+		}
+		var wg sync.WaitGroup
+		errc := make(chan error, 80)
+		for i := 0; i < 80; i++ {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				_, err := ledger.Do(ctx, s.Writer, func(tx *ledger.Tx) (int, error) {
+					if _, err := tx.ExecContext(tx.Context(), `INSERT INTO scratch (n) VALUES ($1)`, i); err != nil {
+						return 0, err
+					}
+					if _, err := tx.Post(ledger.NewEntry{Kind: "test", Memo: "x", Actor: "a", Postings: []ledger.NewPosting{{Account: ledger.Bank, Amount: 100}, {Account: ledger.Donations, Amount: -100}}}); err != nil {
+						return 0, err
+					}
+					if i%4 == 0 {
+						return 0, errs.E(errs.InvalidState, "refused after writing")
+					}
+					return i, nil
+				})
+				if (i%4 == 0) != errs.Is(errs.InvalidState, err) || (i%4 != 0 && err != nil) {
+					errc <- fmt.Errorf("call %d: %v", i, err)
+				}
+			}()
+		}
+		wg.Wait()
+		close(errc)
+		for err := range errc {
+			t.Error(err)
+		}
+		var rows, refused int
+		if err := d.Writer.QueryRowContext(ctx, `SELECT count(*), COALESCE(SUM(CASE WHEN n % 4 = 0 THEN 1 ELSE 0 END), 0) FROM scratch`).Scan(&rows, &refused); err != nil {
+			t.Fatal(err)
+		}
+		if rows != 60 || refused != 0 {
+			t.Fatalf("%d rows, %d of refused calls; want 60 and 0", rows, refused)
+		}
+		if r := mustVerify(t, d); r.EntriesChecked != 60 {
+			t.Fatalf("%d entries, want 60", r.EntriesChecked)
+		}
+		if b := balances(t, s); b[ledger.Bank] != 6000 {
+			t.Fatalf("bank %d, want 6000", b[ledger.Bank])
 		}
 	})
 }

@@ -23,8 +23,12 @@ func (t *Tx) Post(e NewEntry) (*Entry, error) {
 	if when.Before(t.head.lastTime) {
 		when = t.head.lastTime // entry times never go back, even if the clock does
 	}
+	id := e.ID
+	if id == "" {
+		id = db.NewID()
+	}
 	entry := &Entry{
-		ID:       db.NewID(),
+		ID:       id,
 		Seq:      t.head.seq + 1,
 		Time:     when,
 		Kind:     e.Kind,

@@ -4,8 +4,11 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"math/rand/v2"
+	"slices"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -46,6 +49,7 @@ const MaxBatch = 256
 type call struct {
 	fn     func(*Tx) (any, error)
 	idem   *Idempotency
+	status int // idem's Status as the caller gave it
 	result any
 	err    error
 	done   chan struct{}
@@ -121,6 +125,7 @@ func Do[T any](ctx context.Context, w *Writer, fn func(tx *Tx) (T, error)) (T, e
 		done: make(chan struct{}),
 	}
 	if c.idem != nil {
+		c.status = c.idem.Status
 		if !ValidKey(c.idem.Key) || !ValidKey(c.idem.Scope) {
 			return zero, errs.E(op, errs.Malformed, errs.FieldError{Field: "Idempotency-Key", Message: "must be 1 to 255 visible ASCII characters"}, "bad idempotency key")
 		}
@@ -196,12 +201,25 @@ func (w *Writer) runBatch(batch []*call) {
 			close(c.done)
 		}
 	}()
+	isolate := false
+	var stored []scopedKey // idempotency keys known to be stored
 	for attempt := 1; ; attempt++ {
-		n, err := w.tryBatch(batch)
+		n, err := w.tryBatch(batch, isolate, stored)
 		if err == nil {
 			w.commits.Add(1)
 			w.entries.Add(n)
 			return
+		}
+		// Neither of these is a failure: the batch runs again at once,
+		// knowing more (and each can happen only so often).
+		if errors.Is(err, errIsolate) && !isolate {
+			isolate, attempt = true, attempt-1
+			continue
+		}
+		var taken *keysTaken
+		if errors.As(err, &taken) && attempt < db.MaxAttempts {
+			stored = append(stored, taken.keys...)
+			continue
 		}
 		if !db.IsRetryable(err) || attempt == db.MaxAttempts {
 			for _, c := range batch {
@@ -213,10 +231,16 @@ func (w *Writer) runBatch(batch []*call) {
 	}
 }
 
-// tryBatch runs each call of batch in its own savepoint of one transaction
-// and commits. It returns the number of entries committed, or the error that
-// made the whole transaction fail (the calls' own errors are in the calls).
-func (w *Writer) tryBatch(batch []*call) (int64, error) {
+// errIsolate says that a call failed after it wrote: the batch must run
+// again with each call in a savepoint, so that only that call is undone.
+var errIsolate = errors.New("ledger: a call failed after writing")
+
+// tryBatch runs the calls of batch in one transaction and commits. With
+// isolate, each call runs in its own savepoint; without, a call that fails
+// after writing makes it return errIsolate. It returns the number of entries
+// committed, or the error that made the whole transaction fail (the calls'
+// own errors are in the calls).
+func (w *Writer) tryBatch(batch []*call, isolate bool, stored []scopedKey) (int64, error) {
 	ctx := context.Background() // no caller may cancel a shared transaction
 	w.stmts.PreparePending(ctx)
 	sqlTx, err := w.db.Writer.BeginTxx(ctx, nil)
@@ -224,8 +248,8 @@ func (w *Writer) tryBatch(batch []*call) (int64, error) {
 		return 0, err
 	}
 	defer sqlTx.Rollback() // after Commit, a no-op
-	t := &Tx{sql: w.stmts.In(sqlTx), ctx: ctx, w: w}
-	if err := t.begin(); err != nil {
+	t := &Tx{sql: w.stmts.In(sqlTx), ctx: ctx, w: w, isolate: isolate}
+	if err := t.begin(stored); err != nil {
 		return 0, err
 	}
 	for _, c := range batch {
@@ -249,8 +273,14 @@ func (w *Writer) tryBatch(batch []*call) (int64, error) {
 // What the ledger itself writes (entries, postings, audit records,
 // idempotency records) is append-only and kept in memory until the batch
 // ends, then inserted with a few multi-row statements; a function that runs
-// no SQL of its own therefore costs no database round trip. The savepoint
-// that isolates a function is taken only when it first runs SQL. A domain
+// no SQL of its own therefore costs no database round trip.
+//
+// Functions run without savepoints, which would cost two statements each
+// (on PostgreSQL, a round trip). A function that fails before it writes
+// leaves nothing to undo but the ledger's in-memory state; one that fails
+// after writing makes the whole batch run again, this time with each
+// function in a savepoint taken when it first runs SQL. A statement counts
+// as writing unless it begins with SELECT. A domain
 // row that points at an entry must declare that foreign key DEFERRABLE
 // INITIALLY DEFERRED, since the entry is inserted at the end of the batch.
 type Tx struct {
@@ -260,16 +290,20 @@ type Tx struct {
 	head     head
 	startSeq int64
 	accounts map[string]*accountState
+	stored   map[scopedKey]idemRow // idempotency records found stored by an earlier run of the batch
 	now      time.Time
 
+	isolate   bool  // each function runs in a savepoint
 	savepoint bool  // the current function's savepoint is taken
 	open      bool  // PostgreSQL: an earlier function's savepoint is still open
+	wrote     bool  // the current function ran a statement that may write
 	failed    error // a statement of the current function failed
 	broken    error // a savepoint could not be taken: the batch must fail
 
 	entries []*Entry
 	audits  []*AuditRecord
 	idems   []idemRecord
+	later   []*laterRows // rows to insert at the end (InsertLater)
 }
 
 type head struct {
@@ -285,9 +319,10 @@ type accountState struct {
 }
 
 type idemRecord struct {
-	idem *Idempotency
-	body []byte
-	at   time.Time
+	idem   *Idempotency
+	status int
+	body   []byte
+	at     time.Time
 }
 
 // Context is the context for SQL run inside the transaction.
@@ -309,7 +344,7 @@ func (t *Tx) BindNamed(q string, arg any) (string, []any, error) { return t.sql.
 // happened (on PostgreSQL the transaction could not go on otherwise).
 
 func (t *Tx) QueryContext(_ context.Context, q string, args ...any) (*sql.Rows, error) {
-	if err := t.takeSavepoint(); err != nil {
+	if err := t.beforeStatement(!isSelect(q)); err != nil {
 		return nil, err
 	}
 	rows, err := t.sql.QueryContext(t.ctx, q, args...)
@@ -317,7 +352,7 @@ func (t *Tx) QueryContext(_ context.Context, q string, args ...any) (*sql.Rows, 
 }
 
 func (t *Tx) QueryxContext(_ context.Context, q string, args ...any) (*sqlx.Rows, error) {
-	if err := t.takeSavepoint(); err != nil {
+	if err := t.beforeStatement(!isSelect(q)); err != nil {
 		return nil, err
 	}
 	rows, err := t.sql.QueryxContext(t.ctx, q, args...)
@@ -325,16 +360,16 @@ func (t *Tx) QueryxContext(_ context.Context, q string, args ...any) (*sqlx.Rows
 }
 
 func (t *Tx) QueryRowxContext(_ context.Context, q string, args ...any) *sqlx.Row {
-	// sqlx.Row cannot carry an error made here; takeSavepoint keeps it in
+	// sqlx.Row cannot carry an error made here; beforeStatement keeps it in
 	// t.broken, which fails the whole batch.
-	t.takeSavepoint()
+	t.beforeStatement(!isSelect(q))
 	row := t.sql.QueryRowxContext(t.ctx, q, args...)
 	t.note(row.Err())
 	return row
 }
 
 func (t *Tx) ExecContext(_ context.Context, q string, args ...any) (sql.Result, error) {
-	if err := t.takeSavepoint(); err != nil {
+	if err := t.beforeStatement(true); err != nil {
 		return nil, err
 	}
 	res, err := t.sql.ExecContext(t.ctx, q, args...)
@@ -351,11 +386,19 @@ func (t *Tx) note(err error) error {
 
 var _ sqlx.ExtContext = (*Tx)(nil)
 
-// takeSavepoint starts the current call's savepoint. On PostgreSQL, where
-// every statement is a round trip, the savepoint of the call before is left
-// open when that call ends and released here, in the same round trip.
-func (t *Tx) takeSavepoint() error {
-	if t.savepoint {
+// isSelect reports whether q only reads (a SELECT, perhaps FOR UPDATE).
+func isSelect(q string) bool {
+	q = strings.TrimLeft(q, " \t\r\n(")
+	return len(q) >= 6 && strings.EqualFold(q[:6], "SELECT")
+}
+
+// beforeStatement notes whether the current call writes and, when calls
+// are isolated, starts its savepoint. On PostgreSQL, where every statement
+// is a round trip, the savepoint of the call before is left open when that
+// call ends and released here, in the same round trip.
+func (t *Tx) beforeStatement(write bool) error {
+	t.wrote = t.wrote || write
+	if !t.isolate || t.savepoint {
 		return nil
 	}
 	q := "SAVEPOINT fundus_call"
@@ -386,13 +429,17 @@ func (t *Tx) endSavepoint(failed bool) error {
 	return err
 }
 
-// begin locks the chain head and loads the accounts.
-func (t *Tx) begin() error {
+// begin locks the chain head, loads the accounts and looks up the
+// idempotency keys that an earlier run of the batch found stored.
+func (t *Tx) begin(stored []scopedKey) error {
 	h, err := lockHead(t.ctx, t.sql, t.w.db.Engine)
 	if err != nil {
 		return err
 	}
 	t.head, t.startSeq = h, h.seq
+	if t.stored, err = findIdempotencyKeys(t.ctx, t.sql, stored); err != nil {
+		return err
+	}
 	accts, err := loadAccounts(t.ctx, t.sql)
 	if err != nil {
 		return err
@@ -409,6 +456,7 @@ type snapshot struct {
 	head                   head
 	balances               map[string]int64
 	entries, audits, idems int
+	later                  []int // rows of each of t.later
 }
 
 func (t *Tx) snapshot() snapshot {
@@ -416,6 +464,9 @@ func (t *Tx) snapshot() snapshot {
 		entries: len(t.entries), audits: len(t.audits), idems: len(t.idems)}
 	for code, a := range t.accounts {
 		s.balances[code] = a.minor
+	}
+	for _, l := range t.later {
+		s.later = append(s.later, len(l.Rows))
 	}
 	return s
 }
@@ -426,6 +477,10 @@ func (t *Tx) restore(s snapshot) {
 		a.minor = s.balances[code]
 	}
 	t.entries, t.audits, t.idems = t.entries[:s.entries], t.audits[:s.audits], t.idems[:s.idems]
+	t.later = t.later[:len(s.later)]
+	for i, n := range s.later {
+		t.later[i].Rows = t.later[i].Rows[:n]
+	}
 }
 
 // run runs one call. It returns an error only when the whole transaction
@@ -433,7 +488,7 @@ func (t *Tx) restore(s snapshot) {
 // call, and everything the call did is undone.
 func (t *Tx) run(c *call) error {
 	snap := t.snapshot()
-	t.savepoint, t.failed = false, nil
+	t.savepoint, t.wrote, t.failed = false, false, nil
 	t.now = t.w.now()
 	result, err := t.runCall(c)
 	if t.broken != nil {
@@ -444,6 +499,9 @@ func (t *Tx) run(c *call) error {
 	}
 	if err != nil && (db.IsRetryable(err) || db.IsRetryable(t.failed)) {
 		return err
+	}
+	if err != nil && !t.isolate && (t.wrote || t.failed != nil) {
+		return errIsolate
 	}
 	if t.savepoint {
 		if err := t.endSavepoint(err != nil); err != nil {
@@ -470,6 +528,9 @@ func (t *Tx) runCall(c *call) (result any, err error) {
 		}
 	}()
 	if c.idem != nil {
+		// A batch may run more than once: what an earlier run put into
+		// idem (a response that was then rolled back) is not the answer.
+		c.idem.Status, c.idem.Replayed, c.idem.Body = c.status, false, nil
 		replayed, err := t.replay(c.idem)
 		if err != nil || replayed {
 			return nil, err
@@ -484,7 +545,7 @@ func (t *Tx) runCall(c *call) (result any, err error) {
 		if err != nil {
 			return nil, errs.E(errs.Op("ledger.Do"), errs.Internal, err)
 		}
-		t.remember(c.idem, body)
+		t.remember(c.idem, c.idem.Status, body)
 	}
 	return result, nil
 }
@@ -492,24 +553,41 @@ func (t *Tx) runCall(c *call) (result any, err error) {
 // flush writes what the batch buffered, the changed balances and the new
 // chain head.
 func (t *Tx) flush() error {
-	if err := insertEntries(t.ctx, t.sql, t.entries); err != nil {
-		return err
-	}
-	if err := insertAudits(t.ctx, t.sql, t.audits); err != nil {
-		return err
-	}
-	if err := insertIdempotencyKeys(t.ctx, t.sql, t.idems); err != nil {
-		return err
-	}
-	if t.head.seq == t.startSeq {
-		return nil
-	}
-	for _, a := range t.accounts {
-		if a.minor != a.stored {
-			if err := setBalance(t.ctx, t.sql, a.Code, a.minor); err != nil {
-				return err
+	end := batchEnd{later: t.later, entries: t.entries, audits: t.audits, idems: t.idems, balances: map[string]int64{}}
+	if t.head.seq != t.startSeq {
+		end.head = &t.head
+		for _, a := range t.accounts {
+			if a.minor != a.stored {
+				end.balances[a.Code] = a.minor
 			}
 		}
 	}
-	return setHead(t.ctx, t.sql, t.head)
+	return end.write(t.ctx, t.sql)
+}
+
+// InsertLater inserts a row into table at the end of the batch, together
+// with the batch's other rows of that table, unless it conflicts with a
+// stored row on the columns conflict (the unique constraint named as in
+// ON CONFLICT). It reports whether the row is inserted; a conflict is known
+// only at the end, so then the whole batch runs again with each function
+// in a savepoint, where InsertLater inserts at once and reports the truth.
+// For rows no function of the same batch reads or changes: a pledge's new
+// donation, whose id no one knows before the answer.
+func (t *Tx) InsertLater(table, conflict string, columns []string, values []any) (bool, error) {
+	if t.isolate {
+		l := &laterRows{Table: table, Conflict: conflict, Columns: columns, Rows: [][]any{values}}
+		if err := t.beforeStatement(true); err != nil {
+			return false, err
+		}
+		n, err := insertLater(t.ctx, t.sql, l)
+		return n == 1, t.note(err)
+	}
+	for _, l := range t.later {
+		if l.Table == table && l.Conflict == conflict && slices.Equal(l.Columns, columns) {
+			l.Rows = append(l.Rows, values)
+			return true, nil
+		}
+	}
+	t.later = append(t.later, &laterRows{Table: table, Conflict: conflict, Columns: columns, Rows: [][]any{values}})
+	return true, nil
 }
