@@ -3,7 +3,6 @@ package donations
 import (
 	"context"
 	"database/sql"
-	"errors"
 	"strings"
 	"time"
 
@@ -81,19 +80,41 @@ func updateDonation(ctx context.Context, q sqlx.ExecerContext, d *Donation) erro
 	return err
 }
 
-// markReceived marks the donation id received, if it is pledged, and
-// returns it; false when there is no pledged donation id.
-func markReceived(ctx context.Context, q sqlx.QueryerContext, id string, at time.Time, entryID string) (*Donation, bool, error) {
-	var r donationRow
-	err := sqlx.GetContext(ctx, q, &r, `UPDATE donations SET status = 'received', received_at = $2, ledger_entry_id = $3
-		WHERE id = $1 AND status = 'pledged' RETURNING `+donationColumns, id, at, entryID)
-	if errors.Is(err, sql.ErrNoRows) {
-		return nil, false, nil
+// markReceived marks donations received that are pledged, for rows of
+// (id, received_at, ledger_entry_id), in one statement (ledger.Shared.Run).
+// It returns the donation of each row it changed, nil for the others: no
+// such donation, not pledged, or the same donation in an earlier row.
+func markReceived(ctx context.Context, q sqlx.QueryerContext, engine db.Engine, rows [][]any) ([]any, error) {
+	cast := [2]string{}
+	if engine == db.Postgres { // VALUES would be text otherwise
+		cast = [2]string{"::text", "::timestamptz"}
 	}
+	var p db.Params
+	// The status asked for comes with the rows, not as a constant: with a
+	// constant, a planner without statistics yet (a new table, a burst)
+	// read all pledged donations through the status index to find these.
+	values := make([]string, len(rows))
+	for i, r := range rows {
+		values[i] = "(" + p.Add(r[0]) + cast[0] + ", " + p.Add(r[1]) + cast[1] + ", " + p.Add(r[2]) + cast[0] + ", " + p.Add(string(Pledged)) + cast[0] + ")"
+	}
+	var changed []donationRow
+	err := sqlx.SelectContext(ctx, q, &changed, `UPDATE donations SET status = 'received', received_at = v.at, ledger_entry_id = v.entry_id
+		FROM (SELECT column1 AS did, column2 AS at, column3 AS entry_id, column4 AS expected FROM (VALUES `+strings.Join(values, ", ")+`) AS x) AS v
+		WHERE donations.id = v.did AND donations.status = v.expected RETURNING `+donationColumns, p.Args()...)
 	if err != nil {
-		return nil, false, err
+		return nil, err
 	}
-	return r.donation(), true, nil
+	byEntry := make(map[string]*Donation, len(changed))
+	for _, r := range changed {
+		byEntry[r.LedgerEntryID.String] = r.donation()
+	}
+	out := make([]any, len(rows))
+	for i, r := range rows {
+		if d := byEntry[r[2].(string)]; d != nil {
+			out[i] = d
+		}
+	}
+	return out, nil
 }
 
 func findDonation(ctx context.Context, q sqlx.QueryerContext, id string) (*Donation, error) {

@@ -35,37 +35,41 @@ func (s *Service) Confirm(ctx context.Context, actor ledger.Actor, id string, in
 	if err != nil {
 		return nil, err
 	}
-	// One statement finds the donation and marks it received if it is
-	// pledged: a treasurer confirms a month of statements at once, and on
-	// PostgreSQL every statement of the write path is a round trip.
-	d, err := ledger.Do(ctx, s.Writer, func(tx *ledger.Tx) (*Donation, error) {
-		at := db.Time(tx.Now())
-		if receivedAt != nil {
-			if receivedAt.After(at) {
-				return nil, errs.FieldCode(op, "received_at", "future", "", "must not lie in the future")
+	// One statement marks the donation received if it is pledged, for all
+	// confirms of a batch at once (ledger.Shared): a treasurer confirms a
+	// month of statements in one go.
+	confirm := &ledger.Shared{
+		Name: "donations.confirm",
+		Row: func(now time.Time) ([]any, error) {
+			at := db.Time(now)
+			if receivedAt != nil {
+				if receivedAt.After(at) {
+					return nil, errs.FieldCode(op, "received_at", "future", "", "must not lie in the future")
+				}
+				at = *receivedAt
 			}
-			at = *receivedAt
-		}
-		entryID := db.NewID()
-		d, marked, err := markReceived(tx.Context(), tx, id, at, entryID)
-		if err != nil {
-			return nil, err
-		}
-		if !marked {
-			if d, err = findDonation(tx.Context(), tx, id); err != nil {
+			return []any{id, at, db.NewID()}, nil
+		},
+		Run: markReceived,
+	}
+	d, err := ledger.DoShared(ctx, s.Writer, confirm, func(tx *ledger.Tx, got any) (*Donation, error) {
+		d, _ := got.(*Donation)
+		if d == nil {
+			d, err := findDonation(tx.Context(), tx, id)
+			if err != nil {
 				return nil, err
 			}
 			return nil, errs.Errorf(op, errs.InvalidState, "only a pledged donation can be confirmed; this one is %s", d.Status)
 		}
 		if _, err := tx.Post(ledger.NewEntry{
-			ID: entryID, Kind: KindDonation, Memo: "Donation " + d.Reference, Actor: actor.ActorID(),
+			ID: d.LedgerEntryID, Kind: KindDonation, Memo: "Donation " + d.Reference, Actor: actor.ActorID(),
 			Ref:      &ledger.Ref{Type: "donation", ID: d.ID},
 			Postings: []ledger.NewPosting{{Account: ledger.Bank, Amount: d.Amount.Minor}, {Account: ledger.Donations, Amount: -d.Amount.Minor}},
 		}); err != nil {
 			return nil, err
 		}
 		return d, tx.Audit(actor.ActorID(), "donation.confirm", "donation", d.ID, map[string]any{
-			"from": Pledged, "to": Received, "received_at": at, "ledger_entry_id": entryID,
+			"from": Pledged, "to": Received, "received_at": d.ReceivedAt, "ledger_entry_id": d.LedgerEntryID,
 		})
 	})
 	if err != nil {

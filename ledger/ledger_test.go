@@ -2,11 +2,15 @@ package ledger_test
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/jmoiron/sqlx"
 
 	"fundus/db"
 	"fundus/db/dbtest"
@@ -476,6 +480,138 @@ func TestIdempotentRefusalIsReplayed(t *testing.T) {
 		}
 		if b := balances(t, s); b[ledger.GrantsPayable] != 0 {
 			t.Fatal("the repeat ran")
+		}
+	})
+}
+
+// TestSharedStatements runs calls whose statement the batch runs once for
+// all of them (ledger.Shared): each id is marked by exactly one call, a
+// call that fails after its statement changed a row leaves it unmarked, a
+// row refused by Row runs nothing, and a replayed call does not run its
+// statement again.
+func TestSharedStatements(t *testing.T) {
+	dbtest.Engines(t, func(t *testing.T, d *db.DB) {
+		s := mustService(t, d)
+		ctx := context.Background()
+		if _, err := d.Writer.ExecContext(ctx, `CREATE TABLE flags (id INTEGER PRIMARY KEY, set_by TEXT, n INTEGER NOT NULL DEFAULT 0)`); err != nil {
+			t.Fatal(err)
+		}
+		for i := 0; i < 30; i++ {
+			if _, err := d.Writer.ExecContext(ctx, `INSERT INTO flags (id) VALUES ($1)`, i); err != nil {
+				t.Fatal(err)
+			}
+		}
+		mark := func(id int, token string) *ledger.Shared {
+			return &ledger.Shared{
+				Name: "mark",
+				Row: func(time.Time) ([]any, error) {
+					if id%7 == 1 {
+						return nil, errs.E(errs.Invalid, "refused by Row")
+					}
+					return []any{id, token}, nil
+				},
+				Run: func(ctx context.Context, q sqlx.QueryerContext, engine db.Engine, rows [][]any) ([]any, error) {
+					cast := ""
+					if engine == db.Postgres {
+						cast = "::integer"
+					}
+					var values []string
+					var p db.Params
+					for _, r := range rows {
+						values = append(values, "("+p.Add(r[0])+cast+", "+p.Add(r[1])+")")
+					}
+					var set []string
+					err := sqlx.SelectContext(ctx, q, &set, `UPDATE flags SET set_by = v.token, n = n + 1
+						FROM (SELECT column1 AS fid, column2 AS token FROM (VALUES `+strings.Join(values, ", ")+`) AS x) AS v
+						WHERE flags.id = v.fid AND flags.set_by IS NULL RETURNING set_by`, p.Args()...)
+					out := make([]any, len(rows))
+					for i, r := range rows {
+						if slices.Contains(set, r[1].(string)) {
+							out[i] = r[1]
+						}
+					}
+					return out, err
+				},
+			}
+		}
+		var wg sync.WaitGroup
+		var mu sync.Mutex
+		won := map[int]string{}
+		for i := 0; i < 60; i++ {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				id, token := i%30, fmt.Sprintf("call-%d", i)
+				got, err := ledger.DoShared(ctx, s.Writer, mark(id, token), func(tx *ledger.Tx, got any) (string, error) {
+					if got == nil {
+						return "", errs.E(errs.InvalidState, "marked already")
+					}
+					if id%5 == 0 {
+						return "", errs.E(errs.InvalidState, "refused after marking")
+					}
+					return got.(string), nil
+				})
+				switch {
+				case id%7 == 1:
+					if !errs.Is(errs.Invalid, err) {
+						t.Errorf("call %d: %v, want the error of Row", i, err)
+					}
+				case err == nil:
+					mu.Lock()
+					if won[id] != "" {
+						t.Errorf("id %d marked by %s and %s", id, won[id], got)
+					}
+					won[id] = got
+					mu.Unlock()
+				case !errs.Is(errs.InvalidState, err):
+					t.Errorf("call %d: %v", i, err)
+				}
+			}()
+		}
+		wg.Wait()
+		for id := 0; id < 30; id++ {
+			var setBy sql.NullString
+			if err := d.Writer.QueryRowContext(ctx, `SELECT set_by FROM flags WHERE id = $1`, id).Scan(&setBy); err != nil {
+				t.Fatal(err)
+			}
+			want := ""
+			if id%5 != 0 && id%7 != 1 {
+				want = won[id]
+				if want == "" {
+					t.Errorf("id %d: no call marked it", id)
+				}
+			}
+			if setBy.String != want {
+				t.Errorf("id %d set by %q, want %q", id, setBy.String, want)
+			}
+		}
+
+		// A repeat with the same key is replayed, and its statement is
+		// not run again: n counts the runs that stayed.
+		idem := func() (*ledger.Idempotency, context.Context) {
+			i := &ledger.Idempotency{Scope: "user:x", Key: "mark-2", RequestHash: "h", Status: 200}
+			return i, ledger.WithIdempotency(ctx, i)
+		}
+		if _, err := d.Writer.ExecContext(ctx, `UPDATE flags SET n = 0 WHERE id = 2`); err != nil {
+			t.Fatal(err)
+		}
+		for round := 0; round < 2; round++ {
+			// The row is unmarked again, so a statement that ran for the
+			// repeat would change it.
+			if _, err := d.Writer.ExecContext(ctx, `UPDATE flags SET set_by = NULL WHERE id = 2`); err != nil {
+				t.Fatal(err)
+			}
+			i, ctx := idem()
+			_, err := ledger.DoShared(ctx, s.Writer, mark(2, fmt.Sprintf("round-%d", round)), func(tx *ledger.Tx, got any) (string, error) {
+				return fmt.Sprint(got), nil
+			})
+			if err != nil || i.Replayed != (round == 1) {
+				t.Fatalf("round %d: %v, replayed %v", round, err, i.Replayed)
+			}
+		}
+		var n int
+		if err := d.Writer.QueryRowContext(ctx, `SELECT n FROM flags WHERE id = 2`).Scan(&n); err != nil || n != 1 {
+			t.Fatalf("the statement ran %d times for one request and its repeat (%v), want 1", n, err)
 		}
 	})
 }

@@ -48,6 +48,9 @@ const MaxBatch = 256
 
 type call struct {
 	fn     func(*Tx) (any, error)
+	shared *Shared // its statement run first, shared with the batch (DoShared)
+	got    any     // the result of that statement for this call
+	gotErr error   // why its row could not be made
 	idem   *Idempotency
 	status int // idem's Status as the caller gave it
 	result any
@@ -117,13 +120,14 @@ func (w *Writer) Entries() int64 { return w.entries.Load() }
 // this process is IdempotencyInProgress. Otherwise the JSON of fn's result is
 // stored under the key in the same transaction as fn's effect.
 func Do[T any](ctx context.Context, w *Writer, fn func(tx *Tx) (T, error)) (T, error) {
+	return run[T](ctx, w, &call{fn: func(tx *Tx) (any, error) { return fn(tx) }})
+}
+
+// run queues c and waits for its answer (see Do).
+func run[T any](ctx context.Context, w *Writer, c *call) (T, error) {
 	const op errs.Op = "ledger.Do"
 	var zero T
-	c := &call{
-		fn:   func(tx *Tx) (any, error) { return fn(tx) },
-		idem: idempotencyFrom(ctx),
-		done: make(chan struct{}),
-	}
+	c.idem, c.done = idempotencyFrom(ctx), make(chan struct{})
 	if c.idem != nil {
 		c.status = c.idem.Status
 		if !ValidKey(c.idem.Key) || !ValidKey(c.idem.Scope) {
@@ -251,6 +255,11 @@ func (w *Writer) tryBatch(batch []*call, isolate bool, stored []scopedKey) (int6
 	t := &Tx{sql: w.stmts.In(sqlTx), ctx: ctx, w: w, isolate: isolate}
 	if err := t.begin(stored); err != nil {
 		return 0, err
+	}
+	if !isolate {
+		if err := t.runSharedStatements(batch); err != nil {
+			return 0, err
+		}
 	}
 	for _, c := range batch {
 		if err := t.run(c); err != nil {
@@ -490,7 +499,13 @@ func (t *Tx) run(c *call) error {
 	snap := t.snapshot()
 	t.savepoint, t.wrote, t.failed = false, false, nil
 	t.now = t.w.now()
+	if c.shared != nil && !t.isolate {
+		t.wrote = c.got != nil // its shared statement changed something
+	}
 	result, err := t.runCall(c)
+	if err == nil && t.wrote && !t.isolate && c.idem != nil && c.idem.Replayed {
+		return errIsolate // a replay must not keep what its shared statement did
+	}
 	if t.broken != nil {
 		return t.broken
 	}
@@ -534,6 +549,14 @@ func (t *Tx) runCall(c *call) (result any, err error) {
 		replayed, err := t.replay(c.idem)
 		if err != nil || replayed {
 			return nil, err
+		}
+	}
+	if c.shared != nil {
+		if t.isolate {
+			c.got, c.gotErr = t.runShared(c)
+		}
+		if c.gotErr != nil {
+			return nil, c.gotErr
 		}
 	}
 	result, err = c.fn(t)
