@@ -132,7 +132,7 @@ func (s *Service) Refund(ctx context.Context, actor ledger.Actor, id string, in 
 
 // transition runs a change of a donation's state in the write path: it
 // loads the donation, lets change check and change it (and post), and
-// stores it, all in one savepoint of a shared commit.
+// stores it, all in one function of the write path.
 func (s *Service) transition(ctx context.Context, op errs.Op, id string, change func(tx *ledger.Tx, d *Donation) error) (*Donation, error) {
 	d, err := ledger.Do(ctx, s.Writer, func(tx *ledger.Tx) (*Donation, error) {
 		d, err := findDonation(tx.Context(), tx, id)

@@ -57,11 +57,23 @@
 // # The write path
 //
 // Every change that moves money runs as a function inside Writer.Do. The
-// writer collects the functions waiting, runs each in its own savepoint of
-// one database transaction that holds the chain head (a failing function
-// rolls back alone and gets its own error), commits once, and only then
-// answers each caller: concurrent callers share one disk flush (group
-// commit), and nothing is acknowledged before it is durable. Because every
+// writer collects the functions waiting, runs them in one database
+// transaction that holds the chain head (a failing function rolls back
+// alone and gets its own error), commits once, and only then answers each
+// caller: concurrent callers share one disk flush (group commit), and
+// nothing is acknowledged before it is durable.
+//
+// The single writer's time goes to statements, and on PostgreSQL each is a
+// round trip, so a batch spends as few as it can. Functions run without
+// savepoints; one that fails after writing makes the batch run again with a
+// savepoint around each function, so that only its own work is undone.
+// Idempotency keys are not looked up before each function but stored at
+// the end with ON CONFLICT DO NOTHING; a key found stored makes the batch
+// run again, looking it up, and its function is replayed instead of run.
+// The ledger's own rows, and rows a function hands to Tx.InsertLater, are
+// written at the end with one multi-row insert per table, and a statement
+// that many functions need first (Shared: a confirm's "mark received if
+// pledged") runs once for all of them. Because every
 // such transaction locks the chain head first (SQLite: the single writer
 // connection with BEGIN IMMEDIATE; PostgreSQL: SELECT ... FOR UPDATE on the
 // head row), two of them never see the same balances, also with several
