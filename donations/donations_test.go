@@ -2,6 +2,7 @@ package donations_test
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"sync"
 	"testing"
@@ -329,30 +330,46 @@ func TestDonationProperties(t *testing.T) {
 	})
 }
 
-func TestConcurrentConfirmsOfOnePledge(t *testing.T) {
+// TestConcurrentConfirms confirms 10 pledges 4 times each, all at once:
+// the confirms of a batch mark their donations in one statement, so the
+// same donation often comes twice in it. Each is confirmed once, and the
+// bank and the donation totals (kept by triggers) count each once.
+func TestConcurrentConfirms(t *testing.T) {
 	dbtest.Engines(t, func(t *testing.T, d *db.DB) {
 		s, l := mustService(t, d)
-		p := mustPledge(t, s, "50.00")
+		var pledges []*donations.PledgeResult
+		for i := 1; i <= 10; i++ {
+			pledges = append(pledges, mustPledge(t, s, fmt.Sprintf("%d.00", i)))
+		}
 		var wg sync.WaitGroup
 		var mu sync.Mutex
-		ok := 0
-		for i := 0; i < 20; i++ {
+		ok := map[string]int{}
+		for i := 0; i < 40; i++ {
 			wg.Add(1)
 			go func() {
 				defer wg.Done()
-				_, err := s.Confirm(context.Background(), treasurer, p.ID, donations.Confirmation{})
+				id := pledges[i%10].ID
+				_, err := s.Confirm(context.Background(), treasurer, id, donations.Confirmation{})
 				mu.Lock()
 				defer mu.Unlock()
 				if err == nil {
-					ok++
+					ok[id]++
 				} else if !errs.Is(errs.InvalidState, err) {
 					t.Error(err)
 				}
 			}()
 		}
 		wg.Wait()
-		if ok != 1 || balance(t, l, ledger.Bank) != 5000 {
-			t.Fatalf("%d confirmations passed, bank %d", ok, balance(t, l, ledger.Bank))
+		for _, p := range pledges {
+			if ok[p.ID] != 1 {
+				t.Errorf("pledge %s confirmed %d times", p.Reference, ok[p.ID])
+			}
+		}
+		if b := balance(t, l, ledger.Bank); b != 5500 {
+			t.Fatalf("bank %d, want 5500", b)
+		}
+		if tot, err := s.Totals(context.Background()); err != nil || tot.ReceivedCount != 10 || tot.Received != 5500 {
+			t.Fatalf("totals %+v %v, want 10 donations, 5500 cents", tot, err)
 		}
 	})
 }

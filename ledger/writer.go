@@ -247,12 +247,17 @@ var errIsolate = errors.New("ledger: a call failed after writing")
 func (w *Writer) tryBatch(batch []*call, isolate bool, stored []scopedKey) (int64, error) {
 	ctx := context.Background() // no caller may cancel a shared transaction
 	w.stmts.PreparePending(ctx)
-	sqlTx, err := w.db.Writer.BeginTxx(ctx, nil)
+	conn, err := w.db.Writer.Connx(ctx) // the batch's end goes to it directly (db.RunStatements)
+	if err != nil {
+		return 0, err
+	}
+	defer conn.Close()
+	sqlTx, err := conn.BeginTxx(ctx, nil)
 	if err != nil {
 		return 0, err
 	}
 	defer sqlTx.Rollback() // after Commit, a no-op
-	t := &Tx{sql: w.stmts.In(sqlTx), ctx: ctx, w: w, isolate: isolate}
+	t := &Tx{sql: w.stmts.In(sqlTx), conn: conn.Conn, ctx: ctx, w: w, isolate: isolate}
 	if err := t.begin(stored); err != nil {
 		return 0, err
 	}
@@ -294,6 +299,7 @@ func (w *Writer) tryBatch(batch []*call, isolate bool, stored []scopedKey) (int6
 // INITIALLY DEFERRED, since the entry is inserted at the end of the batch.
 type Tx struct {
 	sql      *db.CachedTx
+	conn     *sql.Conn // the connection of sql
 	ctx      context.Context
 	w        *Writer
 	head     head
@@ -441,16 +447,12 @@ func (t *Tx) endSavepoint(failed bool) error {
 // begin locks the chain head, loads the accounts and looks up the
 // idempotency keys that an earlier run of the batch found stored.
 func (t *Tx) begin(stored []scopedKey) error {
-	h, err := lockHead(t.ctx, t.sql, t.w.db.Engine)
+	h, accts, err := lockHead(t.ctx, t.sql, t.w.db.Engine)
 	if err != nil {
 		return err
 	}
 	t.head, t.startSeq = h, h.seq
 	if t.stored, err = findIdempotencyKeys(t.ctx, t.sql, stored); err != nil {
-		return err
-	}
-	accts, err := loadAccounts(t.ctx, t.sql)
-	if err != nil {
 		return err
 	}
 	t.accounts = make(map[string]*accountState, len(accts))
@@ -585,7 +587,7 @@ func (t *Tx) flush() error {
 			}
 		}
 	}
-	return end.write(t.ctx, t.sql)
+	return end.write(t.ctx, t.w.db.Engine, t.conn, t.sql)
 }
 
 // InsertLater inserts a row into table at the end of the batch, together

@@ -1,0 +1,120 @@
+package db
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/stdlib"
+	"github.com/jmoiron/sqlx"
+)
+
+// Statement is one statement of RunStatements.
+type Statement struct {
+	Query string
+	Args  []any
+	Rows  bool // it returns rows (RETURNING) that the caller reads
+}
+
+// StatementResult is what a statement of RunStatements did.
+type StatementResult struct {
+	RowsAffected int64
+	Rows         [][]any // the rows it returned, when Statement.Rows
+}
+
+// RunStatements runs statements in order in the transaction q, open on
+// conn, and returns what each did. On PostgreSQL they are sent together,
+// so they cost one round trip instead of one each (pgx's pipeline); the
+// write path ends each batch so. The first that fails stops them: the
+// others do not run, and the transaction must be rolled back.
+func RunStatements(ctx context.Context, engine Engine, conn *sql.Conn, q sqlx.ExtContext, stmts []Statement) ([]StatementResult, error) {
+	if engine == Postgres {
+		return pipeline(ctx, conn, stmts)
+	}
+	results := make([]StatementResult, len(stmts))
+	for i, s := range stmts {
+		if !s.Rows {
+			res, err := q.ExecContext(ctx, s.Query, s.Args...)
+			if err != nil {
+				return nil, err
+			}
+			if results[i].RowsAffected, err = res.RowsAffected(); err != nil {
+				return nil, err
+			}
+			continue
+		}
+		rows, err := q.QueryContext(ctx, s.Query, s.Args...)
+		if err != nil {
+			return nil, err
+		}
+		if results[i].Rows, err = scanAll(rows); err != nil {
+			return nil, err
+		}
+		results[i].RowsAffected = int64(len(results[i].Rows))
+	}
+	return results, nil
+}
+
+func scanAll(rows *sql.Rows) ([][]any, error) {
+	defer rows.Close()
+	cols, err := rows.Columns()
+	if err != nil {
+		return nil, err
+	}
+	var out [][]any
+	for rows.Next() {
+		vals := make([]any, len(cols))
+		ptrs := make([]any, len(cols))
+		for i := range vals {
+			ptrs[i] = &vals[i]
+		}
+		if err := rows.Scan(ptrs...); err != nil {
+			return nil, err
+		}
+		out = append(out, vals)
+	}
+	return out, rows.Err()
+}
+
+// pipeline sends stmts over conn's PostgreSQL connection in one batch. The
+// transaction database/sql opened on conn is the server's: the batch runs
+// inside it.
+func pipeline(ctx context.Context, conn *sql.Conn, stmts []Statement) ([]StatementResult, error) {
+	results := make([]StatementResult, len(stmts))
+	err := conn.Raw(func(driverConn any) error {
+		c, ok := driverConn.(*stdlib.Conn)
+		if !ok {
+			return fmt.Errorf("db: pipeline on a %T, not a pgx connection", driverConn)
+		}
+		b := &pgx.Batch{}
+		for _, s := range stmts {
+			b.Queue(s.Query, s.Args...)
+		}
+		br := c.Conn().SendBatch(ctx, b)
+		for i := range stmts {
+			rows, err := br.Query()
+			if err != nil {
+				br.Close()
+				return err
+			}
+			for rows.Next() {
+				vals, err := rows.Values()
+				if err != nil {
+					rows.Close()
+					br.Close()
+					return err
+				}
+				results[i].Rows = append(results[i].Rows, vals)
+			}
+			rows.Close()
+			if err := rows.Err(); err != nil {
+				br.Close()
+				return err
+			}
+			results[i].RowsAffected = rows.CommandTag().RowsAffected()
+		}
+		return br.Close()
+	})
+	return results, err
+}
