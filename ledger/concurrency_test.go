@@ -89,3 +89,54 @@ func TestConcurrentPosting(t *testing.T) {
 		t.Logf("%s: %d entries in %d commits", d.Engine, s.Writer.Entries(), s.Writer.Commits())
 	})
 }
+
+// TestTwoWritersShareTheChain runs two writers on one database, as two
+// Fundus instances do, posting at once. No posting may be lost from the
+// stored balances: a writer must read them after it holds the chain head
+// (on PostgreSQL a statement that waits for the head's lock sees other
+// rows as they were before it waited).
+func TestTwoWritersShareTheChain(t *testing.T) {
+	for _, e := range []db.Engine{db.SQLite, db.Postgres} {
+		t.Run(string(e), func(t *testing.T) {
+			url := dbtest.URL(t, e)
+			ctx := context.Background()
+			var services []*ledger.Service
+			for range 2 {
+				d, err := db.Open(ctx, url, db.Options{MaxReadConns: 4})
+				if err != nil {
+					t.Fatal(err)
+				}
+				t.Cleanup(func() { d.Close() })
+				if err := d.Migrate(ctx); err != nil {
+					t.Fatal(err)
+				}
+				services = append(services, mustService(t, d))
+			}
+			const workers, each = 40, 10
+			var wg sync.WaitGroup
+			errc := make(chan error, workers*each)
+			for w := range workers {
+				wg.Add(1)
+				go func() {
+					defer wg.Done()
+					for range each {
+						if _, err := services[w%2].PostManual(ctx, treasurer, manual("donation", ledger.Bank, "1.00", ledger.Donations, "-1.00")); err != nil {
+							errc <- err
+						}
+					}
+				}()
+			}
+			wg.Wait()
+			close(errc)
+			for err := range errc {
+				t.Fatal(err)
+			}
+			if b := balances(t, services[0]); b[ledger.Bank] != workers*each*100 {
+				t.Fatalf("bank %d, want %d", b[ledger.Bank], workers*each*100)
+			}
+			if r := mustVerify(t, services[1].DB); r.EntriesChecked != workers*each {
+				t.Fatalf("%d entries, want %d", r.EntriesChecked, workers*each)
+			}
+		})
+	}
+}

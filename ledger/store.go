@@ -16,32 +16,20 @@ import (
 // This file holds all of the package's SQL. Entries and postings are only
 // ever inserted here.
 
-// lockHead locks the chain head and reads it with the accounts, in one
-// statement: a round trip fewer for every batch on PostgreSQL.
-func lockHead(ctx context.Context, q sqlx.QueryerContext, engine db.Engine) (head, []Account, error) {
-	query := `SELECT h.seq, h.hash, h.last_time, a.code, a.type, a.currency, a.name, a.balance
-		FROM ledger_head h CROSS JOIN accounts a WHERE h.id = 1 ORDER BY a.code`
+// lockHead locks the chain head and reads it. The accounts must be read
+// by a later statement: on PostgreSQL a statement that waits for the lock
+// sees the locked row as committed since, but every other row as it was
+// when the statement began, so accounts read together with the head
+// would miss the balances of the transaction it waited for.
+func lockHead(ctx context.Context, tx sqlx.QueryerContext, engine db.Engine) (head, error) {
+	q := `SELECT seq, hash, last_time FROM ledger_head WHERE id = 1`
 	if engine == db.Postgres {
-		query += ` FOR UPDATE OF h` // SQLite's writer already holds the database lock
+		q += ` FOR UPDATE` // SQLite's writer already holds the database lock
 	}
-	var rows []struct {
-		Seq      int64     `db:"seq"`
-		Hash     string    `db:"hash"`
-		LastTime time.Time `db:"last_time"`
-		accountRow
-	}
-	if err := sqlx.SelectContext(ctx, q, &rows, query); err != nil {
-		return head{}, nil, err
-	}
-	if len(rows) == 0 {
-		return head{}, nil, errors.New("ledger: no chain head or no accounts")
-	}
-	h := head{seq: rows[0].Seq, hash: rows[0].Hash, lastTime: rows[0].LastTime.UTC()}
-	accts := make([]Account, len(rows))
-	for i, r := range rows {
-		accts[i] = r.account()
-	}
-	return h, accts, nil
+	var h head
+	err := tx.QueryRowxContext(ctx, q).Scan(&h.seq, &h.hash, &h.lastTime)
+	h.lastTime = h.lastTime.UTC()
+	return h, err
 }
 
 type accountRow struct {

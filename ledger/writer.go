@@ -447,12 +447,16 @@ func (t *Tx) endSavepoint(failed bool) error {
 // begin locks the chain head, loads the accounts and looks up the
 // idempotency keys that an earlier run of the batch found stored.
 func (t *Tx) begin(stored []scopedKey) error {
-	h, accts, err := lockHead(t.ctx, t.sql, t.w.db.Engine)
+	h, err := lockHead(t.ctx, t.sql, t.w.db.Engine)
 	if err != nil {
 		return err
 	}
 	t.head, t.startSeq = h, h.seq
 	if t.stored, err = findIdempotencyKeys(t.ctx, t.sql, stored); err != nil {
+		return err
+	}
+	accts, err := loadAccounts(t.ctx, t.sql)
+	if err != nil {
 		return err
 	}
 	t.accounts = make(map[string]*accountState, len(accts))
