@@ -3,6 +3,8 @@ package db
 import (
 	"context"
 	"database/sql"
+	"database/sql/driver"
+	"errors"
 	"fmt"
 
 	"github.com/jackc/pgx/v5"
@@ -82,7 +84,18 @@ func scanAll(rows *sql.Rows) ([][]any, error) {
 // inside it.
 func pipeline(ctx context.Context, conn *sql.Conn, stmts []Statement) ([]StatementResult, error) {
 	results := make([]StatementResult, len(stmts))
-	err := conn.Raw(func(driverConn any) error {
+	err := conn.Raw(func(driverConn any) (err error) {
+		// database/sql answers a panic here, or driver.ErrBadConn, by
+		// closing the connection, which waits for the open transaction
+		// to end: the writer would hang. Both become plain errors.
+		defer func() {
+			if p := recover(); p != nil {
+				err = fmt.Errorf("db: pipeline: panic: %v", p)
+			}
+			if errors.Is(err, driver.ErrBadConn) {
+				err = fmt.Errorf("db: pipeline: %v", err) // not wrapped
+			}
+		}()
 		c, ok := driverConn.(*stdlib.Conn)
 		if !ok {
 			return fmt.Errorf("db: pipeline on a %T, not a pgx connection", driverConn)

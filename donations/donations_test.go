@@ -3,6 +3,7 @@ package donations_test
 import (
 	"context"
 	"fmt"
+	"runtime"
 	"strings"
 	"sync"
 	"testing"
@@ -388,6 +389,49 @@ func TestDomainEntriesAreNotReversed(t *testing.T) {
 		}
 		if _, err := l.Reverse(ctx, treasurer, got.LedgerEntryID, ledger.Reversal{Reason: "x"}); !errs.Is(errs.InvalidState, err) {
 			t.Fatalf("reversing a donation's entry: %v", err)
+		}
+	})
+}
+
+// TestRefundQueuedBeforeConfirm: a refund and a confirm of one donation
+// land in one batch, the refund first. The confirms of a batch share one
+// statement (ledger.Shared), but no other call may see its effect before
+// their money: the refund finds the donation pledged and is refused.
+func TestRefundQueuedBeforeConfirm(t *testing.T) {
+	dbtest.Engines(t, func(t *testing.T, d *db.DB) {
+		s, l := mustService(t, d)
+		ctx := context.Background()
+		p := mustPledge(t, s, "50.00")
+		started, release := make(chan struct{}), make(chan struct{})
+		go ledger.Do(ctx, s.Writer, func(tx *ledger.Tx) (int, error) { close(started); <-release; return 0, nil })
+		<-started
+		refund, confirm := make(chan error, 1), make(chan error, 1)
+		go func() {
+			_, err := s.Refund(ctx, treasurer, p.ID, donations.Refund{Reason: "x"})
+			refund <- err
+		}()
+		for s.Writer.Queued() < 1 {
+			runtime.Gosched()
+		}
+		go func() {
+			_, err := s.Confirm(ctx, treasurer, p.ID, donations.Confirmation{})
+			confirm <- err
+		}()
+		for s.Writer.Queued() < 2 {
+			runtime.Gosched()
+		}
+		close(release)
+		if err := <-refund; !errs.Is(errs.InvalidState, err) {
+			t.Fatalf("refund: %v, want invalid state (the donation was pledged)", err)
+		}
+		if err := <-confirm; err != nil {
+			t.Fatalf("confirm: %v", err)
+		}
+		if b := balance(t, l, ledger.Bank); b != 5000 {
+			t.Fatalf("bank %d, want 5000", b)
+		}
+		if r, err := ledger.VerifyDB(ctx, d); err != nil || !r.OK {
+			t.Fatalf("verify %+v %v", r, err)
 		}
 	})
 }

@@ -83,7 +83,8 @@ func updateDonation(ctx context.Context, q sqlx.ExecerContext, d *Donation) erro
 // markReceived marks donations received that are pledged, for rows of
 // (id, received_at, ledger_entry_id), in one statement (ledger.Shared.Run).
 // It returns the donation of each row it changed, nil for the others: no
-// such donation, not pledged, or the same donation in an earlier row.
+// such donation, not pledged, or the same donation in another row (one
+// of them wins).
 func markReceived(ctx context.Context, q sqlx.QueryerContext, engine db.Engine, rows [][]any) ([]any, error) {
 	cast := [2]string{}
 	if engine == db.Postgres { // VALUES would be text otherwise

@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"runtime"
 	"slices"
 	"strings"
 	"sync"
@@ -613,5 +614,82 @@ func TestSharedStatements(t *testing.T) {
 		if err := d.Writer.QueryRowContext(ctx, `SELECT n FROM flags WHERE id = 2`).Scan(&n); err != nil || n != 1 {
 			t.Fatalf("the statement ran %d times for one request and its repeat (%v), want 1", n, err)
 		}
+	})
+}
+
+// holdWriter makes the writer wait in a call until release is closed, so
+// that the calls sent meanwhile queue up for one batch.
+func holdWriter(t *testing.T, w *ledger.Writer) (release func()) {
+	started, done := make(chan struct{}), make(chan struct{})
+	go ledger.Do(context.Background(), w, func(tx *ledger.Tx) (int, error) {
+		close(started)
+		<-done
+		return 0, nil
+	})
+	<-started
+	return func() { close(done) }
+}
+
+// waitQueued waits until n calls wait for the next batch.
+func waitQueued(t *testing.T, w *ledger.Writer, n int) {
+	for w.Queued() < n {
+		runtime.Gosched()
+	}
+}
+
+// TestFailedBatchShowsNoResponse: when a batch cannot commit, no caller
+// may be shown a response of it, not even one its function produced.
+func TestFailedBatchShowsNoResponse(t *testing.T) {
+	dbtest.Engines(t, func(t *testing.T, d *db.DB) {
+		s := mustService(t, d)
+		i := &ledger.Idempotency{Scope: "user:x", Key: "k", RequestHash: "h", Status: 201}
+		_, err := ledger.Do(ledger.WithIdempotency(context.Background(), i), s.Writer, func(tx *ledger.Tx) (string, error) {
+			// A deferred foreign key to an entry that never comes: the
+			// commit fails.
+			_, err := tx.ExecContext(tx.Context(), `INSERT INTO donations (id, reference, status, amount, currency, anonymous, receipt_requested,
+				donor_name, donor_email, donor_street, donor_postal_code, donor_city, message, created_at, ledger_entry_id)
+				VALUES ('d1', 'FUND-AAAA-AAAA', 'pledged', 100, 'EUR', false, false, '', '', '', '', '', '', $1, 'no-such-entry')`, tx.Now())
+			return "done", err
+		})
+		if !errs.Is(errs.Internal, err) {
+			t.Fatalf("err = %v, want internal", err)
+		}
+		if i.Body != nil || i.Replayed {
+			t.Fatalf("a response of a batch that did not commit: %+v", i)
+		}
+	})
+}
+
+// TestBadLaterRowFailsAlone: a row handed to InsertLater that the
+// database refuses fails its own call, not the others of its batch.
+func TestBadLaterRowFailsAlone(t *testing.T) {
+	dbtest.Engines(t, func(t *testing.T, d *db.DB) {
+		s := mustService(t, d)
+		ctx := context.Background()
+		release := holdWriter(t, s.Writer)
+		bad := make(chan error, 1)
+		go func() {
+			_, err := ledger.Do(ctx, s.Writer, func(tx *ledger.Tx) (bool, error) {
+				return tx.InsertLater("donations", "reference", []string{"id", "reference", "status", "amount", "currency", "anonymous",
+					"receipt_requested", "donor_name", "donor_email", "donor_street", "donor_postal_code", "donor_city", "message", "created_at"},
+					[]any{"d-bad", "FUND-BBBB-BBBB", "pledged", 0, "EUR", false, false, "", "", "", "", "", "", tx.Now()}) // amount > 0 is checked
+			})
+			bad <- err
+		}()
+		waitQueued(t, s.Writer, 1)
+		good := make(chan error, 1)
+		go func() {
+			_, err := s.PostManual(ctx, treasurer, manual("donation", ledger.Bank, "1.00", ledger.Donations, "-1.00"))
+			good <- err
+		}()
+		waitQueued(t, s.Writer, 2)
+		release()
+		if err := <-good; err != nil {
+			t.Fatalf("the good call: %v", err)
+		}
+		if err := <-bad; err == nil {
+			t.Fatal("the bad row was taken")
+		}
+		mustVerify(t, d)
 	})
 }

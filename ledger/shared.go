@@ -38,26 +38,59 @@ func DoShared[T any](ctx context.Context, w *Writer, s *Shared, fn func(tx *Tx, 
 	return run[T](ctx, w, c)
 }
 
-// runSharedStatements runs the shared statements of a batch, each once for
-// all calls of its name, and gives each call its result. A statement that
-// fails makes the batch run again with each call alone (errIsolate).
-func (t *Tx) runSharedStatements(batch []*call) error {
-	now := t.w.now()
-	type group struct {
-		shared *Shared
-		calls  []*call
-		rows   [][]any
-	}
-	var groups []*group
-	byName := map[string]*group{}
+// sharedOrder returns the calls of batch in the order they run: as queued,
+// except that the calls that share a statement run one after another where
+// the first of them was queued. Their statement runs just before them, so
+// no other call sees its effect without the rest of theirs (a refund must
+// not see a donation marked received before its money is posted).
+func sharedOrder(batch []*call) []*call {
+	order := make([]*call, 0, len(batch))
+	placed := map[string]bool{}
 	for _, c := range batch {
 		if c.shared == nil {
+			order = append(order, c)
 			continue
 		}
+		if placed[c.shared.Name] {
+			continue
+		}
+		placed[c.shared.Name] = true
+		for _, m := range batch {
+			if m.shared != nil && m.shared.Name == c.shared.Name {
+				order = append(order, m)
+			}
+		}
+	}
+	return order
+}
+
+// groupAt returns the calls sharing a statement that start at order[i],
+// or nil when order[i] does not start such a group.
+func groupAt(order []*call, i int) []*call {
+	c := order[i]
+	if c.shared == nil || (i > 0 && order[i-1].shared != nil && order[i-1].shared.Name == c.shared.Name) {
+		return nil
+	}
+	j := i + 1
+	for j < len(order) && order[j].shared != nil && order[j].shared.Name == c.shared.Name {
+		j++
+	}
+	return order[i:j]
+}
+
+// runSharedStatement runs the statement the calls share, once for all of
+// them, and gives each call its result. Calls whose idempotency key is
+// known to be stored are left out: they are replayed, not run. A statement
+// that fails makes the batch run again with each call alone (errIsolate).
+func (t *Tx) runSharedStatement(calls []*call) error {
+	now := t.w.now()
+	var members []*call
+	var rows [][]any
+	for _, c := range calls {
 		c.got, c.gotErr = nil, nil
 		if c.idem != nil {
 			if _, stored := t.stored[scopedKey{c.idem.Scope, c.idem.Key}]; stored {
-				continue // replayed, or refused for another request: not run
+				continue
 			}
 		}
 		row, err := c.shared.Row(now)
@@ -65,25 +98,20 @@ func (t *Tx) runSharedStatements(batch []*call) error {
 			c.gotErr = err // fails the call alone
 			continue
 		}
-		g := byName[c.shared.Name]
-		if g == nil {
-			g = &group{shared: c.shared}
-			byName[c.shared.Name] = g
-			groups = append(groups, g)
-		}
-		g.calls, g.rows = append(g.calls, c), append(g.rows, row)
+		members, rows = append(members, c), append(rows, row)
 	}
-	for _, g := range groups {
-		results, err := g.shared.Run(t.ctx, t.sql, t.w.db.Engine, g.rows)
-		if err != nil {
-			if db.IsRetryable(err) {
-				return err
-			}
-			return errIsolate
+	if len(members) == 0 {
+		return nil
+	}
+	results, err := members[0].shared.Run(t.ctx, t.sql, t.w.db.Engine, rows)
+	if err != nil {
+		if db.IsRetryable(err) {
+			return err
 		}
-		for i, c := range g.calls {
-			c.got = results[i]
-		}
+		return errIsolate
+	}
+	for i, c := range members {
+		c.got = results[i]
 	}
 	return nil
 }

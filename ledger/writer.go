@@ -106,6 +106,9 @@ func (w *Writer) enqueue(c *call) bool {
 // commit.
 func (w *Writer) Commits() int64 { return w.commits.Load() }
 
+// Queued returns how many calls wait for the next batch.
+func (w *Writer) Queued() int { return len(w.queue) }
+
 // Entries returns how many entries the writer has committed.
 func (w *Writer) Entries() int64 { return w.entries.Load() }
 
@@ -228,6 +231,9 @@ func (w *Writer) runBatch(batch []*call) {
 		if !db.IsRetryable(err) || attempt == db.MaxAttempts {
 			for _, c := range batch {
 				c.result, c.err = nil, errs.E(op, errs.Internal, "the transaction failed", err)
+				if c.idem != nil { // nothing of the run that filled it is committed
+					c.idem.Status, c.idem.Replayed, c.idem.Body = c.status, false, nil
+				}
 			}
 			return
 		}
@@ -261,17 +267,27 @@ func (w *Writer) tryBatch(batch []*call, isolate bool, stored []scopedKey) (int6
 	if err := t.begin(stored); err != nil {
 		return 0, err
 	}
+	order := batch
 	if !isolate {
-		if err := t.runSharedStatements(batch); err != nil {
-			return 0, err
-		}
+		order = sharedOrder(batch)
 	}
-	for _, c := range batch {
+	for i, c := range order {
+		if group := groupAt(order, i); group != nil && !isolate {
+			if err := t.runSharedStatement(group); err != nil {
+				return 0, err
+			}
+		}
 		if err := t.run(c); err != nil {
 			return 0, err
 		}
 	}
 	if err := t.flush(); err != nil {
+		var taken *keysTaken
+		if !isolate && !errors.Is(err, errIsolate) && !errors.As(err, &taken) && !db.IsRetryable(err) {
+			// A row a function handed over (InsertLater) may be what
+			// failed: alone, in its savepoint, it fails only its function.
+			return 0, errIsolate
+		}
 		return 0, err
 	}
 	if err := sqlTx.Commit(); err != nil {
@@ -509,9 +525,6 @@ func (t *Tx) run(c *call) error {
 		t.wrote = c.got != nil // its shared statement changed something
 	}
 	result, err := t.runCall(c)
-	if err == nil && t.wrote && !t.isolate && c.idem != nil && c.idem.Replayed {
-		return errIsolate // a replay must not keep what its shared statement did
-	}
 	if t.broken != nil {
 		return t.broken
 	}
