@@ -65,17 +65,29 @@ const maxParams = 2000
 // insertRows inserts rows into table with as few statements as the limit
 // on parameters allows.
 func insertRows(ctx context.Context, q sqlx.ExecerContext, table string, cols []string, rows [][]any) error {
-	perStmt := maxParams / len(cols)
-	for len(rows) > 0 {
-		n := min(len(rows), perStmt)
-		var p db.Params
-		query := "INSERT INTO " + table + " (" + strings.Join(cols, ", ") + ") VALUES " + valuesSQL(&p, rows[:n])
-		if _, err := q.ExecContext(ctx, query, p.Args()...); err != nil {
+	for _, st := range insertStatements(table, cols, rows, "") {
+		if _, err := q.ExecContext(ctx, st.Query, st.Args...); err != nil {
 			return err
 		}
-		rows = rows[n:]
 	}
 	return nil
+}
+
+// insertStatements returns the multi-row inserts of rows into table, as
+// few as the limit on parameters allows, each followed by suffix (an ON
+// CONFLICT or RETURNING clause).
+func insertStatements(table string, cols []string, rows [][]any, suffix string) []db.Statement {
+	var stmts []db.Statement
+	for len(rows) > 0 {
+		n := min(len(rows), maxParams/len(cols))
+		var p db.Params
+		stmts = append(stmts, db.Statement{
+			Query: "INSERT INTO " + table + " (" + strings.Join(cols, ", ") + ") VALUES " + valuesSQL(&p, rows[:n]) + suffix,
+			Args:  p.Args(),
+		})
+		rows = rows[n:]
+	}
+	return stmts
 }
 
 // valuesSQL returns the rows as "($1, $2), ($3, $4)", adding their values
@@ -106,31 +118,9 @@ type laterRows struct {
 	Rows            [][]any
 }
 
-func (l *laterRows) insertSQL(p *db.Params, rows [][]any) string {
-	return "INSERT INTO " + l.Table + " (" + strings.Join(l.Columns, ", ") + ") VALUES " + valuesSQL(p, rows) +
-		" ON CONFLICT (" + l.Conflict + ") DO NOTHING"
-}
-
-// insertLater inserts the rows and returns how many were inserted (the
-// others conflicted).
-func insertLater(ctx context.Context, q sqlx.ExecerContext, l *laterRows) (int64, error) {
-	var inserted int64
-	rows := l.Rows
-	for len(rows) > 0 {
-		n := min(len(rows), maxParams/len(l.Columns))
-		var p db.Params
-		res, err := q.ExecContext(ctx, l.insertSQL(&p, rows[:n]), p.Args()...)
-		if err != nil {
-			return 0, err
-		}
-		k, err := res.RowsAffected()
-		if err != nil {
-			return 0, err
-		}
-		inserted += k
-		rows = rows[n:]
-	}
-	return inserted, nil
+// statements returns the inserts of the rows.
+func (l *laterRows) statements() []db.Statement {
+	return insertStatements(l.Table, l.Columns, l.Rows, " ON CONFLICT ("+l.Conflict+") DO NOTHING")
 }
 
 // batchEnd is what a batch writes at its end.
@@ -183,33 +173,29 @@ func (b *batchEnd) statements() (stmts []db.Statement, later []int) {
 	add := func(s db.Statement, n int) {
 		stmts, later = append(stmts, s), append(later, n)
 	}
-	inserts := func(table string, cols []string, rows [][]any, suffix string, returning bool) {
-		for len(rows) > 0 {
-			n := min(len(rows), maxParams/len(cols))
-			var p db.Params
-			add(db.Statement{Query: "INSERT INTO " + table + " (" + strings.Join(cols, ", ") + ") VALUES " + valuesSQL(&p, rows[:n]) + suffix,
-				Args: p.Args(), Rows: returning}, 0)
-			rows = rows[n:]
-		}
-	}
 	for _, l := range b.later {
-		rows := l.Rows
-		for len(rows) > 0 {
-			n := min(len(rows), maxParams/len(l.Columns))
-			var p db.Params
-			add(db.Statement{Query: l.insertSQL(&p, rows[:n]), Args: p.Args()}, n)
-			rows = rows[n:]
+		for _, st := range l.statements() {
+			add(st, len(st.Args)/len(l.Columns)) // the rows it inserts
 		}
 	}
 	entries, postings := b.entryRows()
-	inserts("entries", entryInsertColumns, entries, "", false)
-	inserts("postings", postingColumns, postings, "", false)
-	inserts("audit_log", auditColumns, b.auditRows(), "", false)
+	for _, st := range insertStatements("entries", entryInsertColumns, entries, "") {
+		add(st, 0)
+	}
+	for _, st := range insertStatements("postings", postingColumns, postings, "") {
+		add(st, 0)
+	}
+	for _, st := range insertStatements("audit_log", auditColumns, b.auditRows(), "") {
+		add(st, 0)
+	}
 	idems := make([][]any, len(b.idems))
 	for i, r := range b.idems {
 		idems[i] = []any{r.idem.Scope, r.idem.Key, r.idem.RequestHash, r.status, r.body, r.at}
 	}
-	inserts("idempotency_keys", idemColumns, idems, " ON CONFLICT (scope, key) DO NOTHING RETURNING scope, key", true)
+	for _, st := range insertStatements("idempotency_keys", idemColumns, idems, " ON CONFLICT (scope, key) DO NOTHING RETURNING scope, key") {
+		st.Rows = true
+		add(st, 0)
+	}
 	for code, balance := range b.balances {
 		add(db.Statement{Query: `UPDATE accounts SET balance = $1 WHERE code = $2`, Args: []any{balance, code}}, 0)
 	}

@@ -621,8 +621,13 @@ func (t *Tx) InsertLater(table, conflict string, columns []string, values []any)
 		if err := t.beforeStatement(true); err != nil {
 			return false, err
 		}
-		n, err := insertLater(t.ctx, t.sql, l)
-		return n == 1, t.note(err)
+		st := l.statements()[0]
+		res, err := t.sql.ExecContext(t.ctx, st.Query, st.Args...)
+		if t.note(err) != nil {
+			return false, err
+		}
+		n, err := res.RowsAffected()
+		return n == 1, err
 	}
 	for _, l := range t.later {
 		if l.Table == table && l.Conflict == conflict && slices.Equal(l.Columns, columns) {
