@@ -43,6 +43,14 @@ type Writer struct {
 	entries atomic.Int64
 }
 
+// forgetResponse clears what a run of c's batch put into its
+// Idempotency: a response that was then rolled back is not the answer.
+func (c *call) forgetResponse() {
+	if c.idem != nil {
+		c.idem.Status, c.idem.Replayed, c.idem.Body = c.status, false, nil
+	}
+}
+
 // MaxBatch bounds how many functions share one transaction.
 const MaxBatch = 256
 
@@ -231,9 +239,7 @@ func (w *Writer) runBatch(batch []*call) {
 		if !db.IsRetryable(err) || attempt == db.MaxAttempts {
 			for _, c := range batch {
 				c.result, c.err = nil, errs.E(op, errs.Internal, "the transaction failed", err)
-				if c.idem != nil { // nothing of the run that filled it is committed
-					c.idem.Status, c.idem.Replayed, c.idem.Body = c.status, false, nil
-				}
+				c.forgetResponse() // nothing of the run that filled it is committed
 			}
 			return
 		}
@@ -562,9 +568,7 @@ func (t *Tx) runCall(c *call) (result any, err error) {
 		}
 	}()
 	if c.idem != nil {
-		// A batch may run more than once: what an earlier run put into
-		// idem (a response that was then rolled back) is not the answer.
-		c.idem.Status, c.idem.Replayed, c.idem.Body = c.status, false, nil
+		c.forgetResponse() // the batch may run more than once
 		replayed, err := t.replay(c.idem)
 		if err != nil || replayed {
 			return nil, err

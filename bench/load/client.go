@@ -125,12 +125,7 @@ func (c *client) user(ctx context.Context, name, role string) (string, error) {
 	if err := c.call(ctx, http.MethodPost, "/api/v1/users", c.admin, u, nil); err != nil {
 		return "", err
 	}
-	t, err := c.signIn(ctx, email, benchPassword)
-	if err != nil {
-		return "", err
-	}
-	c.users[email] = t
-	return t, nil
+	return c.signInAndKeep(ctx, email)
 }
 
 // applicant registers a project group of the run and returns its token.
@@ -143,6 +138,11 @@ func (c *client) applicant(ctx context.Context, i int) (string, error) {
 	if err := c.call(ctx, http.MethodPost, "/api/v1/register", "", reg, nil); err != nil {
 		return "", err
 	}
+	return c.signInAndKeep(ctx, email)
+}
+
+// signInAndKeep signs a user of the run in and keeps its token.
+func (c *client) signInAndKeep(ctx context.Context, email string) (string, error) {
 	t, err := c.signIn(ctx, email, benchPassword)
 	if err != nil {
 		return "", err

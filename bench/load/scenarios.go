@@ -317,44 +317,32 @@ func (d *day) seen(r *vegeta.Result) string {
 		return "unanswered"
 	}
 	delete(d.inFlight, rid)
-	okCode := r.Code/100 == 2
+	if r.Code/100 != 2 {
+		return s.op // a refused step goes no further
+	}
 	switch s.op {
 	case "pledge":
-		if okCode {
-			if id := idOf(r.Body); id != "" {
-				d.toConfirm = append(d.toConfirm, id)
-			}
+		if id := idOf(r.Body); id != "" {
+			d.toConfirm = append(d.toConfirm, id)
 		}
 	case "apply":
-		if okCode {
-			s.app.id = idOf(r.Body)
-			d.toSubmit = append(d.toSubmit, s.app)
-		}
+		s.app.id = idOf(r.Body)
+		d.toSubmit = append(d.toSubmit, s.app)
 	case "submit":
-		if okCode {
-			d.toReview = append(d.toReview, s.app)
-		}
+		d.toReview = append(d.toReview, s.app)
 	case "review":
-		if okCode {
-			for m := range d.members {
-				d.votes = append(d.votes, step{op: "vote", app: s.app, member: m})
-			}
+		for m := range d.members {
+			d.votes = append(d.votes, step{op: "vote", app: s.app, member: m})
 		}
 	case "vote":
-		if okCode {
-			if s.app.votes++; s.app.votes == len(d.members) {
-				d.toDecide = append(d.toDecide, s.app)
-			}
+		if s.app.votes++; s.app.votes == len(d.members) {
+			d.toDecide = append(d.toDecide, s.app)
 		}
 	case "decide":
-		if okCode {
-			d.toPay = append(d.toPay, s.app)
-		}
+		d.toPay = append(d.toPay, s.app)
 	case "payout":
-		if okCode {
-			if id := idOf(r.Body); id != "" {
-				d.toRelease = append(d.toRelease, id)
-			}
+		if id := idOf(r.Body); id != "" {
+			d.toRelease = append(d.toRelease, id)
 		}
 	}
 	return s.op

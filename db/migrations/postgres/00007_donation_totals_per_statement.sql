@@ -1,9 +1,10 @@
 -- +goose Up
 -- The donation totals follow each statement instead of each row: a batch
 -- of confirms is one UPDATE of many donations (ledger.Shared), and a row
--- trigger updated the totals row once per donation, a third of the time
--- of that statement. Transition tables hold the rows a statement changed;
--- PostgreSQL allows them only on a trigger of one event, so there are two.
+-- trigger updated the totals row once per donation, half of the time of
+-- that statement (EXPLAIN ANALYZE: 3.6 of 7.1 ms for 32 donations).
+-- Transition tables hold the rows a statement changed; PostgreSQL allows
+-- them only on a trigger of one event, so there are two.
 DROP TRIGGER donation_totals_follow ON donations;
 DROP FUNCTION donation_totals_follow();
 -- +goose StatementBegin
