@@ -26,7 +26,8 @@ func TestFundCacheReloadsAfterACommitOrWhenOld(t *testing.T) {
 		}
 		return f.Figures.DonationsCount
 	}
-	if get() != 1 || get() != 1 {
+	first, second := get(), get()
+	if first != 1 || second != 1 {
 		t.Fatalf("a second read without a commit loaded again: %d loads", loads)
 	}
 	commits++ // this instance committed: its own change shows at once

@@ -228,3 +228,14 @@ func TestExportAndVerifyFile(t *testing.T) {
 		t.Fatal("bad format accepted")
 	}
 }
+
+// A build without VCS stamping (go test is one) still names its commit
+// when the linker was given it.
+func TestVersionNamesCommitFromLdflags(t *testing.T) {
+	old := commit
+	t.Cleanup(func() { commit = old })
+	commit = "0123456789ab"
+	if v := version(); !strings.Contains(v, "(0123456789ab)") {
+		t.Fatalf("version() = %q, want the commit from -ldflags", v)
+	}
+}
