@@ -109,6 +109,9 @@ type BankAccount struct {
 	IBAN, BIC, Holder string
 }
 
+// donationOutcome is the outcome of a write on a donation (see ledger.Outcome).
+type donationOutcome = ledger.Outcome[*Donation]
+
 // Service runs the use cases of this package.
 type Service struct {
 	DB        *db.DB
@@ -131,37 +134,50 @@ func init() {
 }
 
 // Pledge records a pledge. The donor is told the reference to use and the
-// bank details. Returns Invalid naming each bad field.
-func (s *Service) Pledge(ctx context.Context, in Pledge) (*PledgeResult, error) {
-	const op errs.Op = "donations.Pledge"
+// bank details. The answer, donor and payment instructions included, is
+// what an idempotent repeat gets back.
+// Returns Invalid naming each bad field.
+func (s *Service) Pledge(ctx context.Context, in Pledge) (ledger.Outcome[*PledgeResult], error) {
+	return pledge(ctx, s, "donations.Pledge", in, s.withPayment)
+}
+
+// PledgeID is Pledge for the donation form: its answer, and so what is
+// stored under an idempotency key, is the donation's id alone, so that no
+// copy of the donor's data outlives the donation's row (Instructions reads
+// the rest). Returns Invalid naming each bad field.
+func (s *Service) PledgeID(ctx context.Context, in Pledge) (ledger.Outcome[string], error) {
+	return pledge(ctx, s, "donations.PledgeID", in, func(d *Donation) string { return d.ID })
+}
+
+// pledge records a pledge and answers with answer(the new donation).
+func pledge[T any](ctx context.Context, s *Service, op errs.Op, in Pledge, answer func(*Donation) T) (ledger.Outcome[T], error) {
 	d, err := s.newDonation(op, in)
 	if err != nil {
-		return nil, err
+		return ledger.Outcome[T]{}, err
 	}
-	// The result, payment instructions included, is what an idempotent
-	// repeat gets back.
-	res, err := ledger.Do(ctx, s.Writer, func(tx *ledger.Tx) (*PledgeResult, error) {
+	out, err := ledger.Do(ctx, s.Writer, func(tx *ledger.Tx) (T, error) {
 		d.CreatedAt = db.Time(tx.Now())
 		// A reference already given (one in 24^7 for each donation there
 		// is) inserts nothing; then the pledge takes another.
 		for {
 			inserted, err := insertDonation(tx, d)
 			if err != nil {
-				return nil, err
+				var zero T
+				return zero, err
 			}
 			if inserted {
 				break
 			}
 			d.Reference = newReference()
 		}
-		return s.withPayment(d), tx.Audit("anonymous", "donation.pledge", "donation", d.ID, map[string]any{
+		return answer(d), tx.Audit("anonymous", "donation.pledge", "donation", d.ID, map[string]any{
 			"status": d.Status, "amount": d.Amount, "reference": d.Reference,
 		})
 	})
 	if err != nil {
-		return nil, errs.E(op, err)
+		return out, errs.E(op, err)
 	}
-	return res, nil // nil on an idempotent repeat: the first response is in the Idempotency
+	return out, nil
 }
 
 // newDonation checks a pledge and makes the donation it asks for.
@@ -252,6 +268,17 @@ func (s *Service) withPayment(d *Donation) *PledgeResult {
 		Amount:    d.Amount,
 		QRCodeURL: "/api/v1/donations/" + d.ID + "/girocode.png",
 	}}
+}
+
+// Instructions returns a donation with its payment instructions, as Pledge
+// answered, for the page shown after the donation form: anyone with the
+// donation's id (the donor) may see them. Returns NotFound.
+func (s *Service) Instructions(ctx context.Context, id string) (*PledgeResult, error) {
+	d, err := findDonation(ctx, s.DB, id)
+	if err != nil {
+		return nil, errs.E(errs.Op("donations.Instructions"), err)
+	}
+	return s.withPayment(d), nil
 }
 
 // GiroCodeOf returns the GiroCode payload of a pledged donation: anyone

@@ -23,7 +23,7 @@ func TestInsertDonationRefusesATakenReference(t *testing.T) {
 		w := ledger.NewWriter(d, nil)
 		defer w.Close()
 		pledge := func(dn *Donation) (string, error) {
-			return ledger.Do(ctx, w, func(tx *ledger.Tx) (string, error) {
+			out, err := ledger.Do(ctx, w, func(tx *ledger.Tx) (string, error) {
 				for {
 					inserted, err := insertDonation(tx, dn)
 					if err != nil || inserted {
@@ -32,6 +32,7 @@ func TestInsertDonationRefusesATakenReference(t *testing.T) {
 					dn.Reference = newReference()
 				}
 			})
+			return out.Value, err
 		}
 		first := &Donation{ID: db.NewID(), Reference: newReference(), Status: Pledged, Amount: ledger.EURCents(500), Currency: "EUR", CreatedAt: db.Time(time.Now())}
 		if ref, err := pledge(first); err != nil || ref != first.Reference {

@@ -26,14 +26,14 @@ type Refund struct {
 // posts assets:bank / income:donations in the same commit as the change of
 // state. ReceivedAt may be a date or an RFC 3339 time, not in the future.
 // Returns Unauthenticated, Forbidden, Invalid, NotFound, InvalidState.
-func (s *Service) Confirm(ctx context.Context, actor ledger.Actor, id string, in Confirmation) (*Donation, error) {
+func (s *Service) Confirm(ctx context.Context, actor ledger.Actor, id string, in Confirmation) (ledger.Outcome[*Donation], error) {
 	const op errs.Op = "donations.Confirm"
 	if err := ledger.Authorize(op, actor, ActionHandle); err != nil {
-		return nil, err
+		return donationOutcome{}, err
 	}
 	receivedAt, err := parseReceivedAt(op, in.ReceivedAt)
 	if err != nil {
-		return nil, err
+		return donationOutcome{}, err
 	}
 	// One statement marks the donation received if it is pledged, for all
 	// confirms of a batch at once (ledger.Shared): a treasurer confirms a
@@ -52,7 +52,7 @@ func (s *Service) Confirm(ctx context.Context, actor ledger.Actor, id string, in
 		},
 		Run: markReceived,
 	}
-	d, err := ledger.DoShared(ctx, s.Writer, confirm, func(tx *ledger.Tx, got any) (*Donation, error) {
+	out, err := ledger.DoShared(ctx, s.Writer, confirm, func(tx *ledger.Tx, got any) (*Donation, error) {
 		d, _ := got.(*Donation)
 		if d == nil {
 			d, err := findDonation(tx.Context(), tx, id)
@@ -73,17 +73,17 @@ func (s *Service) Confirm(ctx context.Context, actor ledger.Actor, id string, in
 		})
 	})
 	if err != nil {
-		return nil, errs.E(op, err)
+		return out, errs.E(op, err)
 	}
-	return d, nil
+	return out, nil
 }
 
 // Cancel records that a pledge will not be paid.
 // Returns Unauthenticated, Forbidden, NotFound, InvalidState.
-func (s *Service) Cancel(ctx context.Context, actor ledger.Actor, id string) (*Donation, error) {
+func (s *Service) Cancel(ctx context.Context, actor ledger.Actor, id string) (ledger.Outcome[*Donation], error) {
 	const op errs.Op = "donations.Cancel"
 	if err := ledger.Authorize(op, actor, ActionHandle); err != nil {
-		return nil, err
+		return donationOutcome{}, err
 	}
 	return s.transition(ctx, op, id, func(tx *ledger.Tx, d *Donation) error {
 		if d.Status != Pledged {
@@ -98,17 +98,17 @@ func (s *Service) Cancel(ctx context.Context, actor ledger.Actor, id string) (*D
 // Refund pays a received donation back: it posts income:donations /
 // assets:bank. Returns Unauthenticated, Forbidden, Invalid, NotFound,
 // InvalidState, InsufficientFunds (when the money is already committed).
-func (s *Service) Refund(ctx context.Context, actor ledger.Actor, id string, in Refund) (*Donation, error) {
+func (s *Service) Refund(ctx context.Context, actor ledger.Actor, id string, in Refund) (ledger.Outcome[*Donation], error) {
 	const op errs.Op = "donations.Refund"
 	if err := ledger.Authorize(op, actor, ActionHandle); err != nil {
-		return nil, err
+		return donationOutcome{}, err
 	}
 	reason := strings.TrimSpace(in.Reason)
 	switch {
 	case reason == "":
-		return nil, errs.FieldCode(op, "reason", "required", "", "is required")
+		return donationOutcome{}, errs.FieldCode(op, "reason", "required", "", "is required")
 	case len([]rune(reason)) > 400 || check.HasControl(reason, false):
-		return nil, errs.FieldCode(op, "reason", "max", "400", "must have at most 400 characters on one line")
+		return donationOutcome{}, errs.FieldCode(op, "reason", "max", "400", "must have at most 400 characters on one line")
 	}
 	return s.transition(ctx, op, id, func(tx *ledger.Tx, d *Donation) error {
 		if d.Status != Received {
@@ -133,8 +133,8 @@ func (s *Service) Refund(ctx context.Context, actor ledger.Actor, id string, in 
 // transition runs a change of a donation's state in the write path: it
 // loads the donation, lets change check and change it (and post), and
 // stores it, all in one function of the write path.
-func (s *Service) transition(ctx context.Context, op errs.Op, id string, change func(tx *ledger.Tx, d *Donation) error) (*Donation, error) {
-	d, err := ledger.Do(ctx, s.Writer, func(tx *ledger.Tx) (*Donation, error) {
+func (s *Service) transition(ctx context.Context, op errs.Op, id string, change func(tx *ledger.Tx, d *Donation) error) (ledger.Outcome[*Donation], error) {
+	out, err := ledger.Do(ctx, s.Writer, func(tx *ledger.Tx) (*Donation, error) {
 		d, err := findDonation(tx.Context(), tx, id)
 		if err != nil {
 			return nil, err
@@ -145,9 +145,9 @@ func (s *Service) transition(ctx context.Context, op errs.Op, id string, change 
 		return d, updateDonation(tx.Context(), tx, d)
 	})
 	if err != nil {
-		return nil, errs.E(op, err)
+		return out, errs.E(op, err)
 	}
-	return d, nil
+	return out, nil
 }
 
 func parseReceivedAt(op errs.Op, s string) (*time.Time, error) {

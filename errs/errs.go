@@ -60,6 +60,17 @@ func (k Kind) String() string {
 	return fmt.Sprintf("kind(%d)", k)
 }
 
+// KindNamed returns the Kind whose String is name, or Internal: the way
+// back from a kind's name, for errors that were stored.
+func KindNamed(name string) Kind {
+	for k, n := range kindNames {
+		if n == name {
+			return Kind(k)
+		}
+	}
+	return Internal
+}
+
 // FieldError names one request field that was wrong and why. Field is the
 // field's JSON name, dotted for nested fields ("donor.email", "budget[2].amount").
 //

@@ -226,14 +226,14 @@ func (s *Service) check(op errs.Op, in Input, a *Application) error {
 }
 
 // Create starts a draft. Returns Unauthenticated, Forbidden, Invalid.
-func (s *Service) Create(ctx context.Context, actor ledger.Actor, in Input) (*Application, error) {
+func (s *Service) Create(ctx context.Context, actor ledger.Actor, in Input) (ledger.Outcome[*Application], error) {
 	const op errs.Op = "grants.Create"
 	if err := ledger.Authorize(op, actor, ActionApply); err != nil {
-		return nil, err
+		return applicationOutcome{}, err
 	}
 	a := &Application{ID: db.NewID(), Status: Draft, ownerID: actor.ActorID()}
 	if err := s.check(op, in, a); err != nil {
-		return nil, err
+		return applicationOutcome{}, err
 	}
 	return s.write(ctx, op, func(tx *ledger.Tx) (*Application, error) {
 		a.CreatedAt = db.Time(tx.Now())
@@ -246,7 +246,7 @@ func (s *Service) Create(ctx context.Context, actor ledger.Actor, in Input) (*Ap
 
 // Update changes a draft. Returns Unauthenticated, Forbidden, NotFound,
 // InvalidState, Invalid.
-func (s *Service) Update(ctx context.Context, actor ledger.Actor, id string, change func(*Input) error) (*Application, error) {
+func (s *Service) Update(ctx context.Context, actor ledger.Actor, id string, change func(*Input) error) (ledger.Outcome[*Application], error) {
 	const op errs.Op = "grants.Update"
 	return s.transition(ctx, op, actor, id, ActionApply, true, func(tx *ledger.Tx, a *Application) error {
 		if a.Status != Draft {
@@ -264,7 +264,7 @@ func (s *Service) Update(ctx context.Context, actor ledger.Actor, id string, cha
 }
 
 // Submit sends a draft to the committee.
-func (s *Service) Submit(ctx context.Context, actor ledger.Actor, id string) (*Application, error) {
+func (s *Service) Submit(ctx context.Context, actor ledger.Actor, id string) (ledger.Outcome[*Application], error) {
 	const op errs.Op = "grants.Submit"
 	return s.transition(ctx, op, actor, id, ActionApply, true, func(tx *ledger.Tx, a *Application) error {
 		if a.Status != Draft {
@@ -277,7 +277,7 @@ func (s *Service) Submit(ctx context.Context, actor ledger.Actor, id string) (*A
 }
 
 // Withdraw takes an application back before the decision.
-func (s *Service) Withdraw(ctx context.Context, actor ledger.Actor, id string) (*Application, error) {
+func (s *Service) Withdraw(ctx context.Context, actor ledger.Actor, id string) (ledger.Outcome[*Application], error) {
 	const op errs.Op = "grants.Withdraw"
 	return s.transition(ctx, op, actor, id, ActionApply, true, func(tx *ledger.Tx, a *Application) error {
 		switch a.Status {
@@ -291,22 +291,28 @@ func (s *Service) Withdraw(ctx context.Context, actor ledger.Actor, id string) (
 	})
 }
 
+// The outcomes of this package's writes (see ledger.Outcome).
+type (
+	applicationOutcome  = ledger.Outcome[*Application]
+	disbursementOutcome = ledger.Outcome[*Disbursement]
+)
+
 // write runs fn in the write path.
-func (s *Service) write(ctx context.Context, op errs.Op, fn func(tx *ledger.Tx) (*Application, error)) (*Application, error) {
-	a, err := ledger.Do(ctx, s.Writer, fn)
+func (s *Service) write(ctx context.Context, op errs.Op, fn func(tx *ledger.Tx) (*Application, error)) (ledger.Outcome[*Application], error) {
+	out, err := ledger.Do(ctx, s.Writer, fn)
 	if err != nil {
-		return nil, errs.E(op, err)
+		return out, errs.E(op, err)
 	}
-	return a, nil
+	return out, nil
 }
 
 // transition loads an application in the write path, checks the actor
 // (the action's role; ownOnly: the owner only, others get NotFound), lets
 // change check and change it, and stores it.
 func (s *Service) transition(ctx context.Context, op errs.Op, actor ledger.Actor, id, action string, ownOnly bool,
-	change func(tx *ledger.Tx, a *Application) error) (*Application, error) {
+	change func(tx *ledger.Tx, a *Application) error) (ledger.Outcome[*Application], error) {
 	if err := ledger.Authorize(op, actor, action); err != nil {
-		return nil, err
+		return applicationOutcome{}, err
 	}
 	return s.write(ctx, op, func(tx *ledger.Tx) (*Application, error) {
 		a, err := findApplication(tx.Context(), tx, id)

@@ -54,10 +54,10 @@ type DecisionInput struct {
 // replaces the first, but a declared conflict of interest stays declared.
 // The first review moves a submitted application to in_review.
 // Returns Unauthenticated, Forbidden, Invalid, NotFound, InvalidState.
-func (s *Service) AddReview(ctx context.Context, actor ledger.Actor, id string, in ReviewInput) (*Application, error) {
+func (s *Service) AddReview(ctx context.Context, actor ledger.Actor, id string, in ReviewInput) (ledger.Outcome[*Application], error) {
 	const op errs.Op = "grants.AddReview"
 	if err := ledger.Authorize(op, actor, ActionReview); err != nil {
-		return nil, err
+		return applicationOutcome{}, err
 	}
 	comment := strings.TrimSpace(in.Comment)
 	var fields []errs.FieldError
@@ -68,7 +68,7 @@ func (s *Service) AddReview(ctx context.Context, actor ledger.Actor, id string, 
 		fields = append(fields, errs.FieldError{Field: "comment", Code: "max", Param: "5000", Message: "must have at most 5000 characters"})
 	}
 	if len(fields) > 0 {
-		return nil, errs.E(op, errs.Invalid, fields, "some fields are not valid")
+		return applicationOutcome{}, errs.E(op, errs.Invalid, fields, "some fields are not valid")
 	}
 	return s.transition(ctx, op, actor, id, ActionReview, false, func(tx *ledger.Tx, a *Application) error {
 		if a.Status != Submitted && a.Status != InReview {
@@ -92,10 +92,10 @@ func (s *Service) AddReview(ctx context.Context, actor ledger.Actor, id string, 
 // CastVote records a member's vote; a second vote replaces the first. A
 // member who declared a conflict of interest cannot vote.
 // Returns Unauthenticated, Forbidden, Invalid, NotFound, InvalidState.
-func (s *Service) CastVote(ctx context.Context, actor ledger.Actor, id string, in VoteInput) (*Application, error) {
+func (s *Service) CastVote(ctx context.Context, actor ledger.Actor, id string, in VoteInput) (ledger.Outcome[*Application], error) {
 	const op errs.Op = "grants.CastVote"
 	if err := ledger.Authorize(op, actor, ActionReview); err != nil {
-		return nil, err
+		return applicationOutcome{}, err
 	}
 	var fields []errs.FieldError
 	switch in.Vote {
@@ -115,7 +115,7 @@ func (s *Service) CastVote(ctx context.Context, actor ledger.Actor, id string, i
 		fields = append(fields, errs.FieldError{Field: "comment", Code: "max", Param: "5000", Message: "must have at most 5000 characters"})
 	}
 	if len(fields) > 0 {
-		return nil, errs.E(op, errs.Invalid, fields, "some fields are not valid")
+		return applicationOutcome{}, errs.E(op, errs.Invalid, fields, "some fields are not valid")
 	}
 	return s.transition(ctx, op, actor, id, ActionReview, false, func(tx *ledger.Tx, a *Application) error {
 		if a.Status != InReview {
@@ -148,23 +148,23 @@ func (s *Service) CastVote(ctx context.Context, actor ledger.Actor, id string, i
 // may not have declared a conflict.
 // Returns Unauthenticated, Forbidden, Invalid, NotFound, InvalidState,
 // InsufficientFunds.
-func (s *Service) Decide(ctx context.Context, actor ledger.Actor, id string, in DecisionInput) (*Application, error) {
+func (s *Service) Decide(ctx context.Context, actor ledger.Actor, id string, in DecisionInput) (ledger.Outcome[*Application], error) {
 	const op errs.Op = "grants.Decide"
 	if err := ledger.Authorize(op, actor, ActionReview); err != nil {
-		return nil, err
+		return applicationOutcome{}, err
 	}
 	if in.Decision != string(Approved) && in.Decision != string(Rejected) {
-		return nil, errs.FieldCode(op, "decision", "oneof", "", "must be approved or rejected")
+		return applicationOutcome{}, errs.FieldCode(op, "decision", "oneof", "", "must be approved or rejected")
 	}
 	conditions := strings.TrimSpace(in.Conditions)
 	if len([]rune(conditions)) > 5000 || check.HasControl(conditions, true) {
-		return nil, errs.FieldCode(op, "conditions", "max", "5000", "must have at most 5000 characters")
+		return applicationOutcome{}, errs.FieldCode(op, "conditions", "max", "5000", "must have at most 5000 characters")
 	}
 	var amount int64
 	if in.Amount.Set {
 		var err error
 		if amount, err = ledger.ParseAmount("amount", in.Amount, ledger.EUR, ledger.Positive, s.MaxAmount); err != nil {
-			return nil, err
+			return applicationOutcome{}, err
 		}
 	}
 	return s.transition(ctx, op, actor, id, ActionReview, false, func(tx *ledger.Tx, a *Application) error {

@@ -44,16 +44,16 @@ type CloseInput struct {
 // releases it). The instalments together may not exceed the approved
 // amount. Returns Unauthenticated, Forbidden, Invalid, NotFound,
 // InvalidState.
-func (s *Service) CreateDisbursement(ctx context.Context, actor ledger.Actor, appID string, in DisbursementInput) (*Disbursement, error) {
+func (s *Service) CreateDisbursement(ctx context.Context, actor ledger.Actor, appID string, in DisbursementInput) (ledger.Outcome[*Disbursement], error) {
 	const op errs.Op = "grants.CreateDisbursement"
 	if err := ledger.Authorize(op, actor, ActionDisburse); err != nil {
-		return nil, err
+		return disbursementOutcome{}, err
 	}
 	amount, err := ledger.ParseAmount("amount", in.Amount, ledger.EUR, ledger.Positive, s.MaxAmount)
 	if err != nil {
-		return nil, err
+		return disbursementOutcome{}, err
 	}
-	d, err := ledger.Do(ctx, s.Writer, func(tx *ledger.Tx) (*Disbursement, error) {
+	out, err := ledger.Do(ctx, s.Writer, func(tx *ledger.Tx) (*Disbursement, error) {
 		a, err := findApplication(tx.Context(), tx, appID)
 		if err != nil {
 			return nil, err
@@ -80,9 +80,9 @@ func (s *Service) CreateDisbursement(ctx context.Context, actor ledger.Actor, ap
 		return d, tx.Audit(actor.ActorID(), "disbursement.create", "disbursement", d.ID, map[string]any{"application_id": a.ID, "amount": d.Amount, "to": "pending"})
 	})
 	if err != nil {
-		return nil, errs.E(op, err)
+		return out, errs.E(op, err)
 	}
-	return d, nil
+	return out, nil
 }
 
 // Release pays a pending instalment out: posts liabilities:grants-payable
@@ -90,12 +90,12 @@ func (s *Service) CreateDisbursement(ctx context.Context, actor ledger.Actor, ap
 // eyes: neither whoever created the instalment nor whoever took the
 // decision may release it. Returns Unauthenticated, Forbidden, NotFound,
 // InvalidState.
-func (s *Service) Release(ctx context.Context, actor ledger.Actor, id string) (*Disbursement, error) {
+func (s *Service) Release(ctx context.Context, actor ledger.Actor, id string) (ledger.Outcome[*Disbursement], error) {
 	const op errs.Op = "grants.Release"
 	if err := ledger.Authorize(op, actor, ActionRelease); err != nil {
-		return nil, err
+		return disbursementOutcome{}, err
 	}
-	d, err := ledger.Do(ctx, s.Writer, func(tx *ledger.Tx) (*Disbursement, error) {
+	out, err := ledger.Do(ctx, s.Writer, func(tx *ledger.Tx) (*Disbursement, error) {
 		d, err := findDisbursement(tx.Context(), tx, id)
 		if err != nil {
 			return nil, err
@@ -144,29 +144,29 @@ func (s *Service) Release(ctx context.Context, actor ledger.Actor, id string) (*
 		return d, tx.Audit(actor.ActorID(), "application.pay", "application", a.ID, map[string]any{"from": from, "to": a.Status, "paid_amount": a.PaidAmount})
 	})
 	if err != nil {
-		return nil, errs.E(op, err)
+		return out, errs.E(op, err)
 	}
-	return d, nil
+	return out, nil
 }
 
 // Report records how the group used the money, once paid at least in part.
 // Returns Unauthenticated, Forbidden, Invalid, NotFound (also another
 // group's), InvalidState.
-func (s *Service) Report(ctx context.Context, actor ledger.Actor, id string, in ReportInput) (*Application, error) {
+func (s *Service) Report(ctx context.Context, actor ledger.Actor, id string, in ReportInput) (ledger.Outcome[*Application], error) {
 	const op errs.Op = "grants.Report"
 	if err := ledger.Authorize(op, actor, ActionApply); err != nil {
-		return nil, err
+		return applicationOutcome{}, err
 	}
 	spent, err := ledger.ParseAmount("spent", in.Spent, ledger.EUR, ledger.NotNegative, s.MaxAmount)
 	if err != nil {
-		return nil, err
+		return applicationOutcome{}, err
 	}
 	report := strings.TrimSpace(in.Report)
 	switch {
 	case report == "":
-		return nil, errs.FieldCode(op, "report", "required", "", "is required")
+		return applicationOutcome{}, errs.FieldCode(op, "report", "required", "", "is required")
 	case len([]rune(report)) > 10000 || check.HasControl(report, true):
-		return nil, errs.FieldCode(op, "report", "max", "10000", "must have at most 10000 characters")
+		return applicationOutcome{}, errs.FieldCode(op, "report", "max", "10000", "must have at most 10000 characters")
 	}
 	return s.transition(ctx, op, actor, id, ActionApply, true, func(tx *ledger.Tx, a *Application) error {
 		if a.Status != PartiallyPaid && a.Status != Paid {
@@ -190,16 +190,16 @@ func (s *Service) Report(ctx context.Context, actor ledger.Actor, id string, in 
 // not paid is released (liabilities:grants-payable / expenses:grants), and
 // money the group returned is booked (assets:bank / expenses:grants).
 // Returns Unauthenticated, Forbidden, Invalid, NotFound, InvalidState.
-func (s *Service) Close(ctx context.Context, actor ledger.Actor, id string, in CloseInput) (*Application, error) {
+func (s *Service) Close(ctx context.Context, actor ledger.Actor, id string, in CloseInput) (ledger.Outcome[*Application], error) {
 	const op errs.Op = "grants.Close"
 	if err := ledger.Authorize(op, actor, ActionClose); err != nil {
-		return nil, err
+		return applicationOutcome{}, err
 	}
 	var returned int64
 	if in.Returned.Set {
 		var err error
 		if returned, err = ledger.ParseAmount("returned", in.Returned, ledger.EUR, ledger.NotNegative, s.MaxAmount); err != nil {
-			return nil, err
+			return applicationOutcome{}, err
 		}
 	}
 	return s.transition(ctx, op, actor, id, ActionClose, false, func(tx *ledger.Tx, a *Application) error {

@@ -74,9 +74,12 @@ func (s *Server) donate(c *gin.Context) {
 		key = randomToken()
 	}
 	body, _ := json.Marshal(in)
-	idem := &ledger.Idempotency{Scope: idempotencyScope(c), Key: "form:" + key, Status: http.StatusCreated,
-		RequestHash: ledger.RequestHash("POST", "/donate", body)}
-	_, err := s.donations.Pledge(ledger.WithIdempotency(c.Request.Context(), idem), in)
+	// The key is a random token of the form the server rendered, so it
+	// needs no scope to keep donors apart: the record keeps no client
+	// address either.
+	ctx := ledger.WithKey(c.Request.Context(), ledger.Key{Scope: "donate-form", Name: key,
+		RequestHash: ledger.RequestHash("POST", "/donate", body)})
+	out, err := s.donations.PledgeID(ctx, in) // stores the donation's id under the key, no donor data
 	switch {
 	case errs.Is(errs.Invalid, err):
 		s.showDonateForm(c, http.StatusUnprocessableEntity, f, s.fieldMessages(c, err))
@@ -85,27 +88,15 @@ func (s *Server) donate(c *gin.Context) {
 		s.renderError(c, err)
 		return
 	}
-	// The first answer and a repeat both come from the stored response.
-	var p struct {
-		ID               string `json:"id"`
-		Reference        string `json:"reference"`
-		ReceiptRequested bool   `json:"receipt_requested"`
-		Payment          struct {
-			Amount ledger.AmountText `json:"amount"`
-			IBAN   string            `json:"iban"`
-			BIC    string            `json:"bic"`
-			Holder string            `json:"holder"`
-			QRURL  string            `json:"qr_code_url"`
-		} `json:"payment"`
-	}
-	if err := json.Unmarshal(idem.Body, &p); err != nil {
-		s.renderError(c, errs.E(errs.Internal, err))
+	// The first answer and a repeat both show the donation the key points at.
+	p, err := s.donations.Instructions(c.Request.Context(), out.Value)
+	if err != nil {
+		s.renderError(c, err)
 		return
 	}
-	minor, _ := ledger.ParseAmount("amount", p.Payment.Amount, ledger.EUR, ledger.Positive, 1<<62)
 	s.render(c, http.StatusOK, "donated", "donated.title", map[string]any{
-		"Amount": ledger.EURCents(minor), "Reference": p.Reference, "IBAN": p.Payment.IBAN, "BIC": p.Payment.BIC,
-		"Holder": p.Payment.Holder, "QRURL": p.Payment.QRURL, "SVGURL": strings.TrimSuffix(p.Payment.QRURL, ".png") + ".svg",
+		"Amount": p.Payment.Amount, "Reference": p.Reference, "IBAN": p.Payment.IBAN, "BIC": p.Payment.BIC,
+		"Holder": p.Payment.Holder, "QRURL": p.Payment.QRCodeURL, "SVGURL": strings.TrimSuffix(p.Payment.QRCodeURL, ".png") + ".svg",
 		"Receipt": p.ReceiptRequested, "Example": s.cfg.ExampleAccount,
 	})
 }
@@ -203,10 +194,9 @@ func (s *Server) doAction(c *gin.Context) {
 	if !ledger.ValidKey(key) {
 		key = randomToken()
 	}
-	idem := &ledger.Idempotency{Scope: idempotencyScope(c), Key: "form:" + key, Status: http.StatusOK,
-		RequestHash: ledger.RequestHash("POST", c.Request.URL.Path, []byte(receivedAt+"\n"+reason))}
-	ctx := ledger.WithIdempotency(c.Request.Context(), idem)
-	var err error
+	ctx := ledger.WithKey(c.Request.Context(), ledger.Key{Scope: idempotencyScope(c), Name: "form:" + key,
+		RequestHash: ledger.RequestHash("POST", c.Request.URL.Path, []byte(receivedAt+"\n"+reason))})
+	var err error // a repeat of a refused request is refused again, with the same error
 	switch action {
 	case "confirm":
 		_, err = s.donations.Confirm(ctx, currentUser(c), id, donations.Confirmation{ReceivedAt: receivedAt})
@@ -214,9 +204,6 @@ func (s *Server) doAction(c *gin.Context) {
 		_, err = s.donations.Cancel(ctx, currentUser(c), id)
 	case "refund":
 		_, err = s.donations.Refund(ctx, currentUser(c), id, donations.Refund{Reason: reason})
-	}
-	if err == nil && idem.Replayed && idem.Status >= 400 {
-		err = errs.E(errs.InvalidState, "a repeat of a refused request")
 	}
 	if err != nil {
 		d, findErr := s.donations.Find(c.Request.Context(), currentUser(c), id)

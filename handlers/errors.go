@@ -78,20 +78,22 @@ func writeErrorLog(c *gin.Context, err error, requestID string) {
 }
 
 // problemOf is the problem document of err; an internal error's cause is
-// not shown.
+// not shown, only the request id to quote. A refusal's document depends on
+// the error alone, so that a repeat under an Idempotency-Key, which the
+// write path answers with the same error, gets the same bytes.
 func problemOf(c *gin.Context, err error) Problem {
 	p := problemTypeOf(err)
 	doc := Problem{
-		Type:      problemURI(p.Slug),
-		Title:     p.Title,
-		Status:    p.Status,
-		Detail:    errs.Message(err),
-		Errors:    errs.FieldsOf(err),
-		RequestID: requestID(c),
+		Type:   problemURI(p.Slug),
+		Title:  p.Title,
+		Status: p.Status,
+		Detail: errs.Message(err),
+		Errors: errs.FieldsOf(err),
 	}
 	if p.Status >= 500 {
 		doc.Detail = "Something went wrong on our side. Quote the request id when you report it."
 		doc.Errors = nil
+		doc.RequestID = requestID(c)
 	}
 	return doc
 }

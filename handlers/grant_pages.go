@@ -172,13 +172,14 @@ func (s *Server) saveApplication(c *gin.Context) {
 	case sumOK && sum > 0: // left empty: the budget's sum
 		in.RequestedAmount = ledger.Amount(ledger.FormatMinor(sum, ledger.EUR))
 	}
-	var a *grants.Application
+	var out ledger.Outcome[*grants.Application]
 	var err error
 	if id == "" {
-		a, err = s.grants.Create(c.Request.Context(), currentUser(c), in)
+		out, err = s.grants.Create(c.Request.Context(), currentUser(c), in)
 	} else {
-		a, err = s.grants.Update(c.Request.Context(), currentUser(c), id, func(cur *grants.Input) error { *cur = in; return nil })
+		out, err = s.grants.Update(c.Request.Context(), currentUser(c), id, func(cur *grants.Input) error { *cur = in; return nil })
 	}
+	a := out.Value
 	if errs.Is(errs.Invalid, err) {
 		s.showAppForm(c, http.StatusUnprocessableEntity, id, f, s.fieldMessages(c, err))
 		return
@@ -255,10 +256,10 @@ func (s *Server) grantAction(c *gin.Context) {
 
 // releasePage: POST /payouts/{id}/release.
 func (s *Server) releasePage(c *gin.Context) {
-	d, err := s.grants.Release(c.Request.Context(), currentUser(c), c.Param("id"))
+	out, err := s.grants.Release(c.Request.Context(), currentUser(c), c.Param("id"))
 	appID := c.PostForm("application_id")
-	if d != nil {
-		appID = d.ApplicationID
+	if out.Value != nil {
+		appID = out.Value.ApplicationID
 	}
 	s.afterGrantAction(c, appID, "release", err)
 }

@@ -13,7 +13,7 @@ import (
 // createApplication: POST /api/v1/applications (applicant).
 func (s *Server) createApplication(c *gin.Context) {
 	var in grants.Input
-	s.moneyWrite(c, http.StatusCreated, &in, false, func(ctx context.Context) (any, error) {
+	moneyWrite(c, http.StatusCreated, &in, false, func(ctx context.Context) (ledger.Outcome[*grants.Application], error) {
 		return s.grants.Create(ctx, currentUser(c), in)
 	})
 }
@@ -26,14 +26,14 @@ func (s *Server) patchApplication(c *gin.Context) {
 		writeError(c, err)
 		return
 	}
-	a, err := s.grants.Update(c.Request.Context(), currentUser(c), c.Param("id"), func(in *grants.Input) error {
+	out, err := s.grants.Update(c.Request.Context(), currentUser(c), c.Param("id"), func(in *grants.Input) error {
 		return decodeJSON(c, body, in, false)
 	})
 	if err != nil {
 		writeError(c, err)
 		return
 	}
-	c.JSON(http.StatusOK, a)
+	c.JSON(http.StatusOK, out.Value)
 }
 
 // listApplications: GET /api/v1/applications?status=.
@@ -61,12 +61,12 @@ func (s *Server) getApplication(c *gin.Context) {
 	c.JSON(http.StatusOK, a)
 }
 
-// applicationStep handles the POSTs on an application whose body is in
-// (or none) and whose answer is the application.
-func applicationStep[T any](s *Server, status int, optional bool, step func(s *Server, ctx context.Context, c *gin.Context, in T) (any, error)) gin.HandlerFunc {
+// applicationStep handles the POSTs on an application whose body is an In
+// (or none) and whose answer is an Out (the application, an instalment).
+func applicationStep[In, Out any](s *Server, status int, optional bool, step func(s *Server, ctx context.Context, c *gin.Context, in In) (ledger.Outcome[Out], error)) gin.HandlerFunc {
 	return func(c *gin.Context) {
-		var in T
-		s.moneyWrite(c, status, &in, optional, func(ctx context.Context) (any, error) { return step(s, ctx, c, in) })
+		var in In
+		moneyWrite(c, status, &in, optional, func(ctx context.Context) (ledger.Outcome[Out], error) { return step(s, ctx, c, in) })
 	}
 }
 
@@ -77,31 +77,31 @@ func (s *Server) grantRoutes(api *gin.RouterGroup) {
 	api.GET("/applications", requireUser, s.listApplications)
 	api.GET("/applications/:id", requireUser, s.getApplication)
 	api.PATCH("/applications/:id", requireUser, s.patchApplication)
-	api.POST("/applications/:id/submit", requireUser, applicationStep(s, http.StatusOK, true, func(s *Server, ctx context.Context, c *gin.Context, _ none) (any, error) {
+	api.POST("/applications/:id/submit", requireUser, applicationStep(s, http.StatusOK, true, func(s *Server, ctx context.Context, c *gin.Context, _ none) (ledger.Outcome[*grants.Application], error) {
 		return s.grants.Submit(ctx, currentUser(c), c.Param("id"))
 	}))
-	api.POST("/applications/:id/withdraw", requireUser, applicationStep(s, http.StatusOK, true, func(s *Server, ctx context.Context, c *gin.Context, _ none) (any, error) {
+	api.POST("/applications/:id/withdraw", requireUser, applicationStep(s, http.StatusOK, true, func(s *Server, ctx context.Context, c *gin.Context, _ none) (ledger.Outcome[*grants.Application], error) {
 		return s.grants.Withdraw(ctx, currentUser(c), c.Param("id"))
 	}))
-	api.POST("/applications/:id/reviews", requireUser, applicationStep(s, http.StatusCreated, false, func(s *Server, ctx context.Context, c *gin.Context, in grants.ReviewInput) (any, error) {
+	api.POST("/applications/:id/reviews", requireUser, applicationStep(s, http.StatusCreated, false, func(s *Server, ctx context.Context, c *gin.Context, in grants.ReviewInput) (ledger.Outcome[*grants.Application], error) {
 		return s.grants.AddReview(ctx, currentUser(c), c.Param("id"), in)
 	}))
-	api.POST("/applications/:id/votes", requireUser, applicationStep(s, http.StatusCreated, false, func(s *Server, ctx context.Context, c *gin.Context, in grants.VoteInput) (any, error) {
+	api.POST("/applications/:id/votes", requireUser, applicationStep(s, http.StatusCreated, false, func(s *Server, ctx context.Context, c *gin.Context, in grants.VoteInput) (ledger.Outcome[*grants.Application], error) {
 		return s.grants.CastVote(ctx, currentUser(c), c.Param("id"), in)
 	}))
-	api.POST("/applications/:id/decision", requireUser, applicationStep(s, http.StatusOK, false, func(s *Server, ctx context.Context, c *gin.Context, in grants.DecisionInput) (any, error) {
+	api.POST("/applications/:id/decision", requireUser, applicationStep(s, http.StatusOK, false, func(s *Server, ctx context.Context, c *gin.Context, in grants.DecisionInput) (ledger.Outcome[*grants.Application], error) {
 		return s.grants.Decide(ctx, currentUser(c), c.Param("id"), in)
 	}))
-	api.POST("/applications/:id/disbursements", requireUser, applicationStep(s, http.StatusCreated, false, func(s *Server, ctx context.Context, c *gin.Context, in grants.DisbursementInput) (any, error) {
+	api.POST("/applications/:id/disbursements", requireUser, applicationStep(s, http.StatusCreated, false, func(s *Server, ctx context.Context, c *gin.Context, in grants.DisbursementInput) (ledger.Outcome[*grants.Disbursement], error) {
 		return s.grants.CreateDisbursement(ctx, currentUser(c), c.Param("id"), in)
 	}))
-	api.POST("/disbursements/:id/release", requireUser, applicationStep(s, http.StatusOK, true, func(s *Server, ctx context.Context, c *gin.Context, _ none) (any, error) {
+	api.POST("/disbursements/:id/release", requireUser, applicationStep(s, http.StatusOK, true, func(s *Server, ctx context.Context, c *gin.Context, _ none) (ledger.Outcome[*grants.Disbursement], error) {
 		return s.grants.Release(ctx, currentUser(c), c.Param("id"))
 	}))
-	api.POST("/applications/:id/report", requireUser, applicationStep(s, http.StatusOK, false, func(s *Server, ctx context.Context, c *gin.Context, in grants.ReportInput) (any, error) {
+	api.POST("/applications/:id/report", requireUser, applicationStep(s, http.StatusOK, false, func(s *Server, ctx context.Context, c *gin.Context, in grants.ReportInput) (ledger.Outcome[*grants.Application], error) {
 		return s.grants.Report(ctx, currentUser(c), c.Param("id"), in)
 	}))
-	api.POST("/applications/:id/close", requireUser, applicationStep(s, http.StatusOK, true, func(s *Server, ctx context.Context, c *gin.Context, in grants.CloseInput) (any, error) {
+	api.POST("/applications/:id/close", requireUser, applicationStep(s, http.StatusOK, true, func(s *Server, ctx context.Context, c *gin.Context, in grants.CloseInput) (ledger.Outcome[*grants.Application], error) {
 		return s.grants.Close(ctx, currentUser(c), c.Param("id"), in)
 	}))
 	api.GET("/fund", s.publicFigures)

@@ -2,7 +2,6 @@ package handlers
 
 import (
 	"context"
-	"encoding/json"
 	"net/http"
 	"time"
 
@@ -16,11 +15,11 @@ import (
 const idempotencyHeader = "Idempotency-Key"
 
 // moneyWrite runs a request that moves money. It decodes the body into in
-// (optional: an empty body leaves in as it is), and when the request has an
-// Idempotency-Key, makes the ledger's writer replay the first response or
-// store this one with its effect. The response body is then the stored
-// bytes, identical on every repeat.
-func (s *Server) moneyWrite(c *gin.Context, status int, in any, optional bool, run func(ctx context.Context) (any, error)) {
+// (optional: an empty body leaves in as it is) and runs it; with an
+// Idempotency-Key, the write path stores the answer with the effect and
+// answers a repeat as the first time (ledger.Outcome): a success with the
+// stored bytes, a refusal with the same error, so the same status and body.
+func moneyWrite[T any](c *gin.Context, status int, in any, optional bool, run func(ctx context.Context) (ledger.Outcome[T], error)) {
 	body, err := readBody(c)
 	if err == nil {
 		err = decodeJSON(c, body, in, optional)
@@ -30,42 +29,27 @@ func (s *Server) moneyWrite(c *gin.Context, status int, in any, optional bool, r
 		return
 	}
 	ctx := c.Request.Context()
-	var idem *ledger.Idempotency
 	if keys, ok := c.Request.Header[idempotencyHeader]; ok {
 		if len(keys) != 1 || !ledger.ValidKey(keys[0]) {
 			writeError(c, errs.E(errs.Malformed, errs.FieldError{Field: idempotencyHeader, Message: "must be 1 to 255 visible ASCII characters"},
 				"the Idempotency-Key header must be 1 to 255 visible ASCII characters"))
 			return
 		}
-		idem = &ledger.Idempotency{
-			Scope: idempotencyScope(c), Key: keys[0], Status: status,
-			RequestHash: ledger.RequestHash(c.Request.Method, c.Request.URL.Path, body),
-			RenderError: func(err error) (int, []byte) {
-				doc := problemOf(c, err)
-				b, _ := json.Marshal(doc)
-				return doc.Status, b
-			},
-		}
-		ctx = ledger.WithIdempotency(ctx, idem)
+		ctx = ledger.WithKey(ctx, ledger.Key{Scope: idempotencyScope(c), Name: keys[0],
+			RequestHash: ledger.RequestHash(c.Request.Method, c.Request.URL.Path, body)})
 	}
-	result, err := run(ctx)
-	if idem != nil && idem.Body != nil { // stored with the effect: the same bytes on every repeat
-		if idem.Replayed {
-			c.Header("Idempotent-Replayed", "true")
-		}
-		contentType := "application/json; charset=utf-8"
-		if idem.Status >= 400 {
-			writeProblemHeaders(c, err, idem.Status)
-			contentType = "application/problem+json"
-		}
-		c.Data(idem.Status, contentType, idem.Body)
-		return
+	out, err := run(ctx)
+	if out.Replayed {
+		c.Header("Idempotent-Replayed", "true")
 	}
-	if err != nil {
+	switch {
+	case err != nil:
 		writeError(c, err)
-		return
+	case out.Body != nil: // the bytes stored with the effect, the same on every repeat
+		c.Data(status, "application/json; charset=utf-8", out.Body)
+	default:
+		c.JSON(status, out.Value)
 	}
-	c.JSON(status, result)
 }
 
 // idempotencyScope is whose keys a request's key is among: the signed-in
@@ -118,7 +102,7 @@ func (s *Server) ledgerEntry(c *gin.Context) {
 // postEntry: POST /api/v1/ledger/entries (treasurer; idempotent).
 func (s *Server) postEntry(c *gin.Context) {
 	var in ledger.ManualEntry
-	s.moneyWrite(c, http.StatusCreated, &in, false, func(ctx context.Context) (any, error) {
+	moneyWrite(c, http.StatusCreated, &in, false, func(ctx context.Context) (ledger.Outcome[*ledger.Entry], error) {
 		return s.ledger.PostManual(ctx, currentUser(c), in)
 	})
 }
@@ -126,7 +110,7 @@ func (s *Server) postEntry(c *gin.Context) {
 // reverseEntry: POST /api/v1/ledger/entries/{id}/reverse (treasurer; idempotent).
 func (s *Server) reverseEntry(c *gin.Context) {
 	var in ledger.Reversal
-	s.moneyWrite(c, http.StatusCreated, &in, false, func(ctx context.Context) (any, error) {
+	moneyWrite(c, http.StatusCreated, &in, false, func(ctx context.Context) (ledger.Outcome[*ledger.Entry], error) {
 		return s.ledger.Reverse(ctx, currentUser(c), c.Param("id"), in)
 	})
 }

@@ -67,10 +67,10 @@ func TestLedgerAPI(t *testing.T) {
 
 		t.Run("idempotency in progress", func(t *testing.T) {
 			me := ts.json("GET", "/api/v1/me", kasse, "").wantStatus(t, 200)
-			idem := &ledger.Idempotency{Scope: "user:" + me.body["id"].(string), Key: "slow", RequestHash: "x", Status: 201}
+			key := ledger.Key{Scope: "user:" + me.body["id"].(string), Name: "slow", RequestHash: "x"}
 			started, release, done := make(chan struct{}), make(chan struct{}), make(chan error)
 			go func() {
-				_, err := ledger.Do(ledger.WithIdempotency(context.Background(), idem), ts.ledger.Writer, func(tx *ledger.Tx) (int, error) {
+				_, err := ledger.Do(ledger.WithKey(context.Background(), key), ts.ledger.Writer, func(tx *ledger.Tx) (int, error) {
 					close(started)
 					<-release
 					return 1, nil

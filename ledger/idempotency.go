@@ -4,33 +4,45 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"encoding/json"
 
 	"fundus/db"
 	"fundus/errs"
 )
 
-// Idempotency identifies a request that a client may send again (API.md,
+// Key identifies a request that a client may send again (API.md,
 // "Idempotency-Key"). Scope is the caller (a user, or an anonymous client's
-// address), so one caller's keys never meet another's; RequestHash covers
-// the method, path and body; Status is the status of a success.
+// address), so one caller's keys never meet another's; Name is the client's
+// key; RequestHash covers what the request asks (method, path and body), so
+// that the same key with another request is told apart.
 //
-// The first response is stored in the same transaction as the effect, and
-// a refusal too (RenderError turns the error into its status and body), so
-// that a repeat gets the first status and body whatever they were. Only
-// internal errors are not stored: a repeat runs again. Do fills in Replayed,
-// Status and Body.
-type Idempotency struct {
+// A Key is a value the caller sets on the context (WithKey) and never
+// changes; what the write path made of the request comes back from Do as an
+// Outcome.
+type Key struct {
 	Scope       string
-	Key         string
+	Name        string
 	RequestHash string
-	Status      int
-	RenderError func(error) (status int, body []byte)
-
-	Replayed bool
-	Body     []byte // the first response
 }
 
-// RequestHash returns the hash of a request for Idempotency.RequestHash.
+// Outcome is what the write path made of a call.
+//
+// Without a Key, Value is what the function returned. With one, the answer
+// is stored under the key in the same transaction as the function's
+// effect: a success as the JSON of its result (Body: the same bytes the
+// first time and on every repeat), a refusal as its kind, message and
+// fields. A repeat of a success is Replayed, with the first result decoded
+// into Value; a repeat of a refusal is Replayed and Do returns the same
+// refusal as its error. Refusals that depend on the caller or the moment
+// (Unauthenticated, Forbidden, Internal, and those about the key itself)
+// are not stored: a repeat runs again.
+type Outcome[T any] struct {
+	Value    T      // the result (on a replay: the first one, decoded from Body)
+	Replayed bool   // the request was done before: nothing ran now
+	Body     []byte // with a key and a success: the result as stored, JSON
+}
+
+// RequestHash returns the hash of a request for Key.RequestHash.
 func RequestHash(method, path string, body []byte) string {
 	h := sha256.New()
 	h.Write([]byte(method + " " + path + "\n"))
@@ -51,57 +63,106 @@ func ValidKey(key string) bool {
 	return true
 }
 
-type idemKey struct{}
+type keyOfContext struct{}
 
-// WithIdempotency returns a context that makes Do idempotent under idem.
-func WithIdempotency(ctx context.Context, idem *Idempotency) context.Context {
-	return context.WithValue(ctx, idemKey{}, idem)
+// WithKey returns a context that makes the write path idempotent under key.
+func WithKey(ctx context.Context, key Key) context.Context {
+	return context.WithValue(ctx, keyOfContext{}, key)
 }
 
-func idempotencyFrom(ctx context.Context) *Idempotency {
-	idem, _ := ctx.Value(idemKey{}).(*Idempotency)
-	return idem
+func keyFrom(ctx context.Context) *Key {
+	if k, ok := ctx.Value(keyOfContext{}).(Key); ok {
+		return &k
+	}
+	return nil
+}
+
+// What an idempotency record holds (its status column).
+const (
+	storedResult  = 0 // body: the JSON of the function's result
+	storedRefusal = 1 // body: a refusal (storedError)
+)
+
+// storedError is a refusal as it is stored under its key: enough to give
+// the same error back, so that every repeat is answered as the first.
+type storedError struct {
+	Kind    string            `json:"kind"`
+	Message string            `json:"message"`
+	Fields  []errs.FieldError `json:"fields,omitempty"`
+	Params  []string          `json:"params,omitempty"` // each field's Param (not in FieldError's JSON)
+}
+
+func encodeRefusal(err error) []byte {
+	fields := errs.FieldsOf(err)
+	s := storedError{Kind: errs.KindOf(err).String(), Message: errs.Message(err), Fields: fields}
+	for _, f := range fields {
+		s.Params = append(s.Params, f.Param)
+	}
+	b, _ := json.Marshal(s) // strings only: cannot fail
+	return b
+}
+
+func decodeRefusal(b []byte) error {
+	var s storedError
+	if err := json.Unmarshal(b, &s); err != nil {
+		return errs.E(errs.Op("ledger.Do"), errs.Internal, "a stored refusal cannot be read", err)
+	}
+	for i := range s.Fields {
+		if i < len(s.Params) {
+			s.Fields[i].Param = s.Params[i]
+		}
+	}
+	return errs.E(errs.Op("ledger.Do"), errs.KindNamed(s.Kind), s.Message, s.Fields)
+}
+
+// storable reports whether a refusal is stored under its key: not when it
+// depends on the caller or the moment, and not when it is about the key.
+func storable(err error) bool {
+	switch errs.KindOf(err) {
+	case errs.Other, errs.Internal, errs.Unauthenticated, errs.Forbidden, errs.RateLimited,
+		errs.IdempotencyInProgress, errs.IdempotencyKeyReused:
+		return false
+	}
+	return !db.IsRetryable(err)
 }
 
 // replay looks the key up among the batch's records and those an earlier
 // run of the batch found stored (a key not known to be stored is taken to
-// be new; the batch checks that when it stores its keys). It reports true when the request was
-// already done (and fills idem with the first response), and returns
-// IdempotencyKeyReused when the key was used for another request.
-func (t *Tx) replay(idem *Idempotency) (bool, error) {
-	rec, found := t.stored[scopedKey{idem.Scope, idem.Key}]
+// be new; the batch checks that when it stores its keys). It reports
+// whether the request was done before, and then puts the first answer into
+// c; it returns IdempotencyKeyReused when the key was used for another
+// request.
+func (t *Tx) replay(c *call) (bool, error) {
+	k := c.key
+	rec, found := t.stored[scopedKey{k.Scope, k.Name}]
 	for _, r := range t.idems { // done earlier in this batch
-		if r.idem.Scope == idem.Scope && r.idem.Key == idem.Key {
-			rec, found = idemRow{RequestHash: r.idem.RequestHash, Status: r.status, Body: r.body}, true
+		if r.key.Scope == k.Scope && r.key.Name == k.Name {
+			rec, found = idemRow{RequestHash: r.key.RequestHash, Status: r.status, Body: r.body}, true
 		}
 	}
 	if !found {
 		return false, nil
 	}
-	if rec.RequestHash != idem.RequestHash {
+	if rec.RequestHash != k.RequestHash {
 		return false, errs.E(errs.Op("ledger.Do"), errs.IdempotencyKeyReused, "this Idempotency-Key was used for another request; use a new key")
 	}
-	idem.Replayed, idem.Status, idem.Body = true, rec.Status, rec.Body
+	c.replayed = true
+	if rec.Status == storedRefusal {
+		return true, decodeRefusal(rec.Body)
+	}
+	c.body = rec.Body
 	return true, nil
 }
 
-// rememberFailure stores a refusal under the key, unless it is an internal
-// error or one about the key itself.
-func (t *Tx) rememberFailure(idem *Idempotency, err error) {
-	switch errs.KindOf(err) {
-	case errs.Other, errs.Internal, errs.IdempotencyInProgress, errs.IdempotencyKeyReused:
-		return
+// remember stores the call's answer under its key: a success's result
+// (runCall put its JSON into c.body), or a refusal that is storable.
+func (t *Tx) remember(c *call, err error) {
+	status, body := storedResult, c.body
+	if err != nil {
+		if !storable(err) {
+			return
+		}
+		status, body = storedRefusal, encodeRefusal(err)
 	}
-	if idem.RenderError == nil || db.IsRetryable(err) {
-		return
-	}
-	status, body := idem.RenderError(err)
-	t.remember(idem, status, body)
-}
-
-// remember stores the response under the key. idem itself keeps the status
-// of a success: a batch that runs again may find the call succeeding.
-func (t *Tx) remember(idem *Idempotency, status int, body []byte) {
-	idem.Replayed, idem.Body = false, body
-	t.idems = append(t.idems, idemRecord{idem: idem, status: status, body: body, at: entryTime(t.now)})
+	t.idems = append(t.idems, idemRecord{key: *c.key, status: status, body: body, at: entryTime(t.now)})
 }

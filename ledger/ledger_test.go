@@ -36,7 +36,7 @@ func TestPostAndReverse(t *testing.T) {
 			t.Fatalf("balances %v", b)
 		}
 
-		rev, err := s.Reverse(ctx, treasurer, e2.ID, ledger.Reversal{Reason: "fee refunded by the bank"})
+		rev, err := value(s.Reverse(ctx, treasurer, e2.ID, ledger.Reversal{Reason: "fee refunded by the bank"}))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -246,75 +246,77 @@ func TestIdempotency(t *testing.T) {
 	dbtest.Engines(t, func(t *testing.T, d *db.DB) {
 		s := mustService(t, d)
 		in := manual("donation", ledger.Bank, "10.00", ledger.Donations, "-10.00")
-		idem := func(key, hash string) (*ledger.Idempotency, context.Context) {
-			i := &ledger.Idempotency{Scope: treasurer.id, Key: key, RequestHash: hash, Status: 201}
-			return i, ledger.WithIdempotency(context.Background(), i)
+		keyed := func(key, hash string) context.Context {
+			return ledger.WithKey(context.Background(), ledger.Key{Scope: treasurer.id, Name: key, RequestHash: hash})
 		}
 
-		first, ctx := idem("k1", "h1")
-		e, err := s.PostManual(ctx, treasurer, in)
-		if err != nil || first.Replayed || len(first.Body) == 0 {
+		first, err := s.PostManual(keyed("k1", "h1"), treasurer, in)
+		if err != nil || first.Replayed || len(first.Body) == 0 || first.Value == nil {
 			t.Fatalf("first: %v %+v", err, first)
 		}
-		again, ctx := idem("k1", "h1")
-		e2, err := s.PostManual(ctx, treasurer, in)
-		if err != nil || !again.Replayed || string(again.Body) != string(first.Body) || e2 != nil || again.Status != 201 {
+		again, err := s.PostManual(keyed("k1", "h1"), treasurer, in)
+		if err != nil || !again.Replayed || string(again.Body) != string(first.Body) {
 			t.Fatalf("replay: %v %+v", err, again)
+		}
+		// The repeat's value is the first result, read back from the stored body.
+		if again.Value == nil || again.Value.ID != first.Value.ID || again.Value.Hash != first.Value.Hash ||
+			again.Value.Postings[0].Amount != first.Value.Postings[0].Amount {
+			t.Fatalf("replayed value %+v, want %+v", again.Value, first.Value)
 		}
 		if b := balances(t, s); b[ledger.Bank] != 1000 {
 			t.Fatalf("the replay posted again: %v", b)
 		}
-		if !strings.Contains(string(first.Body), e.ID) {
+		if !strings.Contains(string(first.Body), first.Value.ID) {
 			t.Fatalf("stored body %s lacks the entry", first.Body)
 		}
 
 		before := dumpTables(t, d)
-		reused, ctx := idem("k1", "other body")
-		if _, err := s.PostManual(ctx, treasurer, in); !errs.Is(errs.IdempotencyKeyReused, err) {
-			t.Fatalf("reused key: %v", err)
-		}
 		// The batch ran the call once before finding the key stored; the
 		// response of that run was rolled back and must not be shown.
-		if reused.Replayed || reused.Body != nil {
-			t.Fatalf("reused key: a response to show: %+v", reused)
+		if reused, err := s.PostManual(keyed("k1", "other body"), treasurer, in); !errs.Is(errs.IdempotencyKeyReused, err) || reused.Replayed || reused.Body != nil {
+			t.Fatalf("reused key: %v %+v", err, reused)
 		}
 		if dumpTables(t, d) != before {
 			t.Fatal("a reused key changed the database")
 		}
 
 		// Another caller's key of the same name is another key.
-		other := &ledger.Idempotency{Scope: "someone-else", Key: "k1", RequestHash: "h1", Status: 201}
-		if _, err := s.PostManual(ledger.WithIdempotency(context.Background(), other), treasurer, in); err != nil || other.Replayed {
-			t.Fatalf("other scope: %v %+v", err, other)
+		other := ledger.WithKey(context.Background(), ledger.Key{Scope: "someone-else", Name: "k1", RequestHash: "h1"})
+		if out, err := s.PostManual(other, treasurer, in); err != nil || out.Replayed {
+			t.Fatalf("other scope: %v %+v", err, out)
 		}
 
-		// A refused request stores nothing: fixed, it runs.
-		_, ctx = idem("k2", "h2")
-		if _, err := s.PostManual(ctx, treasurer, manual("x", ledger.Bank, "1", ledger.Donations, "-2")); !errs.Is(errs.Invalid, err) {
+		// A refusal in the write path is stored: the repeat is refused alike.
+		unbalanced := manual("x", ledger.Bank, "1", ledger.Donations, "-2")
+		if _, err := s.PostManual(keyed("k2", "h2"), treasurer, unbalanced); !errs.Is(errs.Invalid, err) {
 			t.Fatal(err)
+		}
+		if out, err := s.PostManual(keyed("k2", "h2"), treasurer, unbalanced); !errs.Is(errs.Invalid, err) || !out.Replayed {
+			t.Fatalf("the repeat of a refusal: %v %+v", err, out)
 		}
 
 		// While the first request with a key runs, the same key is refused.
 		release := make(chan struct{})
 		started := make(chan struct{})
-		i3, ctx3 := idem("k3", "h3")
-		done := make(chan error)
+		done := make(chan ledger.Outcome[string])
 		go func() {
-			_, err := ledger.Do(ctx3, s.Writer, func(tx *ledger.Tx) (string, error) {
+			out, err := ledger.Do(keyed("k3", "h3"), s.Writer, func(tx *ledger.Tx) (string, error) {
 				close(started)
 				<-release
 				return "ok", nil
 			})
-			done <- err
+			if err != nil {
+				t.Error(err)
+			}
+			done <- out
 		}()
 		<-started
-		_, ctx = idem("k3", "h3")
-		if _, err := s.PostManual(ctx, treasurer, in); !errs.Is(errs.IdempotencyInProgress, err) {
+		if _, err := s.PostManual(keyed("k3", "h3"), treasurer, in); !errs.Is(errs.IdempotencyInProgress, err) {
 			t.Fatalf("in flight: %v", err)
 		}
 		close(release)
-		if err := <-done; err != nil || string(i3.Body) != `"ok"` {
-			t.Fatalf("the first: %v %s", err, i3.Body)
+		if out := <-done; out.Value != "ok" || string(out.Body) != `"ok"` {
+			t.Fatalf("the first: %+v", out)
 		}
 		mustVerify(t, d)
 	})
@@ -459,28 +461,56 @@ func TestCloseWhileCalling(t *testing.T) {
 	}
 }
 
-// TestIdempotentRefusalIsReplayed: a refusal is stored with its key, so the
-// same request again gets the same answer even when it would now pass.
+// TestIdempotentRefusalIsReplayed: a refusal in the write path is stored
+// with its key, so the same request again gets the same refusal, also when
+// it would now pass; a success is never claimed for it.
 func TestIdempotentRefusalIsReplayed(t *testing.T) {
 	dbtest.Engines(t, func(t *testing.T, d *db.DB) {
 		s := mustService(t, d)
 		approval := manual("approval", ledger.GrantsExpense, "10.00", ledger.GrantsPayable, "-10.00")
-		idem := func() (*ledger.Idempotency, context.Context) {
-			i := &ledger.Idempotency{Scope: "user:x", Key: "approve-1", RequestHash: "h", Status: 201,
-				RenderError: func(err error) (int, []byte) { return 409, []byte(`{"refused":"` + errs.KindOf(err).String() + `"}`) }}
-			return i, ledger.WithIdempotency(context.Background(), i)
-		}
-		first, ctx := idem()
-		if _, err := s.PostManual(ctx, treasurer, approval); !errs.Is(errs.InsufficientFunds, err) || string(first.Body) != `{"refused":"insufficient funds"}` {
-			t.Fatalf("first: %v %s", err, first.Body)
+		ctx := ledger.WithKey(context.Background(), ledger.Key{Scope: "user:x", Name: "approve-1", RequestHash: "h"})
+		first, err := s.PostManual(ctx, treasurer, approval)
+		if !errs.Is(errs.InsufficientFunds, err) || first.Replayed || first.Body != nil || first.Value != nil {
+			t.Fatalf("first: %v %+v", err, first)
 		}
 		mustPost(t, s, "donation", ledger.Bank, "50.00", ledger.Donations, "-50.00")
-		again, ctx := idem()
-		if _, err := s.PostManual(ctx, treasurer, approval); err != nil || !again.Replayed || again.Status != 409 || string(again.Body) != string(first.Body) {
-			t.Fatalf("repeat: %v %+v", err, again)
+		again, err2 := s.PostManual(ctx, treasurer, approval)
+		if !errs.Is(errs.InsufficientFunds, err2) || !again.Replayed || again.Body != nil || again.Value != nil {
+			t.Fatalf("repeat: %v %+v", err2, again)
+		}
+		if errs.Message(err2) != errs.Message(err) || fmt.Sprint(errs.FieldsOf(err2)) != fmt.Sprint(errs.FieldsOf(err)) {
+			t.Fatalf("the repeat's refusal %q %v differs from the first %q %v", errs.Message(err2), errs.FieldsOf(err2), errs.Message(err), errs.FieldsOf(err))
 		}
 		if b := balances(t, s); b[ledger.GrantsPayable] != 0 {
 			t.Fatal("the repeat ran")
+		}
+	})
+}
+
+// TestRefusalsStoredAndNot: a refusal that depends on the caller or the
+// moment (Forbidden) is not stored, so a repeat runs again; a stored field
+// error keeps its field, code and parameter across the replay.
+func TestRefusalsStoredAndNot(t *testing.T) {
+	dbtest.Engines(t, func(t *testing.T, d *db.DB) {
+		s := mustService(t, d)
+		ctx := ledger.WithKey(context.Background(), ledger.Key{Scope: "user:x", Name: "k", RequestHash: "h"})
+		forbidden := func(tx *ledger.Tx) (int, error) { return 0, errs.E(errs.Forbidden, "not you") }
+		for i := 0; i < 2; i++ {
+			if out, err := ledger.Do(ctx, s.Writer, forbidden); !errs.Is(errs.Forbidden, err) || out.Replayed {
+				t.Fatalf("forbidden %d: %v %+v", i, err, out)
+			}
+		}
+		ctx = ledger.WithKey(context.Background(), ledger.Key{Scope: "user:x", Name: "k2", RequestHash: "h"})
+		invalid := func(tx *ledger.Tx) (int, error) {
+			return 0, errs.FieldCode("test", "amount", "amount_max", "12.50", "exceeds 12.50")
+		}
+		_, err1 := ledger.Do(ctx, s.Writer, invalid)
+		out, err2 := ledger.Do(ctx, s.Writer, invalid)
+		if !out.Replayed || !errs.Is(errs.Invalid, err2) {
+			t.Fatalf("replayed %v, %v", out.Replayed, err2)
+		}
+		if f1, f2 := errs.FieldsOf(err1), errs.FieldsOf(err2); len(f2) != 1 || f2[0] != f1[0] {
+			t.Fatalf("fields %+v, want %+v", f2, f1)
 		}
 	})
 }
@@ -543,7 +573,7 @@ func TestSharedStatements(t *testing.T) {
 			go func() {
 				defer wg.Done()
 				id, token := i%30, fmt.Sprintf("call-%d", i)
-				got, err := ledger.DoShared(ctx, s.Writer, mark(id, token), func(tx *ledger.Tx, got any) (string, error) {
+				got, err := value(ledger.DoShared(ctx, s.Writer, mark(id, token), func(tx *ledger.Tx, got any) (string, error) {
 					if got == nil {
 						return "", errs.E(errs.InvalidState, "marked already")
 					}
@@ -551,7 +581,7 @@ func TestSharedStatements(t *testing.T) {
 						return "", errs.E(errs.InvalidState, "refused after marking")
 					}
 					return got.(string), nil
-				})
+				}))
 				switch {
 				case id%7 == 1:
 					if !errs.Is(errs.Invalid, err) {
@@ -589,10 +619,7 @@ func TestSharedStatements(t *testing.T) {
 
 		// A repeat with the same key is replayed, and its statement is
 		// not run again: n counts the runs that stayed.
-		idem := func() (*ledger.Idempotency, context.Context) {
-			i := &ledger.Idempotency{Scope: "user:x", Key: "mark-2", RequestHash: "h", Status: 200}
-			return i, ledger.WithIdempotency(ctx, i)
-		}
+		keyed := ledger.WithKey(ctx, ledger.Key{Scope: "user:x", Name: "mark-2", RequestHash: "h"})
 		if _, err := d.Writer.ExecContext(ctx, `UPDATE flags SET n = 0 WHERE id = 2`); err != nil {
 			t.Fatal(err)
 		}
@@ -602,12 +629,11 @@ func TestSharedStatements(t *testing.T) {
 			if _, err := d.Writer.ExecContext(ctx, `UPDATE flags SET set_by = NULL WHERE id = 2`); err != nil {
 				t.Fatal(err)
 			}
-			i, ctx := idem()
-			_, err := ledger.DoShared(ctx, s.Writer, mark(2, fmt.Sprintf("round-%d", round)), func(tx *ledger.Tx, got any) (string, error) {
+			out, err := ledger.DoShared(keyed, s.Writer, mark(2, fmt.Sprintf("round-%d", round)), func(tx *ledger.Tx, got any) (string, error) {
 				return fmt.Sprint(got), nil
 			})
-			if err != nil || i.Replayed != (round == 1) {
-				t.Fatalf("round %d: %v, replayed %v", round, err, i.Replayed)
+			if err != nil || out.Replayed != (round == 1) {
+				t.Fatalf("round %d: %v, replayed %v", round, err, out.Replayed)
 			}
 		}
 		var n int
@@ -642,8 +668,8 @@ func waitQueued(t *testing.T, w *ledger.Writer, n int) {
 func TestFailedBatchShowsNoResponse(t *testing.T) {
 	dbtest.Engines(t, func(t *testing.T, d *db.DB) {
 		s := mustService(t, d)
-		i := &ledger.Idempotency{Scope: "user:x", Key: "k", RequestHash: "h", Status: 201}
-		_, err := ledger.Do(ledger.WithIdempotency(context.Background(), i), s.Writer, func(tx *ledger.Tx) (string, error) {
+		ctx := ledger.WithKey(context.Background(), ledger.Key{Scope: "user:x", Name: "k", RequestHash: "h"})
+		out, err := ledger.Do(ctx, s.Writer, func(tx *ledger.Tx) (string, error) {
 			// A deferred foreign key to an entry that never comes: the
 			// commit fails.
 			_, err := tx.ExecContext(tx.Context(), `INSERT INTO donations (id, reference, status, amount, currency, anonymous, receipt_requested,
@@ -654,8 +680,8 @@ func TestFailedBatchShowsNoResponse(t *testing.T) {
 		if !errs.Is(errs.Internal, err) {
 			t.Fatalf("err = %v, want internal", err)
 		}
-		if i.Body != nil || i.Replayed {
-			t.Fatalf("a response of a batch that did not commit: %+v", i)
+		if out.Body != nil || out.Replayed || out.Value != "" {
+			t.Fatalf("a response of a batch that did not commit: %+v", out)
 		}
 	})
 }

@@ -165,3 +165,18 @@ func (m Money) currency() Currency {
 
 // MarshalJSON writes the decimal string.
 func (m Money) MarshalJSON() ([]byte, error) { return json.Marshal(m.String()) }
+
+// UnmarshalJSON reads the decimal string MarshalJSON writes, exactly, as
+// euros (the one currency Fundus keeps): a stored result read back.
+func (m *Money) UnmarshalJSON(b []byte) error {
+	var s string
+	if err := json.Unmarshal(b, &s); err != nil {
+		return err
+	}
+	d, err := decimal.NewFromString(s)
+	if err != nil || -d.Exponent() > EUR.Digits || !d.Shift(EUR.Digits).IsInteger() {
+		return fmt.Errorf("ledger: %q is not an amount in euros", s)
+	}
+	*m = EURCents(d.Shift(EUR.Digits).IntPart())
+	return nil
+}

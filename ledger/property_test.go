@@ -89,7 +89,7 @@ func TestLedgerProperties(t *testing.T) {
 				if !want {
 					before = dumpTables(rt, d)
 				}
-				got, err := s.PostManual(ctx, treasurer, toManual(postings))
+				got, err := value(s.PostManual(ctx, treasurer, toManual(postings)))
 				switch {
 				case want && err != nil:
 					rt.Fatalf("post %v: %v", postings, err)
@@ -169,7 +169,7 @@ func TestLedgerProperties(t *testing.T) {
 					case !m.allowed(neg):
 						refused(errs.InsufficientFunds, reverse)
 					default:
-						rev, err := s.Reverse(ctx, treasurer, me.id, ledger.Reversal{Reason: "property"})
+						rev, err := value(s.Reverse(ctx, treasurer, me.id, ledger.Reversal{Reason: "property"}))
 						if err != nil {
 							rt.Fatalf("reverse: %v", err)
 						}

@@ -125,10 +125,10 @@ type ManualPosting struct {
 
 // PostManual posts a manual entry.
 // Returns Unauthenticated, Forbidden, Invalid (naming the field).
-func (s *Service) PostManual(ctx context.Context, actor Actor, in ManualEntry) (*Entry, error) {
+func (s *Service) PostManual(ctx context.Context, actor Actor, in ManualEntry) (Outcome[*Entry], error) {
 	const op errs.Op = "ledger.PostManual"
 	if err := Authorize(op, actor, ActionPost); err != nil {
-		return nil, err
+		return Outcome[*Entry]{}, err
 	}
 	ne := NewEntry{Kind: KindManual, Memo: strings.TrimSpace(in.Memo), Actor: actor.ActorID()}
 	var fields []errs.FieldError
@@ -144,7 +144,7 @@ func (s *Service) PostManual(ctx context.Context, actor Actor, in ManualEntry) (
 		ne.Postings = append(ne.Postings, NewPosting{Account: strings.TrimSpace(p.Account), Amount: minor})
 	}
 	if len(fields) > 0 {
-		return nil, errs.E(op, errs.Invalid, fields, "some fields are not valid")
+		return Outcome[*Entry]{}, errs.E(op, errs.Invalid, fields, "some fields are not valid")
 	}
 	return Do(ctx, s.Writer, func(tx *Tx) (*Entry, error) {
 		e, err := tx.Post(ne)
@@ -162,14 +162,14 @@ type Reversal struct {
 
 // Reverse posts the reversing entry of the entry with id.
 // Returns Unauthenticated, Forbidden, Invalid, NotFound, InvalidState.
-func (s *Service) Reverse(ctx context.Context, actor Actor, id string, in Reversal) (*Entry, error) {
+func (s *Service) Reverse(ctx context.Context, actor Actor, id string, in Reversal) (Outcome[*Entry], error) {
 	const op errs.Op = "ledger.Reverse"
 	if err := Authorize(op, actor, ActionPost); err != nil {
-		return nil, err
+		return Outcome[*Entry]{}, err
 	}
 	reason := strings.TrimSpace(in.Reason)
 	if reason == "" {
-		return nil, errs.Field(op, "reason", "is required")
+		return Outcome[*Entry]{}, errs.Field(op, "reason", "is required")
 	}
 	return Do(ctx, s.Writer, func(tx *Tx) (*Entry, error) {
 		e, err := tx.Reverse(id, actor.ActorID(), reason)

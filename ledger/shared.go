@@ -32,7 +32,7 @@ type Shared struct {
 
 // DoShared is Do for a function that needs s run first; fn gets the
 // result of s for its row (nil: s changed nothing).
-func DoShared[T any](ctx context.Context, w *Writer, s *Shared, fn func(tx *Tx, got any) (T, error)) (T, error) {
+func DoShared[T any](ctx context.Context, w *Writer, s *Shared, fn func(tx *Tx, got any) (T, error)) (Outcome[T], error) {
 	c := &call{shared: s}
 	c.fn = func(tx *Tx) (any, error) { return fn(tx, c.got) }
 	return run[T](ctx, w, c)
@@ -88,8 +88,8 @@ func (t *Tx) runSharedStatement(calls []*call) error {
 	var rows [][]any
 	for _, c := range calls {
 		c.got, c.gotErr = nil, nil
-		if c.idem != nil {
-			if _, stored := t.stored[scopedKey{c.idem.Scope, c.idem.Key}]; stored {
+		if c.key != nil {
+			if _, stored := t.stored[scopedKey{c.key.Scope, c.key.Name}]; stored {
 				continue
 			}
 		}

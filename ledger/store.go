@@ -190,7 +190,7 @@ func (b *batchEnd) statements() (stmts []db.Statement, later []int) {
 	}
 	idems := make([][]any, len(b.idems))
 	for i, r := range b.idems {
-		idems[i] = []any{r.idem.Scope, r.idem.Key, r.idem.RequestHash, r.status, r.body, r.at}
+		idems[i] = []any{r.key.Scope, r.key.Name, r.key.RequestHash, r.status, r.body, r.at}
 	}
 	for _, st := range insertStatements("idempotency_keys", idemColumns, idems, " ON CONFLICT (scope, key) DO NOTHING RETURNING scope, key") {
 		st.Rows = true
@@ -233,7 +233,7 @@ func (b *batchEnd) write(ctx context.Context, engine db.Engine, conn *sql.Conn, 
 	}
 	var taken []scopedKey
 	for _, r := range b.idems {
-		if k := (scopedKey{r.idem.Scope, r.idem.Key}); !stored[k] {
+		if k := (scopedKey{r.key.Scope, r.key.Name}); !stored[k] {
 			taken = append(taken, k)
 		}
 	}

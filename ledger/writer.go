@@ -43,12 +43,10 @@ type Writer struct {
 	entries atomic.Int64
 }
 
-// forgetResponse clears what a run of c's batch put into its
-// Idempotency: a response that was then rolled back is not the answer.
-func (c *call) forgetResponse() {
-	if c.idem != nil {
-		c.idem.Status, c.idem.Replayed, c.idem.Body = c.status, false, nil
-	}
+// forgetAnswer clears what a run of c's batch said of it: a run that is
+// then rolled back says nothing.
+func (c *call) forgetAnswer() {
+	c.result, c.err, c.replayed, c.body = nil, nil, false, nil
 }
 
 // MaxBatch bounds how many functions share one transaction.
@@ -59,11 +57,14 @@ type call struct {
 	shared *Shared // its statement run first, shared with the batch (DoShared)
 	got    any     // the result of that statement for this call
 	gotErr error   // why its row could not be made
-	idem   *Idempotency
-	status int // idem's Status as the caller gave it
-	result any
-	err    error
+	key    *Key    // makes the call idempotent (nil: it is not)
 	done   chan struct{}
+
+	// The answer, read by the caller once done is closed.
+	result   any
+	err      error
+	replayed bool   // the key's first answer is in body or err
+	body     []byte // with a key: the stored result
 }
 
 // NewWriter starts the writer of d. now is the clock (nil: time.Now). Close
@@ -120,35 +121,35 @@ func (w *Writer) Queued() int { return len(w.queue) }
 // Entries returns how many entries the writer has committed.
 func (w *Writer) Entries() int64 { return w.entries.Load() }
 
-// Do runs fn in the write path and returns its result once it is durable.
-// fn must do all its work through tx and nothing outside it that cannot be
-// repeated: a batch that hits a serialization failure runs again.
+// Do runs fn in the write path and returns its outcome once it is
+// durable. fn must do all its work through tx and nothing outside it that
+// cannot be repeated: a batch that hits a serialization failure runs again.
 //
-// When ctx carries an Idempotency (WithIdempotency), Do first looks up the
-// key: the same request again is not run but replayed (Do returns the zero
-// T and marks the Idempotency Replayed, with the first response in Body); a
-// different request is IdempotencyKeyReused; the same key still running in
-// this process is IdempotencyInProgress. Otherwise the JSON of fn's result is
-// stored under the key in the same transaction as fn's effect.
-func Do[T any](ctx context.Context, w *Writer, fn func(tx *Tx) (T, error)) (T, error) {
+// When ctx carries a Key (WithKey), fn's answer is stored under it in the
+// same transaction as fn's effect, and the same request again is not run
+// but answered as the first time (see Outcome): a success with its stored
+// result, a refusal with the same error. The key with another request is
+// IdempotencyKeyReused; the key still running in this process is
+// IdempotencyInProgress (another instance's is found when the batch stores
+// its keys, and then replayed).
+func Do[T any](ctx context.Context, w *Writer, fn func(tx *Tx) (T, error)) (Outcome[T], error) {
 	return run[T](ctx, w, &call{fn: func(tx *Tx) (any, error) { return fn(tx) }})
 }
 
-// run queues c and waits for its answer (see Do).
-func run[T any](ctx context.Context, w *Writer, c *call) (T, error) {
+// run queues c and waits for its outcome (see Do).
+func run[T any](ctx context.Context, w *Writer, c *call) (Outcome[T], error) {
 	const op errs.Op = "ledger.Do"
-	var zero T
-	c.idem, c.done = idempotencyFrom(ctx), make(chan struct{})
-	if c.idem != nil {
-		c.status = c.idem.Status
-		if !ValidKey(c.idem.Key) || !ValidKey(c.idem.Scope) {
-			return zero, errs.E(op, errs.Malformed, errs.FieldError{Field: "Idempotency-Key", Message: "must be 1 to 255 visible ASCII characters"}, "bad idempotency key")
+	var out Outcome[T]
+	c.key, c.done = keyFrom(ctx), make(chan struct{})
+	if c.key != nil {
+		if !ValidKey(c.key.Name) || !ValidKey(c.key.Scope) {
+			return out, errs.E(op, errs.Malformed, errs.FieldError{Field: "Idempotency-Key", Message: "must be 1 to 255 visible ASCII characters"}, "bad idempotency key")
 		}
-		k := c.idem.Scope + "\x00" + c.idem.Key
+		k := c.key.Scope + "\x00" + c.key.Name
 		w.mu.Lock()
 		if w.inflight[k] {
 			w.mu.Unlock()
-			return zero, errs.E(op, errs.IdempotencyInProgress, "a request with this Idempotency-Key is still running; retry later")
+			return out, errs.E(op, errs.IdempotencyInProgress, "a request with this Idempotency-Key is still running; retry later")
 		}
 		w.inflight[k] = true
 		w.mu.Unlock()
@@ -159,21 +160,26 @@ func run[T any](ctx context.Context, w *Writer, c *call) (T, error) {
 		}()
 	}
 	if err := ctx.Err(); err != nil {
-		return zero, errs.E(op, err)
+		return out, errs.E(op, err)
 	}
 	if !w.enqueue(c) {
-		return zero, errs.E(op, errs.Internal, "the writer is closed")
+		return out, errs.E(op, errs.Internal, "the writer is closed")
 	}
 	// Once queued, the call runs and commits (or not) whatever happens to
 	// ctx: wait for the answer, so that no caller is told less than the truth.
 	<-c.done
-	if c.err != nil {
-		return zero, c.err
+	out.Replayed, out.Body = c.replayed, c.body
+	switch {
+	case c.err != nil:
+		return out, c.err
+	case c.replayed:
+		if err := json.Unmarshal(c.body, &out.Value); err != nil {
+			return out, errs.E(op, errs.Internal, "a stored result cannot be read", err)
+		}
+	case c.result != nil:
+		out.Value = c.result.(T)
 	}
-	if c.result == nil {
-		return zero, nil
-	}
-	return c.result.(T), nil
+	return out, nil
 }
 
 func (w *Writer) loop() {
@@ -238,8 +244,8 @@ func (w *Writer) runBatch(batch []*call) {
 		}
 		if !db.IsRetryable(err) || attempt == db.MaxAttempts {
 			for _, c := range batch {
-				c.result, c.err = nil, errs.E(op, errs.Internal, "the transaction failed", err)
-				c.forgetResponse() // nothing of the run that filled it is committed
+				c.forgetAnswer() // nothing of the run that gave it is committed
+				c.err = errs.E(op, errs.Internal, "the transaction failed", err)
 			}
 			return
 		}
@@ -356,8 +362,8 @@ type accountState struct {
 }
 
 type idemRecord struct {
-	idem   *Idempotency
-	status int
+	key    Key
+	status int // storedResult or storedRefusal
 	body   []byte
 	at     time.Time
 }
@@ -530,6 +536,7 @@ func (t *Tx) run(c *call) error {
 	if c.shared != nil && !t.isolate {
 		t.wrote = c.got != nil // its shared statement changed something
 	}
+	c.forgetAnswer() // the batch may run more than once
 	result, err := t.runCall(c)
 	if t.broken != nil {
 		return t.broken
@@ -550,27 +557,25 @@ func (t *Tx) run(c *call) error {
 	}
 	if err != nil {
 		t.restore(snap)
-		result = nil
-		if c.idem != nil && !c.idem.Replayed {
-			t.rememberFailure(c.idem, err)
-		}
+		result, c.body = nil, nil
+	}
+	if c.key != nil && !c.replayed {
+		t.remember(c, err)
 	}
 	c.result, c.err = result, err
 	return nil
 }
 
-// runCall runs the call's function with its idempotency record, turning a
-// panic into an internal error.
+// runCall runs the call's function, or replays the first answer to its
+// key, turning a panic into an internal error.
 func (t *Tx) runCall(c *call) (result any, err error) {
 	defer func() {
 		if p := recover(); p != nil {
 			result, err = nil, errs.E(errs.Op("ledger.Do"), errs.Internal, fmt.Sprintf("panic: %v", p))
 		}
 	}()
-	if c.idem != nil {
-		c.forgetResponse() // the batch may run more than once
-		replayed, err := t.replay(c.idem)
-		if err != nil || replayed {
+	if c.key != nil {
+		if replayed, err := t.replay(c); err != nil || replayed {
 			return nil, err
 		}
 	}
@@ -583,17 +588,12 @@ func (t *Tx) runCall(c *call) (result any, err error) {
 		}
 	}
 	result, err = c.fn(t)
-	if err != nil {
-		return nil, err
-	}
-	if c.idem != nil {
-		body, err := json.Marshal(result)
-		if err != nil {
+	if err == nil && c.key != nil {
+		if c.body, err = json.Marshal(result); err != nil {
 			return nil, errs.E(errs.Op("ledger.Do"), errs.Internal, err)
 		}
-		t.remember(c.idem, c.idem.Status, body)
 	}
-	return result, nil
+	return result, err
 }
 
 // flush writes what the batch buffered, the changed balances and the new

@@ -149,10 +149,10 @@ func TestVerifyCommand(t *testing.T) {
 		w := ledger.NewWriter(d, nil)
 		var second *ledger.Entry
 		for i := 0; i < 3; i++ {
-			e, err := ledger.Do(ctx, w, func(tx *ledger.Tx) (*ledger.Entry, error) {
+			e, err := value(ledger.Do(ctx, w, func(tx *ledger.Tx) (*ledger.Entry, error) {
 				return tx.Post(ledger.NewEntry{Kind: "test", Memo: "donation", Actor: "test",
 					Postings: []ledger.NewPosting{{Account: ledger.Bank, Amount: 1000}, {Account: ledger.Donations, Amount: -1000}}})
-			})
+			}))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -239,3 +239,6 @@ func TestVersionNamesCommitFromLdflags(t *testing.T) {
 		t.Fatalf("version() = %q, want the commit from -ldflags", v)
 	}
 }
+
+// value is the value of an outcome, for tests that need no more of it.
+func value[T any](out ledger.Outcome[T], err error) (T, error) { return out.Value, err }
