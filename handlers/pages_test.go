@@ -127,6 +127,23 @@ func TestPages(t *testing.T) {
 			if again.Code != 200 || ref.FindString(again.Body.String()) != ref.FindString(r.Body.String()) || count() != 1 {
 				t.Fatalf("reload pledged again: %d donations", count())
 			}
+			// What the key keeps is the donation's id: no copy of the
+			// donor's data outlives the donation's row, and no address of
+			// the client either.
+			var rec struct {
+				Scope string `db:"scope"`
+				Body  []byte `db:"body"`
+			}
+			if err := d.Get(&rec, `SELECT scope, body FROM idempotency_keys WHERE key = $1`, key); err != nil {
+				t.Fatal(err)
+			}
+			var id string
+			if err := d.Get(&id, `SELECT id FROM donations`); err != nil {
+				t.Fatal(err)
+			}
+			if string(rec.Body) != `"`+id+`"` || strings.Contains(rec.Scope, "192.0.2") {
+				t.Fatalf("the form's idempotency record holds %q under scope %q, want the donation's id alone", rec.Body, rec.Scope)
+			}
 		})
 
 		t.Run("pages for people, problems for the API", func(t *testing.T) {
