@@ -9,8 +9,11 @@ package apiclient
 //go:generate go tool oapi-codegen -config oapi-codegen.yaml ../../handlers/openapi.json
 
 import (
+	"bytes"
 	"context"
+	"fmt"
 	"net/http"
+	"reflect"
 	"time"
 
 	openapi_types "github.com/oapi-codegen/runtime/types"
@@ -43,4 +46,34 @@ func Key(k string) *string {
 // DateOf is a calendar date for a request (YYYY-MM-DD).
 func DateOf(year int, month time.Month, day int) openapi_types.Date {
 	return openapi_types.Date{Time: time.Date(year, month, day, 0, 0, 0, 0, time.UTC)}
+}
+
+// Response is what every generated response has.
+type Response interface {
+	StatusCode() int
+	Status() string
+}
+
+// Expect returns an error unless a call was answered with want: the call's
+// error (no answer: the server died, the connection broke) or the answer
+// that came instead, with its body.
+func Expect[R Response](r R, err error, want int) error {
+	if err != nil {
+		return err
+	}
+	if r.StatusCode() != want {
+		return fmt.Errorf("%s, want %d: %s", r.Status(), want, bytes.TrimSpace(bodyOf(r)))
+	}
+	return nil
+}
+
+// bodyOf returns the body of a generated response (its field Body).
+func bodyOf(r any) []byte {
+	v := reflect.ValueOf(r)
+	if v.Kind() == reflect.Pointer && !v.IsNil() {
+		if b := v.Elem().FieldByName("Body"); b.IsValid() && b.Kind() == reflect.Slice {
+			return b.Bytes()
+		}
+	}
+	return nil
 }

@@ -123,7 +123,7 @@ func Crash(ctx context.Context, f Fundus, cfg CrashConfig) (CrashReport, error) 
 	rand.Shuffle(len(pledges), func(i, j int) { pledges[i], pledges[j] = pledges[j], pledges[i] })
 	for _, p := range pledges[:min(len(pledges), 50)] {
 		r, err := confirm(ctx, c, srv.URL, token, p)
-		if err := check(r, err, http.StatusOK); err != nil {
+		if err := apiclient.Expect(r, err, http.StatusOK); err != nil {
 			return rep, fmt.Errorf("repeat: %w", err)
 		}
 		if entry := deref(r.JSON200.LedgerEntryId); entry != p.entry {
@@ -156,7 +156,7 @@ func makePledges(ctx context.Context, c *client, base string, cfg CrashConfig) (
 			for i := range next {
 				cents := int64(100 + rand.IntN(100000))
 				r, err := c.at(base).PledgeWithResponse(ctx, nil, apiclient.Pledge{Amount: apiclient.AmountOf(ledger.FormatMinor(cents, ledger.EUR)), Anonymous: ptr(true)})
-				err = check(r, err, http.StatusCreated)
+				err = apiclient.Expect(r, err, http.StatusCreated)
 				var id string
 				if err == nil {
 					id = r.JSON201.Id

@@ -68,7 +68,7 @@ func TwoInstances(ctx context.Context, f Fundus, cfg InstancesConfig) (Instances
 		return rep, err
 	}
 	me, err := c.at(b).GetMeWithResponse(ctx, apiclient.Bearer(kasse))
-	if err := check(me, err, http.StatusOK); err != nil {
+	if err := apiclient.Expect(me, err, http.StatusOK); err != nil {
 		return rep, fmt.Errorf("a session from instance A on instance B: %w", err)
 	}
 	// Signing out on B ends the session on A too.
@@ -77,18 +77,18 @@ func TwoInstances(ctx context.Context, f Fundus, cfg InstancesConfig) (Instances
 		return rep, err
 	}
 	signedOut, err := c.at(b).SignOutWithResponse(ctx, apiclient.Bearer(other))
-	if err := check(signedOut, err, http.StatusNoContent); err != nil {
+	if err := apiclient.Expect(signedOut, err, http.StatusNoContent); err != nil {
 		return rep, err
 	}
 	me, err = c.at(a).GetMeWithResponse(ctx, apiclient.Bearer(other))
-	if err := check(me, err, http.StatusUnauthorized); err != nil {
+	if err := apiclient.Expect(me, err, http.StatusUnauthorized); err != nil {
 		return rep, fmt.Errorf("a session ended on instance B, used on instance A: %w", err)
 	}
 	fmt.Fprintln(out, "a session made on instance A is valid on instance B; signed out on B, it is refused on A")
 
 	// One idempotency key sent to both at once: one effect, one answer.
 	p, err := c.at(a).PledgeWithResponse(ctx, nil, apiclient.Pledge{Amount: apiclient.AmountOf("1000.00"), Anonymous: ptr(true)})
-	if err := check(p, err, http.StatusCreated); err != nil {
+	if err := apiclient.Expect(p, err, http.StatusCreated); err != nil {
 		return rep, err
 	}
 	var answers [2]*apiclient.ConfirmDonationResponse
@@ -105,7 +105,7 @@ func TwoInstances(ctx context.Context, f Fundus, cfg InstancesConfig) (Instances
 		if r == nil {
 			return rep, fmt.Errorf("one key on both instances: no answer")
 		}
-		if err := check(r, nil, http.StatusOK); err != nil {
+		if err := apiclient.Expect(r, nil, http.StatusOK); err != nil {
 			return rep, fmt.Errorf("one key on both instances: %w", err)
 		}
 	}
@@ -154,7 +154,7 @@ func TwoInstances(ctx context.Context, f Fundus, cfg InstancesConfig) (Instances
 			default:
 				mu.Lock()
 				if firstErr == nil {
-					firstErr = fmt.Errorf("decision: %w", check(r, err, http.StatusOK))
+					firstErr = fmt.Errorf("decision: %w", apiclient.Expect(r, err, http.StatusOK))
 				}
 				mu.Unlock()
 			}
@@ -169,7 +169,7 @@ func TwoInstances(ctx context.Context, f Fundus, cfg InstancesConfig) (Instances
 		<-start
 		for i := range cfg.Donations {
 			d, err := c.at(servers[i%2].URL).PledgeWithResponse(ctx, nil, apiclient.Pledge{Amount: apiclient.AmountOf("10.00"), Anonymous: ptr(true)})
-			if err := check(d, err, http.StatusCreated); err != nil {
+			if err := apiclient.Expect(d, err, http.StatusCreated); err != nil {
 				mu.Lock()
 				firstErr = err
 				mu.Unlock()
@@ -186,7 +186,7 @@ func TwoInstances(ctx context.Context, f Fundus, cfg InstancesConfig) (Instances
 	}
 	rep.Approved, rep.Refused = int(approved.Load()), int(refused.Load())
 	r, err := c.at(b).GetFundWithResponse(ctx)
-	if err := check(r, err, http.StatusOK); err != nil {
+	if err := apiclient.Expect(r, err, http.StatusOK); err != nil {
 		return rep, err
 	}
 	fund := r.JSON200
@@ -205,7 +205,7 @@ func TwoInstances(ctx context.Context, f Fundus, cfg InstancesConfig) (Instances
 	i := 0
 	for id := range donations {
 		r, err := confirm(ctx, c, servers[(i+1)%2].URL, kasse, &pledge{id: id, key: "two-" + id})
-		if err := check(r, err, http.StatusOK); err != nil {
+		if err := apiclient.Expect(r, err, http.StatusOK); err != nil {
 			return rep, err
 		}
 		i++
@@ -227,7 +227,7 @@ func TwoInstances(ctx context.Context, f Fundus, cfg InstancesConfig) (Instances
 func registerGroup(ctx context.Context, c *client, base string) (string, error) {
 	reg := apiclient.Registration{Email: "verein@example.org", Name: "Amina Yilmaz", Organisation: ptr("Café Lingua e.V."), Password: password}
 	r, err := c.at(base).RegisterWithResponse(ctx, reg)
-	if err := check(r, err, http.StatusCreated); err != nil {
+	if err := apiclient.Expect(r, err, http.StatusCreated); err != nil {
 		return "", err
 	}
 	return c.signIn(ctx, base, "verein@example.org")
@@ -244,23 +244,23 @@ func readyApplication(ctx context.Context, c *client, base, group string, member
 		StartsOn: apiclient.DateOf(2027, time.January, 1), EndsOn: apiclient.DateOf(2027, time.June, 30),
 		Payee: apiclient.PayeeInput{Holder: "Café Lingua e.V.", Iban: "DE89370400440532013000"},
 	}, as)
-	if err := check(app, err, http.StatusCreated); err != nil {
+	if err := apiclient.Expect(app, err, http.StatusCreated); err != nil {
 		return "", err
 	}
 	id := app.JSON201.Id
 	submitted, err := api.SubmitApplicationWithResponse(ctx, id, nil, as)
-	if err := check(submitted, err, http.StatusOK); err != nil {
+	if err := apiclient.Expect(submitted, err, http.StatusOK); err != nil {
 		return "", err
 	}
 	for _, m := range members {
 		review := apiclient.AddReviewJSONRequestBody{Score: 4, Comment: ptr("gut"), ConflictOfInterest: ptr(false)}
 		reviewed, err := api.AddReviewWithResponse(ctx, id, nil, review, apiclient.Bearer(m))
-		if err := check(reviewed, err, http.StatusCreated); err != nil {
+		if err := apiclient.Expect(reviewed, err, http.StatusCreated); err != nil {
 			return "", err
 		}
 		vote := apiclient.CastVoteJSONRequestBody{Vote: apiclient.CastVoteJSONBodyVoteApprove}
 		voted, err := api.CastVoteWithResponse(ctx, id, nil, vote, apiclient.Bearer(m))
-		if err := check(voted, err, http.StatusCreated); err != nil {
+		if err := apiclient.Expect(voted, err, http.StatusCreated); err != nil {
 			return "", err
 		}
 	}

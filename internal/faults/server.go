@@ -17,7 +17,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"reflect"
 	"sync"
 	"syscall"
 	"time"
@@ -175,36 +174,6 @@ func (c *client) at(base string) *apiclient.ClientWithResponses {
 	return api
 }
 
-// answer is what every generated response has.
-type answer interface {
-	StatusCode() int
-	Status() string
-}
-
-// check returns an error unless a call was answered with want: the
-// call's error (no answer: the server died, the connection broke) or the
-// answer that came instead.
-func check[R answer](r R, err error, want int) error {
-	if err != nil {
-		return err
-	}
-	if r.StatusCode() != want {
-		return fmt.Errorf("%s, want %d: %s", r.Status(), want, bodyOf(r))
-	}
-	return nil
-}
-
-// bodyOf returns the body of a generated response (its field Body).
-func bodyOf(r any) []byte {
-	v := reflect.ValueOf(r)
-	if v.Kind() == reflect.Pointer && !v.IsNil() {
-		if b := v.Elem().FieldByName("Body"); b.IsValid() {
-			return b.Bytes()
-		}
-	}
-	return nil
-}
-
 // wasReplayed tells whether a response is the stored answer of an earlier
 // request with its idempotency key.
 func wasReplayed(r *http.Response) bool {
@@ -216,7 +185,7 @@ const password = "faults test passphrase"
 // signIn returns a session token.
 func (c *client) signIn(ctx context.Context, base, email string) (string, error) {
 	r, err := c.at(base).SignInWithResponse(ctx, apiclient.Credentials{Email: email, Password: password})
-	if err := check(r, err, http.StatusCreated); err != nil {
+	if err := apiclient.Expect(r, err, http.StatusCreated); err != nil {
 		return "", fmt.Errorf("sign-in of %s: %w", email, err)
 	}
 	return r.JSON201.Token, nil
