@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# The whole story of one grant, by hand, against a running Fundus (README,
-# "The whole story"): a group applies, three committee members review and
+# The whole story of one grant, by hand, against a running Fundus (docs/using.md,
+# "The whole story, by hand"): a group applies, three committee members review and
 # vote, one decides, two treasurers pay two instalments, the group reports,
 # the fund page shows the project. Needs curl and jq. Run it on a fresh
 # database: it creates the users with `fundus user add`.

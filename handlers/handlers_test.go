@@ -63,11 +63,7 @@ func (ts *testServer) do(method, path, token, contentType, body string) *respons
 	if token != "" {
 		req.Header.Set("Authorization", "Bearer "+token)
 	}
-	rec := httptest.NewRecorder()
-	ts.h.ServeHTTP(rec, req)
-	r := &response{ResponseRecorder: rec}
-	json.Unmarshal(rec.Body.Bytes(), &r.body)
-	return r
+	return ts.serve(req)
 }
 
 // doWithHeaders is do with extra request headers.
@@ -83,8 +79,19 @@ func (ts *testServer) doWithHeaders(method, path, token, body string, headers ma
 	for k, v := range headers {
 		req.Header.Set(k, v)
 	}
+	return ts.serve(req)
+}
+
+// serve sends req to the server and checks the response against the
+// contract, openapi.json: an API response that it does not describe (its
+// route, status, headers or body) fails the test.
+func (ts *testServer) serve(req *http.Request) *response {
+	ts.t.Helper()
 	rec := httptest.NewRecorder()
 	ts.h.ServeHTTP(rec, req)
+	if err := checkContract(req, rec.Code, rec.Header(), rec.Body.Bytes()); err != nil {
+		ts.t.Errorf("%s %s answered %d, which openapi.json does not allow: %v\nbody: %.2000s", req.Method, req.URL, rec.Code, err, rec.Body)
+	}
 	r := &response{ResponseRecorder: rec}
 	json.Unmarshal(rec.Body.Bytes(), &r.body)
 	return r
@@ -196,9 +203,7 @@ func TestAccountsFlow(t *testing.T) {
 			ts.json("GET", "/api/v1/me", "", "").wantProblem(t, 401, "unauthenticated")
 			req := httptest.NewRequest("GET", "/api/v1/me", nil)
 			req.Header.Set("Authorization", "Basic dXNlcjpwYXNz")
-			rec := httptest.NewRecorder()
-			ts.h.ServeHTTP(rec, req)
-			if rec.Code != 401 {
+			if rec := ts.serve(req); rec.Code != 401 {
 				t.Fatalf("Basic auth: %d", rec.Code)
 			}
 		})
@@ -335,8 +340,7 @@ func TestRequestID(t *testing.T) {
 	ts := newTestServer(t, dbtest.Open(t, db.SQLite), Config{})
 	req := httptest.NewRequest("GET", "/api/v1/me", nil)
 	req.Header.Set("X-Request-ID", "abc-123")
-	rec := httptest.NewRecorder()
-	ts.h.ServeHTTP(rec, req)
+	rec := ts.serve(req)
 	// A refusal's body depends on the error alone (a repeat under an
 	// Idempotency-Key gets the same bytes): the id is in the header; an
 	// internal error's body names it too (TestPanicBecomesProblem).

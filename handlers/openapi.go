@@ -7,8 +7,10 @@ import (
 	"github.com/gin-gonic/gin"
 )
 
-// openAPI is the API's OpenAPI document, written by hand and kept true by
-// TestOpenAPIMatchesRoutes, which compares its paths with the router's.
+// openAPI is the API's OpenAPI document, the machine-readable contract,
+// written by hand. TestOpenAPIMatchesRoutes compares its paths with the
+// router's, TestOpenAPIIsAContract checks its own rules, and every handler
+// test validates the responses it receives against it (checkContract).
 //
 //go:embed openapi.json
 var openAPI []byte

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"crypto/rand"
 	"encoding/hex"
@@ -13,6 +12,11 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	openapi_types "github.com/oapi-codegen/runtime/types"
+	vegeta "github.com/tsenart/vegeta/v12/lib"
+
+	"fundus/internal/apiclient"
 )
 
 // client holds what the scenarios share: the base URLs, the users made
@@ -60,35 +64,29 @@ func (c *client) base() string {
 	return c.bases[int(c.rr.Add(1)-1)%len(c.bases)]
 }
 
-// call sends one setup request and decodes a 2xx answer into out.
-func (c *client) call(ctx context.Context, method, path, token string, body, out any) error {
-	var rd io.Reader
-	if body != nil {
-		b, err := json.Marshal(body)
-		if err != nil {
+// api returns the generated client (internal/apiclient) of the next base
+// URL, for the setup requests, which are not measured.
+func (c *client) api() *apiclient.ClientWithResponses {
+	api, _ := apiclient.NewClientWithResponses(c.base(), apiclient.WithHTTPClient(c.http)) // fails only on a bad URL
+	return api
+}
+
+// target fills t with a request that the generated client's request builder
+// made (apiclient.New<Op>Request), signed in with token (none when empty).
+// Vegeta sends requests of its own making, so the measured requests take
+// their method, URL, headers and body from the builder.
+func target(t *vegeta.Target, req *http.Request, err error, token string) error {
+	if err != nil {
+		return err
+	}
+	t.Method, t.URL, t.Header, t.Body = req.Method, req.URL.String(), req.Header, nil
+	if token != "" {
+		t.Header.Set("Authorization", "Bearer "+token)
+	}
+	if req.Body != nil {
+		if t.Body, err = io.ReadAll(req.Body); err != nil {
 			return err
 		}
-		rd = bytes.NewReader(b)
-	}
-	req, err := http.NewRequestWithContext(ctx, method, c.base()+path, rd)
-	if err != nil {
-		return err
-	}
-	req.Header = header(token)
-	resp, err := c.http.Do(req)
-	if err != nil {
-		return err
-	}
-	defer resp.Body.Close()
-	b, err := io.ReadAll(resp.Body)
-	if err != nil {
-		return err
-	}
-	if resp.StatusCode/100 != 2 {
-		return fmt.Errorf("%s %s: %s: %s", method, path, resp.Status, bytes.TrimSpace(b))
-	}
-	if out != nil {
-		return json.Unmarshal(b, out)
 	}
 	return nil
 }
@@ -97,11 +95,11 @@ const benchPassword = "load test passphrase 2026"
 
 // signIn returns a session token.
 func (c *client) signIn(ctx context.Context, email, password string) (string, error) {
-	var s struct {
-		Token string `json:"token"`
+	r, err := c.api().SignInWithResponse(ctx, apiclient.Credentials{Email: email, Password: password})
+	if err := apiclient.Expect(r, err, http.StatusCreated); err != nil {
+		return "", fmt.Errorf("sign-in of %s: %w", email, err)
 	}
-	err := c.call(ctx, http.MethodPost, "/api/v1/sessions", "", map[string]string{"email": email, "password": password}, &s)
-	return s.Token, err
+	return r.JSON201.Token, nil
 }
 
 // user returns the token of the run's user with this name and role,
@@ -121,9 +119,10 @@ func (c *client) user(ctx context.Context, name, role string) (string, error) {
 		}
 		c.admin = t
 	}
-	u := map[string]any{"email": email, "name": "Load " + name, "password": benchPassword, "roles": []string{role}}
-	if err := c.call(ctx, http.MethodPost, "/api/v1/users", c.admin, u, nil); err != nil {
-		return "", err
+	u := apiclient.NewUser{Email: openapi_types.Email(email), Name: "Load " + name, Password: benchPassword, Roles: []apiclient.Role{apiclient.Role(role)}}
+	r, err := c.api().CreateUserWithResponse(ctx, u, apiclient.Bearer(c.admin))
+	if err := apiclient.Expect(r, err, http.StatusCreated); err != nil {
+		return "", fmt.Errorf("POST /api/v1/users: %w", err)
 	}
 	return c.signInAndKeep(ctx, email)
 }
@@ -134,9 +133,11 @@ func (c *client) applicant(ctx context.Context, i int) (string, error) {
 	if t, ok := c.users[email]; ok {
 		return t, nil
 	}
-	reg := map[string]string{"email": email, "name": fmt.Sprintf("Group %d", i), "organisation": fmt.Sprintf("Verein %d e.V.", i), "password": benchPassword}
-	if err := c.call(ctx, http.MethodPost, "/api/v1/register", "", reg, nil); err != nil {
-		return "", err
+	organisation := fmt.Sprintf("Verein %d e.V.", i)
+	reg := apiclient.Registration{Email: openapi_types.Email(email), Name: fmt.Sprintf("Group %d", i), Organisation: &organisation, Password: benchPassword}
+	r, err := c.api().RegisterWithResponse(ctx, reg)
+	if err := apiclient.Expect(r, err, http.StatusCreated); err != nil {
+		return "", fmt.Errorf("POST /api/v1/register: %w", err)
 	}
 	return c.signInAndKeep(ctx, email)
 }

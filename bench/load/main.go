@@ -30,7 +30,6 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"net/http"
 	"os"
 	"os/signal"
 	"sort"
@@ -280,14 +279,4 @@ func writeCSV(path string, o options, reports []*report) error {
 
 func msNum(d time.Duration) string {
 	return strconv.FormatFloat(float64(d.Microseconds())/1000, 'f', 2, 64)
-}
-
-// header returns the headers of a JSON request, with a bearer token when
-// token is not empty.
-func header(token string) http.Header {
-	h := http.Header{"Content-Type": {"application/json"}}
-	if token != "" {
-		h.Set("Authorization", "Bearer "+token)
-	}
-	return h
 }

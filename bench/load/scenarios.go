@@ -5,12 +5,13 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"net/http"
-	"net/url"
 	"strconv"
 	"sync"
 	"time"
 
 	vegeta "github.com/tsenart/vegeta/v12/lib"
+
+	"fundus/internal/apiclient"
 )
 
 // scenario returns the named scenario, after its setup (users, pledges to
@@ -22,9 +23,9 @@ func (c *client) scenario(ctx context.Context, name string) (scenario, error) {
 	case "confirm":
 		return c.confirmScenario(ctx)
 	case "fund":
-		return c.getScenario(name, "/api/v1/fund"), nil
+		return getScenario(name, c.fundTarget), nil
 	case "fund-page":
-		return c.getScenario(name, "/"), nil
+		return getScenario(name, c.fundPageTarget), nil
 	case "mixed":
 		return c.mixedScenario(ctx)
 	}
@@ -33,18 +34,17 @@ func (c *client) scenario(ctx context.Context, name string) (scenario, error) {
 
 // pledgeTarget is one public pledge of 5 to 500 euros with an idempotency
 // key, as the donation form sends it.
-func (c *client) pledgeTarget(t *vegeta.Target) {
+func (c *client) pledgeTarget(t *vegeta.Target) error {
 	cents := 500 + rand.IntN(49501)
-	t.Method = http.MethodPost
-	t.URL = c.base() + "/api/v1/donations"
-	t.Body = fmt.Appendf(nil, `{"amount":"%d.%02d","anonymous":true,"message":"load %s"}`, cents/100, cents%100, c.run)
-	t.Header = header("")
-	t.Header.Set("Idempotency-Key", "pledge-"+randomHex(12))
+	anonymous, message := true, "load "+c.run
+	req, err := apiclient.NewPledgeRequest(c.base(), &apiclient.PledgeParams{IdempotencyKey: apiclient.Key("pledge-" + randomHex(12))},
+		apiclient.Pledge{Amount: apiclient.AmountOf(fmt.Sprintf("%d.%02d", cents/100, cents%100)), Anonymous: &anonymous, Message: &message})
+	return target(t, req, err, "")
 }
 
 func (c *client) pledgeScenario() scenario {
 	return scenario{
-		next: func(t *vegeta.Target) error { c.pledgeTarget(t); return nil },
+		next: c.pledgeTarget,
 		seen: func(r *vegeta.Result) string {
 			if r.Code == http.StatusCreated {
 				if id := idOf(r.Body); id != "" {
@@ -99,28 +99,36 @@ func (c *client) confirmScenario(ctx context.Context) (scenario, error) {
 			id := ids[0]
 			ids = ids[1:]
 			mu.Unlock()
-			t.Method = http.MethodPost
-			t.URL = c.base() + "/api/v1/donations/" + id + "/confirm"
-			t.Body = []byte(`{}`)
-			t.Header = header(treasurer)
-			t.Header.Set("Idempotency-Key", "confirm-"+id)
-			return nil
+			req, err := confirmRequest(c.base(), id)
+			return target(t, req, err, treasurer)
 		},
 		seen: func(*vegeta.Result) string { return "confirm" },
 	}, nil
 }
 
-// getScenario reads one public path, as a German visitor would.
-func (c *client) getScenario(name, path string) scenario {
-	return scenario{
-		next: func(t *vegeta.Target) error {
-			t.Method = http.MethodGet
-			t.URL = c.base() + path
-			t.Header = http.Header{"Accept-Language": {"de-DE,de;q=0.9"}}
-			return nil
-		},
-		seen: func(*vegeta.Result) string { return name },
-	}
+// confirmRequest is a treasurer's confirm of a pledge, with its key.
+func confirmRequest(base, id string) (*http.Request, error) {
+	return apiclient.NewConfirmDonationRequest(base, id, &apiclient.ConfirmDonationParams{IdempotencyKey: apiclient.Key("confirm-" + id)},
+		apiclient.ConfirmDonationJSONRequestBody{})
+}
+
+// fundPageTarget is the public fund page, as a German visitor reads it (a
+// page, not part of the API).
+func (c *client) fundPageTarget(t *vegeta.Target) error {
+	t.Method, t.URL, t.Body = http.MethodGet, c.base()+"/", nil
+	t.Header = http.Header{"Accept-Language": {"de-DE,de;q=0.9"}}
+	return nil
+}
+
+// fundTarget is GET /api/v1/fund.
+func (c *client) fundTarget(t *vegeta.Target) error {
+	req, err := apiclient.NewGetFundRequest(c.base())
+	return target(t, req, err, "")
+}
+
+// getScenario repeats one public read.
+func getScenario(name string, next vegeta.Targeter) scenario {
+	return scenario{next: next, seen: func(*vegeta.Result) string { return name }}
 }
 
 // The mixed day. Most requests read the fund's figures; a fifth are
@@ -196,7 +204,9 @@ func (d *day) next(t *vegeta.Target) error {
 	d.seq++
 	rid := "load-" + d.c.run + "-" + strconv.Itoa(d.seq)
 	d.inFlight[rid] = s
-	d.target(t, s)
+	if err := d.target(t, s); err != nil {
+		return err
+	}
 	t.Header.Set("X-Request-ID", rid)
 	return nil
 }
@@ -248,63 +258,65 @@ func pop[T any](q *[]T) T {
 	return v
 }
 
-func (d *day) target(t *vegeta.Target, s step) {
+// target builds the request of a step with the generated client's request
+// builders.
+func (d *day) target(t *vegeta.Target, s step) error {
 	c := d.c
-	t.Method = http.MethodPost
-	t.Body = []byte(`{}`)
-	t.Header = header("")
+	base := c.base()
 	switch s.op {
 	case "fund-page":
-		t.Method, t.URL, t.Body = http.MethodGet, c.base()+"/", nil
-		t.Header = http.Header{"Accept-Language": {"de-DE,de;q=0.9"}}
+		return c.fundPageTarget(t)
 	case "fund":
-		t.Method, t.URL, t.Body = http.MethodGet, c.base()+"/api/v1/fund", nil
+		return c.fundTarget(t)
 	case "pledge":
-		c.pledgeTarget(t)
+		return c.pledgeTarget(t)
 	case "confirm":
-		id := pop(&d.toConfirm)
-		t.URL = c.base() + "/api/v1/donations/" + id + "/confirm"
-		t.Header = header(d.treasurers[0])
-		t.Header.Set("Idempotency-Key", "confirm-"+id)
+		req, err := confirmRequest(base, pop(&d.toConfirm))
+		return target(t, req, err, d.treasurers[0])
 	case "apply":
 		cents := 10000 + rand.IntN(30001)
 		s.app.amount = fmt.Sprintf("%d.%02d", cents/100, cents%100)
 		half := cents / 2
-		t.URL = c.base() + "/api/v1/applications"
-		t.Header = header(d.groups[s.app.owner])
-		t.Body = fmt.Appendf(nil, `{"title":"Sprachcafé %[1]s","organisation":"Verein e.V.","summary":"Ein Treffen pro Woche","description":"Ehrenamtliche treffen Neuankömmlinge.","requested_amount":"%[2]s","budget":[{"item":"Miete","amount":"%[3]d.%02[4]d"},{"item":"Material","amount":"%[5]d.%02[6]d"}],"starts_on":"2027-01-01","ends_on":"2027-06-30","payee":{"holder":"Verein e.V.","iban":"DE89370400440532013000"}}`,
-			c.run, s.app.amount, half/100, half%100, (cents-half)/100, (cents-half)%100)
+		req, err := apiclient.NewCreateApplicationRequest(base, nil, apiclient.ApplicationInput{
+			Title: "Sprachcafé " + c.run, Organisation: "Verein e.V.", Summary: "Ein Treffen pro Woche",
+			Description: "Ehrenamtliche treffen Neuankömmlinge.", RequestedAmount: apiclient.AmountOf(s.app.amount),
+			Budget: []apiclient.BudgetItemInput{
+				{Item: "Miete", Amount: apiclient.AmountOf(fmt.Sprintf("%d.%02d", half/100, half%100))},
+				{Item: "Material", Amount: apiclient.AmountOf(fmt.Sprintf("%d.%02d", (cents-half)/100, (cents-half)%100))},
+			},
+			StartsOn: apiclient.DateOf(2027, time.January, 1), EndsOn: apiclient.DateOf(2027, time.June, 30),
+			Payee: apiclient.PayeeInput{Holder: "Verein e.V.", Iban: "DE89370400440532013000"},
+		})
+		return target(t, req, err, d.groups[s.app.owner])
 	case "submit":
-		t.URL = c.base() + "/api/v1/applications/" + s.app.id + "/submit"
-		t.Header = header(d.groups[s.app.owner])
+		req, err := apiclient.NewSubmitApplicationRequest(base, s.app.id, nil)
+		return target(t, req, err, d.groups[s.app.owner])
 	case "review":
-		t.URL = c.base() + "/api/v1/applications/" + s.app.id + "/reviews"
-		t.Header = header(d.members[0])
-		t.Body = []byte(`{"score":4,"comment":"gut geplant","conflict_of_interest":false}`)
+		comment, conflict := "gut geplant", false
+		req, err := apiclient.NewAddReviewRequest(base, s.app.id, nil, apiclient.AddReviewJSONRequestBody{Score: 4, Comment: &comment, ConflictOfInterest: &conflict})
+		return target(t, req, err, d.members[0])
 	case "vote":
-		t.URL = c.base() + "/api/v1/applications/" + s.app.id + "/votes"
-		t.Header = header(d.members[s.member])
-		t.Body = []byte(`{"vote":"approve"}`)
+		req, err := apiclient.NewCastVoteRequest(base, s.app.id, nil, apiclient.CastVoteJSONRequestBody{Vote: apiclient.CastVoteJSONBodyVoteApprove})
+		return target(t, req, err, d.members[s.member])
 	case "decide":
-		t.URL = c.base() + "/api/v1/applications/" + s.app.id + "/decision"
-		t.Header = header(d.members[0])
-		t.Header.Set("Idempotency-Key", "decide-"+s.app.id)
-		t.Body = fmt.Appendf(nil, `{"decision":"approved","amount":"%s"}`, s.app.amount)
+		amount := apiclient.AmountOf(s.app.amount)
+		req, err := apiclient.NewDecideApplicationRequest(base, s.app.id, &apiclient.DecideApplicationParams{IdempotencyKey: apiclient.Key("decide-" + s.app.id)},
+			apiclient.DecideApplicationJSONRequestBody{Decision: apiclient.DecideApplicationJSONBodyDecisionApproved, Amount: &amount})
+		return target(t, req, err, d.members[0])
 	case "payout":
-		t.URL = c.base() + "/api/v1/applications/" + s.app.id + "/disbursements"
-		t.Header = header(d.treasurers[0])
-		t.Header.Set("Idempotency-Key", "payout-"+s.app.id)
-		t.Body = fmt.Appendf(nil, `{"amount":"%s"}`, s.app.amount)
+		req, err := apiclient.NewCreateDisbursementRequest(base, s.app.id, &apiclient.CreateDisbursementParams{IdempotencyKey: apiclient.Key("payout-" + s.app.id)},
+			apiclient.CreateDisbursementJSONRequestBody{Amount: apiclient.AmountOf(s.app.amount)})
+		return target(t, req, err, d.treasurers[0])
 	case "release":
 		id := pop(&d.toRelease)
-		t.URL = c.base() + "/api/v1/disbursements/" + id + "/release"
-		t.Header = header(d.treasurers[1])
-		t.Header.Set("Idempotency-Key", "release-"+id)
+		req, err := apiclient.NewReleaseDisbursementRequest(base, id, &apiclient.ReleaseDisbursementParams{IdempotencyKey: apiclient.Key("release-" + id)})
+		return target(t, req, err, d.treasurers[1])
 	case "export":
-		t.Method, t.Body = http.MethodGet, nil
-		t.URL = c.base() + "/api/v1/ledger/export?format=csv&from=" + url.QueryEscape(since(d.start))
-		t.Header = header(d.auditor)
+		from := since(d.start)
+		req, err := apiclient.NewExportLedgerRequest(base, &apiclient.ExportLedgerParams{Format: apiclient.ExportLedgerParamsFormatCsv, From: &from})
+		return target(t, req, err, d.auditor)
 	}
+	return fmt.Errorf("unknown step %q", s.op)
 }
 
 // seen moves the application of an answered step to its next queue.

@@ -2,7 +2,6 @@ package faults
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"io"
 	"math/rand/v2"
@@ -13,6 +12,7 @@ import (
 	"time"
 
 	"fundus/db"
+	"fundus/internal/apiclient"
 	"fundus/ledger"
 )
 
@@ -122,15 +122,12 @@ func Crash(ctx context.Context, f Fundus, cfg CrashConfig) (CrashReport, error) 
 	// Repeats of answered confirms get their first answer back.
 	rand.Shuffle(len(pledges), func(i, j int) { pledges[i], pledges[j] = pledges[j], pledges[i] })
 	for _, p := range pledges[:min(len(pledges), 50)] {
-		var d struct {
-			Status string `json:"status"`
-			Entry  string `json:"ledger_entry_id"`
-		}
-		if err := c.must(ctx, http.StatusOK, http.MethodPost, srv.URL+"/api/v1/donations/"+p.id+"/confirm", token, p.key, struct{}{}, &d); err != nil {
+		r, err := confirm(ctx, c, srv.URL, token, p)
+		if err := apiclient.Expect(r, err, http.StatusOK); err != nil {
 			return rep, fmt.Errorf("repeat: %w", err)
 		}
-		if d.Entry != p.entry {
-			return rep, fmt.Errorf("repeat of confirm %s answered entry %s, first answer was %s", p.key, d.Entry, p.entry)
+		if entry := deref(r.JSON200.LedgerEntryId); entry != p.entry {
+			return rep, fmt.Errorf("repeat of confirm %s answered entry %s, first answer was %s", p.key, entry, p.entry)
 		}
 		rep.Replayed++
 	}
@@ -158,16 +155,17 @@ func makePledges(ctx context.Context, c *client, base string, cfg CrashConfig) (
 			defer wg.Done()
 			for i := range next {
 				cents := int64(100 + rand.IntN(100000))
-				var d struct {
-					ID string `json:"id"`
+				r, err := c.at(base).PledgeWithResponse(ctx, nil, apiclient.Pledge{Amount: apiclient.AmountOf(ledger.FormatMinor(cents, ledger.EUR)), Anonymous: ptr(true)})
+				err = apiclient.Expect(r, err, http.StatusCreated)
+				var id string
+				if err == nil {
+					id = r.JSON201.Id
 				}
-				err := c.must(ctx, http.StatusCreated, http.MethodPost, base+"/api/v1/donations", "", "",
-					map[string]any{"amount": ledger.FormatMinor(cents, ledger.EUR), "anonymous": true}, &d)
 				mu.Lock()
 				if err != nil && firstErr == nil {
 					firstErr = err
 				}
-				pledges[i] = &pledge{id: d.ID, cents: cents, key: "crash-confirm-" + d.ID}
+				pledges[i] = &pledge{id: id, cents: cents, key: "crash-confirm-" + id}
 				mu.Unlock()
 			}
 		}()
@@ -199,28 +197,24 @@ func confirmRound(ctx context.Context, c *client, srv *Server, token string, ope
 		go func() {
 			defer wg.Done()
 			for p := range next {
-				a, err := c.do(ctx, http.MethodPost, srv.URL+"/api/v1/donations/"+p.id+"/confirm", token, p.key, struct{}{})
+				r, err := confirm(ctx, c, srv.URL, token, p)
 				if err != nil {
 					none.Add(1) // sent again with its key in the next round
 					continue
 				}
-				var d struct {
-					Status string `json:"status"`
-					Entry  string `json:"ledger_entry_id"`
-				}
-				if a.Status != http.StatusOK || json.Unmarshal(a.Body, &d) != nil || d.Status != "received" || d.Entry == "" {
+				if r.StatusCode() != http.StatusOK || r.JSON200.Status != apiclient.DonationStatusReceived || deref(r.JSON200.LedgerEntryId) == "" {
 					mu.Lock()
 					if firstErr == nil {
-						firstErr = fmt.Errorf("confirm %s: %d %s", p.key, a.Status, a.Body)
+						firstErr = fmt.Errorf("confirm %s: %d %s", p.key, r.StatusCode(), r.Body)
 					}
 					mu.Unlock()
 					continue
 				}
-				if a.Replayed {
+				if wasReplayed(r.HTTPResponse) {
 					replays.Add(1)
 				}
 				mu.Lock()
-				p.entry = d.Entry
+				p.entry = *r.JSON200.LedgerEntryId
 				mu.Unlock()
 				if ok.Add(1) >= killAt && kill {
 					// A moment later, at no particular point of a commit.
@@ -239,6 +233,21 @@ func confirmRound(ctx context.Context, c *client, srv *Server, token string, ope
 		killOnce.Do(srv.Kill) // a round too small to reach killAt
 	}
 	return int(ok.Load()), int(none.Load()), int(replays.Load()), firstErr
+}
+
+// confirm confirms a pledge with its idempotency key.
+func confirm(ctx context.Context, c *client, base, token string, p *pledge) (*apiclient.ConfirmDonationResponse, error) {
+	return c.at(base).ConfirmDonationWithResponse(ctx, p.id, &apiclient.ConfirmDonationParams{IdempotencyKey: apiclient.Key(p.key)},
+		apiclient.ConfirmDonationJSONRequestBody{}, apiclient.Bearer(token))
+}
+
+func ptr[T any](v T) *T { return &v }
+
+func deref(s *string) string {
+	if s == nil {
+		return ""
+	}
+	return *s
 }
 
 // checkBooks reads the database the servers wrote.

@@ -1,14 +1,17 @@
 package faults
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"io"
 	"net/http"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"fundus/db"
+	"fundus/internal/apiclient"
 	"fundus/ledger"
 )
 
@@ -64,7 +67,8 @@ func TwoInstances(ctx context.Context, f Fundus, cfg InstancesConfig) (Instances
 	if err != nil {
 		return rep, err
 	}
-	if err := c.must(ctx, http.StatusOK, http.MethodGet, b+"/api/v1/me", kasse, "", nil, nil); err != nil {
+	me, err := c.at(b).GetMeWithResponse(ctx, apiclient.Bearer(kasse))
+	if err := apiclient.Expect(me, err, http.StatusOK); err != nil {
 		return rep, fmt.Errorf("a session from instance A on instance B: %w", err)
 	}
 	// Signing out on B ends the session on A too.
@@ -72,33 +76,41 @@ func TwoInstances(ctx context.Context, f Fundus, cfg InstancesConfig) (Instances
 	if err != nil {
 		return rep, err
 	}
-	if err := c.must(ctx, http.StatusNoContent, http.MethodDelete, b+"/api/v1/sessions/current", other, "", nil, nil); err != nil {
+	signedOut, err := c.at(b).SignOutWithResponse(ctx, apiclient.Bearer(other))
+	if err := apiclient.Expect(signedOut, err, http.StatusNoContent); err != nil {
 		return rep, err
 	}
-	if err := c.must(ctx, http.StatusUnauthorized, http.MethodGet, a+"/api/v1/me", other, "", nil, nil); err != nil {
+	me, err = c.at(a).GetMeWithResponse(ctx, apiclient.Bearer(other))
+	if err := apiclient.Expect(me, err, http.StatusUnauthorized); err != nil {
 		return rep, fmt.Errorf("a session ended on instance B, used on instance A: %w", err)
 	}
 	fmt.Fprintln(out, "a session made on instance A is valid on instance B; signed out on B, it is refused on A")
 
 	// One idempotency key sent to both at once: one effect, one answer.
-	var p struct {
-		ID string `json:"id"`
-	}
-	if err := c.must(ctx, http.StatusCreated, http.MethodPost, a+"/api/v1/donations", "", "", map[string]any{"amount": "1000.00", "anonymous": true}, &p); err != nil {
+	p, err := c.at(a).PledgeWithResponse(ctx, nil, apiclient.Pledge{Amount: apiclient.AmountOf("1000.00"), Anonymous: ptr(true)})
+	if err := apiclient.Expect(p, err, http.StatusCreated); err != nil {
 		return rep, err
 	}
-	var answers [2]answer
+	var answers [2]*apiclient.ConfirmDonationResponse
 	var wg sync.WaitGroup
 	for i, base := range []string{a, b} {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			answers[i], _ = c.do(ctx, http.MethodPost, base+"/api/v1/donations/"+p.ID+"/confirm", kasse, "both-"+p.ID, struct{}{})
+			answers[i], _ = confirm(ctx, c, base, kasse, &pledge{id: p.JSON201.Id, key: "both-" + p.JSON201.Id})
 		}()
 	}
 	wg.Wait()
-	if answers[0].Status != http.StatusOK || answers[1].Status != http.StatusOK || string(answers[0].Body) != string(answers[1].Body) {
-		return rep, fmt.Errorf("one key on both instances: %d %s / %d %s", answers[0].Status, answers[0].Body, answers[1].Status, answers[1].Body)
+	for _, r := range answers {
+		if r == nil {
+			return rep, fmt.Errorf("one key on both instances: no answer")
+		}
+		if err := apiclient.Expect(r, nil, http.StatusOK); err != nil {
+			return rep, fmt.Errorf("one key on both instances: %w", err)
+		}
+	}
+	if !bytes.Equal(answers[0].Body, answers[1].Body) {
+		return rep, fmt.Errorf("one key on both instances, two bodies: %s / %s", answers[0].Body, answers[1].Body)
 	}
 	fmt.Fprintln(out, "one confirm key sent to both instances at once: both 200 with the same body")
 
@@ -131,17 +143,18 @@ func TwoInstances(ctx context.Context, f Fundus, cfg InstancesConfig) (Instances
 		go func() {
 			defer wg.Done()
 			<-start
-			a, err := c.do(ctx, http.MethodPost, servers[i%2].URL+"/api/v1/applications/"+id+"/decision", members[i%3], "",
-				map[string]string{"decision": "approved", "amount": "125.00"})
+			amount := apiclient.AmountOf("125.00")
+			r, err := c.at(servers[i%2].URL).DecideApplicationWithResponse(ctx, id, nil,
+				apiclient.DecideApplicationJSONRequestBody{Decision: apiclient.DecideApplicationJSONBodyDecisionApproved, Amount: &amount}, apiclient.Bearer(members[i%3]))
 			switch {
-			case err == nil && a.Status == http.StatusOK:
+			case err == nil && r.StatusCode() == http.StatusOK:
 				approved.Add(1)
-			case err == nil && a.Status == http.StatusConflict:
+			case err == nil && r.StatusCode() == http.StatusConflict:
 				refused.Add(1)
 			default:
 				mu.Lock()
 				if firstErr == nil {
-					firstErr = fmt.Errorf("decision: %v %d %s", err, a.Status, a.Body)
+					firstErr = fmt.Errorf("decision: %w", apiclient.Expect(r, err, http.StatusOK))
 				}
 				mu.Unlock()
 			}
@@ -155,16 +168,14 @@ func TwoInstances(ctx context.Context, f Fundus, cfg InstancesConfig) (Instances
 		defer wg.Done()
 		<-start
 		for i := range cfg.Donations {
-			var d struct {
-				ID string `json:"id"`
-			}
-			if err := c.must(ctx, http.StatusCreated, http.MethodPost, servers[i%2].URL+"/api/v1/donations", "", "", map[string]any{"amount": "10.00", "anonymous": true}, &d); err != nil {
+			d, err := c.at(servers[i%2].URL).PledgeWithResponse(ctx, nil, apiclient.Pledge{Amount: apiclient.AmountOf("10.00"), Anonymous: ptr(true)})
+			if err := apiclient.Expect(d, err, http.StatusCreated); err != nil {
 				mu.Lock()
 				firstErr = err
 				mu.Unlock()
 				return
 			}
-			donations <- d.ID
+			donations <- d.JSON201.Id
 		}
 	}()
 	close(start)
@@ -174,12 +185,11 @@ func TwoInstances(ctx context.Context, f Fundus, cfg InstancesConfig) (Instances
 		return rep, firstErr
 	}
 	rep.Approved, rep.Refused = int(approved.Load()), int(refused.Load())
-	var fund struct {
-		Available string `json:"available"`
-	}
-	if err := c.must(ctx, http.StatusOK, http.MethodGet, b+"/api/v1/fund", "", "", nil, &fund); err != nil {
+	r, err := c.at(b).GetFundWithResponse(ctx)
+	if err := apiclient.Expect(r, err, http.StatusOK); err != nil {
 		return rep, err
 	}
+	fund := r.JSON200
 	cents, err := ledger.ParseAmount("available", ledger.AmountText{Text: fund.Available, Set: true, Quoted: true}, ledger.EUR, ledger.NotNegative, 1<<62)
 	if err != nil {
 		return rep, err
@@ -194,7 +204,8 @@ func TwoInstances(ctx context.Context, f Fundus, cfg InstancesConfig) (Instances
 	// The donations, each confirmed on the instance it was not pledged on.
 	i := 0
 	for id := range donations {
-		if err := c.must(ctx, http.StatusOK, http.MethodPost, servers[(i+1)%2].URL+"/api/v1/donations/"+id+"/confirm", kasse, "two-"+id, struct{}{}, nil); err != nil {
+		r, err := confirm(ctx, c, servers[(i+1)%2].URL, kasse, &pledge{id: id, key: "two-" + id})
+		if err := apiclient.Expect(r, err, http.StatusOK); err != nil {
 			return rep, err
 		}
 		i++
@@ -214,8 +225,9 @@ func TwoInstances(ctx context.Context, f Fundus, cfg InstancesConfig) (Instances
 
 // registerGroup registers a project group and returns its token.
 func registerGroup(ctx context.Context, c *client, base string) (string, error) {
-	reg := map[string]string{"email": "verein@example.org", "name": "Amina Yilmaz", "organisation": "Café Lingua e.V.", "password": password}
-	if err := c.must(ctx, http.StatusCreated, http.MethodPost, base+"/api/v1/register", "", "", reg, nil); err != nil {
+	reg := apiclient.Registration{Email: "verein@example.org", Name: "Amina Yilmaz", Organisation: ptr("Café Lingua e.V."), Password: password}
+	r, err := c.at(base).RegisterWithResponse(ctx, reg)
+	if err := apiclient.Expect(r, err, http.StatusCreated); err != nil {
 		return "", err
 	}
 	return c.signIn(ctx, base, "verein@example.org")
@@ -224,32 +236,35 @@ func registerGroup(ctx context.Context, c *client, base string) (string, error) 
 // readyApplication makes an application for amount, submits it, and has
 // each member review it and vote for it: it waits for a decision.
 func readyApplication(ctx context.Context, c *client, base, group string, members []string, amount string) (string, error) {
-	var app struct {
-		ID string `json:"id"`
-	}
-	err := c.must(ctx, http.StatusCreated, http.MethodPost, base+"/api/v1/applications", group, "", map[string]any{
-		"title": "Sprachcafé", "organisation": "Café Lingua e.V.", "summary": "Wöchentliches Sprachcafé",
-		"description": "Ehrenamtliche treffen Neuankömmlinge.", "requested_amount": amount,
-		"budget":    []map[string]string{{"item": "Miete", "amount": amount}},
-		"starts_on": "2027-01-01", "ends_on": "2027-06-30",
-		"payee": map[string]string{"holder": "Café Lingua e.V.", "iban": "DE89370400440532013000"},
-	}, &app)
-	if err != nil {
+	api, as := c.at(base), apiclient.Bearer(group)
+	app, err := api.CreateApplicationWithResponse(ctx, nil, apiclient.ApplicationInput{
+		Title: "Sprachcafé", Organisation: "Café Lingua e.V.", Summary: "Wöchentliches Sprachcafé",
+		Description: "Ehrenamtliche treffen Neuankömmlinge.", RequestedAmount: apiclient.AmountOf(amount),
+		Budget:   []apiclient.BudgetItemInput{{Item: "Miete", Amount: apiclient.AmountOf(amount)}},
+		StartsOn: apiclient.DateOf(2027, time.January, 1), EndsOn: apiclient.DateOf(2027, time.June, 30),
+		Payee: apiclient.PayeeInput{Holder: "Café Lingua e.V.", Iban: "DE89370400440532013000"},
+	}, as)
+	if err := apiclient.Expect(app, err, http.StatusCreated); err != nil {
 		return "", err
 	}
-	u := base + "/api/v1/applications/" + app.ID
-	if err := c.must(ctx, http.StatusOK, http.MethodPost, u+"/submit", group, "", nil, nil); err != nil {
+	id := app.JSON201.Id
+	submitted, err := api.SubmitApplicationWithResponse(ctx, id, nil, as)
+	if err := apiclient.Expect(submitted, err, http.StatusOK); err != nil {
 		return "", err
 	}
 	for _, m := range members {
-		if err := c.must(ctx, http.StatusCreated, http.MethodPost, u+"/reviews", m, "", map[string]any{"score": 4, "comment": "gut", "conflict_of_interest": false}, nil); err != nil {
+		review := apiclient.AddReviewJSONRequestBody{Score: 4, Comment: ptr("gut"), ConflictOfInterest: ptr(false)}
+		reviewed, err := api.AddReviewWithResponse(ctx, id, nil, review, apiclient.Bearer(m))
+		if err := apiclient.Expect(reviewed, err, http.StatusCreated); err != nil {
 			return "", err
 		}
-		if err := c.must(ctx, http.StatusCreated, http.MethodPost, u+"/votes", m, "", map[string]string{"vote": "approve"}, nil); err != nil {
+		vote := apiclient.CastVoteJSONRequestBody{Vote: apiclient.CastVoteJSONBodyVoteApprove}
+		voted, err := api.CastVoteWithResponse(ctx, id, nil, vote, apiclient.Bearer(m))
+		if err := apiclient.Expect(voted, err, http.StatusCreated); err != nil {
 			return "", err
 		}
 	}
-	return app.ID, nil
+	return id, nil
 }
 
 // checkOnce checks that nothing is booked twice for the same thing (no

@@ -9,7 +9,6 @@ package faults
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -18,8 +17,11 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"sync"
 	"syscall"
 	"time"
+
+	"fundus/internal/apiclient"
 )
 
 // Build compiles the fundus command into dir and returns its path.
@@ -85,6 +87,10 @@ func (f Fundus) Start(ctx context.Context) (*Server, error) {
 		return nil, err
 	}
 	s := &Server{URL: "http://" + addr, cmd: cmd, done: make(chan struct{})}
+	ready, err := apiclient.NewClientWithResponses(s.URL)
+	if err != nil {
+		return nil, err
+	}
 	go func() { s.waitErr = cmd.Wait(); close(s.done) }()
 	deadline := time.Now().Add(30 * time.Second)
 	for {
@@ -93,12 +99,8 @@ func (f Fundus) Start(ctx context.Context) (*Server, error) {
 			return nil, fmt.Errorf("fundus serve stopped before it was ready: %v", s.waitErr)
 		default:
 		}
-		resp, err := http.Get(s.URL + "/readyz")
-		if err == nil {
-			resp.Body.Close()
-			if resp.StatusCode == http.StatusOK {
-				return s, nil
-			}
+		if r, err := ready.ReadyzWithResponse(ctx); err == nil && r.StatusCode() == http.StatusOK {
+			return s, nil
 		}
 		if time.Now().After(deadline) || ctx.Err() != nil {
 			s.Kill()
@@ -142,84 +144,51 @@ func freeAddr() (string, error) {
 	return ln.Addr().String(), nil
 }
 
-// client sends JSON requests.
+// client reaches the servers through the API client generated from the
+// contract (internal/apiclient), one per base URL, over one connection pool.
 type client struct {
-	http *http.Client
+	http   *http.Client
+	mu     sync.Mutex
+	byBase map[string]*apiclient.ClientWithResponses
 }
 
 func newClient() *client {
-	return &client{http: &http.Client{
-		Timeout:   30 * time.Second,
-		Transport: &http.Transport{MaxIdleConnsPerHost: 64},
-	}}
+	return &client{
+		http: &http.Client{
+			Timeout:   30 * time.Second,
+			Transport: &http.Transport{MaxIdleConnsPerHost: 64},
+		},
+		byBase: map[string]*apiclient.ClientWithResponses{},
+	}
 }
 
-// answer is a response: its status and body.
-type answer struct {
-	Status   int
-	Body     []byte
-	Replayed bool // the answer was stored under the idempotency key
+// at returns the client of the server at base.
+func (c *client) at(base string) *apiclient.ClientWithResponses {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	api, ok := c.byBase[base]
+	if !ok {
+		api, _ = apiclient.NewClientWithResponses(base, apiclient.WithHTTPClient(c.http)) // fails only on a bad URL
+		c.byBase[base] = api
+	}
+	return api
 }
 
-// do sends one request; an error means no answer came (the server died,
-// the connection broke).
-func (c *client) do(ctx context.Context, method, url, token, key string, body any) (answer, error) {
-	var rd io.Reader
-	if body != nil {
-		b, err := json.Marshal(body)
-		if err != nil {
-			return answer{}, err
-		}
-		rd = bytes.NewReader(b)
-	}
-	req, err := http.NewRequestWithContext(ctx, method, url, rd)
-	if err != nil {
-		return answer{}, err
-	}
-	req.Header.Set("Content-Type", "application/json")
-	if token != "" {
-		req.Header.Set("Authorization", "Bearer "+token)
-	}
-	if key != "" {
-		req.Header.Set("Idempotency-Key", key)
-	}
-	resp, err := c.http.Do(req)
-	if err != nil {
-		return answer{}, err
-	}
-	defer resp.Body.Close()
-	b, err := io.ReadAll(resp.Body)
-	if err != nil {
-		return answer{}, err
-	}
-	return answer{Status: resp.StatusCode, Body: b, Replayed: resp.Header.Get("Idempotent-Replayed") == "true"}, nil
-}
-
-// must sends a request that must be answered with want, and decodes the
-// answer into out.
-func (c *client) must(ctx context.Context, want int, method, url, token, key string, body, out any) error {
-	a, err := c.do(ctx, method, url, token, key, body)
-	if err != nil {
-		return err
-	}
-	if a.Status != want {
-		return fmt.Errorf("%s %s: %d, want %d: %s", method, url, a.Status, want, a.Body)
-	}
-	if out != nil {
-		return json.Unmarshal(a.Body, out)
-	}
-	return nil
+// wasReplayed tells whether a response is the stored answer of an earlier
+// request with its idempotency key.
+func wasReplayed(r *http.Response) bool {
+	return r != nil && r.Header.Get("Idempotent-Replayed") == "true"
 }
 
 const password = "faults test passphrase"
 
 // signIn returns a session token.
 func (c *client) signIn(ctx context.Context, base, email string) (string, error) {
-	var s struct {
-		Token string `json:"token"`
+	r, err := c.at(base).SignInWithResponse(ctx, apiclient.Credentials{Email: email, Password: password})
+	if err := apiclient.Expect(r, err, http.StatusCreated); err != nil {
+		return "", fmt.Errorf("sign-in of %s: %w", email, err)
 	}
-	err := c.must(ctx, http.StatusCreated, http.MethodPost, base+"/api/v1/sessions", "", "", map[string]string{"email": email, "password": password}, &s)
-	return s.Token, err
+	return r.JSON201.Token, nil
 }
 
 // addUser creates a user with the command line, before or while servers run.
