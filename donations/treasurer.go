@@ -251,13 +251,3 @@ func (s *Service) Totals(ctx context.Context) (Totals, error) {
 	}
 	return t, nil
 }
-
-// ReceivedIn counts and sums the donations received in [from, to) that
-// were not refunded: the public figure of a year's report.
-func (s *Service) ReceivedIn(ctx context.Context, from, to time.Time) (Totals, error) {
-	t, err := receivedBetween(ctx, s.DB, from, to)
-	if err != nil {
-		return t, errs.E(errs.Op("donations.ReceivedIn"), err)
-	}
-	return t, nil
-}

@@ -2,7 +2,6 @@ package ledger
 
 import (
 	"context"
-	"database/sql"
 	"encoding/csv"
 	"fmt"
 	"io"
@@ -278,38 +277,7 @@ func (s *Service) now() time.Time {
 
 // readTx begins a read-only transaction that sees one snapshot of the
 // database, for reads that must agree with themselves (verification).
-func readTx(ctx context.Context, d *db.DB) (*sqlx.Tx, error) {
-	opts := &sql.TxOptions{ReadOnly: true}
-	if d.Engine == db.Postgres {
-		opts.Isolation = sql.LevelRepeatableRead
-	}
-	return d.DB.BeginTxx(ctx, opts)
-}
-
-// Figures are the fund's public totals.
-type Figures struct {
-	Received  Money // donations received, net of refunds (income:donations)
-	Granted   Money // grants awarded (expenses:grants)
-	Available Money // money the fund may still commit
-}
-
-// Figures returns the fund's public totals from the stored balances. It
-// needs no role: these are published.
-func (s *Service) Figures(ctx context.Context) (Figures, error) {
-	accts, err := loadAccounts(ctx, s.DB)
-	if err != nil {
-		return Figures{}, errs.E(errs.Op("ledger.Figures"), err)
-	}
-	b := map[string]int64{}
-	for _, a := range accts {
-		b[a.Code] = a.Balance.Minor
-	}
-	return Figures{
-		Received:  EURCents(-b[Donations]),
-		Granted:   EURCents(b[GrantsExpense]),
-		Available: EURCents(b[Bank] + b[Clearing] + b[GrantsPayable]),
-	}, nil
-}
+func readTx(ctx context.Context, d *db.DB) (*sqlx.Tx, error) { return db.ReadTx(ctx, d) }
 
 // ExportAuditCSV writes the audit records that f selects as CSV, streamed in
 // chunks. Returns Unauthenticated, Forbidden.
@@ -342,14 +310,4 @@ func (s *Service) ExportAuditCSV(ctx context.Context, actor Actor, w io.Writer, 
 			return nil
 		}
 	}
-}
-
-// AvailableBefore returns the available money as it stood before t: the
-// figure of a year-end report.
-func (s *Service) AvailableBefore(ctx context.Context, t time.Time) (Money, error) {
-	b, err := balancesBefore(ctx, s.DB, t)
-	if err != nil {
-		return Money{}, errs.E(errs.Op("ledger.AvailableBefore"), err)
-	}
-	return EURCents(b[Bank] + b[Clearing] + b[GrantsPayable]), nil
 }
