@@ -23,7 +23,7 @@ package figures
 
 import (
 	"context"
-	"time"
+	"fmt"
 
 	"fundus/db"
 	"fundus/errs"
@@ -99,7 +99,8 @@ func OfFund(ctx context.Context, d *db.DB) (*Fund, error) {
 	return f, nil
 }
 
-// OfYear returns the figures of a year (Europe/Berlin), read in one
+// OfYear returns the figures of a year, from the entries dated in it (days
+// in Europe/Berlin, as the ledger's export goes by them), read in one
 // snapshot.
 func OfYear(ctx context.Context, d *db.DB, year int) (*Year, error) {
 	const op errs.Op = "figures.OfYear"
@@ -146,24 +147,24 @@ func available(b map[string]int64) int64 {
 	return b[ledger.Bank] + b[ledger.Clearing] + b[ledger.GrantsPayable]
 }
 
-// span is a range of entries: from inclusive, to exclusive, zero: open.
-type span struct{ from, to time.Time }
+// span is a range of entries by their dates: days (YYYY-MM-DD), both
+// included; empty: open.
+type span struct{ from, to string }
 
-// yearSpan is the year in Europe/Berlin.
+// yearSpan is the year: its entries are those dated in it.
 func yearSpan(year int) span {
-	from := time.Date(year, 1, 1, 0, 0, 0, 0, ledger.Berlin)
-	return span{from: from, to: from.AddDate(1, 0, 0)}
+	return span{from: fmt.Sprintf("%04d-01-01", year), to: fmt.Sprintf("%04d-12-31", year)}
 }
 
 // where returns the conditions on entries e that select s, adding the
 // arguments to p.
 func (s span) where(p *db.Params) string {
 	w := "1 = 1"
-	if !s.from.IsZero() {
-		w += " AND e.time >= " + p.Add(s.from)
+	if s.from != "" {
+		w += " AND e.date >= " + p.Add(s.from)
 	}
-	if !s.to.IsZero() {
-		w += " AND e.time < " + p.Add(s.to)
+	if s.to != "" {
+		w += " AND e.date <= " + p.Add(s.to)
 	}
 	return w
 }

@@ -123,3 +123,70 @@ func TestFiguresAgreeAfterAReturn(t *testing.T) {
 		}
 	})
 }
+
+// TestYearBoundaryByBerlinDay: a donation received on 31 December (Berlin)
+// is in that year in the annual report, the ledger's entries, its export
+// and the trial balance; one received at 23:30 UTC on 31 December (00:30 on
+// 1 January in Berlin) is in the next year everywhere.
+func TestYearBoundaryByBerlinDay(t *testing.T) {
+	dbtest.Engines(t, func(t *testing.T, d *db.DB) {
+		ts := newTestServer(t, d, Config{})
+		kasse := ts.mustUser("kasse@example.org", auth.Treasurer)
+		confirm := func(amount, receivedAt string) {
+			t.Helper()
+			id := ts.json("POST", "/api/v1/donations", "", `{"amount":"`+amount+`"}`).wantStatus(t, 201).body["id"].(string)
+			ts.json("POST", "/api/v1/donations/"+id+"/confirm", kasse, `{"received_at":"`+receivedAt+`"}`).wantStatus(t, 200)
+		}
+		confirm("10.00", "2025-12-31")           // a date: that day
+		confirm("20.00", "2025-12-31T22:59:59Z") // 23:59:59 in Berlin
+		confirm("40.00", "2025-12-31T23:30:00Z") // 00:30 on 1 January in Berlin
+		confirm("80.00", "2026-01-02T10:00:00+01:00")
+
+		year := func(y string) (count any, sum any) {
+			r := ts.json("GET", "/api/v1/fund/report?year="+y, "", "").wantStatus(t, 200).body
+			don := r["donations"].(map[string]any)
+			return don["count"], don["sum"]
+		}
+		if c, s := year("2025"); c != float64(2) || s != "30.00" {
+			t.Errorf("report 2025: %v donations, %v", c, s)
+		}
+		if c, s := year("2026"); c != float64(2) || s != "120.00" {
+			t.Errorf("report 2026: %v donations, %v", c, s)
+		}
+
+		entries := ts.json("GET", "/api/v1/ledger/entries?from=2025-01-01&to=2025-12-31", kasse, "").wantStatus(t, 200).body["items"].([]any)
+		var dates []string
+		for _, e := range entries {
+			dates = append(dates, e.(map[string]any)["date"].(string))
+		}
+		if strings.Join(dates, " ") != "2025-12-31 2025-12-31" {
+			t.Errorf("entries of 2025 dated %v", dates)
+		}
+		if n := len(ts.json("GET", "/api/v1/ledger/entries?from=2026-01-01", kasse, "").body["items"].([]any)); n != 2 {
+			t.Errorf("%d entries from 2026", n)
+		}
+		// A time stands for its Berlin day; a "to" time is excluded.
+		if n := len(ts.json("GET", "/api/v1/ledger/entries?to=2026-01-01T00:00:00%2B01:00", kasse, "").body["items"].([]any)); n != 2 {
+			t.Errorf("%d entries to the end of 2025 in Berlin", n)
+		}
+
+		export := ts.json("GET", "/api/v1/ledger/export?format=hledger&from=2025-01-01&to=2025-12-31", kasse, "").wantStatus(t, 200).Body.String()
+		if strings.Count(export, "2025-12-31 (") != 2 || strings.Contains(export, "2026-01-01 (") || !strings.Contains(export, "= 30.00 EUR") {
+			t.Errorf("hledger export of 2025:\n%s", export)
+		}
+		csv := ts.json("GET", "/api/v1/ledger/export?format=csv&from=2026-01-01&to=2026-12-31", kasse, "").wantStatus(t, 200).Body.String()
+		if strings.Count(csv, ",2026-01-01,donation,") != 2 || strings.Count(csv, ",2026-01-02,donation,") != 2 || strings.Contains(csv, ",2025-12-31,") {
+			t.Errorf("csv export of 2026:\n%s", csv)
+		}
+		tb := ts.json("GET", "/api/v1/ledger/trial-balance?at=2025-12-31", kasse, "").wantStatus(t, 200).body
+		if tb["at"] != "2025-12-31" || tb["total_debit"] != "30.00" {
+			t.Errorf("trial balance at the end of 2025: %v", tb)
+		}
+		if r := ts.json("GET", "/api/v1/fund/report?year=2025", "", "").body; r["available_at_year_end"] != "30.00" {
+			t.Errorf("available at the end of 2025: %v", r["available_at_year_end"])
+		}
+		if r := ts.json("GET", "/api/v1/ledger/verify", ts.mustUser("pruefer@example.org", auth.Auditor), "").body; r["ok"] != true {
+			t.Errorf("verify: %v", r)
+		}
+	})
+}

@@ -181,7 +181,7 @@ func (s *Service) Reverse(ctx context.Context, actor Actor, id string, in Revers
 
 // TrialBalance lists every account's balance in a debit or a credit column.
 type TrialBalance struct {
-	At          time.Time          `json:"at"`
+	At          string             `json:"at"`
 	Items       []TrialBalanceLine `json:"items"`
 	TotalDebit  Money              `json:"total_debit"`
 	TotalCredit Money              `json:"total_credit"`
@@ -196,10 +196,11 @@ type TrialBalanceLine struct {
 	Balance Money  `json:"balance"`
 }
 
-// TrialBalance returns the balances as they stood at at (inclusive), or now
-// when at is zero (then from the stored balances).
-// Returns Unauthenticated, Forbidden.
-func (s *Service) TrialBalance(ctx context.Context, actor Actor, at time.Time) (*TrialBalance, error) {
+// TrialBalance returns the balances at the end of the day at (YYYY-MM-DD):
+// the sums of the postings of the entries dated at or before, whenever
+// they were written. With at empty, the balances now, as stored, and at is
+// today. Returns Unauthenticated, Forbidden.
+func (s *Service) TrialBalance(ctx context.Context, actor Actor, at string) (*TrialBalance, error) {
 	const op errs.Op = "ledger.TrialBalance"
 	if err := Authorize(op, actor, ActionRead); err != nil {
 		return nil, err
@@ -208,10 +209,10 @@ func (s *Service) TrialBalance(ctx context.Context, actor Actor, at time.Time) (
 	if err != nil {
 		return nil, errs.E(op, err)
 	}
-	if at.IsZero() {
-		at = entryTime(s.now())
+	if at == "" {
+		at = DayOf(s.now())
 	} else {
-		sums, err := balancesBefore(ctx, s.DB, at.Add(time.Microsecond))
+		sums, err := balancesThrough(ctx, s.DB, at)
 		if err != nil {
 			return nil, errs.E(op, err)
 		}
