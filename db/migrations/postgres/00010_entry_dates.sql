@@ -9,8 +9,11 @@ ALTER TABLE entries DISABLE TRIGGER entries_append_only;
 UPDATE entries SET date = to_char(time AT TIME ZONE 'Europe/Berlin', 'YYYY-MM-DD');
 ALTER TABLE entries ENABLE TRIGGER entries_append_only;
 ALTER TABLE entries ALTER COLUMN date SET NOT NULL;
+-- Ranges go by the date now; nothing reads entries by time.
 CREATE INDEX entries_date ON entries (date);
+DROP INDEX entries_time;
 
 -- +goose Down
+CREATE INDEX entries_time ON entries (time);
 DROP INDEX entries_date;
 ALTER TABLE entries DROP COLUMN date;
