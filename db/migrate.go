@@ -79,3 +79,17 @@ func (d *DB) Migrated(ctx context.Context) (bool, error) {
 	}
 	return current >= target, nil
 }
+
+// MigrateTo applies the migrations up to version and no further (tests of
+// a migration use it to write rows as they were before it).
+func (d *DB) MigrateTo(ctx context.Context, version int64) error {
+	const op errs.Op = "db.MigrateTo"
+	p, err := d.provider(ctx)
+	if err != nil {
+		return errs.E(op, errs.Internal, err)
+	}
+	if _, err := p.UpTo(ctx, version); err != nil {
+		return errs.E(op, errs.Internal, err)
+	}
+	return nil
+}

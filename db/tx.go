@@ -2,6 +2,7 @@ package db
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 	"math/rand/v2"
 	"time"
@@ -58,4 +59,14 @@ func runTx(ctx context.Context, d *DB, fn func(tx *sqlx.Tx) error) (err error) {
 		return err
 	}
 	return tx.Commit()
+}
+
+// ReadTx begins a read-only transaction that sees one snapshot of the
+// database, for reads that must agree with each other.
+func ReadTx(ctx context.Context, d *DB) (*sqlx.Tx, error) {
+	opts := &sql.TxOptions{ReadOnly: true}
+	if d.Engine == Postgres {
+		opts.Isolation = sql.LevelRepeatableRead
+	}
+	return d.DB.BeginTxx(ctx, opts)
 }

@@ -180,10 +180,3 @@ func receivedTotals(ctx context.Context, q sqlx.QueryerContext) (Totals, error) 
 	err := q.QueryRowxContext(ctx, `SELECT received_count, received FROM donation_totals WHERE id = 1`).Scan(&t.ReceivedCount, &t.Received)
 	return t, err
 }
-
-func receivedBetween(ctx context.Context, q sqlx.QueryerContext, from, to time.Time) (Totals, error) {
-	var t Totals
-	err := q.QueryRowxContext(ctx, `SELECT count(*), COALESCE(SUM(amount), 0) FROM donations
-		WHERE status = 'received' AND received_at >= $1 AND received_at < $2`, from, to).Scan(&t.ReceivedCount, &t.Received)
-	return t, err
-}

@@ -24,7 +24,8 @@ type Refund struct {
 
 // Confirm records that a pledged donation arrived on the bank account: it
 // posts assets:bank / income:donations in the same commit as the change of
-// state. ReceivedAt may be a date or an RFC 3339 time, not in the future.
+// state, dated the day of ReceivedAt in Europe/Berlin. ReceivedAt may be a
+// date or an RFC 3339 time, not in the future.
 // Returns Unauthenticated, Forbidden, Invalid, NotFound, InvalidState.
 func (s *Service) Confirm(ctx context.Context, actor ledger.Actor, id string, in Confirmation) (ledger.Outcome[*Donation], error) {
 	const op errs.Op = "donations.Confirm"
@@ -63,6 +64,7 @@ func (s *Service) Confirm(ctx context.Context, actor ledger.Actor, id string, in
 		}
 		if _, err := tx.Post(ledger.NewEntry{
 			ID: d.LedgerEntryID, Kind: KindDonation, Memo: "Donation " + d.Reference, Actor: actor.ActorID(),
+			Date:     ledger.DayOf(*d.ReceivedAt), // the day the money arrived: its year is the report's
 			Ref:      &ledger.Ref{Type: "donation", ID: d.ID},
 			Postings: []ledger.NewPosting{{Account: ledger.Bank, Amount: d.Amount.Minor}, {Account: ledger.Donations, Amount: -d.Amount.Minor}},
 		}); err != nil {
@@ -248,16 +250,6 @@ func (s *Service) Totals(ctx context.Context) (Totals, error) {
 	t, err := receivedTotals(ctx, s.DB)
 	if err != nil {
 		return t, errs.E(errs.Op("donations.Totals"), err)
-	}
-	return t, nil
-}
-
-// ReceivedIn counts and sums the donations received in [from, to) that
-// were not refunded: the public figure of a year's report.
-func (s *Service) ReceivedIn(ctx context.Context, from, to time.Time) (Totals, error) {
-	t, err := receivedBetween(ctx, s.DB, from, to)
-	if err != nil {
-		return t, errs.E(errs.Op("donations.ReceivedIn"), err)
 	}
 	return t, nil
 }

@@ -11,6 +11,7 @@ import (
 	"fundus/db"
 	"fundus/db/dbtest"
 	"fundus/errs"
+	"fundus/figures"
 	"fundus/grants"
 	"fundus/ledger"
 )
@@ -202,9 +203,9 @@ func TestWholeStory(t *testing.T) {
 		if r, err := ledger.VerifyDB(ctx, d); err != nil || !r.OK {
 			t.Fatalf("verify %+v %v", r, err)
 		}
-		ps, _ := w.g.Projects(ctx)
-		if len(ps) != 1 || ps[0].Status != grants.Closed {
-			t.Fatalf("projects %+v", ps)
+		f, _ := figures.OfFund(ctx, d)
+		if len(f.Projects) != 1 || f.Projects[0].Status != string(grants.Closed) || f.Projects[0].ApprovedAmount.Minor != 42000 {
+			t.Fatalf("projects %+v", f.Projects)
 		}
 		full, _ := w.g.Find(ctx, w.auditor, a.ID)
 		own, _ := w.g.Find(ctx, w.group, a.ID)

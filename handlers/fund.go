@@ -5,7 +5,7 @@ import (
 	"sync"
 	"time"
 
-	"fundus/grants"
+	"fundus/figures"
 )
 
 // publicFiguresMaxAge is how old the public figures may be when another
@@ -15,7 +15,7 @@ const publicFiguresMaxAge = time.Second
 // publicFund is what the fund page and GET /api/v1/fund show.
 type publicFund struct {
 	Figures  fundFigures
-	Projects []grants.Project
+	Projects []figures.Project
 
 	pages sync.Map // language -> the fund page as anonymous visitors see it
 }
@@ -68,27 +68,15 @@ func (c *fundCache) get(ctx context.Context) (*publicFund, error) {
 	return f, nil
 }
 
-// loadPublicFund reads the public figures and projects from the database.
+// loadPublicFund reads the public figures and projects (package figures).
 func (s *Server) loadPublicFund(ctx context.Context) (*publicFund, error) {
-	figs, err := s.ledger.Figures(ctx)
-	if err != nil {
-		return nil, err
-	}
-	tot, err := s.donations.Totals(ctx)
-	if err != nil {
-		return nil, err
-	}
-	paid, projectCount, err := s.grants.PaidTotal(ctx)
-	if err != nil {
-		return nil, err
-	}
-	projects, err := s.grants.Projects(ctx)
+	f, err := figures.OfFund(ctx, s.ledger.DB)
 	if err != nil {
 		return nil, err
 	}
 	return &publicFund{
-		Figures: fundFigures{Name: s.cfg.FundName, Currency: "EUR", DonationsReceived: figs.Received, GrantsAwarded: figs.Granted,
-			GrantsPaid: paid, Available: figs.Available, DonationsCount: tot.ReceivedCount, ProjectsFunded: projectCount},
-		Projects: projects,
+		Figures: fundFigures{Name: s.cfg.FundName, Currency: "EUR", DonationsReceived: f.Received, GrantsAwarded: f.Granted,
+			GrantsPaid: f.Paid, Available: f.Available, DonationsCount: f.DonationsCount, ProjectsFunded: int64(len(f.Projects))},
+		Projects: f.Projects,
 	}, nil
 }

@@ -163,18 +163,18 @@ func TestGrantRolesAndStates(t *testing.T) {
 		if f["donations_received"] != "800.00" || f["grants_awarded"] != "380.00" || f["grants_paid"] != "380.00" || f["available"] != "420.00" || f["projects_funded"] != float64(1) {
 			t.Fatalf("fund %v", f)
 		}
-		if p := expect("", "GET", "/api/v1/fund/projects", "", 200).body["items"].([]any); len(p) != 1 || p[0].(map[string]any)["approved_amount"] != "400.00" {
+		if p := expect("", "GET", "/api/v1/fund/projects", "", 200).body["items"].([]any); len(p) != 1 || p[0].(map[string]any)["approved_amount"] != "380.00" {
 			t.Fatalf("projects %v", p)
 		}
 
 		// The annual report and the audit trail as CSV.
 		year := fmt.Sprint(time.Now().In(web.Berlin).Year())
 		rep := expect("", "GET", "/api/v1/fund/report?year="+year, "", 200).body
-		if rep["grants_approved"] != "400.00" || rep["grants_paid"] != "400.00" || rep["available_at_year_end"] != "420.00" || len(rep["projects"].([]any)) != 1 {
+		if rep["grants_approved"] != "380.00" || rep["grants_paid"] != "380.00" || rep["available_at_year_end"] != "420.00" || len(rep["projects"].([]any)) != 1 {
 			t.Fatalf("report %v", rep)
 		}
 		csvReport := expect("", "GET", "/api/v1/fund/report?year="+year+"&format=csv", "", 200)
-		if !strings.Contains(csvReport.Body.String(), year+",grants total,,,400.00,400.00,,") || strings.Contains(csvReport.Body.String(), "verein@") {
+		if !strings.Contains(csvReport.Body.String(), year+",grants total,,,380.00,380.00,,") || strings.Contains(csvReport.Body.String(), "verein@") {
 			t.Fatalf("csv report:\n%s", csvReport.Body)
 		}
 		expect("", "GET", "/api/v1/fund/report?year=1999", "", 422)

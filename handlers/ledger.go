@@ -3,7 +3,6 @@ package handlers
 import (
 	"context"
 	"net/http"
-	"time"
 
 	"github.com/gin-gonic/gin"
 
@@ -74,13 +73,14 @@ func (s *Server) ledgerAccounts(c *gin.Context) {
 
 // ledgerEntries: GET /api/v1/ledger/entries?from=&to=&account=&limit=&cursor=.
 func (s *Server) ledgerEntries(c *gin.Context) {
-	lq, err := readListQuery(c)
-	if err != nil {
-		writeError(c, err)
+	limit, after, err1 := listParams(c)
+	from, to, err2 := dayRange(c)
+	if fields := append(errs.FieldsOf(err1), errs.FieldsOf(err2)...); len(fields) > 0 {
+		writeError(c, errs.E(errs.Invalid, fields, "some query parameters are not valid"))
 		return
 	}
 	es, next, err := s.ledger.Entries(c.Request.Context(), currentUser(c), ledger.EntryFilter{
-		From: lq.From, To: lq.To, Account: c.Query("account"), AfterSeq: lq.After, Limit: lq.Limit,
+		From: from, To: to, Account: c.Query("account"), AfterSeq: after, Limit: limit,
 	})
 	if err != nil {
 		writeError(c, err)
@@ -117,13 +117,10 @@ func (s *Server) reverseEntry(c *gin.Context) {
 
 // trialBalance: GET /api/v1/ledger/trial-balance?at=.
 func (s *Server) trialBalance(c *gin.Context) {
-	at, date, err := timeParam(c, "at")
+	at, err := ledger.ParseDay(c.Query("at"), false)
 	if err != nil {
-		writeError(c, err)
+		writeError(c, errs.Field(errs.Op("handlers.trialBalance"), "at", err.Error()))
 		return
-	}
-	if date {
-		at = at.AddDate(0, 0, 1).Add(-time.Microsecond) // the end of that day
 	}
 	tb, err := s.ledger.TrialBalance(c.Request.Context(), currentUser(c), at)
 	if err != nil {
@@ -183,7 +180,7 @@ func (s *Server) exportLedger(c *gin.Context) {
 		writeError(c, errs.FieldCode("handlers.exportLedger", "format", "oneof", "", "must be csv, jsonl, hledger or beancount"))
 		return
 	}
-	lq, err := readListQuery(c)
+	from, to, err := dayRange(c)
 	if err != nil {
 		writeError(c, err)
 		return
@@ -193,17 +190,17 @@ func (s *Server) exportLedger(c *gin.Context) {
 		return
 	}
 	name := "fundus-ledger"
-	if !lq.From.IsZero() {
-		name += "-from-" + lq.From.Format("2006-01-02")
+	if from != "" {
+		name += "-from-" + from
 	}
-	if !lq.To.IsZero() {
-		name += "-to-" + lq.To.Format("2006-01-02")
+	if to != "" {
+		name += "-to-" + to
 	}
 	c.Header("Content-Type", f.ContentType)
 	c.Header("Content-Disposition", `attachment; filename="`+name+"."+f.Ext+`"`)
 	c.Header("Cache-Control", "no-store")
 	c.Status(http.StatusOK)
-	if err := s.ledger.Export(c.Request.Context(), currentUser(c), c.Writer, format, lq.From, lq.To); err != nil {
+	if err := s.ledger.Export(c.Request.Context(), currentUser(c), c.Writer, format, from, to); err != nil {
 		// The status is gone already; the client sees a cut file. Log it.
 		writeErrorLog(c, err, requestID(c))
 		c.Abort()

@@ -162,7 +162,7 @@ func TestExportEndpoint(t *testing.T) {
 	ts.json("POST", "/api/v1/ledger/entries", kasse, `{"memo":"Spende","postings":[{"account":"assets:bank","amount":"5.00"},{"account":"income:donations","amount":"-5.00"}]}`).wantStatus(t, 201)
 	r := ts.json("GET", "/api/v1/ledger/export?format=csv&from=2000-01-01", kasse, "").wantStatus(t, 200)
 	if cd := r.Header().Get("Content-Disposition"); !strings.HasPrefix(cd, "attachment; filename=\"fundus-ledger-from-2000-01-01") ||
-		!strings.HasPrefix(r.Body.String(), "entry_id,seq,time,kind,memo,account,debit,credit,currency,hash\n") {
+		!strings.HasPrefix(r.Body.String(), "entry_id,seq,time,date,kind,memo,account,debit,credit,currency,hash\n") {
 		t.Fatalf("%s\n%s", cd, r.Body)
 	}
 	ts.json("GET", "/api/v1/ledger/export?format=xml", kasse, "").wantProblem(t, 422, "validation")

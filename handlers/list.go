@@ -9,6 +9,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"fundus/errs"
+	"fundus/ledger"
 )
 
 // page is one page of a list, as API.md shapes every list.
@@ -84,6 +85,25 @@ func timeRange(c *gin.Context) (from, to time.Time, err error) {
 	fields := append(errs.FieldsOf(err1), errs.FieldsOf(err2)...)
 	if len(fields) > 0 {
 		return from, to, errs.E(errs.Invalid, fields, "some query parameters are not valid")
+	}
+	return from, to, nil
+}
+
+// dayRange reads ?from= and ?to= of the ledger's routes, which go by the
+// entries' dates: days (YYYY-MM-DD), both included; a time stands for its
+// day in Europe/Berlin (ledger.ParseDay).
+func dayRange(c *gin.Context) (from, to string, err error) {
+	var fields []errs.FieldError
+	day := func(name string, end bool) string {
+		d, err := ledger.ParseDay(c.Query(name), end)
+		if err != nil {
+			fields = append(fields, errs.FieldError{Field: name, Message: err.Error()})
+		}
+		return d
+	}
+	from, to = day("from", false), day("to", true)
+	if len(fields) > 0 {
+		return "", "", errs.E(errs.Invalid, fields, "some query parameters are not valid")
 	}
 	return from, to, nil
 }

@@ -10,9 +10,8 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"fundus/errs"
-	"fundus/grants"
+	"fundus/figures"
 	"fundus/ledger"
-	"fundus/web"
 )
 
 // yearReport is the public annual report: no donor data, only sums.
@@ -23,10 +22,10 @@ type yearReport struct {
 		Count int64        `json:"count"`
 		Sum   ledger.Money `json:"sum"`
 	} `json:"donations"`
-	Projects           []grants.YearLine `json:"projects"`
-	GrantsApproved     ledger.Money      `json:"grants_approved"`
-	GrantsPaid         ledger.Money      `json:"grants_paid"`
-	AvailableAtYearEnd ledger.Money      `json:"available_at_year_end"`
+	Projects           []figures.YearLine `json:"projects"`
+	GrantsApproved     ledger.Money       `json:"grants_approved"`
+	GrantsPaid         ledger.Money       `json:"grants_paid"`
+	AvailableAtYearEnd ledger.Money       `json:"available_at_year_end"`
 }
 
 // reportYear reads ?year= (default: this year).
@@ -43,25 +42,13 @@ func reportYear(c *gin.Context) (int, error) {
 }
 
 func (s *Server) yearReport(ctx context.Context, year int) (*yearReport, error) {
-	from := time.Date(year, 1, 1, 0, 0, 0, 0, web.Berlin)
-	to := from.AddDate(1, 0, 0)
-	r := &yearReport{Year: year, Currency: "EUR"}
-	tot, err := s.donations.ReceivedIn(ctx, from, to)
+	f, err := figures.OfYear(ctx, s.ledger.DB, year)
 	if err != nil {
 		return nil, err
 	}
-	r.Donations.Count, r.Donations.Sum = tot.ReceivedCount, ledger.EURCents(tot.Received)
-	if r.Projects, err = s.grants.Year(ctx, from, to); err != nil {
-		return nil, err
-	}
-	r.GrantsApproved, r.GrantsPaid = ledger.EURCents(0), ledger.EURCents(0)
-	for _, p := range r.Projects {
-		r.GrantsApproved.Minor += p.Approved.Minor
-		r.GrantsPaid.Minor += p.Paid.Minor
-	}
-	if r.AvailableAtYearEnd, err = s.ledger.AvailableBefore(ctx, to); err != nil {
-		return nil, err
-	}
+	r := &yearReport{Year: year, Currency: "EUR", Projects: f.Projects, GrantsApproved: f.GrantsApproved,
+		GrantsPaid: f.GrantsPaid, AvailableAtYearEnd: f.AvailableAtYearEnd}
+	r.Donations.Count, r.Donations.Sum = f.DonationsCount, f.DonationsSum
 	return r, nil
 }
 

@@ -35,6 +35,7 @@
 //	seq=<sequence number, decimal, no leading zeros>
 //	id=<entry id>
 //	time=<UTC time, YYYY-MM-DDTHH:MM:SS.ffffffZ, exactly six fraction digits>
+//	date=<the entry's date, YYYY-MM-DD>   (only when it is not the Berlin day of time)
 //	kind=<kind>
 //	memo=<memo>
 //	ref=<ref type>:<ref id>, or empty when the entry has no reference
@@ -47,6 +48,24 @@
 // "posting=income:donations EUR -25.00". Memos and all other fields never
 // contain line feeds, tabs or other control characters (they are refused on
 // input), so the lines are unambiguous.
+//
+// The date line is there only for an entry dated another day than the one
+// it was written on (a donation confirmed the day after it arrived): the
+// entries written before entries had dates carry the Berlin day of their
+// time, and their bytes, and so their hashes, stay as they were. A date
+// changed either way changes the bytes: to another day, the line appears
+// or says another day; to the day of time, the line vanishes.
+//
+// # Dates
+//
+// Every entry has, beside its time (when it was written, UTC), a date: the
+// business day it belongs to in Europe/Berlin. It is a donation's day of
+// receipt, else the Berlin day the entry is written (NewEntry.Date). Every
+// range of the ledger and the reports goes by it: the entries' and the
+// exports' from and to, the trial balance's at, the annual report's year.
+// Entries stay in sequence order, and a later entry may carry an earlier
+// date than the one before it; a balance at a date sums the postings of
+// the entries dated that day or before, whenever they were written.
 //
 // For example, an auditor can recompute one hash with standard tools:
 //

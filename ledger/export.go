@@ -2,6 +2,7 @@ package ledger
 
 import (
 	"bufio"
+	"cmp"
 	"context"
 	"encoding/csv"
 	"encoding/json"
@@ -32,9 +33,10 @@ var ExportFormats = map[string]struct{ Ext, ContentType string }{
 	FormatBeancount: {"beancount", "text/plain; charset=utf-8"},
 }
 
-// Export writes the entries from from (inclusive) to to (exclusive; zero:
-// open) in format. Returns Unauthenticated, Forbidden, Invalid.
-func (s *Service) Export(ctx context.Context, actor Actor, w io.Writer, format string, from, to time.Time) error {
+// Export writes the entries dated from from to to (days, YYYY-MM-DD, both
+// included; empty: open) in format. Returns Unauthenticated, Forbidden,
+// Invalid.
+func (s *Service) Export(ctx context.Context, actor Actor, w io.Writer, format string, from, to string) error {
 	const op errs.Op = "ledger.Export"
 	if err := Authorize(op, actor, ActionExport); err != nil {
 		return err
@@ -49,8 +51,9 @@ func (s *Service) Export(ctx context.Context, actor Actor, w io.Writer, format s
 // they stood before it (in hledger and Beancount as an opening transaction,
 // so the range alone balances; in CSV and JSONL the entries carry seq and
 // prev_hash instead). hledger and Beancount end with a balance assertion
-// per account, so those programs re-check Fundus's own balances.
-func ExportDB(ctx context.Context, d *db.DB, w io.Writer, format string, from, to time.Time) error {
+// per account, so those programs re-check Fundus's own balances. Every
+// entry is dated by its date, and the range goes by it.
+func ExportDB(ctx context.Context, d *db.DB, w io.Writer, format string, from, to string) error {
 	const op errs.Op = "ledger.Export"
 	if _, ok := ExportFormats[format]; !ok {
 		return errs.FieldCode(op, "format", "oneof", "", "must be csv, jsonl, hledger or beancount")
@@ -65,7 +68,7 @@ func ExportDB(ctx context.Context, d *db.DB, w io.Writer, format string, from, t
 		return errs.E(op, err)
 	}
 	opening := map[string]int64{}
-	if !from.IsZero() {
+	if from != "" {
 		if opening, err = balancesBefore(ctx, tx, from); err != nil {
 			return errs.E(op, err)
 		}
@@ -74,11 +77,11 @@ func ExportDB(ctx context.Context, d *db.DB, w io.Writer, format string, from, t
 	// the postings written, so hledger and Beancount check the one against
 	// the other: the stored balances for an open end, else the sums before to.
 	closing := map[string]int64{}
-	if to.IsZero() {
+	if to == "" {
 		for _, a := range accts {
 			closing[a.Code] = a.Balance.Minor
 		}
-	} else if closing, err = balancesBefore(ctx, tx, to); err != nil {
+	} else if closing, err = balancesThrough(ctx, tx, to); err != nil {
 		return errs.E(op, err)
 	}
 	bw := bufio.NewWriterSize(w, 64<<10)
@@ -120,11 +123,11 @@ type exporter struct {
 	accts    []Account
 	balances map[string]int64 // running, from the opening balances
 	closing  map[string]int64 // to assert at the end
-	from     time.Time
-	last     time.Time // date of the last entry
+	from     string           // the first day, or empty
+	last     string           // the latest date of an entry written
 }
 
-func newExporter(format string, w *bufio.Writer, accts []Account, opening map[string]int64, from time.Time) *exporter {
+func newExporter(format string, w *bufio.Writer, accts []Account, opening map[string]int64, from string) *exporter {
 	x := &exporter{format: format, w: w, accts: accts, balances: map[string]int64{}, from: from}
 	for k, v := range opening {
 		x.balances[k] = v
@@ -135,12 +138,10 @@ func newExporter(format string, w *bufio.Writer, accts []Account, opening map[st
 	return x
 }
 
-func date(t time.Time) string { return t.UTC().Format(time.DateOnly) }
-
 func (x *exporter) begin() error {
 	switch x.format {
 	case FormatCSV:
-		return x.csv.Write([]string{"entry_id", "seq", "time", "kind", "memo", "account", "debit", "credit", "currency", "hash"})
+		return x.csv.Write([]string{"entry_id", "seq", "time", "date", "kind", "memo", "account", "debit", "credit", "currency", "hash"})
 	case FormatHledger:
 		fmt.Fprintf(x.w, "; Fundus ledger export for hledger. Amounts are exact; the last transaction asserts every balance.\n")
 		fmt.Fprintf(x.w, "commodity 1000.00 EUR\n\n")
@@ -153,8 +154,8 @@ func (x *exporter) begin() error {
 		fmt.Fprintf(x.w, "; Fundus ledger export for Beancount. Amounts are exact; balance directives re-check every account.\n")
 		fmt.Fprintf(x.w, "option \"title\" \"Fundus\"\noption \"operating_currency\" \"EUR\"\n\n")
 		openOn := "1970-01-01"
-		if !x.from.IsZero() {
-			openOn = date(x.from)
+		if x.from != "" {
+			openOn = x.from
 		}
 		for _, a := range x.accts {
 			fmt.Fprintf(x.w, "%s open %s %s\n", openOn, beancountAccount(a.Code), a.Currency)
@@ -167,7 +168,7 @@ func (x *exporter) begin() error {
 
 // opening writes the balances before the range as one transaction.
 func (x *exporter) opening() error {
-	if x.from.IsZero() {
+	if x.from == "" {
 		return nil
 	}
 	var lines []string
@@ -181,9 +182,9 @@ func (x *exporter) opening() error {
 	}
 	switch x.format {
 	case FormatHledger:
-		fmt.Fprintf(x.w, "%s Opening balances  ; balances before %s\n", date(x.from), date(x.from))
+		fmt.Fprintf(x.w, "%s Opening balances  ; balances before %s\n", x.from, x.from)
 	case FormatBeancount:
-		fmt.Fprintf(x.w, "%s * \"Opening balances\"\n", date(x.from))
+		fmt.Fprintf(x.w, "%s * \"Opening balances\"\n", x.from)
 	}
 	for _, l := range lines {
 		fmt.Fprintln(x.w, l)
@@ -201,7 +202,7 @@ func (x *exporter) posting(account string, minor int64) string {
 }
 
 func (x *exporter) entry(e *Entry) error {
-	x.last = e.Time
+	x.last = max(x.last, e.Date)
 	for _, p := range e.Postings {
 		x.balances[p.Account] += p.Amount.Minor
 	}
@@ -214,7 +215,7 @@ func (x *exporter) entry(e *Entry) error {
 			} else {
 				credit = Money{Minor: -p.Amount.Minor, Currency: p.Amount.Currency}.String()
 			}
-			if err := x.csv.Write([]string{e.ID, strconv.FormatInt(e.Seq, 10), e.Time.UTC().Format(TimeLayout), e.Kind, e.Memo,
+			if err := x.csv.Write([]string{e.ID, strconv.FormatInt(e.Seq, 10), e.Time.UTC().Format(TimeLayout), e.Date, e.Kind, e.Memo,
 				p.Account, debit, credit, p.Currency, e.Hash}); err != nil {
 				return err
 			}
@@ -229,9 +230,9 @@ func (x *exporter) entry(e *Entry) error {
 		x.w.Write(b)
 		return x.w.WriteByte('\n')
 	case FormatHledger:
-		fmt.Fprintf(x.w, "%s (%d) %s  ; id:%s, kind:%s, hash:%s\n", date(e.Time), e.Seq, strings.ReplaceAll(e.Memo, ";", ","), e.ID, e.Kind, e.Hash)
+		fmt.Fprintf(x.w, "%s (%d) %s  ; id:%s, kind:%s, hash:%s\n", e.Date, e.Seq, strings.ReplaceAll(e.Memo, ";", ","), e.ID, e.Kind, e.Hash)
 	case FormatBeancount:
-		fmt.Fprintf(x.w, "%s * %s\n  seq: %d\n  id: %s\n  hash: %s\n", date(e.Time), strconv.Quote(e.Memo), e.Seq, strconv.Quote(e.ID), strconv.Quote(e.Hash))
+		fmt.Fprintf(x.w, "%s * %s\n  seq: %d\n  id: %s\n  hash: %s\n", e.Date, strconv.Quote(e.Memo), e.Seq, strconv.Quote(e.ID), strconv.Quote(e.Hash))
 	}
 	for _, p := range e.Postings {
 		fmt.Fprintln(x.w, x.posting(p.Account, p.Amount.Minor))
@@ -241,15 +242,10 @@ func (x *exporter) entry(e *Entry) error {
 }
 
 // end writes the balance assertions: hledger checks them after the last
-// transaction, Beancount at the start of the day after it.
+// transaction (dated the latest date, since both programs order
+// transactions by date), Beancount at the start of the day after it.
 func (x *exporter) end() error {
-	at := x.last
-	if at.IsZero() {
-		at = x.from
-	}
-	if at.IsZero() {
-		at = time.Unix(0, 0)
-	}
+	at := cmp.Or(x.last, x.from, "1970-01-01")
 	codes := make([]string, 0, len(x.accts))
 	for _, a := range x.accts {
 		codes = append(codes, a.Code)
@@ -257,13 +253,14 @@ func (x *exporter) end() error {
 	sort.Strings(codes)
 	switch x.format {
 	case FormatHledger:
-		fmt.Fprintf(x.w, "%s Closing balances, as Fundus stores them  ; balance assertions\n", date(at))
+		fmt.Fprintf(x.w, "%s Closing balances, as Fundus stores them  ; balance assertions\n", at)
 		for _, c := range codes {
 			fmt.Fprintf(x.w, "    %-32s %16s = %s EUR\n", c, "0.00 EUR", FormatMinor(x.closing[c], EUR))
 		}
 	case FormatBeancount:
+		next, _ := time.Parse(time.DateOnly, at)
 		for _, c := range codes {
-			fmt.Fprintf(x.w, "%s balance %-32s %16s EUR\n", date(at.AddDate(0, 0, 1)), beancountAccount(c), FormatMinor(x.closing[c], EUR))
+			fmt.Fprintf(x.w, "%s balance %-32s %16s EUR\n", next.AddDate(0, 0, 1).Format(time.DateOnly), beancountAccount(c), FormatMinor(x.closing[c], EUR))
 		}
 	}
 	return nil

@@ -31,6 +31,9 @@ func CanonicalBytes(e *Entry) []byte {
 	line("seq", strconv.FormatInt(e.Seq, 10))
 	line("id", e.ID)
 	line("time", e.Time.UTC().Format(TimeLayout))
+	if e.Date != DayOf(e.Time) {
+		line("date", e.Date)
+	}
 	line("kind", e.Kind)
 	line("memo", e.Memo)
 	ref := ""

@@ -54,6 +54,7 @@ type Entry struct {
 	ID       string    `json:"id"`
 	Seq      int64     `json:"seq"`
 	Time     time.Time `json:"time"`
+	Date     string    `json:"date"` // the business day, YYYY-MM-DD in Europe/Berlin
 	Kind     string    `json:"kind"`
 	Memo     string    `json:"memo"`
 	Ref      *Ref      `json:"ref"`
@@ -91,6 +92,10 @@ type NewEntry struct {
 	Actor    string
 	Reverses string
 	Postings []NewPosting
+	// Date is the business day the entry belongs to (YYYY-MM-DD), when it
+	// is not the day it is written in Europe/Berlin: a donation's day of
+	// receipt, a bank line's booking date.
+	Date string
 }
 
 // MaxMemo is the longest memo, in characters.

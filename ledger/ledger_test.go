@@ -75,15 +75,15 @@ func TestPostAndReverse(t *testing.T) {
 			}
 		})
 
-		tb, err := s.TrialBalance(ctx, auditor, time.Time{})
+		tb, err := s.TrialBalance(ctx, auditor, "")
 		if err != nil {
 			t.Fatal(err)
 		}
 		if tb.TotalDebit.Minor != tb.TotalCredit.Minor || tb.TotalDebit.Minor != 10000 {
 			t.Fatalf("trial balance %+v", tb)
 		}
-		// As it stood after the first entry.
-		tb, err = s.TrialBalance(ctx, auditor, e1.Time)
+		// As it stood at the end of the first entry's day.
+		tb, err = s.TrialBalance(ctx, auditor, e1.Date)
 		if err != nil {
 			t.Fatal(err)
 		}

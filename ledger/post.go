@@ -23,6 +23,10 @@ func (t *Tx) Post(e NewEntry) (*Entry, error) {
 	if when.Before(t.head.lastTime) {
 		when = t.head.lastTime // entry times never go back, even if the clock does
 	}
+	date := e.Date
+	if date == "" {
+		date = DayOf(when)
+	}
 	id := e.ID
 	if id == "" {
 		id = db.NewID()
@@ -31,6 +35,7 @@ func (t *Tx) Post(e NewEntry) (*Entry, error) {
 		ID:       id,
 		Seq:      t.head.seq + 1,
 		Time:     when,
+		Date:     date,
 		Kind:     e.Kind,
 		Memo:     e.Memo,
 		Ref:      e.Ref,
@@ -72,6 +77,9 @@ func (t *Tx) checkEntry(op errs.Op, e NewEntry) error {
 	}
 	if err := checkText(op, "memo", e.Memo, MaxMemo); err != nil {
 		return err
+	}
+	if e.Date != "" && !IsDay(e.Date) {
+		return errs.Errorf(op, errs.Internal, "an entry's date must be YYYY-MM-DD, not %q", e.Date)
 	}
 	if len(e.Postings) < 2 {
 		return errs.Field(op, "postings", "must have at least two postings")

@@ -2,7 +2,6 @@ package ledger
 
 import (
 	"context"
-	"database/sql"
 	"encoding/csv"
 	"fmt"
 	"io"
@@ -182,7 +181,7 @@ func (s *Service) Reverse(ctx context.Context, actor Actor, id string, in Revers
 
 // TrialBalance lists every account's balance in a debit or a credit column.
 type TrialBalance struct {
-	At          time.Time          `json:"at"`
+	At          string             `json:"at"`
 	Items       []TrialBalanceLine `json:"items"`
 	TotalDebit  Money              `json:"total_debit"`
 	TotalCredit Money              `json:"total_credit"`
@@ -197,10 +196,11 @@ type TrialBalanceLine struct {
 	Balance Money  `json:"balance"`
 }
 
-// TrialBalance returns the balances as they stood at at (inclusive), or now
-// when at is zero (then from the stored balances).
-// Returns Unauthenticated, Forbidden.
-func (s *Service) TrialBalance(ctx context.Context, actor Actor, at time.Time) (*TrialBalance, error) {
+// TrialBalance returns the balances at the end of the day at (YYYY-MM-DD):
+// the sums of the postings of the entries dated at or before, whenever
+// they were written. With at empty, the balances now, as stored, and at is
+// today. Returns Unauthenticated, Forbidden.
+func (s *Service) TrialBalance(ctx context.Context, actor Actor, at string) (*TrialBalance, error) {
 	const op errs.Op = "ledger.TrialBalance"
 	if err := Authorize(op, actor, ActionRead); err != nil {
 		return nil, err
@@ -209,10 +209,10 @@ func (s *Service) TrialBalance(ctx context.Context, actor Actor, at time.Time) (
 	if err != nil {
 		return nil, errs.E(op, err)
 	}
-	if at.IsZero() {
-		at = entryTime(s.now())
+	if at == "" {
+		at = DayOf(s.now())
 	} else {
-		sums, err := balancesBefore(ctx, s.DB, at.Add(time.Microsecond))
+		sums, err := balancesThrough(ctx, s.DB, at)
 		if err != nil {
 			return nil, errs.E(op, err)
 		}
@@ -278,38 +278,7 @@ func (s *Service) now() time.Time {
 
 // readTx begins a read-only transaction that sees one snapshot of the
 // database, for reads that must agree with themselves (verification).
-func readTx(ctx context.Context, d *db.DB) (*sqlx.Tx, error) {
-	opts := &sql.TxOptions{ReadOnly: true}
-	if d.Engine == db.Postgres {
-		opts.Isolation = sql.LevelRepeatableRead
-	}
-	return d.DB.BeginTxx(ctx, opts)
-}
-
-// Figures are the fund's public totals.
-type Figures struct {
-	Received  Money // donations received, net of refunds (income:donations)
-	Granted   Money // grants awarded (expenses:grants)
-	Available Money // money the fund may still commit
-}
-
-// Figures returns the fund's public totals from the stored balances. It
-// needs no role: these are published.
-func (s *Service) Figures(ctx context.Context) (Figures, error) {
-	accts, err := loadAccounts(ctx, s.DB)
-	if err != nil {
-		return Figures{}, errs.E(errs.Op("ledger.Figures"), err)
-	}
-	b := map[string]int64{}
-	for _, a := range accts {
-		b[a.Code] = a.Balance.Minor
-	}
-	return Figures{
-		Received:  EURCents(-b[Donations]),
-		Granted:   EURCents(b[GrantsExpense]),
-		Available: EURCents(b[Bank] + b[Clearing] + b[GrantsPayable]),
-	}, nil
-}
+func readTx(ctx context.Context, d *db.DB) (*sqlx.Tx, error) { return db.ReadTx(ctx, d) }
 
 // ExportAuditCSV writes the audit records that f selects as CSV, streamed in
 // chunks. Returns Unauthenticated, Forbidden.
@@ -342,14 +311,4 @@ func (s *Service) ExportAuditCSV(ctx context.Context, actor Actor, w io.Writer, 
 			return nil
 		}
 	}
-}
-
-// AvailableBefore returns the available money as it stood before t: the
-// figure of a year-end report.
-func (s *Service) AvailableBefore(ctx context.Context, t time.Time) (Money, error) {
-	b, err := balancesBefore(ctx, s.DB, t)
-	if err != nil {
-		return Money{}, errs.E(errs.Op("ledger.AvailableBefore"), err)
-	}
-	return EURCents(b[Bank] + b[Clearing] + b[GrantsPayable]), nil
 }

@@ -143,7 +143,7 @@ func (b *batchEnd) entryRows() (entries, postings [][]any) {
 		if e.Reverses != "" {
 			reverses = &e.Reverses
 		}
-		entries = append(entries, []any{e.ID, e.Seq, e.Time, e.Kind, e.Memo, refType, refID, e.Actor, reverses, e.PrevHash, e.Hash})
+		entries = append(entries, []any{e.ID, e.Seq, e.Time, e.Date, e.Kind, e.Memo, refType, refID, e.Actor, reverses, e.PrevHash, e.Hash})
 		for i, p := range e.Postings {
 			postings = append(postings, []any{e.ID, i + 1, p.Account, p.Amount.Minor, p.Currency})
 		}
@@ -160,7 +160,7 @@ func (b *batchEnd) auditRows() [][]any {
 }
 
 var (
-	entryInsertColumns = []string{"id", "seq", "time", "kind", "memo", "ref_type", "ref_id", "actor", "reverses", "prev_hash", "hash"}
+	entryInsertColumns = []string{"id", "seq", "time", "date", "kind", "memo", "ref_type", "ref_id", "actor", "reverses", "prev_hash", "hash"}
 	postingColumns     = []string{"entry_id", "line", "account", "amount", "currency"}
 	auditColumns       = []string{"id", "time", "actor", "action", "object_type", "object_id", "details"}
 	idemColumns        = []string{"scope", "key", "request_hash", "status", "body", "created_at"}
@@ -247,6 +247,7 @@ type entryRow struct {
 	ID       string         `db:"id"`
 	Seq      int64          `db:"seq"`
 	Time     time.Time      `db:"time"`
+	Date     string         `db:"date"`
 	Kind     string         `db:"kind"`
 	Memo     string         `db:"memo"`
 	RefType  string         `db:"ref_type"`
@@ -258,7 +259,7 @@ type entryRow struct {
 }
 
 func (r entryRow) entry() *Entry {
-	e := &Entry{ID: r.ID, Seq: r.Seq, Time: r.Time.UTC(), Kind: r.Kind, Memo: r.Memo, Actor: r.Actor,
+	e := &Entry{ID: r.ID, Seq: r.Seq, Time: r.Time.UTC(), Date: r.Date, Kind: r.Kind, Memo: r.Memo, Actor: r.Actor,
 		Reverses: r.Reverses.String, PrevHash: r.PrevHash, Hash: r.Hash, Postings: []Posting{}}
 	if r.RefType != "" || r.RefID != "" {
 		e.Ref = &Ref{Type: r.RefType, ID: r.RefID}
@@ -274,7 +275,7 @@ type postingRow struct {
 	Currency string `db:"currency"`
 }
 
-const entryColumns = `e.id, e.seq, e.time, e.kind, e.memo, e.ref_type, e.ref_id, e.actor, e.reverses, e.prev_hash, e.hash`
+const entryColumns = `e.id, e.seq, e.time, e.date, e.kind, e.memo, e.ref_type, e.ref_id, e.actor, e.reverses, e.prev_hash, e.hash`
 
 // withPostings loads the postings of entries (which come in sequence
 // order), in line order. It asks for the postings of the sequence range the
@@ -342,10 +343,11 @@ func findReversalOf(ctx context.Context, q sqlx.QueryerContext, id string) (*Ent
 	return r.entry(), nil
 }
 
-// EntryFilter selects entries: From inclusive, To exclusive (zero: open),
-// Account (empty: any), after the sequence number AfterSeq.
+// EntryFilter selects entries by their date: From and To are days
+// (YYYY-MM-DD), both included (empty: open), Account (empty: any), after
+// the sequence number AfterSeq.
 type EntryFilter struct {
-	From, To time.Time
+	From, To string
 	Account  string
 	AfterSeq int64
 	Limit    int
@@ -355,11 +357,11 @@ func findEntries(ctx context.Context, q sqlx.QueryerContext, f EntryFilter) ([]*
 	var p db.Params
 	arg := p.Add
 	where := []string{"e.seq > " + arg(f.AfterSeq)}
-	if !f.From.IsZero() {
-		where = append(where, "e.time >= "+arg(f.From))
+	if f.From != "" {
+		where = append(where, "e.date >= "+arg(f.From))
 	}
-	if !f.To.IsZero() {
-		where = append(where, "e.time < "+arg(f.To))
+	if f.To != "" {
+		where = append(where, "e.date <= "+arg(f.To))
 	}
 	if f.Account != "" {
 		where = append(where, "EXISTS (SELECT 1 FROM postings p WHERE p.entry_id = e.id AND p.account = "+arg(f.Account)+")")
@@ -471,10 +473,22 @@ func findAudit(ctx context.Context, q sqlx.QueryerContext, f AuditFilter) ([]Aud
 	return out, nil
 }
 
-// balancesBefore sums the postings of each account before t.
-func balancesBefore(ctx context.Context, q sqlx.QueryerContext, t time.Time) (map[string]int64, error) {
+// balancesBefore sums the postings of each account of the entries dated
+// before day (YYYY-MM-DD).
+func balancesBefore(ctx context.Context, q sqlx.QueryerContext, day string) (map[string]int64, error) {
+	return balancesWhere(ctx, q, `e.date < $1`, day)
+}
+
+// balancesThrough sums the postings of each account of the entries dated
+// day or before: the balances at the end of that day, whatever the order
+// in which the entries were written.
+func balancesThrough(ctx context.Context, q sqlx.QueryerContext, day string) (map[string]int64, error) {
+	return balancesWhere(ctx, q, `e.date <= $1`, day)
+}
+
+func balancesWhere(ctx context.Context, q sqlx.QueryerContext, cond string, args ...any) (map[string]int64, error) {
 	rows, err := q.QueryxContext(ctx, `SELECT p.account, SUM(p.amount) FROM postings p JOIN entries e ON e.id = p.entry_id
-		WHERE e.time < $1 GROUP BY p.account`, t)
+		WHERE `+cond+` GROUP BY p.account`, args...)
 	if err != nil {
 		return nil, err
 	}

@@ -22,6 +22,7 @@ type fileEntry struct {
 	ID       string `json:"id"`
 	Seq      int64  `json:"seq"`
 	Time     string `json:"time"`
+	Date     string `json:"date"`
 	Kind     string `json:"kind"`
 	Memo     string `json:"memo"`
 	Ref      *Ref   `json:"ref"`
@@ -91,7 +92,10 @@ func (fe *fileEntry) entry() (*Entry, error) {
 	if err != nil {
 		return nil, fmt.Errorf("time %q is not in the layout %s", fe.Time, TimeLayout)
 	}
-	e := &Entry{ID: fe.ID, Seq: fe.Seq, Time: t, Kind: fe.Kind, Memo: fe.Memo, Ref: fe.Ref, Actor: fe.Actor,
+	if fe.Date == "" { // an export from before entries had dates
+		fe.Date = DayOf(t)
+	}
+	e := &Entry{ID: fe.ID, Seq: fe.Seq, Time: t, Date: fe.Date, Kind: fe.Kind, Memo: fe.Memo, Ref: fe.Ref, Actor: fe.Actor,
 		Reverses: fe.Reverses, PrevHash: fe.PrevHash, Hash: fe.Hash}
 	for i, p := range fe.Postings {
 		cur := currencyOf(p.Currency)

@@ -2,12 +2,10 @@ package main
 
 import (
 	"context"
-	"errors"
 	"flag"
 	"fmt"
 	"io"
 	"os"
-	"time"
 
 	"fundus/ledger"
 )
@@ -17,8 +15,8 @@ func export(ctx context.Context, cfg *config, args []string, stdout io.Writer) e
 	fs := flag.NewFlagSet("fundus export", flag.ContinueOnError)
 	fs.SetOutput(io.Discard)
 	format := fs.String("format", "", "csv, jsonl, hledger or beancount")
-	fromS := fs.String("from", "", "first day (YYYY-MM-DD) or time (RFC 3339)")
-	toS := fs.String("to", "", "last day (YYYY-MM-DD, included) or time (RFC 3339, excluded)")
+	fromS := fs.String("from", "", "first day (YYYY-MM-DD, by the entries' dates) or time (RFC 3339: its day in Europe/Berlin)")
+	toS := fs.String("to", "", "last day (YYYY-MM-DD, included) or time (RFC 3339, excluded: the day of the instant before)")
 	out := fs.String("o", "", "file to write (default: standard output)")
 	if err := fs.Parse(args); err != nil {
 		return usageError(fmt.Sprintf("%v\n%s", err, usage))
@@ -26,16 +24,13 @@ func export(ctx context.Context, cfg *config, args []string, stdout io.Writer) e
 	if _, ok := ledger.ExportFormats[*format]; !ok {
 		return usageError("fundus export: --format must be csv, jsonl, hledger or beancount\n" + usage)
 	}
-	from, _, err := parseWhen(*fromS)
+	from, err := ledger.ParseDay(*fromS, false)
 	if err != nil {
 		return usageError("fundus export: --from: " + err.Error())
 	}
-	to, toDate, err := parseWhen(*toS)
+	to, err := ledger.ParseDay(*toS, true)
 	if err != nil {
 		return usageError("fundus export: --to: " + err.Error())
-	}
-	if toDate {
-		to = to.AddDate(0, 0, 1) // a date includes that day
 	}
 	d, err := openDB(ctx, cfg)
 	if err != nil {
@@ -58,19 +53,6 @@ func export(ctx context.Context, cfg *config, args []string, stdout io.Writer) e
 		return f.Sync()
 	}
 	return nil
-}
-
-func parseWhen(s string) (time.Time, bool, error) {
-	if s == "" {
-		return time.Time{}, false, nil
-	}
-	if t, err := time.Parse(time.RFC3339Nano, s); err == nil {
-		return t.UTC(), false, nil
-	}
-	if t, err := time.Parse(time.DateOnly, s); err == nil {
-		return t, true, nil
-	}
-	return time.Time{}, false, errors.New("must be a date (2026-01-31) or an RFC 3339 time")
 }
 
 // verifyFile checks an exported jsonl file without any database.

@@ -1,0 +1,45 @@
+package ledger
+
+import (
+	"errors"
+	"time"
+	_ "time/tzdata" // Europe/Berlin on machines without a zone database
+)
+
+// Berlin is the fund's time zone: an entry's date, and every range and
+// year of the ledger and the reports, is a day in Europe/Berlin.
+var Berlin = func() *time.Location {
+	l, err := time.LoadLocation("Europe/Berlin")
+	if err != nil {
+		panic(err)
+	}
+	return l
+}()
+
+// DayOf returns the day t falls on in Europe/Berlin, as YYYY-MM-DD.
+func DayOf(t time.Time) string { return t.In(Berlin).Format(time.DateOnly) }
+
+// IsDay reports whether s is a day as entries carry it: YYYY-MM-DD.
+func IsDay(s string) bool {
+	_, err := time.Parse(time.DateOnly, s)
+	return err == nil && len(s) == len(time.DateOnly)
+}
+
+// ParseDay reads a bound of a range of days: a date (YYYY-MM-DD) as it
+// stands, or an RFC 3339 time as the day it falls on in Europe/Berlin. A
+// time that ends a range is excluded, so it stands for the day of the
+// instant before it (to=2027-01-01T00:00:00+01:00 ends with 31 December).
+// Empty is empty (an open end).
+func ParseDay(s string, end bool) (string, error) {
+	if s == "" || IsDay(s) {
+		return s, nil
+	}
+	t, err := time.Parse(time.RFC3339Nano, s)
+	if err != nil {
+		return "", errors.New("must be a date (2026-01-31) or an RFC 3339 time (2026-01-31T12:00:00Z)")
+	}
+	if end {
+		t = t.Add(-time.Microsecond)
+	}
+	return DayOf(t), nil
+}
