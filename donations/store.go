@@ -177,13 +177,17 @@ func findDonations(ctx context.Context, q sqlx.QueryerContext, f Filter) ([]*Don
 // refunded.
 func receivedTotals(ctx context.Context, q sqlx.QueryerContext) (Totals, error) {
 	var t Totals
-	err := q.QueryRowxContext(ctx, `SELECT received_count, received FROM donation_totals WHERE id = 1`).Scan(&t.ReceivedCount, &t.Received)
+	var sum db.Sum // kept by triggers, which cannot wrap it either
+	err := q.QueryRowxContext(ctx, `SELECT received_count, received FROM donation_totals WHERE id = 1`).Scan(&t.ReceivedCount, &sum)
+	t.Received = int64(sum)
 	return t, err
 }
 
 func receivedBetween(ctx context.Context, q sqlx.QueryerContext, from, to time.Time) (Totals, error) {
 	var t Totals
+	var sum db.Sum // never wraps
 	err := q.QueryRowxContext(ctx, `SELECT count(*), COALESCE(SUM(amount), 0) FROM donations
-		WHERE status = 'received' AND received_at >= $1 AND received_at < $2`, from, to).Scan(&t.ReceivedCount, &t.Received)
-	return t, err
+		WHERE status = 'received' AND received_at >= $1 AND received_at < $2`, from, to).Scan(&t.ReceivedCount, &sum)
+	t.Received = int64(sum)
+	return t, db.SumError(err)
 }

@@ -338,10 +338,11 @@ func findProjects(ctx context.Context, q queryer) ([]Project, error) {
 // paidTotal sums what was paid on grants minus what groups returned, and
 // counts the funded projects.
 func paidTotal(ctx context.Context, q queryer) (int64, int64, error) {
-	var paid, n int64
+	var paid db.Sum // never wraps
+	var n int64
 	err := q.QueryRowxContext(ctx, `SELECT COALESCE(SUM(paid_amount - COALESCE(returned, 0)), 0), count(*) FROM applications
 		WHERE status IN ('approved', 'partially_paid', 'paid', 'reported', 'closed')`).Scan(&paid, &n)
-	return paid, n, err
+	return int64(paid), n, db.SumError(err)
 }
 
 // yearLines lists, per application, what was approved in [from, to) and

@@ -56,8 +56,12 @@ func (s *Server) yearReport(ctx context.Context, year int) (*yearReport, error) 
 	}
 	r.GrantsApproved, r.GrantsPaid = ledger.EURCents(0), ledger.EURCents(0)
 	for _, p := range r.Projects {
-		r.GrantsApproved.Minor += p.Approved.Minor
-		r.GrantsPaid.Minor += p.Paid.Minor
+		if r.GrantsApproved.Minor, err = ledger.AddMinor(r.GrantsApproved.Minor, p.Approved.Minor); err != nil {
+			return nil, err
+		}
+		if r.GrantsPaid.Minor, err = ledger.AddMinor(r.GrantsPaid.Minor, p.Paid.Minor); err != nil {
+			return nil, err
+		}
 	}
 	if r.AvailableAtYearEnd, err = s.ledger.AvailableBefore(ctx, to); err != nil {
 		return nil, err

@@ -118,7 +118,7 @@ type exporter struct {
 	w        *bufio.Writer
 	csv      *csv.Writer
 	accts    []Account
-	balances map[string]int64 // running, from the opening balances
+	balances map[string]int64 // the opening balances
 	closing  map[string]int64 // to assert at the end
 	from     time.Time
 	last     time.Time // date of the last entry
@@ -202,9 +202,6 @@ func (x *exporter) posting(account string, minor int64) string {
 
 func (x *exporter) entry(e *Entry) error {
 	x.last = e.Time
-	for _, p := range e.Postings {
-		x.balances[p.Account] += p.Amount.Minor
-	}
 	switch x.format {
 	case FormatCSV:
 		for _, p := range e.Postings {

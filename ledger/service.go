@@ -199,7 +199,8 @@ type TrialBalanceLine struct {
 
 // TrialBalance returns the balances as they stood at at (inclusive), or now
 // when at is zero (then from the stored balances).
-// Returns Unauthenticated, Forbidden.
+// Returns Unauthenticated, Forbidden, InvalidState when a balance is beyond
+// ±MaxBalance (a tampered ledger; its totals could wrap).
 func (s *Service) TrialBalance(ctx context.Context, actor Actor, at time.Time) (*TrialBalance, error) {
 	const op errs.Op = "ledger.TrialBalance"
 	if err := Authorize(op, actor, ActionRead); err != nil {
@@ -219,6 +220,9 @@ func (s *Service) TrialBalance(ctx context.Context, actor Actor, at time.Time) (
 		for i := range accts {
 			accts[i].Balance.Minor = sums[accts[i].Code]
 		}
+	}
+	if err := checkBalances(op, accts); err != nil {
+		return nil, err
 	}
 	tb := &TrialBalance{At: at, Items: []TrialBalanceLine{}, TotalDebit: EURCents(0), TotalCredit: EURCents(0)}
 	for _, a := range accts {
@@ -296,9 +300,13 @@ type Figures struct {
 // Figures returns the fund's public totals from the stored balances. It
 // needs no role: these are published.
 func (s *Service) Figures(ctx context.Context) (Figures, error) {
+	const op errs.Op = "ledger.Figures"
 	accts, err := loadAccounts(ctx, s.DB)
 	if err != nil {
-		return Figures{}, errs.E(errs.Op("ledger.Figures"), err)
+		return Figures{}, errs.E(op, err)
+	}
+	if err := checkBalances(op, accts); err != nil {
+		return Figures{}, err
 	}
 	b := map[string]int64{}
 	for _, a := range accts {
@@ -347,9 +355,15 @@ func (s *Service) ExportAuditCSV(ctx context.Context, actor Actor, w io.Writer, 
 // AvailableBefore returns the available money as it stood before t: the
 // figure of a year-end report.
 func (s *Service) AvailableBefore(ctx context.Context, t time.Time) (Money, error) {
+	const op errs.Op = "ledger.AvailableBefore"
 	b, err := balancesBefore(ctx, s.DB, t)
 	if err != nil {
-		return Money{}, errs.E(errs.Op("ledger.AvailableBefore"), err)
+		return Money{}, errs.E(op, err)
+	}
+	accts := []Account{{Code: Bank, Balance: EURCents(b[Bank])}, {Code: Clearing, Balance: EURCents(b[Clearing])},
+		{Code: GrantsPayable, Balance: EURCents(b[GrantsPayable])}}
+	if err := checkBalances(op, accts); err != nil {
+		return Money{}, err
 	}
 	return EURCents(b[Bank] + b[Clearing] + b[GrantsPayable]), nil
 }

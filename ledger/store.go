@@ -471,22 +471,24 @@ func findAudit(ctx context.Context, q sqlx.QueryerContext, f AuditFilter) ([]Aud
 	return out, nil
 }
 
-// balancesBefore sums the postings of each account before t.
+// balancesBefore sums the postings of each account before t. A sum beyond
+// int64 (only a tampered ledger has one) is InvalidState, never a wrapped
+// number.
 func balancesBefore(ctx context.Context, q sqlx.QueryerContext, t time.Time) (map[string]int64, error) {
 	rows, err := q.QueryxContext(ctx, `SELECT p.account, SUM(p.amount) FROM postings p JOIN entries e ON e.id = p.entry_id
 		WHERE e.time < $1 GROUP BY p.account`, t)
 	if err != nil {
-		return nil, err
+		return nil, db.SumError(err)
 	}
 	defer rows.Close()
 	out := map[string]int64{}
 	for rows.Next() {
 		var code string
-		var sum int64
+		var sum db.Sum
 		if err := rows.Scan(&code, &sum); err != nil {
 			return nil, err
 		}
-		out[code] = sum
+		out[code] = int64(sum)
 	}
-	return out, rows.Err()
+	return out, db.SumError(rows.Err())
 }

@@ -66,7 +66,7 @@ func VerifyFile(r io.Reader) (*FileResult, error) {
 			return fail("line %d: %v", line, err)
 		}
 		if line == 1 && e.Seq > 1 { // a range: take the chain as it enters the file
-			v.seq, v.hash = e.Seq-1, e.PrevHash
+			v.seq, v.hash, v.balances = e.Seq-1, e.PrevHash, false
 		}
 		if !v.check(e) {
 			res.VerifyResult = *v.result
