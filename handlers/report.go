@@ -2,7 +2,6 @@ package handlers
 
 import (
 	"context"
-	"encoding/csv"
 	"net/http"
 	"strconv"
 	"time"
@@ -87,8 +86,8 @@ func (s *Server) fundReport(c *gin.Context) {
 	case "csv":
 		c.Header("Content-Type", "text/csv; charset=utf-8")
 		c.Header("Content-Disposition", `attachment; filename="fundus-report-`+strconv.Itoa(year)+`.csv"`)
-		w := csv.NewWriter(c.Writer)
-		w.Write([]string{"year", "line", "title", "organisation", "approved", "paid", "count", "amount"})
+		w, _ := ledger.NewCSV(c.Writer, []string{"year", "line", "title", "organisation", "approved", "paid", "count", "amount"},
+			"year", "approved", "paid", "count", "amount")
 		y := strconv.Itoa(year)
 		w.Write([]string{y, "donations received", "", "", "", "", strconv.FormatInt(r.Donations.Count, 10), r.Donations.Sum.String()})
 		for _, p := range r.Projects {

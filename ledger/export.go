@@ -3,7 +3,6 @@ package ledger
 import (
 	"bufio"
 	"context"
-	"encoding/csv"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -116,7 +115,7 @@ func ExportDB(ctx context.Context, d *db.DB, w io.Writer, format string, from, t
 type exporter struct {
 	format   string
 	w        *bufio.Writer
-	csv      *csv.Writer
+	csv      *CSV
 	accts    []Account
 	balances map[string]int64 // the opening balances
 	closing  map[string]int64 // to assert at the end
@@ -129,9 +128,6 @@ func newExporter(format string, w *bufio.Writer, accts []Account, opening map[st
 	for k, v := range opening {
 		x.balances[k] = v
 	}
-	if format == FormatCSV {
-		x.csv = csv.NewWriter(w)
-	}
 	return x
 }
 
@@ -140,7 +136,10 @@ func date(t time.Time) string { return t.UTC().Format(time.DateOnly) }
 func (x *exporter) begin() error {
 	switch x.format {
 	case FormatCSV:
-		return x.csv.Write([]string{"entry_id", "seq", "time", "kind", "memo", "account", "debit", "credit", "currency", "hash"})
+		var err error
+		x.csv, err = NewCSV(x.w, []string{"entry_id", "seq", "time", "kind", "memo", "account", "debit", "credit", "currency", "hash"},
+			"seq", "debit", "credit")
+		return err
 	case FormatHledger:
 		fmt.Fprintf(x.w, "; Fundus ledger export for hledger. Amounts are exact; the last transaction asserts every balance.\n")
 		fmt.Fprintf(x.w, "commodity 1000.00 EUR\n\n")
@@ -216,8 +215,7 @@ func (x *exporter) entry(e *Entry) error {
 				return err
 			}
 		}
-		x.csv.Flush()
-		return x.csv.Error()
+		return x.csv.Flush()
 	case FormatJSONL:
 		b, err := json.Marshal(e)
 		if err != nil {

@@ -3,7 +3,6 @@ package ledger
 import (
 	"context"
 	"database/sql"
-	"encoding/csv"
 	"fmt"
 	"io"
 	"slices"
@@ -326,8 +325,8 @@ func (s *Service) ExportAuditCSV(ctx context.Context, actor Actor, w io.Writer, 
 	if err := Authorize(op, actor, ActionReadAudit); err != nil {
 		return err
 	}
-	cw := csv.NewWriter(w)
-	if err := cw.Write([]string{"id", "time", "actor", "action", "object_type", "object_id", "details"}); err != nil {
+	cw, err := NewCSV(w, []string{"id", "time", "actor", "action", "object_type", "object_id", "details"})
+	if err != nil {
 		return err
 	}
 	f.Limit = verifyChunk
@@ -342,8 +341,7 @@ func (s *Service) ExportAuditCSV(ctx context.Context, actor Actor, w io.Writer, 
 			}
 			f.AfterSeq = r.seq
 		}
-		cw.Flush()
-		if err := cw.Error(); err != nil {
+		if err := cw.Flush(); err != nil {
 			return err
 		}
 		if len(recs) < verifyChunk {
