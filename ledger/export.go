@@ -48,7 +48,8 @@ func (s *Service) Export(ctx context.Context, actor Actor, w io.Writer, format s
 // they stood before it (in hledger and Beancount as an opening transaction,
 // so the range alone balances; in CSV and JSONL the entries carry seq and
 // prev_hash instead). hledger and Beancount end with a balance assertion
-// per account, so those programs re-check Fundus's own balances.
+// per account, so those programs re-check Fundus's own balances; JSONL ends
+// with its Trailer, so that VerifyFile notices a file cut short.
 func ExportDB(ctx context.Context, d *db.DB, w io.Writer, format string, from, to time.Time) error {
 	const op errs.Op = "ledger.Export"
 	if _, ok := ExportFormats[format]; !ok {
@@ -82,7 +83,7 @@ func ExportDB(ctx context.Context, d *db.DB, w io.Writer, format string, from, t
 	}
 	bw := bufio.NewWriterSize(w, 64<<10)
 	x := newExporter(format, bw, accts, opening, from)
-	x.closing = closing
+	x.closing, x.to = closing, to
 	if err := x.begin(); err != nil {
 		return err
 	}
@@ -111,6 +112,21 @@ func ExportDB(ctx context.Context, d *db.DB, w io.Writer, format string, from, t
 	return bw.Flush()
 }
 
+// Trailer is the last line of a JSONL export, {"trailer": {...}}: what the
+// file holds. It carries no time, so the same ledger always exports the
+// same bytes. For a range (from/to) it describes the entries of the range
+// and names the range; without From the file claims to start at entry 1.
+// HeadHash is the hash of the last entry in the file (of a whole export:
+// the chain head), GenesisHash when it holds none.
+type Trailer struct {
+	Entries  int64  `json:"entries"`
+	FirstSeq int64  `json:"first_seq"`
+	LastSeq  int64  `json:"last_seq"`
+	HeadHash string `json:"head_hash"`
+	From     string `json:"from,omitempty"` // the range asked for (RFC 3339), when limited
+	To       string `json:"to,omitempty"`
+}
+
 // exporter writes one format.
 type exporter struct {
 	format   string
@@ -119,8 +135,9 @@ type exporter struct {
 	accts    []Account
 	balances map[string]int64 // the opening balances
 	closing  map[string]int64 // to assert at the end
-	from     time.Time
+	from, to time.Time
 	last     time.Time // date of the last entry
+	trailer  Trailer   // of the entries written
 }
 
 func newExporter(format string, w *bufio.Writer, accts []Account, opening map[string]int64, from time.Time) *exporter {
@@ -201,6 +218,11 @@ func (x *exporter) posting(account string, minor int64) string {
 
 func (x *exporter) entry(e *Entry) error {
 	x.last = e.Time
+	if x.trailer.Entries == 0 {
+		x.trailer.FirstSeq = e.Seq
+	}
+	x.trailer.Entries++
+	x.trailer.LastSeq, x.trailer.HeadHash = e.Seq, e.Hash
 	switch x.format {
 	case FormatCSV:
 		for _, p := range e.Postings {
@@ -251,6 +273,23 @@ func (x *exporter) end() error {
 	}
 	sort.Strings(codes)
 	switch x.format {
+	case FormatJSONL:
+		tr := x.trailer
+		if tr.Entries == 0 {
+			tr.HeadHash = GenesisHash
+		}
+		if !x.from.IsZero() {
+			tr.From = x.from.UTC().Format(time.RFC3339Nano)
+		}
+		if !x.to.IsZero() {
+			tr.To = x.to.UTC().Format(time.RFC3339Nano)
+		}
+		b, err := json.Marshal(map[string]Trailer{"trailer": tr})
+		if err != nil {
+			return err
+		}
+		x.w.Write(b)
+		return x.w.WriteByte('\n')
 	case FormatHledger:
 		fmt.Fprintf(x.w, "%s Closing balances, as Fundus stores them  ; balance assertions\n", date(at))
 		for _, c := range codes {

@@ -291,16 +291,27 @@ func readTx(ctx context.Context, d *db.DB) (*sqlx.Tx, error) {
 
 // Figures are the fund's public totals.
 type Figures struct {
-	Received  Money // donations received, net of refunds (income:donations)
-	Granted   Money // grants awarded (expenses:grants)
-	Available Money // money the fund may still commit
+	Received  Money     // donations received, net of refunds (income:donations)
+	Granted   Money     // grants awarded (expenses:grants)
+	Available Money     // money the fund may still commit
+	Head      ChainHead // the newest entry these figures include
 }
 
-// Figures returns the fund's public totals from the stored balances. It
-// needs no role: these are published.
+// Figures returns the fund's public totals from the stored balances, and
+// the chain head, read in one snapshot: the figures are those of the
+// ledger up to that head. It needs no role: these are published.
 func (s *Service) Figures(ctx context.Context) (Figures, error) {
 	const op errs.Op = "ledger.Figures"
-	accts, err := loadAccounts(ctx, s.DB)
+	tx, err := readTx(ctx, s.DB)
+	if err != nil {
+		return Figures{}, errs.E(op, err)
+	}
+	defer tx.Rollback()
+	accts, err := loadAccounts(ctx, tx)
+	if err != nil {
+		return Figures{}, errs.E(op, err)
+	}
+	head, err := readHead(ctx, tx)
 	if err != nil {
 		return Figures{}, errs.E(op, err)
 	}
@@ -315,6 +326,7 @@ func (s *Service) Figures(ctx context.Context) (Figures, error) {
 		Received:  EURCents(-b[Donations]),
 		Granted:   EURCents(b[GrantsExpense]),
 		Available: EURCents(b[Bank] + b[Clearing] + b[GrantsPayable]),
+		Head:      head,
 	}, nil
 }
 
