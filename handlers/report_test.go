@@ -78,3 +78,45 @@ func TestReportCSVIsSpreadsheetSafe(t *testing.T) {
 		}
 	})
 }
+
+// TestChainHeadIsPublished: GET /api/v1/fund, the fund page (both
+// languages), the annual report's JSON, CSV and page all carry the chain
+// head: the newest entry's sequence number and full hash.
+func TestChainHeadIsPublished(t *testing.T) {
+	dbtest.Engines(t, func(t *testing.T, d *db.DB) {
+		ts := newTestServer(t, d, Config{})
+		r := ts.json("GET", "/api/v1/fund", "", "").wantStatus(t, 200)
+		if h := r.body["chain_head"].(map[string]any); h["seq"] != float64(0) || h["hash"] != ledger.GenesisHash {
+			t.Fatalf("empty ledger: chain_head %v", h)
+		}
+		year := approveHostileProject(t, ts, "Sprachcafé", "Café Lingua e.V.")
+		head, err := ts.ledger.ChainHead(context.Background())
+		if err != nil || head.Seq != 2 {
+			t.Fatalf("head %+v %v", head, err)
+		}
+
+		r = ts.json("GET", "/api/v1/fund", "", "").wantStatus(t, 200)
+		if h := r.body["chain_head"].(map[string]any); h["seq"] != float64(head.Seq) || h["hash"] != head.Hash {
+			t.Fatalf("GET /api/v1/fund: chain_head %v, want %+v", h, head)
+		}
+		for _, lang := range []string{"de", "en"} {
+			page := ts.doWithHeaders("GET", "/", "", "", map[string]string{"Accept-Language": lang}).wantStatus(t, 200).Body.String()
+			if !strings.Contains(page, `id="chain-head" data-seq="2">`+head.Hash+"</code>") || !strings.Contains(page, "--head 2:HASH") {
+				t.Fatalf("the fund page (%s) lacks the chain head %s:\n%s", lang, head, page)
+			}
+		}
+
+		r = ts.json("GET", fmt.Sprintf("/api/v1/fund/report?year=%d", year), "", "").wantStatus(t, 200)
+		if h, _ := r.body["chain_head"].(map[string]any); h == nil || h["seq"] != float64(head.Seq) || h["hash"] != head.Hash {
+			t.Fatalf("report: chain_head %v, want %+v", r.body["chain_head"], head)
+		}
+		csvBody := ts.do("GET", fmt.Sprintf("/api/v1/fund/report?year=%d&format=csv", year), "", "", "").wantStatus(t, 200).Body.String()
+		if !strings.Contains(csvBody, fmt.Sprintf("%d,chain head,,,,,,,2,%s\n", year, head.Hash)) {
+			t.Fatalf("report CSV lacks the chain head:\n%s", csvBody)
+		}
+		page := ts.do("GET", fmt.Sprintf("/report?year=%d", year), "", "", "").wantStatus(t, 200).Body.String()
+		if !strings.Contains(page, `data-seq="2">`+head.Hash+"</code>") {
+			t.Fatalf("the report page lacks the chain head:\n%s", page)
+		}
+	})
+}
