@@ -120,3 +120,20 @@ func TestChainHeadIsPublished(t *testing.T) {
 		}
 	})
 }
+
+// TestBalanceBeyondTheLimitIs422: with FUNDUS_MAX_AMOUNT at its largest, a
+// manual entry that would take a balance beyond ±ledger.MaxBalance is a
+// validation problem naming the posting, not a wrapped balance.
+func TestBalanceBeyondTheLimitIs422(t *testing.T) {
+	dbtest.Engines(t, func(t *testing.T, d *db.DB) {
+		ts := newTestServer(t, d, Config{})
+		ts.ledger.MaxAmount = ledger.MaxBalance
+		kasse := ts.mustUser("kasse@example.org", auth.Treasurer)
+		entry := `{"memo":"fees","postings":[{"account":"expenses:bank-fees","amount":"10000000000000.00"},{"account":"equity:opening-balance","amount":"-10000000000000.00"}]}`
+		ts.json("POST", "/api/v1/ledger/entries", kasse, entry).wantStatus(t, 201)
+		r := ts.json("POST", "/api/v1/ledger/entries", kasse, entry).wantProblem(t, 422, "validation")
+		if f := r.fieldErrors(); len(f) != 1 || f[0] != "postings[0].amount" {
+			t.Fatalf("fields %v, want postings[0].amount", f)
+		}
+	})
+}
