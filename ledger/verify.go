@@ -100,6 +100,7 @@ type verifier struct {
 	// balances: the walk began at entry 1, so sums are the balances, each
 	// of which must stay within ±MaxBalance after every entry.
 	balances bool
+	amount   big.Int // scratch
 	result   *VerifyResult
 }
 
@@ -159,7 +160,7 @@ func (v *verifier) check(e *Entry) bool {
 		if per[p.Currency] == nil {
 			per[p.Currency] = new(big.Int)
 		}
-		per[p.Currency].Add(per[p.Currency], big.NewInt(p.Amount.Minor))
+		per[p.Currency].Add(per[p.Currency], v.amount.SetInt64(p.Amount.Minor))
 	}
 	for cur, sum := range per {
 		if sum.Sign() != 0 {
@@ -168,7 +169,12 @@ func (v *verifier) check(e *Entry) bool {
 		}
 	}
 	for _, p := range e.Postings {
-		v.sums[p.Account] = new(big.Int).Add(v.sum(p.Account), big.NewInt(p.Amount.Minor))
+		s, ok := v.sums[p.Account]
+		if !ok {
+			s = new(big.Int)
+			v.sums[p.Account] = s
+		}
+		s.Add(s, v.amount.SetInt64(p.Amount.Minor))
 	}
 	if v.balances {
 		limit := big.NewInt(MaxBalance)
