@@ -123,8 +123,8 @@ type Trailer struct {
 	FirstSeq int64  `json:"first_seq"`
 	LastSeq  int64  `json:"last_seq"`
 	HeadHash string `json:"head_hash"`
-	From     string `json:"from,omitempty"` // the range asked for (RFC 3339), when limited
-	To       string `json:"to,omitempty"`
+	From     string `json:"from,omitempty"` // the range's bounds as the export used them, when limited:
+	To       string `json:"to,omitempty"`   // from inclusive, to exclusive, RFC 3339 UTC
 }
 
 // exporter writes one format.
