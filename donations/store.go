@@ -177,6 +177,8 @@ func findDonations(ctx context.Context, q sqlx.QueryerContext, f Filter) ([]*Don
 // refunded.
 func receivedTotals(ctx context.Context, q sqlx.QueryerContext) (Totals, error) {
 	var t Totals
-	err := q.QueryRowxContext(ctx, `SELECT received_count, received FROM donation_totals WHERE id = 1`).Scan(&t.ReceivedCount, &t.Received)
+	var sum db.Sum // kept by triggers, which cannot wrap it either
+	err := q.QueryRowxContext(ctx, `SELECT received_count, received FROM donation_totals WHERE id = 1`).Scan(&t.ReceivedCount, &sum)
+	t.Received = int64(sum)
 	return t, err
 }

@@ -37,7 +37,8 @@ type Fund struct {
 	Granted        ledger.Money
 	Paid           ledger.Money
 	Available      ledger.Money
-	Projects       []Project // newest decision first
+	Projects       []Project        // newest decision first
+	Head           ledger.ChainHead // the newest entry these figures include
 }
 
 // Project is a funded project as the public sees it.
@@ -56,6 +57,7 @@ type Year struct {
 	GrantsApproved     ledger.Money // granted in the year, all grant entries
 	GrantsPaid         ledger.Money // paid in the year, all grant entries
 	AvailableAtYearEnd ledger.Money
+	Head               ledger.ChainHead // the newest entry when the figures were read (Seq 0: none)
 }
 
 // YearLine is one project in a year's report.
@@ -78,7 +80,12 @@ func OfFund(ctx context.Context, d *db.DB) (*Fund, error) {
 	if err != nil {
 		return nil, errs.E(op, err)
 	}
+	head, err := ledger.ReadChainHead(ctx, tx)
+	if err != nil {
+		return nil, errs.E(op, err)
+	}
 	f := &Fund{
+		Head:      head,
 		Received:  ledger.EURCents(-b[ledger.Donations]),
 		Granted:   ledger.EURCents(granted(b)),
 		Paid:      ledger.EURCents(paid(b)),
@@ -109,12 +116,17 @@ func OfYear(ctx context.Context, d *db.DB, year int) (*Year, error) {
 		return nil, errs.E(op, err)
 	}
 	defer tx.Rollback()
+	head, err := ledger.ReadChainHead(ctx, tx)
+	if err != nil {
+		return nil, errs.E(op, err)
+	}
 	in := yearSpan(year)
 	b, err := postingSums(ctx, tx, in)
 	if err != nil {
 		return nil, errs.E(op, err)
 	}
 	y := &Year{
+		Head:           head,
 		DonationsSum:   ledger.EURCents(-b[ledger.Donations]),
 		GrantsApproved: ledger.EURCents(granted(b)),
 		GrantsPaid:     ledger.EURCents(paid(b)),

@@ -2,11 +2,13 @@ package figures
 
 import (
 	"context"
+	"errors"
 
 	"github.com/jmoiron/sqlx"
 
 	"fundus/db"
 	"fundus/donations"
+	"fundus/errs"
 	"fundus/ledger"
 )
 
@@ -24,22 +26,38 @@ func postingSums(ctx context.Context, q sqlx.QueryerContext, s span) (map[string
 		WHERE `+s.where(&p)+` GROUP BY p.account`, p.Args()...)
 }
 
+// sums reads (account, sum) rows. A sum beyond ±ledger.MaxBalance, which
+// only a tampered ledger holds, is InvalidState, never a wrapped number: so
+// the figures made of a few of them cannot wrap either.
 func sums(ctx context.Context, q sqlx.QueryerContext, query string, args ...any) (map[string]int64, error) {
 	rows, err := q.QueryxContext(ctx, query, args...)
 	if err != nil {
-		return nil, err
+		return nil, db.SumError(err)
 	}
 	defer rows.Close()
 	out := map[string]int64{}
 	for rows.Next() {
 		var code string
-		var sum int64
+		var sum db.Sum
 		if err := rows.Scan(&code, &sum); err != nil {
+			return nil, db.SumError(err)
+		}
+		if err := withinBalance(code, int64(sum)); err != nil {
 			return nil, err
 		}
-		out[code] = sum
+		out[code] = int64(sum)
 	}
-	return out, rows.Err()
+	return out, db.SumError(rows.Err())
+}
+
+// withinBalance returns InvalidState when sum is beyond what any balance
+// may be (ledger.MaxBalance).
+func withinBalance(account string, sum int64) error {
+	if sum < -ledger.MaxBalance || sum > ledger.MaxBalance {
+		return errs.Errorf("figures", errs.InvalidState, "the sum of %s is beyond ±%s, which Fundus never writes; run fundus verify",
+			account, ledger.FormatMinor(ledger.MaxBalance, ledger.EUR))
+	}
+	return nil
 }
 
 // donationsCount counts the donations received in s less those refunded
@@ -85,12 +103,15 @@ func projectSums(ctx context.Context, q sqlx.QueryerContext, s span, order strin
 	var out []projectTotals
 	for rows.Next() {
 		var t projectTotals
-		var expenses, owed int64
+		var expenses, owed db.Sum
 		if err := rows.Scan(&t.title, &t.organisation, &t.status, &expenses, &owed); err != nil {
+			return nil, db.SumError(err)
+		}
+		if err := errors.Join(withinBalance(ledger.GrantsExpense, int64(expenses)), withinBalance(ledger.GrantsPayable, int64(owed))); err != nil {
 			return nil, err
 		}
-		t.sums = map[string]int64{ledger.GrantsExpense: expenses, ledger.GrantsPayable: owed}
+		t.sums = map[string]int64{ledger.GrantsExpense: int64(expenses), ledger.GrantsPayable: int64(owed)}
 		out = append(out, t)
 	}
-	return out, rows.Err()
+	return out, db.SumError(rows.Err())
 }

@@ -38,7 +38,9 @@ func (f *publicFund) page(lang string, render func() ([]byte, error)) ([]byte, e
 // costs a few queries a second instead of a few per view. An entry is used
 // while no commit of this process's writer came after it was read, and for
 // at most publicFiguresMaxAge (for changes made by other instances). One
-// caller reloads while the others wait for its result.
+// caller reloads while the others wait for its result. The chain head is
+// part of the figures and as fresh: this instance's own commits show at
+// once, other instances' within publicFiguresMaxAge.
 type fundCache struct {
 	commits func() int64
 	load    func(ctx context.Context) (*publicFund, error)
@@ -76,7 +78,8 @@ func (s *Server) loadPublicFund(ctx context.Context) (*publicFund, error) {
 	}
 	return &publicFund{
 		Figures: fundFigures{Name: s.cfg.FundName, Currency: "EUR", DonationsReceived: f.Received, GrantsAwarded: f.Granted,
-			GrantsPaid: f.Paid, Available: f.Available, DonationsCount: f.DonationsCount, ProjectsFunded: int64(len(f.Projects))},
+			GrantsPaid: f.Paid, Available: f.Available, DonationsCount: f.DonationsCount, ProjectsFunded: int64(len(f.Projects)),
+			ChainHead: f.Head},
 		Projects: f.Projects,
 	}, nil
 }

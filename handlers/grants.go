@@ -119,6 +119,9 @@ type fundFigures struct {
 	Available         ledger.Money `json:"available"`
 	DonationsCount    int64        `json:"donations_count"`
 	ProjectsFunded    int64        `json:"projects_funded"`
+	// ChainHead is the newest entry the ledger figures include, read with
+	// them in one snapshot.
+	ChainHead ledger.ChainHead `json:"chain_head"`
 }
 
 // publicFigures: GET /api/v1/fund (public).

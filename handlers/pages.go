@@ -227,7 +227,7 @@ func (s *Server) fundPage(c *gin.Context) {
 		return map[string]any{
 			"Projects": f.Projects,
 			"Received": f.Figures.DonationsReceived, "ReceivedCount": f.Figures.DonationsCount,
-			"Granted": f.Figures.GrantsAwarded, "Available": f.Figures.Available,
+			"Granted": f.Figures.GrantsAwarded, "Available": f.Figures.Available, "Head": f.Figures.ChainHead,
 			"Bank": s.donations.Bank, "ExampleAccount": s.cfg.ExampleAccount,
 		}
 	}

@@ -2,7 +2,6 @@ package handlers
 
 import (
 	"context"
-	"encoding/csv"
 	"net/http"
 	"strconv"
 	"time"
@@ -26,6 +25,10 @@ type yearReport struct {
 	GrantsApproved     ledger.Money       `json:"grants_approved"`
 	GrantsPaid         ledger.Money       `json:"grants_paid"`
 	AvailableAtYearEnd ledger.Money       `json:"available_at_year_end"`
+	// ChainHead is the newest entry when the report was computed, read in
+	// one snapshot with its figures, so every entry up to it is in them;
+	// absent while the ledger is empty.
+	ChainHead *ledger.ChainHead `json:"chain_head,omitempty"`
 }
 
 // reportYear reads ?year= (default: this year).
@@ -48,6 +51,9 @@ func (s *Server) yearReport(ctx context.Context, year int) (*yearReport, error) 
 	}
 	r := &yearReport{Year: year, Currency: "EUR", Projects: f.Projects, GrantsApproved: f.GrantsApproved,
 		GrantsPaid: f.GrantsPaid, AvailableAtYearEnd: f.AvailableAtYearEnd}
+	if f.Head.Seq > 0 {
+		r.ChainHead = &f.Head
+	}
 	r.Donations.Count, r.Donations.Sum = f.DonationsCount, f.DonationsSum
 	return r, nil
 }
@@ -70,15 +76,18 @@ func (s *Server) fundReport(c *gin.Context) {
 	case "csv":
 		c.Header("Content-Type", "text/csv; charset=utf-8")
 		c.Header("Content-Disposition", `attachment; filename="fundus-report-`+strconv.Itoa(year)+`.csv"`)
-		w := csv.NewWriter(c.Writer)
-		w.Write([]string{"year", "line", "title", "organisation", "approved", "paid", "count", "amount"})
+		w, _ := ledger.NewCSV(c.Writer, []string{"year", "line", "title", "organisation", "approved", "paid", "count", "amount", "seq", "hash"},
+			"year", "approved", "paid", "count", "amount", "seq")
 		y := strconv.Itoa(year)
-		w.Write([]string{y, "donations received", "", "", "", "", strconv.FormatInt(r.Donations.Count, 10), r.Donations.Sum.String()})
+		w.Write([]string{y, "donations received", "", "", "", "", strconv.FormatInt(r.Donations.Count, 10), r.Donations.Sum.String(), "", ""})
 		for _, p := range r.Projects {
-			w.Write([]string{y, "project", p.Title, p.Organisation, p.Approved.String(), p.Paid.String(), "", ""})
+			w.Write([]string{y, "project", p.Title, p.Organisation, p.Approved.String(), p.Paid.String(), "", "", "", ""})
 		}
-		w.Write([]string{y, "grants total", "", "", r.GrantsApproved.String(), r.GrantsPaid.String(), "", ""})
-		w.Write([]string{y, "available at year end", "", "", "", "", "", r.AvailableAtYearEnd.String()})
+		w.Write([]string{y, "grants total", "", "", r.GrantsApproved.String(), r.GrantsPaid.String(), "", "", "", ""})
+		w.Write([]string{y, "available at year end", "", "", "", "", "", r.AvailableAtYearEnd.String(), "", ""})
+		if h := r.ChainHead; h != nil {
+			w.Write([]string{y, "chain head", "", "", "", "", "", "", strconv.FormatInt(h.Seq, 10), h.Hash})
+		}
 		w.Flush()
 	default:
 		writeError(c, errs.FieldCode("handlers.fundReport", "format", "oneof", "", "must be json or csv"))

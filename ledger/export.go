@@ -4,7 +4,6 @@ import (
 	"bufio"
 	"cmp"
 	"context"
-	"encoding/csv"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -52,7 +51,8 @@ func (s *Service) Export(ctx context.Context, actor Actor, w io.Writer, format s
 // so the range alone balances; in CSV and JSONL the entries carry seq and
 // prev_hash instead). hledger and Beancount end with a balance assertion
 // per account, so those programs re-check Fundus's own balances. Every
-// entry is dated by its date, and the range goes by it.
+// entry is dated by its date, and the range goes by it; JSONL ends with its
+// Trailer, so that VerifyFile notices a file cut short.
 func ExportDB(ctx context.Context, d *db.DB, w io.Writer, format string, from, to string) error {
 	const op errs.Op = "ledger.Export"
 	if _, ok := ExportFormats[format]; !ok {
@@ -86,7 +86,7 @@ func ExportDB(ctx context.Context, d *db.DB, w io.Writer, format string, from, t
 	}
 	bw := bufio.NewWriterSize(w, 64<<10)
 	x := newExporter(format, bw, accts, opening, from)
-	x.closing = closing
+	x.closing, x.to = closing, to
 	if err := x.begin(); err != nil {
 		return err
 	}
@@ -115,16 +115,32 @@ func ExportDB(ctx context.Context, d *db.DB, w io.Writer, format string, from, t
 	return bw.Flush()
 }
 
+// Trailer is the last line of a JSONL export, {"trailer": {...}}: what the
+// file holds. It carries no time, so the same ledger always exports the
+// same bytes. For a range (from/to) it describes the entries of the range
+// and names the range; without From the file claims to start at entry 1.
+// HeadHash is the hash of the last entry in the file (of a whole export:
+// the chain head), GenesisHash when it holds none.
+type Trailer struct {
+	Entries  int64  `json:"entries"`
+	FirstSeq int64  `json:"first_seq"`
+	LastSeq  int64  `json:"last_seq"`
+	HeadHash string `json:"head_hash"`
+	From     string `json:"from,omitempty"` // the range's first and last day (YYYY-MM-DD, both
+	To       string `json:"to,omitempty"`   // included, Europe/Berlin), when limited
+}
+
 // exporter writes one format.
 type exporter struct {
 	format   string
 	w        *bufio.Writer
-	csv      *csv.Writer
+	csv      *CSV
 	accts    []Account
-	balances map[string]int64 // running, from the opening balances
+	balances map[string]int64 // the opening balances
 	closing  map[string]int64 // to assert at the end
-	from     string           // the first day, or empty
+	from, to string           // the first and last day, or empty
 	last     string           // the latest date of an entry written
+	trailer  Trailer          // of the entries written
 }
 
 func newExporter(format string, w *bufio.Writer, accts []Account, opening map[string]int64, from string) *exporter {
@@ -132,16 +148,16 @@ func newExporter(format string, w *bufio.Writer, accts []Account, opening map[st
 	for k, v := range opening {
 		x.balances[k] = v
 	}
-	if format == FormatCSV {
-		x.csv = csv.NewWriter(w)
-	}
 	return x
 }
 
 func (x *exporter) begin() error {
 	switch x.format {
 	case FormatCSV:
-		return x.csv.Write([]string{"entry_id", "seq", "time", "date", "kind", "memo", "account", "debit", "credit", "currency", "hash"})
+		var err error
+		x.csv, err = NewCSV(x.w, []string{"entry_id", "seq", "time", "date", "kind", "memo", "account", "debit", "credit", "currency", "hash"},
+			"seq", "debit", "credit")
+		return err
 	case FormatHledger:
 		fmt.Fprintf(x.w, "; Fundus ledger export for hledger. Amounts are exact; the last transaction asserts every balance.\n")
 		fmt.Fprintf(x.w, "commodity 1000.00 EUR\n\n")
@@ -203,9 +219,11 @@ func (x *exporter) posting(account string, minor int64) string {
 
 func (x *exporter) entry(e *Entry) error {
 	x.last = max(x.last, e.Date)
-	for _, p := range e.Postings {
-		x.balances[p.Account] += p.Amount.Minor
+	if x.trailer.Entries == 0 {
+		x.trailer.FirstSeq = e.Seq
 	}
+	x.trailer.Entries++
+	x.trailer.LastSeq, x.trailer.HeadHash = e.Seq, e.Hash
 	switch x.format {
 	case FormatCSV:
 		for _, p := range e.Postings {
@@ -220,8 +238,7 @@ func (x *exporter) entry(e *Entry) error {
 				return err
 			}
 		}
-		x.csv.Flush()
-		return x.csv.Error()
+		return x.csv.Flush()
 	case FormatJSONL:
 		b, err := json.Marshal(e)
 		if err != nil {
@@ -252,6 +269,18 @@ func (x *exporter) end() error {
 	}
 	sort.Strings(codes)
 	switch x.format {
+	case FormatJSONL:
+		tr := x.trailer
+		if tr.Entries == 0 {
+			tr.HeadHash = GenesisHash
+		}
+		tr.From, tr.To = x.from, x.to
+		b, err := json.Marshal(map[string]Trailer{"trailer": tr})
+		if err != nil {
+			return err
+		}
+		x.w.Write(b)
+		return x.w.WriteByte('\n')
 	case FormatHledger:
 		fmt.Fprintf(x.w, "%s Closing balances, as Fundus stores them  ; balance assertions\n", at)
 		for _, c := range codes {

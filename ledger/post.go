@@ -11,7 +11,8 @@ import (
 // sequence number and its hash link, stores it, and updates the balances.
 // An entry that lowers available money may not take it below zero, however
 // many are posted at once: that is the rule that keeps approvals and refunds
-// within the money there is. Nor may an entry overdraw assets:bank.
+// within the money there is. Nor may an entry overdraw assets:bank, nor take
+// any balance beyond ±MaxBalance (so no sum of balances ever wraps).
 // Returns Invalid (naming "postings[i].account" or "postings[i].amount", or
 // "postings" for a set that does not balance), InsufficientFunds.
 func (t *Tx) Post(e NewEntry) (*Entry, error) {
@@ -48,21 +49,19 @@ func (t *Tx) Post(e NewEntry) (*Entry, error) {
 		entry.Postings = append(entry.Postings, Posting{Account: p.Account, Amount: Money{Minor: p.Amount, Currency: cur}, Currency: cur.Code})
 	}
 	entry.Hash = Hash(entry.PrevHash, entry)
-	before, bankBefore := t.Available(), t.balance(Bank)
-	for _, p := range e.Postings {
-		t.accounts[p.Account].minor += p.Amount
+	after, err := t.balancesAfter(op, e)
+	if err != nil {
+		return nil, err
 	}
+	before, bankBefore := t.Available(), t.balance(Bank)
+	old := t.setBalances(after)
 	if bank := t.balance(Bank); bank < bankBefore && bank < 0 {
-		for _, p := range e.Postings {
-			t.accounts[p.Account].minor -= p.Amount
-		}
+		t.setBalances(old) // Post changes nothing when it fails
 		return nil, errs.E(op, errs.InsufficientFunds, fmt.Sprintf(
 			"the bank account holds %s EUR; this would overdraw it", FormatMinor(bankBefore, EUR)))
 	}
 	if after := t.Available(); after < before && after < 0 {
-		for _, p := range e.Postings { // Post changes nothing when it fails
-			t.accounts[p.Account].minor -= p.Amount
-		}
+		t.setBalances(old)
 		return nil, errs.E(op, errs.InsufficientFunds, fmt.Sprintf(
 			"%s EUR are available; this needs %s EUR", FormatMinor(before, EUR), FormatMinor(before-after, EUR)))
 	}
@@ -93,8 +92,14 @@ func (t *Tx) checkEntry(op errs.Op, e NewEntry) error {
 			fields = append(fields, errs.FieldError{Field: fmt.Sprintf("postings[%d].account", i), Message: "is not an account of the chart"})
 		case p.Amount == 0:
 			fields = append(fields, errs.FieldError{Field: fmt.Sprintf("postings[%d].amount", i), Message: "must not be zero"})
+		case !withinBalance(p.Amount):
+			fields = append(fields, errs.FieldError{Field: fmt.Sprintf("postings[%d].amount", i), Message: "must not exceed " + FormatMinor(MaxBalance, EUR)})
 		default:
-			sums[a.Currency] += p.Amount
+			sum, ok := addMinor(sums[a.Currency], p.Amount)
+			if !ok {
+				return errs.Field(op, "postings", "must sum to zero; their sum does not fit in 64 bits")
+			}
+			sums[a.Currency] = sum
 		}
 	}
 	if len(fields) > 0 {
@@ -106,6 +111,41 @@ func (t *Tx) checkEntry(op errs.Op, e NewEntry) error {
 		}
 	}
 	return nil
+}
+
+// balancesAfter returns the balances of the accounts e posts to as they
+// would be after it. Returns Invalid naming "postings[i].amount" (the last
+// posting on that account) when a balance would go beyond ±MaxBalance.
+func (t *Tx) balancesAfter(op errs.Op, e NewEntry) (map[string]int64, error) {
+	after := make(map[string]int64, len(e.Postings))
+	last := make(map[string]int, len(e.Postings))
+	for i, p := range e.Postings {
+		b, ok := after[p.Account]
+		if !ok {
+			b = t.accounts[p.Account].minor
+		}
+		if after[p.Account], ok = addMinor(b, p.Amount); !ok {
+			after[p.Account] = MaxBalance + 1 // beyond int64: refused below
+		}
+		last[p.Account] = i
+	}
+	for i, p := range e.Postings {
+		if i == last[p.Account] && !withinBalance(after[p.Account]) {
+			return nil, errs.FieldCode(op, fmt.Sprintf("postings[%d].amount", i), "balance_max", FormatMinor(MaxBalance, EUR),
+				fmt.Sprintf("would take the balance of %s beyond ±%s EUR, the largest balance an account may have", p.Account, FormatMinor(MaxBalance, EUR)))
+		}
+	}
+	return after, nil
+}
+
+// setBalances sets the balances of the accounts in b and returns what they
+// were.
+func (t *Tx) setBalances(b map[string]int64) map[string]int64 {
+	old := make(map[string]int64, len(b))
+	for code, minor := range b {
+		old[code], t.accounts[code].minor = t.accounts[code].minor, minor
+	}
+	return old
 }
 
 // Available returns the money the fund may still commit, in cents:

@@ -2,7 +2,6 @@ package ledger
 
 import (
 	"context"
-	"encoding/csv"
 	"fmt"
 	"io"
 	"slices"
@@ -220,6 +219,9 @@ func (s *Service) TrialBalance(ctx context.Context, actor Actor, at string) (*Tr
 			accts[i].Balance.Minor = sums[accts[i].Code]
 		}
 	}
+	if err := checkBalances(op, accts); err != nil {
+		return nil, err
+	}
 	tb := &TrialBalance{At: at, Items: []TrialBalanceLine{}, TotalDebit: EURCents(0), TotalCredit: EURCents(0)}
 	for _, a := range accts {
 		line := TrialBalanceLine{Code: a.Code, Type: a.Type, Balance: a.Balance, Debit: EURCents(0), Credit: EURCents(0)}
@@ -287,8 +289,8 @@ func (s *Service) ExportAuditCSV(ctx context.Context, actor Actor, w io.Writer, 
 	if err := Authorize(op, actor, ActionReadAudit); err != nil {
 		return err
 	}
-	cw := csv.NewWriter(w)
-	if err := cw.Write([]string{"id", "time", "actor", "action", "object_type", "object_id", "details"}); err != nil {
+	cw, err := NewCSV(w, []string{"id", "time", "actor", "action", "object_type", "object_id", "details"})
+	if err != nil {
 		return err
 	}
 	f.Limit = verifyChunk
@@ -303,8 +305,7 @@ func (s *Service) ExportAuditCSV(ctx context.Context, actor Actor, w io.Writer, 
 			}
 			f.AfterSeq = r.seq
 		}
-		cw.Flush()
-		if err := cw.Error(); err != nil {
+		if err := cw.Flush(); err != nil {
 			return err
 		}
 		if len(recs) < verifyChunk {

@@ -486,21 +486,24 @@ func balancesThrough(ctx context.Context, q sqlx.QueryerContext, day string) (ma
 	return balancesWhere(ctx, q, `e.date <= $1`, day)
 }
 
+// balancesWhere sums the postings of each account of the entries cond
+// selects. A sum beyond int64 (only a tampered ledger has one) is
+// InvalidState, never a wrapped number.
 func balancesWhere(ctx context.Context, q sqlx.QueryerContext, cond string, args ...any) (map[string]int64, error) {
 	rows, err := q.QueryxContext(ctx, `SELECT p.account, SUM(p.amount) FROM postings p JOIN entries e ON e.id = p.entry_id
 		WHERE `+cond+` GROUP BY p.account`, args...)
 	if err != nil {
-		return nil, err
+		return nil, db.SumError(err)
 	}
 	defer rows.Close()
 	out := map[string]int64{}
 	for rows.Next() {
 		var code string
-		var sum int64
+		var sum db.Sum
 		if err := rows.Scan(&code, &sum); err != nil {
 			return nil, err
 		}
-		out[code] = sum
+		out[code] = int64(sum)
 	}
-	return out, rows.Err()
+	return out, db.SumError(rows.Err())
 }

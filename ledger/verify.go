@@ -3,6 +3,9 @@ package ledger
 import (
 	"context"
 	"fmt"
+	"math/big"
+
+	"github.com/shopspring/decimal"
 
 	"fundus/db"
 	"fundus/errs"
@@ -72,9 +75,9 @@ func VerifyDB(ctx context.Context, d *db.DB) (*VerifyResult, error) {
 		return nil, errs.E(op, err)
 	}
 	for _, a := range accts {
-		if sum := v.sums[a.Code]; sum != a.Balance.Minor {
+		if sum := v.sum(a.Code); sum.Cmp(big.NewInt(a.Balance.Minor)) != 0 {
 			return v.fail(nil, a.Code, fmt.Sprintf("the stored balance of %s is %s, but its postings sum to %s",
-				a.Code, a.Balance, FormatMinor(sum, currencyOf(a.Currency)))), nil
+				a.Code, a.Balance, formatBig(sum, currencyOf(a.Currency)))), nil
 		}
 	}
 	var h head
@@ -89,16 +92,33 @@ func VerifyDB(ctx context.Context, d *db.DB) (*VerifyResult, error) {
 }
 
 // verifier checks entries one by one, in sequence order; the file verifier
-// of the exports uses it too.
+// of the exports uses it too. It adds in math/big, so no sum wraps.
 type verifier struct {
-	seq    int64
-	hash   string
-	sums   map[string]int64
-	result *VerifyResult
+	seq  int64
+	hash string
+	sums map[string]*big.Int // per account, of the postings checked
+	// balances: the walk began at entry 1, so sums are the balances, each
+	// of which must stay within ±MaxBalance after every entry.
+	balances bool
+	amount   big.Int // scratch
+	result   *VerifyResult
 }
 
 func newVerifier() *verifier {
-	return &verifier{hash: GenesisHash, sums: map[string]int64{}, result: &VerifyResult{}}
+	return &verifier{hash: GenesisHash, sums: map[string]*big.Int{}, balances: true, result: &VerifyResult{}}
+}
+
+// sum returns the sum of the postings of account checked so far.
+func (v *verifier) sum(account string) *big.Int {
+	if s, ok := v.sums[account]; ok {
+		return s
+	}
+	return new(big.Int)
+}
+
+// formatBig writes minor units of cur, of any size, like FormatMinor.
+func formatBig(minor *big.Int, cur Currency) string {
+	return decimal.NewFromBigInt(minor, -cur.Digits).StringFixed(cur.Digits)
 }
 
 func (v *verifier) fail(e *Entry, account, problem string) *VerifyResult {
@@ -135,18 +155,36 @@ func (v *verifier) check(e *Entry) bool {
 		v.fail(e, "", fmt.Sprintf("the entry has %d posting(s); it needs at least two", len(e.Postings)))
 		return false
 	}
-	per := map[string]int64{}
+	per := map[string]*big.Int{}
 	for _, p := range e.Postings {
-		per[p.Currency] += p.Amount.Minor
+		if per[p.Currency] == nil {
+			per[p.Currency] = new(big.Int)
+		}
+		per[p.Currency].Add(per[p.Currency], v.amount.SetInt64(p.Amount.Minor))
 	}
 	for cur, sum := range per {
-		if sum != 0 {
-			v.fail(e, "", fmt.Sprintf("the %s postings sum to %s, not zero", cur, FormatMinor(sum, currencyOf(cur))))
+		if sum.Sign() != 0 {
+			v.fail(e, "", fmt.Sprintf("the %s postings sum to %s, not zero", cur, formatBig(sum, currencyOf(cur))))
 			return false
 		}
 	}
 	for _, p := range e.Postings {
-		v.sums[p.Account] += p.Amount.Minor
+		s, ok := v.sums[p.Account]
+		if !ok {
+			s = new(big.Int)
+			v.sums[p.Account] = s
+		}
+		s.Add(s, v.amount.SetInt64(p.Amount.Minor))
+	}
+	if v.balances {
+		limit := big.NewInt(MaxBalance)
+		for _, p := range e.Postings {
+			if b := v.sums[p.Account]; b.CmpAbs(limit) > 0 {
+				v.fail(e, p.Account, fmt.Sprintf("the entry takes the balance of %s to %s, beyond ±%s, the largest balance Fundus allows (as 64-bit cents it may have wrapped around)",
+					p.Account, formatBig(b, p.Amount.currency()), FormatMinor(MaxBalance, p.Amount.currency())))
+				return false
+			}
+		}
 	}
 	v.seq, v.hash = e.Seq, e.Hash
 	v.result.EntriesChecked++

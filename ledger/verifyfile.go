@@ -37,50 +37,79 @@ type fileEntry struct {
 	Hash     string `json:"hash"`
 }
 
-// VerifyFile checks a JSONL export with no database: every line is an entry
-// whose hash matches its canonical bytes, that links to the line before,
-// follows it in sequence without a gap and balances. A file that starts at
-// entry 1 must start from the genesis hash; one that starts later (a date
-// range) is checked from its first line on. It names the first bad line.
+// fileLine is one line of a JSONL export: an entry, or the trailer.
+type fileLine struct {
+	fileEntry
+	Trailer *Trailer `json:"trailer"`
+}
+
+// VerifyFile checks a JSONL export with no database: every line but the
+// last is an entry whose hash matches its canonical bytes, that links to
+// the line before, follows it in sequence without a gap and balances. A
+// file that starts at entry 1 must start from the genesis hash; one that
+// starts later (a date range) is checked from its first line on. The last
+// line is the Trailer, and the entries must agree with it: their count,
+// the first and last sequence number, the last entry's hash; a trailer
+// without "from" claims a file that starts at entry 1. So a file cut at
+// either end, or without its trailer, does not verify. It names the first
+// bad line.
 func VerifyFile(r io.Reader) (*FileResult, error) {
 	sc := bufio.NewScanner(r)
 	sc.Buffer(make([]byte, 1<<20), 16<<20)
 	res := &FileResult{}
-	var v *verifier
+	v := newVerifier()
+	fail := func(line int, format string, args ...any) (*FileResult, error) {
+		res.VerifyResult = *v.result
+		res.OK, res.FirstBadLine, res.Problem = false, line, fmt.Sprintf(format, args...)
+		return res, nil
+	}
+	var trailer *Trailer
+	var firstSeq, lastSeq int64
+	lastHash := GenesisHash
 	line := 0
 	for sc.Scan() {
 		line++
-		fail := func(format string, args ...any) (*FileResult, error) {
-			res.VerifyResult = *v.result
-			res.OK, res.FirstBadLine, res.Problem = false, line, fmt.Sprintf(format, args...)
-			return res, nil
+		if trailer != nil {
+			return fail(line, "line %d follows the trailer, which must be the last line", line)
 		}
-		if v == nil {
-			v = newVerifier()
+		var fl fileLine
+		if err := json.Unmarshal(sc.Bytes(), &fl); err != nil {
+			return fail(line, "line %d is not a JSON entry: %v", line, err)
 		}
-		var fe fileEntry
-		if err := json.Unmarshal(sc.Bytes(), &fe); err != nil {
-			return fail("line %d is not a JSON entry: %v", line, err)
+		if fl.Trailer != nil {
+			trailer = fl.Trailer
+			continue
 		}
-		e, err := fe.entry()
+		e, err := fl.entry()
 		if err != nil {
-			return fail("line %d: %v", line, err)
+			return fail(line, "line %d: %v", line, err)
 		}
 		if line == 1 && e.Seq > 1 { // a range: take the chain as it enters the file
-			v.seq, v.hash = e.Seq-1, e.PrevHash
+			v.seq, v.hash, v.balances = e.Seq-1, e.PrevHash, false
 		}
 		if !v.check(e) {
-			res.VerifyResult = *v.result
-			res.FirstBadLine = line
-			res.Problem = fmt.Sprintf("line %d: %s", line, v.result.Problem)
-			return res, nil
+			return fail(line, "line %d: %s", line, v.result.Problem)
 		}
+		if firstSeq == 0 {
+			firstSeq = e.Seq
+		}
+		lastSeq, lastHash = e.Seq, e.Hash
 	}
 	if err := sc.Err(); err != nil {
 		return nil, errs.E(errs.Op("ledger.VerifyFile"), err)
 	}
-	if v == nil {
-		v = newVerifier()
+	n := v.result.EntriesChecked
+	switch t := trailer; {
+	case t == nil:
+		return fail(line+1, "the file ends without its trailer line: it may have been cut short at the end")
+	case t.Entries != n:
+		return fail(line, "the trailer says the file holds %d entries, but it holds %d", t.Entries, n)
+	case t.FirstSeq != firstSeq || t.LastSeq != lastSeq:
+		return fail(line, "the trailer says the file holds entries %d to %d, but it holds %d to %d", t.FirstSeq, t.LastSeq, firstSeq, lastSeq)
+	case t.HeadHash != lastHash:
+		return fail(line, "the trailer's head_hash %s is not the hash of the last entry, %s", t.HeadHash, lastHash)
+	case t.From == "" && firstSeq > 1:
+		return fail(1, "the trailer describes an export from the start, but the file starts at entry %d, not 1: it was cut at the start", firstSeq)
 	}
 	res.VerifyResult = *v.result
 	res.OK = true

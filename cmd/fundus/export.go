@@ -55,15 +55,28 @@ func export(ctx context.Context, cfg *config, args []string, stdout io.Writer) e
 	return nil
 }
 
-// verifyFile checks an exported jsonl file without any database.
-func verifyFile(args []string, stdout io.Writer) error {
+// verifyArgs reads the options of fundus verify: --file F or --head SEQ:HASH.
+func verifyArgs(args []string) (file string, head *ledger.ChainHead, err error) {
 	fs := flag.NewFlagSet("fundus verify", flag.ContinueOnError)
 	fs.SetOutput(io.Discard)
-	file := fs.String("file", "", "an export in jsonl")
-	if err := fs.Parse(args); err != nil || *file == "" || fs.NArg() > 0 {
-		return usageError("fundus verify: the only option is --file export.jsonl\n" + usage)
+	fs.StringVar(&file, "file", "", "an export in jsonl")
+	headS := fs.String("head", "", "a chain head SEQ:HASH the ledger must still hold")
+	if err := fs.Parse(args); err != nil || fs.NArg() > 0 || (file != "" && *headS != "") {
+		return "", nil, usageError("fundus verify: the options are --file export.jsonl or --head SEQ:HASH\n" + usage)
 	}
-	f, err := os.Open(*file)
+	if *headS != "" {
+		h, err := ledger.ParseChainHead(*headS)
+		if err != nil {
+			return "", nil, usageError("fundus verify: --head: " + err.Error())
+		}
+		head = &h
+	}
+	return file, head, nil
+}
+
+// verifyFile checks an exported jsonl file without any database.
+func verifyFile(file string, stdout io.Writer) error {
+	f, err := os.Open(file)
 	if err != nil {
 		return err
 	}
@@ -72,5 +85,5 @@ func verifyFile(args []string, stdout io.Writer) error {
 	if err != nil {
 		return err
 	}
-	return report(&r.VerifyResult, r.FirstBadLine, "the chain, the sequence and every entry's balance hold", stdout)
+	return report(&r.VerifyResult, r.FirstBadLine, "the chain, the sequence, every entry's balance and the trailer hold", stdout)
 }

@@ -3,9 +3,11 @@
 //	fundus                 serve (the same as fundus serve)
 //	fundus serve           serve HTTP on FUNDUS_ADDR, migrating the database first
 //	fundus migrate         apply the database migrations and exit
-//	fundus verify [--file F] check the ledger (hash chain, entries, stored balances),
-//	                       or an exported jsonl file with no database;
-//	                       exit status 0 when it verifies, 1 when not
+//	fundus verify [--file F | --head SEQ:HASH]
+//	                       check the ledger (hash chain, entries, stored balances),
+//	                       and that it still holds a chain head kept from the fund
+//	                       page or a report; or an exported jsonl file with no
+//	                       database; exit status 0 when it verifies, 1 when not
 //	fundus export --format csv|jsonl|hledger|beancount [--from D] [--to D] [-o FILE]
 //	fundus user add --email E --name N --role R [--role R2 ...] [--organisation O]
 //	                       create a user; the password is the first line of stdin;
@@ -24,6 +26,8 @@ import (
 	"log/slog"
 	"os"
 	"runtime/debug"
+
+	"fundus/ledger"
 )
 
 func main() {
@@ -45,8 +49,9 @@ func (e usageError) Error() string { return string(e) }
 const usage = `usage:
   fundus [serve]          serve HTTP on FUNDUS_ADDR
   fundus migrate          apply the database migrations
-  fundus verify [--file export.jsonl]
-                          check the ledger's hash chain and balances, or an exported
+  fundus verify [--file export.jsonl | --head SEQ:HASH]
+                          check the ledger's hash chain and balances (with --head: and
+                          that it still holds that entry with that hash), or an exported
                           jsonl file without a database (exit 0 ok, 1 not)
   fundus export --format csv|jsonl|hledger|beancount [--from DATE] [--to DATE] [-o FILE]
                           write the ledger (to stdout without -o)
@@ -67,8 +72,16 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		fmt.Fprintln(stdout, usage)
 		return nil
 	}
-	if cmd == "verify" && len(args) > 0 {
-		return verifyFile(args, stdout) // needs no configuration or database
+	var head *ledger.ChainHead
+	if cmd == "verify" {
+		file, h, err := verifyArgs(args)
+		if err != nil {
+			return err
+		}
+		if file != "" {
+			return verifyFile(file, stdout) // needs no configuration or database
+		}
+		head = h
 	}
 	cfg, err := loadConfig(os.LookupEnv, ".env")
 	if err != nil {
@@ -82,7 +95,7 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	case "migrate":
 		return migrate(ctx, cfg, stdout)
 	case "verify":
-		return verify(ctx, cfg, args, stdout)
+		return verify(ctx, cfg, head, stdout)
 	case "export":
 		return export(ctx, cfg, args, stdout)
 	case "user":

@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -215,6 +216,18 @@ func TestExportAndVerifyFile(t *testing.T) {
 		t.Fatalf("verify --file: %v\n%s", err, out.String())
 	}
 	b, _ := os.ReadFile("ledger.jsonl")
+	lines := strings.SplitAfter(string(b), "\n") // 5 entries, the trailer, ""
+	for name, cut := range map[string]string{
+		"at the start":                 strings.Join(lines[1:], ""),
+		"at the end, with its trailer": strings.Join(append(lines[:4:4], lines[5]), ""),
+		"at the end":                   strings.Join(lines[:4], ""),
+	} {
+		os.WriteFile("cut.jsonl", []byte(cut), 0o644)
+		out.Reset()
+		if err := run(ctx, []string{"verify", "--file", "cut.jsonl"}, strings.NewReader(""), &out, &out); err == nil || !strings.Contains(out.String(), "NOT OK") {
+			t.Fatalf("a file cut %s verified: %v\n%s", name, err, out.String())
+		}
+	}
 	os.WriteFile("ledger.jsonl", []byte(strings.Replace(string(b), `"amount":"10.00"`, `"amount":"11.00"`, 1)), 0o644)
 	out.Reset()
 	if err := run(ctx, []string{"verify", "--file", "ledger.jsonl"}, strings.NewReader(""), &out, &out); err == nil || !strings.Contains(out.String(), "first bad line: 1") {
@@ -227,6 +240,55 @@ func TestExportAndVerifyFile(t *testing.T) {
 	if err := run(ctx, []string{"export", "--format", "xml"}, strings.NewReader(""), &out, &out); err == nil {
 		t.Fatal("bad format accepted")
 	}
+}
+
+// TestVerifyHeadCommand: fundus verify --head SEQ:HASH exits 0 while the
+// ledger holds that entry with that hash, 1 for a wrong hash, and a head
+// that is not SEQ:HASH is a usage error.
+func TestVerifyHeadCommand(t *testing.T) {
+	dbtest.EachEngine(t, func(t *testing.T, e db.Engine) {
+		ctx := context.Background()
+		t.Setenv("FUNDUS_DATABASE_URL", dbtest.URL(t, e))
+		t.Chdir(t.TempDir())
+		cfg, _ := loadConfig(os.LookupEnv, "")
+		d, err := openDB(ctx, cfg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer d.Close()
+		w := ledger.NewWriter(d, nil)
+		var kept *ledger.Entry
+		for i := 0; i < 3; i++ {
+			e, err := value(ledger.Do(ctx, w, func(tx *ledger.Tx) (*ledger.Entry, error) {
+				return tx.Post(ledger.NewEntry{Kind: "test", Memo: "donation", Actor: "test",
+					Postings: []ledger.NewPosting{{Account: ledger.Bank, Amount: 1000}, {Account: ledger.Donations, Amount: -1000}}})
+			}))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if i == 1 {
+				kept = e
+			}
+		}
+		w.Close()
+		var out bytes.Buffer
+		head := ledger.ChainHead{Seq: kept.Seq, Hash: kept.Hash}.String()
+		if err := run(ctx, []string{"verify", "--head", head}, strings.NewReader(""), &out, &out); err != nil || !strings.Contains(out.String(), "ok: 3 entries") {
+			t.Fatalf("--head %s: %v\n%s", head, err, out.String())
+		}
+		out.Reset()
+		wrong := fmt.Sprintf("%d:%s", kept.Seq, strings.Repeat("0", 64))
+		if err := run(ctx, []string{"verify", "--head", wrong}, strings.NewReader(""), &out, &out); err == nil || !strings.Contains(out.String(), "first bad entry: seq 2") {
+			t.Fatalf("--head %s: %v\n%s", wrong, err, out.String())
+		}
+		for _, bad := range [][]string{{"--head", "2"}, {"--head", head, "--file", "x.jsonl"}, {"--head"}} {
+			if err := run(ctx, append([]string{"verify"}, bad...), strings.NewReader(""), &out, &out); err == nil {
+				t.Errorf("verify %v passed", bad)
+			} else if _, ok := err.(usageError); !ok {
+				t.Errorf("verify %v: %v, want a usage error", bad, err)
+			}
+		}
+	})
 }
 
 // A build without VCS stamping (go test is one) still names its commit

@@ -34,19 +34,27 @@ func openDB(ctx context.Context, cfg *config) (*db.DB, error) {
 	return d, nil
 }
 
-// verify checks the ledger of the configured database and says what it
-// found; a ledger that does not verify is an error (exit status 1).
-func verify(ctx context.Context, cfg *config, args []string, stdout io.Writer) error {
+// verify checks the ledger of the configured database, and with head that
+// it still holds that entry with that hash, and says what it found; a
+// ledger that does not verify is an error (exit status 1).
+func verify(ctx context.Context, cfg *config, head *ledger.ChainHead, stdout io.Writer) error {
 	d, err := openDB(ctx, cfg)
 	if err != nil {
 		return err
 	}
 	defer d.Close()
-	r, err := ledger.VerifyDB(ctx, d)
+	if head == nil {
+		r, err := ledger.VerifyDB(ctx, d)
+		if err != nil {
+			return err
+		}
+		return report(r, 0, "the hash chain is intact and every stored balance equals its postings", stdout)
+	}
+	r, err := ledger.VerifyHead(ctx, d, *head)
 	if err != nil {
 		return err
 	}
-	return report(r, 0, "the hash chain is intact and every stored balance equals its postings", stdout)
+	return report(r, 0, fmt.Sprintf("the hash chain is intact, every stored balance equals its postings, and entry %d has the hash kept", head.Seq), stdout)
 }
 
 // report prints what verification found; not OK is an error (exit 1).
