@@ -180,6 +180,7 @@ func (m *Money) UnmarshalJSON(b []byte) error {
 	*m = EURCents(d.Shift(EUR.Digits).IntPart())
 	return nil
 }
+
 // MaxBalance is the largest absolute balance, in minor units, that an
 // account may have: 10,000,000,000,000.00 EUR, which is also the largest
 // FUNDUS_MAX_AMOUNT. Tx.Post refuses a posting that would take a balance
