@@ -13,6 +13,7 @@ import (
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/hex"
+	"runtime"
 	"slices"
 	"strings"
 	"time"
@@ -76,13 +77,17 @@ type Service struct {
 	SessionTTL time.Duration
 	// Throttle slows repeated failed sign-ins.
 	Throttle Throttle
+	// Hasher runs every password hash under one bound.
+	Hasher *Hasher
 	// Now is the clock; tests set it.
 	Now func() time.Time
 }
 
-// NewService returns a Service with the default throttle and clock.
+// NewService returns a Service with the default throttle and clock, and a
+// Hasher with one slot per CPU.
 func NewService(d *db.DB, sessionTTL time.Duration) *Service {
-	return &Service{DB: d, SessionTTL: sessionTTL, Throttle: DefaultThrottle, Now: time.Now}
+	return &Service{DB: d, SessionTTL: sessionTTL, Throttle: DefaultThrottle, Now: time.Now,
+		Hasher: NewHasher(runtime.GOMAXPROCS(0), HashWait)}
 }
 
 func (s *Service) now() time.Time { return db.Time(s.Now()) }
@@ -138,11 +143,14 @@ func (s *Service) insertUser(ctx context.Context, op errs.Op, actorID, action st
 		Roles:        slices.Sorted(slices.Values(nu.Roles)),
 		CreatedAt:    s.now(),
 	}
-	hash := hashPassword(nu.Password)
+	hash, err := s.Hasher.Hash(ctx, nu.Password)
+	if err != nil {
+		return nil, errs.E(op, err)
+	}
 	if actorID == "" {
 		actorID = u.ID
 	}
-	err := db.InTx(ctx, s.DB, func(tx *sqlx.Tx) error {
+	err = db.InTx(ctx, s.DB, func(tx *sqlx.Tx) error {
 		if err := insertUser(ctx, tx, u, hash); err != nil {
 			return err
 		}
@@ -163,7 +171,7 @@ func (s *Service) insertUser(ctx context.Context, op errs.Op, actorID, action st
 // address, for slowing down guessing.
 // Returns Invalid for a missing email or password, Unauthenticated for a
 // wrong one (without saying which), RateLimited while the account or address
-// is slowed down.
+// is slowed down or the server is too busy hashing.
 func (s *Service) SignIn(ctx context.Context, cred Credentials, addr string) (*Session, error) {
 	const op errs.Op = "auth.SignIn"
 	if err := check.Struct(op, cred); err != nil {
@@ -182,8 +190,12 @@ func (s *Service) SignIn(ctx context.Context, cred Credentials, addr string) (*S
 	} else if err != nil {
 		return nil, errs.E(op, err)
 	}
-	ok, err := checkPasswordLimited(ctx, hash, password)
+	ok, err := s.Hasher.Check(ctx, hash, password)
 	if err != nil {
+		// The password was not looked at: the attempt does not count.
+		if err := s.Throttle.uncount(ctx, s.DB, keys); err != nil {
+			return nil, errs.E(op, err)
+		}
 		return nil, errs.E(op, err)
 	}
 	if !ok || u == nil {
