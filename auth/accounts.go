@@ -150,7 +150,6 @@ func (s *Service) UpdateUser(ctx context.Context, actor *User, id string, up Use
 			}
 			change["name"] = "changed" // names stay out of the audit trail
 		}
-		roles := u.Roles
 		if up.Roles != nil {
 			// A new ask replaces one pending, also when it asks for the
 			// roles the user holds (which withdraws the pending one).
@@ -172,7 +171,6 @@ func (s *Service) UpdateUser(ctx context.Context, actor *User, id string, up Use
 					return err
 				}
 				change["roles"] = map[string]any{"from": u.Roles, "to": want}
-				roles = want
 			}
 		}
 		active := u.Active
@@ -188,7 +186,10 @@ func (s *Service) UpdateUser(ctx context.Context, actor *User, id string, up Use
 			}
 			change["active"] = map[string]any{"from": u.Active, "to": active}
 		}
-		if u.Active && u.HasRole(Admin) && (!active || !slices.Contains(roles, Admin)) {
+		// Asking to take admin away is refused at once too, not only when
+		// confirmed.
+		losesAdmin := up.Roles != nil && !slices.Contains(want, Admin)
+		if u.Active && u.HasRole(Admin) && (!active || losesAdmin) {
 			if err := keepAnAdmin(ctx, tx, op, u.ID); err != nil {
 				return err
 			}

@@ -193,3 +193,89 @@ func TestOneAdminCannotPayAlone(t *testing.T) {
 		expect(kasse, "POST", "/api/v1/disbursements/"+byFake+"/release", "", 200)
 	})
 }
+
+// TestPeopleAndAccounts checks the answers of API.md's "People and
+// accounts" for users and role grants.
+func TestPeopleAndAccounts(t *testing.T) {
+	dbtest.Engines(t, func(t *testing.T, d *db.DB) {
+		ts := newTestServer(t, d, Config{})
+		ada := ts.mustUser("ada@example.org", auth.Admin)
+		bob := ts.mustUser("bob@example.org", auth.Admin)
+		kasse := ts.mustUser("kasse@example.org", auth.Treasurer)
+		adaID := ts.json("GET", "/api/v1/me", ada, "").body["id"].(string)
+
+		t.Run("ErrAdminAndTreasurer", func(t *testing.T) {
+			before := ts.tableCounts()
+			for _, roles := range []string{`["admin","treasurer"]`, `["committee","admin"]`} {
+				r := ts.json("POST", "/api/v1/users", ada, `{"email":"x@example.org","name":"X","password":"`+password+`","roles":`+roles+`}`).wantProblem(t, 422, "validation")
+				if f := r.fieldErrors(); len(f) != 1 || f[0] != "roles" {
+					t.Fatalf("fields %v, want roles", f)
+				}
+				r = ts.json("PATCH", "/api/v1/users/"+adaID, ada, `{"roles":`+roles+`}`).wantProblem(t, 422, "validation")
+				if f := r.fieldErrors(); len(f) != 1 || f[0] != "roles" {
+					t.Fatalf("fields %v, want roles", f)
+				}
+			}
+			if after := ts.tableCounts(); after["users"] != before["users"] || after["user_roles"] != before["user_roles"] {
+				t.Fatal("a refused request changed users or roles")
+			}
+		})
+
+		r := ts.json("POST", "/api/v1/users", ada, `{"email":"neu@example.org","name":"Neu","password":"`+password+`","roles":["committee"]}`).wantStatus(t, http.StatusCreated)
+		userID, grantID := r.body["id"].(string), r.body["role_grant_id"].(string)
+		if fmt.Sprint(r.body["roles"], r.body["pending_roles"], r.body["active"]) != "[] [committee] true" {
+			t.Fatalf("created: %v", r.body)
+		}
+		r = ts.json("GET", "/api/v1/role-grants?status=pending", bob, "").wantStatus(t, http.StatusOK)
+		items := r.body["items"].([]any)
+		if len(items) != 1 {
+			t.Fatalf("pending: %v", r.body)
+		}
+		g := items[0].(map[string]any)
+		if g["id"] != grantID || g["user_id"] != userID || g["asked_by"] != adaID || g["status"] != "pending" || fmt.Sprint(g["roles"]) != "[committee]" || g["asked_at"] == "" {
+			t.Fatalf("grant: %v", g)
+		}
+		ts.json("GET", "/api/v1/role-grants?status=pending", kasse, "").wantProblem(t, 403, "forbidden")
+		ts.json("GET", "/api/v1/role-grants?status=maybe", bob, "").wantProblem(t, 422, "validation")
+		ts.json("POST", "/api/v1/role-grants/"+grantID+"/confirm", ada, "").wantProblem(t, 403, "forbidden")
+		ts.json("POST", "/api/v1/role-grants/"+grantID+"/confirm", kasse, "").wantProblem(t, 403, "forbidden")
+		ts.json("POST", "/api/v1/role-grants/nope/confirm", bob, "").wantProblem(t, 404, "not-found")
+		r = ts.json("POST", "/api/v1/role-grants/"+grantID+"/confirm", bob, "").wantStatus(t, http.StatusOK)
+		if r.body["status"] != "confirmed" || r.body["confirmed_by"] == "" {
+			t.Fatalf("confirmed: %v", r.body)
+		}
+		ts.json("POST", "/api/v1/role-grants/"+grantID+"/confirm", bob, "").wantProblem(t, 409, "invalid-state")
+
+		r = ts.json("GET", "/api/v1/users?role=committee", ada, "").wantStatus(t, http.StatusOK)
+		if items := r.body["items"].([]any); len(items) != 1 || items[0].(map[string]any)["id"] != userID {
+			t.Fatalf("committee: %v", r.body)
+		}
+		r = ts.json("GET", "/api/v1/users?q=KASSE", ada, "").wantStatus(t, http.StatusOK)
+		if items := r.body["items"].([]any); len(items) != 1 || items[0].(map[string]any)["email"] != "kasse@example.org" {
+			t.Fatalf("q=KASSE: %v", r.body)
+		}
+		ts.json("GET", "/api/v1/users", kasse, "").wantProblem(t, 403, "forbidden")
+
+		t.Run("Deactivate", func(t *testing.T) {
+			neu := ts.signIn("neu@example.org")
+			r := ts.json("PATCH", "/api/v1/users/"+userID, ada, `{"active":false,"name":"Neu Name"}`).wantStatus(t, http.StatusOK)
+			if r.body["active"] != false || r.body["name"] != "Neu Name" {
+				t.Fatalf("patched: %v", r.body)
+			}
+			ts.json("GET", "/api/v1/me", neu, "").wantProblem(t, 401, "unauthenticated")
+			ts.json("POST", "/api/v1/sessions", "", `{"email":"neu@example.org","password":"`+password+`"}`).wantProblem(t, 401, "unauthenticated")
+		})
+		t.Run("ErrLastAdmin", func(t *testing.T) {
+			bobID := ts.json("GET", "/api/v1/me", bob, "").body["id"].(string)
+			ts.json("PATCH", "/api/v1/users/"+bobID, ada, `{"active":false}`).wantStatus(t, http.StatusOK)
+			ts.json("PATCH", "/api/v1/users/"+adaID, ada, `{"active":false}`).wantProblem(t, 409, "invalid-state")
+			ts.json("PATCH", "/api/v1/users/"+adaID, ada, `{"roles":["auditor"]}`).wantProblem(t, 409, "invalid-state")
+		})
+
+		var actions []string
+		d.Select(&actions, `SELECT action FROM audit_log WHERE object_id IN ($1, $2) ORDER BY seq`, userID, grantID)
+		if strings.Join(actions, ",") != "user.create,role-grant.ask,role-grant.confirm,session.create,user.update" {
+			t.Fatalf("audit trail: %v", actions)
+		}
+	})
+}
