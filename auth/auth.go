@@ -1,6 +1,7 @@
-// Package auth holds users and their roles, password hashing, sign-in
-// sessions, the slowing of repeated failed sign-ins, and the policy of who
-// may do what (policy.go).
+// Package auth holds users and their roles, the role grants a second admin
+// confirms and the separation of duties (accounts.go), password hashing
+// under one bound (password.go), sign-in sessions, the slowing of repeated
+// failed sign-ins, and the policy of who may do what (policy.go).
 //
 // A session token is 256 random bits, given to the client once and stored
 // only as its SHA-256, so a copy of the database signs nobody in. It expires
