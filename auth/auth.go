@@ -1,6 +1,7 @@
-// Package auth holds users and their roles, password hashing, sign-in
-// sessions, the slowing of repeated failed sign-ins, and the policy of who
-// may do what (policy.go).
+// Package auth holds users and their roles, the role grants a second admin
+// confirms and the separation of duties (accounts.go), password hashing
+// under one bound (password.go), sign-in sessions, the slowing of repeated
+// failed sign-ins, and the policy of who may do what (policy.go).
 //
 // A session token is 256 random bits, given to the client once and stored
 // only as its SHA-256, so a copy of the database signs nobody in. It expires
@@ -13,6 +14,7 @@ import (
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/hex"
+	"runtime"
 	"slices"
 	"strings"
 	"time"
@@ -32,6 +34,7 @@ type User struct {
 	Name         string    `json:"name"`
 	Organisation string    `json:"organisation,omitempty"`
 	Roles        []Role    `json:"roles"`
+	Active       bool      `json:"-"` // false: cannot sign in
 	CreatedAt    time.Time `json:"-"`
 }
 
@@ -76,94 +79,143 @@ type Service struct {
 	SessionTTL time.Duration
 	// Throttle slows repeated failed sign-ins.
 	Throttle Throttle
+	// Hasher runs every password hash under one bound.
+	Hasher *Hasher
 	// Now is the clock; tests set it.
 	Now func() time.Time
 }
 
-// NewService returns a Service with the default throttle and clock.
+// NewService returns a Service with the default throttle and clock, and a
+// Hasher with one slot per CPU.
 func NewService(d *db.DB, sessionTTL time.Duration) *Service {
-	return &Service{DB: d, SessionTTL: sessionTTL, Throttle: DefaultThrottle, Now: time.Now}
+	return &Service{DB: d, SessionTTL: sessionTTL, Throttle: DefaultThrottle, Now: time.Now,
+		Hasher: NewHasher(runtime.GOMAXPROCS(0), HashWait)}
 }
 
 func (s *Service) now() time.Time { return db.Time(s.Now()) }
 
-// CreateUser creates a user with the given roles. actor must be an admin.
+// CreateUser creates a user. A role that needs no grant (applicant) takes
+// effect at once; privileged ones become a pending role grant that a second
+// admin confirms (ConfirmRoleGrant). actor must be an admin.
 // Returns Unauthenticated, Forbidden, Invalid (also for an email already
-// registered).
-func (s *Service) CreateUser(ctx context.Context, actor *User, nu NewUser) (*User, error) {
+// registered, and for roles against the separation of duties), RateLimited
+// when the server is too busy hashing.
+func (s *Service) CreateUser(ctx context.Context, actor *User, nu NewUser) (*Account, error) {
 	const op errs.Op = "auth.CreateUser"
 	if err := Authorize(op, actor, ManageUsers); err != nil {
 		return nil, err
 	}
-	return s.createUser(ctx, op, actor.ID, nu)
-}
-
-// CreateUserFromCommandLine creates a user with any roles, the first admin
-// included: whoever runs the command line already controls the server. The
-// audit trail names the actor "cli". Returns Invalid.
-func (s *Service) CreateUserFromCommandLine(ctx context.Context, nu NewUser) (*User, error) {
-	return s.createUser(ctx, "auth.CreateUserFromCommandLine", "cli", nu)
-}
-
-func (s *Service) createUser(ctx context.Context, op errs.Op, actorID string, nu NewUser) (*User, error) {
-	nu.Email, nu.Name, nu.Organisation = normEmail(nu.Email), strings.TrimSpace(nu.Name), strings.TrimSpace(nu.Organisation)
-	if err := check.Struct(op, nu); err != nil {
+	nu, err := checkNewUser(op, nu)
+	if err != nil {
 		return nil, err
 	}
-	return s.insertUser(ctx, op, actorID, "user.create", nu)
+	u := s.newUser(nu, unprivileged(nu.Roles))
+	var g *RoleGrant
+	if grantNeeded(u.Roles, nu.Roles) {
+		g = &RoleGrant{ID: db.NewID(), UserID: u.ID, Roles: nu.Roles, AskedBy: actor.ID, AskedAt: u.CreatedAt, Status: GrantPending}
+	}
+	if err := s.insertUser(ctx, op, u, nu.Password, actor.ID, "user.create", g); err != nil {
+		return nil, err
+	}
+	return account(u, g), nil
+}
+
+// CreateUserFromCommandLine creates a user with any roles at once, the
+// first admins included: whoever runs the command line already controls the
+// server. The audit trail names the actor "cli". Returns Invalid (also for
+// roles against the separation of duties).
+func (s *Service) CreateUserFromCommandLine(ctx context.Context, nu NewUser) (*User, error) {
+	const op errs.Op = "auth.CreateUserFromCommandLine"
+	nu, err := checkNewUser(op, nu)
+	if err != nil {
+		return nil, err
+	}
+	u := s.newUser(nu, nu.Roles)
+	if err := s.insertUser(ctx, op, u, nu.Password, "cli", "user.create", nil); err != nil {
+		return nil, err
+	}
+	return u, nil
+}
+
+// checkNewUser normalises and checks nu, its roles sorted.
+func checkNewUser(op errs.Op, nu NewUser) (NewUser, error) {
+	nu.Email, nu.Name, nu.Organisation = normEmail(nu.Email), strings.TrimSpace(nu.Name), strings.TrimSpace(nu.Organisation)
+	if err := check.Struct(op, nu); err != nil {
+		return nu, err
+	}
+	nu.Roles = slices.Sorted(slices.Values(nu.Roles))
+	return nu, checkDuties(op, nu.Roles)
 }
 
 // Register creates an applicant from a self-registration.
-// Returns Invalid (also for an email already registered).
+// Returns Invalid (also for an email already registered), RateLimited when
+// the server is too busy hashing.
 func (s *Service) Register(ctx context.Context, r Registration) (*User, error) {
 	const op errs.Op = "auth.Register"
 	r.Email, r.Name, r.Organisation = normEmail(r.Email), strings.TrimSpace(r.Name), strings.TrimSpace(r.Organisation)
 	if err := check.Struct(op, r); err != nil {
 		return nil, err
 	}
-	return s.insertUser(ctx, op, "", "user.register", NewUser{
-		Email: r.Email, Name: r.Name, Password: r.Password, Organisation: r.Organisation,
-		Roles: []Role{Applicant},
-	})
+	u := s.newUser(NewUser{Email: r.Email, Name: r.Name, Organisation: r.Organisation}, []Role{Applicant})
+	if err := s.insertUser(ctx, op, u, r.Password, "", "user.register", nil); err != nil {
+		return nil, err
+	}
+	return u, nil
 }
 
-// insertUser stores a new user and its audit record. actorID "" means the
-// user registered itself.
-func (s *Service) insertUser(ctx context.Context, op errs.Op, actorID, action string, nu NewUser) (*User, error) {
-	u := &User{
-		ID:           db.NewID(),
-		Email:        nu.Email,
-		Name:         nu.Name,
-		Organisation: nu.Organisation,
-		Roles:        slices.Sorted(slices.Values(nu.Roles)),
-		CreatedAt:    s.now(),
+func (s *Service) newUser(nu NewUser, roles []Role) *User {
+	return &User{ID: db.NewID(), Email: nu.Email, Name: nu.Name, Organisation: nu.Organisation,
+		Roles: roles, Active: true, CreatedAt: s.now()}
+}
+
+// insertUser stores a new user, the role grant g it waits for (if any) and
+// their audit records. createdBy is the admin who created it over the API,
+// "cli" for the command line, "" for a self-registration.
+func (s *Service) insertUser(ctx context.Context, op errs.Op, u *User, password, createdBy, action string, g *RoleGrant) error {
+	hash, err := s.Hasher.Hash(ctx, password)
+	if err != nil {
+		return errs.E(op, err)
 	}
-	hash := hashPassword(nu.Password)
-	if actorID == "" {
+	actorID, creator := createdBy, createdBy
+	switch createdBy {
+	case "":
 		actorID = u.ID
+	case "cli":
+		creator = ""
 	}
-	err := db.InTx(ctx, s.DB, func(tx *sqlx.Tx) error {
-		if err := insertUser(ctx, tx, u, hash); err != nil {
+	err = db.InTx(ctx, s.DB, func(tx *sqlx.Tx) error {
+		if err := insertUser(ctx, tx, u, hash, creator); err != nil {
 			return err
 		}
 		// Names and emails stay out of the audit trail (they may have to be
 		// erased); the id leads to them while they exist.
-		return ledger.Audit(ctx, tx, u.CreatedAt, actorID, action, "user", u.ID, map[string]any{"roles": u.Roles})
+		change := map[string]any{"roles": u.Roles}
+		if g == nil {
+			return ledger.Audit(ctx, tx, u.CreatedAt, actorID, action, "user", u.ID, change)
+		}
+		change["pending_roles"] = g.Roles
+		if err := ledger.Audit(ctx, tx, u.CreatedAt, actorID, action, "user", u.ID, change); err != nil {
+			return err
+		}
+		if err := insertRoleGrant(ctx, tx, g); err != nil {
+			return err
+		}
+		return ledger.Audit(ctx, tx, g.AskedAt, actorID, "role-grant.ask", "role_grant", g.ID, map[string]any{"user_id": u.ID, "from": u.Roles, "roles": g.Roles})
 	})
 	if db.IsUniqueViolation(err) {
-		return nil, errs.FieldCode(op, "email", "taken", "", "is already registered")
+		return errs.FieldCode(op, "email", "taken", "", "is already registered")
 	}
 	if err != nil {
-		return nil, errs.E(op, err)
+		return errs.E(op, err)
 	}
-	return u, nil
+	return nil
 }
 
 // SignIn checks the credentials and opens a session. addr is the client's
 // address, for slowing down guessing.
 // Returns Invalid for a missing email or password, Unauthenticated for a
 // wrong one (without saying which), RateLimited while the account or address
-// is slowed down.
+// is slowed down or the server is too busy hashing.
 func (s *Service) SignIn(ctx context.Context, cred Credentials, addr string) (*Session, error) {
 	const op errs.Op = "auth.SignIn"
 	if err := check.Struct(op, cred); err != nil {
@@ -182,11 +234,15 @@ func (s *Service) SignIn(ctx context.Context, cred Credentials, addr string) (*S
 	} else if err != nil {
 		return nil, errs.E(op, err)
 	}
-	ok, err := checkPasswordLimited(ctx, hash, password)
+	ok, err := s.Hasher.Check(ctx, hash, password)
 	if err != nil {
+		// The password was not looked at: the attempt does not count.
+		if err := s.Throttle.uncount(ctx, s.DB, keys); err != nil {
+			return nil, errs.E(op, err)
+		}
 		return nil, errs.E(op, err)
 	}
-	if !ok || u == nil {
+	if !ok || u == nil || !u.Active {
 		return nil, errs.E(op, errs.Unauthenticated, "wrong email or password")
 	}
 	token, tokenHash := newToken()

@@ -2,12 +2,14 @@ package auth
 
 import (
 	"context"
+	"database/sql"
 	"strings"
 	"time"
 
 	"github.com/jmoiron/sqlx"
 
 	"fundus/db"
+	"fundus/errs"
 )
 
 // This file holds all of the package's SQL.
@@ -18,32 +20,205 @@ type userRow struct {
 	Name         string    `db:"name"`
 	Organisation string    `db:"organisation"`
 	PasswordHash string    `db:"password_hash"`
+	Active       bool      `db:"active"`
 	CreatedAt    time.Time `db:"created_at"`
 	Roles        string    `db:"roles"` // comma-separated, sorted
 }
 
-func (r userRow) user(roles []Role) *User {
-	return &User{ID: r.ID, Email: r.Email, Name: r.Name, Organisation: r.Organisation, Roles: roles, CreatedAt: r.CreatedAt}
+func (r userRow) user() *User {
+	return &User{ID: r.ID, Email: r.Email, Name: r.Name, Organisation: r.Organisation, Roles: splitRoles(r.Roles),
+		Active: r.Active, CreatedAt: r.CreatedAt.UTC()}
+}
+
+// splitRoles reads a comma-separated list; none is an empty list, never
+// nil (the API answers [] for a user whose roles all wait for a grant).
+func splitRoles(s string) []Role {
+	roles := []Role{}
+	if s != "" {
+		for _, role := range strings.Split(s, ",") {
+			roles = append(roles, Role(role))
+		}
+	}
+	return roles
+}
+
+func joinRoles(roles []Role) string {
+	s := make([]string, len(roles))
+	for i, r := range roles {
+		s[i] = string(r)
+	}
+	return strings.Join(s, ",")
 }
 
 // userColumns read a user with its roles in one statement: every signed-in
 // request reads its user, and a second statement for the roles was a
 // second round trip to PostgreSQL.
-const userColumns = `u.id, u.email, u.name, u.organisation, u.password_hash, u.created_at,
+const userColumns = `u.id, u.email, u.name, u.organisation, u.password_hash, u.active, u.created_at,
 	COALESCE((SELECT string_agg(r.role, ',' ORDER BY r.role) FROM user_roles r WHERE r.user_id = u.id), '') AS roles`
 
-func insertUser(ctx context.Context, tx sqlx.ExtContext, u *User, passwordHash string) error {
-	_, err := tx.ExecContext(ctx, `INSERT INTO users (id, email, name, organisation, password_hash, created_at)
-		VALUES ($1, $2, $3, $4, $5, $6)`, u.ID, u.Email, u.Name, u.Organisation, passwordHash, u.CreatedAt)
+// insertUser stores u; createdBy is the admin who created it over the
+// API, "" for none.
+func insertUser(ctx context.Context, tx sqlx.ExtContext, u *User, passwordHash, createdBy string) error {
+	_, err := tx.ExecContext(ctx, `INSERT INTO users (id, email, name, organisation, password_hash, created_at, created_by)
+		VALUES ($1, $2, $3, $4, $5, $6, $7)`, u.ID, u.Email, u.Name, u.Organisation, passwordHash, u.CreatedAt, db.StringOrNull(createdBy))
 	if err != nil {
 		return err
 	}
-	for _, r := range u.Roles {
-		if _, err := tx.ExecContext(ctx, `INSERT INTO user_roles (user_id, role) VALUES ($1, $2)`, u.ID, r); err != nil {
+	return insertRoles(ctx, tx, u.ID, u.Roles)
+}
+
+func insertRoles(ctx context.Context, tx sqlx.ExtContext, userID string, roles []Role) error {
+	for _, r := range roles {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO user_roles (user_id, role) VALUES ($1, $2)`, userID, r); err != nil {
 			return err
 		}
 	}
 	return nil
+}
+
+// setRoles makes roles the user's roles.
+func setRoles(ctx context.Context, tx sqlx.ExtContext, userID string, roles []Role) error {
+	if _, err := tx.ExecContext(ctx, `DELETE FROM user_roles WHERE user_id = $1`, userID); err != nil {
+		return err
+	}
+	return insertRoles(ctx, tx, userID, roles)
+}
+
+func setName(ctx context.Context, tx sqlx.ExtContext, userID, name string) error {
+	_, err := tx.ExecContext(ctx, `UPDATE users SET name = $2 WHERE id = $1`, userID, name)
+	return err
+}
+
+func setActive(ctx context.Context, tx sqlx.ExtContext, userID string, active bool) error {
+	_, err := tx.ExecContext(ctx, `UPDATE users SET active = $2 WHERE id = $1`, userID, active)
+	return err
+}
+
+// deleteSessions ends every session of the user.
+func deleteSessions(ctx context.Context, tx sqlx.ExtContext, userID string) error {
+	_, err := tx.ExecContext(ctx, `DELETE FROM sessions WHERE user_id = $1`, userID)
+	return err
+}
+
+// lockRoles orders the transactions that change roles or deactivate users,
+// so that two of them cannot each leave the other's admin the last one.
+// SQLite's writer already holds the database lock.
+func lockRoles(ctx context.Context, tx sqlx.ExtContext, engine db.Engine) error {
+	if engine != db.Postgres {
+		return nil
+	}
+	_, err := tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock(hashtext('fundus.user_roles'))`)
+	return err
+}
+
+// activeAdmins returns the ids of the active admins.
+func activeAdmins(ctx context.Context, q sqlx.QueryerContext) ([]string, error) {
+	var ids []string
+	err := sqlx.SelectContext(ctx, q, &ids, `SELECT u.id FROM users u JOIN user_roles r ON r.user_id = u.id
+		WHERE r.role = 'admin' AND u.active`)
+	return ids, err
+}
+
+var likeEscaper = strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`)
+
+// findUsers returns the users holding role ("" for any) whose email or
+// name contains text (lower-case; "" for any), by email.
+func findUsers(ctx context.Context, q sqlx.QueryerContext, role Role, text string) ([]*User, error) {
+	var rows []userRow
+	err := sqlx.SelectContext(ctx, q, &rows, `SELECT `+userColumns+` FROM users u
+		WHERE ($1 = '' OR EXISTS (SELECT 1 FROM user_roles r WHERE r.user_id = u.id AND r.role = $1))
+		AND (lower(u.email) LIKE $2 ESCAPE '\' OR lower(u.name) LIKE $2 ESCAPE '\')
+		ORDER BY u.email`, string(role), "%"+likeEscaper.Replace(text)+"%")
+	if err != nil {
+		return nil, err
+	}
+	out := make([]*User, len(rows))
+	for i, r := range rows {
+		out[i] = r.user()
+	}
+	return out, nil
+}
+
+type roleGrantRow struct {
+	ID          string         `db:"id"`
+	UserID      string         `db:"user_id"`
+	Roles       string         `db:"roles"`
+	AskedBy     string         `db:"asked_by"`
+	AskedAt     time.Time      `db:"asked_at"`
+	Status      string         `db:"status"`
+	ConfirmedBy sql.NullString `db:"confirmed_by"`
+	ConfirmedAt sql.NullTime   `db:"confirmed_at"`
+}
+
+func (r roleGrantRow) grant() RoleGrant {
+	return RoleGrant{ID: r.ID, UserID: r.UserID, Roles: splitRoles(r.Roles), AskedBy: r.AskedBy, AskedAt: r.AskedAt.UTC(),
+		Status: r.Status, ConfirmedBy: r.ConfirmedBy.String, ConfirmedAt: db.TimeOrNil(r.ConfirmedAt)}
+}
+
+const roleGrantColumns = `id, user_id, roles, asked_by, asked_at, status, confirmed_by, confirmed_at`
+
+func insertRoleGrant(ctx context.Context, tx sqlx.ExtContext, g *RoleGrant) error {
+	_, err := tx.ExecContext(ctx, `INSERT INTO role_grants (id, user_id, roles, asked_by, asked_at, status)
+		VALUES ($1, $2, $3, $4, $5, $6)`, g.ID, g.UserID, joinRoles(g.Roles), g.AskedBy, g.AskedAt, g.Status)
+	return err
+}
+
+// replacePendingGrants marks the user's pending grants replaced and
+// returns their ids.
+func replacePendingGrants(ctx context.Context, tx sqlx.ExtContext, userID string) ([]string, error) {
+	var ids []string
+	err := sqlx.SelectContext(ctx, tx, &ids, `UPDATE role_grants SET status = 'replaced'
+		WHERE user_id = $1 AND status = 'pending' RETURNING id`, userID)
+	return ids, err
+}
+
+// confirmRoleGrant stores g's confirmation and the roles it adds. Returns
+// InvalidState when g is no longer pending.
+func confirmRoleGrant(ctx context.Context, tx sqlx.ExtContext, g *RoleGrant, adds []Role) error {
+	res, err := tx.ExecContext(ctx, `UPDATE role_grants SET status = 'confirmed', confirmed_by = $2, confirmed_at = $3, adds = $4
+		WHERE id = $1 AND status = 'pending'`, g.ID, g.ConfirmedBy, g.ConfirmedAt, joinRoles(adds))
+	if err != nil {
+		return err
+	}
+	if n, err := res.RowsAffected(); err != nil || n != 1 {
+		return errs.E(errs.Op("auth.confirmRoleGrant"), errs.InvalidState, "this role grant is no longer pending", err)
+	}
+	return nil
+}
+
+// findRoleGrant returns a grant. Returns NotFound.
+func findRoleGrant(ctx context.Context, q sqlx.QueryerContext, id string) (*RoleGrant, error) {
+	var r roleGrantRow
+	if err := sqlx.GetContext(ctx, q, &r, `SELECT `+roleGrantColumns+` FROM role_grants WHERE id = $1`, id); err != nil {
+		return nil, db.NotFoundOr("auth.findRoleGrant", err, "no such role grant")
+	}
+	g := r.grant()
+	return &g, nil
+}
+
+// findPendingGrant returns the user's pending grant. Returns NotFound.
+func findPendingGrant(ctx context.Context, q sqlx.QueryerContext, userID string) (*RoleGrant, error) {
+	var r roleGrantRow
+	if err := sqlx.GetContext(ctx, q, &r, `SELECT `+roleGrantColumns+` FROM role_grants WHERE user_id = $1 AND status = 'pending'`, userID); err != nil {
+		return nil, db.NotFoundOr("auth.findPendingGrant", err, "no pending role grant")
+	}
+	g := r.grant()
+	return &g, nil
+}
+
+// findRoleGrants returns the grants with status ("" for all), oldest first.
+func findRoleGrants(ctx context.Context, q sqlx.QueryerContext, status string) ([]RoleGrant, error) {
+	var rows []roleGrantRow
+	err := sqlx.SelectContext(ctx, q, &rows, `SELECT `+roleGrantColumns+` FROM role_grants
+		WHERE $1 = '' OR status = $1 ORDER BY asked_at, id`, status)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]RoleGrant, len(rows))
+	for i, r := range rows {
+		out[i] = r.grant()
+	}
+	return out, nil
 }
 
 func findUser(ctx context.Context, q sqlx.QueryerContext, query string, args ...any) (*User, string, error) {
@@ -51,13 +226,7 @@ func findUser(ctx context.Context, q sqlx.QueryerContext, query string, args ...
 	if err := sqlx.GetContext(ctx, q, &r, query, args...); err != nil {
 		return nil, "", db.NotFoundOr("auth.findUser", err, "no such user")
 	}
-	var roles []Role
-	if r.Roles != "" {
-		for _, role := range strings.Split(r.Roles, ",") {
-			roles = append(roles, Role(role))
-		}
-	}
-	return r.user(roles), r.PasswordHash, nil
+	return r.user(), r.PasswordHash, nil
 }
 
 // findUserByEmail returns the user and its password hash. Returns NotFound.
@@ -74,7 +243,7 @@ func findUserByID(ctx context.Context, q sqlx.QueryerContext, id string) (*User,
 // Returns NotFound.
 func findUserBySession(ctx context.Context, q sqlx.QueryerContext, tokenHash string, now time.Time) (*User, error) {
 	u, _, err := findUser(ctx, q, `SELECT `+userColumns+` FROM sessions s JOIN users u ON u.id = s.user_id
-		WHERE s.token_hash = $1 AND s.expires_at > $2`, tokenHash, now)
+		WHERE s.token_hash = $1 AND s.expires_at > $2 AND u.active`, tokenHash, now)
 	return u, err
 }
 

@@ -113,3 +113,15 @@ func (t Throttle) succeed(ctx context.Context, tx *sqlx.Tx, keys []string) error
 	}
 	return nil
 }
+
+// uncount takes an attempt whose password was never checked off every key.
+func (t Throttle) uncount(ctx context.Context, d *db.DB, keys []string) error {
+	return db.InTx(ctx, d, func(tx *sqlx.Tx) error {
+		for _, k := range keys {
+			if err := uncount(ctx, tx, k); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}

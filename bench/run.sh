@@ -36,6 +36,7 @@ for engine in $engines; do
   esac
   export FUNDUS_DATABASE_URL=$url FUNDUS_ADDR=$ADDR FUNDUS_RATE_LIMIT=0
   echo "$FUNDUS_BENCH_ADMIN_PASSWORD" | "$tmp/fundus" user add --email admin@example.org --name Admin --role admin >/dev/null
+  echo "$FUNDUS_BENCH_ADMIN_PASSWORD" | "$tmp/fundus" user add --email admin2@example.org --name Admin2 --role admin >/dev/null
   "$tmp/fundus" serve >"$tmp/$engine.log" 2>&1 &
   pid=$!
   for _ in $(seq 100); do curl -sf "http://$ADDR/readyz" >/dev/null && break; sleep 0.1; done

@@ -18,6 +18,7 @@ psql -q "$PG/postgres" -c 'DROP DATABASE IF EXISTS fundus_two' -c 'CREATE DATABA
 export FUNDUS_DATABASE_URL="$PG/fundus_two?sslmode=disable" FUNDUS_RATE_LIMIT=0
 export FUNDUS_BENCH_ADMIN_PASSWORD='load test admin passphrase'
 echo "$FUNDUS_BENCH_ADMIN_PASSWORD" | "$tmp/fundus" user add --email admin@example.org --name Admin --role admin >/dev/null
+echo "$FUNDUS_BENCH_ADMIN_PASSWORD" | "$tmp/fundus" user add --email admin2@example.org --name Admin2 --role admin >/dev/null
 FUNDUS_ADDR=127.0.0.1:18081 "$tmp/fundus" serve >"$tmp/a.log" 2>&1 &
 a=$!
 FUNDUS_ADDR=127.0.0.1:18082 "$tmp/fundus" serve >"$tmp/b.log" 2>&1 &

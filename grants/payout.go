@@ -2,6 +2,7 @@ package grants
 
 import (
 	"context"
+	"slices"
 	"strings"
 	"time"
 
@@ -88,8 +89,9 @@ func (s *Service) CreateDisbursement(ctx context.Context, actor ledger.Actor, ap
 // Release pays a pending instalment out: posts liabilities:grants-payable
 // / assets:bank and moves the application to partially_paid or paid. Four
 // eyes: neither whoever created the instalment nor whoever took the
-// decision may release it. Returns Unauthenticated, Forbidden, NotFound,
-// InvalidState.
+// decision may release it, nor anyone who stands in one line of account
+// makers with them or with the group (checkDuties). Returns
+// Unauthenticated, Forbidden, NotFound, InvalidState.
 func (s *Service) Release(ctx context.Context, actor ledger.Actor, id string) (ledger.Outcome[*Disbursement], error) {
 	const op errs.Op = "grants.Release"
 	if err := ledger.Authorize(op, actor, ActionRelease); err != nil {
@@ -115,6 +117,11 @@ func (s *Service) Release(ctx context.Context, actor ledger.Actor, id string) (l
 			return nil, errs.E(op, errs.Forbidden, "four eyes: the one who approved the grant cannot release its payment")
 		case a.ownerID == actor.ActorID():
 			return nil, errs.E(op, errs.Forbidden, "a group cannot release its own grant")
+		}
+		if err := checkDuties(tx.Context(), tx, op, actor.ActorID(), []party{
+			{d.CreatedBy, "prepared this instalment"}, {a.decidedBy, "approved the grant"}, {a.ownerID, "applied for it"},
+		}); err != nil {
+			return nil, err
 		}
 		e, err := tx.Post(ledger.NewEntry{
 			Kind: KindDisbursement, Memo: "Grant instalment: " + clip(a.Title, 200), Actor: actor.ActorID(),
@@ -233,4 +240,61 @@ func (s *Service) Close(ctx context.Context, actor ledger.Actor, id string, in C
 			"from": Reported, "to": Closed, "released": ledger.EURCents(unpaid), "returned": r,
 		})
 	})
+}
+
+// party is someone on the other side of a release, and what they did.
+type party struct{ id, did string }
+
+// checkDuties refuses a release whose releaser and one of the parties owe
+// their accounts to one person (README, "No one pays alone"). The line of
+// an account is the account itself, every admin who asked for it (created
+// it over the API or asked for one of its confirmed role grants), the
+// admins who asked for those admins' admin role, and so on up. A release is
+// refused when the releaser's line and a party's line meet, or when one of
+// the two confirmed a role grant of the other. The command line and
+// self-registration are nobody's line. Returns Forbidden.
+func checkDuties(ctx context.Context, q queryer, op errs.Op, releaser string, parties []party) error {
+	line, confirmers, err := lineOf(ctx, q, releaser)
+	if err != nil {
+		return err
+	}
+	for _, p := range parties {
+		if p.id == "" {
+			continue
+		}
+		theirs, theirConfirmers, err := lineOf(ctx, q, p.id)
+		if err != nil {
+			return err
+		}
+		switch {
+		case slices.Contains(line, p.id) || slices.Contains(confirmers, p.id):
+			return errs.Errorf(op, errs.Forbidden, "four eyes: the one who %s made your account or gave you your roles", p.did)
+		case slices.Contains(theirs, releaser) || slices.Contains(theirConfirmers, releaser):
+			return errs.Errorf(op, errs.Forbidden, "four eyes: you made the account of the one who %s or gave them their roles", p.did)
+		case slices.ContainsFunc(line, func(id string) bool { return slices.Contains(theirs, id) }):
+			return errs.Errorf(op, errs.Forbidden, "four eyes: your account and that of the one who %s were asked for by the same admin", p.did)
+		}
+	}
+	return nil
+}
+
+// lineOf returns userID's line (see checkDuties) and the admins who
+// confirmed its role grants.
+func lineOf(ctx context.Context, q queryer, userID string) (line, confirmers []string, err error) {
+	line = []string{userID}
+	for i := 0; i < len(line); i++ {
+		asked, confirmed, err := accountMakers(ctx, q, line[i], i > 0)
+		if err != nil {
+			return nil, nil, err
+		}
+		if i == 0 {
+			confirmers = confirmed
+		}
+		for _, id := range asked {
+			if !slices.Contains(line, id) {
+				line = append(line, id)
+			}
+		}
+	}
+	return line, confirmers, nil
 }

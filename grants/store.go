@@ -314,3 +314,31 @@ func hasPendingDisbursement(ctx context.Context, q queryer, appID string) (bool,
 	err := sqlx.GetContext(ctx, q, &n, `SELECT count(*) FROM disbursements WHERE application_id = $1 AND status = 'pending'`, appID)
 	return n > 0, err
 }
+
+// accountMakers returns who asked for the account of userID and who
+// confirmed its role grants. The askers are the admin who created it over
+// the API and the askers of its confirmed role grants; with adminsOnly, only
+// the askers of grants that made it an admin. The tables are auth's; grants
+// reads them here rather than import auth.
+func accountMakers(ctx context.Context, q queryer, userID string, adminsOnly bool) (asked, confirmed []string, err error) {
+	var rows []struct {
+		By  string `db:"maker"`
+		How string `db:"how"`
+	}
+	query := `SELECT created_by AS maker, 'asked' AS how FROM users WHERE id = $1 AND created_by IS NOT NULL
+		UNION ALL SELECT asked_by, 'asked' FROM role_grants WHERE user_id = $1 AND status = 'confirmed'
+		UNION ALL SELECT confirmed_by, 'confirmed' FROM role_grants WHERE user_id = $1 AND status = 'confirmed'`
+	if adminsOnly {
+		query = `SELECT asked_by AS maker, 'asked' AS how FROM role_grants
+			WHERE user_id = $1 AND status = 'confirmed' AND ',' || adds || ',' LIKE '%,admin,%'`
+	}
+	err = sqlx.SelectContext(ctx, q, &rows, query, userID)
+	for _, r := range rows {
+		if r.How == "asked" {
+			asked = append(asked, r.By)
+		} else {
+			confirmed = append(confirmed, r.By)
+		}
+	}
+	return asked, confirmed, err
+}

@@ -54,6 +54,7 @@ func (s *Server) me(c *gin.Context) {
 }
 
 // createUser: POST /api/v1/users. Admins only (auth.CreateUser checks).
+// Privileged roles wait for a second admin (pending_roles, role_grant_id).
 func (s *Server) createUser(c *gin.Context) {
 	var req auth.NewUser
 	if err := bindJSON(c, &req, false); err != nil {
@@ -66,4 +67,50 @@ func (s *Server) createUser(c *gin.Context) {
 		return
 	}
 	c.JSON(http.StatusCreated, u)
+}
+
+// updateUser: PATCH /api/v1/users/{id}. Admins only.
+func (s *Server) updateUser(c *gin.Context) {
+	var req auth.UserUpdate
+	if err := bindJSON(c, &req, false); err != nil {
+		writeError(c, err)
+		return
+	}
+	u, err := s.auth.UpdateUser(c.Request.Context(), currentUser(c), c.Param("id"), req)
+	if err != nil {
+		writeError(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, u)
+}
+
+// listUsers: GET /api/v1/users?role=&q=. Admins only.
+func (s *Server) listUsers(c *gin.Context) {
+	us, err := s.auth.Users(c.Request.Context(), currentUser(c), auth.UserFilter{Role: auth.Role(c.Query("role")), Q: c.Query("q")})
+	if err != nil {
+		writeError(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, newPage(us, 0))
+}
+
+// listRoleGrants: GET /api/v1/role-grants?status=. Admins only.
+func (s *Server) listRoleGrants(c *gin.Context) {
+	gs, err := s.auth.RoleGrants(c.Request.Context(), currentUser(c), c.Query("status"))
+	if err != nil {
+		writeError(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, newPage(gs, 0))
+}
+
+// confirmRoleGrant: POST /api/v1/role-grants/{id}/confirm. An admin other
+// than the one who asked.
+func (s *Server) confirmRoleGrant(c *gin.Context) {
+	g, err := s.auth.ConfirmRoleGrant(c.Request.Context(), currentUser(c), c.Param("id"))
+	if err != nil {
+		writeError(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, g)
 }

@@ -122,6 +122,10 @@ func (s *Server) router() (*gin.Engine, error) {
 	api.DELETE("/sessions/current", requireUser, s.signOut)
 	api.GET("/me", requireUser, s.me)
 	api.POST("/users", requireUser, s.createUser)
+	api.GET("/users", requireUser, s.listUsers)
+	api.PATCH("/users/:id", requireUser, s.updateUser)
+	api.GET("/role-grants", requireUser, s.listRoleGrants)
+	api.POST("/role-grants/:id/confirm", requireUser, s.confirmRoleGrant)
 
 	api.GET("/ledger/accounts", requireUser, s.ledgerAccounts)
 	api.GET("/ledger/entries", requireUser, s.ledgerEntries)

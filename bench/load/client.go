@@ -28,7 +28,7 @@ type client struct {
 	http  *http.Client
 	run   string // unique to this run, in every name and key the tool makes
 
-	admin      string
+	admins     [2]string         // session tokens of -admin-email and -admin2-email
 	users      map[string]string // email -> token
 	mu         sync.Mutex
 	pledgedIDs []string // pledges answered 201 and not yet confirmed
@@ -103,28 +103,60 @@ func (c *client) signIn(ctx context.Context, email, password string) (string, er
 }
 
 // user returns the token of the run's user with this name and role,
-// creating the user (as admin) and signing in on first use.
+// asked for by the first admin (see userAskedBy).
 func (c *client) user(ctx context.Context, name, role string) (string, error) {
+	return c.userAskedBy(ctx, 0, name, role)
+}
+
+// userAskedBy returns the token of the run's user with this name and role,
+// creating the user and signing in on first use: admin asker (0 for
+// -admin-email, 1 for -admin2-email) creates it and the other admin
+// confirms a privileged role. A release is refused when one admin asked
+// for both the releaser and the decider or the maker, so the scenarios
+// ask for the releasing treasurer through the second admin.
+func (c *client) userAskedBy(ctx context.Context, asker int, name, role string) (string, error) {
 	email := fmt.Sprintf("load-%s-%s@example.org", c.run, name)
 	if t, ok := c.users[email]; ok {
 		return t, nil
 	}
-	if c.admin == "" {
-		if c.o.adminPassword == "" {
-			return "", fmt.Errorf("this scenario needs an admin: set FUNDUS_BENCH_ADMIN_PASSWORD (and -admin-email)")
-		}
-		t, err := c.signIn(ctx, c.o.adminEmail, c.o.adminPassword)
-		if err != nil {
-			return "", fmt.Errorf("admin sign-in: %w", err)
-		}
-		c.admin = t
+	askerToken, err := c.adminToken(ctx, asker)
+	if err != nil {
+		return "", err
 	}
 	u := apiclient.NewUser{Email: openapi_types.Email(email), Name: "Load " + name, Password: benchPassword, Roles: []apiclient.Role{apiclient.Role(role)}}
-	r, err := c.api().CreateUserWithResponse(ctx, u, apiclient.Bearer(c.admin))
+	r, err := c.api().CreateUserWithResponse(ctx, u, apiclient.Bearer(askerToken))
 	if err := apiclient.Expect(r, err, http.StatusCreated); err != nil {
 		return "", fmt.Errorf("POST /api/v1/users: %w", err)
 	}
+	if grant := r.JSON201.RoleGrantId; grant != nil && *grant != "" {
+		confirmer, err := c.adminToken(ctx, 1-asker)
+		if err != nil {
+			return "", err
+		}
+		cr, err := c.api().ConfirmRoleGrantWithResponse(ctx, *grant, apiclient.Bearer(confirmer))
+		if err := apiclient.Expect(cr, err, http.StatusOK); err != nil {
+			return "", fmt.Errorf("POST /api/v1/role-grants/%s/confirm: %w", *grant, err)
+		}
+	}
 	return c.signInAndKeep(ctx, email)
+}
+
+// adminToken returns the session token of admin i (0: -admin-email, 1:
+// -admin2-email), signing in on first use.
+func (c *client) adminToken(ctx context.Context, i int) (string, error) {
+	if c.admins[i] != "" {
+		return c.admins[i], nil
+	}
+	if c.o.adminPassword == "" {
+		return "", fmt.Errorf("this scenario needs two admins: set FUNDUS_BENCH_ADMIN_PASSWORD (and -admin-email, -admin2-email)")
+	}
+	email := []string{c.o.adminEmail, c.o.admin2Email}[i]
+	t, err := c.signIn(ctx, email, c.o.adminPassword)
+	if err != nil {
+		return "", fmt.Errorf("admin sign-in (%s): %w", email, err)
+	}
+	c.admins[i] = t
+	return t, nil
 }
 
 // applicant registers a project group of the run and returns its token.

@@ -16,9 +16,11 @@
 //	           submissions, reviews, votes, decisions, payouts with releases, exports
 //	all        pledge, confirm, fund, fund-page, mixed, one after the other
 //
-// Scenarios that act as treasurer, committee or auditor need an admin's
-// sign-in (-admin-email, and the password in FUNDUS_BENCH_ADMIN_PASSWORD):
-// the tool creates the users it needs, with names unique to the run.
+// Scenarios that act as treasurer, committee or auditor need two admins'
+// sign-ins (-admin-email, -admin2-email, and their one password in
+// FUNDUS_BENCH_ADMIN_PASSWORD): the tool creates the users it needs, with
+// names unique to the run, one admin asking for the roles and the other
+// confirming them.
 // Several comma-separated -url values spread the requests over several
 // instances, round robin. -csv appends one row per scenario and operation.
 package main
@@ -50,6 +52,7 @@ func main() {
 	flag.IntVar(&o.count, "count", 0, "requests per scenario; when > 0 it replaces -duration")
 	flag.IntVar(&o.pledges, "pledges", 0, "pledges made before the confirm scenario (default: enough for -count, or 40000)")
 	flag.StringVar(&o.adminEmail, "admin-email", "admin@example.org", "an admin's email, to create the users the scenarios need")
+	flag.StringVar(&o.admin2Email, "admin2-email", "admin2@example.org", "a second admin's email, to confirm their roles (same password)")
 	flag.StringVar(&o.csvPath, "csv", "", "append one CSV row per scenario and operation to this file")
 	flag.StringVar(&o.label, "label", "", "a label for the CSV rows, such as the engine")
 	flag.IntVar(&o.quorum, "quorum", 3, "the server's FUNDUS_QUORUM: committee members who vote on each application")
@@ -69,7 +72,7 @@ type options struct {
 	urls, scenario          string
 	clients, count, pledges int
 	duration, timeout       time.Duration
-	adminEmail              string
+	adminEmail, admin2Email string
 	adminPassword           string
 	csvPath, label          string
 	quorum                  int

@@ -173,7 +173,9 @@ func (c *client) mixedScenario(ctx context.Context) (scenario, error) {
 	d := &day{c: c, start: time.Now(), inFlight: map[string]step{}}
 	var err error
 	for i := range d.treasurers {
-		if d.treasurers[i], err = c.user(ctx, fmt.Sprintf("treasurer%d", i+1), "treasurer"); err != nil {
+		// treasurers[1] releases what treasurers[0] prepares: asked for
+		// by the other admin than the committee (see userAskedBy).
+		if d.treasurers[i], err = c.userAskedBy(ctx, i, fmt.Sprintf("treasurer%d", i+1), "treasurer"); err != nil {
 			return scenario{}, err
 		}
 	}

@@ -7,6 +7,7 @@ import (
 	"net"
 	"net/netip"
 	"os"
+	"runtime"
 	"strconv"
 	"strings"
 	"time"
@@ -32,6 +33,7 @@ type config struct {
 	RateLimit      int
 	TrustedProxies []string
 	SessionTTL     time.Duration
+	PasswordHashes int
 	LogLevel       slog.Level
 	LogFormat      string
 	DebugAddr      string
@@ -133,6 +135,15 @@ var settings = []setting{
 			return errors.New("must be a duration of at least 1m, such as 12h")
 		}
 		c.SessionTTL = d
+		return nil
+	}},
+	{"FUNDUS_PASSWORD_HASHES", "0", func(c *config, v string) error {
+		if err := positiveInt(&c.PasswordHashes, v, 0); err != nil {
+			return err
+		}
+		if c.PasswordHashes == 0 {
+			c.PasswordHashes = runtime.GOMAXPROCS(0)
+		}
 		return nil
 	}},
 	{"FUNDUS_LOG_LEVEL", "info", func(c *config, v string) error {

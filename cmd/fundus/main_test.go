@@ -13,6 +13,7 @@ import (
 	"fundus/auth"
 	"fundus/db"
 	"fundus/db/dbtest"
+	"fundus/errs"
 	"fundus/ledger"
 )
 
@@ -116,6 +117,18 @@ func TestUserAddThenSignIn(t *testing.T) {
 		err = run(ctx, []string{"user", "add", "--email", "x@example.org", "--name", "X", "--role", "boss"}, strings.NewReader("short\n"), &out, &out)
 		if err == nil || !strings.Contains(err.Error(), "--role") || !strings.Contains(err.Error(), "password") {
 			t.Fatalf("bad user add: %v", err)
+		}
+
+		// Separation of duties: an admin is neither treasurer nor committee.
+		for _, role := range []string{"treasurer", "committee"} {
+			out.Reset()
+			err = run(ctx, []string{"user", "add", "--email", "both@example.org", "--name", "B", "--role", "admin", "--role", role}, strings.NewReader("a long enough password\n"), &out, &out)
+			if err == nil || !strings.Contains(err.Error(), "--role an admin cannot also be") {
+				t.Fatalf("user add admin and %s: %v", role, err)
+			}
+		}
+		if _, err := s.SignIn(ctx, auth.Credentials{Email: "both@example.org", Password: "a long enough password"}, "127.0.0.1"); !errs.Is(errs.Unauthenticated, err) {
+			t.Fatalf("the refused user exists: %v", err)
 		}
 	})
 }

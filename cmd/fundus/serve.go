@@ -128,6 +128,8 @@ func serve(ctx context.Context, cfg *config, log *slog.Logger) error {
 
 	writer := ledger.NewWriter(d, nil)
 	defer writer.Close() // after the server has stopped: finishes what is queued
+	authSvc := auth.NewService(d, cfg.SessionTTL)
+	authSvc.Hasher = auth.NewHasher(cfg.PasswordHashes, auth.HashWait)
 	ledgerSvc := &ledger.Service{DB: d, Writer: writer, MaxAmount: cfg.maxAmountCents()}
 	h, err := handlers.New(handlers.Config{
 		TrustedProxies: cfg.TrustedProxies,
@@ -136,7 +138,7 @@ func serve(ctx context.Context, cfg *config, log *slog.Logger) error {
 		ExampleAccount: cfg.BankIBAN == exampleIBAN,
 		FundName:       cfg.FundName,
 	}, d, handlers.Services{
-		Auth:   auth.NewService(d, cfg.SessionTTL),
+		Auth:   authSvc,
 		Ledger: ledgerSvc,
 		Donations: &donations.Service{
 			DB: d, Writer: writer, MaxAmount: cfg.maxAmountCents(),

@@ -229,6 +229,7 @@ func (e Role) Valid() bool {
 const (
 	RoleGrantStatusConfirmed RoleGrantStatus = "confirmed"
 	RoleGrantStatusPending   RoleGrantStatus = "pending"
+	RoleGrantStatusReplaced  RoleGrantStatus = "replaced"
 )
 
 // Valid indicates whether the value is a known member of the RoleGrantStatus enum.
@@ -237,6 +238,8 @@ func (e RoleGrantStatus) Valid() bool {
 	case RoleGrantStatusConfirmed:
 		return true
 	case RoleGrantStatusPending:
+		return true
+	case RoleGrantStatusReplaced:
 		return true
 	default:
 		return false
@@ -476,7 +479,7 @@ type AnnualReport struct {
 	// AvailableAtYearEnd An exact decimal amount with the currency's fraction digits, always a string, e.g. "25.00" (a minus for credits where the field is signed). Requests may send a number instead: AmountInput.
 	AvailableAtYearEnd Amount `json:"available_at_year_end"`
 
-	// ChainHead new in issue 12: the newest entry of the year
+	// ChainHead the newest entry when the report was computed (read with its figures in one snapshot); absent while the ledger is empty
 	ChainHead *ChainHead `json:"chain_head,omitempty"`
 	Currency  string     `json:"currency"`
 	Donations struct {
@@ -675,8 +678,8 @@ type DonorData struct {
 type Entry struct {
 	Actor string `json:"actor"`
 
-	// Date new in issue 12: the business day the entry belongs to, in Europe/Berlin (a donation's received_at, else the day it was written); from/to/at of the ledger routes and exports go by it
-	Date *openapi_types.Date `json:"date,omitempty"`
+	// Date the business day the entry belongs to, in Europe/Berlin (a donation's received_at, else the day it was written); from/to/at of the ledger routes and exports go by it
+	Date openapi_types.Date `json:"date"`
 
 	// Hash SHA-256 of prev_hash and the entry's canonical bytes (docs/accounting.md)
 	Hash     string    `json:"hash"`
@@ -701,10 +704,10 @@ type Fund struct {
 	// Available assets:bank + assets:clearing - liabilities:grants-payable
 	Available Amount `json:"available"`
 
-	// ChainHead new in issue 12
-	ChainHead      *ChainHead `json:"chain_head,omitempty"`
-	Currency       string     `json:"currency"`
-	DonationsCount int        `json:"donations_count"`
+	// ChainHead The newest ledger entry at the moment of the answer: outsiders keep it and check it later with fundus verify --head SEQ:HASH.
+	ChainHead      ChainHead `json:"chain_head"`
+	Currency       string    `json:"currency"`
+	DonationsCount int       `json:"donations_count"`
 
 	// DonationsReceived An exact decimal amount with the currency's fraction digits, always a string, e.g. "25.00" (a minus for credits where the field is signed). Requests may send a number instead: AmountInput.
 	DonationsReceived Amount `json:"donations_received"`
@@ -835,7 +838,7 @@ type Problem struct {
 	Status    int     `json:"status"`
 	Title     string  `json:"title"`
 
-	// Type /problems/<slug>: validation, malformed-request, unauthenticated, forbidden, not-found, invalid-state, insufficient-funds, idempotency-in-progress, idempotency-key-reused, payload-too-large, rate-limited, internal (a 503 of the password-hash bound is new in issue 12). GET /problems/{slug} describes each.
+	// Type /problems/<slug>: validation, malformed-request, unauthenticated, forbidden, not-found, invalid-state, insufficient-funds, idempotency-in-progress, idempotency-key-reused, payload-too-large, rate-limited, internal. GET /problems/{slug} describes each.
 	Type string `json:"type"`
 }
 
@@ -878,16 +881,20 @@ type RoleGrant struct {
 	AskedAt time.Time `json:"asked_at"`
 
 	// AskedBy the admin who asked; another admin confirms
-	AskedBy     string          `json:"asked_by"`
-	ConfirmedAt *time.Time      `json:"confirmed_at,omitempty"`
-	ConfirmedBy *string         `json:"confirmed_by,omitempty"`
-	Id          string          `json:"id"`
-	Roles       []Role          `json:"roles"`
-	Status      RoleGrantStatus `json:"status"`
-	UserId      string          `json:"user_id"`
+	AskedBy     string     `json:"asked_by"`
+	ConfirmedAt *time.Time `json:"confirmed_at,omitempty"`
+	ConfirmedBy *string    `json:"confirmed_by,omitempty"`
+	Id          string     `json:"id"`
+
+	// Roles the roles the user holds once the grant is confirmed
+	Roles []Role `json:"roles"`
+
+	// Status replaced: a newer ask for the same user superseded it
+	Status RoleGrantStatus `json:"status"`
+	UserId string          `json:"user_id"`
 }
 
-// RoleGrantStatus defines model for RoleGrant.Status.
+// RoleGrantStatus replaced: a newer ask for the same user superseded it
 type RoleGrantStatus string
 
 // Session defines model for Session.
@@ -897,13 +904,14 @@ type Session struct {
 	// Token Opaque bearer token; shown once.
 	Token string `json:"token"`
 
-	// User A user. roles are the roles in effect; pending_roles (new in issue 12) are privileged roles that wait for a second admin's confirmation (GET /api/v1/role-grants).
+	// User A user. roles are the roles in effect; pending_roles are privileged roles that wait for a second admin's confirmation.
 	User User `json:"user"`
 }
 
 // TrialBalance defines model for TrialBalance.
 type TrialBalance struct {
-	At    time.Time `json:"at"`
+	// At the day (Europe/Berlin) whose end the balances are at: every entry dated that day or before
+	At    openapi_types.Date `json:"at"`
 	Items []struct {
 		// Balance An exact decimal amount with the currency's fraction digits, always a string, e.g. "25.00" (a minus for credits where the field is signed). Requests may send a number instead: AmountInput.
 		Balance Amount `json:"balance"`
@@ -924,9 +932,9 @@ type TrialBalance struct {
 	TotalDebit Amount `json:"total_debit"`
 }
 
-// User A user. roles are the roles in effect; pending_roles (new in issue 12) are privileged roles that wait for a second admin's confirmation (GET /api/v1/role-grants).
+// User A user. roles are the roles in effect; pending_roles are privileged roles that wait for a second admin's confirmation.
 type User struct {
-	// Active new in issue 12 (GET/PATCH /api/v1/users): a deactivated user cannot sign in
+	// Active a deactivated user cannot sign in
 	Active       *bool               `json:"active,omitempty"`
 	CreatedAt    *time.Time          `json:"created_at,omitempty"`
 	Email        openapi_types.Email `json:"email"`
@@ -935,9 +943,12 @@ type User struct {
 	Name         string              `json:"name"`
 	Organisation *string             `json:"organisation,omitempty"`
 
-	// PendingRoles new in issue 12: roles asked for that a second admin has not yet confirmed
+	// PendingRoles privileged roles asked for that a second admin has not yet confirmed (GET /api/v1/role-grants)
 	PendingRoles *[]Role `json:"pending_roles,omitempty"`
-	Roles        []Role  `json:"roles"`
+
+	// RoleGrantId with pending_roles: the role grant a second admin confirms (POST /api/v1/role-grants/{id}/confirm)
+	RoleGrantId *string `json:"role_grant_id,omitempty"`
+	Roles       []Role  `json:"roles"`
 }
 
 // UserPatch Fields left out keep their values. Giving admin, treasurer, committee or auditor creates a pending role grant; an account holding admin holds neither treasurer nor committee (422 validation naming roles); the last active admin cannot lose the role or be deactivated (409 invalid-state).
@@ -977,9 +988,6 @@ type IdempotencyKey = string
 
 // BadRequest defines model for BadRequest.
 type BadRequest = Problem
-
-// Busy defines model for Busy.
-type Busy = Problem
 
 // Conflict defines model for Conflict.
 type Conflict = Problem
@@ -1745,7 +1753,7 @@ type ClientInterface interface {
 
 	// ExportLedger Export the ledger (auditor, treasurer, admin), streamed as an attachment. hledger and beancount files end with balance assertions of the stored balances; a range opens with the balances before it.
 	//
-	// Streamed from one snapshot, in chunks. csv: a header row and one row per posting (entry_id, seq, time, kind, memo, account, debit, credit, currency, hash). jsonl: one entry per line (as GET /api/v1/ledger/entries/{id} returns it); new in issue 12: the file ends with one trailer line {"trailer": {"entries", "first_seq", "last_seq", "head_hash"}} and no time, so the same ledger always exports the same bytes; fundus verify --file refuses a file without it or whose entries disagree with it. hledger: a journal that hledger -f FILE balance reads, ending with balance assertions of the stored balances. beancount: a file bean-check accepts. A range (from, to; new in issue 12: by the entries' business date) opens with the balances before it.
+	// Streamed from one snapshot, in chunks. csv: a header row and one row per posting (entry_id, seq, time, date, kind, memo, account, debit, credit, currency, hash); text cells that begin with =, +, -, @, a tab or a carriage return get a leading ' (no spreadsheet runs them). jsonl: one entry per line (as GET /api/v1/ledger/entries/{id} returns it); the file ends with one trailer line {"trailer": {"entries", "first_seq", "last_seq", "head_hash", "from"?, "to"?}} (for a range: the range's days and the entries of the range) and no time, so the same ledger always exports the same bytes; fundus verify --file refuses a file without it or whose entries disagree with it. hledger: a journal that hledger -f FILE balance reads, ending with balance assertions of the stored balances. beancount: a file bean-check accepts. A range (from, to: days in Europe/Berlin, both included, by the entries' date) opens with the balances before it.
 	//
 	// Corresponds with GET /api/v1/ledger/export (the `ExportLedger` operationId).
 	ExportLedger(ctx context.Context, params *ExportLedgerParams, reqEditors ...RequestEditorFn) (*http.Response, error)
@@ -1835,11 +1843,6 @@ type ClientInterface interface {
 	//
 	// Corresponds with POST /api/v1/users (the `CreateUser` operationId).
 	CreateUser(ctx context.Context, body CreateUserJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
-
-	// GetUser A user (admin)
-	//
-	// Corresponds with GET /api/v1/users/{id} (the `GetUser` operationId).
-	GetUser(ctx context.Context, id string, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// UpdateUserWithBody Change a user's name, roles or active flag (admin)
 	//
@@ -2566,7 +2569,7 @@ func (c *Client) ReverseEntry(ctx context.Context, id string, params *ReverseEnt
 
 // ExportLedger Export the ledger (auditor, treasurer, admin), streamed as an attachment. hledger and beancount files end with balance assertions of the stored balances; a range opens with the balances before it.
 //
-// Streamed from one snapshot, in chunks. csv: a header row and one row per posting (entry_id, seq, time, kind, memo, account, debit, credit, currency, hash). jsonl: one entry per line (as GET /api/v1/ledger/entries/{id} returns it); new in issue 12: the file ends with one trailer line {"trailer": {"entries", "first_seq", "last_seq", "head_hash"}} and no time, so the same ledger always exports the same bytes; fundus verify --file refuses a file without it or whose entries disagree with it. hledger: a journal that hledger -f FILE balance reads, ending with balance assertions of the stored balances. beancount: a file bean-check accepts. A range (from, to; new in issue 12: by the entries' business date) opens with the balances before it.
+// Streamed from one snapshot, in chunks. csv: a header row and one row per posting (entry_id, seq, time, date, kind, memo, account, debit, credit, currency, hash); text cells that begin with =, +, -, @, a tab or a carriage return get a leading ' (no spreadsheet runs them). jsonl: one entry per line (as GET /api/v1/ledger/entries/{id} returns it); the file ends with one trailer line {"trailer": {"entries", "first_seq", "last_seq", "head_hash", "from"?, "to"?}} (for a range: the range's days and the entries of the range) and no time, so the same ledger always exports the same bytes; fundus verify --file refuses a file without it or whose entries disagree with it. hledger: a journal that hledger -f FILE balance reads, ending with balance assertions of the stored balances. beancount: a file bean-check accepts. A range (from, to: days in Europe/Berlin, both included, by the entries' date) opens with the balances before it.
 //
 // Corresponds with GET /api/v1/ledger/export (the `ExportLedger` operationId).
 func (c *Client) ExportLedger(ctx context.Context, params *ExportLedgerParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
@@ -2797,21 +2800,6 @@ func (c *Client) CreateUserWithBody(ctx context.Context, contentType string, bod
 // Corresponds with POST /api/v1/users (the `CreateUser` operationId).
 func (c *Client) CreateUser(ctx context.Context, body CreateUserJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewCreateUserRequest(c.Server, body)
-	if err != nil {
-		return nil, err
-	}
-	req = req.WithContext(ctx)
-	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
-		return nil, err
-	}
-	return c.Client.Do(req)
-}
-
-// GetUser A user (admin)
-//
-// Corresponds with GET /api/v1/users/{id} (the `GetUser` operationId).
-func (c *Client) GetUser(ctx context.Context, id string, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewGetUserRequest(c.Server, id)
 	if err != nil {
 		return nil, err
 	}
@@ -5180,40 +5168,6 @@ func NewCreateUserRequestWithBody(server string, contentType string, body io.Rea
 	return req, nil
 }
 
-// NewGetUserRequest constructs an http.Request for the GetUser method
-func NewGetUserRequest(server string, id string) (*http.Request, error) {
-	var err error
-
-	var pathParam0 string
-
-	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "id", id, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
-	if err != nil {
-		return nil, err
-	}
-
-	serverURL, err := url.Parse(server)
-	if err != nil {
-		return nil, err
-	}
-
-	operationPath := fmt.Sprintf("/api/v1/users/%s", pathParam0)
-	if operationPath[0] == '/' {
-		operationPath = "." + operationPath
-	}
-
-	queryURL, err := serverURL.Parse(operationPath)
-	if err != nil {
-		return nil, err
-	}
-
-	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
-	if err != nil {
-		return nil, err
-	}
-
-	return req, nil
-}
-
 // NewUpdateUserRequest calls the generic UpdateUser builder with application/json body
 func NewUpdateUserRequest(server string, id string, body UpdateUserJSONRequestBody) (*http.Request, error) {
 	var bodyReader io.Reader
@@ -5716,7 +5670,7 @@ type ClientWithResponsesInterface interface {
 
 	// ExportLedgerWithResponse Export the ledger (auditor, treasurer, admin), streamed as an attachment. hledger and beancount files end with balance assertions of the stored balances; a range opens with the balances before it.
 	//
-	// Streamed from one snapshot, in chunks. csv: a header row and one row per posting (entry_id, seq, time, kind, memo, account, debit, credit, currency, hash). jsonl: one entry per line (as GET /api/v1/ledger/entries/{id} returns it); new in issue 12: the file ends with one trailer line {"trailer": {"entries", "first_seq", "last_seq", "head_hash"}} and no time, so the same ledger always exports the same bytes; fundus verify --file refuses a file without it or whose entries disagree with it. hledger: a journal that hledger -f FILE balance reads, ending with balance assertions of the stored balances. beancount: a file bean-check accepts. A range (from, to; new in issue 12: by the entries' business date) opens with the balances before it.
+	// Streamed from one snapshot, in chunks. csv: a header row and one row per posting (entry_id, seq, time, date, kind, memo, account, debit, credit, currency, hash); text cells that begin with =, +, -, @, a tab or a carriage return get a leading ' (no spreadsheet runs them). jsonl: one entry per line (as GET /api/v1/ledger/entries/{id} returns it); the file ends with one trailer line {"trailer": {"entries", "first_seq", "last_seq", "head_hash", "from"?, "to"?}} (for a range: the range's days and the entries of the range) and no time, so the same ledger always exports the same bytes; fundus verify --file refuses a file without it or whose entries disagree with it. hledger: a journal that hledger -f FILE balance reads, ending with balance assertions of the stored balances. beancount: a file bean-check accepts. A range (from, to: days in Europe/Berlin, both included, by the entries' date) opens with the balances before it.
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
@@ -5824,13 +5778,6 @@ type ClientWithResponsesInterface interface {
 	//
 	// Corresponds with POST /api/v1/users (the `CreateUser` operationId).
 	CreateUserWithResponse(ctx context.Context, body CreateUserJSONRequestBody, reqEditors ...RequestEditorFn) (*CreateUserResponse, error)
-
-	// GetUserWithResponse A user (admin)
-	//
-	// Returns a wrapper object for the known response body format(s).
-	//
-	// Corresponds with GET /api/v1/users/{id} (the `GetUser` operationId).
-	GetUserWithResponse(ctx context.Context, id string, reqEditors ...RequestEditorFn) (*GetUserResponse, error)
 
 	// UpdateUserWithBodyWithResponse Change a user's name, roles or active flag (admin)
 	//
@@ -9424,11 +9371,6 @@ type RegisterResponse429Headers struct {
 	RetryAfter *int
 }
 
-// RegisterResponse503Headers the declared response headers of an HTTP 503 response for Register
-type RegisterResponse503Headers struct {
-	RetryAfter *int
-}
-
 type RegisterResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -9446,16 +9388,12 @@ type RegisterResponse struct {
 	ApplicationproblemJSON429 *RateLimited
 	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
 	ApplicationproblemJSON500 *Internal
-	// ApplicationproblemJSON503 the response for an HTTP 503 `application/problem+json` response
-	ApplicationproblemJSON503 *Busy
 	// Headers401 the parsed response headers for an HTTP 401 response
 	Headers401 *RegisterResponse401Headers
 	// Headers422 the parsed response headers for an HTTP 422 response
 	Headers422 *RegisterResponse422Headers
 	// Headers429 the parsed response headers for an HTTP 429 response
 	Headers429 *RegisterResponse429Headers
-	// Headers503 the parsed response headers for an HTTP 503 response
-	Headers503 *RegisterResponse503Headers
 }
 
 // GetJSON201 returns the response for an HTTP 201 `application/json` response
@@ -9491,11 +9429,6 @@ func (r RegisterResponse) GetApplicationproblemJSON429() *RateLimited {
 // GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
 func (r RegisterResponse) GetApplicationproblemJSON500() *Internal {
 	return r.ApplicationproblemJSON500
-}
-
-// GetApplicationproblemJSON503 returns the response for an HTTP 503 `application/problem+json` response
-func (r RegisterResponse) GetApplicationproblemJSON503() *Busy {
-	return r.ApplicationproblemJSON503
 }
 
 // GetBody returns the raw response body bytes
@@ -9739,11 +9672,6 @@ type SignInResponse429Headers struct {
 	RetryAfter *int
 }
 
-// SignInResponse503Headers the declared response headers of an HTTP 503 response for SignIn
-type SignInResponse503Headers struct {
-	RetryAfter *int
-}
-
 type SignInResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -9761,16 +9689,12 @@ type SignInResponse struct {
 	ApplicationproblemJSON429 *RateLimited
 	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
 	ApplicationproblemJSON500 *Internal
-	// ApplicationproblemJSON503 the response for an HTTP 503 `application/problem+json` response
-	ApplicationproblemJSON503 *Busy
 	// Headers401 the parsed response headers for an HTTP 401 response
 	Headers401 *SignInResponse401Headers
 	// Headers422 the parsed response headers for an HTTP 422 response
 	Headers422 *SignInResponse422Headers
 	// Headers429 the parsed response headers for an HTTP 429 response
 	Headers429 *SignInResponse429Headers
-	// Headers503 the parsed response headers for an HTTP 503 response
-	Headers503 *SignInResponse503Headers
 }
 
 // GetJSON201 returns the response for an HTTP 201 `application/json` response
@@ -9806,11 +9730,6 @@ func (r SignInResponse) GetApplicationproblemJSON429() *RateLimited {
 // GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
 func (r SignInResponse) GetApplicationproblemJSON500() *Internal {
 	return r.ApplicationproblemJSON500
-}
-
-// GetApplicationproblemJSON503 returns the response for an HTTP 503 `application/problem+json` response
-func (r SignInResponse) GetApplicationproblemJSON503() *Busy {
-	return r.ApplicationproblemJSON503
 }
 
 // GetBody returns the raw response body bytes
@@ -10005,11 +9924,6 @@ type CreateUserResponse429Headers struct {
 	RetryAfter *int
 }
 
-// CreateUserResponse503Headers the declared response headers of an HTTP 503 response for CreateUser
-type CreateUserResponse503Headers struct {
-	RetryAfter *int
-}
-
 type CreateUserResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -10029,16 +9943,12 @@ type CreateUserResponse struct {
 	ApplicationproblemJSON429 *RateLimited
 	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
 	ApplicationproblemJSON500 *Internal
-	// ApplicationproblemJSON503 the response for an HTTP 503 `application/problem+json` response
-	ApplicationproblemJSON503 *Busy
 	// Headers401 the parsed response headers for an HTTP 401 response
 	Headers401 *CreateUserResponse401Headers
 	// Headers422 the parsed response headers for an HTTP 422 response
 	Headers422 *CreateUserResponse422Headers
 	// Headers429 the parsed response headers for an HTTP 429 response
 	Headers429 *CreateUserResponse429Headers
-	// Headers503 the parsed response headers for an HTTP 503 response
-	Headers503 *CreateUserResponse503Headers
 }
 
 // GetJSON201 returns the response for an HTTP 201 `application/json` response
@@ -10081,11 +9991,6 @@ func (r CreateUserResponse) GetApplicationproblemJSON500() *Internal {
 	return r.ApplicationproblemJSON500
 }
 
-// GetApplicationproblemJSON503 returns the response for an HTTP 503 `application/problem+json` response
-func (r CreateUserResponse) GetApplicationproblemJSON503() *Busy {
-	return r.ApplicationproblemJSON503
-}
-
 // GetBody returns the raw response body bytes
 func (r CreateUserResponse) GetBody() []byte {
 	return r.Body
@@ -10109,89 +10014,6 @@ func (r CreateUserResponse) StatusCode() int {
 
 // ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
 func (r CreateUserResponse) ContentType() string {
-	if r.HTTPResponse != nil {
-		return r.HTTPResponse.Header.Get("Content-Type")
-	}
-	return ""
-}
-
-// GetUserResponse401Headers the declared response headers of an HTTP 401 response for GetUser
-type GetUserResponse401Headers struct {
-	WWWAuthenticate *string
-}
-
-// GetUserResponse404Headers the declared response headers of an HTTP 404 response for GetUser
-type GetUserResponse404Headers struct {
-	IdempotentReplayed *string
-}
-
-type GetUserResponse struct {
-	Body         []byte
-	HTTPResponse *http.Response
-	// JSON200 the response for an HTTP 200 `application/json` response
-	JSON200 *User
-	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
-	ApplicationproblemJSON401 *Unauthenticated
-	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
-	ApplicationproblemJSON403 *Forbidden
-	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
-	ApplicationproblemJSON404 *NotFound
-	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
-	ApplicationproblemJSON500 *Internal
-	// Headers401 the parsed response headers for an HTTP 401 response
-	Headers401 *GetUserResponse401Headers
-	// Headers404 the parsed response headers for an HTTP 404 response
-	Headers404 *GetUserResponse404Headers
-}
-
-// GetJSON200 returns the response for an HTTP 200 `application/json` response
-func (r GetUserResponse) GetJSON200() *User {
-	return r.JSON200
-}
-
-// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
-func (r GetUserResponse) GetApplicationproblemJSON401() *Unauthenticated {
-	return r.ApplicationproblemJSON401
-}
-
-// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
-func (r GetUserResponse) GetApplicationproblemJSON403() *Forbidden {
-	return r.ApplicationproblemJSON403
-}
-
-// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
-func (r GetUserResponse) GetApplicationproblemJSON404() *NotFound {
-	return r.ApplicationproblemJSON404
-}
-
-// GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
-func (r GetUserResponse) GetApplicationproblemJSON500() *Internal {
-	return r.ApplicationproblemJSON500
-}
-
-// GetBody returns the raw response body bytes
-func (r GetUserResponse) GetBody() []byte {
-	return r.Body
-}
-
-// Status returns HTTPResponse.Status
-func (r GetUserResponse) Status() string {
-	if r.HTTPResponse != nil {
-		return r.HTTPResponse.Status
-	}
-	return http.StatusText(0)
-}
-
-// StatusCode returns HTTPResponse.StatusCode
-func (r GetUserResponse) StatusCode() int {
-	if r.HTTPResponse != nil {
-		return r.HTTPResponse.StatusCode
-	}
-	return 0
-}
-
-// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
-func (r GetUserResponse) ContentType() string {
 	if r.HTTPResponse != nil {
 		return r.HTTPResponse.Header.Get("Content-Type")
 	}
@@ -11103,7 +10925,7 @@ func (c *ClientWithResponses) ReverseEntryWithResponse(ctx context.Context, id s
 
 // ExportLedgerWithResponse Export the ledger (auditor, treasurer, admin), streamed as an attachment. hledger and beancount files end with balance assertions of the stored balances; a range opens with the balances before it.
 //
-// Streamed from one snapshot, in chunks. csv: a header row and one row per posting (entry_id, seq, time, kind, memo, account, debit, credit, currency, hash). jsonl: one entry per line (as GET /api/v1/ledger/entries/{id} returns it); new in issue 12: the file ends with one trailer line {"trailer": {"entries", "first_seq", "last_seq", "head_hash"}} and no time, so the same ledger always exports the same bytes; fundus verify --file refuses a file without it or whose entries disagree with it. hledger: a journal that hledger -f FILE balance reads, ending with balance assertions of the stored balances. beancount: a file bean-check accepts. A range (from, to; new in issue 12: by the entries' business date) opens with the balances before it.
+// Streamed from one snapshot, in chunks. csv: a header row and one row per posting (entry_id, seq, time, date, kind, memo, account, debit, credit, currency, hash); text cells that begin with =, +, -, @, a tab or a carriage return get a leading ' (no spreadsheet runs them). jsonl: one entry per line (as GET /api/v1/ledger/entries/{id} returns it); the file ends with one trailer line {"trailer": {"entries", "first_seq", "last_seq", "head_hash", "from"?, "to"?}} (for a range: the range's days and the entries of the range) and no time, so the same ledger always exports the same bytes; fundus verify --file refuses a file without it or whose entries disagree with it. hledger: a journal that hledger -f FILE balance reads, ending with balance assertions of the stored balances. beancount: a file bean-check accepts. A range (from, to: days in Europe/Berlin, both included, by the entries' date) opens with the balances before it.
 //
 // Returns a wrapper object for the known response body format(s).
 //
@@ -11300,19 +11122,6 @@ func (c *ClientWithResponses) CreateUserWithResponse(ctx context.Context, body C
 		return nil, err
 	}
 	return ParseCreateUserResponse(rsp)
-}
-
-// GetUserWithResponse A user (admin)
-//
-// Returns a wrapper object for the known response body format(s).
-//
-// Corresponds with GET /api/v1/users/{id} (the `GetUser` operationId).
-func (c *ClientWithResponses) GetUserWithResponse(ctx context.Context, id string, reqEditors ...RequestEditorFn) (*GetUserResponse, error) {
-	rsp, err := c.GetUser(ctx, id, reqEditors...)
-	if err != nil {
-		return nil, err
-	}
-	return ParseGetUserResponse(rsp)
 }
 
 // UpdateUserWithBodyWithResponse Change a user's name, roles or active flag (admin)
@@ -14910,13 +14719,6 @@ func ParseRegisterResponse(rsp *http.Response) (*RegisterResponse, error) {
 		}
 		response.ApplicationproblemJSON500 = &dest
 
-	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
-		var dest Busy
-		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
-			return nil, err
-		}
-		response.ApplicationproblemJSON503 = &dest
-
 	}
 
 	switch {
@@ -14950,16 +14752,6 @@ func ParseRegisterResponse(rsp *http.Response) (*RegisterResponse, error) {
 			headers.RetryAfter = &value
 		}
 		response.Headers429 = &headers
-	case rsp.StatusCode == 503:
-		var headers RegisterResponse503Headers
-		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
-			var value int
-			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.RetryAfter = &value
-		}
-		response.Headers503 = &headers
 	}
 
 	return response, nil
@@ -15211,13 +15003,6 @@ func ParseSignInResponse(rsp *http.Response) (*SignInResponse, error) {
 		}
 		response.ApplicationproblemJSON500 = &dest
 
-	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
-		var dest Busy
-		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
-			return nil, err
-		}
-		response.ApplicationproblemJSON503 = &dest
-
 	}
 
 	switch {
@@ -15251,16 +15036,6 @@ func ParseSignInResponse(rsp *http.Response) (*SignInResponse, error) {
 			headers.RetryAfter = &value
 		}
 		response.Headers429 = &headers
-	case rsp.StatusCode == 503:
-		var headers SignInResponse503Headers
-		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
-			var value int
-			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.RetryAfter = &value
-		}
-		response.Headers503 = &headers
 	}
 
 	return response, nil
@@ -15467,13 +15242,6 @@ func ParseCreateUserResponse(rsp *http.Response) (*CreateUserResponse, error) {
 		}
 		response.ApplicationproblemJSON500 = &dest
 
-	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
-		var dest Busy
-		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
-			return nil, err
-		}
-		response.ApplicationproblemJSON503 = &dest
-
 	}
 
 	switch {
@@ -15507,93 +15275,6 @@ func ParseCreateUserResponse(rsp *http.Response) (*CreateUserResponse, error) {
 			headers.RetryAfter = &value
 		}
 		response.Headers429 = &headers
-	case rsp.StatusCode == 503:
-		var headers CreateUserResponse503Headers
-		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
-			var value int
-			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.RetryAfter = &value
-		}
-		response.Headers503 = &headers
-	}
-
-	return response, nil
-}
-
-// ParseGetUserResponse parses an HTTP response from a GetUserWithResponse call
-func ParseGetUserResponse(rsp *http.Response) (*GetUserResponse, error) {
-	bodyBytes, err := io.ReadAll(rsp.Body)
-	defer func() { _ = rsp.Body.Close() }()
-	if err != nil {
-		return nil, err
-	}
-
-	response := &GetUserResponse{
-		Body:         bodyBytes,
-		HTTPResponse: rsp,
-	}
-
-	switch {
-	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
-		var dest User
-		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
-			return nil, err
-		}
-		response.JSON200 = &dest
-
-	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
-		var dest Unauthenticated
-		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
-			return nil, err
-		}
-		response.ApplicationproblemJSON401 = &dest
-
-	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
-		var dest Forbidden
-		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
-			return nil, err
-		}
-		response.ApplicationproblemJSON403 = &dest
-
-	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
-		var dest NotFound
-		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
-			return nil, err
-		}
-		response.ApplicationproblemJSON404 = &dest
-
-	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
-		var dest Internal
-		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
-			return nil, err
-		}
-		response.ApplicationproblemJSON500 = &dest
-
-	}
-
-	switch {
-	case rsp.StatusCode == 401:
-		var headers GetUserResponse401Headers
-		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.WWWAuthenticate = &value
-		}
-		response.Headers401 = &headers
-	case rsp.StatusCode == 404:
-		var headers GetUserResponse404Headers
-		if values := rsp.Header.Values("Idempotent-Replayed"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "Idempotent-Replayed", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.IdempotentReplayed = &value
-		}
-		response.Headers404 = &headers
 	}
 
 	return response, nil

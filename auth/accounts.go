@@ -1,0 +1,373 @@
+package auth
+
+import (
+	"context"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/jmoiron/sqlx"
+
+	"fundus/check"
+	"fundus/db"
+	"fundus/errs"
+	"fundus/ledger"
+)
+
+// Separation of duties (README, "No one pays alone"):
+//
+//   - an account holding admin holds neither treasurer nor committee, so the
+//     one who makes accounts never decides on or pays a grant;
+//   - a privileged role given over the API takes effect only when a second
+//     admin confirms the grant; the command line (the first accounts) gives
+//     roles at once;
+//   - the grants package refuses a release whose two sides one person stands
+//     behind, reading who made each account from what this file records.
+
+// Privileged reports whether granting r over the API needs a second admin.
+func (r Role) Privileged() bool { return r != Applicant }
+
+// Account is a user as admins manage it: its effective roles, the roles a
+// pending grant would give it, and whether it may sign in.
+type Account struct {
+	User
+	Active       bool      `json:"active"`
+	CreatedAt    time.Time `json:"created_at"`
+	PendingRoles []Role    `json:"pending_roles"`
+	// RoleGrantID names the pending grant, for the second admin.
+	RoleGrantID string `json:"role_grant_id,omitempty"`
+}
+
+// RoleGrant is a change of a user's roles that waits for a second admin.
+// Roles is the whole set the user holds once it is confirmed.
+type RoleGrant struct {
+	ID          string     `json:"id"`
+	UserID      string     `json:"user_id"`
+	Roles       []Role     `json:"roles"`
+	AskedBy     string     `json:"asked_by"`
+	AskedAt     time.Time  `json:"asked_at"`
+	Status      string     `json:"status"` // pending, confirmed, replaced
+	ConfirmedBy string     `json:"confirmed_by,omitempty"`
+	ConfirmedAt *time.Time `json:"confirmed_at,omitempty"`
+}
+
+// The states of a RoleGrant.
+const (
+	GrantPending   = "pending"
+	GrantConfirmed = "confirmed"
+	GrantReplaced  = "replaced" // a newer ask for the same user came first
+)
+
+// UserUpdate is the body of PATCH /api/v1/users/{id}; a field left out
+// stays as it is.
+type UserUpdate struct {
+	Name   *string `json:"name" validate:"omitempty,max=200"`
+	Roles  []Role  `json:"roles" validate:"omitempty,min=1,unique,dive,oneof=admin committee treasurer auditor applicant"`
+	Active *bool   `json:"active"`
+}
+
+// UserFilter narrows ListUsers: Role held, and Q found in the email or name.
+type UserFilter struct {
+	Role Role
+	Q    string
+}
+
+// checkDuties refuses roles that break the separation of duties.
+// Returns Invalid naming roles.
+func checkDuties(op errs.Op, roles []Role) error {
+	if slices.Contains(roles, Admin) && (slices.Contains(roles, Treasurer) || slices.Contains(roles, Committee)) {
+		return errs.FieldCode(op, "roles", "duties", "", "an admin cannot also be treasurer or committee member")
+	}
+	return nil
+}
+
+// grantNeeded reports whether going from roles to want gives a privileged
+// role the user does not hold yet.
+func grantNeeded(roles, want []Role) bool {
+	for _, r := range want {
+		if r.Privileged() && !slices.Contains(roles, r) {
+			return true
+		}
+	}
+	return false
+}
+
+// unprivileged returns the roles of rs that need no grant.
+func unprivileged(rs []Role) []Role {
+	var out []Role
+	for _, r := range rs {
+		if !r.Privileged() {
+			out = append(out, r)
+		}
+	}
+	return out
+}
+
+// UpdateUser changes a user's name, roles or whether it may sign in. Roles
+// that add a privileged role become a pending grant (replacing one pending
+// already); roles that only take away take effect at once, as do name and
+// active. A deactivated user's sessions end. The last active admin cannot
+// lose the role or be deactivated.
+// Returns Unauthenticated, Forbidden, Invalid, NotFound, InvalidState.
+func (s *Service) UpdateUser(ctx context.Context, actor *User, id string, up UserUpdate) (*Account, error) {
+	const op errs.Op = "auth.UpdateUser"
+	if err := Authorize(op, actor, ManageUsers); err != nil {
+		return nil, err
+	}
+	if up.Name != nil {
+		name := strings.TrimSpace(*up.Name)
+		up.Name = &name
+		if name == "" {
+			return nil, errs.FieldCode(op, "name", "required", "", "is required")
+		}
+		if check.HasControl(name, false) {
+			return nil, errs.FieldCode(op, "name", "control", "", "must not contain control characters")
+		}
+	}
+	if up.Roles != nil && len(up.Roles) == 0 {
+		return nil, errs.FieldCode(op, "roles", "min", "1", "must have at least 1 item")
+	}
+	if err := check.Struct(op, up); err != nil {
+		return nil, err
+	}
+	want := slices.Sorted(slices.Values(up.Roles))
+	if err := checkDuties(op, want); err != nil {
+		return nil, err
+	}
+	now := s.now()
+	err := db.InTx(ctx, s.DB, func(tx *sqlx.Tx) error {
+		if err := lockRoles(ctx, tx, s.DB.Engine); err != nil {
+			return err
+		}
+		u, err := findUserByID(ctx, tx, id)
+		if err != nil {
+			return err
+		}
+		change := map[string]any{}
+		if up.Name != nil && *up.Name != u.Name {
+			if err := setName(ctx, tx, u.ID, *up.Name); err != nil {
+				return err
+			}
+			change["name"] = "changed" // names stay out of the audit trail
+		}
+		if up.Roles != nil {
+			// A new ask replaces one pending, also when it asks for the
+			// roles the user holds (which withdraws the pending one).
+			if err := s.replacePendingGrants(ctx, tx, actor.ID, u.ID, now); err != nil {
+				return err
+			}
+		}
+		if up.Roles != nil && !slices.Equal(want, u.Roles) {
+			if grantNeeded(u.Roles, want) {
+				g := &RoleGrant{ID: db.NewID(), UserID: u.ID, Roles: want, AskedBy: actor.ID, AskedAt: now, Status: GrantPending}
+				if err := insertRoleGrant(ctx, tx, g); err != nil {
+					return err
+				}
+				if err := ledger.Audit(ctx, tx, now, actor.ID, "role-grant.ask", "role_grant", g.ID, map[string]any{"user_id": u.ID, "from": u.Roles, "roles": want}); err != nil {
+					return err
+				}
+			} else {
+				if err := setRoles(ctx, tx, u.ID, want); err != nil {
+					return err
+				}
+				change["roles"] = map[string]any{"from": u.Roles, "to": want}
+			}
+		}
+		active := u.Active
+		if up.Active != nil && *up.Active != u.Active {
+			active = *up.Active
+			if err := setActive(ctx, tx, u.ID, active); err != nil {
+				return err
+			}
+			if !active {
+				if err := deleteSessions(ctx, tx, u.ID); err != nil {
+					return err
+				}
+			}
+			change["active"] = map[string]any{"from": u.Active, "to": active}
+		}
+		// Asking to take admin away is refused at once too, not only when
+		// confirmed.
+		losesAdmin := up.Roles != nil && !slices.Contains(want, Admin)
+		if u.Active && u.HasRole(Admin) && (!active || losesAdmin) {
+			if err := keepAnAdmin(ctx, tx, op, u.ID); err != nil {
+				return err
+			}
+		}
+		if len(change) == 0 {
+			return nil
+		}
+		return ledger.Audit(ctx, tx, now, actor.ID, "user.update", "user", u.ID, change)
+	})
+	if err != nil {
+		return nil, errs.E(op, err)
+	}
+	return s.FindAccount(ctx, id)
+}
+
+// replacePendingGrants marks the user's pending grant replaced, with its
+// audit record.
+func (s *Service) replacePendingGrants(ctx context.Context, tx *sqlx.Tx, actorID, userID string, now time.Time) error {
+	ids, err := replacePendingGrants(ctx, tx, userID)
+	if err != nil {
+		return err
+	}
+	for _, id := range ids {
+		if err := ledger.Audit(ctx, tx, now, actorID, "role-grant.replace", "role_grant", id, map[string]any{"user_id": userID, "to": GrantReplaced}); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// keepAnAdmin refuses a change that leaves no active admin but userID.
+// The caller holds lockRoles.
+func keepAnAdmin(ctx context.Context, tx *sqlx.Tx, op errs.Op, userID string) error {
+	admins, err := activeAdmins(ctx, tx)
+	if err != nil {
+		return err
+	}
+	if !slices.ContainsFunc(admins, func(id string) bool { return id != userID }) {
+		return errs.E(op, errs.InvalidState, "this is the last active admin")
+	}
+	return nil
+}
+
+// RoleGrants lists the role grants with the given status ("" for all),
+// oldest first. Returns Unauthenticated, Forbidden, Invalid.
+func (s *Service) RoleGrants(ctx context.Context, actor *User, status string) ([]RoleGrant, error) {
+	const op errs.Op = "auth.RoleGrants"
+	if err := Authorize(op, actor, ManageUsers); err != nil {
+		return nil, err
+	}
+	switch status {
+	case "", GrantPending, GrantConfirmed, GrantReplaced:
+	default:
+		return nil, errs.FieldCode(op, "status", "oneof", "pending confirmed replaced", "must be pending, confirmed or replaced")
+	}
+	gs, err := findRoleGrants(ctx, s.DB, status)
+	if err != nil {
+		return nil, errs.E(op, err)
+	}
+	return gs, nil
+}
+
+// ConfirmRoleGrant gives the user the roles of a pending grant. The admin
+// who confirms is neither the one who asked nor the user itself.
+// Returns Unauthenticated, Forbidden, NotFound, InvalidState (a grant
+// already confirmed or replaced).
+func (s *Service) ConfirmRoleGrant(ctx context.Context, actor *User, id string) (*RoleGrant, error) {
+	const op errs.Op = "auth.ConfirmRoleGrant"
+	if err := Authorize(op, actor, ManageUsers); err != nil {
+		return nil, err
+	}
+	var g *RoleGrant
+	err := db.InTx(ctx, s.DB, func(tx *sqlx.Tx) error {
+		if err := lockRoles(ctx, tx, s.DB.Engine); err != nil {
+			return err
+		}
+		var err error
+		if g, err = findRoleGrant(ctx, tx, id); err != nil {
+			return err
+		}
+		switch {
+		case g.Status != GrantPending:
+			return errs.Errorf(op, errs.InvalidState, "this role grant is %s", g.Status)
+		case g.AskedBy == actor.ID:
+			return errs.E(op, errs.Forbidden, "a second admin confirms a role grant, not the one who asked")
+		case g.UserID == actor.ID:
+			return errs.E(op, errs.Forbidden, "an admin cannot confirm a grant of their own roles")
+		}
+		u, err := findUserByID(ctx, tx, g.UserID)
+		if err != nil {
+			return err
+		}
+		if u.Active && u.HasRole(Admin) && !slices.Contains(g.Roles, Admin) {
+			if err := keepAnAdmin(ctx, tx, op, u.ID); err != nil {
+				return err
+			}
+		}
+		now := s.now()
+		g.Status, g.ConfirmedBy, g.ConfirmedAt = GrantConfirmed, actor.ID, &now
+		var adds []Role
+		for _, r := range g.Roles {
+			if !u.HasRole(r) {
+				adds = append(adds, r)
+			}
+		}
+		if err := confirmRoleGrant(ctx, tx, g, adds); err != nil {
+			return err
+		}
+		if err := setRoles(ctx, tx, u.ID, g.Roles); err != nil {
+			return err
+		}
+		return ledger.Audit(ctx, tx, now, actor.ID, "role-grant.confirm", "role_grant", g.ID, map[string]any{
+			"user_id": u.ID, "asked_by": g.AskedBy, "from": u.Roles, "to": g.Roles,
+		})
+	})
+	if err != nil {
+		return nil, errs.E(op, err)
+	}
+	return g, nil
+}
+
+// Users lists the users, by email. Returns Unauthenticated, Forbidden,
+// Invalid.
+func (s *Service) Users(ctx context.Context, actor *User, f UserFilter) ([]*Account, error) {
+	const op errs.Op = "auth.Users"
+	if err := Authorize(op, actor, ManageUsers); err != nil {
+		return nil, err
+	}
+	if f.Role != "" && !f.Role.Valid() {
+		return nil, errs.FieldCode(op, "role", "oneof", "", "is not a role")
+	}
+	if len([]rune(f.Q)) > 200 || check.HasControl(f.Q, false) {
+		return nil, errs.FieldCode(op, "q", "max", "200", "must have at most 200 characters")
+	}
+	us, err := findUsers(ctx, s.DB, f.Role, strings.ToLower(strings.TrimSpace(f.Q)))
+	if err != nil {
+		return nil, errs.E(op, err)
+	}
+	pending, err := findRoleGrants(ctx, s.DB, GrantPending)
+	if err != nil {
+		return nil, errs.E(op, err)
+	}
+	out := make([]*Account, len(us))
+	for i, u := range us {
+		out[i] = account(u, nil)
+		for _, g := range pending {
+			if g.UserID == u.ID {
+				out[i] = account(u, &g)
+			}
+		}
+	}
+	return out, nil
+}
+
+// FindAccount returns the user with id as admins see it. Returns NotFound.
+func (s *Service) FindAccount(ctx context.Context, id string) (*Account, error) {
+	const op errs.Op = "auth.FindAccount"
+	u, err := findUserByID(ctx, s.DB, id)
+	if err != nil {
+		return nil, errs.E(op, err)
+	}
+	g, err := findPendingGrant(ctx, s.DB, id)
+	if errs.Is(errs.NotFound, err) {
+		return account(u, nil), nil
+	}
+	if err != nil {
+		return nil, errs.E(op, err)
+	}
+	return account(u, g), nil
+}
+
+func account(u *User, pending *RoleGrant) *Account {
+	a := &Account{User: *u, Active: u.Active, CreatedAt: u.CreatedAt, PendingRoles: []Role{}}
+	if a.Roles == nil {
+		a.Roles = []Role{}
+	}
+	if pending != nil {
+		a.PendingRoles, a.RoleGrantID = pending.Roles, pending.ID
+	}
+	return a
+}
