@@ -107,8 +107,9 @@ func (s *Service) Refund(ctx context.Context, actor ledger.Actor, id string, in 
 	switch {
 	case reason == "":
 		return nil, errs.FieldCode(op, "reason", "required", "", "is required")
-	case len([]rune(reason)) > 400 || check.HasControl(reason, false):
-		return nil, errs.FieldCode(op, "reason", "max", "400", "must have at most 400 characters on one line")
+	}
+	if err := check.Text(op, "reason", reason, 400, false); err != nil {
+		return nil, err
 	}
 	return s.transition(ctx, op, id, func(tx *ledger.Tx, d *Donation) error {
 		if d.Status != Received {

@@ -3,10 +3,14 @@ package handlers
 import (
 	"crypto/rand"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"log/slog"
+	"maps"
 	"net/http"
+	"net/url"
 	"runtime/debug"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -16,6 +20,7 @@ import (
 
 	"fundus/auth"
 	"fundus/errs"
+	"fundus/web"
 )
 
 const (
@@ -201,4 +206,70 @@ func currentUser(c *gin.Context) *auth.User {
 		return u.(*auth.User)
 	}
 	return nil
+}
+
+// refuseNUL refuses a request that carries a NUL character in its path, its
+// query, a header or a form field: no such text is valid anywhere in
+// Fundus, and PostgreSQL refuses it in text (an internal error if it got
+// that far). A path is not found, a query parameter or form field is
+// Invalid naming it, a header is Malformed naming it. JSON bodies are
+// checked where they are decoded (decodeJSON).
+func (s *Server) refuseNUL(c *gin.Context) {
+	const op errs.Op = "handlers.refuseNUL"
+	var err error
+	if strings.ContainsRune(c.Request.URL.Path, 0) {
+		err = errs.E(op, errs.NotFound, "no such resource")
+	} else if fields := nulFields(c.Request.URL.Query()); len(fields) > 0 {
+		err = errs.E(op, errs.Invalid, fields, "a query parameter holds a NUL character")
+	}
+	for name, values := range c.Request.Header {
+		if err != nil {
+			break
+		}
+		for _, v := range values {
+			if strings.ContainsRune(v, 0) {
+				err = errs.E(op, errs.Malformed, errs.FieldError{Field: name, Code: "control", Message: "must not contain a NUL character"}, "a header holds a NUL character")
+				break
+			}
+		}
+	}
+	if err == nil && c.Request.Method == http.MethodPost && strings.HasPrefix(c.GetHeader("Content-Type"), "application/x-www-form-urlencoded") {
+		if perr := c.Request.ParseForm(); perr != nil {
+			var tooLarge *http.MaxBytesError
+			if errors.As(perr, &tooLarge) {
+				err = errs.E(op, errs.TooLarge, fmt.Sprintf("the body must not exceed %d bytes", tooLarge.Limit))
+			} else {
+				err = errs.E(op, errs.Malformed, "the form cannot be read", perr)
+			}
+		} else if fields := nulFields(c.Request.PostForm); len(fields) > 0 {
+			err = errs.E(op, errs.Invalid, fields, "a form field holds a NUL character")
+		}
+	}
+	if err == nil {
+		c.Next()
+		return
+	}
+	if strings.HasPrefix(c.Request.URL.Path, "/api/") {
+		writeError(c, err)
+		return
+	}
+	langC, _ := c.Cookie(langCookie)
+	c.Set(ctxLang, web.Lang(langC, c.GetHeader("Accept-Language")))
+	s.renderError(c, err)
+}
+
+// nulFields names the fields of values (query or form) that hold a NUL,
+// in their order; a name that holds one itself is named with it escaped.
+func nulFields(values url.Values) []errs.FieldError {
+	var out []errs.FieldError
+	for _, name := range slices.Sorted(maps.Keys(values)) {
+		bad := strings.ContainsRune(name, 0)
+		for _, v := range values[name] {
+			bad = bad || strings.ContainsRune(v, 0)
+		}
+		if bad {
+			out = append(out, errs.FieldError{Field: strings.ReplaceAll(name, "\x00", `\u0000`), Code: "control", Message: "must not contain a NUL character"})
+		}
+	}
+	return out
 }

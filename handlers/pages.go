@@ -31,9 +31,9 @@ const (
 	ctxCSRF       = "fundus.csrf"
 )
 
-// pageHeaders sets the security headers of every page: nothing from other
-// hosts, no framing, no sniffing.
-func pageHeaders(c *gin.Context) {
+// securityHeaders sets the security headers of every answer, pages, API and
+// "not found" alike: nothing from other hosts, no framing, no sniffing.
+func securityHeaders(c *gin.Context) {
 	h := c.Writer.Header()
 	h.Set("Content-Security-Policy", "default-src 'self'; img-src 'self'; style-src 'self'; script-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'")
 	h.Set("X-Content-Type-Options", "nosniff")

@@ -104,7 +104,7 @@ func (s *Server) router() (*gin.Engine, error) {
 	r.HandleMethodNotAllowed = false
 	r.RedirectTrailingSlash = false
 	r.RedirectFixedPath = false
-	r.Use(withRequestID, accessLog(s.log), recoverPanics, s.metrics.observe, limitBody(s.cfg.BodyLimit))
+	r.Use(withRequestID, securityHeaders, accessLog(s.log), recoverPanics, s.metrics.observe, limitBody(s.cfg.BodyLimit), s.refuseNUL)
 	r.NoRoute(s.noRoute)
 
 	r.GET("/healthz", s.healthz)
@@ -144,7 +144,7 @@ func (s *Server) router() (*gin.Engine, error) {
 
 	// Pages for people.
 	r.GET("/static/*filepath", serveStatic())
-	pages := r.Group("/", pageHeaders, s.pageContext)
+	pages := r.Group("/", s.pageContext)
 	pages.GET("/", s.fundPage)
 	pages.GET("/lang", s.setLang)
 	pages.GET("/report", s.reportPage)

@@ -1,0 +1,326 @@
+package handlers
+
+import (
+	"cmp"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"regexp"
+	"sort"
+	"strings"
+	"testing"
+
+	"github.com/gin-gonic/gin"
+
+	"fundus/auth"
+	"fundus/db"
+	"fundus/db/dbtest"
+)
+
+// nulBodies are valid bodies of the routes that read one; every string in
+// them is replaced by one holding a NUL, one at a time.
+var nulBodies = map[string]string{
+	"POST /api/v1/register":                       `{"email":"nul@example.org","name":"N","password":"a long enough password","organisation":"O"}`,
+	"POST /api/v1/sessions":                       `{"email":"nul@example.org","password":"a long enough password"}`,
+	"POST /api/v1/users":                          `{"email":"nul2@example.org","name":"N","password":"a long enough password","organisation":"O","roles":["auditor"]}`,
+	"POST /api/v1/ledger/entries":                 `{"memo":"m","postings":[{"account":"assets:bank","amount":"1.00"},{"account":"income:donations","amount":"-1.00"}]}`,
+	"POST /api/v1/ledger/entries/:id/reverse":     `{"reason":"r"}`,
+	"POST /api/v1/donations":                      `{"amount":"5.00","currency":"EUR","donor":{"name":"N","email":"d@example.org","street":"S 1","postal_code":"49074","city":"C"},"message":"m"}`,
+	"POST /api/v1/donations/:id/confirm":          `{"received_at":"2026-01-02"}`,
+	"POST /api/v1/donations/:id/refund":           `{"reason":"r"}`,
+	"POST /api/v1/applications":                   applicationBody,
+	"PATCH /api/v1/applications/:id":              applicationBody,
+	"POST /api/v1/applications/:id/reviews":       `{"score":3,"comment":"c","conflict_of_interest":false}`,
+	"POST /api/v1/applications/:id/votes":         `{"vote":"approve","amount":"10.00","comment":"c"}`,
+	"POST /api/v1/applications/:id/decision":      `{"decision":"approved","amount":"10.00","conditions":"c"}`,
+	"POST /api/v1/applications/:id/disbursements": `{"amount":"1.00"}`,
+	"POST /api/v1/applications/:id/report":        `{"spent":"1.00","report":"r"}`,
+	"POST /api/v1/applications/:id/close":         `{"returned":"0.00"}`,
+	"POST /donate":                                `{"amount_preset":"25","amount_other":"","anonymous":"1","receipt_requested":"1","name":"N","email":"d@example.org","street":"S","postal_code":"49074","city":"C","message":"m","idempotency_key":"k"}`,
+	"POST /login":                                 `{"email":"e@example.org","password":"p","next":"/"}`,
+	"POST /apply/register":                        `{"name":"N","organisation":"O","email":"r@example.org","password":"a long enough password"}`,
+	"POST /apply/new":                             applicationForm,
+	"POST /grants/:id/edit":                       applicationForm,
+	"POST /grants/:id/:action":                    `{"spent":"1","report":"r","score":"3","comment":"c","vote":"approve","decision":"approved","conditions":"c","amount":"1","instalment_amount":"1","returned":"0"}`,
+	"POST /treasurer/donations/:id/:action":       `{"received_at":"2026-01-02","reason":"r","idempotency_key":"k"}`,
+	"POST /payouts/:id/release":                   `{"application_id":"x"}`,
+	"GET /treasurer/donations/:id/:action":        ``,
+	"POST /api/v1/applications/:id/submit":        ``,
+	"POST /api/v1/applications/:id/withdraw":      ``,
+	"POST /api/v1/disbursements/:id/release":      ``,
+	"POST /api/v1/donations/:id/cancel":           ``,
+	"POST /logout":                                ``,
+	"GET /api/v1/donations/:id/:format":           ``,
+}
+
+const applicationForm = `{"title":"T","organisation":"O","summary":"S","description":"D","requested_amount":"10","starts_on":"2027-01-01","ends_on":"2027-02-01",
+	"payee_holder":"H","payee_iban":"DE89370400440532013000","payee_bic":"COBADEFFXXX","budget_item_0":"I","budget_amount_0":"10"}`
+
+// nulQuery names every query parameter a route reads.
+var nulQuery = []string{"q", "status", "from", "to", "at", "limit", "cursor", "account", "actor", "action", "object_type", "object_id", "format", "year", "done", "ref", "received_at", "next", "back"}
+
+// nulHeaders are the request headers the server reads.
+var nulHeaders = []string{"Idempotency-Key", "Authorization", "Accept-Language", "X-Request-ID", "X-Forwarded-For", "X-Forwarded-Proto", "Content-Type"}
+
+// withNUL returns every variant of a JSON body in which one string holds a
+// NUL; it walks objects and arrays.
+func withNUL(t *testing.T, body string) []string {
+	t.Helper()
+	var v any
+	if err := json.Unmarshal([]byte(body), &v); err != nil {
+		t.Fatalf("template %s: %v", body, err)
+	}
+	var out []string
+	var walk func(cur any, set func(any))
+	walk = func(cur any, set func(any)) {
+		switch x := cur.(type) {
+		case map[string]any:
+			for k, val := range x {
+				walk(val, func(nv any) { x[k] = nv })
+			}
+		case []any:
+			for i, val := range x {
+				walk(val, func(nv any) { x[i] = nv })
+			}
+		case string:
+			set("a\x00b")
+			b, _ := json.Marshal(v)
+			out = append(out, string(b))
+			set(x)
+		}
+	}
+	walk(v, func(any) {})
+	sort.Strings(out)
+	return out
+}
+
+// TestNULNeverReachesTheDatabase sends every route a NUL in each place it
+// reads: path segments, query parameters, headers, body fields (JSON and
+// forms). Each answer is a 4xx, so nothing was stored; PostgreSQL, which
+// refuses NUL in text, never turns one into a 500.
+func TestNULNeverReachesTheDatabase(t *testing.T) {
+	dbtest.Engines(t, func(t *testing.T, d *db.DB) {
+		ts := newTestServer(t, d, Config{})
+		tokens := map[string]string{"anonymous": ""}
+		for _, role := range []auth.Role{auth.Admin, auth.Treasurer, auth.Committee, auth.Auditor, auth.Applicant} {
+			tokens[string(role)] = ts.mustUser(string(role)+"@example.org", role)
+		}
+		// A page session for the forms, with its CSRF pair.
+		ts.mustUser("pages@example.org", auth.Treasurer, auth.Committee)
+		b := &browserless{t: t, h: ts.h, cookies: map[string]string{}, lang: "en"}
+		login := b.do("GET", "/login", nil)
+		b.do("POST", "/login", url.Values{"csrf_token": {b.csrf(login.Body.String())}, "email": {"pages@example.org"}, "password": {password}})
+		csrf := b.csrf(b.do("GET", "/donate", nil).Body.String())
+
+		// Real ids, so that a request gets past "not found".
+		pledge := ts.json("POST", "/api/v1/donations", "", `{"amount":"5.00"}`).wantStatus(t, 201)
+		app := ts.json("POST", "/api/v1/applications", tokens["applicant"], applicationBody).wantStatus(t, 201)
+		ids := map[string]string{"id": pledge.body["id"].(string), "format": "girocode.png", "action": "confirm", "slug": "validation", "filepath": "/site.css"}
+		appID := app.body["id"].(string)
+
+		router, _ := ts.h.(*gin.Engine)
+		if router == nil {
+			t.Fatal("the handler is not a gin.Engine")
+		}
+		param := regexp.MustCompile(`[:*]([A-Za-z_]+)`)
+		fill := func(route string, nulIn string) string {
+			return param.ReplaceAllStringFunc(route, func(m string) string {
+				name := m[1:]
+				if name == nulIn {
+					if m[0] == '*' {
+						return "/%00"
+					}
+					return "%00"
+				}
+				v := ids[name]
+				if name == "id" && (strings.Contains(route, "applications") || strings.HasPrefix(route, "/grants")) {
+					v = appID
+				}
+				if m[0] == '*' {
+					return v
+				}
+				return url.PathEscape(v)
+			})
+		}
+
+		type request struct {
+			name, method, path, body, contentType string
+			headers                               map[string]string
+		}
+		var reqs []request
+		for _, rt := range router.Routes() {
+			route := rt.Method + " " + rt.Path
+			isForm := !strings.HasPrefix(rt.Path, "/api/")
+			path := fill(rt.Path, "")
+			for _, m := range param.FindAllStringSubmatch(rt.Path, -1) {
+				reqs = append(reqs, request{name: route + " path " + m[1], method: rt.Method, path: fill(rt.Path, m[1])})
+			}
+			for _, q := range nulQuery {
+				reqs = append(reqs, request{name: route + " ?" + q, method: rt.Method, path: path + "?" + q + "=%00"})
+			}
+			for _, h := range nulHeaders {
+				reqs = append(reqs, request{name: route + " header " + h, method: rt.Method, path: path, headers: map[string]string{h: "a\x00b"}})
+			}
+			if rt.Method == http.MethodGet {
+				continue
+			}
+			for _, body := range withNUL(t, cmp.Or(nulBodies[route], "{}")) {
+				if !isForm {
+					reqs = append(reqs, request{name: route + " body " + body, method: rt.Method, path: path, body: body, contentType: "application/json"})
+					continue
+				}
+				var fields map[string]any
+				json.Unmarshal([]byte(body), &fields)
+				form := url.Values{"csrf_token": {csrf}}
+				for k, v := range fields {
+					form.Set(k, v.(string))
+				}
+				reqs = append(reqs, request{name: route + " form " + body, method: rt.Method, path: path, body: form.Encode(), contentType: "application/x-www-form-urlencoded"})
+			}
+		}
+		if len(reqs) < 500 {
+			t.Fatalf("only %d requests: the routes were not found", len(reqs))
+		}
+
+		roles := make([]string, 0, len(tokens))
+		for role := range tokens {
+			roles = append(roles, role)
+		}
+		sort.Strings(roles)
+		for _, r := range reqs {
+			for _, role := range roles {
+				if !strings.HasPrefix(r.path, "/api/") && role != "anonymous" {
+					continue // pages sign in by cookie: below
+				}
+				req := httptest.NewRequest(r.method, r.path, strings.NewReader(r.body))
+				if r.contentType != "" {
+					req.Header.Set("Content-Type", r.contentType)
+				}
+				if tokens[role] != "" {
+					req.Header.Set("Authorization", "Bearer "+tokens[role])
+				}
+				if !strings.HasPrefix(r.path, "/api/") {
+					for k, v := range b.cookies {
+						req.AddCookie(&http.Cookie{Name: k, Value: v})
+					}
+				}
+				for k, v := range r.headers {
+					req.Header[k] = []string{v}
+				}
+				rec := httptest.NewRecorder()
+				ts.h.ServeHTTP(rec, req)
+				if rec.Code < 400 || rec.Code >= 500 {
+					t.Errorf("%s as %s: %d %s", r.name, role, rec.Code, rec.Body.String()[:min(rec.Body.Len(), 200)])
+				}
+			}
+		}
+	})
+}
+
+// TestFreeTextRefusesControlAndBidi sends each free text of the API a
+// control character and each bidi override or isolate: each is 422 naming
+// the field, and nothing is stored. Multi-line texts keep line breaks and
+// tabs.
+func TestFreeTextRefusesControlAndBidi(t *testing.T) {
+	dbtest.Engines(t, func(t *testing.T, d *db.DB) {
+		ts := newTestServer(t, d, Config{})
+		tok := map[auth.Role]string{}
+		for _, role := range []auth.Role{auth.Admin, auth.Treasurer, auth.Committee, auth.Applicant} {
+			tok[role] = ts.mustUser(string(role)+"@example.org", role)
+		}
+		entry := ts.json("POST", "/api/v1/ledger/entries", tok[auth.Treasurer], nulBodies["POST /api/v1/ledger/entries"]).wantStatus(t, 201).body["id"].(string)
+		donation := ts.json("POST", "/api/v1/donations", "", `{"amount":"5.00"}`).wantStatus(t, 201).body["id"].(string)
+		app := ts.json("POST", "/api/v1/applications", tok[auth.Applicant], applicationBody).wantStatus(t, 201).body["id"].(string)
+
+		cases := []struct {
+			role         auth.Role
+			method, path string
+			body         string // with X where the text goes
+			field        string
+			lines        bool
+		}{
+			{"", "POST", "/api/v1/register", `{"email":"r@example.org","name":"X","password":"a long enough password"}`, "name", false},
+			{"", "POST", "/api/v1/register", `{"email":"r@example.org","name":"N","organisation":"X","password":"a long enough password"}`, "organisation", false},
+			{"", "POST", "/api/v1/register", `{"email":"rX@example.org","name":"N","password":"a long enough password"}`, "email", false},
+			{auth.Admin, "POST", "/api/v1/users", `{"email":"u@example.org","name":"X","password":"a long enough password","roles":["auditor"]}`, "name", false},
+			{auth.Admin, "POST", "/api/v1/users", `{"email":"u@example.org","name":"N","organisation":"X","password":"a long enough password","roles":["auditor"]}`, "organisation", false},
+			{"", "POST", "/api/v1/donations", `{"amount":"5.00","donor":{"name":"X"}}`, "donor.name", false},
+			{"", "POST", "/api/v1/donations", `{"amount":"5.00","donor":{"name":"N","street":"X"}}`, "donor.street", false},
+			{"", "POST", "/api/v1/donations", `{"amount":"5.00","donor":{"name":"N","city":"X"}}`, "donor.city", false},
+			{"", "POST", "/api/v1/donations", `{"amount":"5.00","message":"X"}`, "message", true},
+			{auth.Treasurer, "POST", "/api/v1/donations/" + donation + "/refund", `{"reason":"X"}`, "reason", false},
+			{auth.Treasurer, "POST", "/api/v1/ledger/entries", `{"memo":"X","postings":[{"account":"assets:bank","amount":"1.00"},{"account":"income:donations","amount":"-1.00"}]}`, "memo", false},
+			{auth.Treasurer, "POST", "/api/v1/ledger/entries/" + entry + "/reverse", `{"reason":"X"}`, "reason", false},
+			{auth.Committee, "POST", "/api/v1/applications/" + app + "/reviews", `{"score":3,"comment":"X"}`, "comment", true},
+			{auth.Committee, "POST", "/api/v1/applications/" + app + "/votes", `{"vote":"approve","comment":"X"}`, "comment", true},
+			{auth.Committee, "POST", "/api/v1/applications/" + app + "/decision", `{"decision":"approved","conditions":"X"}`, "conditions", true},
+			{auth.Applicant, "POST", "/api/v1/applications/" + app + "/report", `{"spent":"1.00","report":"X"}`, "report", true},
+		}
+		for _, field := range []struct {
+			name  string
+			lines bool
+		}{{"title", false}, {"organisation", false}, {"summary", true}, {"description", true}, {"budget[0].item", false}, {"payee.holder", false}} {
+			var v map[string]any
+			json.Unmarshal([]byte(applicationBody), &v)
+			switch field.name {
+			case "budget[0].item":
+				v["budget"].([]any)[0].(map[string]any)["item"] = "X"
+			case "payee.holder":
+				v["payee"].(map[string]any)["holder"] = "X"
+			default:
+				v[field.name] = "X"
+			}
+			b, _ := json.Marshal(v)
+			cases = append(cases,
+				struct {
+					role         auth.Role
+					method, path string
+					body         string
+					field        string
+					lines        bool
+				}{auth.Applicant, "POST", "/api/v1/applications", string(b), field.name, field.lines},
+				struct {
+					role         auth.Role
+					method, path string
+					body         string
+					field        string
+					lines        bool
+				}{auth.Applicant, "PATCH", "/api/v1/applications/" + app, string(b), field.name, field.lines})
+		}
+
+		bad := []string{`\u0007`, `\u001b[31m`, `\u007f`, `\u0085`, `\u2028`}
+		for r := 0x202A; r <= 0x202E; r++ {
+			bad = append(bad, fmt.Sprintf(`\u%04x`, r))
+		}
+		for r := 0x2066; r <= 0x2069; r++ {
+			bad = append(bad, fmt.Sprintf(`\u%04x`, r))
+		}
+		tables := []string{"users", "donations", "applications", "entries", "reviews", "votes"}
+		for _, c := range cases {
+			t.Run(c.method+" "+c.path+" "+c.field, func(t *testing.T) {
+				refused := bad
+				if !c.lines {
+					refused = append(refused, `\n`, `\t`)
+				}
+				for _, x := range refused {
+					before := dbtest.Dump(t, d, tables...)
+					r := ts.json(c.method, c.path, tok[c.role], strings.Replace(c.body, "X", "Name"+x+"text", 1)).wantProblem(t, 422, "validation")
+					if f := r.fieldErrors(); len(f) != 1 || f[0] != c.field {
+						t.Fatalf("%s: fields %v, want %s", x, f, c.field)
+					}
+					if after := dbtest.Dump(t, d, tables...); after != before {
+						t.Fatalf("%s: a refused request changed the database", x)
+					}
+				}
+			})
+		}
+		// Multi-line texts keep their line breaks and tabs.
+		ts.json("POST", "/api/v1/donations", "", `{"amount":"5.00","message":"Viel Erfolg!\n\tAnna"}`).wantStatus(t, 201)
+		r := ts.json("POST", "/api/v1/applications", tok[auth.Applicant], strings.Replace(applicationBody, `"Treffen"`, `"Treffen\n\tjeden Montag"`, 1)).wantStatus(t, 201)
+		if r.body["description"] != "Treffen\n\tjeden Montag" {
+			t.Fatalf("description %q", r.body["description"])
+		}
+	})
+}
