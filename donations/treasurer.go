@@ -166,8 +166,13 @@ func parseReceivedAt(op errs.Op, s string) (*time.Time, error) {
 	return nil, errs.FieldCode(op, "received_at", "time", "", "must be a date (2026-01-31) or an RFC 3339 time")
 }
 
+// MaxQuery is the longest search text, in characters: longer than any
+// reference, name, email or amount it can find.
+const MaxQuery = 200
+
 // Filter selects donations for the treasurer. Query finds a reference
-// (any spelling, even partial), a donor's name or email, or an amount.
+// (any spelling, even partial), a donor's name or email, or an amount; it
+// has at most MaxQuery characters.
 type Filter struct {
 	Status   Status
 	From, To time.Time
@@ -188,6 +193,9 @@ func (s *Service) List(ctx context.Context, actor ledger.Actor, f Filter) ([]*Do
 	case "", Pledged, Received, Cancelled, Refunded:
 	default:
 		return nil, 0, errs.FieldCode(op, "status", "oneof", "pledged received cancelled refunded", "must be one of: pledged, received, cancelled, refunded")
+	}
+	if err := check.Text(op, "q", f.Query, MaxQuery, false); err != nil {
+		return nil, 0, err
 	}
 	limit := f.Limit
 	f.Limit++

@@ -17,6 +17,7 @@ import (
 	"fundus/auth"
 	"fundus/db"
 	"fundus/db/dbtest"
+	"fundus/donations"
 )
 
 // nulBodies are valid bodies of the routes that read one; every string in
@@ -321,6 +322,45 @@ func TestFreeTextRefusesControlAndBidi(t *testing.T) {
 		r := ts.json("POST", "/api/v1/applications", tok[auth.Applicant], strings.Replace(applicationBody, `"Treffen"`, `"Treffen\n\tjeden Montag"`, 1)).wantStatus(t, 201)
 		if r.body["description"] != "Treffen\n\tjeden Montag" {
 			t.Fatalf("description %q", r.body["description"])
+		}
+	})
+}
+
+// TestNotFoundCarriesSecurityHeaders: an unknown path, a page's or the
+// API's, has the same security headers as every page.
+func TestNotFoundCarriesSecurityHeaders(t *testing.T) {
+	ts := newTestServer(t, dbtest.Open(t, db.SQLite), Config{})
+	page := ts.do("GET", "/donate", "", "", "").wantStatus(t, 200)
+	for _, path := range []string{"/nothing-here", "/api/v1/nothing-here", "/static/nothing.css", "/api/v1/donations/%00"} {
+		r := ts.do("GET", path, "", "", "").wantStatus(t, 404)
+		for _, h := range []string{"Content-Security-Policy", "X-Content-Type-Options", "X-Frame-Options", "Referrer-Policy"} {
+			if want := page.Header().Get(h); want == "" || r.Header().Get(h) != want {
+				t.Errorf("%s: %s is %q, on a page %q", path, h, r.Header().Get(h), want)
+			}
+		}
+	}
+}
+
+// TestSearchTextOverLimit: a search text longer than donations.MaxQuery is
+// 422 naming q, on the API and the treasurer's page, on both engines
+// (SQLite refused patterns over 50,000 bytes as an internal error).
+func TestSearchTextOverLimit(t *testing.T) {
+	dbtest.Engines(t, func(t *testing.T, d *db.DB) {
+		ts := newTestServer(t, d, Config{})
+		kasse := ts.mustUser("kasse@example.org", auth.Treasurer)
+		ts.json("GET", "/api/v1/donations?q="+strings.Repeat("a", donations.MaxQuery), kasse, "").wantStatus(t, 200)
+		for _, n := range []int{donations.MaxQuery + 1, 60000} {
+			r := ts.json("GET", "/api/v1/donations?q="+strings.Repeat("%25", n), kasse, "").wantProblem(t, 422, "validation")
+			if f := r.fieldErrors(); len(f) != 1 || f[0] != "q" {
+				t.Fatalf("%d characters: fields %v", n, f)
+			}
+		}
+		ts.mustUser("pages@example.org", auth.Treasurer)
+		b := &browserless{t: t, h: ts.h, cookies: map[string]string{}, lang: "en"}
+		login := b.do("GET", "/login", nil)
+		b.do("POST", "/login", url.Values{"csrf_token": {b.csrf(login.Body.String())}, "email": {"pages@example.org"}, "password": {password}})
+		if r := b.do("GET", "/treasurer/donations?q="+strings.Repeat("a", 60000), nil); r.Code != http.StatusUnprocessableEntity {
+			t.Fatalf("the treasurer's page: %d", r.Code)
 		}
 	})
 }
