@@ -364,3 +364,35 @@ func TestSearchTextOverLimit(t *testing.T) {
 		}
 	})
 }
+
+// TestFarFutureDates: a to/at of 9999-12-31 means "up to the end of
+// time" on both engines: every entry, every donation, today's balances.
+func TestFarFutureDates(t *testing.T) {
+	dbtest.Engines(t, func(t *testing.T, d *db.DB) {
+		ts := newTestServer(t, d, Config{})
+		kasse := ts.mustUser("kasse@example.org", auth.Treasurer)
+		ts.json("POST", "/api/v1/ledger/entries", kasse, nulBodies["POST /api/v1/ledger/entries"]).wantStatus(t, 201)
+		ts.json("POST", "/api/v1/donations", "", `{"amount":"5.00"}`).wantStatus(t, 201)
+
+		for _, q := range []string{"to=9999-12-31", "to=9999-12-31T23:59:59Z", "from=0001-01-01&to=9999-12-31"} {
+			r := ts.json("GET", "/api/v1/ledger/entries?"+q, kasse, "").wantStatus(t, 200)
+			if n := len(r.body["items"].([]any)); n != 1 {
+				t.Errorf("entries?%s: %d entries, want 1", q, n)
+			}
+			r = ts.json("GET", "/api/v1/donations?"+q, kasse, "").wantStatus(t, 200)
+			if n := len(r.body["items"].([]any)); n != 1 {
+				t.Errorf("donations?%s: %d donations, want 1", q, n)
+			}
+			x := ts.json("GET", "/api/v1/ledger/export?format=csv&"+q, kasse, "").wantStatus(t, 200)
+			if n := strings.Count(x.Body.String(), "\n"); n != 3 { // the header and two postings
+				t.Errorf("export?%s: %d lines:\n%s", q, n, x.Body)
+			}
+		}
+		for _, at := range []string{"9999-12-31", "9999-12-31T23:59:59Z"} {
+			r := ts.json("GET", "/api/v1/ledger/trial-balance?at="+at, kasse, "").wantStatus(t, 200)
+			if r.body["total_debit"] != "1.00" || r.body["total_credit"] != "1.00" {
+				t.Errorf("trial-balance?at=%s: %v", at, r.body)
+			}
+		}
+	})
+}

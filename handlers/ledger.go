@@ -8,6 +8,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"fundus/db"
 	"fundus/errs"
 	"fundus/ledger"
 )
@@ -139,7 +140,7 @@ func (s *Server) trialBalance(c *gin.Context) {
 		return
 	}
 	if date {
-		at = at.AddDate(0, 0, 1).Add(-time.Microsecond) // the end of that day
+		at = db.Bound(at.AddDate(0, 0, 1).Add(-time.Microsecond)) // the end of that day
 	}
 	tb, err := s.ledger.TrialBalance(c.Request.Context(), currentUser(c), at)
 	if err != nil {

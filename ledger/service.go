@@ -212,7 +212,7 @@ func (s *Service) TrialBalance(ctx context.Context, actor Actor, at time.Time) (
 	if at.IsZero() {
 		at = entryTime(s.now())
 	} else {
-		sums, err := balancesBefore(ctx, s.DB, at.Add(time.Microsecond))
+		sums, err := balancesBefore(ctx, s.DB, db.Bound(at.Add(time.Microsecond)))
 		if err != nil {
 			return nil, errs.E(op, err)
 		}

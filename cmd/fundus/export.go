@@ -9,6 +9,7 @@ import (
 	"os"
 	"time"
 
+	"fundus/db"
 	"fundus/ledger"
 )
 
@@ -37,6 +38,7 @@ func export(ctx context.Context, cfg *config, args []string, stdout io.Writer) e
 	if toDate {
 		to = to.AddDate(0, 0, 1) // a date includes that day
 	}
+	from, to = db.Bound(from), db.Bound(to) // 9999-12-31 on SQLite as on PostgreSQL
 	d, err := openDB(ctx, cfg)
 	if err != nil {
 		return err
