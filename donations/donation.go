@@ -115,7 +115,18 @@ type Service struct {
 	Writer    *ledger.Writer
 	Bank      BankAccount
 	MaxAmount int64 // cents
+	// FundStart is the fund's first day: no donation was received before
+	// it. Zero means DefaultFundStart.
+	FundStart time.Time
 }
+
+// DefaultFundStart is the euro's first day: no transfer in euros can have
+// arrived before it.
+var DefaultFundStart = time.Date(1999, 1, 1, 0, 0, 0, 0, time.UTC)
+
+// ReceivedAhead is how far in the future received_at may lie: a day, so a
+// date typed in any time zone is not refused as tomorrow.
+const ReceivedAhead = 24 * time.Hour
 
 // MaxMessage is the longest message, in characters.
 const MaxMessage = 1000

@@ -435,3 +435,29 @@ func TestRefundQueuedBeforeConfirm(t *testing.T) {
 		}
 	})
 }
+
+// TestReceivedAtWithinTheFund: received_at before the fund's first day or
+// more than a day ahead is Invalid naming received_at, and changes
+// nothing; the first day itself is fine.
+func TestReceivedAtWithinTheFund(t *testing.T) {
+	dbtest.Engines(t, func(t *testing.T, d *db.DB) {
+		ctx := context.Background()
+		s, l := mustService(t, d)
+		s.FundStart = time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+		p := mustPledge(t, s, "10.00")
+		for _, at := range []string{"2025-12-31", "2025-12-31T23:59:59.999999Z", "2026-01-01T00:30:00+01:00", "1900-01-01", "0001-01-01",
+			time.Now().Add(25 * time.Hour).Format(time.RFC3339), time.Now().AddDate(0, 0, 2).Format(time.DateOnly), "9999-12-31"} {
+			_, err := s.Confirm(ctx, treasurer, p.ID, donations.Confirmation{ReceivedAt: at})
+			if f := errs.FieldsOf(err); !errs.Is(errs.Invalid, err) || len(f) != 1 || f[0].Field != "received_at" {
+				t.Fatalf("%s: %v", at, err)
+			}
+			if b := balance(t, l, ledger.Bank); b != 0 {
+				t.Fatalf("%s: the bank holds %d", at, b)
+			}
+		}
+		got, err := s.Confirm(ctx, treasurer, p.ID, donations.Confirmation{ReceivedAt: "2026-01-01"})
+		if err != nil || got.ReceivedAt.Format(time.DateOnly) != "2026-01-01" {
+			t.Fatalf("the first day: %v %v", got, err)
+		}
+	})
+}

@@ -31,7 +31,7 @@ func (s *Service) Confirm(ctx context.Context, actor ledger.Actor, id string, in
 	if err := ledger.Authorize(op, actor, ActionHandle); err != nil {
 		return nil, err
 	}
-	receivedAt, err := parseReceivedAt(op, in.ReceivedAt)
+	receivedAt, err := s.parseReceivedAt(op, in.ReceivedAt, time.Now())
 	if err != nil {
 		return nil, err
 	}
@@ -151,19 +151,32 @@ func (s *Service) transition(ctx context.Context, op errs.Op, id string, change 
 	return d, nil
 }
 
-func parseReceivedAt(op errs.Op, s string) (*time.Time, error) {
-	s = strings.TrimSpace(s)
-	if s == "" {
+// parseReceivedAt reads when money arrived: a date or an RFC 3339 time, not
+// before the fund's first day (FundStart) and not more than ReceivedAhead
+// after now. Empty is nil (now). Returns Invalid naming received_at.
+func (s *Service) parseReceivedAt(op errs.Op, v string, now time.Time) (*time.Time, error) {
+	v = strings.TrimSpace(v)
+	if v == "" {
 		return nil, nil
 	}
-	if t, err := time.Parse(time.RFC3339Nano, s); err == nil {
-		t = db.Time(t)
-		return &t, nil
+	t, err := time.Parse(time.RFC3339Nano, v)
+	if err != nil {
+		if t, err = time.Parse(time.DateOnly, v); err != nil {
+			return nil, errs.FieldCode(op, "received_at", "time", "", "must be a date (2026-01-31) or an RFC 3339 time")
+		}
 	}
-	if t, err := time.Parse(time.DateOnly, s); err == nil {
-		return &t, nil
+	t = db.Time(t)
+	start := s.FundStart
+	if start.IsZero() {
+		start = DefaultFundStart
 	}
-	return nil, errs.FieldCode(op, "received_at", "time", "", "must be a date (2026-01-31) or an RFC 3339 time")
+	switch {
+	case t.Before(start):
+		return nil, errs.FieldCode(op, "received_at", "before_fund_start", start.Format(time.DateOnly), "must not be before the fund's first day, "+start.Format(time.DateOnly))
+	case t.After(now.Add(ReceivedAhead)):
+		return nil, errs.FieldCode(op, "received_at", "future", "", "must not lie in the future")
+	}
+	return &t, nil
 }
 
 // MaxQuery is the longest search text, in characters: longer than any

@@ -11,6 +11,7 @@ import (
 	"sort"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/gin-gonic/gin"
 
@@ -394,5 +395,35 @@ func TestFarFutureDates(t *testing.T) {
 				t.Errorf("trial-balance?at=%s: %v", at, r.body)
 			}
 		}
+	})
+}
+
+// TestReceivedAtBeforeTheFund: the API and the treasurer's page refuse a
+// received_at before the fund's first day (by default the euro's) or days
+// ahead with 422 naming received_at; the donation stays pledged.
+func TestReceivedAtBeforeTheFund(t *testing.T) {
+	dbtest.Engines(t, func(t *testing.T, d *db.DB) {
+		ts := newTestServer(t, d, Config{})
+		kasse := ts.mustUser("kasse@example.org", auth.Treasurer)
+		id := ts.json("POST", "/api/v1/donations", "", `{"amount":"5.00"}`).wantStatus(t, 201).body["id"].(string)
+		for _, at := range []string{"1998-12-31", "0001-01-01", time.Now().AddDate(0, 0, 3).Format(time.DateOnly)} {
+			r := ts.json("POST", "/api/v1/donations/"+id+"/confirm", kasse, `{"received_at":"`+at+`"}`).wantProblem(t, 422, "validation")
+			if f := r.fieldErrors(); len(f) != 1 || f[0] != "received_at" {
+				t.Fatalf("%s: fields %v", at, f)
+			}
+		}
+		ts.mustUser("pages@example.org", auth.Treasurer)
+		b := &browserless{t: t, h: ts.h, cookies: map[string]string{}, lang: "en"}
+		login := b.do("GET", "/login", nil)
+		b.do("POST", "/login", url.Values{"csrf_token": {b.csrf(login.Body.String())}, "email": {"pages@example.org"}, "password": {password}})
+		page := b.do("GET", "/treasurer/donations/"+id+"/confirm", nil)
+		r := b.do("POST", "/treasurer/donations/"+id+"/confirm", url.Values{"csrf_token": {b.csrf(page.Body.String())}, "received_at": {"1998-12-31"}})
+		if r.Code != http.StatusUnprocessableEntity || !strings.Contains(r.Body.String(), "the fund&#39;s first day, 1999-01-01") {
+			t.Fatalf("the page: %d %s", r.Code, r.Body)
+		}
+		if got := ts.json("GET", "/api/v1/donations/"+id, kasse, "").wantStatus(t, 200); got.body["status"] != "pledged" {
+			t.Fatalf("status %v", got.body["status"])
+		}
+		ts.json("POST", "/api/v1/donations/"+id+"/confirm", kasse, `{"received_at":"1999-01-01"}`).wantStatus(t, 200)
 	})
 }

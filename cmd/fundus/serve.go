@@ -136,7 +136,7 @@ func serve(ctx context.Context, cfg *config, log *slog.Logger) error {
 		Auth:   auth.NewService(d, cfg.SessionTTL),
 		Ledger: ledgerSvc,
 		Donations: &donations.Service{
-			DB: d, Writer: writer, MaxAmount: cfg.maxAmountCents(),
+			DB: d, Writer: writer, MaxAmount: cfg.maxAmountCents(), FundStart: cfg.FundStart,
 			Bank: donations.BankAccount{IBAN: cfg.BankIBAN, BIC: cfg.BankBIC, Holder: cfg.BankHolder},
 		},
 		Grants: &grants.Service{DB: d, Writer: writer, MaxAmount: cfg.maxAmountCents(), Quorum: cfg.Quorum},
