@@ -121,13 +121,17 @@ func message(fe validator.FieldError) string {
 	return "is not valid (" + fe.Tag() + ")"
 }
 
-// HasControl reports what free text must not hold: control characters
-// (NUL among them, which PostgreSQL refuses in text), the line and paragraph
+// HasControl reports what free text must not hold: bytes that are not
+// UTF-8 and control characters (NUL among them: PostgreSQL refuses both in
+// text), the line and paragraph
 // separators U+2028/U+2029, and the bidi overrides and isolates U+202A-U+202E
 // and U+2066-U+2069, which make a name read differently on screen than it
 // is stored. With lines (messages, descriptions), line breaks and tabs are
 // allowed.
 func HasControl(s string, lines bool) bool {
+	if !utf8.ValidString(s) {
+		return true
+	}
 	for _, r := range s {
 		switch {
 		case lines && (r == '\n' || r == '\r' || r == '\t'):
@@ -151,4 +155,4 @@ func Text(op errs.Op, field, s string, max int, lines bool) error {
 	return nil
 }
 
-const controlMessage = "must not contain control characters or bidi overrides"
+const controlMessage = "must be UTF-8 text without control characters or bidi overrides"

@@ -445,7 +445,7 @@ func TestReceivedAtWithinTheFund(t *testing.T) {
 		s, l := mustService(t, d)
 		s.FundStart = time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
 		p := mustPledge(t, s, "10.00")
-		for _, at := range []string{"2025-12-31", "2025-12-31T23:59:59.999999Z", "2026-01-01T00:30:00+01:00", "1900-01-01", "0001-01-01",
+		for _, at := range []string{"2025-12-31", "2025-12-31T23:59:59.999999Z", "2025-12-31T23:30:00-01:00", "1900-01-01", "0001-01-01",
 			time.Now().Add(25 * time.Hour).Format(time.RFC3339), time.Now().AddDate(0, 0, 2).Format(time.DateOnly), "9999-12-31"} {
 			_, err := s.Confirm(ctx, treasurer, p.ID, donations.Confirmation{ReceivedAt: at})
 			if f := errs.FieldsOf(err); !errs.Is(errs.Invalid, err) || len(f) != 1 || f[0].Field != "received_at" {
@@ -455,8 +455,9 @@ func TestReceivedAtWithinTheFund(t *testing.T) {
 				t.Fatalf("%s: the bank holds %d", at, b)
 			}
 		}
-		got, err := s.Confirm(ctx, treasurer, p.ID, donations.Confirmation{ReceivedAt: "2026-01-01"})
-		if err != nil || got.ReceivedAt.Format(time.DateOnly) != "2026-01-01" {
+		// The first day, also in a time zone ahead of UTC.
+		got, err := s.Confirm(ctx, treasurer, p.ID, donations.Confirmation{ReceivedAt: "2026-01-01T00:30:00+01:00"})
+		if err != nil || !got.ReceivedAt.Equal(time.Date(2025, 12, 31, 23, 30, 0, 0, time.UTC)) {
 			t.Fatalf("the first day: %v %v", got, err)
 		}
 	})

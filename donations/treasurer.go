@@ -165,13 +165,16 @@ func (s *Service) parseReceivedAt(op errs.Op, v string, now time.Time) (*time.Ti
 			return nil, errs.FieldCode(op, "received_at", "time", "", "must be a date (2026-01-31) or an RFC 3339 time")
 		}
 	}
-	t = db.Time(t)
 	start := s.FundStart
 	if start.IsZero() {
 		start = DefaultFundStart
 	}
+	// The day as the treasurer wrote it (in the time's own offset) is
+	// compared with the fund's first day.
+	day := t.Format(time.DateOnly)
+	t = db.Time(t)
 	switch {
-	case t.Before(start):
+	case day < start.Format(time.DateOnly):
 		return nil, errs.FieldCode(op, "received_at", "before_fund_start", start.Format(time.DateOnly), "must not be before the fund's first day, "+start.Format(time.DateOnly))
 	case t.After(now.Add(ReceivedAhead)):
 		return nil, errs.FieldCode(op, "received_at", "future", "", "must not lie in the future")

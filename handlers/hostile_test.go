@@ -10,6 +10,7 @@ import (
 	"net/url"
 	"regexp"
 	"sort"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -99,9 +100,9 @@ func withNUL(t *testing.T, body string) []string {
 	return out
 }
 
-// TestNULNeverReachesTheDatabase sends every route a NUL in each place it
-// reads: path segments, query parameters, headers, body fields (JSON and
-// forms). Each answer is a 4xx, so nothing was stored; PostgreSQL, which
+// TestNULNeverReachesTheDatabase sends every route a NUL (and bytes that
+// are not UTF-8) in each place it reads: path segments, query parameters,
+// headers (NUL only), body fields (JSON and forms). Each answer is a 4xx, so nothing was stored; PostgreSQL, which
 // refuses NUL in text, never turns one into a 500.
 func TestNULNeverReachesTheDatabase(t *testing.T) {
 	dbtest.Engines(t, func(t *testing.T, d *db.DB) {
@@ -128,14 +129,14 @@ func TestNULNeverReachesTheDatabase(t *testing.T) {
 			t.Fatal("the handler is not a gin.Engine")
 		}
 		param := regexp.MustCompile(`[:*]([A-Za-z_]+)`)
-		fill := func(route string, nulIn string) string {
+		fill := func(route, badIn, bad string) string {
 			return param.ReplaceAllStringFunc(route, func(m string) string {
 				name := m[1:]
-				if name == nulIn {
+				if name == badIn {
 					if m[0] == '*' {
-						return "/%00"
+						return "/" + bad
 					}
-					return "%00"
+					return bad
 				}
 				v := ids[name]
 				if name == "id" && (strings.Contains(route, "applications") || strings.HasPrefix(route, "/grants")) {
@@ -156,12 +157,14 @@ func TestNULNeverReachesTheDatabase(t *testing.T) {
 		for _, rt := range router.Routes() {
 			route := rt.Method + " " + rt.Path
 			isForm := !strings.HasPrefix(rt.Path, "/api/")
-			path := fill(rt.Path, "")
-			for _, m := range param.FindAllStringSubmatch(rt.Path, -1) {
-				reqs = append(reqs, request{name: route + " path " + m[1], method: rt.Method, path: fill(rt.Path, m[1])})
-			}
-			for _, q := range nulQuery {
-				reqs = append(reqs, request{name: route + " ?" + q, method: rt.Method, path: path + "?" + q + "=%00"})
+			path := fill(rt.Path, "", "")
+			for _, bad := range []string{"%00", "%FF", "a%00", "%C0%80"} { // NUL, not UTF-8, an overlong NUL
+				for _, m := range param.FindAllStringSubmatch(rt.Path, -1) {
+					reqs = append(reqs, request{name: route + " path " + m[1] + "=" + bad, method: rt.Method, path: fill(rt.Path, m[1], bad)})
+				}
+				for _, q := range nulQuery {
+					reqs = append(reqs, request{name: route + " ?" + q + "=" + bad, method: rt.Method, path: path + "?" + q + "=" + bad})
+				}
 			}
 			for _, h := range nulHeaders {
 				reqs = append(reqs, request{name: route + " header " + h, method: rt.Method, path: path, headers: map[string]string{h: "a\x00b"}})
@@ -176,11 +179,13 @@ func TestNULNeverReachesTheDatabase(t *testing.T) {
 				}
 				var fields map[string]any
 				json.Unmarshal([]byte(body), &fields)
-				form := url.Values{"csrf_token": {csrf}}
-				for k, v := range fields {
-					form.Set(k, v.(string))
+				for _, bad := range []string{"\x00", "\xff"} {
+					form := url.Values{"csrf_token": {csrf}}
+					for k, v := range fields {
+						form.Set(k, strings.ReplaceAll(v.(string), "\x00", bad))
+					}
+					reqs = append(reqs, request{name: route + " form " + strconv.Quote(form.Encode()), method: rt.Method, path: path, body: form.Encode(), contentType: "application/x-www-form-urlencoded"})
 				}
-				reqs = append(reqs, request{name: route + " form " + body, method: rt.Method, path: path, body: form.Encode(), contentType: "application/x-www-form-urlencoded"})
 			}
 		}
 		if len(reqs) < 500 {

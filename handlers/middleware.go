@@ -14,6 +14,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/gin-gonic/gin"
 	"github.com/prometheus/client_golang/prometheus"
@@ -208,19 +209,21 @@ func currentUser(c *gin.Context) *auth.User {
 	return nil
 }
 
-// refuseNUL refuses a request that carries a NUL character in its path, its
-// query, a header or a form field: no such text is valid anywhere in
-// Fundus, and PostgreSQL refuses it in text (an internal error if it got
-// that far). A path is not found, a query parameter or form field is
-// Invalid naming it, a header is Malformed naming it. JSON bodies are
-// checked where they are decoded (decodeJSON).
-func (s *Server) refuseNUL(c *gin.Context) {
-	const op errs.Op = "handlers.refuseNUL"
+// refuseUnstorableText refuses a request that carries text no database can
+// store (a NUL, which PostgreSQL refuses in text, or bytes that are not
+// UTF-8) in its path, its query or a page's form, or a NUL in a header: no
+// such text is valid anywhere in Fundus, and it would otherwise be an
+// internal error where it reached PostgreSQL. A path is not found, a query
+// parameter or form field is Invalid naming it, a header is Malformed naming
+// it. JSON bodies are checked where they are decoded (decodeJSON), and
+// domain packages refuse such text in their own fields (check.HasControl).
+func (s *Server) refuseUnstorableText(c *gin.Context) {
+	const op errs.Op = "handlers.refuseUnstorableText"
 	var err error
-	if strings.ContainsRune(c.Request.URL.Path, 0) {
+	if unstorable(c.Request.URL.Path) {
 		err = errs.E(op, errs.NotFound, "no such resource")
-	} else if fields := nulFields(c.Request.URL.Query()); len(fields) > 0 {
-		err = errs.E(op, errs.Invalid, fields, "a query parameter holds a NUL character")
+	} else if fields := unstorableFields(c.Request.URL.Query()); len(fields) > 0 {
+		err = errs.E(op, errs.Invalid, fields, "a query parameter holds a NUL or is not UTF-8")
 	}
 	for name, values := range c.Request.Header {
 		if err != nil {
@@ -233,23 +236,25 @@ func (s *Server) refuseNUL(c *gin.Context) {
 			}
 		}
 	}
-	if err == nil && c.Request.Method == http.MethodPost && strings.HasPrefix(c.GetHeader("Content-Type"), "application/x-www-form-urlencoded") {
-		if perr := c.Request.ParseForm(); perr != nil {
+	isPage := !strings.HasPrefix(c.Request.URL.Path, "/api/")
+	if ct := c.GetHeader("Content-Type"); err == nil && isPage && c.Request.Method == http.MethodPost &&
+		(strings.HasPrefix(ct, "application/x-www-form-urlencoded") || strings.HasPrefix(ct, "multipart/form-data")) {
+		if perr := c.Request.ParseMultipartForm(32 << 10); perr != nil && !errors.Is(perr, http.ErrNotMultipart) {
 			var tooLarge *http.MaxBytesError
 			if errors.As(perr, &tooLarge) {
 				err = errs.E(op, errs.TooLarge, fmt.Sprintf("the body must not exceed %d bytes", tooLarge.Limit))
 			} else {
 				err = errs.E(op, errs.Malformed, "the form cannot be read", perr)
 			}
-		} else if fields := nulFields(c.Request.PostForm); len(fields) > 0 {
-			err = errs.E(op, errs.Invalid, fields, "a form field holds a NUL character")
+		} else if fields := unstorableFields(c.Request.PostForm); len(fields) > 0 {
+			err = errs.E(op, errs.Invalid, fields, "a form field holds a NUL or is not UTF-8")
 		}
 	}
 	if err == nil {
 		c.Next()
 		return
 	}
-	if strings.HasPrefix(c.Request.URL.Path, "/api/") {
+	if !isPage {
 		writeError(c, err)
 		return
 	}
@@ -258,17 +263,25 @@ func (s *Server) refuseNUL(c *gin.Context) {
 	s.renderError(c, err)
 }
 
-// nulFields names the fields of values (query or form) that hold a NUL,
-// in their order; a name that holds one itself is named with it escaped.
-func nulFields(values url.Values) []errs.FieldError {
+// unstorable reports a NUL or bytes that are not UTF-8.
+func unstorable(s string) bool { return strings.ContainsRune(s, 0) || !utf8.ValidString(s) }
+
+// unstorableFields names the fields of values (query or form) that hold
+// unstorable text, in their order; a name that is unstorable itself is named
+// quoted.
+func unstorableFields(values url.Values) []errs.FieldError {
 	var out []errs.FieldError
 	for _, name := range slices.Sorted(maps.Keys(values)) {
-		bad := strings.ContainsRune(name, 0)
+		bad := unstorable(name)
 		for _, v := range values[name] {
-			bad = bad || strings.ContainsRune(v, 0)
+			bad = bad || unstorable(v)
 		}
 		if bad {
-			out = append(out, errs.FieldError{Field: strings.ReplaceAll(name, "\x00", `\u0000`), Code: "control", Message: "must not contain a NUL character"})
+			field := name
+			if unstorable(name) {
+				field = strconv.QuoteToASCII(name)
+			}
+			out = append(out, errs.FieldError{Field: field, Code: "control", Message: "must be UTF-8 text without a NUL character"})
 		}
 	}
 	return out

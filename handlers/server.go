@@ -108,7 +108,7 @@ func (s *Server) router() (*gin.Engine, error) {
 	r.HandleMethodNotAllowed = false
 	r.RedirectTrailingSlash = false
 	r.RedirectFixedPath = false
-	r.Use(withRequestID, securityHeaders, accessLog(s.log), recoverPanics, s.metrics.observe, limitBody(s.cfg.BodyLimit), s.refuseNUL)
+	r.Use(withRequestID, securityHeaders, accessLog(s.log), recoverPanics, s.metrics.observe, limitBody(s.cfg.BodyLimit), s.refuseUnstorableText)
 	r.NoRoute(s.noRoute)
 
 	r.GET("/healthz", s.healthz)
