@@ -43,25 +43,25 @@ func (u *User) HasRole(r Role) bool { return u != nil && slices.Contains(u.Roles
 
 // NewUser is what an admin (or the command line) gives to create a user.
 type NewUser struct {
-	Email        string `json:"email" validate:"required,max=254,email"`
-	Name         string `json:"name" validate:"required,max=200"`
+	Email        string `json:"email" validate:"required,max=254,text,email"`
+	Name         string `json:"name" validate:"required,max=200,text"`
 	Password     string `json:"password" validate:"required,min=12,max=1024"`
-	Organisation string `json:"organisation" validate:"max=200"`
+	Organisation string `json:"organisation" validate:"max=200,text"`
 	Roles        []Role `json:"roles" validate:"required,min=1,unique,dive,oneof=admin committee treasurer auditor applicant"`
 }
 
 // Registration is what a project group gives to register itself. It has no
 // roles: self-registration only ever gives the applicant role.
 type Registration struct {
-	Email        string `json:"email" validate:"required,max=254,email"`
-	Name         string `json:"name" validate:"required,max=200"`
+	Email        string `json:"email" validate:"required,max=254,text,email"`
+	Name         string `json:"name" validate:"required,max=200,text"`
 	Password     string `json:"password" validate:"required,min=12,max=1024"`
-	Organisation string `json:"organisation" validate:"max=200"`
+	Organisation string `json:"organisation" validate:"max=200,text"`
 }
 
 // Credentials are what a user signs in with.
 type Credentials struct {
-	Email    string `json:"email" validate:"required,max=254"`
+	Email    string `json:"email" validate:"required,max=254,text"`
 	Password string `json:"password" validate:"required,max=1024"`
 }
 

@@ -7,9 +7,11 @@ package check
 import (
 	"fmt"
 	"reflect"
+	"strconv"
 	"strings"
 	"sync"
 	"unicode"
+	"unicode/utf8"
 
 	"github.com/go-playground/validator/v10"
 
@@ -36,6 +38,10 @@ func Validator() *validator.Validate {
 			}
 			return name
 		})
+		// "text": one line of free text (names, titles); "lines": free
+		// text that may hold line breaks and tabs. See HasControl.
+		validate.RegisterValidation("text", func(fl validator.FieldLevel) bool { return !HasControl(fl.Field().String(), false) })
+		validate.RegisterValidation("lines", func(fl validator.FieldLevel) bool { return !HasControl(fl.Field().String(), true) })
 	})
 	return validate
 }
@@ -72,6 +78,9 @@ func code(fe validator.FieldError) string {
 	if strings.HasPrefix(fe.Tag(), "required") {
 		return "required"
 	}
+	if fe.Tag() == "text" || fe.Tag() == "lines" {
+		return "control"
+	}
 	return fe.Tag()
 }
 
@@ -104,19 +113,46 @@ func message(fe validator.FieldError) string {
 		return "has an invalid item"
 	case "unique":
 		return "must not repeat an item"
+	case "text", "lines":
+		return controlMessage
 	case "printascii":
 		return "must be printable ASCII"
 	}
 	return "is not valid (" + fe.Tag() + ")"
 }
 
-// HasControl reports control characters in s; with lines, line breaks and
-// tabs are allowed (messages, descriptions).
+// HasControl reports what free text must not hold: bytes that are not
+// UTF-8 and control characters (NUL among them: PostgreSQL refuses both in
+// text), the line and paragraph
+// separators U+2028/U+2029, and the bidi overrides and isolates U+202A-U+202E
+// and U+2066-U+2069, which make a name read differently on screen than it
+// is stored. With lines (messages, descriptions), line breaks and tabs are
+// allowed.
 func HasControl(s string, lines bool) bool {
+	if !utf8.ValidString(s) {
+		return true
+	}
 	for _, r := range s {
-		if unicode.IsControl(r) && !(lines && (r == '\n' || r == '\r' || r == '\t')) {
+		switch {
+		case lines && (r == '\n' || r == '\r' || r == '\t'):
+		case unicode.IsControl(r), r == '\u2028', r == '\u2029',
+			r >= '\u202A' && r <= '\u202E', r >= '\u2066' && r <= '\u2069':
 			return true
 		}
 	}
 	return false
 }
+
+// Text checks a free text for field: nothing HasControl reports and at
+// most max characters. It returns nil or an Invalid error naming field.
+func Text(op errs.Op, field, s string, max int, lines bool) error {
+	switch {
+	case HasControl(s, lines):
+		return errs.FieldCode(op, field, "control", "", controlMessage)
+	case utf8.RuneCountInString(s) > max:
+		return errs.FieldCode(op, field, "max", strconv.Itoa(max), fmt.Sprintf("must have at most %d characters", max))
+	}
+	return nil
+}
+
+const controlMessage = "must be UTF-8 text without control characters or bidi overrides"

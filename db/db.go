@@ -216,6 +216,20 @@ func Now() time.Time { return Time(time.Now()) }
 // Time brings t to what the database stores: UTC, microseconds.
 func Time(t time.Time) time.Time { return t.UTC().Truncate(time.Microsecond) }
 
+// MaxTime is the latest time both engines compare alike: SQLite keeps times
+// as text, which orders by time only while the year has four digits.
+var MaxTime = time.Date(9999, 12, 31, 23, 59, 59, 999999000, time.UTC)
+
+// Bound brings a time that bounds a query to what the database compares:
+// Time, and no later than MaxTime (so 10000-01-01, the end of the day
+// 9999-12-31, still means "the end of time" on SQLite as on PostgreSQL).
+func Bound(t time.Time) time.Time {
+	if t.After(MaxTime) {
+		return MaxTime
+	}
+	return Time(t)
+}
+
 // IsUniqueViolation reports whether err is a unique constraint violation.
 func IsUniqueViolation(err error) bool {
 	var pe *pgconn.PgError

@@ -47,11 +47,11 @@ const (
 
 // Donor is who gives, as far as they say.
 type Donor struct {
-	Name       string `json:"name" validate:"max=200"`
-	Email      string `json:"email" validate:"omitempty,max=254,email"`
-	Street     string `json:"street" validate:"max=200"`
+	Name       string `json:"name" validate:"max=200,text"`
+	Email      string `json:"email" validate:"omitempty,max=254,text,email"`
+	Street     string `json:"street" validate:"max=200,text"`
 	PostalCode string `json:"postal_code" validate:"omitempty,postalcode"`
-	City       string `json:"city" validate:"max=100"`
+	City       string `json:"city" validate:"max=100,text"`
 }
 
 func (d *Donor) empty() bool { return d == nil || *d == Donor{} }
@@ -118,7 +118,18 @@ type Service struct {
 	Writer    *ledger.Writer
 	Bank      BankAccount
 	MaxAmount int64 // cents
+	// FundStart is the fund's first day: no donation was received before
+	// it. Zero means DefaultFundStart.
+	FundStart time.Time
 }
+
+// DefaultFundStart is the euro's first day: no transfer in euros can have
+// arrived before it.
+var DefaultFundStart = time.Date(1999, 1, 1, 0, 0, 0, 0, time.UTC)
+
+// ReceivedAhead is how far in the future received_at may lie: a day, so a
+// date typed in any time zone is not refused as tomorrow.
+const ReceivedAhead = 24 * time.Hour
 
 // MaxMessage is the longest message, in characters.
 const MaxMessage = 1000
@@ -197,11 +208,6 @@ func (s *Service) newDonation(op errs.Op, in Pledge) (*Donation, error) {
 		if err := check.Struct(op, pledgeDonor{donor}); err != nil {
 			fields = append(fields, errs.FieldsOf(err)...)
 		}
-		for _, f := range []struct{ name, v string }{{"donor.name", donor.Name}, {"donor.street", donor.Street}, {"donor.city", donor.City}} {
-			if check.HasControl(f.v, false) {
-				fields = append(fields, errs.FieldError{Field: f.name, Message: "must not contain control characters", Code: "control"})
-			}
-		}
 		if donor.empty() {
 			donor = nil
 		}
@@ -218,11 +224,7 @@ func (s *Service) newDonation(op errs.Op, in Pledge) (*Donation, error) {
 		}
 	}
 	msg := strings.TrimSpace(in.Message)
-	if n := len([]rune(msg)); n > MaxMessage {
-		fields = append(fields, errs.FieldError{Field: "message", Message: "must have at most 1000 characters", Code: "max", Param: "1000"})
-	} else if check.HasControl(msg, true) {
-		fields = append(fields, errs.FieldError{Field: "message", Message: "must not contain control characters", Code: "control"})
-	}
+	fields = append(fields, errs.FieldsOf(check.Text(op, "message", msg, MaxMessage, true))...)
 	if len(fields) > 0 {
 		return nil, errs.E(op, errs.Invalid, dedupe(fields), "some fields are not valid")
 	}

@@ -101,7 +101,7 @@ func TestTransitions(t *testing.T) {
 			}
 		})
 		t.Run("ErrFutureReceipt", func(t *testing.T) {
-			tomorrow := time.Now().Add(24 * time.Hour).Format(time.RFC3339)
+			tomorrow := time.Now().Add(25 * time.Hour).Format(time.RFC3339) // more than a day ahead (ReceivedAhead)
 			if _, err := s.Confirm(ctx, treasurer, p.ID, donations.Confirmation{ReceivedAt: tomorrow}); !errs.Is(errs.Invalid, err) {
 				t.Fatalf("future: %v", err)
 			}
@@ -438,3 +438,30 @@ func TestRefundQueuedBeforeConfirm(t *testing.T) {
 
 // value is the value of an outcome, for tests that need no more of it.
 func value[T any](out ledger.Outcome[T], err error) (T, error) { return out.Value, err }
+
+// TestReceivedAtWithinTheFund: received_at before the fund's first day or
+// more than a day ahead is Invalid naming received_at, and changes
+// nothing; the first day itself is fine.
+func TestReceivedAtWithinTheFund(t *testing.T) {
+	dbtest.Engines(t, func(t *testing.T, d *db.DB) {
+		ctx := context.Background()
+		s, l := mustService(t, d)
+		s.FundStart = time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+		p := mustPledge(t, s, "10.00")
+		for _, at := range []string{"2025-12-31", "2025-12-31T23:59:59.999999Z", "2025-12-31T23:30:00-01:00", "1900-01-01", "0001-01-01",
+			time.Now().Add(25 * time.Hour).Format(time.RFC3339), time.Now().AddDate(0, 0, 2).Format(time.DateOnly), "9999-12-31"} {
+			_, err := s.Confirm(ctx, treasurer, p.ID, donations.Confirmation{ReceivedAt: at})
+			if f := errs.FieldsOf(err); !errs.Is(errs.Invalid, err) || len(f) != 1 || f[0].Field != "received_at" {
+				t.Fatalf("%s: %v", at, err)
+			}
+			if b := balance(t, l, ledger.Bank); b != 0 {
+				t.Fatalf("%s: the bank holds %d", at, b)
+			}
+		}
+		// The first day, also in a time zone ahead of UTC.
+		got, err := value(s.Confirm(ctx, treasurer, p.ID, donations.Confirmation{ReceivedAt: "2026-01-01T00:30:00+01:00"}))
+		if err != nil || !got.ReceivedAt.Equal(time.Date(2025, 12, 31, 23, 30, 0, 0, time.UTC)) {
+			t.Fatalf("the first day: %v %v", got, err)
+		}
+	})
+}

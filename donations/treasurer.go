@@ -25,14 +25,15 @@ type Refund struct {
 // Confirm records that a pledged donation arrived on the bank account: it
 // posts assets:bank / income:donations in the same commit as the change of
 // state, dated the day of ReceivedAt in Europe/Berlin. ReceivedAt may be a
-// date or an RFC 3339 time, not in the future.
+// date or an RFC 3339 time, not before the fund's first day and not more
+// than ReceivedAhead in the future (parseReceivedAt).
 // Returns Unauthenticated, Forbidden, Invalid, NotFound, InvalidState.
 func (s *Service) Confirm(ctx context.Context, actor ledger.Actor, id string, in Confirmation) (ledger.Outcome[*Donation], error) {
 	const op errs.Op = "donations.Confirm"
 	if err := ledger.Authorize(op, actor, ActionHandle); err != nil {
 		return donationOutcome{}, err
 	}
-	receivedAt, err := parseReceivedAt(op, in.ReceivedAt)
+	receivedAt, err := s.parseReceivedAt(op, in.ReceivedAt, time.Now())
 	if err != nil {
 		return donationOutcome{}, err
 	}
@@ -43,10 +44,7 @@ func (s *Service) Confirm(ctx context.Context, actor ledger.Actor, id string, in
 		Name: "donations.confirm",
 		Row: func(now time.Time) ([]any, error) {
 			at := db.Time(now)
-			if receivedAt != nil {
-				if receivedAt.After(at) {
-					return nil, errs.FieldCode(op, "received_at", "future", "", "must not lie in the future")
-				}
+			if receivedAt != nil { // checked by parseReceivedAt
 				at = *receivedAt
 			}
 			return []any{id, at, db.NewID()}, nil
@@ -109,8 +107,9 @@ func (s *Service) Refund(ctx context.Context, actor ledger.Actor, id string, in 
 	switch {
 	case reason == "":
 		return donationOutcome{}, errs.FieldCode(op, "reason", "required", "", "is required")
-	case len([]rune(reason)) > 400 || check.HasControl(reason, false):
-		return donationOutcome{}, errs.FieldCode(op, "reason", "max", "400", "must have at most 400 characters on one line")
+	}
+	if err := check.Text(op, "reason", reason, 400, false); err != nil {
+		return donationOutcome{}, err
 	}
 	return s.transition(ctx, op, id, func(tx *ledger.Tx, d *Donation) error {
 		if d.Status != Received {
@@ -152,23 +151,44 @@ func (s *Service) transition(ctx context.Context, op errs.Op, id string, change 
 	return out, nil
 }
 
-func parseReceivedAt(op errs.Op, s string) (*time.Time, error) {
-	s = strings.TrimSpace(s)
-	if s == "" {
+// parseReceivedAt reads when money arrived: a date or an RFC 3339 time, not
+// before the fund's first day (FundStart) and not more than ReceivedAhead
+// after now. Empty is nil (now). Returns Invalid naming received_at.
+func (s *Service) parseReceivedAt(op errs.Op, v string, now time.Time) (*time.Time, error) {
+	v = strings.TrimSpace(v)
+	if v == "" {
 		return nil, nil
 	}
-	if t, err := time.Parse(time.RFC3339Nano, s); err == nil {
-		t = db.Time(t)
-		return &t, nil
+	t, err := time.Parse(time.RFC3339Nano, v)
+	if err != nil {
+		if t, err = time.Parse(time.DateOnly, v); err != nil {
+			return nil, errs.FieldCode(op, "received_at", "time", "", "must be a date (2026-01-31) or an RFC 3339 time")
+		}
 	}
-	if t, err := time.Parse(time.DateOnly, s); err == nil {
-		return &t, nil
+	start := s.FundStart
+	if start.IsZero() {
+		start = DefaultFundStart
 	}
-	return nil, errs.FieldCode(op, "received_at", "time", "", "must be a date (2026-01-31) or an RFC 3339 time")
+	// The day as the treasurer wrote it (in the time's own offset) is
+	// compared with the fund's first day.
+	day := t.Format(time.DateOnly)
+	t = db.Time(t)
+	switch {
+	case day < start.Format(time.DateOnly):
+		return nil, errs.FieldCode(op, "received_at", "before_fund_start", start.Format(time.DateOnly), "must not be before the fund's first day, "+start.Format(time.DateOnly))
+	case t.After(now.Add(ReceivedAhead)):
+		return nil, errs.FieldCode(op, "received_at", "future", "", "must not lie in the future")
+	}
+	return &t, nil
 }
 
+// MaxQuery is the longest search text, in characters: longer than any
+// reference, name, email or amount it can find.
+const MaxQuery = 200
+
 // Filter selects donations for the treasurer. Query finds a reference
-// (any spelling, even partial), a donor's name or email, or an amount.
+// (any spelling, even partial), a donor's name or email, or an amount; it
+// has at most MaxQuery characters.
 type Filter struct {
 	Status   Status
 	From, To time.Time
@@ -189,6 +209,9 @@ func (s *Service) List(ctx context.Context, actor ledger.Actor, f Filter) ([]*Do
 	case "", Pledged, Received, Cancelled, Refunded:
 	default:
 		return nil, 0, errs.FieldCode(op, "status", "oneof", "pledged received cancelled refunded", "must be one of: pledged, received, cancelled, refunded")
+	}
+	if err := check.Text(op, "q", f.Query, MaxQuery, false); err != nil {
+		return nil, 0, err
 	}
 	limit := f.Limit
 	f.Limit++

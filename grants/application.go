@@ -155,10 +155,8 @@ func (s *Service) check(op errs.Op, in Input, a *Application) error {
 		switch {
 		case v == "":
 			add(field, "required", "", "is required")
-		case len([]rune(v)) > max:
-			add(field, "max", fmt.Sprint(max), fmt.Sprintf("must have at most %d characters", max))
-		case check.HasControl(v, lines):
-			add(field, "control", "", "must not contain control characters")
+		default:
+			fields = append(fields, errs.FieldsOf(check.Text(op, field, v, max, lines))...)
 		}
 		return v
 	}

@@ -64,9 +64,7 @@ func (s *Service) AddReview(ctx context.Context, actor ledger.Actor, id string, 
 	if in.Score < 1 || in.Score > 5 {
 		fields = append(fields, errs.FieldError{Field: "score", Code: "score", Message: "must be from 1 to 5"})
 	}
-	if len([]rune(comment)) > 5000 || check.HasControl(comment, true) {
-		fields = append(fields, errs.FieldError{Field: "comment", Code: "max", Param: "5000", Message: "must have at most 5000 characters"})
-	}
+	fields = append(fields, errs.FieldsOf(check.Text(op, "comment", comment, 5000, true))...)
 	if len(fields) > 0 {
 		return applicationOutcome{}, errs.E(op, errs.Invalid, fields, "some fields are not valid")
 	}
@@ -111,9 +109,7 @@ func (s *Service) CastVote(ctx context.Context, actor ledger.Actor, id string, i
 		amount = &m
 	}
 	comment := strings.TrimSpace(in.Comment)
-	if len([]rune(comment)) > 5000 || check.HasControl(comment, true) {
-		fields = append(fields, errs.FieldError{Field: "comment", Code: "max", Param: "5000", Message: "must have at most 5000 characters"})
-	}
+	fields = append(fields, errs.FieldsOf(check.Text(op, "comment", comment, 5000, true))...)
 	if len(fields) > 0 {
 		return applicationOutcome{}, errs.E(op, errs.Invalid, fields, "some fields are not valid")
 	}
@@ -157,8 +153,8 @@ func (s *Service) Decide(ctx context.Context, actor ledger.Actor, id string, in 
 		return applicationOutcome{}, errs.FieldCode(op, "decision", "oneof", "", "must be approved or rejected")
 	}
 	conditions := strings.TrimSpace(in.Conditions)
-	if len([]rune(conditions)) > 5000 || check.HasControl(conditions, true) {
-		return applicationOutcome{}, errs.FieldCode(op, "conditions", "max", "5000", "must have at most 5000 characters")
+	if err := check.Text(op, "conditions", conditions, 5000, true); err != nil {
+		return applicationOutcome{}, err
 	}
 	var amount int64
 	if in.Amount.Set {

@@ -172,8 +172,9 @@ func (s *Service) Report(ctx context.Context, actor ledger.Actor, id string, in 
 	switch {
 	case report == "":
 		return applicationOutcome{}, errs.FieldCode(op, "report", "required", "", "is required")
-	case len([]rune(report)) > 10000 || check.HasControl(report, true):
-		return applicationOutcome{}, errs.FieldCode(op, "report", "max", "10000", "must have at most 10000 characters")
+	}
+	if err := check.Text(op, "report", report, 10000, true); err != nil {
+		return applicationOutcome{}, err
 	}
 	return s.transition(ctx, op, actor, id, ActionApply, true, func(tx *ledger.Tx, a *Application) error {
 		if a.Status != PartiallyPaid && a.Status != Paid {

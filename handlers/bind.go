@@ -6,8 +6,10 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"mime"
 	"net/http"
+	"slices"
 	"strings"
 
 	"github.com/gin-gonic/gin"
@@ -52,6 +54,9 @@ func decodeJSON(c *gin.Context, body []byte, v any, optional bool) error {
 	}
 	if !isJSON(c.GetHeader("Content-Type")) {
 		return errs.E(op, errs.Malformed, "Content-Type must be application/json")
+	}
+	if field, ok := nulField(body); ok {
+		return errs.E(op, errs.Invalid, errs.FieldError{Field: field, Code: "control", Message: "must not contain a NUL character"}, "some fields are not valid")
 	}
 	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.DisallowUnknownFields()
@@ -111,4 +116,56 @@ func isJSON(contentType string) bool {
 		return false
 	}
 	return mt == "application/json" || (strings.HasPrefix(mt, "application/") && strings.HasSuffix(mt, "+json"))
+}
+
+// nulField reports whether a JSON body holds a string with a NUL (written
+// \u0000), which no field may hold and PostgreSQL refuses in text, and
+// names the field ("donor.name", "budget[1].item"; the key itself when a
+// key holds it).
+func nulField(body []byte) (string, bool) {
+	found := false
+	for i := 0; i < len(body)-1; i++ {
+		if body[i] == '\\' {
+			if body[i+1] == 'u' && bytes.HasPrefix(body[i+2:], []byte("0000")) {
+				found = true
+				break
+			}
+			i++ // the escaped character
+		}
+	}
+	if !found {
+		return "", false
+	}
+	var v any
+	if json.Unmarshal(body, &v) != nil {
+		return "", false // not JSON: the decoder says why
+	}
+	var walk func(path string, v any) (string, bool)
+	walk = func(path string, v any) (string, bool) {
+		switch x := v.(type) {
+		case string:
+			return path, strings.ContainsRune(x, 0)
+		case []any:
+			for i, e := range x {
+				if p, ok := walk(fmt.Sprintf("%s[%d]", path, i), e); ok {
+					return p, true
+				}
+			}
+		case map[string]any:
+			for _, k := range slices.Sorted(maps.Keys(x)) {
+				p := k
+				if path != "" {
+					p = path + "." + k
+				}
+				if strings.ContainsRune(k, 0) {
+					return strings.ReplaceAll(p, "\x00", `\u0000`), true
+				}
+				if p, ok := walk(p, x[k]); ok {
+					return p, true
+				}
+			}
+		}
+		return "", false
+	}
+	return walk("", v)
 }

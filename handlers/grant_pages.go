@@ -60,7 +60,7 @@ func (s *Server) registerPage(c *gin.Context) {
 		s.renderError(c, err)
 		return
 	}
-	s.setCookie(c, sessionCookie, sess.Token, int(s.auth.SessionTTL.Seconds()))
+	s.startSession(c, sess.Token, int(s.auth.SessionTTL.Seconds()))
 	c.Redirect(http.StatusSeeOther, "/apply")
 }
 

@@ -8,6 +8,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"fundus/db"
 	"fundus/errs"
 	"fundus/ledger"
 )
@@ -66,7 +67,7 @@ func timeParam(c *gin.Context, name string) (t time.Time, date bool, err error) 
 		return time.Time{}, false, nil
 	}
 	if t, err := time.Parse(time.RFC3339Nano, v); err == nil {
-		return t.UTC(), false, nil
+		return db.Bound(t), false, nil
 	}
 	if d, err := time.Parse(time.DateOnly, v); err == nil {
 		return d, true, nil
@@ -80,7 +81,7 @@ func timeRange(c *gin.Context) (from, to time.Time, err error) {
 	from, _, err1 := timeParam(c, "from")
 	to, toDate, err2 := timeParam(c, "to")
 	if toDate {
-		to = to.AddDate(0, 0, 1)
+		to = db.Bound(to.AddDate(0, 0, 1))
 	}
 	fields := append(errs.FieldsOf(err1), errs.FieldsOf(err2)...)
 	if len(fields) > 0 {

@@ -3,19 +3,25 @@ package handlers
 import (
 	"crypto/rand"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"log/slog"
+	"maps"
 	"net/http"
+	"net/url"
 	"runtime/debug"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/gin-gonic/gin"
 	"github.com/prometheus/client_golang/prometheus"
 
 	"fundus/auth"
 	"fundus/errs"
+	"fundus/web"
 )
 
 const (
@@ -201,4 +207,82 @@ func currentUser(c *gin.Context) *auth.User {
 		return u.(*auth.User)
 	}
 	return nil
+}
+
+// refuseUnstorableText refuses a request that carries text no database can
+// store (a NUL, which PostgreSQL refuses in text, or bytes that are not
+// UTF-8) in its path, its query or a page's form, or a NUL in a header: no
+// such text is valid anywhere in Fundus, and it would otherwise be an
+// internal error where it reached PostgreSQL. A path is not found, a query
+// parameter or form field is Invalid naming it, a header is Malformed naming
+// it. JSON bodies are checked where they are decoded (decodeJSON), and
+// domain packages refuse such text in their own fields (check.HasControl).
+func (s *Server) refuseUnstorableText(c *gin.Context) {
+	const op errs.Op = "handlers.refuseUnstorableText"
+	var err error
+	if unstorable(c.Request.URL.Path) {
+		err = errs.E(op, errs.NotFound, "no such resource")
+	} else if fields := unstorableFields(c.Request.URL.Query()); len(fields) > 0 {
+		err = errs.E(op, errs.Invalid, fields, "a query parameter holds a NUL or is not UTF-8")
+	}
+	for name, values := range c.Request.Header {
+		if err != nil {
+			break
+		}
+		for _, v := range values {
+			if strings.ContainsRune(v, 0) {
+				err = errs.E(op, errs.Malformed, errs.FieldError{Field: name, Code: "control", Message: "must not contain a NUL character"}, "a header holds a NUL character")
+				break
+			}
+		}
+	}
+	isPage := !strings.HasPrefix(c.Request.URL.Path, "/api/")
+	if ct := c.GetHeader("Content-Type"); err == nil && isPage && c.Request.Method == http.MethodPost &&
+		(strings.HasPrefix(ct, "application/x-www-form-urlencoded") || strings.HasPrefix(ct, "multipart/form-data")) {
+		if perr := c.Request.ParseMultipartForm(32 << 10); perr != nil && !errors.Is(perr, http.ErrNotMultipart) {
+			var tooLarge *http.MaxBytesError
+			if errors.As(perr, &tooLarge) {
+				err = errs.E(op, errs.TooLarge, fmt.Sprintf("the body must not exceed %d bytes", tooLarge.Limit))
+			} else {
+				err = errs.E(op, errs.Malformed, "the form cannot be read", perr)
+			}
+		} else if fields := unstorableFields(c.Request.PostForm); len(fields) > 0 {
+			err = errs.E(op, errs.Invalid, fields, "a form field holds a NUL or is not UTF-8")
+		}
+	}
+	if err == nil {
+		c.Next()
+		return
+	}
+	if !isPage {
+		writeError(c, err)
+		return
+	}
+	langC, _ := c.Cookie(langCookie)
+	c.Set(ctxLang, web.Lang(langC, c.GetHeader("Accept-Language")))
+	s.renderError(c, err)
+}
+
+// unstorable reports a NUL or bytes that are not UTF-8.
+func unstorable(s string) bool { return strings.ContainsRune(s, 0) || !utf8.ValidString(s) }
+
+// unstorableFields names the fields of values (query or form) that hold
+// unstorable text, in their order; a name that is unstorable itself is named
+// quoted.
+func unstorableFields(values url.Values) []errs.FieldError {
+	var out []errs.FieldError
+	for _, name := range slices.Sorted(maps.Keys(values)) {
+		bad := unstorable(name)
+		for _, v := range values[name] {
+			bad = bad || unstorable(v)
+		}
+		if bad {
+			field := name
+			if unstorable(name) {
+				field = strconv.QuoteToASCII(name)
+			}
+			out = append(out, errs.FieldError{Field: field, Code: "control", Message: "must be UTF-8 text without a NUL character"})
+		}
+	}
+	return out
 }

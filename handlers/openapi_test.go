@@ -78,7 +78,7 @@ func TestOpenAPIMatchesRoutes(t *testing.T) {
 }
 
 func isAPIRoute(path string) bool {
-	for _, p := range []string{"/api/", "/healthz", "/readyz", "/metrics", "/problems/"} {
+	for _, p := range []string{"/api/", "/healthz", "/readyz", "/problems/"} {
 		if strings.HasPrefix(path, p) {
 			return true
 		}

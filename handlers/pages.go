@@ -2,7 +2,9 @@ package handlers
 
 import (
 	"bytes"
+	"crypto/hmac"
 	"crypto/rand"
+	"crypto/sha256"
 	"crypto/subtle"
 	"encoding/base64"
 	"io/fs"
@@ -21,19 +23,23 @@ import (
 
 // The HTML pages share the API's domain calls; they differ in how they
 // sign in (a session cookie), how they guard forms (a CSRF token in every
-// POST form) and how they show errors (next to the field, translated).
+// POST form, bound to the session) and how they show errors (next to the
+// field, translated).
 
 const (
 	sessionCookie = "fundus_session"
-	csrfCookie    = "fundus_csrf"
-	langCookie    = "fundus_lang"
-	ctxLang       = "fundus.lang"
-	ctxCSRF       = "fundus.csrf"
+	// csrfCookie holds an anonymous visitor's random id, from which the
+	// CSRF token of its forms is derived (csrfToken); renewed at sign-in
+	// and sign-out.
+	csrfCookie = "fundus_csrf"
+	langCookie = "fundus_lang"
+	ctxLang    = "fundus.lang"
+	ctxCSRF    = "fundus.csrf"
 )
 
-// pageHeaders sets the security headers of every page: nothing from other
-// hosts, no framing, no sniffing.
-func pageHeaders(c *gin.Context) {
+// securityHeaders sets the security headers of every answer, pages, API and
+// "not found" alike: nothing from other hosts, no framing, no sniffing.
+func securityHeaders(c *gin.Context) {
 	h := c.Writer.Header()
 	h.Set("Content-Security-Policy", "default-src 'self'; img-src 'self'; style-src 'self'; script-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'")
 	h.Set("X-Content-Type-Options", "nosniff")
@@ -43,8 +49,9 @@ func pageHeaders(c *gin.Context) {
 }
 
 // pageContext picks the language, signs in from the session cookie (a dead
-// session is simply anonymous on pages), and makes sure the CSRF cookie
-// exists.
+// session is simply anonymous on pages), and sets the CSRF token of this
+// browser's forms: derived from its session, or before sign-in from its
+// anonymous id (made here if missing).
 func (s *Server) pageContext(c *gin.Context) {
 	langC, _ := c.Cookie(langCookie)
 	c.Set(ctxLang, web.Lang(langC, c.GetHeader("Accept-Language")))
@@ -52,18 +59,45 @@ func (s *Server) pageContext(c *gin.Context) {
 		if u, err := s.auth.Authenticate(c.Request.Context(), token); err == nil {
 			c.Set(ctxUser, u)
 			c.Set(ctxToken, token)
+			c.Set(ctxCSRF, csrfToken("session", token))
 		} else {
 			s.setCookie(c, sessionCookie, "", -1)
 		}
 	}
-	token, err := c.Cookie(csrfCookie)
-	if err != nil || len(token) < 32 {
-		token = randomToken()
-		s.setCookie(c, csrfCookie, token, 0)
+	if c.GetString(ctxCSRF) == "" {
+		id, err := c.Cookie(csrfCookie)
+		if err != nil || len(id) < 32 {
+			id = s.renewAnonymousID(c)
+		}
+		c.Set(ctxCSRF, csrfToken("anonymous", id))
 	}
-	c.Set(ctxCSRF, token)
 	c.Next()
 }
+
+// csrfToken derives the CSRF token of a browser's forms from a secret only
+// that browser holds, in an HttpOnly cookie: its session token, or before
+// sign-in its anonymous id. A page from another browser (another session,
+// or this one's before sign-in) carries a token that does not match, and
+// the token reveals nothing of the secret (HMAC-SHA-256 keyed with it). No
+// server key is needed, so every instance checks every token.
+func csrfToken(kind, secret string) string {
+	m := hmac.New(sha256.New, []byte(secret))
+	m.Write([]byte("fundus csrf v1 " + kind))
+	return base64.RawURLEncoding.EncodeToString(m.Sum(nil))
+}
+
+// renewAnonymousID gives the browser a new anonymous id: at its first
+// page, and at sign-in and sign-out, so a token from before is dead.
+func (s *Server) renewAnonymousID(c *gin.Context) string {
+	id := randomToken()
+	s.setCookie(c, csrfCookie, id, 0)
+	return id
+}
+
+// crossOrigin refuses unsafe requests that browsers mark as coming from
+// another site (Sec-Fetch-Site, else Origin against Host), before the token
+// is even looked at.
+var crossOrigin = http.NewCrossOriginProtection()
 
 // limitPage is the rate limit for pages: the refusal is a page.
 func (s *Server) limitPage(c *gin.Context) {
@@ -74,12 +108,16 @@ func (s *Server) limitPage(c *gin.Context) {
 	c.Next()
 }
 
-// checkCSRF refuses a POST whose csrf_token field does not match the CSRF
-// cookie; it changes nothing.
+// checkCSRF refuses a POST from another site, or whose csrf_token field is
+// not the token of this browser's session (pageContext); it changes
+// nothing.
 func (s *Server) checkCSRF(c *gin.Context) {
-	cookie, err := c.Cookie(csrfCookie)
-	form := c.PostForm("csrf_token")
-	if err != nil || cookie == "" || subtle.ConstantTimeCompare([]byte(cookie), []byte(form)) != 1 {
+	if err := crossOrigin.Check(c.Request); err != nil {
+		s.renderError(c, errs.E(errs.Forbidden, "a form from another site", err))
+		return
+	}
+	want, form := c.GetString(ctxCSRF), c.PostForm("csrf_token")
+	if want == "" || subtle.ConstantTimeCompare([]byte(want), []byte(form)) != 1 {
 		s.renderError(c, errs.E(errs.Forbidden, "the form's csrf_token is missing or does not match"))
 		return
 	}
@@ -276,7 +314,7 @@ func (s *Server) login(c *gin.Context) {
 		s.render(c, status, "login", "login.title", map[string]string{"Email": email, "Next": next, "Error": s.web.T(pageLang(c), msg)})
 		return
 	}
-	s.setCookie(c, sessionCookie, sess.Token, int(time.Until(sess.ExpiresAt).Seconds()))
+	s.startSession(c, sess.Token, int(time.Until(sess.ExpiresAt).Seconds()))
 	if next == "" {
 		next = "/"
 		if sess.User.HasRole(auth.Treasurer) {
@@ -292,7 +330,15 @@ func (s *Server) logout(c *gin.Context) {
 		s.auth.SignOut(c.Request.Context(), token) // an already dead session is fine here
 	}
 	s.setCookie(c, sessionCookie, "", -1)
+	s.renewAnonymousID(c)
 	c.Redirect(http.StatusSeeOther, "/")
+}
+
+// startSession sets the session cookie of a sign-in and renews the
+// anonymous id, so the forms' token from before sign-in is dead.
+func (s *Server) startSession(c *gin.Context, token string, maxAge int) {
+	s.setCookie(c, sessionCookie, token, maxAge)
+	s.renewAnonymousID(c)
 }
 
 // requirePageRole sends an anonymous visitor to the sign-in page and

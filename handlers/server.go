@@ -13,7 +13,6 @@ import (
 	"github.com/gin-gonic/gin"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
-	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"fundus/auth"
 	"fundus/db"
@@ -41,6 +40,10 @@ type Config struct {
 	// ExampleAccount says the bank account is the built-in example, so the
 	// pages warn donors not to transfer.
 	ExampleAccount bool
+	// Metrics is where the server registers its metrics (requests, latency,
+	// the Go runtime). The caller serves them apart from the application
+	// (FUNDUS_DEBUG_ADDR): New routes no /metrics. Nil: a registry of its own.
+	Metrics *prometheus.Registry
 }
 
 // Services are the domain services the handlers call.
@@ -63,7 +66,6 @@ type Server struct {
 	log       *slog.Logger
 	limiter   *rateLimiter
 	metrics   *metrics
-	reg       *prometheus.Registry
 	fund      *fundCache
 }
 
@@ -76,7 +78,10 @@ func New(cfg Config, d *db.DB, svc Services, log *slog.Logger) (http.Handler, er
 	if err != nil {
 		return nil, err
 	}
-	reg := prometheus.NewRegistry()
+	reg := cfg.Metrics
+	if reg == nil {
+		reg = prometheus.NewRegistry()
+	}
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	s := &Server{
 		cfg:       cfg,
@@ -89,7 +94,6 @@ func New(cfg Config, d *db.DB, svc Services, log *slog.Logger) (http.Handler, er
 		log:       log,
 		limiter:   newRateLimiter(cfg.RateLimit),
 		metrics:   newMetrics(reg),
-		reg:       reg,
 	}
 	s.fund = &fundCache{commits: svc.Ledger.Writer.Commits, load: s.loadPublicFund, now: time.Now}
 	return s.router()
@@ -104,12 +108,11 @@ func (s *Server) router() (*gin.Engine, error) {
 	r.HandleMethodNotAllowed = false
 	r.RedirectTrailingSlash = false
 	r.RedirectFixedPath = false
-	r.Use(withRequestID, accessLog(s.log), recoverPanics, s.metrics.observe, limitBody(s.cfg.BodyLimit))
+	r.Use(withRequestID, securityHeaders, accessLog(s.log), recoverPanics, s.metrics.observe, limitBody(s.cfg.BodyLimit), s.refuseUnstorableText)
 	r.NoRoute(s.noRoute)
 
 	r.GET("/healthz", s.healthz)
 	r.GET("/readyz", s.readyz)
-	r.GET("/metrics", gin.WrapH(promhttp.HandlerFor(s.reg, promhttp.HandlerOpts{})))
 	r.GET("/problems/:slug", describeProblem)
 
 	api := r.Group("/api/v1", requireJSON, s.authenticate)
@@ -148,7 +151,7 @@ func (s *Server) router() (*gin.Engine, error) {
 
 	// Pages for people.
 	r.GET("/static/*filepath", serveStatic())
-	pages := r.Group("/", pageHeaders, s.pageContext)
+	pages := r.Group("/", s.pageContext)
 	pages.GET("/", s.fundPage)
 	pages.GET("/lang", s.setLang)
 	pages.GET("/report", s.reportPage)

@@ -16,8 +16,16 @@ var Berlin = func() *time.Location {
 	return l
 }()
 
-// DayOf returns the day t falls on in Europe/Berlin, as YYYY-MM-DD.
-func DayOf(t time.Time) string { return t.In(Berlin).Format(time.DateOnly) }
+// DayOf returns the day t falls on in Europe/Berlin, as YYYY-MM-DD. A day
+// after 9999-12-31 is 9999-12-31: days compare as text, which orders them
+// only while the year has four digits (9999-12-31T23:59:59Z is already
+// 10000-01-01 in Berlin), so the end of time stays the end of time.
+func DayOf(t time.Time) string {
+	if b := t.In(Berlin); b.Year() <= 9999 {
+		return b.Format(time.DateOnly)
+	}
+	return "9999-12-31"
+}
 
 // IsDay reports whether s is a day as entries carry it: YYYY-MM-DD.
 func IsDay(s string) bool {

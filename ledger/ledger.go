@@ -2,10 +2,9 @@ package ledger
 
 import (
 	"encoding/json"
-	"strconv"
 	"time"
-	"unicode"
 
+	"fundus/check"
 	"fundus/errs"
 )
 
@@ -101,18 +100,8 @@ type NewEntry struct {
 // MaxMemo is the longest memo, in characters.
 const MaxMemo = 500
 
-// checkText refuses control characters, which would make the canonical
-// bytes ambiguous, and text over max characters.
+// checkText refuses what check.HasControl reports on one line (which would
+// also make the canonical bytes ambiguous) and text over max characters.
 func checkText(op errs.Op, field, s string, max int) error {
-	n := 0
-	for _, r := range s {
-		n++
-		if unicode.IsControl(r) || r == '\u2028' || r == '\u2029' {
-			return errs.Field(op, field, "must not contain line breaks, tabs or other control characters")
-		}
-	}
-	if n > max {
-		return errs.Field(op, field, "must have at most "+strconv.Itoa(max)+" characters")
-	}
-	return nil
+	return check.Text(op, field, s, max, false)
 }

@@ -16,6 +16,7 @@ import (
 	"github.com/joho/godotenv"
 	"github.com/shopspring/decimal"
 
+	"fundus/donations"
 	"fundus/ledger"
 )
 
@@ -23,6 +24,7 @@ import (
 // environment; every other package gets plain values.
 type config struct {
 	FundName       string
+	FundStart      time.Time
 	Addr           string
 	DatabaseURL    string
 	Quorum         int
@@ -62,6 +64,14 @@ var settings = []setting{
 		if c.FundName == "" || len([]rune(c.FundName)) > 100 {
 			return errors.New("must have 1 to 100 characters")
 		}
+		return nil
+	}},
+	{"FUNDUS_FUND_START", donations.DefaultFundStart.Format(time.DateOnly), func(c *config, v string) error {
+		t, err := time.Parse(time.DateOnly, strings.TrimSpace(v))
+		if err != nil || t.After(time.Now()) {
+			return errors.New("must be a date (YYYY-MM-DD) that is not in the future")
+		}
+		c.FundStart = t
 		return nil
 	}},
 	{"FUNDUS_ADDR", "127.0.0.1:8080", func(c *config, v string) error {

@@ -317,3 +317,36 @@ func TestVersionNamesCommitFromLdflags(t *testing.T) {
 
 // value is the value of an outcome, for tests that need no more of it.
 func value[T any](out ledger.Outcome[T], err error) (T, error) { return out.Value, err }
+
+// TestExportToTheEndOfTime: --to 9999-12-31 exports every entry on SQLite
+// as on PostgreSQL.
+func TestExportToTheEndOfTime(t *testing.T) {
+	dbtest.EachEngine(t, func(t *testing.T, e db.Engine) {
+		ctx := context.Background()
+		t.Setenv("FUNDUS_DATABASE_URL", dbtest.URL(t, e))
+		t.Chdir(t.TempDir())
+		cfg, _ := loadConfig(os.LookupEnv, "")
+		d, err := openDB(ctx, cfg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer d.Close()
+		w := ledger.NewWriter(d, nil)
+		if _, err := ledger.Do(ctx, w, func(tx *ledger.Tx) (*ledger.Entry, error) {
+			return tx.Post(ledger.NewEntry{Kind: "test", Memo: "donation", Actor: "test",
+				Postings: []ledger.NewPosting{{Account: ledger.Bank, Amount: 1000}, {Account: ledger.Donations, Amount: -1000}}})
+		}); err != nil {
+			t.Fatal(err)
+		}
+		w.Close()
+		for _, to := range []string{"9999-12-31", "9999-12-31T23:59:59-05:00"} {
+			var out bytes.Buffer
+			if err := run(ctx, []string{"export", "--format", "csv", "--from", "0001-01-01", "--to", to}, strings.NewReader(""), &out, &out); err != nil {
+				t.Fatal(err)
+			}
+			if n := strings.Count(out.String(), "assets:bank"); n != 1 {
+				t.Fatalf("--to %s: %d bank postings:\n%s", to, n, out.String())
+			}
+		}
+	})
+}

@@ -13,6 +13,9 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+
 	"fundus/auth"
 	"fundus/db"
 	"fundus/donations"
@@ -131,7 +134,9 @@ func serve(ctx context.Context, cfg *config, log *slog.Logger) error {
 	authSvc := auth.NewService(d, cfg.SessionTTL)
 	authSvc.Hasher = auth.NewHasher(cfg.PasswordHashes, auth.HashWait)
 	ledgerSvc := &ledger.Service{DB: d, Writer: writer, MaxAmount: cfg.maxAmountCents()}
+	metrics := prometheus.NewRegistry()
 	h, err := handlers.New(handlers.Config{
+		Metrics:        metrics,
 		TrustedProxies: cfg.TrustedProxies,
 		RateLimit:      cfg.RateLimit,
 		Version:        version(),
@@ -141,7 +146,7 @@ func serve(ctx context.Context, cfg *config, log *slog.Logger) error {
 		Auth:   authSvc,
 		Ledger: ledgerSvc,
 		Donations: &donations.Service{
-			DB: d, Writer: writer, MaxAmount: cfg.maxAmountCents(),
+			DB: d, Writer: writer, MaxAmount: cfg.maxAmountCents(), FundStart: cfg.FundStart,
 			Bank: donations.BankAccount{IBAN: cfg.BankIBAN, BIC: cfg.BankBIC, Holder: cfg.BankHolder},
 		},
 		Grants: &grants.Service{DB: d, Writer: writer, MaxAmount: cfg.maxAmountCents(), Quorum: cfg.Quorum},
@@ -165,7 +170,7 @@ func serve(ctx context.Context, cfg *config, log *slog.Logger) error {
 		return err
 	}
 	if cfg.DebugAddr != "" {
-		go serveDebug(cfg.DebugAddr, log)
+		go serveDebug(cfg.DebugAddr, metrics, log)
 	}
 	log.Info("fundus is serving", "addr", ln.Addr().String(), "database", string(d.Engine), "version", version())
 
@@ -189,18 +194,24 @@ func serve(ctx context.Context, cfg *config, log *slog.Logger) error {
 	return nil
 }
 
-// serveDebug serves Go's profiler on its own listener, apart from the
-// application's routes.
-func serveDebug(addr string, log *slog.Logger) {
+// serveDebug serves the metrics and Go's profiler on their own listener,
+// apart from the application's routes.
+func serveDebug(addr string, metrics *prometheus.Registry, log *slog.Logger) {
+	log.Info("metrics and profiler are serving", "addr", addr)
+	srv := &http.Server{Addr: addr, Handler: debugHandler(metrics), ReadHeaderTimeout: 5 * time.Second}
+	if err := srv.ListenAndServe(); err != nil {
+		log.Warn("metrics and profiler stopped", "err", err)
+	}
+}
+
+// debugHandler routes /metrics (Prometheus text) and /debug/pprof/.
+func debugHandler(metrics *prometheus.Registry) http.Handler {
 	mux := http.NewServeMux()
+	mux.Handle("/metrics", promhttp.HandlerFor(metrics, promhttp.HandlerOpts{}))
 	mux.HandleFunc("/debug/pprof/", pprof.Index)
 	mux.HandleFunc("/debug/pprof/cmdline", pprof.Cmdline)
 	mux.HandleFunc("/debug/pprof/profile", pprof.Profile)
 	mux.HandleFunc("/debug/pprof/symbol", pprof.Symbol)
 	mux.HandleFunc("/debug/pprof/trace", pprof.Trace)
-	log.Info("profiler is serving", "addr", addr)
-	srv := &http.Server{Addr: addr, Handler: mux, ReadHeaderTimeout: 5 * time.Second}
-	if err := srv.ListenAndServe(); err != nil {
-		log.Warn("profiler stopped", "err", err)
-	}
+	return mux
 }
