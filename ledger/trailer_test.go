@@ -31,6 +31,15 @@ func verifyLines(t *testing.T, lines []string) *ledger.FileResult {
 	return r
 }
 
+func trailerLine(t *testing.T, tr ledger.Trailer) string {
+	t.Helper()
+	b, err := json.Marshal(map[string]ledger.Trailer{"trailer": tr})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
+}
+
 func trailerOf(t *testing.T, line string) ledger.Trailer {
 	t.Helper()
 	var tr struct{ Trailer *ledger.Trailer }
@@ -123,6 +132,30 @@ func TestJSONLTrailer(t *testing.T) {
 		}
 		if r := verifyLines(t, append(rl[:len(rl)-2:len(rl)-2], rl[len(rl)-1])); r.OK {
 			t.Fatalf("range cut at the end: %+v", r)
+		}
+
+		// A range goes by date, and a later entry dated earlier is not in
+		// it: the range skips it and still verifies; a whole export with
+		// an entry left out does not.
+		for _, day := range []string{"2019-12-31", "2020-01-03"} {
+			if _, err := postDated(s, day, ledger.Bank, "1.00", ledger.Donations, "-1.00"); err != nil {
+				t.Fatal(err)
+			}
+		}
+		gapped := strings.Split(strings.TrimSuffix(string(exportJSONL(t, d, from, to)), "\n"), "\n")
+		if tr := trailerOf(t, gapped[len(gapped)-1]); tr.Entries != 3 || tr.LastSeq-tr.FirstSeq != 3 {
+			t.Fatalf("the range with an entry dated before it in the middle: %+v", tr)
+		}
+		if r := verifyLines(t, gapped); !r.OK {
+			t.Fatalf("a range that skips an entry dated outside it: %+v", r)
+		}
+		whole := strings.Split(strings.TrimSuffix(string(exportJSONL(t, d, "", "")), "\n"), "\n")
+		cut := append(append([]string{}, whole[:10]...), whole[11:len(whole)-1]...)
+		wt := trailerOf(t, whole[len(whole)-1])
+		wt.Entries--
+		cut = append(cut, trailerLine(t, wt))
+		if r := verifyLines(t, cut); r.OK || r.FirstBadLine != 11 {
+			t.Fatalf("a whole export without entry 11, its trailer made to match: %+v", r)
 		}
 	})
 }

@@ -65,6 +65,8 @@ func VerifyFile(r io.Reader) (*FileResult, error) {
 	}
 	var trailer *Trailer
 	var firstSeq, lastSeq int64
+	var gapLine int
+	var gap string // the first entry missing between two lines, or before the first
 	lastHash := GenesisHash
 	line := 0
 	for sc.Scan() {
@@ -84,7 +86,14 @@ func VerifyFile(r io.Reader) (*FileResult, error) {
 		if err != nil {
 			return fail(line, "line %d: %v", line, err)
 		}
-		if line == 1 && e.Seq > 1 { // a range: take the chain as it enters the file
+		// A range goes by the entries' dates, and a later entry may carry an
+		// earlier date, so a range may skip entries (and starts after entry
+		// 1): take the chain as it enters again, and let the trailer decide
+		// whether the file may have gaps (a whole export may not).
+		if e.Seq > v.seq+1 {
+			if gap == "" {
+				gapLine, gap = line, fmt.Sprintf("entry %d is missing: entry %d follows entry %d", v.seq+1, e.Seq, v.seq)
+			}
 			v.seq, v.hash, v.balances = e.Seq-1, e.PrevHash, false
 		}
 		if !v.check(e) {
@@ -110,6 +119,8 @@ func VerifyFile(r io.Reader) (*FileResult, error) {
 		return fail(line, "the trailer's head_hash %s is not the hash of the last entry, %s", t.HeadHash, lastHash)
 	case t.From == "" && firstSeq > 1:
 		return fail(1, "the trailer describes an export from the start, but the file starts at entry %d, not 1: it was cut at the start", firstSeq)
+	case t.From == "" && t.To == "" && gap != "":
+		return fail(gapLine, "line %d: %s (the trailer describes a whole export)", gapLine, gap)
 	}
 	res.VerifyResult = *v.result
 	res.OK = true
