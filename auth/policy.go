@@ -10,7 +10,7 @@ import (
 // Role is what a user may act as. A user holds one or more.
 type Role string
 
-// The roles of API.md.
+// The roles of docs/api.md.
 const (
 	Admin     Role = "admin"
 	Committee Role = "committee"
@@ -50,7 +50,7 @@ const (
 )
 
 // policy is the one rule of who may do what: the roles that allow each
-// action, as API.md gives them.
+// action, as docs/api.md gives them.
 var policy = map[Action][]Role{
 	ManageUsers:         {Admin},
 	ReadLedger:          {Treasurer, Auditor, Admin},

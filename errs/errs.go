@@ -20,7 +20,7 @@ type Op string
 // Kind says what kind of failure an error is. New kinds go only at the end.
 type Kind uint8
 
-// The kinds follow the problem types of API.md.
+// The kinds follow the problem types of docs/api.md.
 const (
 	Other                 Kind = iota // not classified; reported as Internal
 	Invalid                           // a field is missing, malformed or out of range

@@ -194,7 +194,7 @@ func TestOneAdminCannotPayAlone(t *testing.T) {
 	})
 }
 
-// TestPeopleAndAccounts checks the answers of API.md's "People and
+// TestPeopleAndAccounts checks the answers of docs/api.md's "People and
 // accounts" for users and role grants.
 func TestPeopleAndAccounts(t *testing.T) {
 	dbtest.Engines(t, func(t *testing.T, d *db.DB) {

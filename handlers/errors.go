@@ -20,7 +20,7 @@ type problemType struct {
 	Title  string
 }
 
-// problems is the one mapping from error kinds to problem types, as API.md
+// problems is the one mapping from error kinds to problem types, as docs/api.md
 // fixes them. Every kind not listed is reported as an internal error.
 var problems = map[errs.Kind]problemType{
 	errs.Invalid:               {"validation", http.StatusUnprocessableEntity, "Some fields are not valid"},

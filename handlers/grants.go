@@ -13,7 +13,7 @@ import (
 // createApplication: POST /api/v1/applications (applicant).
 func (s *Server) createApplication(c *gin.Context) {
 	var in grants.Input
-	moneyWrite(c, http.StatusCreated, &in, false, func(ctx context.Context) (ledger.Outcome[*grants.Application], error) {
+	moneyWrite(c, s.ledger.Writer, http.StatusCreated, &in, false, func(ctx context.Context) (ledger.Outcome[*grants.Application], error) {
 		return s.grants.Create(ctx, currentUser(c), in)
 	})
 }
@@ -66,7 +66,7 @@ func (s *Server) getApplication(c *gin.Context) {
 func applicationStep[In, Out any](s *Server, status int, optional bool, step func(s *Server, ctx context.Context, c *gin.Context, in In) (ledger.Outcome[Out], error)) gin.HandlerFunc {
 	return func(c *gin.Context) {
 		var in In
-		moneyWrite(c, status, &in, optional, func(ctx context.Context) (ledger.Outcome[Out], error) { return step(s, ctx, c, in) })
+		moneyWrite(c, s.ledger.Writer, status, &in, optional, func(ctx context.Context) (ledger.Outcome[Out], error) { return step(s, ctx, c, in) })
 	}
 }
 

@@ -10,7 +10,7 @@ import (
 	"fundus/ledger"
 )
 
-// idempotencyHeader is the request header of API.md.
+// idempotencyHeader is the request header of docs/api.md.
 const idempotencyHeader = "Idempotency-Key"
 
 // moneyWrite runs a request that moves money. It decodes the body into in
@@ -18,11 +18,12 @@ const idempotencyHeader = "Idempotency-Key"
 // Idempotency-Key, the write path stores the answer with the effect and
 // answers a repeat as the first time (ledger.Outcome): a success with the
 // stored bytes, a refusal with the same error, so the same status and body.
-func moneyWrite[T any](c *gin.Context, status int, in any, optional bool, run func(ctx context.Context) (ledger.Outcome[T], error)) {
+// A refusal made before the write path (a body that does not decode, a
+// field that does not parse) is stored under the key too (ledger.Refuse).
+// A body over the limit is refused before it is read whole, so it has no
+// request hash to store it under.
+func moneyWrite[T any](c *gin.Context, w *ledger.Writer, status int, in any, optional bool, run func(ctx context.Context) (ledger.Outcome[T], error)) {
 	body, err := readBody(c)
-	if err == nil {
-		err = decodeJSON(c, body, in, optional)
-	}
 	if err != nil {
 		writeError(c, err)
 		return
@@ -37,7 +38,13 @@ func moneyWrite[T any](c *gin.Context, status int, in any, optional bool, run fu
 		ctx = ledger.WithKey(ctx, ledger.Key{Scope: idempotencyScope(c), Name: keys[0],
 			RequestHash: ledger.RequestHash(c.Request.Method, c.Request.URL.Path, body)})
 	}
-	out, err := run(ctx)
+	var out ledger.Outcome[T]
+	if err = decodeJSON(c, body, in, optional); err == nil {
+		out, err = run(ctx)
+	}
+	if err != nil && !out.Stored {
+		out, err = ledger.Refuse[T](ctx, w, err)
+	}
 	if out.Replayed {
 		c.Header("Idempotent-Replayed", "true")
 	}
@@ -102,7 +109,7 @@ func (s *Server) ledgerEntry(c *gin.Context) {
 // postEntry: POST /api/v1/ledger/entries (treasurer; idempotent).
 func (s *Server) postEntry(c *gin.Context) {
 	var in ledger.ManualEntry
-	moneyWrite(c, http.StatusCreated, &in, false, func(ctx context.Context) (ledger.Outcome[*ledger.Entry], error) {
+	moneyWrite(c, s.ledger.Writer, http.StatusCreated, &in, false, func(ctx context.Context) (ledger.Outcome[*ledger.Entry], error) {
 		return s.ledger.PostManual(ctx, currentUser(c), in)
 	})
 }
@@ -110,7 +117,7 @@ func (s *Server) postEntry(c *gin.Context) {
 // reverseEntry: POST /api/v1/ledger/entries/{id}/reverse (treasurer; idempotent).
 func (s *Server) reverseEntry(c *gin.Context) {
 	var in ledger.Reversal
-	moneyWrite(c, http.StatusCreated, &in, false, func(ctx context.Context) (ledger.Outcome[*ledger.Entry], error) {
+	moneyWrite(c, s.ledger.Writer, http.StatusCreated, &in, false, func(ctx context.Context) (ledger.Outcome[*ledger.Entry], error) {
 		return s.ledger.Reverse(ctx, currentUser(c), c.Param("id"), in)
 	})
 }

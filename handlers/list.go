@@ -13,7 +13,7 @@ import (
 	"fundus/ledger"
 )
 
-// page is one page of a list, as API.md shapes every list.
+// page is one page of a list, as docs/api.md shapes every list.
 type page[T any] struct {
 	Items      []T     `json:"items"`
 	NextCursor *string `json:"next_cursor"`

@@ -10,7 +10,7 @@ import (
 	"fundus/db/dbtest"
 )
 
-// TestRefusalsUnderIdempotencyKey sends every money-moving route of API.md
+// TestRefusalsUnderIdempotencyKey sends every money-moving route of docs/api.md
 // a request that is refused, with an Idempotency-Key, and again with the
 // same key: both times the refusal's own status, as application/problem+json,
 // with the same bytes; never a 2xx carrying a problem document. Refusals
@@ -37,6 +37,11 @@ func TestRefusalsUnderIdempotencyKey(t *testing.T) {
 			if first.Body.String() != again.Body.String() {
 				t.Fatalf("%s %s: the repeat's body differs:\n%s\n%s", method, path, first.Body, again.Body)
 			}
+			// Every refusal is stored with its key (the repeat is replayed),
+			// but one that depends on the caller: a 403 runs again.
+			if replayed := again.Header().Get("Idempotent-Replayed") == "true"; replayed != (status != http.StatusForbidden) {
+				t.Fatalf("%s %s: %d replayed %v", method, path, status, replayed)
+			}
 		}
 		ok := func(who, method, path, body string, status int) *response {
 			t.Helper()
@@ -49,6 +54,15 @@ func TestRefusalsUnderIdempotencyKey(t *testing.T) {
 
 		// Donations.
 		refused("", "POST", "/api/v1/donations", `{"amount":"-5"}`, 422, "validation")
+		refused("", "POST", "/api/v1/donations", `{"amount":`, 400, "malformed-request")
+		// A refusal made before the write path is stored as well: the key
+		// with another, valid request is a reused key, and pledges nothing.
+		ts.doWithHeaders("POST", "/api/v1/donations", "", `{"amount":"5.00"}`, map[string]string{"Idempotency-Key": fmt.Sprintf("refusal-%d", n)}).
+			wantProblem(t, 422, "idempotency-key-reused")
+		var pledges int
+		if err := d.Get(&pledges, `SELECT count(*) FROM donations`); err != nil || pledges != 0 {
+			t.Fatalf("%d donations after refusals (%v)", pledges, err)
+		}
 		cancelled, received, pledged := pledge("10.00"), pledge("20.00"), pledge("30.00")
 		ok(k1, "POST", "/api/v1/donations/"+cancelled+"/cancel", "", 200)
 		ok(k1, "POST", "/api/v1/donations/"+received+"/confirm", "", 200)

@@ -137,17 +137,17 @@ func TestEntryDates(t *testing.T) {
 		if first["date"] != "2026-01-01" {
 			t.Fatalf("jsonl: %s", lines[0])
 		}
-		if r, err := ledger.VerifyFile(strings.NewReader(jl.String())); err != nil || !r.OK {
+		if r, err := ledger.VerifyFile(strings.NewReader(jl.String()), nil); err != nil || !r.OK {
 			t.Fatalf("jsonl: %+v %v", r, err)
 		}
 		old := append([]string(nil), lines...)
 		old[0] = strings.Replace(old[0], `"date":"2026-01-01",`, "", 1)
-		if r, err := ledger.VerifyFile(strings.NewReader(strings.Join(old, "\n") + "\n")); err != nil || !r.OK {
+		if r, err := ledger.VerifyFile(strings.NewReader(strings.Join(old, "\n")+"\n"), nil); err != nil || !r.OK {
 			t.Fatalf("a line without a date: %+v %v", r, err)
 		}
 		moved := append([]string(nil), lines...)
 		moved[1] = strings.Replace(moved[1], `"date":"2025-12-31"`, `"date":"2026-01-01"`, 1)
-		if r, err := ledger.VerifyFile(strings.NewReader(strings.Join(moved, "\n") + "\n")); err != nil || r.OK || r.FirstBadLine != 2 {
+		if r, err := ledger.VerifyFile(strings.NewReader(strings.Join(moved, "\n")+"\n"), nil); err != nil || r.OK || r.FirstBadLine != 2 {
 			t.Fatalf("a date moved: %+v %v", r, err)
 		}
 

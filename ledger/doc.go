@@ -89,6 +89,8 @@
 // Idempotency keys are not looked up before each function but stored at
 // the end with ON CONFLICT DO NOTHING; a key found stored makes the batch
 // run again, looking it up, and its function is replayed instead of run.
+// What is stored is the answer, a result or a refusal, and the caller
+// gets it back as an Outcome (idempotency.go), never through the context.
 // The ledger's own rows, and rows a function hands to Tx.InsertLater, are
 // written at the end with one multi-row insert per table, and a statement
 // that many functions need first (Shared: a confirm's "mark received if

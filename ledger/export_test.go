@@ -148,7 +148,7 @@ func TestExportsCheckedByHledgerAndBeancount(t *testing.T) {
 		// JSONL verifies offline, whole and as a range.
 		for _, r := range [][2]string{{}, {from, to}} {
 			f, _ := os.Open(export(t, d, ledger.FormatJSONL, r[0], r[1]))
-			res, err := ledger.VerifyFile(f)
+			res, err := ledger.VerifyFile(f, nil)
 			f.Close()
 			if err != nil || !res.OK || res.EntriesChecked == 0 {
 				t.Fatalf("jsonl %v: %+v %v", r, res, err)
@@ -176,7 +176,7 @@ func TestTamperedExportIsFound(t *testing.T) {
 	} {
 		t.Run(name, func(t *testing.T) {
 			ls := c.edit(append([]string(nil), lines...))
-			res, err := ledger.VerifyFile(strings.NewReader(strings.Join(ls, "\n") + "\n"))
+			res, err := ledger.VerifyFile(strings.NewReader(strings.Join(ls, "\n")+"\n"), nil)
 			if err != nil || res.OK || res.FirstBadLine != c.line {
 				t.Fatalf("%+v %v, want line %d", res, err, c.line)
 			}

@@ -10,7 +10,7 @@ import (
 	"fundus/errs"
 )
 
-// Key identifies a request that a client may send again (API.md,
+// Key identifies a request that a client may send again (docs/api.md,
 // "Idempotency-Key"). Scope is the caller (a user, or an anonymous client's
 // address), so one caller's keys never meet another's; Name is the client's
 // key; RequestHash covers what the request asks (method, path and body), so
@@ -34,12 +34,29 @@ type Key struct {
 // fields. A repeat of a success is Replayed, with the first result decoded
 // into Value; a repeat of a refusal is Replayed and Do returns the same
 // refusal as its error. Refusals that depend on the caller or the moment
-// (Unauthenticated, Forbidden, Internal, and those about the key itself)
-// are not stored: a repeat runs again.
+// (Unauthenticated, Forbidden, RateLimited, Internal, and those about the
+// key itself) are not stored: a repeat runs again.
 type Outcome[T any] struct {
 	Value    T      // the result (on a replay: the first one, decoded from Body)
 	Replayed bool   // the request was done before: nothing ran now
+	Stored   bool   // the answer is stored under the key (now, or by the first request)
 	Body     []byte // with a key and a success: the result as stored, JSON
+}
+
+// Refuse stores err, a refusal made before the write path (a field that
+// does not parse, say), under the key of ctx as the write path stores its
+// own, and returns the outcome: so a request refused that way is refused
+// alike on every repeat, and the key sent again with another request is
+// IdempotencyKeyReused, as for any other stored answer. Without a key, or
+// for a refusal that is not stored (see Outcome), it returns err as it is.
+func Refuse[T any](ctx context.Context, w *Writer, err error) (Outcome[T], error) {
+	if keyFrom(ctx) == nil || !storable(err) {
+		return Outcome[T]{}, err
+	}
+	return Do(ctx, w, func(*Tx) (T, error) {
+		var zero T
+		return zero, err
+	})
 }
 
 // RequestHash returns the hash of a request for Key.RequestHash.
@@ -146,7 +163,7 @@ func (t *Tx) replay(c *call) (bool, error) {
 	if rec.RequestHash != k.RequestHash {
 		return false, errs.E(errs.Op("ledger.Do"), errs.IdempotencyKeyReused, "this Idempotency-Key was used for another request; use a new key")
 	}
-	c.replayed = true
+	c.replayed, c.stored = true, true
 	if rec.Status == storedRefusal {
 		return true, decodeRefusal(rec.Body)
 	}
@@ -165,4 +182,5 @@ func (t *Tx) remember(c *call, err error) {
 		status, body = storedRefusal, encodeRefusal(err)
 	}
 	t.idems = append(t.idems, idemRecord{key: *c.key, status: status, body: body, at: entryTime(t.now)})
+	c.stored = true
 }

@@ -258,7 +258,7 @@ func (s *Service) AuditTrail(ctx context.Context, actor Actor, f AuditFilter) ([
 }
 
 // ForgetIdempotencyKeys deletes the idempotency records older than keep
-// (API.md promises at least 24 hours) and returns how many.
+// (docs/api.md promises at least 24 hours) and returns how many.
 func (s *Service) ForgetIdempotencyKeys(ctx context.Context, keep time.Duration) (int64, error) {
 	var n int64
 	err := db.InTx(ctx, s.DB, func(tx *sqlx.Tx) (err error) {

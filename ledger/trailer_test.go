@@ -24,7 +24,7 @@ func exportJSONL(t *testing.T, d *db.DB, from, to string) []byte {
 
 func verifyLines(t *testing.T, lines []string) *ledger.FileResult {
 	t.Helper()
-	r, err := ledger.VerifyFile(strings.NewReader(strings.Join(lines, "\n") + "\n"))
+	r, err := ledger.VerifyFile(strings.NewReader(strings.Join(lines, "\n")+"\n"), nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -132,6 +132,36 @@ func TestJSONLTrailer(t *testing.T) {
 		}
 		if r := verifyLines(t, append(rl[:len(rl)-2:len(rl)-2], rl[len(rl)-1])); r.OK {
 			t.Fatalf("range cut at the end: %+v", r)
+		}
+
+		// The trailer is not signed: a file cut at the end with its trailer
+		// rewritten verifies alone, but not against the published head;
+		// a field no export writes is refused.
+		all := strings.Split(strings.TrimSuffix(string(b), "\n"), "\n")
+		short := append([]string{}, all[:len(all)-4]...)
+		var kept struct {
+			Seq  int64
+			Hash string
+		}
+		json.Unmarshal([]byte(short[len(short)-1]), &kept)
+		short = append(short, trailerLine(t, ledger.Trailer{Entries: int64(len(short)), FirstSeq: 1, LastSeq: kept.Seq, HeadHash: kept.Hash}))
+		if r := verifyLines(t, short); !r.OK {
+			t.Fatalf("a cut file with its trailer rewritten, alone: %+v", r)
+		}
+		published := head
+		if r, err := ledger.VerifyFile(strings.NewReader(strings.Join(short, "\n")+"\n"), &published); err != nil || r.OK {
+			t.Fatalf("a cut file with its trailer rewritten, against the published head %v: %+v %v", published, r, err)
+		}
+		if r, err := ledger.VerifyFile(bytes.NewReader(b), &published); err != nil || !r.OK {
+			t.Fatalf("the whole file against the published head: %+v %v", r, err)
+		}
+		wrong := ledger.ChainHead{Seq: head.Seq, Hash: strings.Repeat("a", 64)}
+		if r, err := ledger.VerifyFile(bytes.NewReader(b), &wrong); err != nil || r.OK || r.FirstBadLine != int(head.Seq) {
+			t.Fatalf("against another head: %+v %v", r, err)
+		}
+		extra := append([]string{strings.Replace(all[0], `{"id"`, `{"note":"x","id"`, 1)}, all[1:]...)
+		if r := verifyLines(t, extra); r.OK || r.FirstBadLine != 1 {
+			t.Fatalf("a field no export writes: %+v", r)
 		}
 
 		// A range goes by date, and a later entry dated earlier is not in

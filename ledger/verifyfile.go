@@ -2,6 +2,7 @@ package ledger
 
 import (
 	"bufio"
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -47,13 +48,18 @@ type fileLine struct {
 // last is an entry whose hash matches its canonical bytes, that links to
 // the line before, follows it in sequence without a gap and balances. A
 // file that starts at entry 1 must start from the genesis hash; one that
-// starts later (a date range) is checked from its first line on. The last
-// line is the Trailer, and the entries must agree with it: their count,
-// the first and last sequence number, the last entry's hash; a trailer
-// without "from" claims a file that starts at entry 1. So a file cut at
-// either end, or without its trailer, does not verify. It names the first
-// bad line.
-func VerifyFile(r io.Reader) (*FileResult, error) {
+// starts later, or skips entries (a date range: see the trailer), is
+// checked from each such line on. The last line is the Trailer, and the
+// entries must agree with it: their count, the first and last sequence
+// number, the last entry's hash; a trailer without "from" claims a file
+// that starts at entry 1, one without "from" and "to" a file without gaps.
+// So a file cut at either end, or without its trailer, does not verify.
+// The trailer is not signed: a file cut at the end with its trailer
+// rewritten to match verifies alone. With head (a chain head published on
+// the fund page or in a report), the file must also hold that entry with
+// that hash, which such a file does not. Lines with fields an export does
+// not write are refused. It names the first bad line.
+func VerifyFile(r io.Reader, head *ChainHead) (*FileResult, error) {
 	sc := bufio.NewScanner(r)
 	sc.Buffer(make([]byte, 1<<20), 16<<20)
 	res := &FileResult{}
@@ -66,6 +72,7 @@ func VerifyFile(r io.Reader) (*FileResult, error) {
 	var trailer *Trailer
 	var firstSeq, lastSeq int64
 	var gapLine int
+	var headSeen bool
 	var gap string // the first entry missing between two lines, or before the first
 	lastHash := GenesisHash
 	line := 0
@@ -75,8 +82,10 @@ func VerifyFile(r io.Reader) (*FileResult, error) {
 			return fail(line, "line %d follows the trailer, which must be the last line", line)
 		}
 		var fl fileLine
-		if err := json.Unmarshal(sc.Bytes(), &fl); err != nil {
-			return fail(line, "line %d is not a JSON entry: %v", line, err)
+		dec := json.NewDecoder(bytes.NewReader(sc.Bytes()))
+		dec.DisallowUnknownFields() // a field no export writes is not covered by the hash
+		if err := dec.Decode(&fl); err != nil {
+			return fail(line, "line %d is not a JSON entry as an export writes it: %v", line, err)
 		}
 		if fl.Trailer != nil {
 			trailer = fl.Trailer
@@ -102,6 +111,12 @@ func VerifyFile(r io.Reader) (*FileResult, error) {
 		if firstSeq == 0 {
 			firstSeq = e.Seq
 		}
+		if head != nil && e.Seq == head.Seq {
+			if e.Hash != head.Hash {
+				return fail(line, "line %d: entry %d's hash %.12s… is not the published chain head's %.12s…: it, or an entry before it, was rewritten", line, e.Seq, e.Hash, head.Hash)
+			}
+			headSeen = true
+		}
 		lastSeq, lastHash = e.Seq, e.Hash
 	}
 	if err := sc.Err(); err != nil {
@@ -121,6 +136,8 @@ func VerifyFile(r io.Reader) (*FileResult, error) {
 		return fail(1, "the trailer describes an export from the start, but the file starts at entry %d, not 1: it was cut at the start", firstSeq)
 	case t.From == "" && t.To == "" && gap != "":
 		return fail(gapLine, "line %d: %s (the trailer describes a whole export)", gapLine, gap)
+	case head != nil && !headSeen:
+		return fail(line, "the file does not hold entry %d, the published chain head (it holds entries %d to %d): it may have been cut at the end", head.Seq, firstSeq, lastSeq)
 	}
 	res.VerifyResult = *v.result
 	res.OK = true

@@ -46,7 +46,7 @@ type Writer struct {
 // forgetAnswer clears what a run of c's batch said of it: a run that is
 // then rolled back says nothing.
 func (c *call) forgetAnswer() {
-	c.result, c.err, c.replayed, c.body = nil, nil, false, nil
+	c.result, c.err, c.replayed, c.stored, c.body = nil, nil, false, false, nil
 }
 
 // MaxBatch bounds how many functions share one transaction.
@@ -64,6 +64,7 @@ type call struct {
 	result   any
 	err      error
 	replayed bool   // the key's first answer is in body or err
+	stored   bool   // the answer is stored under the key
 	body     []byte // with a key: the stored result
 }
 
@@ -168,7 +169,7 @@ func run[T any](ctx context.Context, w *Writer, c *call) (Outcome[T], error) {
 	// Once queued, the call runs and commits (or not) whatever happens to
 	// ctx: wait for the answer, so that no caller is told less than the truth.
 	<-c.done
-	out.Replayed, out.Body = c.replayed, c.body
+	out.Replayed, out.Stored, out.Body = c.replayed, c.stored, c.body
 	switch {
 	case c.err != nil:
 		return out, c.err

@@ -55,14 +55,15 @@ func export(ctx context.Context, cfg *config, args []string, stdout io.Writer) e
 	return nil
 }
 
-// verifyArgs reads the options of fundus verify: --file F or --head SEQ:HASH.
+// verifyArgs reads the options of fundus verify: --file F and --head
+// SEQ:HASH, each optional.
 func verifyArgs(args []string) (file string, head *ledger.ChainHead, err error) {
 	fs := flag.NewFlagSet("fundus verify", flag.ContinueOnError)
 	fs.SetOutput(io.Discard)
 	fs.StringVar(&file, "file", "", "an export in jsonl")
 	headS := fs.String("head", "", "a chain head SEQ:HASH the ledger must still hold")
-	if err := fs.Parse(args); err != nil || fs.NArg() > 0 || (file != "" && *headS != "") {
-		return "", nil, usageError("fundus verify: the options are --file export.jsonl or --head SEQ:HASH\n" + usage)
+	if err := fs.Parse(args); err != nil || fs.NArg() > 0 {
+		return "", nil, usageError("fundus verify: the options are --file export.jsonl and --head SEQ:HASH\n" + usage)
 	}
 	if *headS != "" {
 		h, err := ledger.ParseChainHead(*headS)
@@ -74,14 +75,15 @@ func verifyArgs(args []string) (file string, head *ledger.ChainHead, err error) 
 	return file, head, nil
 }
 
-// verifyFile checks an exported jsonl file without any database.
-func verifyFile(file string, stdout io.Writer) error {
+// verifyFile checks an exported jsonl file without any database, and with
+// head that it holds that published chain head.
+func verifyFile(file string, head *ledger.ChainHead, stdout io.Writer) error {
 	f, err := os.Open(file)
 	if err != nil {
 		return err
 	}
 	defer f.Close()
-	r, err := ledger.VerifyFile(f)
+	r, err := ledger.VerifyFile(f, head)
 	if err != nil {
 		return err
 	}

@@ -3,7 +3,7 @@
 //	fundus                 serve (the same as fundus serve)
 //	fundus serve           serve HTTP on FUNDUS_ADDR, migrating the database first
 //	fundus migrate         apply the database migrations and exit
-//	fundus verify [--file F | --head SEQ:HASH]
+//	fundus verify [--file F] [--head SEQ:HASH]
 //	                       check the ledger (hash chain, entries, stored balances),
 //	                       and that it still holds a chain head kept from the fund
 //	                       page or a report; or an exported jsonl file with no
@@ -49,7 +49,7 @@ func (e usageError) Error() string { return string(e) }
 const usage = `usage:
   fundus [serve]          serve HTTP on FUNDUS_ADDR
   fundus migrate          apply the database migrations
-  fundus verify [--file export.jsonl | --head SEQ:HASH]
+  fundus verify [--file export.jsonl] [--head SEQ:HASH]
                           check the ledger's hash chain and balances (with --head: and
                           that it still holds that entry with that hash), or an exported
                           jsonl file without a database (exit 0 ok, 1 not)
@@ -79,7 +79,7 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 			return err
 		}
 		if file != "" {
-			return verifyFile(file, stdout) // needs no configuration or database
+			return verifyFile(file, h, stdout) // needs no configuration or database
 		}
 		head = h
 	}

@@ -294,7 +294,21 @@ func TestVerifyHeadCommand(t *testing.T) {
 		if err := run(ctx, []string{"verify", "--head", wrong}, strings.NewReader(""), &out, &out); err == nil || !strings.Contains(out.String(), "first bad entry: seq 2") {
 			t.Fatalf("--head %s: %v\n%s", wrong, err, out.String())
 		}
-		for _, bad := range [][]string{{"--head", "2"}, {"--head", head, "--file", "x.jsonl"}, {"--head"}} {
+		// With --file, the exported file must hold the head: a file cut
+		// after it is fine, one cut before it is not.
+		file := filepath.Join(t.TempDir(), "e.jsonl")
+		if err := run(ctx, []string{"export", "--format", "jsonl", "-o", file}, strings.NewReader(""), &out, &out); err != nil {
+			t.Fatal(err)
+		}
+		out.Reset()
+		if err := run(ctx, []string{"verify", "--file", file, "--head", head}, strings.NewReader(""), &out, &out); err != nil {
+			t.Fatalf("--file with the head it holds: %v\n%s", err, out.String())
+		}
+		later := fmt.Sprintf("%d:%s", kept.Seq+1, strings.Repeat("0", 64))
+		if err := run(ctx, []string{"verify", "--file", file, "--head", later}, strings.NewReader(""), &out, &out); err == nil {
+			t.Fatalf("--file with a head it does not hold passed\n%s", out.String())
+		}
+		for _, bad := range [][]string{{"--head", "2"}, {"--head", head, "--file"}, {"--head"}} {
 			if err := run(ctx, append([]string{"verify"}, bad...), strings.NewReader(""), &out, &out); err == nil {
 				t.Errorf("verify %v passed", bad)
 			} else if _, ok := err.(usageError); !ok {

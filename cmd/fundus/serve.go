@@ -94,7 +94,7 @@ func migrate(ctx context.Context, cfg *config, stdout io.Writer) error {
 	return nil
 }
 
-// idempotencyKeep is how long idempotency keys are kept (API.md: at least
+// idempotencyKeep is how long idempotency keys are kept (docs/api.md: at least
 // 24 hours).
 const idempotencyKeep = 72 * time.Hour
 
