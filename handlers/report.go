@@ -25,17 +25,19 @@ type yearReport struct {
 	GrantsApproved     ledger.Money       `json:"grants_approved"`
 	GrantsPaid         ledger.Money       `json:"grants_paid"`
 	AvailableAtYearEnd ledger.Money       `json:"available_at_year_end"`
-	// ChainHead is the newest entry when the report was computed, read in
-	// one snapshot with its figures, so every entry up to it is in them;
-	// absent while the ledger is empty.
+	// ChainHead is the newest entry of the ledger when the report was
+	// computed, read in one snapshot with its figures: the year's figures
+	// are those of the year's entries up to it. Absent while the ledger is
+	// empty.
 	ChainHead *ledger.ChainHead `json:"chain_head,omitempty"`
 }
 
-// reportYear reads ?year= (default: this year).
+// reportYear reads ?year= (default: this year in Europe/Berlin, as the
+// report's days are).
 func reportYear(c *gin.Context) (int, error) {
 	v := c.Query("year")
 	if v == "" {
-		return time.Now().Year(), nil
+		return time.Now().In(ledger.Berlin).Year(), nil
 	}
 	y, err := strconv.Atoi(v)
 	if err != nil || y < 2000 || y > 2100 {

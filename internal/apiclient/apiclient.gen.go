@@ -939,7 +939,6 @@ type User struct {
 	CreatedAt    *time.Time          `json:"created_at,omitempty"`
 	Email        openapi_types.Email `json:"email"`
 	Id           string              `json:"id"`
-	LastSignInAt *time.Time          `json:"last_sign_in_at,omitempty"`
 	Name         string              `json:"name"`
 	Organisation *string             `json:"organisation,omitempty"`
 

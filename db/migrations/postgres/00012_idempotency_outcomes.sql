@@ -6,6 +6,9 @@
 -- documents, which cannot be read back as errors: they are forgotten, so a
 -- repeat of such a request runs again and is refused again by the same rules.
 DELETE FROM idempotency_keys WHERE status >= 400;
+-- The donation form's records held the whole answer, the donor's data
+-- included; now they hold the donation's id alone. The old ones go.
+DELETE FROM idempotency_keys WHERE scope LIKE 'anonymous:%' AND key LIKE 'form:%';
 UPDATE idempotency_keys SET status = 0;
 
 -- +goose Down
