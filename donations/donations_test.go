@@ -17,6 +17,7 @@ import (
 	"fundus/donations"
 	"fundus/errs"
 	"fundus/ledger"
+	"fundus/ledger/ledgertest"
 )
 
 var (
@@ -39,7 +40,7 @@ func mustService(t testing.TB, d *db.DB) (*donations.Service, *ledger.Service) {
 
 func mustPledge(t testing.TB, s *donations.Service, amount string) *donations.PledgeResult {
 	t.Helper()
-	p, err := value(s.Pledge(context.Background(), donations.Pledge{Amount: ledger.Amount(amount)}))
+	p, err := ledgertest.Value(s.Pledge(context.Background(), donations.Pledge{Amount: ledger.Amount(amount)}))
 	if err != nil {
 		t.Fatalf("pledge %s: %v", amount, err)
 	}
@@ -70,7 +71,7 @@ func TestTransitions(t *testing.T) {
 		ctx := context.Background()
 		s, l := mustService(t, d)
 
-		p, err := value(s.Pledge(ctx, donations.Pledge{
+		p, err := ledgertest.Value(s.Pledge(ctx, donations.Pledge{
 			Amount: ledger.Amount("25.00"), ReceiptRequested: true, Message: "Für das Sprachcafé",
 			Donor: &donations.Donor{Name: "Erika Mustermann", Email: "Erika@Example.org", Street: "Heger Str. 1", PostalCode: "49074", City: "Osnabrück"},
 		}))
@@ -110,7 +111,7 @@ func TestTransitions(t *testing.T) {
 			}
 		})
 
-		got, err := value(s.Confirm(ctx, treasurer, p.ID, donations.Confirmation{ReceivedAt: "2026-01-15"}))
+		got, err := ledgertest.Value(s.Confirm(ctx, treasurer, p.ID, donations.Confirmation{ReceivedAt: "2026-01-15"}))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -137,7 +138,7 @@ func TestTransitions(t *testing.T) {
 			}
 		}
 
-		refunded, err := value(s.Refund(ctx, treasurer, p.ID, donations.Refund{Reason: "Donor asked for it back"}))
+		refunded, err := ledgertest.Value(s.Refund(ctx, treasurer, p.ID, donations.Refund{Reason: "Donor asked for it back"}))
 		if err != nil || refunded.Status != donations.Refunded || refunded.RefundEntryID == "" {
 			t.Fatalf("refund %+v %v", refunded, err)
 		}
@@ -152,7 +153,7 @@ func TestTransitions(t *testing.T) {
 		if _, err := s.Refund(ctx, treasurer, q.ID, donations.Refund{Reason: "x"}); !errs.Is(errs.InvalidState, err) {
 			t.Fatalf("refund a pledge: %v", err)
 		}
-		c, err := value(s.Cancel(ctx, treasurer, q.ID))
+		c, err := ledgertest.Value(s.Cancel(ctx, treasurer, q.ID))
 		if err != nil || c.Status != donations.Cancelled {
 			t.Fatalf("cancel %+v %v", c, err)
 		}
@@ -273,7 +274,7 @@ func TestDonationProperties(t *testing.T) {
 			for i := 0; i < steps; i++ {
 				if len(all) == 0 || rapid.IntRange(0, 3).Draw(rt, "pledge?") == 0 {
 					a := rapid.Int64Range(1, 100000).Draw(rt, "amount")
-					p, err := value(s.Pledge(ctx, donations.Pledge{Amount: ledger.Amount(ledger.FormatMinor(a, ledger.EUR))}))
+					p, err := ledgertest.Value(s.Pledge(ctx, donations.Pledge{Amount: ledger.Amount(ledger.FormatMinor(a, ledger.EUR))}))
 					if err != nil {
 						rt.Fatal(err)
 					}
@@ -383,7 +384,7 @@ func TestDomainEntriesAreNotReversed(t *testing.T) {
 		ctx := context.Background()
 		s, l := mustService(t, d)
 		p := mustPledge(t, s, "10.00")
-		got, err := value(s.Confirm(ctx, treasurer, p.ID, donations.Confirmation{}))
+		got, err := ledgertest.Value(s.Confirm(ctx, treasurer, p.ID, donations.Confirmation{}))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -436,9 +437,6 @@ func TestRefundQueuedBeforeConfirm(t *testing.T) {
 	})
 }
 
-// value is the value of an outcome, for tests that need no more of it.
-func value[T any](out ledger.Outcome[T], err error) (T, error) { return out.Value, err }
-
 // TestReceivedAtWithinTheFund: received_at before the fund's first day or
 // more than a day ahead is Invalid naming received_at, and changes
 // nothing; the first day itself is fine.
@@ -459,7 +457,7 @@ func TestReceivedAtWithinTheFund(t *testing.T) {
 			}
 		}
 		// The first day, also in a time zone ahead of UTC.
-		got, err := value(s.Confirm(ctx, treasurer, p.ID, donations.Confirmation{ReceivedAt: "2026-01-01T00:30:00+01:00"}))
+		got, err := ledgertest.Value(s.Confirm(ctx, treasurer, p.ID, donations.Confirmation{ReceivedAt: "2026-01-01T00:30:00+01:00"}))
 		if err != nil || !got.ReceivedAt.Equal(time.Date(2025, 12, 31, 23, 30, 0, 0, time.UTC)) {
 			t.Fatalf("the first day: %v %v", got, err)
 		}

@@ -18,6 +18,7 @@ import (
 	"fundus/figures"
 	"fundus/grants"
 	"fundus/ledger"
+	"fundus/ledger/ledgertest"
 )
 
 const maxAmount = 100000000
@@ -104,7 +105,7 @@ func TestPublishedFiguresFollowThePostings(t *testing.T) {
 				w.mu.Unlock()
 				switch rapid.IntRange(0, 5).Draw(rt, "op") {
 				case 0: // a donation, confirmed with a time of receipt or none
-					p, err := value(w.dons.Pledge(ctx, donations.Pledge{Amount: amount(rt, 50000), Anonymous: true}))
+					p, err := ledgertest.Value(w.dons.Pledge(ctx, donations.Pledge{Amount: amount(rt, 50000), Anonymous: true}))
 					if err != nil {
 						rt.Fatal(err)
 					}
@@ -143,7 +144,7 @@ func TestPublishedFiguresFollowThePostings(t *testing.T) {
 				case 3: // an instalment paid
 					if a := w.pick(rt, grants.Approved, grants.PartiallyPaid); a != nil {
 						left := a.ApprovedAmount.Minor - a.PaidAmount.Minor
-						if ds, err := value(w.g.CreateDisbursement(ctx, w.k1, a.ID, grants.DisbursementInput{Amount: amount(rt, left)})); err == nil {
+						if ds, err := ledgertest.Value(w.g.CreateDisbursement(ctx, w.k1, a.ID, grants.DisbursementInput{Amount: amount(rt, left)})); err == nil {
 							w.g.Release(ctx, w.k2, ds.ID) // refused when the money is in clearing, not yet in the bank
 						}
 					}
@@ -175,7 +176,7 @@ func TestPublishedFiguresFollowThePostings(t *testing.T) {
 func (w *world) approve(rt *rapid.T, amount ledger.AmountText) {
 	ctx := context.Background()
 	w.titles++
-	a, err := value(w.g.Create(ctx, w.group, grants.Input{Title: fmt.Sprint("Projekt ", w.titles), Organisation: "Verein", Summary: "s",
+	a, err := ledgertest.Value(w.g.Create(ctx, w.group, grants.Input{Title: fmt.Sprint("Projekt ", w.titles), Organisation: "Verein", Summary: "s",
 		Description: "d", RequestedAmount: amount, Budget: []grants.BudgetInput{{Item: "Miete", Amount: amount}},
 		StartsOn: "2026-01-01", EndsOn: "2026-06-30", Payee: grants.Payee{Holder: "Verein", IBAN: "DE89370400440532013000"}}))
 	if err != nil {
@@ -355,6 +356,3 @@ func (w *world) check(rt *rapid.T) {
 		}
 	}
 }
-
-// value is the value of an outcome, for tests that need no more of it.
-func value[T any](out ledger.Outcome[T], err error) (T, error) { return out.Value, err }

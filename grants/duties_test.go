@@ -10,6 +10,7 @@ import (
 	"fundus/errs"
 	"fundus/grants"
 	"fundus/ledger"
+	"fundus/ledger/ledgertest"
 )
 
 // people makes accounts the way admins do: the first from the command
@@ -54,7 +55,7 @@ func (p people) asked(asker, confirmer *auth.User, email string, role auth.Role)
 func (w *world) instalment(owner, maker *auth.User) *grants.Disbursement {
 	w.t.Helper()
 	ctx := context.Background()
-	a, err := value(w.g.Create(ctx, owner, input("100.00")))
+	a, err := ledgertest.Value(w.g.Create(ctx, owner, input("100.00")))
 	if err != nil {
 		w.t.Fatal(err)
 	}
@@ -66,7 +67,7 @@ func (w *world) instalment(owner, maker *auth.User) *grants.Disbursement {
 	if _, err := w.g.Decide(ctx, w.members[0], a.ID, grants.DecisionInput{Decision: "approved"}); err != nil {
 		w.t.Fatal(err)
 	}
-	d, err := value(w.g.CreateDisbursement(ctx, maker, a.ID, grants.DisbursementInput{Amount: ledger.Amount("100.00")}))
+	d, err := ledgertest.Value(w.g.CreateDisbursement(ctx, maker, a.ID, grants.DisbursementInput{Amount: ledger.Amount("100.00")}))
 	if err != nil {
 		w.t.Fatal(err)
 	}
@@ -128,11 +129,11 @@ func TestReleaseNeedsTwoLines(t *testing.T) {
 		})
 		t.Run("two lines pay", func(t *testing.T) {
 			dis := w.instalment(w.group, adasKasse)
-			if r, err := value(w.g.Release(ctx, bobsKasse, dis.ID)); err != nil || r.Status != "paid" {
+			if r, err := ledgertest.Value(w.g.Release(ctx, bobsKasse, dis.ID)); err != nil || r.Status != "paid" {
 				t.Fatalf("release by a treasurer bob asked for: %+v, %v", r, err)
 			}
 			dis = w.instalment(adasGroup, w.kasse[0])
-			if r, err := value(w.g.Release(ctx, bobsKasse, dis.ID)); err != nil || r.Status != "paid" {
+			if r, err := ledgertest.Value(w.g.Release(ctx, bobsKasse, dis.ID)); err != nil || r.Status != "paid" {
 				t.Fatalf("release for a group ada made, by a treasurer bob asked for: %+v, %v", r, err)
 			}
 		})

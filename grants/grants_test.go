@@ -14,6 +14,7 @@ import (
 	"fundus/figures"
 	"fundus/grants"
 	"fundus/ledger"
+	"fundus/ledger/ledgertest"
 )
 
 const maxAmount = 100000000
@@ -82,14 +83,14 @@ func input(amount string) grants.Input {
 func (w *world) inReview(amount string) *grants.Application {
 	w.t.Helper()
 	ctx := context.Background()
-	a, err := value(w.g.Create(ctx, w.group, input(amount)))
+	a, err := ledgertest.Value(w.g.Create(ctx, w.group, input(amount)))
 	if err != nil {
 		w.t.Fatal(err)
 	}
 	if _, err := w.g.Submit(ctx, w.group, a.ID); err != nil {
 		w.t.Fatal(err)
 	}
-	if a, err = value(w.g.AddReview(ctx, w.members[0], a.ID, grants.ReviewInput{Score: 4, Comment: "gut"})); err != nil || a.Status != grants.InReview {
+	if a, err = ledgertest.Value(w.g.AddReview(ctx, w.members[0], a.ID, grants.ReviewInput{Score: 4, Comment: "gut"})); err != nil || a.Status != grants.InReview {
 		w.t.Fatalf("review: %v", err)
 	}
 	return a
@@ -151,7 +152,7 @@ func TestWholeStory(t *testing.T) {
 		if _, err := w.g.Decide(ctx, w.members[1], a.ID, grants.DecisionInput{Decision: "approved", Amount: ledger.Amount("600.01")}); !errs.Is(errs.Invalid, err) {
 			t.Fatalf("more than requested: %v", err)
 		}
-		a, err := value(w.g.Decide(ctx, w.members[1], a.ID, grants.DecisionInput{Decision: "approved", Amount: ledger.Amount("500.00")}))
+		a, err := ledgertest.Value(w.g.Decide(ctx, w.members[1], a.ID, grants.DecisionInput{Decision: "approved", Amount: ledger.Amount("500.00")}))
 		if err != nil || a.Status != grants.Approved || a.ApprovedAmount.Minor != 50000 {
 			t.Fatalf("approve: %+v %v", a, err)
 		}
@@ -159,7 +160,7 @@ func TestWholeStory(t *testing.T) {
 			t.Fatal("approval did not post")
 		}
 
-		d1, err := value(w.g.CreateDisbursement(ctx, w.kasse[0], a.ID, grants.DisbursementInput{Amount: ledger.Amount("300.00")}))
+		d1, err := ledgertest.Value(w.g.CreateDisbursement(ctx, w.kasse[0], a.ID, grants.DisbursementInput{Amount: ledger.Amount("300.00")}))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -181,18 +182,18 @@ func TestWholeStory(t *testing.T) {
 		if a, _ = w.g.Find(ctx, w.group, a.ID); a.Status != grants.PartiallyPaid || a.PaidAmount.Minor != 30000 {
 			t.Fatalf("after the first instalment: %s %v", a.Status, a.PaidAmount)
 		}
-		d2, _ := value(w.g.CreateDisbursement(ctx, w.kasse[1], a.ID, grants.DisbursementInput{Amount: ledger.Amount("150.00")}))
+		d2, _ := ledgertest.Value(w.g.CreateDisbursement(ctx, w.kasse[1], a.ID, grants.DisbursementInput{Amount: ledger.Amount("150.00")}))
 		if _, err := w.g.Release(ctx, w.admin, d2.ID); err != nil {
 			t.Fatal(err)
 		}
 		if _, err := w.g.Report(ctx, w.other, a.ID, grants.ReportInput{Spent: ledger.Amount("400"), Report: "x"}); !errs.Is(errs.NotFound, err) {
 			t.Fatalf("another group reports: %v", err)
 		}
-		a, err = value(w.g.Report(ctx, w.group, a.ID, grants.ReportInput{Spent: ledger.Amount("420.00"), Report: "Zwölf Treffen, 30 Teilnehmende."}))
+		a, err = ledgertest.Value(w.g.Report(ctx, w.group, a.ID, grants.ReportInput{Spent: ledger.Amount("420.00"), Report: "Zwölf Treffen, 30 Teilnehmende."}))
 		if err != nil || a.Status != grants.Reported {
 			t.Fatalf("report: %v", err)
 		}
-		a, err = value(w.g.Close(ctx, w.kasse[0], a.ID, grants.CloseInput{Returned: ledger.Amount("30.00")}))
+		a, err = ledgertest.Value(w.g.Close(ctx, w.kasse[0], a.ID, grants.CloseInput{Returned: ledger.Amount("30.00")}))
 		if err != nil || a.Status != grants.Closed {
 			t.Fatalf("close: %v", err)
 		}
@@ -245,11 +246,11 @@ func TestApplicationValidation(t *testing.T) {
 		if _, err := w.g.Create(ctx, w.members[0], input("100.00")); !errs.Is(errs.Forbidden, err) {
 			t.Fatalf("committee applies: %v", err)
 		}
-		a, _ := value(w.g.Create(ctx, w.group, input("100.00")))
+		a, _ := ledgertest.Value(w.g.Create(ctx, w.group, input("100.00")))
 		if _, err := w.g.Update(ctx, w.other, a.ID, func(in *grants.Input) error { return nil }); !errs.Is(errs.NotFound, err) {
 			t.Fatalf("another group edits: %v", err)
 		}
-		a, err := value(w.g.Update(ctx, w.group, a.ID, func(in *grants.Input) error { in.Title = "Neuer Titel"; return nil }))
+		a, err := ledgertest.Value(w.g.Update(ctx, w.group, a.ID, func(in *grants.Input) error { in.Title = "Neuer Titel"; return nil }))
 		if err != nil || a.Title != "Neuer Titel" || a.RequestedAmount.Minor != 10000 {
 			t.Fatalf("update: %+v %v", a, err)
 		}
@@ -311,7 +312,7 @@ func TestOwnApplicationIsAConflict(t *testing.T) {
 		w.fund("1000.00")
 		both := &auth.User{ID: w.members[0].ID, Roles: []auth.Role{auth.Committee, auth.Applicant}}
 		d.Writer.Exec(`INSERT INTO user_roles (user_id, role) VALUES ($1, 'applicant')`, both.ID)
-		a, err := value(w.g.Create(ctx, both, input("100.00")))
+		a, err := ledgertest.Value(w.g.Create(ctx, both, input("100.00")))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -331,6 +332,3 @@ func TestOwnApplicationIsAConflict(t *testing.T) {
 		}
 	})
 }
-
-// value is the value of an outcome, for tests that need no more of it.
-func value[T any](out ledger.Outcome[T], err error) (T, error) { return out.Value, err }

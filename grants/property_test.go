@@ -12,6 +12,7 @@ import (
 	"fundus/errs"
 	"fundus/grants"
 	"fundus/ledger"
+	"fundus/ledger/ledgertest"
 )
 
 // dump renders every row of the tables a grant operation may touch.
@@ -67,7 +68,7 @@ func TestGrantProperties(t *testing.T) {
 				case 0:
 					var a *grants.Application
 					in := input(amount.Text)
-					if a, err = value(w.g.Create(ctx, actor, in)); err == nil {
+					if a, err = ledgertest.Value(w.g.Create(ctx, actor, in)); err == nil {
 						apps = append(apps, a.ID)
 					}
 				case 1:
@@ -86,7 +87,7 @@ func TestGrantProperties(t *testing.T) {
 					_, err = w.g.Decide(ctx, actor, pick(apps), in)
 				case 6:
 					var dd *grants.Disbursement
-					if dd, err = value(w.g.CreateDisbursement(ctx, actor, pick(apps), grants.DisbursementInput{Amount: amount})); err == nil {
+					if dd, err = ledgertest.Value(w.g.CreateDisbursement(ctx, actor, pick(apps), grants.DisbursementInput{Amount: amount})); err == nil {
 						disbs = append(disbs, dd.ID)
 					}
 				case 7:

@@ -59,8 +59,8 @@ func listParams(c *gin.Context) (limit int, after int64, err error) {
 }
 
 // timeParam reads a time from the query: RFC 3339, or a date (YYYY-MM-DD,
-// meaning the start of that day, UTC; date reports which). Missing is the
-// zero time.
+// meaning the start of that day in Europe/Berlin, the fund's days; date
+// reports which). Missing is the zero time.
 func timeParam(c *gin.Context, name string) (t time.Time, date bool, err error) {
 	v := c.Query(name)
 	if v == "" {
@@ -69,7 +69,7 @@ func timeParam(c *gin.Context, name string) (t time.Time, date bool, err error) 
 	if t, err := time.Parse(time.RFC3339Nano, v); err == nil {
 		return db.Bound(t), false, nil
 	}
-	if d, err := time.Parse(time.DateOnly, v); err == nil {
+	if d, err := time.ParseInLocation(time.DateOnly, v, ledger.Berlin); err == nil {
 		return d, true, nil
 	}
 	return time.Time{}, false, errs.Field(errs.Op("handlers.timeParam"), name, "must be a date (2026-01-31) or an RFC 3339 time (2026-01-31T12:00:00Z)")

@@ -14,6 +14,7 @@ import (
 	"fundus/db/dbtest"
 	"fundus/errs"
 	"fundus/ledger"
+	"fundus/ledger/ledgertest"
 )
 
 // postDated posts a manual entry dated date.
@@ -26,7 +27,7 @@ func postDated(s *ledger.Service, date string, pairs ...string) (*ledger.Entry, 
 		}
 		ne.Postings = append(ne.Postings, ledger.NewPosting{Account: pairs[i], Amount: m})
 	}
-	return value(ledger.Do(context.Background(), s.Writer, func(tx *ledger.Tx) (*ledger.Entry, error) { return tx.Post(ne) }))
+	return ledgertest.Value(ledger.Do(context.Background(), s.Writer, func(tx *ledger.Tx) (*ledger.Entry, error) { return tx.Post(ne) }))
 }
 
 // TestEntryDates: an entry carries its date (by default the Berlin day it

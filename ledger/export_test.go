@@ -16,6 +16,7 @@ import (
 	"fundus/db"
 	"fundus/db/dbtest"
 	"fundus/ledger"
+	"fundus/ledger/ledgertest"
 )
 
 // requireTool finds a program the export tests run, or skips loudly (fails
@@ -54,7 +55,7 @@ func randomLedger(t *testing.T, d *db.DB, n int) (*ledger.Service, []*ledger.Ent
 	for i := 0; i < n; i++ {
 		a := ledger.FormatMinor(r.Int64N(100000)+1, ledger.EUR)
 		pair := [][2]string{{ledger.Bank, ledger.Donations}, {ledger.GrantsExpense, ledger.GrantsPayable}, {ledger.GrantsPayable, ledger.Bank}, {ledger.BankFees, ledger.Bank}}[r.IntN(4)]
-		e, err := value(s.PostManual(context.Background(), treasurer, manual(fmt.Sprintf("entry %d; \"quoted\"", i), pair[0], a, pair[1], "-"+a)))
+		e, err := ledgertest.Value(s.PostManual(context.Background(), treasurer, manual(fmt.Sprintf("entry %d; \"quoted\"", i), pair[0], a, pair[1], "-"+a)))
 		if err == nil {
 			es = append(es, e)
 		}

@@ -9,6 +9,7 @@ import (
 	"fundus/db"
 	"fundus/db/dbtest"
 	"fundus/ledger"
+	"fundus/ledger/ledgertest"
 )
 
 // actor is a test user allowed the listed actions.
@@ -68,7 +69,7 @@ func manual(memo string, pairs ...string) ledger.ManualEntry {
 
 func mustPost(t testing.TB, s *ledger.Service, memo string, pairs ...string) *ledger.Entry {
 	t.Helper()
-	e, err := value(s.PostManual(context.Background(), treasurer, manual(memo, pairs...)))
+	e, err := ledgertest.Value(s.PostManual(context.Background(), treasurer, manual(memo, pairs...)))
 	if err != nil {
 		t.Fatalf("post %q: %v", memo, err)
 	}
@@ -129,6 +130,3 @@ func balances(t failer, s *ledger.Service) map[string]int64 {
 func available(b map[string]int64) int64 {
 	return b[ledger.Bank] + b[ledger.Clearing] + b[ledger.GrantsPayable]
 }
-
-// value is the value of an outcome, for tests that need no more of it.
-func value[T any](out ledger.Outcome[T], err error) (T, error) { return out.Value, err }

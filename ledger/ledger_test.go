@@ -17,6 +17,7 @@ import (
 	"fundus/db/dbtest"
 	"fundus/errs"
 	"fundus/ledger"
+	"fundus/ledger/ledgertest"
 )
 
 func TestPostAndReverse(t *testing.T) {
@@ -36,7 +37,7 @@ func TestPostAndReverse(t *testing.T) {
 			t.Fatalf("balances %v", b)
 		}
 
-		rev, err := value(s.Reverse(ctx, treasurer, e2.ID, ledger.Reversal{Reason: "fee refunded by the bank"}))
+		rev, err := ledgertest.Value(s.Reverse(ctx, treasurer, e2.ID, ledger.Reversal{Reason: "fee refunded by the bank"}))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -573,7 +574,7 @@ func TestSharedStatements(t *testing.T) {
 			go func() {
 				defer wg.Done()
 				id, token := i%30, fmt.Sprintf("call-%d", i)
-				got, err := value(ledger.DoShared(ctx, s.Writer, mark(id, token), func(tx *ledger.Tx, got any) (string, error) {
+				got, err := ledgertest.Value(ledger.DoShared(ctx, s.Writer, mark(id, token), func(tx *ledger.Tx, got any) (string, error) {
 					if got == nil {
 						return "", errs.E(errs.InvalidState, "marked already")
 					}

@@ -10,6 +10,7 @@ import (
 	"fundus/db/dbtest"
 	"fundus/errs"
 	"fundus/ledger"
+	"fundus/ledger/ledgertest"
 )
 
 var chart = []string{ledger.Bank, ledger.Clearing, ledger.GrantsPayable, ledger.OpeningBalance, ledger.Donations, ledger.GrantsExpense, ledger.BankFees}
@@ -88,7 +89,7 @@ func TestLedgerProperties(t *testing.T) {
 				if !want {
 					before = dumpTables(rt, d)
 				}
-				got, err := value(s.PostManual(ctx, treasurer, toManual(postings)))
+				got, err := ledgertest.Value(s.PostManual(ctx, treasurer, toManual(postings)))
 				switch {
 				case want && err != nil:
 					rt.Fatalf("post %v: %v", postings, err)
@@ -168,7 +169,7 @@ func TestLedgerProperties(t *testing.T) {
 					case !m.allowed(neg):
 						refused(errs.InsufficientFunds, reverse)
 					default:
-						rev, err := value(s.Reverse(ctx, treasurer, me.id, ledger.Reversal{Reason: "property"}))
+						rev, err := ledgertest.Value(s.Reverse(ctx, treasurer, me.id, ledger.Reversal{Reason: "property"}))
 						if err != nil {
 							rt.Fatalf("reverse: %v", err)
 						}

@@ -15,6 +15,7 @@ import (
 	"fundus/db/dbtest"
 	"fundus/errs"
 	"fundus/ledger"
+	"fundus/ledger/ledgertest"
 )
 
 func lookupFrom(m map[string]string) func(string) (string, bool) {
@@ -163,7 +164,7 @@ func TestVerifyCommand(t *testing.T) {
 		w := ledger.NewWriter(d, nil)
 		var second *ledger.Entry
 		for i := 0; i < 3; i++ {
-			e, err := value(ledger.Do(ctx, w, func(tx *ledger.Tx) (*ledger.Entry, error) {
+			e, err := ledgertest.Value(ledger.Do(ctx, w, func(tx *ledger.Tx) (*ledger.Entry, error) {
 				return tx.Post(ledger.NewEntry{Kind: "test", Memo: "donation", Actor: "test",
 					Postings: []ledger.NewPosting{{Account: ledger.Bank, Amount: 1000}, {Account: ledger.Donations, Amount: -1000}}})
 			}))
@@ -272,7 +273,7 @@ func TestVerifyHeadCommand(t *testing.T) {
 		w := ledger.NewWriter(d, nil)
 		var kept *ledger.Entry
 		for i := 0; i < 3; i++ {
-			e, err := value(ledger.Do(ctx, w, func(tx *ledger.Tx) (*ledger.Entry, error) {
+			e, err := ledgertest.Value(ledger.Do(ctx, w, func(tx *ledger.Tx) (*ledger.Entry, error) {
 				return tx.Post(ledger.NewEntry{Kind: "test", Memo: "donation", Actor: "test",
 					Postings: []ledger.NewPosting{{Account: ledger.Bank, Amount: 1000}, {Account: ledger.Donations, Amount: -1000}}})
 			}))
@@ -328,9 +329,6 @@ func TestVersionNamesCommitFromLdflags(t *testing.T) {
 		t.Fatalf("version() = %q, want the commit from -ldflags", v)
 	}
 }
-
-// value is the value of an outcome, for tests that need no more of it.
-func value[T any](out ledger.Outcome[T], err error) (T, error) { return out.Value, err }
 
 // TestExportToTheEndOfTime: --to 9999-12-31 exports every entry on SQLite
 // as on PostgreSQL.
