@@ -7,11 +7,11 @@ import (
 	"testing"
 	"time"
 
+	"github.com/gin-gonic/gin"
+
 	"fundus/auth"
 	"fundus/db"
 	"fundus/db/dbtest"
-
-	"github.com/gin-gonic/gin"
 )
 
 func TestDonationsAPI(t *testing.T) {
