@@ -163,6 +163,19 @@ func TestJSONLTrailer(t *testing.T) {
 		if r := verifyLines(t, extra); r.OK || r.FirstBadLine != 1 {
 			t.Fatalf("a field no export writes: %+v", r)
 		}
+		// A name twice in one object: parsers differ on which they take.
+		twice := append([]string{strings.Replace(all[1], `"memo":`, `"memo":"evil","memo":`, 1)}, all[2:]...)
+		twice = append([]string{all[0]}, twice...)
+		if r := verifyLines(t, twice); r.OK || r.FirstBadLine != 2 || !strings.Contains(r.Problem, `"memo" twice`) {
+			t.Fatalf("a name twice: %+v", r)
+		}
+		nested := append([]string{all[0], strings.Replace(all[1], `"account":`, `"account":"x","account":`, 1)}, all[2:]...)
+		if r := verifyLines(t, nested); r.OK || r.FirstBadLine != 2 {
+			t.Fatalf("a name twice in a posting: %+v", r)
+		}
+		if r := verifyLines(t, all); !r.OK {
+			t.Fatalf("the same names in different objects are fine: %+v", r)
+		}
 
 		// A range goes by date, and a later entry dated earlier is not in
 		// it: the range skips it and still verifies; a whole export with

@@ -81,6 +81,14 @@ func VerifyFile(r io.Reader, head *ChainHead) (*FileResult, error) {
 		if trailer != nil {
 			return fail(line, "line %d follows the trailer, which must be the last line", line)
 		}
+		if name, err := duplicateName(sc.Bytes()); err != nil || name != "" {
+			if err != nil {
+				return fail(line, "line %d is not JSON: %v", line, err)
+			}
+			// Parsers differ on which of the two they take: the line would
+			// say one thing to Fundus and another to someone else.
+			return fail(line, "line %d names %q twice in one object", line, name)
+		}
 		var fl fileLine
 		dec := json.NewDecoder(bytes.NewReader(sc.Bytes()))
 		dec.DisallowUnknownFields() // a field no export writes is not covered by the hash
@@ -163,4 +171,56 @@ func (fe *fileEntry) entry() (*Entry, error) {
 		e.Postings = append(e.Postings, Posting{Account: p.Account, Amount: Money{Minor: minor, Currency: cur}, Currency: p.Currency})
 	}
 	return e, nil
+}
+
+// duplicateName returns the first name that occurs twice in one object of
+// the JSON document b, or "".
+func duplicateName(b []byte) (string, error) {
+	type object struct {
+		names map[string]bool
+		atKey bool // the next string is a name
+	}
+	var stack []*object // nil for an array
+	valueEnded := func() {
+		if n := len(stack); n > 0 && stack[n-1] != nil {
+			stack[n-1].atKey = true
+		}
+	}
+	dec := json.NewDecoder(bytes.NewReader(b))
+	for {
+		tok, err := dec.Token()
+		if err == io.EOF {
+			return "", nil
+		}
+		if err != nil {
+			return "", err
+		}
+		top := (*object)(nil)
+		if n := len(stack); n > 0 {
+			top = stack[n-1]
+		}
+		switch t := tok.(type) {
+		case json.Delim:
+			switch t {
+			case '{':
+				stack = append(stack, &object{names: map[string]bool{}, atKey: true})
+			case '[':
+				stack = append(stack, nil)
+			default: // '}' or ']'
+				stack = stack[:len(stack)-1]
+				valueEnded()
+			}
+		case string:
+			if top != nil && top.atKey {
+				if top.names[t] {
+					return t, nil
+				}
+				top.names[t], top.atKey = true, false
+				continue
+			}
+			valueEnded()
+		default:
+			valueEnded()
+		}
+	}
 }
