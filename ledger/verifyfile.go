@@ -76,24 +76,33 @@ func VerifyFile(r io.Reader, head *ChainHead) (*FileResult, error) {
 	var gap string // the first entry missing between two lines, or before the first
 	lastHash := GenesisHash
 	line := 0
+	// failInLoop reports a problem found at line, unless an entry was
+	// missing earlier and the file claims to be a whole export (its trailer,
+	// read ahead, names no range): then that gap is the first bad line.
+	failInLoop := func(line int, format string, args ...any) (*FileResult, error) {
+		if gap != "" && !rangeTrailer(sc) {
+			return fail(gapLine, "line %d: %s", gapLine, gap)
+		}
+		return fail(line, format, args...)
+	}
 	for sc.Scan() {
 		line++
 		if trailer != nil {
-			return fail(line, "line %d follows the trailer, which must be the last line", line)
+			return failInLoop(line, "line %d follows the trailer, which must be the last line", line)
 		}
 		if name, err := duplicateName(sc.Bytes()); err != nil || name != "" {
 			if err != nil {
-				return fail(line, "line %d is not JSON: %v", line, err)
+				return failInLoop(line, "line %d is not JSON: %v", line, err)
 			}
 			// Parsers differ on which of the two they take: the line would
 			// say one thing to Fundus and another to someone else.
-			return fail(line, "line %d names %q twice in one object", line, name)
+			return failInLoop(line, "line %d names %q twice in one object", line, name)
 		}
 		var fl fileLine
 		dec := json.NewDecoder(bytes.NewReader(sc.Bytes()))
 		dec.DisallowUnknownFields() // a field no export writes is not covered by the hash
 		if err := dec.Decode(&fl); err != nil {
-			return fail(line, "line %d is not a JSON entry as an export writes it: %v", line, err)
+			return failInLoop(line, "line %d is not a JSON entry as an export writes it: %v", line, err)
 		}
 		if fl.Trailer != nil {
 			trailer = fl.Trailer
@@ -101,7 +110,7 @@ func VerifyFile(r io.Reader, head *ChainHead) (*FileResult, error) {
 		}
 		e, err := fl.entry()
 		if err != nil {
-			return fail(line, "line %d: %v", line, err)
+			return failInLoop(line, "line %d: %v", line, err)
 		}
 		// A range goes by the entries' dates, and a later entry may carry an
 		// earlier date, so a range may skip entries (and starts after entry
@@ -114,14 +123,14 @@ func VerifyFile(r io.Reader, head *ChainHead) (*FileResult, error) {
 			v.seq, v.hash, v.balances = e.Seq-1, e.PrevHash, false
 		}
 		if !v.check(e) {
-			return fail(line, "line %d: %s", line, v.result.Problem)
+			return failInLoop(line, "line %d: %s", line, v.result.Problem)
 		}
 		if firstSeq == 0 {
 			firstSeq = e.Seq
 		}
 		if head != nil && e.Seq == head.Seq {
 			if e.Hash != head.Hash {
-				return fail(line, "line %d: entry %d's hash %.12s… is not the published chain head's %.12s…: it, or an entry before it, was rewritten", line, e.Seq, e.Hash, head.Hash)
+				return failInLoop(line, "line %d: entry %d's hash %.12s… is not the published chain head's %.12s…: it, or an entry before it, was rewritten", line, e.Seq, e.Hash, head.Hash)
 			}
 			headSeen = true
 		}
@@ -134,6 +143,8 @@ func VerifyFile(r io.Reader, head *ChainHead) (*FileResult, error) {
 	switch t := trailer; {
 	case t == nil:
 		return fail(line+1, "the file ends without its trailer line: it may have been cut short at the end")
+	case t.From == "" && t.To == "" && gap != "" && firstSeq == 1:
+		return fail(gapLine, "line %d: %s (the trailer describes a whole export)", gapLine, gap)
 	case t.Entries != n:
 		return fail(line, "the trailer says the file holds %d entries, but it holds %d", t.Entries, n)
 	case t.FirstSeq != firstSeq || t.LastSeq != lastSeq:
@@ -142,8 +153,6 @@ func VerifyFile(r io.Reader, head *ChainHead) (*FileResult, error) {
 		return fail(line, "the trailer's head_hash %s is not the hash of the last entry, %s", t.HeadHash, lastHash)
 	case t.From == "" && firstSeq > 1:
 		return fail(1, "the trailer describes an export from the start, but the file starts at entry %d, not 1: it was cut at the start", firstSeq)
-	case t.From == "" && t.To == "" && gap != "":
-		return fail(gapLine, "line %d: %s (the trailer describes a whole export)", gapLine, gap)
 	case head != nil && !headSeen:
 		return fail(line, "the file does not hold entry %d, the published chain head (it holds entries %d to %d): it may have been cut at the end", head.Seq, firstSeq, lastSeq)
 	}
@@ -223,4 +232,18 @@ func duplicateName(b []byte) (string, error) {
 			valueEnded()
 		}
 	}
+}
+
+// rangeTrailer reads the rest of sc and reports whether its last line is
+// a trailer that names a range (from or to), whose file may skip entries.
+func rangeTrailer(sc *bufio.Scanner) bool {
+	var last []byte
+	for sc.Scan() {
+		last = append(last[:0], sc.Bytes()...)
+	}
+	var fl struct{ Trailer *Trailer }
+	if json.Unmarshal(last, &fl) != nil || fl.Trailer == nil {
+		return false
+	}
+	return fl.Trailer.From != "" || fl.Trailer.To != ""
 }
