@@ -76,7 +76,7 @@ func OfFund(ctx context.Context, d *db.DB) (*Fund, error) {
 		return nil, errs.E(op, err)
 	}
 	defer tx.Rollback()
-	b, err := storedBalances(ctx, tx)
+	b, err := ledger.StoredBalances(ctx, tx)
 	if err != nil {
 		return nil, errs.E(op, err)
 	}

@@ -8,56 +8,15 @@ import (
 
 	"fundus/db"
 	"fundus/donations"
-	"fundus/errs"
 	"fundus/ledger"
 )
 
 // This file holds all of the package's SQL.
 
-// storedBalances reads every account's stored balance.
-func storedBalances(ctx context.Context, q sqlx.QueryerContext) (map[string]int64, error) {
-	return sums(ctx, q, `SELECT code, balance FROM accounts`)
-}
-
 // postingSums sums the postings of each account over the entries of s.
 func postingSums(ctx context.Context, q sqlx.QueryerContext, s span) (map[string]int64, error) {
 	var p db.Params
-	return sums(ctx, q, `SELECT p.account, SUM(p.amount) FROM postings p JOIN entries e ON e.id = p.entry_id
-		WHERE `+s.where(&p)+` GROUP BY p.account`, p.Args()...)
-}
-
-// sums reads (account, sum) rows. A sum beyond ±ledger.MaxBalance, which
-// only a tampered ledger holds, is InvalidState, never a wrapped number: so
-// the figures made of a few of them cannot wrap either.
-func sums(ctx context.Context, q sqlx.QueryerContext, query string, args ...any) (map[string]int64, error) {
-	rows, err := q.QueryxContext(ctx, query, args...)
-	if err != nil {
-		return nil, db.SumError(err)
-	}
-	defer rows.Close()
-	out := map[string]int64{}
-	for rows.Next() {
-		var code string
-		var sum db.Sum
-		if err := rows.Scan(&code, &sum); err != nil {
-			return nil, db.SumError(err)
-		}
-		if err := withinBalance(code, int64(sum)); err != nil {
-			return nil, err
-		}
-		out[code] = int64(sum)
-	}
-	return out, db.SumError(rows.Err())
-}
-
-// withinBalance returns InvalidState when sum is beyond what any balance
-// may be (ledger.MaxBalance).
-func withinBalance(account string, sum int64) error {
-	if sum < -ledger.MaxBalance || sum > ledger.MaxBalance {
-		return errs.Errorf("figures", errs.InvalidState, "the sum of %s is beyond ±%s, which Fundus never writes; run fundus verify",
-			account, ledger.FormatMinor(ledger.MaxBalance, ledger.EUR))
-	}
-	return nil
+	return ledger.SumPostings(ctx, q, s.where(&p), p.Args()...)
 }
 
 // donationsCount counts the donations received in s less those refunded
@@ -107,7 +66,7 @@ func projectSums(ctx context.Context, q sqlx.QueryerContext, s span, order strin
 		if err := rows.Scan(&t.title, &t.organisation, &t.status, &expenses, &owed); err != nil {
 			return nil, db.SumError(err)
 		}
-		if err := errors.Join(withinBalance(ledger.GrantsExpense, int64(expenses)), withinBalance(ledger.GrantsPayable, int64(owed))); err != nil {
+		if err := errors.Join(ledger.CheckBalance(ledger.GrantsExpense, int64(expenses)), ledger.CheckBalance(ledger.GrantsPayable, int64(owed))); err != nil {
 			return nil, err
 		}
 		t.sums = map[string]int64{ledger.GrantsExpense: int64(expenses), ledger.GrantsPayable: int64(owed)}

@@ -218,5 +218,15 @@ func checkBalances(op errs.Op, accts []Account) error {
 	return nil
 }
 
+// CheckBalance returns InvalidState when minor, a balance or a sum of
+// account's postings, is beyond ±MaxBalance.
+func CheckBalance(account string, minor int64) error {
+	if !withinBalance(minor) {
+		return errs.Errorf("ledger.CheckBalance", errs.InvalidState, "the sum of %s is beyond ±%s, which Fundus never writes; run fundus verify",
+			account, FormatMinor(MaxBalance, EUR))
+	}
+	return nil
+}
+
 // withinBalance reports whether minor is a balance an account may have.
 func withinBalance(minor int64) bool { return minor >= -MaxBalance && minor <= MaxBalance }

@@ -476,20 +476,22 @@ func findAudit(ctx context.Context, q sqlx.QueryerContext, f AuditFilter) ([]Aud
 // balancesBefore sums the postings of each account of the entries dated
 // before day (YYYY-MM-DD).
 func balancesBefore(ctx context.Context, q sqlx.QueryerContext, day string) (map[string]int64, error) {
-	return balancesWhere(ctx, q, `e.date < $1`, day)
+	return SumPostings(ctx, q, `e.date < $1`, day)
 }
 
 // balancesThrough sums the postings of each account of the entries dated
 // day or before: the balances at the end of that day, whatever the order
 // in which the entries were written.
 func balancesThrough(ctx context.Context, q sqlx.QueryerContext, day string) (map[string]int64, error) {
-	return balancesWhere(ctx, q, `e.date <= $1`, day)
+	return SumPostings(ctx, q, `e.date <= $1`, day)
 }
 
-// balancesWhere sums the postings of each account of the entries cond
-// selects. A sum beyond int64 (only a tampered ledger has one) is
-// InvalidState, never a wrapped number.
-func balancesWhere(ctx context.Context, q sqlx.QueryerContext, cond string, args ...any) (map[string]int64, error) {
+// SumPostings sums the postings of each account over the entries (e) that
+// cond selects: the one place that adds postings up (the ledger's ranges,
+// the published figures). A sum beyond ±MaxBalance, which only a tampered
+// ledger holds, is InvalidState, never a wrapped number, so figures made of
+// a few such sums cannot wrap either.
+func SumPostings(ctx context.Context, q sqlx.QueryerContext, cond string, args ...any) (map[string]int64, error) {
 	rows, err := q.QueryxContext(ctx, `SELECT p.account, SUM(p.amount) FROM postings p JOIN entries e ON e.id = p.entry_id
 		WHERE `+cond+` GROUP BY p.account`, args...)
 	if err != nil {
@@ -501,9 +503,29 @@ func balancesWhere(ctx context.Context, q sqlx.QueryerContext, cond string, args
 		var code string
 		var sum db.Sum
 		if err := rows.Scan(&code, &sum); err != nil {
+			return nil, db.SumError(err)
+		}
+		if err := CheckBalance(code, int64(sum)); err != nil {
 			return nil, err
 		}
 		out[code] = int64(sum)
 	}
 	return out, db.SumError(rows.Err())
+}
+
+// StoredBalances returns every account's stored balance; InvalidState when
+// one is beyond ±MaxBalance.
+func StoredBalances(ctx context.Context, q sqlx.QueryerContext) (map[string]int64, error) {
+	accts, err := loadAccounts(ctx, q)
+	if err != nil {
+		return nil, err
+	}
+	if err := checkBalances("ledger.StoredBalances", accts); err != nil {
+		return nil, err
+	}
+	out := make(map[string]int64, len(accts))
+	for _, a := range accts {
+		out[a.Code] = a.Balance.Minor
+	}
+	return out, nil
 }
