@@ -169,7 +169,7 @@ func TestEntryDates(t *testing.T) {
 	})
 }
 
-// TestDatesBackfilledFromTime: migration 00010 dates the entries written
+// TestDatesBackfilledFromTime: migration 00009 dates the entries written
 // before it by the Berlin day of their time, across the turn of the year
 // and both changes of summer time, and they keep verifying: the first is
 // the README's example, hashed before entries had dates.
