@@ -770,3 +770,20 @@ func TestCheckLineReadsBothEngines(t *testing.T) {
 		})
 	}
 }
+
+func TestPredicateTextReadsBothEngines(t *testing.T) {
+	for _, c := range []struct{ name, sqlite, postgres string }{
+		{"is not null", `ledger_entry_id IS NOT NULL`, `(ledger_entry_id IS NOT NULL)`},
+		{"string with cast", `status = 'pending'`, `(status = 'pending'::text)`},
+		{"quoted name", `"time" > 0`, `("time" > 0)`},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			if s, p := predicateText(tokenize(t, c.sqlite)), predicateText(tokenize(t, c.postgres)); s != p {
+				t.Errorf("sqlite %q reads %q, postgres %q reads %q", c.sqlite, s, c.postgres, p)
+			}
+		})
+	}
+	if a, b := predicateText(tokenize(t, `x IS NULL`)), predicateText(tokenize(t, `x IS NOT NULL`)); a == b {
+		t.Errorf("IS NULL and IS NOT NULL read alike: %q", a)
+	}
+}
