@@ -14,7 +14,8 @@ import (
 
 // Migrations holds the migrations, one directory per engine. Both hold the same versions with
 // the same meaning; they differ only where SQL dialects do (types, triggers).
-// TestMigrationsMatch keeps the two lists equal.
+// TestMigrationsMatch keeps the two lists equal, TestSchemasMatch the schemas
+// they build (its allowedSchemaDiffs names the differences that are meant).
 //
 //go:embed migrations
 var Migrations embed.FS
