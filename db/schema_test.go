@@ -196,7 +196,7 @@ func checkLine(table string, columns []string, expr []token) string {
 func predicateText(expr []token) string {
 	var words []string
 	for _, tok := range stripCasts(expr) {
-		if tok.text == "(" || tok.text == ")" {
+		if tok.kind == punctToken && (tok.text == "(" || tok.text == ")") {
 			continue
 		}
 		words = append(words, tok.String())
@@ -388,7 +388,7 @@ type createTable struct {
 func parseCreateTable(t *testing.T, table, stmt string) createTable {
 	t.Helper()
 	toks := tokenize(t, stmt)
-	open := slices.IndexFunc(toks, func(tok token) bool { return tok.text == "(" })
+	open := slices.IndexFunc(toks, func(tok token) bool { return tok.kind == punctToken && tok.text == "(" })
 	if open < 0 {
 		t.Fatalf("%s: cannot read %q", table, stmt)
 	}
@@ -398,6 +398,9 @@ func parseCreateTable(t *testing.T, table, stmt string) createTable {
 	var defs [][]token
 	start, depth := open+1, 0
 	for i := open + 1; i < len(toks); i++ {
+		if toks[i].kind != punctToken {
+			continue
+		}
 		switch toks[i].text {
 		case "(":
 			depth++
@@ -467,11 +470,14 @@ func parseCreateTable(t *testing.T, table, stmt string) createTable {
 // with.
 func parenthesized(t *testing.T, table string, toks []token) []token {
 	t.Helper()
-	if len(toks) == 0 || toks[0].text != "(" {
+	if len(toks) == 0 || toks[0].kind != punctToken || toks[0].text != "(" {
 		t.Fatalf("%s: want ( at %v", table, toks)
 	}
 	depth := 0
 	for i, tok := range toks {
+		if tok.kind != punctToken {
+			continue
+		}
 		switch tok.text {
 		case "(":
 			depth++
@@ -776,6 +782,7 @@ func TestPredicateTextReadsBothEngines(t *testing.T) {
 		{"is not null", `ledger_entry_id IS NOT NULL`, `(ledger_entry_id IS NOT NULL)`},
 		{"string with cast", `status = 'pending'`, `(status = 'pending'::text)`},
 		{"quoted name", `"time" > 0`, `("time" > 0)`},
+		{"parenthesis in a string", `note <> ')'`, `(note <> ')'::text)`},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			if s, p := predicateText(tokenize(t, c.sqlite)), predicateText(tokenize(t, c.postgres)); s != p {
