@@ -231,3 +231,51 @@ func Message(err error) string {
 	}
 	return ""
 }
+
+// Match reports whether err matches template, looking only at what the
+// template sets (as upspin's errors.Match): its Kind (err's outermost kind,
+// KindOf), its Msg (err's message for people, Message), its Op (any Op in
+// err's chain) and each of its Fields (by field and, where the template
+// gives one, code). Tests compare errors this way instead of by their text:
+//
+//	errs.Match(errs.E(errs.Invalid, errs.FieldError{Field: "amount", Code: "amount_max"}), err)
+func Match(template, err error) bool {
+	t, ok := template.(*Error)
+	if !ok || err == nil {
+		return false
+	}
+	if t.Kind != Other && KindOf(err) != t.Kind {
+		return false
+	}
+	if t.Msg != "" && Message(err) != t.Msg {
+		return false
+	}
+	if t.Op != "" && !hasOp(err, t.Op) {
+		return false
+	}
+	fields := FieldsOf(err)
+	for _, want := range t.Fields {
+		found := false
+		for _, f := range fields {
+			if f.Field == want.Field && (want.Code == "" || f.Code == want.Code) {
+				found = true
+				break
+			}
+		}
+		if !found {
+			return false
+		}
+	}
+	return true
+}
+
+func hasOp(err error, op Op) bool {
+	var e *Error
+	for err != nil && errors.As(err, &e) {
+		if e.Op == op {
+			return true
+		}
+		err = e.Err
+	}
+	return false
+}

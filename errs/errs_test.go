@@ -46,3 +46,35 @@ func TestFieldsAndRetryAfter(t *testing.T) {
 		t.Fatalf("retry after %v", errs.RetryAfterOf(err))
 	}
 }
+
+func TestMatch(t *testing.T) {
+	err := fmt.Errorf("wrapped: %w", errs.E(errs.Op("grants.Decide"),
+		errs.E(errs.Op("ledger.Post"), errs.Invalid, "some fields are not valid",
+			errs.FieldError{Field: "amount", Code: "amount_max", Message: "too much"})))
+	for name, c := range map[string]struct {
+		template error
+		want     bool
+	}{
+		"KindOnly":          {errs.E(errs.Invalid), true},
+		"OtherKind":         {errs.E(errs.InvalidState), false},
+		"Message":           {errs.E(errs.Invalid, "some fields are not valid"), true},
+		"OtherMessage":      {errs.E(errs.Invalid, "no"), false},
+		"InnerOp":           {errs.E(errs.Op("ledger.Post")), true},
+		"OuterOp":           {errs.E(errs.Op("grants.Decide"), errs.Invalid), true},
+		"OtherOp":           {errs.E(errs.Op("donations.Confirm")), false},
+		"FieldAndCode":      {errs.E(errs.Invalid, errs.FieldError{Field: "amount", Code: "amount_max"}), true},
+		"FieldAnyCode":      {errs.E(errs.FieldError{Field: "amount"}), true},
+		"FieldOtherCode":    {errs.E(errs.FieldError{Field: "amount", Code: "required"}), false},
+		"OtherField":        {errs.E(errs.FieldError{Field: "memo"}), false},
+		"NotAnErrsTemplate": {errors.New("invalid"), false},
+	} {
+		t.Run(name, func(t *testing.T) {
+			if got := errs.Match(c.template, err); got != c.want {
+				t.Fatalf("Match(%v) = %v, want %v", c.template, got, c.want)
+			}
+		})
+	}
+	if errs.Match(errs.E(errs.Invalid), nil) {
+		t.Fatal("a template matched no error")
+	}
+}
