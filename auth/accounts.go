@@ -8,6 +8,7 @@ import (
 
 	"github.com/jmoiron/sqlx"
 
+	"fundus"
 	"fundus/check"
 	"fundus/db"
 	"fundus/errs"
@@ -111,7 +112,7 @@ func unprivileged(rs []Role) []Role {
 // Returns Unauthenticated, Forbidden, Invalid, NotFound, InvalidState.
 func (s *Service) UpdateUser(ctx context.Context, actor *User, id string, up UserUpdate) (*Account, error) {
 	const op errs.Op = "auth.UpdateUser"
-	if err := Authorize(op, actor, ManageUsers); err != nil {
+	if err := fundus.Authorize(op, actor, fundus.ManageUsers); err != nil {
 		return nil, err
 	}
 	if up.Name != nil {
@@ -237,7 +238,7 @@ func keepAnAdmin(ctx context.Context, tx *sqlx.Tx, op errs.Op, userID string) er
 // oldest first. Returns Unauthenticated, Forbidden, Invalid.
 func (s *Service) RoleGrants(ctx context.Context, actor *User, status string) ([]RoleGrant, error) {
 	const op errs.Op = "auth.RoleGrants"
-	if err := Authorize(op, actor, ManageUsers); err != nil {
+	if err := fundus.Authorize(op, actor, fundus.ManageUsers); err != nil {
 		return nil, err
 	}
 	switch status {
@@ -258,7 +259,7 @@ func (s *Service) RoleGrants(ctx context.Context, actor *User, status string) ([
 // already confirmed or replaced).
 func (s *Service) ConfirmRoleGrant(ctx context.Context, actor *User, id string) (*RoleGrant, error) {
 	const op errs.Op = "auth.ConfirmRoleGrant"
-	if err := Authorize(op, actor, ManageUsers); err != nil {
+	if err := fundus.Authorize(op, actor, fundus.ManageUsers); err != nil {
 		return nil, err
 	}
 	var g *RoleGrant
@@ -315,7 +316,7 @@ func (s *Service) ConfirmRoleGrant(ctx context.Context, actor *User, id string) 
 // Invalid.
 func (s *Service) Users(ctx context.Context, actor *User, f UserFilter) ([]*Account, error) {
 	const op errs.Op = "auth.Users"
-	if err := Authorize(op, actor, ManageUsers); err != nil {
+	if err := fundus.Authorize(op, actor, fundus.ManageUsers); err != nil {
 		return nil, err
 	}
 	if f.Role != "" && !f.Role.Valid() {

@@ -21,6 +21,7 @@ import (
 
 	"github.com/jmoiron/sqlx"
 
+	"fundus"
 	"fundus/check"
 	"fundus/db"
 	"fundus/errs"
@@ -102,7 +103,7 @@ func (s *Service) now() time.Time { return db.Time(s.Now()) }
 // when the server is too busy hashing.
 func (s *Service) CreateUser(ctx context.Context, actor *User, nu NewUser) (*Account, error) {
 	const op errs.Op = "auth.CreateUser"
-	if err := Authorize(op, actor, ManageUsers); err != nil {
+	if err := fundus.Authorize(op, actor, fundus.ManageUsers); err != nil {
 		return nil, err
 	}
 	nu, err := checkNewUser(op, nu)

@@ -33,12 +33,6 @@ const (
 	Refunded  Status = "refunded"
 )
 
-// The actions of this package, as auth's policy names them.
-const (
-	ActionRead   = "donations.read"
-	ActionHandle = "donations.handle" // confirm, cancel, refund
-)
-
 // Entry kinds this package posts.
 const (
 	KindDonation = "donation"

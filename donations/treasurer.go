@@ -6,6 +6,7 @@ import (
 	"strings"
 	"time"
 
+	"fundus"
 	"fundus/check"
 	"fundus/db"
 	"fundus/errs"
@@ -28,9 +29,9 @@ type Refund struct {
 // date or an RFC 3339 time, not before the fund's first day and not more
 // than ReceivedAhead in the future (parseReceivedAt).
 // Returns Unauthenticated, Forbidden, Invalid, NotFound, InvalidState.
-func (s *Service) Confirm(ctx context.Context, actor ledger.Actor, id string, in Confirmation) (ledger.Outcome[*Donation], error) {
+func (s *Service) Confirm(ctx context.Context, actor fundus.Actor, id string, in Confirmation) (ledger.Outcome[*Donation], error) {
 	const op errs.Op = "donations.Confirm"
-	if err := ledger.Authorize(op, actor, ActionHandle); err != nil {
+	if err := fundus.Authorize(op, actor, fundus.HandleDonations); err != nil {
 		return donationOutcome{}, err
 	}
 	receivedAt, err := s.parseReceivedAt(op, in.ReceivedAt, time.Now())
@@ -80,9 +81,9 @@ func (s *Service) Confirm(ctx context.Context, actor ledger.Actor, id string, in
 
 // Cancel records that a pledge will not be paid.
 // Returns Unauthenticated, Forbidden, NotFound, InvalidState.
-func (s *Service) Cancel(ctx context.Context, actor ledger.Actor, id string) (ledger.Outcome[*Donation], error) {
+func (s *Service) Cancel(ctx context.Context, actor fundus.Actor, id string) (ledger.Outcome[*Donation], error) {
 	const op errs.Op = "donations.Cancel"
-	if err := ledger.Authorize(op, actor, ActionHandle); err != nil {
+	if err := fundus.Authorize(op, actor, fundus.HandleDonations); err != nil {
 		return donationOutcome{}, err
 	}
 	return s.transition(ctx, op, id, func(tx *ledger.Tx, d *Donation) error {
@@ -98,9 +99,9 @@ func (s *Service) Cancel(ctx context.Context, actor ledger.Actor, id string) (le
 // Refund pays a received donation back: it posts income:donations /
 // assets:bank. Returns Unauthenticated, Forbidden, Invalid, NotFound,
 // InvalidState, InsufficientFunds (when the money is already committed).
-func (s *Service) Refund(ctx context.Context, actor ledger.Actor, id string, in Refund) (ledger.Outcome[*Donation], error) {
+func (s *Service) Refund(ctx context.Context, actor fundus.Actor, id string, in Refund) (ledger.Outcome[*Donation], error) {
 	const op errs.Op = "donations.Refund"
-	if err := ledger.Authorize(op, actor, ActionHandle); err != nil {
+	if err := fundus.Authorize(op, actor, fundus.HandleDonations); err != nil {
 		return donationOutcome{}, err
 	}
 	reason := strings.TrimSpace(in.Reason)
@@ -200,9 +201,9 @@ type Filter struct {
 // List returns up to f.Limit donations, newest last, and the position to
 // continue after (0 when there are no more).
 // Returns Unauthenticated, Forbidden, Invalid.
-func (s *Service) List(ctx context.Context, actor ledger.Actor, f Filter) ([]*Donation, int64, error) {
+func (s *Service) List(ctx context.Context, actor fundus.Actor, f Filter) ([]*Donation, int64, error) {
 	const op errs.Op = "donations.List"
-	if err := ledger.Authorize(op, actor, ActionRead); err != nil {
+	if err := fundus.Authorize(op, actor, fundus.ReadDonations); err != nil {
 		return nil, 0, err
 	}
 	switch f.Status {
@@ -226,9 +227,9 @@ func (s *Service) List(ctx context.Context, actor ledger.Actor, f Filter) ([]*Do
 }
 
 // Find returns one donation. Returns Unauthenticated, Forbidden, NotFound.
-func (s *Service) Find(ctx context.Context, actor ledger.Actor, id string) (*Donation, error) {
+func (s *Service) Find(ctx context.Context, actor fundus.Actor, id string) (*Donation, error) {
 	const op errs.Op = "donations.Find"
-	if err := ledger.Authorize(op, actor, ActionRead); err != nil {
+	if err := fundus.Authorize(op, actor, fundus.ReadDonations); err != nil {
 		return nil, err
 	}
 	d, err := findDonation(ctx, s.DB, id)
@@ -241,9 +242,9 @@ func (s *Service) Find(ctx context.Context, actor ledger.Actor, id string) (*Don
 // FindByReference returns the donation with a reference as the treasurer
 // types it from a bank statement. Returns Unauthenticated, Forbidden,
 // Invalid (a typo the check character catches), NotFound.
-func (s *Service) FindByReference(ctx context.Context, actor ledger.Actor, ref string) (*Donation, error) {
+func (s *Service) FindByReference(ctx context.Context, actor fundus.Actor, ref string) (*Donation, error) {
 	const op errs.Op = "donations.FindByReference"
-	if err := ledger.Authorize(op, actor, ActionRead); err != nil {
+	if err := fundus.Authorize(op, actor, fundus.ReadDonations); err != nil {
 		return nil, err
 	}
 	canonical, err := ParseReference(ref)

@@ -13,6 +13,7 @@ import (
 	"strings"
 	"time"
 
+	"fundus"
 	"fundus/check"
 	"fundus/db"
 	"fundus/errs"
@@ -34,18 +35,6 @@ const (
 	Paid          Status = "paid"
 	Reported      Status = "reported"
 	Closed        Status = "closed"
-)
-
-// The actions of this package, as auth's policy names them.
-const (
-	ActionApply    = "applications.apply"
-	ActionRead     = "applications.read"
-	ActionReadAll  = "applications.read-all"
-	ActionReview   = "applications.review" // reviews, votes, decisions
-	ActionReadVote = "applications.read-reviews"
-	ActionDisburse = "disbursements.create"
-	ActionRelease  = "disbursements.release"
-	ActionClose    = "applications.close"
 )
 
 // Entry kinds this package posts.
@@ -224,9 +213,9 @@ func (s *Service) check(op errs.Op, in Input, a *Application) error {
 }
 
 // Create starts a draft. Returns Unauthenticated, Forbidden, Invalid.
-func (s *Service) Create(ctx context.Context, actor ledger.Actor, in Input) (ledger.Outcome[*Application], error) {
+func (s *Service) Create(ctx context.Context, actor fundus.Actor, in Input) (ledger.Outcome[*Application], error) {
 	const op errs.Op = "grants.Create"
-	if err := ledger.Authorize(op, actor, ActionApply); err != nil {
+	if err := fundus.Authorize(op, actor, fundus.ApplyForGrant); err != nil {
 		return applicationOutcome{}, err
 	}
 	a := &Application{ID: db.NewID(), Status: Draft, ownerID: actor.ActorID()}
@@ -244,9 +233,9 @@ func (s *Service) Create(ctx context.Context, actor ledger.Actor, in Input) (led
 
 // Update changes a draft. Returns Unauthenticated, Forbidden, NotFound,
 // InvalidState, Invalid.
-func (s *Service) Update(ctx context.Context, actor ledger.Actor, id string, change func(*Input) error) (ledger.Outcome[*Application], error) {
+func (s *Service) Update(ctx context.Context, actor fundus.Actor, id string, change func(*Input) error) (ledger.Outcome[*Application], error) {
 	const op errs.Op = "grants.Update"
-	return s.transition(ctx, op, actor, id, ActionApply, true, func(tx *ledger.Tx, a *Application) error {
+	return s.transition(ctx, op, actor, id, fundus.ApplyForGrant, true, func(tx *ledger.Tx, a *Application) error {
 		if a.Status != Draft {
 			return errs.Errorf(op, errs.InvalidState, "only a draft can be changed; this application is %s", a.Status)
 		}
@@ -262,9 +251,9 @@ func (s *Service) Update(ctx context.Context, actor ledger.Actor, id string, cha
 }
 
 // Submit sends a draft to the committee.
-func (s *Service) Submit(ctx context.Context, actor ledger.Actor, id string) (ledger.Outcome[*Application], error) {
+func (s *Service) Submit(ctx context.Context, actor fundus.Actor, id string) (ledger.Outcome[*Application], error) {
 	const op errs.Op = "grants.Submit"
-	return s.transition(ctx, op, actor, id, ActionApply, true, func(tx *ledger.Tx, a *Application) error {
+	return s.transition(ctx, op, actor, id, fundus.ApplyForGrant, true, func(tx *ledger.Tx, a *Application) error {
 		if a.Status != Draft {
 			return errs.Errorf(op, errs.InvalidState, "only a draft can be submitted; this application is %s", a.Status)
 		}
@@ -275,9 +264,9 @@ func (s *Service) Submit(ctx context.Context, actor ledger.Actor, id string) (le
 }
 
 // Withdraw takes an application back before the decision.
-func (s *Service) Withdraw(ctx context.Context, actor ledger.Actor, id string) (ledger.Outcome[*Application], error) {
+func (s *Service) Withdraw(ctx context.Context, actor fundus.Actor, id string) (ledger.Outcome[*Application], error) {
 	const op errs.Op = "grants.Withdraw"
-	return s.transition(ctx, op, actor, id, ActionApply, true, func(tx *ledger.Tx, a *Application) error {
+	return s.transition(ctx, op, actor, id, fundus.ApplyForGrant, true, func(tx *ledger.Tx, a *Application) error {
 		switch a.Status {
 		case Draft, Submitted, InReview:
 		default:
@@ -307,9 +296,9 @@ func (s *Service) write(ctx context.Context, op errs.Op, fn func(tx *ledger.Tx) 
 // transition loads an application in the write path, checks the actor
 // (the action's role; ownOnly: the owner only, others get NotFound), lets
 // change check and change it, and stores it.
-func (s *Service) transition(ctx context.Context, op errs.Op, actor ledger.Actor, id, action string, ownOnly bool,
+func (s *Service) transition(ctx context.Context, op errs.Op, actor fundus.Actor, id string, action fundus.Action, ownOnly bool,
 	change func(tx *ledger.Tx, a *Application) error) (ledger.Outcome[*Application], error) {
-	if err := ledger.Authorize(op, actor, action); err != nil {
+	if err := fundus.Authorize(op, actor, action); err != nil {
 		return applicationOutcome{}, err
 	}
 	return s.write(ctx, op, func(tx *ledger.Tx) (*Application, error) {
@@ -334,25 +323,25 @@ func (s *Service) transition(ctx context.Context, op errs.Op, actor ledger.Actor
 // treasurers, auditors and admins; reviews and votes only to the committee
 // and auditors. Returns Unauthenticated, Forbidden, NotFound (also for
 // another group's application).
-func (s *Service) Find(ctx context.Context, actor ledger.Actor, id string) (*Application, error) {
+func (s *Service) Find(ctx context.Context, actor fundus.Actor, id string) (*Application, error) {
 	const op errs.Op = "grants.Find"
-	if err := ledger.Authorize(op, actor, ActionRead); err != nil {
+	if err := fundus.Authorize(op, actor, fundus.ReadApplications); err != nil {
 		return nil, err
 	}
 	a, err := findApplication(ctx, s.DB, id)
 	if err != nil {
 		return nil, errs.E(op, err)
 	}
-	if !actor.Allowed(ActionReadAll) && a.ownerID != actor.ActorID() {
+	if !actor.Allowed(fundus.ReadAllApplications) && a.ownerID != actor.ActorID() {
 		return nil, errs.E(op, errs.NotFound, "no such application")
 	}
 	return s.withDetails(ctx, s.DB, actor, a)
 }
 
 // withDetails adds what actor may see of reviews, votes and disbursements.
-func (s *Service) withDetails(ctx context.Context, q queryer, actor ledger.Actor, a *Application) (*Application, error) {
+func (s *Service) withDetails(ctx context.Context, q queryer, actor fundus.Actor, a *Application) (*Application, error) {
 	var err error
-	if actor.Allowed(ActionReadVote) {
+	if actor.Allowed(fundus.ReadReviews) {
 		if a.Reviews, err = findReviews(ctx, q, a.ID); err != nil {
 			return nil, err
 		}
@@ -375,16 +364,16 @@ type Filter struct {
 
 // List returns applications: an applicant's own, or all for the other
 // roles. Returns Unauthenticated, Forbidden, Invalid.
-func (s *Service) List(ctx context.Context, actor ledger.Actor, f Filter) ([]*Application, int64, error) {
+func (s *Service) List(ctx context.Context, actor fundus.Actor, f Filter) ([]*Application, int64, error) {
 	const op errs.Op = "grants.List"
-	if err := ledger.Authorize(op, actor, ActionRead); err != nil {
+	if err := fundus.Authorize(op, actor, fundus.ReadApplications); err != nil {
 		return nil, 0, err
 	}
 	if f.Status != "" && !validStatus(f.Status) {
 		return nil, 0, errs.FieldCode(op, "status", "oneof", "", "is not a status of an application")
 	}
 	owner := ""
-	if !actor.Allowed(ActionReadAll) {
+	if !actor.Allowed(fundus.ReadAllApplications) {
 		owner = actor.ActorID()
 	}
 	limit := f.Limit

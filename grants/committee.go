@@ -5,6 +5,7 @@ import (
 	"strings"
 	"time"
 
+	"fundus"
 	"fundus/check"
 	"fundus/db"
 	"fundus/errs"
@@ -54,9 +55,9 @@ type DecisionInput struct {
 // replaces the first, but a declared conflict of interest stays declared.
 // The first review moves a submitted application to in_review.
 // Returns Unauthenticated, Forbidden, Invalid, NotFound, InvalidState.
-func (s *Service) AddReview(ctx context.Context, actor ledger.Actor, id string, in ReviewInput) (ledger.Outcome[*Application], error) {
+func (s *Service) AddReview(ctx context.Context, actor fundus.Actor, id string, in ReviewInput) (ledger.Outcome[*Application], error) {
 	const op errs.Op = "grants.AddReview"
-	if err := ledger.Authorize(op, actor, ActionReview); err != nil {
+	if err := fundus.Authorize(op, actor, fundus.ReviewApplications); err != nil {
 		return applicationOutcome{}, err
 	}
 	comment := strings.TrimSpace(in.Comment)
@@ -68,7 +69,7 @@ func (s *Service) AddReview(ctx context.Context, actor ledger.Actor, id string, 
 	if len(fields) > 0 {
 		return applicationOutcome{}, errs.E(op, errs.Invalid, fields, "some fields are not valid")
 	}
-	return s.transition(ctx, op, actor, id, ActionReview, false, func(tx *ledger.Tx, a *Application) error {
+	return s.transition(ctx, op, actor, id, fundus.ReviewApplications, false, func(tx *ledger.Tx, a *Application) error {
 		if a.Status != Submitted && a.Status != InReview {
 			return errs.Errorf(op, errs.InvalidState, "only a submitted application can be reviewed; this one is %s", a.Status)
 		}
@@ -90,9 +91,9 @@ func (s *Service) AddReview(ctx context.Context, actor ledger.Actor, id string, 
 // CastVote records a member's vote; a second vote replaces the first. A
 // member who declared a conflict of interest cannot vote.
 // Returns Unauthenticated, Forbidden, Invalid, NotFound, InvalidState.
-func (s *Service) CastVote(ctx context.Context, actor ledger.Actor, id string, in VoteInput) (ledger.Outcome[*Application], error) {
+func (s *Service) CastVote(ctx context.Context, actor fundus.Actor, id string, in VoteInput) (ledger.Outcome[*Application], error) {
 	const op errs.Op = "grants.CastVote"
-	if err := ledger.Authorize(op, actor, ActionReview); err != nil {
+	if err := fundus.Authorize(op, actor, fundus.ReviewApplications); err != nil {
 		return applicationOutcome{}, err
 	}
 	var fields []errs.FieldError
@@ -113,7 +114,7 @@ func (s *Service) CastVote(ctx context.Context, actor ledger.Actor, id string, i
 	if len(fields) > 0 {
 		return applicationOutcome{}, errs.E(op, errs.Invalid, fields, "some fields are not valid")
 	}
-	return s.transition(ctx, op, actor, id, ActionReview, false, func(tx *ledger.Tx, a *Application) error {
+	return s.transition(ctx, op, actor, id, fundus.ReviewApplications, false, func(tx *ledger.Tx, a *Application) error {
 		if a.Status != InReview {
 			return errs.Errorf(op, errs.InvalidState, "votes are cast on an application in review; this one is %s", a.Status)
 		}
@@ -144,9 +145,9 @@ func (s *Service) CastVote(ctx context.Context, actor ledger.Actor, id string, i
 // may not have declared a conflict.
 // Returns Unauthenticated, Forbidden, Invalid, NotFound, InvalidState,
 // InsufficientFunds.
-func (s *Service) Decide(ctx context.Context, actor ledger.Actor, id string, in DecisionInput) (ledger.Outcome[*Application], error) {
+func (s *Service) Decide(ctx context.Context, actor fundus.Actor, id string, in DecisionInput) (ledger.Outcome[*Application], error) {
 	const op errs.Op = "grants.Decide"
-	if err := ledger.Authorize(op, actor, ActionReview); err != nil {
+	if err := fundus.Authorize(op, actor, fundus.ReviewApplications); err != nil {
 		return applicationOutcome{}, err
 	}
 	if in.Decision != string(Approved) && in.Decision != string(Rejected) {
@@ -163,7 +164,7 @@ func (s *Service) Decide(ctx context.Context, actor ledger.Actor, id string, in 
 			return applicationOutcome{}, err
 		}
 	}
-	return s.transition(ctx, op, actor, id, ActionReview, false, func(tx *ledger.Tx, a *Application) error {
+	return s.transition(ctx, op, actor, id, fundus.ReviewApplications, false, func(tx *ledger.Tx, a *Application) error {
 		if a.Status != InReview {
 			return errs.Errorf(op, errs.InvalidState, "a decision is taken on an application in review; this one is %s", a.Status)
 		}

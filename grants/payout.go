@@ -6,6 +6,7 @@ import (
 	"strings"
 	"time"
 
+	"fundus"
 	"fundus/check"
 	"fundus/db"
 	"fundus/errs"
@@ -45,9 +46,9 @@ type CloseInput struct {
 // releases it). The instalments together may not exceed the approved
 // amount. Returns Unauthenticated, Forbidden, Invalid, NotFound,
 // InvalidState.
-func (s *Service) CreateDisbursement(ctx context.Context, actor ledger.Actor, appID string, in DisbursementInput) (ledger.Outcome[*Disbursement], error) {
+func (s *Service) CreateDisbursement(ctx context.Context, actor fundus.Actor, appID string, in DisbursementInput) (ledger.Outcome[*Disbursement], error) {
 	const op errs.Op = "grants.CreateDisbursement"
-	if err := ledger.Authorize(op, actor, ActionDisburse); err != nil {
+	if err := fundus.Authorize(op, actor, fundus.CreateDisbursement); err != nil {
 		return disbursementOutcome{}, err
 	}
 	amount, err := ledger.ParseAmount("amount", in.Amount, ledger.EUR, ledger.Positive, s.MaxAmount)
@@ -92,9 +93,9 @@ func (s *Service) CreateDisbursement(ctx context.Context, actor ledger.Actor, ap
 // decision may release it, nor anyone who stands in one line of account
 // makers with them or with the group (checkDuties). Returns
 // Unauthenticated, Forbidden, NotFound, InvalidState.
-func (s *Service) Release(ctx context.Context, actor ledger.Actor, id string) (ledger.Outcome[*Disbursement], error) {
+func (s *Service) Release(ctx context.Context, actor fundus.Actor, id string) (ledger.Outcome[*Disbursement], error) {
 	const op errs.Op = "grants.Release"
-	if err := ledger.Authorize(op, actor, ActionRelease); err != nil {
+	if err := fundus.Authorize(op, actor, fundus.ReleaseDisbursement); err != nil {
 		return disbursementOutcome{}, err
 	}
 	out, err := ledger.Do(ctx, s.Writer, func(tx *ledger.Tx) (*Disbursement, error) {
@@ -159,9 +160,9 @@ func (s *Service) Release(ctx context.Context, actor ledger.Actor, id string) (l
 // Report records how the group used the money, once paid at least in part.
 // Returns Unauthenticated, Forbidden, Invalid, NotFound (also another
 // group's), InvalidState.
-func (s *Service) Report(ctx context.Context, actor ledger.Actor, id string, in ReportInput) (ledger.Outcome[*Application], error) {
+func (s *Service) Report(ctx context.Context, actor fundus.Actor, id string, in ReportInput) (ledger.Outcome[*Application], error) {
 	const op errs.Op = "grants.Report"
-	if err := ledger.Authorize(op, actor, ActionApply); err != nil {
+	if err := fundus.Authorize(op, actor, fundus.ApplyForGrant); err != nil {
 		return applicationOutcome{}, err
 	}
 	spent, err := ledger.ParseAmount("spent", in.Spent, ledger.EUR, ledger.NotNegative, s.MaxAmount)
@@ -176,7 +177,7 @@ func (s *Service) Report(ctx context.Context, actor ledger.Actor, id string, in 
 	if err := check.Text(op, "report", report, 10000, true); err != nil {
 		return applicationOutcome{}, err
 	}
-	return s.transition(ctx, op, actor, id, ActionApply, true, func(tx *ledger.Tx, a *Application) error {
+	return s.transition(ctx, op, actor, id, fundus.ApplyForGrant, true, func(tx *ledger.Tx, a *Application) error {
 		if a.Status != PartiallyPaid && a.Status != Paid {
 			return errs.Errorf(op, errs.InvalidState, "a report follows a payment; this application is %s", a.Status)
 		}
@@ -198,9 +199,9 @@ func (s *Service) Report(ctx context.Context, actor ledger.Actor, id string, in 
 // not paid is released (liabilities:grants-payable / expenses:grants), and
 // money the group returned is booked (assets:bank / expenses:grants).
 // Returns Unauthenticated, Forbidden, Invalid, NotFound, InvalidState.
-func (s *Service) Close(ctx context.Context, actor ledger.Actor, id string, in CloseInput) (ledger.Outcome[*Application], error) {
+func (s *Service) Close(ctx context.Context, actor fundus.Actor, id string, in CloseInput) (ledger.Outcome[*Application], error) {
 	const op errs.Op = "grants.Close"
-	if err := ledger.Authorize(op, actor, ActionClose); err != nil {
+	if err := fundus.Authorize(op, actor, fundus.CloseApplication); err != nil {
 		return applicationOutcome{}, err
 	}
 	var returned int64
@@ -210,7 +211,7 @@ func (s *Service) Close(ctx context.Context, actor ledger.Actor, id string, in C
 			return applicationOutcome{}, err
 		}
 	}
-	return s.transition(ctx, op, actor, id, ActionClose, false, func(tx *ledger.Tx, a *Application) error {
+	return s.transition(ctx, op, actor, id, fundus.CloseApplication, false, func(tx *ledger.Tx, a *Application) error {
 		if a.Status != Reported {
 			return errs.Errorf(op, errs.InvalidState, "an application is closed after its report; this one is %s", a.Status)
 		}

@@ -9,6 +9,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"fundus"
 	"fundus/auth"
 	"fundus/errs"
 	"fundus/grants"
@@ -211,10 +212,10 @@ func (s *Server) showGrant(c *gin.Context, status int, a *grants.Application, fl
 	s.render(c, status, "grant", "grant.title_field", map[string]any{
 		"A": a, "Flash": flash, "Problem": problem, "Errors": fieldErrs, "Scores": []int{5, 4, 3, 2, 1},
 		"Form":        func(name string) string { return c.Request.PostForm.Get(name) },
-		"IsOwner":     u.HasRole(auth.Applicant) && !u.Can(auth.ReadAllApplications),
-		"IsCommittee": u.Can(auth.Review),
-		"IsTreasurer": u.Can(auth.CreateDisbursement) || u.Can(auth.ReleaseDisbursement),
-		"CanClose":    u.Can(auth.CloseApplication),
+		"IsOwner":     u.HasRole(auth.Applicant) && !u.Allowed(fundus.ReadAllApplications),
+		"IsCommittee": u.Allowed(fundus.ReviewApplications),
+		"IsTreasurer": u.Allowed(fundus.CreateDisbursement) || u.Allowed(fundus.ReleaseDisbursement),
+		"CanClose":    u.Allowed(fundus.CloseApplication),
 	})
 }
 

@@ -6,6 +6,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"fundus"
 	"fundus/errs"
 	"fundus/ledger"
 )
@@ -159,7 +160,7 @@ func (s *Server) auditTrail(c *gin.Context) {
 		From: lq.From, To: lq.To, AfterSeq: lq.After, Limit: lq.Limit,
 	}
 	if c.Query("format") == "csv" { // the whole selection, streamed
-		if err := ledger.Authorize("handlers.auditTrail", currentUser(c), ledger.ActionReadAudit); err != nil {
+		if err := fundus.Authorize("handlers.auditTrail", currentUser(c), fundus.ReadAudit); err != nil {
 			writeError(c, err)
 			return
 		}
@@ -192,7 +193,7 @@ func (s *Server) exportLedger(c *gin.Context) {
 		writeError(c, err)
 		return
 	}
-	if err := ledger.Authorize("handlers.exportLedger", currentUser(c), ledger.ActionExport); err != nil {
+	if err := fundus.Authorize("handlers.exportLedger", currentUser(c), fundus.ExportLedger); err != nil {
 		writeError(c, err)
 		return
 	}

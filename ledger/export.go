@@ -12,6 +12,7 @@ import (
 	"strings"
 	"time"
 
+	"fundus"
 	"fundus/db"
 	"fundus/errs"
 )
@@ -35,9 +36,9 @@ var ExportFormats = map[string]struct{ Ext, ContentType string }{
 // Export writes the entries dated from from to to (days, YYYY-MM-DD, both
 // included; empty: open) in format. Returns Unauthenticated, Forbidden,
 // Invalid.
-func (s *Service) Export(ctx context.Context, actor Actor, w io.Writer, format string, from, to string) error {
+func (s *Service) Export(ctx context.Context, actor fundus.Actor, w io.Writer, format string, from, to string) error {
 	const op errs.Op = "ledger.Export"
-	if err := Authorize(op, actor, ActionExport); err != nil {
+	if err := fundus.Authorize(op, actor, fundus.ExportLedger); err != nil {
 		return err
 	}
 	return ExportDB(ctx, s.DB, w, format, from, to)

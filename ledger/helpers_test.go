@@ -2,10 +2,12 @@ package ledger_test
 
 import (
 	"context"
+	"slices"
 	"sync"
 	"testing"
 	"time"
 
+	"fundus"
 	"fundus/db"
 	"fundus/db/dbtest"
 	"fundus/ledger"
@@ -15,22 +17,15 @@ import (
 // actor is a test user allowed the listed actions.
 type actor struct {
 	id      string
-	actions []string
+	actions []fundus.Action
 }
 
-func (a actor) ActorID() string { return a.id }
-func (a actor) Allowed(action string) bool {
-	for _, x := range a.actions {
-		if x == action {
-			return true
-		}
-	}
-	return false
-}
+func (a actor) ActorID() string                   { return a.id }
+func (a actor) Allowed(action fundus.Action) bool { return slices.Contains(a.actions, action) }
 
 var (
-	treasurer = actor{"user-treasurer", []string{ledger.ActionRead, ledger.ActionPost, ledger.ActionExport}}
-	auditor   = actor{"user-auditor", []string{ledger.ActionRead, ledger.ActionExport, ledger.ActionVerify, ledger.ActionReadAudit}}
+	treasurer = actor{"user-treasurer", []fundus.Action{fundus.ReadLedger, fundus.PostLedger, fundus.ExportLedger}}
+	auditor   = actor{"user-auditor", []fundus.Action{fundus.ReadLedger, fundus.ExportLedger, fundus.VerifyLedger, fundus.ReadAudit}}
 	applicant = actor{"user-applicant", nil}
 )
 

@@ -10,37 +10,10 @@ import (
 
 	"github.com/jmoiron/sqlx"
 
+	"fundus"
 	"fundus/db"
 	"fundus/errs"
 )
-
-// Actor is whoever asks for something: the signed-in user as auth knows it.
-// Allowed applies auth's policy (auth/policy.go) to an action name.
-type Actor interface {
-	ActorID() string
-	Allowed(action string) bool
-}
-
-// The actions of this package, as auth's policy names them.
-const (
-	ActionRead      = "ledger.read"
-	ActionPost      = "ledger.post"
-	ActionExport    = "ledger.export"
-	ActionVerify    = "ledger.verify"
-	ActionReadAudit = "audit.read"
-)
-
-// Authorize returns nil when actor may do action; Unauthenticated without an
-// actor; Forbidden when the role does not allow it.
-func Authorize(op errs.Op, actor Actor, action string) error {
-	switch {
-	case actor == nil || actor.ActorID() == "":
-		return errs.E(op, errs.Unauthenticated, "sign in first")
-	case !actor.Allowed(action):
-		return errs.E(op, errs.Forbidden, "your role does not allow this")
-	}
-	return nil
-}
 
 // Service runs the ledger's use cases.
 type Service struct {
@@ -54,9 +27,9 @@ type Service struct {
 
 // Accounts returns the chart with stored balances.
 // Returns Unauthenticated, Forbidden.
-func (s *Service) Accounts(ctx context.Context, actor Actor) ([]Account, error) {
+func (s *Service) Accounts(ctx context.Context, actor fundus.Actor) ([]Account, error) {
 	const op errs.Op = "ledger.Accounts"
-	if err := Authorize(op, actor, ActionRead); err != nil {
+	if err := fundus.Authorize(op, actor, fundus.ReadLedger); err != nil {
 		return nil, err
 	}
 	accts, err := loadAccounts(ctx, s.DB)
@@ -69,9 +42,9 @@ func (s *Service) Accounts(ctx context.Context, actor Actor) ([]Account, error) 
 // Entries returns up to f.Limit entries after f.AfterSeq in sequence order,
 // and the sequence number to continue after (0 when there are no more).
 // Returns Unauthenticated, Forbidden.
-func (s *Service) Entries(ctx context.Context, actor Actor, f EntryFilter) ([]*Entry, int64, error) {
+func (s *Service) Entries(ctx context.Context, actor fundus.Actor, f EntryFilter) ([]*Entry, int64, error) {
 	const op errs.Op = "ledger.Entries"
-	if err := Authorize(op, actor, ActionRead); err != nil {
+	if err := fundus.Authorize(op, actor, fundus.ReadLedger); err != nil {
 		return nil, 0, err
 	}
 	if f.Account != "" {
@@ -96,9 +69,9 @@ func (s *Service) Entries(ctx context.Context, actor Actor, f EntryFilter) ([]*E
 }
 
 // Entry returns one entry. Returns Unauthenticated, Forbidden, NotFound.
-func (s *Service) Entry(ctx context.Context, actor Actor, id string) (*Entry, error) {
+func (s *Service) Entry(ctx context.Context, actor fundus.Actor, id string) (*Entry, error) {
 	const op errs.Op = "ledger.Entry"
-	if err := Authorize(op, actor, ActionRead); err != nil {
+	if err := fundus.Authorize(op, actor, fundus.ReadLedger); err != nil {
 		return nil, err
 	}
 	e, err := findEntry(ctx, s.DB, id)
@@ -123,9 +96,9 @@ type ManualPosting struct {
 
 // PostManual posts a manual entry.
 // Returns Unauthenticated, Forbidden, Invalid (naming the field).
-func (s *Service) PostManual(ctx context.Context, actor Actor, in ManualEntry) (Outcome[*Entry], error) {
+func (s *Service) PostManual(ctx context.Context, actor fundus.Actor, in ManualEntry) (Outcome[*Entry], error) {
 	const op errs.Op = "ledger.PostManual"
-	if err := Authorize(op, actor, ActionPost); err != nil {
+	if err := fundus.Authorize(op, actor, fundus.PostLedger); err != nil {
 		return Outcome[*Entry]{}, err
 	}
 	ne := NewEntry{Kind: KindManual, Memo: strings.TrimSpace(in.Memo), Actor: actor.ActorID()}
@@ -160,9 +133,9 @@ type Reversal struct {
 
 // Reverse posts the reversing entry of the entry with id.
 // Returns Unauthenticated, Forbidden, Invalid, NotFound, InvalidState.
-func (s *Service) Reverse(ctx context.Context, actor Actor, id string, in Reversal) (Outcome[*Entry], error) {
+func (s *Service) Reverse(ctx context.Context, actor fundus.Actor, id string, in Reversal) (Outcome[*Entry], error) {
 	const op errs.Op = "ledger.Reverse"
-	if err := Authorize(op, actor, ActionPost); err != nil {
+	if err := fundus.Authorize(op, actor, fundus.PostLedger); err != nil {
 		return Outcome[*Entry]{}, err
 	}
 	reason := strings.TrimSpace(in.Reason)
@@ -199,9 +172,9 @@ type TrialBalanceLine struct {
 // the sums of the postings of the entries dated at or before, whenever
 // they were written. With at empty, the balances now, as stored, and at is
 // today. Returns Unauthenticated, Forbidden.
-func (s *Service) TrialBalance(ctx context.Context, actor Actor, at string) (*TrialBalance, error) {
+func (s *Service) TrialBalance(ctx context.Context, actor fundus.Actor, at string) (*TrialBalance, error) {
 	const op errs.Op = "ledger.TrialBalance"
-	if err := Authorize(op, actor, ActionRead); err != nil {
+	if err := fundus.Authorize(op, actor, fundus.ReadLedger); err != nil {
 		return nil, err
 	}
 	accts, err := loadAccounts(ctx, s.DB)
@@ -240,9 +213,9 @@ func (s *Service) TrialBalance(ctx context.Context, actor Actor, at string) (*Tr
 // AuditTrail returns up to f.Limit audit records after f.AfterSeq, and the
 // position to continue after (0 when there are no more).
 // Returns Unauthenticated, Forbidden.
-func (s *Service) AuditTrail(ctx context.Context, actor Actor, f AuditFilter) ([]AuditRecord, int64, error) {
+func (s *Service) AuditTrail(ctx context.Context, actor fundus.Actor, f AuditFilter) ([]AuditRecord, int64, error) {
 	const op errs.Op = "ledger.AuditTrail"
-	if err := Authorize(op, actor, ActionReadAudit); err != nil {
+	if err := fundus.Authorize(op, actor, fundus.ReadAudit); err != nil {
 		return nil, 0, err
 	}
 	limit := f.Limit
@@ -284,9 +257,9 @@ func readTx(ctx context.Context, d *db.DB) (*sqlx.Tx, error) { return db.ReadTx(
 
 // ExportAuditCSV writes the audit records that f selects as CSV, streamed in
 // chunks. Returns Unauthenticated, Forbidden.
-func (s *Service) ExportAuditCSV(ctx context.Context, actor Actor, w io.Writer, f AuditFilter) error {
+func (s *Service) ExportAuditCSV(ctx context.Context, actor fundus.Actor, w io.Writer, f AuditFilter) error {
 	const op errs.Op = "ledger.ExportAuditCSV"
-	if err := Authorize(op, actor, ActionReadAudit); err != nil {
+	if err := fundus.Authorize(op, actor, fundus.ReadAudit); err != nil {
 		return err
 	}
 	cw, err := NewCSV(w, []string{"id", "time", "actor", "action", "object_type", "object_id", "details"})

@@ -7,6 +7,7 @@ import (
 
 	"github.com/shopspring/decimal"
 
+	"fundus"
 	"fundus/db"
 	"fundus/errs"
 )
@@ -28,9 +29,9 @@ type BadEntry struct {
 }
 
 // Verify checks the whole ledger. Returns Unauthenticated, Forbidden.
-func (s *Service) Verify(ctx context.Context, actor Actor) (*VerifyResult, error) {
+func (s *Service) Verify(ctx context.Context, actor fundus.Actor) (*VerifyResult, error) {
 	const op errs.Op = "ledger.Verify"
-	if err := Authorize(op, actor, ActionVerify); err != nil {
+	if err := fundus.Authorize(op, actor, fundus.VerifyLedger); err != nil {
 		return nil, err
 	}
 	return VerifyDB(ctx, s.DB)
