@@ -46,3 +46,17 @@ func TestFieldsAndRetryAfter(t *testing.T) {
 		t.Fatalf("retry after %v", errs.RetryAfterOf(err))
 	}
 }
+
+// TestEveryKindHasAName: a kind added without a name in kindNames would
+// print as "" and not come back from KindNamed.
+func TestEveryKindHasAName(t *testing.T) {
+	kinds := errs.Kinds()
+	if kinds[0] != errs.Other || kinds[len(kinds)-1] != errs.Internal {
+		t.Fatalf("Kinds() = %v, want Other ... Internal", kinds)
+	}
+	for _, k := range kinds {
+		if k.String() == "" || errs.KindNamed(k.String()) != k {
+			t.Errorf("kind %d has the name %q", k, k.String())
+		}
+	}
+}
