@@ -60,3 +60,21 @@ func TestEveryKindHasAName(t *testing.T) {
 		}
 	}
 }
+
+// TestCodeIsFoundThroughWraps: the outermost code counts, and wrapping
+// keeps it.
+func TestCodeIsFoundThroughWraps(t *testing.T) {
+	inner := errs.E(errs.Op("grants.Release"), errs.Forbidden, errs.Code("four_eyes_maker"), "four eyes")
+	if got := errs.CodeOf(fmt.Errorf("page: %w", errs.E(errs.Op("x"), inner))); got != "four_eyes_maker" {
+		t.Fatalf("CodeOf = %q", got)
+	}
+	if got := errs.CodeOf(errs.E(errs.Code("outer"), inner)); got != "outer" {
+		t.Fatalf("CodeOf = %q, want the outer code", got)
+	}
+	if got := errs.CodeOf(errors.New("plain")); got != "" {
+		t.Fatalf("CodeOf of a foreign error = %q", got)
+	}
+	if got := inner.Error(); got != "grants.Release: forbidden: four eyes" {
+		t.Fatalf("Error() = %q: the code is not part of it", got)
+	}
+}
