@@ -35,9 +35,11 @@ const (
 	TooLarge                          // the request body is over the limit
 	RateLimited                       // too many requests; retry later
 	Internal                          // a bug or an outage; details are logged, not shown
+
+	numKinds // not a kind: how many there are
 )
 
-var kindNames = [...]string{
+var kindNames = [numKinds]string{
 	Other:                 "other",
 	Invalid:               "invalid",
 	Malformed:             "malformed",
@@ -58,6 +60,15 @@ func (k Kind) String() string {
 		return kindNames[k]
 	}
 	return fmt.Sprintf("kind(%d)", k)
+}
+
+// Kinds returns every kind, Other first, in the order of their values.
+func Kinds() []Kind {
+	out := make([]Kind, numKinds)
+	for k := range out {
+		out[k] = Kind(k)
+	}
+	return out
 }
 
 // KindNamed returns the Kind whose String is name, or Internal: the way
@@ -84,6 +95,11 @@ type FieldError struct {
 	Param   string `json:"-"`
 }
 
+// Code, given to E, names the rule that refused a request where its kind
+// alone does not say it ("four_eyes_maker"), so that pages can say it in
+// the visitor's language. The API does not show it.
+type Code string
+
 // RetryAfter, given to E, says when a RateLimited request may be tried again.
 type RetryAfter time.Duration
 
@@ -94,12 +110,13 @@ type Error struct {
 	Msg    string
 	Err    error
 	Fields []FieldError
+	Code   Code
 	Retry  time.Duration // for RateLimited: wait at least this long
 }
 
 // E builds an *Error from its arguments, sorted by type: an Op, a Kind, an
-// error to wrap, a string message, a FieldError or a []FieldError, a
-// RetryAfter. An error
+// error to wrap, a string message, a FieldError or a []FieldError, a Code,
+// a RetryAfter. An error
 // built without a Kind takes the Kind of the error it wraps.
 func E(args ...any) error {
 	e := &Error{}
@@ -115,6 +132,8 @@ func E(args ...any) error {
 			e.Fields = append(e.Fields, a)
 		case []FieldError:
 			e.Fields = append(e.Fields, a...)
+		case Code:
+			e.Code = a
 		case RetryAfter:
 			e.Retry = time.Duration(a)
 		case *Error:
@@ -218,6 +237,18 @@ func RetryAfterOf(err error) time.Duration {
 		err = e.Err
 	}
 	return 0
+}
+
+// CodeOf returns the outermost Code in err's chain, or "".
+func CodeOf(err error) Code {
+	var e *Error
+	for err != nil && errors.As(err, &e) {
+		if e.Code != "" {
+			return e.Code
+		}
+		err = e.Err
+	}
+	return ""
 }
 
 // Message returns the outermost message written for people, or "".

@@ -78,3 +78,35 @@ func TestMatch(t *testing.T) {
 		t.Fatal("a template matched no error")
 	}
 }
+
+// TestEveryKindHasAName: a kind added without a name in kindNames would
+// print as "" and not come back from KindNamed.
+func TestEveryKindHasAName(t *testing.T) {
+	kinds := errs.Kinds()
+	if kinds[0] != errs.Other || kinds[len(kinds)-1] != errs.Internal {
+		t.Fatalf("Kinds() = %v, want Other ... Internal", kinds)
+	}
+	for _, k := range kinds {
+		if k.String() == "" || errs.KindNamed(k.String()) != k {
+			t.Errorf("kind %d has the name %q", k, k.String())
+		}
+	}
+}
+
+// TestCodeIsFoundThroughWraps: the outermost code counts, and wrapping
+// keeps it.
+func TestCodeIsFoundThroughWraps(t *testing.T) {
+	inner := errs.E(errs.Op("grants.Release"), errs.Forbidden, errs.Code("four_eyes_maker"), "four eyes")
+	if got := errs.CodeOf(fmt.Errorf("page: %w", errs.E(errs.Op("x"), inner))); got != "four_eyes_maker" {
+		t.Fatalf("CodeOf = %q", got)
+	}
+	if got := errs.CodeOf(errs.E(errs.Code("outer"), inner)); got != "outer" {
+		t.Fatalf("CodeOf = %q, want the outer code", got)
+	}
+	if got := errs.CodeOf(errors.New("plain")); got != "" {
+		t.Fatalf("CodeOf of a foreign error = %q", got)
+	}
+	if got := inner.Error(); got != "grants.Release: forbidden: four eyes" {
+		t.Fatalf("Error() = %q: the code is not part of it", got)
+	}
+}

@@ -113,11 +113,11 @@ func (s *Service) Release(ctx context.Context, actor fundus.Actor, id string) (l
 		case a.Status != Approved && a.Status != PartiallyPaid:
 			return nil, errs.Errorf(op, errs.InvalidState, "the application is %s", a.Status)
 		case d.CreatedBy == actor.ActorID():
-			return nil, errs.E(op, errs.Forbidden, "four eyes: the one who prepared an instalment cannot release it")
+			return nil, errs.E(op, errs.Forbidden, FourEyesMaker, "four eyes: the one who prepared an instalment cannot release it")
 		case a.decidedBy == actor.ActorID():
-			return nil, errs.E(op, errs.Forbidden, "four eyes: the one who approved the grant cannot release its payment")
+			return nil, errs.E(op, errs.Forbidden, FourEyesDecider, "four eyes: the one who approved the grant cannot release its payment")
 		case a.ownerID == actor.ActorID():
-			return nil, errs.E(op, errs.Forbidden, "a group cannot release its own grant")
+			return nil, errs.E(op, errs.Forbidden, OwnGrant, "a group cannot release its own grant")
 		}
 		if err := checkDuties(tx.Context(), tx, op, actor.ActorID(), []party{
 			{d.CreatedBy, "prepared this instalment"}, {a.decidedBy, "approved the grant"}, {a.ownerID, "applied for it"},
@@ -244,6 +244,15 @@ func (s *Service) Close(ctx context.Context, actor fundus.Actor, id string, in C
 	})
 }
 
+// The codes (errs.Code) of releases refused for four eyes, so that pages
+// can say why in the visitor's language.
+const (
+	FourEyesMaker   errs.Code = "four_eyes_maker"   // the releaser prepared the instalment
+	FourEyesDecider errs.Code = "four_eyes_decider" // the releaser approved the grant
+	OwnGrant        errs.Code = "own_grant"         // the releaser's group applied for it
+	FourEyesLine    errs.Code = "four_eyes_line"    // the releaser's account and a party's go back to one admin
+)
+
 // party is someone on the other side of a release, and what they did.
 type party struct{ id, did string }
 
@@ -270,11 +279,11 @@ func checkDuties(ctx context.Context, q queryer, op errs.Op, releaser string, pa
 		}
 		switch {
 		case slices.Contains(line, p.id) || slices.Contains(confirmers, p.id):
-			return errs.Errorf(op, errs.Forbidden, "four eyes: the one who %s made your account or gave you your roles", p.did)
+			return errs.E(op, errs.Forbidden, FourEyesLine, "four eyes: the one who "+p.did+" made your account or gave you your roles")
 		case slices.Contains(theirs, releaser) || slices.Contains(theirConfirmers, releaser):
-			return errs.Errorf(op, errs.Forbidden, "four eyes: you made the account of the one who %s or gave them their roles", p.did)
+			return errs.E(op, errs.Forbidden, FourEyesLine, "four eyes: you made the account of the one who "+p.did+" or gave them their roles")
 		case slices.ContainsFunc(line, func(id string) bool { return slices.Contains(theirs, id) }):
-			return errs.Errorf(op, errs.Forbidden, "four eyes: your account and that of the one who %s were asked for by the same admin", p.did)
+			return errs.E(op, errs.Forbidden, FourEyesLine, "four eyes: your account and that of the one who "+p.did+" were asked for by the same admin")
 		}
 	}
 	return nil

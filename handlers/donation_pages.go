@@ -82,7 +82,7 @@ func (s *Server) donate(c *gin.Context) {
 	out, err := s.donations.PledgeID(ctx, in) // stores the donation's id under the key, no donor data
 	switch {
 	case errs.Is(errs.Invalid, err):
-		s.showDonateForm(c, http.StatusUnprocessableEntity, f, s.fieldMessages(c, err))
+		s.showDonateForm(c, problemTypeOf(err).Status, f, s.fieldMessages(c, err))
 		return
 	case err != nil:
 		s.renderError(c, err)
@@ -136,7 +136,7 @@ func (s *Server) treasurerPage(c *gin.Context) {
 			s.render(c, http.StatusOK, "treasurer", "treasurer.title", data)
 			return
 		case errs.Is(errs.Invalid, err) && errs.FieldsOf(err)[0].Code == "reference_check":
-			data["RefError"] = s.web.T(lang, "problem.reference")
+			data["RefError"] = s.fieldMessages(c, err)["reference"]
 			s.render(c, http.StatusOK, "treasurer", "treasurer.title", data)
 			return
 		}
@@ -206,19 +206,15 @@ func (s *Server) doAction(c *gin.Context) {
 		_, err = s.donations.Refund(ctx, currentUser(c), id, donations.Refund{Reason: reason})
 	}
 	if err != nil {
-		d, findErr := s.donations.Find(c.Request.Context(), currentUser(c), id)
-		if findErr != nil {
-			s.renderError(c, findErr)
-			return
-		}
-		lang := pageLang(c)
 		switch errs.KindOf(err) {
-		case errs.Invalid:
-			s.showAction(c, http.StatusUnprocessableEntity, action, d, s.fieldMessages(c, err), "", receivedAt, reason)
-		case errs.InsufficientFunds:
-			s.showAction(c, http.StatusConflict, action, d, nil, s.web.T(lang, "problem.insufficient_funds"), receivedAt, reason)
-		case errs.InvalidState:
-			s.showAction(c, http.StatusConflict, action, d, nil, s.web.T(lang, "problem.invalid_state"), receivedAt, reason)
+		case errs.Invalid, errs.InsufficientFunds, errs.InvalidState: // said on the form, with what was typed
+			d, findErr := s.donations.Find(c.Request.Context(), currentUser(c), id)
+			if findErr != nil {
+				s.renderError(c, findErr)
+				return
+			}
+			status, msg := s.pageProblem(c, err)
+			s.showAction(c, status, action, d, s.fieldMessages(c, err), msg, receivedAt, reason)
 		default:
 			s.renderError(c, err)
 		}

@@ -2,9 +2,7 @@ package handlers
 
 import (
 	"log/slog"
-	"maps"
 	"net/http"
-	"slices"
 	"strconv"
 	"time"
 
@@ -13,32 +11,40 @@ import (
 	"fundus/errs"
 )
 
-// problemType is what a kind of error is called on the wire (RFC 9457).
+// problemType is what a kind of error is called on the wire (RFC 9457) and
+// what a page says about it.
 type problemType struct {
 	Slug   string
 	Status int
 	Title  string
+	// Page is the translation id (web/i18n) of the message a page shows,
+	// in the visitor's language.
+	Page string
 }
 
-// problems is the one mapping from error kinds to problem types, as docs/api.md
-// fixes them. Every kind not listed is reported as an internal error.
+// problems is the one mapping from error kinds to statuses, problem types
+// (as docs/api.md fixes them) and the messages of pages; the API and the
+// pages both answer from it. Every kind has a row (TestEveryKindHasAProblem).
 var problems = map[errs.Kind]problemType{
-	errs.Invalid:               {"validation", http.StatusUnprocessableEntity, "Some fields are not valid"},
-	errs.Malformed:             {"malformed-request", http.StatusBadRequest, "The request cannot be read"},
-	errs.Unauthenticated:       {"unauthenticated", http.StatusUnauthorized, "Sign-in required"},
-	errs.Forbidden:             {"forbidden", http.StatusForbidden, "Not allowed"},
-	errs.NotFound:              {"not-found", http.StatusNotFound, "Not found"},
-	errs.InvalidState:          {"invalid-state", http.StatusConflict, "Not possible in the current state"},
-	errs.InsufficientFunds:     {"insufficient-funds", http.StatusConflict, "Not enough money available"},
-	errs.IdempotencyInProgress: {"idempotency-in-progress", http.StatusConflict, "A request with this Idempotency-Key is still running"},
-	errs.IdempotencyKeyReused:  {"idempotency-key-reused", http.StatusUnprocessableEntity, "The Idempotency-Key was used for another request"},
-	errs.TooLarge:              {"payload-too-large", http.StatusRequestEntityTooLarge, "The request body is too large"},
-	errs.RateLimited:           {"rate-limited", http.StatusTooManyRequests, "Too many requests"},
+	errs.Other:                 internalProblem,
+	errs.Invalid:               {"validation", http.StatusUnprocessableEntity, "Some fields are not valid", "problem.validation"},
+	errs.Malformed:             {"malformed-request", http.StatusBadRequest, "The request cannot be read", "problem.malformed_request"},
+	errs.Unauthenticated:       {"unauthenticated", http.StatusUnauthorized, "Sign-in required", "problem.unauthenticated"},
+	errs.Forbidden:             {"forbidden", http.StatusForbidden, "Not allowed", "problem.forbidden"},
+	errs.NotFound:              {"not-found", http.StatusNotFound, "Not found", "problem.not_found"},
+	errs.InvalidState:          {"invalid-state", http.StatusConflict, "Not possible in the current state", "problem.invalid_state"},
+	errs.InsufficientFunds:     {"insufficient-funds", http.StatusConflict, "Not enough money available", "problem.insufficient_funds"},
+	errs.IdempotencyInProgress: {"idempotency-in-progress", http.StatusConflict, "A request with this Idempotency-Key is still running", "problem.idempotency_in_progress"},
+	errs.IdempotencyKeyReused:  {"idempotency-key-reused", http.StatusUnprocessableEntity, "The Idempotency-Key was used for another request", "problem.idempotency_key_reused"},
+	errs.TooLarge:              {"payload-too-large", http.StatusRequestEntityTooLarge, "The request body is too large", "problem.payload_too_large"},
+	errs.RateLimited:           {"rate-limited", http.StatusTooManyRequests, "Too many requests", "problem.rate_limited"},
+	errs.Internal:              internalProblem,
 }
 
-var internalProblem = problemType{"internal", http.StatusInternalServerError, "Internal error"}
+var internalProblem = problemType{"internal", http.StatusInternalServerError, "Internal error", "problem.internal"}
 
-// problemTypeOf returns the problem type of err.
+// problemTypeOf returns the problem type of err; a kind without a row
+// (which a test forbids) is internal.
 func problemTypeOf(err error) problemType {
 	if p, ok := problems[errs.KindOf(err)]; ok {
 		return p
@@ -115,7 +121,7 @@ func writeProblemHeaders(c *gin.Context, err error, status int) {
 // the type URIs in problem documents lead somewhere.
 func describeProblem(c *gin.Context) {
 	slug := c.Param("slug")
-	for _, p := range append(slices.Collect(maps.Values(problems)), internalProblem) {
+	for _, p := range problems {
 		if p.Slug == slug {
 			c.JSON(http.StatusOK, gin.H{"type": problemURI(slug), "title": p.Title, "status": p.Status})
 			return

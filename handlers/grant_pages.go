@@ -50,7 +50,7 @@ func (s *Server) registerPage(c *gin.Context) {
 	_, err := s.auth.Register(c.Request.Context(), auth.Registration{Email: f.Email, Name: f.Name, Organisation: f.Organisation, Password: password})
 	if err != nil {
 		if errs.Is(errs.Invalid, err) {
-			s.showApply(c, http.StatusUnprocessableEntity, s.fieldMessages(c, err), "", f)
+			s.showApply(c, problemTypeOf(err).Status, s.fieldMessages(c, err), "", f)
 			return
 		}
 		s.renderError(c, err)
@@ -182,7 +182,7 @@ func (s *Server) saveApplication(c *gin.Context) {
 	}
 	a := out.Value
 	if errs.Is(errs.Invalid, err) {
-		s.showAppForm(c, http.StatusUnprocessableEntity, id, f, s.fieldMessages(c, err))
+		s.showAppForm(c, problemTypeOf(err).Status, id, f, s.fieldMessages(c, err))
 		return
 	}
 	if err != nil {
@@ -266,9 +266,9 @@ func (s *Server) releasePage(c *gin.Context) {
 }
 
 // afterGrantAction goes back to the application, or shows it with what went
-// wrong: field errors beside the fields of the form that was sent (keyed
-// "<action>.<field>", since two forms may have an "amount"), and what was
-// typed kept.
+// wrong: the message of the error's kind (pageProblem), field errors beside
+// the fields of the form that was sent (keyed "<action>.<field>", since two
+// forms may have an "amount"), and what was typed kept.
 func (s *Server) afterGrantAction(c *gin.Context, id, action string, err error) {
 	if err == nil {
 		c.Redirect(http.StatusSeeOther, "/grants/"+id+"?done=1")
@@ -279,20 +279,14 @@ func (s *Server) afterGrantAction(c *gin.Context, id, action string, err error) 
 		s.renderError(c, err)
 		return
 	}
-	lang := pageLang(c)
 	switch errs.KindOf(err) {
-	case errs.Invalid:
+	case errs.Invalid, errs.InsufficientFunds, errs.InvalidState, errs.Forbidden:
 		fieldErrs := map[string]string{}
 		for k, v := range s.fieldMessages(c, err) {
 			fieldErrs[action+"."+k] = v
 		}
-		s.showGrant(c, http.StatusUnprocessableEntity, a, "", s.web.T(lang, "form.has_errors"), fieldErrs)
-	case errs.InsufficientFunds:
-		s.showGrant(c, http.StatusConflict, a, "", s.web.T(lang, "problem.insufficient_funds"), nil)
-	case errs.InvalidState:
-		s.showGrant(c, http.StatusConflict, a, "", s.web.T(lang, "problem.invalid_state")+" "+errs.Message(err), nil)
-	case errs.Forbidden:
-		s.showGrant(c, http.StatusForbidden, a, "", s.web.T(lang, "error.403")+" "+errs.Message(err), nil)
+		status, msg := s.pageProblem(c, err)
+		s.showGrant(c, status, a, "", msg, fieldErrs)
 	default:
 		s.renderError(c, err)
 	}

@@ -10,7 +10,7 @@ import (
 	"io/fs"
 	"net/http"
 	"net/url"
-	"strconv"
+	"slices"
 	"strings"
 	"time"
 
@@ -161,46 +161,76 @@ func (s *Server) render(c *gin.Context, status int, name, title string, data any
 	c.Abort()
 }
 
-// renderError shows an error page in the visitor's language.
+// renderError shows an error page in the visitor's language: the status
+// and message of err's kind (pageProblem), and the translated messages of
+// the fields it names. An internal error is logged; its page says nothing of
+// the cause.
 func (s *Server) renderError(c *gin.Context, err error) {
-	doc := problemOf(c, err)
-	if doc.Status >= 500 {
-		writeErrorLog(c, err, doc.RequestID)
+	status, msg := s.pageProblem(c, err)
+	var fields []string
+	if status >= 500 {
+		writeErrorLog(c, err, requestID(c))
+	} else {
+		fields = s.fieldList(c, err)
 	}
-	code := doc.Status
-	switch code {
-	case 400, 403, 404, 409, 429, 500:
-	default:
-		code = 400
-		if doc.Status >= 500 {
-			code = 500
-		}
-	}
-	if doc.Status == http.StatusTooManyRequests {
-		writeProblemHeaders(c, err, doc.Status)
+	if status == http.StatusTooManyRequests {
+		writeProblemHeaders(c, err, status)
 		c.Header("Content-Type", "text/html; charset=utf-8")
 	}
-	lang := pageLang(c)
-	s.render(c, doc.Status, "error", "error.title", map[string]string{
-		"Title":  s.web.T(lang, "error.title"),
-		"Detail": s.web.T(lang, "error."+strconv.Itoa(code)),
+	s.render(c, status, "error", "error.title", map[string]any{
+		"Title":  s.web.T(pageLang(c), "error.title"),
+		"Detail": msg,
+		"Fields": fields,
 	})
 }
 
-// fieldMessages translates the field errors of err for a form.
+// pageProblem is what a page says about err: the status of its kind and
+// the message for it (problems), in the visitor's language, or the message
+// for its code (errs.Code, "problem.code.<code>") where one is written; never
+// the error's own message, which is English and written for the API.
+func (s *Server) pageProblem(c *gin.Context, err error) (status int, message string) {
+	p, lang := problemTypeOf(err), pageLang(c)
+	if code := errs.CodeOf(err); code != "" {
+		id := "problem.code." + string(code)
+		if msg := s.web.T(lang, id); msg != id {
+			return p.Status, msg
+		}
+	}
+	return p.Status, s.web.T(lang, p.Page)
+}
+
+// fieldMessage says in the visitor's language what is wrong with one field:
+// the translation of its code, or a general "please check" where the code
+// has none; never the field error's English message.
+func (s *Server) fieldMessage(c *gin.Context, f errs.FieldError) string {
+	lang := pageLang(c)
+	id := "error.field." + f.Code
+	msg := s.web.T(lang, id, "Param", f.Param)
+	if f.Code == "" || msg == id {
+		msg = s.web.T(lang, "error.field.invalid")
+	}
+	return msg
+}
+
+// fieldMessages translates the field errors of err for a form, by field.
 func (s *Server) fieldMessages(c *gin.Context, err error) map[string]string {
 	out := map[string]string{}
-	lang := pageLang(c)
 	for _, f := range errs.FieldsOf(err) {
-		if _, ok := out[f.Field]; ok {
-			continue
+		if _, ok := out[f.Field]; !ok {
+			out[f.Field] = s.fieldMessage(c, f)
 		}
-		id := "error.field." + f.Code
-		msg := s.web.T(lang, id, "Param", f.Param)
-		if f.Code == "" || msg == id {
-			msg = s.web.T(lang, "error.field.invalid")
+	}
+	return out
+}
+
+// fieldList translates the field errors of err for a page without their
+// form, in order and each message once.
+func (s *Server) fieldList(c *gin.Context, err error) []string {
+	var out []string
+	for _, f := range errs.FieldsOf(err) {
+		if msg := s.fieldMessage(c, f); !slices.Contains(out, msg) {
+			out = append(out, msg)
 		}
-		out[f.Field] = msg
 	}
 	return out
 }
@@ -300,18 +330,17 @@ func (s *Server) login(c *gin.Context) {
 	email, next := c.PostForm("email"), localPath(c.PostForm("next"), "")
 	sess, err := s.auth.SignIn(c.Request.Context(), auth.Credentials{Email: email, Password: c.PostForm("password")}, c.ClientIP())
 	if err != nil {
-		msg := "login.wrong"
-		status := http.StatusUnauthorized
+		status, msg := s.pageProblem(c, err)
 		switch errs.KindOf(err) {
+		case errs.Unauthenticated, errs.Invalid: // the same words for a wrong address and a wrong password
+			msg = s.web.T(pageLang(c), "login.wrong")
 		case errs.RateLimited:
-			msg, status = "login.limited", http.StatusTooManyRequests
 			writeProblemHeaders(c, err, status)
-		case errs.Unauthenticated, errs.Invalid:
 		default:
 			s.renderError(c, err)
 			return
 		}
-		s.render(c, status, "login", "login.title", map[string]string{"Email": email, "Next": next, "Error": s.web.T(pageLang(c), msg)})
+		s.render(c, status, "login", "login.title", map[string]string{"Email": email, "Next": next, "Error": msg})
 		return
 	}
 	s.startSession(c, sess.Token, int(time.Until(sess.ExpiresAt).Seconds()))

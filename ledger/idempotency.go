@@ -107,11 +107,12 @@ type storedError struct {
 	Message string            `json:"message"`
 	Fields  []errs.FieldError `json:"fields,omitempty"`
 	Params  []string          `json:"params,omitempty"` // each field's Param (not in FieldError's JSON)
+	Code    errs.Code         `json:"code,omitempty"`
 }
 
 func encodeRefusal(err error) []byte {
 	fields := errs.FieldsOf(err)
-	s := storedError{Kind: errs.KindOf(err).String(), Message: errs.Message(err), Fields: fields}
+	s := storedError{Kind: errs.KindOf(err).String(), Message: errs.Message(err), Fields: fields, Code: errs.CodeOf(err)}
 	for _, f := range fields {
 		s.Params = append(s.Params, f.Param)
 	}
@@ -129,7 +130,7 @@ func decodeRefusal(b []byte) error {
 			s.Fields[i].Param = s.Params[i]
 		}
 	}
-	return errs.E(errs.Op("ledger.Do"), errs.KindNamed(s.Kind), s.Message, s.Fields)
+	return errs.E(errs.Op("ledger.Do"), errs.KindNamed(s.Kind), s.Message, s.Fields, s.Code)
 }
 
 // storable reports whether a refusal is stored under its key: not when it

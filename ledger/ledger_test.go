@@ -296,6 +296,17 @@ func TestIdempotency(t *testing.T) {
 			t.Fatalf("the repeat of a refusal: %v %+v", err, out)
 		}
 
+		// A refusal's code is stored with it: the repeat says the same.
+		refuse := func(tx *ledger.Tx) (string, error) {
+			return "", errs.E(errs.InvalidState, errs.Code("already_done"), "done already")
+		}
+		for run := 1; run <= 2; run++ {
+			out, err := ledger.Do(keyed("k4", "h4"), s.Writer, refuse)
+			if errs.CodeOf(err) != "already_done" || !errs.Is(errs.InvalidState, err) || out.Replayed != (run == 2) {
+				t.Fatalf("run %d: code %q of %v, %+v", run, errs.CodeOf(err), err, out)
+			}
+		}
+
 		// While the first request with a key runs, the same key is refused.
 		release := make(chan struct{})
 		started := make(chan struct{})
