@@ -16,6 +16,7 @@ import (
 
 	"github.com/go-playground/validator/v10"
 
+	"fundus"
 	"fundus/check"
 	"fundus/db"
 	"fundus/errs"
@@ -54,7 +55,7 @@ func (d *Donor) empty() bool { return d == nil || *d == Donor{} }
 type Donation struct {
 	ID               string       `json:"id"`
 	Status           Status       `json:"status"`
-	Amount           ledger.Money `json:"amount"`
+	Amount           fundus.Money `json:"amount"`
 	Currency         string       `json:"currency"`
 	Reference        string       `json:"reference"`
 	Anonymous        bool         `json:"anonymous"`
@@ -73,7 +74,7 @@ type Donation struct {
 
 // Pledge is what the public sends.
 type Pledge struct {
-	Amount           ledger.AmountText `json:"amount"`
+	Amount           fundus.AmountText `json:"amount"`
 	Currency         string            `json:"currency"`
 	Donor            *Donor            `json:"donor"`
 	Anonymous        bool              `json:"anonymous"`
@@ -88,7 +89,7 @@ type Payment struct {
 	BIC       string       `json:"bic"`
 	Holder    string       `json:"holder"`
 	Reference string       `json:"reference"`
-	Amount    ledger.Money `json:"amount"`
+	Amount    fundus.Money `json:"amount"`
 	QRCodeURL string       `json:"qr_code_url"`
 }
 
@@ -188,9 +189,9 @@ func pledge[T any](ctx context.Context, s *Service, op errs.Op, in Pledge, answe
 // newDonation checks a pledge and makes the donation it asks for.
 func (s *Service) newDonation(op errs.Op, in Pledge) (*Donation, error) {
 	var fields []errs.FieldError
-	cur, err := ledger.LookupCurrency("currency", in.Currency)
+	cur, err := fundus.LookupCurrency("currency", in.Currency)
 	fields = append(fields, errs.FieldsOf(err)...)
-	amount, err := ledger.ParseAmount("amount", in.Amount, ledger.EUR, ledger.Positive, s.MaxAmount)
+	amount, err := fundus.ParseAmount("amount", in.Amount, fundus.EUR, fundus.Positive, s.MaxAmount)
 	fields = append(fields, errs.FieldsOf(err)...)
 
 	donor := in.Donor
@@ -225,7 +226,7 @@ func (s *Service) newDonation(op errs.Op, in Pledge) (*Donation, error) {
 	return &Donation{
 		ID:               db.NewID(),
 		Status:           Pledged,
-		Amount:           ledger.Money{Minor: amount, Currency: cur},
+		Amount:           fundus.Money{Minor: amount, Currency: cur},
 		Currency:         cur.Code,
 		Reference:        newReference(),
 		Anonymous:        in.Anonymous,

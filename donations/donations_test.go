@@ -11,6 +11,7 @@ import (
 
 	"pgregory.net/rapid"
 
+	"fundus"
 	"fundus/auth"
 	"fundus/db"
 	"fundus/db/dbtest"
@@ -40,7 +41,7 @@ func mustService(t testing.TB, d *db.DB) (*donations.Service, *ledger.Service) {
 
 func mustPledge(t testing.TB, s *donations.Service, amount string) *donations.PledgeResult {
 	t.Helper()
-	p, err := ledgertest.Value(s.Pledge(context.Background(), donations.Pledge{Amount: ledger.Amount(amount)}))
+	p, err := ledgertest.Value(s.Pledge(context.Background(), donations.Pledge{Amount: fundus.Amount(amount)}))
 	if err != nil {
 		t.Fatalf("pledge %s: %v", amount, err)
 	}
@@ -72,7 +73,7 @@ func TestTransitions(t *testing.T) {
 		s, l := mustService(t, d)
 
 		p, err := ledgertest.Value(s.Pledge(ctx, donations.Pledge{
-			Amount: ledger.Amount("25.00"), ReceiptRequested: true, Message: "Für das Sprachcafé",
+			Amount: fundus.Amount("25.00"), ReceiptRequested: true, Message: "Für das Sprachcafé",
 			Donor: &donations.Donor{Name: "Erika Mustermann", Email: "Erika@Example.org", Street: "Heger Str. 1", PostalCode: "49074", City: "Osnabrück"},
 		}))
 		if err != nil {
@@ -194,7 +195,7 @@ func TestRefundNeedsAvailableMoney(t *testing.T) {
 		}
 		// The committee commits 80.00 of it to a grant.
 		if _, err := l.PostManual(ctx, treasurer, ledger.ManualEntry{Memo: "grant", Postings: []ledger.ManualPosting{
-			{Account: ledger.GrantsExpense, Amount: ledger.Amount("80.00")}, {Account: ledger.GrantsPayable, Amount: ledger.Amount("-80.00")}}}); err != nil {
+			{Account: ledger.GrantsExpense, Amount: fundus.Amount("80.00")}, {Account: ledger.GrantsPayable, Amount: fundus.Amount("-80.00")}}}); err != nil {
 			t.Fatal(err)
 		}
 		_, err := s.Refund(ctx, treasurer, p.ID, donations.Refund{Reason: "asked"})
@@ -219,16 +220,16 @@ func TestPledgeValidation(t *testing.T) {
 			fields string
 		}{
 			"no amount":       {donations.Pledge{}, "amount"},
-			"hostile amount":  {donations.Pledge{Amount: ledger.Amount("1e3")}, "amount"},
-			"negative":        {donations.Pledge{Amount: ledger.Amount("-5")}, "amount"},
-			"other currency":  {donations.Pledge{Amount: ledger.Amount("5"), Currency: "USD"}, "currency"},
-			"long message":    {donations.Pledge{Amount: ledger.Amount("5"), Message: strings.Repeat("ä", 1001)}, "message"},
-			"bad email":       {donations.Pledge{Amount: ledger.Amount("5"), Donor: &donations.Donor{Email: "not an email"}}, "donor.email"},
-			"bad postal code": {donations.Pledge{Amount: ledger.Amount("5"), Donor: &donations.Donor{PostalCode: "<script>"}}, "donor.postal_code"},
-			"receipt without address": {donations.Pledge{Amount: ledger.Amount("5"), ReceiptRequested: true, Donor: &donations.Donor{Name: "A"}},
+			"hostile amount":  {donations.Pledge{Amount: fundus.Amount("1e3")}, "amount"},
+			"negative":        {donations.Pledge{Amount: fundus.Amount("-5")}, "amount"},
+			"other currency":  {donations.Pledge{Amount: fundus.Amount("5"), Currency: "USD"}, "currency"},
+			"long message":    {donations.Pledge{Amount: fundus.Amount("5"), Message: strings.Repeat("ä", 1001)}, "message"},
+			"bad email":       {donations.Pledge{Amount: fundus.Amount("5"), Donor: &donations.Donor{Email: "not an email"}}, "donor.email"},
+			"bad postal code": {donations.Pledge{Amount: fundus.Amount("5"), Donor: &donations.Donor{PostalCode: "<script>"}}, "donor.postal_code"},
+			"receipt without address": {donations.Pledge{Amount: fundus.Amount("5"), ReceiptRequested: true, Donor: &donations.Donor{Name: "A"}},
 				"donor.street,donor.postal_code,donor.city"},
-			"receipt without donor": {donations.Pledge{Amount: ledger.Amount("5"), ReceiptRequested: true}, "donor.name,donor.street,donor.postal_code,donor.city"},
-			"control in name":       {donations.Pledge{Amount: ledger.Amount("5"), Donor: &donations.Donor{Name: "a\x00b"}}, "donor.name"},
+			"receipt without donor": {donations.Pledge{Amount: fundus.Amount("5"), ReceiptRequested: true}, "donor.name,donor.street,donor.postal_code,donor.city"},
+			"control in name":       {donations.Pledge{Amount: fundus.Amount("5"), Donor: &donations.Donor{Name: "a\x00b"}}, "donor.name"},
 		} {
 			t.Run(name, func(t *testing.T) {
 				_, err := s.Pledge(context.Background(), c.in)
@@ -241,7 +242,7 @@ func TestPledgeValidation(t *testing.T) {
 				}
 			})
 		}
-		if _, err := s.Pledge(context.Background(), donations.Pledge{Amount: ledger.Amount("5"), ReceiptRequested: true, Donor: full()}); err != nil {
+		if _, err := s.Pledge(context.Background(), donations.Pledge{Amount: fundus.Amount("5"), ReceiptRequested: true, Donor: full()}); err != nil {
 			t.Fatalf("a full receipt request: %v", err)
 		}
 		var n int
@@ -274,7 +275,7 @@ func TestDonationProperties(t *testing.T) {
 			for i := 0; i < steps; i++ {
 				if len(all) == 0 || rapid.IntRange(0, 3).Draw(rt, "pledge?") == 0 {
 					a := rapid.Int64Range(1, 100000).Draw(rt, "amount")
-					p, err := ledgertest.Value(s.Pledge(ctx, donations.Pledge{Amount: ledger.Amount(ledger.FormatMinor(a, ledger.EUR))}))
+					p, err := ledgertest.Value(s.Pledge(ctx, donations.Pledge{Amount: fundus.Amount(fundus.FormatMinor(a, fundus.EUR))}))
 					if err != nil {
 						rt.Fatal(err)
 					}

@@ -13,8 +13,8 @@ import (
 	"github.com/boombuler/barcode"
 	"github.com/boombuler/barcode/qr"
 
+	"fundus"
 	"fundus/errs"
-	"fundus/ledger"
 )
 
 // GiroCode is a SEPA credit transfer as EPC069-12 ("GiroCode") encodes it
@@ -36,11 +36,11 @@ const maxGiroCodeBytes = 331
 func (g GiroCode) Payload() (string, error) {
 	const op errs.Op = "donations.GiroCode"
 	switch {
-	case g.BIC != "" && !ledger.ValidBIC(g.BIC):
+	case g.BIC != "" && !fundus.ValidBIC(g.BIC):
 		return "", errs.Errorf(op, errs.Invalid, "BIC %q must have 8 or 11 characters", g.BIC)
 	case g.Name == "" || utf8.RuneCountInString(g.Name) > 70 || strings.ContainsAny(g.Name, "\r\n"):
 		return "", errs.Errorf(op, errs.Invalid, "beneficiary name must have 1 to 70 characters on one line")
-	case len(g.IBAN) > 34 || !ledger.ValidIBAN(g.IBAN):
+	case len(g.IBAN) > 34 || !fundus.ValidIBAN(g.IBAN):
 		return "", errs.Errorf(op, errs.Invalid, "IBAN %q is not valid", g.IBAN)
 	case g.Amount < 1 || g.Amount > 99999999999:
 		return "", errs.Errorf(op, errs.Invalid, "amount must be from 0.01 to 999999999.99 EUR")
@@ -55,7 +55,7 @@ func (g GiroCode) Payload() (string, error) {
 		g.BIC,
 		g.Name,
 		g.IBAN,
-		"EUR" + ledger.FormatMinor(g.Amount, ledger.EUR),
+		"EUR" + fundus.FormatMinor(g.Amount, fundus.EUR),
 		"CHAR", // purpose: charitable donation
 		"",     // structured creditor reference: never together with the text
 		g.Remittance,

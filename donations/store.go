@@ -8,6 +8,7 @@ import (
 
 	"github.com/jmoiron/sqlx"
 
+	"fundus"
 	"fundus/db"
 	"fundus/ledger"
 )
@@ -43,9 +44,9 @@ type donationRow struct {
 }
 
 func (r donationRow) donation() *Donation {
-	cur, _ := ledger.LookupCurrency("", r.Currency)
+	cur, _ := fundus.LookupCurrency("", r.Currency)
 	d := &Donation{
-		ID: r.ID, Status: Status(r.Status), Amount: ledger.Money{Minor: r.Amount, Currency: cur}, Currency: r.Currency,
+		ID: r.ID, Status: Status(r.Status), Amount: fundus.Money{Minor: r.Amount, Currency: cur}, Currency: r.Currency,
 		Reference: r.Reference, Anonymous: r.Anonymous, ReceiptRequested: r.ReceiptRequested, Message: r.Message,
 		CreatedAt: r.CreatedAt.UTC(), ReceivedAt: db.TimeOrNil(r.ReceivedAt), LedgerEntryID: r.LedgerEntryID.String,
 		CancelledAt: db.TimeOrNil(r.CancelledAt), RefundedAt: db.TimeOrNil(r.RefundedAt), RefundReason: r.RefundReason,
@@ -156,7 +157,7 @@ func findDonations(ctx context.Context, q sqlx.QueryerContext, f Filter) ([]*Don
 			"LOWER(donor_name) LIKE " + arg(like),
 			"LOWER(donor_email) LIKE " + arg(like),
 		}
-		if minor, err := ledger.ParseAmount("q", ledger.Amount(strings.ReplaceAll(q, ",", ".")), ledger.EUR, ledger.Positive, 1<<62); err == nil {
+		if minor, err := fundus.ParseAmount("q", fundus.Amount(strings.ReplaceAll(q, ",", ".")), fundus.EUR, fundus.Positive, 1<<62); err == nil {
 			alts = append(alts, "amount = "+arg(minor))
 		}
 		where = append(where, "("+strings.Join(alts, " OR ")+")")

@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"fundus"
 	"fundus/db"
 	"fundus/db/dbtest"
 	"fundus/ledger"
@@ -34,7 +35,7 @@ func TestInsertDonationRefusesATakenReference(t *testing.T) {
 			})
 			return out.Value, err
 		}
-		first := &Donation{ID: db.NewID(), Reference: newReference(), Status: Pledged, Amount: ledger.EURCents(500), Currency: "EUR", CreatedAt: db.Time(time.Now())}
+		first := &Donation{ID: db.NewID(), Reference: newReference(), Status: Pledged, Amount: fundus.EURCents(500), Currency: "EUR", CreatedAt: db.Time(time.Now())}
 		if ref, err := pledge(first); err != nil || ref != first.Reference {
 			t.Fatalf("first: %q, %v", ref, err)
 		}

@@ -63,7 +63,7 @@ func (s *Service) Confirm(ctx context.Context, actor fundus.Actor, id string, in
 		}
 		if _, err := tx.Post(ledger.NewEntry{
 			ID: d.LedgerEntryID, Kind: KindDonation, Memo: "Donation " + d.Reference, Actor: actor.ActorID(),
-			Date:     ledger.DayOf(*d.ReceivedAt), // the day the money arrived: its year is the report's
+			Date:     fundus.DayOf(*d.ReceivedAt), // the day the money arrived: its year is the report's
 			Ref:      &ledger.Ref{Type: "donation", ID: d.ID},
 			Postings: []ledger.NewPosting{{Account: ledger.Bank, Amount: d.Amount.Minor}, {Account: ledger.Donations, Amount: -d.Amount.Minor}},
 		}); err != nil {

@@ -25,6 +25,7 @@ import (
 	"context"
 	"fmt"
 
+	"fundus"
 	"fundus/db"
 	"fundus/errs"
 	"fundus/ledger"
@@ -32,11 +33,11 @@ import (
 
 // Fund is what the fund page and GET /api/v1/fund show.
 type Fund struct {
-	Received       ledger.Money
+	Received       fundus.Money
 	DonationsCount int64 // donations received and not refunded
-	Granted        ledger.Money
-	Paid           ledger.Money
-	Available      ledger.Money
+	Granted        fundus.Money
+	Paid           fundus.Money
+	Available      fundus.Money
 	Projects       []Project        // newest decision first
 	Head           ledger.ChainHead // the newest entry these figures include
 }
@@ -45,18 +46,18 @@ type Fund struct {
 type Project struct {
 	Title          string       `json:"title"`
 	Organisation   string       `json:"organisation"`
-	ApprovedAmount ledger.Money `json:"approved_amount"` // granted, as the package documentation says
+	ApprovedAmount fundus.Money `json:"approved_amount"` // granted, as the package documentation says
 	Status         string       `json:"status"`
 }
 
 // Year is the annual report's figures.
 type Year struct {
 	DonationsCount     int64        // donations received in the year less those refunded in it
-	DonationsSum       ledger.Money // received in the year, net of refunds in it
+	DonationsSum       fundus.Money // received in the year, net of refunds in it
 	Projects           []YearLine   // in order of application
-	GrantsApproved     ledger.Money // granted in the year, all grant entries
-	GrantsPaid         ledger.Money // paid in the year, all grant entries
-	AvailableAtYearEnd ledger.Money
+	GrantsApproved     fundus.Money // granted in the year, all grant entries
+	GrantsPaid         fundus.Money // paid in the year, all grant entries
+	AvailableAtYearEnd fundus.Money
 	Head               ledger.ChainHead // the newest entry when the figures were read (Seq 0: none)
 }
 
@@ -64,8 +65,8 @@ type Year struct {
 type YearLine struct {
 	Title        string       `json:"title"`
 	Organisation string       `json:"organisation"`
-	Approved     ledger.Money `json:"approved"`
-	Paid         ledger.Money `json:"paid"`
+	Approved     fundus.Money `json:"approved"`
+	Paid         fundus.Money `json:"paid"`
 }
 
 // OfFund returns the fund's figures, read in one snapshot.
@@ -86,10 +87,10 @@ func OfFund(ctx context.Context, d *db.DB) (*Fund, error) {
 	}
 	f := &Fund{
 		Head:      head,
-		Received:  ledger.EURCents(-b[ledger.Donations]),
-		Granted:   ledger.EURCents(granted(b)),
-		Paid:      ledger.EURCents(paid(b)),
-		Available: ledger.EURCents(available(b)),
+		Received:  fundus.EURCents(-b[ledger.Donations]),
+		Granted:   fundus.EURCents(granted(b)),
+		Paid:      fundus.EURCents(paid(b)),
+		Available: fundus.EURCents(available(b)),
 		Projects:  []Project{},
 	}
 	if err := tx.QueryRowxContext(ctx, `SELECT received_count FROM donation_totals WHERE id = 1`).Scan(&f.DonationsCount); err != nil {
@@ -101,7 +102,7 @@ func OfFund(ctx context.Context, d *db.DB) (*Fund, error) {
 	}
 	for _, p := range ps {
 		f.Projects = append(f.Projects, Project{Title: p.title, Organisation: p.organisation,
-			ApprovedAmount: ledger.EURCents(granted(p.sums)), Status: p.status})
+			ApprovedAmount: fundus.EURCents(granted(p.sums)), Status: p.status})
 	}
 	return f, nil
 }
@@ -127,9 +128,9 @@ func OfYear(ctx context.Context, d *db.DB, year int) (*Year, error) {
 	}
 	y := &Year{
 		Head:           head,
-		DonationsSum:   ledger.EURCents(-b[ledger.Donations]),
-		GrantsApproved: ledger.EURCents(granted(b)),
-		GrantsPaid:     ledger.EURCents(paid(b)),
+		DonationsSum:   fundus.EURCents(-b[ledger.Donations]),
+		GrantsApproved: fundus.EURCents(granted(b)),
+		GrantsPaid:     fundus.EURCents(paid(b)),
 		Projects:       []YearLine{},
 	}
 	if y.DonationsCount, err = donationsCount(ctx, tx, in); err != nil {
@@ -141,13 +142,13 @@ func OfYear(ctx context.Context, d *db.DB, year int) (*Year, error) {
 	}
 	for _, p := range ps {
 		y.Projects = append(y.Projects, YearLine{Title: p.title, Organisation: p.organisation,
-			Approved: ledger.EURCents(granted(p.sums)), Paid: ledger.EURCents(paid(p.sums))})
+			Approved: fundus.EURCents(granted(p.sums)), Paid: fundus.EURCents(paid(p.sums))})
 	}
 	untilEnd, err := postingSums(ctx, tx, span{to: in.to})
 	if err != nil {
 		return nil, errs.E(op, err)
 	}
-	y.AvailableAtYearEnd = ledger.EURCents(available(untilEnd))
+	y.AvailableAtYearEnd = fundus.EURCents(available(untilEnd))
 	return y, nil
 }
 

@@ -11,6 +11,7 @@ import (
 
 	"pgregory.net/rapid"
 
+	"fundus"
 	"fundus/auth"
 	"fundus/db"
 	"fundus/db/dbtest"
@@ -82,8 +83,8 @@ var berlin = func() *time.Location {
 
 func berlinDay(t time.Time) string { return t.In(berlin).Format(time.DateOnly) }
 
-func amount(rt *rapid.T, max int64) ledger.AmountText {
-	return ledger.Amount(ledger.FormatMinor(rapid.Int64Range(1, max).Draw(rt, "amount"), ledger.EUR))
+func amount(rt *rapid.T, max int64) fundus.AmountText {
+	return fundus.Amount(fundus.FormatMinor(rapid.Int64Range(1, max).Draw(rt, "amount"), fundus.EUR))
 }
 
 // TestPublishedFiguresFollowThePostings runs random operations around the
@@ -150,10 +151,10 @@ func TestPublishedFiguresFollowThePostings(t *testing.T) {
 					}
 				case 4: // a report and the closing, with money returned
 					if a := w.pick(rt, grants.PartiallyPaid, grants.Paid); a != nil {
-						if _, err := w.g.Report(ctx, w.group, a.ID, grants.ReportInput{Spent: ledger.Amount("1.00"), Report: "done"}); err != nil {
+						if _, err := w.g.Report(ctx, w.group, a.ID, grants.ReportInput{Spent: fundus.Amount("1.00"), Report: "done"}); err != nil {
 							continue // an instalment is still waiting (its release was refused)
 						}
-						returned := ledger.Amount(ledger.FormatMinor(rapid.Int64Range(0, a.PaidAmount.Minor).Draw(rt, "returned"), ledger.EUR))
+						returned := fundus.Amount(fundus.FormatMinor(rapid.Int64Range(0, a.PaidAmount.Minor).Draw(rt, "returned"), fundus.EUR))
 						if _, err := w.g.Close(ctx, w.k1, a.ID, grants.CloseInput{Returned: returned}); err != nil {
 							rt.Fatalf("close: %v", err)
 						}
@@ -163,7 +164,7 @@ func TestPublishedFiguresFollowThePostings(t *testing.T) {
 						{ledger.BankFees, ledger.Bank}, {ledger.GrantsExpense, ledger.Bank}, {ledger.Clearing, ledger.Donations}}).Draw(rt, "pair")
 					a := amount(rt, 30000)
 					w.l.PostManual(ctx, w.k1, ledger.ManualEntry{Memo: "by hand", Postings: []ledger.ManualPosting{
-						{Account: pair[0], Amount: a}, {Account: pair[1], Amount: ledger.Amount("-" + a.Text)}}})
+						{Account: pair[0], Amount: a}, {Account: pair[1], Amount: fundus.Amount("-" + a.Text)}}})
 				}
 			}
 			w.check(rt)
@@ -173,7 +174,7 @@ func TestPublishedFiguresFollowThePostings(t *testing.T) {
 
 // approve takes a new application through review and votes to approval;
 // the decision may be refused for want of money.
-func (w *world) approve(rt *rapid.T, amount ledger.AmountText) {
+func (w *world) approve(rt *rapid.T, amount fundus.AmountText) {
 	ctx := context.Background()
 	w.titles++
 	a, err := ledgertest.Value(w.g.Create(ctx, w.group, grants.Input{Title: fmt.Sprint("Projekt ", w.titles), Organisation: "Verein", Summary: "s",
@@ -296,9 +297,9 @@ func (w *world) check(rt *rapid.T) {
 		}
 	}
 
-	eq := func(what string, got ledger.Money, want int64) {
+	eq := func(what string, got fundus.Money, want int64) {
 		if got.Minor != want {
-			rt.Fatalf("%s: published %s, the postings say %s", what, got, ledger.FormatMinor(want, ledger.EUR))
+			rt.Fatalf("%s: published %s, the postings say %s", what, got, fundus.FormatMinor(want, fundus.EUR))
 		}
 	}
 	all := func(rawPosting) bool { return true }

@@ -47,7 +47,7 @@ const (
 // BudgetItem is one line of a budget.
 type BudgetItem struct {
 	Item   string       `json:"item"`
-	Amount ledger.Money `json:"amount"`
+	Amount fundus.Money `json:"amount"`
 }
 
 // Payee is who receives the money.
@@ -65,9 +65,9 @@ type Application struct {
 	Organisation    string          `json:"organisation"`
 	Summary         string          `json:"summary"`
 	Description     string          `json:"description"`
-	RequestedAmount ledger.Money    `json:"requested_amount"`
-	ApprovedAmount  *ledger.Money   `json:"approved_amount,omitempty"`
-	PaidAmount      ledger.Money    `json:"paid_amount"`
+	RequestedAmount fundus.Money    `json:"requested_amount"`
+	ApprovedAmount  *fundus.Money   `json:"approved_amount,omitempty"`
+	PaidAmount      fundus.Money    `json:"paid_amount"`
 	Currency        string          `json:"currency"`
 	Budget          []BudgetItem    `json:"budget"`
 	StartsOn        string          `json:"starts_on"`
@@ -77,10 +77,10 @@ type Application struct {
 	SubmittedAt     *time.Time      `json:"submitted_at,omitempty"`
 	DecidedAt       *time.Time      `json:"decided_at,omitempty"`
 	Conditions      string          `json:"conditions,omitempty"`
-	Spent           *ledger.Money   `json:"spent,omitempty"`
+	Spent           *fundus.Money   `json:"spent,omitempty"`
 	Report          string          `json:"report,omitempty"`
 	ReportedAt      *time.Time      `json:"reported_at,omitempty"`
-	Returned        *ledger.Money   `json:"returned,omitempty"`
+	Returned        *fundus.Money   `json:"returned,omitempty"`
 	ClosedAt        *time.Time      `json:"closed_at,omitempty"`
 	Reviews         []Review        `json:"reviews,omitempty"`
 	Votes           []Vote          `json:"votes,omitempty"`
@@ -99,7 +99,7 @@ type Input struct {
 	Organisation    string            `json:"organisation"`
 	Summary         string            `json:"summary"`
 	Description     string            `json:"description"`
-	RequestedAmount ledger.AmountText `json:"requested_amount"`
+	RequestedAmount fundus.AmountText `json:"requested_amount"`
 	Currency        string            `json:"currency"`
 	Budget          []BudgetInput     `json:"budget"`
 	StartsOn        string            `json:"starts_on"`
@@ -110,17 +110,17 @@ type Input struct {
 // BudgetInput is one budget line as written.
 type BudgetInput struct {
 	Item   string            `json:"item"`
-	Amount ledger.AmountText `json:"amount"`
+	Amount fundus.AmountText `json:"amount"`
 }
 
 // InputOf returns the input that would write a's fields as they are, so
 // that a PATCH can change some and keep the rest.
 func InputOf(a *Application) Input {
 	in := Input{Title: a.Title, Organisation: a.Organisation, Summary: a.Summary, Description: a.Description,
-		RequestedAmount: ledger.Amount(a.RequestedAmount.String()), Currency: a.Currency,
+		RequestedAmount: fundus.Amount(a.RequestedAmount.String()), Currency: a.Currency,
 		StartsOn: a.StartsOn, EndsOn: a.EndsOn, Payee: a.Payee}
 	for _, b := range a.Budget {
-		in.Budget = append(in.Budget, BudgetInput{Item: b.Item, Amount: ledger.Amount(b.Amount.String())})
+		in.Budget = append(in.Budget, BudgetInput{Item: b.Item, Amount: fundus.Amount(b.Amount.String())})
 	}
 	return in
 }
@@ -153,12 +153,12 @@ func (s *Service) check(op errs.Op, in Input, a *Application) error {
 	a.Organisation = text("organisation", in.Organisation, 200, false)
 	a.Summary = text("summary", in.Summary, 1000, true)
 	a.Description = text("description", in.Description, 10000, true)
-	cur, err := ledger.LookupCurrency("currency", in.Currency)
+	cur, err := fundus.LookupCurrency("currency", in.Currency)
 	fields = append(fields, errs.FieldsOf(err)...)
 	a.Currency = cur.Code
-	requested, err := ledger.ParseAmount("requested_amount", in.RequestedAmount, ledger.EUR, ledger.Positive, s.MaxAmount)
+	requested, err := fundus.ParseAmount("requested_amount", in.RequestedAmount, fundus.EUR, fundus.Positive, s.MaxAmount)
 	fields = append(fields, errs.FieldsOf(err)...)
-	a.RequestedAmount = ledger.EURCents(requested)
+	a.RequestedAmount = fundus.EURCents(requested)
 
 	a.Budget = nil
 	var sum int64
@@ -171,17 +171,17 @@ func (s *Service) check(op errs.Op, in Input, a *Application) error {
 	budgetOK := true
 	for i, b := range in.Budget {
 		item := text(fmt.Sprintf("budget[%d].item", i), b.Item, 200, false)
-		amount, err := ledger.ParseAmount(fmt.Sprintf("budget[%d].amount", i), b.Amount, ledger.EUR, ledger.Positive, s.MaxAmount)
+		amount, err := fundus.ParseAmount(fmt.Sprintf("budget[%d].amount", i), b.Amount, fundus.EUR, fundus.Positive, s.MaxAmount)
 		if err != nil {
 			budgetOK = false
 			fields = append(fields, errs.FieldsOf(err)...)
 		}
 		sum += amount
-		a.Budget = append(a.Budget, BudgetItem{Item: item, Amount: ledger.EURCents(amount)})
+		a.Budget = append(a.Budget, BudgetItem{Item: item, Amount: fundus.EURCents(amount)})
 	}
 	if budgetOK && requested > 0 && len(in.Budget) > 0 && sum != requested {
-		add("budget", "budget_sum", ledger.FormatMinor(sum, ledger.EUR),
-			fmt.Sprintf("items sum to %s, but the requested amount is %s", ledger.FormatMinor(sum, ledger.EUR), ledger.FormatMinor(requested, ledger.EUR)))
+		add("budget", "budget_sum", fundus.FormatMinor(sum, fundus.EUR),
+			fmt.Sprintf("items sum to %s, but the requested amount is %s", fundus.FormatMinor(sum, fundus.EUR), fundus.FormatMinor(requested, fundus.EUR)))
 	}
 
 	starts, errS := time.Parse(time.DateOnly, strings.TrimSpace(in.StartsOn))
@@ -198,12 +198,12 @@ func (s *Service) check(op errs.Op, in Input, a *Application) error {
 	a.StartsOn, a.EndsOn = strings.TrimSpace(in.StartsOn), strings.TrimSpace(in.EndsOn)
 
 	a.Payee.Holder = text("payee.holder", in.Payee.Holder, 70, false)
-	a.Payee.IBAN = ledger.NormalizeIBAN(in.Payee.IBAN)
-	if !ledger.ValidIBAN(a.Payee.IBAN) {
+	a.Payee.IBAN = fundus.NormalizeIBAN(in.Payee.IBAN)
+	if !fundus.ValidIBAN(a.Payee.IBAN) {
 		add("payee.iban", "iban", "", "must be an IBAN with a valid checksum")
 	}
 	a.Payee.BIC = strings.ToUpper(strings.TrimSpace(in.Payee.BIC))
-	if a.Payee.BIC != "" && !ledger.ValidBIC(a.Payee.BIC) {
+	if a.Payee.BIC != "" && !fundus.ValidBIC(a.Payee.BIC) {
 		add("payee.bic", "bic", "", "must have 8 or 11 characters")
 	}
 	if len(fields) > 0 {

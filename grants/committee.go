@@ -32,7 +32,7 @@ type ReviewInput struct {
 type Vote struct {
 	MemberID  string        `json:"member_id"`
 	Vote      string        `json:"vote"`
-	Amount    *ledger.Money `json:"amount,omitempty"`
+	Amount    *fundus.Money `json:"amount,omitempty"`
 	Comment   string        `json:"comment,omitempty"`
 	CreatedAt time.Time     `json:"created_at"`
 }
@@ -40,14 +40,14 @@ type Vote struct {
 // VoteInput is the body of POST .../votes.
 type VoteInput struct {
 	Vote    string            `json:"vote"`
-	Amount  ledger.AmountText `json:"amount"`
+	Amount  fundus.AmountText `json:"amount"`
 	Comment string            `json:"comment"`
 }
 
 // DecisionInput is the body of POST .../decision.
 type DecisionInput struct {
 	Decision   string            `json:"decision"`
-	Amount     ledger.AmountText `json:"amount"`
+	Amount     fundus.AmountText `json:"amount"`
 	Conditions string            `json:"conditions"`
 }
 
@@ -102,11 +102,11 @@ func (s *Service) CastVote(ctx context.Context, actor fundus.Actor, id string, i
 	default:
 		fields = append(fields, errs.FieldError{Field: "vote", Code: "oneof", Message: "must be approve, reject or abstain"})
 	}
-	var amount *ledger.Money
+	var amount *fundus.Money
 	if in.Amount.Set {
-		minor, err := ledger.ParseAmount("amount", in.Amount, ledger.EUR, ledger.Positive, s.MaxAmount)
+		minor, err := fundus.ParseAmount("amount", in.Amount, fundus.EUR, fundus.Positive, s.MaxAmount)
 		fields = append(fields, errs.FieldsOf(err)...)
-		m := ledger.EURCents(minor)
+		m := fundus.EURCents(minor)
 		amount = &m
 	}
 	comment := strings.TrimSpace(in.Comment)
@@ -160,7 +160,7 @@ func (s *Service) Decide(ctx context.Context, actor fundus.Actor, id string, in 
 	var amount int64
 	if in.Amount.Set {
 		var err error
-		if amount, err = ledger.ParseAmount("amount", in.Amount, ledger.EUR, ledger.Positive, s.MaxAmount); err != nil {
+		if amount, err = fundus.ParseAmount("amount", in.Amount, fundus.EUR, fundus.Positive, s.MaxAmount); err != nil {
 			return applicationOutcome{}, err
 		}
 	}
@@ -208,7 +208,7 @@ func (s *Service) Decide(ctx context.Context, actor fundus.Actor, id string, in 
 		if err != nil {
 			return err
 		}
-		approved := ledger.EURCents(amount)
+		approved := fundus.EURCents(amount)
 		a.Status, a.ApprovedAmount, a.decisionEntryID = Approved, &approved, e.ID
 		return tx.Audit(actor.ActorID(), "application.approve", "application", a.ID, map[string]any{
 			"from": InReview, "to": Approved, "amount": approved, "votes": t, "ledger_entry_id": e.ID,

@@ -4,12 +4,12 @@ import (
 	"context"
 	"testing"
 
+	"fundus"
 	"fundus/auth"
 	"fundus/db"
 	"fundus/db/dbtest"
 	"fundus/errs"
 	"fundus/grants"
-	"fundus/ledger"
 	"fundus/ledger/ledgertest"
 )
 
@@ -67,7 +67,7 @@ func (w *world) instalment(owner, maker *auth.User) *grants.Disbursement {
 	if _, err := w.g.Decide(ctx, w.members[0], a.ID, grants.DecisionInput{Decision: "approved"}); err != nil {
 		w.t.Fatal(err)
 	}
-	d, err := ledgertest.Value(w.g.CreateDisbursement(ctx, maker, a.ID, grants.DisbursementInput{Amount: ledger.Amount("100.00")}))
+	d, err := ledgertest.Value(w.g.CreateDisbursement(ctx, maker, a.ID, grants.DisbursementInput{Amount: fundus.Amount("100.00")}))
 	if err != nil {
 		w.t.Fatal(err)
 	}

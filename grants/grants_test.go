@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"fundus"
 	"fundus/auth"
 	"fundus/db"
 	"fundus/db/dbtest"
@@ -66,7 +67,7 @@ func newWorld(t testing.TB, d *db.DB) *world {
 func (w *world) fund(amount string) {
 	w.t.Helper()
 	_, err := w.l.PostManual(context.Background(), w.kasse[0], ledger.ManualEntry{Memo: "donations", Postings: []ledger.ManualPosting{
-		{Account: ledger.Bank, Amount: ledger.Amount(amount)}, {Account: ledger.Donations, Amount: ledger.Amount("-" + amount)}}})
+		{Account: ledger.Bank, Amount: fundus.Amount(amount)}, {Account: ledger.Donations, Amount: fundus.Amount("-" + amount)}}})
 	if err != nil {
 		w.t.Fatal(err)
 	}
@@ -74,8 +75,8 @@ func (w *world) fund(amount string) {
 
 func input(amount string) grants.Input {
 	return grants.Input{Title: "Sprachcafé Schinkel", Organisation: "Café Lingua e.V.", Summary: "Wöchentliches Sprachcafé",
-		Description: "Ehrenamtliche treffen Neuankömmlinge.", RequestedAmount: ledger.Amount(amount),
-		Budget:   []grants.BudgetInput{{Item: "Miete", Amount: ledger.Amount(amount)}},
+		Description: "Ehrenamtliche treffen Neuankömmlinge.", RequestedAmount: fundus.Amount(amount),
+		Budget:   []grants.BudgetInput{{Item: "Miete", Amount: fundus.Amount(amount)}},
 		StartsOn: "2027-01-01", EndsOn: "2027-06-30", Payee: grants.Payee{Holder: "Café Lingua e.V.", IBAN: "DE89 3704 0044 0532 0130 00"}}
 }
 
@@ -149,10 +150,10 @@ func TestWholeStory(t *testing.T) {
 		if _, err := w.g.Decide(ctx, w.members[1], a.ID, grants.DecisionInput{Decision: "rejected"}); !errs.Is(errs.InvalidState, err) {
 			t.Fatalf("rejecting against the votes: %v", err)
 		}
-		if _, err := w.g.Decide(ctx, w.members[1], a.ID, grants.DecisionInput{Decision: "approved", Amount: ledger.Amount("600.01")}); !errs.Is(errs.Invalid, err) {
+		if _, err := w.g.Decide(ctx, w.members[1], a.ID, grants.DecisionInput{Decision: "approved", Amount: fundus.Amount("600.01")}); !errs.Is(errs.Invalid, err) {
 			t.Fatalf("more than requested: %v", err)
 		}
-		a, err := ledgertest.Value(w.g.Decide(ctx, w.members[1], a.ID, grants.DecisionInput{Decision: "approved", Amount: ledger.Amount("500.00")}))
+		a, err := ledgertest.Value(w.g.Decide(ctx, w.members[1], a.ID, grants.DecisionInput{Decision: "approved", Amount: fundus.Amount("500.00")}))
 		if err != nil || a.Status != grants.Approved || a.ApprovedAmount.Minor != 50000 {
 			t.Fatalf("approve: %+v %v", a, err)
 		}
@@ -160,11 +161,11 @@ func TestWholeStory(t *testing.T) {
 			t.Fatal("approval did not post")
 		}
 
-		d1, err := ledgertest.Value(w.g.CreateDisbursement(ctx, w.kasse[0], a.ID, grants.DisbursementInput{Amount: ledger.Amount("300.00")}))
+		d1, err := ledgertest.Value(w.g.CreateDisbursement(ctx, w.kasse[0], a.ID, grants.DisbursementInput{Amount: fundus.Amount("300.00")}))
 		if err != nil {
 			t.Fatal(err)
 		}
-		if _, err := w.g.CreateDisbursement(ctx, w.kasse[0], a.ID, grants.DisbursementInput{Amount: ledger.Amount("200.01")}); !errs.Is(errs.Invalid, err) {
+		if _, err := w.g.CreateDisbursement(ctx, w.kasse[0], a.ID, grants.DisbursementInput{Amount: fundus.Amount("200.01")}); !errs.Is(errs.Invalid, err) {
 			t.Fatalf("beyond approved: %v", err)
 		}
 		if _, err := w.g.Release(ctx, w.kasse[0], d1.ID); !errs.Is(errs.Forbidden, err) {
@@ -182,18 +183,18 @@ func TestWholeStory(t *testing.T) {
 		if a, _ = w.g.Find(ctx, w.group, a.ID); a.Status != grants.PartiallyPaid || a.PaidAmount.Minor != 30000 {
 			t.Fatalf("after the first instalment: %s %v", a.Status, a.PaidAmount)
 		}
-		d2, _ := ledgertest.Value(w.g.CreateDisbursement(ctx, w.kasse[1], a.ID, grants.DisbursementInput{Amount: ledger.Amount("150.00")}))
+		d2, _ := ledgertest.Value(w.g.CreateDisbursement(ctx, w.kasse[1], a.ID, grants.DisbursementInput{Amount: fundus.Amount("150.00")}))
 		if _, err := w.g.Release(ctx, w.admin, d2.ID); err != nil {
 			t.Fatal(err)
 		}
-		if _, err := w.g.Report(ctx, w.other, a.ID, grants.ReportInput{Spent: ledger.Amount("400"), Report: "x"}); !errs.Is(errs.NotFound, err) {
+		if _, err := w.g.Report(ctx, w.other, a.ID, grants.ReportInput{Spent: fundus.Amount("400"), Report: "x"}); !errs.Is(errs.NotFound, err) {
 			t.Fatalf("another group reports: %v", err)
 		}
-		a, err = ledgertest.Value(w.g.Report(ctx, w.group, a.ID, grants.ReportInput{Spent: ledger.Amount("420.00"), Report: "Zwölf Treffen, 30 Teilnehmende."}))
+		a, err = ledgertest.Value(w.g.Report(ctx, w.group, a.ID, grants.ReportInput{Spent: fundus.Amount("420.00"), Report: "Zwölf Treffen, 30 Teilnehmende."}))
 		if err != nil || a.Status != grants.Reported {
 			t.Fatalf("report: %v", err)
 		}
-		a, err = ledgertest.Value(w.g.Close(ctx, w.kasse[0], a.ID, grants.CloseInput{Returned: ledger.Amount("30.00")}))
+		a, err = ledgertest.Value(w.g.Close(ctx, w.kasse[0], a.ID, grants.CloseInput{Returned: fundus.Amount("30.00")}))
 		if err != nil || a.Status != grants.Closed {
 			t.Fatalf("close: %v", err)
 		}
@@ -227,11 +228,11 @@ func TestApplicationValidation(t *testing.T) {
 			edit  func(*grants.Input)
 			field string
 		}{
-			"budget sum":   {func(in *grants.Input) { in.Budget[0].Amount = ledger.Amount("99.99") }, "budget"},
+			"budget sum":   {func(in *grants.Input) { in.Budget[0].Amount = fundus.Amount("99.99") }, "budget"},
 			"ends first":   {func(in *grants.Input) { in.EndsOn = "2026-12-31" }, "ends_on"},
 			"bad IBAN":     {func(in *grants.Input) { in.Payee.IBAN = "DE89370400440532013001" }, "payee.iban"},
 			"bad BIC":      {func(in *grants.Input) { in.Payee.BIC = "NOPE" }, "payee.bic"},
-			"bad amount":   {func(in *grants.Input) { in.RequestedAmount = ledger.Amount("1.005") }, "requested_amount"},
+			"bad amount":   {func(in *grants.Input) { in.RequestedAmount = fundus.Amount("1.005") }, "requested_amount"},
 			"no title":     {func(in *grants.Input) { in.Title = " " }, "title"},
 			"bad date":     {func(in *grants.Input) { in.StartsOn = "1.1.2027" }, "starts_on"},
 			"empty budget": {func(in *grants.Input) { in.Budget = nil }, "budget"},

@@ -18,7 +18,7 @@ type Disbursement struct {
 	ID            string       `json:"id"`
 	ApplicationID string       `json:"application_id"`
 	Status        string       `json:"status"` // pending, paid
-	Amount        ledger.Money `json:"amount"`
+	Amount        fundus.Money `json:"amount"`
 	CreatedBy     string       `json:"created_by"`
 	CreatedAt     time.Time    `json:"created_at"`
 	ReleasedBy    string       `json:"released_by,omitempty"`
@@ -28,18 +28,18 @@ type Disbursement struct {
 
 // DisbursementInput is the body of POST .../disbursements.
 type DisbursementInput struct {
-	Amount ledger.AmountText `json:"amount"`
+	Amount fundus.AmountText `json:"amount"`
 }
 
 // ReportInput is the body of POST .../report.
 type ReportInput struct {
-	Spent  ledger.AmountText `json:"spent"`
+	Spent  fundus.AmountText `json:"spent"`
 	Report string            `json:"report"`
 }
 
 // CloseInput is the body of POST .../close.
 type CloseInput struct {
-	Returned ledger.AmountText `json:"returned"`
+	Returned fundus.AmountText `json:"returned"`
 }
 
 // CreateDisbursement prepares an instalment (pending until a second person
@@ -51,7 +51,7 @@ func (s *Service) CreateDisbursement(ctx context.Context, actor fundus.Actor, ap
 	if err := fundus.Authorize(op, actor, fundus.CreateDisbursement); err != nil {
 		return disbursementOutcome{}, err
 	}
-	amount, err := ledger.ParseAmount("amount", in.Amount, ledger.EUR, ledger.Positive, s.MaxAmount)
+	amount, err := fundus.ParseAmount("amount", in.Amount, fundus.EUR, fundus.Positive, s.MaxAmount)
 	if err != nil {
 		return disbursementOutcome{}, err
 	}
@@ -71,10 +71,10 @@ func (s *Service) CreateDisbursement(ctx context.Context, actor fundus.Actor, ap
 			return nil, err
 		}
 		if left := a.ApprovedAmount.Minor - planned; amount > left {
-			return nil, errs.FieldCode(op, "amount", "amount_max", ledger.FormatMinor(left, ledger.EUR),
-				"exceeds what is left of the approved amount: "+ledger.FormatMinor(left, ledger.EUR))
+			return nil, errs.FieldCode(op, "amount", "amount_max", fundus.FormatMinor(left, fundus.EUR),
+				"exceeds what is left of the approved amount: "+fundus.FormatMinor(left, fundus.EUR))
 		}
-		d := &Disbursement{ID: db.NewID(), ApplicationID: a.ID, Status: "pending", Amount: ledger.EURCents(amount),
+		d := &Disbursement{ID: db.NewID(), ApplicationID: a.ID, Status: "pending", Amount: fundus.EURCents(amount),
 			CreatedBy: actor.ActorID(), CreatedAt: db.Time(tx.Now())}
 		if err := insertDisbursement(tx.Context(), tx, d); err != nil {
 			return nil, err
@@ -165,7 +165,7 @@ func (s *Service) Report(ctx context.Context, actor fundus.Actor, id string, in 
 	if err := fundus.Authorize(op, actor, fundus.ApplyForGrant); err != nil {
 		return applicationOutcome{}, err
 	}
-	spent, err := ledger.ParseAmount("spent", in.Spent, ledger.EUR, ledger.NotNegative, s.MaxAmount)
+	spent, err := fundus.ParseAmount("spent", in.Spent, fundus.EUR, fundus.NotNegative, s.MaxAmount)
 	if err != nil {
 		return applicationOutcome{}, err
 	}
@@ -188,7 +188,7 @@ func (s *Service) Report(ctx context.Context, actor fundus.Actor, id string, in 
 			return errs.E(op, errs.InvalidState, "an instalment is still waiting to be released")
 		}
 		at := db.Time(tx.Now())
-		m := ledger.EURCents(spent)
+		m := fundus.EURCents(spent)
 		from := a.Status
 		a.Status, a.Spent, a.Report, a.ReportedAt = Reported, &m, report, &at
 		return tx.Audit(actor.ActorID(), "application.report", "application", a.ID, map[string]any{"from": from, "to": Reported, "spent": m})
@@ -207,7 +207,7 @@ func (s *Service) Close(ctx context.Context, actor fundus.Actor, id string, in C
 	var returned int64
 	if in.Returned.Set {
 		var err error
-		if returned, err = ledger.ParseAmount("returned", in.Returned, ledger.EUR, ledger.NotNegative, s.MaxAmount); err != nil {
+		if returned, err = fundus.ParseAmount("returned", in.Returned, fundus.EUR, fundus.NotNegative, s.MaxAmount); err != nil {
 			return applicationOutcome{}, err
 		}
 	}
@@ -236,10 +236,10 @@ func (s *Service) Close(ctx context.Context, actor fundus.Actor, id string, in C
 			a.closeEntryID = e.ID
 		}
 		at := db.Time(tx.Now())
-		r := ledger.EURCents(returned)
+		r := fundus.EURCents(returned)
 		a.Status, a.Returned, a.ClosedAt = Closed, &r, &at
 		return tx.Audit(actor.ActorID(), "application.close", "application", a.ID, map[string]any{
-			"from": Reported, "to": Closed, "released": ledger.EURCents(unpaid), "returned": r,
+			"from": Reported, "to": Closed, "released": fundus.EURCents(unpaid), "returned": r,
 		})
 	})
 }

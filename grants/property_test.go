@@ -6,6 +6,7 @@ import (
 
 	"pgregory.net/rapid"
 
+	"fundus"
 	"fundus/auth"
 	"fundus/db"
 	"fundus/db/dbtest"
@@ -32,7 +33,7 @@ func TestGrantProperties(t *testing.T) {
 			w := newWorld(t, d)
 			defer w.g.Writer.Close()
 			ctx := context.Background()
-			w.fund(ledger.FormatMinor(rapid.Int64Range(1, 300000).Draw(rt, "fund"), ledger.EUR))
+			w.fund(fundus.FormatMinor(rapid.Int64Range(1, 300000).Draw(rt, "fund"), fundus.EUR))
 			actors := append([]*auth.User{w.group, w.other, w.admin, w.auditor}, append(w.members, w.kasse...)...)
 			var apps []string
 			var disbs []string
@@ -171,14 +172,14 @@ func reached(w *world) {
 	}
 }
 
-func amount(rt *rapid.T) ledger.AmountText {
-	return ledger.Amount(ledger.FormatMinor(rapid.Int64Range(1, 100000).Draw(rt, "amount"), ledger.EUR))
+func amount(rt *rapid.T) fundus.AmountText {
+	return fundus.Amount(fundus.FormatMinor(rapid.Int64Range(1, 100000).Draw(rt, "amount"), fundus.EUR))
 }
 
 // advance does the next step of an application with the people whose step
 // it is; a refusal (not enough money, a conflict) is allowed but must
 // change nothing, which check and the caller's invariants cover.
-func advance(rt *rapid.T, w *world, id string, amount ledger.AmountText) {
+func advance(rt *rapid.T, w *world, id string, amount fundus.AmountText) {
 	ctx := context.Background()
 	a, err := w.g.Find(ctx, w.auditor, id)
 	if err != nil {
@@ -217,7 +218,7 @@ func advance(rt *rapid.T, w *world, id string, amount ledger.AmountText) {
 		_, err = w.g.CreateDisbursement(ctx, w.kasse[0], id, grants.DisbursementInput{Amount: amount})
 		if errs.Is(errs.Invalid, err) { // more than is left: pay the rest
 			left := a.ApprovedAmount.Minor - a.PaidAmount.Minor
-			_, err = w.g.CreateDisbursement(ctx, w.kasse[0], id, grants.DisbursementInput{Amount: ledger.Amount(ledger.FormatMinor(left, ledger.EUR))})
+			_, err = w.g.CreateDisbursement(ctx, w.kasse[0], id, grants.DisbursementInput{Amount: fundus.Amount(fundus.FormatMinor(left, fundus.EUR))})
 		}
 	case grants.Paid:
 		if _, err = w.g.Report(ctx, w.group, id, grants.ReportInput{Spent: amount, Report: "done"}); errs.Is(errs.NotFound, err) {

@@ -9,8 +9,8 @@ import (
 
 	"github.com/jmoiron/sqlx"
 
+	"fundus"
 	"fundus/db"
-	"fundus/ledger"
 )
 
 // This file holds all of the package's SQL.
@@ -55,15 +55,15 @@ type applicationRow struct {
 	CloseEntryID    sql.NullString `db:"close_entry_id"`
 }
 
-func moneyPtr(n sql.NullInt64) *ledger.Money {
+func moneyPtr(n sql.NullInt64) *fundus.Money {
 	if !n.Valid {
 		return nil
 	}
-	m := ledger.EURCents(n.Int64)
+	m := fundus.EURCents(n.Int64)
 	return &m
 }
 
-func minorPtr(m *ledger.Money) *int64 {
+func minorPtr(m *fundus.Money) *int64 {
 	if m == nil {
 		return nil
 	}
@@ -73,8 +73,8 @@ func minorPtr(m *ledger.Money) *int64 {
 func (r applicationRow) application() *Application {
 	a := &Application{
 		ID: r.ID, Status: Status(r.Status), Title: r.Title, Organisation: r.Organisation, Summary: r.Summary,
-		Description: r.Description, RequestedAmount: ledger.EURCents(r.RequestedAmount), ApprovedAmount: moneyPtr(r.ApprovedAmount),
-		PaidAmount: ledger.EURCents(r.PaidAmount), Currency: r.Currency, StartsOn: r.StartsOn, EndsOn: r.EndsOn,
+		Description: r.Description, RequestedAmount: fundus.EURCents(r.RequestedAmount), ApprovedAmount: moneyPtr(r.ApprovedAmount),
+		PaidAmount: fundus.EURCents(r.PaidAmount), Currency: r.Currency, StartsOn: r.StartsOn, EndsOn: r.EndsOn,
 		Payee:     Payee{Holder: r.PayeeHolder, IBAN: r.PayeeIBAN, BIC: r.PayeeBIC},
 		CreatedAt: r.CreatedAt.UTC(), SubmittedAt: db.TimeOrNil(r.SubmittedAt), DecidedAt: db.TimeOrNil(r.DecidedAt),
 		Conditions: r.Conditions, Spent: moneyPtr(r.Spent), Report: r.Report, ReportedAt: db.TimeOrNil(r.ReportedAt),
@@ -105,7 +105,7 @@ func decodeBudget(s string) []BudgetItem {
 	json.Unmarshal([]byte(s), &rows)
 	out := make([]BudgetItem, len(rows))
 	for i, r := range rows {
-		out[i] = BudgetItem{Item: r.Item, Amount: ledger.EURCents(r.Amount)}
+		out[i] = BudgetItem{Item: r.Item, Amount: fundus.EURCents(r.Amount)}
 	}
 	return out
 }
@@ -261,7 +261,7 @@ func scanDisbursement(sc interface{ Scan(...any) error }) (*Disbursement, error)
 	if err := sc.Scan(&d.ID, &d.ApplicationID, &d.Status, &amount, &d.CreatedBy, &d.CreatedAt, &d.ReleasedBy, &releasedAt, &entry); err != nil {
 		return nil, err
 	}
-	d.Amount, d.CreatedAt, d.ReleasedAt, d.LedgerEntryID = ledger.EURCents(amount), d.CreatedAt.UTC(), db.TimeOrNil(releasedAt), entry.String
+	d.Amount, d.CreatedAt, d.ReleasedAt, d.LedgerEntryID = fundus.EURCents(amount), d.CreatedAt.UTC(), db.TimeOrNil(releasedAt), entry.String
 	return &d, nil
 }
 

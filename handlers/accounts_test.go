@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"fundus"
 	"fundus/auth"
 	"fundus/db"
 	"fundus/db/dbtest"
@@ -102,7 +103,7 @@ func TestOneAdminCannotPayAlone(t *testing.T) {
 		auditor := ts.mustUser("pruefer@example.org", auth.Auditor)
 		fund := &auth.User{ID: "x", Roles: []auth.Role{auth.Treasurer}}
 		if _, err := ts.ledger.PostManual(context.Background(), fund, ledger.ManualEntry{Memo: "donations", Postings: []ledger.ManualPosting{
-			{Account: ledger.Bank, Amount: ledger.Amount("1000.00")}, {Account: ledger.Donations, Amount: ledger.Amount("-1000.00")}}}); err != nil {
+			{Account: ledger.Bank, Amount: fundus.Amount("1000.00")}, {Account: ledger.Donations, Amount: fundus.Amount("-1000.00")}}}); err != nil {
 			t.Fatal(err)
 		}
 		bank := func() string {

@@ -13,6 +13,7 @@ import (
 
 	"github.com/chromedp/chromedp"
 
+	"fundus"
 	"fundus/auth"
 	"fundus/db"
 	"fundus/db/dbtest"
@@ -215,7 +216,7 @@ func TestGrantInTheBrowser(t *testing.T) {
 	ts.mustUser("k2@example.org", auth.Treasurer)
 	kasse := &auth.User{ID: "x", Roles: []auth.Role{auth.Treasurer}}
 	if _, err := ts.ledger.PostManual(context.Background(), kasse, ledger.ManualEntry{Memo: "donations", Postings: []ledger.ManualPosting{
-		{Account: ledger.Bank, Amount: ledger.Amount("1000.00")}, {Account: ledger.Donations, Amount: ledger.Amount("-1000.00")}}}); err != nil {
+		{Account: ledger.Bank, Amount: fundus.Amount("1000.00")}, {Account: ledger.Donations, Amount: fundus.Amount("-1000.00")}}}); err != nil {
 		t.Fatal(err)
 	}
 	ctx := browser(t, 1280, 900)

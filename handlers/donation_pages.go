@@ -9,10 +9,10 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"fundus"
 	"fundus/donations"
 	"fundus/errs"
 	"fundus/ledger"
-	"fundus/web"
 )
 
 // donateForm is what the donation form holds, as the visitor typed it.
@@ -28,15 +28,15 @@ var presets = []string{"10", "25", "50", "100"}
 
 type preset struct {
 	Value   string
-	Amount  ledger.Money
+	Amount  fundus.Money
 	Checked bool
 }
 
 func (s *Server) showDonateForm(c *gin.Context, status int, f donateForm, fieldErrs map[string]string) {
 	var ps []preset
 	for _, p := range presets {
-		minor, _ := ledger.ParseAmount("", ledger.Amount(p), ledger.EUR, ledger.Positive, 1<<40)
-		ps = append(ps, preset{Value: p, Amount: ledger.EURCents(minor), Checked: f.AmountPreset == p})
+		minor, _ := fundus.ParseAmount("", fundus.Amount(p), fundus.EUR, fundus.Positive, 1<<40)
+		ps = append(ps, preset{Value: p, Amount: fundus.EURCents(minor), Checked: f.AmountPreset == p})
 	}
 	s.render(c, status, "donate", "donate.title", map[string]any{
 		"Presets": ps, "Form": f, "Errors": fieldErrs, "IdemKey": randomToken(),
@@ -63,11 +63,11 @@ func (s *Server) donate(c *gin.Context) {
 		amount = s.formAmount(c, f.AmountOther)
 	}
 	in := donations.Pledge{
-		Amount: ledger.Amount(amount), Anonymous: f.Anonymous, ReceiptRequested: f.Receipt, Message: f.Message,
+		Amount: fundus.Amount(amount), Anonymous: f.Anonymous, ReceiptRequested: f.Receipt, Message: f.Message,
 		Donor: &donations.Donor{Name: f.Name, Email: f.Email, Street: f.Street, PostalCode: f.PostalCode, City: f.City},
 	}
 	if amount == "" {
-		in.Amount = ledger.AmountText{}
+		in.Amount = fundus.AmountText{}
 	}
 	key := c.PostForm("idempotency_key")
 	if !ledger.ValidKey(key) {
@@ -172,7 +172,7 @@ func (s *Server) actionPage(c *gin.Context) {
 }
 
 func (s *Server) showAction(c *gin.Context, status int, action string, d *donations.Donation, fieldErrs map[string]string, problem, receivedAt, reason string) {
-	today := time.Now().In(web.Berlin).Format(time.DateOnly)
+	today := time.Now().In(fundus.Berlin).Format(time.DateOnly)
 	if receivedAt == "" {
 		receivedAt = today
 	}

@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"fundus"
 	"fundus/auth"
 	"fundus/db"
 	"fundus/db/dbtest"
@@ -70,7 +71,7 @@ func TestFiguresAgreeAfterAReturn(t *testing.T) {
 		g := newGrantFlow(t, ts)
 		kasse := &auth.User{ID: "x", Roles: []auth.Role{auth.Treasurer}}
 		if _, err := ts.ledger.PostManual(t.Context(), kasse, ledger.ManualEntry{Memo: "donations", Postings: []ledger.ManualPosting{
-			{Account: ledger.Bank, Amount: ledger.Amount("1000.00")}, {Account: ledger.Donations, Amount: ledger.Amount("-1000.00")}}}); err != nil {
+			{Account: ledger.Bank, Amount: fundus.Amount("1000.00")}, {Account: ledger.Donations, Amount: fundus.Amount("-1000.00")}}}); err != nil {
 			t.Fatal(err)
 		}
 		A := g.approve("450.50")
@@ -98,7 +99,7 @@ func TestFiguresAgreeAfterAReturn(t *testing.T) {
 			}
 		}
 
-		year := fmt.Sprint(time.Now().In(ledger.Berlin).Year())
+		year := fmt.Sprint(time.Now().In(fundus.Berlin).Year())
 		rep := g.expect("", "GET", "/api/v1/fund/report?year="+year, "", 200)
 		lines := rep["projects"].([]any)
 		if rep["grants_approved"] != "530.00" || rep["grants_paid"] != "470.00" || rep["available_at_year_end"] != "470.00" || len(lines) != 2 ||

@@ -163,15 +163,15 @@ func (s *Server) saveApplication(c *gin.Context) {
 	sumOK := true
 	for _, b := range f.Budget {
 		amount := s.formAmount(c, b.Amount)
-		in.Budget = append(in.Budget, grants.BudgetInput{Item: b.Item, Amount: ledger.Amount(amount)})
-		minor, err := ledger.ParseAmount("", ledger.Amount(amount), ledger.EUR, ledger.Positive, 1<<50)
+		in.Budget = append(in.Budget, grants.BudgetInput{Item: b.Item, Amount: fundus.Amount(amount)})
+		minor, err := fundus.ParseAmount("", fundus.Amount(amount), fundus.EUR, fundus.Positive, 1<<50)
 		sum, sumOK = sum+minor, sumOK && err == nil
 	}
 	switch {
 	case strings.TrimSpace(f.Requested) != "":
-		in.RequestedAmount = ledger.Amount(s.formAmount(c, f.Requested))
+		in.RequestedAmount = fundus.Amount(s.formAmount(c, f.Requested))
 	case sumOK && sum > 0: // left empty: the budget's sum
-		in.RequestedAmount = ledger.Amount(ledger.FormatMinor(sum, ledger.EUR))
+		in.RequestedAmount = fundus.Amount(fundus.FormatMinor(sum, fundus.EUR))
 	}
 	var out ledger.Outcome[*grants.Application]
 	var err error
@@ -229,7 +229,7 @@ func (s *Server) grantAction(c *gin.Context) {
 	case "withdraw":
 		_, err = s.grants.Withdraw(ctx, u, id)
 	case "report":
-		_, err = s.grants.Report(ctx, u, id, grants.ReportInput{Spent: ledger.Amount(s.formAmount(c, c.PostForm("spent"))), Report: c.PostForm("report")})
+		_, err = s.grants.Report(ctx, u, id, grants.ReportInput{Spent: fundus.Amount(s.formAmount(c, c.PostForm("spent"))), Report: c.PostForm("report")})
 	case "review":
 		score, _ := strconv.Atoi(c.PostForm("score"))
 		_, err = s.grants.AddReview(ctx, u, id, grants.ReviewInput{Score: score, Comment: c.PostForm("comment"), ConflictOfInterest: c.PostForm("conflict_of_interest") != ""})
@@ -238,15 +238,15 @@ func (s *Server) grantAction(c *gin.Context) {
 	case "decide":
 		in := grants.DecisionInput{Decision: c.PostForm("decision"), Conditions: c.PostForm("conditions")}
 		if v := strings.TrimSpace(c.PostForm("amount")); v != "" {
-			in.Amount = ledger.Amount(s.formAmount(c, v))
+			in.Amount = fundus.Amount(s.formAmount(c, v))
 		}
 		_, err = s.grants.Decide(ctx, u, id, in)
 	case "disburse":
-		_, err = s.grants.CreateDisbursement(ctx, u, id, grants.DisbursementInput{Amount: ledger.Amount(s.formAmount(c, c.PostForm("instalment_amount")))})
+		_, err = s.grants.CreateDisbursement(ctx, u, id, grants.DisbursementInput{Amount: fundus.Amount(s.formAmount(c, c.PostForm("instalment_amount")))})
 	case "close":
 		in := grants.CloseInput{}
 		if v := strings.TrimSpace(c.PostForm("returned")); v != "" {
-			in.Returned = ledger.Amount(s.formAmount(c, v))
+			in.Returned = fundus.Amount(s.formAmount(c, v))
 		}
 		_, err = s.grants.Close(ctx, u, id, in)
 	default:

@@ -6,6 +6,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"fundus"
 	"fundus/grants"
 	"fundus/ledger"
 )
@@ -113,10 +114,10 @@ func (s *Server) grantRoutes(api *gin.RouterGroup) {
 type fundFigures struct {
 	Name              string       `json:"name"`
 	Currency          string       `json:"currency"`
-	DonationsReceived ledger.Money `json:"donations_received"`
-	GrantsAwarded     ledger.Money `json:"grants_awarded"`
-	GrantsPaid        ledger.Money `json:"grants_paid"`
-	Available         ledger.Money `json:"available"`
+	DonationsReceived fundus.Money `json:"donations_received"`
+	GrantsAwarded     fundus.Money `json:"grants_awarded"`
+	GrantsPaid        fundus.Money `json:"grants_paid"`
+	Available         fundus.Money `json:"available"`
 	DonationsCount    int64        `json:"donations_count"`
 	ProjectsFunded    int64        `json:"projects_funded"`
 	// ChainHead is the newest entry the ledger figures include, read with

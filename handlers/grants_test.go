@@ -7,11 +7,11 @@ import (
 	"testing"
 	"time"
 
+	"fundus"
 	"fundus/auth"
 	"fundus/db"
 	"fundus/db/dbtest"
 	"fundus/ledger"
-	"fundus/web"
 )
 
 const applicationBody = `{"title":"Sprachcafé","organisation":"Café Lingua e.V.","summary":"Wöchentlich","description":"Treffen",
@@ -34,7 +34,7 @@ func TestGrantRolesAndStates(t *testing.T) {
 		admin, auditor := ts.mustUser("admin@example.org", auth.Admin), ts.mustUser("pruefer@example.org", auth.Auditor)
 		kasse := &auth.User{ID: "x", Roles: []auth.Role{auth.Treasurer}}
 		if _, err := ts.ledger.PostManual(context.Background(), kasse, ledger.ManualEntry{Memo: "donations", Postings: []ledger.ManualPosting{
-			{Account: ledger.Bank, Amount: ledger.Amount("800.00")}, {Account: ledger.Donations, Amount: ledger.Amount("-800.00")}}}); err != nil {
+			{Account: ledger.Bank, Amount: fundus.Amount("800.00")}, {Account: ledger.Donations, Amount: fundus.Amount("-800.00")}}}); err != nil {
 			t.Fatal(err)
 		}
 
@@ -168,7 +168,7 @@ func TestGrantRolesAndStates(t *testing.T) {
 		}
 
 		// The annual report and the audit trail as CSV.
-		year := fmt.Sprint(time.Now().In(web.Berlin).Year())
+		year := fmt.Sprint(time.Now().In(fundus.Berlin).Year())
 		rep := expect("", "GET", "/api/v1/fund/report?year="+year, "", 200).body
 		if rep["grants_approved"] != "380.00" || rep["grants_paid"] != "380.00" || rep["available_at_year_end"] != "420.00" || len(rep["projects"].([]any)) != 1 {
 			t.Fatalf("report %v", rep)

@@ -125,7 +125,7 @@ func (s *Server) reverseEntry(c *gin.Context) {
 
 // trialBalance: GET /api/v1/ledger/trial-balance?at=.
 func (s *Server) trialBalance(c *gin.Context) {
-	at, err := ledger.ParseDay(c.Query("at"), false)
+	at, err := fundus.ParseDay(c.Query("at"), false)
 	if err != nil {
 		writeError(c, errs.Field(errs.Op("handlers.trialBalance"), "at", err.Error()))
 		return

@@ -8,9 +8,9 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"fundus"
 	"fundus/db"
 	"fundus/errs"
-	"fundus/ledger"
 )
 
 // page is one page of a list, as docs/api.md shapes every list.
@@ -69,7 +69,7 @@ func timeParam(c *gin.Context, name string) (t time.Time, date bool, err error) 
 	if t, err := time.Parse(time.RFC3339Nano, v); err == nil {
 		return db.Bound(t), false, nil
 	}
-	if d, err := time.ParseInLocation(time.DateOnly, v, ledger.Berlin); err == nil {
+	if d, err := time.ParseInLocation(time.DateOnly, v, fundus.Berlin); err == nil {
 		return d, true, nil
 	}
 	return time.Time{}, false, errs.Field(errs.Op("handlers.timeParam"), name, "must be a date (2026-01-31) or an RFC 3339 time (2026-01-31T12:00:00Z)")
@@ -92,11 +92,11 @@ func timeRange(c *gin.Context) (from, to time.Time, err error) {
 
 // dayRange reads ?from= and ?to= of the ledger's routes, which go by the
 // entries' dates: days (YYYY-MM-DD), both included; a time stands for its
-// day in Europe/Berlin (ledger.ParseDay).
+// day in Europe/Berlin (fundus.ParseDay).
 func dayRange(c *gin.Context) (from, to string, err error) {
 	var fields []errs.FieldError
 	day := func(name string, end bool) string {
-		d, err := ledger.ParseDay(c.Query(name), end)
+		d, err := fundus.ParseDay(c.Query(name), end)
 		if err != nil {
 			fields = append(fields, errs.FieldError{Field: name, Message: err.Error()})
 		}

@@ -11,6 +11,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"fundus"
 	"fundus/auth"
 	"fundus/db"
 	"fundus/db/dbtest"
@@ -112,7 +113,7 @@ func TestRefusalsOnPagesInGerman(t *testing.T) {
 		}
 		kasse := &auth.User{ID: "x", Roles: []auth.Role{auth.Treasurer}}
 		if _, err := ts.ledger.PostManual(context.Background(), kasse, ledger.ManualEntry{Memo: "donations", Postings: []ledger.ManualPosting{
-			{Account: ledger.Bank, Amount: ledger.Amount("800.00")}, {Account: ledger.Donations, Amount: ledger.Amount("-800.00")}}}); err != nil {
+			{Account: ledger.Bank, Amount: fundus.Amount("800.00")}, {Account: ledger.Donations, Amount: fundus.Amount("-800.00")}}}); err != nil {
 			t.Fatal(err)
 		}
 		login := func(email string) *browserless {

@@ -8,6 +8,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"fundus"
 	"fundus/errs"
 	"fundus/figures"
 	"fundus/ledger"
@@ -19,12 +20,12 @@ type yearReport struct {
 	Currency  string `json:"currency"`
 	Donations struct {
 		Count int64        `json:"count"`
-		Sum   ledger.Money `json:"sum"`
+		Sum   fundus.Money `json:"sum"`
 	} `json:"donations"`
 	Projects           []figures.YearLine `json:"projects"`
-	GrantsApproved     ledger.Money       `json:"grants_approved"`
-	GrantsPaid         ledger.Money       `json:"grants_paid"`
-	AvailableAtYearEnd ledger.Money       `json:"available_at_year_end"`
+	GrantsApproved     fundus.Money       `json:"grants_approved"`
+	GrantsPaid         fundus.Money       `json:"grants_paid"`
+	AvailableAtYearEnd fundus.Money       `json:"available_at_year_end"`
 	// ChainHead is the newest entry of the ledger when the report was
 	// computed, read in one snapshot with its figures: the year's figures
 	// are those of the year's entries up to it. Absent while the ledger is
@@ -37,7 +38,7 @@ type yearReport struct {
 func reportYear(c *gin.Context) (int, error) {
 	v := c.Query("year")
 	if v == "" {
-		return time.Now().In(ledger.Berlin).Year(), nil
+		return time.Now().In(fundus.Berlin).Year(), nil
 	}
 	y, err := strconv.Atoi(v)
 	if err != nil || y < 2000 || y > 2100 {

@@ -12,11 +12,11 @@ import (
 
 	"github.com/shopspring/decimal"
 
+	"fundus"
 	"fundus/auth"
 	"fundus/db"
 	"fundus/db/dbtest"
 	"fundus/ledger"
-	"fundus/web"
 )
 
 // approveHostileProject has a project whose title and organisation are
@@ -30,7 +30,7 @@ func approveHostileProject(t *testing.T, ts *testServer, title, organisation str
 	}
 	kasse := &auth.User{ID: "x", Roles: []auth.Role{auth.Treasurer}}
 	if _, err := ts.ledger.PostManual(context.Background(), kasse, ledger.ManualEntry{Memo: "donations", Postings: []ledger.ManualPosting{
-		{Account: ledger.Bank, Amount: ledger.Amount("800.00")}, {Account: ledger.Donations, Amount: ledger.Amount("-800.00")}}}); err != nil {
+		{Account: ledger.Bank, Amount: fundus.Amount("800.00")}, {Account: ledger.Donations, Amount: fundus.Amount("-800.00")}}}); err != nil {
 		t.Fatal(err)
 	}
 	body := strings.Replace(applicationBody, `"title":"Sprachcafé","organisation":"Café Lingua e.V."`,
@@ -42,7 +42,7 @@ func approveHostileProject(t *testing.T, ts *testServer, title, organisation str
 		ts.json("POST", A+"/votes", who, `{"vote":"approve"}`).wantStatus(t, 201)
 	}
 	ts.json("POST", A+"/decision", m[0], `{"decision":"approved","amount":"400.00"}`).wantStatus(t, 200)
-	return time.Now().In(web.Berlin).Year()
+	return time.Now().In(fundus.Berlin).Year()
 }
 
 // TestReportCSVIsSpreadsheetSafe: the annual report's CSV defuses a project

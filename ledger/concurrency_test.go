@@ -5,6 +5,7 @@ import (
 	"sync"
 	"testing"
 
+	"fundus"
 	"fundus/db"
 	"fundus/db/dbtest"
 	"fundus/errs"
@@ -28,7 +29,7 @@ func TestConcurrentPosting(t *testing.T) {
 			go func() {
 				defer wg.Done()
 				for i := 0; i < each; i++ {
-					a := ledger.FormatMinor(int64(100*(w+1)), ledger.EUR)
+					a := fundus.FormatMinor(int64(100*(w+1)), fundus.EUR)
 					if _, err := s.PostManual(ctx, treasurer, manual("donation", ledger.Bank, a, ledger.Donations, "-"+a)); err != nil {
 						errc <- err
 					}
@@ -58,7 +59,7 @@ func TestConcurrentPosting(t *testing.T) {
 		if want%20 != 0 {
 			t.Fatalf("test setup: %d is not divisible by 20", want)
 		}
-		amount := ledger.FormatMinor(share, ledger.EUR)
+		amount := fundus.FormatMinor(share, fundus.EUR)
 		var mu sync.Mutex
 		approved, refused := 0, 0
 		for w := 0; w < workers; w++ {

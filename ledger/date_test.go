@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"fundus"
 	"fundus/db"
 	"fundus/db/dbtest"
 	"fundus/errs"
@@ -21,7 +22,7 @@ import (
 func postDated(s *ledger.Service, date string, pairs ...string) (*ledger.Entry, error) {
 	ne := ledger.NewEntry{Kind: ledger.KindManual, Memo: "dated " + date, Actor: treasurer.id, Date: date}
 	for i := 0; i+1 < len(pairs); i += 2 {
-		m, err := ledger.ParseAmount("amount", ledger.Amount(pairs[i+1]), ledger.EUR, ledger.NonZero, maxAmount)
+		m, err := fundus.ParseAmount("amount", fundus.Amount(pairs[i+1]), fundus.EUR, fundus.NonZero, maxAmount)
 		if err != nil {
 			return nil, err
 		}
@@ -193,8 +194,8 @@ func TestDatesBackfilledFromTime(t *testing.T) {
 		} {
 			at, _ := time.Parse(time.RFC3339Nano, ts)
 			e := &ledger.Entry{ID: db.NewID(), Seq: int64(i + 2), Time: at, Kind: "manual", Memo: ts, Actor: "a", PrevHash: es[len(es)-1].Hash}
-			e.Date = ledger.DayOf(at) // as the canonical bytes were before dates: no date line
-			e.Postings = []ledger.Posting{{Account: ledger.Bank, Amount: ledger.EURCents(100), Currency: "EUR"}, {Account: ledger.OpeningBalance, Amount: ledger.EURCents(-100), Currency: "EUR"}}
+			e.Date = fundus.DayOf(at) // as the canonical bytes were before dates: no date line
+			e.Postings = []ledger.Posting{{Account: ledger.Bank, Amount: fundus.EURCents(100), Currency: "EUR"}, {Account: ledger.OpeningBalance, Amount: fundus.EURCents(-100), Currency: "EUR"}}
 			e.Hash = ledger.Hash(e.PrevHash, e)
 			es = append(es, e)
 		}
@@ -239,7 +240,7 @@ func TestDatesBackfilledFromTime(t *testing.T) {
 			t.Fatalf("%d entries", len(got))
 		}
 		for i, e := range got {
-			if want := ledger.DayOf(es[i].Time); e.Date != want {
+			if want := fundus.DayOf(es[i].Time); e.Date != want {
 				t.Errorf("entry %d at %s: dated %s, want %s", e.Seq, e.Time.Format(time.RFC3339Nano), e.Date, want)
 			}
 		}

@@ -211,7 +211,7 @@ func (x *exporter) opening() error {
 }
 
 func (x *exporter) posting(account string, minor int64) string {
-	amount := FormatMinor(minor, EUR) + " EUR"
+	amount := fundus.FormatMinor(minor, fundus.EUR) + " EUR"
 	if x.format == FormatBeancount {
 		return fmt.Sprintf("  %-32s %16s", beancountAccount(account), amount)
 	}
@@ -232,7 +232,7 @@ func (x *exporter) entry(e *Entry) error {
 			if p.Amount.Minor > 0 {
 				debit = p.Amount.String()
 			} else {
-				credit = Money{Minor: -p.Amount.Minor, Currency: p.Amount.Currency}.String()
+				credit = fundus.Money{Minor: -p.Amount.Minor, Currency: p.Amount.Currency}.String()
 			}
 			if err := x.csv.Write([]string{e.ID, strconv.FormatInt(e.Seq, 10), e.Time.UTC().Format(TimeLayout), e.Date, e.Kind, e.Memo,
 				p.Account, debit, credit, p.Currency, e.Hash}); err != nil {
@@ -285,12 +285,12 @@ func (x *exporter) end() error {
 	case FormatHledger:
 		fmt.Fprintf(x.w, "%s Closing balances, as Fundus stores them  ; balance assertions\n", at)
 		for _, c := range codes {
-			fmt.Fprintf(x.w, "    %-32s %16s = %s EUR\n", c, "0.00 EUR", FormatMinor(x.closing[c], EUR))
+			fmt.Fprintf(x.w, "    %-32s %16s = %s EUR\n", c, "0.00 EUR", fundus.FormatMinor(x.closing[c], fundus.EUR))
 		}
 	case FormatBeancount:
 		next, _ := time.Parse(time.DateOnly, at)
 		for _, c := range codes {
-			fmt.Fprintf(x.w, "%s balance %-32s %16s EUR\n", next.AddDate(0, 0, 1).Format(time.DateOnly), beancountAccount(c), FormatMinor(x.closing[c], EUR))
+			fmt.Fprintf(x.w, "%s balance %-32s %16s EUR\n", next.AddDate(0, 0, 1).Format(time.DateOnly), beancountAccount(c), fundus.FormatMinor(x.closing[c], fundus.EUR))
 		}
 	}
 	return nil

@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"fundus"
 	"fundus/db"
 	"fundus/db/dbtest"
 	"fundus/ledger"
@@ -53,7 +54,7 @@ func randomLedger(t *testing.T, d *db.DB, n int) (*ledger.Service, []*ledger.Ent
 	var es []*ledger.Entry
 	mustPost(t, s, "opening", ledger.Bank, "10000.00", ledger.OpeningBalance, "-10000.00")
 	for i := 0; i < n; i++ {
-		a := ledger.FormatMinor(r.Int64N(100000)+1, ledger.EUR)
+		a := fundus.FormatMinor(r.Int64N(100000)+1, fundus.EUR)
 		pair := [][2]string{{ledger.Bank, ledger.Donations}, {ledger.GrantsExpense, ledger.GrantsPayable}, {ledger.GrantsPayable, ledger.Bank}, {ledger.BankFees, ledger.Bank}}[r.IntN(4)]
 		e, err := ledgertest.Value(s.PostManual(context.Background(), treasurer, manual(fmt.Sprintf("entry %d; \"quoted\"", i), pair[0], a, pair[1], "-"+a)))
 		if err == nil {

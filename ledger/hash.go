@@ -1,6 +1,8 @@
 package ledger
 
 import (
+	"fundus"
+
 	"crypto/sha256"
 	"encoding/hex"
 	"strconv"
@@ -31,7 +33,7 @@ func CanonicalBytes(e *Entry) []byte {
 	line("seq", strconv.FormatInt(e.Seq, 10))
 	line("id", e.ID)
 	line("time", e.Time.UTC().Format(TimeLayout))
-	if e.Date != DayOf(e.Time) {
+	if e.Date != fundus.DayOf(e.Time) {
 		line("date", e.Date)
 	}
 	line("kind", e.Kind)

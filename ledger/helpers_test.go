@@ -57,7 +57,7 @@ func mustService(t testing.TB, d *db.DB) *ledger.Service {
 func manual(memo string, pairs ...string) ledger.ManualEntry {
 	in := ledger.ManualEntry{Memo: memo}
 	for i := 0; i+1 < len(pairs); i += 2 {
-		in.Postings = append(in.Postings, ledger.ManualPosting{Account: pairs[i], Amount: ledger.Amount(pairs[i+1])})
+		in.Postings = append(in.Postings, ledger.ManualPosting{Account: pairs[i], Amount: fundus.Amount(pairs[i+1])})
 	}
 	return in
 }

@@ -1,6 +1,8 @@
 package ledger
 
 import (
+	"fundus"
+
 	"encoding/json"
 	"time"
 
@@ -27,11 +29,11 @@ const (
 
 // Account is one account of the chart with its stored balance.
 type Account struct {
-	Code     string `json:"code"`
-	Type     string `json:"type"`
-	Currency string `json:"currency"`
-	Name     string `json:"name"`
-	Balance  Money  `json:"balance"`
+	Code     string       `json:"code"`
+	Type     string       `json:"type"`
+	Currency string       `json:"currency"`
+	Name     string       `json:"name"`
+	Balance  fundus.Money `json:"balance"`
 }
 
 // Ref points at what caused an entry: a donation, a grant decision, a
@@ -43,9 +45,9 @@ type Ref struct {
 
 // Posting is one line of an entry.
 type Posting struct {
-	Account  string `json:"account"`
-	Amount   Money  `json:"amount"`
-	Currency string `json:"currency"`
+	Account  string       `json:"account"`
+	Amount   fundus.Money `json:"amount"`
+	Currency string       `json:"currency"`
 }
 
 // Entry is a journal transaction.

@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"fundus"
 	"fundus/db"
 	"fundus/db/dbtest"
 	"fundus/errs"
@@ -23,14 +24,14 @@ func TestLargeManualEntriesAreRefusedBeforeWrapping(t *testing.T) {
 	dbtest.Engines(t, func(t *testing.T, d *db.DB) {
 		s := mustService(t, d)
 		s.MaxAmount = ledger.MaxBalance // FUNDUS_MAX_AMOUNT=10000000000000
-		huge := ledger.FormatMinor(ledger.MaxBalance, ledger.EUR)
+		huge := fundus.FormatMinor(ledger.MaxBalance, fundus.EUR)
 		var in ledger.ManualEntry
 		in.Memo = "fees"
 		for i := 0; i < 50; i++ {
-			in.Postings = append(in.Postings, ledger.ManualPosting{Account: ledger.BankFees, Amount: ledger.Amount(huge)})
+			in.Postings = append(in.Postings, ledger.ManualPosting{Account: ledger.BankFees, Amount: fundus.Amount(huge)})
 		}
 		for i := 0; i < 50; i++ {
-			in.Postings = append(in.Postings, ledger.ManualPosting{Account: ledger.OpeningBalance, Amount: ledger.Amount("-" + huge)})
+			in.Postings = append(in.Postings, ledger.ManualPosting{Account: ledger.OpeningBalance, Amount: fundus.Amount("-" + huge)})
 		}
 		for i := 0; i < 190; i++ {
 			_, err := s.PostManual(context.Background(), treasurer, in)
@@ -40,7 +41,7 @@ func TestLargeManualEntriesAreRefusedBeforeWrapping(t *testing.T) {
 		}
 
 		// Smaller steps are taken up to the limit, and no further.
-		step := ledger.FormatMinor(ledger.MaxBalance/10, ledger.EUR)
+		step := fundus.FormatMinor(ledger.MaxBalance/10, fundus.EUR)
 		for i := 0; i < 10; i++ {
 			mustPost(t, s, fmt.Sprint("fees ", i), ledger.BankFees, step, ledger.OpeningBalance, "-"+step)
 		}
@@ -74,8 +75,8 @@ func TestVerifyReportsWrappedBalance(t *testing.T) {
 		for seq := int64(1); seq <= 2; seq++ {
 			e := &ledger.Entry{ID: fmt.Sprintf("tampered-%d", seq), Seq: seq, Time: at.Add(time.Duration(seq) * time.Second), Kind: ledger.KindManual, Date: "2026-01-02",
 				Memo: "fees", Actor: "someone", PrevHash: prev, Postings: []ledger.Posting{
-					{Account: ledger.BankFees, Amount: ledger.EURCents(amount), Currency: "EUR"},
-					{Account: ledger.OpeningBalance, Amount: ledger.EURCents(-amount), Currency: "EUR"}}}
+					{Account: ledger.BankFees, Amount: fundus.EURCents(amount), Currency: "EUR"},
+					{Account: ledger.OpeningBalance, Amount: fundus.EURCents(-amount), Currency: "EUR"}}}
 			e.Hash = ledger.Hash(prev, e)
 			mustExec(t, d, `INSERT INTO entries (id, seq, time, date, kind, memo, ref_type, ref_id, actor, reverses, prev_hash, hash)
 				VALUES ($1, $2, $3, $4, $5, $6, '', '', $7, NULL, $8, $9)`, e.ID, e.Seq, e.Time, e.Date, e.Kind, e.Memo, e.Actor, e.PrevHash, e.Hash)

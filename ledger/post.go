@@ -1,6 +1,8 @@
 package ledger
 
 import (
+	"fundus"
+
 	"fmt"
 
 	"fundus/db"
@@ -26,7 +28,7 @@ func (t *Tx) Post(e NewEntry) (*Entry, error) {
 	}
 	date := e.Date
 	if date == "" {
-		date = DayOf(when)
+		date = fundus.DayOf(when)
 	}
 	id := e.ID
 	if id == "" {
@@ -45,8 +47,8 @@ func (t *Tx) Post(e NewEntry) (*Entry, error) {
 		PrevHash: t.head.hash,
 	}
 	for _, p := range e.Postings {
-		cur := currencies[t.accounts[p.Account].Currency]
-		entry.Postings = append(entry.Postings, Posting{Account: p.Account, Amount: Money{Minor: p.Amount, Currency: cur}, Currency: cur.Code})
+		cur, _ := fundus.KnownCurrency(t.accounts[p.Account].Currency)
+		entry.Postings = append(entry.Postings, Posting{Account: p.Account, Amount: fundus.Money{Minor: p.Amount, Currency: cur}, Currency: cur.Code})
 	}
 	entry.Hash = Hash(entry.PrevHash, entry)
 	after, err := t.balancesAfter(op, e)
@@ -58,12 +60,12 @@ func (t *Tx) Post(e NewEntry) (*Entry, error) {
 	if bank := t.balance(Bank); bank < bankBefore && bank < 0 {
 		t.setBalances(old) // Post changes nothing when it fails
 		return nil, errs.E(op, errs.InsufficientFunds, fmt.Sprintf(
-			"the bank account holds %s EUR; this would overdraw it", FormatMinor(bankBefore, EUR)))
+			"the bank account holds %s EUR; this would overdraw it", fundus.FormatMinor(bankBefore, fundus.EUR)))
 	}
 	if after := t.Available(); after < before && after < 0 {
 		t.setBalances(old)
 		return nil, errs.E(op, errs.InsufficientFunds, fmt.Sprintf(
-			"%s EUR are available; this needs %s EUR", FormatMinor(before, EUR), FormatMinor(before-after, EUR)))
+			"%s EUR are available; this needs %s EUR", fundus.FormatMinor(before, fundus.EUR), fundus.FormatMinor(before-after, fundus.EUR)))
 	}
 	t.entries = append(t.entries, entry)
 	t.head = head{seq: entry.Seq, hash: entry.Hash, lastTime: entry.Time}
@@ -77,7 +79,7 @@ func (t *Tx) checkEntry(op errs.Op, e NewEntry) error {
 	if err := checkText(op, "memo", e.Memo, MaxMemo); err != nil {
 		return err
 	}
-	if e.Date != "" && !IsDay(e.Date) {
+	if e.Date != "" && !fundus.IsDay(e.Date) {
 		return errs.Errorf(op, errs.Internal, "an entry's date must be YYYY-MM-DD, not %q", e.Date)
 	}
 	if len(e.Postings) < 2 {
@@ -93,7 +95,7 @@ func (t *Tx) checkEntry(op errs.Op, e NewEntry) error {
 		case p.Amount == 0:
 			fields = append(fields, errs.FieldError{Field: fmt.Sprintf("postings[%d].amount", i), Message: "must not be zero"})
 		case !withinBalance(p.Amount):
-			fields = append(fields, errs.FieldError{Field: fmt.Sprintf("postings[%d].amount", i), Message: "must not exceed " + FormatMinor(MaxBalance, EUR)})
+			fields = append(fields, errs.FieldError{Field: fmt.Sprintf("postings[%d].amount", i), Message: "must not exceed " + fundus.FormatMinor(MaxBalance, fundus.EUR)})
 		default:
 			sum, ok := addMinor(sums[a.Currency], p.Amount)
 			if !ok {
@@ -107,7 +109,8 @@ func (t *Tx) checkEntry(op errs.Op, e NewEntry) error {
 	}
 	for cur, sum := range sums {
 		if sum != 0 {
-			return errs.Field(op, "postings", fmt.Sprintf("must sum to zero; the %s postings sum to %s", cur, FormatMinor(sum, currencies[cur])))
+			c, _ := fundus.KnownCurrency(cur)
+			return errs.Field(op, "postings", fmt.Sprintf("must sum to zero; the %s postings sum to %s", cur, fundus.FormatMinor(sum, c)))
 		}
 	}
 	return nil
@@ -131,8 +134,8 @@ func (t *Tx) balancesAfter(op errs.Op, e NewEntry) (map[string]int64, error) {
 	}
 	for i, p := range e.Postings {
 		if i == last[p.Account] && !withinBalance(after[p.Account]) {
-			return nil, errs.FieldCode(op, fmt.Sprintf("postings[%d].amount", i), "balance_max", FormatMinor(MaxBalance, EUR),
-				fmt.Sprintf("would take the balance of %s beyond ±%s EUR, the largest balance an account may have", p.Account, FormatMinor(MaxBalance, EUR)))
+			return nil, errs.FieldCode(op, fmt.Sprintf("postings[%d].amount", i), "balance_max", fundus.FormatMinor(MaxBalance, fundus.EUR),
+				fmt.Sprintf("would take the balance of %s beyond ±%s EUR, the largest balance an account may have", p.Account, fundus.FormatMinor(MaxBalance, fundus.EUR)))
 		}
 	}
 	return after, nil

@@ -6,6 +6,7 @@ import (
 
 	"pgregory.net/rapid"
 
+	"fundus"
 	"fundus/db"
 	"fundus/db/dbtest"
 	"fundus/errs"
@@ -61,7 +62,7 @@ func (m *model) apply(id string, postings [][2]any, reversal bool) *modelEntry {
 func toManual(postings [][2]any) ledger.ManualEntry {
 	in := ledger.ManualEntry{Memo: "property"}
 	for _, p := range postings {
-		in.Postings = append(in.Postings, ledger.ManualPosting{Account: p[0].(string), Amount: ledger.Amount(ledger.FormatMinor(p[1].(int64), ledger.EUR))})
+		in.Postings = append(in.Postings, ledger.ManualPosting{Account: p[0].(string), Amount: fundus.Amount(fundus.FormatMinor(p[1].(int64), fundus.EUR))})
 	}
 	return in
 }

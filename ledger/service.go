@@ -90,8 +90,8 @@ type ManualEntry struct {
 // ManualPosting is one line of a ManualEntry: a signed amount, debit
 // positive.
 type ManualPosting struct {
-	Account string     `json:"account"`
-	Amount  AmountText `json:"amount"`
+	Account string            `json:"account"`
+	Amount  fundus.AmountText `json:"amount"`
 }
 
 // PostManual posts a manual entry.
@@ -110,7 +110,7 @@ func (s *Service) PostManual(ctx context.Context, actor fundus.Actor, in ManualE
 		fields = append(fields, errs.FieldError{Field: "postings", Message: "must have between 2 and 100 postings"})
 	}
 	for i, p := range in.Postings {
-		minor, err := ParseAmount(fmt.Sprintf("postings[%d].amount", i), p.Amount, EUR, NonZero, s.MaxAmount)
+		minor, err := fundus.ParseAmount(fmt.Sprintf("postings[%d].amount", i), p.Amount, fundus.EUR, fundus.NonZero, s.MaxAmount)
 		fields = append(fields, errs.FieldsOf(err)...)
 		ne.Postings = append(ne.Postings, NewPosting{Account: strings.TrimSpace(p.Account), Amount: minor})
 	}
@@ -155,17 +155,17 @@ func (s *Service) Reverse(ctx context.Context, actor fundus.Actor, id string, in
 type TrialBalance struct {
 	At          string             `json:"at"`
 	Items       []TrialBalanceLine `json:"items"`
-	TotalDebit  Money              `json:"total_debit"`
-	TotalCredit Money              `json:"total_credit"`
+	TotalDebit  fundus.Money       `json:"total_debit"`
+	TotalCredit fundus.Money       `json:"total_credit"`
 }
 
 // TrialBalanceLine is one account in a TrialBalance.
 type TrialBalanceLine struct {
-	Code    string `json:"code"`
-	Type    string `json:"type"`
-	Debit   Money  `json:"debit"`
-	Credit  Money  `json:"credit"`
-	Balance Money  `json:"balance"`
+	Code    string       `json:"code"`
+	Type    string       `json:"type"`
+	Debit   fundus.Money `json:"debit"`
+	Credit  fundus.Money `json:"credit"`
+	Balance fundus.Money `json:"balance"`
 }
 
 // TrialBalance returns the balances at the end of the day at (YYYY-MM-DD):
@@ -182,7 +182,7 @@ func (s *Service) TrialBalance(ctx context.Context, actor fundus.Actor, at strin
 		return nil, errs.E(op, err)
 	}
 	if at == "" {
-		at = DayOf(s.now())
+		at = fundus.DayOf(s.now())
 	} else {
 		sums, err := balancesThrough(ctx, s.DB, at)
 		if err != nil {
@@ -195,9 +195,9 @@ func (s *Service) TrialBalance(ctx context.Context, actor fundus.Actor, at strin
 	if err := checkBalances(op, accts); err != nil {
 		return nil, err
 	}
-	tb := &TrialBalance{At: at, Items: []TrialBalanceLine{}, TotalDebit: EURCents(0), TotalCredit: EURCents(0)}
+	tb := &TrialBalance{At: at, Items: []TrialBalanceLine{}, TotalDebit: fundus.EURCents(0), TotalCredit: fundus.EURCents(0)}
 	for _, a := range accts {
-		line := TrialBalanceLine{Code: a.Code, Type: a.Type, Balance: a.Balance, Debit: EURCents(0), Credit: EURCents(0)}
+		line := TrialBalanceLine{Code: a.Code, Type: a.Type, Balance: a.Balance, Debit: fundus.EURCents(0), Credit: fundus.EURCents(0)}
 		if a.Balance.Minor > 0 {
 			line.Debit.Minor = a.Balance.Minor
 		} else {

@@ -1,6 +1,8 @@
 package ledger
 
 import (
+	"fundus"
+
 	"context"
 	"database/sql"
 	"errors"
@@ -41,7 +43,8 @@ type accountRow struct {
 }
 
 func (r accountRow) account() Account {
-	return Account{Code: r.Code, Type: r.Type, Currency: r.Currency, Name: r.Name, Balance: Money{Minor: r.Balance, Currency: currencies[r.Currency]}}
+	cur, _ := fundus.KnownCurrency(r.Currency)
+	return Account{Code: r.Code, Type: r.Type, Currency: r.Currency, Name: r.Name, Balance: fundus.Money{Minor: r.Balance, Currency: cur}}
 }
 
 func loadAccounts(ctx context.Context, q sqlx.QueryerContext) ([]Account, error) {
@@ -303,7 +306,7 @@ func withPostings(ctx context.Context, q sqlx.QueryerContext, rows []entryRow) (
 	}
 	for _, p := range ps {
 		if e, ok := byID[p.EntryID]; ok {
-			e.Postings = append(e.Postings, Posting{Account: p.Account, Amount: Money{Minor: p.Amount, Currency: currencyOf(p.Currency)}, Currency: p.Currency})
+			e.Postings = append(e.Postings, Posting{Account: p.Account, Amount: fundus.Money{Minor: p.Amount, Currency: currencyOf(p.Currency)}, Currency: p.Currency})
 		}
 	}
 	return out, nil
@@ -311,11 +314,11 @@ func withPostings(ctx context.Context, q sqlx.QueryerContext, rows []entryRow) (
 
 // currencyOf returns the currency with code, or one with two digits for a
 // code the fund does not know (so that verification can still read it).
-func currencyOf(code string) Currency {
-	if c, ok := currencies[code]; ok {
+func currencyOf(code string) fundus.Currency {
+	if c, ok := fundus.KnownCurrency(code); ok {
 		return c
 	}
-	return Currency{Code: code, Digits: 2}
+	return fundus.Currency{Code: code, Digits: 2}
 }
 
 func findEntry(ctx context.Context, q sqlx.QueryerContext, id string) (*Entry, error) {

@@ -118,7 +118,7 @@ func (v *verifier) sum(account string) *big.Int {
 }
 
 // formatBig writes minor units of cur, of any size, like FormatMinor.
-func formatBig(minor *big.Int, cur Currency) string {
+func formatBig(minor *big.Int, cur fundus.Currency) string {
 	return decimal.NewFromBigInt(minor, -cur.Digits).StringFixed(cur.Digits)
 }
 
@@ -182,7 +182,7 @@ func (v *verifier) check(e *Entry) bool {
 		for _, p := range e.Postings {
 			if b := v.sums[p.Account]; b.CmpAbs(limit) > 0 {
 				v.fail(e, p.Account, fmt.Sprintf("the entry takes the balance of %s to %s, beyond ±%s, the largest balance Fundus allows (as 64-bit cents it may have wrapped around)",
-					p.Account, formatBig(b, p.Amount.currency()), FormatMinor(MaxBalance, p.Amount.currency())))
+					p.Account, formatBig(b, p.Amount.Unit()), fundus.FormatMinor(MaxBalance, p.Amount.Unit())))
 				return false
 			}
 		}

@@ -1,6 +1,8 @@
 package ledger
 
 import (
+	"fundus"
+
 	"bufio"
 	"bytes"
 	"encoding/json"
@@ -30,9 +32,9 @@ type fileEntry struct {
 	Actor    string `json:"actor"`
 	Reverses string `json:"reverses"`
 	Postings []struct {
-		Account  string     `json:"account"`
-		Amount   AmountText `json:"amount"`
-		Currency string     `json:"currency"`
+		Account  string            `json:"account"`
+		Amount   fundus.AmountText `json:"amount"`
+		Currency string            `json:"currency"`
 	} `json:"postings"`
 	PrevHash string `json:"prev_hash"`
 	Hash     string `json:"hash"`
@@ -167,17 +169,17 @@ func (fe *fileEntry) entry() (*Entry, error) {
 		return nil, fmt.Errorf("time %q is not in the layout %s", fe.Time, TimeLayout)
 	}
 	if fe.Date == "" { // an export from before entries had dates
-		fe.Date = DayOf(t)
+		fe.Date = fundus.DayOf(t)
 	}
 	e := &Entry{ID: fe.ID, Seq: fe.Seq, Time: t, Date: fe.Date, Kind: fe.Kind, Memo: fe.Memo, Ref: fe.Ref, Actor: fe.Actor,
 		Reverses: fe.Reverses, PrevHash: fe.PrevHash, Hash: fe.Hash}
 	for i, p := range fe.Postings {
 		cur := currencyOf(p.Currency)
-		minor, err := ParseAmount(fmt.Sprintf("postings[%d].amount", i), p.Amount, cur, NonZero, math.MaxInt64/2)
+		minor, err := fundus.ParseAmount(fmt.Sprintf("postings[%d].amount", i), p.Amount, cur, fundus.NonZero, math.MaxInt64/2)
 		if err != nil {
 			return nil, err
 		}
-		e.Postings = append(e.Postings, Posting{Account: p.Account, Amount: Money{Minor: minor, Currency: cur}, Currency: p.Currency})
+		e.Postings = append(e.Postings, Posting{Account: p.Account, Amount: fundus.Money{Minor: minor, Currency: cur}, Currency: p.Currency})
 	}
 	return e, nil
 }

@@ -15,12 +15,11 @@ import (
 	"io/fs"
 	"strings"
 	"time"
-	_ "time/tzdata" // Europe/Berlin on machines without a zone database
 
 	"github.com/nicksnyder/go-i18n/v2/i18n"
 	"golang.org/x/text/language"
 
-	"fundus/ledger"
+	"fundus"
 )
 
 //go:embed templates/*.html i18n/*.json static
@@ -98,7 +97,7 @@ func (r *Renderer) funcs(lang string) template.FuncMap {
 	loc := i18n.NewLocalizer(r.bundle, lang)
 	return template.FuncMap{
 		"t":          func(id string, args ...any) string { return translate(loc, id, args...) },
-		"money":      func(m ledger.Money) string { return FormatMoney(lang, m) },
+		"money":      func(m fundus.Money) string { return FormatMoney(lang, m) },
 		"date":       func(t time.Time) string { return FormatDate(lang, t) },
 		"datetime":   func(t time.Time) string { return FormatDateTime(lang, t) },
 		"lang":       func() string { return lang },
@@ -185,7 +184,7 @@ func translate(loc *i18n.Localizer, id string, args ...any) string {
 // FormatMoney writes an amount as people of lang read it: "1.234,50 €" in
 // German, "€1,234.50" in English. It works on the exact decimal string, never
 // on a float.
-func FormatMoney(lang string, m ledger.Money) string {
+func FormatMoney(lang string, m fundus.Money) string {
 	s := m.String() // "-1234.50"
 	neg := strings.HasPrefix(s, "-")
 	s = strings.TrimPrefix(s, "-")
@@ -217,7 +216,7 @@ func FormatMoney(lang string, m ledger.Money) string {
 
 // FormatDate writes a date as people of lang read it.
 func FormatDate(lang string, t time.Time) string {
-	t = t.In(Berlin)
+	t = t.In(fundus.Berlin)
 	if lang == "de" {
 		return t.Format("02.01.2006")
 	}
@@ -227,19 +226,9 @@ func FormatDate(lang string, t time.Time) string {
 // FormatDateTime writes a date and time (Berlin time) as people of lang
 // read it.
 func FormatDateTime(lang string, t time.Time) string {
-	t = t.In(Berlin)
+	t = t.In(fundus.Berlin)
 	if lang == "de" {
 		return t.Format("02.01.2006, 15:04 Uhr")
 	}
 	return t.Format("2 Jan 2006, 15:04")
 }
-
-// Berlin is the fund's time zone: pages show local time (the API UTC), and
-// "today" and report years are Berlin's.
-var Berlin = func() *time.Location {
-	l, err := time.LoadLocation("Europe/Berlin")
-	if err != nil {
-		return time.UTC
-	}
-	return l
-}()

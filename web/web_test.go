@@ -5,7 +5,7 @@ import (
 	"strings"
 	"testing"
 
-	"fundus/ledger"
+	"fundus"
 )
 
 func TestFormatMoney(t *testing.T) {
@@ -18,7 +18,7 @@ func TestFormatMoney(t *testing.T) {
 		{"de", 5, "0,05\u00a0€"}, {"en", 100000000, "€1,000,000.00"},
 		{"de", -2500, "−25,00\u00a0€"}, {"en", 99, "€0.99"},
 	} {
-		if got := FormatMoney(c.lang, ledger.EURCents(c.minor)); got != c.want {
+		if got := FormatMoney(c.lang, fundus.EURCents(c.minor)); got != c.want {
 			t.Errorf("FormatMoney(%s, %d) = %q, want %q", c.lang, c.minor, got, c.want)
 		}
 	}

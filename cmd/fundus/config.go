@@ -16,8 +16,8 @@ import (
 	"github.com/joho/godotenv"
 	"github.com/shopspring/decimal"
 
+	"fundus"
 	"fundus/donations"
-	"fundus/ledger"
 )
 
 // config is Fundus's configuration. Only this package reads the
@@ -92,15 +92,15 @@ var settings = []setting{
 		return positiveInt(&c.Quorum, v, 1)
 	}},
 	{"FUNDUS_BANK_IBAN", exampleIBAN, func(c *config, v string) error {
-		c.BankIBAN = ledger.NormalizeIBAN(v)
-		if !ledger.ValidIBAN(c.BankIBAN) {
+		c.BankIBAN = fundus.NormalizeIBAN(v)
+		if !fundus.ValidIBAN(c.BankIBAN) {
 			return errors.New("must be an IBAN with a valid checksum")
 		}
 		return nil
 	}},
 	{"FUNDUS_BANK_BIC", exampleBIC, func(c *config, v string) error {
 		c.BankBIC = strings.ToUpper(strings.TrimSpace(v))
-		if c.BankBIC != "" && !ledger.ValidBIC(c.BankBIC) {
+		if c.BankBIC != "" && !fundus.ValidBIC(c.BankBIC) {
 			return errors.New("must be a BIC of 8 or 11 characters, or empty")
 		}
 		return nil

@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 
+	"fundus"
 	"fundus/ledger"
 )
 
@@ -24,11 +25,11 @@ func export(ctx context.Context, cfg *config, args []string, stdout io.Writer) e
 	if _, ok := ledger.ExportFormats[*format]; !ok {
 		return usageError("fundus export: --format must be csv, jsonl, hledger or beancount\n" + usage)
 	}
-	from, err := ledger.ParseDay(*fromS, false)
+	from, err := fundus.ParseDay(*fromS, false)
 	if err != nil {
 		return usageError("fundus export: --from: " + err.Error())
 	}
-	to, err := ledger.ParseDay(*toS, true)
+	to, err := fundus.ParseDay(*toS, true)
 	if err != nil {
 		return usageError("fundus export: --to: " + err.Error())
 	}

@@ -11,6 +11,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"fundus"
 	"fundus/db"
 	"fundus/internal/apiclient"
 	"fundus/ledger"
@@ -85,7 +86,7 @@ func Crash(ctx context.Context, f Fundus, cfg CrashConfig) (CrashReport, error) 
 	for _, p := range pledges {
 		rep.PledgedCents += p.cents
 	}
-	fmt.Fprintf(out, "%d pledges made (%s EUR)\n", len(pledges), ledger.FormatMinor(rep.PledgedCents, ledger.EUR))
+	fmt.Fprintf(out, "%d pledges made (%s EUR)\n", len(pledges), fundus.FormatMinor(rep.PledgedCents, fundus.EUR))
 
 	for round := 0; round <= cfg.Kills; round++ {
 		if srv == nil {
@@ -155,7 +156,7 @@ func makePledges(ctx context.Context, c *client, base string, cfg CrashConfig) (
 			defer wg.Done()
 			for i := range next {
 				cents := int64(100 + rand.IntN(100000))
-				r, err := c.at(base).PledgeWithResponse(ctx, nil, apiclient.Pledge{Amount: apiclient.AmountOf(ledger.FormatMinor(cents, ledger.EUR)), Anonymous: ptr(true)})
+				r, err := c.at(base).PledgeWithResponse(ctx, nil, apiclient.Pledge{Amount: apiclient.AmountOf(fundus.FormatMinor(cents, fundus.EUR)), Anonymous: ptr(true)})
 				err = apiclient.Expect(r, err, http.StatusCreated)
 				var id string
 				if err == nil {

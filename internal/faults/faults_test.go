@@ -16,8 +16,8 @@ var (
 	buildErr  error
 )
 
-// fundus builds the command once for the package's tests.
-func fundus(t *testing.T) string {
+// fundusBinary builds the command once for the package's tests.
+func fundusBinary(t *testing.T) string {
 	t.Helper()
 	buildOnce.Do(func() {
 		dir, err := os.MkdirTemp("", "fundus-faults-")
@@ -38,7 +38,7 @@ type logWriter struct{ t *testing.T }
 func (w logWriter) Write(p []byte) (int, error) { w.t.Log(string(p)); return len(p), nil }
 
 func TestCrashLosesAndDoublesNothing(t *testing.T) {
-	bin := fundus(t)
+	bin := fundusBinary(t)
 	dbtest.EachEngine(t, func(t *testing.T, e db.Engine) {
 		f := Fundus{Binary: bin, DatabaseURL: dbtest.URL(t, e)}
 		rep, err := Crash(context.Background(), f, CrashConfig{Pledges: 400, Clients: 16, Kills: 2, Out: logWriter{t}})
@@ -53,7 +53,7 @@ func TestCrashLosesAndDoublesNothing(t *testing.T) {
 }
 
 func TestTwoInstancesShareTheDatabase(t *testing.T) {
-	bin := fundus(t)
+	bin := fundusBinary(t)
 	f := Fundus{Binary: bin, DatabaseURL: dbtest.URL(t, db.Postgres)} // several instances need PostgreSQL
 	rep, err := TwoInstances(context.Background(), f, InstancesConfig{Applications: 24, Donations: 100, Out: logWriter{t}})
 	if err != nil {

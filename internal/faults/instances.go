@@ -10,9 +10,9 @@ import (
 	"sync/atomic"
 	"time"
 
+	"fundus"
 	"fundus/db"
 	"fundus/internal/apiclient"
-	"fundus/ledger"
 )
 
 // InstancesConfig sizes a two-instance run.
@@ -190,7 +190,7 @@ func TwoInstances(ctx context.Context, f Fundus, cfg InstancesConfig) (Instances
 		return rep, err
 	}
 	fund := r.JSON200
-	cents, err := ledger.ParseAmount("available", ledger.AmountText{Text: fund.Available, Set: true, Quoted: true}, ledger.EUR, ledger.NotNegative, 1<<62)
+	cents, err := fundus.ParseAmount("available", fundus.AmountText{Text: fund.Available, Set: true, Quoted: true}, fundus.EUR, fundus.NotNegative, 1<<62)
 	if err != nil {
 		return rep, err
 	}

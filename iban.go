@@ -1,4 +1,4 @@
-package ledger
+package fundus
 
 import (
 	"math/big"
