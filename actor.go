@@ -1,4 +1,6 @@
-// Package fundus is the vocabulary every package of Fundus shares. It does
+// Package fundus is the vocabulary every package of Fundus shares: the
+// actor and the typed actions (actor.go), money and amounts (money.go), IBAN
+// and BIC (iban.go) and the fund's days in Europe/Berlin (date.go). It does
 // no I/O.
 package fundus
 

@@ -1,4 +1,4 @@
-// Package ledger is Fundus's double-entry core: money, accounts, entries and
+// Package ledger is Fundus's double-entry core: accounts, entries and
 // postings, stored balances, the hash chain, the one write path, idempotency,
 // the audit trail and verification. Every cent the fund moves is an entry
 // here; donations and grants post through Writer.

@@ -1,0 +1,70 @@
+package fundus_test
+
+import (
+	"testing"
+	"time"
+
+	"fundus"
+)
+
+func TestDayOf(t *testing.T) {
+	cases := []struct {
+		at   string // RFC 3339
+		want string
+	}{
+		{"2025-12-31T22:59:59Z", "2025-12-31"}, // 23:59:59 in Berlin (winter)
+		{"2025-12-31T23:00:00Z", "2026-01-01"}, // midnight in Berlin
+		{"2026-06-30T21:59:59Z", "2026-06-30"}, // 23:59:59 in Berlin (summer)
+		{"2026-06-30T22:00:00Z", "2026-07-01"},
+		{"9999-12-31T23:59:59Z", "9999-12-31"}, // 10000-01-01 in Berlin: clamped
+	}
+	for _, c := range cases {
+		t.Run(c.at, func(t *testing.T) {
+			at, err := time.Parse(time.RFC3339, c.at)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := fundus.DayOf(at); got != c.want {
+				t.Errorf("DayOf(%s) = %s, want %s", c.at, got, c.want)
+			}
+		})
+	}
+}
+
+func TestIsDay(t *testing.T) {
+	for s, want := range map[string]bool{"2026-01-31": true, "2026-02-30": false, "2026-1-31": false, "2026-01-31T00:00:00Z": false, "": false} {
+		if got := fundus.IsDay(s); got != want {
+			t.Errorf("IsDay(%q) = %v, want %v", s, got, want)
+		}
+	}
+}
+
+func TestParseDay(t *testing.T) {
+	cases := []struct {
+		name string
+		in   string
+		end  bool
+		want string // "!" for an error
+	}{
+		{"empty is open", "", false, ""},
+		{"a date stands", "2026-01-31", true, "2026-01-31"},
+		{"a start time is its Berlin day", "2025-12-31T23:30:00Z", false, "2026-01-01"},
+		{"an end time excludes its instant", "2027-01-01T00:00:00+01:00", true, "2026-12-31"},
+		{"an end time inside a day keeps it", "2027-01-01T00:00:01+01:00", true, "2027-01-01"},
+		{"not a day", "31.01.2026", false, "!"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			got, err := fundus.ParseDay(c.in, c.end)
+			if c.want == "!" {
+				if err == nil {
+					t.Fatalf("ParseDay(%q) = %q, want an error", c.in, got)
+				}
+				return
+			}
+			if err != nil || got != c.want {
+				t.Errorf("ParseDay(%q, %v) = %q, %v; want %q", c.in, c.end, got, err, c.want)
+			}
+		})
+	}
+}
