@@ -62,53 +62,82 @@ func (s *Server) getApplication(c *gin.Context) {
 	c.JSON(http.StatusOK, a)
 }
 
-// applicationStep handles the POSTs on an application whose body is an In
-// (or none) and whose answer is an Out (the application, an instalment).
-func applicationStep[In, Out any](s *Server, status int, optional bool, step func(s *Server, ctx context.Context, c *gin.Context, in In) (ledger.Outcome[Out], error)) gin.HandlerFunc {
-	return func(c *gin.Context) {
-		var in In
-		moneyWrite(c, s.ledger.Writer, status, &in, optional, func(ctx context.Context) (ledger.Outcome[Out], error) { return step(s, ctx, c, in) })
-	}
-}
-
-type none struct{}
-
-func (s *Server) grantRoutes(api *gin.RouterGroup) {
-	api.POST("/applications", requireUser, s.createApplication)
-	api.GET("/applications", requireUser, s.listApplications)
-	api.GET("/applications/:id", requireUser, s.getApplication)
-	api.PATCH("/applications/:id", requireUser, s.patchApplication)
-	api.POST("/applications/:id/submit", requireUser, applicationStep(s, http.StatusOK, true, func(s *Server, ctx context.Context, c *gin.Context, _ none) (ledger.Outcome[*grants.Application], error) {
+// submitApplication: POST /api/v1/applications/{id}/submit (owner).
+func (s *Server) submitApplication(c *gin.Context) {
+	applicationStep(c, s, http.StatusOK, true, func(ctx context.Context, _ none) (ledger.Outcome[*grants.Application], error) {
 		return s.grants.Submit(ctx, currentUser(c), c.Param("id"))
-	}))
-	api.POST("/applications/:id/withdraw", requireUser, applicationStep(s, http.StatusOK, true, func(s *Server, ctx context.Context, c *gin.Context, _ none) (ledger.Outcome[*grants.Application], error) {
-		return s.grants.Withdraw(ctx, currentUser(c), c.Param("id"))
-	}))
-	api.POST("/applications/:id/reviews", requireUser, applicationStep(s, http.StatusCreated, false, func(s *Server, ctx context.Context, c *gin.Context, in grants.ReviewInput) (ledger.Outcome[*grants.Application], error) {
-		return s.grants.AddReview(ctx, currentUser(c), c.Param("id"), in)
-	}))
-	api.POST("/applications/:id/votes", requireUser, applicationStep(s, http.StatusCreated, false, func(s *Server, ctx context.Context, c *gin.Context, in grants.VoteInput) (ledger.Outcome[*grants.Application], error) {
-		return s.grants.CastVote(ctx, currentUser(c), c.Param("id"), in)
-	}))
-	api.POST("/applications/:id/decision", requireUser, applicationStep(s, http.StatusOK, false, func(s *Server, ctx context.Context, c *gin.Context, in grants.DecisionInput) (ledger.Outcome[*grants.Application], error) {
-		return s.grants.Decide(ctx, currentUser(c), c.Param("id"), in)
-	}))
-	api.POST("/applications/:id/disbursements", requireUser, applicationStep(s, http.StatusCreated, false, func(s *Server, ctx context.Context, c *gin.Context, in grants.DisbursementInput) (ledger.Outcome[*grants.Disbursement], error) {
-		return s.grants.CreateDisbursement(ctx, currentUser(c), c.Param("id"), in)
-	}))
-	api.POST("/disbursements/:id/release", requireUser, applicationStep(s, http.StatusOK, true, func(s *Server, ctx context.Context, c *gin.Context, _ none) (ledger.Outcome[*grants.Disbursement], error) {
-		return s.grants.Release(ctx, currentUser(c), c.Param("id"))
-	}))
-	api.POST("/applications/:id/report", requireUser, applicationStep(s, http.StatusOK, false, func(s *Server, ctx context.Context, c *gin.Context, in grants.ReportInput) (ledger.Outcome[*grants.Application], error) {
-		return s.grants.Report(ctx, currentUser(c), c.Param("id"), in)
-	}))
-	api.POST("/applications/:id/close", requireUser, applicationStep(s, http.StatusOK, true, func(s *Server, ctx context.Context, c *gin.Context, in grants.CloseInput) (ledger.Outcome[*grants.Application], error) {
-		return s.grants.Close(ctx, currentUser(c), c.Param("id"), in)
-	}))
-	api.GET("/fund", s.publicFigures)
-	api.GET("/fund/projects", s.fundProjects)
-	api.GET("/fund/report", s.fundReport)
+	})
 }
+
+// withdrawApplication: POST /api/v1/applications/{id}/withdraw (owner).
+func (s *Server) withdrawApplication(c *gin.Context) {
+	applicationStep(c, s, http.StatusOK, true, func(ctx context.Context, _ none) (ledger.Outcome[*grants.Application], error) {
+		return s.grants.Withdraw(ctx, currentUser(c), c.Param("id"))
+	})
+}
+
+// addReview: POST /api/v1/applications/{id}/reviews (committee).
+func (s *Server) addReview(c *gin.Context) {
+	applicationStep(c, s, http.StatusCreated, false, func(ctx context.Context, in grants.ReviewInput) (ledger.Outcome[*grants.Application], error) {
+		return s.grants.AddReview(ctx, currentUser(c), c.Param("id"), in)
+	})
+}
+
+// castVote: POST /api/v1/applications/{id}/votes (committee).
+func (s *Server) castVote(c *gin.Context) {
+	applicationStep(c, s, http.StatusCreated, false, func(ctx context.Context, in grants.VoteInput) (ledger.Outcome[*grants.Application], error) {
+		return s.grants.CastVote(ctx, currentUser(c), c.Param("id"), in)
+	})
+}
+
+// decide: POST /api/v1/applications/{id}/decision (committee).
+func (s *Server) decide(c *gin.Context) {
+	applicationStep(c, s, http.StatusOK, false, func(ctx context.Context, in grants.DecisionInput) (ledger.Outcome[*grants.Application], error) {
+		return s.grants.Decide(ctx, currentUser(c), c.Param("id"), in)
+	})
+}
+
+// createDisbursement: POST /api/v1/applications/{id}/disbursements
+// (treasurer).
+func (s *Server) createDisbursement(c *gin.Context) {
+	applicationStep(c, s, http.StatusCreated, false, func(ctx context.Context, in grants.DisbursementInput) (ledger.Outcome[*grants.Disbursement], error) {
+		return s.grants.CreateDisbursement(ctx, currentUser(c), c.Param("id"), in)
+	})
+}
+
+// releaseDisbursement: POST /api/v1/disbursements/{id}/release (a
+// treasurer other than the one who created it).
+func (s *Server) releaseDisbursement(c *gin.Context) {
+	applicationStep(c, s, http.StatusOK, true, func(ctx context.Context, _ none) (ledger.Outcome[*grants.Disbursement], error) {
+		return s.grants.Release(ctx, currentUser(c), c.Param("id"))
+	})
+}
+
+// reportOnApplication: POST /api/v1/applications/{id}/report (owner).
+func (s *Server) reportOnApplication(c *gin.Context) {
+	applicationStep(c, s, http.StatusOK, false, func(ctx context.Context, in grants.ReportInput) (ledger.Outcome[*grants.Application], error) {
+		return s.grants.Report(ctx, currentUser(c), c.Param("id"), in)
+	})
+}
+
+// closeApplication: POST /api/v1/applications/{id}/close (committee or
+// treasurer).
+func (s *Server) closeApplication(c *gin.Context) {
+	applicationStep(c, s, http.StatusOK, true, func(ctx context.Context, in grants.CloseInput) (ledger.Outcome[*grants.Application], error) {
+		return s.grants.Close(ctx, currentUser(c), c.Param("id"), in)
+	})
+}
+
+// applicationStep runs one step of an application whose body is an In (or
+// none, when optional) and whose answer, with status, is an Out (the
+// application, an instalment).
+func applicationStep[In, Out any](c *gin.Context, s *Server, status int, optional bool, step func(ctx context.Context, in In) (ledger.Outcome[Out], error)) {
+	var in In
+	moneyWrite(c, s.ledger.Writer, status, &in, optional, func(ctx context.Context) (ledger.Outcome[Out], error) { return step(ctx, in) })
+}
+
+// none is the body of a step that takes none.
+type none struct{}
 
 // fundFigures are the public figures of GET /api/v1/fund.
 type fundFigures struct {

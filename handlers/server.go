@@ -99,6 +99,8 @@ func New(cfg Config, d *db.DB, svc Services, log *slog.Logger) (http.Handler, er
 	return s.router()
 }
 
+// router builds the engine: the middleware every request passes, then the
+// routes (routes.go).
 func (s *Server) router() (*gin.Engine, error) {
 	gin.SetMode(gin.ReleaseMode)
 	r := gin.New()
@@ -111,71 +113,8 @@ func (s *Server) router() (*gin.Engine, error) {
 	r.Use(withRequestID, securityHeaders, accessLog(s.log), recoverPanics, s.metrics.observe, limitBody(s.cfg.BodyLimit), s.refuseUnstorableText)
 	r.NoRoute(s.noRoute)
 
-	r.GET("/healthz", s.healthz)
-	r.GET("/readyz", s.readyz)
-	r.GET("/problems/:slug", describeProblem)
-
-	api := r.Group("/api/v1", requireJSON, s.authenticate)
-	api.GET("/openapi.json", serveOpenAPI)
-	// Public writes and sign-in: limited before anything else is done.
-	public := r.Group("/api/v1", s.limiter.guard, requireJSON, s.authenticate)
-
-	public.POST("/register", s.register)
-	public.POST("/sessions", s.signIn)
-	api.DELETE("/sessions/current", requireUser, s.signOut)
-	api.GET("/me", requireUser, s.me)
-	api.POST("/users", requireUser, s.createUser)
-	api.GET("/users", requireUser, s.listUsers)
-	api.PATCH("/users/:id", requireUser, s.updateUser)
-	api.GET("/role-grants", requireUser, s.listRoleGrants)
-	api.POST("/role-grants/:id/confirm", requireUser, s.confirmRoleGrant)
-
-	api.GET("/ledger/accounts", requireUser, s.ledgerAccounts)
-	api.GET("/ledger/entries", requireUser, s.ledgerEntries)
-	api.POST("/ledger/entries", requireUser, s.postEntry)
-	api.GET("/ledger/entries/:id", requireUser, s.ledgerEntry)
-	api.POST("/ledger/entries/:id/reverse", requireUser, s.reverseEntry)
-	api.GET("/ledger/trial-balance", requireUser, s.trialBalance)
-	api.GET("/ledger/verify", requireUser, s.verifyLedger)
-	api.GET("/ledger/export", requireUser, s.exportLedger)
-	api.GET("/audit", requireUser, s.auditTrail)
-
-	public.POST("/donations", s.pledge)
-	api.GET("/donations", requireUser, s.listDonations)
-	api.GET("/donations/:id", requireUser, s.getDonation)
-	api.GET("/donations/:id/:format", s.giroCode)
-	api.POST("/donations/:id/confirm", requireUser, s.confirmDonation)
-	api.POST("/donations/:id/cancel", requireUser, s.cancelDonation)
-	api.POST("/donations/:id/refund", requireUser, s.refundDonation)
-	s.grantRoutes(api)
-
-	// Pages for people.
-	r.GET("/static/*filepath", serveStatic())
-	pages := r.Group("/", s.pageContext)
-	pages.GET("/", s.fundPage)
-	pages.GET("/lang", s.setLang)
-	pages.GET("/report", s.reportPage)
-	pages.GET("/donate", s.donatePage)
-	pages.POST("/donate", s.limitPage, s.checkCSRF, s.donate)
-	pages.GET("/login", s.loginPage)
-	pages.POST("/login", s.limitPage, s.checkCSRF, s.login)
-	pages.POST("/logout", s.checkCSRF, s.logout)
-	treasurer := pages.Group("/treasurer", s.requirePageRole(auth.Treasurer))
-	treasurer.GET("/donations", s.treasurerPage)
-	treasurer.GET("/donations/:id/:action", s.actionPage)
-	treasurer.POST("/donations/:id/:action", s.checkCSRF, s.doAction)
-	treasurer.GET("/grants", s.grantsList("grants.payouts", grants.Approved, grants.PartiallyPaid, grants.Paid, grants.Reported))
-
-	pages.GET("/apply", s.applyPage)
-	pages.POST("/apply/register", s.limitPage, s.checkCSRF, s.registerPage)
-	pages.GET("/apply/new", s.requirePageRole(auth.Applicant), s.newApplicationPage)
-	pages.POST("/apply/new", s.requirePageRole(auth.Applicant), s.checkCSRF, s.saveApplication)
-	pages.GET("/grants/:id", requireSignIn, s.grantPage)
-	pages.GET("/grants/:id/edit", s.requirePageRole(auth.Applicant), s.editApplicationPage)
-	pages.POST("/grants/:id/edit", s.requirePageRole(auth.Applicant), s.checkCSRF, s.saveApplication)
-	pages.POST("/grants/:id/:action", requireSignIn, s.checkCSRF, s.grantAction)
-	pages.POST("/payouts/:id/release", requireSignIn, s.checkCSRF, s.releasePage)
-	pages.GET("/committee", s.requirePageRole(auth.Committee), s.grantsList("grants.queue", grants.Submitted, grants.InReview))
+	s.apiRoutes(r)
+	s.pageRoutes(r)
 	return r, nil
 }
 
