@@ -1,6 +1,8 @@
 // Package figures computes every figure Fundus publishes (the fund page,
 // GET /api/v1/fund and its projects, the annual report) in one place, from
-// the ledger's postings, so that no two places can say different things.
+// the ledger's postings, so that no two places can say different things,
+// and composes the documents that publish them: the fund's Summary and the
+// annual Report (JSON and CSV).
 //
 // What the figures mean:
 //
@@ -31,6 +33,9 @@ import (
 	"fundus/ledger"
 )
 
+// Currency is the currency of every figure.
+const Currency = "EUR"
+
 // Fund is what the fund page and GET /api/v1/fund show.
 type Fund struct {
 	Received       fundus.Money
@@ -40,6 +45,29 @@ type Fund struct {
 	Available      fundus.Money
 	Projects       []Project        // newest decision first
 	Head           ledger.ChainHead // the newest entry these figures include
+}
+
+// Summary is the fund's figures as published (GET /api/v1/fund), without
+// the projects.
+type Summary struct {
+	Name              string       `json:"name"`
+	Currency          string       `json:"currency"`
+	DonationsReceived fundus.Money `json:"donations_received"`
+	GrantsAwarded     fundus.Money `json:"grants_awarded"`
+	GrantsPaid        fundus.Money `json:"grants_paid"`
+	Available         fundus.Money `json:"available"`
+	DonationsCount    int64        `json:"donations_count"`
+	ProjectsFunded    int64        `json:"projects_funded"`
+	// ChainHead is the newest entry the ledger figures include, read with
+	// them in one snapshot.
+	ChainHead ledger.ChainHead `json:"chain_head"`
+}
+
+// Summary returns f as published by the fund named name.
+func (f *Fund) Summary(name string) Summary {
+	return Summary{Name: name, Currency: Currency, DonationsReceived: f.Received, GrantsAwarded: f.Granted,
+		GrantsPaid: f.Paid, Available: f.Available, DonationsCount: f.DonationsCount, ProjectsFunded: int64(len(f.Projects)),
+		ChainHead: f.Head}
 }
 
 // Project is a funded project as the public sees it.

@@ -14,7 +14,7 @@ const publicFiguresMaxAge = time.Second
 
 // publicFund is what the fund page and GET /api/v1/fund show.
 type publicFund struct {
-	Figures  fundFigures
+	Figures  figures.Summary
 	Projects []figures.Project
 
 	pages sync.Map // language -> the fund page as anonymous visitors see it
@@ -76,10 +76,5 @@ func (s *Server) loadPublicFund(ctx context.Context) (*publicFund, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &publicFund{
-		Figures: fundFigures{Name: s.cfg.FundName, Currency: "EUR", DonationsReceived: f.Received, GrantsAwarded: f.Granted,
-			GrantsPaid: f.Paid, Available: f.Available, DonationsCount: f.DonationsCount, ProjectsFunded: int64(len(f.Projects)),
-			ChainHead: f.Head},
-		Projects: f.Projects,
-	}, nil
+	return &publicFund{Figures: f.Summary(s.cfg.FundName), Projects: f.Projects}, nil
 }

@@ -4,6 +4,8 @@ import (
 	"context"
 	"testing"
 	"time"
+
+	"fundus/figures"
 )
 
 func TestFundCacheReloadsAfterACommitOrWhenOld(t *testing.T) {
@@ -15,7 +17,7 @@ func TestFundCacheReloadsAfterACommitOrWhenOld(t *testing.T) {
 		now:     func() time.Time { return now },
 		load: func(context.Context) (*publicFund, error) {
 			loads++
-			return &publicFund{Figures: fundFigures{DonationsCount: int64(loads)}}, nil
+			return &publicFund{Figures: figures.Summary{DonationsCount: int64(loads)}}, nil
 		},
 	}
 	get := func() int64 {

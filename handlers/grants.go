@@ -6,7 +6,6 @@ import (
 
 	"github.com/gin-gonic/gin"
 
-	"fundus"
 	"fundus/grants"
 	"fundus/ledger"
 )
@@ -138,21 +137,6 @@ func applicationStep[In, Out any](c *gin.Context, s *Server, status int, optiona
 
 // none is the body of a step that takes none.
 type none struct{}
-
-// fundFigures are the public figures of GET /api/v1/fund.
-type fundFigures struct {
-	Name              string       `json:"name"`
-	Currency          string       `json:"currency"`
-	DonationsReceived fundus.Money `json:"donations_received"`
-	GrantsAwarded     fundus.Money `json:"grants_awarded"`
-	GrantsPaid        fundus.Money `json:"grants_paid"`
-	Available         fundus.Money `json:"available"`
-	DonationsCount    int64        `json:"donations_count"`
-	ProjectsFunded    int64        `json:"projects_funded"`
-	// ChainHead is the newest entry the ledger figures include, read with
-	// them in one snapshot.
-	ChainHead ledger.ChainHead `json:"chain_head"`
-}
 
 // publicFigures: GET /api/v1/fund (public).
 func (s *Server) publicFigures(c *gin.Context) {
