@@ -48,15 +48,12 @@ func Validator() *validator.Validate {
 	return validate
 }
 
-// Struct validates v and returns nil or an Invalid error listing every
-// field that failed.
+// Struct validates v by its tags alone, as Fields.Struct does, and returns
+// nil or an Invalid error listing every field that failed.
 func Struct(op errs.Op, v any) error {
 	var f Fields
 	f.Struct(v)
-	if len(f.list) == 0 {
-		return nil
-	}
-	return errs.E(op, errs.Invalid, f.list, "some fields are not valid")
+	return f.Err(op)
 }
 
 // Fields gathers the field errors of one input, the first of each field
