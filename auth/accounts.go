@@ -73,13 +73,11 @@ type UserFilter struct {
 	Q    string
 }
 
-// checkDuties refuses roles that break the separation of duties.
-// Returns Invalid naming roles.
-func checkDuties(op errs.Op, roles []Role) error {
+// checkDuties records in f roles that break the separation of duties.
+func checkDuties(f *check.Fields, roles []Role) {
 	if slices.Contains(roles, Admin) && (slices.Contains(roles, Treasurer) || slices.Contains(roles, Committee)) {
-		return errs.FieldCode(op, "roles", "duties", "", "an admin cannot also be treasurer or committee member")
+		f.Add("roles", "duties", "", "an admin cannot also be treasurer or committee member")
 	}
-	return nil
 }
 
 // grantNeeded reports whether going from roles to want gives a privileged
@@ -115,24 +113,21 @@ func (s *Service) UpdateUser(ctx context.Context, actor *User, id string, up Use
 	if err := fundus.Authorize(op, actor, fundus.ManageUsers); err != nil {
 		return nil, err
 	}
+	var f check.Fields
 	if up.Name != nil {
 		name := strings.TrimSpace(*up.Name)
 		up.Name = &name
-		if name == "" {
-			return nil, errs.FieldCode(op, "name", "required", "", "is required")
-		}
-		if check.HasControl(name, false) {
-			return nil, errs.FieldCode(op, "name", "control", "", "must not contain control characters")
+		if f.Required("name", name) && check.HasControl(name, false) {
+			f.Add("name", "control", "", "must not contain control characters")
 		}
 	}
 	if up.Roles != nil && len(up.Roles) == 0 {
-		return nil, errs.FieldCode(op, "roles", "min", "1", "must have at least 1 item")
+		f.Add("roles", "min", "1", "must have at least 1 item")
 	}
-	if err := check.Struct(op, up); err != nil {
-		return nil, err
-	}
+	f.Struct(up)
 	want := slices.Sorted(slices.Values(up.Roles))
-	if err := checkDuties(op, want); err != nil {
+	checkDuties(&f, want)
+	if err := f.Err(op); err != nil {
 		return nil, err
 	}
 	now := s.now()
@@ -241,10 +236,14 @@ func (s *Service) RoleGrants(ctx context.Context, actor *User, status string) ([
 	if err := fundus.Authorize(op, actor, fundus.ManageUsers); err != nil {
 		return nil, err
 	}
+	var f check.Fields
 	switch status {
 	case "", GrantPending, GrantConfirmed, GrantReplaced:
 	default:
-		return nil, errs.FieldCode(op, "status", "oneof", "pending confirmed replaced", "must be pending, confirmed or replaced")
+		f.Add("status", "oneof", "pending confirmed replaced", "must be pending, confirmed or replaced")
+	}
+	if err := f.Err(op); err != nil {
+		return nil, err
 	}
 	gs, err := findRoleGrants(ctx, s.DB, status)
 	if err != nil {
@@ -319,11 +318,15 @@ func (s *Service) Users(ctx context.Context, actor *User, f UserFilter) ([]*Acco
 	if err := fundus.Authorize(op, actor, fundus.ManageUsers); err != nil {
 		return nil, err
 	}
+	var invalid check.Fields
 	if f.Role != "" && !f.Role.Valid() {
-		return nil, errs.FieldCode(op, "role", "oneof", "", "is not a role")
+		invalid.Add("role", "oneof", "", "is not a role")
 	}
 	if len([]rune(f.Q)) > 200 || check.HasControl(f.Q, false) {
-		return nil, errs.FieldCode(op, "q", "max", "200", "must have at most 200 characters")
+		invalid.Add("q", "max", "200", "must have at most 200 characters")
+	}
+	if err := invalid.Err(op); err != nil {
+		return nil, err
 	}
 	us, err := findUsers(ctx, s.DB, f.Role, strings.ToLower(strings.TrimSpace(f.Q)))
 	if err != nil {

@@ -199,3 +199,19 @@ func TestUpdateUser(t *testing.T) {
 		})
 	})
 }
+
+// TestUpdateUserReportsEveryBadField: an empty name and an empty list of
+// roles are refused together, each with its own code.
+func TestUpdateUserReportsEveryBadField(t *testing.T) {
+	dbtest.Engines(t, func(t *testing.T, d *db.DB) {
+		s, _ := mustService(t, d)
+		ada := mustCreateUser(t, s, "ada@example.org", auth.Admin)
+		kasse := mustCreateUser(t, s, "kasse@example.org", auth.Treasurer)
+		name := " "
+		_, err := s.UpdateUser(context.Background(), ada, kasse.ID, auth.UserUpdate{Name: &name, Roles: []auth.Role{}})
+		want := errs.E(errs.Invalid, []errs.FieldError{{Field: "name", Code: "required"}, {Field: "roles", Code: "min"}})
+		if !errs.Match(want, err) {
+			t.Fatalf("%v %+v", err, errs.FieldsOf(err))
+		}
+	})
+}

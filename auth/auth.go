@@ -141,11 +141,11 @@ func (s *Service) CreateUserFromCommandLine(ctx context.Context, nu NewUser) (*U
 // checkNewUser normalises and checks nu, its roles sorted.
 func checkNewUser(op errs.Op, nu NewUser) (NewUser, error) {
 	nu.Email, nu.Name, nu.Organisation = normEmail(nu.Email), strings.TrimSpace(nu.Name), strings.TrimSpace(nu.Organisation)
-	if err := check.Struct(op, nu); err != nil {
-		return nu, err
-	}
+	var f check.Fields
+	f.Struct(nu)
 	nu.Roles = slices.Sorted(slices.Values(nu.Roles))
-	return nu, checkDuties(op, nu.Roles)
+	checkDuties(&f, nu.Roles)
+	return nu, f.Err(op)
 }
 
 // Register creates an applicant from a self-registration.

@@ -1,7 +1,9 @@
-// Package check validates input structs with go-playground/validator and
-// reports failures as one errs.Invalid error that names each bad field by its
-// JSON name, with a message for people. Domain packages call it on the input
-// of every use case, so the API and the command line refuse the same things.
+// Package check validates the input of use cases and reports failures as one
+// errs.Invalid error that names each bad field by its JSON name, with a code
+// for translation and a message for people. Domain packages gather a use
+// case's failures in a Fields, so the API and the command line refuse the
+// same things: rules that a struct's fields declare alone are validator
+// tags (Fields.Struct), the rest are Fields' methods.
 package check
 
 import (
@@ -46,22 +48,87 @@ func Validator() *validator.Validate {
 	return validate
 }
 
-// Struct validates v and returns nil or an Invalid error listing every
-// field that failed.
+// Struct validates v by its tags alone, as Fields.Struct does, and returns
+// nil or an Invalid error listing every field that failed.
 func Struct(op errs.Op, v any) error {
+	var f Fields
+	f.Struct(v)
+	return f.Err(op)
+}
+
+// Fields gathers the field errors of one input, the first of each field
+// only, in the order they were found. The zero value is empty and ready.
+type Fields struct {
+	list []errs.FieldError
+}
+
+// Add records that field broke the rule code (with param) unless field
+// already has an error.
+func (f *Fields) Add(field, code, param, message string) {
+	for _, e := range f.list {
+		if e.Field == field {
+			return
+		}
+	}
+	f.list = append(f.list, errs.FieldError{Field: field, Message: message, Code: code, Param: param})
+}
+
+// AddErr records the field errors that err carries, such as those of
+// fundus.ParseAmount; an error without fields adds nothing.
+func (f *Fields) AddErr(err error) {
+	for _, e := range errs.FieldsOf(err) {
+		f.Add(e.Field, e.Code, e.Param, e.Message)
+	}
+}
+
+// Required records "required" for field when v is empty and reports
+// whether v is there.
+func (f *Fields) Required(field, v string) bool {
+	if v == "" {
+		f.Add(field, "required", "", "is required")
+	}
+	return v != ""
+}
+
+// Text records "control" for field when s holds what HasControl reports
+// (lines allows line breaks and tabs), and "max" when s has more than max
+// characters.
+func (f *Fields) Text(field, s string, max int, lines bool) {
+	switch {
+	case HasControl(s, lines):
+		f.Add(field, "control", "", controlMessage)
+	case utf8.RuneCountInString(s) > max:
+		f.Add(field, "max", strconv.Itoa(max), fmt.Sprintf("must have at most %d characters", max))
+	}
+}
+
+// Struct records the failures of the validator tags of struct v. Passing
+// anything but a struct or a pointer to one is a programming error and
+// panics.
+func (f *Fields) Struct(v any) {
 	err := Validator().Struct(v)
 	if err == nil {
-		return nil
+		return
 	}
 	verrs, ok := err.(validator.ValidationErrors)
 	if !ok {
-		return errs.E(op, errs.Internal, err)
+		panic(err)
 	}
-	fields := make([]errs.FieldError, 0, len(verrs))
 	for _, fe := range verrs {
-		fields = append(fields, errs.FieldError{Field: fieldPath(fe.Namespace()), Message: message(fe), Code: code(fe), Param: fe.Param()})
+		f.Add(fieldPath(fe.Namespace()), code(fe), fe.Param(), message(fe))
 	}
-	return errs.E(op, errs.Invalid, fields, "some fields are not valid")
+}
+
+// Err returns nil when no field failed, else an Invalid error of op that
+// lists the fields; its text names the field when there is only one.
+func (f *Fields) Err(op errs.Op) error {
+	switch len(f.list) {
+	case 0:
+		return nil
+	case 1:
+		return errs.E(op, errs.Invalid, f.list, f.list[0].Field+": "+f.list[0].Message)
+	}
+	return errs.E(op, errs.Invalid, f.list, "some fields are not valid")
 }
 
 // fieldPath drops the struct's own name from a namespace such as
@@ -143,16 +210,12 @@ func HasControl(s string, lines bool) bool {
 	return false
 }
 
-// Text checks a free text for field: nothing HasControl reports and at
-// most max characters. It returns nil or an Invalid error naming field.
+// Text checks a free text for field as Fields.Text does and returns nil or
+// an Invalid error naming field.
 func Text(op errs.Op, field, s string, max int, lines bool) error {
-	switch {
-	case HasControl(s, lines):
-		return errs.FieldCode(op, field, "control", "", controlMessage)
-	case utf8.RuneCountInString(s) > max:
-		return errs.FieldCode(op, field, "max", strconv.Itoa(max), fmt.Sprintf("must have at most %d characters", max))
-	}
-	return nil
+	var f Fields
+	f.Text(field, s, max, lines)
+	return f.Err(op)
 }
 
 const controlMessage = "must be UTF-8 text without control characters or bidi overrides"

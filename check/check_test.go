@@ -65,3 +65,45 @@ func TestText(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// TestFields checks that one Fields gathers tag failures, its own rules and
+// the fields of other errors, keeping the first error of each field.
+func TestFields(t *testing.T) {
+	var f check.Fields
+	if err := f.Err("op"); err != nil {
+		t.Fatalf("empty: %v", err)
+	}
+	type donor struct {
+		Name string `json:"name" validate:"max=3,text"`
+	}
+	f.Struct(donor{Name: "Adam"})
+	f.Text("name", "A\u202ed", 3, false) // name already failed: not added
+	if f.Required("title", "") {
+		t.Error("Required(\"\") = true")
+	}
+	f.AddErr(errs.FieldCode("parse", "amount", "amount", "", "must be an amount"))
+	f.AddErr(errs.E(errs.Internal, "no fields"))
+	f.Add("vote", "oneof", "", "must be approve, reject or abstain")
+	err := f.Err("op")
+	want := []errs.FieldError{
+		{Field: "name", Code: "max", Param: "3", Message: "must have at most 3 characters"},
+		{Field: "title", Code: "required", Message: "is required"},
+		{Field: "amount", Code: "amount", Message: "must be an amount"},
+		{Field: "vote", Code: "oneof", Message: "must be approve, reject or abstain"},
+	}
+	got := errs.FieldsOf(err)
+	if !errs.Is(errs.Invalid, err) || len(got) != len(want) {
+		t.Fatalf("%v: %v", err, got)
+	}
+	for i := range want {
+		if got[i] != want[i] {
+			t.Errorf("field %d = %+v, want %+v", i, got[i], want[i])
+		}
+	}
+
+	var one check.Fields
+	one.Required("reason", "")
+	if err := one.Err("donations.Refund"); err == nil || err.Error() != "donations.Refund: invalid: reason: is required" {
+		t.Errorf("one field: %v", err)
+	}
+}

@@ -188,11 +188,11 @@ func pledge[T any](ctx context.Context, s *Service, op errs.Op, in Pledge, answe
 
 // newDonation checks a pledge and makes the donation it asks for.
 func (s *Service) newDonation(op errs.Op, in Pledge) (*Donation, error) {
-	var fields []errs.FieldError
+	var f check.Fields
 	cur, err := fundus.LookupCurrency("currency", in.Currency)
-	fields = append(fields, errs.FieldsOf(err)...)
+	f.AddErr(err)
 	amount, err := fundus.ParseAmount("amount", in.Amount, fundus.EUR, fundus.Positive, s.MaxAmount)
-	fields = append(fields, errs.FieldsOf(err)...)
+	f.AddErr(err)
 
 	donor := in.Donor
 	if donor != nil {
@@ -200,9 +200,7 @@ func (s *Service) newDonation(op errs.Op, in Pledge) (*Donation, error) {
 			Name: strings.TrimSpace(donor.Name), Email: strings.ToLower(strings.TrimSpace(donor.Email)),
 			Street: strings.TrimSpace(donor.Street), PostalCode: strings.TrimSpace(donor.PostalCode), City: strings.TrimSpace(donor.City),
 		}
-		if err := check.Struct(op, pledgeDonor{donor}); err != nil {
-			fields = append(fields, errs.FieldsOf(err)...)
-		}
+		f.Struct(pledgeDonor{donor})
 		if donor.empty() {
 			donor = nil
 		}
@@ -212,16 +210,16 @@ func (s *Service) newDonation(op errs.Op, in Pledge) (*Donation, error) {
 		if d == nil {
 			d = &Donor{}
 		}
-		for _, f := range []struct{ name, v string }{{"donor.name", d.Name}, {"donor.street", d.Street}, {"donor.postal_code", d.PostalCode}, {"donor.city", d.City}} {
-			if f.v == "" {
-				fields = append(fields, errs.FieldError{Field: f.name, Message: "is required for a donation receipt", Code: "required_for_receipt"})
+		for _, field := range []struct{ name, v string }{{"donor.name", d.Name}, {"donor.street", d.Street}, {"donor.postal_code", d.PostalCode}, {"donor.city", d.City}} {
+			if field.v == "" {
+				f.Add(field.name, "required_for_receipt", "", "is required for a donation receipt")
 			}
 		}
 	}
 	msg := strings.TrimSpace(in.Message)
-	fields = append(fields, errs.FieldsOf(check.Text(op, "message", msg, MaxMessage, true))...)
-	if len(fields) > 0 {
-		return nil, errs.E(op, errs.Invalid, dedupe(fields), "some fields are not valid")
+	f.Text("message", msg, MaxMessage, true)
+	if err := f.Err(op); err != nil {
+		return nil, err
 	}
 	return &Donation{
 		ID:               db.NewID(),
@@ -239,19 +237,6 @@ func (s *Service) newDonation(op errs.Op, in Pledge) (*Donation, error) {
 // pledgeDonor names the donor's fields "donor.<field>" in validation errors.
 type pledgeDonor struct {
 	Donor *Donor `json:"donor"`
-}
-
-// dedupe keeps the first error of each field.
-func dedupe(fields []errs.FieldError) []errs.FieldError {
-	seen := map[string]bool{}
-	var out []errs.FieldError
-	for _, f := range fields {
-		if !seen[f.Field] {
-			seen[f.Field] = true
-			out = append(out, f)
-		}
-	}
-	return out
 }
 
 // withPayment adds the payment instructions to a donation.

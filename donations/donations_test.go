@@ -464,3 +464,16 @@ func TestReceivedAtWithinTheFund(t *testing.T) {
 		}
 	})
 }
+
+// TestListReportsEveryBadField: a filter with a status that is none and a
+// search text with a control character is refused naming both fields.
+func TestListReportsEveryBadField(t *testing.T) {
+	dbtest.Engines(t, func(t *testing.T, d *db.DB) {
+		s, _ := mustService(t, d)
+		_, _, err := s.List(context.Background(), treasurer, donations.Filter{Status: "lost", Query: "a\x1bb"})
+		want := errs.E(errs.Invalid, []errs.FieldError{{Field: "status", Code: "oneof"}, {Field: "q", Code: "control"}})
+		if !errs.Match(want, err) {
+			t.Fatalf("%v %+v", err, errs.FieldsOf(err))
+		}
+	})
+}

@@ -105,11 +105,11 @@ func (s *Service) Refund(ctx context.Context, actor fundus.Actor, id string, in 
 		return donationOutcome{}, err
 	}
 	reason := strings.TrimSpace(in.Reason)
-	switch {
-	case reason == "":
-		return donationOutcome{}, errs.FieldCode(op, "reason", "required", "", "is required")
+	var f check.Fields
+	if f.Required("reason", reason) {
+		f.Text("reason", reason, 400, false)
 	}
-	if err := check.Text(op, "reason", reason, 400, false); err != nil {
+	if err := f.Err(op); err != nil {
 		return donationOutcome{}, err
 	}
 	return s.transition(ctx, op, id, func(tx *ledger.Tx, d *Donation) error {
@@ -206,12 +206,14 @@ func (s *Service) List(ctx context.Context, actor fundus.Actor, f Filter) ([]*Do
 	if err := fundus.Authorize(op, actor, fundus.ReadDonations); err != nil {
 		return nil, 0, err
 	}
+	var invalid check.Fields
 	switch f.Status {
 	case "", Pledged, Received, Cancelled, Refunded:
 	default:
-		return nil, 0, errs.FieldCode(op, "status", "oneof", "pledged received cancelled refunded", "must be one of: pledged, received, cancelled, refunded")
+		invalid.Add("status", "oneof", "pledged received cancelled refunded", "must be one of: pledged, received, cancelled, refunded")
 	}
-	if err := check.Text(op, "q", f.Query, MaxQuery, false); err != nil {
+	invalid.Text("q", f.Query, MaxQuery, false)
+	if err := invalid.Err(op); err != nil {
 		return nil, 0, err
 	}
 	limit := f.Limit

@@ -135,17 +135,12 @@ type Service struct {
 
 // check validates in and fills the application's written fields.
 func (s *Service) check(op errs.Op, in Input, a *Application) error {
-	var fields []errs.FieldError
-	add := func(field, code, param, msg string) {
-		fields = append(fields, errs.FieldError{Field: field, Code: code, Param: param, Message: msg})
-	}
+	var f check.Fields
+	// text trims v, records it as required and free text, and returns it.
 	text := func(field, v string, max int, lines bool) string {
 		v = strings.TrimSpace(v)
-		switch {
-		case v == "":
-			add(field, "required", "", "is required")
-		default:
-			fields = append(fields, errs.FieldsOf(check.Text(op, field, v, max, lines))...)
+		if f.Required(field, v) {
+			f.Text(field, v, max, lines)
 		}
 		return v
 	}
@@ -154,19 +149,19 @@ func (s *Service) check(op errs.Op, in Input, a *Application) error {
 	a.Summary = text("summary", in.Summary, 1000, true)
 	a.Description = text("description", in.Description, 10000, true)
 	cur, err := fundus.LookupCurrency("currency", in.Currency)
-	fields = append(fields, errs.FieldsOf(err)...)
+	f.AddErr(err)
 	a.Currency = cur.Code
 	requested, err := fundus.ParseAmount("requested_amount", in.RequestedAmount, fundus.EUR, fundus.Positive, s.MaxAmount)
-	fields = append(fields, errs.FieldsOf(err)...)
+	f.AddErr(err)
 	a.RequestedAmount = fundus.EURCents(requested)
 
 	a.Budget = nil
 	var sum int64
 	switch {
 	case len(in.Budget) == 0:
-		add("budget", "required", "", "must have at least one item")
+		f.Add("budget", "required", "", "must have at least one item")
 	case len(in.Budget) > 50:
-		add("budget", "max", "50", "must have at most 50 items")
+		f.Add("budget", "max", "50", "must have at most 50 items")
 	}
 	budgetOK := true
 	for i, b := range in.Budget {
@@ -174,42 +169,39 @@ func (s *Service) check(op errs.Op, in Input, a *Application) error {
 		amount, err := fundus.ParseAmount(fmt.Sprintf("budget[%d].amount", i), b.Amount, fundus.EUR, fundus.Positive, s.MaxAmount)
 		if err != nil {
 			budgetOK = false
-			fields = append(fields, errs.FieldsOf(err)...)
+			f.AddErr(err)
 		}
 		sum += amount
 		a.Budget = append(a.Budget, BudgetItem{Item: item, Amount: fundus.EURCents(amount)})
 	}
 	if budgetOK && requested > 0 && len(in.Budget) > 0 && sum != requested {
-		add("budget", "budget_sum", fundus.FormatMinor(sum, fundus.EUR),
+		f.Add("budget", "budget_sum", fundus.FormatMinor(sum, fundus.EUR),
 			fmt.Sprintf("items sum to %s, but the requested amount is %s", fundus.FormatMinor(sum, fundus.EUR), fundus.FormatMinor(requested, fundus.EUR)))
 	}
 
 	starts, errS := time.Parse(time.DateOnly, strings.TrimSpace(in.StartsOn))
 	ends, errE := time.Parse(time.DateOnly, strings.TrimSpace(in.EndsOn))
 	if errS != nil {
-		add("starts_on", "date", "", "must be a date such as 2027-03-01")
+		f.Add("starts_on", "date", "", "must be a date such as 2027-03-01")
 	}
 	if errE != nil {
-		add("ends_on", "date", "", "must be a date such as 2027-06-30")
+		f.Add("ends_on", "date", "", "must be a date such as 2027-06-30")
 	}
 	if errS == nil && errE == nil && ends.Before(starts) {
-		add("ends_on", "ends_before_start", "", "must not be before starts_on")
+		f.Add("ends_on", "ends_before_start", "", "must not be before starts_on")
 	}
 	a.StartsOn, a.EndsOn = strings.TrimSpace(in.StartsOn), strings.TrimSpace(in.EndsOn)
 
 	a.Payee.Holder = text("payee.holder", in.Payee.Holder, 70, false)
 	a.Payee.IBAN = fundus.NormalizeIBAN(in.Payee.IBAN)
 	if !fundus.ValidIBAN(a.Payee.IBAN) {
-		add("payee.iban", "iban", "", "must be an IBAN with a valid checksum")
+		f.Add("payee.iban", "iban", "", "must be an IBAN with a valid checksum")
 	}
 	a.Payee.BIC = strings.ToUpper(strings.TrimSpace(in.Payee.BIC))
 	if a.Payee.BIC != "" && !fundus.ValidBIC(a.Payee.BIC) {
-		add("payee.bic", "bic", "", "must have 8 or 11 characters")
+		f.Add("payee.bic", "bic", "", "must have 8 or 11 characters")
 	}
-	if len(fields) > 0 {
-		return errs.E(op, errs.Invalid, fields, "some fields are not valid")
-	}
-	return nil
+	return f.Err(op)
 }
 
 // Create starts a draft. Returns Unauthenticated, Forbidden, Invalid.
@@ -369,8 +361,12 @@ func (s *Service) List(ctx context.Context, actor fundus.Actor, f Filter) ([]*Ap
 	if err := fundus.Authorize(op, actor, fundus.ReadApplications); err != nil {
 		return nil, 0, err
 	}
+	var invalid check.Fields
 	if f.Status != "" && !validStatus(f.Status) {
-		return nil, 0, errs.FieldCode(op, "status", "oneof", "", "is not a status of an application")
+		invalid.Add("status", "oneof", "", "is not a status of an application")
+	}
+	if err := invalid.Err(op); err != nil {
+		return nil, 0, err
 	}
 	owner := ""
 	if !actor.Allowed(fundus.ReadAllApplications) {

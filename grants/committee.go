@@ -61,13 +61,13 @@ func (s *Service) AddReview(ctx context.Context, actor fundus.Actor, id string, 
 		return applicationOutcome{}, err
 	}
 	comment := strings.TrimSpace(in.Comment)
-	var fields []errs.FieldError
+	var f check.Fields
 	if in.Score < 1 || in.Score > 5 {
-		fields = append(fields, errs.FieldError{Field: "score", Code: "score", Message: "must be from 1 to 5"})
+		f.Add("score", "score", "", "must be from 1 to 5")
 	}
-	fields = append(fields, errs.FieldsOf(check.Text(op, "comment", comment, 5000, true))...)
-	if len(fields) > 0 {
-		return applicationOutcome{}, errs.E(op, errs.Invalid, fields, "some fields are not valid")
+	f.Text("comment", comment, 5000, true)
+	if err := f.Err(op); err != nil {
+		return applicationOutcome{}, err
 	}
 	return s.transition(ctx, op, actor, id, fundus.ReviewApplications, false, func(tx *ledger.Tx, a *Application) error {
 		if a.Status != Submitted && a.Status != InReview {
@@ -96,23 +96,23 @@ func (s *Service) CastVote(ctx context.Context, actor fundus.Actor, id string, i
 	if err := fundus.Authorize(op, actor, fundus.ReviewApplications); err != nil {
 		return applicationOutcome{}, err
 	}
-	var fields []errs.FieldError
+	var f check.Fields
 	switch in.Vote {
 	case "approve", "reject", "abstain":
 	default:
-		fields = append(fields, errs.FieldError{Field: "vote", Code: "oneof", Message: "must be approve, reject or abstain"})
+		f.Add("vote", "oneof", "", "must be approve, reject or abstain")
 	}
 	var amount *fundus.Money
 	if in.Amount.Set {
 		minor, err := fundus.ParseAmount("amount", in.Amount, fundus.EUR, fundus.Positive, s.MaxAmount)
-		fields = append(fields, errs.FieldsOf(err)...)
+		f.AddErr(err)
 		m := fundus.EURCents(minor)
 		amount = &m
 	}
 	comment := strings.TrimSpace(in.Comment)
-	fields = append(fields, errs.FieldsOf(check.Text(op, "comment", comment, 5000, true))...)
-	if len(fields) > 0 {
-		return applicationOutcome{}, errs.E(op, errs.Invalid, fields, "some fields are not valid")
+	f.Text("comment", comment, 5000, true)
+	if err := f.Err(op); err != nil {
+		return applicationOutcome{}, err
 	}
 	return s.transition(ctx, op, actor, id, fundus.ReviewApplications, false, func(tx *ledger.Tx, a *Application) error {
 		if a.Status != InReview {
@@ -150,11 +150,13 @@ func (s *Service) Decide(ctx context.Context, actor fundus.Actor, id string, in 
 	if err := fundus.Authorize(op, actor, fundus.ReviewApplications); err != nil {
 		return applicationOutcome{}, err
 	}
+	var f check.Fields
 	if in.Decision != string(Approved) && in.Decision != string(Rejected) {
-		return applicationOutcome{}, errs.FieldCode(op, "decision", "oneof", "", "must be approved or rejected")
+		f.Add("decision", "oneof", "", "must be approved or rejected")
 	}
 	conditions := strings.TrimSpace(in.Conditions)
-	if err := check.Text(op, "conditions", conditions, 5000, true); err != nil {
+	f.Text("conditions", conditions, 5000, true)
+	if err := f.Err(op); err != nil {
 		return applicationOutcome{}, err
 	}
 	var amount int64

@@ -333,3 +333,18 @@ func TestOwnApplicationIsAConflict(t *testing.T) {
 		}
 	})
 }
+
+// TestDecisionReportsEveryBadField: a decision that is neither approved nor
+// rejected and conditions with a control character are refused together,
+// each field with its own code.
+func TestDecisionReportsEveryBadField(t *testing.T) {
+	dbtest.Engines(t, func(t *testing.T, d *db.DB) {
+		w := newWorld(t, d)
+		a := w.inReview("100.00")
+		_, err := w.g.Decide(context.Background(), w.members[1], a.ID, grants.DecisionInput{Decision: "maybe", Conditions: "a\x00b"})
+		want := errs.E(errs.Invalid, []errs.FieldError{{Field: "decision", Code: "oneof"}, {Field: "conditions", Code: "control"}})
+		if !errs.Match(want, err) {
+			t.Fatalf("%v %+v", err, errs.FieldsOf(err))
+		}
+	})
+}

@@ -170,11 +170,11 @@ func (s *Service) Report(ctx context.Context, actor fundus.Actor, id string, in 
 		return applicationOutcome{}, err
 	}
 	report := strings.TrimSpace(in.Report)
-	switch {
-	case report == "":
-		return applicationOutcome{}, errs.FieldCode(op, "report", "required", "", "is required")
+	var f check.Fields
+	if f.Required("report", report) {
+		f.Text("report", report, 10000, true)
 	}
-	if err := check.Text(op, "report", report, 10000, true); err != nil {
+	if err := f.Err(op); err != nil {
 		return applicationOutcome{}, err
 	}
 	return s.transition(ctx, op, actor, id, fundus.ApplyForGrant, true, func(tx *ledger.Tx, a *Application) error {

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"fundus"
+	"fundus/check"
 	"fundus/db"
 	"fundus/errs"
 )
@@ -56,8 +57,12 @@ func (s *Service) Export(ctx context.Context, actor fundus.Actor, w io.Writer, f
 // Trailer, so that VerifyFile notices a file cut short.
 func ExportDB(ctx context.Context, d *db.DB, w io.Writer, format string, from, to string) error {
 	const op errs.Op = "ledger.Export"
+	var invalid check.Fields
 	if _, ok := ExportFormats[format]; !ok {
-		return errs.FieldCode(op, "format", "oneof", "", "must be csv, jsonl, hledger or beancount")
+		invalid.Add("format", "oneof", "", "must be csv, jsonl, hledger or beancount")
+	}
+	if err := invalid.Err(op); err != nil {
+		return err
 	}
 	tx, err := readTx(ctx, d)
 	if err != nil {

@@ -731,3 +731,16 @@ func TestBadLaterRowFailsAlone(t *testing.T) {
 		mustVerify(t, d)
 	})
 }
+
+// TestOneBadPostingNamedInTheError: when one posting alone is refused, the
+// error's text (what the log shows) names the field and why, as a single
+// refused field does everywhere else.
+func TestOneBadPostingNamedInTheError(t *testing.T) {
+	dbtest.Engines(t, func(t *testing.T, d *db.DB) {
+		s := mustService(t, d)
+		_, err := s.PostManual(context.Background(), treasurer, manual("x", "assets:cash", "1", ledger.Donations, "-1"))
+		if !errs.Is(errs.Invalid, err) || !strings.Contains(err.Error(), "postings[0].account: is not an account of the chart") {
+			t.Fatalf("err = %v", err)
+		}
+	})
+}

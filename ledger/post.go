@@ -1,10 +1,10 @@
 package ledger
 
 import (
-	"fundus"
-
 	"fmt"
 
+	"fundus"
+	"fundus/check"
 	"fundus/db"
 	"fundus/errs"
 )
@@ -86,16 +86,16 @@ func (t *Tx) checkEntry(op errs.Op, e NewEntry) error {
 		return errs.Field(op, "postings", "must have at least two postings")
 	}
 	sums := map[string]int64{}
-	var fields []errs.FieldError
+	var f check.Fields
 	for i, p := range e.Postings {
 		a, ok := t.accounts[p.Account]
 		switch {
 		case !ok:
-			fields = append(fields, errs.FieldError{Field: fmt.Sprintf("postings[%d].account", i), Message: "is not an account of the chart"})
+			f.Add(fmt.Sprintf("postings[%d].account", i), "", "", "is not an account of the chart")
 		case p.Amount == 0:
-			fields = append(fields, errs.FieldError{Field: fmt.Sprintf("postings[%d].amount", i), Message: "must not be zero"})
+			f.Add(fmt.Sprintf("postings[%d].amount", i), "", "", "must not be zero")
 		case !withinBalance(p.Amount):
-			fields = append(fields, errs.FieldError{Field: fmt.Sprintf("postings[%d].amount", i), Message: "must not exceed " + fundus.FormatMinor(MaxBalance, fundus.EUR)})
+			f.Add(fmt.Sprintf("postings[%d].amount", i), "", "", "must not exceed "+fundus.FormatMinor(MaxBalance, fundus.EUR))
 		default:
 			sum, ok := addMinor(sums[a.Currency], p.Amount)
 			if !ok {
@@ -104,8 +104,8 @@ func (t *Tx) checkEntry(op errs.Op, e NewEntry) error {
 			sums[a.Currency] = sum
 		}
 	}
-	if len(fields) > 0 {
-		return errs.E(op, errs.Invalid, fields, "some postings are not valid")
+	if err := f.Err(op); err != nil {
+		return err
 	}
 	for cur, sum := range sums {
 		if sum != 0 {

@@ -11,6 +11,7 @@ import (
 	"github.com/jmoiron/sqlx"
 
 	"fundus"
+	"fundus/check"
 	"fundus/db"
 	"fundus/errs"
 )
@@ -52,8 +53,12 @@ func (s *Service) Entries(ctx context.Context, actor fundus.Actor, f EntryFilter
 		if err != nil {
 			return nil, 0, errs.E(op, err)
 		}
+		var invalid check.Fields
 		if !slices.ContainsFunc(accts, func(a Account) bool { return a.Code == f.Account }) {
-			return nil, 0, errs.Field(op, "account", "is not an account of the chart")
+			invalid.Add("account", "", "", "is not an account of the chart")
+		}
+		if err := invalid.Err(op); err != nil {
+			return nil, 0, err
 		}
 	}
 	limit := f.Limit
@@ -102,20 +107,20 @@ func (s *Service) PostManual(ctx context.Context, actor fundus.Actor, in ManualE
 		return Outcome[*Entry]{}, err
 	}
 	ne := NewEntry{Kind: KindManual, Memo: strings.TrimSpace(in.Memo), Actor: actor.ActorID()}
-	var fields []errs.FieldError
+	var f check.Fields
 	if ne.Memo == "" {
-		fields = append(fields, errs.FieldError{Field: "memo", Message: "is required"})
+		f.Add("memo", "", "", "is required")
 	}
 	if len(in.Postings) < 2 || len(in.Postings) > 100 {
-		fields = append(fields, errs.FieldError{Field: "postings", Message: "must have between 2 and 100 postings"})
+		f.Add("postings", "", "", "must have between 2 and 100 postings")
 	}
 	for i, p := range in.Postings {
 		minor, err := fundus.ParseAmount(fmt.Sprintf("postings[%d].amount", i), p.Amount, fundus.EUR, fundus.NonZero, s.MaxAmount)
-		fields = append(fields, errs.FieldsOf(err)...)
+		f.AddErr(err)
 		ne.Postings = append(ne.Postings, NewPosting{Account: strings.TrimSpace(p.Account), Amount: minor})
 	}
-	if len(fields) > 0 {
-		return Outcome[*Entry]{}, errs.E(op, errs.Invalid, fields, "some fields are not valid")
+	if err := f.Err(op); err != nil {
+		return Outcome[*Entry]{}, err
 	}
 	return Do(ctx, s.Writer, func(tx *Tx) (*Entry, error) {
 		e, err := tx.Post(ne)
@@ -139,8 +144,12 @@ func (s *Service) Reverse(ctx context.Context, actor fundus.Actor, id string, in
 		return Outcome[*Entry]{}, err
 	}
 	reason := strings.TrimSpace(in.Reason)
+	var f check.Fields
 	if reason == "" {
-		return Outcome[*Entry]{}, errs.Field(op, "reason", "is required")
+		f.Add("reason", "", "", "is required")
+	}
+	if err := f.Err(op); err != nil {
+		return Outcome[*Entry]{}, err
 	}
 	return Do(ctx, s.Writer, func(tx *Tx) (*Entry, error) {
 		e, err := tx.Reverse(id, actor.ActorID(), reason)
