@@ -10,6 +10,8 @@ package errs
 import (
 	"errors"
 	"fmt"
+	"iter"
+	"slices"
 	"strings"
 	"time"
 )
@@ -194,18 +196,27 @@ func (e *Error) Error() string {
 
 func (e *Error) Unwrap() error { return e.Err }
 
+// chain yields the *Error values of err's chain, outermost first: the
+// one walk that KindOf, FieldsOf, Message and the others make.
+func chain(err error) iter.Seq[*Error] {
+	return func(yield func(*Error) bool) {
+		var e *Error
+		for err != nil && errors.As(err, &e) {
+			if !yield(e) {
+				return
+			}
+			err = e.Err
+		}
+	}
+}
+
 // KindOf returns the Kind of the outermost *Error in err's chain that has
 // one, or Other.
 func KindOf(err error) Kind {
-	var e *Error
-	for err != nil {
-		if !errors.As(err, &e) {
-			return Other
-		}
+	for e := range chain(err) {
 		if e.Kind != Other {
 			return e.Kind
 		}
-		err = e.Err
 	}
 	return Other
 }
@@ -218,10 +229,8 @@ func Is(kind Kind, err error) bool {
 // FieldsOf returns the field errors of err and of every *Error it wraps.
 func FieldsOf(err error) []FieldError {
 	var out []FieldError
-	var e *Error
-	for err != nil && errors.As(err, &e) {
+	for e := range chain(err) {
 		out = append(out, e.Fields...)
-		err = e.Err
 	}
 	return out
 }
@@ -229,36 +238,30 @@ func FieldsOf(err error) []FieldError {
 // RetryAfterOf returns how long the caller should wait before trying again,
 // or 0.
 func RetryAfterOf(err error) time.Duration {
-	var e *Error
-	for err != nil && errors.As(err, &e) {
+	for e := range chain(err) {
 		if e.Retry > 0 {
 			return e.Retry
 		}
-		err = e.Err
 	}
 	return 0
 }
 
 // CodeOf returns the outermost Code in err's chain, or "".
 func CodeOf(err error) Code {
-	var e *Error
-	for err != nil && errors.As(err, &e) {
+	for e := range chain(err) {
 		if e.Code != "" {
 			return e.Code
 		}
-		err = e.Err
 	}
 	return ""
 }
 
 // Message returns the outermost message written for people, or "".
 func Message(err error) string {
-	var e *Error
-	for err != nil && errors.As(err, &e) {
+	for e := range chain(err) {
 		if e.Msg != "" {
 			return e.Msg
 		}
-		err = e.Err
 	}
 	return ""
 }
@@ -281,7 +284,7 @@ func Match(template, err error) bool {
 	if t.Msg != "" && Message(err) != t.Msg {
 		return false
 	}
-	if t.Op != "" && !hasOp(err, t.Op) {
+	if t.Op != "" && !slices.ContainsFunc(slices.Collect(chain(err)), func(e *Error) bool { return e.Op == t.Op }) {
 		return false
 	}
 	fields := FieldsOf(err)
@@ -298,15 +301,4 @@ func Match(template, err error) bool {
 		}
 	}
 	return true
-}
-
-func hasOp(err error, op Op) bool {
-	var e *Error
-	for err != nil && errors.As(err, &e) {
-		if e.Op == op {
-			return true
-		}
-		err = e.Err
-	}
-	return false
 }
