@@ -322,7 +322,7 @@ func TestDonationProperties(t *testing.T) {
 					count++
 				}
 			}
-			if tot, err := s.Totals(ctx); err != nil || tot.Received != received || tot.ReceivedCount != count {
+			if tot, err := donations.ReceivedTotals(ctx, d); err != nil || tot.Received != received || tot.ReceivedCount != count {
 				rt.Fatalf("totals %v %v, want %d donations, %d cents", tot, err, count, received)
 			}
 			r, err := ledger.VerifyDB(ctx, d)
@@ -371,7 +371,7 @@ func TestConcurrentConfirms(t *testing.T) {
 		if b := balance(t, l, ledger.Bank); b != 5500 {
 			t.Fatalf("bank %d, want 5500", b)
 		}
-		if tot, err := s.Totals(context.Background()); err != nil || tot.ReceivedCount != 10 || tot.Received != 5500 {
+		if tot, err := donations.ReceivedTotals(context.Background(), d); err != nil || tot.ReceivedCount != 10 || tot.Received != 5500 {
 			t.Fatalf("totals %+v %v, want 10 donations, 5500 cents", tot, err)
 		}
 	})

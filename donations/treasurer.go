@@ -6,6 +6,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/jmoiron/sqlx"
+
 	"fundus"
 	"fundus/check"
 	"fundus/db"
@@ -270,12 +272,13 @@ func (t Totals) String() string {
 	return fmt.Sprintf("%d donations, %d cents", t.ReceivedCount, t.Received)
 }
 
-// Totals returns how many donations arrived and were not refunded, and
-// their sum. It needs no role: these are public figures.
-func (s *Service) Totals(ctx context.Context) (Totals, error) {
-	t, err := receivedTotals(ctx, s.DB)
+// ReceivedTotals returns how many donations arrived and were not refunded,
+// and their sum, as q sees them (package figures reads them in the
+// snapshot of its other figures). They need no role: they are public.
+func ReceivedTotals(ctx context.Context, q sqlx.QueryerContext) (Totals, error) {
+	t, err := receivedTotals(ctx, q)
 	if err != nil {
-		return t, errs.E(errs.Op("donations.Totals"), err)
+		return t, errs.E(errs.Op("donations.ReceivedTotals"), err)
 	}
 	return t, nil
 }

@@ -29,6 +29,7 @@ import (
 
 	"fundus"
 	"fundus/db"
+	"fundus/donations"
 	"fundus/errs"
 	"fundus/ledger"
 )
@@ -121,9 +122,11 @@ func OfFund(ctx context.Context, d *db.DB) (*Fund, error) {
 		Available: fundus.EURCents(available(b)),
 		Projects:  []Project{},
 	}
-	if err := tx.QueryRowxContext(ctx, `SELECT received_count FROM donation_totals WHERE id = 1`).Scan(&f.DonationsCount); err != nil {
+	tot, err := donations.ReceivedTotals(ctx, tx)
+	if err != nil {
 		return nil, errs.E(op, err)
 	}
+	f.DonationsCount = tot.ReceivedCount
 	ps, err := projectSums(ctx, tx, span{}, `a.decided_at DESC, a.seq DESC`)
 	if err != nil {
 		return nil, errs.E(op, err)
