@@ -90,7 +90,7 @@ func TestChainHeadIsPublished(t *testing.T) {
 			t.Fatalf("empty ledger: chain_head %v", h)
 		}
 		year := approveHostileProject(t, ts, "Sprachcafé", "Café Lingua e.V.")
-		head, err := ts.ledger.ChainHead(context.Background())
+		head, err := ledger.ReadChainHead(context.Background(), ts.db)
 		if err != nil || head.Seq != 2 {
 			t.Fatalf("head %+v %v", head, err)
 		}

@@ -64,7 +64,7 @@ func ExportDB(ctx context.Context, d *db.DB, w io.Writer, format string, from, t
 	if err := invalid.Err(op); err != nil {
 		return err
 	}
-	tx, err := readTx(ctx, d)
+	tx, err := db.ReadTx(ctx, d)
 	if err != nil {
 		return errs.E(op, err)
 	}

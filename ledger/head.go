@@ -52,16 +52,6 @@ func ReadChainHead(ctx context.Context, q sqlx.QueryerContext) (ChainHead, error
 	return h, err
 }
 
-// ChainHead returns the ledger's chain head now. It needs no role: it is
-// published.
-func (s *Service) ChainHead(ctx context.Context) (ChainHead, error) {
-	h, err := ReadChainHead(ctx, s.DB)
-	if err != nil {
-		return ChainHead{}, errs.E(errs.Op("ledger.ChainHead"), err)
-	}
-	return h, nil
-}
-
 // VerifyHead checks that the ledger of d verifies (VerifyDB) and still
 // holds the entry head names with that hash: a head kept from the fund page
 // or an annual report proves that no entry up to it was changed or removed

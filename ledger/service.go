@@ -260,10 +260,6 @@ func (s *Service) now() time.Time {
 	return s.Now()
 }
 
-// readTx begins a read-only transaction that sees one snapshot of the
-// database, for reads that must agree with themselves (verification).
-func readTx(ctx context.Context, d *db.DB) (*sqlx.Tx, error) { return db.ReadTx(ctx, d) }
-
 // ExportAuditCSV writes the audit records that f selects as CSV, streamed in
 // chunks. Returns Unauthenticated, Forbidden.
 func (s *Service) ExportAuditCSV(ctx context.Context, actor fundus.Actor, w io.Writer, f AuditFilter) error {

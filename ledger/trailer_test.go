@@ -59,7 +59,7 @@ func TestJSONLTrailer(t *testing.T) {
 			t.Fatalf("empty ledger: %s", got)
 		}
 		s, _ := randomLedger(t, d, 30)
-		head, err := s.ChainHead(context.Background())
+		head, err := ledger.ReadChainHead(context.Background(), d)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -212,7 +212,7 @@ func TestVerifyHead(t *testing.T) {
 		for i := 0; i < 3; i++ {
 			mustPost(t, s, fmt.Sprint("donation ", i), ledger.Bank, "10.00", ledger.Donations, "-10.00")
 		}
-		kept, err := s.ChainHead(ctx)
+		kept, err := ledger.ReadChainHead(ctx, d)
 		if err != nil || kept.Seq != 3 || len(kept.Hash) != 64 {
 			t.Fatalf("head %+v %v", kept, err)
 		}

@@ -50,7 +50,7 @@ const verifyChunk = 1000
 // reports the first problem found.
 func VerifyDB(ctx context.Context, d *db.DB) (*VerifyResult, error) {
 	const op errs.Op = "ledger.VerifyDB"
-	tx, err := readTx(ctx, d)
+	tx, err := db.ReadTx(ctx, d)
 	if err != nil {
 		return nil, errs.E(op, err)
 	}
