@@ -113,9 +113,7 @@ func TestNULNeverReachesTheDatabase(t *testing.T) {
 		}
 		// A page session for the forms, with its CSRF pair.
 		ts.mustUser("pages@example.org", auth.Treasurer, auth.Committee)
-		b := &browserless{t: t, h: ts.h, cookies: map[string]string{}, lang: "en"}
-		login := b.do("GET", "/login", nil)
-		b.do("POST", "/login", url.Values{"csrf_token": {b.csrf(login.Body.String())}, "email": {"pages@example.org"}, "password": {password}})
+		b := ts.signedIn("pages@example.org", "en")
 		csrf := b.csrf(b.do("GET", "/donate", nil).Body.String())
 
 		// Real ids, so that a request gets past "not found".
@@ -363,9 +361,7 @@ func TestSearchTextOverLimit(t *testing.T) {
 			}
 		}
 		ts.mustUser("pages@example.org", auth.Treasurer)
-		b := &browserless{t: t, h: ts.h, cookies: map[string]string{}, lang: "en"}
-		login := b.do("GET", "/login", nil)
-		b.do("POST", "/login", url.Values{"csrf_token": {b.csrf(login.Body.String())}, "email": {"pages@example.org"}, "password": {password}})
+		b := ts.signedIn("pages@example.org", "en")
 		if r := b.do("GET", "/treasurer/donations?q="+strings.Repeat("a", 60000), nil); r.Code != http.StatusUnprocessableEntity {
 			t.Fatalf("the treasurer's page: %d", r.Code)
 		}
@@ -419,9 +415,7 @@ func TestReceivedAtBeforeTheFund(t *testing.T) {
 			}
 		}
 		ts.mustUser("pages@example.org", auth.Treasurer)
-		b := &browserless{t: t, h: ts.h, cookies: map[string]string{}, lang: "en"}
-		login := b.do("GET", "/login", nil)
-		b.do("POST", "/login", url.Values{"csrf_token": {b.csrf(login.Body.String())}, "email": {"pages@example.org"}, "password": {password}})
+		b := ts.signedIn("pages@example.org", "en")
 		page := b.do("GET", "/treasurer/donations/"+id+"/confirm", nil)
 		r := b.do("POST", "/treasurer/donations/"+id+"/confirm", url.Values{"csrf_token": {b.csrf(page.Body.String())}, "received_at": {"1998-12-31"}})
 		if r.Code != http.StatusUnprocessableEntity || !strings.Contains(r.Body.String(), "the fund&#39;s first day, 1999-01-01") {

@@ -46,6 +46,18 @@ func (b *browserless) do(method, path string, form url.Values) *httptest.Respons
 	return rec
 }
 
+// signedIn returns a browserless client in lang signed in as email through
+// the login form (its CSRF pair included).
+func (ts *testServer) signedIn(email, lang string) *browserless {
+	ts.t.Helper()
+	b := &browserless{t: ts.t, h: ts.h, cookies: map[string]string{}, lang: lang}
+	page := b.do("GET", "/login", nil)
+	if r := b.do("POST", "/login", url.Values{"csrf_token": {b.csrf(page.Body.String())}, "email": {email}, "password": {password}}); r.Code != http.StatusSeeOther {
+		ts.t.Fatalf("sign-in of %s: %d", email, r.Code)
+	}
+	return b
+}
+
 var csrfField = regexp.MustCompile(`name="csrf_token" value="([^"]+)"`)
 
 func (b *browserless) csrf(page string) string {
@@ -216,9 +228,7 @@ func TestGrantFormErrorsBesideTheirFields(t *testing.T) {
 	id := ts.json("POST", "/api/v1/applications", group, applicationBody).wantStatus(t, 201).body["id"].(string)
 	ts.json("POST", "/api/v1/applications/"+id+"/submit", group, "").wantStatus(t, 200)
 	ts.json("POST", "/api/v1/applications/"+id+"/reviews", member, `{"score":4}`).wantStatus(t, 201)
-	b := &browserless{t: t, h: ts.h, cookies: map[string]string{}, lang: "en"}
-	login := b.do("GET", "/login", nil)
-	b.do("POST", "/login", url.Values{"csrf_token": {b.csrf(login.Body.String())}, "email": {"m@example.org"}, "password": {password}})
+	b := ts.signedIn("m@example.org", "en")
 	page := b.do("GET", "/grants/"+id, nil)
 	r := b.do("POST", "/grants/"+id+"/decide", url.Values{"csrf_token": {b.csrf(page.Body.String())}, "decision": {"approved"}, "amount": {"1.005"}, "conditions": {"keep me"}})
 	body := r.Body.String()

@@ -3,7 +3,6 @@ package handlers
 import (
 	"context"
 	"html"
-	"net/http"
 	"net/http/httptest"
 	"net/url"
 	"strings"
@@ -116,14 +115,7 @@ func TestRefusalsOnPagesInGerman(t *testing.T) {
 			{Account: ledger.Bank, Amount: fundus.Amount("800.00")}, {Account: ledger.Donations, Amount: fundus.Amount("-800.00")}}}); err != nil {
 			t.Fatal(err)
 		}
-		login := func(email string) *browserless {
-			b := &browserless{t: t, h: ts.h, cookies: map[string]string{}, lang: "de-DE,de;q=0.9"}
-			page := b.do("GET", "/login", nil)
-			if r := b.do("POST", "/login", url.Values{"csrf_token": {b.csrf(page.Body.String())}, "email": {email}, "password": {password}}); r.Code != http.StatusSeeOther {
-				t.Fatalf("sign-in of %s: %d", email, r.Code)
-			}
-			return b
-		}
+		login := func(email string) *browserless { return ts.signedIn(email, "de-DE,de;q=0.9") }
 		// post sends a form from the page at from and checks the answer.
 		post := func(b *browserless, from, to string, form url.Values, kind errs.Kind, message, apiDetail string) {
 			t.Helper()

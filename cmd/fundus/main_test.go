@@ -150,32 +150,8 @@ func TestUsageErrors(t *testing.T) {
 func TestVerifyCommand(t *testing.T) {
 	dbtest.EachEngine(t, func(t *testing.T, e db.Engine) {
 		ctx := context.Background()
-		t.Setenv("FUNDUS_DATABASE_URL", dbtest.URL(t, e))
-		t.Chdir(t.TempDir())
-		cfg, err := loadConfig(os.LookupEnv, "")
-		if err != nil {
-			t.Fatal(err)
-		}
-		d, err := openDB(ctx, cfg)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer d.Close()
-		w := ledger.NewWriter(d, nil)
-		var second *ledger.Entry
-		for i := 0; i < 3; i++ {
-			e, err := ledgertest.Value(ledger.Do(ctx, w, func(tx *ledger.Tx) (*ledger.Entry, error) {
-				return tx.Post(ledger.NewEntry{Kind: "test", Memo: "donation", Actor: "test",
-					Postings: []ledger.NewPosting{{Account: ledger.Bank, Amount: 1000}, {Account: ledger.Donations, Amount: -1000}}})
-			}))
-			if err != nil {
-				t.Fatal(err)
-			}
-			if i == 1 {
-				second = e
-			}
-		}
-		w.Close()
+		d, entries := ledgerOfDonations(t, e, 3)
+		second := entries[1]
 
 		var out bytes.Buffer
 		if err := run(ctx, []string{"verify"}, strings.NewReader(""), &out, &out); err != nil || !strings.Contains(out.String(), "ok: 3 entries") {
@@ -192,7 +168,7 @@ func TestVerifyCommand(t *testing.T) {
 			}
 		}
 		out.Reset()
-		err = run(ctx, []string{"verify"}, strings.NewReader(""), &out, &out)
+		err := run(ctx, []string{"verify"}, strings.NewReader(""), &out, &out)
 		if err == nil || !strings.Contains(out.String(), "first bad entry: seq 2 (id "+second.ID+")") {
 			t.Fatalf("tampered ledger: %v\n%s", err, out.String())
 		}
@@ -262,29 +238,8 @@ func TestExportAndVerifyFile(t *testing.T) {
 func TestVerifyHeadCommand(t *testing.T) {
 	dbtest.EachEngine(t, func(t *testing.T, e db.Engine) {
 		ctx := context.Background()
-		t.Setenv("FUNDUS_DATABASE_URL", dbtest.URL(t, e))
-		t.Chdir(t.TempDir())
-		cfg, _ := loadConfig(os.LookupEnv, "")
-		d, err := openDB(ctx, cfg)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer d.Close()
-		w := ledger.NewWriter(d, nil)
-		var kept *ledger.Entry
-		for i := 0; i < 3; i++ {
-			e, err := ledgertest.Value(ledger.Do(ctx, w, func(tx *ledger.Tx) (*ledger.Entry, error) {
-				return tx.Post(ledger.NewEntry{Kind: "test", Memo: "donation", Actor: "test",
-					Postings: []ledger.NewPosting{{Account: ledger.Bank, Amount: 1000}, {Account: ledger.Donations, Amount: -1000}}})
-			}))
-			if err != nil {
-				t.Fatal(err)
-			}
-			if i == 1 {
-				kept = e
-			}
-		}
-		w.Close()
+		_, entries := ledgerOfDonations(t, e, 3)
+		kept := entries[1]
 		var out bytes.Buffer
 		head := ledger.ChainHead{Seq: kept.Seq, Hash: kept.Hash}.String()
 		if err := run(ctx, []string{"verify", "--head", head}, strings.NewReader(""), &out, &out); err != nil || !strings.Contains(out.String(), "ok: 3 entries") {
@@ -335,22 +290,7 @@ func TestVersionNamesCommitFromLdflags(t *testing.T) {
 func TestExportToTheEndOfTime(t *testing.T) {
 	dbtest.EachEngine(t, func(t *testing.T, e db.Engine) {
 		ctx := context.Background()
-		t.Setenv("FUNDUS_DATABASE_URL", dbtest.URL(t, e))
-		t.Chdir(t.TempDir())
-		cfg, _ := loadConfig(os.LookupEnv, "")
-		d, err := openDB(ctx, cfg)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer d.Close()
-		w := ledger.NewWriter(d, nil)
-		if _, err := ledger.Do(ctx, w, func(tx *ledger.Tx) (*ledger.Entry, error) {
-			return tx.Post(ledger.NewEntry{Kind: "test", Memo: "donation", Actor: "test",
-				Postings: []ledger.NewPosting{{Account: ledger.Bank, Amount: 1000}, {Account: ledger.Donations, Amount: -1000}}})
-		}); err != nil {
-			t.Fatal(err)
-		}
-		w.Close()
+		ledgerOfDonations(t, e, 1)
 		for _, to := range []string{"9999-12-31", "9999-12-31T23:59:59-05:00"} {
 			var out bytes.Buffer
 			if err := run(ctx, []string{"export", "--format", "csv", "--from", "0001-01-01", "--to", to}, strings.NewReader(""), &out, &out); err != nil {
@@ -361,4 +301,37 @@ func TestExportToTheEndOfTime(t *testing.T) {
 			}
 		}
 	})
+}
+
+// ledgerOfDonations points the command line (FUNDUS_DATABASE_URL, a fresh
+// working directory) at a new database of engine e holding n entries of a
+// 10.00 donation, and returns the database and the entries.
+func ledgerOfDonations(t *testing.T, e db.Engine, n int) (*db.DB, []*ledger.Entry) {
+	t.Helper()
+	ctx := context.Background()
+	t.Setenv("FUNDUS_DATABASE_URL", dbtest.URL(t, e))
+	t.Chdir(t.TempDir())
+	cfg, err := loadConfig(os.LookupEnv, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	d, err := openDB(ctx, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { d.Close() })
+	w := ledger.NewWriter(d, nil)
+	defer w.Close()
+	var entries []*ledger.Entry
+	for range n {
+		e, err := ledgertest.Value(ledger.Do(ctx, w, func(tx *ledger.Tx) (*ledger.Entry, error) {
+			return tx.Post(ledger.NewEntry{Kind: "test", Memo: "donation", Actor: "test",
+				Postings: []ledger.NewPosting{{Account: ledger.Bank, Amount: 1000}, {Account: ledger.Donations, Amount: -1000}}})
+		}))
+		if err != nil {
+			t.Fatal(err)
+		}
+		entries = append(entries, e)
+	}
+	return d, entries
 }
