@@ -6,13 +6,12 @@ import (
 	"strings"
 	"time"
 
-	"github.com/jmoiron/sqlx"
-
 	"fundus"
+	"fundus/audit"
 	"fundus/check"
+	"fundus/commit"
 	"fundus/db"
 	"fundus/errs"
-	"fundus/ledger"
 )
 
 // Separation of duties (README, "No one pays alone"):
@@ -131,11 +130,11 @@ func (s *Service) UpdateUser(ctx context.Context, actor *User, id string, up Use
 		return nil, err
 	}
 	now := s.now()
-	err := db.InTx(ctx, s.DB, func(tx *sqlx.Tx) error {
-		if err := lockRoles(ctx, tx, s.DB.Engine); err != nil {
+	err := write(ctx, s.Writer, func(tx *commit.Tx) error {
+		if err := lockRoles(ctx, tx.Reader(), tx.Engine()); err != nil {
 			return err
 		}
-		u, err := findUserByID(ctx, tx, id)
+		u, err := findUserByID(ctx, tx.Reader(), id)
 		if err != nil {
 			return err
 		}
@@ -159,7 +158,7 @@ func (s *Service) UpdateUser(ctx context.Context, actor *User, id string, up Use
 				if err := insertRoleGrant(ctx, tx, g); err != nil {
 					return err
 				}
-				if err := ledger.Audit(ctx, tx, now, actor.ID, "role-grant.ask", "role_grant", g.ID, map[string]any{"user_id": u.ID, "from": u.Roles, "roles": want}); err != nil {
+				if err := audit.Add(tx, actor.ID, "role-grant.ask", "role_grant", g.ID, map[string]any{"user_id": u.ID, "from": u.Roles, "roles": want}); err != nil {
 					return err
 				}
 			} else {
@@ -193,7 +192,7 @@ func (s *Service) UpdateUser(ctx context.Context, actor *User, id string, up Use
 		if len(change) == 0 {
 			return nil
 		}
-		return ledger.Audit(ctx, tx, now, actor.ID, "user.update", "user", u.ID, change)
+		return audit.Add(tx, actor.ID, "user.update", "user", u.ID, change)
 	})
 	if err != nil {
 		return nil, errs.E(op, err)
@@ -203,13 +202,13 @@ func (s *Service) UpdateUser(ctx context.Context, actor *User, id string, up Use
 
 // replacePendingGrants marks the user's pending grant replaced, with its
 // audit record.
-func (s *Service) replacePendingGrants(ctx context.Context, tx *sqlx.Tx, actorID, userID string, now time.Time) error {
+func (s *Service) replacePendingGrants(ctx context.Context, tx *commit.Tx, actorID, userID string, now time.Time) error {
 	ids, err := replacePendingGrants(ctx, tx, userID)
 	if err != nil {
 		return err
 	}
 	for _, id := range ids {
-		if err := ledger.Audit(ctx, tx, now, actorID, "role-grant.replace", "role_grant", id, map[string]any{"user_id": userID, "to": GrantReplaced}); err != nil {
+		if err := audit.Add(tx, actorID, "role-grant.replace", "role_grant", id, map[string]any{"user_id": userID, "to": GrantReplaced}); err != nil {
 			return err
 		}
 	}
@@ -218,8 +217,8 @@ func (s *Service) replacePendingGrants(ctx context.Context, tx *sqlx.Tx, actorID
 
 // keepAnAdmin refuses a change that leaves no active admin but userID.
 // The caller holds lockRoles.
-func keepAnAdmin(ctx context.Context, tx *sqlx.Tx, op errs.Op, userID string) error {
-	admins, err := activeAdmins(ctx, tx)
+func keepAnAdmin(ctx context.Context, tx *commit.Tx, op errs.Op, userID string) error {
+	admins, err := activeAdmins(ctx, tx.Reader())
 	if err != nil {
 		return err
 	}
@@ -262,12 +261,12 @@ func (s *Service) ConfirmRoleGrant(ctx context.Context, actor *User, id string) 
 		return nil, err
 	}
 	var g *RoleGrant
-	err := db.InTx(ctx, s.DB, func(tx *sqlx.Tx) error {
-		if err := lockRoles(ctx, tx, s.DB.Engine); err != nil {
+	err := write(ctx, s.Writer, func(tx *commit.Tx) error {
+		if err := lockRoles(ctx, tx.Reader(), tx.Engine()); err != nil {
 			return err
 		}
 		var err error
-		if g, err = findRoleGrant(ctx, tx, id); err != nil {
+		if g, err = findRoleGrant(ctx, tx.Reader(), id); err != nil {
 			return err
 		}
 		switch {
@@ -278,7 +277,7 @@ func (s *Service) ConfirmRoleGrant(ctx context.Context, actor *User, id string) 
 		case g.UserID == actor.ID:
 			return errs.E(op, errs.Forbidden, "an admin cannot confirm a grant of their own roles")
 		}
-		u, err := findUserByID(ctx, tx, g.UserID)
+		u, err := findUserByID(ctx, tx.Reader(), g.UserID)
 		if err != nil {
 			return err
 		}
@@ -301,7 +300,7 @@ func (s *Service) ConfirmRoleGrant(ctx context.Context, actor *User, id string) 
 		if err := setRoles(ctx, tx, u.ID, g.Roles); err != nil {
 			return err
 		}
-		return ledger.Audit(ctx, tx, now, actor.ID, "role-grant.confirm", "role_grant", g.ID, map[string]any{
+		return audit.Add(tx, actor.ID, "role-grant.confirm", "role_grant", g.ID, map[string]any{
 			"user_id": u.ID, "asked_by": g.AskedBy, "from": u.Roles, "to": g.Roles,
 		})
 	})

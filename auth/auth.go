@@ -19,13 +19,12 @@ import (
 	"strings"
 	"time"
 
-	"github.com/jmoiron/sqlx"
-
 	"fundus"
+	"fundus/audit"
 	"fundus/check"
+	"fundus/commit"
 	"fundus/db"
 	"fundus/errs"
-	"fundus/ledger"
 )
 
 // User is a person who can sign in.
@@ -75,7 +74,8 @@ type Session struct {
 
 // Service runs the use cases of this package.
 type Service struct {
-	DB *db.DB
+	DB     *db.DB
+	Writer *commit.Writer
 	// SessionTTL is how long a session lives after sign-in.
 	SessionTTL time.Duration
 	// Throttle slows repeated failed sign-ins.
@@ -86,11 +86,18 @@ type Service struct {
 	Now func() time.Time
 }
 
-// NewService returns a Service with the default throttle and clock, and a
+// NewService returns a Service on d and the write path w, with the default throttle and clock, and a
 // Hasher with one slot per CPU.
-func NewService(d *db.DB, sessionTTL time.Duration) *Service {
-	return &Service{DB: d, SessionTTL: sessionTTL, Throttle: DefaultThrottle, Now: time.Now,
+func NewService(d *db.DB, w *commit.Writer, sessionTTL time.Duration) *Service {
+	return &Service{DB: d, Writer: w, SessionTTL: sessionTTL, Throttle: DefaultThrottle, Now: time.Now,
 		Hasher: NewHasher(runtime.GOMAXPROCS(0), HashWait)}
+}
+
+// write runs fn in the write path (commit.Do): auth's changes commit, and
+// are undone, like every other.
+func write(ctx context.Context, w *commit.Writer, fn func(tx *commit.Tx) error) error {
+	_, err := commit.Do(ctx, w, func(tx *commit.Tx) (struct{}, error) { return struct{}{}, fn(tx) })
+	return err
 }
 
 func (s *Service) now() time.Time { return db.Time(s.Now()) }
@@ -184,7 +191,7 @@ func (s *Service) insertUser(ctx context.Context, op errs.Op, u *User, password,
 	case "cli":
 		creator = ""
 	}
-	err = db.InTx(ctx, s.DB, func(tx *sqlx.Tx) error {
+	err = write(ctx, s.Writer, func(tx *commit.Tx) error {
 		if err := insertUser(ctx, tx, u, hash, creator); err != nil {
 			return err
 		}
@@ -192,16 +199,16 @@ func (s *Service) insertUser(ctx context.Context, op errs.Op, u *User, password,
 		// erased); the id leads to them while they exist.
 		change := map[string]any{"roles": u.Roles}
 		if g == nil {
-			return ledger.Audit(ctx, tx, u.CreatedAt, actorID, action, "user", u.ID, change)
+			return audit.Add(tx, actorID, action, "user", u.ID, change)
 		}
 		change["pending_roles"] = g.Roles
-		if err := ledger.Audit(ctx, tx, u.CreatedAt, actorID, action, "user", u.ID, change); err != nil {
+		if err := audit.Add(tx, actorID, action, "user", u.ID, change); err != nil {
 			return err
 		}
 		if err := insertRoleGrant(ctx, tx, g); err != nil {
 			return err
 		}
-		return ledger.Audit(ctx, tx, g.AskedAt, actorID, "role-grant.ask", "role_grant", g.ID, map[string]any{"user_id": u.ID, "from": u.Roles, "roles": g.Roles})
+		return audit.Add(tx, actorID, "role-grant.ask", "role_grant", g.ID, map[string]any{"user_id": u.ID, "from": u.Roles, "roles": g.Roles})
 	})
 	if db.IsUniqueViolation(err) {
 		return errs.FieldCode(op, "email", "taken", "", "is already registered")
@@ -225,7 +232,7 @@ func (s *Service) SignIn(ctx context.Context, cred Credentials, addr string) (*S
 	email, password := normEmail(cred.Email), cred.Password
 	keys := []string{"account:" + email, "address:" + addr}
 	now := s.now()
-	if err := s.Throttle.attempt(ctx, s.DB, op, now, keys); err != nil {
+	if err := s.Throttle.attempt(ctx, s.Writer, op, now, keys); err != nil {
 		return nil, err
 	}
 	u, hash, err := findUserByEmail(ctx, s.DB, email)
@@ -238,7 +245,7 @@ func (s *Service) SignIn(ctx context.Context, cred Credentials, addr string) (*S
 	ok, err := s.Hasher.Check(ctx, hash, password)
 	if err != nil {
 		// The password was not looked at: the attempt does not count.
-		if err := s.Throttle.uncount(ctx, s.DB, keys); err != nil {
+		if err := s.Throttle.uncount(ctx, s.Writer, keys); err != nil {
 			return nil, errs.E(op, err)
 		}
 		return nil, errs.E(op, err)
@@ -248,7 +255,7 @@ func (s *Service) SignIn(ctx context.Context, cred Credentials, addr string) (*S
 	}
 	token, tokenHash := newToken()
 	sess := &Session{Token: token, ExpiresAt: now.Add(s.SessionTTL), User: u}
-	err = db.InTx(ctx, s.DB, func(tx *sqlx.Tx) error {
+	err = write(ctx, s.Writer, func(tx *commit.Tx) error {
 		if err := s.Throttle.succeed(ctx, tx, keys); err != nil {
 			return err
 		}
@@ -258,7 +265,7 @@ func (s *Service) SignIn(ctx context.Context, cred Credentials, addr string) (*S
 		if err := insertSession(ctx, tx, tokenHash, u.ID, now, sess.ExpiresAt); err != nil {
 			return err
 		}
-		return ledger.Audit(ctx, tx, now, u.ID, "session.create", "user", u.ID, map[string]any{"expires_at": sess.ExpiresAt, "address": addr})
+		return audit.Add(tx, u.ID, "session.create", "user", u.ID, map[string]any{"expires_at": sess.ExpiresAt, "address": addr})
 	})
 	if err != nil {
 		return nil, errs.E(op, err)
@@ -287,12 +294,12 @@ func (s *Service) Authenticate(ctx context.Context, token string) (*User, error)
 // Returns Unauthenticated when there is no such live session.
 func (s *Service) SignOut(ctx context.Context, token string) error {
 	const op errs.Op = "auth.SignOut"
-	err := db.InTx(ctx, s.DB, func(tx *sqlx.Tx) error {
+	err := write(ctx, s.Writer, func(tx *commit.Tx) error {
 		userID, err := deleteSession(ctx, tx, hashToken(token))
 		if err != nil {
 			return err
 		}
-		return ledger.Audit(ctx, tx, s.now(), userID, "session.delete", "user", userID, map[string]any{})
+		return audit.Add(tx, userID, "session.delete", "user", userID, map[string]any{})
 	})
 	if errs.Is(errs.NotFound, err) {
 		return errs.E(op, errs.Unauthenticated, "the session is unknown or has ended")

@@ -3,6 +3,7 @@ package auth
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"strings"
 	"time"
 
@@ -103,12 +104,15 @@ func deleteSessions(ctx context.Context, tx sqlx.ExtContext, userID string) erro
 // lockRoles orders the transactions that change roles or deactivate users,
 // so that two of them cannot each leave the other's admin the last one.
 // SQLite's writer already holds the database lock.
-func lockRoles(ctx context.Context, tx sqlx.ExtContext, engine db.Engine) error {
+func lockRoles(ctx context.Context, q sqlx.QueryerContext, engine db.Engine) error {
 	if engine != db.Postgres {
 		return nil
 	}
-	_, err := tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock(hashtext('fundus.user_roles'))`)
-	return err
+	rows, err := q.QueryContext(ctx, `SELECT pg_advisory_xact_lock(hashtext('fundus.user_roles'))`)
+	if err != nil {
+		return err
+	}
+	return rows.Close()
 }
 
 // activeAdmins returns the ids of the active admins.
@@ -282,6 +286,16 @@ func countAttempt(ctx context.Context, tx sqlx.ExtContext, key string, now, forg
 			last_at = $2
 		RETURNING failures, blocked_until`, key, now, forgetBefore).Scan(&n, &blockedUntil)
 	return n, blockedUntil, err
+}
+
+// blockedUntil returns the time key is blocked until (zero: never was).
+func blockedUntil(ctx context.Context, q sqlx.QueryerContext, key string) (time.Time, error) {
+	var until time.Time
+	err := q.QueryRowxContext(ctx, `SELECT blocked_until FROM signin_failures WHERE key = $1`, key).Scan(&until)
+	if errors.Is(err, sql.ErrNoRows) {
+		return time.Time{}, nil
+	}
+	return until, err
 }
 
 func setBlockedUntil(ctx context.Context, tx sqlx.ExtContext, key string, until time.Time) error {

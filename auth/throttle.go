@@ -5,9 +5,7 @@ import (
 	"math"
 	"time"
 
-	"github.com/jmoiron/sqlx"
-
-	"fundus/db"
+	"fundus/commit"
 	"fundus/errs"
 )
 
@@ -44,10 +42,24 @@ var DefaultThrottle = Throttle{
 
 // attempt counts one sign-in attempt against every key, unless one of them
 // is blocked: then it changes nothing and returns RateLimited.
-func (t Throttle) attempt(ctx context.Context, d *db.DB, op errs.Op, now time.Time, keys []string) error {
+func (t Throttle) attempt(ctx context.Context, w *commit.Writer, op errs.Op, now time.Time, keys []string) error {
 	var wait time.Duration
-	err := db.InTx(ctx, d, func(tx *sqlx.Tx) error {
+	err := write(ctx, w, func(tx *commit.Tx) error {
+		// A blocked attempt is refused before anything is written, so
+		// that it has nothing to undo.
 		wait = 0
+		for _, key := range keys {
+			until, err := blockedUntil(ctx, tx.Reader(), key)
+			if err != nil {
+				return err
+			}
+			if until.After(now) {
+				wait = max(wait, until.Sub(now))
+			}
+		}
+		if wait > 0 {
+			return errBlocked
+		}
 		type counted struct {
 			key  string
 			n    int
@@ -102,7 +114,7 @@ func (t Throttle) delay(n int) time.Duration {
 
 // succeed clears the account's count (keys[0]) and takes the successful
 // attempt off the others, so that only failures count against an address.
-func (t Throttle) succeed(ctx context.Context, tx *sqlx.Tx, keys []string) error {
+func (t Throttle) succeed(ctx context.Context, tx *commit.Tx, keys []string) error {
 	if err := clearFailures(ctx, tx, keys[0]); err != nil {
 		return err
 	}
@@ -115,8 +127,8 @@ func (t Throttle) succeed(ctx context.Context, tx *sqlx.Tx, keys []string) error
 }
 
 // uncount takes an attempt whose password was never checked off every key.
-func (t Throttle) uncount(ctx context.Context, d *db.DB, keys []string) error {
-	return db.InTx(ctx, d, func(tx *sqlx.Tx) error {
+func (t Throttle) uncount(ctx context.Context, w *commit.Writer, keys []string) error {
+	return write(ctx, w, func(tx *commit.Tx) error {
 		for _, k := range keys {
 			if err := uncount(ctx, tx, k); err != nil {
 				return err

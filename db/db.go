@@ -9,11 +9,17 @@
 //     on and a busy timeout. All writes go through one writer connection whose
 //     transactions start with BEGIN IMMEDIATE, so SQLite never has to upgrade
 //     a read lock to a write lock halfway through a transaction; reads use a
-//     separate pool of read-only connections. A connection of its own copies
+//     separate pool of read-only connections (query_only). A connection of its own copies
 //     the WAL back into the database file in the background (checkpoint),
 //     so the writer does not stop for it.
 //   - postgres://... or postgresql://...: production (pgx through
-//     database/sql). Reads and writes share one pool.
+//     database/sql). Reads use a pool whose sessions are read-only
+//     (default_transaction_read_only); writes a small pool of their own.
+//
+// A DB is the read handle: every package reads through it, and a statement
+// that would write fails on both engines. The writer is handed out once, to
+// the write path (TakeWriter, package commit), so nothing else can open a
+// write transaction.
 //
 // All SQL in Fundus is written once, with $1-style placeholders, which both
 // drivers accept. Times are stored as UTC with microsecond precision, which
@@ -26,11 +32,13 @@ import (
 	"errors"
 	"net/url"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
-	_ "github.com/jackc/pgx/v5/stdlib" // registers the "pgx" driver
+	"github.com/jackc/pgx/v5/stdlib" // also registers the "pgx" driver
 	"github.com/jmoiron/sqlx"
 	"modernc.org/sqlite"
 	sqlite3 "modernc.org/sqlite/lib"
@@ -47,12 +55,15 @@ const (
 	Postgres Engine = "postgres"
 )
 
-// DB is an open database. Embedded *sqlx.DB is the pool for reads; Writer is
-// where write transactions run (on PostgreSQL the same pool).
+// DB is an open database. Embedded *sqlx.DB is the pool for reads, which
+// cannot write; the writer goes to the write path (TakeWriter).
 type DB struct {
 	*sqlx.DB
-	Writer *sqlx.DB
 	Engine Engine
+
+	writer      *sqlx.DB
+	writerMu    sync.Mutex
+	writerTaken bool
 
 	stopCheckpoints func() // SQLite: stops the checkpointer and waits
 	reads           *Stmts // SQLite: the read pool's prepared statements
@@ -148,7 +159,7 @@ func openSQLite(path string, opt Options) (*DB, error) {
 		return nil, err
 	}
 	c.SetMaxOpenConns(1)
-	return &DB{DB: r, Writer: w, Engine: SQLite, stopCheckpoints: checkpoints(c), reads: newStmts(r, false)}, nil
+	return &DB{DB: r, writer: w, Engine: SQLite, stopCheckpoints: checkpoints(c), reads: newStmts(r, false)}, nil
 }
 
 // checkpointEvery is how often the checkpointer copies committed pages from
@@ -180,28 +191,88 @@ func checkpoints(c *sqlx.DB) (stop func()) {
 	return func() { cancel(); <-done }
 }
 
+// writerConns bounds the PostgreSQL writer pool: the write path holds one
+// connection at a time, migrations another.
+const writerConns = 4
+
 func openPostgres(rawURL string, opt Options) (*DB, error) {
-	p, err := sqlx.Open("pgx", rawURL)
+	cfg, err := pgx.ParseConfig(rawURL)
 	if err != nil {
 		return nil, errs.E(errs.Invalid, "bad postgres URL", err)
 	}
-	p.SetMaxOpenConns(opt.MaxReadConns)
-	p.SetMaxIdleConns(opt.MaxReadConns)
-	p.SetConnMaxIdleTime(5 * time.Minute)
-	return &DB{DB: p, Writer: p, Engine: Postgres}, nil
+	w := sqlx.NewDb(stdlib.OpenDB(*cfg), "pgx")
+	w.SetMaxOpenConns(writerConns)
+	w.SetMaxIdleConns(writerConns)
+	w.SetConnMaxIdleTime(5 * time.Minute)
+	// Every session of the read pool is read-only, so that a statement
+	// that writes fails there as it does on SQLite's query_only readers.
+	rcfg := cfg.Copy()
+	rcfg.RuntimeParams["default_transaction_read_only"] = "on"
+	r := sqlx.NewDb(stdlib.OpenDB(*rcfg), "pgx")
+	r.SetMaxOpenConns(opt.MaxReadConns)
+	r.SetMaxIdleConns(opt.MaxReadConns)
+	r.SetConnMaxIdleTime(5 * time.Minute)
+	return &DB{DB: r, writer: w, Engine: Postgres}, nil
 }
 
-// Close closes both pools.
+// Close closes the pools.
 func (d *DB) Close() error {
 	if d.stopCheckpoints != nil {
 		d.stopCheckpoints()
 	}
 	d.reads.Close()
-	err := d.DB.Close()
-	if d.Writer != d.DB {
-		err = errors.Join(err, d.Writer.Close())
+	return errors.Join(d.DB.Close(), d.writer.Close())
+}
+
+// Writer is the database's writer, as the write path holds it: the one way
+// to change the database (besides migrations).
+type Writer struct {
+	Engine Engine
+	pool   *sqlx.DB
+	stmts  *Stmts // SQLite: the writer's prepared statements
+	d      *DB
+}
+
+// TakeWriter hands the writer to the write path. There is one: until it is
+// given back (Writer.Release), TakeWriter fails.
+func (d *DB) TakeWriter() (*Writer, error) {
+	d.writerMu.Lock()
+	defer d.writerMu.Unlock()
+	if d.writerTaken {
+		return nil, errs.E(errs.Op("db.TakeWriter"), errs.Internal, "the writer is taken: the database has one write path")
 	}
-	return err
+	d.writerTaken = true
+	w := &Writer{Engine: d.Engine, pool: d.writer, d: d}
+	if d.Engine == SQLite {
+		w.stmts = newStmts(d.writer, true)
+	}
+	return w, nil
+}
+
+// Release gives the writer back to its database and closes its prepared
+// statements.
+func (w *Writer) Release() {
+	w.stmts.Close()
+	w.d.writerMu.Lock()
+	w.d.writerTaken = false
+	w.d.writerMu.Unlock()
+}
+
+// Begin opens a write transaction on a connection of its own, whose
+// statements go through the writer's statement cache. The caller ends the
+// transaction, then closes the connection.
+func (w *Writer) Begin(ctx context.Context) (*sqlx.Conn, *CachedTx, error) {
+	w.stmts.PreparePending(ctx)
+	conn, err := w.pool.Connx(ctx)
+	if err != nil {
+		return nil, nil, err
+	}
+	tx, err := conn.BeginTxx(ctx, nil)
+	if err != nil {
+		conn.Close()
+		return nil, nil, err
+	}
+	return conn, &CachedTx{Tx: tx, s: w.stmts}, nil
 }
 
 // NewID returns a new id: a UUID of version 7, whose first bits are the

@@ -29,7 +29,7 @@ func (d *DB) provider(ctx context.Context) (*goose.Provider, error) {
 		// wait. The lock is per schema, so schemas of one database (as in
 		// the tests) do not wait for each other.
 		var schema string
-		if err := d.Writer.GetContext(ctx, &schema, `SELECT current_schema()`); err != nil {
+		if err := d.writer.GetContext(ctx, &schema, `SELECT current_schema()`); err != nil {
 			return nil, err
 		}
 		h := fnv.New64a()
@@ -48,8 +48,8 @@ func (d *DB) provider(ctx context.Context) (*goose.Provider, error) {
 		return nil, err
 	}
 	opts = append(opts, goose.WithDisableGlobalRegistry(true))
-	// The provider's Close would close d.Writer: never call it.
-	return goose.NewProvider(dialect, d.Writer.DB, sub, opts...)
+	// The provider's Close would close d.writer: never call it.
+	return goose.NewProvider(dialect, d.writer.DB, sub, opts...)
 }
 
 // Migrate applies every migration not yet applied. It is safe to run from

@@ -32,15 +32,6 @@ type Stmts struct {
 	pending map[string]bool
 }
 
-// NewStmts returns the statement cache of d's writer (nil on PostgreSQL,
-// which Stmts.In accepts).
-func NewStmts(d *DB) *Stmts {
-	if d.Engine != SQLite {
-		return nil
-	}
-	return newStmts(d.Writer, true)
-}
-
 func newStmts(pool *sqlx.DB, between bool) *Stmts {
 	return &Stmts{pool: pool, between: between, m: map[string]*sqlx.Stmt{}, pending: map[string]bool{}}
 }
@@ -108,11 +99,6 @@ func (s *Stmts) PreparePending(ctx context.Context) {
 		}
 	}
 }
-
-// In returns tx with its statements run through the cache. The writer
-// has one connection, so a statement prepared on it is reused by every
-// transaction without preparing it again.
-func (s *Stmts) In(tx *sqlx.Tx) *CachedTx { return &CachedTx{Tx: tx, s: s} }
 
 // CachedTx is a transaction whose statements come from a Stmts cache.
 type CachedTx struct {

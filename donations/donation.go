@@ -17,10 +17,11 @@ import (
 	"github.com/go-playground/validator/v10"
 
 	"fundus"
+	"fundus/audit"
 	"fundus/check"
+	"fundus/commit"
 	"fundus/db"
 	"fundus/errs"
-	"fundus/ledger"
 )
 
 // Status is where a donation stands.
@@ -105,12 +106,12 @@ type BankAccount struct {
 }
 
 // donationOutcome is the outcome of a write on a donation (see ledger.Outcome).
-type donationOutcome = ledger.Outcome[*Donation]
+type donationOutcome = commit.Outcome[*Donation]
 
 // Service runs the use cases of this package.
 type Service struct {
 	DB        *db.DB
-	Writer    *ledger.Writer
+	Writer    *commit.Writer
 	Bank      BankAccount
 	MaxAmount int64 // cents
 	// FundStart is the fund's first day: no donation was received before
@@ -143,7 +144,7 @@ func init() {
 // bank details. The answer, donor and payment instructions included, is
 // what an idempotent repeat gets back.
 // Returns Invalid naming each bad field.
-func (s *Service) Pledge(ctx context.Context, in Pledge) (ledger.Outcome[*PledgeResult], error) {
+func (s *Service) Pledge(ctx context.Context, in Pledge) (commit.Outcome[*PledgeResult], error) {
 	return pledge(ctx, s, "donations.Pledge", in, s.withPayment)
 }
 
@@ -151,22 +152,22 @@ func (s *Service) Pledge(ctx context.Context, in Pledge) (ledger.Outcome[*Pledge
 // stored under an idempotency key, is the donation's id alone, so that no
 // copy of the donor's data outlives the donation's row (Instructions reads
 // the rest). Returns Invalid naming each bad field.
-func (s *Service) PledgeID(ctx context.Context, in Pledge) (ledger.Outcome[string], error) {
+func (s *Service) PledgeID(ctx context.Context, in Pledge) (commit.Outcome[string], error) {
 	return pledge(ctx, s, "donations.PledgeID", in, func(d *Donation) string { return d.ID })
 }
 
 // pledge records a pledge and answers with answer(the new donation).
-func pledge[T any](ctx context.Context, s *Service, op errs.Op, in Pledge, answer func(*Donation) T) (ledger.Outcome[T], error) {
+func pledge[T any](ctx context.Context, s *Service, op errs.Op, in Pledge, answer func(*Donation) T) (commit.Outcome[T], error) {
 	d, err := s.newDonation(op, in)
 	if err != nil {
-		return ledger.Outcome[T]{}, err
+		return commit.Outcome[T]{}, err
 	}
-	out, err := ledger.Do(ctx, s.Writer, func(tx *ledger.Tx) (T, error) {
+	out, err := commit.Do(ctx, s.Writer, func(tx *commit.Tx) (T, error) {
 		d.CreatedAt = db.Time(tx.Now())
 		// A reference already given (one in 24^7 for each donation there
 		// is) inserts nothing; then the pledge takes another.
 		for {
-			inserted, err := insertDonation(tx, d)
+			inserted, err := newDonations.Add(tx, d)
 			if err != nil {
 				var zero T
 				return zero, err
@@ -176,7 +177,7 @@ func pledge[T any](ctx context.Context, s *Service, op errs.Op, in Pledge, answe
 			}
 			d.Reference = newReference()
 		}
-		return answer(d), tx.Audit("anonymous", "donation.pledge", "donation", d.ID, map[string]any{
+		return answer(d), audit.Add(tx, "anonymous", "donation.pledge", "donation", d.ID, map[string]any{
 			"status": d.Status, "amount": d.Amount, "reference": d.Reference,
 		})
 	})

@@ -12,7 +12,9 @@ import (
 	"pgregory.net/rapid"
 
 	"fundus"
+	"fundus/audit"
 	"fundus/auth"
+	"fundus/commit"
 	"fundus/db"
 	"fundus/db/dbtest"
 	"fundus/donations"
@@ -175,7 +177,7 @@ func TestTransitions(t *testing.T) {
 			t.Fatalf("typo %s: %v", typo, err)
 		}
 
-		recs, _, err := l.AuditTrail(ctx, auditor, ledger.AuditFilter{ObjectID: p.ID, Limit: 10})
+		recs, _, err := l.AuditTrail(ctx, auditor, audit.Filter{ObjectID: p.ID, Limit: 10})
 		if err != nil || len(recs) != 3 || recs[0].Action != "donation.pledge" || recs[1].Action != "donation.confirm" || recs[2].Action != "donation.refund" {
 			t.Fatalf("audit %+v %v", recs, err)
 		}
@@ -405,7 +407,7 @@ func TestRefundQueuedBeforeConfirm(t *testing.T) {
 		ctx := context.Background()
 		p := mustPledge(t, s, "50.00")
 		started, release := make(chan struct{}), make(chan struct{})
-		go ledger.Do(ctx, s.Writer, func(tx *ledger.Tx) (int, error) { close(started); <-release; return 0, nil })
+		go commit.Do(ctx, s.Writer, func(tx *commit.Tx) (int, error) { close(started); <-release; return 0, nil })
 		<-started
 		refund, confirm := make(chan error, 1), make(chan error, 1)
 		go func() {

@@ -9,8 +9,8 @@ import (
 	"github.com/jmoiron/sqlx"
 
 	"fundus"
+	"fundus/commit"
 	"fundus/db"
-	"fundus/ledger"
 )
 
 // This file holds all of the package's SQL.
@@ -59,18 +59,27 @@ func (r donationRow) donation() *Donation {
 	return d
 }
 
-// insertDonation inserts d at the end of the write path's batch, unless
-// its reference is taken: then it inserts nothing and reports false. No one
-// can read a new donation before the pledge is answered.
-func insertDonation(tx *ledger.Tx, d *Donation) (bool, error) {
-	donor := d.Donor
-	if donor == nil {
-		donor = &Donor{}
+// newDonations inserts pledges' new donations at the end of the write
+// path's batch (commit.Later), each unless its reference is taken: then
+// the pledge's Add reports false and it takes another. No one can read a
+// new donation before the pledge is answered.
+var newDonations = &commit.Later[*Donation]{Insert: insertDonations}
+
+// insertDonations inserts ds in as few statements as the limit on
+// parameters allows, leaving out each whose reference is taken.
+func insertDonations(ds []*Donation) []db.Statement {
+	rows := make([][]any, len(ds))
+	for i, d := range ds {
+		donor := d.Donor
+		if donor == nil {
+			donor = &Donor{}
+		}
+		rows[i] = []any{d.ID, d.Reference, d.Status, d.Amount.Minor, d.Currency, d.Anonymous, d.ReceiptRequested,
+			donor.Name, donor.Email, donor.Street, donor.PostalCode, donor.City, d.Message, d.CreatedAt}
 	}
-	return tx.InsertLater("donations", "reference", []string{"id", "reference", "status", "amount", "currency", "anonymous",
+	return db.InsertRows("donations", []string{"id", "reference", "status", "amount", "currency", "anonymous",
 		"receipt_requested", "donor_name", "donor_email", "donor_street", "donor_postal_code", "donor_city", "message", "created_at"},
-		[]any{d.ID, d.Reference, d.Status, d.Amount.Minor, d.Currency, d.Anonymous, d.ReceiptRequested,
-			donor.Name, donor.Email, donor.Street, donor.PostalCode, donor.City, d.Message, d.CreatedAt})
+		rows, " ON CONFLICT (reference) DO NOTHING")
 }
 
 // updateDonation stores the state of d (what a transition may change).
@@ -81,12 +90,19 @@ func updateDonation(ctx context.Context, q sqlx.ExecerContext, d *Donation) erro
 	return err
 }
 
-// markReceived marks donations received that are pledged, for rows of
-// (id, received_at, ledger_entry_id), in one statement (ledger.Shared.Run).
-// It returns the donation of each row it changed, nil for the others: no
-// such donation, not pledged, or the same donation in another row (one
-// of them wins).
-func markReceived(ctx context.Context, q sqlx.QueryerContext, engine db.Engine, rows [][]any) ([]any, error) {
+// receipt is a confirm's row for markReceived: which donation, when its
+// money arrived, and the id its ledger entry will have.
+type receipt struct {
+	id, entryID string
+	at          time.Time
+}
+
+// markReceived marks donations received that are pledged, for all rows in
+// one statement (a commit.Shared's Run). It returns the donation of each
+// row it changed, by the row's index; a row is missing when there is no
+// such donation, it is not pledged, or the same donation is in another row
+// (one of them wins).
+func markReceived(ctx context.Context, q sqlx.QueryerContext, engine db.Engine, rows []receipt) (map[int]*Donation, error) {
 	cast := [2]string{}
 	if engine == db.Postgres { // VALUES would be text otherwise
 		cast = [2]string{"::text", "::timestamptz"}
@@ -97,7 +113,7 @@ func markReceived(ctx context.Context, q sqlx.QueryerContext, engine db.Engine, 
 	// read all pledged donations through the status index to find these.
 	values := make([]string, len(rows))
 	for i, r := range rows {
-		values[i] = "(" + p.Add(r[0]) + cast[0] + ", " + p.Add(r[1]) + cast[1] + ", " + p.Add(r[2]) + cast[0] + ", " + p.Add(string(Pledged)) + cast[0] + ")"
+		values[i] = "(" + p.Add(r.id) + cast[0] + ", " + p.Add(r.at) + cast[1] + ", " + p.Add(r.entryID) + cast[0] + ", " + p.Add(string(Pledged)) + cast[0] + ")"
 	}
 	var changed []donationRow
 	err := sqlx.SelectContext(ctx, q, &changed, `UPDATE donations SET status = 'received', received_at = v.at, ledger_entry_id = v.entry_id
@@ -110,9 +126,9 @@ func markReceived(ctx context.Context, q sqlx.QueryerContext, engine db.Engine, 
 	for _, r := range changed {
 		byEntry[r.LedgerEntryID.String] = r.donation()
 	}
-	out := make([]any, len(rows))
+	out := make(map[int]*Donation, len(changed))
 	for i, r := range rows {
-		if d := byEntry[r[2].(string)]; d != nil {
+		if d := byEntry[r.entryID]; d != nil {
 			out[i] = d
 		}
 	}

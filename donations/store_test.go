@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"fundus"
+	"fundus/commit"
 	"fundus/db"
 	"fundus/db/dbtest"
 	"fundus/ledger"
@@ -24,7 +25,7 @@ func TestInsertDonationRefusesATakenReference(t *testing.T) {
 		w := ledger.NewWriter(d, nil)
 		defer w.Close()
 		pledge := func(dn *Donation) (string, error) {
-			out, err := ledger.Do(ctx, w, func(tx *ledger.Tx) (string, error) {
+			out, err := commit.Do(ctx, w, func(tx *commit.Tx) (string, error) {
 				for {
 					inserted, err := insertDonation(tx, dn)
 					if err != nil || inserted {

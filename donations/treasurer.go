@@ -9,7 +9,9 @@ import (
 	"github.com/jmoiron/sqlx"
 
 	"fundus"
+	"fundus/audit"
 	"fundus/check"
+	"fundus/commit"
 	"fundus/db"
 	"fundus/errs"
 	"fundus/ledger"
@@ -31,7 +33,7 @@ type Refund struct {
 // date or an RFC 3339 time, not before the fund's first day and not more
 // than ReceivedAhead in the future (parseReceivedAt).
 // Returns Unauthenticated, Forbidden, Invalid, NotFound, InvalidState.
-func (s *Service) Confirm(ctx context.Context, actor fundus.Actor, id string, in Confirmation) (ledger.Outcome[*Donation], error) {
+func (s *Service) Confirm(ctx context.Context, actor fundus.Actor, id string, in Confirmation) (commit.Outcome[*Donation], error) {
 	const op errs.Op = "donations.Confirm"
 	if err := fundus.Authorize(op, actor, fundus.HandleDonations); err != nil {
 		return donationOutcome{}, err
@@ -41,29 +43,24 @@ func (s *Service) Confirm(ctx context.Context, actor fundus.Actor, id string, in
 		return donationOutcome{}, err
 	}
 	// One statement marks the donation received if it is pledged, for all
-	// confirms of a batch at once (ledger.Shared): a treasurer confirms a
+	// confirms of a batch at once (commit.Shared): a treasurer confirms a
 	// month of statements in one go.
-	confirm := &ledger.Shared{
-		Name: "donations.confirm",
-		Row: func(now time.Time) ([]any, error) {
-			at := db.Time(now)
-			if receivedAt != nil { // checked by parseReceivedAt
-				at = *receivedAt
-			}
-			return []any{id, at, db.NewID()}, nil
-		},
-		Run: markReceived,
+	row := func(now time.Time) (receipt, error) {
+		at := db.Time(now)
+		if receivedAt != nil { // checked by parseReceivedAt
+			at = *receivedAt
+		}
+		return receipt{id: id, at: at, entryID: db.NewID()}, nil
 	}
-	out, err := ledger.DoShared(ctx, s.Writer, confirm, func(tx *ledger.Tx, got any) (*Donation, error) {
-		d, _ := got.(*Donation)
-		if d == nil {
-			d, err := findDonation(tx.Context(), tx, id)
+	out, err := commit.DoShared(ctx, s.Writer, confirmShared, row, func(tx *commit.Tx, d *Donation, changed bool) (*Donation, error) {
+		if !changed {
+			d, err := findDonation(tx.Context(), tx.Reader(), id)
 			if err != nil {
 				return nil, err
 			}
 			return nil, errs.Errorf(op, errs.InvalidState, "only a pledged donation can be confirmed; this one is %s", d.Status)
 		}
-		if _, err := tx.Post(ledger.NewEntry{
+		if _, err := ledger.Post(tx, ledger.NewEntry{
 			ID: d.LedgerEntryID, Kind: KindDonation, Memo: "Donation " + d.Reference, Actor: actor.ActorID(),
 			Date:     fundus.DayOf(*d.ReceivedAt), // the day the money arrived: its year is the report's
 			Ref:      &ledger.Ref{Type: "donation", ID: d.ID},
@@ -71,7 +68,7 @@ func (s *Service) Confirm(ctx context.Context, actor fundus.Actor, id string, in
 		}); err != nil {
 			return nil, err
 		}
-		return d, tx.Audit(actor.ActorID(), "donation.confirm", "donation", d.ID, map[string]any{
+		return d, audit.Add(tx, actor.ActorID(), "donation.confirm", "donation", d.ID, map[string]any{
 			"from": Pledged, "to": Received, "received_at": d.ReceivedAt, "ledger_entry_id": d.LedgerEntryID,
 		})
 	})
@@ -81,27 +78,30 @@ func (s *Service) Confirm(ctx context.Context, actor fundus.Actor, id string, in
 	return out, nil
 }
 
+// confirmShared is the statement confirms share: mark received if pledged.
+var confirmShared = &commit.Shared[receipt, *Donation]{Name: "donations.confirm", Run: markReceived}
+
 // Cancel records that a pledge will not be paid.
 // Returns Unauthenticated, Forbidden, NotFound, InvalidState.
-func (s *Service) Cancel(ctx context.Context, actor fundus.Actor, id string) (ledger.Outcome[*Donation], error) {
+func (s *Service) Cancel(ctx context.Context, actor fundus.Actor, id string) (commit.Outcome[*Donation], error) {
 	const op errs.Op = "donations.Cancel"
 	if err := fundus.Authorize(op, actor, fundus.HandleDonations); err != nil {
 		return donationOutcome{}, err
 	}
-	return s.transition(ctx, op, id, func(tx *ledger.Tx, d *Donation) error {
+	return s.transition(ctx, op, id, func(tx *commit.Tx, d *Donation) error {
 		if d.Status != Pledged {
 			return errs.Errorf(op, errs.InvalidState, "only a pledged donation can be cancelled; this one is %s", d.Status)
 		}
 		at := db.Time(tx.Now())
 		d.Status, d.CancelledAt = Cancelled, &at
-		return tx.Audit(actor.ActorID(), "donation.cancel", "donation", d.ID, map[string]any{"from": Pledged, "to": Cancelled})
+		return audit.Add(tx, actor.ActorID(), "donation.cancel", "donation", d.ID, map[string]any{"from": Pledged, "to": Cancelled})
 	})
 }
 
 // Refund pays a received donation back: it posts income:donations /
 // assets:bank. Returns Unauthenticated, Forbidden, Invalid, NotFound,
 // InvalidState, InsufficientFunds (when the money is already committed).
-func (s *Service) Refund(ctx context.Context, actor fundus.Actor, id string, in Refund) (ledger.Outcome[*Donation], error) {
+func (s *Service) Refund(ctx context.Context, actor fundus.Actor, id string, in Refund) (commit.Outcome[*Donation], error) {
 	const op errs.Op = "donations.Refund"
 	if err := fundus.Authorize(op, actor, fundus.HandleDonations); err != nil {
 		return donationOutcome{}, err
@@ -114,11 +114,11 @@ func (s *Service) Refund(ctx context.Context, actor fundus.Actor, id string, in 
 	if err := f.Err(op); err != nil {
 		return donationOutcome{}, err
 	}
-	return s.transition(ctx, op, id, func(tx *ledger.Tx, d *Donation) error {
+	return s.transition(ctx, op, id, func(tx *commit.Tx, d *Donation) error {
 		if d.Status != Received {
 			return errs.Errorf(op, errs.InvalidState, "only a received donation can be refunded; this one is %s", d.Status)
 		}
-		e, err := tx.Post(ledger.NewEntry{
+		e, err := ledger.Post(tx, ledger.NewEntry{
 			Kind: KindRefund, Memo: "Refund of donation " + d.Reference, Actor: actor.ActorID(),
 			Ref:      &ledger.Ref{Type: "donation", ID: d.ID},
 			Postings: []ledger.NewPosting{{Account: ledger.Donations, Amount: d.Amount.Minor}, {Account: ledger.Bank, Amount: -d.Amount.Minor}},
@@ -128,7 +128,7 @@ func (s *Service) Refund(ctx context.Context, actor fundus.Actor, id string, in 
 		}
 		at := db.Time(tx.Now())
 		d.Status, d.RefundedAt, d.RefundReason, d.RefundEntryID = Refunded, &at, reason, e.ID
-		return tx.Audit(actor.ActorID(), "donation.refund", "donation", d.ID, map[string]any{
+		return audit.Add(tx, actor.ActorID(), "donation.refund", "donation", d.ID, map[string]any{
 			"from": Received, "to": Refunded, "reason": reason, "refund_entry_id": e.ID,
 		})
 	})
@@ -137,9 +137,9 @@ func (s *Service) Refund(ctx context.Context, actor fundus.Actor, id string, in 
 // transition runs a change of a donation's state in the write path: it
 // loads the donation, lets change check and change it (and post), and
 // stores it, all in one function of the write path.
-func (s *Service) transition(ctx context.Context, op errs.Op, id string, change func(tx *ledger.Tx, d *Donation) error) (ledger.Outcome[*Donation], error) {
-	out, err := ledger.Do(ctx, s.Writer, func(tx *ledger.Tx) (*Donation, error) {
-		d, err := findDonation(tx.Context(), tx, id)
+func (s *Service) transition(ctx context.Context, op errs.Op, id string, change func(tx *commit.Tx, d *Donation) error) (commit.Outcome[*Donation], error) {
+	out, err := commit.Do(ctx, s.Writer, func(tx *commit.Tx) (*Donation, error) {
+		d, err := findDonation(tx.Context(), tx.Reader(), id)
 		if err != nil {
 			return nil, err
 		}

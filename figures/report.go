@@ -5,6 +5,8 @@ import (
 	"io"
 	"strconv"
 
+	"fundus/internal/safecsv"
+
 	"fundus"
 	"fundus/db"
 	"fundus/ledger"
@@ -48,9 +50,9 @@ func YearReport(ctx context.Context, d *db.DB, year int) (*Report, error) {
 // WriteCSV writes the report to w as CSV, one line per figure: the
 // donations, each project, the grants' total, what was available at the
 // year's end and the chain head (if any). Text cells are defused for
-// spreadsheets (ledger.CSV).
+// spreadsheets (safecsv.Writer).
 func (r *Report) WriteCSV(w io.Writer) error {
-	cw, err := ledger.NewCSV(w, []string{"year", "line", "title", "organisation", "approved", "paid", "count", "amount", "seq", "hash"},
+	cw, err := safecsv.New(w, []string{"year", "line", "title", "organisation", "approved", "paid", "count", "amount", "seq", "hash"},
 		"year", "approved", "paid", "count", "amount", "seq")
 	if err != nil {
 		return err

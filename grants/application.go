@@ -14,10 +14,11 @@ import (
 	"time"
 
 	"fundus"
+	"fundus/audit"
 	"fundus/check"
+	"fundus/commit"
 	"fundus/db"
 	"fundus/errs"
-	"fundus/ledger"
 )
 
 // Status is where an application stands.
@@ -128,7 +129,7 @@ func InputOf(a *Application) Input {
 // Service runs the use cases of this package.
 type Service struct {
 	DB        *db.DB
-	Writer    *ledger.Writer
+	Writer    *commit.Writer
 	MaxAmount int64 // cents
 	Quorum    int
 }
@@ -205,7 +206,7 @@ func (s *Service) check(op errs.Op, in Input, a *Application) error {
 }
 
 // Create starts a draft. Returns Unauthenticated, Forbidden, Invalid.
-func (s *Service) Create(ctx context.Context, actor fundus.Actor, in Input) (ledger.Outcome[*Application], error) {
+func (s *Service) Create(ctx context.Context, actor fundus.Actor, in Input) (commit.Outcome[*Application], error) {
 	const op errs.Op = "grants.Create"
 	if err := fundus.Authorize(op, actor, fundus.ApplyForGrant); err != nil {
 		return applicationOutcome{}, err
@@ -214,20 +215,20 @@ func (s *Service) Create(ctx context.Context, actor fundus.Actor, in Input) (led
 	if err := s.check(op, in, a); err != nil {
 		return applicationOutcome{}, err
 	}
-	return s.write(ctx, op, func(tx *ledger.Tx) (*Application, error) {
+	return s.write(ctx, op, func(tx *commit.Tx) (*Application, error) {
 		a.CreatedAt = db.Time(tx.Now())
 		if err := insertApplication(tx.Context(), tx, a); err != nil {
 			return nil, err
 		}
-		return a, tx.Audit(actor.ActorID(), "application.create", "application", a.ID, map[string]any{"to": Draft, "requested_amount": a.RequestedAmount})
+		return a, audit.Add(tx, actor.ActorID(), "application.create", "application", a.ID, map[string]any{"to": Draft, "requested_amount": a.RequestedAmount})
 	})
 }
 
 // Update changes a draft. Returns Unauthenticated, Forbidden, NotFound,
 // InvalidState, Invalid.
-func (s *Service) Update(ctx context.Context, actor fundus.Actor, id string, change func(*Input) error) (ledger.Outcome[*Application], error) {
+func (s *Service) Update(ctx context.Context, actor fundus.Actor, id string, change func(*Input) error) (commit.Outcome[*Application], error) {
 	const op errs.Op = "grants.Update"
-	return s.transition(ctx, op, actor, id, fundus.ApplyForGrant, true, func(tx *ledger.Tx, a *Application) error {
+	return s.transition(ctx, op, actor, id, fundus.ApplyForGrant, true, func(tx *commit.Tx, a *Application) error {
 		if a.Status != Draft {
 			return errs.Errorf(op, errs.InvalidState, "only a draft can be changed; this application is %s", a.Status)
 		}
@@ -238,27 +239,27 @@ func (s *Service) Update(ctx context.Context, actor fundus.Actor, id string, cha
 		if err := s.check(op, in, a); err != nil {
 			return err
 		}
-		return tx.Audit(actor.ActorID(), "application.update", "application", a.ID, map[string]any{"requested_amount": a.RequestedAmount})
+		return audit.Add(tx, actor.ActorID(), "application.update", "application", a.ID, map[string]any{"requested_amount": a.RequestedAmount})
 	})
 }
 
 // Submit sends a draft to the committee.
-func (s *Service) Submit(ctx context.Context, actor fundus.Actor, id string) (ledger.Outcome[*Application], error) {
+func (s *Service) Submit(ctx context.Context, actor fundus.Actor, id string) (commit.Outcome[*Application], error) {
 	const op errs.Op = "grants.Submit"
-	return s.transition(ctx, op, actor, id, fundus.ApplyForGrant, true, func(tx *ledger.Tx, a *Application) error {
+	return s.transition(ctx, op, actor, id, fundus.ApplyForGrant, true, func(tx *commit.Tx, a *Application) error {
 		if a.Status != Draft {
 			return errs.Errorf(op, errs.InvalidState, "only a draft can be submitted; this application is %s", a.Status)
 		}
 		at := db.Time(tx.Now())
 		a.Status, a.SubmittedAt = Submitted, &at
-		return tx.Audit(actor.ActorID(), "application.submit", "application", a.ID, map[string]any{"from": Draft, "to": Submitted})
+		return audit.Add(tx, actor.ActorID(), "application.submit", "application", a.ID, map[string]any{"from": Draft, "to": Submitted})
 	})
 }
 
 // Withdraw takes an application back before the decision.
-func (s *Service) Withdraw(ctx context.Context, actor fundus.Actor, id string) (ledger.Outcome[*Application], error) {
+func (s *Service) Withdraw(ctx context.Context, actor fundus.Actor, id string) (commit.Outcome[*Application], error) {
 	const op errs.Op = "grants.Withdraw"
-	return s.transition(ctx, op, actor, id, fundus.ApplyForGrant, true, func(tx *ledger.Tx, a *Application) error {
+	return s.transition(ctx, op, actor, id, fundus.ApplyForGrant, true, func(tx *commit.Tx, a *Application) error {
 		switch a.Status {
 		case Draft, Submitted, InReview:
 		default:
@@ -266,19 +267,19 @@ func (s *Service) Withdraw(ctx context.Context, actor fundus.Actor, id string) (
 		}
 		from := a.Status
 		a.Status = Withdrawn
-		return tx.Audit(actor.ActorID(), "application.withdraw", "application", a.ID, map[string]any{"from": from, "to": Withdrawn})
+		return audit.Add(tx, actor.ActorID(), "application.withdraw", "application", a.ID, map[string]any{"from": from, "to": Withdrawn})
 	})
 }
 
 // The outcomes of this package's writes (see ledger.Outcome).
 type (
-	applicationOutcome  = ledger.Outcome[*Application]
-	disbursementOutcome = ledger.Outcome[*Disbursement]
+	applicationOutcome  = commit.Outcome[*Application]
+	disbursementOutcome = commit.Outcome[*Disbursement]
 )
 
 // write runs fn in the write path.
-func (s *Service) write(ctx context.Context, op errs.Op, fn func(tx *ledger.Tx) (*Application, error)) (ledger.Outcome[*Application], error) {
-	out, err := ledger.Do(ctx, s.Writer, fn)
+func (s *Service) write(ctx context.Context, op errs.Op, fn func(tx *commit.Tx) (*Application, error)) (commit.Outcome[*Application], error) {
+	out, err := commit.Do(ctx, s.Writer, fn)
 	if err != nil {
 		return out, errs.E(op, err)
 	}
@@ -289,12 +290,12 @@ func (s *Service) write(ctx context.Context, op errs.Op, fn func(tx *ledger.Tx) 
 // (the action's role; ownOnly: the owner only, others get NotFound), lets
 // change check and change it, and stores it.
 func (s *Service) transition(ctx context.Context, op errs.Op, actor fundus.Actor, id string, action fundus.Action, ownOnly bool,
-	change func(tx *ledger.Tx, a *Application) error) (ledger.Outcome[*Application], error) {
+	change func(tx *commit.Tx, a *Application) error) (commit.Outcome[*Application], error) {
 	if err := fundus.Authorize(op, actor, action); err != nil {
 		return applicationOutcome{}, err
 	}
-	return s.write(ctx, op, func(tx *ledger.Tx) (*Application, error) {
-		a, err := findApplication(tx.Context(), tx, id)
+	return s.write(ctx, op, func(tx *commit.Tx) (*Application, error) {
+		a, err := findApplication(tx.Context(), tx.Reader(), id)
 		if err != nil {
 			return nil, err
 		}
@@ -307,7 +308,7 @@ func (s *Service) transition(ctx context.Context, op errs.Op, actor fundus.Actor
 		if err := updateApplication(tx.Context(), tx, a); err != nil {
 			return nil, err
 		}
-		return s.withDetails(tx.Context(), tx, actor, a)
+		return s.withDetails(tx.Context(), tx.Reader(), actor, a)
 	})
 }
 

@@ -6,7 +6,9 @@ import (
 	"time"
 
 	"fundus"
+	"fundus/audit"
 	"fundus/check"
+	"fundus/commit"
 	"fundus/db"
 	"fundus/errs"
 	"fundus/ledger"
@@ -55,7 +57,7 @@ type DecisionInput struct {
 // replaces the first, but a declared conflict of interest stays declared.
 // The first review moves a submitted application to in_review.
 // Returns Unauthenticated, Forbidden, Invalid, NotFound, InvalidState.
-func (s *Service) AddReview(ctx context.Context, actor fundus.Actor, id string, in ReviewInput) (ledger.Outcome[*Application], error) {
+func (s *Service) AddReview(ctx context.Context, actor fundus.Actor, id string, in ReviewInput) (commit.Outcome[*Application], error) {
 	const op errs.Op = "grants.AddReview"
 	if err := fundus.Authorize(op, actor, fundus.ReviewApplications); err != nil {
 		return applicationOutcome{}, err
@@ -69,7 +71,7 @@ func (s *Service) AddReview(ctx context.Context, actor fundus.Actor, id string, 
 	if err := f.Err(op); err != nil {
 		return applicationOutcome{}, err
 	}
-	return s.transition(ctx, op, actor, id, fundus.ReviewApplications, false, func(tx *ledger.Tx, a *Application) error {
+	return s.transition(ctx, op, actor, id, fundus.ReviewApplications, false, func(tx *commit.Tx, a *Application) error {
 		if a.Status != Submitted && a.Status != InReview {
 			return errs.Errorf(op, errs.InvalidState, "only a submitted application can be reviewed; this one is %s", a.Status)
 		}
@@ -82,7 +84,7 @@ func (s *Service) AddReview(ctx context.Context, actor fundus.Actor, id string, 
 		}
 		from := a.Status
 		a.Status = InReview
-		return tx.Audit(actor.ActorID(), "application.review", "application", a.ID, map[string]any{
+		return audit.Add(tx, actor.ActorID(), "application.review", "application", a.ID, map[string]any{
 			"from": from, "to": a.Status, "score": r.Score, "conflict_of_interest": in.ConflictOfInterest,
 		})
 	})
@@ -91,7 +93,7 @@ func (s *Service) AddReview(ctx context.Context, actor fundus.Actor, id string, 
 // CastVote records a member's vote; a second vote replaces the first. A
 // member who declared a conflict of interest cannot vote.
 // Returns Unauthenticated, Forbidden, Invalid, NotFound, InvalidState.
-func (s *Service) CastVote(ctx context.Context, actor fundus.Actor, id string, in VoteInput) (ledger.Outcome[*Application], error) {
+func (s *Service) CastVote(ctx context.Context, actor fundus.Actor, id string, in VoteInput) (commit.Outcome[*Application], error) {
 	const op errs.Op = "grants.CastVote"
 	if err := fundus.Authorize(op, actor, fundus.ReviewApplications); err != nil {
 		return applicationOutcome{}, err
@@ -114,11 +116,11 @@ func (s *Service) CastVote(ctx context.Context, actor fundus.Actor, id string, i
 	if err := f.Err(op); err != nil {
 		return applicationOutcome{}, err
 	}
-	return s.transition(ctx, op, actor, id, fundus.ReviewApplications, false, func(tx *ledger.Tx, a *Application) error {
+	return s.transition(ctx, op, actor, id, fundus.ReviewApplications, false, func(tx *commit.Tx, a *Application) error {
 		if a.Status != InReview {
 			return errs.Errorf(op, errs.InvalidState, "votes are cast on an application in review; this one is %s", a.Status)
 		}
-		conflict, err := hasConflict(tx.Context(), tx, a.ID, actor.ActorID())
+		conflict, err := hasConflict(tx.Context(), tx.Reader(), a.ID, actor.ActorID())
 		if err != nil {
 			return err
 		}
@@ -132,7 +134,7 @@ func (s *Service) CastVote(ctx context.Context, actor fundus.Actor, id string, i
 		if err := upsertVote(tx.Context(), tx, a.ID, v); err != nil {
 			return err
 		}
-		return tx.Audit(actor.ActorID(), "application.vote", "application", a.ID, map[string]any{"vote": in.Vote})
+		return audit.Add(tx, actor.ActorID(), "application.vote", "application", a.ID, map[string]any{"vote": in.Vote})
 	})
 }
 
@@ -145,7 +147,7 @@ func (s *Service) CastVote(ctx context.Context, actor fundus.Actor, id string, i
 // may not have declared a conflict.
 // Returns Unauthenticated, Forbidden, Invalid, NotFound, InvalidState,
 // InsufficientFunds.
-func (s *Service) Decide(ctx context.Context, actor fundus.Actor, id string, in DecisionInput) (ledger.Outcome[*Application], error) {
+func (s *Service) Decide(ctx context.Context, actor fundus.Actor, id string, in DecisionInput) (commit.Outcome[*Application], error) {
 	const op errs.Op = "grants.Decide"
 	if err := fundus.Authorize(op, actor, fundus.ReviewApplications); err != nil {
 		return applicationOutcome{}, err
@@ -166,18 +168,18 @@ func (s *Service) Decide(ctx context.Context, actor fundus.Actor, id string, in 
 			return applicationOutcome{}, err
 		}
 	}
-	return s.transition(ctx, op, actor, id, fundus.ReviewApplications, false, func(tx *ledger.Tx, a *Application) error {
+	return s.transition(ctx, op, actor, id, fundus.ReviewApplications, false, func(tx *commit.Tx, a *Application) error {
 		if a.Status != InReview {
 			return errs.Errorf(op, errs.InvalidState, "a decision is taken on an application in review; this one is %s", a.Status)
 		}
-		conflict, err := hasConflict(tx.Context(), tx, a.ID, actor.ActorID())
+		conflict, err := hasConflict(tx.Context(), tx.Reader(), a.ID, actor.ActorID())
 		if err != nil {
 			return err
 		}
 		if conflict || a.ownerID == actor.ActorID() {
 			return errs.E(op, errs.Forbidden, "you have a conflict of interest on this application and cannot decide it")
 		}
-		t, err := tally(tx.Context(), tx, a.ID)
+		t, err := tally(tx.Context(), tx.Reader(), a.ID)
 		if err != nil {
 			return err
 		}
@@ -191,7 +193,7 @@ func (s *Service) Decide(ctx context.Context, actor fundus.Actor, id string, in 
 				return errs.Errorf(op, errs.InvalidState, "the votes approve (%d approve, %d reject)", t.Approve, t.Reject)
 			}
 			a.Status = Rejected
-			return tx.Audit(actor.ActorID(), "application.reject", "application", a.ID, map[string]any{"from": InReview, "to": Rejected, "votes": t})
+			return audit.Add(tx, actor.ActorID(), "application.reject", "application", a.ID, map[string]any{"from": InReview, "to": Rejected, "votes": t})
 		}
 		if t.Approve <= t.Reject {
 			return errs.Errorf(op, errs.InvalidState, "an approval needs more approve than reject votes (%d approve, %d reject)", t.Approve, t.Reject)
@@ -202,7 +204,7 @@ func (s *Service) Decide(ctx context.Context, actor fundus.Actor, id string, in 
 		if amount > a.RequestedAmount.Minor {
 			return errs.FieldCode(op, "amount", "amount_max", a.RequestedAmount.String(), "must not exceed the requested amount "+a.RequestedAmount.String())
 		}
-		e, err := tx.Post(ledger.NewEntry{
+		e, err := ledger.Post(tx, ledger.NewEntry{
 			Kind: KindApproval, Memo: "Grant approved: " + clip(a.Title, 200), Actor: actor.ActorID(),
 			Ref:      &ledger.Ref{Type: "application", ID: a.ID},
 			Postings: []ledger.NewPosting{{Account: ledger.GrantsExpense, Amount: amount}, {Account: ledger.GrantsPayable, Amount: -amount}},
@@ -212,7 +214,7 @@ func (s *Service) Decide(ctx context.Context, actor fundus.Actor, id string, in 
 		}
 		approved := fundus.EURCents(amount)
 		a.Status, a.ApprovedAmount, a.decisionEntryID = Approved, &approved, e.ID
-		return tx.Audit(actor.ActorID(), "application.approve", "application", a.ID, map[string]any{
+		return audit.Add(tx, actor.ActorID(), "application.approve", "application", a.ID, map[string]any{
 			"from": InReview, "to": Approved, "amount": approved, "votes": t, "ledger_entry_id": e.ID,
 		})
 	})

@@ -7,7 +7,9 @@ import (
 	"time"
 
 	"fundus"
+	"fundus/audit"
 	"fundus/check"
+	"fundus/commit"
 	"fundus/db"
 	"fundus/errs"
 	"fundus/ledger"
@@ -46,7 +48,7 @@ type CloseInput struct {
 // releases it). The instalments together may not exceed the approved
 // amount. Returns Unauthenticated, Forbidden, Invalid, NotFound,
 // InvalidState.
-func (s *Service) CreateDisbursement(ctx context.Context, actor fundus.Actor, appID string, in DisbursementInput) (ledger.Outcome[*Disbursement], error) {
+func (s *Service) CreateDisbursement(ctx context.Context, actor fundus.Actor, appID string, in DisbursementInput) (commit.Outcome[*Disbursement], error) {
 	const op errs.Op = "grants.CreateDisbursement"
 	if err := fundus.Authorize(op, actor, fundus.CreateDisbursement); err != nil {
 		return disbursementOutcome{}, err
@@ -55,8 +57,8 @@ func (s *Service) CreateDisbursement(ctx context.Context, actor fundus.Actor, ap
 	if err != nil {
 		return disbursementOutcome{}, err
 	}
-	out, err := ledger.Do(ctx, s.Writer, func(tx *ledger.Tx) (*Disbursement, error) {
-		a, err := findApplication(tx.Context(), tx, appID)
+	out, err := commit.Do(ctx, s.Writer, func(tx *commit.Tx) (*Disbursement, error) {
+		a, err := findApplication(tx.Context(), tx.Reader(), appID)
 		if err != nil {
 			return nil, err
 		}
@@ -66,7 +68,7 @@ func (s *Service) CreateDisbursement(ctx context.Context, actor fundus.Actor, ap
 		if a.ownerID == actor.ActorID() {
 			return nil, errs.E(op, errs.Forbidden, "a group cannot pay its own grant")
 		}
-		planned, err := disbursedTotal(tx.Context(), tx, a.ID)
+		planned, err := disbursedTotal(tx.Context(), tx.Reader(), a.ID)
 		if err != nil {
 			return nil, err
 		}
@@ -79,7 +81,7 @@ func (s *Service) CreateDisbursement(ctx context.Context, actor fundus.Actor, ap
 		if err := insertDisbursement(tx.Context(), tx, d); err != nil {
 			return nil, err
 		}
-		return d, tx.Audit(actor.ActorID(), "disbursement.create", "disbursement", d.ID, map[string]any{"application_id": a.ID, "amount": d.Amount, "to": "pending"})
+		return d, audit.Add(tx, actor.ActorID(), "disbursement.create", "disbursement", d.ID, map[string]any{"application_id": a.ID, "amount": d.Amount, "to": "pending"})
 	})
 	if err != nil {
 		return out, errs.E(op, err)
@@ -93,17 +95,17 @@ func (s *Service) CreateDisbursement(ctx context.Context, actor fundus.Actor, ap
 // decision may release it, nor anyone who stands in one line of account
 // makers with them or with the group (checkDuties). Returns
 // Unauthenticated, Forbidden, NotFound, InvalidState.
-func (s *Service) Release(ctx context.Context, actor fundus.Actor, id string) (ledger.Outcome[*Disbursement], error) {
+func (s *Service) Release(ctx context.Context, actor fundus.Actor, id string) (commit.Outcome[*Disbursement], error) {
 	const op errs.Op = "grants.Release"
 	if err := fundus.Authorize(op, actor, fundus.ReleaseDisbursement); err != nil {
 		return disbursementOutcome{}, err
 	}
-	out, err := ledger.Do(ctx, s.Writer, func(tx *ledger.Tx) (*Disbursement, error) {
-		d, err := findDisbursement(tx.Context(), tx, id)
+	out, err := commit.Do(ctx, s.Writer, func(tx *commit.Tx) (*Disbursement, error) {
+		d, err := findDisbursement(tx.Context(), tx.Reader(), id)
 		if err != nil {
 			return nil, err
 		}
-		a, err := findApplication(tx.Context(), tx, d.ApplicationID)
+		a, err := findApplication(tx.Context(), tx.Reader(), d.ApplicationID)
 		if err != nil {
 			return nil, err
 		}
@@ -119,12 +121,12 @@ func (s *Service) Release(ctx context.Context, actor fundus.Actor, id string) (l
 		case a.ownerID == actor.ActorID():
 			return nil, errs.E(op, errs.Forbidden, OwnGrant, "a group cannot release its own grant")
 		}
-		if err := checkDuties(tx.Context(), tx, op, actor.ActorID(), []party{
+		if err := checkDuties(tx.Context(), tx.Reader(), op, actor.ActorID(), []party{
 			{d.CreatedBy, "prepared this instalment"}, {a.decidedBy, "approved the grant"}, {a.ownerID, "applied for it"},
 		}); err != nil {
 			return nil, err
 		}
-		e, err := tx.Post(ledger.NewEntry{
+		e, err := ledger.Post(tx, ledger.NewEntry{
 			Kind: KindDisbursement, Memo: "Grant instalment: " + clip(a.Title, 200), Actor: actor.ActorID(),
 			Ref:      &ledger.Ref{Type: "disbursement", ID: d.ID},
 			Postings: []ledger.NewPosting{{Account: ledger.GrantsPayable, Amount: d.Amount.Minor}, {Account: ledger.Bank, Amount: -d.Amount.Minor}},
@@ -146,10 +148,10 @@ func (s *Service) Release(ctx context.Context, actor fundus.Actor, id string) (l
 		if err := updateApplication(tx.Context(), tx, a); err != nil {
 			return nil, err
 		}
-		if err := tx.Audit(actor.ActorID(), "disbursement.release", "disbursement", d.ID, map[string]any{"from": "pending", "to": "paid", "ledger_entry_id": e.ID}); err != nil {
+		if err := audit.Add(tx, actor.ActorID(), "disbursement.release", "disbursement", d.ID, map[string]any{"from": "pending", "to": "paid", "ledger_entry_id": e.ID}); err != nil {
 			return nil, err
 		}
-		return d, tx.Audit(actor.ActorID(), "application.pay", "application", a.ID, map[string]any{"from": from, "to": a.Status, "paid_amount": a.PaidAmount})
+		return d, audit.Add(tx, actor.ActorID(), "application.pay", "application", a.ID, map[string]any{"from": from, "to": a.Status, "paid_amount": a.PaidAmount})
 	})
 	if err != nil {
 		return out, errs.E(op, err)
@@ -160,7 +162,7 @@ func (s *Service) Release(ctx context.Context, actor fundus.Actor, id string) (l
 // Report records how the group used the money, once paid at least in part.
 // Returns Unauthenticated, Forbidden, Invalid, NotFound (also another
 // group's), InvalidState.
-func (s *Service) Report(ctx context.Context, actor fundus.Actor, id string, in ReportInput) (ledger.Outcome[*Application], error) {
+func (s *Service) Report(ctx context.Context, actor fundus.Actor, id string, in ReportInput) (commit.Outcome[*Application], error) {
 	const op errs.Op = "grants.Report"
 	if err := fundus.Authorize(op, actor, fundus.ApplyForGrant); err != nil {
 		return applicationOutcome{}, err
@@ -177,11 +179,11 @@ func (s *Service) Report(ctx context.Context, actor fundus.Actor, id string, in 
 	if err := f.Err(op); err != nil {
 		return applicationOutcome{}, err
 	}
-	return s.transition(ctx, op, actor, id, fundus.ApplyForGrant, true, func(tx *ledger.Tx, a *Application) error {
+	return s.transition(ctx, op, actor, id, fundus.ApplyForGrant, true, func(tx *commit.Tx, a *Application) error {
 		if a.Status != PartiallyPaid && a.Status != Paid {
 			return errs.Errorf(op, errs.InvalidState, "a report follows a payment; this application is %s", a.Status)
 		}
-		if pending, err := hasPendingDisbursement(tx.Context(), tx, a.ID); err != nil || pending {
+		if pending, err := hasPendingDisbursement(tx.Context(), tx.Reader(), a.ID); err != nil || pending {
 			if err != nil {
 				return err
 			}
@@ -191,7 +193,7 @@ func (s *Service) Report(ctx context.Context, actor fundus.Actor, id string, in 
 		m := fundus.EURCents(spent)
 		from := a.Status
 		a.Status, a.Spent, a.Report, a.ReportedAt = Reported, &m, report, &at
-		return tx.Audit(actor.ActorID(), "application.report", "application", a.ID, map[string]any{"from": from, "to": Reported, "spent": m})
+		return audit.Add(tx, actor.ActorID(), "application.report", "application", a.ID, map[string]any{"from": from, "to": Reported, "spent": m})
 	})
 }
 
@@ -199,7 +201,7 @@ func (s *Service) Report(ctx context.Context, actor fundus.Actor, id string, in 
 // not paid is released (liabilities:grants-payable / expenses:grants), and
 // money the group returned is booked (assets:bank / expenses:grants).
 // Returns Unauthenticated, Forbidden, Invalid, NotFound, InvalidState.
-func (s *Service) Close(ctx context.Context, actor fundus.Actor, id string, in CloseInput) (ledger.Outcome[*Application], error) {
+func (s *Service) Close(ctx context.Context, actor fundus.Actor, id string, in CloseInput) (commit.Outcome[*Application], error) {
 	const op errs.Op = "grants.Close"
 	if err := fundus.Authorize(op, actor, fundus.CloseApplication); err != nil {
 		return applicationOutcome{}, err
@@ -211,7 +213,7 @@ func (s *Service) Close(ctx context.Context, actor fundus.Actor, id string, in C
 			return applicationOutcome{}, err
 		}
 	}
-	return s.transition(ctx, op, actor, id, fundus.CloseApplication, false, func(tx *ledger.Tx, a *Application) error {
+	return s.transition(ctx, op, actor, id, fundus.CloseApplication, false, func(tx *commit.Tx, a *Application) error {
 		if a.Status != Reported {
 			return errs.Errorf(op, errs.InvalidState, "an application is closed after its report; this one is %s", a.Status)
 		}
@@ -228,7 +230,7 @@ func (s *Service) Close(ctx context.Context, actor fundus.Actor, id string, in C
 		}
 		if len(postings) > 0 {
 			postings = append(postings, ledger.NewPosting{Account: ledger.GrantsExpense, Amount: -(unpaid + returned)})
-			e, err := tx.Post(ledger.NewEntry{Kind: KindClose, Memo: "Grant closed: " + clip(a.Title, 200), Actor: actor.ActorID(),
+			e, err := ledger.Post(tx, ledger.NewEntry{Kind: KindClose, Memo: "Grant closed: " + clip(a.Title, 200), Actor: actor.ActorID(),
 				Ref: &ledger.Ref{Type: "application", ID: a.ID}, Postings: postings})
 			if err != nil {
 				return err
@@ -238,7 +240,7 @@ func (s *Service) Close(ctx context.Context, actor fundus.Actor, id string, in C
 		at := db.Time(tx.Now())
 		r := fundus.EURCents(returned)
 		a.Status, a.Returned, a.ClosedAt = Closed, &r, &at
-		return tx.Audit(actor.ActorID(), "application.close", "application", a.ID, map[string]any{
+		return audit.Add(tx, actor.ActorID(), "application.close", "application", a.ID, map[string]any{
 			"from": Reported, "to": Closed, "released": fundus.EURCents(unpaid), "returned": r,
 		})
 	})

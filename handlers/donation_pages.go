@@ -10,9 +10,9 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"fundus"
+	"fundus/commit"
 	"fundus/donations"
 	"fundus/errs"
-	"fundus/ledger"
 )
 
 // donateForm is what the donation form holds, as the visitor typed it.
@@ -70,15 +70,15 @@ func (s *Server) donate(c *gin.Context) {
 		in.Amount = fundus.AmountText{}
 	}
 	key := c.PostForm("idempotency_key")
-	if !ledger.ValidKey(key) {
+	if !commit.ValidKey(key) {
 		key = randomToken()
 	}
 	body, _ := json.Marshal(in)
 	// The key is a random token of the form the server rendered, so it
 	// needs no scope to keep donors apart: the record keeps no client
 	// address either.
-	ctx := ledger.WithKey(c.Request.Context(), ledger.Key{Scope: "donate-form", Name: key,
-		RequestHash: ledger.RequestHash("POST", "/donate", body)})
+	ctx := commit.WithKey(c.Request.Context(), commit.Key{Scope: "donate-form", Name: key,
+		RequestHash: commit.RequestHash("POST", "/donate", body)})
 	out, err := s.donations.PledgeID(ctx, in) // stores the donation's id under the key, no donor data
 	switch {
 	case errs.Is(errs.Invalid, err):
@@ -191,11 +191,11 @@ func (s *Server) doAction(c *gin.Context) {
 	}
 	receivedAt, reason := c.PostForm("received_at"), c.PostForm("reason")
 	key := c.PostForm("idempotency_key")
-	if !ledger.ValidKey(key) {
+	if !commit.ValidKey(key) {
 		key = randomToken()
 	}
-	ctx := ledger.WithKey(c.Request.Context(), ledger.Key{Scope: idempotencyScope(c), Name: "form:" + key,
-		RequestHash: ledger.RequestHash("POST", c.Request.URL.Path, []byte(receivedAt+"\n"+reason))})
+	ctx := commit.WithKey(c.Request.Context(), commit.Key{Scope: idempotencyScope(c), Name: "form:" + key,
+		RequestHash: commit.RequestHash("POST", c.Request.URL.Path, []byte(receivedAt+"\n"+reason))})
 	var err error // a repeat of a refused request is refused again, with the same error
 	switch action {
 	case "confirm":

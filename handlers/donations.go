@@ -6,15 +6,15 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"fundus/commit"
 	"fundus/donations"
 	"fundus/errs"
-	"fundus/ledger"
 )
 
 // pledge: POST /api/v1/donations. Anyone; rate-limited; idempotent.
 func (s *Server) pledge(c *gin.Context) {
 	var in donations.Pledge
-	moneyWrite(c, s.ledger.Writer, http.StatusCreated, &in, false, func(ctx context.Context) (ledger.Outcome[*donations.PledgeResult], error) {
+	moneyWrite(c, s.ledger.Writer, http.StatusCreated, &in, false, func(ctx context.Context) (commit.Outcome[*donations.PledgeResult], error) {
 		return s.donations.Pledge(ctx, in)
 	})
 }
@@ -49,7 +49,7 @@ func (s *Server) getDonation(c *gin.Context) {
 // confirmDonation: POST /api/v1/donations/{id}/confirm (treasurer; idempotent).
 func (s *Server) confirmDonation(c *gin.Context) {
 	var in donations.Confirmation
-	moneyWrite(c, s.ledger.Writer, http.StatusOK, &in, true, func(ctx context.Context) (ledger.Outcome[*donations.Donation], error) {
+	moneyWrite(c, s.ledger.Writer, http.StatusOK, &in, true, func(ctx context.Context) (commit.Outcome[*donations.Donation], error) {
 		return s.donations.Confirm(ctx, currentUser(c), c.Param("id"), in)
 	})
 }
@@ -57,7 +57,7 @@ func (s *Server) confirmDonation(c *gin.Context) {
 // cancelDonation: POST /api/v1/donations/{id}/cancel (treasurer; idempotent).
 func (s *Server) cancelDonation(c *gin.Context) {
 	var in struct{}
-	moneyWrite(c, s.ledger.Writer, http.StatusOK, &in, true, func(ctx context.Context) (ledger.Outcome[*donations.Donation], error) {
+	moneyWrite(c, s.ledger.Writer, http.StatusOK, &in, true, func(ctx context.Context) (commit.Outcome[*donations.Donation], error) {
 		return s.donations.Cancel(ctx, currentUser(c), c.Param("id"))
 	})
 }
@@ -65,7 +65,7 @@ func (s *Server) cancelDonation(c *gin.Context) {
 // refundDonation: POST /api/v1/donations/{id}/refund (treasurer; idempotent).
 func (s *Server) refundDonation(c *gin.Context) {
 	var in donations.Refund
-	moneyWrite(c, s.ledger.Writer, http.StatusOK, &in, false, func(ctx context.Context) (ledger.Outcome[*donations.Donation], error) {
+	moneyWrite(c, s.ledger.Writer, http.StatusOK, &in, false, func(ctx context.Context) (commit.Outcome[*donations.Donation], error) {
 		return s.donations.Refund(ctx, currentUser(c), c.Param("id"), in)
 	})
 }

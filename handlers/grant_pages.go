@@ -11,9 +11,9 @@ import (
 
 	"fundus"
 	"fundus/auth"
+	"fundus/commit"
 	"fundus/errs"
 	"fundus/grants"
-	"fundus/ledger"
 )
 
 // The pages of project groups (/apply, /grants/{id}), the committee
@@ -173,7 +173,7 @@ func (s *Server) saveApplication(c *gin.Context) {
 	case sumOK && sum > 0: // left empty: the budget's sum
 		in.RequestedAmount = fundus.Amount(fundus.FormatMinor(sum, fundus.EUR))
 	}
-	var out ledger.Outcome[*grants.Application]
+	var out commit.Outcome[*grants.Application]
 	var err error
 	if id == "" {
 		out, err = s.grants.Create(c.Request.Context(), currentUser(c), in)

@@ -6,14 +6,14 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"fundus/commit"
 	"fundus/grants"
-	"fundus/ledger"
 )
 
 // createApplication: POST /api/v1/applications (applicant).
 func (s *Server) createApplication(c *gin.Context) {
 	var in grants.Input
-	moneyWrite(c, s.ledger.Writer, http.StatusCreated, &in, false, func(ctx context.Context) (ledger.Outcome[*grants.Application], error) {
+	moneyWrite(c, s.ledger.Writer, http.StatusCreated, &in, false, func(ctx context.Context) (commit.Outcome[*grants.Application], error) {
 		return s.grants.Create(ctx, currentUser(c), in)
 	})
 }
@@ -63,35 +63,35 @@ func (s *Server) getApplication(c *gin.Context) {
 
 // submitApplication: POST /api/v1/applications/{id}/submit (owner).
 func (s *Server) submitApplication(c *gin.Context) {
-	applicationStep(c, s, http.StatusOK, true, func(ctx context.Context, _ none) (ledger.Outcome[*grants.Application], error) {
+	applicationStep(c, s, http.StatusOK, true, func(ctx context.Context, _ none) (commit.Outcome[*grants.Application], error) {
 		return s.grants.Submit(ctx, currentUser(c), c.Param("id"))
 	})
 }
 
 // withdrawApplication: POST /api/v1/applications/{id}/withdraw (owner).
 func (s *Server) withdrawApplication(c *gin.Context) {
-	applicationStep(c, s, http.StatusOK, true, func(ctx context.Context, _ none) (ledger.Outcome[*grants.Application], error) {
+	applicationStep(c, s, http.StatusOK, true, func(ctx context.Context, _ none) (commit.Outcome[*grants.Application], error) {
 		return s.grants.Withdraw(ctx, currentUser(c), c.Param("id"))
 	})
 }
 
 // addReview: POST /api/v1/applications/{id}/reviews (committee).
 func (s *Server) addReview(c *gin.Context) {
-	applicationStep(c, s, http.StatusCreated, false, func(ctx context.Context, in grants.ReviewInput) (ledger.Outcome[*grants.Application], error) {
+	applicationStep(c, s, http.StatusCreated, false, func(ctx context.Context, in grants.ReviewInput) (commit.Outcome[*grants.Application], error) {
 		return s.grants.AddReview(ctx, currentUser(c), c.Param("id"), in)
 	})
 }
 
 // castVote: POST /api/v1/applications/{id}/votes (committee).
 func (s *Server) castVote(c *gin.Context) {
-	applicationStep(c, s, http.StatusCreated, false, func(ctx context.Context, in grants.VoteInput) (ledger.Outcome[*grants.Application], error) {
+	applicationStep(c, s, http.StatusCreated, false, func(ctx context.Context, in grants.VoteInput) (commit.Outcome[*grants.Application], error) {
 		return s.grants.CastVote(ctx, currentUser(c), c.Param("id"), in)
 	})
 }
 
 // decide: POST /api/v1/applications/{id}/decision (committee).
 func (s *Server) decide(c *gin.Context) {
-	applicationStep(c, s, http.StatusOK, false, func(ctx context.Context, in grants.DecisionInput) (ledger.Outcome[*grants.Application], error) {
+	applicationStep(c, s, http.StatusOK, false, func(ctx context.Context, in grants.DecisionInput) (commit.Outcome[*grants.Application], error) {
 		return s.grants.Decide(ctx, currentUser(c), c.Param("id"), in)
 	})
 }
@@ -99,7 +99,7 @@ func (s *Server) decide(c *gin.Context) {
 // createDisbursement: POST /api/v1/applications/{id}/disbursements
 // (treasurer).
 func (s *Server) createDisbursement(c *gin.Context) {
-	applicationStep(c, s, http.StatusCreated, false, func(ctx context.Context, in grants.DisbursementInput) (ledger.Outcome[*grants.Disbursement], error) {
+	applicationStep(c, s, http.StatusCreated, false, func(ctx context.Context, in grants.DisbursementInput) (commit.Outcome[*grants.Disbursement], error) {
 		return s.grants.CreateDisbursement(ctx, currentUser(c), c.Param("id"), in)
 	})
 }
@@ -107,14 +107,14 @@ func (s *Server) createDisbursement(c *gin.Context) {
 // releaseDisbursement: POST /api/v1/disbursements/{id}/release (a
 // treasurer other than the one who created it).
 func (s *Server) releaseDisbursement(c *gin.Context) {
-	applicationStep(c, s, http.StatusOK, true, func(ctx context.Context, _ none) (ledger.Outcome[*grants.Disbursement], error) {
+	applicationStep(c, s, http.StatusOK, true, func(ctx context.Context, _ none) (commit.Outcome[*grants.Disbursement], error) {
 		return s.grants.Release(ctx, currentUser(c), c.Param("id"))
 	})
 }
 
 // reportOnApplication: POST /api/v1/applications/{id}/report (owner).
 func (s *Server) reportOnApplication(c *gin.Context) {
-	applicationStep(c, s, http.StatusOK, false, func(ctx context.Context, in grants.ReportInput) (ledger.Outcome[*grants.Application], error) {
+	applicationStep(c, s, http.StatusOK, false, func(ctx context.Context, in grants.ReportInput) (commit.Outcome[*grants.Application], error) {
 		return s.grants.Report(ctx, currentUser(c), c.Param("id"), in)
 	})
 }
@@ -122,7 +122,7 @@ func (s *Server) reportOnApplication(c *gin.Context) {
 // closeApplication: POST /api/v1/applications/{id}/close (committee or
 // treasurer).
 func (s *Server) closeApplication(c *gin.Context) {
-	applicationStep(c, s, http.StatusOK, true, func(ctx context.Context, in grants.CloseInput) (ledger.Outcome[*grants.Application], error) {
+	applicationStep(c, s, http.StatusOK, true, func(ctx context.Context, in grants.CloseInput) (commit.Outcome[*grants.Application], error) {
 		return s.grants.Close(ctx, currentUser(c), c.Param("id"), in)
 	})
 }
@@ -130,9 +130,9 @@ func (s *Server) closeApplication(c *gin.Context) {
 // applicationStep runs one step of an application whose body is an In (or
 // none, when optional) and whose answer, with status, is an Out (the
 // application, an instalment).
-func applicationStep[In, Out any](c *gin.Context, s *Server, status int, optional bool, step func(ctx context.Context, in In) (ledger.Outcome[Out], error)) {
+func applicationStep[In, Out any](c *gin.Context, s *Server, status int, optional bool, step func(ctx context.Context, in In) (commit.Outcome[Out], error)) {
 	var in In
-	moneyWrite(c, s.ledger.Writer, status, &in, optional, func(ctx context.Context) (ledger.Outcome[Out], error) { return step(ctx, in) })
+	moneyWrite(c, s.ledger.Writer, status, &in, optional, func(ctx context.Context) (commit.Outcome[Out], error) { return step(ctx, in) })
 }
 
 // none is the body of a step that takes none.

@@ -7,6 +7,8 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"fundus"
+	"fundus/audit"
+	"fundus/commit"
 	"fundus/errs"
 	"fundus/ledger"
 )
@@ -23,7 +25,7 @@ const idempotencyHeader = "Idempotency-Key"
 // field that does not parse) is stored under the key too (ledger.Refuse).
 // A body over the limit is refused before it is read whole, so it has no
 // request hash to store it under.
-func moneyWrite[T any](c *gin.Context, w *ledger.Writer, status int, in any, optional bool, run func(ctx context.Context) (ledger.Outcome[T], error)) {
+func moneyWrite[T any](c *gin.Context, w *commit.Writer, status int, in any, optional bool, run func(ctx context.Context) (commit.Outcome[T], error)) {
 	body, err := readBody(c)
 	if err != nil {
 		writeError(c, err)
@@ -31,20 +33,20 @@ func moneyWrite[T any](c *gin.Context, w *ledger.Writer, status int, in any, opt
 	}
 	ctx := c.Request.Context()
 	if keys, ok := c.Request.Header[idempotencyHeader]; ok {
-		if len(keys) != 1 || !ledger.ValidKey(keys[0]) {
+		if len(keys) != 1 || !commit.ValidKey(keys[0]) {
 			writeError(c, errs.E(errs.Malformed, errs.FieldError{Field: idempotencyHeader, Message: "must be 1 to 255 visible ASCII characters"},
 				"the Idempotency-Key header must be 1 to 255 visible ASCII characters"))
 			return
 		}
-		ctx = ledger.WithKey(ctx, ledger.Key{Scope: idempotencyScope(c), Name: keys[0],
-			RequestHash: ledger.RequestHash(c.Request.Method, c.Request.URL.Path, body)})
+		ctx = commit.WithKey(ctx, commit.Key{Scope: idempotencyScope(c), Name: keys[0],
+			RequestHash: commit.RequestHash(c.Request.Method, c.Request.URL.Path, body)})
 	}
-	var out ledger.Outcome[T]
+	var out commit.Outcome[T]
 	if err = decodeJSON(c, body, in, optional); err == nil {
 		out, err = run(ctx)
 	}
 	if err != nil && !out.Stored {
-		out, err = ledger.Refuse[T](ctx, w, err)
+		out, err = commit.Refuse[T](ctx, w, err)
 	}
 	if out.Replayed {
 		c.Header("Idempotent-Replayed", "true")
@@ -110,7 +112,7 @@ func (s *Server) ledgerEntry(c *gin.Context) {
 // postEntry: POST /api/v1/ledger/entries (treasurer; idempotent).
 func (s *Server) postEntry(c *gin.Context) {
 	var in ledger.ManualEntry
-	moneyWrite(c, s.ledger.Writer, http.StatusCreated, &in, false, func(ctx context.Context) (ledger.Outcome[*ledger.Entry], error) {
+	moneyWrite(c, s.ledger.Writer, http.StatusCreated, &in, false, func(ctx context.Context) (commit.Outcome[*ledger.Entry], error) {
 		return s.ledger.PostManual(ctx, currentUser(c), in)
 	})
 }
@@ -118,7 +120,7 @@ func (s *Server) postEntry(c *gin.Context) {
 // reverseEntry: POST /api/v1/ledger/entries/{id}/reverse (treasurer; idempotent).
 func (s *Server) reverseEntry(c *gin.Context) {
 	var in ledger.Reversal
-	moneyWrite(c, s.ledger.Writer, http.StatusCreated, &in, false, func(ctx context.Context) (ledger.Outcome[*ledger.Entry], error) {
+	moneyWrite(c, s.ledger.Writer, http.StatusCreated, &in, false, func(ctx context.Context) (commit.Outcome[*ledger.Entry], error) {
 		return s.ledger.Reverse(ctx, currentUser(c), c.Param("id"), in)
 	})
 }
@@ -155,7 +157,7 @@ func (s *Server) auditTrail(c *gin.Context) {
 		writeError(c, err)
 		return
 	}
-	f := ledger.AuditFilter{
+	f := audit.Filter{
 		Actor: c.Query("actor"), Action: c.Query("action"), ObjectType: c.Query("object_type"), ObjectID: c.Query("object_id"),
 		From: lq.From, To: lq.To, AfterSeq: lq.After, Limit: lq.Limit,
 	}
@@ -166,12 +168,12 @@ func (s *Server) auditTrail(c *gin.Context) {
 		}
 		c.Header("Content-Type", "text/csv; charset=utf-8")
 		c.Header("Content-Disposition", `attachment; filename="fundus-audit.csv"`)
-		if err := s.ledger.ExportAuditCSV(c.Request.Context(), currentUser(c), c.Writer, f); err != nil {
+		if err := s.audit.ExportCSV(c.Request.Context(), currentUser(c), c.Writer, f); err != nil {
 			writeErrorLog(c, err, requestID(c))
 		}
 		return
 	}
-	recs, next, err := s.ledger.AuditTrail(c.Request.Context(), currentUser(c), f)
+	recs, next, err := s.audit.List(c.Request.Context(), currentUser(c), f)
 	if err != nil {
 		writeError(c, err)
 		return

@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"fundus/auth"
+	"fundus/commit"
 	"fundus/db"
 	"fundus/db/dbtest"
 	"fundus/ledger"
@@ -67,10 +68,10 @@ func TestLedgerAPI(t *testing.T) {
 
 		t.Run("idempotency in progress", func(t *testing.T) {
 			me := ts.json("GET", "/api/v1/me", kasse, "").wantStatus(t, 200)
-			key := ledger.Key{Scope: "user:" + me.body["id"].(string), Name: "slow", RequestHash: "x"}
+			key := commit.Key{Scope: "user:" + me.body["id"].(string), Name: "slow", RequestHash: "x"}
 			started, release, done := make(chan struct{}), make(chan struct{}), make(chan error)
 			go func() {
-				_, err := ledger.Do(ledger.WithKey(context.Background(), key), ts.ledger.Writer, func(tx *ledger.Tx) (int, error) {
+				_, err := commit.Do(commit.WithKey(context.Background(), key), ts.ledger.Writer, func(tx *commit.Tx) (int, error) {
 					close(started)
 					<-release
 					return 1, nil

@@ -14,6 +14,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 
+	"fundus/audit"
 	"fundus/auth"
 	"fundus/db"
 	"fundus/donations"
@@ -50,6 +51,7 @@ type Config struct {
 type Services struct {
 	Auth      *auth.Service
 	Ledger    *ledger.Service
+	Audit     *audit.Service
 	Donations *donations.Service
 	Grants    *grants.Service
 }
@@ -60,6 +62,7 @@ type Server struct {
 	db        *db.DB
 	auth      *auth.Service
 	ledger    *ledger.Service
+	audit     *audit.Service
 	donations *donations.Service
 	grants    *grants.Service
 	web       *web.Renderer
@@ -88,6 +91,7 @@ func New(cfg Config, d *db.DB, svc Services, log *slog.Logger) (http.Handler, er
 		db:        d,
 		auth:      svc.Auth,
 		ledger:    svc.Ledger,
+		audit:     svc.Audit,
 		donations: svc.Donations,
 		grants:    svc.Grants,
 		web:       renderer,

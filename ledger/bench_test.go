@@ -49,7 +49,7 @@ func BenchmarkPost(b *testing.B) {
 					go func() {
 						defer wg.Done()
 						for j := 0; j < n; j++ {
-							if _, err := ledger.Do(ctx, w, func(tx *ledger.Tx) (*ledger.Entry, error) { return tx.Post(entry) }); err != nil {
+							if _, err := commit.Do(ctx, w, func(tx *commit.Tx) (*ledger.Entry, error) { return ledger.Post(tx, entry) }); err != nil {
 								b.Error(err)
 								return
 							}

@@ -13,6 +13,8 @@ import (
 	"strings"
 	"testing"
 
+	"fundus/internal/safecsv"
+
 	"github.com/shopspring/decimal"
 
 	"fundus/db"
@@ -61,7 +63,7 @@ func isNumberColumn(name string, numbers []string) bool {
 
 func TestCSVDefusesTextCellsOnly(t *testing.T) {
 	var b bytes.Buffer
-	w, err := ledger.NewCSV(&b, []string{"memo", "amount"}, "amount")
+	w, err := safecsv.New(&b, []string{"memo", "amount"}, "amount")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -95,8 +97,8 @@ func TestCSVExportsOpenSafely(t *testing.T) {
 		for _, h := range hostile {
 			mustPost(t, s, h, ledger.BankFees, "12.50", ledger.Bank, "-12.50")
 		}
-		if _, err := ledger.Do(ctx, s.Writer, func(tx *ledger.Tx) (any, error) {
-			return nil, tx.Audit(hostile[0], hostile[1], hostile[2], hostile[3], map[string]string{"x": hostile[4]})
+		if _, err := commit.Do(ctx, s.Writer, func(tx *commit.Tx) (any, error) {
+			return nil, audit.Add(tx, hostile[0], hostile[1], hostile[2], hostile[3], map[string]string{"x": hostile[4]})
 		}); err != nil {
 			t.Fatal(err)
 		}
@@ -122,7 +124,7 @@ func TestCSVExportsOpenSafely(t *testing.T) {
 		}
 
 		var auditCSV bytes.Buffer
-		if err := s.ExportAuditCSV(ctx, auditor, &auditCSV, ledger.AuditFilter{}); err != nil {
+		if err := s.ExportAuditCSV(ctx, auditor, &auditCSV, audit.Filter{}); err != nil {
 			t.Fatal(err)
 		}
 		_, rows = checkCSV(t, auditCSV.Bytes())

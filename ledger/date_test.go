@@ -28,7 +28,7 @@ func postDated(s *ledger.Service, date string, pairs ...string) (*ledger.Entry, 
 		}
 		ne.Postings = append(ne.Postings, ledger.NewPosting{Account: pairs[i], Amount: m})
 	}
-	return ledgertest.Value(ledger.Do(context.Background(), s.Writer, func(tx *ledger.Tx) (*ledger.Entry, error) { return tx.Post(ne) }))
+	return ledgertest.Value(commit.Do(context.Background(), s.Writer, func(tx *commit.Tx) (*ledger.Entry, error) { return ledger.Post(tx, ne) }))
 }
 
 // TestEntryDates: an entry carries its date (by default the Berlin day it

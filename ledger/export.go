@@ -12,6 +12,8 @@ import (
 	"strings"
 	"time"
 
+	"fundus/internal/safecsv"
+
 	"fundus"
 	"fundus/check"
 	"fundus/db"
@@ -140,7 +142,7 @@ type Trailer struct {
 type exporter struct {
 	format   string
 	w        *bufio.Writer
-	csv      *CSV
+	csv      *safecsv.Writer
 	accts    []Account
 	balances map[string]int64 // the opening balances
 	closing  map[string]int64 // to assert at the end
@@ -161,7 +163,7 @@ func (x *exporter) begin() error {
 	switch x.format {
 	case FormatCSV:
 		var err error
-		x.csv, err = NewCSV(x.w, []string{"entry_id", "seq", "time", "date", "kind", "memo", "account", "debit", "credit", "currency", "hash"},
+		x.csv, err = safecsv.New(x.w, []string{"entry_id", "seq", "time", "date", "kind", "memo", "account", "debit", "credit", "currency", "hash"},
 			"seq", "debit", "credit")
 		return err
 	case FormatHledger:

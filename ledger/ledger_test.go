@@ -99,7 +99,7 @@ func TestPostAndReverse(t *testing.T) {
 		}
 		mustVerify(t, d)
 
-		recs, _, err := s.AuditTrail(ctx, auditor, ledger.AuditFilter{ObjectID: e2.ID, Limit: 10})
+		recs, _, err := s.AuditTrail(ctx, auditor, audit.Filter{ObjectID: e2.ID, Limit: 10})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -248,7 +248,7 @@ func TestIdempotency(t *testing.T) {
 		s := mustService(t, d)
 		in := manual("donation", ledger.Bank, "10.00", ledger.Donations, "-10.00")
 		keyed := func(key, hash string) context.Context {
-			return ledger.WithKey(context.Background(), ledger.Key{Scope: treasurer.id, Name: key, RequestHash: hash})
+			return commit.WithKey(context.Background(), commit.Key{Scope: treasurer.id, Name: key, RequestHash: hash})
 		}
 
 		first, err := s.PostManual(keyed("k1", "h1"), treasurer, in)
@@ -282,7 +282,7 @@ func TestIdempotency(t *testing.T) {
 		}
 
 		// Another caller's key of the same name is another key.
-		other := ledger.WithKey(context.Background(), ledger.Key{Scope: "someone-else", Name: "k1", RequestHash: "h1"})
+		other := commit.WithKey(context.Background(), commit.Key{Scope: "someone-else", Name: "k1", RequestHash: "h1"})
 		if out, err := s.PostManual(other, treasurer, in); err != nil || out.Replayed {
 			t.Fatalf("other scope: %v %+v", err, out)
 		}
@@ -297,11 +297,11 @@ func TestIdempotency(t *testing.T) {
 		}
 
 		// A refusal's code is stored with it: the repeat says the same.
-		refuse := func(tx *ledger.Tx) (string, error) {
+		refuse := func(tx *commit.Tx) (string, error) {
 			return "", errs.E(errs.InvalidState, errs.Code("already_done"), "done already")
 		}
 		for run := 1; run <= 2; run++ {
-			out, err := ledger.Do(keyed("k4", "h4"), s.Writer, refuse)
+			out, err := commit.Do(keyed("k4", "h4"), s.Writer, refuse)
 			if errs.CodeOf(err) != "already_done" || !errs.Is(errs.InvalidState, err) || out.Replayed != (run == 2) {
 				t.Fatalf("run %d: code %q of %v, %+v", run, errs.CodeOf(err), err, out)
 			}
@@ -310,9 +310,9 @@ func TestIdempotency(t *testing.T) {
 		// While the first request with a key runs, the same key is refused.
 		release := make(chan struct{})
 		started := make(chan struct{})
-		done := make(chan ledger.Outcome[string])
+		done := make(chan commit.Outcome[string])
 		go func() {
-			out, err := ledger.Do(keyed("k3", "h3"), s.Writer, func(tx *ledger.Tx) (string, error) {
+			out, err := commit.Do(keyed("k3", "h3"), s.Writer, func(tx *commit.Tx) (string, error) {
 				close(started)
 				<-release
 				return "ok", nil
@@ -339,8 +339,8 @@ func TestWriterIsolatesFailures(t *testing.T) {
 		s := mustService(t, d)
 		ctx := context.Background()
 		// A panicking function fails alone.
-		_, err := ledger.Do(ctx, s.Writer, func(tx *ledger.Tx) (int, error) {
-			if _, err := tx.Post(ledger.NewEntry{Kind: "test", Memo: "x", Actor: "a", Postings: []ledger.NewPosting{{Account: ledger.Bank, Amount: 5}, {Account: ledger.Donations, Amount: -5}}}); err != nil {
+		_, err := commit.Do(ctx, s.Writer, func(tx *commit.Tx) (int, error) {
+			if _, err := ledger.Post(tx, ledger.NewEntry{Kind: "test", Memo: "x", Actor: "a", Postings: []ledger.NewPosting{{Account: ledger.Bank, Amount: 5}, {Account: ledger.Donations, Amount: -5}}}); err != nil {
 				return 0, err
 			}
 			panic("boom")
@@ -370,7 +370,7 @@ func TestFailedStatementFailsOnlyItsCall(t *testing.T) {
 			go func() {
 				defer wg.Done()
 				if i%4 == 0 {
-					_, err := ledger.Do(ctx, s.Writer, func(tx *ledger.Tx) (int, error) {
+					_, err := commit.Do(ctx, s.Writer, func(tx *commit.Tx) (int, error) {
 						tx.ExecContext(tx.Context(), "INSERT INTO no_such_table VALUES (1)") // error ignored on purpose
 						return 1, nil
 					})
@@ -412,11 +412,11 @@ func TestWriteThenFailIsUndoneAlone(t *testing.T) {
 			wg.Add(1)
 			go func() {
 				defer wg.Done()
-				_, err := ledger.Do(ctx, s.Writer, func(tx *ledger.Tx) (int, error) {
+				_, err := commit.Do(ctx, s.Writer, func(tx *commit.Tx) (int, error) {
 					if _, err := tx.ExecContext(tx.Context(), `INSERT INTO scratch (n) VALUES ($1)`, i); err != nil {
 						return 0, err
 					}
-					if _, err := tx.Post(ledger.NewEntry{Kind: "test", Memo: "x", Actor: "a", Postings: []ledger.NewPosting{{Account: ledger.Bank, Amount: 100}, {Account: ledger.Donations, Amount: -100}}}); err != nil {
+					if _, err := ledger.Post(tx, ledger.NewEntry{Kind: "test", Memo: "x", Actor: "a", Postings: []ledger.NewPosting{{Account: ledger.Bank, Amount: 100}, {Account: ledger.Donations, Amount: -100}}}); err != nil {
 						return 0, err
 					}
 					if i%4 == 0 {
@@ -460,7 +460,7 @@ func TestCloseWhileCalling(t *testing.T) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			ledger.Do(context.Background(), w, func(tx *ledger.Tx) (int, error) { return 1, nil })
+			commit.Do(context.Background(), w, func(tx *commit.Tx) (int, error) { return 1, nil })
 		}()
 	}
 	w.Close()
@@ -480,7 +480,7 @@ func TestIdempotentRefusalIsReplayed(t *testing.T) {
 	dbtest.Engines(t, func(t *testing.T, d *db.DB) {
 		s := mustService(t, d)
 		approval := manual("approval", ledger.GrantsExpense, "10.00", ledger.GrantsPayable, "-10.00")
-		ctx := ledger.WithKey(context.Background(), ledger.Key{Scope: "user:x", Name: "approve-1", RequestHash: "h"})
+		ctx := commit.WithKey(context.Background(), commit.Key{Scope: "user:x", Name: "approve-1", RequestHash: "h"})
 		first, err := s.PostManual(ctx, treasurer, approval)
 		if !errs.Is(errs.InsufficientFunds, err) || first.Replayed || first.Body != nil || first.Value != nil {
 			t.Fatalf("first: %v %+v", err, first)
@@ -505,19 +505,19 @@ func TestIdempotentRefusalIsReplayed(t *testing.T) {
 func TestRefusalsStoredAndNot(t *testing.T) {
 	dbtest.Engines(t, func(t *testing.T, d *db.DB) {
 		s := mustService(t, d)
-		ctx := ledger.WithKey(context.Background(), ledger.Key{Scope: "user:x", Name: "k", RequestHash: "h"})
-		forbidden := func(tx *ledger.Tx) (int, error) { return 0, errs.E(errs.Forbidden, "not you") }
+		ctx := commit.WithKey(context.Background(), commit.Key{Scope: "user:x", Name: "k", RequestHash: "h"})
+		forbidden := func(tx *commit.Tx) (int, error) { return 0, errs.E(errs.Forbidden, "not you") }
 		for i := 0; i < 2; i++ {
-			if out, err := ledger.Do(ctx, s.Writer, forbidden); !errs.Is(errs.Forbidden, err) || out.Replayed {
+			if out, err := commit.Do(ctx, s.Writer, forbidden); !errs.Is(errs.Forbidden, err) || out.Replayed {
 				t.Fatalf("forbidden %d: %v %+v", i, err, out)
 			}
 		}
-		ctx = ledger.WithKey(context.Background(), ledger.Key{Scope: "user:x", Name: "k2", RequestHash: "h"})
-		invalid := func(tx *ledger.Tx) (int, error) {
+		ctx = commit.WithKey(context.Background(), commit.Key{Scope: "user:x", Name: "k2", RequestHash: "h"})
+		invalid := func(tx *commit.Tx) (int, error) {
 			return 0, errs.FieldCode("test", "amount", "amount_max", "12.50", "exceeds 12.50")
 		}
-		_, err1 := ledger.Do(ctx, s.Writer, invalid)
-		out, err2 := ledger.Do(ctx, s.Writer, invalid)
+		_, err1 := commit.Do(ctx, s.Writer, invalid)
+		out, err2 := commit.Do(ctx, s.Writer, invalid)
 		if !out.Replayed || !errs.Is(errs.Invalid, err2) {
 			t.Fatalf("replayed %v, %v", out.Replayed, err2)
 		}
@@ -585,7 +585,7 @@ func TestSharedStatements(t *testing.T) {
 			go func() {
 				defer wg.Done()
 				id, token := i%30, fmt.Sprintf("call-%d", i)
-				got, err := ledgertest.Value(ledger.DoShared(ctx, s.Writer, mark(id, token), func(tx *ledger.Tx, got any) (string, error) {
+				got, err := ledgertest.Value(ledger.DoShared(ctx, s.Writer, mark(id, token), func(tx *commit.Tx, got any) (string, error) {
 					if got == nil {
 						return "", errs.E(errs.InvalidState, "marked already")
 					}
@@ -631,7 +631,7 @@ func TestSharedStatements(t *testing.T) {
 
 		// A repeat with the same key is replayed, and its statement is
 		// not run again: n counts the runs that stayed.
-		keyed := ledger.WithKey(ctx, ledger.Key{Scope: "user:x", Name: "mark-2", RequestHash: "h"})
+		keyed := commit.WithKey(ctx, commit.Key{Scope: "user:x", Name: "mark-2", RequestHash: "h"})
 		if _, err := d.Writer.ExecContext(ctx, `UPDATE flags SET n = 0 WHERE id = 2`); err != nil {
 			t.Fatal(err)
 		}
@@ -641,7 +641,7 @@ func TestSharedStatements(t *testing.T) {
 			if _, err := d.Writer.ExecContext(ctx, `UPDATE flags SET set_by = NULL WHERE id = 2`); err != nil {
 				t.Fatal(err)
 			}
-			out, err := ledger.DoShared(keyed, s.Writer, mark(2, fmt.Sprintf("round-%d", round)), func(tx *ledger.Tx, got any) (string, error) {
+			out, err := ledger.DoShared(keyed, s.Writer, mark(2, fmt.Sprintf("round-%d", round)), func(tx *commit.Tx, got any) (string, error) {
 				return fmt.Sprint(got), nil
 			})
 			if err != nil || out.Replayed != (round == 1) {
@@ -657,9 +657,9 @@ func TestSharedStatements(t *testing.T) {
 
 // holdWriter makes the writer wait in a call until release is closed, so
 // that the calls sent meanwhile queue up for one batch.
-func holdWriter(t *testing.T, w *ledger.Writer) (release func()) {
+func holdWriter(t *testing.T, w *commit.Writer) (release func()) {
 	started, done := make(chan struct{}), make(chan struct{})
-	go ledger.Do(context.Background(), w, func(tx *ledger.Tx) (int, error) {
+	go commit.Do(context.Background(), w, func(tx *commit.Tx) (int, error) {
 		close(started)
 		<-done
 		return 0, nil
@@ -669,7 +669,7 @@ func holdWriter(t *testing.T, w *ledger.Writer) (release func()) {
 }
 
 // waitQueued waits until n calls wait for the next batch.
-func waitQueued(t *testing.T, w *ledger.Writer, n int) {
+func waitQueued(t *testing.T, w *commit.Writer, n int) {
 	for w.Queued() < n {
 		runtime.Gosched()
 	}
@@ -680,8 +680,8 @@ func waitQueued(t *testing.T, w *ledger.Writer, n int) {
 func TestFailedBatchShowsNoResponse(t *testing.T) {
 	dbtest.Engines(t, func(t *testing.T, d *db.DB) {
 		s := mustService(t, d)
-		ctx := ledger.WithKey(context.Background(), ledger.Key{Scope: "user:x", Name: "k", RequestHash: "h"})
-		out, err := ledger.Do(ctx, s.Writer, func(tx *ledger.Tx) (string, error) {
+		ctx := commit.WithKey(context.Background(), commit.Key{Scope: "user:x", Name: "k", RequestHash: "h"})
+		out, err := commit.Do(ctx, s.Writer, func(tx *commit.Tx) (string, error) {
 			// A deferred foreign key to an entry that never comes: the
 			// commit fails.
 			_, err := tx.ExecContext(tx.Context(), `INSERT INTO donations (id, reference, status, amount, currency, anonymous, receipt_requested,
@@ -707,7 +707,7 @@ func TestBadLaterRowFailsAlone(t *testing.T) {
 		release := holdWriter(t, s.Writer)
 		bad := make(chan error, 1)
 		go func() {
-			_, err := ledger.Do(ctx, s.Writer, func(tx *ledger.Tx) (bool, error) {
+			_, err := commit.Do(ctx, s.Writer, func(tx *commit.Tx) (bool, error) {
 				return tx.InsertLater("donations", "reference", []string{"id", "reference", "status", "amount", "currency", "anonymous",
 					"receipt_requested", "donor_name", "donor_email", "donor_street", "donor_postal_code", "donor_city", "message", "created_at"},
 					[]any{"d-bad", "FUND-BBBB-BBBB", "pledged", 0, "EUR", false, false, "", "", "", "", "", "", tx.Now()}) // amount > 0 is checked

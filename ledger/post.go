@@ -5,6 +5,7 @@ import (
 
 	"fundus"
 	"fundus/check"
+	"fundus/commit"
 	"fundus/db"
 	"fundus/errs"
 )
@@ -17,12 +18,20 @@ import (
 // any balance beyond ±MaxBalance (so no sum of balances ever wraps).
 // Returns Invalid (naming "postings[i].account" or "postings[i].amount", or
 // "postings" for a set that does not balance), InsufficientFunds.
-func (t *Tx) Post(e NewEntry) (*Entry, error) {
+func Post(tx *commit.Tx, e NewEntry) (*Entry, error) {
 	const op errs.Op = "ledger.Post"
+	t, err := in(op, tx)
+	if err != nil {
+		return nil, err
+	}
+	return t.post(op, e)
+}
+
+func (t *bookPart) post(op errs.Op, e NewEntry) (*Entry, error) {
 	if err := t.checkEntry(op, e); err != nil {
 		return nil, err
 	}
-	when := entryTime(t.now)
+	when := entryTime(t.tx.Now())
 	if when.Before(t.head.lastTime) {
 		when = t.head.lastTime // entry times never go back, even if the clock does
 	}
@@ -55,14 +64,14 @@ func (t *Tx) Post(e NewEntry) (*Entry, error) {
 	if err != nil {
 		return nil, err
 	}
-	before, bankBefore := t.Available(), t.balance(Bank)
+	before, bankBefore := t.available(), t.balance(Bank)
 	old := t.setBalances(after)
 	if bank := t.balance(Bank); bank < bankBefore && bank < 0 {
 		t.setBalances(old) // Post changes nothing when it fails
 		return nil, errs.E(op, errs.InsufficientFunds, fmt.Sprintf(
 			"the bank account holds %s EUR; this would overdraw it", fundus.FormatMinor(bankBefore, fundus.EUR)))
 	}
-	if after := t.Available(); after < before && after < 0 {
+	if after := t.available(); after < before && after < 0 {
 		t.setBalances(old)
 		return nil, errs.E(op, errs.InsufficientFunds, fmt.Sprintf(
 			"%s EUR are available; this needs %s EUR", fundus.FormatMinor(before, fundus.EUR), fundus.FormatMinor(before-after, fundus.EUR)))
@@ -72,7 +81,7 @@ func (t *Tx) Post(e NewEntry) (*Entry, error) {
 	return entry, nil
 }
 
-func (t *Tx) checkEntry(op errs.Op, e NewEntry) error {
+func (t *bookPart) checkEntry(op errs.Op, e NewEntry) error {
 	if e.Kind == "" || e.Actor == "" {
 		return errs.E(op, errs.Internal, "an entry needs a kind and an actor")
 	}
@@ -119,7 +128,7 @@ func (t *Tx) checkEntry(op errs.Op, e NewEntry) error {
 // balancesAfter returns the balances of the accounts e posts to as they
 // would be after it. Returns Invalid naming "postings[i].amount" (the last
 // posting on that account) when a balance would go beyond ±MaxBalance.
-func (t *Tx) balancesAfter(op errs.Op, e NewEntry) (map[string]int64, error) {
+func (t *bookPart) balancesAfter(op errs.Op, e NewEntry) (map[string]int64, error) {
 	after := make(map[string]int64, len(e.Postings))
 	last := make(map[string]int, len(e.Postings))
 	for i, p := range e.Postings {
@@ -143,7 +152,7 @@ func (t *Tx) balancesAfter(op errs.Op, e NewEntry) (map[string]int64, error) {
 
 // setBalances sets the balances of the accounts in b and returns what they
 // were.
-func (t *Tx) setBalances(b map[string]int64) map[string]int64 {
+func (t *bookPart) setBalances(b map[string]int64) map[string]int64 {
 	old := make(map[string]int64, len(b))
 	for code, minor := range b {
 		old[code], t.accounts[code].minor = t.accounts[code].minor, minor
@@ -156,11 +165,19 @@ func (t *Tx) setBalances(b map[string]int64) map[string]int64 {
 // including everything posted so far in this transaction. Because the
 // transaction holds the chain head, no other transaction can see or change
 // the same balances until this one ends.
-func (t *Tx) Available() int64 {
+func Available(tx *commit.Tx) (int64, error) {
+	t, err := in("ledger.Available", tx)
+	if err != nil {
+		return 0, err
+	}
+	return t.available(), nil
+}
+
+func (t *bookPart) available() int64 {
 	return t.balance(Bank) + t.balance(Clearing) + t.balance(GrantsPayable)
 }
 
-func (t *Tx) balance(code string) int64 {
+func (t *bookPart) balance(code string) int64 {
 	if a, ok := t.accounts[code]; ok {
 		return a.minor
 	}
@@ -171,8 +188,16 @@ func (t *Tx) balance(code string) int64 {
 // with opposite signs, pointing at the original.
 // Returns NotFound, InvalidState when the entry is already reversed or is
 // itself a reversal.
-func (t *Tx) Reverse(id, actor, reason string) (*Entry, error) {
+func Reverse(tx *commit.Tx, id, actor, reason string) (*Entry, error) {
 	const op errs.Op = "ledger.Reverse"
+	t, err := in(op, tx)
+	if err != nil {
+		return nil, err
+	}
+	return t.reverse(op, id, actor, reason)
+}
+
+func (t *bookPart) reverse(op errs.Op, id, actor, reason string) (*Entry, error) {
 	if err := checkText(op, "reason", reason, MaxMemo-40); err != nil {
 		return nil, err
 	}
@@ -205,7 +230,7 @@ func (t *Tx) Reverse(id, actor, reason string) (*Entry, error) {
 	for _, p := range orig.Postings {
 		ne.Postings = append(ne.Postings, NewPosting{Account: p.Account, Amount: -p.Amount.Minor})
 	}
-	e, err := t.Post(ne)
+	e, err := t.post(op, ne)
 	if err != nil {
 		return nil, errs.E(op, err)
 	}
@@ -213,22 +238,22 @@ func (t *Tx) Reverse(id, actor, reason string) (*Entry, error) {
 }
 
 // findEntry finds an entry, also among those of this batch.
-func (t *Tx) findEntry(id string) (*Entry, error) {
+func (t *bookPart) findEntry(id string) (*Entry, error) {
 	for _, e := range t.entries {
 		if e.ID == id {
 			return e, nil
 		}
 	}
-	return findEntry(t.ctx, t.sql, id)
+	return findEntry(t.tx.Context(), t.tx.Reader(), id)
 }
 
 // findReversalOf finds the entry that reverses id, also among those of this
 // batch, or nil.
-func (t *Tx) findReversalOf(id string) (*Entry, error) {
+func (t *bookPart) findReversalOf(id string) (*Entry, error) {
 	for _, e := range t.entries {
 		if e.Reverses == id {
 			return e, nil
 		}
 	}
-	return findReversalOf(t.ctx, t.sql, id)
+	return findReversalOf(t.tx.Context(), t.tx.Reader(), id)
 }

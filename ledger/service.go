@@ -3,15 +3,14 @@ package ledger
 import (
 	"context"
 	"fmt"
-	"io"
 	"slices"
 	"strings"
 	"time"
 
-	"github.com/jmoiron/sqlx"
-
 	"fundus"
+	"fundus/audit"
 	"fundus/check"
+	"fundus/commit"
 	"fundus/db"
 	"fundus/errs"
 )
@@ -19,7 +18,7 @@ import (
 // Service runs the ledger's use cases.
 type Service struct {
 	DB     *db.DB
-	Writer *Writer
+	Writer *commit.Writer
 	// MaxAmount is the ceiling of any amount, in cents (FUNDUS_MAX_AMOUNT).
 	MaxAmount int64
 	// Now is the clock.
@@ -101,10 +100,10 @@ type ManualPosting struct {
 
 // PostManual posts a manual entry.
 // Returns Unauthenticated, Forbidden, Invalid (naming the field).
-func (s *Service) PostManual(ctx context.Context, actor fundus.Actor, in ManualEntry) (Outcome[*Entry], error) {
+func (s *Service) PostManual(ctx context.Context, actor fundus.Actor, in ManualEntry) (commit.Outcome[*Entry], error) {
 	const op errs.Op = "ledger.PostManual"
 	if err := fundus.Authorize(op, actor, fundus.PostLedger); err != nil {
-		return Outcome[*Entry]{}, err
+		return commit.Outcome[*Entry]{}, err
 	}
 	ne := NewEntry{Kind: KindManual, Memo: strings.TrimSpace(in.Memo), Actor: actor.ActorID()}
 	var f check.Fields
@@ -120,14 +119,14 @@ func (s *Service) PostManual(ctx context.Context, actor fundus.Actor, in ManualE
 		ne.Postings = append(ne.Postings, NewPosting{Account: strings.TrimSpace(p.Account), Amount: minor})
 	}
 	if err := f.Err(op); err != nil {
-		return Outcome[*Entry]{}, err
+		return commit.Outcome[*Entry]{}, err
 	}
-	return Do(ctx, s.Writer, func(tx *Tx) (*Entry, error) {
-		e, err := tx.Post(ne)
+	return commit.Do(ctx, s.Writer, func(tx *commit.Tx) (*Entry, error) {
+		e, err := Post(tx, ne)
 		if err != nil {
 			return nil, err
 		}
-		return e, tx.Audit(actor.ActorID(), "ledger.entry.post", "ledger_entry", e.ID, map[string]any{"seq": e.Seq, "memo": e.Memo, "postings": e.Postings})
+		return e, audit.Add(tx, actor.ActorID(), "ledger.entry.post", "ledger_entry", e.ID, map[string]any{"seq": e.Seq, "memo": e.Memo, "postings": e.Postings})
 	})
 }
 
@@ -138,10 +137,10 @@ type Reversal struct {
 
 // Reverse posts the reversing entry of the entry with id.
 // Returns Unauthenticated, Forbidden, Invalid, NotFound, InvalidState.
-func (s *Service) Reverse(ctx context.Context, actor fundus.Actor, id string, in Reversal) (Outcome[*Entry], error) {
+func (s *Service) Reverse(ctx context.Context, actor fundus.Actor, id string, in Reversal) (commit.Outcome[*Entry], error) {
 	const op errs.Op = "ledger.Reverse"
 	if err := fundus.Authorize(op, actor, fundus.PostLedger); err != nil {
-		return Outcome[*Entry]{}, err
+		return commit.Outcome[*Entry]{}, err
 	}
 	reason := strings.TrimSpace(in.Reason)
 	var f check.Fields
@@ -149,14 +148,14 @@ func (s *Service) Reverse(ctx context.Context, actor fundus.Actor, id string, in
 		f.Add("reason", "", "", "is required")
 	}
 	if err := f.Err(op); err != nil {
-		return Outcome[*Entry]{}, err
+		return commit.Outcome[*Entry]{}, err
 	}
-	return Do(ctx, s.Writer, func(tx *Tx) (*Entry, error) {
-		e, err := tx.Reverse(id, actor.ActorID(), reason)
+	return commit.Do(ctx, s.Writer, func(tx *commit.Tx) (*Entry, error) {
+		e, err := Reverse(tx, id, actor.ActorID(), reason)
 		if err != nil {
 			return nil, err
 		}
-		return e, tx.Audit(actor.ActorID(), "ledger.entry.reverse", "ledger_entry", id, map[string]any{"reversed_by": e.ID, "seq": e.Seq, "reason": reason})
+		return e, audit.Add(tx, actor.ActorID(), "ledger.entry.reverse", "ledger_entry", id, map[string]any{"reversed_by": e.ID, "seq": e.Seq, "reason": reason})
 	})
 }
 
@@ -219,75 +218,9 @@ func (s *Service) TrialBalance(ctx context.Context, actor fundus.Actor, at strin
 	return tb, nil
 }
 
-// AuditTrail returns up to f.Limit audit records after f.AfterSeq, and the
-// position to continue after (0 when there are no more).
-// Returns Unauthenticated, Forbidden.
-func (s *Service) AuditTrail(ctx context.Context, actor fundus.Actor, f AuditFilter) ([]AuditRecord, int64, error) {
-	const op errs.Op = "ledger.AuditTrail"
-	if err := fundus.Authorize(op, actor, fundus.ReadAudit); err != nil {
-		return nil, 0, err
-	}
-	limit := f.Limit
-	f.Limit++
-	recs, err := findAudit(ctx, s.DB, f)
-	if err != nil {
-		return nil, 0, errs.E(op, err)
-	}
-	if len(recs) > limit {
-		return recs[:limit], recs[limit-1].seq, nil
-	}
-	return recs, 0, nil
-}
-
-// ForgetIdempotencyKeys deletes the idempotency records older than keep
-// (docs/api.md promises at least 24 hours) and returns how many.
-func (s *Service) ForgetIdempotencyKeys(ctx context.Context, keep time.Duration) (int64, error) {
-	var n int64
-	err := db.InTx(ctx, s.DB, func(tx *sqlx.Tx) (err error) {
-		n, err = deleteIdempotencyKeysBefore(ctx, tx, s.now().Add(-keep))
-		return err
-	})
-	if err != nil {
-		return 0, errs.E(errs.Op("ledger.ForgetIdempotencyKeys"), err)
-	}
-	return n, nil
-}
-
 func (s *Service) now() time.Time {
 	if s.Now == nil {
 		return time.Now()
 	}
 	return s.Now()
-}
-
-// ExportAuditCSV writes the audit records that f selects as CSV, streamed in
-// chunks. Returns Unauthenticated, Forbidden.
-func (s *Service) ExportAuditCSV(ctx context.Context, actor fundus.Actor, w io.Writer, f AuditFilter) error {
-	const op errs.Op = "ledger.ExportAuditCSV"
-	if err := fundus.Authorize(op, actor, fundus.ReadAudit); err != nil {
-		return err
-	}
-	cw, err := NewCSV(w, []string{"id", "time", "actor", "action", "object_type", "object_id", "details"})
-	if err != nil {
-		return err
-	}
-	f.Limit = verifyChunk
-	for {
-		recs, err := findAudit(ctx, s.DB, f)
-		if err != nil {
-			return errs.E(op, err)
-		}
-		for _, r := range recs {
-			if err := cw.Write([]string{r.ID, r.Time.UTC().Format(TimeLayout), r.Actor, r.Action, r.ObjectType, r.ObjectID, string(r.Details)}); err != nil {
-				return err
-			}
-			f.AfterSeq = r.seq
-		}
-		if err := cw.Flush(); err != nil {
-			return err
-		}
-		if len(recs) < verifyChunk {
-			return nil
-		}
-	}
 }

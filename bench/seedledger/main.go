@@ -14,6 +14,7 @@ import (
 	"log"
 	"time"
 
+	"fundus/commit"
 	"fundus/db"
 	"fundus/ledger"
 )
@@ -36,19 +37,26 @@ func main() {
 	start := time.Date(2026, 1, 1, 8, 0, 0, 0, time.UTC)
 	step := 365 * 24 * time.Hour / time.Duration(*n)
 	i := 0
-	w := ledger.NewWriter(d, func() time.Time { return start.Add(time.Duration(i) * step) })
+	w, err := commit.NewWriter(d, func() time.Time { return start.Add(time.Duration(i) * step) }, ledger.Book)
+	if err != nil {
+		log.Fatal(err)
+	}
 	defer w.Close()
 	began := time.Now()
 	pairs := [][2]string{{ledger.Bank, ledger.Donations}, {ledger.GrantsExpense, ledger.GrantsPayable}, {ledger.GrantsPayable, ledger.Bank}}
 	for i < *n {
-		_, err := ledger.Do(ctx, w, func(tx *ledger.Tx) (int, error) {
+		_, err := commit.Do(ctx, w, func(tx *commit.Tx) (int, error) {
 			for j := 0; j < *batch && i < *n; j, i = j+1, i+1 {
 				p := pairs[i%3]
 				amount := int64(100 + i%9000)
-				if i%3 != 0 && tx.Available() < amount {
+				available, err := ledger.Available(tx)
+				if err != nil {
+					return 0, err
+				}
+				if i%3 != 0 && available < amount {
 					p = pairs[0] // money first, so that nothing is refused
 				}
-				if _, err := tx.Post(ledger.NewEntry{Kind: "seed", Memo: fmt.Sprintf("entry %d", i), Actor: "seed",
+				if _, err := ledger.Post(tx, ledger.NewEntry{Kind: "seed", Memo: fmt.Sprintf("entry %d", i), Actor: "seed",
 					Postings: []ledger.NewPosting{{Account: p[0], Amount: amount}, {Account: p[1], Amount: -amount}}}); err != nil {
 					return 0, err
 				}
@@ -66,7 +74,11 @@ func main() {
 	// Fresh statistics, as autovacuum would gather them in time: without
 	// them PostgreSQL plans the postings lookups of a bulk-loaded ledger as
 	// full scans.
-	if _, err := d.Writer.ExecContext(ctx, "ANALYZE"); err != nil {
+	_, err = commit.Do(ctx, w, func(tx *commit.Tx) (int, error) {
+		_, err := tx.ExecContext(ctx, "ANALYZE")
+		return 0, err
+	})
+	if err != nil {
 		log.Fatal(err)
 	}
 }

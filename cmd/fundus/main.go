@@ -116,10 +116,10 @@ func newLogger(cfg *config, w io.Writer) *slog.Logger {
 }
 
 // version is the module version and VCS revision the binary was built from.
-// commit is the commit Fundus was built from, set where VCS stamping is off
-// (go build -ldflags "-X main.commit=$(git rev-parse --short=12 HEAD)", as
+// revision is the commit Fundus was built from, set where VCS stamping is off
+// (go build -ldflags "-X main.revision=$(git rev-parse --short=12 HEAD)", as
 // .ci/run does); the build info's vcs.revision is used when it is there.
-var commit string
+var revision string
 
 func version() string {
 	bi, ok := debug.ReadBuildInfo()
@@ -127,7 +127,7 @@ func version() string {
 		return "unknown"
 	}
 	v := bi.Main.Version
-	rev, modified := commit, ""
+	rev, modified := revision, ""
 	for _, s := range bi.Settings {
 		switch s.Key {
 		case "vcs.revision":

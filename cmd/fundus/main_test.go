@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"fundus/auth"
+	"fundus/commit"
 	"fundus/db"
 	"fundus/db/dbtest"
 	"fundus/errs"
@@ -190,8 +191,8 @@ func TestExportAndVerifyFile(t *testing.T) {
 	defer d.Close()
 	w := ledger.NewWriter(d, nil)
 	for i := 0; i < 5; i++ {
-		if _, err := ledger.Do(ctx, w, func(tx *ledger.Tx) (*ledger.Entry, error) {
-			return tx.Post(ledger.NewEntry{Kind: "test", Memo: "donation", Actor: "test",
+		if _, err := commit.Do(ctx, w, func(tx *commit.Tx) (*ledger.Entry, error) {
+			return ledger.Post(tx, ledger.NewEntry{Kind: "test", Memo: "donation", Actor: "test",
 				Postings: []ledger.NewPosting{{Account: ledger.Bank, Amount: 1000}, {Account: ledger.Donations, Amount: -1000}}})
 		}); err != nil {
 			t.Fatal(err)
@@ -277,9 +278,9 @@ func TestVerifyHeadCommand(t *testing.T) {
 // A build without VCS stamping (go test is one) still names its commit
 // when the linker was given it.
 func TestVersionNamesCommitFromLdflags(t *testing.T) {
-	old := commit
-	t.Cleanup(func() { commit = old })
-	commit = "0123456789ab"
+	old := revision
+	t.Cleanup(func() { revision = old })
+	revision = "0123456789ab"
 	if v := version(); !strings.Contains(v, "(0123456789ab)") {
 		t.Fatalf("version() = %q, want the commit from -ldflags", v)
 	}
@@ -324,8 +325,8 @@ func ledgerOfDonations(t *testing.T, e db.Engine, n int) (*db.DB, []*ledger.Entr
 	defer w.Close()
 	var entries []*ledger.Entry
 	for range n {
-		e, err := ledgertest.Value(ledger.Do(ctx, w, func(tx *ledger.Tx) (*ledger.Entry, error) {
-			return tx.Post(ledger.NewEntry{Kind: "test", Memo: "donation", Actor: "test",
+		e, err := ledgertest.Value(commit.Do(ctx, w, func(tx *commit.Tx) (*ledger.Entry, error) {
+			return ledger.Post(tx, ledger.NewEntry{Kind: "test", Memo: "donation", Actor: "test",
 				Postings: []ledger.NewPosting{{Account: ledger.Bank, Amount: 1000}, {Account: ledger.Donations, Amount: -1000}}})
 		}))
 		if err != nil {

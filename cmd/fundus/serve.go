@@ -16,7 +16,9 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
+	"fundus/audit"
 	"fundus/auth"
+	"fundus/commit"
 	"fundus/db"
 	"fundus/donations"
 	"fundus/grants"
@@ -100,11 +102,11 @@ const idempotencyKeep = 72 * time.Hour
 
 // forgetIdempotencyKeys deletes expired idempotency keys every hour until ctx
 // ends.
-func forgetIdempotencyKeys(ctx context.Context, s *ledger.Service, log *slog.Logger) {
+func forgetIdempotencyKeys(ctx context.Context, w *commit.Writer, log *slog.Logger) {
 	tick := time.NewTicker(time.Hour)
 	defer tick.Stop()
 	for {
-		if n, err := s.ForgetIdempotencyKeys(ctx, idempotencyKeep); err != nil {
+		if n, err := commit.ForgetKeys(ctx, w, idempotencyKeep); err != nil {
 			log.Warn("forgetting idempotency keys", "err", err)
 		} else if n > 0 {
 			log.Info("forgot idempotency keys", "count", n)
@@ -115,6 +117,12 @@ func forgetIdempotencyKeys(ctx context.Context, s *ledger.Service, log *slog.Log
 		case <-tick.C:
 		}
 	}
+}
+
+// newWriter starts the write path of d with the ledger and the audit trail
+// taking part in every transaction.
+func newWriter(d *db.DB) (*commit.Writer, error) {
+	return commit.NewWriter(d, nil, ledger.Book, audit.Trail)
 }
 
 // serve runs the HTTP server until SIGINT or SIGTERM, then lets running
@@ -129,9 +137,12 @@ func serve(ctx context.Context, cfg *config, log *slog.Logger) error {
 	}
 	defer d.Close()
 
-	writer := ledger.NewWriter(d, nil)
+	writer, err := newWriter(d)
+	if err != nil {
+		return err
+	}
 	defer writer.Close() // after the server has stopped: finishes what is queued
-	authSvc := auth.NewService(d, cfg.SessionTTL)
+	authSvc := auth.NewService(d, writer, cfg.SessionTTL)
 	authSvc.Hasher = auth.NewHasher(cfg.PasswordHashes, auth.HashWait)
 	ledgerSvc := &ledger.Service{DB: d, Writer: writer, MaxAmount: cfg.maxAmountCents()}
 	metrics := prometheus.NewRegistry()
@@ -145,6 +156,7 @@ func serve(ctx context.Context, cfg *config, log *slog.Logger) error {
 	}, d, handlers.Services{
 		Auth:   authSvc,
 		Ledger: ledgerSvc,
+		Audit:  &audit.Service{DB: d},
 		Donations: &donations.Service{
 			DB: d, Writer: writer, MaxAmount: cfg.maxAmountCents(), FundStart: cfg.FundStart,
 			Bank: donations.BankAccount{IBAN: cfg.BankIBAN, BIC: cfg.BankBIC, Holder: cfg.BankHolder},
@@ -154,7 +166,7 @@ func serve(ctx context.Context, cfg *config, log *slog.Logger) error {
 	if err != nil {
 		return err
 	}
-	go forgetIdempotencyKeys(ctx, ledgerSvc, log)
+	go forgetIdempotencyKeys(ctx, writer, log)
 	srv := &http.Server{
 		Addr:              cfg.Addr,
 		Handler:           h,

@@ -52,7 +52,12 @@ func userAdd(ctx context.Context, cfg *config, args []string, stdin io.Reader, s
 		return err
 	}
 	defer d.Close()
-	u, err := auth.NewService(d, cfg.SessionTTL).CreateUserFromCommandLine(ctx, nu)
+	w, err := newWriter(d)
+	if err != nil {
+		return err
+	}
+	defer w.Close()
+	u, err := auth.NewService(d, w, cfg.SessionTTL).CreateUserFromCommandLine(ctx, nu)
 	if err != nil {
 		return describe(err)
 	}

@@ -1,10 +1,13 @@
-package ledger
+package commit
 
 import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"time"
+
+	"github.com/jmoiron/sqlx"
 
 	"fundus/db"
 	"fundus/errs"
@@ -123,14 +126,14 @@ func encodeRefusal(err error) []byte {
 func decodeRefusal(b []byte) error {
 	var s storedError
 	if err := json.Unmarshal(b, &s); err != nil {
-		return errs.E(errs.Op("ledger.Do"), errs.Internal, "a stored refusal cannot be read", err)
+		return errs.E(errs.Op("commit.Do"), errs.Internal, "a stored refusal cannot be read", err)
 	}
 	for i := range s.Fields {
 		if i < len(s.Params) {
 			s.Fields[i].Param = s.Params[i]
 		}
 	}
-	return errs.E(errs.Op("ledger.Do"), errs.KindNamed(s.Kind), s.Message, s.Fields, s.Code)
+	return errs.E(errs.Op("commit.Do"), errs.KindNamed(s.Kind), s.Message, s.Fields, s.Code)
 }
 
 // storable reports whether a refusal is stored under its key: not when it
@@ -144,16 +147,43 @@ func storable(err error) bool {
 	return !db.IsRetryable(err)
 }
 
+// idempotency is the batch's part that stores the answers under their
+// keys: a Part like the others, saved before each function and restored
+// when it fails.
+type idempotency struct {
+	stored  map[scopedKey]idemRow // records an earlier run of the batch found stored
+	records []idemRecord          // the answers of this batch
+}
+
+type idemRecord struct {
+	key    Key
+	status int // storedResult or storedRefusal
+	body   []byte
+	at     time.Time
+}
+
+func beginIdempotency(ctx context.Context, q sqlx.QueryerContext, stored []scopedKey) (*idempotency, error) {
+	found, err := findIdempotencyKeys(ctx, q, stored)
+	if err != nil {
+		return nil, err
+	}
+	return &idempotency{stored: found}, nil
+}
+
+func (p *idempotency) Save() func() {
+	n := len(p.records)
+	return func() { p.records = p.records[:n] }
+}
+
 // replay looks the key up among the batch's records and those an earlier
 // run of the batch found stored (a key not known to be stored is taken to
-// be new; the batch checks that when it stores its keys). It reports
-// whether the request was done before, and then puts the first answer into
-// c; it returns IdempotencyKeyReused when the key was used for another
-// request.
-func (t *Tx) replay(c *call) (bool, error) {
+// be new; End checks that when it stores the keys). It reports whether the
+// request was done before, and then puts the first answer into c; it
+// returns IdempotencyKeyReused when the key was used for another request.
+func (p *idempotency) replay(c *call) (bool, error) {
 	k := c.key
-	rec, found := t.stored[scopedKey{k.Scope, k.Name}]
-	for _, r := range t.idems { // done earlier in this batch
+	rec, found := p.stored[scopedKey{k.Scope, k.Name}]
+	for _, r := range p.records { // done earlier in this batch
 		if r.key.Scope == k.Scope && r.key.Name == k.Name {
 			rec, found = idemRow{RequestHash: r.key.RequestHash, Status: r.status, Body: r.body}, true
 		}
@@ -162,7 +192,7 @@ func (t *Tx) replay(c *call) (bool, error) {
 		return false, nil
 	}
 	if rec.RequestHash != k.RequestHash {
-		return false, errs.E(errs.Op("ledger.Do"), errs.IdempotencyKeyReused, "this Idempotency-Key was used for another request; use a new key")
+		return false, errs.E(errs.Op("commit.Do"), errs.IdempotencyKeyReused, "this Idempotency-Key was used for another request; use a new key")
 	}
 	c.replayed, c.stored = true, true
 	if rec.Status == storedRefusal {
@@ -172,9 +202,19 @@ func (t *Tx) replay(c *call) (bool, error) {
 	return true, nil
 }
 
+// isStored reports whether an earlier run of the batch found c's key
+// stored: then c is replayed, not run.
+func (p *idempotency) isStored(c *call) bool {
+	if c.key == nil {
+		return false
+	}
+	_, ok := p.stored[scopedKey{c.key.Scope, c.key.Name}]
+	return ok
+}
+
 // remember stores the call's answer under its key: a success's result
 // (runCall put its JSON into c.body), or a refusal that is storable.
-func (t *Tx) remember(c *call, err error) {
+func (p *idempotency) remember(c *call, err error, now time.Time) {
 	status, body := storedResult, c.body
 	if err != nil {
 		if !storable(err) {
@@ -182,6 +222,49 @@ func (t *Tx) remember(c *call, err error) {
 		}
 		status, body = storedRefusal, encodeRefusal(err)
 	}
-	t.idems = append(t.idems, idemRecord{key: *c.key, status: status, body: body, at: entryTime(t.now)})
+	p.records = append(p.records, idemRecord{key: *c.key, status: status, body: body, at: db.Time(now)})
 	c.stored = true
+}
+
+// End inserts the records, each only if its key is not stored yet
+// (looking every key up first would cost a statement per call, or per
+// batch, to find what is nearly always not there). Its check returns
+// *keysTaken when keys were already stored.
+func (p *idempotency) End() ([]db.Statement, func([]db.StatementResult) error) {
+	if len(p.records) == 0 {
+		return nil, nil
+	}
+	stmts := insertIdempotencyKeys(p.records)
+	return stmts, func(results []db.StatementResult) error {
+		stored := make(map[scopedKey]bool, len(p.records))
+		for _, r := range results {
+			for _, row := range r.Rows {
+				scope, _ := row[0].(string)
+				key, _ := row[1].(string)
+				stored[scopedKey{scope, key}] = true
+			}
+		}
+		var taken []scopedKey
+		for _, r := range p.records {
+			if k := (scopedKey{r.key.Scope, r.key.Name}); !stored[k] {
+				taken = append(taken, k)
+			}
+		}
+		if len(taken) > 0 {
+			return &keysTaken{keys: taken}
+		}
+		return nil
+	}
+}
+
+// ForgetKeys deletes the idempotency records older than keep (docs/api.md
+// promises at least 24 hours) and returns how many.
+func ForgetKeys(ctx context.Context, w *Writer, keep time.Duration) (int64, error) {
+	out, err := Do(ctx, w, func(tx *Tx) (int64, error) {
+		return deleteIdempotencyKeysBefore(tx.Context(), tx, tx.Now().Add(-keep))
+	})
+	if err != nil {
+		return 0, errs.E(errs.Op("commit.ForgetKeys"), err)
+	}
+	return out.Value, nil
 }

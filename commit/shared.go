@@ -1,0 +1,167 @@
+package commit
+
+import (
+	"context"
+	"time"
+
+	"github.com/jmoiron/sqlx"
+
+	"fundus/db"
+)
+
+// Shared is a statement a write-path function needs run before it, which
+// the functions of one batch with the same Name share: Run runs it once for
+// all their rows, so that a batch of them costs one round trip instead of
+// one each (on PostgreSQL the single writer spends most of its time waiting
+// for round trips; a treasurer confirms a month of statements at once).
+//
+// Run is given one row per function and returns the result of each row it
+// changed, by the row's index; a row it did not change is missing. The
+// statement runs before every function of the batch that shares it, as if
+// those functions had come first, so it must be one whose effect no
+// earlier function could change: a conditional update of one row ("mark
+// received if pledged"). When the batch runs again with each function in
+// a savepoint, each function runs the statement alone, after its
+// idempotency key is looked up.
+type Shared[R, G any] struct {
+	Name string
+	Run  func(ctx context.Context, q sqlx.QueryerContext, engine db.Engine, rows []R) (map[int]G, error)
+}
+
+// DoShared is Do for a function that needs s run first for the row that
+// row makes (now is the time of the batch; an error fails the function
+// before anything runs). fn gets the statement's result for its row, and
+// whether the statement changed it.
+func DoShared[T, R, G any](ctx context.Context, w *Writer, s *Shared[R, G], row func(now time.Time) (R, error), fn func(tx *Tx, got G, changed bool) (T, error)) (Outcome[T], error) {
+	op := &sharedOp[R, G]{s: s, row: row}
+	c := &call{shared: op}
+	c.fn = func(tx *Tx) (any, error) { return fn(tx, op.got, op.ok) }
+	return run[T](ctx, w, c)
+}
+
+// sharedCall is a call's part in a shared statement, whatever its types.
+type sharedCall interface {
+	name() string
+	// prepare makes the call's row for a run of the batch; false: it
+	// could not (rowErr says why).
+	prepare(now time.Time) bool
+	rowErr() error
+	changed() bool
+	// runFor runs the statement for members, calls of the same Shared,
+	// and gives each its result.
+	runFor(ctx context.Context, q sqlx.QueryerContext, engine db.Engine, members []sharedCall) error
+}
+
+type sharedOp[R, G any] struct {
+	s   *Shared[R, G]
+	row func(now time.Time) (R, error)
+
+	r   R
+	err error // why r could not be made
+	got G
+	ok  bool // the statement changed r
+}
+
+func (o *sharedOp[R, G]) name() string  { return o.s.Name }
+func (o *sharedOp[R, G]) rowErr() error { return o.err }
+func (o *sharedOp[R, G]) changed() bool { return o.ok }
+
+func (o *sharedOp[R, G]) prepare(now time.Time) bool {
+	var zero G
+	o.got, o.ok = zero, false
+	o.r, o.err = o.row(now)
+	return o.err == nil
+}
+
+func (o *sharedOp[R, G]) runFor(ctx context.Context, q sqlx.QueryerContext, engine db.Engine, members []sharedCall) error {
+	rows := make([]R, len(members))
+	for i, m := range members {
+		rows[i] = m.(*sharedOp[R, G]).r
+	}
+	results, err := o.s.Run(ctx, q, engine, rows)
+	if err != nil {
+		return err
+	}
+	for i, m := range members {
+		m := m.(*sharedOp[R, G])
+		m.got, m.ok = results[i]
+	}
+	return nil
+}
+
+// sharedOrder returns the calls of batch in the order they run: as queued,
+// except that the calls that share a statement run one after another where
+// the first of them was queued. Their statement runs just before them, so
+// no other call sees its effect without the rest of theirs (a refund must
+// not see a donation marked received before its money is posted).
+func sharedOrder(batch []*call) []*call {
+	order := make([]*call, 0, len(batch))
+	placed := map[string]bool{}
+	for _, c := range batch {
+		if c.shared == nil {
+			order = append(order, c)
+			continue
+		}
+		if placed[c.shared.name()] {
+			continue
+		}
+		placed[c.shared.name()] = true
+		for _, m := range batch {
+			if m.shared != nil && m.shared.name() == c.shared.name() {
+				order = append(order, m)
+			}
+		}
+	}
+	return order
+}
+
+// groupAt returns the calls sharing a statement that start at order[i],
+// or nil when order[i] does not start such a group.
+func groupAt(order []*call, i int) []*call {
+	c := order[i]
+	if c.shared == nil || (i > 0 && order[i-1].shared != nil && order[i-1].shared.name() == c.shared.name()) {
+		return nil
+	}
+	j := i + 1
+	for j < len(order) && order[j].shared != nil && order[j].shared.name() == c.shared.name() {
+		j++
+	}
+	return order[i:j]
+}
+
+// runSharedStatement runs the statement the calls share, once for all of
+// them. Calls whose idempotency key is known to be stored are left out:
+// they are replayed, not run. A statement that fails makes the batch run
+// again with each call alone (ErrIsolate).
+func (t *Tx) runSharedStatement(calls []*call) error {
+	now := t.w.now()
+	var members []sharedCall
+	for _, c := range calls {
+		// prepare also clears what an earlier run of the batch gave c.
+		if c.shared.prepare(now) && !t.idem.isStored(c) { // a bad row fails its call alone
+			members = append(members, c.shared)
+		}
+	}
+	if len(members) == 0 {
+		return nil
+	}
+	if err := members[0].runFor(t.ctx, t.sql, t.w.db.Engine, members); err != nil {
+		if db.IsRetryable(err) {
+			return err
+		}
+		return ErrIsolate
+	}
+	return nil
+}
+
+// runSharedAlone runs a call's shared statement for it alone, as a write
+// of the call.
+func (t *Tx) runSharedAlone(c *call) error {
+	if !c.shared.prepare(t.now) {
+		return nil // rowErr fails the call
+	}
+	if err := t.beforeWrite(); err != nil {
+		return err
+	}
+	return t.note(c.shared.runFor(t.ctx, t.sql, t.w.db.Engine, []sharedCall{c.shared}))
+}

@@ -1,0 +1,82 @@
+package commit
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/jmoiron/sqlx"
+
+	"fundus/db"
+)
+
+// This file holds all of the write path's own SQL: its idempotency
+// records.
+
+type idemRow struct {
+	Scope       string `db:"scope"`
+	Key         string `db:"key"`
+	RequestHash string `db:"request_hash"`
+	Status      int    `db:"status"`
+	Body        []byte `db:"body"`
+}
+
+// scopedKey is an idempotency key with the caller it belongs to.
+type scopedKey struct{ scope, key string }
+
+// findIdempotencyKeys looks up keys one statement each: a lookup by the
+// whole primary key is the one form whose plan is an index scan however
+// small the table was when the statement was planned (a batch's keys in
+// one statement was planned as a scan of the table while it was new, and
+// stayed so). It runs only for keys known to be stored (End found them
+// there).
+func findIdempotencyKeys(ctx context.Context, q sqlx.QueryerContext, keys []scopedKey) (map[scopedKey]idemRow, error) {
+	found := make(map[scopedKey]idemRow, len(keys))
+	for _, k := range keys {
+		var r idemRow
+		err := sqlx.GetContext(ctx, q, &r, `SELECT scope, key, request_hash, status, body FROM idempotency_keys WHERE scope = $1 AND key = $2`, k.scope, k.key)
+		if errors.Is(err, sql.ErrNoRows) {
+			continue // forgotten since (older than 72 h)
+		}
+		if err != nil {
+			return nil, err
+		}
+		found[k] = r
+	}
+	return found, nil
+}
+
+// insertIdempotencyKeys inserts records whose keys are not stored yet and
+// returns the keys it inserted (RETURNING).
+func insertIdempotencyKeys(records []idemRecord) []db.Statement {
+	rows := make([][]any, len(records))
+	for i, r := range records {
+		rows[i] = []any{r.key.Scope, r.key.Name, r.key.RequestHash, r.status, r.body, r.at}
+	}
+	stmts := db.InsertRows("idempotency_keys", []string{"scope", "key", "request_hash", "status", "body", "created_at"}, rows,
+		" ON CONFLICT (scope, key) DO NOTHING RETURNING scope, key")
+	for i := range stmts {
+		stmts[i].Rows = true
+	}
+	return stmts
+}
+
+// keysTaken is the error of a batch whose idempotency keys were already
+// stored: it runs again, looking them up first, so that their calls are
+// replayed instead of done twice.
+type keysTaken struct{ keys []scopedKey }
+
+func (e *keysTaken) Error() string {
+	return fmt.Sprintf("commit: %d idempotency keys of the batch were already stored", len(e.keys))
+}
+
+// deleteIdempotencyKeysBefore forgets keys created before t.
+func deleteIdempotencyKeysBefore(ctx context.Context, q sqlx.ExecerContext, t time.Time) (int64, error) {
+	res, err := q.ExecContext(ctx, `DELETE FROM idempotency_keys WHERE created_at < $1`, t)
+	if err != nil {
+		return 0, err
+	}
+	return res.RowsAffected()
+}

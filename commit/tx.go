@@ -1,0 +1,323 @@
+package commit
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"fmt"
+	"time"
+
+	"github.com/jmoiron/sqlx"
+
+	"fundus/db"
+	"fundus/errs"
+)
+
+// Tx is the transaction a write-path function runs in. Statements run
+// through it count as writing; statements that only read go through
+// Reader. The context a function passes to a statement is ignored: the
+// shared transaction runs on the writer's own, so that no caller can cancel
+// it for the others.
+type Tx struct {
+	sql  *db.CachedTx
+	conn *sql.Conn // the connection of sql
+	ctx  context.Context
+	w    *Writer
+	now  time.Time
+
+	parts  map[any]Part // by the Participant or Later they belong to
+	order  []Part       // in the order they end
+	idem   *idempotency // the batch's idempotency records
+	stored []scopedKey  // keys an earlier run of the batch found stored
+
+	isolate   bool  // each function runs in a savepoint
+	savepoint bool  // the current function's savepoint is taken
+	open      bool  // PostgreSQL: an earlier function's savepoint is still open
+	wrote     bool  // the current function ran a statement through the Tx
+	failed    error // a statement of the current function failed
+	broken    error // a savepoint could not be taken: the batch must fail
+}
+
+// Context is the context for SQL run inside the transaction.
+func (t *Tx) Context() context.Context { return t.ctx }
+
+// Now is the time of the function being run.
+func (t *Tx) Now() time.Time { return t.now }
+
+// Engine is the database's engine, for the few statements spelt apart.
+func (t *Tx) Engine() db.Engine { return t.w.db.Engine }
+
+// Part returns the state in this transaction of p, a participant the
+// writer was made with, or nil when it was not.
+func (t *Tx) Part(p Participant) Part { return t.parts[p] }
+
+// The methods of sqlx.ExtContext. Each counts as a write and, when
+// functions are isolated, takes the function's savepoint first. A
+// statement that fails marks the function failed, so that its work is
+// undone even if the function goes on as if nothing happened (on
+// PostgreSQL the transaction could not go on otherwise).
+
+func (t *Tx) DriverName() string                                 { return t.sql.DriverName() }
+func (t *Tx) Rebind(q string) string                             { return t.sql.Rebind(q) }
+func (t *Tx) BindNamed(q string, arg any) (string, []any, error) { return t.sql.BindNamed(q, arg) }
+
+func (t *Tx) QueryContext(_ context.Context, q string, args ...any) (*sql.Rows, error) {
+	if err := t.beforeWrite(); err != nil {
+		return nil, err
+	}
+	rows, err := t.sql.QueryContext(t.ctx, q, args...)
+	return rows, t.note(err)
+}
+
+func (t *Tx) QueryxContext(_ context.Context, q string, args ...any) (*sqlx.Rows, error) {
+	if err := t.beforeWrite(); err != nil {
+		return nil, err
+	}
+	rows, err := t.sql.QueryxContext(t.ctx, q, args...)
+	return rows, t.note(err)
+}
+
+func (t *Tx) QueryRowxContext(_ context.Context, q string, args ...any) *sqlx.Row {
+	// sqlx.Row cannot carry an error made here; beforeWrite keeps it in
+	// t.broken, which fails the whole batch.
+	t.beforeWrite()
+	row := t.sql.QueryRowxContext(t.ctx, q, args...)
+	t.note(row.Err())
+	return row
+}
+
+func (t *Tx) ExecContext(_ context.Context, q string, args ...any) (sql.Result, error) {
+	if err := t.beforeWrite(); err != nil {
+		return nil, err
+	}
+	res, err := t.sql.ExecContext(t.ctx, q, args...)
+	return res, t.note(err)
+}
+
+var _ sqlx.ExtContext = (*Tx)(nil)
+
+// Reader returns the transaction for statements that only read: they see
+// everything written before them in the batch, but do not count as
+// writing, so a function that fails having only read is not rolled back.
+// A statement that writes must never go through it (it has no Exec; an
+// UPDATE ... RETURNING belongs to the Tx itself).
+func (t *Tx) Reader() sqlx.QueryerContext { return reader{t} }
+
+type reader struct{ t *Tx }
+
+func (r reader) QueryContext(_ context.Context, q string, args ...any) (*sql.Rows, error) {
+	rows, err := r.t.sql.QueryContext(r.t.ctx, q, args...)
+	return rows, r.t.note(err)
+}
+
+func (r reader) QueryxContext(_ context.Context, q string, args ...any) (*sqlx.Rows, error) {
+	rows, err := r.t.sql.QueryxContext(r.t.ctx, q, args...)
+	return rows, r.t.note(err)
+}
+
+func (r reader) QueryRowxContext(_ context.Context, q string, args ...any) *sqlx.Row {
+	row := r.t.sql.QueryRowxContext(r.t.ctx, q, args...)
+	r.t.note(row.Err())
+	return row
+}
+
+// note remembers the first statement error of the current function.
+func (t *Tx) note(err error) error {
+	if err != nil && t.failed == nil {
+		t.failed = err
+	}
+	return err
+}
+
+// beforeWrite notes that the current function writes and, when functions
+// are isolated, starts its savepoint. On PostgreSQL, where every statement
+// is a round trip, the savepoint of the function before is left open when
+// that function ends and released here, in the same round trip.
+func (t *Tx) beforeWrite() error {
+	t.wrote = true
+	if !t.isolate || t.savepoint {
+		return nil
+	}
+	q := "SAVEPOINT fundus_call"
+	if t.open {
+		q = "RELEASE SAVEPOINT fundus_call; SAVEPOINT fundus_call"
+	}
+	if _, err := t.sql.ExecContext(t.ctx, q); err != nil {
+		t.broken = err
+		return err
+	}
+	t.savepoint, t.open = true, false
+	return nil
+}
+
+// endSavepoint ends the current function's savepoint, rolling back what
+// the function did when it failed.
+func (t *Tx) endSavepoint(failed bool) error {
+	if failed {
+		if _, err := t.sql.ExecContext(t.ctx, "ROLLBACK TO SAVEPOINT fundus_call"); err != nil {
+			return err
+		}
+	}
+	if t.w.db.Engine == db.Postgres {
+		t.open = true // released with the next savepoint, or by the commit
+		return nil
+	}
+	_, err := t.sql.ExecContext(t.ctx, "RELEASE SAVEPOINT fundus_call")
+	return err
+}
+
+// begin starts the parts: the participants' in their order, then the
+// idempotency records, looking up the keys an earlier run of the batch
+// found stored.
+func (t *Tx) begin(stored []scopedKey) error {
+	t.now = t.w.now()
+	t.parts = make(map[any]Part, len(t.w.parts)+2)
+	for _, p := range t.w.parts {
+		part, err := p.Begin(t)
+		if err != nil {
+			return err
+		}
+		t.parts[p], t.order = part, append(t.order, part)
+	}
+	idem, err := beginIdempotency(t.ctx, t.sql, stored)
+	if err != nil {
+		return err
+	}
+	t.idem, t.stored = idem, stored
+	return nil
+}
+
+// addPart adds a part that starts when a function first needs it (a
+// Later's rows), saved and restored from then on like the others.
+func (t *Tx) addPart(key any, p Part) {
+	t.parts[key], t.order = p, append(t.order, p)
+}
+
+// save saves every part's state; the function it returns restores them.
+func (t *Tx) save() func() {
+	n := len(t.order)
+	restores := make([]func(), 0, n+1)
+	for _, p := range t.order {
+		restores = append(restores, p.Save())
+	}
+	restores = append(restores, t.idem.Save())
+	return func() {
+		for _, r := range restores {
+			r()
+		}
+		// A part added by the failed function goes with it.
+		for _, p := range t.order[n:] {
+			for k, v := range t.parts {
+				if v == p {
+					delete(t.parts, k)
+				}
+			}
+		}
+		t.order = t.order[:n]
+	}
+}
+
+// run runs one call. It returns an error only when the whole transaction
+// must be given up (and perhaps retried); the call's own error goes into
+// the call, and everything the call did is undone.
+func (t *Tx) run(c *call) error {
+	restore := t.save()
+	t.savepoint, t.wrote, t.failed = false, false, nil
+	t.now = t.w.now()
+	if c.shared != nil && !t.isolate {
+		t.wrote = c.shared.changed() // its shared statement changed something
+	}
+	c.forgetAnswer() // the batch may run more than once
+	result, err := t.runCall(c)
+	if t.broken != nil {
+		return t.broken
+	}
+	if err == nil && t.failed != nil {
+		err = errs.E(errs.Op("commit.Do"), errs.Internal, "a statement failed", t.failed)
+	}
+	if err != nil && (db.IsRetryable(err) || db.IsRetryable(t.failed)) {
+		return err
+	}
+	if err != nil && !t.isolate && (t.wrote || t.failed != nil) {
+		// Its writes must be undone, or a failed statement aborted the
+		// transaction (PostgreSQL): only a savepoint carries the others on.
+		return ErrIsolate
+	}
+	if t.savepoint {
+		if err := t.endSavepoint(err != nil); err != nil {
+			return err
+		}
+	}
+	if err != nil {
+		restore()
+		result, c.body = nil, nil
+	}
+	if c.key != nil && !c.replayed {
+		t.idem.remember(c, err, t.now)
+	}
+	c.result, c.err = result, err
+	return nil
+}
+
+// runCall runs the call's function, or replays the first answer to its
+// key, turning a panic into an internal error.
+func (t *Tx) runCall(c *call) (result any, err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			result, err = nil, errs.E(errs.Op("commit.Do"), errs.Internal, fmt.Sprintf("panic: %v", p))
+		}
+	}()
+	if c.key != nil {
+		if replayed, err := t.idem.replay(c); err != nil || replayed {
+			return nil, err
+		}
+	}
+	if c.shared != nil {
+		if t.isolate {
+			if err := t.runSharedAlone(c); err != nil {
+				return nil, err
+			}
+		}
+		if err := c.shared.rowErr(); err != nil {
+			return nil, err
+		}
+	}
+	result, err = c.fn(t)
+	if err == nil && c.key != nil {
+		if c.body, err = json.Marshal(result); err != nil {
+			return nil, errs.E(errs.Op("commit.Do"), errs.Internal, err)
+		}
+	}
+	return result, err
+}
+
+// end writes what the parts kept, in the order they began, then the
+// idempotency records: all in one round trip on PostgreSQL.
+func (t *Tx) end() error {
+	var stmts []db.Statement
+	type check struct {
+		from, to int
+		fn       func([]db.StatementResult) error
+	}
+	var checks []check
+	for _, p := range append(t.order, Part(t.idem)) {
+		s, fn := p.End()
+		if fn != nil {
+			checks = append(checks, check{len(stmts), len(stmts) + len(s), fn})
+		}
+		stmts = append(stmts, s...)
+	}
+	if len(stmts) == 0 {
+		return nil
+	}
+	results, err := db.RunStatements(t.ctx, t.w.db.Engine, t.conn, t.sql, stmts)
+	if err != nil {
+		return err
+	}
+	for _, c := range checks {
+		if err := c.fn(results[c.from:c.to]); err != nil {
+			return err
+		}
+	}
+	return nil
+}
