@@ -12,6 +12,7 @@ import (
 	"fundus/db"
 	"fundus/db/dbtest"
 	"fundus/errs"
+	"fundus/ledger/ledgertest"
 )
 
 const goodPassword = "correct horse battery"
@@ -19,7 +20,7 @@ const goodPassword = "correct horse battery"
 func mustService(t *testing.T, d *db.DB) (*auth.Service, *time.Time) {
 	t.Helper()
 	now := time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC)
-	s := auth.NewService(d, time.Hour)
+	s := auth.NewService(d, ledgertest.Writer(t, d, nil), time.Hour)
 	s.Now = func() time.Time { return now }
 	return s, &now
 }

@@ -26,18 +26,18 @@ func TestStatementsArePreparedOnceAndReused(t *testing.T) {
 		t.Fatal("the read was not kept prepared")
 	}
 
-	w := NewStmts(d)
+	w := newStmts(d.writer, true)
 	defer w.Close()
 	for i := range 2 {
 		if i == 1 {
 			w.PreparePending(ctx)
 		}
-		tx, err := d.Writer.BeginTxx(ctx, nil)
+		tx, err := d.writer.BeginTxx(ctx, nil)
 		if err != nil {
 			t.Fatal(err)
 		}
 		var got int
-		if err := w.In(tx).QueryRowxContext(ctx, q, i).Scan(&got); err != nil || got != i+1 {
+		if err := (&CachedTx{Tx: tx, s: w}).QueryRowxContext(ctx, q, i).Scan(&got); err != nil || got != i+1 {
 			t.Fatalf("in transaction %d: %d, %v", i, got, err)
 		}
 		tx.Rollback()

@@ -33,8 +33,7 @@ const maxAmount = 100000000
 
 func mustService(t testing.TB, d *db.DB) (*donations.Service, *ledger.Service) {
 	t.Helper()
-	w := ledger.NewWriter(d, nil)
-	t.Cleanup(w.Close)
+	w := ledgertest.Writer(t, d, nil)
 	return &donations.Service{
 		DB: d, Writer: w, MaxAmount: maxAmount,
 		Bank: donations.BankAccount{IBAN: "DE89370400440532013000", BIC: "COBADEFFXXX", Holder: "Integrationsfonds"},
@@ -177,7 +176,7 @@ func TestTransitions(t *testing.T) {
 			t.Fatalf("typo %s: %v", typo, err)
 		}
 
-		recs, _, err := l.AuditTrail(ctx, auditor, audit.Filter{ObjectID: p.ID, Limit: 10})
+		recs, _, err := (&audit.Service{DB: d}).List(ctx, auditor, audit.Filter{ObjectID: p.ID, Limit: 10})
 		if err != nil || len(recs) != 3 || recs[0].Action != "donation.pledge" || recs[1].Action != "donation.confirm" || recs[2].Action != "donation.refund" {
 			t.Fatalf("audit %+v %v", recs, err)
 		}

@@ -7,11 +7,12 @@ import (
 	"testing"
 	"time"
 
+	"fundus/ledger/ledgertest"
+
 	"fundus"
 	"fundus/commit"
 	"fundus/db"
 	"fundus/db/dbtest"
-	"fundus/ledger"
 )
 
 // A pledge whose reference is already given inserts nothing, so Pledge
@@ -22,12 +23,12 @@ import (
 func TestInsertDonationRefusesATakenReference(t *testing.T) {
 	dbtest.Engines(t, func(t *testing.T, d *db.DB) {
 		ctx := context.Background()
-		w := ledger.NewWriter(d, nil)
+		w := ledgertest.Writer(t, d, nil)
 		defer w.Close()
 		pledge := func(dn *Donation) (string, error) {
 			out, err := commit.Do(ctx, w, func(tx *commit.Tx) (string, error) {
 				for {
-					inserted, err := insertDonation(tx, dn)
+					inserted, err := newDonations.Add(tx, dn)
 					if err != nil || inserted {
 						return dn.Reference, err
 					}

@@ -49,8 +49,7 @@ type world struct {
 func newWorld(t testing.TB, d *db.DB) *world {
 	w := &world{d: d, now: time.Date(2025, 12, 31, 20, 0, 0, 0, time.UTC),
 		received: map[string]bool{}, dated: map[string]string{}, counts: map[string]int64{}}
-	wr := ledger.NewWriter(d, func() time.Time { w.mu.Lock(); defer w.mu.Unlock(); return w.now })
-	t.Cleanup(wr.Close)
+	wr := ledgertest.Writer(t, d, func() time.Time { w.mu.Lock(); defer w.mu.Unlock(); return w.now })
 	w.l = &ledger.Service{DB: d, Writer: wr, MaxAmount: maxAmount}
 	w.dons = &donations.Service{DB: d, Writer: wr, MaxAmount: maxAmount,
 		Bank: donations.BankAccount{IBAN: "DE89370400440532013000", BIC: "COBADEFFXXX", Holder: "Fonds"}}
@@ -58,12 +57,8 @@ func newWorld(t testing.TB, d *db.DB) *world {
 	// Users are inserted directly: no one signs in here.
 	user := func(name string, role auth.Role) *auth.User {
 		u := &auth.User{ID: "user-" + name, Email: name + "@example.org", Name: name, Roles: []auth.Role{role}}
-		if _, err := d.Writer.Exec(`INSERT INTO users (id, email, name, password_hash, created_at) VALUES ($1, $2, $3, 'none', $4)`, u.ID, u.Email, u.Name, db.Now()); err != nil {
-			t.Fatal(err)
-		}
-		if _, err := d.Writer.Exec(`INSERT INTO user_roles (user_id, role) VALUES ($1, $2)`, u.ID, role); err != nil {
-			t.Fatal(err)
-		}
+		ledgertest.Exec(t, wr, `INSERT INTO users (id, email, name, password_hash, created_at) VALUES ($1, $2, $3, 'none', $4)`, u.ID, u.Email, u.Name, db.Now())
+		ledgertest.Exec(t, wr, `INSERT INTO user_roles (user_id, role) VALUES ($1, $2)`, u.ID, role)
 		return u
 	}
 	w.group, w.k1, w.k2, w.auditor = user("verein", auth.Applicant), user("kasse1", auth.Treasurer), user("kasse2", auth.Treasurer), user("pruefer", auth.Auditor)

@@ -36,21 +36,16 @@ type world struct {
 
 func newWorld(t testing.TB, d *db.DB) *world {
 	t.Helper()
-	w := ledger.NewWriter(d, nil)
-	t.Cleanup(w.Close)
+	w := ledgertest.Writer(t, d, nil)
 	wd := &world{t: t, d: d, g: &grants.Service{DB: d, Writer: w, MaxAmount: maxAmount, Quorum: 3},
-		l: &ledger.Service{DB: d, Writer: w, MaxAmount: maxAmount}, a: auth.NewService(d, time.Hour)}
+		l: &ledger.Service{DB: d, Writer: w, MaxAmount: maxAmount}, a: auth.NewService(d, w, time.Hour)}
 	// Users are inserted directly: these tests never sign in, and hashing
 	// ten passwords per property run would dominate its time.
 	user := func(name string, roles ...auth.Role) *auth.User {
 		u := &auth.User{ID: "user-" + name, Email: name + "@example.org", Name: name, Roles: roles}
-		if _, err := d.Writer.Exec(`INSERT INTO users (id, email, name, password_hash, created_at) VALUES ($1, $2, $3, 'none', $4)`, u.ID, u.Email, u.Name, db.Now()); err != nil {
-			t.Fatal(err)
-		}
+		ledgertest.Exec(t, w, `INSERT INTO users (id, email, name, password_hash, created_at) VALUES ($1, $2, $3, 'none', $4)`, u.ID, u.Email, u.Name, db.Now())
 		for _, r := range roles {
-			if _, err := d.Writer.Exec(`INSERT INTO user_roles (user_id, role) VALUES ($1, $2)`, u.ID, r); err != nil {
-				t.Fatal(err)
-			}
+			ledgertest.Exec(t, w, `INSERT INTO user_roles (user_id, role) VALUES ($1, $2)`, u.ID, r)
 		}
 		return u
 	}
@@ -312,7 +307,7 @@ func TestOwnApplicationIsAConflict(t *testing.T) {
 		w := newWorld(t, d)
 		w.fund("1000.00")
 		both := &auth.User{ID: w.members[0].ID, Roles: []auth.Role{auth.Committee, auth.Applicant}}
-		d.Writer.Exec(`INSERT INTO user_roles (user_id, role) VALUES ($1, 'applicant')`, both.ID)
+		ledgertest.Exec(t, w.g.Writer, `INSERT INTO user_roles (user_id, role) VALUES ($1, 'applicant')`, both.ID)
 		a, err := ledgertest.Value(w.g.Create(ctx, both, input("100.00")))
 		if err != nil {
 			t.Fatal(err)

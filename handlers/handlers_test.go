@@ -9,8 +9,13 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strings"
+	"sync"
 	"testing"
 	"time"
+
+	"fundus/audit"
+	"fundus/commit"
+	"fundus/ledger/ledgertest"
 
 	"github.com/gin-gonic/gin"
 	"github.com/prometheus/client_golang/prometheus"
@@ -36,18 +41,31 @@ type testServer struct {
 
 func newTestServer(t *testing.T, d *db.DB, cfg Config) *testServer {
 	t.Helper()
-	a := auth.NewService(d, time.Hour)
-	w := ledger.NewWriter(d, nil)
-	t.Cleanup(w.Close)
+	w := writerOf(t, d)
+	a := auth.NewService(d, w, time.Hour)
 	l := &ledger.Service{DB: d, Writer: w, MaxAmount: 100000000}
 	dons := &donations.Service{DB: d, Writer: w, MaxAmount: 100000000,
 		Bank: donations.BankAccount{IBAN: "DE89370400440532013000", BIC: "COBADEFFXXX", Holder: "Integrationsfonds Osnabrück"}}
 	g := &grants.Service{DB: d, Writer: w, MaxAmount: 100000000, Quorum: 3}
-	h, err := New(cfg, d, Services{Auth: a, Ledger: l, Donations: dons, Grants: g}, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	h, err := New(cfg, d, Services{Auth: a, Ledger: l, Audit: &audit.Service{DB: d}, Donations: dons, Grants: g}, slog.New(slog.NewTextHandler(io.Discard, nil)))
 	if err != nil {
 		t.Fatal(err)
 	}
 	return &testServer{t: t, h: h, db: d, auth: a, ledger: l}
+}
+
+// writers holds the write path of each database: a database has one, and
+// a test may start several servers on it.
+var writers sync.Map
+
+func writerOf(t *testing.T, d *db.DB) *commit.Writer {
+	if w, ok := writers.Load(d); ok {
+		return w.(*commit.Writer)
+	}
+	w := ledgertest.Writer(t, d, nil)
+	writers.Store(d, w)
+	t.Cleanup(func() { writers.Delete(d) })
+	return w
 }
 
 type response struct {
@@ -369,7 +387,7 @@ func TestPanicBecomesProblem(t *testing.T) {
 	defaultLog := slog.Default()
 	slog.SetDefault(slog.New(slog.NewTextHandler(&logs, nil)))
 	defer slog.SetDefault(defaultLog)
-	s := &Server{cfg: Config{BodyLimit: 1 << 10}, db: d, auth: auth.NewService(d, time.Hour), log: slog.New(slog.NewTextHandler(&logs, nil)), limiter: newRateLimiter(0)}
+	s := &Server{cfg: Config{BodyLimit: 1 << 10}, db: d, auth: auth.NewService(d, nil, time.Hour), log: slog.New(slog.NewTextHandler(&logs, nil)), limiter: newRateLimiter(0)}
 	s.metrics = newMetrics(prometheus.NewRegistry())
 	r, err := s.router()
 	if err != nil {

@@ -6,6 +6,9 @@ import (
 	"sync"
 	"testing"
 
+	"fundus/commit"
+	"fundus/ledger/ledgertest"
+
 	"fundus/db"
 	"fundus/db/dbtest"
 	"fundus/ledger"
@@ -32,8 +35,7 @@ func BenchmarkPost(b *testing.B) {
 						b.Fatalf("synchronous_commit = %s, want on", sc)
 					}
 				}
-				w := ledger.NewWriter(d, nil)
-				defer w.Close()
+				w := ledgertest.Writer(b, d, nil)
 				entry := ledger.NewEntry{Kind: "bench", Memo: "donation", Actor: "bench",
 					Postings: []ledger.NewPosting{{Account: ledger.Bank, Amount: 2500}, {Account: ledger.Donations, Amount: -2500}}}
 				ctx := context.Background()
@@ -59,7 +61,7 @@ func BenchmarkPost(b *testing.B) {
 				wg.Wait()
 				b.StopTimer()
 				b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "entries/s")
-				b.ReportMetric(float64(w.Commits())/float64(w.Entries()), "commits/entry")
+				b.ReportMetric(float64(w.Commits())/float64(w.Calls()), "commits/entry")
 			})
 		}
 	}

@@ -87,7 +87,7 @@ func TestConcurrentPosting(t *testing.T) {
 			t.Fatalf("available %d, want 0", a)
 		}
 		mustVerify(t, d)
-		t.Logf("%s: %d entries in %d commits", d.Engine, s.Writer.Entries(), s.Writer.Commits())
+		t.Logf("%s: %d calls in %d commits", d.Engine, s.Writer.Calls(), s.Writer.Commits())
 	})
 }
 

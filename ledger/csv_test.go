@@ -13,6 +13,8 @@ import (
 	"strings"
 	"testing"
 
+	"fundus/audit"
+	"fundus/commit"
 	"fundus/internal/safecsv"
 
 	"github.com/shopspring/decimal"
@@ -124,7 +126,7 @@ func TestCSVExportsOpenSafely(t *testing.T) {
 		}
 
 		var auditCSV bytes.Buffer
-		if err := s.ExportAuditCSV(ctx, auditor, &auditCSV, audit.Filter{}); err != nil {
+		if err := (&audit.Service{DB: s.DB}).ExportCSV(ctx, auditor, &auditCSV, audit.Filter{}); err != nil {
 			t.Fatal(err)
 		}
 		_, rows = checkCSV(t, auditCSV.Bytes())

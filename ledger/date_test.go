@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"fundus"
+	"fundus/commit"
 	"fundus/db"
 	"fundus/db/dbtest"
 	"fundus/errs"
@@ -117,7 +118,7 @@ func TestEntryDates(t *testing.T) {
 			mustPost(t, s, "opening", ledger.Bank, "100.00", ledger.OpeningBalance, "-100.00")
 			e, _ := postDated(s, "2025-12-31", ledger.Bank, "10.00", ledger.Donations, "-10.00")
 			dropAppendOnlyTriggers(t, d)
-			if _, err := d.Writer.Exec(`UPDATE entries SET date = '2026-01-01' WHERE id = $1`, e.ID); err != nil {
+			if _, err := dbtest.Raw(t, d).Exec(`UPDATE entries SET date = '2026-01-01' WHERE id = $1`, e.ID); err != nil {
 				t.Fatal(err)
 			}
 			r, err := ledger.VerifyDB(ctx, d)
@@ -217,13 +218,13 @@ func TestDatesBackfilledFromTime(t *testing.T) {
 				{`UPDATE ledger_head SET seq = $1, hash = $2, last_time = $3`, []any{e.Seq, e.Hash, e.Time}},
 			}
 			for _, st := range stmts {
-				if _, err := d.Writer.ExecContext(ctx, st.q, st.args...); err != nil {
+				if _, err := dbtest.Raw(t, d).ExecContext(ctx, st.q, st.args...); err != nil {
 					t.Fatal(err)
 				}
 			}
 		}
 		for code, balance := range map[string]int64{ledger.Bank: bank, ledger.OpeningBalance: -bank} {
-			if _, err := d.Writer.ExecContext(ctx, `UPDATE accounts SET balance = $1 WHERE code = $2`, balance, code); err != nil {
+			if _, err := dbtest.Raw(t, d).ExecContext(ctx, `UPDATE accounts SET balance = $1 WHERE code = $2`, balance, code); err != nil {
 				t.Fatal(err)
 			}
 		}

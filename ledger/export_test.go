@@ -42,7 +42,7 @@ func randomLedger(t *testing.T, d *db.DB, n int) (*ledger.Service, []*ledger.Ent
 	var mu = make(chan struct{}, 1)
 	mu <- struct{}{}
 	now := time.Date(2026, 1, 1, 9, 0, 0, 0, time.UTC)
-	w := ledger.NewWriter(d, func() time.Time {
+	w := ledgertest.Writer(t, d, func() time.Time {
 		<-mu
 		defer func() { mu <- struct{}{} }()
 		now = now.Add(7 * time.Hour)

@@ -43,7 +43,7 @@ func mustService(t testing.TB, d *db.DB) *ledger.Service {
 	// A clock that moves one second per call, so entry times differ.
 	var mu sync.Mutex
 	now := time.Date(2026, 1, 1, 9, 0, 0, 0, time.UTC)
-	w := ledger.NewWriter(d, func() time.Time {
+	w := ledgertest.Writer(t, d, func() time.Time {
 		mu.Lock()
 		defer mu.Unlock()
 		now = now.Add(time.Second)
@@ -103,7 +103,7 @@ func dropAppendOnlyTriggers(t testing.TB, d *db.DB) {
 		stmts = []string{"DROP TRIGGER entries_append_only ON entries", "DROP TRIGGER postings_append_only ON postings"}
 	}
 	for _, s := range stmts {
-		if _, err := d.Writer.Exec(s); err != nil {
+		if _, err := dbtest.Raw(t, d).Exec(s); err != nil {
 			t.Fatal(err)
 		}
 	}

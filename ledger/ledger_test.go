@@ -13,6 +13,8 @@ import (
 
 	"github.com/jmoiron/sqlx"
 
+	"fundus/audit"
+	"fundus/commit"
 	"fundus/db"
 	"fundus/db/dbtest"
 	"fundus/errs"
@@ -99,7 +101,7 @@ func TestPostAndReverse(t *testing.T) {
 		}
 		mustVerify(t, d)
 
-		recs, _, err := s.AuditTrail(ctx, auditor, audit.Filter{ObjectID: e2.ID, Limit: 10})
+		recs, _, err := (&audit.Service{DB: s.DB}).List(ctx, auditor, audit.Filter{ObjectID: e2.ID, Limit: 10})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -180,12 +182,12 @@ func TestAppendOnly(t *testing.T) {
 			"UPDATE postings SET amount = 100",
 			"DELETE FROM postings",
 		} {
-			if _, err := d.Writer.Exec(stmt); err == nil || !strings.Contains(err.Error(), "append-only") {
+			if _, err := dbtest.Raw(t, d).Exec(stmt); err == nil || !strings.Contains(err.Error(), "append-only") {
 				t.Errorf("%s: err = %v, want the append-only trigger", stmt, err)
 			}
 		}
 		if d.Engine == db.Postgres {
-			if _, err := d.Writer.Exec("TRUNCATE postings, entries CASCADE"); err == nil {
+			if _, err := dbtest.Raw(t, d).Exec("TRUNCATE postings, entries CASCADE"); err == nil {
 				t.Error("TRUNCATE was allowed")
 			}
 		}
@@ -224,7 +226,7 @@ func TestTamperingIsFound(t *testing.T) {
 					if strings.Contains(stmt, "%s") {
 						stmt = strings.ReplaceAll(stmt, "%s", ids[2])
 					}
-					if _, err := d.Writer.Exec(stmt); err != nil {
+					if _, err := dbtest.Raw(t, d).Exec(stmt); err != nil {
 						t.Fatal(err)
 					}
 				}
@@ -403,7 +405,7 @@ func TestWriteThenFailIsUndoneAlone(t *testing.T) {
 	dbtest.Engines(t, func(t *testing.T, d *db.DB) {
 		s := mustService(t, d)
 		ctx := context.Background()
-		if _, err := d.Writer.ExecContext(ctx, `CREATE TABLE scratch (n INTEGER NOT NULL)`); err != nil {
+		if _, err := dbtest.Raw(t, d).ExecContext(ctx, `CREATE TABLE scratch (n INTEGER NOT NULL)`); err != nil {
 			t.Fatal(err)
 		}
 		var wg sync.WaitGroup
@@ -435,7 +437,7 @@ func TestWriteThenFailIsUndoneAlone(t *testing.T) {
 			t.Error(err)
 		}
 		var rows, refused int
-		if err := d.Writer.QueryRowContext(ctx, `SELECT count(*), COALESCE(SUM(CASE WHEN n % 4 = 0 THEN 1 ELSE 0 END), 0) FROM scratch`).Scan(&rows, &refused); err != nil {
+		if err := dbtest.Raw(t, d).QueryRowContext(ctx, `SELECT count(*), COALESCE(SUM(CASE WHEN n % 4 = 0 THEN 1 ELSE 0 END), 0) FROM scratch`).Scan(&rows, &refused); err != nil {
 			t.Fatal(err)
 		}
 		if rows != 60 || refused != 0 {
@@ -454,7 +456,7 @@ func TestWriteThenFailIsUndoneAlone(t *testing.T) {
 // returns (done or refused), none hangs.
 func TestCloseWhileCalling(t *testing.T) {
 	d := dbtest.Open(t, db.SQLite)
-	w := ledger.NewWriter(d, nil)
+	w := ledgertest.Writer(t, d, nil)
 	var wg sync.WaitGroup
 	for i := 0; i < 50; i++ {
 		wg.Add(1)
@@ -528,7 +530,7 @@ func TestRefusalsStoredAndNot(t *testing.T) {
 }
 
 // TestSharedStatements runs calls whose statement the batch runs once for
-// all of them (ledger.Shared): each id is marked by exactly one call, a
+// all of them (commit.Shared): each id is marked by exactly one call, a
 // call that fails after its statement changed a row leaves it unmarked, a
 // row refused by Row runs nothing, and a replayed call does not run its
 // statement again.
@@ -536,45 +538,49 @@ func TestSharedStatements(t *testing.T) {
 	dbtest.Engines(t, func(t *testing.T, d *db.DB) {
 		s := mustService(t, d)
 		ctx := context.Background()
-		if _, err := d.Writer.ExecContext(ctx, `CREATE TABLE flags (id INTEGER PRIMARY KEY, set_by TEXT, n INTEGER NOT NULL DEFAULT 0)`); err != nil {
+		if _, err := dbtest.Raw(t, d).ExecContext(ctx, `CREATE TABLE flags (id INTEGER PRIMARY KEY, set_by TEXT, n INTEGER NOT NULL DEFAULT 0)`); err != nil {
 			t.Fatal(err)
 		}
 		for i := 0; i < 30; i++ {
-			if _, err := d.Writer.ExecContext(ctx, `INSERT INTO flags (id) VALUES ($1)`, i); err != nil {
+			if _, err := dbtest.Raw(t, d).ExecContext(ctx, `INSERT INTO flags (id) VALUES ($1)`, i); err != nil {
 				t.Fatal(err)
 			}
 		}
-		mark := func(id int, token string) *ledger.Shared {
-			return &ledger.Shared{
-				Name: "mark",
-				Row: func(time.Time) ([]any, error) {
-					if id%7 == 1 {
-						return nil, errs.E(errs.Invalid, "refused by Row")
+		type flag struct {
+			id    int
+			token string
+		}
+		mark := &commit.Shared[flag, string]{
+			Name: "mark",
+			Run: func(ctx context.Context, q sqlx.QueryerContext, engine db.Engine, rows []flag) (map[int]string, error) {
+				cast := ""
+				if engine == db.Postgres {
+					cast = "::integer"
+				}
+				var values []string
+				var p db.Params
+				for _, r := range rows {
+					values = append(values, "("+p.Add(r.id)+cast+", "+p.Add(r.token)+")")
+				}
+				var set []string
+				err := sqlx.SelectContext(ctx, q, &set, `UPDATE flags SET set_by = v.token, n = n + 1
+					FROM (SELECT column1 AS fid, column2 AS token FROM (VALUES `+strings.Join(values, ", ")+`) AS x) AS v
+					WHERE flags.id = v.fid AND flags.set_by IS NULL RETURNING set_by`, p.Args()...)
+				out := map[int]string{}
+				for i, r := range rows {
+					if slices.Contains(set, r.token) {
+						out[i] = r.token
 					}
-					return []any{id, token}, nil
-				},
-				Run: func(ctx context.Context, q sqlx.QueryerContext, engine db.Engine, rows [][]any) ([]any, error) {
-					cast := ""
-					if engine == db.Postgres {
-						cast = "::integer"
-					}
-					var values []string
-					var p db.Params
-					for _, r := range rows {
-						values = append(values, "("+p.Add(r[0])+cast+", "+p.Add(r[1])+")")
-					}
-					var set []string
-					err := sqlx.SelectContext(ctx, q, &set, `UPDATE flags SET set_by = v.token, n = n + 1
-						FROM (SELECT column1 AS fid, column2 AS token FROM (VALUES `+strings.Join(values, ", ")+`) AS x) AS v
-						WHERE flags.id = v.fid AND flags.set_by IS NULL RETURNING set_by`, p.Args()...)
-					out := make([]any, len(rows))
-					for i, r := range rows {
-						if slices.Contains(set, r[1].(string)) {
-							out[i] = r[1]
-						}
-					}
-					return out, err
-				},
+				}
+				return out, err
+			},
+		}
+		row := func(id int, token string) func(time.Time) (flag, error) {
+			return func(time.Time) (flag, error) {
+				if id%7 == 1 {
+					return flag{}, errs.E(errs.Invalid, "refused by the row")
+				}
+				return flag{id, token}, nil
 			}
 		}
 		var wg sync.WaitGroup
@@ -585,14 +591,14 @@ func TestSharedStatements(t *testing.T) {
 			go func() {
 				defer wg.Done()
 				id, token := i%30, fmt.Sprintf("call-%d", i)
-				got, err := ledgertest.Value(ledger.DoShared(ctx, s.Writer, mark(id, token), func(tx *commit.Tx, got any) (string, error) {
-					if got == nil {
+				got, err := ledgertest.Value(commit.DoShared(ctx, s.Writer, mark, row(id, token), func(tx *commit.Tx, got string, changed bool) (string, error) {
+					if !changed {
 						return "", errs.E(errs.InvalidState, "marked already")
 					}
 					if id%5 == 0 {
 						return "", errs.E(errs.InvalidState, "refused after marking")
 					}
-					return got.(string), nil
+					return got, nil
 				}))
 				switch {
 				case id%7 == 1:
@@ -614,7 +620,7 @@ func TestSharedStatements(t *testing.T) {
 		wg.Wait()
 		for id := 0; id < 30; id++ {
 			var setBy sql.NullString
-			if err := d.Writer.QueryRowContext(ctx, `SELECT set_by FROM flags WHERE id = $1`, id).Scan(&setBy); err != nil {
+			if err := dbtest.Raw(t, d).QueryRowContext(ctx, `SELECT set_by FROM flags WHERE id = $1`, id).Scan(&setBy); err != nil {
 				t.Fatal(err)
 			}
 			want := ""
@@ -632,24 +638,24 @@ func TestSharedStatements(t *testing.T) {
 		// A repeat with the same key is replayed, and its statement is
 		// not run again: n counts the runs that stayed.
 		keyed := commit.WithKey(ctx, commit.Key{Scope: "user:x", Name: "mark-2", RequestHash: "h"})
-		if _, err := d.Writer.ExecContext(ctx, `UPDATE flags SET n = 0 WHERE id = 2`); err != nil {
+		if _, err := dbtest.Raw(t, d).ExecContext(ctx, `UPDATE flags SET n = 0 WHERE id = 2`); err != nil {
 			t.Fatal(err)
 		}
 		for round := 0; round < 2; round++ {
 			// The row is unmarked again, so a statement that ran for the
 			// repeat would change it.
-			if _, err := d.Writer.ExecContext(ctx, `UPDATE flags SET set_by = NULL WHERE id = 2`); err != nil {
+			if _, err := dbtest.Raw(t, d).ExecContext(ctx, `UPDATE flags SET set_by = NULL WHERE id = 2`); err != nil {
 				t.Fatal(err)
 			}
-			out, err := ledger.DoShared(keyed, s.Writer, mark(2, fmt.Sprintf("round-%d", round)), func(tx *commit.Tx, got any) (string, error) {
-				return fmt.Sprint(got), nil
+			out, err := commit.DoShared(keyed, s.Writer, mark, row(2, fmt.Sprintf("round-%d", round)), func(tx *commit.Tx, got string, changed bool) (string, error) {
+				return got, nil
 			})
 			if err != nil || out.Replayed != (round == 1) {
 				t.Fatalf("round %d: %v, replayed %v", round, err, out.Replayed)
 			}
 		}
 		var n int
-		if err := d.Writer.QueryRowContext(ctx, `SELECT n FROM flags WHERE id = 2`).Scan(&n); err != nil || n != 1 {
+		if err := dbtest.Raw(t, d).QueryRowContext(ctx, `SELECT n FROM flags WHERE id = 2`).Scan(&n); err != nil || n != 1 {
 			t.Fatalf("the statement ran %d times for one request and its repeat (%v), want 1", n, err)
 		}
 	})
@@ -698,7 +704,7 @@ func TestFailedBatchShowsNoResponse(t *testing.T) {
 	})
 }
 
-// TestBadLaterRowFailsAlone: a row handed to InsertLater that the
+// TestBadLaterRowFailsAlone: a row handed to a commit.Later that the
 // database refuses fails its own call, not the others of its batch.
 func TestBadLaterRowFailsAlone(t *testing.T) {
 	dbtest.Engines(t, func(t *testing.T, d *db.DB) {
@@ -706,11 +712,15 @@ func TestBadLaterRowFailsAlone(t *testing.T) {
 		ctx := context.Background()
 		release := holdWriter(t, s.Writer)
 		bad := make(chan error, 1)
+		later := &commit.Later[time.Time]{Insert: func(at []time.Time) []db.Statement {
+			return db.InsertRows("donations", []string{"id", "reference", "status", "amount", "currency", "anonymous",
+				"receipt_requested", "donor_name", "donor_email", "donor_street", "donor_postal_code", "donor_city", "message", "created_at"},
+				[][]any{{"d-bad", "FUND-BBBB-BBBB", "pledged", 0, "EUR", false, false, "", "", "", "", "", "", at[0]}}, // amount > 0 is checked
+				" ON CONFLICT (reference) DO NOTHING")
+		}}
 		go func() {
 			_, err := commit.Do(ctx, s.Writer, func(tx *commit.Tx) (bool, error) {
-				return tx.InsertLater("donations", "reference", []string{"id", "reference", "status", "amount", "currency", "anonymous",
-					"receipt_requested", "donor_name", "donor_email", "donor_street", "donor_postal_code", "donor_city", "message", "created_at"},
-					[]any{"d-bad", "FUND-BBBB-BBBB", "pledged", 0, "EUR", false, false, "", "", "", "", "", "", tx.Now()}) // amount > 0 is checked
+				return later.Add(tx, tx.Now())
 			})
 			bad <- err
 		}()

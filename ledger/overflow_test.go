@@ -108,7 +108,7 @@ func TestVerifyReportsWrappedBalance(t *testing.T) {
 
 func mustExec(t *testing.T, d *db.DB, q string, args ...any) {
 	t.Helper()
-	if _, err := d.Writer.Exec(d.Writer.Rebind(q), args...); err != nil {
+	if _, err := dbtest.Raw(t, d).Exec(d.Rebind(q), args...); err != nil {
 		t.Fatalf("%s: %v", q, err)
 	}
 }

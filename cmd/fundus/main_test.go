@@ -106,7 +106,7 @@ func TestUserAddThenSignIn(t *testing.T) {
 			t.Fatal(err)
 		}
 		defer d.Close()
-		s := auth.NewService(d, time.Hour)
+		s := auth.NewService(d, ledgertest.Writer(t, d, nil), time.Hour)
 		sess, err := s.SignIn(ctx, auth.Credentials{Email: "admin@example.org", Password: "  spaces are kept in passwords  "}, "127.0.0.1")
 		if err != nil {
 			t.Fatal(err)
@@ -151,7 +151,7 @@ func TestUsageErrors(t *testing.T) {
 func TestVerifyCommand(t *testing.T) {
 	dbtest.EachEngine(t, func(t *testing.T, e db.Engine) {
 		ctx := context.Background()
-		d, entries := ledgerOfDonations(t, e, 3)
+		_, entries := ledgerOfDonations(t, e, 3)
 		second := entries[1]
 
 		var out bytes.Buffer
@@ -164,7 +164,7 @@ func TestVerifyCommand(t *testing.T) {
 			drop = []string{"DROP TRIGGER postings_append_only ON postings"}
 		}
 		for _, s := range append(drop, "UPDATE postings SET amount = 100000 WHERE entry_id = '"+second.ID+"' AND line = 1") {
-			if _, err := d.Writer.Exec(s); err != nil {
+			if _, err := dbtest.RawURL(t, os.Getenv("FUNDUS_DATABASE_URL")).Exec(s); err != nil {
 				t.Fatal(err)
 			}
 		}
@@ -189,7 +189,7 @@ func TestExportAndVerifyFile(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer d.Close()
-	w := ledger.NewWriter(d, nil)
+	w := ledgertest.Writer(t, d, nil)
 	for i := 0; i < 5; i++ {
 		if _, err := commit.Do(ctx, w, func(tx *commit.Tx) (*ledger.Entry, error) {
 			return ledger.Post(tx, ledger.NewEntry{Kind: "test", Memo: "donation", Actor: "test",
@@ -321,8 +321,7 @@ func ledgerOfDonations(t *testing.T, e db.Engine, n int) (*db.DB, []*ledger.Entr
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { d.Close() })
-	w := ledger.NewWriter(d, nil)
-	defer w.Close()
+	w := ledgertest.Writer(t, d, nil)
 	var entries []*ledger.Entry
 	for range n {
 		e, err := ledgertest.Value(commit.Do(ctx, w, func(tx *commit.Tx) (*ledger.Entry, error) {

@@ -8,6 +8,9 @@ import (
 	"testing"
 	"time"
 
+	"fundus/audit"
+	"fundus/ledger/ledgertest"
+
 	"github.com/prometheus/client_golang/prometheus"
 
 	"fundus/auth"
@@ -22,11 +25,10 @@ import (
 // metrics.
 func TestMetricsOnlyOnTheDebugAddress(t *testing.T) {
 	d := dbtest.Open(t, db.SQLite)
-	w := ledger.NewWriter(d, nil)
-	t.Cleanup(w.Close)
+	w := ledgertest.Writer(t, d, nil)
 	metrics := prometheus.NewRegistry()
 	h, err := handlers.New(handlers.Config{Metrics: metrics}, d, handlers.Services{
-		Auth: auth.NewService(d, time.Hour), Ledger: &ledger.Service{DB: d, Writer: w},
+		Auth: auth.NewService(d, w, time.Hour), Ledger: &ledger.Service{DB: d, Writer: w}, Audit: &audit.Service{DB: d},
 	}, slog.New(slog.NewTextHandler(io.Discard, nil)))
 	if err != nil {
 		t.Fatal(err)

@@ -81,12 +81,62 @@ func URL(t testing.TB, e db.Engine) string {
 // OpenUnmigrated is Open without the migrations.
 func OpenUnmigrated(t testing.TB, e db.Engine) *db.DB {
 	t.Helper()
-	d, err := db.Open(context.Background(), URL(t, e), db.Options{MaxReadConns: 8})
+	u := URL(t, e)
+	d, err := db.Open(context.Background(), u, db.Options{MaxReadConns: 8})
 	if err != nil {
 		t.Fatalf("open %s: %v", e, err)
 	}
 	t.Cleanup(func() { d.Close() })
+	urls.Store(d, u)
 	return d
+}
+
+// urls holds the URL each database of OpenUnmigrated was opened with.
+var urls sync.Map
+
+// Raw returns a pool of its own on the database d (opened by this
+// package) that can write: for tests that play someone with direct access
+// to the database (a tamperer), or need a table of their own. Fundus itself
+// writes only through its write path (package commit); seed rows through
+// it too (ledgertest.Exec).
+func Raw(t testing.TB, d *db.DB) *sqlx.DB {
+	t.Helper()
+	u, ok := urls.Load(d)
+	if !ok {
+		t.Fatal("dbtest.Raw: the database was not opened by dbtest")
+	}
+	return RawURL(t, u.(string))
+}
+
+// RawURL is Raw for the database that rawURL names.
+func RawURL(t testing.TB, rawURL string) *sqlx.DB {
+	t.Helper()
+	key := rawKey{t, rawURL}
+	if p, ok := raws.Load(key); ok {
+		return p.(*sqlx.DB)
+	}
+	var p *sqlx.DB
+	var err error
+	if path, ok := strings.CutPrefix(rawURL, "sqlite://"); ok {
+		p, err = sqlx.Open("sqlite", "file:"+path+"?_pragma=busy_timeout(10000)&_pragma=foreign_keys(1)&_time_format=sqlite")
+	} else {
+		p, err = sqlx.Open("pgx", rawURL)
+	}
+	if err != nil {
+		t.Fatalf("dbtest.Raw: %v", err)
+	}
+	p.SetMaxOpenConns(1)
+	raws.Store(key, p)
+	t.Cleanup(func() { raws.Delete(key); p.Close() })
+	return p
+}
+
+// raws holds the pools of Raw, one per test and database.
+var raws sync.Map
+
+type rawKey struct {
+	t   testing.TB
+	url string
 }
 
 var warnOnce sync.Once

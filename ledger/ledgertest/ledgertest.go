@@ -3,6 +3,7 @@
 package ledgertest
 
 import (
+	"context"
 	"testing"
 	"time"
 
@@ -27,4 +28,17 @@ func Writer(t testing.TB, d *db.DB, now func() time.Time) *commit.Writer {
 	}
 	t.Cleanup(w.Close)
 	return w
+}
+
+// Exec runs a statement through the write path w, for tests that seed rows
+// no domain function writes (users without passwords, say).
+func Exec(t testing.TB, w *commit.Writer, q string, args ...any) {
+	t.Helper()
+	_, err := commit.Do(context.Background(), w, func(tx *commit.Tx) (int, error) {
+		_, err := tx.ExecContext(tx.Context(), q, args...)
+		return 0, err
+	})
+	if err != nil {
+		t.Fatalf("%s: %v", q, err)
+	}
 }

@@ -1,0 +1,6 @@
+package db
+
+import "github.com/jmoiron/sqlx"
+
+// WriterPool is the writer's pool, for the tests of its settings.
+func WriterPool(d *DB) *sqlx.DB { return d.writer }
