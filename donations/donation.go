@@ -105,7 +105,7 @@ type BankAccount struct {
 	IBAN, BIC, Holder string
 }
 
-// donationOutcome is the outcome of a write on a donation (see ledger.Outcome).
+// donationOutcome is the outcome of a write on a donation (see commit.Outcome).
 type donationOutcome = commit.Outcome[*Donation]
 
 // Service runs the use cases of this package.

@@ -398,7 +398,7 @@ func TestDomainEntriesAreNotReversed(t *testing.T) {
 
 // TestRefundQueuedBeforeConfirm: a refund and a confirm of one donation
 // land in one batch, the refund first. The confirms of a batch share one
-// statement (ledger.Shared), but no other call may see its effect before
+// statement (commit.Shared), but no other call may see its effect before
 // their money: the refund finds the donation pledged and is refused.
 func TestRefundQueuedBeforeConfirm(t *testing.T) {
 	dbtest.Engines(t, func(t *testing.T, d *db.DB) {

@@ -271,7 +271,7 @@ func (s *Service) Withdraw(ctx context.Context, actor fundus.Actor, id string) (
 	})
 }
 
-// The outcomes of this package's writes (see ledger.Outcome).
+// The outcomes of this package's writes (see commit.Outcome).
 type (
 	applicationOutcome  = commit.Outcome[*Application]
 	disbursementOutcome = commit.Outcome[*Disbursement]

@@ -19,7 +19,7 @@ const idempotencyHeader = "Idempotency-Key"
 // moneyWrite runs a request that moves money. It decodes the body into in
 // (optional: an empty body leaves in as it is) and runs it; with an
 // Idempotency-Key, the write path stores the answer with the effect and
-// answers a repeat as the first time (ledger.Outcome): a success with the
+// answers a repeat as the first time (commit.Outcome): a success with the
 // stored bytes, a refusal with the same error, so the same status and body.
 // A refusal made before the write path (a body that does not decode, a
 // field that does not parse) is stored under the key too (ledger.Refuse).

@@ -7,7 +7,7 @@ import (
 
 // MaxBalance is the largest absolute balance, in minor units, that an
 // account may have: 10,000,000,000,000.00 EUR, which is also the largest
-// FUNDUS_MAX_AMOUNT. Tx.Post refuses a posting that would take a balance
+// FUNDUS_MAX_AMOUNT. Post refuses a posting that would take a balance
 // beyond it, so every sum the ledger keeps or derives from balances (the
 // available money, trial-balance totals) stays far inside int64 and never
 // wraps; verification reports a balance beyond it.

@@ -1,7 +1,8 @@
 // Package ledger is Fundus's double-entry core: accounts, entries and
-// postings, stored balances, the hash chain, the one write path, idempotency,
-// the audit trail and verification. Every cent the fund moves is an entry
-// here; donations and grants post through Writer.
+// postings, stored balances, the hash chain, verification and the exports.
+// Every cent the fund moves is an entry here; donations and grants post
+// with Post inside a function of the write path (package commit), in
+// which the ledger takes part as Book.
 //
 // # Accounting
 //
@@ -17,7 +18,7 @@
 // Available money is assets:bank + assets:clearing - what is owed on
 // liabilities:grants-payable. With debit-positive balances that is the sum of
 // the three balances, since the liability's balance is negative. No entry
-// that lowers available money may take it below zero (Tx.Post refuses it
+// that lowers available money may take it below zero (Post refuses it
 // with InsufficientFunds); entries that raise it are always allowed.
 //
 // # The hash chain
@@ -73,30 +74,14 @@
 //	printf 'fundus-entry-v1\nseq=1\nid=...\n...posting=income:donations EUR -25.00\n' >> entry.bin
 //	sha256sum entry.bin
 //
-// # The write path
+// # In the write path
 //
-// Every change that moves money runs as a function inside Writer.Do. The
-// writer collects the functions waiting, runs them in one database
-// transaction that holds the chain head (a failing function rolls back
-// alone and gets its own error), commits once, and only then answers each
-// caller: concurrent callers share one disk flush (group commit), and
-// nothing is acknowledged before it is durable.
-//
-// The single writer's time goes to statements, and on PostgreSQL each is a
-// round trip, so a batch spends as few as it can. Functions run without
-// savepoints; one that fails after writing makes the batch run again with a
-// savepoint around each function, so that only its own work is undone.
-// Idempotency keys are not looked up before each function but stored at
-// the end with ON CONFLICT DO NOTHING; a key found stored makes the batch
-// run again, looking it up, and its function is replayed instead of run.
-// What is stored is the answer, a result or a refusal, and the caller
-// gets it back as an Outcome (idempotency.go), never through the context.
-// The ledger's own rows, and rows a function hands to Tx.InsertLater, are
-// written at the end with one multi-row insert per table, and a statement
-// that many functions need first (Shared: a confirm's "mark received if
-// pledged") runs once for all of them. Because every
-// such transaction locks the chain head first (SQLite: the single writer
-// connection with BEGIN IMMEDIATE; PostgreSQL: SELECT ... FOR UPDATE on the
-// head row), two of them never see the same balances, also with several
-// Fundus instances on one PostgreSQL.
+// Book, the ledger's participant in every transaction of the write path,
+// locks the chain head first (SQLite: the single writer connection with
+// BEGIN IMMEDIATE; PostgreSQL: SELECT ... FOR UPDATE on the head row) and
+// then reads the accounts, so two transactions never see the same
+// balances, also with several Fundus instances on one PostgreSQL. Post
+// checks an entry against the balances in memory and keeps it there; the
+// batch's entries, postings, changed balances and new head are written at
+// its end, a multi-row insert per table (store.go, writeBatch).
 package ledger
