@@ -47,9 +47,7 @@ func ParseChainHead(s string) (ChainHead, error) {
 // ReadChainHead reads the chain head as q sees it: in a read transaction,
 // the head of the snapshot the other reads see (package figures).
 func ReadChainHead(ctx context.Context, q sqlx.QueryerContext) (ChainHead, error) {
-	var h ChainHead
-	err := q.QueryRowxContext(ctx, `SELECT seq, hash FROM ledger_head WHERE id = 1`).Scan(&h.Seq, &h.Hash)
-	return h, err
+	return readHead(ctx, q)
 }
 
 // VerifyHead checks that the ledger of d verifies (VerifyDB) and still

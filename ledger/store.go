@@ -33,6 +33,13 @@ func lockHead(ctx context.Context, tx sqlx.QueryerContext, engine db.Engine) (he
 	return h, err
 }
 
+// readHead reads the chain head without locking it.
+func readHead(ctx context.Context, q sqlx.QueryerContext) (ChainHead, error) {
+	var h ChainHead
+	err := q.QueryRowxContext(ctx, `SELECT seq, hash FROM ledger_head WHERE id = 1`).Scan(&h.Seq, &h.Hash)
+	return h, err
+}
+
 type accountRow struct {
 	Code     string `db:"code"`
 	Type     string `db:"type"`

@@ -81,12 +81,12 @@ func VerifyDB(ctx context.Context, d *db.DB) (*VerifyResult, error) {
 				a.Code, a.Balance, formatBig(sum, currencyOf(a.Currency)))), nil
 		}
 	}
-	var h head
-	if err := tx.QueryRowxContext(ctx, `SELECT seq, hash FROM ledger_head WHERE id = 1`).Scan(&h.seq, &h.hash); err != nil {
+	h, err := readHead(ctx, tx)
+	if err != nil {
 		return nil, errs.E(op, err)
 	}
-	if h.seq != v.seq || h.hash != v.hash {
-		return v.fail(nil, "", fmt.Sprintf("the chain head says entry %d with hash %.12s…, but the last entry is %d with hash %.12s…", h.seq, h.hash, v.seq, v.hash)), nil
+	if h.Seq != v.seq || h.Hash != v.hash {
+		return v.fail(nil, "", fmt.Sprintf("the chain head says entry %d with hash %.12s…, but the last entry is %d with hash %.12s…", h.Seq, h.Hash, v.seq, v.hash)), nil
 	}
 	v.result.OK = true
 	return v.result, nil
