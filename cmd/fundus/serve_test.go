@@ -13,7 +13,7 @@ import (
 	"fundus/auth"
 	"fundus/db"
 	"fundus/db/dbtest"
-	"fundus/handlers"
+	"fundus/http/server"
 	"fundus/ledger"
 )
 
@@ -25,7 +25,7 @@ func TestMetricsOnlyOnTheDebugAddress(t *testing.T) {
 	w := ledger.NewWriter(d, nil)
 	t.Cleanup(w.Close)
 	metrics := prometheus.NewRegistry()
-	h, err := handlers.New(handlers.Config{Metrics: metrics}, d, handlers.Services{
+	h, err := server.New(server.Config{Metrics: metrics}, d, server.Services{
 		Auth: auth.NewService(d, time.Hour), Ledger: &ledger.Service{DB: d, Writer: w},
 	}, slog.New(slog.NewTextHandler(io.Discard, nil)))
 	if err != nil {
