@@ -13,7 +13,7 @@ import (
 	"fundus/http/server"
 )
 
-// TestContractCatchesDrift shows that checkContract fails a response that
+// TestContractCatchesDrift shows that testserver.CheckContract fails a response that
 // drifts from openapi.json: each alteration of a real, valid response is
 // reported.
 func TestContractCatchesDrift(t *testing.T) {

@@ -8,9 +8,10 @@ import (
 )
 
 // OpenAPI is the API's OpenAPI document, the machine-readable contract,
-// written by hand. TestOpenAPIMatchesRoutes compares its paths with the
-// router's, TestOpenAPIIsAContract checks its own rules, and every handler
-// test validates the responses it receives against it (testserver.CheckContract).
+// written by hand. TestOpenAPIMatchesRoutes compares its paths with those
+// of Routes, TestOpenAPIIsAContract checks its own rules, and every test
+// of the HTTP layer validates the API responses it receives against it
+// (testserver.CheckContract).
 //
 //go:embed openapi.json
 var OpenAPI []byte

@@ -13,8 +13,8 @@ import (
 	"github.com/gin-gonic/gin"
 )
 
-// TestOpenAPIMatchesRoutes keeps openapi.json true: every route of the
-// router is described, and every described operation is routed.
+// TestOpenAPIMatchesRoutes keeps openapi.json true: every route of Routes
+// is described, and every described operation is routed.
 func TestOpenAPIMatchesRoutes(t *testing.T) {
 	var doc struct {
 		Paths map[string]map[string]json.RawMessage `json:"paths"`

@@ -52,7 +52,7 @@ func DecodeJSON(c *gin.Context, body []byte, v any, optional bool) error {
 		}
 		return errs.E(op, errs.Malformed, "the body must be a JSON object")
 	}
-	if !IsJSON(c.GetHeader("Content-Type")) {
+	if !isJSON(c.GetHeader("Content-Type")) {
 		return errs.E(op, errs.Malformed, "Content-Type must be application/json")
 	}
 	if field, ok := nulField(body); ok {
@@ -109,8 +109,8 @@ func jsonType(goKind string) string {
 	return "number"
 }
 
-// IsJSON reports whether a Content-Type header names JSON.
-func IsJSON(contentType string) bool {
+// isJSON reports whether a Content-Type header names JSON.
+func isJSON(contentType string) bool {
 	mt, _, err := mime.ParseMediaType(contentType)
 	if err != nil {
 		return false

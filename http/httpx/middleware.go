@@ -135,7 +135,7 @@ func RequireJSON(c *gin.Context) {
 	switch c.Request.Method {
 	case http.MethodPost, http.MethodPut, http.MethodPatch:
 		hasBody := c.Request.ContentLength > 0 || (c.Request.ContentLength < 0 && c.Request.Body != http.NoBody)
-		if hasBody && !IsJSON(c.GetHeader("Content-Type")) {
+		if hasBody && !isJSON(c.GetHeader("Content-Type")) {
 			WriteError(c, errs.E(errs.Malformed, "Content-Type must be application/json"))
 			return
 		}

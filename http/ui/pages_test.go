@@ -122,7 +122,7 @@ func TestPages(t *testing.T) {
 // TestTranslationsComplete: both languages have the same messages, and
 // every message a template asks for exists.
 func TestTranslationsComplete(t *testing.T) {
-	de, en := readKeys(t, "../web/i18n/de.json"), readKeys(t, "../web/i18n/en.json")
+	de, en := readKeys(t, "../../web/i18n/de.json"), readKeys(t, "../../web/i18n/en.json")
 	for k := range de {
 		if !en[k] {
 			t.Errorf("en lacks %s", k)
@@ -134,9 +134,9 @@ func TestTranslationsComplete(t *testing.T) {
 		}
 	}
 	used := regexp.MustCompile(`\bt "([a-z_.0-9]+)"`)
-	files, _ := os.ReadDir("../web/templates")
+	files, _ := os.ReadDir("../../web/templates")
 	for _, f := range files {
-		b, err := os.ReadFile("../web/templates/" + f.Name())
+		b, err := os.ReadFile("../../web/templates/" + f.Name())
 		if err != nil {
 			t.Fatal(err)
 		}
