@@ -18,6 +18,7 @@ import (
 // error's English one; field errors are listed in German, also when their
 // code has no translation.
 func TestErrorPageOfEveryKindInGerman(t *testing.T) {
+	gin.SetMode(gin.TestMode) // no debug warnings from the test contexts
 	r, err := web.New()
 	if err != nil {
 		t.Fatal(err)
