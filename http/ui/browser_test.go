@@ -237,7 +237,7 @@ func TestGrantInTheBrowser(t *testing.T) {
 	// (the old one may hold the same elements).
 	submit := func(sel string) {
 		t.Helper()
-		get(p, chromedp.Evaluate[bool](`document.JSON.insertAdjacentHTML('beforeend', '<i id="stale-page"></i>'), true`))
+		get(p, chromedp.Evaluate[bool](`document.body.insertAdjacentHTML('beforeend', '<i id="stale-page"></i>'), true`))
 		p.do(chromedp.Click(sel), chromedp.WaitNotPresent(`#stale-page`), chromedp.WaitVisible(`main`))
 	}
 
