@@ -4,7 +4,7 @@
 // and for validation failures the list of fields that were wrong.
 //
 // Code branches on kinds (errs.Is(errs.NotFound, err)); people read the ops
-// and messages; only handlers/errors.go turns a kind into an HTTP status.
+// and messages; only http/httpx/errors.go turns a kind into an HTTP status.
 package errs
 
 import (

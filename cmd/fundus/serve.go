@@ -22,7 +22,7 @@ import (
 	"fundus/db"
 	"fundus/donations"
 	"fundus/grants"
-	"fundus/handlers"
+	"fundus/http/server"
 	"fundus/ledger"
 )
 
@@ -146,14 +146,14 @@ func serve(ctx context.Context, cfg *config, log *slog.Logger) error {
 	authSvc.Hasher = auth.NewHasher(cfg.PasswordHashes, auth.HashWait)
 	ledgerSvc := &ledger.Service{DB: d, Writer: writer, MaxAmount: cfg.maxAmountCents()}
 	metrics := prometheus.NewRegistry()
-	h, err := handlers.New(handlers.Config{
+	h, err := server.New(server.Config{
 		Metrics:        metrics,
 		TrustedProxies: cfg.TrustedProxies,
 		RateLimit:      cfg.RateLimit,
 		Version:        version(),
 		ExampleAccount: cfg.BankIBAN == exampleIBAN,
 		FundName:       cfg.FundName,
-	}, d, handlers.Services{
+	}, d, server.Services{
 		Auth:   authSvc,
 		Ledger: ledgerSvc,
 		Audit:  &audit.Service{DB: d},

@@ -8,16 +8,15 @@ import (
 	"testing"
 	"time"
 
-	"fundus/audit"
-	"fundus/ledger/ledgertest"
-
 	"github.com/prometheus/client_golang/prometheus"
 
+	"fundus/audit"
 	"fundus/auth"
 	"fundus/db"
 	"fundus/db/dbtest"
-	"fundus/handlers"
+	"fundus/http/server"
 	"fundus/ledger"
+	"fundus/ledger/ledgertest"
 )
 
 // TestMetricsOnlyOnTheDebugAddress: the application's handler has no
@@ -27,7 +26,7 @@ func TestMetricsOnlyOnTheDebugAddress(t *testing.T) {
 	d := dbtest.Open(t, db.SQLite)
 	w := ledgertest.Writer(t, d, nil)
 	metrics := prometheus.NewRegistry()
-	h, err := handlers.New(handlers.Config{Metrics: metrics}, d, handlers.Services{
+	h, err := server.New(server.Config{Metrics: metrics}, d, server.Services{
 		Auth: auth.NewService(d, w, time.Hour), Ledger: &ledger.Service{DB: d, Writer: w}, Audit: &audit.Service{DB: d},
 	}, slog.New(slog.NewTextHandler(io.Discard, nil)))
 	if err != nil {

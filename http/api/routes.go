@@ -1,0 +1,69 @@
+package api
+
+import (
+	"github.com/gin-gonic/gin"
+
+	"fundus/http/httpx"
+)
+
+// Routes routes the JSON API and the operations endpoints: every route for
+// machines is here. Every route under /api/v1 requires JSON and reads the
+// caller's session; public writes and sign-in are rate-limited before
+// anything else is done. The middleware every request passes is attached
+// by http/server.
+func (h *Handler) Routes(r *gin.Engine) {
+	r.GET("/healthz", h.healthz)
+	r.GET("/readyz", h.readyz)
+	r.GET("/problems/:slug", httpx.DescribeProblem)
+
+	v1 := []gin.HandlerFunc{httpx.RequireJSON, httpx.Authenticate(h.Auth)}
+	api := r.Group("/api/v1", v1...)
+	limited := r.Group("/api/v1", append([]gin.HandlerFunc{h.Limiter.Guard}, v1...)...)
+	api.GET("/openapi.json", serveOpenAPI)
+
+	limited.POST("/register", h.register)
+	limited.POST("/sessions", h.signIn)
+	api.DELETE("/sessions/current", httpx.RequireUser, h.signOut)
+	api.GET("/me", httpx.RequireUser, h.me)
+	api.POST("/users", httpx.RequireUser, h.createUser)
+	api.GET("/users", httpx.RequireUser, h.listUsers)
+	api.PATCH("/users/:id", httpx.RequireUser, h.updateUser)
+	api.GET("/role-grants", httpx.RequireUser, h.listRoleGrants)
+	api.POST("/role-grants/:id/confirm", httpx.RequireUser, h.confirmRoleGrant)
+
+	api.GET("/ledger/accounts", httpx.RequireUser, h.ledgerAccounts)
+	api.GET("/ledger/entries", httpx.RequireUser, h.ledgerEntries)
+	api.POST("/ledger/entries", httpx.RequireUser, h.postEntry)
+	api.GET("/ledger/entries/:id", httpx.RequireUser, h.ledgerEntry)
+	api.POST("/ledger/entries/:id/reverse", httpx.RequireUser, h.reverseEntry)
+	api.GET("/ledger/trial-balance", httpx.RequireUser, h.trialBalance)
+	api.GET("/ledger/verify", httpx.RequireUser, h.verifyLedger)
+	api.GET("/ledger/export", httpx.RequireUser, h.exportLedger)
+	api.GET("/audit", httpx.RequireUser, h.auditTrail)
+
+	limited.POST("/donations", h.pledge)
+	api.GET("/donations", httpx.RequireUser, h.listDonations)
+	api.GET("/donations/:id", httpx.RequireUser, h.getDonation)
+	api.GET("/donations/:id/:format", h.giroCode)
+	api.POST("/donations/:id/confirm", httpx.RequireUser, h.confirmDonation)
+	api.POST("/donations/:id/cancel", httpx.RequireUser, h.cancelDonation)
+	api.POST("/donations/:id/refund", httpx.RequireUser, h.refundDonation)
+
+	api.POST("/applications", httpx.RequireUser, h.createApplication)
+	api.GET("/applications", httpx.RequireUser, h.listApplications)
+	api.GET("/applications/:id", httpx.RequireUser, h.getApplication)
+	api.PATCH("/applications/:id", httpx.RequireUser, h.patchApplication)
+	api.POST("/applications/:id/submit", httpx.RequireUser, h.submitApplication)
+	api.POST("/applications/:id/withdraw", httpx.RequireUser, h.withdrawApplication)
+	api.POST("/applications/:id/reviews", httpx.RequireUser, h.addReview)
+	api.POST("/applications/:id/votes", httpx.RequireUser, h.castVote)
+	api.POST("/applications/:id/decision", httpx.RequireUser, h.decide)
+	api.POST("/applications/:id/disbursements", httpx.RequireUser, h.createDisbursement)
+	api.POST("/disbursements/:id/release", httpx.RequireUser, h.releaseDisbursement)
+	api.POST("/applications/:id/report", httpx.RequireUser, h.reportOnApplication)
+	api.POST("/applications/:id/close", httpx.RequireUser, h.closeApplication)
+
+	api.GET("/fund", h.publicFigures)
+	api.GET("/fund/projects", h.fundProjects)
+	api.GET("/fund/report", h.fundReport)
+}

@@ -1,0 +1,268 @@
+// Package testserver is what the tests of the HTTP layer share: a server
+// built as cmd/fundus builds it (http/server) on a test database, clients
+// for the API and for the pages, and the check of every API response
+// against the contract, openapi.json (CheckContract).
+package testserver
+
+import (
+	"context"
+	"encoding/json"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"regexp"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"fundus/audit"
+	"fundus/auth"
+	"fundus/commit"
+	"fundus/db"
+	"fundus/donations"
+	"fundus/grants"
+	"fundus/http/server"
+	"fundus/ledger"
+	"fundus/ledger/ledgertest"
+)
+
+// Password is the password of every user the tests make.
+const Password = "a long enough password"
+
+// ApplicationBody is a valid body of a new application.
+const ApplicationBody = `{"title":"Sprachcafé","organisation":"Café Lingua e.V.","summary":"Wöchentlich","description":"Treffen",
+	"requested_amount":"500.00","budget":[{"item":"Miete","amount":"300.00"},{"item":"Material","amount":"200.00"}],
+	"starts_on":"2027-01-01","ends_on":"2027-06-30","payee":{"holder":"Café Lingua e.V.","iban":"DE89370400440532013000"}}`
+
+// Server is the HTTP layer on a test database, with the services behind it.
+type Server struct {
+	T      *testing.T
+	H      http.Handler
+	DB     *db.DB
+	Auth   *auth.Service
+	Ledger *ledger.Service
+}
+
+// New builds the server on d with cfg.
+func New(t *testing.T, d *db.DB, cfg server.Config) *Server {
+	t.Helper()
+	w := writerOf(t, d)
+	a := auth.NewService(d, w, time.Hour)
+	l := &ledger.Service{DB: d, Writer: w, MaxAmount: 100000000}
+	dons := &donations.Service{DB: d, Writer: w, MaxAmount: 100000000,
+		Bank: donations.BankAccount{IBAN: "DE89370400440532013000", BIC: "COBADEFFXXX", Holder: "Integrationsfonds Osnabrück"}}
+	g := &grants.Service{DB: d, Writer: w, MaxAmount: 100000000, Quorum: 3}
+	h, err := server.New(cfg, d, server.Services{Auth: a, Ledger: l, Audit: &audit.Service{DB: d}, Donations: dons, Grants: g}, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &Server{T: t, H: h, DB: d, Auth: a, Ledger: l}
+}
+
+// writers holds the write path of each database: a database has one, and
+// a test may start several servers on it.
+var writers sync.Map
+
+func writerOf(t *testing.T, d *db.DB) *commit.Writer {
+	if w, ok := writers.Load(d); ok {
+		return w.(*commit.Writer)
+	}
+	w := ledgertest.Writer(t, d, nil)
+	writers.Store(d, w)
+	t.Cleanup(func() { writers.Delete(d) })
+	return w
+}
+
+// Response is an answer, with its JSON body decoded (nil if it has none).
+type Response struct {
+	*httptest.ResponseRecorder
+	JSON map[string]any
+}
+
+// Do sends a request with a body of contentType, signed in with token
+// (none if empty).
+func (ts *Server) Do(method, path, token, contentType, body string) *Response {
+	ts.T.Helper()
+	req := httptest.NewRequest(method, path, strings.NewReader(body))
+	if body != "" {
+		req.Header.Set("Content-Type", contentType)
+	}
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
+	}
+	return ts.Serve(req)
+}
+
+// DoWithHeaders is Do of JSON with extra request headers.
+func (ts *Server) DoWithHeaders(method, path, token, body string, headers map[string]string) *Response {
+	ts.T.Helper()
+	req := httptest.NewRequest(method, path, strings.NewReader(body))
+	if body != "" {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
+	}
+	for k, v := range headers {
+		req.Header.Set(k, v)
+	}
+	return ts.Serve(req)
+}
+
+// Serve sends req to the server and checks the response against the
+// contract, openapi.json: an API response that it does not describe (its
+// route, status, headers or body) fails the test.
+func (ts *Server) Serve(req *http.Request) *Response {
+	ts.T.Helper()
+	rec := httptest.NewRecorder()
+	ts.H.ServeHTTP(rec, req)
+	if err := CheckContract(req, rec.Code, rec.Header(), rec.Body.Bytes()); err != nil {
+		ts.T.Errorf("%s %s answered %d, which openapi.json does not allow: %v\nbody: %.2000s", req.Method, req.URL, rec.Code, err, rec.Body)
+	}
+	return Decode(rec)
+}
+
+// Decode is rec with its JSON body decoded.
+func Decode(rec *httptest.ResponseRecorder) *Response {
+	r := &Response{ResponseRecorder: rec}
+	json.Unmarshal(rec.Body.Bytes(), &r.JSON)
+	return r
+}
+
+// JSON is Do with a JSON body.
+func (ts *Server) JSON(method, path, token, body string) *Response {
+	ts.T.Helper()
+	return ts.Do(method, path, token, "application/json", body)
+}
+
+// WantProblem checks that r is a problem document with the given status and
+// slug, and returns it.
+func (r *Response) WantProblem(t *testing.T, status int, slug string) *Response {
+	t.Helper()
+	if r.Code != status {
+		t.Fatalf("status %d, want %d; body %s", r.Code, status, r.Body)
+	}
+	if ct := r.Header().Get("Content-Type"); ct != "application/problem+json" {
+		t.Fatalf("Content-Type %q, want application/problem+json", ct)
+	}
+	if r.JSON["type"] != "/problems/"+slug || r.JSON["status"] != float64(status) || r.JSON["title"] == "" {
+		t.Fatalf("problem %v, want slug %s", r.JSON, slug)
+	}
+	return r
+}
+
+// WantStatus checks r's status and returns it.
+func (r *Response) WantStatus(t *testing.T, status int) *Response {
+	t.Helper()
+	if r.Code != status {
+		t.Fatalf("status %d, want %d; body %s", r.Code, status, r.Body)
+	}
+	return r
+}
+
+// FieldErrors returns the field names of a validation problem.
+func (r *Response) FieldErrors() []string {
+	var out []string
+	list, _ := r.JSON["errors"].([]any)
+	for _, e := range list {
+		out = append(out, e.(map[string]any)["field"].(string))
+	}
+	return out
+}
+
+// MustUser makes a user with roles and returns a session token of theirs.
+func (ts *Server) MustUser(email string, roles ...auth.Role) string {
+	ts.T.Helper()
+	if _, err := ts.Auth.CreateUserFromCommandLine(context.Background(), auth.NewUser{Email: email, Name: "N", Password: Password, Roles: roles}); err != nil {
+		ts.T.Fatal(err)
+	}
+	return ts.SignIn(email)
+}
+
+// SignIn signs email in through the API and returns the session token.
+func (ts *Server) SignIn(email string) string {
+	ts.T.Helper()
+	r := ts.JSON("POST", "/api/v1/sessions", "", `{"email":"`+email+`","password":"`+Password+`"}`).WantStatus(ts.T, http.StatusCreated)
+	return r.JSON["token"].(string)
+}
+
+// TableCounts returns the row count of every table, to check that a refused
+// request changed nothing.
+func (ts *Server) TableCounts() map[string]int {
+	ts.T.Helper()
+	out := map[string]int{}
+	for _, table := range []string{"users", "user_roles", "sessions", "signin_failures"} {
+		var n int
+		if err := ts.DB.Get(&n, "SELECT count(*) FROM "+table); err != nil {
+			ts.T.Fatal(err)
+		}
+		out[table] = n
+	}
+	return out
+}
+
+// Browserless is a cookie-keeping client for page tests without Chromium.
+type Browserless struct {
+	T       *testing.T
+	H       http.Handler
+	Cookies map[string]string
+	Lang    string
+}
+
+// Browser is a new Browserless client of the server in lang.
+func (ts *Server) Browser(t *testing.T, lang string) *Browserless {
+	return &Browserless{T: t, H: ts.H, Cookies: map[string]string{}, Lang: lang}
+}
+
+// Do sends a request, with form as its body if not nil, and keeps the
+// cookies it sets.
+func (b *Browserless) Do(method, path string, form url.Values) *httptest.ResponseRecorder {
+	b.T.Helper()
+	var body *strings.Reader
+	if form != nil {
+		body = strings.NewReader(form.Encode())
+	} else {
+		body = strings.NewReader("")
+	}
+	req := httptest.NewRequest(method, path, body)
+	if form != nil {
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	}
+	req.Header.Set("Accept-Language", b.Lang)
+	for k, v := range b.Cookies {
+		req.AddCookie(&http.Cookie{Name: k, Value: v})
+	}
+	rec := httptest.NewRecorder()
+	b.H.ServeHTTP(rec, req)
+	for _, c := range rec.Result().Cookies() {
+		b.Cookies[c.Name] = c.Value
+	}
+	return rec
+}
+
+// SignedIn returns a Browserless client in lang signed in as email through
+// the login form (its CSRF pair included).
+func (ts *Server) SignedIn(email, lang string) *Browserless {
+	ts.T.Helper()
+	b := ts.Browser(ts.T, lang)
+	page := b.Do("GET", "/login", nil)
+	if r := b.Do("POST", "/login", url.Values{"csrf_token": {b.CSRF(page.Body.String())}, "email": {email}, "password": {Password}}); r.Code != http.StatusSeeOther {
+		ts.T.Fatalf("sign-in of %s: %d", email, r.Code)
+	}
+	return b
+}
+
+var csrfField = regexp.MustCompile(`name="csrf_token" value="([^"]+)"`)
+
+// CSRF is the csrf_token of the form on page.
+func (b *Browserless) CSRF(page string) string {
+	b.T.Helper()
+	m := csrfField.FindStringSubmatch(page)
+	if m == nil {
+		b.T.Fatal("no csrf_token in the page")
+	}
+	return m[1]
+}

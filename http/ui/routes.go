@@ -1,0 +1,44 @@
+package ui
+
+import (
+	"github.com/gin-gonic/gin"
+
+	"fundus/auth"
+	"fundus/grants"
+)
+
+// Routes routes the pages for people and their static files: every route
+// for people is here. Every page reads the visitor's session and language
+// (pageContext); a form's POST checks its CSRF token after the role the
+// page requires. The middleware every request passes is attached by
+// http/server.
+func (h *Handler) Routes(r *gin.Engine) {
+	r.GET("/static/*filepath", serveStatic())
+	pages := r.Group("/", h.pageContext)
+	pages.GET("/", h.fundPage)
+	pages.GET("/lang", h.setLang)
+	pages.GET("/report", h.reportPage)
+	pages.GET("/donate", h.donatePage)
+	pages.POST("/donate", h.limitPage, h.checkCSRF, h.donate)
+	pages.GET("/login", h.loginPage)
+	pages.POST("/login", h.limitPage, h.checkCSRF, h.login)
+	pages.POST("/logout", h.checkCSRF, h.logout)
+
+	treasurer := pages.Group("/treasurer", h.requirePageRole(auth.Treasurer))
+	treasurer.GET("/donations", h.treasurerPage)
+	treasurer.GET("/donations/:id/:action", h.actionPage)
+	treasurer.POST("/donations/:id/:action", h.checkCSRF, h.doAction)
+	treasurer.GET("/grants", h.grantsList("grants.payouts", grants.Approved, grants.PartiallyPaid, grants.Paid, grants.Reported))
+
+	applicant := h.requirePageRole(auth.Applicant)
+	pages.GET("/apply", h.applyPage)
+	pages.POST("/apply/register", h.limitPage, h.checkCSRF, h.registerPage)
+	pages.GET("/apply/new", applicant, h.newApplicationPage)
+	pages.POST("/apply/new", applicant, h.checkCSRF, h.saveApplication)
+	pages.GET("/grants/:id", requireSignIn, h.grantPage)
+	pages.GET("/grants/:id/edit", applicant, h.editApplicationPage)
+	pages.POST("/grants/:id/edit", applicant, h.checkCSRF, h.saveApplication)
+	pages.POST("/grants/:id/:action", requireSignIn, h.checkCSRF, h.grantAction)
+	pages.POST("/payouts/:id/release", requireSignIn, h.checkCSRF, h.releasePage)
+	pages.GET("/committee", h.requirePageRole(auth.Committee), h.grantsList("grants.queue", grants.Submitted, grants.InReview))
+}
