@@ -13,51 +13,52 @@ func TestParseAmountHostile(t *testing.T) {
 	cases := []struct {
 		json string // the JSON value as sent
 		sign fundus.Sign
-		want int64 // 0: refused
+		want int64  // 0: refused
+		code string // for a refusal: the rule that refuses it
 	}{
-		{`"25.00"`, fundus.Positive, 2500},
-		{`"25"`, fundus.Positive, 2500},
-		{`"25.5"`, fundus.Positive, 2550},
-		{`"0.01"`, fundus.Positive, 1},
-		{`25.50`, fundus.Positive, 2550}, // a JSON number, parsed from its text
-		{`"1000000.00"`, fundus.Positive, 100000000},
-		{`"-12.34"`, fundus.NonZero, -1234},
-		{`"1.005"`, fundus.Positive, 0},
-		{`"1e3"`, fundus.Positive, 0},
-		{`1e3`, fundus.Positive, 0},
-		{`1E3`, fundus.Positive, 0},
-		{`1e400`, fundus.Positive, 0},
-		{`"NaN"`, fundus.Positive, 0},
-		{`"Infinity"`, fundus.Positive, 0},
-		{`"-Infinity"`, fundus.NonZero, 0},
-		{`" 5"`, fundus.Positive, 0},
-		{`"5 "`, fundus.Positive, 0},
-		{`"+5"`, fundus.Positive, 0},
-		{`"5,00"`, fundus.Positive, 0},
-		{`"1.000,00"`, fundus.Positive, 0},
-		{`"1,000.00"`, fundus.Positive, 0},
-		{`"0x10"`, fundus.Positive, 0},
-		{`"٥"`, fundus.Positive, 0}, // Arabic-Indic five
-		{`"５"`, fundus.Positive, 0}, // fullwidth five
-		{`"𝟓"`, fundus.Positive, 0}, // mathematical bold five
-		{`"1234567890123456789012345"`, fundus.Positive, 0},
-		{`1234567890123456789012345`, fundus.Positive, 0},
-		{`"99999999999999999999.99"`, fundus.NonZero, 0},
-		{`"-0"`, fundus.NonZero, 0},
-		{`-0`, fundus.NonZero, 0},
-		{`"0"`, fundus.Positive, 0},
-		{`"0.00"`, fundus.NonZero, 0},
-		{`"-5"`, fundus.Positive, 0},
-		{`"1000000.01"`, fundus.Positive, 0},
-		{`"-1000000.01"`, fundus.NonZero, 0},
-		{`"05"`, fundus.Positive, 0},
-		{`".5"`, fundus.Positive, 0},
-		{`"5."`, fundus.Positive, 0},
-		{`""`, fundus.Positive, 0},
-		{`true`, fundus.Positive, 0},
-		{`{}`, fundus.Positive, 0},
-		{`["5"]`, fundus.Positive, 0},
-		{`null`, fundus.Positive, 0},
+		{`"25.00"`, fundus.Positive, 2500, ""},
+		{`"25"`, fundus.Positive, 2500, ""},
+		{`"25.5"`, fundus.Positive, 2550, ""},
+		{`"0.01"`, fundus.Positive, 1, ""},
+		{`25.50`, fundus.Positive, 2550, ""}, // a JSON number, parsed from its text
+		{`"1000000.00"`, fundus.Positive, 100000000, ""},
+		{`"-12.34"`, fundus.NonZero, -1234, ""},
+		{`"1.005"`, fundus.Positive, 0, "amount_decimals"},
+		{`"1e3"`, fundus.Positive, 0, "amount_format"},
+		{`1e3`, fundus.Positive, 0, "amount_format"},
+		{`1E3`, fundus.Positive, 0, "amount_format"},
+		{`1e400`, fundus.Positive, 0, "amount_format"},
+		{`"NaN"`, fundus.Positive, 0, "amount_format"},
+		{`"Infinity"`, fundus.Positive, 0, "amount_format"},
+		{`"-Infinity"`, fundus.NonZero, 0, "amount_format"},
+		{`" 5"`, fundus.Positive, 0, "amount_format"},
+		{`"5 "`, fundus.Positive, 0, "amount_format"},
+		{`"+5"`, fundus.Positive, 0, "amount_format"},
+		{`"5,00"`, fundus.Positive, 0, "amount_format"},
+		{`"1.000,00"`, fundus.Positive, 0, "amount_format"},
+		{`"1,000.00"`, fundus.Positive, 0, "amount_format"},
+		{`"0x10"`, fundus.Positive, 0, "amount_format"},
+		{`"٥"`, fundus.Positive, 0, "amount_format"}, // Arabic-Indic five
+		{`"５"`, fundus.Positive, 0, "amount_format"}, // fullwidth five
+		{`"𝟓"`, fundus.Positive, 0, "amount_format"}, // mathematical bold five
+		{`"1234567890123456789012345"`, fundus.Positive, 0, "amount_format"},
+		{`1234567890123456789012345`, fundus.Positive, 0, "amount_format"},
+		{`"99999999999999999999.99"`, fundus.NonZero, 0, "amount_format"},
+		{`"-0"`, fundus.NonZero, 0, "amount_format"},
+		{`-0`, fundus.NonZero, 0, "amount_format"},
+		{`"0"`, fundus.Positive, 0, "amount_zero"},
+		{`"0.00"`, fundus.NonZero, 0, "amount_zero"},
+		{`"-5"`, fundus.Positive, 0, "amount_positive"},
+		{`"1000000.01"`, fundus.Positive, 0, "amount_max"},
+		{`"-1000000.01"`, fundus.NonZero, 0, "amount_max"},
+		{`"05"`, fundus.Positive, 0, "amount_format"},
+		{`".5"`, fundus.Positive, 0, "amount_format"},
+		{`"5."`, fundus.Positive, 0, "amount_format"},
+		{`""`, fundus.Positive, 0, "amount_format"},
+		{`true`, fundus.Positive, 0, "amount_format"},
+		{`{}`, fundus.Positive, 0, "amount_format"},
+		{`["5"]`, fundus.Positive, 0, "amount_format"},
+		{`null`, fundus.Positive, 0, "required"},
 	}
 	for _, c := range cases {
 		var v struct {
@@ -69,9 +70,9 @@ func TestParseAmountHostile(t *testing.T) {
 		}
 		got, err := fundus.ParseAmount("amount", v.Amount, fundus.EUR, c.sign, max)
 		if c.want == 0 {
-			f := errs.FieldsOf(err)
-			if !errs.Is(errs.Invalid, err) || len(f) != 1 || f[0].Field != "amount" {
-				t.Errorf("%s: got %d, %v; want a refusal naming amount", c.json, got, err)
+			want := errs.E(errs.Invalid, errs.FieldError{Field: "amount", Code: c.code})
+			if !errs.Match(want, err) || len(errs.FieldsOf(err)) != 1 {
+				t.Errorf("%s: got %d, %v %+v; want a refusal naming only amount (%s)", c.json, got, err, errs.FieldsOf(err), c.code)
 			}
 			continue
 		}

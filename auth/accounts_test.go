@@ -19,8 +19,9 @@ func TestSeparationOfDuties(t *testing.T) {
 		kasse := mustCreateUser(t, s, "kasse@example.org", auth.Treasurer)
 		wantRoles := func(t *testing.T, err error) {
 			t.Helper()
-			if f := errs.FieldsOf(err); !errs.Is(errs.Invalid, err) || len(f) != 1 || f[0].Field != "roles" {
-				t.Fatalf("err = %v, want Invalid naming roles", err)
+			want := errs.E(errs.Invalid, errs.FieldError{Field: "roles", Code: "duties"})
+			if !errs.Match(want, err) || len(errs.FieldsOf(err)) != 1 {
+				t.Fatalf("err = %v %+v, want Invalid naming only roles", err, errs.FieldsOf(err))
 			}
 		}
 		for _, other := range []auth.Role{auth.Treasurer, auth.Committee} {

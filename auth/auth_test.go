@@ -108,26 +108,22 @@ func TestCreateUserValidation(t *testing.T) {
 		admin := mustCreateUser(t, s, "admin@example.org", auth.Admin)
 		ok := auth.NewUser{Email: "a@example.org", Name: "A", Password: goodPassword, Roles: []auth.Role{auth.Committee}}
 		for name, c := range map[string]struct {
-			edit  func(*auth.NewUser)
-			field string
+			edit func(*auth.NewUser)
+			want errs.FieldError // the only field refused
 		}{
-			"short password":  {func(n *auth.NewUser) { n.Password = "elevenchars" }, "password"},
-			"bad email":       {func(n *auth.NewUser) { n.Email = "not-an-email" }, "email"},
-			"blank name":      {func(n *auth.NewUser) { n.Name = "   " }, "name"},
-			"no roles":        {func(n *auth.NewUser) { n.Roles = nil }, "roles"},
-			"unknown role":    {func(n *auth.NewUser) { n.Roles = []auth.Role{"root"} }, "roles[0]"},
-			"duplicate email": {func(n *auth.NewUser) { n.Email = "ADMIN@example.org" }, "email"},
+			"short password":  {func(n *auth.NewUser) { n.Password = "elevenchars" }, errs.FieldError{Field: "password", Code: "min"}},
+			"bad email":       {func(n *auth.NewUser) { n.Email = "not-an-email" }, errs.FieldError{Field: "email", Code: "email"}},
+			"blank name":      {func(n *auth.NewUser) { n.Name = "   " }, errs.FieldError{Field: "name", Code: "required"}},
+			"no roles":        {func(n *auth.NewUser) { n.Roles = nil }, errs.FieldError{Field: "roles", Code: "required"}},
+			"unknown role":    {func(n *auth.NewUser) { n.Roles = []auth.Role{"root"} }, errs.FieldError{Field: "roles[0]", Code: "oneof"}},
+			"duplicate email": {func(n *auth.NewUser) { n.Email = "ADMIN@example.org" }, errs.FieldError{Field: "email", Code: "taken"}},
 		} {
 			t.Run(name, func(t *testing.T) {
 				nu := ok
 				c.edit(&nu)
 				_, err := s.CreateUser(ctx, admin, nu)
-				if !errs.Is(errs.Invalid, err) {
-					t.Fatalf("err = %v, want Invalid", err)
-				}
-				fields := errs.FieldsOf(err)
-				if len(fields) != 1 || fields[0].Field != c.field {
-					t.Fatalf("fields = %+v, want %s", fields, c.field)
+				if !errs.Match(errs.E(errs.Invalid, c.want), err) || len(errs.FieldsOf(err)) != 1 {
+					t.Fatalf("err = %v %+v, want Invalid naming only %s (%s)", err, errs.FieldsOf(err), c.want.Field, c.want.Code)
 				}
 			})
 		}

@@ -46,11 +46,16 @@ func TestText(t *testing.T) {
 	if err := check.Text("op", "name", "Ada", 3, false); err != nil {
 		t.Fatal(err)
 	}
-	for _, c := range []struct{ s, code string }{{"Adam", "max"}, {"A\u202ed", "control"}} {
-		err := check.Text("op", "name", c.s, 3, false)
-		if f := errs.FieldsOf(err); !errs.Is(errs.Invalid, err) || len(f) != 1 || f[0].Field != "name" || f[0].Code != c.code {
-			t.Errorf("%q: %v", c.s, err)
-		}
+	for _, c := range []struct{ name, s, code string }{
+		{"too long", "Adam", "max"},
+		{"bidi override", "A\u202ed", "control"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			err := check.Text("op", "name", c.s, 3, false)
+			if !errs.Match(errs.E(errs.Invalid, errs.FieldError{Field: "name", Code: c.code}), err) || len(errs.FieldsOf(err)) != 1 {
+				t.Errorf("%q: %v %+v, want Invalid naming only name (%s)", c.s, err, errs.FieldsOf(err), c.code)
+			}
+		})
 	}
 	type user struct {
 		Name string `json:"name" validate:"text"`
@@ -103,7 +108,8 @@ func TestFields(t *testing.T) {
 
 	var one check.Fields
 	one.Required("reason", "")
-	if err := one.Err("donations.Refund"); err == nil || err.Error() != "donations.Refund: invalid: reason: is required" {
+	want1 := errs.E(errs.Op("donations.Refund"), errs.Invalid, "reason: is required", errs.FieldError{Field: "reason", Code: "required"})
+	if err := one.Err("donations.Refund"); !errs.Match(want1, err) {
 		t.Errorf("one field: %v", err)
 	}
 }

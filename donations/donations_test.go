@@ -105,10 +105,12 @@ func TestTransitions(t *testing.T) {
 		})
 		t.Run("ErrFutureReceipt", func(t *testing.T) {
 			tomorrow := time.Now().Add(25 * time.Hour).Format(time.RFC3339) // more than a day ahead (ReceivedAhead)
-			if _, err := s.Confirm(ctx, treasurer, p.ID, donations.Confirmation{ReceivedAt: tomorrow}); !errs.Is(errs.Invalid, err) {
+			_, err := s.Confirm(ctx, treasurer, p.ID, donations.Confirmation{ReceivedAt: tomorrow})
+			if !errs.Match(errs.E(errs.Invalid, errs.FieldError{Field: "received_at", Code: "future"}), err) {
 				t.Fatalf("future: %v", err)
 			}
-			if _, err := s.Confirm(ctx, treasurer, p.ID, donations.Confirmation{ReceivedAt: "yesterday"}); !errs.Is(errs.Invalid, err) {
+			_, err = s.Confirm(ctx, treasurer, p.ID, donations.Confirmation{ReceivedAt: "yesterday"})
+			if !errs.Match(errs.E(errs.Invalid, errs.FieldError{Field: "received_at", Code: "time"}), err) {
 				t.Fatalf("garbage: %v", err)
 			}
 		})
@@ -172,7 +174,8 @@ func TestTransitions(t *testing.T) {
 		}
 		typo := []byte(q.Reference)
 		typo[6] = map[bool]byte{true: 'A', false: 'C'}[typo[6] != 'A']
-		if _, err := s.FindByReference(ctx, treasurer, string(typo)); !errs.Is(errs.Invalid, err) {
+		_, err = s.FindByReference(ctx, treasurer, string(typo))
+		if !errs.Match(errs.E(errs.Invalid, errs.FieldError{Field: "reference", Code: "reference_check"}), err) {
 			t.Fatalf("typo %s: %v", typo, err)
 		}
 
@@ -448,15 +451,26 @@ func TestReceivedAtWithinTheFund(t *testing.T) {
 		s, l := mustService(t, d)
 		s.FundStart = time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
 		p := mustPledge(t, s, "10.00")
-		for _, at := range []string{"2025-12-31", "2025-12-31T23:59:59.999999Z", "2025-12-31T23:30:00-01:00", "1900-01-01", "0001-01-01",
-			time.Now().Add(25 * time.Hour).Format(time.RFC3339), time.Now().AddDate(0, 0, 2).Format(time.DateOnly), "9999-12-31"} {
-			_, err := s.Confirm(ctx, treasurer, p.ID, donations.Confirmation{ReceivedAt: at})
-			if f := errs.FieldsOf(err); !errs.Is(errs.Invalid, err) || len(f) != 1 || f[0].Field != "received_at" {
-				t.Fatalf("%s: %v", at, err)
-			}
-			if b := balance(t, l, ledger.Bank); b != 0 {
-				t.Fatalf("%s: the bank holds %d", at, b)
-			}
+		for _, c := range []struct{ name, at, code string }{
+			{"the day before", "2025-12-31", "before_fund_start"},
+			{"the last microsecond before", "2025-12-31T23:59:59.999999Z", "before_fund_start"},
+			{"the day before west of UTC", "2025-12-31T23:30:00-01:00", "before_fund_start"},
+			{"1900", "1900-01-01", "before_fund_start"},
+			{"year one", "0001-01-01", "before_fund_start"},
+			{"25 hours ahead", time.Now().Add(25 * time.Hour).Format(time.RFC3339), "future"},
+			{"two days ahead", time.Now().AddDate(0, 0, 2).Format(time.DateOnly), "future"},
+			{"9999", "9999-12-31", "future"},
+		} {
+			t.Run(c.name, func(t *testing.T) {
+				_, err := s.Confirm(ctx, treasurer, p.ID, donations.Confirmation{ReceivedAt: c.at})
+				want := errs.E(errs.Invalid, errs.FieldError{Field: "received_at", Code: c.code})
+				if !errs.Match(want, err) || len(errs.FieldsOf(err)) != 1 {
+					t.Fatalf("%s: %v %+v, want Invalid naming only received_at (%s)", c.at, err, errs.FieldsOf(err), c.code)
+				}
+				if b := balance(t, l, ledger.Bank); b != 0 {
+					t.Fatalf("%s: the bank holds %d", c.at, b)
+				}
+			})
 		}
 		// The first day, also in a time zone ahead of UTC.
 		got, err := ledgertest.Value(s.Confirm(ctx, treasurer, p.ID, donations.Confirmation{ReceivedAt: "2026-01-01T00:30:00+01:00"}))

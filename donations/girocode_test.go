@@ -55,11 +55,13 @@ func TestGiroCodeRefusesWhatBreaksTheLimits(t *testing.T) {
 		"text of 141":       func(g *GiroCode) { g.Remittance = strings.Repeat("x", 141) },
 		"over 331 bytes":    func(g *GiroCode) { g.Name = strings.Repeat("€", 70); g.Remittance = strings.Repeat("€", 140) },
 	} {
-		g := example
-		edit(&g)
-		if _, err := g.Payload(); !errs.Is(errs.Invalid, err) {
-			t.Errorf("%s: err = %v, want Invalid", name, err)
-		}
+		t.Run(name, func(t *testing.T) {
+			g := example
+			edit(&g)
+			if _, err := g.Payload(); !errs.Is(errs.Invalid, err) {
+				t.Errorf("err = %v, want Invalid", err)
+			}
+		})
 	}
 	g := example
 	g.Amount = 99999999999
@@ -145,8 +147,9 @@ func TestReference(t *testing.T) {
 		}
 	}
 	for _, bad := range []string{"", "FUND-", "FUND-0000-0000", "FUND-AAAA-AAAAA", "hello"} {
-		if _, err := ParseReference(bad); !errs.Is(errs.Invalid, err) {
-			t.Errorf("ParseReference(%q) = %v", bad, err)
+		_, err := ParseReference(bad)
+		if !errs.Match(errs.E(errs.Invalid, errs.FieldError{Field: "reference", Code: "reference_format"}), err) {
+			t.Errorf("ParseReference(%q) = %v, want Invalid naming reference (reference_format)", bad, err)
 		}
 	}
 }

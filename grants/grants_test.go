@@ -145,7 +145,8 @@ func TestWholeStory(t *testing.T) {
 		if _, err := w.g.Decide(ctx, w.members[1], a.ID, grants.DecisionInput{Decision: "rejected"}); !errs.Is(errs.InvalidState, err) {
 			t.Fatalf("rejecting against the votes: %v", err)
 		}
-		if _, err := w.g.Decide(ctx, w.members[1], a.ID, grants.DecisionInput{Decision: "approved", Amount: fundus.Amount("600.01")}); !errs.Is(errs.Invalid, err) {
+		tooMuch := errs.E(errs.Invalid, errs.FieldError{Field: "amount", Code: "amount_max"})
+		if _, err := w.g.Decide(ctx, w.members[1], a.ID, grants.DecisionInput{Decision: "approved", Amount: fundus.Amount("600.01")}); !errs.Match(tooMuch, err) {
 			t.Fatalf("more than requested: %v", err)
 		}
 		a, err := ledgertest.Value(w.g.Decide(ctx, w.members[1], a.ID, grants.DecisionInput{Decision: "approved", Amount: fundus.Amount("500.00")}))
@@ -160,7 +161,7 @@ func TestWholeStory(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if _, err := w.g.CreateDisbursement(ctx, w.kasse[0], a.ID, grants.DisbursementInput{Amount: fundus.Amount("200.01")}); !errs.Is(errs.Invalid, err) {
+		if _, err := w.g.CreateDisbursement(ctx, w.kasse[0], a.ID, grants.DisbursementInput{Amount: fundus.Amount("200.01")}); !errs.Match(tooMuch, err) {
 			t.Fatalf("beyond approved: %v", err)
 		}
 		if _, err := w.g.Release(ctx, w.kasse[0], d1.ID); !errs.Is(errs.Forbidden, err) {
@@ -220,24 +221,26 @@ func TestApplicationValidation(t *testing.T) {
 		w := newWorld(t, d)
 		ctx := context.Background()
 		for name, c := range map[string]struct {
-			edit  func(*grants.Input)
-			field string
+			edit func(*grants.Input)
+			want errs.FieldError // the only field refused
 		}{
-			"budget sum":   {func(in *grants.Input) { in.Budget[0].Amount = fundus.Amount("99.99") }, "budget"},
-			"ends first":   {func(in *grants.Input) { in.EndsOn = "2026-12-31" }, "ends_on"},
-			"bad IBAN":     {func(in *grants.Input) { in.Payee.IBAN = "DE89370400440532013001" }, "payee.iban"},
-			"bad BIC":      {func(in *grants.Input) { in.Payee.BIC = "NOPE" }, "payee.bic"},
-			"bad amount":   {func(in *grants.Input) { in.RequestedAmount = fundus.Amount("1.005") }, "requested_amount"},
-			"no title":     {func(in *grants.Input) { in.Title = " " }, "title"},
-			"bad date":     {func(in *grants.Input) { in.StartsOn = "1.1.2027" }, "starts_on"},
-			"empty budget": {func(in *grants.Input) { in.Budget = nil }, "budget"},
+			"budget sum":   {func(in *grants.Input) { in.Budget[0].Amount = fundus.Amount("99.99") }, errs.FieldError{Field: "budget", Code: "budget_sum"}},
+			"ends first":   {func(in *grants.Input) { in.EndsOn = "2026-12-31" }, errs.FieldError{Field: "ends_on", Code: "ends_before_start"}},
+			"bad IBAN":     {func(in *grants.Input) { in.Payee.IBAN = "DE89370400440532013001" }, errs.FieldError{Field: "payee.iban", Code: "iban"}},
+			"bad BIC":      {func(in *grants.Input) { in.Payee.BIC = "NOPE" }, errs.FieldError{Field: "payee.bic", Code: "bic"}},
+			"bad amount":   {func(in *grants.Input) { in.RequestedAmount = fundus.Amount("1.005") }, errs.FieldError{Field: "requested_amount", Code: "amount_decimals"}},
+			"no title":     {func(in *grants.Input) { in.Title = " " }, errs.FieldError{Field: "title", Code: "required"}},
+			"bad date":     {func(in *grants.Input) { in.StartsOn = "1.1.2027" }, errs.FieldError{Field: "starts_on", Code: "date"}},
+			"empty budget": {func(in *grants.Input) { in.Budget = nil }, errs.FieldError{Field: "budget", Code: "required"}},
 		} {
-			in := input("100.00")
-			c.edit(&in)
-			_, err := w.g.Create(ctx, w.group, in)
-			if f := errs.FieldsOf(err); !errs.Is(errs.Invalid, err) || len(f) == 0 || f[0].Field != c.field {
-				t.Errorf("%s: %v %+v", name, err, f)
-			}
+			t.Run(name, func(t *testing.T) {
+				in := input("100.00")
+				c.edit(&in)
+				_, err := w.g.Create(ctx, w.group, in)
+				if !errs.Match(errs.E(errs.Invalid, c.want), err) || len(errs.FieldsOf(err)) != 1 {
+					t.Errorf("%v %+v, want Invalid naming only %s (%s)", err, errs.FieldsOf(err), c.want.Field, c.want.Code)
+				}
+			})
 		}
 		if _, err := w.g.Create(ctx, w.members[0], input("100.00")); !errs.Is(errs.Forbidden, err) {
 			t.Fatalf("committee applies: %v", err)
