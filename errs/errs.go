@@ -269,8 +269,8 @@ func Message(err error) string {
 // Match reports whether err matches template, looking only at what the
 // template sets (as upspin's errors.Match): its Kind (err's outermost kind,
 // KindOf), its Msg (err's message for people, Message), its Op (any Op in
-// err's chain) and each of its Fields (by field and, where the template
-// gives one, code). Tests compare errors this way instead of by their text:
+// err's chain), its Code (CodeOf) and each of its Fields (by field and,
+// where the template gives one, code). Tests compare errors this way instead of by their text:
 //
 //	errs.Match(errs.E(errs.Invalid, errs.FieldError{Field: "amount", Code: "amount_max"}), err)
 func Match(template, err error) bool {
@@ -282,6 +282,9 @@ func Match(template, err error) bool {
 		return false
 	}
 	if t.Msg != "" && Message(err) != t.Msg {
+		return false
+	}
+	if t.Code != "" && CodeOf(err) != t.Code {
 		return false
 	}
 	if t.Op != "" && !slices.ContainsFunc(slices.Collect(chain(err)), func(e *Error) bool { return e.Op == t.Op }) {

@@ -49,7 +49,7 @@ func TestFieldsAndRetryAfter(t *testing.T) {
 
 func TestMatch(t *testing.T) {
 	err := fmt.Errorf("wrapped: %w", errs.E(errs.Op("grants.Decide"),
-		errs.E(errs.Op("ledger.Post"), errs.Invalid, "some fields are not valid",
+		errs.E(errs.Op("ledger.Post"), errs.Invalid, "some fields are not valid", errs.Code("over_limit"),
 			errs.FieldError{Field: "amount", Code: "amount_max", Message: "too much"})))
 	for name, c := range map[string]struct {
 		template error
@@ -66,6 +66,8 @@ func TestMatch(t *testing.T) {
 		"FieldAnyCode":      {errs.E(errs.FieldError{Field: "amount"}), true},
 		"FieldOtherCode":    {errs.E(errs.FieldError{Field: "amount", Code: "required"}), false},
 		"OtherField":        {errs.E(errs.FieldError{Field: "memo"}), false},
+		"Code":              {errs.E(errs.Invalid, errs.Code("over_limit")), true},
+		"OtherCode":         {errs.E(errs.Invalid, errs.Code("four_eyes_maker")), false},
 		"NotAnErrsTemplate": {errors.New("invalid"), false},
 	} {
 		t.Run(name, func(t *testing.T) {

@@ -105,8 +105,8 @@ func TestReleaseNeedsTwoLines(t *testing.T) {
 		} {
 			t.Run(c.name, func(t *testing.T) {
 				dis := w.instalment(c.owner, c.maker)
-				if _, err := w.g.Release(ctx, c.r, dis.ID); !errs.Is(errs.Forbidden, err) {
-					t.Fatalf("release: %v, want Forbidden", err)
+				if _, err := w.g.Release(ctx, c.r, dis.ID); !errs.Match(errs.E(errs.Forbidden, grants.FourEyesLine), err) {
+					t.Fatalf("release: %v (%s), want Forbidden, %s", err, errs.CodeOf(err), grants.FourEyesLine)
 				}
 			})
 		}
@@ -123,8 +123,8 @@ func TestReleaseNeedsTwoLines(t *testing.T) {
 			}
 			adaNow, _ := w.a.FindUserByID(ctx, ada.ID)
 			dis := w.instalment(w.group, adaNow)
-			if _, err := w.g.Release(ctx, k5, dis.ID); !errs.Is(errs.Forbidden, err) {
-				t.Fatalf("release: %v, want Forbidden", err)
+			if _, err := w.g.Release(ctx, k5, dis.ID); !errs.Match(errs.E(errs.Forbidden, grants.FourEyesLine), err) {
+				t.Fatalf("release: %v (%s), want Forbidden, %s", err, errs.CodeOf(err), grants.FourEyesLine)
 			}
 		})
 		t.Run("two lines pay", func(t *testing.T) {

@@ -164,7 +164,7 @@ func TestWholeStory(t *testing.T) {
 		if _, err := w.g.CreateDisbursement(ctx, w.kasse[0], a.ID, grants.DisbursementInput{Amount: fundus.Amount("200.01")}); !errs.Match(tooMuch, err) {
 			t.Fatalf("beyond approved: %v", err)
 		}
-		if _, err := w.g.Release(ctx, w.kasse[0], d1.ID); !errs.Is(errs.Forbidden, err) {
+		if _, err := w.g.Release(ctx, w.kasse[0], d1.ID); !errs.Match(errs.E(errs.Forbidden, grants.FourEyesMaker), err) {
 			t.Fatalf("four eyes: %v", err)
 		}
 		if _, err := w.g.Release(ctx, w.members[0], d1.ID); !errs.Is(errs.Forbidden, err) {
