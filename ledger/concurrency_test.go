@@ -10,6 +10,7 @@ import (
 	"fundus/db/dbtest"
 	"fundus/errs"
 	"fundus/ledger"
+	"fundus/ledger/ledgertest"
 )
 
 // TestConcurrentPosting has 50 goroutines post to the same accounts at once:
@@ -18,7 +19,7 @@ import (
 func TestConcurrentPosting(t *testing.T) {
 	dbtest.Engines(t, func(t *testing.T, d *db.DB) {
 		ctx := context.Background()
-		s := mustService(t, d)
+		s := ledgertest.Service(t, d)
 		const workers, each = 50, 10
 
 		// Phase 1: 500 donations of 1.00 to 50.00.
@@ -30,7 +31,7 @@ func TestConcurrentPosting(t *testing.T) {
 				defer wg.Done()
 				for i := 0; i < each; i++ {
 					a := fundus.FormatMinor(int64(100*(w+1)), fundus.EUR)
-					if _, err := s.PostManual(ctx, treasurer, manual("donation", ledger.Bank, a, ledger.Donations, "-"+a)); err != nil {
+					if _, err := s.PostManual(ctx, treasurer, ledgertest.Manual("donation", ledger.Bank, a, ledger.Donations, "-"+a)); err != nil {
 						errc <- err
 					}
 				}
@@ -45,11 +46,11 @@ func TestConcurrentPosting(t *testing.T) {
 		for w := 0; w < workers; w++ {
 			want += int64(100*(w+1)) * each
 		}
-		b := balances(t, s)
+		b := ledgertest.Balances(t, s)
 		if b[ledger.Bank] != want || b[ledger.Donations] != -want {
 			t.Fatalf("bank %d, want %d: donations were lost", b[ledger.Bank], want)
 		}
-		if r := mustVerify(t, d); r.EntriesChecked != workers*each {
+		if r := ledgertest.Verify(t, d); r.EntriesChecked != workers*each {
 			t.Fatalf("%d entries, want %d", r.EntriesChecked, workers*each)
 		}
 
@@ -66,7 +67,7 @@ func TestConcurrentPosting(t *testing.T) {
 			wg.Add(1)
 			go func() {
 				defer wg.Done()
-				_, err := s.PostManual(ctx, treasurer, manual("approval", ledger.GrantsExpense, amount, ledger.GrantsPayable, "-"+amount))
+				_, err := s.PostManual(ctx, treasurer, ledgertest.Manual("approval", ledger.GrantsExpense, amount, ledger.GrantsPayable, "-"+amount))
 				mu.Lock()
 				defer mu.Unlock()
 				switch {
@@ -83,10 +84,10 @@ func TestConcurrentPosting(t *testing.T) {
 		if approved != 20 || refused != 30 {
 			t.Fatalf("%d approved, %d refused; want 20 and 30", approved, refused)
 		}
-		if a := available(balances(t, s)); a != 0 {
+		if a := available(ledgertest.Balances(t, s)); a != 0 {
 			t.Fatalf("available %d, want 0", a)
 		}
-		mustVerify(t, d)
+		ledgertest.Verify(t, d)
 		t.Logf("%s: %d calls in %d commits", d.Engine, s.Writer.Calls(), s.Writer.Commits())
 	})
 }
@@ -111,7 +112,7 @@ func TestTwoWritersShareTheChain(t *testing.T) {
 				if err := d.Migrate(ctx); err != nil {
 					t.Fatal(err)
 				}
-				services = append(services, mustService(t, d))
+				services = append(services, ledgertest.Service(t, d))
 			}
 			const workers, each = 40, 10
 			var wg sync.WaitGroup
@@ -121,7 +122,7 @@ func TestTwoWritersShareTheChain(t *testing.T) {
 				go func() {
 					defer wg.Done()
 					for range each {
-						if _, err := services[w%2].PostManual(ctx, treasurer, manual("donation", ledger.Bank, "1.00", ledger.Donations, "-1.00")); err != nil {
+						if _, err := services[w%2].PostManual(ctx, treasurer, ledgertest.Manual("donation", ledger.Bank, "1.00", ledger.Donations, "-1.00")); err != nil {
 							errc <- err
 						}
 					}
@@ -132,10 +133,10 @@ func TestTwoWritersShareTheChain(t *testing.T) {
 			for err := range errc {
 				t.Fatal(err)
 			}
-			if b := balances(t, services[0]); b[ledger.Bank] != workers*each*100 {
+			if b := ledgertest.Balances(t, services[0]); b[ledger.Bank] != workers*each*100 {
 				t.Fatalf("bank %d, want %d", b[ledger.Bank], workers*each*100)
 			}
-			if r := mustVerify(t, services[1].DB); r.EntriesChecked != workers*each {
+			if r := ledgertest.Verify(t, services[1].DB); r.EntriesChecked != workers*each {
 				t.Fatalf("%d entries, want %d", r.EntriesChecked, workers*each)
 			}
 		})

@@ -16,6 +16,7 @@ import (
 	"fundus/audit"
 	"fundus/commit"
 	"fundus/internal/safecsv"
+	"fundus/ledger/ledgertest"
 
 	"github.com/shopspring/decimal"
 
@@ -93,11 +94,11 @@ func TestCSVDefusesTextCellsOnly(t *testing.T) {
 // files to xlsx, and no cell may be a formula.
 func TestCSVExportsOpenSafely(t *testing.T) {
 	dbtest.Engines(t, func(t *testing.T, d *db.DB) {
-		s := mustService(t, d)
+		s := ledgertest.Service(t, d)
 		ctx := context.Background()
-		mustPost(t, s, "opening", ledger.Bank, "1000.00", ledger.OpeningBalance, "-1000.00")
+		ledgertest.Post(t, s, "opening", ledger.Bank, "1000.00", ledger.OpeningBalance, "-1000.00")
 		for _, h := range hostile {
-			mustPost(t, s, h, ledger.BankFees, "12.50", ledger.Bank, "-12.50")
+			ledgertest.Post(t, s, h, ledger.BankFees, "12.50", ledger.Bank, "-12.50")
 		}
 		if _, err := commit.Do(ctx, s.Writer, func(tx *commit.Tx) (any, error) {
 			return nil, audit.Add(tx, hostile[0], hostile[1], hostile[2], hostile[3], map[string]string{"x": hostile[4]})

@@ -21,7 +21,7 @@ import (
 
 // postDated posts a manual entry dated date.
 func postDated(s *ledger.Service, date string, pairs ...string) (*ledger.Entry, error) {
-	ne := ledger.NewEntry{Kind: ledger.KindManual, Memo: "dated " + date, Actor: treasurer.id, Date: date}
+	ne := ledger.NewEntry{Kind: ledger.KindManual, Memo: "dated " + date, Actor: treasurer.ID, Date: date}
 	for i := 0; i+1 < len(pairs); i += 2 {
 		m, err := fundus.ParseAmount("amount", fundus.Amount(pairs[i+1]), fundus.EUR, fundus.NonZero, maxAmount)
 		if err != nil {
@@ -38,13 +38,13 @@ func postDated(s *ledger.Service, date string, pairs ...string) (*ledger.Entry, 
 func TestEntryDates(t *testing.T) {
 	dbtest.Engines(t, func(t *testing.T, d *db.DB) {
 		ctx := context.Background()
-		s := mustService(t, d) // its clock starts at 2026-01-01 09:00 UTC
-		e1 := mustPost(t, s, "opening", ledger.Bank, "100.00", ledger.OpeningBalance, "-100.00")
+		s := ledgertest.Service(t, d) // its clock starts at 2026-01-01 09:00 UTC
+		e1 := ledgertest.Post(t, s, "opening", ledger.Bank, "100.00", ledger.OpeningBalance, "-100.00")
 		e2, err := postDated(s, "2025-12-31", ledger.Bank, "10.00", ledger.Donations, "-10.00")
 		if err != nil {
 			t.Fatal(err)
 		}
-		e3 := mustPost(t, s, "fee", ledger.BankFees, "1.00", ledger.Bank, "-1.00")
+		e3 := ledgertest.Post(t, s, "fee", ledger.BankFees, "1.00", ledger.Bank, "-1.00")
 		if e1.Date != "2026-01-01" || e2.Date != "2025-12-31" || e3.Date != "2026-01-01" {
 			t.Fatalf("dates %s %s %s", e1.Date, e2.Date, e3.Date)
 		}
@@ -109,13 +109,13 @@ func TestEntryDates(t *testing.T) {
 		if got := tb("2026-01-01"); got[ledger.Bank] != 10900 || got[ledger.OpeningBalance] != -10000 {
 			t.Errorf("at 2026-01-01: %v", got)
 		}
-		mustVerify(t, d)
+		ledgertest.Verify(t, d)
 
 		// A date altered in the database is found.
 		t.Run("tampered", func(t *testing.T) {
 			d := dbtest.Open(t, d.Engine)
-			s := mustService(t, d)
-			mustPost(t, s, "opening", ledger.Bank, "100.00", ledger.OpeningBalance, "-100.00")
+			s := ledgertest.Service(t, d)
+			ledgertest.Post(t, s, "opening", ledger.Bank, "100.00", ledger.OpeningBalance, "-100.00")
 			e, _ := postDated(s, "2025-12-31", ledger.Bank, "10.00", ledger.Donations, "-10.00")
 			dropAppendOnlyTriggers(t, d)
 			if _, err := dbtest.Raw(t, d).Exec(`UPDATE entries SET date = '2026-01-01' WHERE id = $1`, e.ID); err != nil {
@@ -231,7 +231,7 @@ func TestDatesBackfilledFromTime(t *testing.T) {
 		if err := d.Migrate(ctx); err != nil {
 			t.Fatal(err)
 		}
-		mustVerify(t, d)
+		ledgertest.Verify(t, d)
 		s := &ledger.Service{DB: d}
 		got, _, err := s.Entries(ctx, auditor, ledger.EntryFilter{Limit: 100})
 		if err != nil {

@@ -12,6 +12,7 @@ import (
 	"fundus/db/dbtest"
 	"fundus/errs"
 	"fundus/ledger"
+	"fundus/ledger/ledgertest"
 )
 
 // TestLargeManualEntriesAreRefusedBeforeWrapping is the scenario:
@@ -22,7 +23,7 @@ import (
 // posting, and the ledger stays within the limit and verifies.
 func TestLargeManualEntriesAreRefusedBeforeWrapping(t *testing.T) {
 	dbtest.Engines(t, func(t *testing.T, d *db.DB) {
-		s := mustService(t, d)
+		s := ledgertest.Service(t, d)
 		s.MaxAmount = ledger.MaxBalance // FUNDUS_MAX_AMOUNT=10000000000000
 		huge := fundus.FormatMinor(ledger.MaxBalance, fundus.EUR)
 		var in ledger.ManualEntry
@@ -43,16 +44,16 @@ func TestLargeManualEntriesAreRefusedBeforeWrapping(t *testing.T) {
 		// Smaller steps are taken up to the limit, and no further.
 		step := fundus.FormatMinor(ledger.MaxBalance/10, fundus.EUR)
 		for i := 0; i < 10; i++ {
-			mustPost(t, s, fmt.Sprint("fees ", i), ledger.BankFees, step, ledger.OpeningBalance, "-"+step)
+			ledgertest.Post(t, s, fmt.Sprint("fees ", i), ledger.BankFees, step, ledger.OpeningBalance, "-"+step)
 		}
-		_, err := s.PostManual(context.Background(), treasurer, manual("one more", ledger.BankFees, "0.01", ledger.OpeningBalance, "-0.01"))
+		_, err := s.PostManual(context.Background(), treasurer, ledgertest.Manual("one more", ledger.BankFees, "0.01", ledger.OpeningBalance, "-0.01"))
 		if !errs.Is(errs.Invalid, err) || errs.FieldsOf(err)[0].Field != "postings[0].amount" || errs.FieldsOf(err)[0].Code != "balance_max" {
 			t.Fatalf("past the limit: %v %+v", err, errs.FieldsOf(err))
 		}
-		if b := balances(t, s); b[ledger.BankFees] != ledger.MaxBalance || b[ledger.OpeningBalance] != -ledger.MaxBalance {
+		if b := ledgertest.Balances(t, s); b[ledger.BankFees] != ledger.MaxBalance || b[ledger.OpeningBalance] != -ledger.MaxBalance {
 			t.Fatalf("balances %v", b)
 		}
-		mustVerify(t, d)
+		ledgertest.Verify(t, d)
 		tb, err := s.TrialBalance(context.Background(), auditor, "")
 		if err != nil || tb.TotalDebit.Minor != ledger.MaxBalance || tb.TotalCredit.Minor != ledger.MaxBalance {
 			t.Fatalf("trial balance %+v %v", tb, err)
@@ -67,7 +68,7 @@ func TestLargeManualEntriesAreRefusedBeforeWrapping(t *testing.T) {
 // postings are refused as InvalidState instead of showing a wrapped number.
 func TestVerifyReportsWrappedBalance(t *testing.T) {
 	dbtest.Engines(t, func(t *testing.T, d *db.DB) {
-		s := mustService(t, d)
+		s := ledgertest.Service(t, d)
 		at := time.Date(2026, 1, 2, 9, 0, 0, 0, time.UTC)
 		prev := ledger.GenesisHash
 		var wrapped int64

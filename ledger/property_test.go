@@ -78,7 +78,7 @@ func TestLedgerProperties(t *testing.T) {
 		rapid.Check(t, func(rt *rapid.T) {
 			d := dbtest.Open(t, e)
 			defer d.Close() // each run its own database; do not hoard connections
-			s := mustService(t, d)
+			s := ledgertest.Service(t, d)
 			defer s.Writer.Close()
 			ctx := context.Background()
 			m := &model{balances: map[string]int64{}}
@@ -88,7 +88,7 @@ func TestLedgerProperties(t *testing.T) {
 				want := m.allowed(postings)
 				var before string
 				if !want {
-					before = dumpTables(rt, d)
+					before = ledgertest.Dump(rt, d)
 				}
 				got, err := ledgertest.Value(s.PostManual(ctx, treasurer, toManual(postings)))
 				switch {
@@ -99,17 +99,17 @@ func TestLedgerProperties(t *testing.T) {
 				case want:
 					m.apply(got.ID, postings, false)
 				default:
-					if dumpTables(rt, d) != before {
+					if ledgertest.Dump(rt, d) != before {
 						rt.Fatal("a refused posting changed the database")
 					}
 				}
 			}
 			refused := func(kind errs.Kind, do func() error) {
-				before := dumpTables(rt, d)
+				before := ledgertest.Dump(rt, d)
 				if err := do(); !errs.Is(kind, err) {
 					rt.Fatalf("err = %v, want %v", err, kind)
 				}
-				if dumpTables(rt, d) != before {
+				if ledgertest.Dump(rt, d) != before {
 					rt.Fatal("a refused operation changed the database")
 				}
 			}
@@ -191,7 +191,7 @@ func TestLedgerProperties(t *testing.T) {
 
 func checkInvariants(rt *rapid.T, d *db.DB, s *ledger.Service, m *model) {
 	ctx := context.Background()
-	b := balances(rt, s)
+	b := ledgertest.Balances(rt, s)
 	for _, code := range chart {
 		if b[code] != m.balances[code] {
 			rt.Fatalf("%s: stored %d, model %d", code, b[code], m.balances[code])

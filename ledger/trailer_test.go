@@ -11,6 +11,7 @@ import (
 	"fundus/db"
 	"fundus/db/dbtest"
 	"fundus/ledger"
+	"fundus/ledger/ledgertest"
 )
 
 func exportJSONL(t *testing.T, d *db.DB, from, to string) []byte {
@@ -207,16 +208,16 @@ func TestJSONLTrailer(t *testing.T) {
 // a wrong hash or an entry the ledger does not have does not.
 func TestVerifyHead(t *testing.T) {
 	dbtest.Engines(t, func(t *testing.T, d *db.DB) {
-		s := mustService(t, d)
+		s := ledgertest.Service(t, d)
 		ctx := context.Background()
 		for i := 0; i < 3; i++ {
-			mustPost(t, s, fmt.Sprint("donation ", i), ledger.Bank, "10.00", ledger.Donations, "-10.00")
+			ledgertest.Post(t, s, fmt.Sprint("donation ", i), ledger.Bank, "10.00", ledger.Donations, "-10.00")
 		}
 		kept, err := ledger.ReadChainHead(ctx, d)
 		if err != nil || kept.Seq != 3 || len(kept.Hash) != 64 {
 			t.Fatalf("head %+v %v", kept, err)
 		}
-		mustPost(t, s, "later", ledger.Bank, "10.00", ledger.Donations, "-10.00")
+		ledgertest.Post(t, s, "later", ledger.Bank, "10.00", ledger.Donations, "-10.00")
 		if r, err := ledger.VerifyHead(ctx, d, kept); err != nil || !r.OK {
 			t.Fatalf("kept head: %+v %v", r, err)
 		}
