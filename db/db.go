@@ -9,12 +9,14 @@
 //     on and a busy timeout. All writes go through one writer connection whose
 //     transactions start with BEGIN IMMEDIATE, so SQLite never has to upgrade
 //     a read lock to a write lock halfway through a transaction; reads use a
-//     separate pool of read-only connections (query_only). A connection of its own copies
+//     separate pool of connections that open the file read-only. A connection of its own copies
 //     the WAL back into the database file in the background (checkpoint),
 //     so the writer does not stop for it.
 //   - postgres://... or postgresql://...: production (pgx through
 //     database/sql). Reads use a pool whose sessions are read-only
-//     (default_transaction_read_only); writes a small pool of their own.
+//     (default_transaction_read_only; a session set back to read write is
+//     dropped, though BEGIN READ WRITE still writes: a default, not a
+//     permission); writes a small pool of their own.
 //
 // A DB is the read handle: every package reads through it, and a statement
 // that would write fails on both engines. The writer is handed out once, to
