@@ -18,7 +18,8 @@
 // follows from that and nothing else (never from the text of its SQL):
 //
 //   - A function that fails having only read leaves nothing in the
-//     database to undo.
+//     database to undo (unless a read failed on PostgreSQL, which aborts
+//     the transaction: that counts as writing).
 //   - A function that fails having written makes the batch run again, this
 //     time with each function in a savepoint, so that only its own work is
 //     rolled back. Savepoints would cost two statements per function (on

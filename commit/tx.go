@@ -4,9 +4,11 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"time"
 
+	"github.com/jackc/pgx/v5/stdlib"
 	"github.com/jmoiron/sqlx"
 
 	"fundus/db"
@@ -106,19 +108,46 @@ func (t *Tx) Reader() sqlx.QueryerContext { return reader{t} }
 type reader struct{ t *Tx }
 
 func (r reader) QueryContext(_ context.Context, q string, args ...any) (*sql.Rows, error) {
+	if err := r.t.beforeStatement(); err != nil {
+		return nil, err
+	}
 	rows, err := r.t.sql.QueryContext(r.t.ctx, q, args...)
 	return rows, r.t.note(err)
 }
 
 func (r reader) QueryxContext(_ context.Context, q string, args ...any) (*sqlx.Rows, error) {
+	if err := r.t.beforeStatement(); err != nil {
+		return nil, err
+	}
 	rows, err := r.t.sql.QueryxContext(r.t.ctx, q, args...)
 	return rows, r.t.note(err)
 }
 
 func (r reader) QueryRowxContext(_ context.Context, q string, args ...any) *sqlx.Row {
+	r.t.beforeStatement() // an error is kept in t.broken, as in Tx.QueryRowxContext
 	row := r.t.sql.QueryRowxContext(r.t.ctx, q, args...)
 	r.t.note(row.Err())
 	return row
+}
+
+// errAborted is the failure of a function after which PostgreSQL's
+// transaction is aborted.
+var errAborted = errors.New("commit: a statement failed and aborted the transaction")
+
+// aborted reports whether the transaction is aborted (PostgreSQL, after a
+// statement failed), as the connection knows without a round trip.
+func (t *Tx) aborted() bool {
+	if t.w.db.Engine != db.Postgres {
+		return false
+	}
+	status := byte(0)
+	t.conn.Raw(func(dc any) error {
+		if c, ok := dc.(*stdlib.Conn); ok {
+			status = c.Conn().PgConn().TxStatus()
+		}
+		return nil
+	})
+	return status == 'E'
 }
 
 // note remembers the first statement error of the current function.
@@ -135,6 +164,13 @@ func (t *Tx) note(err error) error {
 // that function ends and released here, in the same round trip.
 func (t *Tx) beforeWrite() error {
 	t.wrote = true
+	return t.beforeStatement()
+}
+
+// beforeStatement starts the current function's savepoint when functions
+// are isolated, for reads too: on PostgreSQL a read that fails aborts the
+// transaction, and only the savepoint carries the other functions on.
+func (t *Tx) beforeStatement() error {
 	if !t.isolate || t.savepoint {
 		return nil
 	}
@@ -231,6 +267,11 @@ func (t *Tx) run(c *call) error {
 	result, err := t.runCall(c)
 	if t.broken != nil {
 		return t.broken
+	}
+	if t.failed == nil && t.aborted() {
+		// A statement failed where note could not see it (an error of
+		// rows.Next or Scan) and PostgreSQL aborted the transaction.
+		t.failed = errAborted
 	}
 	if err == nil && t.failed != nil {
 		err = errs.E(errs.Op("commit.Do"), errs.Internal, "a statement failed", t.failed)

@@ -9,12 +9,14 @@
 //     on and a busy timeout. All writes go through one writer connection whose
 //     transactions start with BEGIN IMMEDIATE, so SQLite never has to upgrade
 //     a read lock to a write lock halfway through a transaction; reads use a
-//     separate pool of read-only connections (query_only). A connection of its own copies
+//     separate pool of connections that open the file read-only. A connection of its own copies
 //     the WAL back into the database file in the background (checkpoint),
 //     so the writer does not stop for it.
 //   - postgres://... or postgresql://...: production (pgx through
 //     database/sql). Reads use a pool whose sessions are read-only
-//     (default_transaction_read_only); writes a small pool of their own.
+//     (default_transaction_read_only; a session set back to read write is
+//     dropped, though BEGIN READ WRITE still writes: a default, not a
+//     permission); writes a small pool of their own.
 //
 // A DB is the read handle: every package reads through it, and a statement
 // that would write fails on both engines. The writer is handed out once, to
@@ -29,6 +31,7 @@ package db
 import (
 	"context"
 	"database/sql"
+	"database/sql/driver"
 	"errors"
 	"net/url"
 	"strings"
@@ -145,7 +148,9 @@ func openSQLite(path string, opt Options) (*DB, error) {
 		w.Close()
 		return nil, err
 	}
-	r, err := sqlx.Open("sqlite", dsn("&_pragma=query_only(1)"))
+	// mode=ro opens the file read-only, which no statement on the
+	// connection can undo (PRAGMA query_only = 0 could).
+	r, err := sqlx.Open("sqlite", dsn("&mode=ro&_pragma=query_only(1)"))
 	if err != nil {
 		w.Close()
 		return nil, err
@@ -208,11 +213,23 @@ func openPostgres(rawURL string, opt Options) (*DB, error) {
 	// that writes fails there as it does on SQLite's query_only readers.
 	rcfg := cfg.Copy()
 	rcfg.RuntimeParams["default_transaction_read_only"] = "on"
-	r := sqlx.NewDb(stdlib.OpenDB(*rcfg), "pgx")
+	r := sqlx.NewDb(stdlib.OpenDB(*rcfg, stdlib.OptionResetSession(stillReadOnly)), "pgx")
 	r.SetMaxOpenConns(opt.MaxReadConns)
 	r.SetMaxIdleConns(opt.MaxReadConns)
 	r.SetConnMaxIdleTime(5 * time.Minute)
 	return &DB{DB: r, writer: w, Engine: Postgres}, nil
+}
+
+// stillReadOnly refuses a read connection whose session was set to read
+// write (SET default_transaction_read_only, SET SESSION CHARACTERISTICS),
+// so that database/sql drops it instead of handing it out again. The
+// server reports the setting with every change (PostgreSQL 14 and later),
+// so the check costs no round trip.
+func stillReadOnly(_ context.Context, c *pgx.Conn) error {
+	if c.PgConn().ParameterStatus("default_transaction_read_only") != "on" {
+		return driver.ErrBadConn
+	}
+	return nil
 }
 
 // Close closes the pools.
