@@ -271,10 +271,11 @@ func (w *Writer) tryBatch(batch []*call, isolate bool, stored []scopedKey) error
 	}
 	defer conn.Close()
 	defer sqlTx.Rollback() // after Commit, a no-op
-	t := &Tx{sql: sqlTx, conn: conn.Conn, ctx: ctx, w: w, isolate: isolate}
+	t := &Tx{sql: sqlTx, conn: conn.Conn, ctx: ctx, w: w}
 	if err := t.begin(stored); err != nil {
 		return err
 	}
+	t.isolate = isolate // the participants begin outside any function's savepoint
 	order := batch
 	if !isolate {
 		order = sharedOrder(batch)
