@@ -148,7 +148,7 @@ func (s *Service) UpdateUser(ctx context.Context, actor *User, id string, up Use
 		if up.Roles != nil {
 			// A new ask replaces one pending, also when it asks for the
 			// roles the user holds (which withdraws the pending one).
-			if err := s.replacePendingGrants(ctx, tx, actor.ID, u.ID, now); err != nil {
+			if err := s.replacePendingGrants(ctx, tx, actor.ID, u.ID); err != nil {
 				return err
 			}
 		}
@@ -202,7 +202,7 @@ func (s *Service) UpdateUser(ctx context.Context, actor *User, id string, up Use
 
 // replacePendingGrants marks the user's pending grant replaced, with its
 // audit record.
-func (s *Service) replacePendingGrants(ctx context.Context, tx *commit.Tx, actorID, userID string, now time.Time) error {
+func (s *Service) replacePendingGrants(ctx context.Context, tx *commit.Tx, actorID, userID string) error {
 	ids, err := replacePendingGrants(ctx, tx, userID)
 	if err != nil {
 		return err

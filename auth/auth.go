@@ -294,18 +294,24 @@ func (s *Service) Authenticate(ctx context.Context, token string) (*User, error)
 // Returns Unauthenticated when there is no such live session.
 func (s *Service) SignOut(ctx context.Context, token string) error {
 	const op errs.Op = "auth.SignOut"
+	var unknown bool
 	err := write(ctx, s.Writer, func(tx *commit.Tx) error {
 		userID, err := deleteSession(ctx, tx, hashToken(token))
+		// An unknown session deleted nothing: the function succeeds, since
+		// one that fails after a write makes its whole batch run again.
+		if unknown = errs.Is(errs.NotFound, err); unknown {
+			return nil
+		}
 		if err != nil {
 			return err
 		}
 		return audit.Add(tx, userID, "session.delete", "user", userID, map[string]any{})
 	})
-	if errs.Is(errs.NotFound, err) {
-		return errs.E(op, errs.Unauthenticated, "the session is unknown or has ended")
-	}
 	if err != nil {
 		return errs.E(op, err)
+	}
+	if unknown {
+		return errs.E(op, errs.Unauthenticated, "the session is unknown or has ended")
 	}
 	return nil
 }

@@ -183,3 +183,43 @@ func TestOneWriterPerDatabase(t *testing.T) {
 		t.Fatalf("a closed writer ran a function: %v", err)
 	}
 }
+
+// TestFailedReadInIsolatedBatch: when a batch runs with each function in a
+// savepoint, a function whose read fails (on PostgreSQL that aborts the
+// transaction) fails alone; the function before it in the batch commits.
+func TestFailedReadInIsolatedBatch(t *testing.T) {
+	dbtest.Engines(t, func(t *testing.T, d *db.DB) {
+		w := newWriter(t, d)
+		release := make(chan struct{})
+		blocked, running := make(chan error), make(chan struct{})
+		go func() { blocked <- do(w, func(*commit.Tx) error { close(running); <-release; return nil }) }()
+		<-running // the next two queue behind it, as one batch
+		wrote, read := make(chan error), make(chan error)
+		go func() { wrote <- do(w, func(tx *commit.Tx) error { return insertUser(tx, "w") }) }()
+		for w.Queued() != 1 {
+			time.Sleep(time.Millisecond)
+		}
+		go func() {
+			read <- do(w, func(tx *commit.Tx) error {
+				var n int
+				return tx.Reader().QueryRowxContext(tx.Context(), `SELECT count(*) FROM no_such_table`).Scan(&n)
+			})
+		}()
+		for w.Queued() != 2 {
+			time.Sleep(time.Millisecond)
+		}
+		close(release)
+		if err := <-blocked; err != nil {
+			t.Fatal(err)
+		}
+		if err := <-wrote; err != nil {
+			t.Fatalf("the function that wrote failed with its batch: %v", err)
+		}
+		if err := <-read; err == nil || !strings.Contains(err.Error(), "no_such_table") {
+			t.Fatalf("err = %v, want the failed read's own", err)
+		}
+		if n := users(t, d); n != 1 {
+			t.Fatalf("%d users, want 1", n)
+		}
+	})
+}

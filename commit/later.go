@@ -1,10 +1,6 @@
 package commit
 
-import (
-	"github.com/jmoiron/sqlx"
-
-	"fundus/db"
-)
+import "fundus/db"
 
 // Later is a kind of row that functions hand over to be inserted at the
 // end of the batch, all of a batch's rows in a few multi-row statements
@@ -77,5 +73,3 @@ func (p *laterPart[R]) End() ([]db.Statement, func([]db.StatementResult) error) 
 		return nil
 	}
 }
-
-var _ sqlx.ExecerContext = (*Tx)(nil)

@@ -29,8 +29,8 @@ type Shared[R, G any] struct {
 }
 
 // DoShared is Do for a function that needs s run first for the row that
-// row makes (now is the time of the batch; an error fails the function
-// before anything runs). fn gets the statement's result for its row, and
+// row makes (now is the clock's time when the row is made, just before the
+// statement runs; an error fails the function before anything runs). fn gets the statement's result for its row, and
 // whether the statement changed it.
 func DoShared[T, R, G any](ctx context.Context, w *Writer, s *Shared[R, G], row func(now time.Time) (R, error), fn func(tx *Tx, got G, changed bool) (T, error)) (Outcome[T], error) {
 	op := &sharedOp[R, G]{s: s, row: row}

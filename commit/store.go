@@ -48,8 +48,9 @@ func findIdempotencyKeys(ctx context.Context, q sqlx.QueryerContext, keys []scop
 	return found, nil
 }
 
-// insertIdempotencyKeys inserts records whose keys are not stored yet and
-// returns the keys it inserted (RETURNING).
+// insertIdempotencyKeys returns the statements that insert the records
+// whose keys are not stored yet; they return the keys they inserted
+// (RETURNING), which the part's check compares with its records.
 func insertIdempotencyKeys(records []idemRecord) []db.Statement {
 	rows := make([][]any, len(records))
 	for i, r := range records {

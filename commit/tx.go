@@ -100,7 +100,8 @@ var _ sqlx.ExtContext = (*Tx)(nil)
 
 // Reader returns the transaction for statements that only read: they see
 // everything written before them in the batch, but do not count as
-// writing, so a function that fails having only read is not rolled back.
+// writing, so a function that fails having only read does not make the
+// batch run again with each function in a savepoint.
 // A statement that writes must never go through it (it has no Exec; an
 // UPDATE ... RETURNING belongs to the Tx itself).
 func (t *Tx) Reader() sqlx.QueryerContext { return reader{t} }
@@ -108,7 +109,7 @@ func (t *Tx) Reader() sqlx.QueryerContext { return reader{t} }
 type reader struct{ t *Tx }
 
 func (r reader) QueryContext(_ context.Context, q string, args ...any) (*sql.Rows, error) {
-	if err := r.t.beforeStatement(); err != nil {
+	if err := r.t.takeSavepoint(); err != nil {
 		return nil, err
 	}
 	rows, err := r.t.sql.QueryContext(r.t.ctx, q, args...)
@@ -116,7 +117,7 @@ func (r reader) QueryContext(_ context.Context, q string, args ...any) (*sql.Row
 }
 
 func (r reader) QueryxContext(_ context.Context, q string, args ...any) (*sqlx.Rows, error) {
-	if err := r.t.beforeStatement(); err != nil {
+	if err := r.t.takeSavepoint(); err != nil {
 		return nil, err
 	}
 	rows, err := r.t.sql.QueryxContext(r.t.ctx, q, args...)
@@ -124,7 +125,7 @@ func (r reader) QueryxContext(_ context.Context, q string, args ...any) (*sqlx.R
 }
 
 func (r reader) QueryRowxContext(_ context.Context, q string, args ...any) *sqlx.Row {
-	r.t.beforeStatement() // an error is kept in t.broken, as in Tx.QueryRowxContext
+	r.t.takeSavepoint() // an error is kept in t.broken, as for the Tx's
 	row := r.t.sql.QueryRowxContext(r.t.ctx, q, args...)
 	r.t.note(row.Err())
 	return row
@@ -159,18 +160,19 @@ func (t *Tx) note(err error) error {
 }
 
 // beforeWrite notes that the current function writes and, when functions
-// are isolated, starts its savepoint. On PostgreSQL, where every statement
-// is a round trip, the savepoint of the function before is left open when
-// that function ends and released here, in the same round trip.
+// are isolated, starts its savepoint.
 func (t *Tx) beforeWrite() error {
 	t.wrote = true
-	return t.beforeStatement()
+	return t.takeSavepoint()
 }
 
-// beforeStatement starts the current function's savepoint when functions
-// are isolated, for reads too: on PostgreSQL a read that fails aborts the
-// transaction, and only the savepoint carries the other functions on.
-func (t *Tx) beforeStatement() error {
+// takeSavepoint starts the current function's savepoint when functions are
+// isolated: before its reads too, since on PostgreSQL a read that fails
+// aborts the transaction, and only rolling back to the savepoint lets the
+// other functions go on. On PostgreSQL, where every statement is a round
+// trip, the savepoint of the function before is left open when that
+// function ends and released here, in the same round trip.
+func (t *Tx) takeSavepoint() error {
 	if !t.isolate || t.savepoint {
 		return nil
 	}

@@ -85,7 +85,8 @@ func NewWriter(d *db.DB, now func() time.Time, parts ...Participant) (*Writer, e
 }
 
 // Close lets the writer finish what it has, stops it and gives the
-// database's writer back.
+// database's writer back. Every call returns once that is done (sync.Once
+// makes the others wait for the first).
 func (w *Writer) Close() {
 	w.closing.Do(func() {
 		w.closeMu.Lock()
@@ -95,7 +96,6 @@ func (w *Writer) Close() {
 		<-w.stopped
 		w.db.Release()
 	})
-	<-w.stopped
 }
 
 // enqueue hands c to the writer, or reports that it is closed. What is
@@ -271,10 +271,11 @@ func (w *Writer) tryBatch(batch []*call, isolate bool, stored []scopedKey) error
 	}
 	defer conn.Close()
 	defer sqlTx.Rollback() // after Commit, a no-op
-	t := &Tx{sql: sqlTx, conn: conn.Conn, ctx: ctx, w: w, isolate: isolate}
+	t := &Tx{sql: sqlTx, conn: conn.Conn, ctx: ctx, w: w}
 	if err := t.begin(stored); err != nil {
 		return err
 	}
+	t.isolate = isolate // the participants begin outside any function's savepoint
 	order := batch
 	if !isolate {
 		order = sharedOrder(batch)
