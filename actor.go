@@ -44,6 +44,10 @@ const (
 	CreateDisbursement  Action = "disbursements.create"
 	ReleaseDisbursement Action = "disbursements.release"
 	CloseApplication    Action = "applications.close"
+
+	// bank
+	ReadBank   Action = "bank.read"   // statements, bank lines, reconciliation, payment files
+	HandleBank Action = "bank.handle" // import statements, resolve queued lines, make payment files
 )
 
 // Authorize returns nil when actor may do a; Unauthenticated without an actor

@@ -44,6 +44,8 @@ var policy = map[fundus.Action][]Role{
 	fundus.CreateDisbursement:  {Treasurer},
 	fundus.ReleaseDisbursement: {Treasurer, Admin},
 	fundus.CloseApplication:    {Committee, Treasurer},
+	fundus.ReadBank:            {Treasurer, Auditor, Admin},
+	fundus.HandleBank:          {Treasurer},
 }
 
 // Allowed reports whether u holds a role that allows a; for fundus.Actor.

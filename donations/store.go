@@ -82,6 +82,25 @@ func insertDonations(ds []*Donation) []db.Statement {
 		rows, " ON CONFLICT (reference) DO NOTHING")
 }
 
+// insertReceivedDonation inserts a donation that arrived without a pledge,
+// at once (not at the end of the batch: it is born received), unless its
+// reference is taken: then it inserts nothing and reports false.
+func insertReceivedDonation(ctx context.Context, q sqlx.ExecerContext, d *Donation) (bool, error) {
+	donor := d.Donor
+	if donor == nil {
+		donor = &Donor{}
+	}
+	res, err := q.ExecContext(ctx, `INSERT INTO donations (id, reference, status, amount, currency, anonymous, receipt_requested,
+		donor_name, donor_email, donor_street, donor_postal_code, donor_city, message, created_at, received_at, ledger_entry_id)
+		VALUES ($1, $2, $3, $4, $5, $6, false, $7, '', '', '', '', '', $8, $9, $10) ON CONFLICT (reference) DO NOTHING`,
+		d.ID, d.Reference, d.Status, d.Amount.Minor, d.Currency, d.Anonymous, donor.Name, d.CreatedAt, d.ReceivedAt, d.LedgerEntryID)
+	if err != nil {
+		return false, err
+	}
+	n, err := res.RowsAffected()
+	return n == 1, err
+}
+
 // updateDonation stores the state of d (what a transition may change).
 func updateDonation(ctx context.Context, q sqlx.ExecerContext, d *Donation) error {
 	_, err := q.ExecContext(ctx, `UPDATE donations SET status = $2, received_at = $3, ledger_entry_id = $4,
@@ -198,4 +217,19 @@ func receivedTotals(ctx context.Context, q sqlx.QueryerContext) (Totals, error) 
 	err := q.QueryRowxContext(ctx, `SELECT received_count, received FROM donation_totals WHERE id = 1`).Scan(&t.ReceivedCount, &sum)
 	t.Received = int64(sum)
 	return t, err
+}
+
+// findPledgedOfAmount returns the pledged donations of exactly minor cents,
+// newest first, at most limit.
+func findPledgedOfAmount(ctx context.Context, q sqlx.QueryerContext, minor int64, limit int) ([]*Donation, error) {
+	var rows []donationRow
+	if err := sqlx.SelectContext(ctx, q, &rows, `SELECT `+donationColumns+` FROM donations
+		WHERE status = 'pledged' AND amount = $1 ORDER BY seq DESC LIMIT $2`, minor, limit); err != nil {
+		return nil, err
+	}
+	out := make([]*Donation, len(rows))
+	for i, r := range rows {
+		out[i] = r.donation()
+	}
+	return out, nil
 }

@@ -37,6 +37,9 @@ const (
 	TooLarge                          // the request body is over the limit
 	RateLimited                       // too many requests; retry later
 	Internal                          // a bug or an outage; details are logged, not shown
+	UnsupportedFile                   // an uploaded file is not a format the route reads
+	StatementUnbalanced               // a bank statement's opening balance plus its lines is not its closing balance
+	WrongAccount                      // a bank file belongs to another account than the fund's
 
 	numKinds // not a kind: how many there are
 )
@@ -55,6 +58,9 @@ var kindNames = [numKinds]string{
 	TooLarge:              "too large",
 	RateLimited:           "rate limited",
 	Internal:              "internal",
+	UnsupportedFile:       "unsupported file",
+	StatementUnbalanced:   "statement unbalanced",
+	WrongAccount:          "wrong account",
 }
 
 func (k Kind) String() string {

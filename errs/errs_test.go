@@ -85,8 +85,8 @@ func TestMatch(t *testing.T) {
 // print as "" and not come back from KindNamed.
 func TestEveryKindHasAName(t *testing.T) {
 	kinds := errs.Kinds()
-	if kinds[0] != errs.Other || kinds[len(kinds)-1] != errs.Internal {
-		t.Fatalf("Kinds() = %v, want Other ... Internal", kinds)
+	if kinds[0] != errs.Other || kinds[len(kinds)-1] != errs.WrongAccount {
+		t.Fatalf("Kinds() = %v, want Other ... WrongAccount", kinds)
 	}
 	for _, k := range kinds {
 		if k.String() == "" || errs.KindNamed(k.String()) != k {

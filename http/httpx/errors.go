@@ -39,6 +39,9 @@ var problems = map[errs.Kind]ProblemType{
 	errs.TooLarge:              {"payload-too-large", http.StatusRequestEntityTooLarge, "The request body is too large", "problem.payload_too_large"},
 	errs.RateLimited:           {"rate-limited", http.StatusTooManyRequests, "Too many requests", "problem.rate_limited"},
 	errs.Internal:              internalProblem,
+	errs.UnsupportedFile:       {"unsupported-file", http.StatusUnprocessableEntity, "The file is not in a format this accepts", "problem.unsupported_file"},
+	errs.StatementUnbalanced:   {"statement-unbalanced", http.StatusUnprocessableEntity, "The statement does not add up", "problem.statement_unbalanced"},
+	errs.WrongAccount:          {"wrong-account", http.StatusUnprocessableEntity, "The file belongs to another account", "problem.wrong_account"},
 }
 
 var internalProblem = ProblemType{"internal", http.StatusInternalServerError, "Internal error", "problem.internal"}

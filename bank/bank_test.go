@@ -1,0 +1,300 @@
+package bank_test
+
+import (
+	"context"
+	"testing"
+
+	"fundus"
+	"fundus/auth"
+	"fundus/bank"
+	"fundus/bank/banktest"
+	"fundus/db"
+	"fundus/db/dbtest"
+	"fundus/donations"
+	"fundus/errs"
+	"fundus/ledger"
+	"fundus/ledger/ledgertest"
+)
+
+const fundIBAN = "DE89370400440532013000"
+
+var (
+	treasurer = &auth.User{ID: "user-treasurer", Roles: []auth.Role{auth.Treasurer}}
+	auditor   = &auth.User{ID: "user-auditor", Roles: []auth.Role{auth.Auditor}}
+)
+
+type world struct {
+	t    *testing.T
+	d    *db.DB
+	bank *bank.Service
+	dons *donations.Service
+	l    *ledger.Service
+}
+
+func newWorld(t *testing.T, d *db.DB) *world {
+	w := ledgertest.Writer(t, d, nil)
+	return &world{t: t, d: d,
+		bank: &bank.Service{DB: d, Writer: w, IBAN: fundIBAN, MaxAmount: 100000000},
+		dons: &donations.Service{DB: d, Writer: w, MaxAmount: 100000000, Bank: donations.BankAccount{IBAN: fundIBAN, BIC: "COBADEFFXXX", Holder: "Fonds"}},
+		l:    &ledger.Service{DB: d, Writer: w, MaxAmount: 100000000},
+	}
+}
+
+func (w *world) pledge(amount string) *donations.Donation {
+	w.t.Helper()
+	p, err := ledgertest.Value(w.dons.Pledge(context.Background(), donations.Pledge{Amount: fundus.Amount(amount), Donor: &donations.Donor{Name: "Erika Mustermann"}}))
+	if err != nil {
+		w.t.Fatal(err)
+	}
+	return p.Donation
+}
+
+func (w *world) importFile(file []byte) (*bank.Statement, error) {
+	w.t.Helper()
+	return ledgertest.Value(w.bank.Import(context.Background(), treasurer, file))
+}
+
+func (w *world) mustImport(file []byte) *bank.Statement {
+	w.t.Helper()
+	st, err := w.importFile(file)
+	if err != nil {
+		w.t.Fatal(err)
+	}
+	return st
+}
+
+func (w *world) donation(id string) *donations.Donation {
+	w.t.Helper()
+	d, err := w.dons.Find(context.Background(), treasurer, id)
+	if err != nil {
+		w.t.Fatal(err)
+	}
+	return d
+}
+
+func (w *world) lines(status string) []*bank.Line {
+	w.t.Helper()
+	ls, _, err := w.bank.Lines(context.Background(), auditor, bank.LineFilter{Status: status, Limit: 500})
+	if err != nil {
+		w.t.Fatal(err)
+	}
+	return ls
+}
+
+func (w *world) entries() int64 {
+	w.t.Helper()
+	var n int64
+	if err := w.d.Get(&n, `SELECT count(*) FROM entries`); err != nil {
+		w.t.Fatal(err)
+	}
+	return n
+}
+
+// TestImportMatchesAndQueues: a statement's credit with a pledge's
+// reference (in any spelling) and amount confirms the pledge, dated the
+// booking day and caused by the bank line; everything else is queued with
+// suggestions; the same file again, or one that overlaps, books nothing
+// twice, while two equal gifts stay two.
+func TestImportMatchesAndQueues(t *testing.T) {
+	dbtest.Engines(t, func(t *testing.T, d *db.DB) {
+		w := newWorld(t, d)
+		ctx := context.Background()
+		paid, typo, other := w.pledge("25.00"), w.pledge("40.00"), w.pledge("15.00")
+		// The typo swaps the two last characters of the reference body.
+		r := []byte(typo.Reference)
+		r[len(r)-1], r[len(r)-2] = r[len(r)-2], r[len(r)-1]
+		day1 := banktest.Statement{ID: "S1", IBAN: fundIBAN, From: "2026-03-02", To: "2026-03-02", Opening: 100000, Lines: []banktest.Line{
+			{Date: "2026-03-02", Minor: 2500, Name: "Erika Mustermann", IBAN: "DE02120300000000202051", Remittance: "Spende " + lowerSpaced(paid.Reference)},
+			{Date: "2026-03-02", Minor: 4000, Name: "Hans Meier", Remittance: "Spende " + string(r)},
+			{Date: "2026-03-02", Minor: 1000, Name: "Anonym", Remittance: "fuer den Fonds"},
+			{Date: "2026-03-02", Minor: 1000, Name: "Anonym", Remittance: "fuer den Fonds"},
+			{Date: "2026-03-02", Minor: 350, Debit: true, Name: "Bank", Remittance: "Kontofuehrung"},
+		}}
+		st := w.mustImport(banktest.Camt053(day1))
+		if st.Lines != 5 || st.NewLines != 5 || st.DuplicateLines != 0 || st.Matched != 1 || st.Queued != 4 {
+			t.Fatalf("first import %+v", st)
+		}
+		got := w.donation(paid.ID)
+		if got.Status != donations.Received || fundus.DayOf(*got.ReceivedAt) != "2026-03-02" {
+			t.Fatalf("the paid pledge is %s, received %v", got.Status, got.ReceivedAt)
+		}
+		e, err := w.l.Entry(ctx, auditor, got.LedgerEntryID)
+		if err != nil || e.Ref == nil || e.Ref.Type != "bank_line" || e.Date != "2026-03-02" {
+			t.Fatalf("the entry %+v (%v): want dated 2026-03-02, caused by a bank line", e, err)
+		}
+		if w.donation(other.ID).Status != donations.Pledged {
+			t.Fatal("a pledge without a line was confirmed")
+		}
+
+		// The same file again books nothing; an overlapping file with one
+		// more line adds only that line.
+		entries := w.entries()
+		again := w.mustImport(banktest.Camt053(day1))
+		if again.NewLines != 0 || again.DuplicateLines != 5 || w.entries() != entries {
+			t.Fatalf("the same file again: %+v, entries %d -> %d", again, entries, w.entries())
+		}
+		day2 := day1
+		day2.ID, day2.To = "S2", "2026-03-03"
+		day2.Lines = append(append([]banktest.Line{}, day1.Lines...), banktest.Line{Date: "2026-03-03", Minor: 1500, Name: "Max", Remittance: other.Reference})
+		over := w.mustImport(banktest.Camt053(day2))
+		if over.NewLines != 1 || over.DuplicateLines != 5 || over.Matched != 1 {
+			t.Fatalf("the overlapping file %+v", over)
+		}
+		if w.donation(other.ID).Status != donations.Received {
+			t.Fatal("the overlapping file's new line did not confirm its pledge")
+		}
+		if queued := w.lines(bank.Queued); len(queued) != 4 {
+			t.Fatalf("%d queued lines, want 4 (the typo, two equal gifts, the fee)", len(queued))
+		}
+
+		// The queued typo suggests its pledge.
+		var typoLine *bank.Line
+		for _, l := range w.lines(bank.Queued) {
+			if l.Amount.Minor == 4000 {
+				typoLine = l
+			}
+		}
+		l, err := w.bank.Line(ctx, auditor, typoLine.ID)
+		if err != nil || len(l.Suggestions) == 0 || l.Suggestions[0].ID != typo.ID {
+			t.Fatalf("suggestions of the typo: %+v, %v", l, err)
+		}
+		ledgertest.Verify(t, d)
+	})
+}
+
+// lowerSpaced writes a reference as a donor might: lower case, spaces
+// instead of dashes.
+func lowerSpaced(ref string) string {
+	out := []byte(ref)
+	for i, c := range out {
+		switch {
+		case c == '-':
+			out[i] = ' '
+		case c >= 'A' && c <= 'Z':
+			out[i] = c + 'a' - 'A'
+		}
+	}
+	return string(out)
+}
+
+// TestRefusedFilesChangeNothing: a statement of another account, one that
+// does not add up, and one in a format not read are refused with their
+// problems, and nothing is stored.
+func TestRefusedFilesChangeNothing(t *testing.T) {
+	dbtest.Engines(t, func(t *testing.T, d *db.DB) {
+		w := newWorld(t, d)
+		p := w.pledge("25.00")
+		line := banktest.Line{Date: "2026-03-02", Minor: 2500, Name: "Erika", Remittance: p.Reference}
+		before := dbtest.Dump(t, d, "bank_statements", "bank_lines", "entries", "donations")
+		wrong := int64(1)
+		for _, c := range []struct {
+			name string
+			file []byte
+			kind errs.Kind
+		}{
+			{"another account", banktest.Camt053(banktest.Statement{ID: "X", IBAN: "DE02120300000000202051", From: "2026-03-02", To: "2026-03-02", Lines: []banktest.Line{line}}), errs.WrongAccount},
+			{"does not add up", banktest.Camt053(banktest.Statement{ID: "X", IBAN: fundIBAN, From: "2026-03-02", To: "2026-03-02", Closing: &wrong, Lines: []banktest.Line{line}}), errs.StatementUnbalanced},
+			{"MT940", []byte(":20:STARTUMSE\n:25:37040044/0532013000\n:28C:00001/001\n:60F:C260302EUR0,00\n:62F:C260302EUR0,00\n-"), errs.UnsupportedFile},
+			{"not a bank file", []byte("hello"), errs.UnsupportedFile},
+		} {
+			t.Run(c.name, func(t *testing.T) {
+				if _, err := w.importFile(c.file); !errs.Is(c.kind, err) {
+					t.Fatalf("err = %v, want %v", err, c.kind)
+				}
+				if after := dbtest.Dump(t, d, "bank_statements", "bank_lines", "entries", "donations"); after != before {
+					t.Fatal("a refused file changed the database")
+				}
+			})
+		}
+	})
+}
+
+// TestPendingLinesWait: a pending line books nothing and waits in no
+// queue; the booked line that follows replaces it.
+func TestPendingLinesWait(t *testing.T) {
+	dbtest.Engines(t, func(t *testing.T, d *db.DB) {
+		w := newWorld(t, d)
+		p := w.pledge("30.00")
+		line := banktest.Line{Date: "2026-03-02", Minor: 3000, Name: "Erika", Remittance: p.Reference}
+		pending := line
+		pending.Pending = true
+		st := w.mustImport(banktest.Camt053(banktest.Statement{ID: "P", IBAN: fundIBAN, From: "2026-03-02", To: "2026-03-02", NoBalances: true, Lines: []banktest.Line{pending}}))
+		if st.NewLines != 1 || st.Matched != 0 || st.Queued != 0 || len(w.lines(bank.Pending)) != 1 || w.donation(p.ID).Status != donations.Pledged {
+			t.Fatalf("a pending line: %+v", st)
+		}
+		st = w.mustImport(banktest.Camt053(banktest.Statement{ID: "B", IBAN: fundIBAN, From: "2026-03-02", To: "2026-03-02", NoBalances: true, Lines: []banktest.Line{line}}))
+		if st.Matched != 1 || len(w.lines(bank.Pending)) != 0 || w.donation(p.ID).Status != donations.Received {
+			t.Fatalf("the booked line: %+v, pending left %d", st, len(w.lines(bank.Pending)))
+		}
+	})
+}
+
+// TestQueueAndReconciliation: after a statement is imported and its queue
+// resolved (a typo assigned, a transfer without a pledge booked as a
+// donation, the fee and the money the fund started with booked to their
+// accounts), the
+// ledger's assets:bank equals the statement's closing balance. A donation
+// confirmed by hand before is linked by its line and booked only once.
+func TestQueueAndReconciliation(t *testing.T) {
+	dbtest.Engines(t, func(t *testing.T, d *db.DB) {
+		w := newWorld(t, d)
+		ctx := context.Background()
+		byHand, typo := w.pledge("20.00"), w.pledge("40.00")
+		if _, err := w.dons.Confirm(ctx, treasurer, byHand.ID, donations.Confirmation{ReceivedAt: "2026-03-01"}); err != nil {
+			t.Fatal(err)
+		}
+		r := []byte(typo.Reference)
+		r[len(r)-1], r[len(r)-2] = r[len(r)-2], r[len(r)-1]
+		st := w.mustImport(banktest.Camt053(banktest.Statement{ID: "S", IBAN: fundIBAN, From: "2026-03-01", To: "2026-03-02", Lines: []banktest.Line{
+			{Date: "2026-03-01", Minor: 50000, Name: "Stadt Osnabrueck", Remittance: "Anfangsbestand Integrationsfonds"},
+			{Date: "2026-03-02", Minor: 2000, Name: "Erika", Remittance: byHand.Reference},
+			{Date: "2026-03-02", Minor: 4000, Name: "Hans", Remittance: string(r)},
+			{Date: "2026-03-02", Minor: 1234, Name: "Ayşe Yılmaz", Remittance: "Spende"},
+			{Date: "2026-03-02", Minor: 350, Debit: true, Name: "Bank", Remittance: "Entgelt"},
+		}}))
+		if st.Matched != 1 || st.Queued != 4 {
+			t.Fatalf("import %+v", st)
+		}
+		if n := w.entries(); n != 1 {
+			t.Fatalf("%d entries, want 1: the donation confirmed by hand is linked, not booked again", n)
+		}
+		rec, err := w.bank.Reconcile(ctx, auditor)
+		if err != nil || rec.QueuedLines != 4 || rec.QueuedAmount.Minor != 50000+4000+1234-350 {
+			t.Fatalf("before: %+v, %v", rec, err)
+		}
+		for _, l := range w.lines(bank.Queued) {
+			var err error
+			switch {
+			case l.Amount.Minor == 50000: // the money the fund started with
+				_, err = w.bank.Book(ctx, treasurer, l.ID, bank.Booking{Account: ledger.OpeningBalance, Memo: "Anfangsbestand"})
+			case l.Amount.Minor == 4000:
+				_, err = w.bank.Assign(ctx, treasurer, l.ID, bank.Assignment{DonationID: typo.ID})
+			case l.Amount.Minor == 1234:
+				_, err = w.bank.BookDonation(ctx, treasurer, l.ID, bank.DonationBooking{})
+			case l.Direction == "debit":
+				_, err = w.bank.Book(ctx, treasurer, l.ID, bank.Booking{Account: ledger.BankFees, Memo: "Kontofuehrung"})
+			}
+			if err != nil {
+				t.Fatalf("resolving %s: %v", l.Amount, err)
+			}
+		}
+		rec, err = w.bank.Reconcile(ctx, auditor)
+		if err != nil {
+			t.Fatal(err)
+		}
+		// 500 + 20 (by hand, dated 03-01) + 40 + 12.34 - 3.50
+		if rec.QueuedLines != 0 || rec.Difference.Minor != 0 || rec.StatementBalance.Minor != 50000+2000+4000+1234-350 {
+			t.Fatalf("after: %+v", rec)
+		}
+		if w.donation(typo.ID).Status != donations.Received {
+			t.Fatal("the assigned pledge is not received")
+		}
+		// A line is resolved once.
+		for _, l := range w.lines(bank.Matched) {
+			if _, err := w.bank.Book(ctx, treasurer, l.ID, bank.Booking{Account: ledger.BankFees, Memo: "again"}); !errs.Is(errs.InvalidState, err) {
+				t.Fatalf("booking a matched line: %v", err)
+			}
+		}
+		ledgertest.Verify(t, d)
+	})
+}

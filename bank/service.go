@@ -1,0 +1,264 @@
+package bank
+
+import (
+	"context"
+	"strings"
+
+	"fundus"
+	"fundus/audit"
+	"fundus/check"
+	"fundus/commit"
+	"fundus/db"
+	"fundus/donations"
+	"fundus/errs"
+	"fundus/ledger"
+)
+
+// Statements lists the imported files, oldest first, and the position to
+// continue after (0 when there are no more). Returns Unauthenticated,
+// Forbidden.
+func (s *Service) Statements(ctx context.Context, actor fundus.Actor, afterSeq int64, limit int) ([]*Statement, int64, error) {
+	const op errs.Op = "bank.Statements"
+	if err := fundus.Authorize(op, actor, fundus.ReadBank); err != nil {
+		return nil, 0, err
+	}
+	sts, err := findStatements(ctx, s.DB, afterSeq, limit+1)
+	if err != nil {
+		return nil, 0, errs.E(op, err)
+	}
+	if len(sts) > limit {
+		return sts[:limit], sts[limit-1].seq, nil
+	}
+	return sts, 0, nil
+}
+
+// Lines lists bank lines, oldest first, and the position to continue
+// after. Returns Unauthenticated, Forbidden, Invalid.
+func (s *Service) Lines(ctx context.Context, actor fundus.Actor, f LineFilter) ([]*Line, int64, error) {
+	const op errs.Op = "bank.Lines"
+	if err := fundus.Authorize(op, actor, fundus.ReadBank); err != nil {
+		return nil, 0, err
+	}
+	var fe check.Fields
+	switch f.Status {
+	case "", Pending, Queued, Matched, Booked:
+	default:
+		fe.Add("status", "oneof", "pending queued matched booked", "must be pending, queued, matched or booked")
+	}
+	for name, d := range map[string]string{"from": f.From, "to": f.To} {
+		if d != "" && !fundus.IsDay(d) {
+			fe.Add(name, "date", "", "must be a date (2026-01-31)")
+		}
+	}
+	if err := fe.Err(op); err != nil {
+		return nil, 0, err
+	}
+	limit := f.Limit
+	f.Limit++
+	ls, err := findLines(ctx, s.DB, f)
+	if err != nil {
+		return nil, 0, errs.E(op, err)
+	}
+	if len(ls) > limit {
+		return ls[:limit], ls[limit-1].seq, nil
+	}
+	return ls, 0, nil
+}
+
+// Line returns one bank line, with suggestions while it is queued.
+// Returns Unauthenticated, Forbidden, NotFound.
+func (s *Service) Line(ctx context.Context, actor fundus.Actor, id string) (*Line, error) {
+	const op errs.Op = "bank.Line"
+	if err := fundus.Authorize(op, actor, fundus.ReadBank); err != nil {
+		return nil, err
+	}
+	l, err := findLine(ctx, s.DB, id)
+	if err != nil {
+		return nil, errs.E(op, err)
+	}
+	if l.Suggestions, err = suggest(ctx, s.DB, l); err != nil {
+		return nil, errs.E(op, err)
+	}
+	return l, nil
+}
+
+// Reconcile compares the last statement's closing balance with the
+// ledger's assets:bank on its day. Returns Unauthenticated, Forbidden,
+// NotFound when no statement with a closing balance was imported.
+func (s *Service) Reconcile(ctx context.Context, actor fundus.Actor) (*Reconciliation, error) {
+	const op errs.Op = "bank.Reconcile"
+	if err := fundus.Authorize(op, actor, fundus.ReadBank); err != nil {
+		return nil, err
+	}
+	tx, err := db.ReadTx(ctx, s.DB) // one snapshot: the statement, the ledger, the queue
+	if err != nil {
+		return nil, errs.E(op, err)
+	}
+	defer tx.Rollback()
+	st, err := lastClosing(ctx, tx)
+	if err != nil {
+		return nil, errs.E(op, err)
+	}
+	if st == nil {
+		return nil, errs.E(op, errs.NotFound, "no statement with a closing balance has been imported yet")
+	}
+	balances, err := ledger.SumPostings(ctx, tx, "e.date <= $1 AND p.account = $2", st.closingDate, ledger.Bank)
+	if err != nil {
+		return nil, errs.E(op, err)
+	}
+	n, queued, err := queuedThrough(ctx, tx, st.closingDate)
+	if err != nil {
+		return nil, errs.E(op, err)
+	}
+	book := balances[ledger.Bank]
+	return &Reconciliation{
+		StatementDate: st.closingDate, StatementBalance: *st.ClosingBalance, LedgerBalance: fundus.EURCents(book),
+		Difference: fundus.EURCents(st.ClosingBalance.Minor - book), QueuedLines: n, QueuedAmount: fundus.EURCents(queued),
+	}, nil
+}
+
+// Assignment names what a queued line is: a donation (or, with the bank
+// loop's payouts, an instalment).
+type Assignment struct {
+	DonationID     string `json:"donation_id"`
+	DisbursementID string `json:"disbursement_id"`
+}
+
+// Assign records that a queued credit is the money of a donation: a
+// pledged one of that amount is confirmed with the line's booking day, one
+// confirmed by hand is linked. Returns Unauthenticated, Forbidden,
+// Invalid, NotFound, InvalidState.
+func (s *Service) Assign(ctx context.Context, actor fundus.Actor, id string, in Assignment) (commit.Outcome[*Line], error) {
+	const op errs.Op = "bank.Assign"
+	if err := fundus.Authorize(op, actor, fundus.HandleBank); err != nil {
+		return lineOutcome{}, err
+	}
+	var f check.Fields
+	switch {
+	case in.DisbursementID != "":
+		f.Add("disbursement_id", "unsupported", "", "instalments are paid through payment files; assign a donation")
+	case f.Required("donation_id", in.DonationID):
+	}
+	if err := f.Err(op); err != nil {
+		return lineOutcome{}, err
+	}
+	return s.resolve(ctx, op, actor, id, "bank.line.assign", func(tx *commit.Tx, l *Line) error {
+		if l.Direction != "credit" {
+			return errs.E(op, errs.InvalidState, "only a credit can be a donation; this line is a debit")
+		}
+		d, err := donations.Lookup(tx.Context(), tx.Reader(), in.DonationID)
+		if err != nil {
+			return err
+		}
+		if linked, err := donationMatched(tx.Context(), tx.Reader(), d.ID); err != nil || linked {
+			if err != nil {
+				return err
+			}
+			return errs.Errorf(op, errs.InvalidState, "the donation %s already has its bank line", d.Reference)
+		}
+		entry, err := donations.Arrive(tx, d, donations.Arrival{LineID: l.ID, BookingDate: l.BookingDate, Minor: l.Amount.Minor, Actor: actor.ActorID()})
+		if err != nil {
+			return err
+		}
+		l.Status, l.Match, l.EntryID = Matched, &Match{Type: "donation", ID: d.ID}, entry
+		return nil
+	})
+}
+
+// DonationBooking says how a transfer without a pledge is recorded.
+type DonationBooking struct {
+	Anonymous bool `json:"anonymous"`
+}
+
+// BookDonation records a queued credit as a donation that came without a
+// pledge: a new received donation of the line's amount, from the payer.
+// Returns Unauthenticated, Forbidden, NotFound, InvalidState.
+func (s *Service) BookDonation(ctx context.Context, actor fundus.Actor, id string, in DonationBooking) (commit.Outcome[*Line], error) {
+	const op errs.Op = "bank.BookDonation"
+	if err := fundus.Authorize(op, actor, fundus.HandleBank); err != nil {
+		return lineOutcome{}, err
+	}
+	return s.resolve(ctx, op, actor, id, "bank.line.book-donation", func(tx *commit.Tx, l *Line) error {
+		if l.Direction != "credit" {
+			return errs.E(op, errs.InvalidState, "only a credit can be a donation; this line is a debit")
+		}
+		d, entry, err := donations.BookTransfer(tx, donations.Arrival{LineID: l.ID, BookingDate: l.BookingDate, Minor: l.Amount.Minor, Actor: actor.ActorID()},
+			l.CounterpartyName, in.Anonymous)
+		if err != nil {
+			return err
+		}
+		l.Status, l.Match, l.EntryID = Matched, &Match{Type: "donation", ID: d.ID}, entry
+		return nil
+	})
+}
+
+// Booking books a queued line to an account of the chart.
+type Booking struct {
+	Account string `json:"account"`
+	Memo    string `json:"memo"`
+}
+
+// Book books a queued line to an account: the bank posting's other side
+// (bank fees, interest, the opening balance, a return). Returns
+// Unauthenticated, Forbidden, Invalid, NotFound, InvalidState,
+// InsufficientFunds.
+func (s *Service) Book(ctx context.Context, actor fundus.Actor, id string, in Booking) (commit.Outcome[*Line], error) {
+	const op errs.Op = "bank.Book"
+	if err := fundus.Authorize(op, actor, fundus.HandleBank); err != nil {
+		return lineOutcome{}, err
+	}
+	account, memo := strings.TrimSpace(in.Account), strings.TrimSpace(in.Memo)
+	var f check.Fields
+	if f.Required("account", account) && (account == ledger.Bank || account == ledger.Clearing) {
+		f.Add("account", "bank_account", "", "must be the other side of the bank posting, not "+account)
+	}
+	if f.Required("memo", memo) {
+		f.Text("memo", memo, ledger.MaxMemo-60, false)
+	}
+	if err := f.Err(op); err != nil {
+		return lineOutcome{}, err
+	}
+	return s.resolve(ctx, op, actor, id, "bank.line.book", func(tx *commit.Tx, l *Line) error {
+		amount := l.signed()
+		e, err := ledger.Post(tx, ledger.NewEntry{
+			Kind: "bank", Memo: memo + " (bank line " + l.BookingDate + ")", Actor: actor.ActorID(), Date: l.BookingDate,
+			Ref:      &ledger.Ref{Type: "bank_line", ID: l.ID},
+			Postings: []ledger.NewPosting{{Account: ledger.Bank, Amount: amount}, {Account: account, Amount: -amount}},
+		})
+		if err != nil {
+			if fields := errs.FieldsOf(err); len(fields) > 0 && strings.HasPrefix(fields[0].Field, "postings[1]") {
+				return errs.Field(op, "account", "is not an account of the chart")
+			}
+			return err
+		}
+		l.Status, l.Match, l.EntryID = Booked, &Match{Type: "entry", ID: e.ID}, e.ID
+		return nil
+	})
+}
+
+// resolve runs what a person does with a queued line in the write path:
+// it loads the line, lets do match or book it, stores it and audits.
+func (s *Service) resolve(ctx context.Context, op errs.Op, actor fundus.Actor, id, action string, do func(tx *commit.Tx, l *Line) error) (commit.Outcome[*Line], error) {
+	out, err := commit.Do(ctx, s.Writer, func(tx *commit.Tx) (*Line, error) {
+		l, err := findLine(tx.Context(), tx.Reader(), id)
+		if err != nil {
+			return nil, err
+		}
+		if l.Status != Queued {
+			return nil, errs.Errorf(op, errs.InvalidState, "only a queued line can be resolved; this one is %s", l.Status)
+		}
+		if err := do(tx, l); err != nil {
+			return nil, err
+		}
+		if err := resolveLine(tx.Context(), tx, l, actor.ActorID(), db.Time(tx.Now())); err != nil {
+			return nil, err
+		}
+		return l, audit.Add(tx, actor.ActorID(), action, "bank_line", l.ID, map[string]any{
+			"from": Queued, "to": l.Status, "match": l.Match, "ledger_entry_id": l.EntryID,
+		})
+	})
+	if err != nil {
+		return out, errs.E(op, err)
+	}
+	return out, nil
+}

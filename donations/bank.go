@@ -1,0 +1,129 @@
+package donations
+
+import (
+	"context"
+	"time"
+
+	"github.com/jmoiron/sqlx"
+
+	"fundus"
+	"fundus/audit"
+	"fundus/commit"
+	"fundus/db"
+	"fundus/errs"
+	"fundus/ledger"
+)
+
+// Arrival is money for a donation that a bank statement shows on the
+// fund's account: the bank line that brought it.
+type Arrival struct {
+	LineID      string // the bank line, what caused the entry
+	BookingDate string // YYYY-MM-DD: the donation's day of receipt
+	Minor       int64  // what arrived, in cents
+	Actor       string // who imported or assigned the line
+}
+
+// receivedAt is the start of the booking day in Europe/Berlin.
+func (a Arrival) receivedAt() (time.Time, error) {
+	t, err := time.ParseInLocation(time.DateOnly, a.BookingDate, fundus.Berlin)
+	if err != nil {
+		return time.Time{}, errs.Errorf(errs.Op("donations.Arrive"), errs.Internal, "a bank line's booking date %q is not a day", a.BookingDate)
+	}
+	return db.Time(t), nil
+}
+
+// LookupReference returns the donation whose reference is ref (canonical
+// form, ParseReference), read in the write path's transaction q.
+func LookupReference(ctx context.Context, q sqlx.QueryerContext, ref string) (*Donation, error) {
+	return findDonationByReference(ctx, q, ref)
+}
+
+// Lookup returns the donation with id, read in q (the write path's transaction).
+func Lookup(ctx context.Context, q sqlx.QueryerContext, id string) (*Donation, error) {
+	return findDonation(ctx, q, id)
+}
+
+// Arrive records in tx that the money of donation d arrived on the bank
+// account with a bank line. A pledged donation of exactly that amount is
+// confirmed: assets:bank / income:donations, dated the booking day, the
+// bank line named as what caused the entry; it returns the entry's id. A
+// donation confirmed by hand with that amount is linked: it books nothing
+// again and returns "". Returns InvalidState for any other donation or
+// amount.
+func Arrive(tx *commit.Tx, d *Donation, a Arrival) (string, error) {
+	const op errs.Op = "donations.Arrive"
+	if d.Amount.Minor != a.Minor {
+		return "", errs.Errorf(op, errs.InvalidState, "the donation %s is of %s EUR; the bank line brought %s EUR",
+			d.Reference, d.Amount, fundus.FormatMinor(a.Minor, fundus.EUR))
+	}
+	switch d.Status {
+	case Received:
+		return "", audit.Add(tx, a.Actor, "donation.link", "donation", d.ID, map[string]any{"bank_line_id": a.LineID})
+	case Pledged:
+	default:
+		return "", errs.Errorf(op, errs.InvalidState, "the donation %s is %s; only a pledged or received donation can take a bank line", d.Reference, d.Status)
+	}
+	at, err := a.receivedAt()
+	if err != nil {
+		return "", err
+	}
+	e, err := ledger.Post(tx, ledger.NewEntry{
+		Kind: KindDonation, Memo: "Donation " + d.Reference, Actor: a.Actor, Date: a.BookingDate,
+		Ref:      &ledger.Ref{Type: "bank_line", ID: a.LineID},
+		Postings: []ledger.NewPosting{{Account: ledger.Bank, Amount: a.Minor}, {Account: ledger.Donations, Amount: -a.Minor}},
+	})
+	if err != nil {
+		return "", err
+	}
+	d.Status, d.ReceivedAt, d.LedgerEntryID = Received, &at, e.ID
+	if err := updateDonation(tx.Context(), tx, d); err != nil {
+		return "", err
+	}
+	return e.ID, audit.Add(tx, a.Actor, "donation.confirm", "donation", d.ID, map[string]any{
+		"from": Pledged, "to": Received, "received_at": at, "ledger_entry_id": e.ID, "bank_line_id": a.LineID,
+	})
+}
+
+// BookTransfer records in tx a donation that arrived without a pledge (a
+// transfer without a reference): a received donation of the line's amount
+// from name, anonymous as the treasurer says, booked assets:bank /
+// income:donations like any other. It returns the donation and its entry.
+func BookTransfer(tx *commit.Tx, a Arrival, name string, anonymous bool) (*Donation, string, error) {
+	at, err := a.receivedAt()
+	if err != nil {
+		return nil, "", err
+	}
+	d := &Donation{ID: db.NewID(), Status: Received, Amount: fundus.EURCents(a.Minor), Currency: fundus.EUR.Code,
+		Reference: newReference(), Anonymous: anonymous, CreatedAt: db.Time(tx.Now()), ReceivedAt: &at, LedgerEntryID: db.NewID()}
+	if name != "" && !anonymous {
+		d.Donor = &Donor{Name: name}
+	}
+	e, err := ledger.Post(tx, ledger.NewEntry{
+		ID: d.LedgerEntryID, Kind: KindDonation, Memo: "Donation " + d.Reference + " (a transfer without a pledge)", Actor: a.Actor, Date: a.BookingDate,
+		Ref:      &ledger.Ref{Type: "bank_line", ID: a.LineID},
+		Postings: []ledger.NewPosting{{Account: ledger.Bank, Amount: a.Minor}, {Account: ledger.Donations, Amount: -a.Minor}},
+	})
+	if err != nil {
+		return nil, "", err
+	}
+	// A reference already given inserts nothing; then it takes another.
+	for {
+		inserted, err := insertReceivedDonation(tx.Context(), tx, d)
+		if err != nil {
+			return nil, "", err
+		}
+		if inserted {
+			break
+		}
+		d.Reference = newReference()
+	}
+	return d, e.ID, audit.Add(tx, a.Actor, "donation.book-transfer", "donation", d.ID, map[string]any{
+		"to": Received, "amount": d.Amount, "reference": d.Reference, "ledger_entry_id": e.ID, "bank_line_id": a.LineID,
+	})
+}
+
+// PledgedOfAmount returns up to limit pledged donations of exactly minor
+// cents, newest first: what a queued bank line may belong to.
+func PledgedOfAmount(ctx context.Context, q sqlx.QueryerContext, minor int64, limit int) ([]*Donation, error) {
+	return findPledgedOfAmount(ctx, q, minor, limit)
+}
