@@ -36,6 +36,7 @@ type config struct {
 	TrustedProxies []string
 	SessionTTL     time.Duration
 	PasswordHashes int
+	StatementLimit int64
 	LogLevel       slog.Level
 	LogFormat      string
 	DebugAddr      string
@@ -156,6 +157,14 @@ var settings = []setting{
 		}
 		return nil
 	}},
+	{"FUNDUS_STATEMENT_LIMIT", "20MiB", func(c *config, v string) error {
+		n, err := mebibytes(v)
+		if err != nil {
+			return err
+		}
+		c.StatementLimit = n
+		return nil
+	}},
 	{"FUNDUS_LOG_LEVEL", "info", func(c *config, v string) error {
 		return c.LogLevel.UnmarshalText([]byte(v))
 	}},
@@ -179,6 +188,15 @@ var settings = []setting{
 
 // maxAmountCents is FUNDUS_MAX_AMOUNT in cents.
 func (c *config) maxAmountCents() int64 { return c.MaxAmount.Shift(2).IntPart() }
+
+// mebibytes reads a size such as "20MiB" (1 to 1024).
+func mebibytes(v string) (int64, error) {
+	var n int
+	if err := positiveInt(&n, strings.TrimSuffix(v, "MiB"), 1); err != nil || !strings.HasSuffix(v, "MiB") || n > 1024 {
+		return 0, errors.New("must be a size in MiB from 1MiB to 1024MiB, such as 20MiB")
+	}
+	return int64(n) << 20, nil
+}
 
 func positiveInt(dst *int, v string, min int) error {
 	n, err := strconv.Atoi(v)

@@ -57,6 +57,9 @@ const usage = `usage:
                           write the ledger (to stdout without -o)
   fundus user add --email E --name N --role R [--role R2 ...] [--organisation O]
                           create a user (password: first line of stdin); prints the id
+  fundus bank import FILE...
+                          import bank statements (camt.052/053/054, a ZIP of them,
+                          CSV-CAMT) as a treasurer's upload does; prints what each did
   fundus version          print the version`
 
 func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) error {
@@ -103,6 +106,11 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 			return usageError("fundus user: the only subcommand is add\n" + usage)
 		}
 		return userAdd(ctx, cfg, args[1:], stdin, stdout)
+	case "bank":
+		if len(args) == 0 || args[0] != "import" {
+			return usageError("fundus bank: the only subcommand is import\n" + usage)
+		}
+		return bankImport(ctx, cfg, args[1:], stdout)
 	}
 	return usageError(fmt.Sprintf("unknown command %q\n%s", cmd, usage))
 }

@@ -18,6 +18,8 @@ import (
 
 	"fundus/audit"
 	"fundus/auth"
+	"fundus/bank"
+	"fundus/bank/statement"
 	"fundus/commit"
 	"fundus/db"
 	"fundus/donations"
@@ -119,6 +121,14 @@ func forgetIdempotencyKeys(ctx context.Context, w *commit.Writer, log *slog.Logg
 	}
 }
 
+// statementLimits are the parser's limits with the file as large as
+// FUNDUS_STATEMENT_LIMIT.
+func statementLimits(cfg *config) statement.Limits {
+	lim := statement.DefaultLimits
+	lim.MaxBytes = cfg.StatementLimit
+	return lim
+}
+
 // newWriter starts the write path of d with the ledger and the audit trail
 // taking part in every transaction.
 func newWriter(d *db.DB) (*commit.Writer, error) {
@@ -153,6 +163,7 @@ func serve(ctx context.Context, cfg *config, log *slog.Logger) error {
 		Version:        version(),
 		ExampleAccount: cfg.BankIBAN == exampleIBAN,
 		FundName:       cfg.FundName,
+		StatementLimit: cfg.StatementLimit,
 	}, d, server.Services{
 		Auth:   authSvc,
 		Ledger: ledgerSvc,
@@ -162,6 +173,7 @@ func serve(ctx context.Context, cfg *config, log *slog.Logger) error {
 			Bank: donations.BankAccount{IBAN: cfg.BankIBAN, BIC: cfg.BankBIC, Holder: cfg.BankHolder},
 		},
 		Grants: &grants.Service{DB: d, Writer: writer, MaxAmount: cfg.maxAmountCents(), Quorum: cfg.Quorum},
+		Bank:   &bank.Service{DB: d, Writer: writer, IBAN: cfg.BankIBAN, MaxAmount: cfg.maxAmountCents(), Limits: statementLimits(cfg)},
 	}, log)
 	if err != nil {
 		return err

@@ -8,6 +8,7 @@ package api
 import (
 	"fundus/audit"
 	"fundus/auth"
+	"fundus/bank"
 	"fundus/db"
 	"fundus/donations"
 	"fundus/grants"
@@ -25,6 +26,7 @@ type Handler struct {
 	Audit     *audit.Service
 	Donations *donations.Service
 	Grants    *grants.Service
+	Bank      *bank.Service
 	// Limiter guards public writes and sign-in.
 	Limiter *httpx.RateLimiter
 	// Fund is the public figures, shared with the fund page.

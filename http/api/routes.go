@@ -63,6 +63,18 @@ func (h *Handler) Routes(r *gin.Engine) {
 	api.POST("/applications/:id/report", httpx.RequireUser, h.reportOnApplication)
 	api.POST("/applications/:id/close", httpx.RequireUser, h.closeApplication)
 
+	// A bank file is sent as it came (XML, ZIP or CSV), not as JSON; its
+	// handler checks the content type, and its body limit is the
+	// statement limit (http/server).
+	r.POST("/api/v1/bank/statements", httpx.Authenticate(h.Auth), httpx.RequireUser, h.importStatement)
+	api.GET("/bank/statements", httpx.RequireUser, h.listStatements)
+	api.GET("/bank/transactions", httpx.RequireUser, h.listBankLines)
+	api.GET("/bank/transactions/:id", httpx.RequireUser, h.getBankLine)
+	api.POST("/bank/transactions/:id/assign", httpx.RequireUser, h.assignBankLine)
+	api.POST("/bank/transactions/:id/book-donation", httpx.RequireUser, h.bookBankLineAsDonation)
+	api.POST("/bank/transactions/:id/book", httpx.RequireUser, h.bookBankLine)
+	api.GET("/bank/reconciliation", httpx.RequireUser, h.reconciliation)
+
 	api.GET("/fund", h.publicFigures)
 	api.GET("/fund/projects", h.fundProjects)
 	api.GET("/fund/report", h.fundReport)

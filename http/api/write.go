@@ -23,6 +23,14 @@ const idempotencyHeader = "Idempotency-Key"
 // A body over the limit is refused before it is read whole, so it has no
 // request hash to store it under.
 func moneyWrite[T any](c *gin.Context, w *commit.Writer, status int, in any, optional bool, run func(ctx context.Context) (commit.Outcome[T], error)) {
+	write(c, w, func(T) int { return status }, func(body []byte) error { return httpx.DecodeJSON(c, body, in, optional) },
+		func(ctx context.Context, _ []byte) (commit.Outcome[T], error) { return run(ctx) })
+}
+
+// write is moneyWrite for any body: decode reads it (a JSON body, a bank
+// file), run is given it, and statusOf chooses the status of a success
+// from its result, so that a repeat answers with the same status too.
+func write[T any](c *gin.Context, w *commit.Writer, statusOf func(T) int, decode func(body []byte) error, run func(ctx context.Context, body []byte) (commit.Outcome[T], error)) {
 	body, err := httpx.ReadBody(c)
 	if err != nil {
 		httpx.WriteError(c, err)
@@ -39,8 +47,8 @@ func moneyWrite[T any](c *gin.Context, w *commit.Writer, status int, in any, opt
 			RequestHash: commit.RequestHash(c.Request.Method, c.Request.URL.Path, body)})
 	}
 	var out commit.Outcome[T]
-	if err = httpx.DecodeJSON(c, body, in, optional); err == nil {
-		out, err = run(ctx)
+	if err = decode(body); err == nil {
+		out, err = run(ctx, body)
 	}
 	if err != nil && !out.Stored {
 		out, err = commit.Refuse[T](ctx, w, err)
@@ -52,8 +60,8 @@ func moneyWrite[T any](c *gin.Context, w *commit.Writer, status int, in any, opt
 	case err != nil:
 		httpx.WriteError(c, err)
 	case out.Body != nil: // the bytes stored with the effect, the same on every repeat
-		c.Data(status, "application/json; charset=utf-8", out.Body)
+		c.Data(statusOf(out.Value), "application/json; charset=utf-8", out.Body)
 	default:
-		c.JSON(status, out.Value)
+		c.JSON(statusOf(out.Value), out.Value)
 	}
 }

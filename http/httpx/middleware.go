@@ -118,9 +118,14 @@ func RecoverPanics(c *gin.Context) {
 }
 
 // LimitBody refuses bodies over limit: at once when Content-Length says so,
-// otherwise when the decoder reads past it.
-func LimitBody(limit int64) gin.HandlerFunc {
+// otherwise when the decoder reads past it. larger gives the routes that
+// take files ("POST /api/v1/bank/statements") a limit of their own.
+func LimitBody(limit int64, larger map[string]int64) gin.HandlerFunc {
 	return func(c *gin.Context) {
+		limit := limit
+		if l, ok := larger[c.Request.Method+" "+c.Request.URL.Path]; ok {
+			limit = l
+		}
 		if c.Request.ContentLength > limit {
 			WriteError(c, errs.E(errs.TooLarge, fmt.Sprintf("the body must not exceed %d bytes", limit)))
 			return

@@ -15,6 +15,7 @@ import (
 
 	"fundus/audit"
 	"fundus/auth"
+	"fundus/bank"
 	"fundus/db"
 	"fundus/donations"
 	"fundus/errs"
@@ -36,6 +37,9 @@ type Config struct {
 	RateLimit int
 	// BodyLimit is the largest request body in bytes.
 	BodyLimit int64
+	// StatementLimit is the largest bank file in bytes (POST
+	// /api/v1/bank/statements); zero: 20 MiB.
+	StatementLimit int64
 	// Version is reported by /healthz.
 	Version string
 	// FundName is the fund's name in the public figures.
@@ -56,12 +60,16 @@ type Services struct {
 	Audit     *audit.Service
 	Donations *donations.Service
 	Grants    *grants.Service
+	Bank      *bank.Service
 }
 
 // New builds the router. log receives the access log and internal errors.
 func New(cfg Config, d *db.DB, svc Services, log *slog.Logger) (http.Handler, error) {
 	if cfg.BodyLimit <= 0 {
 		cfg.BodyLimit = 64 << 10
+	}
+	if cfg.StatementLimit <= 0 {
+		cfg.StatementLimit = 20 << 20
 	}
 	renderer, err := web.New()
 	if err != nil {
@@ -75,7 +83,7 @@ func New(cfg Config, d *db.DB, svc Services, log *slog.Logger) (http.Handler, er
 	limiter := httpx.NewRateLimiter(cfg.RateLimit)
 	fund := httpx.NewFundCache(svc.Ledger, cfg.FundName)
 	a := &api.Handler{
-		Version: cfg.Version, DB: d, Auth: svc.Auth, Ledger: svc.Ledger, Audit: svc.Audit, Donations: svc.Donations, Grants: svc.Grants,
+		Version: cfg.Version, DB: d, Auth: svc.Auth, Ledger: svc.Ledger, Audit: svc.Audit, Donations: svc.Donations, Grants: svc.Grants, Bank: svc.Bank,
 		Limiter: limiter, Fund: fund,
 	}
 	u := &ui.Handler{
@@ -98,7 +106,7 @@ func router(cfg Config, log *slog.Logger, m *httpx.Metrics, a *api.Handler, u *u
 	r.RedirectTrailingSlash = false
 	r.RedirectFixedPath = false
 	r.Use(httpx.WithRequestID, httpx.SecurityHeaders, httpx.AccessLog(log), httpx.RecoverPanics, m.Observe,
-		httpx.LimitBody(cfg.BodyLimit), httpx.RefuseUnstorableText(u.ErrorPage))
+		httpx.LimitBody(cfg.BodyLimit, map[string]int64{"POST /api/v1/bank/statements": cfg.StatementLimit}), httpx.RefuseUnstorableText(u.ErrorPage))
 	r.NoRoute(noRoute(u))
 
 	a.Routes(r)
