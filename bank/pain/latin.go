@@ -137,7 +137,7 @@ var punctuation = map[rune]string{
 	'&': "+", '<': "(", '>': ")", '[': "(", ']': ")", '{': "(", '}': ")",
 	'"': "'", '`': "'", '´': "'", 'ʼ': "'", 'ʻ': "'", '_': "-", ';': ",", '!': ".",
 	'\\': "/", '|': "/", '~': "-", '⁄': "/", '∕': "/", '×': "x", '@': "(at)",
-	'€': "EUR", '£': "GBP", '·': ".", '•': ".",
+	'„': "'", '‚': "'", '€': "EUR", '£': "GBP", '·': ".", '•': ".",
 }
 
 // transliterator writes the SEPA text of in, one rune at a time, looking
@@ -251,7 +251,8 @@ func (t *transliterator) letter(i int) (string, bool) {
 
 func (t *transliterator) cyrillicLetter(i int, l rune) (string, bool) {
 	if t.ukrainian {
-		if s, ok := ukrainianInitial[l]; ok && !t.inWord(i-1) {
+		afterApostrophe := isApostrophe(t.at(i-1)) && unicode.Is(unicode.Cyrillic, t.at(i-2))
+		if s, ok := ukrainianInitial[l]; ok && !t.inWord(i-1) && !afterApostrophe {
 			return s, true
 		}
 		if l == 'г' && unicode.ToLower(t.at(i-1)) == 'з' {

@@ -84,12 +84,15 @@ type (
 		CdtTrfTxInf []transaction `xml:"CdtTrfTxInf"`
 	}
 	transaction struct {
-		EndToEndID string  `xml:"PmtId>EndToEndId"`
-		InstdAmt   amount  `xml:"Amt>InstdAmt"`
-		CdtrAgt    *agent  `xml:"CdtrAgt,omitempty"`
-		Cdtr       party   `xml:"Cdtr"`
-		CdtrAcct   account `xml:"CdtrAcct"`
-		Ustrd      string  `xml:"RmtInf>Ustrd,omitempty"`
+		EndToEndID string      `xml:"PmtId>EndToEndId"`
+		InstdAmt   amount      `xml:"Amt>InstdAmt"`
+		CdtrAgt    *agent      `xml:"CdtrAgt,omitempty"`
+		Cdtr       party       `xml:"Cdtr"`
+		CdtrAcct   account     `xml:"CdtrAcct"`
+		RmtInf     *remittance `xml:"RmtInf,omitempty"`
+	}
+	remittance struct {
+		Ustrd string `xml:"Ustrd"`
 	}
 	party struct {
 		Nm string `xml:"Nm"`
@@ -101,7 +104,10 @@ type (
 	// writes a debtor's bank that is known by the IBAN alone.
 	agent struct {
 		BICFI string `xml:"FinInstnId>BICFI,omitempty"`
-		Othr  string `xml:"FinInstnId>Othr>Id,omitempty"`
+		Othr  *other `xml:"FinInstnId>Othr,omitempty"`
+	}
+	other struct {
+		ID string `xml:"Id"`
 	}
 	amount struct {
 		Ccy   string `xml:"Ccy,attr"`
@@ -185,7 +191,9 @@ func build(m Message) (document, []errs.FieldError) {
 			InstdAmt:   amount{Ccy: fundus.EUR.Code, Value: fundus.FormatMinor(p.Minor, fundus.EUR)},
 			Cdtr:       party{Nm: payee.Name},
 			CdtrAcct:   account{IBAN: payee.IBAN},
-			Ustrd:      cut(Latin(p.Remittance), MaxRemittanceLen),
+		}
+		if ustrd := cut(Latin(p.Remittance), MaxRemittanceLen); ustrd != "" {
+			tx.RmtInf = &remittance{Ustrd: ustrd}
 		}
 		if payee.BIC != "" {
 			tx.CdtrAgt = &agent{BICFI: payee.BIC}
@@ -218,7 +226,7 @@ func build(m Message) (document, []errs.FieldError) {
 		},
 	}}
 	if debtor.BIC == "" {
-		doc.Initiation.PmtInf.DbtrAgt = agent{Othr: "NOTPROVIDED"}
+		doc.Initiation.PmtInf.DbtrAgt = agent{Othr: &other{ID: "NOTPROVIDED"}}
 	}
 	return doc, fields
 }
