@@ -272,7 +272,7 @@ func (t *transliterator) greekLetter(i int, l rune) (string, bool) {
 	case l == 'υ' && prev == 'ο':
 		return "u", true
 	case l == 'υ' && (prev == 'α' || prev == 'ε' || prev == 'η'):
-		if next == 0 || strings.ContainsRune("θκξπσςτφχψ", next) || !unicode.IsLetter(next) {
+		if !unicode.IsLetter(next) || strings.ContainsRune("θκξπσςτφχψ", next) {
 			return "f", true
 		}
 		return "v", true
