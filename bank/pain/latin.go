@@ -18,7 +18,7 @@ func Latin(s string) string {
 	in := decompose(s)
 	t := transliterator{in: in, ukrainian: strings.ContainsAny(s, "іїєґІЇЄҐ"), wordStart: true}
 	for i := range in {
-		t.rune(i)
+		t.next(i)
 	}
 	return strings.Join(strings.Fields(t.out.String()), " ")
 }
@@ -173,7 +173,16 @@ func (t *transliterator) write(s string) {
 	t.wordStart = !(unicode.IsLetter(rune(last)) || unicode.IsDigit(rune(last)))
 }
 
-func (t *transliterator) rune(i int) {
+// writeUnknown writes the '.' that stands for a run of runes no table knows.
+func (t *transliterator) writeUnknown() {
+	if !t.unknown {
+		t.write(".")
+		t.unknown = true
+	}
+}
+
+// next writes the rune at i.
+func (t *transliterator) next(i int) {
 	r := t.in[i]
 	_, arabicSign := arabic[r]
 	switch {
@@ -206,10 +215,7 @@ func (t *transliterator) rune(i int) {
 	default:
 		s, ok := t.letter(i)
 		if !ok {
-			if !t.unknown {
-				t.write(".")
-				t.unknown = true
-			}
+			t.writeUnknown()
 			return
 		}
 		t.write(s)
@@ -293,10 +299,7 @@ func (t *transliterator) arabic(i int) {
 	}
 	s, ok := t.arabicLetter(i)
 	if !ok {
-		if !t.unknown {
-			t.write(".")
-			t.unknown = true
-		}
+		t.writeUnknown()
 		return
 	}
 	for j := i + 1; isArabicMark(t.at(j)); j++ {
