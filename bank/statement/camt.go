@@ -147,6 +147,8 @@ func (c *camtReader) start(t xml.StartElement) error {
 	c.stack = append(c.stack, name)
 	c.text = c.text[:0]
 	switch {
+	case depth == 0 && c.msg != "":
+		return c.errorf("the file holds a second XML document")
 	case depth == 0:
 		return c.root(t)
 	case depth == 1:

@@ -319,6 +319,12 @@ func TestParseUnbalanced(t *testing.T) {
 
 func TestParseGenerated(t *testing.T) {
 	f := mustParse(t, genCamt053(1000))
+	if _, err := Parse(bytes.NewReader(genCamt053(11)), Limits{MaxLines: 10}); errs.CodeOf(err) != CodeTooLarge {
+		t.Errorf("11 lines with MaxLines 10: %v", err)
+	}
+	if _, err := Parse(bytes.NewReader(genCamt053(11)), Limits{}); err != nil {
+		t.Errorf("zero Limits do not take the defaults: %v", err)
+	}
 	if f.Format != "camt.053.001.08" || len(f.Statements[0].Lines) != 1000 {
 		t.Fatalf("got %s with %d lines", f.Format, len(f.Statements[0].Lines))
 	}
