@@ -40,14 +40,15 @@ type camtReader struct {
 	ntryAt  int
 	txAt    int
 	stmt    *Statement
-	ids     camtStatementIDs
+	ids     camtHeader
 	bals    []camtBalance
 	entry   camtEntry
 	file    File
 	entries int // entries of the open statement, for messages
 }
 
-type camtStatementIDs struct {
+// camtHeader is what a statement says of its account and period.
+type camtHeader struct {
 	iban, othr, ccy, from, to string
 }
 
@@ -90,12 +91,11 @@ func (p *parser) parseCamt(data []byte) (*File, error) {
 			break
 		}
 		if err != nil {
-			var fe *errs.Error
-			if errors.As(err, &fe) {
-				return nil, err
+			var se *xml.SyntaxError
+			if errors.As(err, &se) {
+				return nil, malformed("the XML is broken at line %d: %s", se.Line, se.Msg)
 			}
-			line, _ := d.InputPos()
-			return nil, malformed("the XML is broken at line %d: %v", line, strings.TrimPrefix(err.Error(), "XML syntax error on line "+strconv.Itoa(line)+": "))
+			return nil, errs.E(errs.Invalid, CodeMalformed, err, "the XML file could not be read")
 		}
 		switch t := tok.(type) {
 		case xml.Directive:
@@ -147,6 +147,8 @@ func (c *camtReader) start(t xml.StartElement) error {
 	c.stack = append(c.stack, name)
 	c.text = c.text[:0]
 	switch {
+	case depth == 0 && c.msg != "":
+		return c.errorf("the file holds a second XML document")
 	case depth == 0:
 		return c.root(t)
 	case depth == 1:
@@ -155,7 +157,7 @@ func (c *camtReader) start(t xml.StartElement) error {
 		}
 	case depth == 2 && name == camtContainers[c.msg][1]:
 		c.stmt = &Statement{}
-		c.stmtAt, c.ids, c.bals, c.entries = depth, camtStatementIDs{}, c.bals[:0], 0
+		c.stmtAt, c.ids, c.bals, c.entries = depth, camtHeader{}, c.bals[:0], 0
 	case c.stmtAt < 0:
 	case depth == c.stmtAt+1 && name == "Bal":
 		c.balAt = depth

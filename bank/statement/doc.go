@@ -36,8 +36,8 @@
 //     creditor reference (Strd/CdtrRefInf/Ref) after a space; trimmed.
 //   - Booked is Sts BOOK (v02 text, v08 Sts/Cd); PDNG, INFO and other codes
 //     are not booked and do not count in the balance check. In CSV-CAMT,
-//     "Umsatz vorgemerkt" is pending, "Umsatz gebucht" booked, any other
-//     Info is refused.
+//     "Umsatz vorgemerkt" is pending, "Umsatz gebucht" (or no Info) booked,
+//     any other Info is refused.
 //   - Balances: the opening balance is OPBD, else PRCD, else the first
 //     ITBD; the closing one CLBD, and in an intraday camt.052 without CLBD
 //     the last other ITBD. Available balances (OPAV, CLAV) are never used:

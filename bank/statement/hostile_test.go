@@ -204,37 +204,40 @@ func TestParseRefused(t *testing.T) {
 	for _, tc := range []struct {
 		name, data string
 		code       errs.Code
+		says       string // a part of the message, where the code alone does not tell why
 	}{
-		{"empty", "", CodeUnsupported},
-		{"text", "Kontoauszug vom 1. Maerz", CodeUnsupported},
-		{"CSV-MT940", `"Auftragskonto";"Buchungstag";"Valutadatum";"Buchungstext";"Verwendungszweck";"Beguenstigter/Zahlungspflichtiger";"Kontonummer";"BLZ";"Betrag";"Waehrung";"Info"` + "\n", CodeUnsupported},
-		{"pain.001", `<Document xmlns="urn:iso:std:iso:20022:tech:xsd:pain.001.001.09"><CstmrCdtTrfInitn/></Document>`, CodeUnsupported},
-		{"camt.053.001.13", `<Document xmlns="urn:iso:std:iso:20022:tech:xsd:camt.053.001.13"/>`, CodeUnsupported},
-		{"no namespace", `<Document><BkToCstmrStmt/></Document>`, CodeUnsupported},
-		{"wrong message element", `<Document xmlns="urn:iso:std:iso:20022:tech:xsd:camt.053.001.08"><BkToCstmrAcctRpt/></Document>`, CodeMalformed},
-		{"unclosed XML", `<Document xmlns="urn:iso:std:iso:20022:tech:xsd:camt.053.001.08"><BkToCstmrStmt>`, CodeMalformed},
-		{"UTF-16", `<?xml version="1.0" encoding="UTF-16"?><Document/>`, CodeMalformed},
-		{"three decimals", ntry("12.345"), CodeMalformed},
-		{"negative", ntry("-12.30"), CodeMalformed},
-		{"exponent", ntry("1E3"), CodeMalformed},
-		{"absurd", ntry("100000000000.00"), CodeMalformed},
-		{"no currency", strings.Replace(ntry("1.00"), ` Ccy="EUR"`, "", 1), CodeMalformed},
-		{"no status", strings.Replace(ntry("1.00"), `<Sts><Cd>BOOK</Cd></Sts>`, "", 1), CodeMalformed},
-		{"bad date", strings.Replace(ntry("1.00"), `2026-01-01`, "2026-02-30", 1), CodeMalformed},
-		{"bad indicator", strings.Replace(ntry("1.00"), `CRDT`, "CRED", 1), CodeMalformed},
-		{"no account", strings.Replace(ntry("1.00"), fundIBAN, "", 1), CodeMalformed},
-		{"CSV amount", csvRow("1,234", "Umsatz gebucht"), CodeMalformed},
-		{"CSV grouping", csvRow("12.34,00", "Umsatz gebucht"), CodeMalformed},
-		{"CSV info", csvRow("1,00", "Umsatz storniert"), CodeMalformed},
-		{"CSV date", strings.Replace(csvRow("1,00", ""), "01.03.26", "2026-03-01", 1), CodeMalformed},
-		{"CSV columns", csvRow("1,00", "") + `"x";"y"` + "\n", CodeMalformed},
-		{"CSV without amount", `"Auftragskonto";"Buchungstag";"Waehrung"` + "\n", CodeMalformed},
+		{"empty", "", CodeUnsupported, ""},
+		{"text", "Kontoauszug vom 1. Maerz", CodeUnsupported, ""},
+		{"CSV-MT940", `"Auftragskonto";"Buchungstag";"Valutadatum";"Buchungstext";"Verwendungszweck";"Beguenstigter/Zahlungspflichtiger";"Kontonummer";"BLZ";"Betrag";"Waehrung";"Info"` + "\n", CodeUnsupported, ""},
+		{"pain.001", `<Document xmlns="urn:iso:std:iso:20022:tech:xsd:pain.001.001.09"><CstmrCdtTrfInitn/></Document>`, CodeUnsupported, ""},
+		{"camt.053.001.13", `<Document xmlns="urn:iso:std:iso:20022:tech:xsd:camt.053.001.13"/>`, CodeUnsupported, ""},
+		{"no namespace", `<Document><BkToCstmrStmt/></Document>`, CodeUnsupported, ""},
+		{"wrong message element", `<Document xmlns="urn:iso:std:iso:20022:tech:xsd:camt.053.001.08"><BkToCstmrAcctRpt/></Document>`, CodeMalformed, ""},
+		{"two documents", ntry("1.00") + ntry("1.00"), CodeMalformed, "second XML document"},
+		{"line in another currency", strings.Replace(strings.Replace(latin1Camt, `encoding="ISO-8859-1"`, "", 1), `<Amt Ccy="EUR">1234.56`, `<Amt Ccy="USD">1234.56`, 1), CodeMalformed, "in USD"},
+		{"unclosed XML", `<Document xmlns="urn:iso:std:iso:20022:tech:xsd:camt.053.001.08"><BkToCstmrStmt>`, CodeMalformed, ""},
+		{"UTF-16", `<?xml version="1.0" encoding="UTF-16"?><Document/>`, CodeMalformed, ""},
+		{"three decimals", ntry("12.345"), CodeMalformed, "more than two decimals"},
+		{"negative", ntry("-12.30"), CodeMalformed, ""},
+		{"exponent", ntry("1E3"), CodeMalformed, ""},
+		{"absurd", ntry("100000000000.00"), CodeMalformed, "too large"},
+		{"no currency", strings.Replace(ntry("1.00"), ` Ccy="EUR"`, "", 1), CodeMalformed, ""},
+		{"no status", strings.Replace(ntry("1.00"), `<Sts><Cd>BOOK</Cd></Sts>`, "", 1), CodeMalformed, "no status"},
+		{"bad date", strings.Replace(ntry("1.00"), `2026-01-01`, "2026-02-30", 1), CodeMalformed, ""},
+		{"bad indicator", strings.Replace(ntry("1.00"), `CRDT`, "CRED", 1), CodeMalformed, ""},
+		{"no account", strings.Replace(ntry("1.00"), fundIBAN, "", 1), CodeMalformed, ""},
+		{"CSV amount", csvRow("1,234", "Umsatz gebucht"), CodeMalformed, ""},
+		{"CSV grouping", csvRow("12.34,00", "Umsatz gebucht"), CodeMalformed, ""},
+		{"CSV info", csvRow("1,00", "Umsatz storniert"), CodeMalformed, "Umsatz storniert"},
+		{"CSV date", strings.Replace(csvRow("1,00", ""), "01.03.26", "2026-03-01", 1), CodeMalformed, ""},
+		{"CSV columns", csvRow("1,00", "") + `"x";"y"` + "\n", CodeMalformed, ""},
+		{"CSV without amount", `"Auftragskonto";"Buchungstag";"Waehrung"` + "\n", CodeMalformed, ""},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			_, err := Parse(strings.NewReader(tc.data), DefaultLimits)
 			wantCode(t, err, tc.code)
-			if errs.Message(err) == "" {
-				t.Error("no message")
+			if msg := errs.Message(err); msg == "" || !strings.Contains(msg, tc.says) {
+				t.Errorf("message %q, want one saying %q", msg, tc.says)
 			}
 		})
 	}

@@ -8,12 +8,29 @@ import (
 )
 
 // Limits bound what Parse reads, so that a hostile file is refused before
-// it costs much time or memory.
+// it costs much time or memory. A zero field takes its DefaultLimits value.
 type Limits struct {
 	MaxBytes      int64 // the file, and each file inside a ZIP
 	MaxLines      int   // lines of all statements together
 	MaxZipEntries int   // files in a ZIP
 	MaxUnzipped   int64 // bytes of all files of a ZIP together, counted while unpacking
+}
+
+// orDefaults gives every zero field its DefaultLimits value.
+func (l Limits) orDefaults() Limits {
+	if l.MaxBytes <= 0 {
+		l.MaxBytes = DefaultLimits.MaxBytes
+	}
+	if l.MaxLines <= 0 {
+		l.MaxLines = DefaultLimits.MaxLines
+	}
+	if l.MaxZipEntries <= 0 {
+		l.MaxZipEntries = DefaultLimits.MaxZipEntries
+	}
+	if l.MaxUnzipped <= 0 {
+		l.MaxUnzipped = DefaultLimits.MaxUnzipped
+	}
+	return l
 }
 
 // DefaultLimits fit the largest files banks deliver: the DK rules ask banks

@@ -76,6 +76,7 @@ const (
 // errs.TooLarge with CodeTooLarge when a limit of lim is passed.
 func Parse(r io.Reader, lim Limits) (*File, error) {
 	const op errs.Op = "statement.Parse"
+	lim = lim.orDefaults()
 	data, err := readAll(r, lim.MaxBytes, "the file")
 	if err != nil {
 		return nil, errs.E(op, err)
@@ -138,9 +139,12 @@ func (s *Statement) check() error {
 		return nil
 	}
 	sum := s.Opening.Minor
-	for _, l := range s.Lines {
+	for i, l := range s.Lines {
 		if !l.Booked {
 			continue
+		}
+		if l.Currency != s.Currency {
+			return malformed("statement %q: line %d is in %s, the account in %s", s.ID, i+1, l.Currency, s.Currency)
 		}
 		v := l.Minor
 		if l.Direction == Debit {

@@ -178,6 +178,22 @@ func TestParseLines(t *testing.T) {
 			t.Errorf("%+v", l)
 		}
 	})
+	t.Run("intraday report between two ITBD", func(t *testing.T) {
+		data := bytes.Replace(mustRead(t, "own_camt.052.001.08_intraday.xml"), []byte("<Cd>PRCD</Cd>"), []byte("<Cd>ITBD</Cd>"), 1)
+		s := mustParse(t, data).Statements[0]
+		if !sameBalance(s.Opening, bal("2026-03-09", 10000)) || !sameBalance(s.Closing, bal("2026-03-10", 6600)) {
+			t.Errorf("opening %v, closing %v", s.Opening, s.Closing)
+		}
+	})
+	t.Run("ITBD does not close an end-of-day statement", func(t *testing.T) {
+		data := bytes.ReplaceAll(mustRead(t, "own_camt.052.001.08_intraday.xml"), []byte("camt.052.001.08"), []byte("camt.053.001.08"))
+		data = bytes.ReplaceAll(data, []byte("BkToCstmrAcctRpt>"), []byte("BkToCstmrStmt>"))
+		data = bytes.ReplaceAll(data, []byte("Rpt>"), []byte("Stmt>"))
+		s := mustParse(t, data).Statements[0]
+		if s.Opening == nil || s.Closing != nil {
+			t.Errorf("opening %v, closing %v", s.Opening, s.Closing)
+		}
+	})
 	t.Run("CSV-CAMT", func(t *testing.T) {
 		lines := mustParse(t, mustRead(t, "csv-camt_sparkasse_beancount-sparkasse.csv")).Statements[0].Lines
 		want := []Line{
@@ -319,6 +335,12 @@ func TestParseUnbalanced(t *testing.T) {
 
 func TestParseGenerated(t *testing.T) {
 	f := mustParse(t, genCamt053(1000))
+	if _, err := Parse(bytes.NewReader(genCamt053(11)), Limits{MaxLines: 10}); errs.CodeOf(err) != CodeTooLarge {
+		t.Errorf("11 lines with MaxLines 10: %v", err)
+	}
+	if _, err := Parse(bytes.NewReader(genCamt053(11)), Limits{}); err != nil {
+		t.Errorf("zero Limits do not take the defaults: %v", err)
+	}
 	if f.Format != "camt.053.001.08" || len(f.Statements[0].Lines) != 1000 {
 		t.Fatalf("got %s with %d lines", f.Format, len(f.Statements[0].Lines))
 	}
