@@ -109,9 +109,9 @@ type Reconciliation struct {
 type Service struct {
 	DB     *db.DB
 	Writer *commit.Writer
-	// IBAN is the fund's account (FUNDUS_BANK_IBAN): statements of other
-	// accounts are refused.
-	IBAN string
+	// IBAN, BIC and Holder are the fund's account (FUNDUS_BANK_*):
+	// statements of other accounts are refused, payment files pay from it.
+	IBAN, BIC, Holder string
 	// Limits bound what a file may hold (zero: statement.DefaultLimits).
 	Limits statement.Limits
 	// MaxAmount is the ceiling of any amount, in cents.

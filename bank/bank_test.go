@@ -255,8 +255,13 @@ func TestQueueAndReconciliation(t *testing.T) {
 		if st.Matched != 1 || st.Queued != 4 {
 			t.Fatalf("import %+v", st)
 		}
-		if n := w.entries(); n != 1 {
-			t.Fatalf("%d entries, want 1: the donation confirmed by hand is linked, not booked again", n)
+		// The donation confirmed by hand is booked once (to assets:clearing);
+		// its line moves the money to assets:bank and books no income again.
+		if n, c := w.entries(), ledgertest.Balances(t, w.l)[ledger.Clearing]; n != 2 || c != 0 {
+			t.Fatalf("%d entries and %d in assets:clearing, want 2 and 0", n, c)
+		}
+		if inc := ledgertest.Balances(t, w.l)[ledger.Donations]; inc != -2000 {
+			t.Fatalf("income:donations %d, want -2000: the linked donation was booked again", inc)
 		}
 		rec, err := w.bank.Reconcile(ctx, auditor)
 		if err != nil || rec.QueuedLines != 4 || rec.QueuedAmount.Minor != 50000+4000+1234-350 {

@@ -188,7 +188,10 @@ func importLines(tx *commit.Tx, by string, st *Statement, lines []*Line) (*State
 		if l.Status != Queued {
 			continue
 		}
-		matched, err := matchLine(tx, by, l, taken)
+		matched, err := settleLine(tx, by, l)
+		if err == nil && !matched {
+			matched, err = matchLine(tx, by, l, taken)
+		}
 		if err != nil {
 			return nil, err
 		}
@@ -249,13 +252,13 @@ func matchLine(tx *commit.Tx, by string, l *Line, taken map[string]bool) (bool, 
 			continue
 		}
 		if d.Status == donations.Received {
-			if linked, err := donationMatched(tx.Context(), tx.Reader(), d.ID); err != nil || linked {
+			if linked, err := matched(tx.Context(), tx.Reader(), "donation", d.ID); err != nil || linked {
 				return false, err
 			}
 		} else if d.Status != donations.Pledged {
 			continue
 		}
-		entry, err := donations.Arrive(tx, d, donations.Arrival{LineID: l.ID, BookingDate: l.BookingDate, Minor: l.Amount.Minor, Actor: by})
+		entry, err := donations.Arrive(tx, d, donations.BankLine{ID: l.ID, BookingDate: l.BookingDate, Minor: l.Amount.Minor, Actor: by})
 		if err != nil {
 			return false, err
 		}

@@ -11,6 +11,7 @@ import (
 	"fundus/db"
 	"fundus/donations"
 	"fundus/errs"
+	"fundus/grants"
 	"fundus/ledger"
 )
 
@@ -117,16 +118,18 @@ func (s *Service) Reconcile(ctx context.Context, actor fundus.Actor) (*Reconcili
 	}, nil
 }
 
-// Assignment names what a queued line is: a donation (or, with the bank
-// loop's payouts, an instalment).
+// Assignment names what a queued line is: a donation or an instalment.
 type Assignment struct {
 	DonationID     string `json:"donation_id"`
 	DisbursementID string `json:"disbursement_id"`
 }
 
-// Assign records that a queued credit is the money of a donation: a
+// Assign records that a queued credit is the money of a donation (a
 // pledged one of that amount is confirmed with the line's booking day, one
-// confirmed by hand is linked. Returns Unauthenticated, Forbidden,
+// confirmed by hand is linked and its money moved from assets:clearing to
+// assets:bank), or that a queued debit paid a refunded donation back; or
+// that a debit paid an instalment, a credit brought a paid one back.
+// Returns Unauthenticated, Forbidden,
 // Invalid, NotFound, InvalidState.
 func (s *Service) Assign(ctx context.Context, actor fundus.Actor, id string, in Assignment) (commit.Outcome[*Line], error) {
 	const op errs.Op = "bank.Assign"
@@ -135,32 +138,49 @@ func (s *Service) Assign(ctx context.Context, actor fundus.Actor, id string, in 
 	}
 	var f check.Fields
 	switch {
-	case in.DisbursementID != "":
-		f.Add("disbursement_id", "unsupported", "", "instalments are paid through payment files; assign a donation")
-	case f.Required("donation_id", in.DonationID):
+	case in.DonationID != "" && in.DisbursementID != "":
+		f.Add("disbursement_id", "excluded_with", "donation_id", "name a donation or an instalment, not both")
+	case in.DisbursementID == "":
+		f.Required("donation_id", in.DonationID)
 	}
 	if err := f.Err(op); err != nil {
 		return lineOutcome{}, err
 	}
+	if in.DisbursementID != "" {
+		return s.resolve(ctx, op, actor, id, "bank.line.assign", func(tx *commit.Tx, l *Line) error {
+			d, err := grants.FindDisbursement(tx.Context(), tx.Reader(), in.DisbursementID)
+			if err != nil {
+				return err
+			}
+			entry, err := payout(tx, actor.ActorID(), l, d)
+			if err != nil {
+				return err
+			}
+			l.Status, l.Match, l.EntryID = Matched, &Match{Type: "disbursement", ID: d.ID}, entry
+			return nil
+		})
+	}
 	return s.resolve(ctx, op, actor, id, "bank.line.assign", func(tx *commit.Tx, l *Line) error {
-		if l.Direction != "credit" {
-			return errs.E(op, errs.InvalidState, "only a credit can be a donation; this line is a debit")
-		}
 		d, err := donations.Lookup(tx.Context(), tx.Reader(), in.DonationID)
 		if err != nil {
 			return err
 		}
-		if linked, err := donationMatched(tx.Context(), tx.Reader(), d.ID); err != nil || linked {
+		line := donations.BankLine{ID: l.ID, BookingDate: l.BookingDate, Minor: l.Amount.Minor, Actor: actor.ActorID()}
+		kind, pay := "donation", donations.Arrive
+		if l.Direction == "debit" { // the money of a refund left the bank
+			kind, pay = "refund", donations.PayRefund
+		}
+		if done, err := matched(tx.Context(), tx.Reader(), kind, d.ID); err != nil || done {
 			if err != nil {
 				return err
 			}
-			return errs.Errorf(op, errs.InvalidState, "the donation %s already has its bank line", d.Reference)
+			return errs.Errorf(op, errs.InvalidState, "the %s of donation %s already has its bank line", kind, d.Reference)
 		}
-		entry, err := donations.Arrive(tx, d, donations.Arrival{LineID: l.ID, BookingDate: l.BookingDate, Minor: l.Amount.Minor, Actor: actor.ActorID()})
+		entry, err := pay(tx, d, line)
 		if err != nil {
 			return err
 		}
-		l.Status, l.Match, l.EntryID = Matched, &Match{Type: "donation", ID: d.ID}, entry
+		l.Status, l.Match, l.EntryID = Matched, &Match{Type: kind, ID: d.ID}, entry
 		return nil
 	})
 }
@@ -182,7 +202,7 @@ func (s *Service) BookDonation(ctx context.Context, actor fundus.Actor, id strin
 		if l.Direction != "credit" {
 			return errs.E(op, errs.InvalidState, "only a credit can be a donation; this line is a debit")
 		}
-		d, entry, err := donations.BookTransfer(tx, donations.Arrival{LineID: l.ID, BookingDate: l.BookingDate, Minor: l.Amount.Minor, Actor: actor.ActorID()},
+		d, entry, err := donations.BookTransfer(tx, donations.BankLine{ID: l.ID, BookingDate: l.BookingDate, Minor: l.Amount.Minor, Actor: actor.ActorID()},
 			l.CounterpartyName, in.Anonymous)
 		if err != nil {
 			return err
@@ -221,7 +241,7 @@ func (s *Service) Book(ctx context.Context, actor fundus.Actor, id string, in Bo
 	return s.resolve(ctx, op, actor, id, "bank.line.book", func(tx *commit.Tx, l *Line) error {
 		amount := l.signed()
 		e, err := ledger.Post(tx, ledger.NewEntry{
-			Kind: "bank", Memo: memo + " (bank line " + l.BookingDate + ")", Actor: actor.ActorID(), Date: l.BookingDate,
+			Kind: "bank", Memo: memo + " (bank line " + l.BookingDate + ")", Actor: actor.ActorID(), Date: l.BookingDate, FromBank: true,
 			Ref:      &ledger.Ref{Type: "bank_line", ID: l.ID},
 			Postings: []ledger.NewPosting{{Account: ledger.Bank, Amount: amount}, {Account: account, Amount: -amount}},
 		})

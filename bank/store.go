@@ -113,11 +113,11 @@ func resolveLine(ctx context.Context, q sqlx.ExecerContext, l *Line, by string, 
 	return err
 }
 
-// donationMatched reports whether a bank line is already matched to the
-// donation.
-func donationMatched(ctx context.Context, q sqlx.QueryerContext, donationID string) (bool, error) {
+// matched reports whether a bank line is already matched to the object
+// (a "donation" its money, a "refund" its payment).
+func matched(ctx context.Context, q sqlx.QueryerContext, matchType, id string) (bool, error) {
 	var n int
-	err := q.QueryRowxContext(ctx, `SELECT count(*) FROM bank_lines WHERE match_type = 'donation' AND match_id = $1`, donationID).Scan(&n)
+	err := q.QueryRowxContext(ctx, `SELECT count(*) FROM bank_lines WHERE match_type = $1 AND match_id = $2`, matchType, id).Scan(&n)
 	return n > 0, err
 }
 
@@ -274,4 +274,60 @@ func queuedThrough(ctx context.Context, q sqlx.QueryerContext, day string) (int,
 	err := q.QueryRowxContext(ctx, `SELECT count(*), COALESCE(SUM(CASE WHEN direction = 'credit' THEN amount ELSE -amount END), 0)
 		FROM bank_lines WHERE status = 'queued' AND booking_date <= $1`, day).Scan(&n, &sum)
 	return n, int64(sum), err
+}
+
+func insertPaymentFile(ctx context.Context, q sqlx.ExecerContext, f *PaymentFile) error {
+	_, err := q.ExecContext(ctx, `INSERT INTO payment_files (id, message_id, created_by, created_at, execution_date, count, total, document)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`, f.ID, f.MessageID, f.createdBy, f.CreatedAt, f.ExecutionDate, f.Count, f.Total.Minor, f.document)
+	return err
+}
+
+type paymentFileRow struct {
+	Seq           int64     `db:"seq"`
+	ID            string    `db:"id"`
+	MessageID     string    `db:"message_id"`
+	CreatedBy     string    `db:"created_by"`
+	CreatedAt     time.Time `db:"created_at"`
+	ExecutionDate string    `db:"execution_date"`
+	Count         int       `db:"count"`
+	Total         int64     `db:"total"`
+	Document      string    `db:"document"`
+}
+
+func (r paymentFileRow) file() *PaymentFile {
+	return &PaymentFile{ID: r.ID, MessageID: r.MessageID, CreatedAt: r.CreatedAt.UTC(), ExecutionDate: r.ExecutionDate,
+		Count: r.Count, Total: fundus.EURCents(r.Total), createdBy: r.CreatedBy, document: r.Document, seq: r.Seq}
+}
+
+const paymentFileColumns = `seq, id, message_id, created_by, created_at, execution_date, count, total, document`
+
+func findPaymentFile(ctx context.Context, q sqlx.QueryerContext, id string) (*PaymentFile, error) {
+	var r paymentFileRow
+	if err := sqlx.GetContext(ctx, q, &r, `SELECT `+paymentFileColumns+` FROM payment_files WHERE id = $1`, id); err != nil {
+		return nil, db.NotFoundOr("bank.findPaymentFile", err, "no such payment file")
+	}
+	f := r.file()
+	return f, withDisbursementIDs(ctx, q, []*PaymentFile{f})
+}
+
+func findPaymentFiles(ctx context.Context, q sqlx.QueryerContext, afterSeq int64, limit int) ([]*PaymentFile, error) {
+	var rows []paymentFileRow
+	if err := sqlx.SelectContext(ctx, q, &rows, `SELECT `+paymentFileColumns+` FROM payment_files WHERE seq > $1 ORDER BY seq LIMIT $2`, afterSeq, limit); err != nil {
+		return nil, err
+	}
+	out := make([]*PaymentFile, len(rows))
+	for i, r := range rows {
+		out[i] = r.file()
+	}
+	return out, withDisbursementIDs(ctx, q, out)
+}
+
+// withDisbursementIDs fills in the instalments each file holds.
+func withDisbursementIDs(ctx context.Context, q sqlx.QueryerContext, fs []*PaymentFile) error {
+	for _, f := range fs {
+		if err := sqlx.SelectContext(ctx, q, &f.DisbursementIDs, `SELECT id FROM disbursements WHERE payment_file_id = $1 ORDER BY seq`, f.ID); err != nil {
+			return err
+		}
+	}
+	return nil
 }

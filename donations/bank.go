@@ -14,17 +14,17 @@ import (
 	"fundus/ledger"
 )
 
-// Arrival is money for a donation that a bank statement shows on the
-// fund's account: the bank line that brought it.
-type Arrival struct {
-	LineID      string // the bank line, what caused the entry
-	BookingDate string // YYYY-MM-DD: the donation's day of receipt
-	Minor       int64  // what arrived, in cents
+// BankLine is a line of the fund's bank statement that concerns a
+// donation: the money that arrived for it, or left to refund it.
+type BankLine struct {
+	ID          string // what caused the entry
+	BookingDate string // YYYY-MM-DD: the day the money moved
+	Minor       int64  // cents
 	Actor       string // who imported or assigned the line
 }
 
 // receivedAt is the start of the booking day in Europe/Berlin.
-func (a Arrival) receivedAt() (time.Time, error) {
+func (a BankLine) receivedAt() (time.Time, error) {
 	t, err := time.ParseInLocation(time.DateOnly, a.BookingDate, fundus.Berlin)
 	if err != nil {
 		return time.Time{}, errs.Errorf(errs.Op("donations.Arrive"), errs.Internal, "a bank line's booking date %q is not a day", a.BookingDate)
@@ -46,11 +46,12 @@ func Lookup(ctx context.Context, q sqlx.QueryerContext, id string) (*Donation, e
 // Arrive records in tx that the money of donation d arrived on the bank
 // account with a bank line. A pledged donation of exactly that amount is
 // confirmed: assets:bank / income:donations, dated the booking day, the
-// bank line named as what caused the entry; it returns the entry's id. A
-// donation confirmed by hand with that amount is linked: it books nothing
-// again and returns "". Returns InvalidState for any other donation or
-// amount.
-func Arrive(tx *commit.Tx, d *Donation, a Arrival) (string, error) {
+// bank line named as what caused the entry. A donation confirmed by hand
+// with that amount (its money in assets:clearing) is linked: its money
+// moves to assets:bank (assets:bank / assets:clearing), the donation is
+// not booked again. It returns the entry's id. Returns InvalidState for
+// any other donation or amount.
+func Arrive(tx *commit.Tx, d *Donation, a BankLine) (string, error) {
 	const op errs.Op = "donations.Arrive"
 	if d.Amount.Minor != a.Minor {
 		return "", errs.Errorf(op, errs.InvalidState, "the donation %s is of %s EUR; the bank line brought %s EUR",
@@ -58,7 +59,15 @@ func Arrive(tx *commit.Tx, d *Donation, a Arrival) (string, error) {
 	}
 	switch d.Status {
 	case Received:
-		return "", audit.Add(tx, a.Actor, "donation.link", "donation", d.ID, map[string]any{"bank_line_id": a.LineID})
+		e, err := ledger.Post(tx, ledger.NewEntry{
+			Kind: KindSettle, Memo: "Donation " + d.Reference + " on the bank account", Actor: a.Actor, Date: a.BookingDate, FromBank: true,
+			Ref:      &ledger.Ref{Type: "bank_line", ID: a.ID},
+			Postings: []ledger.NewPosting{{Account: ledger.Bank, Amount: a.Minor}, {Account: ledger.Clearing, Amount: -a.Minor}},
+		})
+		if err != nil {
+			return "", err
+		}
+		return e.ID, audit.Add(tx, a.Actor, "donation.link", "donation", d.ID, map[string]any{"bank_line_id": a.ID, "ledger_entry_id": e.ID})
 	case Pledged:
 	default:
 		return "", errs.Errorf(op, errs.InvalidState, "the donation %s is %s; only a pledged or received donation can take a bank line", d.Reference, d.Status)
@@ -68,8 +77,8 @@ func Arrive(tx *commit.Tx, d *Donation, a Arrival) (string, error) {
 		return "", err
 	}
 	e, err := ledger.Post(tx, ledger.NewEntry{
-		Kind: KindDonation, Memo: "Donation " + d.Reference, Actor: a.Actor, Date: a.BookingDate,
-		Ref:      &ledger.Ref{Type: "bank_line", ID: a.LineID},
+		Kind: KindDonation, Memo: "Donation " + d.Reference, Actor: a.Actor, Date: a.BookingDate, FromBank: true,
+		Ref:      &ledger.Ref{Type: "bank_line", ID: a.ID},
 		Postings: []ledger.NewPosting{{Account: ledger.Bank, Amount: a.Minor}, {Account: ledger.Donations, Amount: -a.Minor}},
 	})
 	if err != nil {
@@ -80,7 +89,7 @@ func Arrive(tx *commit.Tx, d *Donation, a Arrival) (string, error) {
 		return "", err
 	}
 	return e.ID, audit.Add(tx, a.Actor, "donation.confirm", "donation", d.ID, map[string]any{
-		"from": Pledged, "to": Received, "received_at": at, "ledger_entry_id": e.ID, "bank_line_id": a.LineID,
+		"from": Pledged, "to": Received, "received_at": at, "ledger_entry_id": e.ID, "bank_line_id": a.ID,
 	})
 }
 
@@ -88,7 +97,7 @@ func Arrive(tx *commit.Tx, d *Donation, a Arrival) (string, error) {
 // transfer without a reference): a received donation of the line's amount
 // from name, anonymous as the treasurer says, booked assets:bank /
 // income:donations like any other. It returns the donation and its entry.
-func BookTransfer(tx *commit.Tx, a Arrival, name string, anonymous bool) (*Donation, string, error) {
+func BookTransfer(tx *commit.Tx, a BankLine, name string, anonymous bool) (*Donation, string, error) {
 	at, err := a.receivedAt()
 	if err != nil {
 		return nil, "", err
@@ -99,8 +108,8 @@ func BookTransfer(tx *commit.Tx, a Arrival, name string, anonymous bool) (*Donat
 		d.Donor = &Donor{Name: name}
 	}
 	e, err := ledger.Post(tx, ledger.NewEntry{
-		ID: d.LedgerEntryID, Kind: KindDonation, Memo: "Donation " + d.Reference + " (a transfer without a pledge)", Actor: a.Actor, Date: a.BookingDate,
-		Ref:      &ledger.Ref{Type: "bank_line", ID: a.LineID},
+		ID: d.LedgerEntryID, Kind: KindDonation, Memo: "Donation " + d.Reference + " (a transfer without a pledge)", Actor: a.Actor, Date: a.BookingDate, FromBank: true,
+		Ref:      &ledger.Ref{Type: "bank_line", ID: a.ID},
 		Postings: []ledger.NewPosting{{Account: ledger.Bank, Amount: a.Minor}, {Account: ledger.Donations, Amount: -a.Minor}},
 	})
 	if err != nil {
@@ -118,7 +127,7 @@ func BookTransfer(tx *commit.Tx, a Arrival, name string, anonymous bool) (*Donat
 		d.Reference = newReference()
 	}
 	return d, e.ID, audit.Add(tx, a.Actor, "donation.book-transfer", "donation", d.ID, map[string]any{
-		"to": Received, "amount": d.Amount, "reference": d.Reference, "ledger_entry_id": e.ID, "bank_line_id": a.LineID,
+		"to": Received, "amount": d.Amount, "reference": d.Reference, "ledger_entry_id": e.ID, "bank_line_id": a.ID,
 	})
 }
 
@@ -126,4 +135,28 @@ func BookTransfer(tx *commit.Tx, a Arrival, name string, anonymous bool) (*Donat
 // cents, newest first: what a queued bank line may belong to.
 func PledgedOfAmount(ctx context.Context, q sqlx.QueryerContext, minor int64, limit int) ([]*Donation, error) {
 	return findPledgedOfAmount(ctx, q, minor, limit)
+}
+
+// PayRefund records in tx that a debit line paid a refunded donation back:
+// liabilities:refunds-payable / assets:bank, dated the booking day. It
+// returns the entry's id. Returns InvalidState for a donation that is not
+// refunded, or another amount.
+func PayRefund(tx *commit.Tx, d *Donation, a BankLine) (string, error) {
+	const op errs.Op = "donations.PayRefund"
+	if d.Status != Refunded {
+		return "", errs.Errorf(op, errs.InvalidState, "the donation %s is %s; only a refunded donation is paid back", d.Reference, d.Status)
+	}
+	if d.Amount.Minor != a.Minor {
+		return "", errs.Errorf(op, errs.InvalidState, "the refund of %s is of %s EUR; the bank line paid %s EUR",
+			d.Reference, d.Amount, fundus.FormatMinor(a.Minor, fundus.EUR))
+	}
+	e, err := ledger.Post(tx, ledger.NewEntry{
+		Kind: KindRefundPaid, Memo: "Refund of donation " + d.Reference + " paid", Actor: a.Actor, Date: a.BookingDate, FromBank: true,
+		Ref:      &ledger.Ref{Type: "bank_line", ID: a.ID},
+		Postings: []ledger.NewPosting{{Account: ledger.RefundsPayable, Amount: a.Minor}, {Account: ledger.Bank, Amount: -a.Minor}},
+	})
+	if err != nil {
+		return "", err
+	}
+	return e.ID, audit.Add(tx, a.Actor, "donation.refund-paid", "donation", d.ID, map[string]any{"bank_line_id": a.ID, "ledger_entry_id": e.ID})
 }

@@ -37,8 +37,10 @@ const (
 
 // Entry kinds this package posts.
 const (
-	KindDonation = "donation"
-	KindRefund   = "donation-refund"
+	KindDonation   = "donation"
+	KindRefund     = "donation-refund"
+	KindSettle     = "donation-settle"      // a donation confirmed by hand reaches the bank account
+	KindRefundPaid = "donation-refund-paid" // a refund leaves the bank account
 )
 
 // Donor is who gives, as far as they say.

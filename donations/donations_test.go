@@ -122,8 +122,10 @@ func TestTransitions(t *testing.T) {
 		if got.Status != donations.Received || got.LedgerEntryID == "" || got.ReceivedAt.Format(time.DateOnly) != "2026-01-15" {
 			t.Fatalf("confirmed %+v", got)
 		}
-		if balance(t, l, ledger.Bank) != 2500 || balance(t, l, ledger.Donations) != -2500 {
-			t.Fatal("confirmation did not post")
+		// Confirmed by hand, the money waits in assets:clearing for its
+		// bank line.
+		if balance(t, l, ledger.Clearing) != 2500 || balance(t, l, ledger.Donations) != -2500 || balance(t, l, ledger.Bank) != 0 {
+			t.Fatal("confirmation did not post to assets:clearing")
 		}
 		e, err := l.Entry(ctx, auditor, got.LedgerEntryID)
 		if err != nil || e.Ref == nil || e.Ref.ID != p.ID || strings.Contains(e.Memo, "Erika") {
@@ -146,7 +148,9 @@ func TestTransitions(t *testing.T) {
 		if err != nil || refunded.Status != donations.Refunded || refunded.RefundEntryID == "" {
 			t.Fatalf("refund %+v %v", refunded, err)
 		}
-		if balance(t, l, ledger.Bank) != 0 {
+		// A refund is owed at once; the bank line that pays it takes the
+		// money out of the bank.
+		if balance(t, l, ledger.RefundsPayable) != -2500 || balance(t, l, ledger.Donations) != 0 {
 			t.Fatal("refund did not post")
 		}
 		if _, err := s.Refund(ctx, treasurer, p.ID, donations.Refund{Reason: "again"}); !errs.Is(errs.InvalidState, err) {
@@ -207,7 +211,7 @@ func TestRefundNeedsAvailableMoney(t *testing.T) {
 			t.Fatalf("err = %v, want InsufficientFunds", err)
 		}
 		got, _ := s.Find(ctx, treasurer, p.ID)
-		if got.Status != donations.Received || balance(t, l, ledger.Bank) != 10000 {
+		if got.Status != donations.Received || balance(t, l, ledger.Clearing) != 10000 || balance(t, l, ledger.RefundsPayable) != 0 {
 			t.Fatalf("the refused refund changed something: %+v", got)
 		}
 	})
@@ -372,8 +376,8 @@ func TestConcurrentConfirms(t *testing.T) {
 				t.Errorf("pledge %s confirmed %d times", p.Reference, ok[p.ID])
 			}
 		}
-		if b := balance(t, l, ledger.Bank); b != 5500 {
-			t.Fatalf("bank %d, want 5500", b)
+		if b := balance(t, l, ledger.Clearing); b != 5500 {
+			t.Fatalf("assets:clearing %d, want 5500", b)
 		}
 		if tot, err := donations.ReceivedTotals(context.Background(), d); err != nil || tot.ReceivedCount != 10 || tot.Received != 5500 {
 			t.Fatalf("totals %+v %v, want 10 donations, 5500 cents", tot, err)
@@ -433,8 +437,8 @@ func TestRefundQueuedBeforeConfirm(t *testing.T) {
 		if err := <-confirm; err != nil {
 			t.Fatalf("confirm: %v", err)
 		}
-		if b := balance(t, l, ledger.Bank); b != 5000 {
-			t.Fatalf("bank %d, want 5000", b)
+		if b := balance(t, l, ledger.Clearing); b != 5000 {
+			t.Fatalf("assets:clearing %d, want 5000", b)
 		}
 		if r, err := ledger.VerifyDB(ctx, d); err != nil || !r.OK {
 			t.Fatalf("verify %+v %v", r, err)
@@ -467,8 +471,8 @@ func TestReceivedAtWithinTheFund(t *testing.T) {
 				if !errs.Match(want, err) || len(errs.FieldsOf(err)) != 1 {
 					t.Fatalf("%s: %v %+v, want Invalid naming only received_at (%s)", c.at, err, errs.FieldsOf(err), c.code)
 				}
-				if b := balance(t, l, ledger.Bank); b != 0 {
-					t.Fatalf("%s: the bank holds %d", c.at, b)
+				if b := balance(t, l, ledger.Clearing); b != 0 {
+					t.Fatalf("%s: assets:clearing holds %d", c.at, b)
 				}
 			})
 		}

@@ -28,7 +28,7 @@ type Refund struct {
 }
 
 // Confirm records that a pledged donation arrived on the bank account: it
-// posts assets:bank / income:donations in the same commit as the change of
+// posts assets:clearing / income:donations in the same commit as the change of
 // state, dated the day of ReceivedAt in Europe/Berlin. ReceivedAt may be a
 // date or an RFC 3339 time, not before the fund's first day and not more
 // than ReceivedAhead in the future (parseReceivedAt).
@@ -62,9 +62,12 @@ func (s *Service) Confirm(ctx context.Context, actor fundus.Actor, id string, in
 		}
 		if _, err := ledger.Post(tx, ledger.NewEntry{
 			ID: d.LedgerEntryID, Kind: KindDonation, Memo: "Donation " + d.Reference, Actor: actor.ActorID(),
-			Date:     fundus.DayOf(*d.ReceivedAt), // the day the money arrived: its year is the report's
-			Ref:      &ledger.Ref{Type: "donation", ID: d.ID},
-			Postings: []ledger.NewPosting{{Account: ledger.Bank, Amount: d.Amount.Minor}, {Account: ledger.Donations, Amount: -d.Amount.Minor}},
+			Date: fundus.DayOf(*d.ReceivedAt), // the day the money arrived: its year is the report's
+			Ref:  &ledger.Ref{Type: "donation", ID: d.ID},
+			// Confirmed by hand, the money is known to have arrived but is not
+			// on a bank line yet: it waits in assets:clearing until its line
+			// moves it to assets:bank (donations.Arrive).
+			Postings: []ledger.NewPosting{{Account: ledger.Clearing, Amount: d.Amount.Minor}, {Account: ledger.Donations, Amount: -d.Amount.Minor}},
 		}); err != nil {
 			return nil, err
 		}
@@ -98,8 +101,10 @@ func (s *Service) Cancel(ctx context.Context, actor fundus.Actor, id string) (co
 	})
 }
 
-// Refund pays a received donation back: it posts income:donations /
-// assets:bank. Returns Unauthenticated, Forbidden, Invalid, NotFound,
+// Refund owes a received donation back at once: it posts income:donations /
+// liabilities:refunds-payable, so the money is no longer available; the
+// money leaves the bank with the debit line that pays it (bank.Service.Assign).
+// Returns Unauthenticated, Forbidden, Invalid, NotFound,
 // InvalidState, InsufficientFunds (when the money is already committed).
 func (s *Service) Refund(ctx context.Context, actor fundus.Actor, id string, in Refund) (commit.Outcome[*Donation], error) {
 	const op errs.Op = "donations.Refund"
@@ -121,7 +126,7 @@ func (s *Service) Refund(ctx context.Context, actor fundus.Actor, id string, in 
 		e, err := ledger.Post(tx, ledger.NewEntry{
 			Kind: KindRefund, Memo: "Refund of donation " + d.Reference, Actor: actor.ActorID(),
 			Ref:      &ledger.Ref{Type: "donation", ID: d.ID},
-			Postings: []ledger.NewPosting{{Account: ledger.Donations, Amount: d.Amount.Minor}, {Account: ledger.Bank, Amount: -d.Amount.Minor}},
+			Postings: []ledger.NewPosting{{Account: ledger.Donations, Amount: d.Amount.Minor}, {Account: ledger.RefundsPayable, Amount: -d.Amount.Minor}},
 		})
 		if err != nil {
 			return err

@@ -306,7 +306,7 @@ func (w *world) check(rt *rapid.T) {
 	eq("received", f.Received, -tot[ledger.Donations])
 	eq("granted", f.Granted, tot[ledger.GrantsExpense])
 	eq("paid", f.Paid, tot[ledger.GrantsExpense]+tot[ledger.GrantsPayable])
-	eq("available", f.Available, tot[ledger.Bank]+tot[ledger.Clearing]+tot[ledger.GrantsPayable])
+	eq("available", f.Available, tot[ledger.Bank]+tot[ledger.Clearing]+tot[ledger.GrantsPayable]+tot[ledger.RefundsPayable])
 	if f.DonationsCount != count {
 		rt.Fatalf("donations: published %d, received and not refunded %d", f.DonationsCount, count)
 	}
@@ -331,7 +331,7 @@ func (w *world) check(rt *rapid.T) {
 		}
 		eq(y+" approved", r.GrantsApproved, in[ledger.GrantsExpense])
 		eq(y+" paid", r.GrantsPaid, in[ledger.GrantsExpense]+in[ledger.GrantsPayable])
-		eq(y+" available at year end", r.AvailableAtYearEnd, until[ledger.Bank]+until[ledger.Clearing]+until[ledger.GrantsPayable])
+		eq(y+" available at year end", r.AvailableAtYearEnd, until[ledger.Bank]+until[ledger.Clearing]+until[ledger.GrantsPayable]+until[ledger.RefundsPayable])
 		if len(r.Projects) != len(projIn) {
 			rt.Fatalf("%s: %d projects published, %d with entries", y, len(r.Projects), len(projIn))
 		}

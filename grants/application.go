@@ -91,6 +91,7 @@ type Application struct {
 	decidedBy       string
 	decisionEntryID string
 	closeEntryID    string
+	returnedPaid    int64 // of Returned, what the group's bank lines brought back
 	seq             int64
 }
 

@@ -129,11 +129,11 @@ func TestReleaseNeedsTwoLines(t *testing.T) {
 		})
 		t.Run("two lines pay", func(t *testing.T) {
 			dis := w.instalment(w.group, adasKasse)
-			if r, err := ledgertest.Value(w.g.Release(ctx, bobsKasse, dis.ID)); err != nil || r.Status != "paid" {
+			if r, err := ledgertest.Value(w.g.Release(ctx, bobsKasse, dis.ID)); err != nil || r.Status != grants.DisbursementReleased {
 				t.Fatalf("release by a treasurer bob asked for: %+v, %v", r, err)
 			}
 			dis = w.instalment(adasGroup, w.kasse[0])
-			if r, err := ledgertest.Value(w.g.Release(ctx, bobsKasse, dis.ID)); err != nil || r.Status != "paid" {
+			if r, err := ledgertest.Value(w.g.Release(ctx, bobsKasse, dis.ID)); err != nil || r.Status != grants.DisbursementReleased {
 				t.Fatalf("release for a group ada made, by a treasurer bob asked for: %+v, %v", r, err)
 			}
 		})

@@ -9,6 +9,7 @@ import (
 
 	"fundus"
 	"fundus/auth"
+	"fundus/commit"
 	"fundus/db"
 	"fundus/db/dbtest"
 	"fundus/errs"
@@ -66,6 +67,25 @@ func (w *world) fund(amount string) {
 	if err != nil {
 		w.t.Fatal(err)
 	}
+}
+
+// bankPays settles a released instalment as the bank's debit line does
+// (package bank matches it by its end-to-end id).
+func (w *world) bankPays(id string) *grants.Disbursement {
+	w.t.Helper()
+	ctx := context.Background()
+	d, err := ledgertest.Value(commit.Do(ctx, w.g.Writer, func(tx *commit.Tx) (*grants.Disbursement, error) {
+		d, err := grants.FindDisbursement(tx.Context(), tx.Reader(), id)
+		if err != nil {
+			return nil, err
+		}
+		_, err = grants.Settle(tx, d, grants.BankLine{ID: db.NewID(), BookingDate: fundus.DayOf(tx.Now()), Minor: d.Amount.Minor, Actor: "bank"})
+		return d, err
+	}))
+	if err != nil {
+		w.t.Fatalf("the bank pays %s: %v", id, err)
+	}
+	return d
 }
 
 func input(amount string) grants.Input {
@@ -170,11 +190,18 @@ func TestWholeStory(t *testing.T) {
 		if _, err := w.g.Release(ctx, w.members[0], d1.ID); !errs.Is(errs.Forbidden, err) {
 			t.Fatalf("committee releasing: %v", err)
 		}
-		if _, err := w.g.Release(ctx, w.kasse[1], d1.ID); err != nil {
-			t.Fatal(err)
+		if r, err := ledgertest.Value(w.g.Release(ctx, w.kasse[1], d1.ID)); err != nil || r.Status != grants.DisbursementReleased {
+			t.Fatalf("release: %+v, %v", r, err)
 		}
 		if _, err := w.g.Release(ctx, w.kasse[1], d1.ID); !errs.Is(errs.InvalidState, err) {
 			t.Fatalf("released twice: %v", err)
+		}
+		// Released, the money waits for the bank: nothing is paid yet.
+		if a, _ = w.g.Find(ctx, w.group, a.ID); a.Status != grants.Approved || a.PaidAmount.Minor != 0 {
+			t.Fatalf("after the release: %s %v", a.Status, a.PaidAmount)
+		}
+		if p := w.bankPays(d1.ID); p.Status != grants.DisbursementPaid {
+			t.Fatalf("paid by the bank: %+v", p)
 		}
 		if a, _ = w.g.Find(ctx, w.group, a.ID); a.Status != grants.PartiallyPaid || a.PaidAmount.Minor != 30000 {
 			t.Fatalf("after the first instalment: %s %v", a.Status, a.PaidAmount)
@@ -183,6 +210,7 @@ func TestWholeStory(t *testing.T) {
 		if _, err := w.g.Release(ctx, w.admin, d2.ID); err != nil {
 			t.Fatal(err)
 		}
+		w.bankPays(d2.ID)
 		if _, err := w.g.Report(ctx, w.other, a.ID, grants.ReportInput{Spent: fundus.Amount("400"), Report: "x"}); !errs.Is(errs.NotFound, err) {
 			t.Fatalf("another group reports: %v", err)
 		}
@@ -193,6 +221,25 @@ func TestWholeStory(t *testing.T) {
 		a, err = ledgertest.Value(w.g.Close(ctx, w.kasse[0], a.ID, grants.CloseInput{Returned: fundus.Amount("30.00")}))
 		if err != nil || a.Status != grants.Closed {
 			t.Fatalf("close: %v", err)
+		}
+		// The 30.00 the group returns count when their bank line comes
+		// (package bank assigns it to an instalment of the closed grant).
+		if w.balance(ledger.GrantsExpense) != 45000 {
+			t.Fatalf("after closing: expense %d, want 45000 until the return's bank line", w.balance(ledger.GrantsExpense))
+		}
+		_, err = commit.Do(ctx, w.g.Writer, func(tx *commit.Tx) (string, error) {
+			d, err := grants.FindDisbursement(tx.Context(), tx.Reader(), d1.ID)
+			if err != nil {
+				return "", err
+			}
+			line := grants.BankLine{ID: db.NewID(), BookingDate: fundus.DayOf(tx.Now()), Minor: 3000, Actor: "bank"}
+			if _, err := grants.ReturnOrPayBack(tx, d, grants.BankLine{ID: db.NewID(), BookingDate: line.BookingDate, Minor: 3001, Actor: "bank"}); !errs.Is(errs.InvalidState, err) {
+				return "", fmt.Errorf("paying back more than owed: %v", err)
+			}
+			return grants.ReturnOrPayBack(tx, d, line)
+		})
+		if err != nil {
+			t.Fatal(err)
 		}
 		// Approved 500, paid 450, returned 30: the fund spent 420.
 		if w.balance(ledger.GrantsExpense) != 42000 || w.balance(ledger.GrantsPayable) != 0 || w.balance(ledger.Bank) != 100000-45000+3000 {

@@ -19,14 +19,31 @@ import (
 type Disbursement struct {
 	ID            string       `json:"id"`
 	ApplicationID string       `json:"application_id"`
-	Status        string       `json:"status"` // pending, paid
+	Status        string       `json:"status"` // pending, released, sent, paid, returned
 	Amount        fundus.Money `json:"amount"`
+	EndToEndID    string       `json:"end_to_end_id"` // SEPA: the bank's debit line finds the instalment by it
 	CreatedBy     string       `json:"created_by"`
 	CreatedAt     time.Time    `json:"created_at"`
 	ReleasedBy    string       `json:"released_by,omitempty"`
 	ReleasedAt    *time.Time   `json:"released_at,omitempty"`
-	LedgerEntryID string       `json:"ledger_entry_id,omitempty"`
+	PaymentFileID string       `json:"payment_file_id,omitempty"`
+	SentAt        *time.Time   `json:"sent_at,omitempty"`
+	PaidAt        *time.Time   `json:"paid_at,omitempty"`
+	LedgerEntryID string       `json:"ledger_entry_id,omitempty"` // the entry of the bank's debit line
 }
+
+// The states of an instalment.
+const (
+	DisbursementPending  = "pending"  // prepared, waiting for a second person
+	DisbursementReleased = "released" // approved, waiting for a payment file
+	DisbursementSent     = "sent"     // in a payment file, waiting for the bank's debit line
+	DisbursementPaid     = "paid"     // the bank's debit line was seen
+	DisbursementReturned = "returned" // the payee's bank sent it back: the money is owed again
+)
+
+// endToEndID is an instalment's SEPA end-to-end id: its id's 32 hex
+// digits behind an F, 33 characters of the SEPA id set.
+func endToEndID(id string) string { return "F" + strings.ToUpper(strings.ReplaceAll(id, "-", "")) }
 
 // DisbursementInput is the body of POST .../disbursements.
 type DisbursementInput struct {
@@ -76,8 +93,9 @@ func (s *Service) CreateDisbursement(ctx context.Context, actor fundus.Actor, ap
 			return nil, errs.FieldCode(op, "amount", "amount_max", fundus.FormatMinor(left, fundus.EUR),
 				"exceeds what is left of the approved amount: "+fundus.FormatMinor(left, fundus.EUR))
 		}
-		d := &Disbursement{ID: db.NewID(), ApplicationID: a.ID, Status: "pending", Amount: fundus.EURCents(amount),
+		d := &Disbursement{ID: db.NewID(), ApplicationID: a.ID, Status: DisbursementPending, Amount: fundus.EURCents(amount),
 			CreatedBy: actor.ActorID(), CreatedAt: db.Time(tx.Now())}
+		d.EndToEndID = endToEndID(d.ID)
 		if err := insertDisbursement(tx.Context(), tx, d); err != nil {
 			return nil, err
 		}
@@ -89,9 +107,9 @@ func (s *Service) CreateDisbursement(ctx context.Context, actor fundus.Actor, ap
 	return out, nil
 }
 
-// Release pays a pending instalment out: posts liabilities:grants-payable
-// / assets:bank and moves the application to partially_paid or paid. Four
-// eyes: neither whoever created the instalment nor whoever took the
+// Release approves a pending instalment for payment: it waits for a
+// payment file (bank.Service.CreatePaymentFile) and is paid when the
+// bank's debit line is seen (Settle); release books nothing. Four eyes: neither whoever created the instalment nor whoever took the
 // decision may release it, nor anyone who stands in one line of account
 // makers with them or with the group (checkDuties). Returns
 // Unauthenticated, Forbidden, NotFound, InvalidState.
@@ -110,7 +128,7 @@ func (s *Service) Release(ctx context.Context, actor fundus.Actor, id string) (c
 			return nil, err
 		}
 		switch {
-		case d.Status != "pending":
+		case d.Status != DisbursementPending:
 			return nil, errs.Errorf(op, errs.InvalidState, "this instalment is already %s", d.Status)
 		case a.Status != Approved && a.Status != PartiallyPaid:
 			return nil, errs.Errorf(op, errs.InvalidState, "the application is %s", a.Status)
@@ -126,32 +144,15 @@ func (s *Service) Release(ctx context.Context, actor fundus.Actor, id string) (c
 		}); err != nil {
 			return nil, err
 		}
-		e, err := ledger.Post(tx, ledger.NewEntry{
-			Kind: KindDisbursement, Memo: "Grant instalment: " + clip(a.Title, 200), Actor: actor.ActorID(),
-			Ref:      &ledger.Ref{Type: "disbursement", ID: d.ID},
-			Postings: []ledger.NewPosting{{Account: ledger.GrantsPayable, Amount: d.Amount.Minor}, {Account: ledger.Bank, Amount: -d.Amount.Minor}},
-		})
-		if err != nil {
-			return nil, err
-		}
+		// The money was committed at approval (liabilities:grants-payable);
+		// it leaves the bank with the bank's debit line (Settle), so release
+		// books nothing.
 		at := db.Time(tx.Now())
-		d.Status, d.ReleasedBy, d.ReleasedAt, d.LedgerEntryID = "paid", actor.ActorID(), &at, e.ID
+		d.Status, d.ReleasedBy, d.ReleasedAt = DisbursementReleased, actor.ActorID(), &at
 		if err := updateDisbursement(tx.Context(), tx, d); err != nil {
 			return nil, err
 		}
-		from := a.Status
-		a.PaidAmount.Minor += d.Amount.Minor
-		a.Status = PartiallyPaid
-		if a.PaidAmount.Minor == a.ApprovedAmount.Minor {
-			a.Status = Paid
-		}
-		if err := updateApplication(tx.Context(), tx, a); err != nil {
-			return nil, err
-		}
-		if err := audit.Add(tx, actor.ActorID(), "disbursement.release", "disbursement", d.ID, map[string]any{"from": "pending", "to": "paid", "ledger_entry_id": e.ID}); err != nil {
-			return nil, err
-		}
-		return d, audit.Add(tx, actor.ActorID(), "application.pay", "application", a.ID, map[string]any{"from": from, "to": a.Status, "paid_amount": a.PaidAmount})
+		return d, audit.Add(tx, actor.ActorID(), "disbursement.release", "disbursement", d.ID, map[string]any{"from": DisbursementPending, "to": DisbursementReleased})
 	})
 	if err != nil {
 		return out, errs.E(op, err)
@@ -183,7 +184,7 @@ func (s *Service) Report(ctx context.Context, actor fundus.Actor, id string, in 
 		if a.Status != PartiallyPaid && a.Status != Paid {
 			return errs.Errorf(op, errs.InvalidState, "a report follows a payment; this application is %s", a.Status)
 		}
-		if pending, err := hasPendingDisbursement(tx.Context(), tx.Reader(), a.ID); err != nil || pending {
+		if pending, err := hasUnpaidDisbursement(tx.Context(), tx.Reader(), a.ID, false); err != nil || pending {
 			if err != nil {
 				return err
 			}
@@ -198,8 +199,9 @@ func (s *Service) Report(ctx context.Context, actor fundus.Actor, id string, in 
 }
 
 // Close ends a reported grant: the part of the approved amount that was
-// not paid is released (liabilities:grants-payable / expenses:grants), and
-// money the group returned is booked (assets:bank / expenses:grants).
+// not paid is released (liabilities:grants-payable / expenses:grants); what
+// the group says it returns is recorded, and booked when its bank line
+// comes (bank.Service.Book to expenses:grants).
 // Returns Unauthenticated, Forbidden, Invalid, NotFound, InvalidState.
 func (s *Service) Close(ctx context.Context, actor fundus.Actor, id string, in CloseInput) (commit.Outcome[*Application], error) {
 	const op errs.Op = "grants.Close"
@@ -220,18 +222,21 @@ func (s *Service) Close(ctx context.Context, actor fundus.Actor, id string, in C
 		if returned > a.PaidAmount.Minor {
 			return errs.FieldCode(op, "returned", "amount_max", a.PaidAmount.String(), "must not exceed what was paid: "+a.PaidAmount.String())
 		}
+		if inFlight, err := hasUnpaidDisbursement(tx.Context(), tx.Reader(), a.ID, true); err != nil || inFlight {
+			if err != nil {
+				return err
+			}
+			return errs.E(op, errs.InvalidState, "an instalment is released or sent and not yet paid by the bank")
+		}
+		// What was approved and not paid is released. What the group owes
+		// back is only recorded: the money counts when its credit line
+		// arrives and is booked (to expenses:grants), never on one person's
+		// word.
 		unpaid := a.ApprovedAmount.Minor - a.PaidAmount.Minor
-		var postings []ledger.NewPosting
 		if unpaid > 0 {
-			postings = append(postings, ledger.NewPosting{Account: ledger.GrantsPayable, Amount: unpaid})
-		}
-		if returned > 0 {
-			postings = append(postings, ledger.NewPosting{Account: ledger.Bank, Amount: returned})
-		}
-		if len(postings) > 0 {
-			postings = append(postings, ledger.NewPosting{Account: ledger.GrantsExpense, Amount: -(unpaid + returned)})
 			e, err := ledger.Post(tx, ledger.NewEntry{Kind: KindClose, Memo: "Grant closed: " + clip(a.Title, 200), Actor: actor.ActorID(),
-				Ref: &ledger.Ref{Type: "application", ID: a.ID}, Postings: postings})
+				Ref: &ledger.Ref{Type: "application", ID: a.ID}, Postings: []ledger.NewPosting{
+					{Account: ledger.GrantsPayable, Amount: unpaid}, {Account: ledger.GrantsExpense, Amount: -unpaid}}})
 			if err != nil {
 				return err
 			}

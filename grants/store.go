@@ -20,7 +20,7 @@ type queryer = sqlx.QueryerContext
 const applicationColumns = `seq, id, owner_id, status, title, organisation, summary, description, requested_amount,
 	approved_amount, paid_amount, currency, budget, starts_on, ends_on, payee_holder, payee_iban, payee_bic,
 	created_at, submitted_at, decided_at, decided_by, conditions, decision_entry_id, spent, report, reported_at,
-	returned, closed_at, close_entry_id`
+	returned, closed_at, close_entry_id, returned_paid`
 
 type applicationRow struct {
 	Seq             int64          `db:"seq"`
@@ -53,6 +53,7 @@ type applicationRow struct {
 	Returned        sql.NullInt64  `db:"returned"`
 	ClosedAt        sql.NullTime   `db:"closed_at"`
 	CloseEntryID    sql.NullString `db:"close_entry_id"`
+	ReturnedPaid    int64          `db:"returned_paid"`
 }
 
 func moneyPtr(n sql.NullInt64) *fundus.Money {
@@ -80,7 +81,8 @@ func (r applicationRow) application() *Application {
 		Conditions: r.Conditions, Spent: moneyPtr(r.Spent), Report: r.Report, ReportedAt: db.TimeOrNil(r.ReportedAt),
 		Returned: moneyPtr(r.Returned), ClosedAt: db.TimeOrNil(r.ClosedAt),
 		ownerID: r.OwnerID, decidedBy: r.DecidedBy, decisionEntryID: r.DecisionEntryID.String, closeEntryID: r.CloseEntryID.String, seq: r.Seq,
-		Budget: decodeBudget(r.Budget),
+		returnedPaid: r.ReturnedPaid,
+		Budget:       decodeBudget(r.Budget),
 	}
 	return a
 }
@@ -124,11 +126,11 @@ func updateApplication(ctx context.Context, q sqlx.ExecerContext, a *Application
 		description = $6, requested_amount = $7, approved_amount = $8, paid_amount = $9, budget = $10, starts_on = $11,
 		ends_on = $12, payee_holder = $13, payee_iban = $14, payee_bic = $15, submitted_at = $16, decided_at = $17,
 		decided_by = $18, conditions = $19, decision_entry_id = $20, spent = $21, report = $22, reported_at = $23,
-		returned = $24, closed_at = $25, close_entry_id = $26 WHERE id = $1`,
+		returned = $24, closed_at = $25, close_entry_id = $26, returned_paid = $27 WHERE id = $1`,
 		a.ID, a.Status, a.Title, a.Organisation, a.Summary, a.Description, a.RequestedAmount.Minor, minorPtr(a.ApprovedAmount),
 		a.PaidAmount.Minor, encodeBudget(a.Budget), a.StartsOn, a.EndsOn, a.Payee.Holder, a.Payee.IBAN, a.Payee.BIC,
 		a.SubmittedAt, a.DecidedAt, a.decidedBy, a.Conditions, db.StringOrNull(a.decisionEntryID), minorPtr(a.Spent), a.Report,
-		a.ReportedAt, minorPtr(a.Returned), a.ClosedAt, db.StringOrNull(a.closeEntryID))
+		a.ReportedAt, minorPtr(a.Returned), a.ClosedAt, db.StringOrNull(a.closeEntryID), a.returnedPaid)
 	return err
 }
 
@@ -251,29 +253,34 @@ func tally(ctx context.Context, q queryer, appID string) (votes, error) {
 	return t, rows.Err()
 }
 
-const disbursementColumns = `id, application_id, status, amount, created_by, created_at, released_by, released_at, ledger_entry_id`
+const disbursementColumns = `id, application_id, status, amount, created_by, created_at, released_by, released_at, ledger_entry_id,
+	end_to_end_id, payment_file_id, sent_at, paid_at`
 
 func scanDisbursement(sc interface{ Scan(...any) error }) (*Disbursement, error) {
 	var d Disbursement
 	var amount int64
-	var releasedAt sql.NullTime
-	var entry sql.NullString
-	if err := sc.Scan(&d.ID, &d.ApplicationID, &d.Status, &amount, &d.CreatedBy, &d.CreatedAt, &d.ReleasedBy, &releasedAt, &entry); err != nil {
+	var releasedAt, sentAt, paidAt sql.NullTime
+	var entry, file sql.NullString
+	if err := sc.Scan(&d.ID, &d.ApplicationID, &d.Status, &amount, &d.CreatedBy, &d.CreatedAt, &d.ReleasedBy, &releasedAt, &entry,
+		&d.EndToEndID, &file, &sentAt, &paidAt); err != nil {
 		return nil, err
 	}
 	d.Amount, d.CreatedAt, d.ReleasedAt, d.LedgerEntryID = fundus.EURCents(amount), d.CreatedAt.UTC(), db.TimeOrNil(releasedAt), entry.String
+	d.PaymentFileID, d.SentAt, d.PaidAt = file.String, db.TimeOrNil(sentAt), db.TimeOrNil(paidAt)
 	return &d, nil
 }
 
 func insertDisbursement(ctx context.Context, q sqlx.ExecerContext, d *Disbursement) error {
-	_, err := q.ExecContext(ctx, `INSERT INTO disbursements (id, application_id, amount, status, created_by, created_at) VALUES ($1, $2, $3, $4, $5, $6)`,
-		d.ID, d.ApplicationID, d.Amount.Minor, d.Status, d.CreatedBy, d.CreatedAt)
+	_, err := q.ExecContext(ctx, `INSERT INTO disbursements (id, application_id, amount, status, created_by, created_at, end_to_end_id)
+		VALUES ($1, $2, $3, $4, $5, $6, $7)`,
+		d.ID, d.ApplicationID, d.Amount.Minor, d.Status, d.CreatedBy, d.CreatedAt, d.EndToEndID)
 	return err
 }
 
 func updateDisbursement(ctx context.Context, q sqlx.ExecerContext, d *Disbursement) error {
-	_, err := q.ExecContext(ctx, `UPDATE disbursements SET status = $2, released_by = $3, released_at = $4, ledger_entry_id = $5 WHERE id = $1`,
-		d.ID, d.Status, d.ReleasedBy, d.ReleasedAt, db.StringOrNull(d.LedgerEntryID))
+	_, err := q.ExecContext(ctx, `UPDATE disbursements SET status = $2, released_by = $3, released_at = $4, ledger_entry_id = $5,
+		payment_file_id = $6, sent_at = $7, paid_at = $8 WHERE id = $1`,
+		d.ID, d.Status, d.ReleasedBy, d.ReleasedAt, db.StringOrNull(d.LedgerEntryID), db.StringOrNull(d.PaymentFileID), d.SentAt, d.PaidAt)
 	return err
 }
 
@@ -285,8 +292,26 @@ func findDisbursement(ctx context.Context, q queryer, id string) (*Disbursement,
 	return d, nil
 }
 
+func findDisbursementByEndToEnd(ctx context.Context, q queryer, e2e string) (*Disbursement, error) {
+	d, err := scanDisbursement(q.QueryRowxContext(ctx, `SELECT `+disbursementColumns+` FROM disbursements WHERE end_to_end_id = $1`, e2e))
+	if err != nil {
+		return nil, db.NotFoundOr("grants.findDisbursementByEndToEnd", err, "no instalment has this end-to-end id")
+	}
+	return d, nil
+}
+
 func findDisbursements(ctx context.Context, q queryer, appID string) ([]*Disbursement, error) {
-	rows, err := q.QueryxContext(ctx, `SELECT `+disbursementColumns+` FROM disbursements WHERE application_id = $1 ORDER BY seq`, appID)
+	return selectDisbursements(ctx, q, `SELECT `+disbursementColumns+` FROM disbursements WHERE application_id = $1 ORDER BY seq`, appID)
+}
+
+// findReleased returns the released instalments no payment file holds yet,
+// oldest first.
+func findReleased(ctx context.Context, q queryer) ([]*Disbursement, error) {
+	return selectDisbursements(ctx, q, `SELECT `+disbursementColumns+` FROM disbursements WHERE status = 'released' ORDER BY seq`)
+}
+
+func selectDisbursements(ctx context.Context, q queryer, query string, args ...any) ([]*Disbursement, error) {
+	rows, err := q.QueryxContext(ctx, query, args...)
 	if err != nil {
 		return nil, err
 	}
@@ -302,16 +327,24 @@ func findDisbursements(ctx context.Context, q queryer, appID string) ([]*Disburs
 	return out, rows.Err()
 }
 
-// disbursedTotal sums the instalments of an application, pending or paid.
+// disbursedTotal sums the instalments of an application that are or will
+// be paid: every one but those the payee's bank sent back.
 func disbursedTotal(ctx context.Context, q queryer, appID string) (int64, error) {
 	var n int64
-	err := sqlx.GetContext(ctx, q, &n, `SELECT COALESCE(SUM(amount), 0) FROM disbursements WHERE application_id = $1`, appID)
+	err := sqlx.GetContext(ctx, q, &n, `SELECT COALESCE(SUM(amount), 0) FROM disbursements WHERE application_id = $1 AND status <> 'returned'`, appID)
 	return n, err
 }
 
-func hasPendingDisbursement(ctx context.Context, q queryer, appID string) (bool, error) {
+// hasUnpaidDisbursement reports whether an instalment of the application
+// waits: to be released (statuses "pending"), or also to be paid by the
+// bank (with inFlight: "released", "sent").
+func hasUnpaidDisbursement(ctx context.Context, q queryer, appID string, inFlight bool) (bool, error) {
+	statuses := `('pending')`
+	if inFlight {
+		statuses = `('pending', 'released', 'sent')`
+	}
 	var n int
-	err := sqlx.GetContext(ctx, q, &n, `SELECT count(*) FROM disbursements WHERE application_id = $1 AND status = 'pending'`, appID)
+	err := sqlx.GetContext(ctx, q, &n, `SELECT count(*) FROM disbursements WHERE application_id = $1 AND status IN `+statuses, appID)
 	return n > 0, err
 }
 

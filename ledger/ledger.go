@@ -15,8 +15,10 @@ const (
 	Bank           = "assets:bank"
 	Clearing       = "assets:clearing"
 	GrantsPayable  = "liabilities:grants-payable"
+	RefundsPayable = "liabilities:refunds-payable"
 	OpeningBalance = "equity:opening-balance"
 	Donations      = "income:donations"
+	Interest       = "income:interest"
 	GrantsExpense  = "expenses:grants"
 	BankFees       = "expenses:bank-fees"
 )
@@ -97,6 +99,11 @@ type NewEntry struct {
 	// is not the day it is written in Europe/Berlin: a donation's day of
 	// receipt, a bank line's booking date.
 	Date string
+	// FromBank says the entry records what the bank's statement shows
+	// (a bank line): the money moved already, so it is not refused for
+	// overdrawing assets:bank or available money. The rules that keep
+	// payouts within the money there is act before, at approval.
+	FromBank bool
 }
 
 // MaxMemo is the longest memo, in characters.

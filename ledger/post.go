@@ -14,8 +14,9 @@ import (
 // sequence number and its hash link, stores it, and updates the balances.
 // An entry that lowers available money may not take it below zero, however
 // many are posted at once: that is the rule that keeps approvals and refunds
-// within the money there is. Nor may an entry overdraw assets:bank, nor take
-// any balance beyond ±MaxBalance (so no sum of balances ever wraps).
+// within the money there is. Nor may an entry overdraw assets:bank (both
+// unless it records a bank line, FromBank), nor take any balance beyond
+// ±MaxBalance (so no sum of balances ever wraps).
 // Returns Invalid (naming "postings[i].account" or "postings[i].amount", or
 // "postings" for a set that does not balance), InsufficientFunds.
 func Post(tx *commit.Tx, e NewEntry) (*Entry, error) {
@@ -66,12 +67,12 @@ func (t *bookPart) post(op errs.Op, e NewEntry) (*Entry, error) {
 	}
 	before, bankBefore := t.available(), t.balance(Bank)
 	old := t.setBalances(after)
-	if bank := t.balance(Bank); bank < bankBefore && bank < 0 {
+	if bank := t.balance(Bank); bank < bankBefore && bank < 0 && !e.FromBank {
 		t.setBalances(old) // Post changes nothing when it fails
 		return nil, errs.E(op, errs.InsufficientFunds, fmt.Sprintf(
 			"the bank account holds %s EUR; this would overdraw it", fundus.FormatMinor(bankBefore, fundus.EUR)))
 	}
-	if after := t.available(); after < before && after < 0 {
+	if after := t.available(); after < before && after < 0 && !e.FromBank {
 		t.setBalances(old)
 		return nil, errs.E(op, errs.InsufficientFunds, fmt.Sprintf(
 			"%s EUR are available; this needs %s EUR", fundus.FormatMinor(before, fundus.EUR), fundus.FormatMinor(before-after, fundus.EUR)))
@@ -161,7 +162,8 @@ func (t *bookPart) setBalances(b map[string]int64) map[string]int64 {
 }
 
 // Available returns the money the fund may still commit, in cents:
-// assets:bank + assets:clearing - what liabilities:grants-payable owes,
+// assets:bank + assets:clearing - what liabilities:grants-payable and
+// liabilities:refunds-payable owe,
 // including everything posted so far in this transaction. Because the
 // transaction holds the chain head, no other transaction can see or change
 // the same balances until this one ends.
@@ -174,7 +176,7 @@ func Available(tx *commit.Tx) (int64, error) {
 }
 
 func (t *bookPart) available() int64 {
-	return t.balance(Bank) + t.balance(Clearing) + t.balance(GrantsPayable)
+	return t.balance(Bank) + t.balance(Clearing) + t.balance(GrantsPayable) + t.balance(RefundsPayable)
 }
 
 func (t *bookPart) balance(code string) int64 {

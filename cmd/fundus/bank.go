@@ -38,7 +38,7 @@ func bankImport(ctx context.Context, cfg *config, files []string, stdout io.Writ
 		return err
 	}
 	defer w.Close()
-	s := &bank.Service{DB: d, Writer: w, IBAN: cfg.BankIBAN, MaxAmount: cfg.maxAmountCents(), Limits: statementLimits(cfg)}
+	s := &bank.Service{DB: d, Writer: w, IBAN: cfg.BankIBAN, BIC: cfg.BankBIC, Holder: cfg.BankHolder, MaxAmount: cfg.maxAmountCents(), Limits: statementLimits(cfg)}
 	var failed error
 	for _, name := range files {
 		body, err := readFile(name, cfg.StatementLimit)

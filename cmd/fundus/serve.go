@@ -173,7 +173,8 @@ func serve(ctx context.Context, cfg *config, log *slog.Logger) error {
 			Bank: donations.BankAccount{IBAN: cfg.BankIBAN, BIC: cfg.BankBIC, Holder: cfg.BankHolder},
 		},
 		Grants: &grants.Service{DB: d, Writer: writer, MaxAmount: cfg.maxAmountCents(), Quorum: cfg.Quorum},
-		Bank:   &bank.Service{DB: d, Writer: writer, IBAN: cfg.BankIBAN, MaxAmount: cfg.maxAmountCents(), Limits: statementLimits(cfg)},
+		Bank: &bank.Service{DB: d, Writer: writer, IBAN: cfg.BankIBAN, BIC: cfg.BankBIC, Holder: cfg.BankHolder,
+			MaxAmount: cfg.maxAmountCents(), Limits: statementLimits(cfg)},
 	}, log)
 	if err != nil {
 		return err

@@ -114,3 +114,37 @@ func (h *Handler) reconciliation(c *gin.Context) {
 	}
 	c.JSON(http.StatusOK, r)
 }
+
+// createPaymentFile: POST /api/v1/payment-files (treasurer; idempotent).
+func (h *Handler) createPaymentFile(c *gin.Context) {
+	var in bank.PaymentFileInput
+	moneyWrite(c, h.Ledger.Writer, http.StatusCreated, &in, true, func(ctx context.Context) (commit.Outcome[*bank.PaymentFile], error) {
+		return h.Bank.CreatePaymentFile(ctx, httpx.CurrentUser(c), in)
+	})
+}
+
+// listPaymentFiles: GET /api/v1/payment-files.
+func (h *Handler) listPaymentFiles(c *gin.Context) {
+	limit, after, err := httpx.ListParams(c)
+	if err != nil {
+		httpx.WriteError(c, err)
+		return
+	}
+	fs, next, err := h.Bank.PaymentFiles(c.Request.Context(), httpx.CurrentUser(c), after, limit)
+	if err != nil {
+		httpx.WriteError(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, httpx.NewPage(fs, next))
+}
+
+// paymentFileDocument: GET /api/v1/payment-files/{id}/pain.001.xml.
+func (h *Handler) paymentFileDocument(c *gin.Context) {
+	doc, err := h.Bank.PaymentFileDocument(c.Request.Context(), httpx.CurrentUser(c), c.Param("id"))
+	if err != nil {
+		httpx.WriteError(c, err)
+		return
+	}
+	c.Header("Content-Disposition", `attachment; filename="pain.001-`+c.Param("id")+`.xml"`)
+	c.Data(http.StatusOK, "application/xml", doc)
+}

@@ -147,7 +147,7 @@ func TestLedgerAPI(t *testing.T) {
 				t.Fatalf("trial balance in 2000: %v", r.JSON)
 			}
 			r = ts.JSON("GET", "/api/v1/ledger/accounts", kasse, "").WantStatus(t, 200)
-			if len(r.JSON["items"].([]any)) != 8 { // the chart of migrations 00002 and 00011
+			if len(r.JSON["items"].([]any)) != 9 { // the chart of migrations 00002 and 00011
 				t.Fatalf("accounts %v", r.JSON)
 			}
 			r = ts.JSON("GET", "/api/v1/ledger/verify", pruefer, "").WantStatus(t, 200)

@@ -74,6 +74,9 @@ func (h *Handler) Routes(r *gin.Engine) {
 	api.POST("/bank/transactions/:id/book-donation", httpx.RequireUser, h.bookBankLineAsDonation)
 	api.POST("/bank/transactions/:id/book", httpx.RequireUser, h.bookBankLine)
 	api.GET("/bank/reconciliation", httpx.RequireUser, h.reconciliation)
+	api.POST("/payment-files", httpx.RequireUser, h.createPaymentFile)
+	api.GET("/payment-files", httpx.RequireUser, h.listPaymentFiles)
+	api.GET("/payment-files/:id/pain.001.xml", httpx.RequireUser, h.paymentFileDocument)
 
 	api.GET("/fund", h.publicFigures)
 	api.GET("/fund/projects", h.fundProjects)

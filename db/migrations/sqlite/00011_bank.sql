@@ -54,10 +54,13 @@ CREATE INDEX bank_lines_status ON bank_lines (status, seq);
 CREATE INDEX bank_lines_statement ON bank_lines (statement_id, seq);
 CREATE INDEX bank_lines_entry ON bank_lines (entry_id);
 
--- Interest the bank pays is income of its own.
-INSERT INTO accounts (code, type, currency, name) VALUES ('income:interest', 'income', 'EUR', 'interest the bank pays');
+-- Interest the bank pays is income of its own; a refund is owed from the
+-- moment it is decided until the bank line that pays it.
+INSERT INTO accounts (code, type, currency, name) VALUES
+    ('income:interest', 'income', 'EUR', 'interest the bank pays'),
+    ('liabilities:refunds-payable', 'liability', 'EUR', 'refunds owed to donors, not yet paid');
 
 -- +goose Down
-DELETE FROM accounts WHERE code = 'income:interest';
+DELETE FROM accounts WHERE code IN ('income:interest', 'liabilities:refunds-payable');
 DROP TABLE bank_lines;
 DROP TABLE bank_statements;

@@ -56,7 +56,7 @@ func New(t *testing.T, d *db.DB, cfg server.Config) *Server {
 	dons := &donations.Service{DB: d, Writer: w, MaxAmount: 100000000,
 		Bank: donations.BankAccount{IBAN: "DE89370400440532013000", BIC: "COBADEFFXXX", Holder: "Integrationsfonds Osnabrück"}}
 	g := &grants.Service{DB: d, Writer: w, MaxAmount: 100000000, Quorum: 3}
-	b := &bank.Service{DB: d, Writer: w, IBAN: "DE89370400440532013000", MaxAmount: 100000000}
+	b := &bank.Service{DB: d, Writer: w, IBAN: "DE89370400440532013000", BIC: "COBADEFFXXX", Holder: "Integrationsfonds Osnabrueck", MaxAmount: 100000000}
 	h, err := server.New(cfg, d, server.Services{Auth: a, Ledger: l, Audit: &audit.Service{DB: d}, Donations: dons, Grants: g, Bank: b}, slog.New(slog.NewTextHandler(io.Discard, nil)))
 	if err != nil {
 		t.Fatal(err)
