@@ -57,11 +57,13 @@ type propPledge struct {
 	byHand     bool   // confirmed by hand
 }
 
-// propFile is a file the treasurer uploads: days from..to of the history.
+// propFile is a file the treasurer uploads: days from..to of the
+// history, of the last day only the first cut lines (the bank's report
+// during that day).
 type propFile struct {
-	from, to int
-	perDay   bool // one statement per day, else one for all
-	bankRefs bool // the bank's references of the lines are in it
+	from, to, cut int
+	perDay        bool // one statement per day, else one for all
+	bankRefs      bool // the bank's references of the lines are in it
 }
 
 type history struct {
@@ -92,10 +94,14 @@ func storedKey(l *bank.Line) string {
 	return lineKey(l.BookingDate, l.Amount.Minor, l.Direction == "debit", l.CounterpartyIBAN, l.Remittance, l.EndToEndID)
 }
 
-// balance returns the account's balance after the days before day.
-func (h *history) balance(day int) int64 {
+// balance returns the account's balance after the days before day and
+// the first n lines of day.
+func (h *history) balance(day, n int) int64 {
 	var b int64
-	for _, ls := range h.lines[:day] {
+	for d, ls := range h.lines[:min(day+1, len(h.lines))] {
+		if d == day {
+			ls = ls[:n]
+		}
 		for _, l := range ls {
 			b += l.signed()
 		}
@@ -103,12 +109,20 @@ func (h *history) balance(day int) int64 {
 	return b
 }
 
+// upTo returns how many lines of day the file f holds.
+func (h *history) upTo(f propFile, day int) int {
+	if day == f.to {
+		return f.cut
+	}
+	return len(h.lines[day])
+}
+
 // file writes f as a camt.053 file whose balances add up.
 func (h *history) file(f propFile, n int) []byte {
 	statement := func(from, to int) banktest.Statement {
-		st := banktest.Statement{ID: fmt.Sprintf("F%d-%s", n, h.days[from]), IBAN: fundIBAN, From: h.days[from], To: h.days[to], Opening: h.balance(from)}
-		for _, ls := range h.lines[from : to+1] {
-			for _, l := range ls {
+		st := banktest.Statement{ID: fmt.Sprintf("F%d-%s", n, h.days[from]), IBAN: fundIBAN, From: h.days[from], To: h.days[to], Opening: h.balance(from, 0)}
+		for day := from; day <= to; day++ {
+			for _, l := range h.lines[day][:h.upTo(f, day)] {
 				bl := l.Line
 				if !f.bankRefs {
 					bl.BankRef = ""
@@ -255,20 +269,30 @@ func drawHistory(rt *rapid.T, w *world) *history {
 	// Windows of consecutive days that overlap and cover every day, a few
 	// more anywhere, some uploaded twice, in random order.
 	var files []propFile
-	window := func(from, to int) propFile {
-		return propFile{from: from, to: to, perDay: rapid.IntRange(0, 3).Draw(rt, "per day?") == 0, bankRefs: rapid.Bool().Draw(rt, "bank refs?")}
+	window := func(from, to int, mayCut bool) propFile {
+		f := propFile{from: from, to: to, cut: len(h.lines[to]), perDay: rapid.IntRange(0, 3).Draw(rt, "per day?") == 0, bankRefs: rapid.Bool().Draw(rt, "bank refs?")}
+		// Not the history's last day: the last statement closes it.
+		if mayCut && to < len(h.days)-1 && rapid.IntRange(0, 2).Draw(rt, "during the day?") == 0 {
+			f.cut = rapid.IntRange(0, f.cut).Draw(rt, "lines so far")
+		}
+		return f
 	}
 	for from := 0; ; {
 		to := min(from+rapid.IntRange(0, 9).Draw(rt, "window"), len(h.days)-1)
-		files = append(files, window(from, to))
+		f := window(from, to, to > from)
+		files = append(files, f)
 		if to == len(h.days)-1 {
 			break
 		}
-		from = rapid.IntRange(from+1, to+1).Draw(rt, "next from")
+		next := to + 1
+		if f.cut < len(h.lines[to]) { // the next file holds the rest of the day
+			next = to
+		}
+		from = rapid.IntRange(from+1, next).Draw(rt, "next from")
 	}
 	for range rapid.IntRange(0, 2).Draw(rt, "more windows") {
 		from := rapid.IntRange(0, len(h.days)-1).Draw(rt, "from")
-		files = append(files, window(from, rapid.IntRange(from, min(from+9, len(h.days)-1)).Draw(rt, "to")))
+		files = append(files, window(from, rapid.IntRange(from, min(from+9, len(h.days)-1)).Draw(rt, "to"), true))
 	}
 	for _, f := range files {
 		if rapid.IntRange(0, 3).Draw(rt, "twice?") == 0 {
@@ -338,7 +362,7 @@ func TestImportProperties(t *testing.T) {
 			defer w.bank.Writer.Close()
 			ctx := context.Background()
 			h := drawHistory(rt, w)
-			covered := make([]bool, len(h.days))
+			seen := make([]int, len(h.days)) // lines of each day imported so far
 			for n, f := range h.files {
 				for _, p := range h.pledges {
 					if p.confirmAt != n {
@@ -354,11 +378,10 @@ func TestImportProperties(t *testing.T) {
 				}
 				var lines, fresh int
 				for day := f.from; day <= f.to; day++ {
-					lines += len(h.lines[day])
-					if !covered[day] {
-						fresh += len(h.lines[day])
-					}
-					covered[day] = true
+					n := h.upTo(f, day)
+					lines += n
+					fresh += max(0, n-seen[day])
+					seen[day] = max(seen[day], n)
 				}
 				st, err := ledgertest.Value(w.bank.Import(ctx, treasurer, h.file(f, n)))
 				if err != nil {
@@ -367,16 +390,16 @@ func TestImportProperties(t *testing.T) {
 				if st.Lines != lines || st.NewLines != fresh || st.DuplicateLines != lines-fresh || st.Matched+st.Queued != fresh {
 					rt.Fatalf("import of days %s..%s (%d lines, %d new): %+v", h.days[f.from], h.days[f.to], lines, fresh, st)
 				}
-				h.check(rt, w, covered, false)
+				h.check(rt, w, seen, false)
 			}
 			h.resolve(rt, w)
-			h.check(rt, w, covered, true)
+			h.check(rt, w, seen, true)
 
 			rec, err := w.bank.Reconcile(ctx, auditor)
 			if err != nil {
 				rt.Fatal(err)
 			}
-			closing := h.balance(len(h.days))
+			closing := h.balance(len(h.days), 0)
 			if rec.StatementDate != h.days[len(h.days)-1] || rec.StatementBalance.Minor != closing || rec.Difference.Minor != 0 || rec.QueuedLines != 0 {
 				rt.Fatalf("reconciliation %+v, want %s on %s and no difference", rec, fundus.FormatMinor(closing, fundus.EUR), h.days[len(h.days)-1])
 			}
@@ -456,16 +479,14 @@ func (h *history) resolve(rt *rapid.T, w *world) {
 }
 
 // check compares the stored lines, entries and donations with the
-// history imported so far (the days covered); resolved says whether the
-// treasurer has worked through the queue.
-func (h *history) check(rt *rapid.T, w *world, covered []bool, resolved bool) {
+// history imported so far (the first seen lines of each day); resolved
+// says whether the treasurer has worked through the queue.
+func (h *history) check(rt *rapid.T, w *world, seen []int, resolved bool) {
 	keys := h.byKey()
 	want := map[string]int{}
 	for day, ls := range h.lines {
-		if covered[day] {
-			for _, l := range ls {
-				want[l.key()]++
-			}
+		for _, l := range ls[:seen[day]] {
+			want[l.key()]++
 		}
 	}
 	stored := allLines(rt, w, "")
@@ -547,9 +568,9 @@ func (h *history) check(rt *rapid.T, w *world, covered []bool, resolved bool) {
 	for _, p := range h.pledges {
 		var arrived, assigned bool // a line with its reference and amount came; a mistyped one with its amount was assigned
 		for day, ls := range h.lines {
-			for _, l := range ls {
-				arrived = arrived || covered[day] && l.kind == payment && l.exact() && l.pledge == p
-				assigned = assigned || resolved && covered[day] && l.kind == typo && l.exact() && l.pledge == p
+			for _, l := range ls[:seen[day]] {
+				arrived = arrived || l.kind == payment && l.exact() && l.pledge == p
+				assigned = assigned || resolved && l.kind == typo && l.exact() && l.pledge == p
 			}
 		}
 		status := find(rt, w, p.ID).Status
