@@ -201,7 +201,7 @@ func valid(body []byte) bool {
 func drawHistory(rt *rapid.T, w *world) *history {
 	ctx := context.Background()
 	h := &history{}
-	for range rapid.IntRange(1, 6).Draw(rt, "pledges") {
+	for range rapid.IntRange(1, 12).Draw(rt, "pledges") {
 		in := donations.Pledge{
 			Amount: fundus.Amount(fundus.FormatMinor(rapid.Int64Range(100, 50000).Draw(rt, "pledged"), fundus.EUR)),
 			Donor:  &donations.Donor{Name: rapid.SampledFrom(donorNames).Draw(rt, "donor")},
@@ -216,14 +216,26 @@ func drawHistory(rt *rapid.T, w *world) *history {
 	h.days = make([]string, rapid.IntRange(7, 24).Draw(rt, "days"))
 	h.lines = make([][]*propLine, len(h.days))
 	var fees int64
+	paid := map[*propPledge]bool{}
 	for day := range h.days {
 		h.days[day] = first.AddDate(0, 0, day).Format(time.DateOnly)
-		for n := range rapid.IntRange(0, 4).Draw(rt, "lines") {
+		for n := range rapid.IntRange(0, 3).Draw(rt, "lines") {
 			l := &propLine{kind: rapid.SampledFrom([]int{payment, payment, payment, typo, noReference, fee, interest}).Draw(rt, "kind")}
 			l.Date = h.days[day]
 			switch l.kind {
 			case payment, typo:
-				l.pledge = rapid.SampledFrom(h.pledges).Draw(rt, "pays")
+				// Mostly a pledge not paid yet, sometimes one paid again.
+				var unpaid []*propPledge
+				for _, p := range h.pledges {
+					if !paid[p] {
+						unpaid = append(unpaid, p)
+					}
+				}
+				if len(unpaid) == 0 || rapid.IntRange(0, 3).Draw(rt, "again?") == 0 {
+					unpaid = h.pledges
+				}
+				l.pledge = rapid.SampledFrom(unpaid).Draw(rt, "pays")
+				paid[l.pledge] = true
 				l.Minor = l.pledge.Amount.Minor
 				if rapid.IntRange(0, 3).Draw(rt, "partial or over?") == 0 {
 					l.Minor = rapid.Int64Range(1, l.Minor+5000).Filter(func(m int64) bool { return m != l.Minor }).Draw(rt, "paid")
@@ -374,6 +386,7 @@ func TestImportProperties(t *testing.T) {
 							rt.Fatalf("confirm %s by hand: %v", p.Reference, err)
 						}
 						p.byHand = true
+						outcomes["confirmed by hand"]++
 					}
 				}
 				var lines, fresh int
@@ -391,6 +404,10 @@ func TestImportProperties(t *testing.T) {
 					rt.Fatalf("import of days %s..%s (%d lines, %d new): %+v", h.days[f.from], h.days[f.to], lines, fresh, st)
 				}
 				h.check(rt, w, seen, false)
+				outcomes["confirmed at import"] += st.Matched
+				if f.cut < len(h.lines[f.to]) {
+					outcomes["files ending during a day"]++
+				}
 			}
 			h.resolve(rt, w)
 			h.check(rt, w, seen, true)
@@ -407,8 +424,13 @@ func TestImportProperties(t *testing.T) {
 				rt.Fatalf("assets:bank is %d, the statement closes with %d", bank, closing)
 			}
 		})
+		t.Logf("outcomes of all runs: %v", outcomes)
 	})
 }
+
+// outcomes counts what the runs did, to show that the random histories
+// reach every way a line goes (logged with -v).
+var outcomes = map[string]int{}
 
 func find(rt *rapid.T, w *world, id string) *donations.Donation {
 	d, err := w.dons.Find(context.Background(), treasurer, id)
@@ -458,6 +480,7 @@ func (h *history) resolve(rt *rapid.T, w *world) {
 				continue
 			}
 			var err error
+			resolved := "booked to an account"
 			switch {
 			case hl.kind == opening:
 				_, err = w.bank.Book(ctx, treasurer, l.ID, bank.Booking{Account: ledger.OpeningBalance, Memo: "Anfangsbestand"})
@@ -467,13 +490,15 @@ func (h *history) resolve(rt *rapid.T, w *world) {
 				_, err = w.bank.Book(ctx, treasurer, l.ID, bank.Booking{Account: "income:interest", Memo: "Zinsen"})
 			case hl.kind == typo && hl.exact() && !linked[hl.pledge.ID]:
 				_, err = w.bank.Assign(ctx, treasurer, l.ID, bank.Assignment{DonationID: hl.pledge.ID})
-				linked[hl.pledge.ID] = true
+				linked[hl.pledge.ID], resolved = true, "assigned to its pledge"
 			default:
 				_, err = w.bank.BookDonation(ctx, treasurer, l.ID, bank.DonationBooking{Anonymous: rapid.Bool().Draw(rt, "anonymous")})
+				resolved = "booked as a donation without a pledge"
 			}
 			if err != nil {
 				rt.Fatalf("resolving %s %s %q: %v", l.BookingDate, l.Amount, l.Remittance, err)
 			}
+			outcomes[resolved]++
 		}
 	}
 }
@@ -536,6 +561,9 @@ func (h *history) check(rt *rapid.T, w *world, seen []int, resolved bool) {
 				// It links the donation confirmed by hand: it books nothing.
 				if l.EntryID != "" || len(es) != 0 {
 					rt.Fatalf("line %s %q linked to %s, confirmed by hand, booked %v", l.Amount, l.Remittance, hl.pledge.Reference, es)
+				}
+				if resolved {
+					outcomes["linked to a confirmation by hand"]++
 				}
 				continue
 			}
