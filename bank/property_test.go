@@ -367,6 +367,7 @@ func TestImportProperties(t *testing.T) {
 		if e == db.Postgres {
 			fewerChecks(t, 4)
 		}
+		clear(outcomes)
 		rapid.Check(t, func(rt *rapid.T) {
 			d := dbtest.Open(t, e)
 			defer d.Close() // each run its own database; do not hoard connections
