@@ -58,8 +58,8 @@ type propPledge struct {
 }
 
 // propFile is a file the treasurer uploads: days from..to of the
-// history, of the last day only the first cut lines (the bank's report
-// during that day).
+// history, of the last day only the first cut lines (then it is the
+// bank's report during that day, a camt.052).
 type propFile struct {
 	from, to, cut int
 	perDay        bool // one statement per day, else one for all
@@ -117,7 +117,8 @@ func (h *history) upTo(f propFile, day int) int {
 	return len(h.lines[day])
 }
 
-// file writes f as a camt.053 file whose balances add up.
+// file writes f as a camt.053 file (a camt.052 when it ends during a
+// day) whose balances add up.
 func (h *history) file(f propFile, n int) []byte {
 	statement := func(from, to int) banktest.Statement {
 		st := banktest.Statement{ID: fmt.Sprintf("F%d-%s", n, h.days[from]), IBAN: fundIBAN, From: h.days[from], To: h.days[to], Opening: h.balance(from, 0)}
@@ -132,14 +133,25 @@ func (h *history) file(f propFile, n int) []byte {
 		}
 		return st
 	}
-	if !f.perDay {
-		return banktest.Camt053(statement(f.from, f.to))
-	}
 	var sts []banktest.Statement
-	for day := f.from; day <= f.to; day++ {
-		sts = append(sts, statement(day, day))
+	if !f.perDay {
+		sts = append(sts, statement(f.from, f.to))
+	} else {
+		for day := f.from; day <= f.to; day++ {
+			sts = append(sts, statement(day, day))
+		}
+	}
+	if f.cut < len(h.lines[f.to]) {
+		return intraday(banktest.Camt053(sts...))
 	}
 	return banktest.Camt053(sts...)
+}
+
+// intraday rewrites a camt.053 file as the bank's report (camt.052) taken
+// during its last day: its balances are interim ones.
+func intraday(camt053 []byte) []byte {
+	return []byte(strings.NewReplacer("camt.053.001.08", "camt.052.001.08", "BkToCstmrStmt>", "BkToCstmrAcctRpt>",
+		"<Stmt>", "<Rpt>", "</Stmt>", "</Rpt>", ">OPBD<", ">ITBD<", ">CLBD<", ">ITBD<").Replace(string(camt053)))
 }
 
 var (
@@ -283,15 +295,15 @@ func drawHistory(rt *rapid.T, w *world) *history {
 	var files []propFile
 	window := func(from, to int, mayCut bool) propFile {
 		f := propFile{from: from, to: to, cut: len(h.lines[to]), perDay: rapid.IntRange(0, 3).Draw(rt, "per day?") == 0, bankRefs: rapid.Bool().Draw(rt, "bank refs?")}
-		// Not the history's last day: the last statement closes it.
-		if mayCut && to < len(h.days)-1 && rapid.IntRange(0, 2).Draw(rt, "during the day?") == 0 {
+		if mayCut && rapid.IntRange(0, 2).Draw(rt, "during the day?") == 0 {
 			f.cut = rapid.IntRange(0, f.cut).Draw(rt, "lines so far")
 		}
 		return f
 	}
 	for from := 0; ; {
 		to := min(from+rapid.IntRange(0, 9).Draw(rt, "window"), len(h.days)-1)
-		f := window(from, to, to > from)
+		// The statement of the history's last day closes it.
+		f := window(from, to, to > from && to < len(h.days)-1)
 		files = append(files, f)
 		if to == len(h.days)-1 {
 			break
