@@ -49,6 +49,7 @@ func (l *propLine) signed() int64 {
 	return l.Minor
 }
 
+// propPledge is a pledge of the history and what the treasurer does with it.
 type propPledge struct {
 	*donations.Donation
 	iban       string // the donor's account, or none
@@ -66,6 +67,8 @@ type propFile struct {
 	bankRefs      bool // the bank's references of the lines are in it
 }
 
+// history is what the bank books over some days and how the treasurer
+// gets to see it.
 type history struct {
 	days    []string
 	lines   [][]*propLine // by day
@@ -94,14 +97,10 @@ func storedKey(l *bank.Line) string {
 	return lineKey(l.BookingDate, l.Amount.Minor, l.Direction == "debit", l.CounterpartyIBAN, l.Remittance, l.EndToEndID)
 }
 
-// balance returns the account's balance after the days before day and
-// the first n lines of day.
-func (h *history) balance(day, n int) int64 {
+// balance returns the account's balance after the days before day.
+func (h *history) balance(day int) int64 {
 	var b int64
-	for d, ls := range h.lines[:min(day+1, len(h.lines))] {
-		if d == day {
-			ls = ls[:n]
-		}
+	for _, ls := range h.lines[:day] {
 		for _, l := range ls {
 			b += l.signed()
 		}
@@ -119,9 +118,9 @@ func (h *history) upTo(f propFile, day int) int {
 
 // file writes f as a camt.053 file (a camt.052 when it ends during a
 // day) whose balances add up.
-func (h *history) file(f propFile, n int) []byte {
+func (h *history) file(f propFile) []byte {
 	statement := func(from, to int) banktest.Statement {
-		st := banktest.Statement{ID: fmt.Sprintf("F%d-%s", n, h.days[from]), IBAN: fundIBAN, From: h.days[from], To: h.days[to], Opening: h.balance(from, 0)}
+		st := banktest.Statement{ID: "S" + h.days[from] + "-" + h.days[to], IBAN: fundIBAN, From: h.days[from], To: h.days[to], Opening: h.balance(from)}
 		for day := from; day <= to; day++ {
 			for _, l := range h.lines[day][:h.upTo(f, day)] {
 				bl := l.Line
@@ -409,7 +408,7 @@ func TestImportProperties(t *testing.T) {
 					fresh += max(0, n-seen[day])
 					seen[day] = max(seen[day], n)
 				}
-				st, err := ledgertest.Value(w.bank.Import(ctx, treasurer, h.file(f, n)))
+				st, err := ledgertest.Value(w.bank.Import(ctx, treasurer, h.file(f)))
 				if err != nil {
 					rt.Fatalf("import of days %s..%s: %v", h.days[f.from], h.days[f.to], err)
 				}
@@ -429,7 +428,7 @@ func TestImportProperties(t *testing.T) {
 			if err != nil {
 				rt.Fatal(err)
 			}
-			closing := h.balance(len(h.days), 0)
+			closing := h.balance(len(h.days))
 			if rec.StatementDate != h.days[len(h.days)-1] || rec.StatementBalance.Minor != closing || rec.Difference.Minor != 0 || rec.QueuedLines != 0 {
 				rt.Fatalf("reconciliation %+v, want %s on %s and no difference", rec, fundus.FormatMinor(closing, fundus.EUR), h.days[len(h.days)-1])
 			}
