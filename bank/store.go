@@ -173,11 +173,14 @@ func findStatements(ctx context.Context, q sqlx.QueryerContext, afterSeq int64, 
 }
 
 // lastClosing returns the statement with the latest closing balance, or
-// nil when none has one.
+// nil when none has one. Of one day, a statement (camt.053) closes the
+// day, while a report (camt.052) may have been taken during it, whenever
+// it was imported.
 func lastClosing(ctx context.Context, q sqlx.QueryerContext) (*Statement, error) {
 	var r statementRow
 	err := sqlx.GetContext(ctx, q, &r, `SELECT `+statementColumns+` FROM bank_statements
-		WHERE closing_date IS NOT NULL ORDER BY closing_date DESC, seq DESC LIMIT 1`)
+		WHERE closing_date IS NOT NULL
+		ORDER BY closing_date DESC, CASE WHEN format LIKE 'camt.052%' THEN 1 ELSE 0 END, seq DESC LIMIT 1`)
 	if err == sql.ErrNoRows {
 		return nil, nil
 	}
