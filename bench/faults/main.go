@@ -54,8 +54,8 @@ func run(check, url string, pledges, clients, kills, apps, donations int) error 
 		if err != nil {
 			return err
 		}
-		fmt.Printf("checked: %d confirms, %d kills; %d got no answer and were sent again with their key (%d of them had committed: the stored answer came back); %d repeats got their first answer; %d donation entries, none twice; bank %d cents = pledged %d cents; every balance = its postings\n%s\n",
-			rep.Pledges, rep.Kills, rep.NoAnswer, rep.CommittedLost, rep.Replayed, rep.Entries, rep.BankCents, rep.PledgedCents, rep.VerifyOutput)
+		fmt.Printf("checked: %d confirms, %d kills; %d got no answer and were sent again with their key (%d of them had committed: the stored answer came back); %d repeats got their first answer; %d donation entries, none twice; assets:clearing %d cents = pledged %d cents; every balance = its postings\n%s\n",
+			rep.Pledges, rep.Kills, rep.NoAnswer, rep.CommittedLost, rep.Replayed, rep.Entries, rep.ClearingCents, rep.PledgedCents, rep.VerifyOutput)
 	case "instances":
 		rep, err := faults.TwoInstances(ctx, f, faults.InstancesConfig{Applications: apps, Donations: donations, Out: os.Stdout})
 		if err != nil {

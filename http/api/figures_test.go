@@ -9,6 +9,7 @@ import (
 
 	"fundus"
 	"fundus/auth"
+	"fundus/bank/banktest"
 	"fundus/db"
 	"fundus/db/dbtest"
 	"fundus/http/internal/testserver"
@@ -56,11 +57,13 @@ func (g *grantFlow) approve(amount string) string {
 	return A
 }
 
-// pay prepares an instalment (k1) and releases it (k2).
+// pay prepares an instalment (k1), releases it (k2), and lets the bank
+// pay it (a payment file, the bank's debit line).
 func (g *grantFlow) pay(A, amount string) {
 	g.ts.T.Helper()
 	d := g.expect(g.k1, "POST", A+"/disbursements", `{"amount":"`+amount+`"}`, 201)
 	g.expect(g.k2, "POST", "/api/v1/disbursements/"+d["id"].(string)+"/release", ``, 200)
+	g.ts.BankPays(g.k1)
 }
 
 // TestFiguresAgreeAfterAReturn: after a group returns part of its grant,
@@ -80,6 +83,18 @@ func TestFiguresAgreeAfterAReturn(t *testing.T) {
 		g.pay(A, "450.50")
 		g.expect(g.group, "POST", A+"/report", `{"spent":"430.00","report":"Zwölf Treffen"}`, 200)
 		g.expect(g.k1, "POST", A+"/close", `{"returned":"20.50"}`, 200)
+		// The 20.50 count when the group's transfer is on the bank
+		// statement and assigned to the grant.
+		day := fundus.DayOf(time.Now())
+		st := ts.Do("POST", "/api/v1/bank/statements", g.k1, "application/xml", string(banktest.Camt053(banktest.Statement{
+			ID: "BACK", IBAN: "DE89370400440532013000", From: day, To: day, NoBalances: true,
+			Lines: []banktest.Line{{Date: day, Minor: 2050, Name: "Café Lingua e.V.", Remittance: "Rueckzahlung Sprachcafe"}}}))).WantStatus(t, 201)
+		if st.JSON["queued"] != 1.0 {
+			t.Fatalf("the pay-back's line %v", st.JSON)
+		}
+		line := g.expect(g.k1, "GET", "/api/v1/bank/transactions?status=queued", "", 200)["items"].([]any)[0].(map[string]any)["id"].(string)
+		inst := g.expect(g.k1, "GET", A, "", 200)["disbursements"].([]any)[0].(map[string]any)["id"].(string)
+		g.expect(g.k1, "POST", "/api/v1/bank/transactions/"+line+"/assign", `{"disbursement_id":"`+inst+`"}`, 200)
 		// A second project, approved and paid in part, still open.
 		B := g.approve("100.00")
 		g.pay(B, "40.00")

@@ -9,6 +9,7 @@ import (
 
 	"fundus"
 	"fundus/auth"
+	"fundus/bank/banktest"
 	"fundus/db"
 	"fundus/db/dbtest"
 	"fundus/http/internal/testserver"
@@ -116,13 +117,15 @@ func TestGrantRolesAndStates(t *testing.T) {
 		expect(k1, "POST", D1, ``, 403)
 		expect(group, "POST", D1, ``, 403)
 		expect(m[1], "POST", D1, ``, 403)
-		if r := expect(k2, "POST", D1, ``, 200); r.JSON["status"] != "paid" || r.JSON["ledger_entry_id"] == "" {
+		if r := expect(k2, "POST", D1, ``, 200); r.JSON["status"] != "released" || r.JSON["ledger_entry_id"] != nil || r.JSON["end_to_end_id"] == "" {
 			t.Fatal(r.JSON)
 		}
 		expect(k2, "POST", D1, ``, 409)
+		ts.BankPays(k1)
 		expect(k2, "POST", A+"/disbursements", `{"amount":"150.01"}`, 422)
 		d2 := expect(k2, "POST", A+"/disbursements", `{"amount":"150.00"}`, 201).JSON
 		expect(admin, "POST", "/api/v1/disbursements/"+d2["id"].(string)+"/release", ``, 200)
+		ts.BankPays(k1)
 		if r := expect(auditor, "GET", A, "", 200); r.JSON["status"] != "paid" || r.JSON["paid_amount"] != "400.00" {
 			t.Fatal(r.JSON)
 		}
@@ -155,6 +158,18 @@ func TestGrantRolesAndStates(t *testing.T) {
 		if r := expect(other, "GET", "/api/v1/applications", "", 200); len(r.JSON["items"].([]any)) != 0 {
 			t.Fatal("another group lists this group's applications")
 		}
+
+		// Until the group's 20.00 are on the bank statement, the fund has
+		// spent 400; then 380.
+		if f := expect("", "GET", "/api/v1/fund", "", 200).JSON; f["grants_paid"] != "400.00" || f["available"] != "400.00" {
+			t.Fatalf("fund before the pay-back %v", f)
+		}
+		day := fundus.DayOf(time.Now())
+		ts.Do("POST", "/api/v1/bank/statements", k1, "application/xml", string(banktest.Camt053(banktest.Statement{
+			ID: "BACK", IBAN: "DE89370400440532013000", From: day, To: day, NoBalances: true,
+			Lines: []banktest.Line{{Date: day, Minor: 2000, Name: "Verein", Remittance: "Rueckzahlung"}}}))).WantStatus(t, 201)
+		line := expect(k1, "GET", "/api/v1/bank/transactions?status=queued", "", 200).JSON["items"].([]any)[0].(map[string]any)["id"].(string)
+		expect(k1, "POST", "/api/v1/bank/transactions/"+line+"/assign", `{"disbursement_id":"`+d1["id"].(string)+`"}`, 200)
 
 		f := expect("", "GET", "/api/v1/fund", "", 200).JSON
 		// 800 in; 400 approved, 380 paid net (400 - 20 returned); available 800 - 380 = 420.

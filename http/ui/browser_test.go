@@ -314,6 +314,10 @@ func TestGrantInTheBrowser(t *testing.T) {
 		logout()
 	}
 
+	// The bank pays both: a payment file, then the statement with the two
+	// debit lines (http/internal/testserver).
+	ts.BankPays(ts.SignIn("k1@example.org"))
+
 	// The group reports.
 	login("verein@example.org")
 	p.do(chromedp.Navigate(srv.URL+appURL), chromedp.WaitVisible(`#spent`))

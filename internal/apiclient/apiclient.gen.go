@@ -7,6 +7,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"encoding/xml"
 	"fmt"
 	"io"
 	"net/http"
@@ -102,10 +103,79 @@ func (e ApplicationInputCurrency) Valid() bool {
 	}
 }
 
+// Defines values for BankLineDirection.
+const (
+	Credit BankLineDirection = "credit"
+	Debit  BankLineDirection = "debit"
+)
+
+// Valid indicates whether the value is a known member of the BankLineDirection enum.
+func (e BankLineDirection) Valid() bool {
+	switch e {
+	case Credit:
+		return true
+	case Debit:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for BankLineMatchType.
+const (
+	BankLineMatchTypeDisbursement BankLineMatchType = "disbursement"
+	BankLineMatchTypeDonation     BankLineMatchType = "donation"
+	BankLineMatchTypeEntry        BankLineMatchType = "entry"
+	BankLineMatchTypeRefund       BankLineMatchType = "refund"
+)
+
+// Valid indicates whether the value is a known member of the BankLineMatchType enum.
+func (e BankLineMatchType) Valid() bool {
+	switch e {
+	case BankLineMatchTypeDisbursement:
+		return true
+	case BankLineMatchTypeDonation:
+		return true
+	case BankLineMatchTypeEntry:
+		return true
+	case BankLineMatchTypeRefund:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for BankLineStatus.
+const (
+	BankLineStatusBooked  BankLineStatus = "booked"
+	BankLineStatusMatched BankLineStatus = "matched"
+	BankLineStatusPending BankLineStatus = "pending"
+	BankLineStatusQueued  BankLineStatus = "queued"
+)
+
+// Valid indicates whether the value is a known member of the BankLineStatus enum.
+func (e BankLineStatus) Valid() bool {
+	switch e {
+	case BankLineStatusBooked:
+		return true
+	case BankLineStatusMatched:
+		return true
+	case BankLineStatusPending:
+		return true
+	case BankLineStatusQueued:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for DisbursementStatus.
 const (
-	DisbursementStatusPaid    DisbursementStatus = "paid"
-	DisbursementStatusPending DisbursementStatus = "pending"
+	DisbursementStatusPaid     DisbursementStatus = "paid"
+	DisbursementStatusPending  DisbursementStatus = "pending"
+	DisbursementStatusReleased DisbursementStatus = "released"
+	DisbursementStatusReturned DisbursementStatus = "returned"
+	DisbursementStatusSent     DisbursementStatus = "sent"
 )
 
 // Valid indicates whether the value is a known member of the DisbursementStatus enum.
@@ -114,6 +184,12 @@ func (e DisbursementStatus) Valid() bool {
 	case DisbursementStatusPaid:
 		return true
 	case DisbursementStatusPending:
+		return true
+	case DisbursementStatusReleased:
+		return true
+	case DisbursementStatusReturned:
+		return true
+	case DisbursementStatusSent:
 		return true
 	default:
 		return false
@@ -585,6 +661,69 @@ type AuditRecord struct {
 	Time       time.Time              `json:"time"`
 }
 
+// BankLine defines model for BankLine.
+type BankLine struct {
+	// Amount An exact decimal amount with the currency's fraction digits, always a string, e.g. "25.00" (a minus for credits where the field is signed). Requests may send a number instead: AmountInput.
+	Amount           Amount             `json:"amount"`
+	BankReference    string             `json:"bank_reference"`
+	BankText         *string            `json:"bank_text,omitempty"`
+	BookingDate      openapi_types.Date `json:"booking_date"`
+	CounterpartyIban string             `json:"counterparty_iban"`
+	CounterpartyName string             `json:"counterparty_name"`
+	Currency         string             `json:"currency"`
+	Direction        BankLineDirection  `json:"direction"`
+	EndToEndId       string             `json:"end_to_end_id"`
+
+	// EntryId the ledger entry the line booked
+	EntryId *string `json:"entry_id,omitempty"`
+	Id      string  `json:"id"`
+	Match   *struct {
+		Id   string            `json:"id"`
+		Type BankLineMatchType `json:"type"`
+	} `json:"match,omitempty"`
+	Remittance  string         `json:"remittance"`
+	StatementId string         `json:"statement_id"`
+	Status      BankLineStatus `json:"status"`
+	Suggestions *[]struct {
+		Id     string `json:"id"`
+		Reason string `json:"reason"`
+		Type   string `json:"type"`
+	} `json:"suggestions,omitempty"`
+	ValueDate openapi_types.Date `json:"value_date"`
+}
+
+// BankLineDirection defines model for BankLine.Direction.
+type BankLineDirection string
+
+// BankLineMatchType defines model for BankLine.Match.Type.
+type BankLineMatchType string
+
+// BankLineStatus defines model for BankLine.Status.
+type BankLineStatus string
+
+// BankStatement defines model for BankStatement.
+type BankStatement struct {
+	AccountIban string `json:"account_iban"`
+
+	// ClosingBalance An exact decimal amount with the currency's fraction digits, always a string, e.g. "25.00" (a minus for credits where the field is signed). Requests may send a number instead: AmountInput.
+	ClosingBalance *Amount `json:"closing_balance,omitempty"`
+	DuplicateLines int     `json:"duplicate_lines"`
+
+	// Format camt.053.001.08, camt.052.001.02, csv-camt, zip(...)
+	Format     string             `json:"format"`
+	From       openapi_types.Date `json:"from"`
+	Id         string             `json:"id"`
+	ImportedAt time.Time          `json:"imported_at"`
+	Lines      int                `json:"lines"`
+	Matched    int                `json:"matched"`
+	NewLines   int                `json:"new_lines"`
+
+	// OpeningBalance signed: negative is a debit balance
+	OpeningBalance *Amount            `json:"opening_balance,omitempty"`
+	Queued         int                `json:"queued"`
+	To             openapi_types.Date `json:"to"`
+}
+
 // BudgetItem defines model for BudgetItem.
 type BudgetItem struct {
 	// Amount An exact decimal amount with the currency's fraction digits, always a string, e.g. "25.00" (a minus for credits where the field is signed). Requests may send a number instead: AmountInput.
@@ -614,14 +753,22 @@ type Credentials struct {
 // Disbursement defines model for Disbursement.
 type Disbursement struct {
 	// Amount An exact decimal amount with the currency's fraction digits, always a string, e.g. "25.00" (a minus for credits where the field is signed). Requests may send a number instead: AmountInput.
-	Amount        Amount             `json:"amount"`
-	ApplicationId string             `json:"application_id"`
-	CreatedAt     time.Time          `json:"created_at"`
-	CreatedBy     string             `json:"created_by"`
-	Id            string             `json:"id"`
+	Amount        Amount    `json:"amount"`
+	ApplicationId string    `json:"application_id"`
+	CreatedAt     time.Time `json:"created_at"`
+	CreatedBy     string    `json:"created_by"`
+
+	// EndToEndId the SEPA end-to-end id; the bank's debit line with it pays the instalment
+	EndToEndId string `json:"end_to_end_id"`
+	Id         string `json:"id"`
+
+	// LedgerEntryId the entry of the bank's debit line that paid it
 	LedgerEntryId *string            `json:"ledger_entry_id,omitempty"`
+	PaidAt        *time.Time         `json:"paid_at,omitempty"`
+	PaymentFileId *string            `json:"payment_file_id,omitempty"`
 	ReleasedAt    *time.Time         `json:"released_at,omitempty"`
 	ReleasedBy    *string            `json:"released_by,omitempty"`
+	SentAt        *time.Time         `json:"sent_at,omitempty"`
 	Status        DisbursementStatus `json:"status"`
 }
 
@@ -757,6 +904,19 @@ type PayeeInput struct {
 	Iban string `json:"iban"`
 }
 
+// PaymentFile defines model for PaymentFile.
+type PaymentFile struct {
+	Count           int                `json:"count"`
+	CreatedAt       time.Time          `json:"created_at"`
+	DisbursementIds []string           `json:"disbursement_ids"`
+	ExecutionDate   openapi_types.Date `json:"execution_date"`
+	Id              string             `json:"id"`
+	MessageId       string             `json:"message_id"`
+
+	// Total An exact decimal amount with the currency's fraction digits, always a string, e.g. "25.00" (a minus for credits where the field is signed). Requests may send a number instead: AmountInput.
+	Total Amount `json:"total"`
+}
+
 // Pledge defines model for Pledge.
 type Pledge struct {
 	// Amount An amount in a request: a decimal string ("25.00") or a JSON number (25.5), parsed exactly from its text, never through a binary float. Refused with 422 validation naming the field: more fraction digits than the currency has, exponents, NaN/Infinity, spaces, '+', commas, hex, non-ASCII digits, leading zeros, zero, a minus where none belongs, and anything above FUNDUS_MAX_AMOUNT.
@@ -849,6 +1009,23 @@ type Project struct {
 	Organisation   string `json:"organisation"`
 	Status         string `json:"status"`
 	Title          string `json:"title"`
+}
+
+// Reconciliation defines model for Reconciliation.
+type Reconciliation struct {
+	// Difference statement_balance - ledger_balance
+	Difference Amount `json:"difference"`
+
+	// LedgerBalance An exact decimal amount with the currency's fraction digits, always a string, e.g. "25.00" (a minus for credits where the field is signed). Requests may send a number instead: AmountInput.
+	LedgerBalance Amount `json:"ledger_balance"`
+
+	// QueuedAmount the queued lines as they change the account: credits add
+	QueuedAmount Amount `json:"queued_amount"`
+	QueuedLines  int    `json:"queued_lines"`
+
+	// StatementBalance An exact decimal amount with the currency's fraction digits, always a string, e.g. "25.00" (a minus for credits where the field is signed). Requests may send a number instead: AmountInput.
+	StatementBalance Amount             `json:"statement_balance"`
+	StatementDate    openapi_types.Date `json:"statement_date"`
 }
 
 // Registration defines model for Registration.
@@ -1153,6 +1330,71 @@ type ListAuditParams struct {
 // ListAuditParamsFormat defines parameters for ListAudit.
 type ListAuditParamsFormat string
 
+// ListStatementsParams defines parameters for ListStatements.
+type ListStatementsParams struct {
+	Limit  *string `form:"limit,omitempty" json:"limit,omitempty"`
+	Cursor *string `form:"cursor,omitempty" json:"cursor,omitempty"`
+}
+
+// ImportStatementParams defines parameters for ImportStatement.
+type ImportStatementParams struct {
+	// IdempotencyKey 1 to 255 visible ASCII characters, scoped to the caller. A repeat with the same key and body returns the first status and body byte for byte (with Idempotent-Replayed: true), refusals included; with another body 422 idempotency-key-reused; while the first still runs 409 idempotency-in-progress. 401, 403, 409 idempotency-in-progress, 429 and 5xx are not stored. Kept 72 hours.
+	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
+}
+
+// ListBankLinesParams defines parameters for ListBankLines.
+type ListBankLinesParams struct {
+	Limit  *string `form:"limit,omitempty" json:"limit,omitempty"`
+	Cursor *string `form:"cursor,omitempty" json:"cursor,omitempty"`
+
+	// Status pending, queued, matched or booked
+	Status *string `form:"status,omitempty" json:"status,omitempty"`
+
+	// Statement a statement's id
+	Statement *string `form:"statement,omitempty" json:"statement,omitempty"`
+
+	// From booking date on or after (YYYY-MM-DD)
+	From *string `form:"from,omitempty" json:"from,omitempty"`
+
+	// To booking date on or before (YYYY-MM-DD)
+	To *string `form:"to,omitempty" json:"to,omitempty"`
+}
+
+// AssignBankLineJSONBody defines parameters for AssignBankLine.
+type AssignBankLineJSONBody struct {
+	DisbursementId *string `json:"disbursement_id,omitempty"`
+	DonationId     *string `json:"donation_id,omitempty"`
+}
+
+// AssignBankLineParams defines parameters for AssignBankLine.
+type AssignBankLineParams struct {
+	// IdempotencyKey 1 to 255 visible ASCII characters, scoped to the caller. A repeat with the same key and body returns the first status and body byte for byte (with Idempotent-Replayed: true), refusals included; with another body 422 idempotency-key-reused; while the first still runs 409 idempotency-in-progress. 401, 403, 409 idempotency-in-progress, 429 and 5xx are not stored. Kept 72 hours.
+	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
+}
+
+// BookBankLineJSONBody defines parameters for BookBankLine.
+type BookBankLineJSONBody struct {
+	Account string `json:"account"`
+	Memo    string `json:"memo"`
+}
+
+// BookBankLineParams defines parameters for BookBankLine.
+type BookBankLineParams struct {
+	// IdempotencyKey 1 to 255 visible ASCII characters, scoped to the caller. A repeat with the same key and body returns the first status and body byte for byte (with Idempotent-Replayed: true), refusals included; with another body 422 idempotency-key-reused; while the first still runs 409 idempotency-in-progress. 401, 403, 409 idempotency-in-progress, 429 and 5xx are not stored. Kept 72 hours.
+	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
+}
+
+// BookBankLineAsDonationJSONBody defines parameters for BookBankLineAsDonation.
+type BookBankLineAsDonationJSONBody struct {
+	Anonymous *bool `json:"anonymous,omitempty"`
+}
+
+// BookBankLineAsDonationParams defines parameters for BookBankLineAsDonation.
+type BookBankLineAsDonationParams struct {
+	// IdempotencyKey 1 to 255 visible ASCII characters, scoped to the caller. A repeat with the same key and body returns the first status and body byte for byte (with Idempotent-Replayed: true), refusals included; with another body 422 idempotency-key-reused; while the first still runs 409 idempotency-in-progress. 401, 403, 409 idempotency-in-progress, 429 and 5xx are not stored. Kept 72 hours.
+	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
+}
+
 // ReleaseDisbursementParams defines parameters for ReleaseDisbursement.
 type ReleaseDisbursementParams struct {
 	// IdempotencyKey 1 to 255 visible ASCII characters, scoped to the caller. A repeat with the same key and body returns the first status and body byte for byte (with Idempotent-Replayed: true), refusals included; with another body 422 idempotency-key-reused; while the first still runs 409 idempotency-in-progress. 401, 403, 409 idempotency-in-progress, 429 and 5xx are not stored. Kept 72 hours.
@@ -1270,6 +1512,24 @@ type GetTrialBalanceParams struct {
 	At *string `form:"at,omitempty" json:"at,omitempty"`
 }
 
+// ListPaymentFilesParams defines parameters for ListPaymentFiles.
+type ListPaymentFilesParams struct {
+	Limit  *string `form:"limit,omitempty" json:"limit,omitempty"`
+	Cursor *string `form:"cursor,omitempty" json:"cursor,omitempty"`
+}
+
+// CreatePaymentFileJSONBody defines parameters for CreatePaymentFile.
+type CreatePaymentFileJSONBody struct {
+	// DisbursementIds default: every released instalment not yet in a file
+	DisbursementIds *[]string `json:"disbursement_ids,omitempty"`
+}
+
+// CreatePaymentFileParams defines parameters for CreatePaymentFile.
+type CreatePaymentFileParams struct {
+	// IdempotencyKey 1 to 255 visible ASCII characters, scoped to the caller. A repeat with the same key and body returns the first status and body byte for byte (with Idempotent-Replayed: true), refusals included; with another body 422 idempotency-key-reused; while the first still runs 409 idempotency-in-progress. 401, 403, 409 idempotency-in-progress, 429 and 5xx are not stored. Kept 72 hours.
+	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
+}
+
 // ListRoleGrantsParams defines parameters for ListRoleGrants.
 type ListRoleGrantsParams struct {
 	Status *ListRoleGrantsParamsStatus `form:"status,omitempty" json:"status,omitempty"`
@@ -1325,6 +1585,15 @@ type AddReviewJSONRequestBody AddReviewJSONBody
 // CastVoteJSONRequestBody defines body for CastVote for application/json ContentType.
 type CastVoteJSONRequestBody CastVoteJSONBody
 
+// AssignBankLineJSONRequestBody defines body for AssignBankLine for application/json ContentType.
+type AssignBankLineJSONRequestBody AssignBankLineJSONBody
+
+// BookBankLineJSONRequestBody defines body for BookBankLine for application/json ContentType.
+type BookBankLineJSONRequestBody BookBankLineJSONBody
+
+// BookBankLineAsDonationJSONRequestBody defines body for BookBankLineAsDonation for application/json ContentType.
+type BookBankLineAsDonationJSONRequestBody BookBankLineAsDonationJSONBody
+
 // PledgeJSONRequestBody defines body for Pledge for application/json ContentType.
 type PledgeJSONRequestBody = Pledge
 
@@ -1339,6 +1608,9 @@ type PostEntryJSONRequestBody = ManualEntry
 
 // ReverseEntryJSONRequestBody defines body for ReverseEntry for application/json ContentType.
 type ReverseEntryJSONRequestBody = Reversal
+
+// CreatePaymentFileJSONRequestBody defines body for CreatePaymentFile for application/json ContentType.
+type CreatePaymentFileJSONRequestBody CreatePaymentFileJSONBody
 
 // RegisterJSONRequestBody defines body for Register for application/json ContentType.
 type RegisterJSONRequestBody = Registration
@@ -1625,7 +1897,76 @@ type ClientInterface interface {
 	// Corresponds with GET /api/v1/audit (the `ListAudit` operationId).
 	ListAudit(ctx context.Context, params *ListAuditParams, reqEditors ...RequestEditorFn) (*http.Response, error)
 
-	// ReleaseDisbursement Release an instalment (treasurer or admin, not who prepared it nor who approved the grant); posts the payout
+	// Reconciliation The last statement's closing balance against the ledger's assets:bank on that day (treasurer, auditor, admin)
+	//
+	// Corresponds with GET /api/v1/bank/reconciliation (the `Reconciliation` operationId).
+	Reconciliation(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ListStatements List imported bank files (treasurer, auditor, admin)
+	//
+	// Corresponds with GET /api/v1/bank/statements (the `ListStatements` operationId).
+	ListStatements(ctx context.Context, params *ListStatementsParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ImportStatementWithBody Import a bank file (treasurer): camt.052/053/054 .001.02 or .001.08, a ZIP of them, or CSV-CAMT; the format is read from the content; MT940 is unsupported-file, another account wrong-account, a file that does not add up statement-unbalanced
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /api/v1/bank/statements (the `ImportStatement` operationId).
+	ImportStatementWithBody(ctx context.Context, params *ImportStatementParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ListBankLines List bank lines (treasurer, auditor, admin)
+	//
+	// Corresponds with GET /api/v1/bank/transactions (the `ListBankLines` operationId).
+	ListBankLines(ctx context.Context, params *ListBankLinesParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// GetBankLine One bank line, with suggestions while it is queued (treasurer, auditor, admin)
+	//
+	// Corresponds with GET /api/v1/bank/transactions/{id} (the `GetBankLine` operationId).
+	GetBankLine(ctx context.Context, id string, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// AssignBankLineWithBody A queued credit is the money of this donation (treasurer): a pledge of that amount is confirmed with the booking date, one confirmed by hand is linked
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /api/v1/bank/transactions/{id}/assign (the `AssignBankLine` operationId).
+	AssignBankLineWithBody(ctx context.Context, id string, params *AssignBankLineParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// AssignBankLine A queued credit is the money of this donation (treasurer): a pledge of that amount is confirmed with the booking date, one confirmed by hand is linked
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /api/v1/bank/transactions/{id}/assign (the `AssignBankLine` operationId).
+	AssignBankLine(ctx context.Context, id string, params *AssignBankLineParams, body AssignBankLineJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// BookBankLineWithBody Book a queued line to an account (treasurer): bank fees, interest, the opening balance, a return
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /api/v1/bank/transactions/{id}/book (the `BookBankLine` operationId).
+	BookBankLineWithBody(ctx context.Context, id string, params *BookBankLineParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// BookBankLine Book a queued line to an account (treasurer): bank fees, interest, the opening balance, a return
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /api/v1/bank/transactions/{id}/book (the `BookBankLine` operationId).
+	BookBankLine(ctx context.Context, id string, params *BookBankLineParams, body BookBankLineJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// BookBankLineAsDonationWithBody A queued credit is a donation that came without a pledge (treasurer): a new received donation
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /api/v1/bank/transactions/{id}/book-donation (the `BookBankLineAsDonation` operationId).
+	BookBankLineAsDonationWithBody(ctx context.Context, id string, params *BookBankLineAsDonationParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// BookBankLineAsDonation A queued credit is a donation that came without a pledge (treasurer): a new received donation
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /api/v1/bank/transactions/{id}/book-donation (the `BookBankLineAsDonation` operationId).
+	BookBankLineAsDonation(ctx context.Context, id string, params *BookBankLineAsDonationParams, body BookBankLineAsDonationJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ReleaseDisbursement Release an instalment (treasurer or admin; four eyes): it waits for a payment file, answers status released; nothing is booked until the bank's debit line
 	//
 	// Corresponds with POST /api/v1/disbursements/{id}/release (the `ReleaseDisbursement` operationId).
 	ReleaseDisbursement(ctx context.Context, id string, params *ReleaseDisbursementParams, reqEditors ...RequestEditorFn) (*http.Response, error)
@@ -1776,6 +2117,30 @@ type ClientInterface interface {
 	//
 	// Corresponds with GET /api/v1/openapi.json (the `GetOpenAPI` operationId).
 	GetOpenAPI(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ListPaymentFiles List payment files (treasurer, auditor, admin)
+	//
+	// Corresponds with GET /api/v1/payment-files (the `ListPaymentFiles` operationId).
+	ListPaymentFiles(ctx context.Context, params *ListPaymentFilesParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// CreatePaymentFileWithBody Gather released instalments into one SEPA payment file, pain.001.001.09 (treasurer); they become sent. None to pay: 409 invalid-state
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /api/v1/payment-files (the `CreatePaymentFile` operationId).
+	CreatePaymentFileWithBody(ctx context.Context, params *CreatePaymentFileParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// CreatePaymentFile Gather released instalments into one SEPA payment file, pain.001.001.09 (treasurer); they become sent. None to pay: 409 invalid-state
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /api/v1/payment-files (the `CreatePaymentFile` operationId).
+	CreatePaymentFile(ctx context.Context, params *CreatePaymentFileParams, body CreatePaymentFileJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// GetPaymentFileDocument The payment file to upload to online banking, as it was made (treasurer)
+	//
+	// Corresponds with GET /api/v1/payment-files/{id}/pain.001.xml (the `GetPaymentFileDocument` operationId).
+	GetPaymentFileDocument(ctx context.Context, id string, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// RegisterWithBody Register a project group's account (role applicant)
 	//
@@ -2224,7 +2589,186 @@ func (c *Client) ListAudit(ctx context.Context, params *ListAuditParams, reqEdit
 	return c.Client.Do(req)
 }
 
-// ReleaseDisbursement Release an instalment (treasurer or admin, not who prepared it nor who approved the grant); posts the payout
+// Reconciliation The last statement's closing balance against the ledger's assets:bank on that day (treasurer, auditor, admin)
+//
+// Corresponds with GET /api/v1/bank/reconciliation (the `Reconciliation` operationId).
+func (c *Client) Reconciliation(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewReconciliationRequest(c.Server)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ListStatements List imported bank files (treasurer, auditor, admin)
+//
+// Corresponds with GET /api/v1/bank/statements (the `ListStatements` operationId).
+func (c *Client) ListStatements(ctx context.Context, params *ListStatementsParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewListStatementsRequest(c.Server, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ImportStatementWithBody Import a bank file (treasurer): camt.052/053/054 .001.02 or .001.08, a ZIP of them, or CSV-CAMT; the format is read from the content; MT940 is unsupported-file, another account wrong-account, a file that does not add up statement-unbalanced
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /api/v1/bank/statements (the `ImportStatement` operationId).
+func (c *Client) ImportStatementWithBody(ctx context.Context, params *ImportStatementParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewImportStatementRequestWithBody(c.Server, params, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ListBankLines List bank lines (treasurer, auditor, admin)
+//
+// Corresponds with GET /api/v1/bank/transactions (the `ListBankLines` operationId).
+func (c *Client) ListBankLines(ctx context.Context, params *ListBankLinesParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewListBankLinesRequest(c.Server, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// GetBankLine One bank line, with suggestions while it is queued (treasurer, auditor, admin)
+//
+// Corresponds with GET /api/v1/bank/transactions/{id} (the `GetBankLine` operationId).
+func (c *Client) GetBankLine(ctx context.Context, id string, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetBankLineRequest(c.Server, id)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// AssignBankLineWithBody A queued credit is the money of this donation (treasurer): a pledge of that amount is confirmed with the booking date, one confirmed by hand is linked
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /api/v1/bank/transactions/{id}/assign (the `AssignBankLine` operationId).
+func (c *Client) AssignBankLineWithBody(ctx context.Context, id string, params *AssignBankLineParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewAssignBankLineRequestWithBody(c.Server, id, params, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// AssignBankLine A queued credit is the money of this donation (treasurer): a pledge of that amount is confirmed with the booking date, one confirmed by hand is linked
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /api/v1/bank/transactions/{id}/assign (the `AssignBankLine` operationId).
+func (c *Client) AssignBankLine(ctx context.Context, id string, params *AssignBankLineParams, body AssignBankLineJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewAssignBankLineRequest(c.Server, id, params, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// BookBankLineWithBody Book a queued line to an account (treasurer): bank fees, interest, the opening balance, a return
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /api/v1/bank/transactions/{id}/book (the `BookBankLine` operationId).
+func (c *Client) BookBankLineWithBody(ctx context.Context, id string, params *BookBankLineParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewBookBankLineRequestWithBody(c.Server, id, params, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// BookBankLine Book a queued line to an account (treasurer): bank fees, interest, the opening balance, a return
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /api/v1/bank/transactions/{id}/book (the `BookBankLine` operationId).
+func (c *Client) BookBankLine(ctx context.Context, id string, params *BookBankLineParams, body BookBankLineJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewBookBankLineRequest(c.Server, id, params, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// BookBankLineAsDonationWithBody A queued credit is a donation that came without a pledge (treasurer): a new received donation
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /api/v1/bank/transactions/{id}/book-donation (the `BookBankLineAsDonation` operationId).
+func (c *Client) BookBankLineAsDonationWithBody(ctx context.Context, id string, params *BookBankLineAsDonationParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewBookBankLineAsDonationRequestWithBody(c.Server, id, params, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// BookBankLineAsDonation A queued credit is a donation that came without a pledge (treasurer): a new received donation
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /api/v1/bank/transactions/{id}/book-donation (the `BookBankLineAsDonation` operationId).
+func (c *Client) BookBankLineAsDonation(ctx context.Context, id string, params *BookBankLineAsDonationParams, body BookBankLineAsDonationJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewBookBankLineAsDonationRequest(c.Server, id, params, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ReleaseDisbursement Release an instalment (treasurer or admin; four eyes): it waits for a payment file, answers status released; nothing is booked until the bank's debit line
 //
 // Corresponds with POST /api/v1/disbursements/{id}/release (the `ReleaseDisbursement` operationId).
 func (c *Client) ReleaseDisbursement(ctx context.Context, id string, params *ReleaseDisbursementParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
@@ -2626,6 +3170,70 @@ func (c *Client) GetMe(ctx context.Context, reqEditors ...RequestEditorFn) (*htt
 // Corresponds with GET /api/v1/openapi.json (the `GetOpenAPI` operationId).
 func (c *Client) GetOpenAPI(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewGetOpenAPIRequest(c.Server)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ListPaymentFiles List payment files (treasurer, auditor, admin)
+//
+// Corresponds with GET /api/v1/payment-files (the `ListPaymentFiles` operationId).
+func (c *Client) ListPaymentFiles(ctx context.Context, params *ListPaymentFilesParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewListPaymentFilesRequest(c.Server, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// CreatePaymentFileWithBody Gather released instalments into one SEPA payment file, pain.001.001.09 (treasurer); they become sent. None to pay: 409 invalid-state
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /api/v1/payment-files (the `CreatePaymentFile` operationId).
+func (c *Client) CreatePaymentFileWithBody(ctx context.Context, params *CreatePaymentFileParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCreatePaymentFileRequestWithBody(c.Server, params, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// CreatePaymentFile Gather released instalments into one SEPA payment file, pain.001.001.09 (treasurer); they become sent. None to pay: 409 invalid-state
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /api/v1/payment-files (the `CreatePaymentFile` operationId).
+func (c *Client) CreatePaymentFile(ctx context.Context, params *CreatePaymentFileParams, body CreatePaymentFileJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCreatePaymentFileRequest(c.Server, params, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// GetPaymentFileDocument The payment file to upload to online banking, as it was made (treasurer)
+//
+// Corresponds with GET /api/v1/payment-files/{id}/pain.001.xml (the `GetPaymentFileDocument` operationId).
+func (c *Client) GetPaymentFileDocument(ctx context.Context, id string, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetPaymentFileDocumentRequest(c.Server, id)
 	if err != nil {
 		return nil, err
 	}
@@ -3719,6 +4327,477 @@ func NewListAuditRequest(server string, params *ListAuditParams) (*http.Request,
 	return req, nil
 }
 
+// NewReconciliationRequest constructs an http.Request for the Reconciliation method
+func NewReconciliationRequest(server string) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v1/bank/reconciliation")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewListStatementsRequest constructs an http.Request for the ListStatements method
+func NewListStatementsRequest(server string, params *ListStatementsParams) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v1/bank/statements")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.Limit != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "limit", *params.Limit, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Cursor != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "cursor", *params.Cursor, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewImportStatementRequestWithBody constructs an http.Request for the ImportStatement method, with any body, and a specified content type
+func NewImportStatementRequestWithBody(server string, params *ImportStatementParams, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v1/bank/statements")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	if params != nil {
+
+		if params.IdempotencyKey != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "Idempotency-Key", *params.IdempotencyKey, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("Idempotency-Key", headerParam0)
+		}
+
+	}
+
+	return req, nil
+}
+
+// NewListBankLinesRequest constructs an http.Request for the ListBankLines method
+func NewListBankLinesRequest(server string, params *ListBankLinesParams) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v1/bank/transactions")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.Limit != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "limit", *params.Limit, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Cursor != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "cursor", *params.Cursor, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Status != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "status", *params.Status, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Statement != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "statement", *params.Statement, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.From != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "from", *params.From, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.To != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "to", *params.To, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewGetBankLineRequest constructs an http.Request for the GetBankLine method
+func NewGetBankLineRequest(server string, id string) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "id", id, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v1/bank/transactions/%s", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewAssignBankLineRequest calls the generic AssignBankLine builder with application/json body
+func NewAssignBankLineRequest(server string, id string, params *AssignBankLineParams, body AssignBankLineJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewAssignBankLineRequestWithBody(server, id, params, "application/json", bodyReader)
+}
+
+// NewAssignBankLineRequestWithBody constructs an http.Request for the AssignBankLine method, with any body, and a specified content type
+func NewAssignBankLineRequestWithBody(server string, id string, params *AssignBankLineParams, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "id", id, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v1/bank/transactions/%s/assign", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	if params != nil {
+
+		if params.IdempotencyKey != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "Idempotency-Key", *params.IdempotencyKey, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("Idempotency-Key", headerParam0)
+		}
+
+	}
+
+	return req, nil
+}
+
+// NewBookBankLineRequest calls the generic BookBankLine builder with application/json body
+func NewBookBankLineRequest(server string, id string, params *BookBankLineParams, body BookBankLineJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewBookBankLineRequestWithBody(server, id, params, "application/json", bodyReader)
+}
+
+// NewBookBankLineRequestWithBody constructs an http.Request for the BookBankLine method, with any body, and a specified content type
+func NewBookBankLineRequestWithBody(server string, id string, params *BookBankLineParams, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "id", id, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v1/bank/transactions/%s/book", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	if params != nil {
+
+		if params.IdempotencyKey != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "Idempotency-Key", *params.IdempotencyKey, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("Idempotency-Key", headerParam0)
+		}
+
+	}
+
+	return req, nil
+}
+
+// NewBookBankLineAsDonationRequest calls the generic BookBankLineAsDonation builder with application/json body
+func NewBookBankLineAsDonationRequest(server string, id string, params *BookBankLineAsDonationParams, body BookBankLineAsDonationJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewBookBankLineAsDonationRequestWithBody(server, id, params, "application/json", bodyReader)
+}
+
+// NewBookBankLineAsDonationRequestWithBody constructs an http.Request for the BookBankLineAsDonation method, with any body, and a specified content type
+func NewBookBankLineAsDonationRequestWithBody(server string, id string, params *BookBankLineAsDonationParams, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "id", id, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v1/bank/transactions/%s/book-donation", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	if params != nil {
+
+		if params.IdempotencyKey != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "Idempotency-Key", *params.IdempotencyKey, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("Idempotency-Key", headerParam0)
+		}
+
+	}
+
+	return req, nil
+}
+
 // NewReleaseDisbursementRequest constructs an http.Request for the ReleaseDisbursement method
 func NewReleaseDisbursementRequest(server string, id string, params *ReleaseDisbursementParams) (*http.Request, error) {
 	var err error
@@ -4794,6 +5873,161 @@ func NewGetOpenAPIRequest(server string) (*http.Request, error) {
 	return req, nil
 }
 
+// NewListPaymentFilesRequest constructs an http.Request for the ListPaymentFiles method
+func NewListPaymentFilesRequest(server string, params *ListPaymentFilesParams) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v1/payment-files")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.Limit != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "limit", *params.Limit, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Cursor != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "cursor", *params.Cursor, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewCreatePaymentFileRequest calls the generic CreatePaymentFile builder with application/json body
+func NewCreatePaymentFileRequest(server string, params *CreatePaymentFileParams, body CreatePaymentFileJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewCreatePaymentFileRequestWithBody(server, params, "application/json", bodyReader)
+}
+
+// NewCreatePaymentFileRequestWithBody constructs an http.Request for the CreatePaymentFile method, with any body, and a specified content type
+func NewCreatePaymentFileRequestWithBody(server string, params *CreatePaymentFileParams, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v1/payment-files")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	if params != nil {
+
+		if params.IdempotencyKey != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "Idempotency-Key", *params.IdempotencyKey, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("Idempotency-Key", headerParam0)
+		}
+
+	}
+
+	return req, nil
+}
+
+// NewGetPaymentFileDocumentRequest constructs an http.Request for the GetPaymentFileDocument method
+func NewGetPaymentFileDocumentRequest(server string, id string) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "id", id, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v1/payment-files/%s/pain.001.xml", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
 // NewRegisterRequest calls the generic Register builder with application/json body
 func NewRegisterRequest(server string, body RegisterJSONRequestBody) (*http.Request, error) {
 	var bodyReader io.Reader
@@ -5469,7 +6703,84 @@ type ClientWithResponsesInterface interface {
 	// Corresponds with GET /api/v1/audit (the `ListAudit` operationId).
 	ListAuditWithResponse(ctx context.Context, params *ListAuditParams, reqEditors ...RequestEditorFn) (*ListAuditResponse, error)
 
-	// ReleaseDisbursementWithResponse Release an instalment (treasurer or admin, not who prepared it nor who approved the grant); posts the payout
+	// ReconciliationWithResponse The last statement's closing balance against the ledger's assets:bank on that day (treasurer, auditor, admin)
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /api/v1/bank/reconciliation (the `Reconciliation` operationId).
+	ReconciliationWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*ReconciliationResponse, error)
+
+	// ListStatementsWithResponse List imported bank files (treasurer, auditor, admin)
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /api/v1/bank/statements (the `ListStatements` operationId).
+	ListStatementsWithResponse(ctx context.Context, params *ListStatementsParams, reqEditors ...RequestEditorFn) (*ListStatementsResponse, error)
+
+	// ImportStatementWithBodyWithResponse Import a bank file (treasurer): camt.052/053/054 .001.02 or .001.08, a ZIP of them, or CSV-CAMT; the format is read from the content; MT940 is unsupported-file, another account wrong-account, a file that does not add up statement-unbalanced
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /api/v1/bank/statements (the `ImportStatement` operationId).
+	ImportStatementWithBodyWithResponse(ctx context.Context, params *ImportStatementParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*ImportStatementResponse, error)
+
+	// ListBankLinesWithResponse List bank lines (treasurer, auditor, admin)
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /api/v1/bank/transactions (the `ListBankLines` operationId).
+	ListBankLinesWithResponse(ctx context.Context, params *ListBankLinesParams, reqEditors ...RequestEditorFn) (*ListBankLinesResponse, error)
+
+	// GetBankLineWithResponse One bank line, with suggestions while it is queued (treasurer, auditor, admin)
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /api/v1/bank/transactions/{id} (the `GetBankLine` operationId).
+	GetBankLineWithResponse(ctx context.Context, id string, reqEditors ...RequestEditorFn) (*GetBankLineResponse, error)
+
+	// AssignBankLineWithBodyWithResponse A queued credit is the money of this donation (treasurer): a pledge of that amount is confirmed with the booking date, one confirmed by hand is linked
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /api/v1/bank/transactions/{id}/assign (the `AssignBankLine` operationId).
+	AssignBankLineWithBodyWithResponse(ctx context.Context, id string, params *AssignBankLineParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*AssignBankLineResponse, error)
+
+	// AssignBankLineWithResponse A queued credit is the money of this donation (treasurer): a pledge of that amount is confirmed with the booking date, one confirmed by hand is linked
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /api/v1/bank/transactions/{id}/assign (the `AssignBankLine` operationId).
+	AssignBankLineWithResponse(ctx context.Context, id string, params *AssignBankLineParams, body AssignBankLineJSONRequestBody, reqEditors ...RequestEditorFn) (*AssignBankLineResponse, error)
+
+	// BookBankLineWithBodyWithResponse Book a queued line to an account (treasurer): bank fees, interest, the opening balance, a return
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /api/v1/bank/transactions/{id}/book (the `BookBankLine` operationId).
+	BookBankLineWithBodyWithResponse(ctx context.Context, id string, params *BookBankLineParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*BookBankLineResponse, error)
+
+	// BookBankLineWithResponse Book a queued line to an account (treasurer): bank fees, interest, the opening balance, a return
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /api/v1/bank/transactions/{id}/book (the `BookBankLine` operationId).
+	BookBankLineWithResponse(ctx context.Context, id string, params *BookBankLineParams, body BookBankLineJSONRequestBody, reqEditors ...RequestEditorFn) (*BookBankLineResponse, error)
+
+	// BookBankLineAsDonationWithBodyWithResponse A queued credit is a donation that came without a pledge (treasurer): a new received donation
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /api/v1/bank/transactions/{id}/book-donation (the `BookBankLineAsDonation` operationId).
+	BookBankLineAsDonationWithBodyWithResponse(ctx context.Context, id string, params *BookBankLineAsDonationParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*BookBankLineAsDonationResponse, error)
+
+	// BookBankLineAsDonationWithResponse A queued credit is a donation that came without a pledge (treasurer): a new received donation
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /api/v1/bank/transactions/{id}/book-donation (the `BookBankLineAsDonation` operationId).
+	BookBankLineAsDonationWithResponse(ctx context.Context, id string, params *BookBankLineAsDonationParams, body BookBankLineAsDonationJSONRequestBody, reqEditors ...RequestEditorFn) (*BookBankLineAsDonationResponse, error)
+
+	// ReleaseDisbursementWithResponse Release an instalment (treasurer or admin; four eyes): it waits for a payment file, answers status released; nothing is booked until the bank's debit line
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
@@ -5652,6 +6963,34 @@ type ClientWithResponsesInterface interface {
 	//
 	// Corresponds with GET /api/v1/openapi.json (the `GetOpenAPI` operationId).
 	GetOpenAPIWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*GetOpenAPIResponse, error)
+
+	// ListPaymentFilesWithResponse List payment files (treasurer, auditor, admin)
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /api/v1/payment-files (the `ListPaymentFiles` operationId).
+	ListPaymentFilesWithResponse(ctx context.Context, params *ListPaymentFilesParams, reqEditors ...RequestEditorFn) (*ListPaymentFilesResponse, error)
+
+	// CreatePaymentFileWithBodyWithResponse Gather released instalments into one SEPA payment file, pain.001.001.09 (treasurer); they become sent. None to pay: 409 invalid-state
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /api/v1/payment-files (the `CreatePaymentFile` operationId).
+	CreatePaymentFileWithBodyWithResponse(ctx context.Context, params *CreatePaymentFileParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreatePaymentFileResponse, error)
+
+	// CreatePaymentFileWithResponse Gather released instalments into one SEPA payment file, pain.001.001.09 (treasurer); they become sent. None to pay: 409 invalid-state
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /api/v1/payment-files (the `CreatePaymentFile` operationId).
+	CreatePaymentFileWithResponse(ctx context.Context, params *CreatePaymentFileParams, body CreatePaymentFileJSONRequestBody, reqEditors ...RequestEditorFn) (*CreatePaymentFileResponse, error)
+
+	// GetPaymentFileDocumentWithResponse The payment file to upload to online banking, as it was made (treasurer)
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /api/v1/payment-files/{id}/pain.001.xml (the `GetPaymentFileDocument` operationId).
+	GetPaymentFileDocumentWithResponse(ctx context.Context, id string, reqEditors ...RequestEditorFn) (*GetPaymentFileDocumentResponse, error)
 
 	// RegisterWithBodyWithResponse Register a project group's account (role applicant)
 	//
@@ -7342,6 +8681,878 @@ func (r ListAuditResponse) StatusCode() int {
 
 // ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
 func (r ListAuditResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// ReconciliationResponse401Headers the declared response headers of an HTTP 401 response for Reconciliation
+type ReconciliationResponse401Headers struct {
+	WWWAuthenticate *string
+}
+
+// ReconciliationResponse404Headers the declared response headers of an HTTP 404 response for Reconciliation
+type ReconciliationResponse404Headers struct {
+	IdempotentReplayed *string
+}
+
+type ReconciliationResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *Reconciliation
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Unauthenticated
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Forbidden
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *NotFound
+	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationproblemJSON500 *Internal
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *ReconciliationResponse401Headers
+	// Headers404 the parsed response headers for an HTTP 404 response
+	Headers404 *ReconciliationResponse404Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r ReconciliationResponse) GetJSON200() *Reconciliation {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r ReconciliationResponse) GetApplicationproblemJSON401() *Unauthenticated {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r ReconciliationResponse) GetApplicationproblemJSON403() *Forbidden {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r ReconciliationResponse) GetApplicationproblemJSON404() *NotFound {
+	return r.ApplicationproblemJSON404
+}
+
+// GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r ReconciliationResponse) GetApplicationproblemJSON500() *Internal {
+	return r.ApplicationproblemJSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r ReconciliationResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ReconciliationResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ReconciliationResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ReconciliationResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// ListStatementsResponse401Headers the declared response headers of an HTTP 401 response for ListStatements
+type ListStatementsResponse401Headers struct {
+	WWWAuthenticate *string
+}
+
+// ListStatementsResponse422Headers the declared response headers of an HTTP 422 response for ListStatements
+type ListStatementsResponse422Headers struct {
+	IdempotentReplayed *string
+}
+
+type ListStatementsResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *struct {
+		Items      []BankStatement `json:"items"`
+		NextCursor *string         `json:"next_cursor"`
+	}
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Unauthenticated
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Forbidden
+	// ApplicationproblemJSON422 the response for an HTTP 422 `application/problem+json` response
+	ApplicationproblemJSON422 *Unprocessable
+	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationproblemJSON500 *Internal
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *ListStatementsResponse401Headers
+	// Headers422 the parsed response headers for an HTTP 422 response
+	Headers422 *ListStatementsResponse422Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r ListStatementsResponse) GetJSON200() *struct {
+	Items      []BankStatement `json:"items"`
+	NextCursor *string         `json:"next_cursor"`
+} {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r ListStatementsResponse) GetApplicationproblemJSON401() *Unauthenticated {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r ListStatementsResponse) GetApplicationproblemJSON403() *Forbidden {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
+func (r ListStatementsResponse) GetApplicationproblemJSON422() *Unprocessable {
+	return r.ApplicationproblemJSON422
+}
+
+// GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r ListStatementsResponse) GetApplicationproblemJSON500() *Internal {
+	return r.ApplicationproblemJSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r ListStatementsResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ListStatementsResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ListStatementsResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ListStatementsResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// ImportStatementResponse200Headers the declared response headers of an HTTP 200 response for ImportStatement
+type ImportStatementResponse200Headers struct {
+	IdempotentReplayed *string
+}
+
+// ImportStatementResponse201Headers the declared response headers of an HTTP 201 response for ImportStatement
+type ImportStatementResponse201Headers struct {
+	IdempotentReplayed *string
+}
+
+// ImportStatementResponse401Headers the declared response headers of an HTTP 401 response for ImportStatement
+type ImportStatementResponse401Headers struct {
+	WWWAuthenticate *string
+}
+
+// ImportStatementResponse409Headers the declared response headers of an HTTP 409 response for ImportStatement
+type ImportStatementResponse409Headers struct {
+	IdempotentReplayed *string
+}
+
+// ImportStatementResponse422Headers the declared response headers of an HTTP 422 response for ImportStatement
+type ImportStatementResponse422Headers struct {
+	IdempotentReplayed *string
+}
+
+type ImportStatementResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *BankStatement
+	// JSON201 the response for an HTTP 201 `application/json` response
+	JSON201 *BankStatement
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *BadRequest
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Unauthenticated
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Forbidden
+	// ApplicationproblemJSON409 the response for an HTTP 409 `application/problem+json` response
+	ApplicationproblemJSON409 *Conflict
+	// ApplicationproblemJSON413 the response for an HTTP 413 `application/problem+json` response
+	ApplicationproblemJSON413 *PayloadTooLarge
+	// ApplicationproblemJSON422 the response for an HTTP 422 `application/problem+json` response
+	ApplicationproblemJSON422 *Unprocessable
+	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationproblemJSON500 *Internal
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *ImportStatementResponse200Headers
+	// Headers201 the parsed response headers for an HTTP 201 response
+	Headers201 *ImportStatementResponse201Headers
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *ImportStatementResponse401Headers
+	// Headers409 the parsed response headers for an HTTP 409 response
+	Headers409 *ImportStatementResponse409Headers
+	// Headers422 the parsed response headers for an HTTP 422 response
+	Headers422 *ImportStatementResponse422Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r ImportStatementResponse) GetJSON200() *BankStatement {
+	return r.JSON200
+}
+
+// GetJSON201 returns the response for an HTTP 201 `application/json` response
+func (r ImportStatementResponse) GetJSON201() *BankStatement {
+	return r.JSON201
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r ImportStatementResponse) GetApplicationproblemJSON400() *BadRequest {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r ImportStatementResponse) GetApplicationproblemJSON401() *Unauthenticated {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r ImportStatementResponse) GetApplicationproblemJSON403() *Forbidden {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON409 returns the response for an HTTP 409 `application/problem+json` response
+func (r ImportStatementResponse) GetApplicationproblemJSON409() *Conflict {
+	return r.ApplicationproblemJSON409
+}
+
+// GetApplicationproblemJSON413 returns the response for an HTTP 413 `application/problem+json` response
+func (r ImportStatementResponse) GetApplicationproblemJSON413() *PayloadTooLarge {
+	return r.ApplicationproblemJSON413
+}
+
+// GetApplicationproblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
+func (r ImportStatementResponse) GetApplicationproblemJSON422() *Unprocessable {
+	return r.ApplicationproblemJSON422
+}
+
+// GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r ImportStatementResponse) GetApplicationproblemJSON500() *Internal {
+	return r.ApplicationproblemJSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r ImportStatementResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ImportStatementResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ImportStatementResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ImportStatementResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// ListBankLinesResponse401Headers the declared response headers of an HTTP 401 response for ListBankLines
+type ListBankLinesResponse401Headers struct {
+	WWWAuthenticate *string
+}
+
+// ListBankLinesResponse422Headers the declared response headers of an HTTP 422 response for ListBankLines
+type ListBankLinesResponse422Headers struct {
+	IdempotentReplayed *string
+}
+
+type ListBankLinesResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *struct {
+		Items      []BankLine `json:"items"`
+		NextCursor *string    `json:"next_cursor"`
+	}
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Unauthenticated
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Forbidden
+	// ApplicationproblemJSON422 the response for an HTTP 422 `application/problem+json` response
+	ApplicationproblemJSON422 *Unprocessable
+	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationproblemJSON500 *Internal
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *ListBankLinesResponse401Headers
+	// Headers422 the parsed response headers for an HTTP 422 response
+	Headers422 *ListBankLinesResponse422Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r ListBankLinesResponse) GetJSON200() *struct {
+	Items      []BankLine `json:"items"`
+	NextCursor *string    `json:"next_cursor"`
+} {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r ListBankLinesResponse) GetApplicationproblemJSON401() *Unauthenticated {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r ListBankLinesResponse) GetApplicationproblemJSON403() *Forbidden {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
+func (r ListBankLinesResponse) GetApplicationproblemJSON422() *Unprocessable {
+	return r.ApplicationproblemJSON422
+}
+
+// GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r ListBankLinesResponse) GetApplicationproblemJSON500() *Internal {
+	return r.ApplicationproblemJSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r ListBankLinesResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ListBankLinesResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ListBankLinesResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ListBankLinesResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// GetBankLineResponse401Headers the declared response headers of an HTTP 401 response for GetBankLine
+type GetBankLineResponse401Headers struct {
+	WWWAuthenticate *string
+}
+
+// GetBankLineResponse404Headers the declared response headers of an HTTP 404 response for GetBankLine
+type GetBankLineResponse404Headers struct {
+	IdempotentReplayed *string
+}
+
+type GetBankLineResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *BankLine
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Unauthenticated
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Forbidden
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *NotFound
+	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationproblemJSON500 *Internal
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *GetBankLineResponse401Headers
+	// Headers404 the parsed response headers for an HTTP 404 response
+	Headers404 *GetBankLineResponse404Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r GetBankLineResponse) GetJSON200() *BankLine {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r GetBankLineResponse) GetApplicationproblemJSON401() *Unauthenticated {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r GetBankLineResponse) GetApplicationproblemJSON403() *Forbidden {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r GetBankLineResponse) GetApplicationproblemJSON404() *NotFound {
+	return r.ApplicationproblemJSON404
+}
+
+// GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r GetBankLineResponse) GetApplicationproblemJSON500() *Internal {
+	return r.ApplicationproblemJSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r GetBankLineResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r GetBankLineResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r GetBankLineResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r GetBankLineResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// AssignBankLineResponse200Headers the declared response headers of an HTTP 200 response for AssignBankLine
+type AssignBankLineResponse200Headers struct {
+	IdempotentReplayed *string
+}
+
+// AssignBankLineResponse401Headers the declared response headers of an HTTP 401 response for AssignBankLine
+type AssignBankLineResponse401Headers struct {
+	WWWAuthenticate *string
+}
+
+// AssignBankLineResponse404Headers the declared response headers of an HTTP 404 response for AssignBankLine
+type AssignBankLineResponse404Headers struct {
+	IdempotentReplayed *string
+}
+
+// AssignBankLineResponse409Headers the declared response headers of an HTTP 409 response for AssignBankLine
+type AssignBankLineResponse409Headers struct {
+	IdempotentReplayed *string
+}
+
+// AssignBankLineResponse422Headers the declared response headers of an HTTP 422 response for AssignBankLine
+type AssignBankLineResponse422Headers struct {
+	IdempotentReplayed *string
+}
+
+type AssignBankLineResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *BankLine
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *BadRequest
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Unauthenticated
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Forbidden
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *NotFound
+	// ApplicationproblemJSON409 the response for an HTTP 409 `application/problem+json` response
+	ApplicationproblemJSON409 *Conflict
+	// ApplicationproblemJSON413 the response for an HTTP 413 `application/problem+json` response
+	ApplicationproblemJSON413 *PayloadTooLarge
+	// ApplicationproblemJSON422 the response for an HTTP 422 `application/problem+json` response
+	ApplicationproblemJSON422 *Unprocessable
+	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationproblemJSON500 *Internal
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *AssignBankLineResponse200Headers
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *AssignBankLineResponse401Headers
+	// Headers404 the parsed response headers for an HTTP 404 response
+	Headers404 *AssignBankLineResponse404Headers
+	// Headers409 the parsed response headers for an HTTP 409 response
+	Headers409 *AssignBankLineResponse409Headers
+	// Headers422 the parsed response headers for an HTTP 422 response
+	Headers422 *AssignBankLineResponse422Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r AssignBankLineResponse) GetJSON200() *BankLine {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r AssignBankLineResponse) GetApplicationproblemJSON400() *BadRequest {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r AssignBankLineResponse) GetApplicationproblemJSON401() *Unauthenticated {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r AssignBankLineResponse) GetApplicationproblemJSON403() *Forbidden {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r AssignBankLineResponse) GetApplicationproblemJSON404() *NotFound {
+	return r.ApplicationproblemJSON404
+}
+
+// GetApplicationproblemJSON409 returns the response for an HTTP 409 `application/problem+json` response
+func (r AssignBankLineResponse) GetApplicationproblemJSON409() *Conflict {
+	return r.ApplicationproblemJSON409
+}
+
+// GetApplicationproblemJSON413 returns the response for an HTTP 413 `application/problem+json` response
+func (r AssignBankLineResponse) GetApplicationproblemJSON413() *PayloadTooLarge {
+	return r.ApplicationproblemJSON413
+}
+
+// GetApplicationproblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
+func (r AssignBankLineResponse) GetApplicationproblemJSON422() *Unprocessable {
+	return r.ApplicationproblemJSON422
+}
+
+// GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r AssignBankLineResponse) GetApplicationproblemJSON500() *Internal {
+	return r.ApplicationproblemJSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r AssignBankLineResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r AssignBankLineResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r AssignBankLineResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r AssignBankLineResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// BookBankLineResponse200Headers the declared response headers of an HTTP 200 response for BookBankLine
+type BookBankLineResponse200Headers struct {
+	IdempotentReplayed *string
+}
+
+// BookBankLineResponse401Headers the declared response headers of an HTTP 401 response for BookBankLine
+type BookBankLineResponse401Headers struct {
+	WWWAuthenticate *string
+}
+
+// BookBankLineResponse404Headers the declared response headers of an HTTP 404 response for BookBankLine
+type BookBankLineResponse404Headers struct {
+	IdempotentReplayed *string
+}
+
+// BookBankLineResponse409Headers the declared response headers of an HTTP 409 response for BookBankLine
+type BookBankLineResponse409Headers struct {
+	IdempotentReplayed *string
+}
+
+// BookBankLineResponse422Headers the declared response headers of an HTTP 422 response for BookBankLine
+type BookBankLineResponse422Headers struct {
+	IdempotentReplayed *string
+}
+
+type BookBankLineResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *BankLine
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *BadRequest
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Unauthenticated
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Forbidden
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *NotFound
+	// ApplicationproblemJSON409 the response for an HTTP 409 `application/problem+json` response
+	ApplicationproblemJSON409 *Conflict
+	// ApplicationproblemJSON413 the response for an HTTP 413 `application/problem+json` response
+	ApplicationproblemJSON413 *PayloadTooLarge
+	// ApplicationproblemJSON422 the response for an HTTP 422 `application/problem+json` response
+	ApplicationproblemJSON422 *Unprocessable
+	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationproblemJSON500 *Internal
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *BookBankLineResponse200Headers
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *BookBankLineResponse401Headers
+	// Headers404 the parsed response headers for an HTTP 404 response
+	Headers404 *BookBankLineResponse404Headers
+	// Headers409 the parsed response headers for an HTTP 409 response
+	Headers409 *BookBankLineResponse409Headers
+	// Headers422 the parsed response headers for an HTTP 422 response
+	Headers422 *BookBankLineResponse422Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r BookBankLineResponse) GetJSON200() *BankLine {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r BookBankLineResponse) GetApplicationproblemJSON400() *BadRequest {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r BookBankLineResponse) GetApplicationproblemJSON401() *Unauthenticated {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r BookBankLineResponse) GetApplicationproblemJSON403() *Forbidden {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r BookBankLineResponse) GetApplicationproblemJSON404() *NotFound {
+	return r.ApplicationproblemJSON404
+}
+
+// GetApplicationproblemJSON409 returns the response for an HTTP 409 `application/problem+json` response
+func (r BookBankLineResponse) GetApplicationproblemJSON409() *Conflict {
+	return r.ApplicationproblemJSON409
+}
+
+// GetApplicationproblemJSON413 returns the response for an HTTP 413 `application/problem+json` response
+func (r BookBankLineResponse) GetApplicationproblemJSON413() *PayloadTooLarge {
+	return r.ApplicationproblemJSON413
+}
+
+// GetApplicationproblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
+func (r BookBankLineResponse) GetApplicationproblemJSON422() *Unprocessable {
+	return r.ApplicationproblemJSON422
+}
+
+// GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r BookBankLineResponse) GetApplicationproblemJSON500() *Internal {
+	return r.ApplicationproblemJSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r BookBankLineResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r BookBankLineResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r BookBankLineResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r BookBankLineResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// BookBankLineAsDonationResponse200Headers the declared response headers of an HTTP 200 response for BookBankLineAsDonation
+type BookBankLineAsDonationResponse200Headers struct {
+	IdempotentReplayed *string
+}
+
+// BookBankLineAsDonationResponse401Headers the declared response headers of an HTTP 401 response for BookBankLineAsDonation
+type BookBankLineAsDonationResponse401Headers struct {
+	WWWAuthenticate *string
+}
+
+// BookBankLineAsDonationResponse404Headers the declared response headers of an HTTP 404 response for BookBankLineAsDonation
+type BookBankLineAsDonationResponse404Headers struct {
+	IdempotentReplayed *string
+}
+
+// BookBankLineAsDonationResponse409Headers the declared response headers of an HTTP 409 response for BookBankLineAsDonation
+type BookBankLineAsDonationResponse409Headers struct {
+	IdempotentReplayed *string
+}
+
+// BookBankLineAsDonationResponse422Headers the declared response headers of an HTTP 422 response for BookBankLineAsDonation
+type BookBankLineAsDonationResponse422Headers struct {
+	IdempotentReplayed *string
+}
+
+type BookBankLineAsDonationResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *BankLine
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *BadRequest
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Unauthenticated
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Forbidden
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *NotFound
+	// ApplicationproblemJSON409 the response for an HTTP 409 `application/problem+json` response
+	ApplicationproblemJSON409 *Conflict
+	// ApplicationproblemJSON413 the response for an HTTP 413 `application/problem+json` response
+	ApplicationproblemJSON413 *PayloadTooLarge
+	// ApplicationproblemJSON422 the response for an HTTP 422 `application/problem+json` response
+	ApplicationproblemJSON422 *Unprocessable
+	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationproblemJSON500 *Internal
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *BookBankLineAsDonationResponse200Headers
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *BookBankLineAsDonationResponse401Headers
+	// Headers404 the parsed response headers for an HTTP 404 response
+	Headers404 *BookBankLineAsDonationResponse404Headers
+	// Headers409 the parsed response headers for an HTTP 409 response
+	Headers409 *BookBankLineAsDonationResponse409Headers
+	// Headers422 the parsed response headers for an HTTP 422 response
+	Headers422 *BookBankLineAsDonationResponse422Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r BookBankLineAsDonationResponse) GetJSON200() *BankLine {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r BookBankLineAsDonationResponse) GetApplicationproblemJSON400() *BadRequest {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r BookBankLineAsDonationResponse) GetApplicationproblemJSON401() *Unauthenticated {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r BookBankLineAsDonationResponse) GetApplicationproblemJSON403() *Forbidden {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r BookBankLineAsDonationResponse) GetApplicationproblemJSON404() *NotFound {
+	return r.ApplicationproblemJSON404
+}
+
+// GetApplicationproblemJSON409 returns the response for an HTTP 409 `application/problem+json` response
+func (r BookBankLineAsDonationResponse) GetApplicationproblemJSON409() *Conflict {
+	return r.ApplicationproblemJSON409
+}
+
+// GetApplicationproblemJSON413 returns the response for an HTTP 413 `application/problem+json` response
+func (r BookBankLineAsDonationResponse) GetApplicationproblemJSON413() *PayloadTooLarge {
+	return r.ApplicationproblemJSON413
+}
+
+// GetApplicationproblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
+func (r BookBankLineAsDonationResponse) GetApplicationproblemJSON422() *Unprocessable {
+	return r.ApplicationproblemJSON422
+}
+
+// GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r BookBankLineAsDonationResponse) GetApplicationproblemJSON500() *Internal {
+	return r.ApplicationproblemJSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r BookBankLineAsDonationResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r BookBankLineAsDonationResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r BookBankLineAsDonationResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r BookBankLineAsDonationResponse) ContentType() string {
 	if r.HTTPResponse != nil {
 		return r.HTTPResponse.Header.Get("Content-Type")
 	}
@@ -9295,6 +11506,310 @@ func (r GetOpenAPIResponse) ContentType() string {
 	return ""
 }
 
+// ListPaymentFilesResponse401Headers the declared response headers of an HTTP 401 response for ListPaymentFiles
+type ListPaymentFilesResponse401Headers struct {
+	WWWAuthenticate *string
+}
+
+// ListPaymentFilesResponse422Headers the declared response headers of an HTTP 422 response for ListPaymentFiles
+type ListPaymentFilesResponse422Headers struct {
+	IdempotentReplayed *string
+}
+
+type ListPaymentFilesResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *struct {
+		Items      []PaymentFile `json:"items"`
+		NextCursor *string       `json:"next_cursor"`
+	}
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Unauthenticated
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Forbidden
+	// ApplicationproblemJSON422 the response for an HTTP 422 `application/problem+json` response
+	ApplicationproblemJSON422 *Unprocessable
+	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationproblemJSON500 *Internal
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *ListPaymentFilesResponse401Headers
+	// Headers422 the parsed response headers for an HTTP 422 response
+	Headers422 *ListPaymentFilesResponse422Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r ListPaymentFilesResponse) GetJSON200() *struct {
+	Items      []PaymentFile `json:"items"`
+	NextCursor *string       `json:"next_cursor"`
+} {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r ListPaymentFilesResponse) GetApplicationproblemJSON401() *Unauthenticated {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r ListPaymentFilesResponse) GetApplicationproblemJSON403() *Forbidden {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
+func (r ListPaymentFilesResponse) GetApplicationproblemJSON422() *Unprocessable {
+	return r.ApplicationproblemJSON422
+}
+
+// GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r ListPaymentFilesResponse) GetApplicationproblemJSON500() *Internal {
+	return r.ApplicationproblemJSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r ListPaymentFilesResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ListPaymentFilesResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ListPaymentFilesResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ListPaymentFilesResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// CreatePaymentFileResponse201Headers the declared response headers of an HTTP 201 response for CreatePaymentFile
+type CreatePaymentFileResponse201Headers struct {
+	IdempotentReplayed *string
+}
+
+// CreatePaymentFileResponse401Headers the declared response headers of an HTTP 401 response for CreatePaymentFile
+type CreatePaymentFileResponse401Headers struct {
+	WWWAuthenticate *string
+}
+
+// CreatePaymentFileResponse404Headers the declared response headers of an HTTP 404 response for CreatePaymentFile
+type CreatePaymentFileResponse404Headers struct {
+	IdempotentReplayed *string
+}
+
+// CreatePaymentFileResponse409Headers the declared response headers of an HTTP 409 response for CreatePaymentFile
+type CreatePaymentFileResponse409Headers struct {
+	IdempotentReplayed *string
+}
+
+// CreatePaymentFileResponse422Headers the declared response headers of an HTTP 422 response for CreatePaymentFile
+type CreatePaymentFileResponse422Headers struct {
+	IdempotentReplayed *string
+}
+
+type CreatePaymentFileResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON201 the response for an HTTP 201 `application/json` response
+	JSON201 *PaymentFile
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *BadRequest
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Unauthenticated
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Forbidden
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *NotFound
+	// ApplicationproblemJSON409 the response for an HTTP 409 `application/problem+json` response
+	ApplicationproblemJSON409 *Conflict
+	// ApplicationproblemJSON413 the response for an HTTP 413 `application/problem+json` response
+	ApplicationproblemJSON413 *PayloadTooLarge
+	// ApplicationproblemJSON422 the response for an HTTP 422 `application/problem+json` response
+	ApplicationproblemJSON422 *Unprocessable
+	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationproblemJSON500 *Internal
+	// Headers201 the parsed response headers for an HTTP 201 response
+	Headers201 *CreatePaymentFileResponse201Headers
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *CreatePaymentFileResponse401Headers
+	// Headers404 the parsed response headers for an HTTP 404 response
+	Headers404 *CreatePaymentFileResponse404Headers
+	// Headers409 the parsed response headers for an HTTP 409 response
+	Headers409 *CreatePaymentFileResponse409Headers
+	// Headers422 the parsed response headers for an HTTP 422 response
+	Headers422 *CreatePaymentFileResponse422Headers
+}
+
+// GetJSON201 returns the response for an HTTP 201 `application/json` response
+func (r CreatePaymentFileResponse) GetJSON201() *PaymentFile {
+	return r.JSON201
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r CreatePaymentFileResponse) GetApplicationproblemJSON400() *BadRequest {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r CreatePaymentFileResponse) GetApplicationproblemJSON401() *Unauthenticated {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r CreatePaymentFileResponse) GetApplicationproblemJSON403() *Forbidden {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r CreatePaymentFileResponse) GetApplicationproblemJSON404() *NotFound {
+	return r.ApplicationproblemJSON404
+}
+
+// GetApplicationproblemJSON409 returns the response for an HTTP 409 `application/problem+json` response
+func (r CreatePaymentFileResponse) GetApplicationproblemJSON409() *Conflict {
+	return r.ApplicationproblemJSON409
+}
+
+// GetApplicationproblemJSON413 returns the response for an HTTP 413 `application/problem+json` response
+func (r CreatePaymentFileResponse) GetApplicationproblemJSON413() *PayloadTooLarge {
+	return r.ApplicationproblemJSON413
+}
+
+// GetApplicationproblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
+func (r CreatePaymentFileResponse) GetApplicationproblemJSON422() *Unprocessable {
+	return r.ApplicationproblemJSON422
+}
+
+// GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r CreatePaymentFileResponse) GetApplicationproblemJSON500() *Internal {
+	return r.ApplicationproblemJSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r CreatePaymentFileResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r CreatePaymentFileResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r CreatePaymentFileResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r CreatePaymentFileResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// GetPaymentFileDocumentResponse401Headers the declared response headers of an HTTP 401 response for GetPaymentFileDocument
+type GetPaymentFileDocumentResponse401Headers struct {
+	WWWAuthenticate *string
+}
+
+// GetPaymentFileDocumentResponse404Headers the declared response headers of an HTTP 404 response for GetPaymentFileDocument
+type GetPaymentFileDocumentResponse404Headers struct {
+	IdempotentReplayed *string
+}
+
+type GetPaymentFileDocumentResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// XML200 the response for an HTTP 200 `application/xml` response
+	XML200 *string
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Unauthenticated
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Forbidden
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *NotFound
+	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationproblemJSON500 *Internal
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *GetPaymentFileDocumentResponse401Headers
+	// Headers404 the parsed response headers for an HTTP 404 response
+	Headers404 *GetPaymentFileDocumentResponse404Headers
+}
+
+// GetXML200 returns the response for an HTTP 200 `application/xml` response
+func (r GetPaymentFileDocumentResponse) GetXML200() *string {
+	return r.XML200
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r GetPaymentFileDocumentResponse) GetApplicationproblemJSON401() *Unauthenticated {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r GetPaymentFileDocumentResponse) GetApplicationproblemJSON403() *Forbidden {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r GetPaymentFileDocumentResponse) GetApplicationproblemJSON404() *NotFound {
+	return r.ApplicationproblemJSON404
+}
+
+// GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r GetPaymentFileDocumentResponse) GetApplicationproblemJSON500() *Internal {
+	return r.ApplicationproblemJSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r GetPaymentFileDocumentResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r GetPaymentFileDocumentResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r GetPaymentFileDocumentResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r GetPaymentFileDocumentResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
 // RegisterResponse401Headers the declared response headers of an HTTP 401 response for Register
 type RegisterResponse401Headers struct {
 	WWWAuthenticate *string
@@ -10548,7 +13063,150 @@ func (c *ClientWithResponses) ListAuditWithResponse(ctx context.Context, params 
 	return ParseListAuditResponse(rsp)
 }
 
-// ReleaseDisbursementWithResponse Release an instalment (treasurer or admin, not who prepared it nor who approved the grant); posts the payout
+// ReconciliationWithResponse The last statement's closing balance against the ledger's assets:bank on that day (treasurer, auditor, admin)
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /api/v1/bank/reconciliation (the `Reconciliation` operationId).
+func (c *ClientWithResponses) ReconciliationWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*ReconciliationResponse, error) {
+	rsp, err := c.Reconciliation(ctx, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseReconciliationResponse(rsp)
+}
+
+// ListStatementsWithResponse List imported bank files (treasurer, auditor, admin)
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /api/v1/bank/statements (the `ListStatements` operationId).
+func (c *ClientWithResponses) ListStatementsWithResponse(ctx context.Context, params *ListStatementsParams, reqEditors ...RequestEditorFn) (*ListStatementsResponse, error) {
+	rsp, err := c.ListStatements(ctx, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseListStatementsResponse(rsp)
+}
+
+// ImportStatementWithBodyWithResponse Import a bank file (treasurer): camt.052/053/054 .001.02 or .001.08, a ZIP of them, or CSV-CAMT; the format is read from the content; MT940 is unsupported-file, another account wrong-account, a file that does not add up statement-unbalanced
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /api/v1/bank/statements (the `ImportStatement` operationId).
+func (c *ClientWithResponses) ImportStatementWithBodyWithResponse(ctx context.Context, params *ImportStatementParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*ImportStatementResponse, error) {
+	rsp, err := c.ImportStatementWithBody(ctx, params, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseImportStatementResponse(rsp)
+}
+
+// ListBankLinesWithResponse List bank lines (treasurer, auditor, admin)
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /api/v1/bank/transactions (the `ListBankLines` operationId).
+func (c *ClientWithResponses) ListBankLinesWithResponse(ctx context.Context, params *ListBankLinesParams, reqEditors ...RequestEditorFn) (*ListBankLinesResponse, error) {
+	rsp, err := c.ListBankLines(ctx, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseListBankLinesResponse(rsp)
+}
+
+// GetBankLineWithResponse One bank line, with suggestions while it is queued (treasurer, auditor, admin)
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /api/v1/bank/transactions/{id} (the `GetBankLine` operationId).
+func (c *ClientWithResponses) GetBankLineWithResponse(ctx context.Context, id string, reqEditors ...RequestEditorFn) (*GetBankLineResponse, error) {
+	rsp, err := c.GetBankLine(ctx, id, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGetBankLineResponse(rsp)
+}
+
+// AssignBankLineWithBodyWithResponse A queued credit is the money of this donation (treasurer): a pledge of that amount is confirmed with the booking date, one confirmed by hand is linked
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /api/v1/bank/transactions/{id}/assign (the `AssignBankLine` operationId).
+func (c *ClientWithResponses) AssignBankLineWithBodyWithResponse(ctx context.Context, id string, params *AssignBankLineParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*AssignBankLineResponse, error) {
+	rsp, err := c.AssignBankLineWithBody(ctx, id, params, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseAssignBankLineResponse(rsp)
+}
+
+// AssignBankLineWithResponse A queued credit is the money of this donation (treasurer): a pledge of that amount is confirmed with the booking date, one confirmed by hand is linked
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /api/v1/bank/transactions/{id}/assign (the `AssignBankLine` operationId).
+func (c *ClientWithResponses) AssignBankLineWithResponse(ctx context.Context, id string, params *AssignBankLineParams, body AssignBankLineJSONRequestBody, reqEditors ...RequestEditorFn) (*AssignBankLineResponse, error) {
+	rsp, err := c.AssignBankLine(ctx, id, params, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseAssignBankLineResponse(rsp)
+}
+
+// BookBankLineWithBodyWithResponse Book a queued line to an account (treasurer): bank fees, interest, the opening balance, a return
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /api/v1/bank/transactions/{id}/book (the `BookBankLine` operationId).
+func (c *ClientWithResponses) BookBankLineWithBodyWithResponse(ctx context.Context, id string, params *BookBankLineParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*BookBankLineResponse, error) {
+	rsp, err := c.BookBankLineWithBody(ctx, id, params, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseBookBankLineResponse(rsp)
+}
+
+// BookBankLineWithResponse Book a queued line to an account (treasurer): bank fees, interest, the opening balance, a return
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /api/v1/bank/transactions/{id}/book (the `BookBankLine` operationId).
+func (c *ClientWithResponses) BookBankLineWithResponse(ctx context.Context, id string, params *BookBankLineParams, body BookBankLineJSONRequestBody, reqEditors ...RequestEditorFn) (*BookBankLineResponse, error) {
+	rsp, err := c.BookBankLine(ctx, id, params, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseBookBankLineResponse(rsp)
+}
+
+// BookBankLineAsDonationWithBodyWithResponse A queued credit is a donation that came without a pledge (treasurer): a new received donation
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /api/v1/bank/transactions/{id}/book-donation (the `BookBankLineAsDonation` operationId).
+func (c *ClientWithResponses) BookBankLineAsDonationWithBodyWithResponse(ctx context.Context, id string, params *BookBankLineAsDonationParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*BookBankLineAsDonationResponse, error) {
+	rsp, err := c.BookBankLineAsDonationWithBody(ctx, id, params, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseBookBankLineAsDonationResponse(rsp)
+}
+
+// BookBankLineAsDonationWithResponse A queued credit is a donation that came without a pledge (treasurer): a new received donation
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /api/v1/bank/transactions/{id}/book-donation (the `BookBankLineAsDonation` operationId).
+func (c *ClientWithResponses) BookBankLineAsDonationWithResponse(ctx context.Context, id string, params *BookBankLineAsDonationParams, body BookBankLineAsDonationJSONRequestBody, reqEditors ...RequestEditorFn) (*BookBankLineAsDonationResponse, error) {
+	rsp, err := c.BookBankLineAsDonation(ctx, id, params, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseBookBankLineAsDonationResponse(rsp)
+}
+
+// ReleaseDisbursementWithResponse Release an instalment (treasurer or admin; four eyes): it waits for a payment file, answers status released; nothing is booked until the bank's debit line
 //
 // Returns a wrapper object for the known response body format(s).
 //
@@ -10886,6 +13544,58 @@ func (c *ClientWithResponses) GetOpenAPIWithResponse(ctx context.Context, reqEdi
 		return nil, err
 	}
 	return ParseGetOpenAPIResponse(rsp)
+}
+
+// ListPaymentFilesWithResponse List payment files (treasurer, auditor, admin)
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /api/v1/payment-files (the `ListPaymentFiles` operationId).
+func (c *ClientWithResponses) ListPaymentFilesWithResponse(ctx context.Context, params *ListPaymentFilesParams, reqEditors ...RequestEditorFn) (*ListPaymentFilesResponse, error) {
+	rsp, err := c.ListPaymentFiles(ctx, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseListPaymentFilesResponse(rsp)
+}
+
+// CreatePaymentFileWithBodyWithResponse Gather released instalments into one SEPA payment file, pain.001.001.09 (treasurer); they become sent. None to pay: 409 invalid-state
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /api/v1/payment-files (the `CreatePaymentFile` operationId).
+func (c *ClientWithResponses) CreatePaymentFileWithBodyWithResponse(ctx context.Context, params *CreatePaymentFileParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreatePaymentFileResponse, error) {
+	rsp, err := c.CreatePaymentFileWithBody(ctx, params, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseCreatePaymentFileResponse(rsp)
+}
+
+// CreatePaymentFileWithResponse Gather released instalments into one SEPA payment file, pain.001.001.09 (treasurer); they become sent. None to pay: 409 invalid-state
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /api/v1/payment-files (the `CreatePaymentFile` operationId).
+func (c *ClientWithResponses) CreatePaymentFileWithResponse(ctx context.Context, params *CreatePaymentFileParams, body CreatePaymentFileJSONRequestBody, reqEditors ...RequestEditorFn) (*CreatePaymentFileResponse, error) {
+	rsp, err := c.CreatePaymentFile(ctx, params, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseCreatePaymentFileResponse(rsp)
+}
+
+// GetPaymentFileDocumentWithResponse The payment file to upload to online banking, as it was made (treasurer)
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /api/v1/payment-files/{id}/pain.001.xml (the `GetPaymentFileDocument` operationId).
+func (c *ClientWithResponses) GetPaymentFileDocumentWithResponse(ctx context.Context, id string, reqEditors ...RequestEditorFn) (*GetPaymentFileDocumentResponse, error) {
+	rsp, err := c.GetPaymentFileDocument(ctx, id, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGetPaymentFileDocumentResponse(rsp)
 }
 
 // RegisterWithBodyWithResponse Register a project group's account (role applicant)
@@ -12668,6 +15378,860 @@ func ParseListAuditResponse(rsp *http.Response) (*ListAuditResponse, error) {
 		response.Headers401 = &headers
 	case rsp.StatusCode == 422:
 		var headers ListAuditResponse422Headers
+		if values := rsp.Header.Values("Idempotent-Replayed"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Idempotent-Replayed", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.IdempotentReplayed = &value
+		}
+		response.Headers422 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseReconciliationResponse parses an HTTP response from a ReconciliationWithResponse call
+func ParseReconciliationResponse(rsp *http.Response) (*ReconciliationResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ReconciliationResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest Reconciliation
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthenticated
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Internal
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON500 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 401:
+		var headers ReconciliationResponse401Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = &value
+		}
+		response.Headers401 = &headers
+	case rsp.StatusCode == 404:
+		var headers ReconciliationResponse404Headers
+		if values := rsp.Header.Values("Idempotent-Replayed"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Idempotent-Replayed", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.IdempotentReplayed = &value
+		}
+		response.Headers404 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseListStatementsResponse parses an HTTP response from a ListStatementsWithResponse call
+func ParseListStatementsResponse(rsp *http.Response) (*ListStatementsResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ListStatementsResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest struct {
+			Items      []BankStatement `json:"items"`
+			NextCursor *string         `json:"next_cursor"`
+		}
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthenticated
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest Unprocessable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Internal
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON500 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 401:
+		var headers ListStatementsResponse401Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = &value
+		}
+		response.Headers401 = &headers
+	case rsp.StatusCode == 422:
+		var headers ListStatementsResponse422Headers
+		if values := rsp.Header.Values("Idempotent-Replayed"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Idempotent-Replayed", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.IdempotentReplayed = &value
+		}
+		response.Headers422 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseImportStatementResponse parses an HTTP response from a ImportStatementWithResponse call
+func ParseImportStatementResponse(rsp *http.Response) (*ImportStatementResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ImportStatementResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest BankStatement
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 201:
+		var dest BankStatement
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON201 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthenticated
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Conflict
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest PayloadTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest Unprocessable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Internal
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON500 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 200:
+		var headers ImportStatementResponse200Headers
+		if values := rsp.Header.Values("Idempotent-Replayed"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Idempotent-Replayed", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.IdempotentReplayed = &value
+		}
+		response.Headers200 = &headers
+	case rsp.StatusCode == 201:
+		var headers ImportStatementResponse201Headers
+		if values := rsp.Header.Values("Idempotent-Replayed"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Idempotent-Replayed", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.IdempotentReplayed = &value
+		}
+		response.Headers201 = &headers
+	case rsp.StatusCode == 401:
+		var headers ImportStatementResponse401Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = &value
+		}
+		response.Headers401 = &headers
+	case rsp.StatusCode == 409:
+		var headers ImportStatementResponse409Headers
+		if values := rsp.Header.Values("Idempotent-Replayed"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Idempotent-Replayed", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.IdempotentReplayed = &value
+		}
+		response.Headers409 = &headers
+	case rsp.StatusCode == 422:
+		var headers ImportStatementResponse422Headers
+		if values := rsp.Header.Values("Idempotent-Replayed"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Idempotent-Replayed", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.IdempotentReplayed = &value
+		}
+		response.Headers422 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseListBankLinesResponse parses an HTTP response from a ListBankLinesWithResponse call
+func ParseListBankLinesResponse(rsp *http.Response) (*ListBankLinesResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ListBankLinesResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest struct {
+			Items      []BankLine `json:"items"`
+			NextCursor *string    `json:"next_cursor"`
+		}
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthenticated
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest Unprocessable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Internal
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON500 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 401:
+		var headers ListBankLinesResponse401Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = &value
+		}
+		response.Headers401 = &headers
+	case rsp.StatusCode == 422:
+		var headers ListBankLinesResponse422Headers
+		if values := rsp.Header.Values("Idempotent-Replayed"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Idempotent-Replayed", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.IdempotentReplayed = &value
+		}
+		response.Headers422 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseGetBankLineResponse parses an HTTP response from a GetBankLineWithResponse call
+func ParseGetBankLineResponse(rsp *http.Response) (*GetBankLineResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &GetBankLineResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest BankLine
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthenticated
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Internal
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON500 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 401:
+		var headers GetBankLineResponse401Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = &value
+		}
+		response.Headers401 = &headers
+	case rsp.StatusCode == 404:
+		var headers GetBankLineResponse404Headers
+		if values := rsp.Header.Values("Idempotent-Replayed"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Idempotent-Replayed", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.IdempotentReplayed = &value
+		}
+		response.Headers404 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseAssignBankLineResponse parses an HTTP response from a AssignBankLineWithResponse call
+func ParseAssignBankLineResponse(rsp *http.Response) (*AssignBankLineResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &AssignBankLineResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest BankLine
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthenticated
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Conflict
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest PayloadTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest Unprocessable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Internal
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON500 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 200:
+		var headers AssignBankLineResponse200Headers
+		if values := rsp.Header.Values("Idempotent-Replayed"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Idempotent-Replayed", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.IdempotentReplayed = &value
+		}
+		response.Headers200 = &headers
+	case rsp.StatusCode == 401:
+		var headers AssignBankLineResponse401Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = &value
+		}
+		response.Headers401 = &headers
+	case rsp.StatusCode == 404:
+		var headers AssignBankLineResponse404Headers
+		if values := rsp.Header.Values("Idempotent-Replayed"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Idempotent-Replayed", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.IdempotentReplayed = &value
+		}
+		response.Headers404 = &headers
+	case rsp.StatusCode == 409:
+		var headers AssignBankLineResponse409Headers
+		if values := rsp.Header.Values("Idempotent-Replayed"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Idempotent-Replayed", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.IdempotentReplayed = &value
+		}
+		response.Headers409 = &headers
+	case rsp.StatusCode == 422:
+		var headers AssignBankLineResponse422Headers
+		if values := rsp.Header.Values("Idempotent-Replayed"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Idempotent-Replayed", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.IdempotentReplayed = &value
+		}
+		response.Headers422 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseBookBankLineResponse parses an HTTP response from a BookBankLineWithResponse call
+func ParseBookBankLineResponse(rsp *http.Response) (*BookBankLineResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &BookBankLineResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest BankLine
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthenticated
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Conflict
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest PayloadTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest Unprocessable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Internal
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON500 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 200:
+		var headers BookBankLineResponse200Headers
+		if values := rsp.Header.Values("Idempotent-Replayed"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Idempotent-Replayed", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.IdempotentReplayed = &value
+		}
+		response.Headers200 = &headers
+	case rsp.StatusCode == 401:
+		var headers BookBankLineResponse401Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = &value
+		}
+		response.Headers401 = &headers
+	case rsp.StatusCode == 404:
+		var headers BookBankLineResponse404Headers
+		if values := rsp.Header.Values("Idempotent-Replayed"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Idempotent-Replayed", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.IdempotentReplayed = &value
+		}
+		response.Headers404 = &headers
+	case rsp.StatusCode == 409:
+		var headers BookBankLineResponse409Headers
+		if values := rsp.Header.Values("Idempotent-Replayed"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Idempotent-Replayed", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.IdempotentReplayed = &value
+		}
+		response.Headers409 = &headers
+	case rsp.StatusCode == 422:
+		var headers BookBankLineResponse422Headers
+		if values := rsp.Header.Values("Idempotent-Replayed"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Idempotent-Replayed", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.IdempotentReplayed = &value
+		}
+		response.Headers422 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseBookBankLineAsDonationResponse parses an HTTP response from a BookBankLineAsDonationWithResponse call
+func ParseBookBankLineAsDonationResponse(rsp *http.Response) (*BookBankLineAsDonationResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &BookBankLineAsDonationResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest BankLine
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthenticated
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Conflict
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest PayloadTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest Unprocessable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Internal
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON500 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 200:
+		var headers BookBankLineAsDonationResponse200Headers
+		if values := rsp.Header.Values("Idempotent-Replayed"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Idempotent-Replayed", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.IdempotentReplayed = &value
+		}
+		response.Headers200 = &headers
+	case rsp.StatusCode == 401:
+		var headers BookBankLineAsDonationResponse401Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = &value
+		}
+		response.Headers401 = &headers
+	case rsp.StatusCode == 404:
+		var headers BookBankLineAsDonationResponse404Headers
+		if values := rsp.Header.Values("Idempotent-Replayed"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Idempotent-Replayed", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.IdempotentReplayed = &value
+		}
+		response.Headers404 = &headers
+	case rsp.StatusCode == 409:
+		var headers BookBankLineAsDonationResponse409Headers
+		if values := rsp.Header.Values("Idempotent-Replayed"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Idempotent-Replayed", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.IdempotentReplayed = &value
+		}
+		response.Headers409 = &headers
+	case rsp.StatusCode == 422:
+		var headers BookBankLineAsDonationResponse422Headers
 		if values := rsp.Header.Values("Idempotent-Replayed"); len(values) > 0 {
 			var value string
 			if err := runtime.BindStyledParameterWithOptions("simple", "Idempotent-Replayed", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
@@ -14534,6 +18098,298 @@ func ParseGetOpenAPIResponse(rsp *http.Response) (*GetOpenAPIResponse, error) {
 			headers.WWWAuthenticate = &value
 		}
 		response.Headers401 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseListPaymentFilesResponse parses an HTTP response from a ListPaymentFilesWithResponse call
+func ParseListPaymentFilesResponse(rsp *http.Response) (*ListPaymentFilesResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ListPaymentFilesResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest struct {
+			Items      []PaymentFile `json:"items"`
+			NextCursor *string       `json:"next_cursor"`
+		}
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthenticated
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest Unprocessable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Internal
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON500 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 401:
+		var headers ListPaymentFilesResponse401Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = &value
+		}
+		response.Headers401 = &headers
+	case rsp.StatusCode == 422:
+		var headers ListPaymentFilesResponse422Headers
+		if values := rsp.Header.Values("Idempotent-Replayed"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Idempotent-Replayed", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.IdempotentReplayed = &value
+		}
+		response.Headers422 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseCreatePaymentFileResponse parses an HTTP response from a CreatePaymentFileWithResponse call
+func ParseCreatePaymentFileResponse(rsp *http.Response) (*CreatePaymentFileResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &CreatePaymentFileResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 201:
+		var dest PaymentFile
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON201 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthenticated
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Conflict
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest PayloadTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest Unprocessable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Internal
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON500 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 201:
+		var headers CreatePaymentFileResponse201Headers
+		if values := rsp.Header.Values("Idempotent-Replayed"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Idempotent-Replayed", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.IdempotentReplayed = &value
+		}
+		response.Headers201 = &headers
+	case rsp.StatusCode == 401:
+		var headers CreatePaymentFileResponse401Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = &value
+		}
+		response.Headers401 = &headers
+	case rsp.StatusCode == 404:
+		var headers CreatePaymentFileResponse404Headers
+		if values := rsp.Header.Values("Idempotent-Replayed"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Idempotent-Replayed", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.IdempotentReplayed = &value
+		}
+		response.Headers404 = &headers
+	case rsp.StatusCode == 409:
+		var headers CreatePaymentFileResponse409Headers
+		if values := rsp.Header.Values("Idempotent-Replayed"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Idempotent-Replayed", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.IdempotentReplayed = &value
+		}
+		response.Headers409 = &headers
+	case rsp.StatusCode == 422:
+		var headers CreatePaymentFileResponse422Headers
+		if values := rsp.Header.Values("Idempotent-Replayed"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Idempotent-Replayed", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.IdempotentReplayed = &value
+		}
+		response.Headers422 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseGetPaymentFileDocumentResponse parses an HTTP response from a GetPaymentFileDocumentWithResponse call
+func ParseGetPaymentFileDocumentResponse(rsp *http.Response) (*GetPaymentFileDocumentResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &GetPaymentFileDocumentResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "xml") && rsp.StatusCode == 200:
+		var dest string
+		if err := xml.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.XML200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthenticated
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Internal
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON500 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 401:
+		var headers GetPaymentFileDocumentResponse401Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = &value
+		}
+		response.Headers401 = &headers
+	case rsp.StatusCode == 404:
+		var headers GetPaymentFileDocumentResponse404Headers
+		if values := rsp.Header.Values("Idempotent-Replayed"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Idempotent-Replayed", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.IdempotentReplayed = &value
+		}
+		response.Headers404 = &headers
 	}
 
 	return response, nil

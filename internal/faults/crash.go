@@ -33,7 +33,7 @@ type CrashReport struct {
 	CommittedLost int   // of those, committed before the kill: the retry got the stored answer
 	Replayed      int   // answered confirms sent again: each got its first answer back
 	Entries       int64 // donation entries in the ledger
-	BankCents     int64
+	ClearingCents int64 // assets:clearing: confirmed by hand, waiting for their bank lines
 	PledgedCents  int64
 	VerifyOutput  string
 	AnsweredFirst int // confirms answered 200 in the rounds that ended with a kill
@@ -52,7 +52,7 @@ type pledge struct {
 // after each restart sends every confirm that got no answer again with its
 // key. Then it checks: every confirm answered 200 is in the ledger exactly
 // once with the entry its answer named, none is doubled, repeats with a key
-// get the first answer, the bank holds exactly the pledged money, every
+// get the first answer, assets:clearing holds exactly the pledged money, every
 // stored balance is the sum of its postings, and `fundus verify` passes.
 func Crash(ctx context.Context, f Fundus, cfg CrashConfig) (CrashReport, error) {
 	out := cfg.Out
@@ -292,11 +292,11 @@ func checkBooks(ctx context.Context, url string, pledges []*pledge, rep *CrashRe
 	if rep.Entries != int64(len(pledges)) {
 		return fmt.Errorf("%d donation entries for %d confirmed pledges", rep.Entries, len(pledges))
 	}
-	if err := d.GetContext(ctx, &rep.BankCents, `SELECT balance FROM accounts WHERE code = $1`, ledger.Bank); err != nil {
+	if err := d.GetContext(ctx, &rep.ClearingCents, `SELECT balance FROM accounts WHERE code = $1`, ledger.Clearing); err != nil {
 		return err
 	}
-	if rep.BankCents != rep.PledgedCents {
-		return fmt.Errorf("the bank holds %d cents; the confirmed pledges are %d", rep.BankCents, rep.PledgedCents)
+	if rep.ClearingCents != rep.PledgedCents {
+		return fmt.Errorf("assets:clearing holds %d cents; the confirmed pledges are %d", rep.ClearingCents, rep.PledgedCents)
 	}
 	return checkBalances(ctx, d)
 }

@@ -18,9 +18,12 @@ import (
 	"testing"
 	"time"
 
+	"fundus"
+
 	"fundus/audit"
 	"fundus/auth"
 	"fundus/bank"
+	"fundus/bank/banktest"
 	"fundus/commit"
 	"fundus/db"
 	"fundus/donations"
@@ -182,6 +185,31 @@ func (ts *Server) MustUser(email string, roles ...auth.Role) string {
 		ts.T.Fatal(err)
 	}
 	return ts.SignIn(email)
+}
+
+// BankPays pays every released instalment as the bank loop does: the
+// treasurer (token) makes a payment file, and uploads the bank's statement
+// with a debit line for each instalment, which finds it by its end-to-end
+// id.
+func (ts *Server) BankPays(token string) {
+	ts.T.Helper()
+	ts.JSON("POST", "/api/v1/payment-files", token, "").WantStatus(ts.T, http.StatusCreated)
+	var sent []struct {
+		E2E    string `db:"end_to_end_id"`
+		Amount int64  `db:"amount"`
+	}
+	if err := ts.DB.Select(&sent, `SELECT end_to_end_id, amount FROM disbursements WHERE status = 'sent' ORDER BY seq`); err != nil {
+		ts.T.Fatal(err)
+	}
+	day := fundus.DayOf(time.Now())
+	st := banktest.Statement{ID: "PAY-" + day, IBAN: "DE89370400440532013000", From: day, To: day, NoBalances: true}
+	for _, d := range sent {
+		st.Lines = append(st.Lines, banktest.Line{Date: day, Minor: d.Amount, Debit: true, Name: "Payee", EndToEndID: d.E2E, Remittance: "Zuschuss"})
+	}
+	r := ts.Do("POST", "/api/v1/bank/statements", token, "application/xml", string(banktest.Camt053(st))).WantStatus(ts.T, http.StatusCreated)
+	if r.JSON["matched"] != float64(len(sent)) {
+		ts.T.Fatalf("the bank's debit lines paid %v of %d instalments: %v", r.JSON["matched"], len(sent), r.JSON)
+	}
 }
 
 // SignIn signs email in through the API and returns the session token.
