@@ -52,7 +52,7 @@ func suggest(ctx context.Context, q sqlx.QueryerContext, l *Line) ([]*Suggestion
 		body := strings.ReplaceAll(strings.TrimPrefix(d.Reference, "FUND-"), "-", "")
 		for _, w := range words {
 			if oneTypo(w, body) {
-				add(d.ID, "the remittance holds "+w+", one character off the reference "+d.Reference+"; same amount")
+				add(d.ID, "the remittance holds "+w+", one character or two neighbours off the reference "+d.Reference+"; same amount")
 				break
 			}
 		}
