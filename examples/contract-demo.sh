@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Three checks of the contract on a fresh SQLite fund (issue 12): a refusal under an
 # Idempotency-Key stays a refusal, one admin cannot pay alone, and the published figures
-# agree after a group returns money. Needs curl and jq; run from the repository root:
+# agree after a group returns money (since issue 14 through the bank: a payment file,
+# the bank's debit line, the group's credit line). Needs curl and jq; run from the repository root:
 #   go build -o fundus ./cmd/fundus && examples/contract-demo.sh
 set -u
 F=${FUNDUS_BIN:-$PWD/fundus}
@@ -17,6 +18,14 @@ for _ in $(seq 50); do curl -sf $B/../../readyz >/dev/null && break; sleep 0.1; 
 tok() { curl -s -X POST $B/sessions -H 'Content-Type: application/json' -d "{\"email\":\"$1\",\"password\":\"$P\"}" | jq -r .token; }
 ADA=$(tok ada@x.org); BOB=$(tok bob@x.org); K1=$(tok k1@x.org); K2=$(tok k2@x.org); M1=$(tok m1@x.org); M2=$(tok m2@x.org); M3=$(tok m3@x.org)
 j() { curl -s -X "$1" "$B$2" -H "Authorization: Bearer $3" -H 'Content-Type: application/json' ${4:+-d "$4"}; }
+# bankline CENTS CRDT|DBIT END-TO-END-ID: uploads today's camt.053 statement of the
+# fund's account (the example IBAN) with that one line, as the treasurer K1.
+bankline() {
+  local day; day=$(date +%F)
+  printf '<?xml version="1.0" encoding="UTF-8"?><Document xmlns="urn:iso:std:iso:20022:tech:xsd:camt.053.001.08"><BkToCstmrStmt><GrpHdr><MsgId>M</MsgId><CreDtTm>%sT20:00:00</CreDtTm></GrpHdr><Stmt><Id>S-%s</Id><Acct><Id><IBAN>DE89370400440532013000</IBAN></Id><Ccy>EUR</Ccy></Acct><Ntry><Amt Ccy="EUR">%d.%02d</Amt><CdtDbtInd>%s</CdtDbtInd><Sts><Cd>BOOK</Cd></Sts><BookgDt><Dt>%s</Dt></BookgDt><ValDt><Dt>%s</Dt></ValDt><BkTxCd/><NtryDtls><TxDtls><Refs><EndToEndId>%s</EndToEndId></Refs><RmtInf><Ustrd>Integrationsfonds</Ustrd></RmtInf></TxDtls></NtryDtls></Ntry></Stmt></BkToCstmrStmt></Document>' \
+    "$day" "$3" $(($1 / 100)) $(($1 % 100)) "$2" "$day" "$day" "$3" |
+    curl -s -X POST "$B/bank/statements" -H "Authorization: Bearer $K1" -H 'Content-Type: application/xml' --data-binary @-
+}
 
 echo "### 1. The first refused confirm with a key answers 409 problem+json, and so does the repeat"
 D=$(curl -s -X POST $B/donations -H 'Content-Type: application/json' -d '{"amount":"10.00"}' | jq -r .id)
@@ -50,12 +59,20 @@ j POST /applications/$A/decision $M1 '{"decision":"approved"}' | jq -c '{status,
 I=$(j POST /applications/$A/disbursements $K1 '{"amount":"450.50"}' | jq -r .id)
 echo "--- the fake treasurer (asked for by Ada, who also made the group) releases:"
 j POST /disbursements/$I/release $FAKE | jq -c '{status,detail}'
-echo "--- a treasurer from outside Ada's line releases:"
-j POST /disbursements/$I/release $K2 | jq -c '{status,paid_at}'
+echo "--- a treasurer from outside Ada's line releases; a payment file and the bank's debit line pay it:"
+j POST /disbursements/$I/release $K2 | jq -c '{status}'
+j POST /payment-files $K1 | jq -c '{count,total}'
+E=$(j GET /applications/$A $K1 | jq -r '.disbursements[0].end_to_end_id')
+bankline 45050 DBIT "$E" | jq -c '{matched}'
+j GET /applications/$A $K1 | jq -c '{status,paid_amount}'
 
 echo; echo "### 3. After a return, the fund page, the project line and the report agree"
 j POST /applications/$A/report $GRP '{"spent":"430.00","report":"Zwölf Treffen"}' | jq -c '{status}'
 j POST /applications/$A/close $K1 '{"returned":"20.50"}' | jq -c '{status}'
+echo "--- the group's 20.50 arrive on the bank statement and are assigned to the grant:"
+bankline 2050 CRDT NOTPROVIDED | jq -c '{queued}'
+L=$(j GET "/bank/transactions?status=queued" $K1 | jq -r '.items[0].id')
+j POST /bank/transactions/$L/assign $K1 "{\"disbursement_id\":\"$I\"}" | jq -c '{status,match}'
 Y=$(date +%Y)
 echo "--- GET /api/v1/fund:";            curl -s $B/fund | jq -c '{grants_awarded,grants_paid,available,chain_head}'
 echo "--- GET /api/v1/fund/projects:";   curl -s $B/fund/projects | jq -c '.items[]'
