@@ -22,25 +22,30 @@ import (
 // through the confirmation step and sees the reconciliation agree; in
 // German on a phone, in English on a desktop.
 func TestBankInTheBrowser(t *testing.T) {
+	type text struct{ fee, agree string }
+	texts := map[string]text{
+		"de": {"3,50\u00a0€ von der Bank (assets:bank) an expenses:bank-fees", "0,00\u00a0€"},
+		"en": {"€3.50 from the bank (assets:bank) to expenses:bank-fees", "€0.00"},
+	}
 	for _, c := range []struct {
 		name, lang    string
 		width, height int
-		fee, agree    string
-	}{
-		{"phone-de", "de", 375, 900, "3,50\u00a0€ von der Bank (assets:bank) an expenses:bank-fees", "0,00\u00a0€"},
-		{"desktop-en", "en", 1280, 900, "€3.50 from the bank (assets:bank) to expenses:bank-fees", "€0.00"},
-	} {
+	}{{"phone-de", "de", 375, 900}, {"desktop-en", "en", 1280, 900}, {"phone-en", "en", 375, 900}, {"desktop-de", "de", 1280, 900}} {
 		t.Run(c.name, func(t *testing.T) {
+			want := texts[c.lang]
 			d := dbtest.Open(t, db.SQLite)
 			ts := testserver.New(t, d, server.Config{})
 			srv := httptest.NewServer(ts.H)
 			defer srv.Close()
 			ts.MustUser("kasse@example.org", auth.Treasurer)
+			ref := ts.JSON("POST", "/api/v1/donations", "", `{"amount":"12.00","donor":{"name":"Max Mustermann"}}`).WantStatus(t, 201).JSON["reference"].(string)
+			typo := ref[:len(ref)-2] + ref[len(ref)-1:] + ref[len(ref)-2:len(ref)-1]
 			dir := t.TempDir()
 			own := filepath.Join(dir, "auszug.xml")
 			os.WriteFile(own, banktest.Camt053(banktest.Statement{ID: "S1", IBAN: "DE89370400440532013000", From: "2026-03-02", To: "2026-03-02", Lines: []banktest.Line{
 				{Date: "2026-03-02", Minor: 4000, Name: "Frieda Unbekannt", IBAN: "DE02120300000000202051", Remittance: "Für den Fonds, weiter so!"},
 				{Date: "2026-03-02", Minor: 350, Debit: true, Name: "Sparkasse Osnabrück", Remittance: "Kontoführung Februar 2026"},
+				{Date: "2026-03-02", Minor: 1200, Name: "Max Mustermann", IBAN: "DE89370400440532013000", Remittance: "Spende " + typo},
 			}}), 0o644)
 			foreign := filepath.Join(dir, "fremd.xml")
 			os.WriteFile(foreign, banktest.Camt053(banktest.Statement{ID: "X", IBAN: "DE02120300000000202051", From: "2026-03-02", To: "2026-03-02"}), 0o644)
@@ -62,7 +67,7 @@ func TestBankInTheBrowser(t *testing.T) {
 			}
 			shot("refused")
 			p.do(chromedp.SetUploadFiles(`#file`, []string{own}), chromedp.Click(`form[enctype] button`), chromedp.WaitVisible(`#imported`))
-			if n := p.text(`#count-queued`); !strings.HasPrefix(n, "2") {
+			if n := p.text(`#count-queued`); !strings.HasPrefix(n, "3") {
 				t.Fatalf("queued %q", n)
 			}
 			shot("imported")
@@ -77,14 +82,22 @@ func TestBankInTheBrowser(t *testing.T) {
 			shot("line")
 			p.do(chromedp.SetValue(`#account`, "expenses:bank-fees"), chromedp.SendKeys(`#memo`, "Kontoführung"),
 				chromedp.Submit(`#memo`), chromedp.WaitVisible(`#what`))
-			if what := p.text(`#what`); !strings.Contains(what, c.fee) {
+			if what := p.text(`#what`); !strings.Contains(what, want.fee) {
 				t.Fatalf("the confirmation step says %q", what)
 			}
 			shot("confirm")
 			p.do(chromedp.Click(`main form button[type=submit]`), chromedp.WaitVisible(`#flash`))
 			shot("queue-done")
+			p.do(chromedp.Click(`tbody tr:first-child td.actions a`), chromedp.WaitVisible(`.suggestions`))
+			shot("line-suggestion")
+			p.do(chromedp.Click(`.suggestions a.button`), chromedp.WaitVisible(`#what`))
+			if what := p.text(`#what`); !strings.Contains(what, ref) {
+				t.Fatalf("the assignment's step says %q", what)
+			}
+			shot("confirm-assign")
+			p.do(chromedp.Click(`main form button[type=submit]`), chromedp.WaitVisible(`#flash`))
 			p.do(chromedp.Navigate(srv.URL+"/treasurer/bank/reconciliation"), chromedp.WaitVisible(`#balanced`))
-			if diff := p.text(`#difference`); diff != c.agree {
+			if diff := p.text(`#difference`); diff != want.agree {
 				t.Fatalf("difference %q", diff)
 			}
 			shot("reconciliation")
