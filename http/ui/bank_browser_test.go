@@ -18,9 +18,10 @@ import (
 )
 
 // TestBankInTheBrowser: a treasurer uploads a statement with the file
-// input, is refused a file of another account, books the bank's fee
-// through the confirmation step and sees the reconciliation agree; in
-// German on a phone, in English on a desktop.
+// input, is refused a file of another account, resolves the open lines
+// through their confirmation steps (an unpledged donation, the bank's fee,
+// a suggested pledge) and sees the reconciliation agree; in German and
+// English, on a phone and on a desktop.
 func TestBankInTheBrowser(t *testing.T) {
 	type text struct{ fee, agree string }
 	texts := map[string]text{
