@@ -228,8 +228,8 @@ func (h *Handler) bankConfirmPage(c *gin.Context) {
 	}
 	f := lineForm{Reference: strings.TrimSpace(c.Query("reference")), Account: c.Query("account"),
 		Memo: strings.TrimSpace(c.Query("memo")), Anonymous: c.Query("anonymous") != ""}
-	if l.Status != bank.Queued {
-		status, msg := h.pageProblem(c, errs.E(errs.InvalidState, "the line is not queued"))
+	if l.Status != bank.Queued || (action != "book" && l.Direction != "credit") {
+		status, msg := h.pageProblem(c, errs.E(errs.InvalidState, "the line is not queued, or a debit offered as a donation"))
 		h.showLine(c, status, l, f, nil, msg)
 		return
 	}

@@ -169,6 +169,9 @@ func TestBankPages(t *testing.T) {
 
 		t.Run("book as a donation and to an account", func(t *testing.T) {
 			confirm(t, "/treasurer/bank/lines/"+lineID(1)+"/book-donation?anonymous=1", "neue anonyme Spende")
+			if r := b.Do("GET", "/treasurer/bank/lines/"+lineID(2)+"/book-donation", nil); r.Code != http.StatusConflict {
+				t.Fatalf("a debit as a donation: %d", r.Code)
+			}
 			if r := b.Do("GET", "/treasurer/bank/lines/"+lineID(2)+"/book?account=assets:bank&memo=x", nil); r.Code != http.StatusUnprocessableEntity || !strings.Contains(r.Body.String(), `id="account-error"`) {
 				t.Fatalf("the bank's own account: %d", r.Code)
 			}
