@@ -40,7 +40,7 @@ func TestBankInTheBrowser(t *testing.T) {
 			defer srv.Close()
 			ts.MustUser("kasse@example.org", auth.Treasurer)
 			ref := ts.JSON("POST", "/api/v1/donations", "", `{"amount":"12.00","donor":{"name":"Max Mustermann"}}`).WantStatus(t, 201).JSON["reference"].(string)
-			typo := ref[:len(ref)-2] + ref[len(ref)-1:] + ref[len(ref)-2:len(ref)-1]
+			typo := swapped(ref)
 			dir := t.TempDir()
 			own := filepath.Join(dir, "auszug.xml")
 			os.WriteFile(own, banktest.Camt053(banktest.Statement{ID: "S1", IBAN: "DE89370400440532013000", From: "2026-03-02", To: "2026-03-02", Lines: []banktest.Line{

@@ -32,7 +32,7 @@ func TestBankPages(t *testing.T) {
 			return ts.JSON("POST", "/api/v1/donations", "", `{"amount":"`+amount+`"}`).WantStatus(t, http.StatusCreated).JSON["reference"].(string)
 		}
 		exact, other := pledge("25.00"), pledge("12.00")
-		typo := other[:len(other)-2] + other[len(other)-1:] + other[len(other)-2:len(other)-1] // the last two swapped
+		typo := swapped(other)
 		const iban = "DE89370400440532013000"
 		file := banktest.Camt053(banktest.Statement{ID: "S1", IBAN: iban, From: "2026-03-02", To: "2026-03-03", Lines: []banktest.Line{
 			{Date: "2026-03-02", Minor: 2500, Name: "Erika", Remittance: "Spende " + exact},
@@ -227,5 +227,17 @@ func TestBankUploadTooLarge(t *testing.T) {
 	d.Get(&n, "SELECT count(*) FROM bank_statements")
 	if r.Code != http.StatusRequestEntityTooLarge || !strings.HasPrefix(r.Header().Get("Content-Type"), "text/html") || !strings.Contains(r.Body.String(), "too large") || n != 0 {
 		t.Fatalf("%d %s, %d statements\n%s", r.Code, r.Header().Get("Content-Type"), n, r.Body)
+	}
+}
+
+// swapped is ref with two neighbouring, different characters of its last
+// group swapped: the typo bank lines suggest a pledge for.
+func swapped(ref string) string {
+	b := []byte(ref)
+	for i := len(b) - 2; ; i-- {
+		if b[i] != b[i+1] {
+			b[i], b[i+1] = b[i+1], b[i]
+			return string(b)
+		}
 	}
 }
