@@ -100,6 +100,7 @@ func (r *Renderer) funcs(lang string) template.FuncMap {
 		"money":      func(m fundus.Money) string { return FormatMoney(lang, m) },
 		"date":       func(t time.Time) string { return FormatDate(lang, t) },
 		"datetime":   func(t time.Time) string { return FormatDateTime(lang, t) },
+		"day":        func(d string) string { return FormatDay(lang, d) },
 		"lang":       func() string { return lang },
 		"fieldError": func(errs map[string]string, field string) string { return errs[field] },
 		"iban":       FormatIBAN,
@@ -221,6 +222,16 @@ func FormatDate(lang string, t time.Time) string {
 		return t.Format("02.01.2006")
 	}
 	return t.Format("2 Jan 2006")
+}
+
+// FormatDay writes a calendar day (YYYY-MM-DD, as bank lines carry it)
+// as FormatDate does; anything else as it is.
+func FormatDay(lang, day string) string {
+	t, err := time.ParseInLocation(time.DateOnly, day, fundus.Berlin)
+	if err != nil {
+		return day
+	}
+	return FormatDate(lang, t)
 }
 
 // FormatDateTime writes a date and time (Berlin time) as people of lang

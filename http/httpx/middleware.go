@@ -117,16 +117,18 @@ func RecoverPanics(c *gin.Context) {
 	c.Next()
 }
 
-// LimitBody refuses bodies over limit: at once when Content-Length says so,
-// otherwise when the decoder reads past it. larger gives the routes that
-// take files ("POST /api/v1/bank/statements") a limit of their own.
+// LimitBody refuses bodies over limit: an API request at once when
+// Content-Length says so, otherwise when the decoder reads past it; a
+// page's form when RefuseUnstorableText reads it, so the refusal is a
+// page. larger gives the routes that take files ("POST
+// /api/v1/bank/statements") a limit of their own.
 func LimitBody(limit int64, larger map[string]int64) gin.HandlerFunc {
 	return func(c *gin.Context) {
 		limit := limit
 		if l, ok := larger[c.Request.Method+" "+c.Request.URL.Path]; ok {
 			limit = l
 		}
-		if c.Request.ContentLength > limit {
+		if c.Request.ContentLength > limit && strings.HasPrefix(c.Request.URL.Path, "/api/") {
 			WriteError(c, errs.E(errs.TooLarge, fmt.Sprintf("the body must not exceed %d bytes", limit)))
 			return
 		}

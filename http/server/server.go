@@ -88,7 +88,7 @@ func New(cfg Config, d *db.DB, svc Services, log *slog.Logger) (http.Handler, er
 	}
 	u := &ui.Handler{
 		TrustedProxies: cfg.TrustedProxies, ExampleAccount: cfg.ExampleAccount,
-		Auth: svc.Auth, Ledger: svc.Ledger, Donations: svc.Donations, Grants: svc.Grants, Web: renderer,
+		Auth: svc.Auth, Ledger: svc.Ledger, Donations: svc.Donations, Grants: svc.Grants, Bank: svc.Bank, Web: renderer,
 		Limiter: limiter, Fund: fund,
 	}
 	return router(cfg, log, httpx.NewMetrics(reg), a, u)
@@ -106,7 +106,7 @@ func router(cfg Config, log *slog.Logger, m *httpx.Metrics, a *api.Handler, u *u
 	r.RedirectTrailingSlash = false
 	r.RedirectFixedPath = false
 	r.Use(httpx.WithRequestID, httpx.SecurityHeaders, httpx.AccessLog(log), httpx.RecoverPanics, m.Observe,
-		httpx.LimitBody(cfg.BodyLimit, map[string]int64{"POST /api/v1/bank/statements": cfg.StatementLimit}), httpx.RefuseUnstorableText(u.ErrorPage))
+		httpx.LimitBody(cfg.BodyLimit, map[string]int64{"POST /api/v1/bank/statements": cfg.StatementLimit, "POST /treasurer/bank/statements": cfg.StatementLimit}), httpx.RefuseUnstorableText(u.ErrorPage))
 	r.NoRoute(noRoute(u))
 
 	a.Routes(r)

@@ -28,6 +28,13 @@ func (h *Handler) Routes(r *gin.Engine) {
 	treasurer.GET("/donations", h.treasurerPage)
 	treasurer.GET("/donations/:id/:action", h.actionPage)
 	treasurer.POST("/donations/:id/:action", h.checkCSRF, h.doAction)
+	treasurer.GET("/bank", h.bankPage)
+	treasurer.POST("/bank/statements", h.checkCSRF, h.uploadStatement)
+	treasurer.GET("/bank/queue", h.queuePage)
+	treasurer.GET("/bank/lines/:id", h.linePage)
+	treasurer.GET("/bank/lines/:id/:action", h.bankConfirmPage)
+	treasurer.POST("/bank/lines/:id/:action", h.checkCSRF, h.doBankAction)
+	treasurer.GET("/bank/reconciliation", h.reconciliationPage)
 	treasurer.GET("/grants", h.grantsList("grants.payouts", grants.Approved, grants.PartiallyPaid, grants.Paid, grants.Reported))
 
 	applicant := h.requirePageRole(auth.Applicant)

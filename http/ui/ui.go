@@ -19,6 +19,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"fundus/auth"
+	"fundus/bank"
 	"fundus/donations"
 	"fundus/errs"
 	"fundus/grants"
@@ -39,6 +40,7 @@ type Handler struct {
 	Ledger         *ledger.Service
 	Donations      *donations.Service
 	Grants         *grants.Service
+	Bank           *bank.Service
 	Web            *web.Renderer
 	// Limiter guards sign-in and the public forms.
 	Limiter *httpx.RateLimiter

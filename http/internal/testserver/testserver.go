@@ -5,10 +5,12 @@
 package testserver
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"io"
 	"log/slog"
+	"mime/multipart"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -261,6 +263,34 @@ func (b *Browserless) Do(method, path string, form url.Values) *httptest.Respons
 	if form != nil {
 		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 	}
+	return b.send(req)
+}
+
+// Upload posts a multipart form, as a browser sends a form with a file:
+// fields, and data as the file named filename in the field file.
+func (b *Browserless) Upload(path string, fields url.Values, file, filename string, data []byte) *httptest.ResponseRecorder {
+	b.T.Helper()
+	var body bytes.Buffer
+	w := multipart.NewWriter(&body)
+	for k, vs := range fields {
+		for _, v := range vs {
+			w.WriteField(k, v)
+		}
+	}
+	part, err := w.CreateFormFile(file, filename)
+	if err != nil {
+		b.T.Fatal(err)
+	}
+	part.Write(data)
+	w.Close()
+	req := httptest.NewRequest("POST", path, &body)
+	req.Header.Set("Content-Type", w.FormDataContentType())
+	return b.send(req)
+}
+
+// send sends req with the client's language and cookies, and keeps the
+// cookies the answer sets.
+func (b *Browserless) send(req *http.Request) *httptest.ResponseRecorder {
 	req.Header.Set("Accept-Language", b.Lang)
 	for k, v := range b.Cookies {
 		req.AddCookie(&http.Cookie{Name: k, Value: v})
