@@ -83,6 +83,7 @@ type Suggestion struct {
 	Type   string `json:"type"` // "donation" (or "disbursement")
 	ID     string `json:"id"`
 	Reason string `json:"reason"`
+	Code   string `json:"code"` // what Reason says, for pages to say it in their language: typo, other_amount, name
 }
 
 // signed is the line's amount as it changes the account: credits add.

@@ -24,10 +24,10 @@ func suggest(ctx context.Context, q sqlx.QueryerContext, l *Line) ([]*Suggestion
 	}
 	var out []*Suggestion
 	seen := map[string]bool{}
-	add := func(id, reason string) {
+	add := func(id, code, reason string) {
 		if !seen[id] {
 			seen[id] = true
-			out = append(out, &Suggestion{Type: "donation", ID: id, Reason: reason})
+			out = append(out, &Suggestion{Type: "donation", ID: id, Reason: reason, Code: code})
 		}
 	}
 	for _, ref := range References(l.Remittance) {
@@ -39,7 +39,7 @@ func suggest(ctx context.Context, q sqlx.QueryerContext, l *Line) ([]*Suggestion
 			return nil, err
 		}
 		if d.Status == donations.Pledged && d.Amount.Minor != l.Amount.Minor {
-			add(d.ID, "the reference "+d.Reference+" is in the remittance; the pledge was of "+d.Amount.String()+" EUR")
+			add(d.ID, "other_amount", "the reference "+d.Reference+" is in the remittance; the pledge was of "+d.Amount.String()+" EUR")
 		}
 	}
 	pledges, err := donations.PledgedOfAmount(ctx, q, l.Amount.Minor, maxCandidates)
@@ -52,12 +52,12 @@ func suggest(ctx context.Context, q sqlx.QueryerContext, l *Line) ([]*Suggestion
 		body := strings.ReplaceAll(strings.TrimPrefix(d.Reference, "FUND-"), "-", "")
 		for _, w := range words {
 			if oneTypo(w, body) {
-				add(d.ID, "the remittance holds "+w+", one character or two neighbours off the reference "+d.Reference+"; same amount")
+				add(d.ID, "typo", "the remittance holds "+w+", one character or two neighbours off the reference "+d.Reference+"; same amount")
 				break
 			}
 		}
 		if d.Donor != nil && len(payer) > 0 && sharesName(payer, nameWords(d.Donor.Name)) {
-			add(d.ID, "same amount, and the payer "+l.CounterpartyName+" is like the donor "+d.Donor.Name)
+			add(d.ID, "name", "same amount, and the payer "+l.CounterpartyName+" is like the donor "+d.Donor.Name)
 		}
 	}
 	return out, nil

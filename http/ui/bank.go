@@ -154,13 +154,6 @@ type suggestion struct {
 	Reason string // a translation id
 }
 
-// suggestionReasons translate the start of bank's reasons (bank/suggest.go).
-var suggestionReasons = []struct{ prefix, id string }{
-	{"the reference", "bank.reason.other_amount"},
-	{"the remittance holds", "bank.reason.typo"},
-	{"same amount, and the payer", "bank.reason.name"},
-}
-
 // linePage: GET /treasurer/bank/lines/{id}.
 func (h *Handler) linePage(c *gin.Context) {
 	l, err := h.Bank.Line(c.Request.Context(), httpx.CurrentUser(c), c.Param("id"))
@@ -184,10 +177,8 @@ func (h *Handler) showLine(c *gin.Context, status int, l *bank.Line, f lineForm,
 			return
 		}
 		sg := suggestion{D: d}
-		for _, r := range suggestionReasons {
-			if strings.HasPrefix(s.Reason, r.prefix) {
-				sg.Reason = r.id
-			}
+		if s.Code != "" {
+			sg.Reason = "bank.reason." + s.Code
 		}
 		sugs = append(sugs, sg)
 	}

@@ -169,6 +169,27 @@ func (e BankLineStatus) Valid() bool {
 	}
 }
 
+// Defines values for BankLineSuggestionsCode.
+const (
+	Name        BankLineSuggestionsCode = "name"
+	OtherAmount BankLineSuggestionsCode = "other_amount"
+	Typo        BankLineSuggestionsCode = "typo"
+)
+
+// Valid indicates whether the value is a known member of the BankLineSuggestionsCode enum.
+func (e BankLineSuggestionsCode) Valid() bool {
+	switch e {
+	case Name:
+		return true
+	case OtherAmount:
+		return true
+	case Typo:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for DisbursementStatus.
 const (
 	DisbursementStatusPaid     DisbursementStatus = "paid"
@@ -685,9 +706,11 @@ type BankLine struct {
 	StatementId string         `json:"statement_id"`
 	Status      BankLineStatus `json:"status"`
 	Suggestions *[]struct {
-		Id     string `json:"id"`
-		Reason string `json:"reason"`
-		Type   string `json:"type"`
+		// Code what reason says, for a page to say it in its language
+		Code   BankLineSuggestionsCode `json:"code"`
+		Id     string                  `json:"id"`
+		Reason string                  `json:"reason"`
+		Type   string                  `json:"type"`
 	} `json:"suggestions,omitempty"`
 	ValueDate openapi_types.Date `json:"value_date"`
 }
@@ -700,6 +723,9 @@ type BankLineMatchType string
 
 // BankLineStatus defines model for BankLine.Status.
 type BankLineStatus string
+
+// BankLineSuggestionsCode what reason says, for a page to say it in its language
+type BankLineSuggestionsCode string
 
 // BankStatement defines model for BankStatement.
 type BankStatement struct {
