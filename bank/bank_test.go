@@ -310,3 +310,29 @@ func TestQueueAndReconciliation(t *testing.T) {
 		ledgertest.Verify(t, d)
 	})
 }
+
+// TestSameDayInTwoFormats: the same day's lines, first as camt.053, then
+// as the Sparkasse's CSV-CAMT (whose remittance the bank spaces and cases
+// otherwise), book nothing twice; a line the CSV alone holds is new.
+func TestSameDayInTwoFormats(t *testing.T) {
+	dbtest.Engines(t, func(t *testing.T, d *db.DB) {
+		w := newWorld(t, d)
+		p := w.pledge("25.00")
+		st := banktest.Statement{ID: "S", IBAN: fundIBAN, From: "2026-03-02", To: "2026-03-02", Lines: []banktest.Line{
+			{Date: "2026-03-02", Minor: 2500, Name: "Erika", IBAN: "DE02120300000000202051", Remittance: "Spende " + p.Reference},
+			{Date: "2026-03-02", Minor: 350, Debit: true, Name: "Bank", Remittance: "Entgelt Maerz"},
+		}}
+		if got := w.mustImport(banktest.Camt053(st)); got.NewLines != 2 || got.Matched != 1 {
+			t.Fatalf("camt %+v", got)
+		}
+		entries := w.entries()
+		csv := st
+		csv.Lines = append([]banktest.Line{}, st.Lines...)
+		csv.Lines[1].Remittance = "ENTGELT  MAERZ" // the CSV's own spacing and case
+		csv.Lines = append(csv.Lines, banktest.Line{Date: "2026-03-02", Minor: 1000, Name: "Max", Remittance: "fuer den Fonds"})
+		got := w.mustImport(banktest.CSVCAMT(csv))
+		if got.Format != "csv-camt" || got.NewLines != 1 || got.DuplicateLines != 2 || w.entries() != entries {
+			t.Fatalf("the same day as CSV-CAMT: %+v, entries %d -> %d", got, entries, w.entries())
+		}
+	})
+}

@@ -109,3 +109,24 @@ func balance(b *strings.Builder, code string, minor int64, day string) {
 	fmt.Fprintf(b, `<Bal><Tp><CdOrPrtry><Cd>%s</Cd></CdOrPrtry></Tp><Amt Ccy="EUR">%s</Amt><CdtDbtInd>%s</CdtDbtInd><Dt><Dt>%s</Dt></Dt></Bal>
 `, code, fundus.FormatMinor(minor, fundus.EUR), cdi, day)
 }
+
+// CSVCAMT returns the lines of s as a Sparkasse CSV-CAMT export (no
+// balances: the format has none).
+func CSVCAMT(s Statement) []byte {
+	var b strings.Builder
+	b.WriteString(`"Auftragskonto";"Buchungstag";"Valutadatum";"Buchungstext";"Verwendungszweck";"Glaeubiger ID";"Mandatsreferenz";"Kundenreferenz (End-to-End)";"Sammlerreferenz";"Lastschrift Ursprungsbetrag";"Auslagenersatz Ruecklastschrift";"Beguenstigter/Zahlungspflichtiger";"Kontonummer/IBAN";"BIC (SWIFT-Code)";"Betrag";"Waehrung";"Info"` + "\n")
+	for _, l := range s.Lines {
+		day := l.Date[8:10] + "." + l.Date[5:7] + "." + l.Date[2:4]
+		amount := strings.ReplaceAll(fundus.FormatMinor(l.Minor, fundus.EUR), ".", ",")
+		if l.Debit {
+			amount = "-" + amount
+		}
+		info := "Umsatz gebucht"
+		if l.Pending {
+			info = "Umsatz vorgemerkt"
+		}
+		fmt.Fprintf(&b, "%q;%q;%q;%q;%q;\"\";\"\";%q;\"\";\"\";\"\";%q;%q;\"\";%q;\"EUR\";%q\n",
+			s.IBAN, day, day, "GUTSCHRIFT", l.Remittance, l.EndToEndID, l.Name, l.IBAN, amount, info)
+	}
+	return []byte(b.String())
+}
