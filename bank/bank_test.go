@@ -2,6 +2,7 @@ package bank_test
 
 import (
 	"context"
+	"strings"
 	"testing"
 
 	"fundus"
@@ -334,5 +335,49 @@ func TestSameDayInTwoFormats(t *testing.T) {
 		if got.Format != "csv-camt" || got.NewLines != 1 || got.DuplicateLines != 2 || w.entries() != entries {
 			t.Fatalf("the same day as CSV-CAMT: %+v, entries %d -> %d", got, entries, w.entries())
 		}
+	})
+}
+
+// TestRefundPaidByPaymentFile: a refund is owed at once; the next payment
+// file pays it to the IBAN its donation came from, and the bank's debit
+// line with its end-to-end id settles it. The bank equals the statement.
+func TestRefundPaidByPaymentFile(t *testing.T) {
+	dbtest.Engines(t, func(t *testing.T, d *db.DB) {
+		w := newWorld(t, d)
+		ctx := context.Background()
+		w.bank.BIC, w.bank.Holder = "COBADEFFXXX", "Integrationsfonds"
+		p := w.pledge("60.00")
+		w.mustImport(banktest.Camt053(banktest.Statement{ID: "IN", IBAN: fundIBAN, From: "2026-03-02", To: "2026-03-02", Lines: []banktest.Line{
+			{Date: "2026-03-02", Minor: 6000, Name: "Erika Mustermann", IBAN: "DE02120300000000202051", Remittance: p.Reference}}}))
+		r, err := ledgertest.Value(w.dons.Refund(ctx, treasurer, p.ID, donations.Refund{Reason: "asked"}))
+		if err != nil || r.EndToEndID == "" {
+			t.Fatalf("refund %+v, %v", r, err)
+		}
+		if b := ledgertest.Balances(t, w.l); b[ledger.RefundsPayable] != -6000 || b[ledger.Bank] != 6000 {
+			t.Fatalf("owed: %v", b)
+		}
+		f, err := ledgertest.Value(w.bank.CreatePaymentFile(ctx, treasurer, bank.PaymentFileInput{}))
+		if err != nil || f.Count != 1 || len(f.RefundDonationIDs) != 1 || f.RefundDonationIDs[0] != p.ID {
+			t.Fatalf("payment file %+v, %v", f, err)
+		}
+		doc, err := w.bank.PaymentFileDocument(ctx, treasurer, f.ID)
+		if err != nil || !strings.Contains(string(doc), r.EndToEndID) || !strings.Contains(string(doc), "DE02120300000000202051") {
+			t.Fatalf("the file does not pay the refund to the donor's IBAN: %v\n%s", err, doc)
+		}
+		if _, err := w.bank.CreatePaymentFile(ctx, treasurer, bank.PaymentFileInput{}); !errs.Is(errs.InvalidState, err) {
+			t.Fatalf("a second file: %v, want InvalidState (nothing left to pay)", err)
+		}
+		st := w.mustImport(banktest.Camt053(banktest.Statement{ID: "OUT", IBAN: fundIBAN, From: "2026-03-03", To: "2026-03-03", Opening: 6000, Lines: []banktest.Line{
+			{Date: "2026-03-03", Minor: 6000, Debit: true, Name: "Erika Mustermann", IBAN: "DE02120300000000202051", EndToEndID: r.EndToEndID, Remittance: "Rueckerstattung"}}}))
+		if st.Matched != 1 {
+			t.Fatalf("the refund's debit line: %+v", st)
+		}
+		if b := ledgertest.Balances(t, w.l); b[ledger.RefundsPayable] != 0 || b[ledger.Bank] != 0 || b[ledger.Donations] != 0 {
+			t.Fatalf("after the debit: %v", b)
+		}
+		if rec, err := w.bank.Reconcile(ctx, auditor); err != nil || rec.Difference.Minor != 0 {
+			t.Fatalf("reconciliation %+v, %v", rec, err)
+		}
+		ledgertest.Verify(t, d)
 	})
 }

@@ -6,11 +6,14 @@ import (
 	"strings"
 	"time"
 
+	"github.com/jmoiron/sqlx"
+
 	"fundus"
 	"fundus/audit"
 	"fundus/bank/pain"
 	"fundus/commit"
 	"fundus/db"
+	"fundus/donations"
 	"fundus/errs"
 	"fundus/grants"
 )
@@ -25,6 +28,8 @@ type PaymentFile struct {
 	Count           int          `json:"count"`
 	Total           fundus.Money `json:"total"`
 	DisbursementIDs []string     `json:"disbursement_ids"`
+	// RefundDonationIDs are the donations whose refunds the file pays.
+	RefundDonationIDs []string `json:"refund_donation_ids"`
 
 	createdBy string
 	document  string
@@ -39,8 +44,10 @@ type PaymentFileInput struct {
 
 // CreatePaymentFile gathers released instalments into one payment file
 // and marks them sent: one credit transfer each, with the instalment's
-// end-to-end id, to the payee's account, from the fund's. The bank's debit
-// line with that end-to-end id pays it (Import). Returns Unauthenticated,
+// end-to-end id, to the payee's account, from the fund's. Without ids it
+// also pays the refunds owed whose donation came with a bank line naming
+// the payer's IBAN (to that IBAN). The bank's debit line with the
+// end-to-end id pays each (Import). Returns Unauthenticated,
 // Forbidden, Invalid (a payee the SEPA rules refuse, named), NotFound,
 // InvalidState (none to pay, or one that is not released).
 func (s *Service) CreatePaymentFile(ctx context.Context, actor fundus.Actor, in PaymentFileInput) (commit.Outcome[*PaymentFile], error) {
@@ -53,11 +60,18 @@ func (s *Service) CreatePaymentFile(ctx context.Context, actor fundus.Actor, in 
 		if err != nil {
 			return nil, err
 		}
-		if len(payouts) == 0 {
-			return nil, errs.E(op, errs.InvalidState, "no released instalment waits for a payment file")
+		var refunds []*refund
+		if in.DisbursementIDs == nil {
+			if refunds, err = refundsDue(tx.Context(), tx.Reader()); err != nil {
+				return nil, err
+			}
+		}
+		if len(payouts) == 0 && len(refunds) == 0 {
+			return nil, errs.E(op, errs.InvalidState, "no released instalment or refund waits for a payment file")
 		}
 		now := db.Time(tx.Now())
-		f := &PaymentFile{ID: db.NewID(), CreatedAt: now, ExecutionDate: fundus.DayOf(now), Count: len(payouts), createdBy: actor.ActorID()}
+		f := &PaymentFile{ID: db.NewID(), CreatedAt: now, ExecutionDate: fundus.DayOf(now), Count: len(payouts) + len(refunds), createdBy: actor.ActorID(),
+			DisbursementIDs: []string{}, RefundDonationIDs: []string{}}
 		f.MessageID = "F" + strings.ToUpper(strings.ReplaceAll(f.ID, "-", ""))
 		m := pain.Message{MessageID: f.MessageID, CreatedAt: now, ExecutionDate: f.ExecutionDate,
 			Debtor: pain.Party{Name: s.Holder, IBAN: s.IBAN, BIC: s.BIC}}
@@ -68,6 +82,13 @@ func (s *Service) CreatePaymentFile(ctx context.Context, actor fundus.Actor, in 
 				Remittance: "Integrationsfonds Zuschuss " + p.Title})
 			f.Total.Minor += d.Amount.Minor
 			f.DisbursementIDs = append(f.DisbursementIDs, d.ID)
+		}
+		for _, r := range refunds {
+			d := r.donation
+			m.Payments = append(m.Payments, pain.Payment{EndToEndID: d.EndToEndID, Minor: d.Amount.Minor,
+				Payee: pain.Party{Name: r.name, IBAN: r.iban}, Remittance: "Rueckerstattung Spende " + d.Reference})
+			f.Total.Minor += d.Amount.Minor
+			f.RefundDonationIDs = append(f.RefundDonationIDs, d.ID)
 		}
 		f.Total = fundus.EURCents(f.Total.Minor)
 		var doc bytes.Buffer
@@ -83,8 +104,13 @@ func (s *Service) CreatePaymentFile(ctx context.Context, actor fundus.Actor, in 
 				return nil, err
 			}
 		}
+		for _, r := range refunds {
+			if err := donations.MarkRefundSent(tx, actor.ActorID(), r.donation, f.ID); err != nil {
+				return nil, err
+			}
+		}
 		return f, audit.Add(tx, actor.ActorID(), "payment-file.create", "payment_file", f.ID, map[string]any{
-			"message_id": f.MessageID, "count": f.Count, "total": f.Total, "disbursement_ids": f.DisbursementIDs,
+			"message_id": f.MessageID, "count": f.Count, "total": f.Total, "disbursement_ids": f.DisbursementIDs, "refund_donation_ids": f.RefundDonationIDs,
 		})
 	})
 	if err != nil {
@@ -125,12 +151,67 @@ func (s *Service) PaymentFileDocument(ctx context.Context, actor fundus.Actor, i
 	return []byte(f.document), nil
 }
 
-// settleLine pays the instalment whose end-to-end id a booked line carries:
-// a debit pays a released or sent one, a credit brings a paid one back. It
-// reports whether it matched; else the line stays queued.
+// refund is a refund owed and whom to pay it to: the payer of the line
+// that brought the donation.
+type refund struct {
+	donation   *donations.Donation
+	name, iban string
+}
+
+// refundsDue returns the refunds owed that a payment file can pay: not in
+// a file, not paid by a debit line yet, and with the payer's IBAN known.
+func refundsDue(ctx context.Context, q sqlx.QueryerContext) ([]*refund, error) {
+	ds, err := donations.RefundsDue(ctx, q)
+	if err != nil {
+		return nil, err
+	}
+	var out []*refund
+	for _, d := range ds {
+		if paid, err := matched(ctx, q, "refund", d.ID); err != nil || paid {
+			if err != nil {
+				return nil, err
+			}
+			continue
+		}
+		name, iban, err := payerOf(ctx, q, d.ID)
+		if err != nil {
+			return nil, err
+		}
+		if iban != "" {
+			out = append(out, &refund{donation: d, name: name, iban: iban})
+		}
+	}
+	return out, nil
+}
+
+// settleLine pays what the end-to-end id a booked line carries names: a
+// debit pays a released or sent instalment, or a refund; a credit brings a
+// paid instalment back. It reports whether it matched; else the line stays
+// queued.
 func settleLine(tx *commit.Tx, by string, l *Line) (bool, error) {
 	if l.EndToEndID == "" {
 		return false, nil
+	}
+	if l.Direction == "debit" && strings.HasPrefix(l.EndToEndID, "R") {
+		d, err := donations.RefundOf(tx.Context(), tx.Reader(), l.EndToEndID)
+		if errs.Is(errs.NotFound, err) {
+			return false, nil
+		}
+		if err != nil {
+			return false, err
+		}
+		if paid, err := matched(tx.Context(), tx.Reader(), "refund", d.ID); err != nil || paid {
+			return false, err
+		}
+		entry, err := donations.PayRefund(tx, d, donations.BankLine{ID: l.ID, BookingDate: l.BookingDate, Minor: l.Amount.Minor, Actor: by})
+		if errs.Is(errs.InvalidState, err) {
+			return false, nil
+		}
+		if err != nil {
+			return false, err
+		}
+		l.Status, l.Match, l.EntryID = Matched, &Match{Type: "refund", ID: d.ID}, entry
+		return true, nil
 	}
 	d, err := grants.FindByEndToEnd(tx.Context(), tx.Reader(), l.EndToEndID)
 	if errs.Is(errs.NotFound, err) {

@@ -10,6 +10,8 @@ import (
 
 	"fundus"
 	"fundus/db"
+	"fundus/donations"
+	"fundus/grants"
 )
 
 // This file holds all of the package's SQL, in the order an import runs
@@ -325,12 +327,40 @@ func findPaymentFiles(ctx context.Context, q sqlx.QueryerContext, afterSeq int64
 	return out, withDisbursementIDs(ctx, q, out)
 }
 
-// withDisbursementIDs fills in the instalments each file holds.
+// withDisbursementIDs fills in the instalments and refunds each file holds.
 func withDisbursementIDs(ctx context.Context, q sqlx.QueryerContext, fs []*PaymentFile) error {
 	for _, f := range fs {
-		if err := sqlx.SelectContext(ctx, q, &f.DisbursementIDs, `SELECT id FROM disbursements WHERE payment_file_id = $1 ORDER BY seq`, f.ID); err != nil {
+		var err error
+		if f.DisbursementIDs, err = grants.InPaymentFile(ctx, q, f.ID); err != nil {
 			return err
 		}
+		if f.RefundDonationIDs, err = donations.RefundsInPaymentFile(ctx, q, f.ID); err != nil {
+			return err
+		}
+		f.DisbursementIDs, f.RefundDonationIDs = orEmpty(f.DisbursementIDs), orEmpty(f.RefundDonationIDs)
 	}
 	return nil
+}
+
+// payerOf returns the name and IBAN of whoever paid the donation, from the
+// bank line matched to it ("" when none named an IBAN).
+func payerOf(ctx context.Context, q sqlx.QueryerContext, donationID string) (string, string, error) {
+	var p struct {
+		Name string `db:"counterparty_name"`
+		IBAN string `db:"counterparty_iban"`
+	}
+	err := sqlx.GetContext(ctx, q, &p, `SELECT counterparty_name, counterparty_iban FROM bank_lines
+		WHERE match_type = 'donation' AND match_id = $1 AND counterparty_iban <> '' ORDER BY seq LIMIT 1`, donationID)
+	if err == sql.ErrNoRows {
+		return "", "", nil
+	}
+	return p.Name, p.IBAN, err
+}
+
+// orEmpty is ids, or an empty list (JSON [], not null).
+func orEmpty(ids []string) []string {
+	if ids == nil {
+		return []string{}
+	}
+	return ids
 }

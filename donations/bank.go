@@ -2,6 +2,7 @@ package donations
 
 import (
 	"context"
+	"strings"
 	"time"
 
 	"github.com/jmoiron/sqlx"
@@ -159,4 +160,48 @@ func PayRefund(tx *commit.Tx, d *Donation, a BankLine) (string, error) {
 		return "", err
 	}
 	return e.ID, audit.Add(tx, a.Actor, "donation.refund-paid", "donation", d.ID, map[string]any{"bank_line_id": a.ID, "ledger_entry_id": e.ID})
+}
+
+// refundEndToEndID is a refund's SEPA end-to-end id: an R and its
+// donation id's 32 hex digits, 33 characters of the SEPA id set.
+func refundEndToEndID(id string) string {
+	return "R" + strings.ToUpper(strings.ReplaceAll(id, "-", ""))
+}
+
+// RefundOf returns the refunded donation whose refund has the end-to-end
+// id e2e; NotFound when there is none.
+func RefundOf(ctx context.Context, q sqlx.QueryerContext, e2e string) (*Donation, error) {
+	const op errs.Op = "donations.RefundOf"
+	hexID := strings.ToLower(strings.TrimPrefix(e2e, "R"))
+	if !strings.HasPrefix(e2e, "R") || len(hexID) != 32 {
+		return nil, errs.E(op, errs.NotFound, "no refund has this end-to-end id")
+	}
+	id := hexID[0:8] + "-" + hexID[8:12] + "-" + hexID[12:16] + "-" + hexID[16:20] + "-" + hexID[20:]
+	d, err := findDonation(ctx, q, id)
+	if err != nil || d.Status != Refunded {
+		return nil, errs.E(op, errs.NotFound, "no refund has this end-to-end id")
+	}
+	return d, nil
+}
+
+// RefundsDue returns the refunded donations no payment file holds yet,
+// oldest first (package bank pays those whose money came with a bank line
+// that names the payer's IBAN).
+func RefundsDue(ctx context.Context, q sqlx.QueryerContext) ([]*Donation, error) {
+	return findRefundsDue(ctx, q)
+}
+
+// MarkRefundSent records in tx that a payment file holds d's refund.
+func MarkRefundSent(tx *commit.Tx, actor string, d *Donation, fileID string) error {
+	if err := setRefundPaymentFile(tx.Context(), tx, d.ID, fileID); err != nil {
+		return err
+	}
+	d.refundFileID = fileID
+	return audit.Add(tx, actor, "donation.refund-send", "donation", d.ID, map[string]any{"payment_file_id": fileID, "end_to_end_id": d.EndToEndID})
+}
+
+// RefundsInPaymentFile returns the ids of the donations whose refunds a
+// payment file holds.
+func RefundsInPaymentFile(ctx context.Context, q sqlx.QueryerContext, fileID string) ([]string, error) {
+	return refundsInFile(ctx, q, fileID)
 }

@@ -72,7 +72,12 @@ type Donation struct {
 	RefundedAt       *time.Time   `json:"refunded_at,omitempty"`
 	RefundReason     string       `json:"refund_reason,omitempty"`
 	RefundEntryID    string       `json:"refund_entry_id,omitempty"`
-	seq              int64
+	// EndToEndID is a refund's SEPA end-to-end id: the payment file pays
+	// it with it, and the bank's debit line with it settles the refund.
+	EndToEndID string `json:"end_to_end_id,omitempty"`
+
+	refundFileID string // the payment file that holds the refund
+	seq          int64
 }
 
 // Pledge is what the public sends.

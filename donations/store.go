@@ -17,7 +17,7 @@ import (
 
 const donationColumns = `seq, id, reference, status, amount, currency, anonymous, receipt_requested,
 	donor_name, donor_email, donor_street, donor_postal_code, donor_city, message, created_at,
-	received_at, ledger_entry_id, cancelled_at, refunded_at, refund_reason, refund_entry_id`
+	received_at, ledger_entry_id, cancelled_at, refunded_at, refund_reason, refund_entry_id, refund_payment_file_id`
 
 type donationRow struct {
 	Seq              int64          `db:"seq"`
@@ -41,6 +41,7 @@ type donationRow struct {
 	RefundedAt       sql.NullTime   `db:"refunded_at"`
 	RefundReason     string         `db:"refund_reason"`
 	RefundEntryID    sql.NullString `db:"refund_entry_id"`
+	RefundFileID     sql.NullString `db:"refund_payment_file_id"`
 }
 
 func (r donationRow) donation() *Donation {
@@ -50,7 +51,10 @@ func (r donationRow) donation() *Donation {
 		Reference: r.Reference, Anonymous: r.Anonymous, ReceiptRequested: r.ReceiptRequested, Message: r.Message,
 		CreatedAt: r.CreatedAt.UTC(), ReceivedAt: db.TimeOrNil(r.ReceivedAt), LedgerEntryID: r.LedgerEntryID.String,
 		CancelledAt: db.TimeOrNil(r.CancelledAt), RefundedAt: db.TimeOrNil(r.RefundedAt), RefundReason: r.RefundReason,
-		RefundEntryID: r.RefundEntryID.String, seq: r.Seq,
+		RefundEntryID: r.RefundEntryID.String, refundFileID: r.RefundFileID.String, seq: r.Seq,
+	}
+	if d.Status == Refunded {
+		d.EndToEndID = refundEndToEndID(d.ID)
 	}
 	donor := &Donor{Name: r.DonorName, Email: r.DonorEmail, Street: r.DonorStreet, PostalCode: r.DonorPostalCode, City: r.DonorCity}
 	if !donor.empty() {
@@ -232,4 +236,32 @@ func findPledgedOfAmount(ctx context.Context, q sqlx.QueryerContext, minor int64
 		out[i] = r.donation()
 	}
 	return out, nil
+}
+
+// findRefundsDue returns the refunded donations no payment file holds yet,
+// oldest first.
+func findRefundsDue(ctx context.Context, q sqlx.QueryerContext) ([]*Donation, error) {
+	var rows []donationRow
+	if err := sqlx.SelectContext(ctx, q, &rows, `SELECT `+donationColumns+` FROM donations
+		WHERE status = 'refunded' AND refund_payment_file_id IS NULL ORDER BY seq`); err != nil {
+		return nil, err
+	}
+	out := make([]*Donation, len(rows))
+	for i, r := range rows {
+		out[i] = r.donation()
+	}
+	return out, nil
+}
+
+func setRefundPaymentFile(ctx context.Context, q sqlx.ExecerContext, id, fileID string) error {
+	_, err := q.ExecContext(ctx, `UPDATE donations SET refund_payment_file_id = $2 WHERE id = $1`, id, fileID)
+	return err
+}
+
+// refundsInFile returns the ids of the donations whose refunds a payment
+// file holds.
+func refundsInFile(ctx context.Context, q sqlx.QueryerContext, fileID string) ([]string, error) {
+	var ids []string
+	err := sqlx.SelectContext(ctx, q, &ids, `SELECT id FROM donations WHERE refund_payment_file_id = $1 ORDER BY seq`, fileID)
+	return ids, err
 }

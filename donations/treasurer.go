@@ -133,6 +133,7 @@ func (s *Service) Refund(ctx context.Context, actor fundus.Actor, id string, in 
 		}
 		at := db.Time(tx.Now())
 		d.Status, d.RefundedAt, d.RefundReason, d.RefundEntryID = Refunded, &at, reason, e.ID
+		d.EndToEndID = refundEndToEndID(d.ID)
 		return audit.Add(tx, actor.ActorID(), "donation.refund", "donation", d.ID, map[string]any{
 			"from": Received, "to": Refunded, "reason": reason, "refund_entry_id": e.ID,
 		})

@@ -234,3 +234,8 @@ func bookingTime(day string, now time.Time) time.Time {
 	}
 	return db.Time(t)
 }
+
+// InPaymentFile returns the ids of the instalments a payment file holds.
+func InPaymentFile(ctx context.Context, q queryer, fileID string) ([]string, error) {
+	return disbursementsInFile(ctx, q, fileID)
+}

@@ -375,3 +375,10 @@ func accountMakers(ctx context.Context, q queryer, userID string, adminsOnly boo
 	}
 	return asked, confirmed, err
 }
+
+// disbursementsInFile returns the ids of the instalments a payment file holds.
+func disbursementsInFile(ctx context.Context, q queryer, fileID string) ([]string, error) {
+	var ids []string
+	err := sqlx.SelectContext(ctx, q, &ids, `SELECT id FROM disbursements WHERE payment_file_id = $1 ORDER BY seq`, fileID)
+	return ids, err
+}

@@ -811,7 +811,10 @@ type Donation struct {
 	Currency    string     `json:"currency"`
 
 	// Donor the donor as stored (empty strings where not given)
-	Donor            *DonorData `json:"donor,omitempty"`
+	Donor *DonorData `json:"donor,omitempty"`
+
+	// EndToEndId a refund's SEPA end-to-end id: the payment file pays it with it, the bank's debit line with it settles it
+	EndToEndId       *string    `json:"end_to_end_id,omitempty"`
 	Id               string     `json:"id"`
 	LedgerEntryId    *string    `json:"ledger_entry_id,omitempty"`
 	Message          *string    `json:"message,omitempty"`
@@ -939,6 +942,9 @@ type PaymentFile struct {
 	Id              string             `json:"id"`
 	MessageId       string             `json:"message_id"`
 
+	// RefundDonationIds the donations whose refunds the file pays (to the IBAN the donation came from)
+	RefundDonationIds []string `json:"refund_donation_ids"`
+
 	// Total An exact decimal amount with the currency's fraction digits, always a string, e.g. "25.00" (a minus for credits where the field is signed). Requests may send a number instead: AmountInput.
 	Total Amount `json:"total"`
 }
@@ -969,10 +975,13 @@ type PledgeResult struct {
 	Currency    string     `json:"currency"`
 
 	// Donor the donor as stored (empty strings where not given)
-	Donor         *DonorData `json:"donor,omitempty"`
-	Id            string     `json:"id"`
-	LedgerEntryId *string    `json:"ledger_entry_id,omitempty"`
-	Message       *string    `json:"message,omitempty"`
+	Donor *DonorData `json:"donor,omitempty"`
+
+	// EndToEndId a refund's SEPA end-to-end id: the payment file pays it with it, the bank's debit line with it settles it
+	EndToEndId    *string `json:"end_to_end_id,omitempty"`
+	Id            string  `json:"id"`
+	LedgerEntryId *string `json:"ledger_entry_id,omitempty"`
+	Message       *string `json:"message,omitempty"`
 	Payment       struct {
 		// Amount An exact decimal amount with the currency's fraction digits, always a string, e.g. "25.00" (a minus for credits where the field is signed). Requests may send a number instead: AmountInput.
 		Amount Amount                    `json:"amount"`
@@ -2149,14 +2158,14 @@ type ClientInterface interface {
 	// Corresponds with GET /api/v1/payment-files (the `ListPaymentFiles` operationId).
 	ListPaymentFiles(ctx context.Context, params *ListPaymentFilesParams, reqEditors ...RequestEditorFn) (*http.Response, error)
 
-	// CreatePaymentFileWithBody Gather released instalments into one SEPA payment file, pain.001.001.09 (treasurer); they become sent. None to pay: 409 invalid-state
+	// CreatePaymentFileWithBody Gather released instalments (and, without disbursement_ids, the refunds owed whose donor's IBAN a bank line named) into one SEPA payment file, pain.001.001.09 (treasurer); instalments become sent. None to pay: 409 invalid-state
 	//
 	// Takes any type of body and a specified content type.
 	//
 	// Corresponds with POST /api/v1/payment-files (the `CreatePaymentFile` operationId).
 	CreatePaymentFileWithBody(ctx context.Context, params *CreatePaymentFileParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
 
-	// CreatePaymentFile Gather released instalments into one SEPA payment file, pain.001.001.09 (treasurer); they become sent. None to pay: 409 invalid-state
+	// CreatePaymentFile Gather released instalments (and, without disbursement_ids, the refunds owed whose donor's IBAN a bank line named) into one SEPA payment file, pain.001.001.09 (treasurer); instalments become sent. None to pay: 409 invalid-state
 	//
 	// Takes a body of the `application/json` content type.
 	//
@@ -3221,7 +3230,7 @@ func (c *Client) ListPaymentFiles(ctx context.Context, params *ListPaymentFilesP
 	return c.Client.Do(req)
 }
 
-// CreatePaymentFileWithBody Gather released instalments into one SEPA payment file, pain.001.001.09 (treasurer); they become sent. None to pay: 409 invalid-state
+// CreatePaymentFileWithBody Gather released instalments (and, without disbursement_ids, the refunds owed whose donor's IBAN a bank line named) into one SEPA payment file, pain.001.001.09 (treasurer); instalments become sent. None to pay: 409 invalid-state
 //
 // Takes any type of body and a specified content type.
 //
@@ -3238,7 +3247,7 @@ func (c *Client) CreatePaymentFileWithBody(ctx context.Context, params *CreatePa
 	return c.Client.Do(req)
 }
 
-// CreatePaymentFile Gather released instalments into one SEPA payment file, pain.001.001.09 (treasurer); they become sent. None to pay: 409 invalid-state
+// CreatePaymentFile Gather released instalments (and, without disbursement_ids, the refunds owed whose donor's IBAN a bank line named) into one SEPA payment file, pain.001.001.09 (treasurer); instalments become sent. None to pay: 409 invalid-state
 //
 // Takes a body of the `application/json` content type.
 //
@@ -6997,14 +7006,14 @@ type ClientWithResponsesInterface interface {
 	// Corresponds with GET /api/v1/payment-files (the `ListPaymentFiles` operationId).
 	ListPaymentFilesWithResponse(ctx context.Context, params *ListPaymentFilesParams, reqEditors ...RequestEditorFn) (*ListPaymentFilesResponse, error)
 
-	// CreatePaymentFileWithBodyWithResponse Gather released instalments into one SEPA payment file, pain.001.001.09 (treasurer); they become sent. None to pay: 409 invalid-state
+	// CreatePaymentFileWithBodyWithResponse Gather released instalments (and, without disbursement_ids, the refunds owed whose donor's IBAN a bank line named) into one SEPA payment file, pain.001.001.09 (treasurer); instalments become sent. None to pay: 409 invalid-state
 	//
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with POST /api/v1/payment-files (the `CreatePaymentFile` operationId).
 	CreatePaymentFileWithBodyWithResponse(ctx context.Context, params *CreatePaymentFileParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreatePaymentFileResponse, error)
 
-	// CreatePaymentFileWithResponse Gather released instalments into one SEPA payment file, pain.001.001.09 (treasurer); they become sent. None to pay: 409 invalid-state
+	// CreatePaymentFileWithResponse Gather released instalments (and, without disbursement_ids, the refunds owed whose donor's IBAN a bank line named) into one SEPA payment file, pain.001.001.09 (treasurer); instalments become sent. None to pay: 409 invalid-state
 	//
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -13585,7 +13594,7 @@ func (c *ClientWithResponses) ListPaymentFilesWithResponse(ctx context.Context, 
 	return ParseListPaymentFilesResponse(rsp)
 }
 
-// CreatePaymentFileWithBodyWithResponse Gather released instalments into one SEPA payment file, pain.001.001.09 (treasurer); they become sent. None to pay: 409 invalid-state
+// CreatePaymentFileWithBodyWithResponse Gather released instalments (and, without disbursement_ids, the refunds owed whose donor's IBAN a bank line named) into one SEPA payment file, pain.001.001.09 (treasurer); instalments become sent. None to pay: 409 invalid-state
 //
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
@@ -13598,7 +13607,7 @@ func (c *ClientWithResponses) CreatePaymentFileWithBodyWithResponse(ctx context.
 	return ParseCreatePaymentFileResponse(rsp)
 }
 
-// CreatePaymentFileWithResponse Gather released instalments into one SEPA payment file, pain.001.001.09 (treasurer); they become sent. None to pay: 409 invalid-state
+// CreatePaymentFileWithResponse Gather released instalments (and, without disbursement_ids, the refunds owed whose donor's IBAN a bank line named) into one SEPA payment file, pain.001.001.09 (treasurer); instalments become sent. None to pay: 409 invalid-state
 //
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //

@@ -29,6 +29,10 @@ CREATE UNIQUE INDEX disbursements_end_to_end ON disbursements (end_to_end_id);
 CREATE INDEX disbursements_status ON disbursements (status, seq);
 CREATE INDEX disbursements_payment_file ON disbursements (payment_file_id) WHERE payment_file_id IS NOT NULL;
 
+-- A refund goes into a payment file too (to the IBAN its donation came
+-- from); the file that holds it.
+ALTER TABLE donations ADD COLUMN refund_payment_file_id TEXT REFERENCES payment_files (id);
+
 -- What a group paid back of what it said at closing it returns, as its
 -- bank lines brought it.
 ALTER TABLE applications ADD COLUMN returned_paid BIGINT NOT NULL DEFAULT 0;
@@ -44,4 +48,5 @@ ALTER TABLE disbursements DROP COLUMN end_to_end_id;
 ALTER TABLE disbursements DROP CONSTRAINT disbursements_status_check;
 ALTER TABLE disbursements ADD CONSTRAINT disbursements_status_check CHECK (status IN ('pending', 'paid'));
 ALTER TABLE applications DROP COLUMN returned_paid;
+ALTER TABLE donations DROP COLUMN refund_payment_file_id;
 DROP TABLE payment_files;

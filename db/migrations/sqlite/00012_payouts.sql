@@ -45,6 +45,10 @@ CREATE UNIQUE INDEX disbursements_end_to_end ON disbursements (end_to_end_id);
 CREATE INDEX disbursements_status ON disbursements (status, seq);
 CREATE INDEX disbursements_payment_file ON disbursements (payment_file_id) WHERE payment_file_id IS NOT NULL;
 
+-- A refund goes into a payment file too (to the IBAN its donation came
+-- from); the file that holds it.
+ALTER TABLE donations ADD COLUMN refund_payment_file_id TEXT REFERENCES payment_files (id);
+
 -- What a group paid back of what it said at closing it returns, as its
 -- bank lines brought it.
 ALTER TABLE applications ADD COLUMN returned_paid BIGINT NOT NULL DEFAULT 0;
