@@ -301,14 +301,17 @@ func TestGrantInTheBrowser(t *testing.T) {
 		p.do(chromedp.Navigate(srv.URL+"/treasurer/grants"), chromedp.WaitVisible(`a[href="`+appURL+`"]`), chromedp.Click(`a[href="`+appURL+`"]`),
 			chromedp.WaitVisible(`#instalment_amount`), chromedp.SendKeys(`#instalment_amount`, amount))
 		submit(`#send-disbursement`)
-		// The maker cannot release it.
+		// The maker cannot release it (after the confirmation step, which
+		// shows whom the money goes to).
+		p.do(chromedp.Click(`a.release-link`), chromedp.WaitVisible(`#release-iban`))
 		submit(`button.release`)
 		if alert := p.text(`.alert`); !strings.Contains(alert, "four eyes") {
 			t.Fatalf("the maker released: %q", alert)
 		}
 		logout()
 		login(checker)
-		p.do(chromedp.Navigate(srv.URL+appURL), chromedp.WaitVisible(`button.release`))
+		p.do(chromedp.Navigate(srv.URL+appURL), chromedp.WaitVisible(`a.release-link`), chromedp.Click(`a.release-link`), chromedp.WaitVisible(`#release-iban`))
+		shot(fmt.Sprintf("release-confirm-%d", i+1))
 		submit(`button.release`)
 		shot(fmt.Sprintf("instalment-%d", i+1))
 		logout()

@@ -256,6 +256,24 @@ func (h *Handler) grantAction(c *gin.Context) {
 	h.afterGrantAction(c, id, c.Param("action"), err)
 }
 
+// releaseConfirmPage: GET /payouts/{id}/release?application=ID, the
+// confirmation step before a release: how much, to whom (holder, IBAN,
+// BIC), for what.
+func (h *Handler) releaseConfirmPage(c *gin.Context) {
+	a, err := h.Grants.Find(c.Request.Context(), httpx.CurrentUser(c), c.Query("application"))
+	if err != nil {
+		h.renderError(c, err)
+		return
+	}
+	for _, d := range a.Disbursements {
+		if d.ID == c.Param("id") {
+			h.render(c, http.StatusOK, "release_confirm", "release.title", map[string]any{"A": a, "D": d})
+			return
+		}
+	}
+	h.renderError(c, errs.E(errs.NotFound, "no such instalment"))
+}
+
 // releasePage: POST /payouts/{id}/release.
 func (h *Handler) releasePage(c *gin.Context) {
 	out, err := h.Grants.Release(c.Request.Context(), httpx.CurrentUser(c), c.Param("id"))

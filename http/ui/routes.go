@@ -46,6 +46,7 @@ func (h *Handler) Routes(r *gin.Engine) {
 	pages.GET("/grants/:id/edit", applicant, h.editApplicationPage)
 	pages.POST("/grants/:id/edit", applicant, h.checkCSRF, h.saveApplication)
 	pages.POST("/grants/:id/:action", requireSignIn, h.checkCSRF, h.grantAction)
+	pages.GET("/payouts/:id/release", requireSignIn, h.releaseConfirmPage)
 	pages.POST("/payouts/:id/release", requireSignIn, h.checkCSRF, h.releasePage)
 	pages.GET("/committee", h.requirePageRole(auth.Committee), h.grantsList("grants.queue", grants.Submitted, grants.InReview))
 }
