@@ -53,7 +53,48 @@ func (h *Handler) showBank(c *gin.Context, status int, problem string, fields []
 		}
 	}
 	data["Statements"] = sts[:min(len(sts), shownStatements)]
+	files, _, err := h.Bank.PaymentFiles(ctx, actor, 0, 500)
+	if err != nil {
+		h.renderError(c, err)
+		return
+	}
+	slices.Reverse(files)
+	data["PaymentFiles"], data["FileKey"] = files, randomToken()
+	if id := c.Query("file"); id != "" {
+		for _, f := range files {
+			if f.ID == id {
+				data["NewFile"] = f
+			}
+		}
+	}
 	h.render(c, status, "bank", "bank.title", data)
+}
+
+// createPaymentFile: POST /treasurer/bank/payment-files. Gathers every
+// released instalment and refund owed into one payment file, then shows it
+// on the bank page to download; nothing to pay is said there.
+func (h *Handler) createPaymentFile(c *gin.Context) {
+	out, err := h.Bank.CreatePaymentFile(h.formKey(c, []byte("payment-file")), httpx.CurrentUser(c), bank.PaymentFileInput{})
+	if err != nil {
+		if errs.KindOf(err) == errs.InvalidState {
+			h.showBank(c, http.StatusConflict, h.Web.T(pageLang(c), "bank.nothing_to_pay"), nil)
+			return
+		}
+		h.renderError(c, err)
+		return
+	}
+	c.Redirect(http.StatusSeeOther, "/treasurer/bank?file="+out.Value.ID+"#payment-files")
+}
+
+// paymentFileDownload: GET /treasurer/bank/payment-files/{id}/pain.001.xml.
+func (h *Handler) paymentFileDownload(c *gin.Context) {
+	doc, err := h.Bank.PaymentFileDocument(c.Request.Context(), httpx.CurrentUser(c), c.Param("id"))
+	if err != nil {
+		h.renderError(c, err)
+		return
+	}
+	c.Header("Content-Disposition", `attachment; filename="pain.001-`+c.Param("id")+`.xml"`)
+	c.Data(http.StatusOK, "application/xml", doc)
 }
 
 // uploadStatement: POST /treasurer/bank/statements, a multipart form with

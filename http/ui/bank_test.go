@@ -243,3 +243,42 @@ func swapped(ref string) string {
 	}
 	panic("no two characters to swap in " + ref) // 1 in 24³: rerun
 }
+
+// TestPaymentFilePage: the bank page makes a payment file of the released
+// instalments and refunds owed and offers it to download; with nothing to
+// pay it says so.
+func TestPaymentFilePage(t *testing.T) {
+	dbtest.Engines(t, func(t *testing.T, d *db.DB) {
+		ts := testserver.New(t, d, server.Config{})
+		ts.MustUser("kasse@example.org", auth.Treasurer)
+		kasse := ts.SignIn("kasse@example.org")
+		p := ts.JSON("POST", "/api/v1/donations", "", `{"amount":"30.00"}`).WantStatus(t, http.StatusCreated).JSON
+		ts.Do("POST", "/api/v1/bank/statements", kasse, "application/xml", string(banktest.Camt053(banktest.Statement{
+			ID: "S", IBAN: "DE89370400440532013000", From: "2026-03-02", To: "2026-03-02", Lines: []banktest.Line{
+				{Date: "2026-03-02", Minor: 3000, Name: "Erika", IBAN: "DE02120300000000202051", Remittance: p["reference"].(string)}}}))).WantStatus(t, 201)
+		b := ts.SignedIn("kasse@example.org", "de")
+		form := func() url.Values {
+			page := b.Do("GET", "/treasurer/bank", nil).Body.String()
+			return url.Values{"csrf_token": {b.CSRF(page)}, "idempotency_key": {idemKey(t, page)}}
+		}
+		if r := b.Do("POST", "/treasurer/bank/payment-files", form()); r.Code != http.StatusConflict || !strings.Contains(r.Body.String(), "keine Erstattung") {
+			t.Fatalf("nothing to pay: %d", r.Code)
+		}
+		ts.JSON("POST", "/api/v1/donations/"+p["id"].(string)+"/refund", kasse, `{"reason":"Irrtum"}`).WantStatus(t, 200)
+		r := b.Do("POST", "/treasurer/bank/payment-files", form())
+		if r.Code != http.StatusSeeOther || !strings.Contains(r.Header().Get("Location"), "file=") {
+			t.Fatalf("make a payment file: %d %s", r.Code, r.Header().Get("Location"))
+		}
+		loc, _, _ := strings.Cut(r.Header().Get("Location"), "#")
+		page := b.Do("GET", loc, nil).Body.String()
+		i := strings.Index(page, `href="/treasurer/bank/payment-files/`)
+		if !strings.Contains(page, `id="new-file"`) || i < 0 {
+			t.Fatal("the bank page does not offer the new file")
+		}
+		href := page[i+6 : i+6+strings.Index(page[i+6:], `"`)]
+		doc := b.Do("GET", href, nil)
+		if doc.Code != 200 || doc.Header().Get("Content-Type") != "application/xml" || !strings.Contains(doc.Body.String(), "DE02120300000000202051") {
+			t.Fatalf("download %s: %d %s", href, doc.Code, doc.Header())
+		}
+	})
+}

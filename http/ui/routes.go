@@ -35,6 +35,8 @@ func (h *Handler) Routes(r *gin.Engine) {
 	treasurer.GET("/bank/lines/:id/:action", h.bankConfirmPage)
 	treasurer.POST("/bank/lines/:id/:action", h.checkCSRF, h.doBankAction)
 	treasurer.GET("/bank/reconciliation", h.reconciliationPage)
+	treasurer.POST("/bank/payment-files", h.checkCSRF, h.createPaymentFile)
+	treasurer.GET("/bank/payment-files/:id/pain.001.xml", h.paymentFileDownload)
 	treasurer.GET("/grants", h.grantsList("grants.payouts", grants.Approved, grants.PartiallyPaid, grants.Paid, grants.Reported))
 
 	applicant := h.requirePageRole(auth.Applicant)
