@@ -102,6 +102,8 @@ func TestBankInTheBrowser(t *testing.T) {
 				t.Fatalf("difference %q", diff)
 			}
 			shot("reconciliation")
+			p.do(chromedp.Navigate(srv.URL+"/treasurer/bank"), chromedp.WaitVisible(`#make-payment-file`), chromedp.ScrollIntoView(`#payment-files`))
+			shot("payment-files")
 		})
 	}
 }
