@@ -381,3 +381,46 @@ func TestRefundPaidByPaymentFile(t *testing.T) {
 		ledgertest.Verify(t, d)
 	})
 }
+
+// TestAssignAnotherAmount: a pledge paid with another amount is queued;
+// assigned by the treasurer, what arrived is recorded as the donation's
+// received_amount and booked, and the donation totals follow it.
+func TestAssignAnotherAmount(t *testing.T) {
+	dbtest.Engines(t, func(t *testing.T, d *db.DB) {
+		w := newWorld(t, d)
+		ctx := context.Background()
+		p := w.pledge("40.00")
+		st := w.mustImport(banktest.Camt053(banktest.Statement{ID: "S", IBAN: fundIBAN, From: "2026-03-02", To: "2026-03-02", Lines: []banktest.Line{
+			{Date: "2026-03-02", Minor: 3500, Name: "Erika", Remittance: p.Reference}}}))
+		if st.Queued != 1 {
+			t.Fatalf("a pledge paid with another amount was matched: %+v", st)
+		}
+		l := w.lines(bank.Queued)[0]
+		got, err := w.bank.Line(ctx, auditor, l.ID)
+		if err != nil || len(got.Suggestions) != 1 || got.Suggestions[0].Code != "other_amount" {
+			t.Fatalf("suggestions %+v, %v", got, err)
+		}
+		if _, err := w.bank.Assign(ctx, treasurer, l.ID, bank.Assignment{DonationID: p.ID}); err != nil {
+			t.Fatal(err)
+		}
+		dn := w.donation(p.ID)
+		if dn.Status != donations.Received || dn.ReceivedAmount == nil || dn.ReceivedAmount.Minor != 3500 || dn.Amount.Minor != 4000 {
+			t.Fatalf("the donation %+v", dn)
+		}
+		if b := ledgertest.Balances(t, w.l); b[ledger.Donations] != -3500 || b[ledger.Bank] != 3500 {
+			t.Fatalf("balances %v", b)
+		}
+		tot, err := donations.ReceivedTotals(ctx, d)
+		if err != nil || tot.Received != 3500 || tot.ReceivedCount != 1 {
+			t.Fatalf("totals %+v, %v", tot, err)
+		}
+		// Refunded, what arrived is owed back.
+		if _, err := w.dons.Refund(ctx, treasurer, p.ID, donations.Refund{Reason: "asked"}); err != nil {
+			t.Fatal(err)
+		}
+		if b := ledgertest.Balances(t, w.l); b[ledger.RefundsPayable] != -3500 || b[ledger.Donations] != 0 {
+			t.Fatalf("after the refund %v", b)
+		}
+		ledgertest.Verify(t, d)
+	})
+}

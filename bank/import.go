@@ -248,7 +248,7 @@ func matchLine(tx *commit.Tx, by string, l *Line, taken map[string]bool) (bool, 
 		if err != nil {
 			return false, err
 		}
-		if taken[d.ID] || d.Amount.Minor != l.Amount.Minor {
+		if taken[d.ID] || d.Arrived() != l.Amount.Minor {
 			continue
 		}
 		if d.Status == donations.Received {
@@ -258,7 +258,7 @@ func matchLine(tx *commit.Tx, by string, l *Line, taken map[string]bool) (bool, 
 		} else if d.Status != donations.Pledged {
 			continue
 		}
-		entry, err := donations.Arrive(tx, d, donations.BankLine{ID: l.ID, BookingDate: l.BookingDate, Minor: l.Amount.Minor, Actor: by})
+		entry, err := donations.Arrive(tx, d, donations.BankLine{ID: l.ID, BookingDate: l.BookingDate, Minor: l.Amount.Minor, Actor: by}, false)
 		if err != nil {
 			return false, err
 		}

@@ -85,9 +85,9 @@ func (s *Service) CreatePaymentFile(ctx context.Context, actor fundus.Actor, in 
 		}
 		for _, r := range refunds {
 			d := r.donation
-			m.Payments = append(m.Payments, pain.Payment{EndToEndID: d.EndToEndID, Minor: d.Amount.Minor,
+			m.Payments = append(m.Payments, pain.Payment{EndToEndID: d.EndToEndID, Minor: d.Arrived(),
 				Payee: pain.Party{Name: r.name, IBAN: r.iban}, Remittance: "Rueckerstattung Spende " + d.Reference})
-			f.Total.Minor += d.Amount.Minor
+			f.Total.Minor += d.Arrived()
 			f.RefundDonationIDs = append(f.RefundDonationIDs, d.ID)
 		}
 		f.Total = fundus.EURCents(f.Total.Minor)

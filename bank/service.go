@@ -166,7 +166,9 @@ func (s *Service) Assign(ctx context.Context, actor fundus.Actor, id string, in 
 			return err
 		}
 		line := donations.BankLine{ID: l.ID, BookingDate: l.BookingDate, Minor: l.Amount.Minor, Actor: actor.ActorID()}
-		kind, pay := "donation", donations.Arrive
+		kind, pay := "donation", func(tx *commit.Tx, d *donations.Donation, line donations.BankLine) (string, error) {
+			return donations.Arrive(tx, d, line, true) // a person saw the amount: what arrived counts
+		}
 		if l.Direction == "debit" { // the money of a refund left the bank
 			kind, pay = "refund", donations.PayRefund
 		}

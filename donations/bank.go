@@ -50,13 +50,19 @@ func Lookup(ctx context.Context, q sqlx.QueryerContext, id string) (*Donation, e
 // bank line named as what caused the entry. A donation confirmed by hand
 // with that amount (its money in assets:clearing) is linked: its money
 // moves to assets:bank (assets:bank / assets:clearing), the donation is
-// not booked again. It returns the entry's id. Returns InvalidState for
-// any other donation or amount.
-func Arrive(tx *commit.Tx, d *Donation, a BankLine) (string, error) {
+// not booked again. With anyAmount (a treasurer assigned the line), a
+// pledge takes a line of another amount too: what arrived is recorded as
+// its ReceivedAmount and booked. It returns the entry's id. Returns
+// InvalidState for any other donation or amount.
+func Arrive(tx *commit.Tx, d *Donation, a BankLine, anyAmount bool) (string, error) {
 	const op errs.Op = "donations.Arrive"
-	if d.Amount.Minor != a.Minor {
+	if d.Arrived() != a.Minor && !(anyAmount && d.Status == Pledged) {
 		return "", errs.Errorf(op, errs.InvalidState, "the donation %s is of %s EUR; the bank line brought %s EUR",
-			d.Reference, d.Amount, fundus.FormatMinor(a.Minor, fundus.EUR))
+			d.Reference, fundus.FormatMinor(d.Arrived(), fundus.EUR), fundus.FormatMinor(a.Minor, fundus.EUR))
+	}
+	if d.Amount.Minor != a.Minor {
+		m := fundus.EURCents(a.Minor)
+		d.ReceivedAmount = &m
 	}
 	switch d.Status {
 	case Received:
@@ -147,9 +153,9 @@ func PayRefund(tx *commit.Tx, d *Donation, a BankLine) (string, error) {
 	if d.Status != Refunded {
 		return "", errs.Errorf(op, errs.InvalidState, "the donation %s is %s; only a refunded donation is paid back", d.Reference, d.Status)
 	}
-	if d.Amount.Minor != a.Minor {
+	if d.Arrived() != a.Minor {
 		return "", errs.Errorf(op, errs.InvalidState, "the refund of %s is of %s EUR; the bank line paid %s EUR",
-			d.Reference, d.Amount, fundus.FormatMinor(a.Minor, fundus.EUR))
+			d.Reference, fundus.FormatMinor(d.Arrived(), fundus.EUR), fundus.FormatMinor(a.Minor, fundus.EUR))
 	}
 	e, err := ledger.Post(tx, ledger.NewEntry{
 		Kind: KindRefundPaid, Memo: "Refund of donation " + d.Reference + " paid", Actor: a.Actor, Date: a.BookingDate, FromBank: true,

@@ -67,11 +67,14 @@ type Donation struct {
 	Message          string       `json:"message,omitempty"`
 	CreatedAt        time.Time    `json:"created_at"`
 	ReceivedAt       *time.Time   `json:"received_at,omitempty"`
-	LedgerEntryID    string       `json:"ledger_entry_id,omitempty"`
-	CancelledAt      *time.Time   `json:"cancelled_at,omitempty"`
-	RefundedAt       *time.Time   `json:"refunded_at,omitempty"`
-	RefundReason     string       `json:"refund_reason,omitempty"`
-	RefundEntryID    string       `json:"refund_entry_id,omitempty"`
+	// ReceivedAmount is what really arrived, where a bank line of another
+	// amount was assigned to the pledge; nil: Amount arrived.
+	ReceivedAmount *fundus.Money `json:"received_amount,omitempty"`
+	LedgerEntryID  string        `json:"ledger_entry_id,omitempty"`
+	CancelledAt    *time.Time    `json:"cancelled_at,omitempty"`
+	RefundedAt     *time.Time    `json:"refunded_at,omitempty"`
+	RefundReason   string        `json:"refund_reason,omitempty"`
+	RefundEntryID  string        `json:"refund_entry_id,omitempty"`
 	// EndToEndID is a refund's SEPA end-to-end id: the payment file pays
 	// it with it, and the bank's debit line with it settles the refund.
 	EndToEndID string `json:"end_to_end_id,omitempty"`
@@ -285,4 +288,13 @@ func (s *Service) GiroCodeOf(ctx context.Context, id string) (string, error) {
 		return "", errs.E(op, errs.InvalidState, "this donation is no longer waiting for a transfer")
 	}
 	return GiroCode{BIC: s.Bank.BIC, Name: s.Bank.Holder, IBAN: s.Bank.IBAN, Amount: d.Amount.Minor, Remittance: d.Reference}.Payload()
+}
+
+// Arrived is what arrived of d, in cents: ReceivedAmount where a bank line
+// of another amount was assigned, else the pledged Amount.
+func (d *Donation) Arrived() int64 {
+	if d.ReceivedAmount != nil {
+		return d.ReceivedAmount.Minor
+	}
+	return d.Amount.Minor
 }

@@ -17,7 +17,7 @@ import (
 
 const donationColumns = `seq, id, reference, status, amount, currency, anonymous, receipt_requested,
 	donor_name, donor_email, donor_street, donor_postal_code, donor_city, message, created_at,
-	received_at, ledger_entry_id, cancelled_at, refunded_at, refund_reason, refund_entry_id, refund_payment_file_id`
+	received_at, ledger_entry_id, cancelled_at, refunded_at, refund_reason, refund_entry_id, refund_payment_file_id, received_amount`
 
 type donationRow struct {
 	Seq              int64          `db:"seq"`
@@ -42,6 +42,7 @@ type donationRow struct {
 	RefundReason     string         `db:"refund_reason"`
 	RefundEntryID    sql.NullString `db:"refund_entry_id"`
 	RefundFileID     sql.NullString `db:"refund_payment_file_id"`
+	ReceivedAmount   sql.NullInt64  `db:"received_amount"`
 }
 
 func (r donationRow) donation() *Donation {
@@ -55,6 +56,10 @@ func (r donationRow) donation() *Donation {
 	}
 	if d.Status == Refunded {
 		d.EndToEndID = refundEndToEndID(d.ID)
+	}
+	if r.ReceivedAmount.Valid {
+		m := fundus.Money{Minor: r.ReceivedAmount.Int64, Currency: cur}
+		d.ReceivedAmount = &m
 	}
 	donor := &Donor{Name: r.DonorName, Email: r.DonorEmail, Street: r.DonorStreet, PostalCode: r.DonorPostalCode, City: r.DonorCity}
 	if !donor.empty() {
@@ -107,9 +112,13 @@ func insertReceivedDonation(ctx context.Context, q sqlx.ExecerContext, d *Donati
 
 // updateDonation stores the state of d (what a transition may change).
 func updateDonation(ctx context.Context, q sqlx.ExecerContext, d *Donation) error {
+	var received *int64
+	if d.ReceivedAmount != nil {
+		received = &d.ReceivedAmount.Minor
+	}
 	_, err := q.ExecContext(ctx, `UPDATE donations SET status = $2, received_at = $3, ledger_entry_id = $4,
-		cancelled_at = $5, refunded_at = $6, refund_reason = $7, refund_entry_id = $8 WHERE id = $1`,
-		d.ID, d.Status, d.ReceivedAt, db.StringOrNull(d.LedgerEntryID), d.CancelledAt, d.RefundedAt, d.RefundReason, db.StringOrNull(d.RefundEntryID))
+		cancelled_at = $5, refunded_at = $6, refund_reason = $7, refund_entry_id = $8, received_amount = $9 WHERE id = $1`,
+		d.ID, d.Status, d.ReceivedAt, db.StringOrNull(d.LedgerEntryID), d.CancelledAt, d.RefundedAt, d.RefundReason, db.StringOrNull(d.RefundEntryID), received)
 	return err
 }
 

@@ -126,7 +126,7 @@ func (s *Service) Refund(ctx context.Context, actor fundus.Actor, id string, in 
 		e, err := ledger.Post(tx, ledger.NewEntry{
 			Kind: KindRefund, Memo: "Refund of donation " + d.Reference, Actor: actor.ActorID(),
 			Ref:      &ledger.Ref{Type: "donation", ID: d.ID},
-			Postings: []ledger.NewPosting{{Account: ledger.Donations, Amount: d.Amount.Minor}, {Account: ledger.RefundsPayable, Amount: -d.Amount.Minor}},
+			Postings: []ledger.NewPosting{{Account: ledger.Donations, Amount: d.Arrived()}, {Account: ledger.RefundsPayable, Amount: -d.Arrived()}},
 		})
 		if err != nil {
 			return err

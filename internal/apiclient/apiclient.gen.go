@@ -814,12 +814,15 @@ type Donation struct {
 	Donor *DonorData `json:"donor,omitempty"`
 
 	// EndToEndId a refund's SEPA end-to-end id: the payment file pays it with it, the bank's debit line with it settles it
-	EndToEndId       *string    `json:"end_to_end_id,omitempty"`
-	Id               string     `json:"id"`
-	LedgerEntryId    *string    `json:"ledger_entry_id,omitempty"`
-	Message          *string    `json:"message,omitempty"`
-	ReceiptRequested bool       `json:"receipt_requested"`
-	ReceivedAt       *time.Time `json:"received_at,omitempty"`
+	EndToEndId       *string `json:"end_to_end_id,omitempty"`
+	Id               string  `json:"id"`
+	LedgerEntryId    *string `json:"ledger_entry_id,omitempty"`
+	Message          *string `json:"message,omitempty"`
+	ReceiptRequested bool    `json:"receipt_requested"`
+
+	// ReceivedAmount what really arrived, where a bank line of another amount was assigned to the pledge
+	ReceivedAmount *Amount    `json:"received_amount,omitempty"`
+	ReceivedAt     *time.Time `json:"received_at,omitempty"`
 
 	// Reference typo-proof: the last character is a Luhn mod 24 check character
 	Reference     string         `json:"reference"`
@@ -994,8 +997,11 @@ type PledgeResult struct {
 		QrCodeUrl string `json:"qr_code_url"`
 		Reference string `json:"reference"`
 	} `json:"payment"`
-	ReceiptRequested bool       `json:"receipt_requested"`
-	ReceivedAt       *time.Time `json:"received_at,omitempty"`
+	ReceiptRequested bool `json:"receipt_requested"`
+
+	// ReceivedAmount what really arrived, where a bank line of another amount was assigned to the pledge
+	ReceivedAmount *Amount    `json:"received_amount,omitempty"`
+	ReceivedAt     *time.Time `json:"received_at,omitempty"`
 
 	// Reference typo-proof: the last character is a Luhn mod 24 check character
 	Reference     string             `json:"reference"`
