@@ -234,8 +234,9 @@ func claim(before map[string][]stored, l *Line) bool {
 
 // matchLine confirms the donation a booked credit pays, when its
 // remittance holds the reference of a pledged donation of exactly its
-// amount, or links it to one confirmed by hand with that amount. It
-// reports whether it matched; else the line stays queued.
+// amount, or links it to one confirmed by hand with that amount (also
+// when refunded since). It reports whether it matched; else the line
+// stays queued.
 func matchLine(tx *commit.Tx, by string, l *Line, taken map[string]bool) (bool, error) {
 	if l.Direction != "credit" {
 		return false, nil
@@ -251,7 +252,7 @@ func matchLine(tx *commit.Tx, by string, l *Line, taken map[string]bool) (bool, 
 		if taken[d.ID] || d.Amount.Minor != l.Amount.Minor {
 			continue
 		}
-		if d.Status == donations.Received {
+		if d.Status == donations.Received || d.Status == donations.Refunded {
 			if linked, err := matched(tx.Context(), tx.Reader(), "donation", d.ID); err != nil || linked {
 				return false, err
 			}

@@ -58,7 +58,7 @@ func Arrive(tx *commit.Tx, d *Donation, a BankLine) (string, error) {
 			d.Reference, d.Amount, fundus.FormatMinor(a.Minor, fundus.EUR))
 	}
 	switch d.Status {
-	case Received:
+	case Received, Refunded:
 		e, err := ledger.Post(tx, ledger.NewEntry{
 			Kind: KindSettle, Memo: "Donation " + d.Reference + " on the bank account", Actor: a.Actor, Date: a.BookingDate, FromBank: true,
 			Ref:      &ledger.Ref{Type: "bank_line", ID: a.ID},
@@ -70,7 +70,7 @@ func Arrive(tx *commit.Tx, d *Donation, a BankLine) (string, error) {
 		return e.ID, audit.Add(tx, a.Actor, "donation.link", "donation", d.ID, map[string]any{"bank_line_id": a.ID, "ledger_entry_id": e.ID})
 	case Pledged:
 	default:
-		return "", errs.Errorf(op, errs.InvalidState, "the donation %s is %s; only a pledged or received donation can take a bank line", d.Reference, d.Status)
+		return "", errs.Errorf(op, errs.InvalidState, "the donation %s is %s; only a pledged, received or refunded donation can take a bank line", d.Reference, d.Status)
 	}
 	at, err := a.receivedAt()
 	if err != nil {
