@@ -1,6 +1,7 @@
 package api_test
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"net/http"
@@ -335,5 +336,23 @@ func TestAttackRefundedBeforeItsLine(t *testing.T) {
 			t.Fatalf("assets:clearing %d, assets:bank %d; want 0 and 4000", c, b)
 		}
 		a.verify()
+	})
+}
+
+// A NUL byte in a CSV-CAMT file, which no bank writes and PostgreSQL
+// refuses in text, is refused as a broken file and changes nothing.
+func TestAttackNULInCSV(t *testing.T) {
+	dbtest.Engines(t, func(t *testing.T, d *db.DB) {
+		ts := testserver.New(t, d, server.Config{})
+		k1 := ts.MustUser("k1@example.org", auth.Treasurer)
+		day := "2026-03-02"
+		csv := banktest.CSVCAMT(banktest.Statement{ID: "S", IBAN: attackIBAN, From: day, To: day, NoBalances: true,
+			Lines: []banktest.Line{{Date: day, Minor: 100, Name: "Erika", Remittance: "Spende"}}})
+		before := dbtest.Dump(t, d, bankTables...)
+		ts.Do("POST", "/api/v1/bank/statements", k1, "text/csv", string(bytes.Replace(csv, []byte("Erika"), []byte("Er\x00ka"), 1))).
+			WantProblem(t, 422, "validation")
+		if after := dbtest.Dump(t, d, bankTables...); after != before {
+			t.Error("a refused file changed the database")
+		}
 	})
 }
