@@ -356,3 +356,28 @@ func TestAttackNULInCSV(t *testing.T) {
 		}
 	})
 }
+
+// A line of 0.00 (Sparkassen's quarterly "Abschluss" notice, some banks'
+// camt entries) moves no money: the file imports and the line is not kept,
+// rather than the whole import failing as an internal error.
+func TestAttackZeroLine(t *testing.T) {
+	dbtest.Engines(t, func(t *testing.T, d *db.DB) {
+		ts := testserver.New(t, d, server.Config{})
+		k1 := ts.MustUser("k1@example.org", auth.Treasurer)
+		day := "2026-03-31"
+		st := banktest.Statement{ID: "S", IBAN: attackIBAN, From: day, To: day, Lines: []banktest.Line{
+			{Date: day, Minor: 0, Debit: true, Name: "Sparkasse", Remittance: "Abschluss"},
+			{Date: day, Minor: 1500, Name: "Erika", Remittance: "Spende"},
+		}}
+		for _, f := range []struct{ ct, body string }{{"text/csv", string(banktest.CSVCAMT(st))}, {"application/xml", string(banktest.Camt053(st))}} {
+			r := ts.Do("POST", "/api/v1/bank/statements", k1, f.ct, f.body)
+			if r.Code != 201 && r.Code != 200 {
+				t.Fatalf("%s: %d %s", f.ct, r.Code, r.Body)
+			}
+		}
+		var n int
+		if err := d.Get(&n, `SELECT count(*) FROM bank_lines`); err != nil || n != 1 {
+			t.Fatalf("%d lines stored (%v), want 1", n, err)
+		}
+	})
+}
