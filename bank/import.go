@@ -94,6 +94,9 @@ func (s *Service) gather(op errs.Op, f *statement.File) (*Statement, []*Line, er
 			if fl.Currency != "" && fl.Currency != fundus.EUR.Code {
 				return nil, nil, errs.Errorf(op, errs.Invalid, "statement %s holds a line in %s; the fund's account is in EUR", fs.ID, fl.Currency)
 			}
+			if fl.Minor == 0 {
+				continue // a notice of 0.00 (the quarter's "Abschluss") moves no money and needs no person
+			}
 			l := &Line{
 				ID: db.NewID(), StatementID: st.ID, BookingDate: fl.BookingDate, ValueDate: fl.ValueDate,
 				Amount: fundus.EURCents(fl.Minor), Currency: fundus.EUR.Code, Direction: fl.Direction,
