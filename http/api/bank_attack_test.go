@@ -381,3 +381,45 @@ func TestAttackZeroLine(t *testing.T) {
 		}
 	})
 }
+
+// A donation confirmed before the bank loop was booked to assets:bank at
+// once (and a refund before it paid out of assets:bank at once). Its line
+// in the first statement imported after the upgrade is linked but books
+// nothing again: assets:bank holds the money once.
+func TestAttackDonationConfirmedBeforeTheBankLoop(t *testing.T) {
+	dbtest.Engines(t, func(t *testing.T, d *db.DB) {
+		a := newAttack(t, d)
+		id, ref := a.pledge("30.00")
+		rid, rref := a.pledge("20.00")
+		e := ledgertest.Post(t, a.ts.Ledger, "Donation "+ref, ledger.Bank, "30.00", ledger.Donations, "-30.00")
+		re := ledgertest.Post(t, a.ts.Ledger, "Donation "+rref, ledger.Bank, "20.00", ledger.Donations, "-20.00")
+		back := ledgertest.Post(t, a.ts.Ledger, "Refund of donation "+rref, ledger.Donations, "20.00", ledger.Bank, "-20.00")
+		raw := dbtest.Raw(t, d)
+		raw.MustExec(`UPDATE donations SET status = 'received', received_at = created_at, ledger_entry_id = $1 WHERE id = $2`, e.ID, id)
+		raw.MustExec(`UPDATE donations SET status = 'refunded', received_at = created_at, refunded_at = created_at, refund_reason = 'r', ledger_entry_id = $1, refund_entry_id = $2 WHERE id = $3`, re.ID, back.ID, rid)
+		day := "2026-03-02"
+		a.upload(a.k1, banktest.Camt053(banktest.Statement{ID: "U", IBAN: attackIBAN, From: day, To: day, NoBalances: true, Lines: []banktest.Line{
+			{Date: day, Minor: 3000, Name: "Erika", Remittance: ref},
+			{Date: day, Minor: 2000, Name: "Hans", Remittance: rref},
+			{Date: day, Minor: 2000, Debit: true, Name: "Hans", Remittance: "Erstattung " + rref},
+		}}), 201)
+		for _, q := range a.queued() {
+			var debit bool
+			if err := d.Get(&debit, `SELECT direction = 'debit' FROM bank_lines WHERE id = $1`, q); err != nil {
+				t.Fatal(err)
+			}
+			if debit {
+				a.expect(a.k1, "POST", "/api/v1/bank/transactions/"+q+"/assign", `{"donation_id":"`+rid+`"}`, 200)
+			} else {
+				a.expect(a.k1, "POST", "/api/v1/bank/transactions/"+q+"/assign", `{"donation_id":"`+id+`"}`, 200)
+			}
+		}
+		if b, c := a.balance(ledger.Bank), a.balance(ledger.Clearing); b != 3000 || c != 0 {
+			t.Fatalf("assets:bank %d, assets:clearing %d; want 3000 and 0", b, c)
+		}
+		if q := a.queued(); len(q) != 0 {
+			t.Fatalf("%d lines still queued", len(q))
+		}
+		a.verify()
+	})
+}
