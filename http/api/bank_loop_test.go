@@ -193,3 +193,21 @@ func TestBankDonationConfirmedBeforeTheBankLoop(t *testing.T) {
 		a.verify()
 	})
 }
+
+// TestBankLineAboveTheCeiling: a line above the fund's ceiling of any
+// amount (FUNDUS_MAX_AMOUNT) is no file of this fund's bank: the file is
+// refused and changes nothing, rather than booking a donation no pledge
+// or ledger entry could hold.
+func TestBankLineAboveTheCeiling(t *testing.T) {
+	dbtest.Engines(t, func(t *testing.T, d *db.DB) {
+		a := newAttack(t, d)
+		day := "2026-03-10"
+		file := banktest.Camt053(banktest.Statement{ID: "H", IBAN: attackIBAN, From: day, To: day, NoBalances: true,
+			Lines: []banktest.Line{{Date: day, Minor: 100000001, Name: "X", Remittance: "viel"}}})
+		before := dbtest.Dump(t, d, bankTables...)
+		a.ts.Do("POST", "/api/v1/bank/statements", a.k1, "application/xml", string(file)).WantProblem(t, 422, "validation")
+		if after := dbtest.Dump(t, d, bankTables...); after != before {
+			t.Error("a refused file changed the database")
+		}
+	})
+}
