@@ -115,7 +115,8 @@ type Service struct {
 	IBAN, BIC, Holder string
 	// Limits bound what a file may hold (zero: statement.DefaultLimits).
 	Limits statement.Limits
-	// MaxAmount is the ceiling of any amount, in cents.
+	// MaxAmount is the ceiling of any amount, in cents: a file with a
+	// larger line is refused (zero: none).
 	MaxAmount int64
 }
 

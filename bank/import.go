@@ -94,6 +94,10 @@ func (s *Service) gather(op errs.Op, f *statement.File) (*Statement, []*Line, er
 			if fl.Currency != "" && fl.Currency != fundus.EUR.Code {
 				return nil, nil, errs.Errorf(op, errs.Invalid, "statement %s holds a line in %s; the fund's account is in EUR", fs.ID, fl.Currency)
 			}
+			if s.MaxAmount > 0 && fl.Minor > s.MaxAmount {
+				return nil, nil, errs.Errorf(op, errs.Invalid, "statement %s holds a line of %s EUR, above the fund's ceiling of any amount (%s EUR)",
+					fs.ID, fundus.FormatMinor(fl.Minor, fundus.EUR), fundus.FormatMinor(s.MaxAmount, fundus.EUR))
+			}
 			if fl.Minor == 0 {
 				continue // a notice of 0.00 (the quarter's "Abschluss") moves no money and needs no person
 			}
