@@ -1,6 +1,7 @@
 package api_test
 
 import (
+	"archive/zip"
 	"bytes"
 	"testing"
 
@@ -208,6 +209,45 @@ func TestBankLineAboveTheCeiling(t *testing.T) {
 		a.ts.Do("POST", "/api/v1/bank/statements", a.k1, "application/xml", string(file)).WantProblem(t, 422, "validation")
 		if after := dbtest.Dump(t, d, bankTables...); after != before {
 			t.Error("a refused file changed the database")
+		}
+	})
+}
+
+// TestBankStatementsOfOneFileOverlap: the statements of one file are read
+// as files of their own, one after the other, so that a line two of them
+// hold is stored once: a ZIP holding the same statement twice (a download
+// saved twice), a camt.052 message with the day's reports at 10:00 and at
+// 14:00 (each holding all of the day's lines so far).
+func TestBankStatementsOfOneFileOverlap(t *testing.T) {
+	dbtest.Engines(t, func(t *testing.T, d *db.DB) {
+		a := newAttack(t, d)
+		day := "2026-03-02"
+		f := banktest.Camt053(banktest.Statement{ID: "S", IBAN: attackIBAN, From: day, To: day,
+			Lines: []banktest.Line{{Date: day, Minor: 700, Name: "Erika", Remittance: "Spende"}}})
+		var zipped bytes.Buffer
+		zw := zip.NewWriter(&zipped)
+		for _, name := range []string{"2026-03-02.xml", "2026-03-02 (1).xml"} {
+			w, err := zw.Create(name)
+			if err != nil {
+				t.Fatal(err)
+			}
+			w.Write(f)
+		}
+		if err := zw.Close(); err != nil {
+			t.Fatal(err)
+		}
+		a.ts.Do("POST", "/api/v1/bank/statements", a.k1, "application/zip", zipped.String()).WantStatus(t, 201)
+		day = "2026-03-03"
+		gift := banktest.Line{Date: day, Minor: 500, Name: "Hans", Remittance: "Spende"}
+		reports := banktest.Camt053(banktest.Statement{ID: "R1", IBAN: attackIBAN, From: day, To: day, Lines: []banktest.Line{gift}},
+			banktest.Statement{ID: "R2", IBAN: attackIBAN, From: day, To: day, Lines: []banktest.Line{gift, {Date: day, Minor: 100, Name: "Bank", Remittance: "Zinsen"}}})
+		r := a.upload(a.k1, reports, 201)
+		if r.JSON["new_lines"] != 2.0 || r.JSON["duplicate_lines"] != 1.0 {
+			t.Errorf("reports %v", r.JSON)
+		}
+		var n int
+		if err := d.Get(&n, `SELECT count(*) FROM bank_lines`); err != nil || n != 3 {
+			t.Fatalf("%d lines stored (%v), want 3", n, err)
 		}
 	})
 }
