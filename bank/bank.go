@@ -69,6 +69,7 @@ type Line struct {
 	Suggestions      []*Suggestion `json:"suggestions,omitempty"`
 
 	identity string
+	part     int // which statement of its file it came in (import)
 	seq      int64
 }
 

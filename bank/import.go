@@ -5,6 +5,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"slices"
 	"strconv"
 	"strings"
 	"unicode"
@@ -106,7 +107,7 @@ func (s *Service) gather(op errs.Op, f *statement.File) (*Statement, []*Line, er
 				Amount: fundus.EURCents(fl.Minor), Currency: fundus.EUR.Code, Direction: fl.Direction,
 				CounterpartyName: fl.CounterpartyName, CounterpartyIBAN: fundus.NormalizeIBAN(fl.CounterpartyIBAN),
 				Remittance: fl.Remittance, EndToEndID: fl.EndToEndID, BankReference: fl.BankReference, BankText: fl.BankText,
-				Status: Queued,
+				Status: Queued, part: i,
 			}
 			if !fl.Booked {
 				l.Status = Pending
@@ -179,13 +180,30 @@ func importLines(tx *commit.Tx, by string, st *Statement, lines []*Line) (*State
 	if err != nil {
 		return nil, err
 	}
+	// Each statement of the file is counted as a file of its own, after
+	// the ones before it: a line two of them hold (a ZIP of one download
+	// saved twice, a day's reports at 10:00 and at 14:00) is one line.
 	var fresh []*Line
-	for _, l := range lines {
-		if claim(before, l) {
-			st.DuplicateLines++
-			continue
+	for start := 0; start < len(lines); {
+		end := start
+		for end < len(lines) && lines[end].part == lines[start].part {
+			end++
 		}
-		fresh = append(fresh, l)
+		known := map[string][]stored{} // what this statement's lines may be: a copy, so that equal lines in it stay two
+		for _, l := range lines[start:end] {
+			if _, ok := known[l.identity]; !ok {
+				known[l.identity] = slices.Clone(before[l.identity])
+			}
+		}
+		for _, l := range lines[start:end] {
+			if claim(known, l) {
+				st.DuplicateLines++
+				continue
+			}
+			fresh = append(fresh, l)
+			before[l.identity] = append(before[l.identity], stored{ID: l.ID, Identity: l.identity, BankReference: l.BankReference})
+		}
+		start = end
 	}
 	st.NewLines = len(fresh)
 	now := db.Time(tx.Now())
