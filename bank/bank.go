@@ -69,6 +69,7 @@ type Line struct {
 	Suggestions      []*Suggestion `json:"suggestions,omitempty"`
 
 	identity string
+	part     int // which statement of its file it came in (import)
 	seq      int64
 }
 
@@ -115,7 +116,8 @@ type Service struct {
 	IBAN, BIC, Holder string
 	// Limits bound what a file may hold (zero: statement.DefaultLimits).
 	Limits statement.Limits
-	// MaxAmount is the ceiling of any amount, in cents.
+	// MaxAmount is the ceiling of any amount, in cents: a file with a
+	// larger line is refused (zero: none).
 	MaxAmount int64
 }
 

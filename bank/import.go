@@ -5,6 +5,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"slices"
 	"strconv"
 	"strings"
 	"unicode"
@@ -94,12 +95,19 @@ func (s *Service) gather(op errs.Op, f *statement.File) (*Statement, []*Line, er
 			if fl.Currency != "" && fl.Currency != fundus.EUR.Code {
 				return nil, nil, errs.Errorf(op, errs.Invalid, "statement %s holds a line in %s; the fund's account is in EUR", fs.ID, fl.Currency)
 			}
+			if s.MaxAmount > 0 && fl.Minor > s.MaxAmount {
+				return nil, nil, errs.Errorf(op, errs.Invalid, "statement %s holds a line of %s EUR, above the fund's ceiling of any amount (%s EUR)",
+					fs.ID, fundus.FormatMinor(fl.Minor, fundus.EUR), fundus.FormatMinor(s.MaxAmount, fundus.EUR))
+			}
+			if fl.Minor == 0 {
+				continue // a notice of 0.00 (the quarter's "Abschluss") moves no money and needs no person
+			}
 			l := &Line{
 				ID: db.NewID(), StatementID: st.ID, BookingDate: fl.BookingDate, ValueDate: fl.ValueDate,
 				Amount: fundus.EURCents(fl.Minor), Currency: fundus.EUR.Code, Direction: fl.Direction,
 				CounterpartyName: fl.CounterpartyName, CounterpartyIBAN: fundus.NormalizeIBAN(fl.CounterpartyIBAN),
 				Remittance: fl.Remittance, EndToEndID: fl.EndToEndID, BankReference: fl.BankReference, BankText: fl.BankText,
-				Status: Queued,
+				Status: Queued, part: i,
 			}
 			if !fl.Booked {
 				l.Status = Pending
@@ -172,13 +180,30 @@ func importLines(tx *commit.Tx, by string, st *Statement, lines []*Line) (*State
 	if err != nil {
 		return nil, err
 	}
+	// Each statement of the file is counted as a file of its own, after
+	// the ones before it: a line two of them hold (a ZIP of one download
+	// saved twice, a day's reports at 10:00 and at 14:00) is one line.
 	var fresh []*Line
-	for _, l := range lines {
-		if claim(before, l) {
-			st.DuplicateLines++
-			continue
+	for start := 0; start < len(lines); {
+		end := start
+		for end < len(lines) && lines[end].part == lines[start].part {
+			end++
 		}
-		fresh = append(fresh, l)
+		known := map[string][]stored{} // what this statement's lines may be: a copy, so that equal lines in it stay two
+		for _, l := range lines[start:end] {
+			if _, ok := known[l.identity]; !ok {
+				known[l.identity] = slices.Clone(before[l.identity])
+			}
+		}
+		for _, l := range lines[start:end] {
+			if claim(known, l) {
+				st.DuplicateLines++
+				continue
+			}
+			fresh = append(fresh, l)
+			before[l.identity] = append(before[l.identity], stored{ID: l.ID, Identity: l.identity, BankReference: l.BankReference})
+		}
+		start = end
 	}
 	st.NewLines = len(fresh)
 	now := db.Time(tx.Now())
@@ -234,8 +259,9 @@ func claim(before map[string][]stored, l *Line) bool {
 
 // matchLine confirms the donation a booked credit pays, when its
 // remittance holds the reference of a pledged donation of exactly its
-// amount, or links it to one confirmed by hand with that amount. It
-// reports whether it matched; else the line stays queued.
+// amount, or links it to one confirmed by hand with that amount (also
+// when refunded since). It reports whether it matched; else the line
+// stays queued.
 func matchLine(tx *commit.Tx, by string, l *Line, taken map[string]bool) (bool, error) {
 	if l.Direction != "credit" {
 		return false, nil
@@ -251,7 +277,7 @@ func matchLine(tx *commit.Tx, by string, l *Line, taken map[string]bool) (bool, 
 		if taken[d.ID] || d.Arrived() != l.Amount.Minor {
 			continue
 		}
-		if d.Status == donations.Received {
+		if d.Status == donations.Received || d.Status == donations.Refunded {
 			if linked, err := matched(tx.Context(), tx.Reader(), "donation", d.ID); err != nil || linked {
 				return false, err
 			}

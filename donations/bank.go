@@ -50,7 +50,11 @@ func Lookup(ctx context.Context, q sqlx.QueryerContext, id string) (*Donation, e
 // bank line named as what caused the entry. A donation confirmed by hand
 // with that amount (its money in assets:clearing) is linked: its money
 // moves to assets:bank (assets:bank / assets:clearing), the donation is
-// not booked again. With anyAmount (a treasurer assigned the line), a
+// not booked again; so is one confirmed by hand and refunded before its
+// line came, whose money waits in assets:clearing just the same. One
+// confirmed before the bank loop, booked to assets:bank at once, is linked
+// and booked no more (no entry, ""). The caller makes sure no bank line is
+// linked to d yet. With anyAmount (a treasurer assigned the line), a
 // pledge takes a line of another amount too: what arrived is recorded as
 // its ReceivedAmount and booked. It returns the entry's id. Returns
 // InvalidState for any other donation or amount.
@@ -65,7 +69,13 @@ func Arrive(tx *commit.Tx, d *Donation, a BankLine, anyAmount bool) (string, err
 		d.ReceivedAmount = &m
 	}
 	switch d.Status {
-	case Received:
+	case Received, Refunded:
+		if already, err := onBank(tx, d.LedgerEntryID); err != nil || already {
+			if err != nil {
+				return "", err
+			}
+			return "", audit.Add(tx, a.Actor, "donation.link", "donation", d.ID, map[string]any{"bank_line_id": a.ID, "ledger_entry_id": nil})
+		}
 		e, err := ledger.Post(tx, ledger.NewEntry{
 			Kind: KindSettle, Memo: "Donation " + d.Reference + " on the bank account", Actor: a.Actor, Date: a.BookingDate, FromBank: true,
 			Ref:      &ledger.Ref{Type: "bank_line", ID: a.ID},
@@ -77,7 +87,7 @@ func Arrive(tx *commit.Tx, d *Donation, a BankLine, anyAmount bool) (string, err
 		return e.ID, audit.Add(tx, a.Actor, "donation.link", "donation", d.ID, map[string]any{"bank_line_id": a.ID, "ledger_entry_id": e.ID})
 	case Pledged:
 	default:
-		return "", errs.Errorf(op, errs.InvalidState, "the donation %s is %s; only a pledged or received donation can take a bank line", d.Reference, d.Status)
+		return "", errs.Errorf(op, errs.InvalidState, "the donation %s is %s; only a pledged, received or refunded donation can take a bank line", d.Reference, d.Status)
 	}
 	at, err := a.receivedAt()
 	if err != nil {
@@ -145,8 +155,9 @@ func PledgedOfAmount(ctx context.Context, q sqlx.QueryerContext, minor int64, li
 }
 
 // PayRefund records in tx that a debit line paid a refunded donation back:
-// liabilities:refunds-payable / assets:bank, dated the booking day. It
-// returns the entry's id. Returns InvalidState for a donation that is not
+// liabilities:refunds-payable / assets:bank, dated the booking day; a
+// refund made before the bank loop, which paid out of assets:bank at once,
+// is linked and booked no more (no entry). It returns the entry's id. Returns InvalidState for a donation that is not
 // refunded, or another amount.
 func PayRefund(tx *commit.Tx, d *Donation, a BankLine) (string, error) {
 	const op errs.Op = "donations.PayRefund"
@@ -156,6 +167,12 @@ func PayRefund(tx *commit.Tx, d *Donation, a BankLine) (string, error) {
 	if d.Arrived() != a.Minor {
 		return "", errs.Errorf(op, errs.InvalidState, "the refund of %s is of %s EUR; the bank line paid %s EUR",
 			d.Reference, fundus.FormatMinor(d.Arrived(), fundus.EUR), fundus.FormatMinor(a.Minor, fundus.EUR))
+	}
+	if already, err := onBank(tx, d.RefundEntryID); err != nil || already {
+		if err != nil {
+			return "", err
+		}
+		return "", audit.Add(tx, a.Actor, "donation.refund-paid", "donation", d.ID, map[string]any{"bank_line_id": a.ID, "ledger_entry_id": nil})
 	}
 	e, err := ledger.Post(tx, ledger.NewEntry{
 		Kind: KindRefundPaid, Memo: "Refund of donation " + d.Reference + " paid", Actor: a.Actor, Date: a.BookingDate, FromBank: true,
@@ -210,4 +227,16 @@ func MarkRefundSent(tx *commit.Tx, actor string, d *Donation, fileID string) err
 // payment file holds.
 func RefundsInPaymentFile(ctx context.Context, q sqlx.QueryerContext, fileID string) ([]string, error) {
 	return refundsInFile(ctx, q, fileID)
+}
+
+// onBank reports whether the entry, as stored, moved money on assets:bank:
+// so did confirms and refunds before the bank loop, whose bank lines then
+// book nothing again. An entry of this batch is not stored yet; it is of
+// the bank loop, which books confirms to assets:clearing and refunds to
+// liabilities:refunds-payable.
+func onBank(tx *commit.Tx, entryID string) (bool, error) {
+	if entryID == "" {
+		return false, nil
+	}
+	return ledger.Touches(tx.Context(), tx.Reader(), entryID, ledger.Bank)
 }

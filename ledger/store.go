@@ -280,3 +280,10 @@ func StoredBalances(ctx context.Context, q sqlx.QueryerContext) (map[string]int6
 	}
 	return out, nil
 }
+
+// Touches reports whether the stored entry has a posting on account.
+func Touches(ctx context.Context, q sqlx.QueryerContext, entryID, account string) (bool, error) {
+	var n int
+	err := q.QueryRowxContext(ctx, `SELECT count(*) FROM postings WHERE entry_id = $1 AND account = $2`, entryID, account).Scan(&n)
+	return n > 0, err
+}

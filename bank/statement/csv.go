@@ -42,6 +42,10 @@ func (p *parser) parseCSV(data []byte) (*File, error) {
 			return nil, malformed("the CSV file is neither UTF-8 nor Windows-1252")
 		}
 	}
+	// A NUL is in no bank's file, and PostgreSQL refuses it in text.
+	if i := bytes.IndexByte(data, 0); i >= 0 {
+		return nil, malformed("the CSV file holds a NUL character (line %d); it is not a bank statement", 1+bytes.Count(data[:i], []byte("\n")))
+	}
 	r := csv.NewReader(bytes.NewReader(data))
 	r.Comma = ';'
 	r.ReuseRecord = true
