@@ -2,6 +2,7 @@ package bank
 
 import (
 	"context"
+	"slices"
 	"strings"
 
 	"fundus"
@@ -214,6 +215,12 @@ func (s *Service) BookDonation(ctx context.Context, actor fundus.Actor, id strin
 	})
 }
 
+// Bookable are the accounts a line may be booked to: what the bank
+// charges, what it pays, the money the fund started with, and grant money
+// coming back. Donations, instalments and refunds have their own actions,
+// which keep their records in step.
+var Bookable = []string{ledger.BankFees, ledger.Interest, ledger.OpeningBalance, ledger.GrantsExpense}
+
 // Booking books a queued line to an account of the chart.
 type Booking struct {
 	Account string `json:"account"`
@@ -231,8 +238,8 @@ func (s *Service) Book(ctx context.Context, actor fundus.Actor, id string, in Bo
 	}
 	account, memo := strings.TrimSpace(in.Account), strings.TrimSpace(in.Memo)
 	var f check.Fields
-	if f.Required("account", account) && (account == ledger.Bank || account == ledger.Clearing) {
-		f.Add("account", "bank_account", "", "must be the other side of the bank posting, not "+account)
+	if f.Required("account", account) && !slices.Contains(Bookable, account) {
+		f.Add("account", "oneof", strings.Join(Bookable, " "), "must be one of "+strings.Join(Bookable, ", ")+": a donation is assigned or booked as one, an instalment or a refund assigned")
 	}
 	if f.Required("memo", memo) {
 		f.Text("memo", memo, ledger.MaxMemo-60, false)

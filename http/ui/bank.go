@@ -233,14 +233,14 @@ func (h *Handler) showLine(c *gin.Context, status int, l *bank.Line, f lineForm,
 	})
 }
 
-// bookableAccounts are the accounts a line may be booked to: the chart but
-// the bank's own.
+// bookableAccounts are the accounts a line may be booked to
+// (bank.Bookable).
 func (h *Handler) bookableAccounts(c *gin.Context) ([]ledger.Account, error) {
 	all, err := h.Ledger.Accounts(c.Request.Context(), httpx.CurrentUser(c))
 	if err != nil {
 		return nil, err
 	}
-	return slices.DeleteFunc(all, func(a ledger.Account) bool { return a.Code == ledger.Bank || a.Code == ledger.Clearing }), nil
+	return slices.DeleteFunc(all, func(a ledger.Account) bool { return !slices.Contains(bank.Bookable, a.Code) }), nil
 }
 
 // bankConfirmPage: GET /treasurer/bank/lines/{id}/{action}?donation=&reference=&anonymous=&account=&memo=:
