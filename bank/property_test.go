@@ -675,24 +675,30 @@ type propApplication struct {
 }
 
 // propInstalment is an instalment of a payout history: what the
-// treasurers did with it, and the days the bank paid it and sent it back
-// (-1: not yet).
+// treasurers did with it, and the bank's lines that paid it and sent it
+// back (nil: none yet).
 type propInstalment struct {
-	id, e2e            string
-	app                *propApplication
-	minor              int64
-	maker              int    // the treasurer who prepared it (0 or 1); the other releases it
-	status             string // pending, released or sent
-	paidOn, returnedOn int
+	id, e2e        string
+	app            *propApplication
+	minor          int64
+	maker          int    // the treasurer who prepared it (0 or 1); the other releases it
+	status         string // pending, released or sent
+	paid, sentBack *lineAt
+	// returned says the line sending it back is matched: at import when
+	// the debit came before, else once the treasurer assigns it.
+	returned bool
 }
 
-// propRefund is a refund the treasurer decided and the day the bank paid
-// it (-1: not yet).
+// propRefund is a refund the treasurer decided and the bank's line that
+// paid it (nil: none yet).
 type propRefund struct {
-	id     string
-	minor  int64
-	paidOn int
+	id    string
+	minor int64
+	paid  *lineAt
 }
+
+// lineAt is where a line stands in the history: the i-th of its day.
+type lineAt struct{ day, i int }
 
 // maxPayoutDays bounds a payout history; feeReserve is the most the
 // bank's fees over it can come to (three lines a day of at most 15 EUR).
@@ -715,7 +721,6 @@ type payouts struct {
 	refunds     []*propRefund
 	paid        map[*propPledge]bool // pledges the bank's history paid
 	seen        []int                // lines of each day imported so far
-	imported    int                  // the last day imported (-1: none)
 	available   int64                // what available money must be
 	// reserve is what the fees not yet booked may come to: approvals and
 	// refunds leave it, so that available money never goes below zero.
@@ -768,7 +773,7 @@ func propertyChecks(t *testing.T, e db.Engine, n int) {
 func newPayouts(t *testing.T, rt *rapid.T, w *world) *payouts {
 	w.bank.Holder, w.bank.BIC = "Integrationsfonds Osnabrück", "COBADEFFXXX"
 	p := &payouts{h: &history{}, w: w, g: &grants.Service{DB: w.d, Writer: w.bank.Writer, MaxAmount: 100000000, Quorum: 3},
-		paid: map[*propPledge]bool{}, imported: -1, reserve: feeReserve}
+		paid: map[*propPledge]bool{}, reserve: feeReserve}
 	// Users are inserted directly, as in package grants' tests: nobody signs in.
 	user := func(name string, role auth.Role) *auth.User {
 		u := &auth.User{ID: "user-" + name, Email: name + "@example.org", Name: name, Roles: []auth.Role{role}}
@@ -788,12 +793,12 @@ func newPayouts(t *testing.T, rt *rapid.T, w *world) *payouts {
 // run draws the steps of the history and checks after each.
 func (p *payouts) run(rt *rapid.T) {
 	p.bankDay(rt) // the money the fund starts with
-	p.importFile(rt)
+	p.importFile(rt, propFile{cut: len(p.h.lines[0])})
 	p.resolve(rt)
 	// Rounds in which the committee, the treasurers and the bank each may
 	// act, and the treasurer may fetch a statement.
 	for range rapid.IntRange(3, 14).Draw(rt, "rounds") {
-		steps := []func(*rapid.T){p.approve, p.prepare, p.release, p.paymentFile, p.refund, p.bankDay, p.importFile, p.resolve}
+		steps := []func(*rapid.T){p.approve, p.prepare, p.release, p.paymentFile, p.refund, p.bankDay, p.fetch, p.resolve}
 		for i, step := range steps {
 			for range rapid.IntRange(0, 2).Draw(rt, fmt.Sprint("step ", i)) {
 				step(rt)
@@ -801,16 +806,18 @@ func (p *payouts) run(rt *rapid.T) {
 			}
 		}
 	}
-	// The last statements come and the treasurer works through the queue.
-	for p.imported < len(p.h.days)-1 {
-		p.importFile(rt)
+	// The rest of the statements comes and the treasurer works through the queue.
+	last := len(p.h.days) - 1
+	from := 0
+	for from < last && p.seen[from] == len(p.h.lines[from]) {
+		from++
 	}
+	p.importFile(rt, propFile{from: max(0, from), to: last, cut: len(p.h.lines[last]), bankRefs: true})
 	p.resolve(rt)
 	rec, err := p.w.bank.Reconcile(context.Background(), auditor)
 	if err != nil {
 		rt.Fatal(err)
 	}
-	last := len(p.h.days) - 1
 	if closing := p.h.balance(last + 1); rec.StatementDate != p.h.days[last] || rec.StatementBalance.Minor != closing || rec.Difference.Minor != 0 || rec.QueuedLines != 0 {
 		rt.Fatalf("reconciliation %+v, want %s on %s and no difference", rec, fundus.FormatMinor(closing, fundus.EUR), p.h.days[last])
 	}
@@ -839,17 +846,17 @@ func (p *payouts) bankDay(rt *rapid.T) {
 	}
 	for _, in := range p.instalments {
 		switch {
-		case in.status == grants.DisbursementSent && in.paidOn < 0 && rapid.IntRange(0, 2).Draw(rt, "the bank pays?") > 0:
-			in.paidOn = day
+		case in.status == grants.DisbursementSent && in.paid == nil && rapid.IntRange(0, 2).Draw(rt, "the bank pays?") > 0:
+			in.paid = &lineAt{day, len(h.lines[day])}
 			add(instalmentPaid, in.minor, true, in.app.payee.Holder, in.app.payee.IBAN, "Integrationsfonds Zuschuss", in.e2e).instalment = in
-		case in.paidOn >= 0 && in.paidOn < day && in.returnedOn < 0 && rapid.IntRange(0, 5).Draw(rt, "sent back?") == 0:
-			in.returnedOn = day
+		case in.paid != nil && in.paid.day < day && in.sentBack == nil && rapid.IntRange(0, 5).Draw(rt, "sent back?") == 0:
+			in.sentBack = &lineAt{day, len(h.lines[day])}
 			add(instalmentReturned, in.minor, false, in.app.payee.Holder, in.app.payee.IBAN, "Rücküberweisung: Konto erloschen", in.e2e).instalment = in
 		}
 	}
 	for _, r := range p.refunds {
-		if r.paidOn < 0 && rapid.Bool().Draw(rt, "refund paid?") {
-			r.paidOn = day
+		if r.paid == nil && rapid.Bool().Draw(rt, "refund paid?") {
+			r.paid = &lineAt{day, len(h.lines[day])}
 			add(refundPaid, r.minor, true, "Erika Mustermann", donorIBANs[1], "Erstattung Spende "+r.id, "").refundOf = r.id
 		}
 	}
@@ -858,19 +865,38 @@ func (p *payouts) bankDay(rt *rapid.T) {
 	}
 }
 
-// importFile imports a file of the days from some day up to the first
-// one not imported yet, or further, or only days imported already.
-func (p *payouts) importFile(rt *rapid.T) {
-	h, ctx := p.h, context.Background()
-	to := rapid.IntRange(max(p.imported, 0), len(h.days)-1).Draw(rt, "to")
-	next := min(p.imported+1, to)
-	f := propFile{from: rapid.IntRange(max(0, next-5), next).Draw(rt, "from"), to: to, cut: len(h.lines[to]),
+// fetch imports a file of some days of the history so far, the last of
+// them maybe only in part (a camt.052), in any order: a line may come
+// before or after others of the days before it.
+func (p *payouts) fetch(rt *rapid.T) {
+	to := rapid.IntRange(0, len(p.h.days)-1).Draw(rt, "to")
+	f := propFile{from: rapid.IntRange(max(0, to-6), to).Draw(rt, "from"), to: to, cut: len(p.h.lines[to]),
 		perDay: rapid.IntRange(0, 3).Draw(rt, "per day?") == 0, bankRefs: rapid.Bool().Draw(rt, "bank refs?")}
+	if rapid.IntRange(0, 2).Draw(rt, "during the day?") == 0 {
+		f.cut = rapid.IntRange(0, f.cut).Draw(rt, "lines so far")
+	}
+	p.importFile(rt, f)
+}
+
+// importFile imports f and checks what it did.
+func (p *payouts) importFile(rt *rapid.T, f propFile) {
+	h, ctx := p.h, context.Background()
+	var sentBack []*propInstalment // whose line sending it back comes with f
+	for _, in := range p.instalments {
+		if in.sentBack != nil && !p.arrived(in.sentBack) {
+			sentBack = append(sentBack, in)
+		}
+	}
 	var lines, fresh int
 	for day := f.from; day <= f.to; day++ {
-		lines += len(h.lines[day])
-		fresh += len(h.lines[day]) - p.seen[day]
-		p.seen[day] = len(h.lines[day])
+		n := h.upTo(f, day)
+		lines += n
+		fresh += max(0, n-p.seen[day])
+		p.seen[day] = max(p.seen[day], n)
+	}
+	for _, in := range sentBack {
+		// Its debit came before, or earlier in f: a day before.
+		in.returned = p.arrived(in.sentBack) && p.arrived(in.paid)
 	}
 	before := map[string]bool{}
 	for _, l := range allLines(rt, p.w, bank.Matched) {
@@ -883,7 +909,6 @@ func (p *payouts) importFile(rt *rapid.T) {
 	if st.Lines != lines || st.NewLines != fresh || st.DuplicateLines != lines-fresh || st.Matched+st.Queued != fresh {
 		rt.Fatalf("import of days %s..%s (%d lines, %d new): %+v", h.days[f.from], h.days[f.to], lines, fresh, st)
 	}
-	p.imported = max(p.imported, to)
 	// Of what an import matches, only a pledge's money makes money available.
 	for _, l := range allLines(rt, p.w, bank.Matched) {
 		if before[l.ID] {
@@ -919,6 +944,17 @@ func (p *payouts) resolve(rt *rapid.T) {
 			p.reserve -= hl.Minor
 		case hl.kind == interest:
 			_, err = p.w.bank.Book(ctx, treasurer, l.ID, bank.Booking{Account: "income:interest", Memo: "Zinsen"})
+		case hl.kind == instalmentReturned && !p.arrived(hl.instalment.paid):
+			// Sent back before the file with its debit came: it waits.
+			if _, err := p.w.bank.Assign(ctx, treasurer, l.ID, bank.Assignment{DisbursementID: hl.instalment.id}); !errs.Is(errs.InvalidState, err) {
+				rt.Fatalf("assigning the return of %s before its debit came: %v", hl.instalment.e2e, err)
+			}
+			outcomes["return waiting for its debit"]++
+			continue
+		case hl.kind == instalmentReturned:
+			_, err = p.w.bank.Assign(ctx, treasurer, l.ID, bank.Assignment{DisbursementID: hl.instalment.id})
+			hl.instalment.returned = true
+			resolved, adds = "return assigned to its instalment", 0 // owed to the group again
 		case hl.kind == refundPaid:
 			_, err = p.w.bank.Assign(ctx, treasurer, l.ID, bank.Assignment{DonationID: hl.refundOf})
 			resolved, adds = "assigned to its refund", 0 // the money was owed since the refund
@@ -1007,7 +1043,7 @@ func (p *payouts) prepare(rt *rapid.T) {
 	if rapid.Bool().Draw(rt, "part?") {
 		minor = rapid.Int64Range(1, minor).Draw(rt, "instalment")
 	}
-	in := &propInstalment{app: a, minor: minor, maker: rapid.IntRange(0, 1).Draw(rt, "maker"), status: grants.DisbursementPending, paidOn: -1, returnedOn: -1}
+	in := &propInstalment{app: a, minor: minor, maker: rapid.IntRange(0, 1).Draw(rt, "maker"), status: grants.DisbursementPending}
 	d, err := ledgertest.Value(p.g.CreateDisbursement(context.Background(), p.kasse[in.maker], a.id, grants.DisbursementInput{Amount: fundus.Amount(fundus.FormatMinor(minor, fundus.EUR))}))
 	if err != nil {
 		rt.Fatalf("instalment of %d of %d left: %v", minor, p.left(a), err)
@@ -1022,15 +1058,15 @@ func (p *payouts) prepare(rt *rapid.T) {
 func (p *payouts) left(a *propApplication) int64 {
 	left := a.approved
 	for _, in := range a.instalments {
-		if !p.arrived(in.returnedOn) {
+		if !in.returned {
 			left -= in.minor
 		}
 	}
 	return left
 }
 
-// arrived reports whether the bank's line of day was imported.
-func (p *payouts) arrived(day int) bool { return day >= 0 && day <= p.imported }
+// arrived reports whether the line at l was imported.
+func (p *payouts) arrived(l *lineAt) bool { return l != nil && l.i < p.seen[l.day] }
 
 // release has the other treasurer release a pending instalment; its
 // maker may not.
@@ -1129,7 +1165,7 @@ func (p *payouts) refund(rt *rapid.T) {
 		rt.Fatal(err)
 	}
 	p.available -= d.Amount.Minor
-	p.refunds = append(p.refunds, &propRefund{id: d.ID, minor: d.Amount.Minor, paidOn: -1})
+	p.refunds = append(p.refunds, &propRefund{id: d.ID, minor: d.Amount.Minor})
 	outcomes["refunds"]++
 }
 
@@ -1154,7 +1190,9 @@ func (p *payouts) check(rt *rapid.T, resolved bool) {
 	for _, l := range p.h.storedAsSeen(rt, p.w, p.seen) {
 		hl := keys[storedKey(l)]
 		if l.Status == bank.Queued {
-			if resolved || l.Match != nil || l.EntryID != "" || hl.kind == instalmentPaid || hl.kind == instalmentReturned {
+			// Only a return whose debit has not come may wait in a resolved queue.
+			waits := hl.kind == instalmentReturned && !p.arrived(hl.instalment.paid)
+			if resolved && !waits || l.Match != nil || l.EntryID != "" || hl.kind == instalmentPaid || hl.kind == instalmentReturned && hl.instalment.returned {
 				rt.Fatalf("queued line %s %s %q: match %+v, entry %q", l.BookingDate, l.Amount, l.Remittance, l.Match, l.EntryID)
 			}
 			continue
@@ -1204,9 +1242,9 @@ func (p *payouts) check(rt *rapid.T, resolved bool) {
 		for _, in := range a.instalments {
 			want := in.status
 			switch {
-			case p.arrived(in.returnedOn):
+			case in.returned:
 				want = grants.DisbursementReturned
-			case p.arrived(in.paidOn):
+			case p.arrived(in.paid):
 				want = grants.DisbursementPaid
 				paidHere += in.minor
 			}
@@ -1214,7 +1252,7 @@ func (p *payouts) check(rt *rapid.T, resolved bool) {
 			if i < 0 || got.Disbursements[i].Status != want {
 				rt.Fatalf("instalment %s is %+v, want %s", in.e2e, got.Disbursements, want)
 			}
-			if debits[in.id] != b2i(p.arrived(in.paidOn)) || credits[in.id] != b2i(p.arrived(in.returnedOn)) {
+			if debits[in.id] != b2i(p.arrived(in.paid)) || credits[in.id] != b2i(in.returned) {
 				rt.Fatalf("instalment %s (%s): %d debit lines, %d credit lines matched to it", in.e2e, want, debits[in.id], credits[in.id])
 			}
 		}
@@ -1245,7 +1283,7 @@ func (p *payouts) check(rt *rapid.T, resolved bool) {
 
 	var owed int64
 	for _, r := range p.refunds {
-		if n := refunds[r.id]; n > b2i(p.arrived(r.paidOn)) || resolved && n != b2i(p.arrived(r.paidOn)) {
+		if n := refunds[r.id]; n > b2i(p.arrived(r.paid)) || resolved && n != b2i(p.arrived(r.paid)) {
 			rt.Fatalf("refund of %s: %d lines paid it", r.id, n)
 		}
 		owed += r.minor * int64(1-refunds[r.id])
@@ -1261,9 +1299,18 @@ func (p *payouts) check(rt *rapid.T, resolved bool) {
 	if err != nil {
 		rt.Fatal(err)
 	}
-	if rec.StatementDate != p.h.days[p.imported] || rec.StatementBalance.Minor != p.h.balance(p.imported+1) || rec.Difference.Minor != rec.QueuedAmount.Minor {
-		rt.Fatalf("reconciliation %+v: the queued lines do not explain the difference (statement of %s)", rec, p.h.days[p.imported])
+	// Once every line up to the last statement's day came, its balance is
+	// the history's, and the queued lines explain the difference.
+	day := slices.Index(p.h.days, rec.StatementDate)
+	for d := range day + 1 {
+		if p.seen[d] < len(p.h.lines[d]) {
+			return
+		}
 	}
+	if rec.StatementBalance.Minor != p.h.balance(day+1) || rec.Difference.Minor != rec.QueuedAmount.Minor {
+		rt.Fatalf("reconciliation %+v: want the balance %s, and the queued lines to explain the difference", rec, fundus.FormatMinor(p.h.balance(day+1), fundus.EUR))
+	}
+	outcomes["reconciliations checked"]++
 }
 
 // lineIs is a stored line's status and what it is matched to.
