@@ -156,6 +156,9 @@ func identity(account string, l *Line) string {
 	return id
 }
 
+// bookedIdentity is the identity of l once the bank books it.
+func bookedIdentity(l *Line) string { return strings.TrimPrefix(l.identity, "pending:") }
+
 // importLines stores the statement and the lines not stored before, and
 // matches the new booked credits, in the write path's transaction.
 func importLines(tx *commit.Tx, by string, st *Statement, lines []*Line) (*Statement, error) {
@@ -163,18 +166,36 @@ func importLines(tx *commit.Tx, by string, st *Statement, lines []*Line) (*State
 	var ids []string
 	seen := map[string]bool{}
 	for _, l := range lines {
-		if !seen[l.identity] {
-			seen[l.identity] = true
-			ids = append(ids, l.identity)
+		for _, id := range []string{l.identity, bookedIdentity(l)} {
+			if !seen[id] {
+				seen[id] = true
+				ids = append(ids, id)
+			}
 		}
 	}
 	before, err := storedLines(ctx, tx.Reader(), ids)
 	if err != nil {
 		return nil, err
 	}
+	// Booked lines claim the stored ones first; then a pending line whose
+	// booked line is stored (a report of the day uploaded after its
+	// statement) is that line, not a new one that would wait for ever.
+	stored := make([]bool, len(lines))
+	for i, l := range lines {
+		if l.Status != Pending {
+			stored[i] = claim(before, l)
+		}
+	}
+	for i, l := range lines {
+		if l.Status == Pending {
+			booked := *l
+			booked.identity = bookedIdentity(l)
+			stored[i] = claim(before, l) || claim(before, &booked)
+		}
+	}
 	var fresh []*Line
-	for _, l := range lines {
-		if claim(before, l) {
+	for i, l := range lines {
+		if stored[i] {
 			st.DuplicateLines++
 			continue
 		}
