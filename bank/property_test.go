@@ -74,6 +74,7 @@ type propFile struct {
 	from, to, cut int
 	perDay        bool // one statement per day, else one for all
 	bankRefs      bool // the bank's references of the lines are in it
+	pending       bool // the rest of the last day is in it as pending lines
 }
 
 // history is what the bank books over some days and how the treasurer
@@ -131,12 +132,18 @@ func (h *history) file(f propFile) []byte {
 	statement := func(from, to int) banktest.Statement {
 		st := banktest.Statement{ID: "S" + h.days[from] + "-" + h.days[to], IBAN: fundIBAN, From: h.days[from], To: h.days[to], Opening: h.balance(from)}
 		for day := from; day <= to; day++ {
-			for _, l := range h.lines[day][:h.upTo(f, day)] {
+			for i, l := range h.lines[day] {
 				bl := l.Line
 				if !f.bankRefs {
 					bl.BankRef = ""
 				}
-				st.Lines = append(st.Lines, bl)
+				switch {
+				case i < h.upTo(f, day):
+					st.Lines = append(st.Lines, bl)
+				case f.pending:
+					bl.Pending = true
+					st.Lines = append(st.Lines, bl)
+				}
 			}
 		}
 		return st
@@ -541,7 +548,7 @@ func (h *history) resolve(rt *rapid.T, w *world) {
 // says whether the treasurer has worked through the queue.
 func (h *history) check(rt *rapid.T, w *world, seen []int, resolved bool) {
 	keys := h.byKey()
-	stored := h.storedAsSeen(rt, w, seen)
+	stored := h.storedAsSeen(rt, w, seen, nil)
 
 	var refs []struct {
 		ID    string `db:"id"`
@@ -635,18 +642,28 @@ func (h *history) check(rt *rapid.T, w *world, seen []int, resolved bool) {
 
 // storedAsSeen returns the stored lines after checking that each line of
 // the history imported so far is stored as often as it occurs there, and
-// no other.
-func (h *history) storedAsSeen(rt *rapid.T, w *world, seen []int) []*bank.Line {
+// no other; and so is each line shown as pending (pending) that has not
+// come booked.
+func (h *history) storedAsSeen(rt *rapid.T, w *world, seen []int, pending map[lineAt]bool) []*bank.Line {
 	want := map[string]int{}
 	for day, ls := range h.lines {
-		for _, l := range ls[:seen[day]] {
-			want[l.key()]++
+		for i, l := range ls {
+			switch {
+			case i < seen[day]:
+				want[l.key()]++
+			case pending[lineAt{day, i}]:
+				want["pending "+l.key()]++
+			}
 		}
 	}
 	stored := allLines(rt, w, "")
 	got := map[string]int{}
 	for _, l := range stored {
-		got[storedKey(l)]++
+		if l.Status == bank.Pending {
+			got["pending "+storedKey(l)]++
+		} else {
+			got[storedKey(l)]++
+		}
 	}
 	for k, n := range want {
 		if got[k] != n {
@@ -721,6 +738,7 @@ type payouts struct {
 	refunds     []*propRefund
 	paid        map[*propPledge]bool // pledges the bank's history paid
 	seen        []int                // lines of each day imported so far
+	pending     map[lineAt]bool      // lines a file showed as pending
 	available   int64                // what available money must be
 	// reserve is what the fees not yet booked may come to: approvals and
 	// refunds leave it, so that available money never goes below zero.
@@ -773,7 +791,7 @@ func propertyChecks(t *testing.T, e db.Engine, n int) {
 func newPayouts(t *testing.T, rt *rapid.T, w *world) *payouts {
 	w.bank.Holder, w.bank.BIC = "Integrationsfonds Osnabrück", "COBADEFFXXX"
 	p := &payouts{h: &history{}, w: w, g: &grants.Service{DB: w.d, Writer: w.bank.Writer, MaxAmount: 100000000, Quorum: 3},
-		paid: map[*propPledge]bool{}, reserve: feeReserve}
+		paid: map[*propPledge]bool{}, pending: map[lineAt]bool{}, reserve: feeReserve}
 	// Users are inserted directly, as in package grants' tests: nobody signs in.
 	user := func(name string, role auth.Role) *auth.User {
 		u := &auth.User{ID: "user-" + name, Email: name + "@example.org", Name: name, Roles: []auth.Role{role}}
@@ -874,6 +892,7 @@ func (p *payouts) fetch(rt *rapid.T) {
 		perDay: rapid.IntRange(0, 3).Draw(rt, "per day?") == 0, bankRefs: rapid.Bool().Draw(rt, "bank refs?")}
 	if rapid.IntRange(0, 2).Draw(rt, "during the day?") == 0 {
 		f.cut = rapid.IntRange(0, f.cut).Draw(rt, "lines so far")
+		f.pending = rapid.Bool().Draw(rt, "pending lines?")
 	}
 	p.importFile(rt, f)
 }
@@ -887,13 +906,25 @@ func (p *payouts) importFile(rt *rapid.T, f propFile) {
 			sentBack = append(sentBack, in)
 		}
 	}
-	var lines, fresh int
+	var lines, fresh, booked int
+	if f.pending {
+		// A pending line is new unless it waits already or came booked.
+		for i := f.cut; i < len(h.lines[f.to]); i++ {
+			at := lineAt{f.to, i}
+			lines++
+			if !p.pending[at] && !p.arrived(&at) {
+				fresh++
+			}
+			p.pending[at] = true
+		}
+	}
 	for day := f.from; day <= f.to; day++ {
 		n := h.upTo(f, day)
 		lines += n
-		fresh += max(0, n-p.seen[day])
+		booked += max(0, n-p.seen[day])
 		p.seen[day] = max(p.seen[day], n)
 	}
+	fresh += booked
 	for _, in := range sentBack {
 		// Its debit came before, or earlier in f: a day before.
 		in.returned = p.arrived(in.sentBack) && p.arrived(in.paid)
@@ -906,8 +937,8 @@ func (p *payouts) importFile(rt *rapid.T, f propFile) {
 	if err != nil {
 		rt.Fatalf("import of days %s..%s: %v", h.days[f.from], h.days[f.to], err)
 	}
-	if st.Lines != lines || st.NewLines != fresh || st.DuplicateLines != lines-fresh || st.Matched+st.Queued != fresh {
-		rt.Fatalf("import of days %s..%s (%d lines, %d new): %+v", h.days[f.from], h.days[f.to], lines, fresh, st)
+	if st.Lines != lines || st.NewLines != fresh || st.DuplicateLines != lines-fresh || st.Matched+st.Queued != booked {
+		rt.Fatalf("import of days %s..%s (%d lines, %d new, %d booked): %+v", h.days[f.from], h.days[f.to], lines, fresh, booked, st)
 	}
 	// Of what an import matches, only a pledge's money makes money available.
 	for _, l := range allLines(rt, p.w, bank.Matched) {
@@ -1187,8 +1218,11 @@ func (p *payouts) check(rt *rapid.T, resolved bool) {
 	lineOf := map[string]string{}                                                    // entry → the line that booked it
 	debits, credits, refunds := map[string]int{}, map[string]int{}, map[string]int{} // lines matched to an instalment, a refund
 	donationsMatched := map[string]int{}
-	for _, l := range p.h.storedAsSeen(rt, p.w, p.seen) {
+	for _, l := range p.h.storedAsSeen(rt, p.w, p.seen, p.pending) {
 		hl := keys[storedKey(l)]
+		if l.Status == bank.Pending {
+			continue
+		}
 		if l.Status == bank.Queued {
 			// Only a return whose debit has not come may wait in a resolved queue.
 			waits := hl.kind == instalmentReturned && !p.arrived(hl.instalment.paid)
