@@ -166,7 +166,7 @@ func importLines(tx *commit.Tx, by string, st *Statement, lines []*Line) (*State
 	var ids []string
 	seen := map[string]bool{}
 	for _, l := range lines {
-		for _, id := range []string{l.identity, bookedIdentity(l)} {
+		for _, id := range []string{l.identity, bookedIdentity(l), "pending:" + bookedIdentity(l)} {
 			if !seen[id] {
 				seen[id] = true
 				ids = append(ids, id)
@@ -177,13 +177,19 @@ func importLines(tx *commit.Tx, by string, st *Statement, lines []*Line) (*State
 	if err != nil {
 		return nil, err
 	}
-	// Booked lines claim the stored ones first; then a pending line whose
-	// booked line is stored (a report of the day uploaded after its
-	// statement) is that line, not a new one that would wait for ever.
+	// Booked lines claim the stored ones first, a new one also the pending
+	// line it replaces (deleted below); then a pending line whose booked
+	// line is stored (a report of the day uploaded after its statement) is
+	// that line, not a new one that would wait for ever.
 	stored := make([]bool, len(lines))
 	for i, l := range lines {
 		if l.Status != Pending {
+			pending := *l
+			pending.identity = "pending:" + l.identity
 			stored[i] = claim(before, l)
+			if !stored[i] {
+				claim(before, &pending)
+			}
 		}
 	}
 	for i, l := range lines {
@@ -225,15 +231,16 @@ func importLines(tx *commit.Tx, by string, st *Statement, lines []*Line) (*State
 	if err := insertStatement(ctx, tx, st); err != nil {
 		return nil, err
 	}
-	if err := insertLines(ctx, tx, fresh, by, now); err != nil {
-		return nil, err
-	}
+	// Before the new lines are stored: a pending line of this file stays.
 	for _, l := range fresh {
 		if l.Status != Pending {
 			if err := deletePending(ctx, tx, "pending:"+l.identity); err != nil {
 				return nil, err
 			}
 		}
+	}
+	if err := insertLines(ctx, tx, fresh, by, now); err != nil {
+		return nil, err
 	}
 	return st, nil
 }
