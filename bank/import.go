@@ -164,6 +164,9 @@ func identity(account string, l *Line) string {
 	return id
 }
 
+// bookedIdentity is the identity of l once the bank books it.
+func bookedIdentity(l *Line) string { return strings.TrimPrefix(l.identity, "pending:") }
+
 // importLines stores the statement and the lines not stored before, and
 // matches the new booked credits, in the write path's transaction.
 func importLines(tx *commit.Tx, by string, st *Statement, lines []*Line) (*Statement, error) {
@@ -171,9 +174,11 @@ func importLines(tx *commit.Tx, by string, st *Statement, lines []*Line) (*State
 	var ids []string
 	seen := map[string]bool{}
 	for _, l := range lines {
-		if !seen[l.identity] {
-			seen[l.identity] = true
-			ids = append(ids, l.identity)
+		for _, id := range []string{l.identity, bookedIdentity(l), "pending:" + bookedIdentity(l)} {
+			if !seen[id] {
+				seen[id] = true
+				ids = append(ids, id)
+			}
 		}
 	}
 	before, err := storedLines(ctx, tx.Reader(), ids)
@@ -183,20 +188,44 @@ func importLines(tx *commit.Tx, by string, st *Statement, lines []*Line) (*State
 	// Each statement of the file is counted as a file of its own, after
 	// the ones before it: a line two of them hold (a ZIP of one download
 	// saved twice, a day's reports at 10:00 and at 14:00) is one line.
+	// Within a statement, booked lines claim the stored ones first, a new
+	// one also the pending line it replaces (deleted below); then a pending
+	// line whose booked line is stored (a report of the day uploaded after
+	// its statement) is that line, not a new one that would wait for ever.
 	var fresh []*Line
 	for start := 0; start < len(lines); {
 		end := start
 		for end < len(lines) && lines[end].part == lines[start].part {
 			end++
 		}
+		part := lines[start:end]
 		known := map[string][]stored{} // what this statement's lines may be: a copy, so that equal lines in it stay two
-		for _, l := range lines[start:end] {
-			if _, ok := known[l.identity]; !ok {
-				known[l.identity] = slices.Clone(before[l.identity])
+		for _, l := range part {
+			for _, id := range []string{l.identity, bookedIdentity(l), "pending:" + bookedIdentity(l)} {
+				if _, ok := known[id]; !ok {
+					known[id] = slices.Clone(before[id])
+				}
 			}
 		}
-		for _, l := range lines[start:end] {
-			if claim(known, l) {
+		seen := make([]bool, len(part))
+		for i, l := range part {
+			if l.Status != Pending {
+				pending := *l
+				pending.identity = "pending:" + l.identity
+				if seen[i] = claim(known, l); !seen[i] {
+					claim(known, &pending)
+				}
+			}
+		}
+		for i, l := range part {
+			if l.Status == Pending {
+				booked := *l
+				booked.identity = bookedIdentity(l)
+				seen[i] = claim(known, l) || claim(known, &booked)
+			}
+		}
+		for i, l := range part {
+			if seen[i] {
 				st.DuplicateLines++
 				continue
 			}
@@ -229,15 +258,16 @@ func importLines(tx *commit.Tx, by string, st *Statement, lines []*Line) (*State
 	if err := insertStatement(ctx, tx, st); err != nil {
 		return nil, err
 	}
-	if err := insertLines(ctx, tx, fresh, by, now); err != nil {
-		return nil, err
-	}
+	// Before the new lines are stored: a pending line of this file stays.
 	for _, l := range fresh {
 		if l.Status != Pending {
 			if err := deletePending(ctx, tx, "pending:"+l.identity); err != nil {
 				return nil, err
 			}
 		}
+	}
+	if err := insertLines(ctx, tx, fresh, by, now); err != nil {
+		return nil, err
 	}
 	return st, nil
 }
