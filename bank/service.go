@@ -216,10 +216,10 @@ func (s *Service) BookDonation(ctx context.Context, actor fundus.Actor, id strin
 }
 
 // Bookable are the accounts a line may be booked to: what the bank
-// charges, what it pays, the money the fund started with, and grant money
-// coming back. Donations, instalments and refunds have their own actions,
-// which keep their records in step.
-var Bookable = []string{ledger.BankFees, ledger.Interest, ledger.OpeningBalance, ledger.GrantsExpense}
+// charges, what it pays, and the money the fund started with. Donations,
+// instalments, refunds and grant money paid back have their own actions,
+// which keep their records and the projects' figures in step.
+var Bookable = []string{ledger.BankFees, ledger.Interest, ledger.OpeningBalance}
 
 // Booking books a queued line to an account of the chart.
 type Booking struct {
@@ -228,7 +228,7 @@ type Booking struct {
 }
 
 // Book books a queued line to an account: the bank posting's other side
-// (bank fees, interest, the opening balance, a return). Returns
+// (bank fees, interest, the opening balance). Returns
 // Unauthenticated, Forbidden, Invalid, NotFound, InvalidState,
 // InsufficientFunds.
 func (s *Service) Book(ctx context.Context, actor fundus.Actor, id string, in Booking) (commit.Outcome[*Line], error) {
