@@ -124,16 +124,25 @@ func Settle(tx *commit.Tx, d *Disbursement, line BankLine) (string, error) {
 
 // ReturnOrPayBack records a credit line for an instalment: the group
 // paying back what it said at closing it returns (PayBack), or else the
-// payee's bank sending a paid instalment back (Return).
+// payee's bank sending a paid instalment back (Return), also after the
+// closing.
 func ReturnOrPayBack(tx *commit.Tx, d *Disbursement, line BankLine) (string, error) {
 	a, err := findApplication(tx.Context(), tx.Reader(), d.ApplicationID)
 	if err != nil {
 		return "", err
 	}
-	if a.Status == Closed {
+	if a.Status == Closed && line.Minor <= a.owed() {
 		return PayBack(tx, a, line)
 	}
 	return Return(tx, d, line)
+}
+
+// owed is what the group said at closing it returns and has not paid back.
+func (a *Application) owed() int64 {
+	if a.Returned == nil {
+		return 0
+	}
+	return a.Returned.Minor - a.returnedPaid
 }
 
 // PayBack records in tx that a group paid back money of a closed grant
@@ -142,10 +151,7 @@ func ReturnOrPayBack(tx *commit.Tx, d *Disbursement, line BankLine) (string, err
 // InvalidState when the application is not closed or the group owes less.
 func PayBack(tx *commit.Tx, a *Application, line BankLine) (string, error) {
 	const op errs.Op = "grants.PayBack"
-	owed := int64(0)
-	if a.Returned != nil {
-		owed = a.Returned.Minor - a.returnedPaid
-	}
+	owed := a.owed()
 	if a.Status != Closed || line.Minor > owed {
 		return "", errs.Errorf(op, errs.InvalidState, "the group owes %s EUR back on this grant; the bank line brought %s EUR",
 			fundus.FormatMinor(owed, fundus.EUR), fundus.FormatMinor(line.Minor, fundus.EUR))
@@ -170,8 +176,9 @@ func PayBack(tx *commit.Tx, a *Application, line BankLine) (string, error) {
 // Return records in tx that the payee's bank sent a paid instalment back
 // (a credit line with its end-to-end id): assets:bank /
 // liabilities:grants-payable, so the money is owed to the group again; the
-// instalment is returned and the application's paid amount falls. It
-// returns the entry's id.
+// instalment is returned and the application's paid amount falls. After
+// the closing nothing is owed any more: assets:bank / expenses:grants,
+// the fund spent that much less. It returns the entry's id.
 func Return(tx *commit.Tx, d *Disbursement, line BankLine) (string, error) {
 	const op errs.Op = "grants.Return"
 	if d.Status != DisbursementPaid {
@@ -184,10 +191,14 @@ func Return(tx *commit.Tx, d *Disbursement, line BankLine) (string, error) {
 	if err != nil {
 		return "", err
 	}
+	owedTo := ledger.GrantsPayable
+	if a.Status == Closed {
+		owedTo = ledger.GrantsExpense
+	}
 	e, err := ledger.Post(tx, ledger.NewEntry{
 		Kind: KindDisbursement, Memo: "Grant instalment returned by the payee's bank: " + clip(a.Title, 200), Actor: line.Actor, Date: line.BookingDate, FromBank: true,
 		Ref:      &ledger.Ref{Type: "disbursement", ID: d.ID},
-		Postings: []ledger.NewPosting{{Account: ledger.Bank, Amount: line.Minor}, {Account: ledger.GrantsPayable, Amount: -line.Minor}},
+		Postings: []ledger.NewPosting{{Account: ledger.Bank, Amount: line.Minor}, {Account: owedTo, Amount: -line.Minor}},
 	})
 	if err != nil {
 		return "", err
