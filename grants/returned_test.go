@@ -67,8 +67,9 @@ func TestCloseAfterAReturn(t *testing.T) {
 }
 
 // TestReturnAfterClosing: the payee's bank may send a paid instalment
-// back after the grant was closed owing nothing; the money comes back to
-// the fund once (assets:bank / expenses:grants, on the project's figures).
+// back after the grant was closed; the money comes back to the fund once
+// (assets:bank / expenses:grants, on the project's figures), and the group
+// then owes nothing of what it said it returns.
 func TestReturnAfterClosing(t *testing.T) {
 	dbtest.Engines(t, func(t *testing.T, d *db.DB) {
 		ctx := context.Background()
@@ -91,24 +92,27 @@ func TestReturnAfterClosing(t *testing.T) {
 		if _, err := w.g.Report(ctx, w.group, a.ID, grants.ReportInput{Spent: fundus.Amount("300.00"), Report: "Zwölf Treffen."}); err != nil {
 			t.Fatal(err)
 		}
-		if _, err := w.g.Close(ctx, w.kasse[0], a.ID, grants.CloseInput{}); err != nil {
+		if _, err := w.g.Close(ctx, w.kasse[0], a.ID, grants.CloseInput{Returned: fundus.Amount("100.00")}); err != nil {
 			t.Fatal(err)
 		}
-		sendBack := func() error {
+		sendBack := func(minor int64) error {
 			_, err := commit.Do(ctx, w.g.Writer, func(tx *commit.Tx) (string, error) {
 				di, err := grants.FindDisbursement(tx.Context(), tx.Reader(), di.ID)
 				if err != nil {
 					return "", err
 				}
-				return grants.ReturnOrPayBack(tx, di, grants.BankLine{ID: db.NewID(), BookingDate: fundus.DayOf(tx.Now()), Minor: 30000, Actor: "bank"})
+				return grants.ReturnOrPayBack(tx, di, grants.BankLine{ID: db.NewID(), BookingDate: fundus.DayOf(tx.Now()), Minor: minor, Actor: "bank"})
 			})
 			return err
 		}
-		if err := sendBack(); err != nil {
+		if err := sendBack(30000); err != nil {
 			t.Fatalf("the instalment comes back: %v", err)
 		}
-		if err := sendBack(); err == nil {
+		if err := sendBack(30000); err == nil {
 			t.Fatal("the instalment came back twice")
+		}
+		if err := sendBack(10000); err == nil {
+			t.Fatal("the group paid back money the bank had already brought back")
 		}
 		if e, p, b := w.balance(ledger.GrantsExpense), w.balance(ledger.GrantsPayable), w.balance(ledger.Bank); e != 0 || p != 0 || b != 100000 {
 			t.Fatalf("expense %d, payable %d, bank %d; want 0, 0, 100000", e, p, b)
