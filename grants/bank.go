@@ -137,12 +137,14 @@ func ReturnOrPayBack(tx *commit.Tx, d *Disbursement, line BankLine) (string, err
 	return Return(tx, d, line)
 }
 
-// owed is what the group said at closing it returns and has not paid back.
+// owed is what the group said at closing it returns and has not paid
+// back, at most what it still holds of the paid money (its bank may have
+// sent an instalment back since).
 func (a *Application) owed() int64 {
 	if a.Returned == nil {
 		return 0
 	}
-	return a.Returned.Minor - a.returnedPaid
+	return max(0, min(a.Returned.Minor, a.PaidAmount.Minor)-a.returnedPaid)
 }
 
 // PayBack records in tx that a group paid back money of a closed grant
@@ -190,6 +192,9 @@ func Return(tx *commit.Tx, d *Disbursement, line BankLine) (string, error) {
 	a, err := findApplication(tx.Context(), tx.Reader(), d.ApplicationID)
 	if err != nil {
 		return "", err
+	}
+	if a.Status == Closed && a.PaidAmount.Minor-a.returnedPaid < line.Minor {
+		return "", errs.Errorf(op, errs.InvalidState, "the group paid back part of this closed grant already; instalment %s cannot come back whole", d.EndToEndID)
 	}
 	owedTo := ledger.GrantsPayable
 	if a.Status == Closed {
