@@ -16,6 +16,7 @@ import (
 	"fundus/audit"
 	"fundus/commit"
 	"fundus/internal/safecsv"
+	"fundus/internal/testtool"
 	"fundus/ledger/ledgertest"
 
 	"github.com/shopspring/decimal"
@@ -170,7 +171,7 @@ func decimalOr0(s string) decimal.Decimal {
 // TestSpreadsheetCheckFindsFormulas shows that openInSpreadsheet would find
 // a formula: the same cells without the defusing quote are formulas.
 func TestSpreadsheetCheckFindsFormulas(t *testing.T) {
-	requireTool(t, "soffice", "libreoffice-calc-nogui")
+	testtool.Require(t, "soffice", "libreoffice-calc-nogui")
 	cells := convertToXLSX(t, []byte("memo,amount\n\"=1+2\",-12.50\n"))
 	var formulas, numbers int
 	for _, c := range cells {
@@ -199,7 +200,7 @@ type xlsxCell struct {
 // quotes, UTF-8) and fails on any cell that became a formula.
 func openInSpreadsheet(t *testing.T, b []byte) []xlsxCell {
 	t.Helper()
-	requireTool(t, "soffice", "libreoffice-calc-nogui")
+	testtool.Require(t, "soffice", "libreoffice-calc-nogui")
 	cells := convertToXLSX(t, b)
 	for _, c := range cells {
 		if c.F != "" {

@@ -15,6 +15,7 @@ import (
 	"fundus/db"
 	"fundus/db/dbtest"
 	"fundus/errs"
+	"fundus/internal/testtool"
 	"fundus/ledger"
 	"fundus/ledger/ledgertest"
 )
@@ -164,7 +165,7 @@ func TestEntryDates(t *testing.T) {
 		if got := hledgerBalances(t, export(t, d, ledger.FormatHledger, "2026-01-01", "")); got[ledger.Bank] != "109.00" || got[ledger.Donations] != "-10.00" {
 			t.Errorf("hledger from 2026-01-01 (the opening balances hold the earlier-dated entry): %v", got)
 		}
-		bc := requireTool(t, "bean-check", "beancount")
+		bc := testtool.Require(t, "bean-check", "beancount")
 		if out, err := exec.Command(bc, export(t, d, ledger.FormatBeancount, "", "")).CombinedOutput(); err != nil {
 			t.Fatalf("bean-check: %v\n%s", err, out)
 		}

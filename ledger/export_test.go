@@ -16,24 +16,10 @@ import (
 	"fundus"
 	"fundus/db"
 	"fundus/db/dbtest"
+	"fundus/internal/testtool"
 	"fundus/ledger"
 	"fundus/ledger/ledgertest"
 )
-
-// requireTool finds a program the export tests run, or skips loudly (fails
-// in CI, where FUNDUS_TEST_REQUIRE_TOOLS=1 and .ci/run installs it).
-func requireTool(t *testing.T, name, pkg string) string {
-	t.Helper()
-	path, err := exec.LookPath(name)
-	if err != nil {
-		if os.Getenv("FUNDUS_TEST_REQUIRE_TOOLS") == "1" {
-			t.Fatalf("%s is missing (apt-get install %s), but FUNDUS_TEST_REQUIRE_TOOLS=1", name, pkg)
-		}
-		fmt.Fprintf(os.Stderr, "\n*** %s not found: its export test is SKIPPED (apt-get install %s) ***\n", name, pkg)
-		t.Skipf("%s not found: SKIPPED (apt-get install %s)", name, pkg)
-	}
-	return path
-}
 
 // randomLedger posts n random balanced entries and some reversals, with
 // entry times spread over days.
@@ -82,7 +68,7 @@ func export(t *testing.T, d *db.DB, format string, from, to string) string {
 // balance as it computes it.
 func hledgerBalances(t *testing.T, path string) map[string]string {
 	t.Helper()
-	hl := requireTool(t, "hledger", "hledger")
+	hl := testtool.Require(t, "hledger", "hledger")
 	out, err := exec.Command(hl, "-f", path, "balance", "--flat", "--empty", "-N", "-O", "csv").CombinedOutput()
 	if err != nil {
 		t.Fatalf("hledger refused the journal: %v\n%s", err, out)
@@ -114,7 +100,7 @@ func TestExportsCheckedByHledgerAndBeancount(t *testing.T) {
 			}
 		}
 
-		bc := requireTool(t, "bean-check", "beancount")
+		bc := testtool.Require(t, "bean-check", "beancount")
 		if out, err := exec.Command(bc, export(t, d, ledger.FormatBeancount, "", "")).CombinedOutput(); err != nil {
 			t.Fatalf("bean-check refused the file: %v\n%s", err, out)
 		}

@@ -16,22 +16,8 @@ import (
 	"fundus"
 	"fundus/bank/pain"
 	"fundus/errs"
+	"fundus/internal/testtool"
 )
-
-// requireTool finds a program a test runs, or skips loudly (fails in CI,
-// where FUNDUS_TEST_REQUIRE_TOOLS=1 and .ci/run installs it).
-func requireTool(t *testing.T, name, pkg string) string {
-	t.Helper()
-	path, err := exec.LookPath(name)
-	if err != nil {
-		if os.Getenv("FUNDUS_TEST_REQUIRE_TOOLS") == "1" {
-			t.Fatalf("%s is missing (apt-get install %s), but FUNDUS_TEST_REQUIRE_TOOLS=1", name, pkg)
-		}
-		fmt.Fprintf(os.Stderr, "\n*** %s not found: the XSD validation of payment files is SKIPPED (apt-get install %s) ***\n", name, pkg)
-		t.Skipf("%s not found: SKIPPED (apt-get install %s)", name, pkg)
-	}
-	return path
-}
 
 var created = time.Date(2026, 11, 30, 10, 15, 30, 0, time.UTC)
 
@@ -65,7 +51,7 @@ func write(t *testing.T, m pain.Message) []byte {
 // xmllint validates doc against the XSD and returns its complaint, if any.
 func xmllint(t *testing.T, doc []byte) error {
 	t.Helper()
-	bin := requireTool(t, "xmllint", "libxml2-utils")
+	bin := testtool.Require(t, "xmllint", "libxml2-utils")
 	file := filepath.Join(t.TempDir(), "pain.xml")
 	if err := os.WriteFile(file, doc, 0o600); err != nil {
 		t.Fatal(err)
