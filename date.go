@@ -27,6 +27,13 @@ func DayOf(t time.Time) string {
 	return "9999-12-31"
 }
 
+// DayStart returns the instant a day (YYYY-MM-DD) begins in
+// Europe/Berlin, in UTC: when money a bank line moved counts as arrived.
+func DayStart(day string) (time.Time, error) {
+	t, err := time.ParseInLocation(time.DateOnly, day, Berlin)
+	return t.UTC(), err
+}
+
 // IsDay reports whether s is a day as entries carry it: YYYY-MM-DD.
 func IsDay(s string) bool {
 	_, err := time.Parse(time.DateOnly, s)

@@ -68,3 +68,18 @@ func TestParseDay(t *testing.T) {
 		})
 	}
 }
+
+func TestDayStart(t *testing.T) {
+	for day, want := range map[string]string{
+		"2026-03-02": "2026-03-01T23:00:00Z", // winter: UTC+1
+		"2026-07-15": "2026-07-14T22:00:00Z", // summer: UTC+2
+	} {
+		got, err := fundus.DayStart(day)
+		if err != nil || got.Format(time.RFC3339) != want {
+			t.Errorf("DayStart(%s) = %s, %v; want %s", day, got.Format(time.RFC3339), err, want)
+		}
+	}
+	if _, err := fundus.DayStart("2026-02-30"); err == nil {
+		t.Error("DayStart took 2026-02-30")
+	}
+}

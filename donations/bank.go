@@ -26,7 +26,7 @@ type BankLine struct {
 
 // receivedAt is the start of the booking day in Europe/Berlin.
 func (a BankLine) receivedAt() (time.Time, error) {
-	t, err := time.ParseInLocation(time.DateOnly, a.BookingDate, fundus.Berlin)
+	t, err := fundus.DayStart(a.BookingDate)
 	if err != nil {
 		return time.Time{}, errs.Errorf(errs.Op("donations.Arrive"), errs.Internal, "a bank line's booking date %q is not a day", a.BookingDate)
 	}

@@ -2,7 +2,6 @@ package grants
 
 import (
 	"context"
-	"time"
 
 	"fundus"
 	"fundus/audit"
@@ -96,6 +95,10 @@ func Settle(tx *commit.Tx, d *Disbursement, line BankLine) (string, error) {
 	if d.Amount.Minor != line.Minor {
 		return "", errs.Errorf(op, errs.InvalidState, "instalment %s is of %s EUR; the bank line paid %s EUR", d.EndToEndID, d.Amount, fundus.FormatMinor(line.Minor, fundus.EUR))
 	}
+	at, err := fundus.DayStart(line.BookingDate)
+	if err != nil {
+		return "", errs.Errorf(op, errs.Internal, "a bank line's booking date %q is not a day", line.BookingDate)
+	}
 	a, err := findApplication(tx.Context(), tx.Reader(), d.ApplicationID)
 	if err != nil {
 		return "", err
@@ -109,7 +112,6 @@ func Settle(tx *commit.Tx, d *Disbursement, line BankLine) (string, error) {
 		return "", err
 	}
 	from := d.Status
-	at := bookingTime(line.BookingDate, tx.Now())
 	d.Status, d.PaidAt, d.LedgerEntryID = DisbursementPaid, &at, e.ID
 	if err := updateDisbursement(tx.Context(), tx, d); err != nil {
 		return "", err
@@ -239,16 +241,6 @@ func paidChanged(tx *commit.Tx, a *Application, delta int64, actor string) error
 		return err
 	}
 	return audit.Add(tx, actor, "application.pay", "application", a.ID, map[string]any{"from": from, "to": a.Status, "paid_amount": a.PaidAmount})
-}
-
-// bookingTime is the start of a booking day in Europe/Berlin (now when
-// the day does not parse, which the statement parser never lets happen).
-func bookingTime(day string, now time.Time) time.Time {
-	t, err := time.ParseInLocation(time.DateOnly, day, fundus.Berlin)
-	if err != nil {
-		return db.Time(now)
-	}
-	return db.Time(t)
 }
 
 // InPaymentFile returns the ids of the instalments a payment file holds.
