@@ -119,24 +119,8 @@ func (s *Service) gather(op errs.Op, f *statement.File) (*Statement, []*Line, er
 			lines = append(lines, l)
 		}
 	}
-	if st.From == "" || st.To == "" {
-		st.From, st.To = datesOf(lines, st.From, st.To)
-	}
 	st.Lines = len(lines)
 	return st, lines, nil
-}
-
-// datesOf fills a missing statement period from its lines' booking dates.
-func datesOf(lines []*Line, from, to string) (string, string) {
-	for _, l := range lines {
-		if from == "" || l.BookingDate < from {
-			from = l.BookingDate
-		}
-		if l.BookingDate > to {
-			to = l.BookingDate
-		}
-	}
-	return from, to
 }
 
 // identity is what makes two lines the same line: the account, booking
