@@ -28,16 +28,11 @@ func bankImport(ctx context.Context, cfg *config, files []string, stdout io.Writ
 	if len(files) == 0 {
 		return usageError("fundus bank import: name at least one file\n" + usage)
 	}
-	d, err := openDB(ctx, cfg)
+	d, w, closeDB, err := openWritePath(ctx, cfg)
 	if err != nil {
 		return err
 	}
-	defer d.Close()
-	w, err := newWriter(d)
-	if err != nil {
-		return err
-	}
-	defer w.Close()
+	defer closeDB()
 	s := &bank.Service{DB: d, Writer: w, IBAN: cfg.BankIBAN, BIC: cfg.BankBIC, Holder: cfg.BankHolder, MaxAmount: cfg.maxAmountCents(), Limits: statementLimits(cfg)}
 	var failed error
 	for _, name := range files {

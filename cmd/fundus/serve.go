@@ -135,6 +135,19 @@ func newWriter(d *db.DB) (*commit.Writer, error) {
 	return commit.NewWriter(d, nil, ledger.Book, audit.Trail)
 }
 
+// openWritePath opens the database and its write path for a command that
+// writes (user add, bank import); closeAll closes both.
+func openWritePath(ctx context.Context, cfg *config) (d *db.DB, w *commit.Writer, closeAll func(), err error) {
+	if d, err = openDB(ctx, cfg); err != nil {
+		return nil, nil, nil, err
+	}
+	if w, err = newWriter(d); err != nil {
+		d.Close()
+		return nil, nil, nil, err
+	}
+	return d, w, func() { w.Close(); d.Close() }, nil
+}
+
 // serve runs the HTTP server until SIGINT or SIGTERM, then lets running
 // requests finish (up to 20 s) before closing the database.
 func serve(ctx context.Context, cfg *config, log *slog.Logger) error {

@@ -47,16 +47,11 @@ func userAdd(ctx context.Context, cfg *config, args []string, stdin io.Reader, s
 	}
 	nu.Password = strings.TrimRight(line, "\r\n")
 
-	d, err := openDB(ctx, cfg)
+	d, w, closeDB, err := openWritePath(ctx, cfg)
 	if err != nil {
 		return err
 	}
-	defer d.Close()
-	w, err := newWriter(d)
-	if err != nil {
-		return err
-	}
-	defer w.Close()
+	defer closeDB()
 	u, err := auth.NewService(d, w, cfg.SessionTTL).CreateUserFromCommandLine(ctx, nu)
 	if err != nil {
 		return describe(err)
