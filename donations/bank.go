@@ -33,6 +33,17 @@ func (a BankLine) receivedAt() (time.Time, error) {
 	return db.Time(t), nil
 }
 
+// post books the line: bank cents onto assets:bank (negative: off it),
+// the other side on other; dated the booking day, the line named as the
+// entry's cause. id names the entry ("": a new one).
+func (a BankLine) post(tx *commit.Tx, id, kind, memo, other string, bank int64) (*ledger.Entry, error) {
+	return ledger.Post(tx, ledger.NewEntry{
+		ID: id, Kind: kind, Memo: memo, Actor: a.Actor, Date: a.BookingDate, FromBank: true,
+		Ref:      &ledger.Ref{Type: "bank_line", ID: a.ID},
+		Postings: []ledger.NewPosting{{Account: ledger.Bank, Amount: bank}, {Account: other, Amount: -bank}},
+	})
+}
+
 // LookupReference returns the donation whose reference is ref (canonical
 // form, ParseReference), read in the write path's transaction q.
 func LookupReference(ctx context.Context, q sqlx.QueryerContext, ref string) (*Donation, error) {
@@ -76,11 +87,7 @@ func Arrive(tx *commit.Tx, d *Donation, a BankLine, anyAmount bool) (string, err
 			}
 			return "", audit.Add(tx, a.Actor, "donation.link", "donation", d.ID, map[string]any{"bank_line_id": a.ID, "ledger_entry_id": nil})
 		}
-		e, err := ledger.Post(tx, ledger.NewEntry{
-			Kind: KindSettle, Memo: "Donation " + d.Reference + " on the bank account", Actor: a.Actor, Date: a.BookingDate, FromBank: true,
-			Ref:      &ledger.Ref{Type: "bank_line", ID: a.ID},
-			Postings: []ledger.NewPosting{{Account: ledger.Bank, Amount: a.Minor}, {Account: ledger.Clearing, Amount: -a.Minor}},
-		})
+		e, err := a.post(tx, "", KindSettle, "Donation "+d.Reference+" on the bank account", ledger.Clearing, a.Minor)
 		if err != nil {
 			return "", err
 		}
@@ -93,11 +100,7 @@ func Arrive(tx *commit.Tx, d *Donation, a BankLine, anyAmount bool) (string, err
 	if err != nil {
 		return "", err
 	}
-	e, err := ledger.Post(tx, ledger.NewEntry{
-		Kind: KindDonation, Memo: "Donation " + d.Reference, Actor: a.Actor, Date: a.BookingDate, FromBank: true,
-		Ref:      &ledger.Ref{Type: "bank_line", ID: a.ID},
-		Postings: []ledger.NewPosting{{Account: ledger.Bank, Amount: a.Minor}, {Account: ledger.Donations, Amount: -a.Minor}},
-	})
+	e, err := a.post(tx, "", KindDonation, "Donation "+d.Reference, ledger.Donations, a.Minor)
 	if err != nil {
 		return "", err
 	}
@@ -124,11 +127,7 @@ func BookTransfer(tx *commit.Tx, a BankLine, name string, anonymous bool) (*Dona
 	if name != "" && !anonymous {
 		d.Donor = &Donor{Name: name}
 	}
-	e, err := ledger.Post(tx, ledger.NewEntry{
-		ID: d.LedgerEntryID, Kind: KindDonation, Memo: "Donation " + d.Reference + " (a transfer without a pledge)", Actor: a.Actor, Date: a.BookingDate, FromBank: true,
-		Ref:      &ledger.Ref{Type: "bank_line", ID: a.ID},
-		Postings: []ledger.NewPosting{{Account: ledger.Bank, Amount: a.Minor}, {Account: ledger.Donations, Amount: -a.Minor}},
-	})
+	e, err := a.post(tx, d.LedgerEntryID, KindDonation, "Donation "+d.Reference+" (a transfer without a pledge)", ledger.Donations, a.Minor)
 	if err != nil {
 		return nil, "", err
 	}
@@ -174,11 +173,7 @@ func PayRefund(tx *commit.Tx, d *Donation, a BankLine) (string, error) {
 		}
 		return "", audit.Add(tx, a.Actor, "donation.refund-paid", "donation", d.ID, map[string]any{"bank_line_id": a.ID, "ledger_entry_id": nil})
 	}
-	e, err := ledger.Post(tx, ledger.NewEntry{
-		Kind: KindRefundPaid, Memo: "Refund of donation " + d.Reference + " paid", Actor: a.Actor, Date: a.BookingDate, FromBank: true,
-		Ref:      &ledger.Ref{Type: "bank_line", ID: a.ID},
-		Postings: []ledger.NewPosting{{Account: ledger.RefundsPayable, Amount: a.Minor}, {Account: ledger.Bank, Amount: -a.Minor}},
-	})
+	e, err := a.post(tx, "", KindRefundPaid, "Refund of donation "+d.Reference+" paid", ledger.RefundsPayable, -a.Minor)
 	if err != nil {
 		return "", err
 	}
