@@ -158,7 +158,7 @@ func importLines(tx *commit.Tx, by string, st *Statement, lines []*Line) (*State
 	var ids []string
 	seen := map[string]bool{}
 	for _, l := range lines {
-		for _, id := range []string{l.identity, bookedIdentity(l), "pending:" + bookedIdentity(l)} {
+		for _, id := range []string{bookedIdentity(l), "pending:" + bookedIdentity(l)} { // l's own is one of them
 			if !seen[id] {
 				seen[id] = true
 				ids = append(ids, id)
@@ -177,6 +177,7 @@ func importLines(tx *commit.Tx, by string, st *Statement, lines []*Line) (*State
 	// line whose booked line is stored (a report of the day uploaded after
 	// its statement) is that line, not a new one that would wait for ever.
 	var fresh []*Line
+	var replaced []string // the pending lines that booked lines of the file replace
 	for start := 0; start < len(lines); {
 		end := start
 		for end < len(lines) && lines[end].part == lines[start].part {
@@ -185,7 +186,7 @@ func importLines(tx *commit.Tx, by string, st *Statement, lines []*Line) (*State
 		part := lines[start:end]
 		known := map[string][]stored{} // what this statement's lines may be: a copy, so that equal lines in it stay two
 		for _, l := range part {
-			for _, id := range []string{l.identity, bookedIdentity(l), "pending:" + bookedIdentity(l)} {
+			for _, id := range []string{bookedIdentity(l), "pending:" + bookedIdentity(l)} {
 				if _, ok := known[id]; !ok {
 					known[id] = slices.Clone(before[id])
 				}
@@ -196,8 +197,10 @@ func importLines(tx *commit.Tx, by string, st *Statement, lines []*Line) (*State
 			if l.Status != Pending {
 				pending := *l
 				pending.identity = "pending:" + l.identity
-				if seen[i] = claim(known, l); !seen[i] {
-					claim(known, &pending)
+				if _, seen[i] = claim(known, l); !seen[i] {
+					if r, ok := claim(known, &pending); ok {
+						replaced = append(replaced, r.ID)
+					}
 				}
 			}
 		}
@@ -205,7 +208,11 @@ func importLines(tx *commit.Tx, by string, st *Statement, lines []*Line) (*State
 			if l.Status == Pending {
 				booked := *l
 				booked.identity = bookedIdentity(l)
-				seen[i] = claim(known, l) || claim(known, &booked)
+				_, found := claim(known, l)
+				if !found {
+					_, found = claim(known, &booked)
+				}
+				seen[i] = found
 			}
 		}
 		for i, l := range part {
@@ -243,12 +250,8 @@ func importLines(tx *commit.Tx, by string, st *Statement, lines []*Line) (*State
 		return nil, err
 	}
 	// Before the new lines are stored: a pending line of this file stays.
-	for _, l := range fresh {
-		if l.Status != Pending {
-			if err := deletePending(ctx, tx, "pending:"+l.identity); err != nil {
-				return nil, err
-			}
-		}
+	if err := deleteLines(ctx, tx, replaced); err != nil {
+		return nil, err
 	}
 	if err := insertLines(ctx, tx, fresh, by, now); err != nil {
 		return nil, err
@@ -257,18 +260,19 @@ func importLines(tx *commit.Tx, by string, st *Statement, lines []*Line) (*State
 }
 
 // claim reports whether l is a line stored before, and takes that stored
-// line so that it answers for no other line of the file: two equal lines
-// are two. Where both carry the bank's reference, it must agree.
-func claim(before map[string][]stored, l *Line) bool {
+// line (and returns it) so that it answers for no other line of the file:
+// two equal lines are two. Where both carry the bank's reference, it must
+// agree.
+func claim(before map[string][]stored, l *Line) (stored, bool) {
 	rows := before[l.identity]
 	for i, r := range rows {
 		if l.BankReference != "" && r.BankReference != "" && r.BankReference != l.BankReference {
 			continue
 		}
 		before[l.identity] = append(rows[:i:i], rows[i+1:]...)
-		return true
+		return r, true
 	}
-	return false
+	return stored{}, false
 }
 
 // matchLine confirms the donation a booked credit pays, when its

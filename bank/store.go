@@ -99,12 +99,22 @@ func insertLines(ctx context.Context, q sqlx.ExecerContext, lines []*Line, by st
 	return nil
 }
 
-// deletePending deletes the oldest pending line of identity (the booked
-// line that follows replaces it) and reports whether there was one.
-func deletePending(ctx context.Context, q sqlx.ExecerContext, identity string) error {
-	_, err := q.ExecContext(ctx, `DELETE FROM bank_lines WHERE id = (SELECT id FROM bank_lines
-		WHERE identity = $1 AND status = 'pending' ORDER BY seq LIMIT 1)`, identity)
-	return err
+// deleteLines deletes the pending lines of ids (the booked lines that
+// follow replace them), a few hundred a statement.
+func deleteLines(ctx context.Context, q sqlx.ExecerContext, ids []string) error {
+	for len(ids) > 0 {
+		n := min(len(ids), 500)
+		var p db.Params
+		in := make([]string, n)
+		for i, id := range ids[:n] {
+			in[i] = p.Add(id)
+		}
+		if _, err := q.ExecContext(ctx, `DELETE FROM bank_lines WHERE status = 'pending' AND id IN (`+strings.Join(in, ", ")+`)`, p.Args()...); err != nil {
+			return err
+		}
+		ids = ids[n:]
+	}
+	return nil
 }
 
 // resolveLine stores what a person did with a queued line.
