@@ -167,4 +167,3 @@ func decodeAttachments(s string) ([]Attachment, error) {
 	err := json.Unmarshal([]byte(s), &a)
 	return a, err
 }
-
