@@ -25,6 +25,7 @@ import (
 	"fundus/commit"
 	"fundus/db"
 	"fundus/errs"
+	"fundus/mail"
 )
 
 // User is a person who can sign in.
@@ -36,6 +37,9 @@ type User struct {
 	Roles        []Role    `json:"roles"`
 	Active       bool      `json:"-"` // false: cannot sign in
 	CreatedAt    time.Time `json:"-"`
+	// Lang is the language the user's mails are written in: the page
+	// language at registration or creation.
+	Lang string `json:"-"`
 }
 
 // HasRole reports whether u holds r.
@@ -48,6 +52,9 @@ type NewUser struct {
 	Password     string `json:"password" validate:"required,min=12,max=1024"`
 	Organisation string `json:"organisation" validate:"max=200,text"`
 	Roles        []Role `json:"roles" validate:"required,min=1,unique,dive,oneof=admin committee treasurer auditor applicant"`
+	// Lang is the language of the new user's mails (the creating page's
+	// or request's language; another falls back to German).
+	Lang string `json:"-"`
 }
 
 // Registration is what a project group gives to register itself. It has no
@@ -57,6 +64,9 @@ type Registration struct {
 	Name         string `json:"name" validate:"required,max=200,text"`
 	Password     string `json:"password" validate:"required,min=12,max=1024"`
 	Organisation string `json:"organisation" validate:"max=200,text"`
+	// Lang is the language of the group's mails: the page language at
+	// registration.
+	Lang string `json:"-"`
 }
 
 // Credentials are what a user signs in with.
@@ -164,7 +174,7 @@ func (s *Service) Register(ctx context.Context, r Registration) (*User, error) {
 	if err := check.Struct(op, r); err != nil {
 		return nil, err
 	}
-	u := s.newUser(NewUser{Email: r.Email, Name: r.Name, Organisation: r.Organisation}, []Role{Applicant})
+	u := s.newUser(NewUser{Email: r.Email, Name: r.Name, Organisation: r.Organisation, Lang: r.Lang}, []Role{Applicant})
 	if err := s.insertUser(ctx, op, u, r.Password, "", "user.register", nil); err != nil {
 		return nil, err
 	}
@@ -173,7 +183,7 @@ func (s *Service) Register(ctx context.Context, r Registration) (*User, error) {
 
 func (s *Service) newUser(nu NewUser, roles []Role) *User {
 	return &User{ID: db.NewID(), Email: nu.Email, Name: nu.Name, Organisation: nu.Organisation,
-		Roles: roles, Active: true, CreatedAt: s.now()}
+		Roles: roles, Active: true, CreatedAt: s.now(), Lang: mail.Lang(nu.Lang)}
 }
 
 // insertUser stores a new user, the role grant g it waits for (if any) and

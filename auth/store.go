@@ -60,8 +60,8 @@ const userColumns = `u.id, u.email, u.name, u.organisation, u.password_hash, u.a
 // insertUser stores u; createdBy is the admin who created it over the
 // API, "" for none.
 func insertUser(ctx context.Context, tx sqlx.ExtContext, u *User, passwordHash, createdBy string) error {
-	_, err := tx.ExecContext(ctx, `INSERT INTO users (id, email, name, organisation, password_hash, created_at, created_by)
-		VALUES ($1, $2, $3, $4, $5, $6, $7)`, u.ID, u.Email, u.Name, u.Organisation, passwordHash, u.CreatedAt, db.StringOrNull(createdBy))
+	_, err := tx.ExecContext(ctx, `INSERT INTO users (id, email, name, organisation, password_hash, created_at, created_by, lang)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`, u.ID, u.Email, u.Name, u.Organisation, passwordHash, u.CreatedAt, db.StringOrNull(createdBy), u.Lang)
 	if err != nil {
 		return err
 	}

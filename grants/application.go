@@ -19,6 +19,7 @@ import (
 	"fundus/commit"
 	"fundus/db"
 	"fundus/errs"
+	"fundus/mail"
 )
 
 // Status is where an application stands.
@@ -133,6 +134,7 @@ type Service struct {
 	Writer    *commit.Writer
 	MaxAmount int64 // cents
 	Quorum    int
+	Mail      *mail.Outbox // the groups' and the committee's mails (nil: none)
 }
 
 // check validates in and fills the application's written fields.
@@ -253,6 +255,9 @@ func (s *Service) Submit(ctx context.Context, actor fundus.Actor, id string) (co
 		}
 		at := db.Time(tx.Now())
 		a.Status, a.SubmittedAt = Submitted, &at
+		if err := s.mailSubmitted(tx, a); err != nil {
+			return err
+		}
 		return audit.Add(tx, actor.ActorID(), "application.submit", "application", a.ID, map[string]any{"from": Draft, "to": Submitted})
 	})
 }

@@ -16,6 +16,7 @@ func (h *Handler) register(c *gin.Context) {
 		httpx.WriteError(c, err)
 		return
 	}
+	req.Lang = requestLang(c)
 	u, err := h.Auth.Register(c.Request.Context(), req)
 	if err != nil {
 		httpx.WriteError(c, err)
@@ -62,6 +63,7 @@ func (h *Handler) createUser(c *gin.Context) {
 		httpx.WriteError(c, err)
 		return
 	}
+	req.Lang = requestLang(c)
 	u, err := h.Auth.CreateUser(c.Request.Context(), httpx.CurrentUser(c), req)
 	if err != nil {
 		httpx.WriteError(c, err)
