@@ -33,6 +33,7 @@ import (
 	"fundus/http/server"
 	"fundus/ledger"
 	"fundus/ledger/ledgertest"
+	"fundus/mail"
 )
 
 // Password is the password of every user the tests make.
@@ -50,23 +51,37 @@ type Server struct {
 	DB     *db.DB
 	Auth   *auth.Service
 	Ledger *ledger.Service
+	// Mail is the outbox the services queue their mails in (links on
+	// MailBaseURL); mail.Sender sends them.
+	Mail *mail.Outbox
 }
+
+// MailBaseURL is the public address in the test server's mails.
+const MailBaseURL = "https://fundus.test"
 
 // New builds the server on d with cfg.
 func New(t *testing.T, d *db.DB, cfg server.Config) *Server {
 	t.Helper()
 	w := writerOf(t, d)
+	fundName := cfg.FundName
+	if fundName == "" {
+		fundName = "Integrationsfonds Osnabrück"
+	}
+	o, err := mail.NewOutbox(MailBaseURL, fundName)
+	if err != nil {
+		t.Fatal(err)
+	}
 	a := auth.NewService(d, w, time.Hour)
 	l := &ledger.Service{DB: d, Writer: w, MaxAmount: 100000000}
-	dons := &donations.Service{DB: d, Writer: w, MaxAmount: 100000000,
+	dons := &donations.Service{DB: d, Writer: w, MaxAmount: 100000000, Mail: o,
 		Bank: donations.BankAccount{IBAN: "DE89370400440532013000", BIC: "COBADEFFXXX", Holder: "Integrationsfonds Osnabrück"}}
-	g := &grants.Service{DB: d, Writer: w, MaxAmount: 100000000, Quorum: 3}
-	b := &bank.Service{DB: d, Writer: w, IBAN: "DE89370400440532013000", BIC: "COBADEFFXXX", Holder: "Integrationsfonds Osnabrueck", MaxAmount: 100000000}
+	g := &grants.Service{DB: d, Writer: w, MaxAmount: 100000000, Quorum: 3, Mail: o}
+	b := &bank.Service{DB: d, Writer: w, IBAN: "DE89370400440532013000", BIC: "COBADEFFXXX", Holder: "Integrationsfonds Osnabrueck", MaxAmount: 100000000, Mail: o}
 	h, err := server.New(cfg, d, server.Services{Auth: a, Ledger: l, Audit: &audit.Service{DB: d}, Donations: dons, Grants: g, Bank: b}, slog.New(slog.NewTextHandler(io.Discard, nil)))
 	if err != nil {
 		t.Fatal(err)
 	}
-	return &Server{T: t, H: h, DB: d, Auth: a, Ledger: l}
+	return &Server{T: t, H: h, DB: d, Auth: a, Ledger: l, Mail: o}
 }
 
 // writers holds the write path of each database: a database has one, and
