@@ -23,12 +23,13 @@ type userRow struct {
 	PasswordHash string    `db:"password_hash"`
 	Active       bool      `db:"active"`
 	CreatedAt    time.Time `db:"created_at"`
+	Lang         string    `db:"lang"`
 	Roles        string    `db:"roles"` // comma-separated, sorted
 }
 
 func (r userRow) user() *User {
 	return &User{ID: r.ID, Email: r.Email, Name: r.Name, Organisation: r.Organisation, Roles: splitRoles(r.Roles),
-		Active: r.Active, CreatedAt: r.CreatedAt.UTC()}
+		Active: r.Active, CreatedAt: r.CreatedAt.UTC(), Lang: r.Lang}
 }
 
 // splitRoles reads a comma-separated list; none is an empty list, never
@@ -54,7 +55,7 @@ func joinRoles(roles []Role) string {
 // userColumns read a user with its roles in one statement: every signed-in
 // request reads its user, and a second statement for the roles was a
 // second round trip to PostgreSQL.
-const userColumns = `u.id, u.email, u.name, u.organisation, u.password_hash, u.active, u.created_at,
+const userColumns = `u.id, u.email, u.name, u.organisation, u.password_hash, u.active, u.created_at, u.lang,
 	COALESCE((SELECT string_agg(r.role, ',' ORDER BY r.role) FROM user_roles r WHERE r.user_id = u.id), '') AS roles`
 
 // insertUser stores u; createdBy is the admin who created it over the
