@@ -7,6 +7,7 @@ import (
 	"image/png"
 	"log/slog"
 	"os"
+	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -209,6 +210,16 @@ func TestMailsOfTheWholeStory(t *testing.T) {
 			t.Fatalf("%d messages, want 15", len(msgs))
 		}
 		in := inbox{t, msgs}
+		// FUNDUS_TEST_MAIL_SAMPLES=DIR keeps the messages, a sample of each
+		// mail as the server received it.
+		if dir := os.Getenv("FUNDUS_TEST_MAIL_SAMPLES"); dir != "" {
+			for i, m := range msgs {
+				name := fmt.Sprintf("%s-%02d-%s.eml", d.Engine, i+1, m.Header.Get("Content-Language"))
+				if err := os.WriteFile(filepath.Join(dir, name), m.Raw, 0o644); err != nil {
+					t.Fatal(err)
+				}
+			}
+		}
 
 		// The pledge: bank details, reference and the GiroCode.
 		pledged := in.one("erika@example.org", "reference "+p1["reference"].(string))
