@@ -64,6 +64,7 @@ const (
 // browser's forms: derived from its session, or before sign-in from its
 // anonymous id (made here if missing).
 func (h *Handler) pageContext(c *gin.Context) {
+	h.pageCSP(c)
 	langC, _ := c.Cookie(langCookie)
 	c.Set(ctxLang, web.Lang(langC, c.GetHeader("Accept-Language")))
 	if token, err := c.Cookie(sessionCookie); err == nil && token != "" {
