@@ -49,6 +49,13 @@ func (h *Handler) parseUpload(c *gin.Context) {
 	}
 }
 
+// reportAction: POST /grants/{id}/report, the report with its receipts,
+// as grantAction does the other steps.
+func (h *Handler) reportAction(c *gin.Context) {
+	c.Params = append(c.Params, gin.Param{Key: "action", Value: "report"})
+	h.grantAction(c)
+}
+
 // uploads reads the files of the form's "receipts" field.
 func uploads(c *gin.Context) ([]grants.Upload, error) {
 	if c.Request.MultipartForm == nil {

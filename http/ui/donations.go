@@ -90,15 +90,36 @@ func (h *Handler) donate(c *gin.Context) {
 		return
 	}
 	// The first answer and a repeat both show the donation the key points at.
-	p, err := h.Donations.Instructions(c.Request.Context(), out.Value)
+	h.showDonated(c, out.Value)
+}
+
+// thanksPage: GET /donate/thanks/{id}, the thank-you page again: the
+// address the language switcher and a bookmark come back to. The id is
+// the donation's, which cannot be guessed; the page shows the fund's
+// account, the amount and the reference, nothing of the donor.
+func (h *Handler) thanksPage(c *gin.Context) {
+	h.showDonated(c, c.Param("id"))
+}
+
+// receiptThreshold is the amount up to which the bank statement is proof
+// enough for the tax office (§ 50 Abs. 4 EStDV), in cents.
+const receiptThreshold = 300_00
+
+// showDonated shows the bank details, the reference and the GiroCode of
+// donation id, what happens next, what happens with a receipt, and what
+// "anonymous" means.
+func (h *Handler) showDonated(c *gin.Context, id string) {
+	p, err := h.Donations.Instructions(c.Request.Context(), id)
 	if err != nil {
 		h.renderError(c, err)
 		return
 	}
+	c.Set(ctxPath, "/donate/thanks/"+p.ID)
 	h.render(c, http.StatusOK, "donated", "donated.title", map[string]any{
 		"Amount": p.Payment.Amount, "Reference": p.Reference, "IBAN": p.Payment.IBAN, "BIC": p.Payment.BIC,
 		"Holder": p.Payment.Holder, "QRURL": p.Payment.QRCodeURL, "SVGURL": strings.TrimSuffix(p.Payment.QRCodeURL, ".png") + ".svg",
-		"Receipt": p.ReceiptRequested, "Example": h.ExampleAccount,
+		"Receipt": p.ReceiptRequested, "Example": h.ExampleAccount, "Anonymous": p.Anonymous,
+		"OverThreshold": p.Amount.Minor > receiptThreshold, "Pledged": p.Status == donations.Pledged,
 	})
 }
 
