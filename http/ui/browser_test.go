@@ -244,8 +244,9 @@ func TestGrantInTheBrowser(t *testing.T) {
 	// The group registers and applies.
 	p.do(chromedp.Navigate(srv.URL+"/lang?to=en&back=/apply"), chromedp.WaitVisible(`#name`),
 		chromedp.SendKeys(`#name`, "Amina Yilmaz"), chromedp.SendKeys(`#organisation`, "Café Lingua e.V."),
-		chromedp.SendKeys(`#email`, "verein@example.org"), chromedp.SendKeys(`#password`, testserver.Password),
-		chromedp.Click(`form button[type=submit].button`), chromedp.WaitVisible(`a[href="/apply/new"]`))
+		chromedp.SendKeys(`#email`, "verein@example.org"), chromedp.SendKeys(`#password`, testserver.Password))
+	submit(`form button[type=submit].button`)
+	p.do(chromedp.WaitVisible(`a[href="/apply/new"]`))
 	p.do(chromedp.Click(`a[href="/apply/new"]`), chromedp.WaitVisible(`#title`),
 		chromedp.SendKeys(`#title`, "Language café Schinkel"), chromedp.SendKeys(`#summary`, "A weekly language café"),
 		chromedp.SendKeys(`#description`, "Volunteers meet newcomers every Thursday."),
