@@ -176,3 +176,11 @@ func PayBackReference(a *Application) string {
 	id := strings.ToUpper(strings.ReplaceAll(a.ID, "-", ""))
 	return "FONDS-R-" + id[max(0, len(id)-12):]
 }
+
+// Kind is the receipt's type as people name it: PDF, JPEG or PNG.
+func (r Receipt) Kind() string {
+	return map[string]string{"application/pdf": "PDF", "image/jpeg": "JPEG", "image/png": "PNG"}[r.ContentType]
+}
+
+// SizeKB is the receipt's size in kilobytes, rounded up.
+func (r Receipt) SizeKB() int64 { return (r.Size + 1023) / 1024 }
