@@ -83,7 +83,7 @@ type Application struct {
 	ReportedAt      *time.Time    `json:"reported_at,omitempty"`
 	Returned        *fundus.Money `json:"returned,omitempty"`
 	ClosedAt        *time.Time    `json:"closed_at,omitempty"`
-	WithdrawnAt     *time.Time    `json:"-"`
+	WithdrawnAt     *time.Time    `json:"withdrawn_at,omitempty"`
 	// Receipts are the files the group sent with its report (their
 	// contents through Service.Receipt); pages only, for now.
 	Receipts      []Receipt       `json:"-"`

@@ -412,6 +412,9 @@ func TestWithdrawalNeedsConfirmation(t *testing.T) {
 		if !strings.Contains(page, `id="timeline-withdrawn">Zurückgezogen`) || !strings.Contains(page, "Antrag zurückgezogen. Er wird nicht mehr geprüft") {
 			t.Fatalf("no withdrawal on the timeline or no message:\n%s", page)
 		}
+		if a := ts.JSON("GET", "/api/v1/applications/"+id, group, "").JSON; a["status"] != "withdrawn" || a["withdrawn_at"] == nil {
+			t.Fatalf("the API's application after withdrawing: %v", a)
+		}
 		if !strings.Contains(b.Do("GET", "/grants/"+id+"/withdraw", nil).Body.String(), "nicht mehr zurückgezogen werden") {
 			t.Error("the confirmation step of a withdrawn application offers to withdraw")
 		}

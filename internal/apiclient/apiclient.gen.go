@@ -644,6 +644,9 @@ type Application struct {
 
 	// Votes committee and auditors only
 	Votes *[]Vote `json:"votes,omitempty"`
+
+	// WithdrawnAt When the group withdrew the application.
+	WithdrawnAt *time.Time `json:"withdrawn_at,omitempty"`
 }
 
 // ApplicationStatus defines model for Application.Status.
