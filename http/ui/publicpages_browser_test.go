@@ -39,6 +39,10 @@ func TestPublicPagesInTheBrowser(t *testing.T) {
 		t.Fatal(err)
 	}
 
+	disguised := filepath.Join(t.TempDir(), "rechnung.png")
+	if err := os.WriteFile(disguised, pdfFile, 0o644); err != nil {
+		t.Fatal(err)
+	}
 	reported := false
 	for _, width := range []int{1280, 375} {
 		ctx := browser(t, width, 900)
@@ -82,8 +86,16 @@ func TestPublicPagesInTheBrowser(t *testing.T) {
 			visit("/grants/"+submitted+"/withdraw", `#confirm-withdraw`, "withdraw-confirm")
 			visit("/grants/"+paid, `#grant-status`, "grant")
 			if !reported {
+				// A PDF named .png is refused beside the field, and what was typed stays.
 				p.do(chromedp.SendKeys(`#spent`, "420.50"), chromedp.SendKeys(`#report`, "Twenty evenings, 300 guests."),
-					chromedp.SetUploadFiles(`#receipts-input`, []string{receipt}))
+					chromedp.SetUploadFiles(`#receipts-input`, []string{disguised}))
+				get(p, chromedp.Evaluate[bool](`document.body.insertAdjacentHTML('beforeend', '<i id="stale-page"></i>'), true`))
+				p.do(chromedp.Click(`#send-report`), chromedp.WaitNotPresent(`#stale-page`), chromedp.WaitVisible(`#receipts-error`))
+				if msg := p.text(`#receipts-error`); !strings.Contains(msg, "rechnung.png") || get(p, chromedp.Value(`#spent`)) != "420.50" {
+					t.Fatalf("a disguised receipt: %q", msg)
+				}
+				shot("report-refused")
+				p.do(chromedp.SetUploadFiles(`#receipts-input`, []string{receipt}))
 				get(p, chromedp.Evaluate[bool](`document.body.insertAdjacentHTML('beforeend', '<i id="stale-page"></i>'), true`))
 				p.do(chromedp.Click(`#send-report`), chromedp.WaitNotPresent(`#stale-page`), chromedp.WaitVisible(`#owed`))
 				if !strings.Contains(p.text(`#receipts`), "kassenbon.png") || !strings.Contains(p.text(`#payback-reference`), "FONDS-R-") {
