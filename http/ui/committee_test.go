@@ -205,7 +205,7 @@ func TestCommitteePages(t *testing.T) {
 			}
 			form := url.Values{"csrf_token": {a.CSRF(r.Body.String())}, "confirmed": {"1"}}
 			for _, f := range []string{"decision", "amount", "conditions"} {
-				form.Set(f, regexp.MustCompile(`name="`+f+`" value="([^"]*)"`).FindStringSubmatch(r.Body.String())[1])
+				form.Set(f, regexp.MustCompile(`name="` + f + `" value="([^"]*)"`).FindStringSubmatch(r.Body.String())[1])
 			}
 			r = a.Do("POST", p+"/decide", form)
 			if r.Code != http.StatusSeeOther {
