@@ -216,15 +216,12 @@ func (h *Handler) showGrant(c *gin.Context, status int, a *grants.Application, f
 	c.Request.ParseForm()
 	var d *grants.Deliberation
 	var earlier []*grants.Application
-	if u.Allowed(fundus.ReviewApplications) {
+	if u.Allowed(fundus.ReviewApplications) { // the committee's section and the group's other applications
 		var err error
 		if d, err = h.Grants.Deliberation(c.Request.Context(), u, a.ID); err != nil {
 			h.renderError(c, err)
 			return
 		}
-	}
-	if u.Allowed(fundus.ReadAllApplications) {
-		var err error
 		if earlier, err = h.Grants.Earlier(c.Request.Context(), u, a.ID); err != nil {
 			h.renderError(c, err)
 			return
