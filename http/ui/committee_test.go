@@ -110,10 +110,13 @@ func TestCommitteePages(t *testing.T) {
 		})
 
 		t.Run("a declared conflict leaves no forms", func(t *testing.T) {
-			if r := post(c, "review", url.Values{"score": {"3"}, "conflict_of_interest": {"1"}}); r.StatusCode != http.StatusSeeOther {
-				t.Fatalf("conflict: %d", r.StatusCode)
+			if r := post(c, "review", url.Values{"score": {"3"}, "conflict_of_interest": {"1"}}); r.StatusCode != http.StatusSeeOther || r.Header.Get("Location") != page+"?done=conflict" {
+				t.Fatalf("conflict: %d %s", r.StatusCode, r.Header.Get("Location"))
 			}
-			body := get(c, page)
+			body := get(c, page+"?done=conflict")
+			if !strings.Contains(body, "Your conflict of interest is recorded.") {
+				t.Error("no message says the conflict is recorded")
+			}
 			for _, form := range []string{"/review\"", "/vote\"", "/decide\"", `id="send-vote"`, `id="send-review"`} {
 				if strings.Contains(body, form) {
 					t.Errorf("Cem, with a conflict, sees %s", form)

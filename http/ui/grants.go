@@ -313,7 +313,11 @@ func (h *Handler) releasePage(c *gin.Context) {
 // forms may have an "amount"), and what was typed kept.
 func (h *Handler) afterGrantAction(c *gin.Context, id, action string, err error) {
 	if err == nil {
-		c.Redirect(http.StatusSeeOther, "/grants/"+id+"?done="+url.QueryEscape(action))
+		done := action
+		if action == "review" && c.PostForm("conflict_of_interest") != "" {
+			done = "conflict"
+		}
+		c.Redirect(http.StatusSeeOther, "/grants/"+id+"?done="+url.QueryEscape(done))
 		return
 	}
 	a, findErr := h.Grants.Find(c.Request.Context(), httpx.CurrentUser(c), id)
