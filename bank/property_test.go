@@ -1218,7 +1218,7 @@ func (p *payouts) paymentFile(rt *rapid.T) {
 		}
 	}
 	var due, held []string // refunds the file must pay, and leave out
-	if len(want) == 0 { // all there are
+	if len(want) == 0 {    // all there are
 		for _, in := range p.instalments {
 			if in.status == grants.DisbursementReleased {
 				want = append(want, in)
@@ -1440,7 +1440,7 @@ func (p *payouts) checkAvailable(rt *rapid.T) map[string]int64 {
 func (p *payouts) check(rt *rapid.T, resolved bool) {
 	ctx := context.Background()
 	keys := p.h.byKey()
-	lineOf := map[string]string{}                                                    // entry → the line that booked it
+	lineOf := map[string]string{}                                                                                   // entry → the line that booked it
 	debits, credits, refunds, refundBacks := map[string]int{}, map[string]int{}, map[string]int{}, map[string]int{} // lines matched to an instalment, a refund
 	donationsMatched := map[string]int{}
 	for _, l := range p.h.storedAsSeen(rt, p.w, p.seen, p.pending) {
