@@ -3,6 +3,7 @@ package bank
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"strings"
 	"time"
 
@@ -17,6 +18,11 @@ import (
 	"fundus/errs"
 	"fundus/grants"
 )
+
+// FourEyesRefundAccount is the code (errs.Code) of a payment file refused
+// because its maker set the account of every refund due, so that pages can
+// say why in the visitor's language.
+const FourEyesRefundAccount errs.Code = "four_eyes_refund_account"
 
 // PaymentFile is a SEPA payment file (pain.001.001.09) of released
 // instalments, to upload to the bank's online banking.
@@ -87,7 +93,7 @@ func (s *Service) CreatePaymentFile(ctx context.Context, actor fundus.Actor, in 
 		}
 		if len(payouts) == 0 && len(refunds) == 0 {
 			if len(heldBack) > 0 {
-				return nil, errs.Errorf(op, errs.Forbidden, "separation of duties: you set the account of the refunds due (%d); another treasurer makes the payment file that pays them", len(heldBack))
+				return nil, errs.E(op, errs.Forbidden, FourEyesRefundAccount, fmt.Sprintf("separation of duties: you set the account of the refunds due (%d); another treasurer makes the payment file that pays them", len(heldBack)))
 			}
 			return nil, errs.E(op, errs.InvalidState, "no released instalment or refund waits for a payment file")
 		}
