@@ -899,11 +899,11 @@ func (p *payouts) bankDay(rt *rapid.T) {
 			// Paid the first time: the treasurer assigns the debit line.
 			r.debit = &lineAt{day, len(h.lines[day])}
 			add(refundPaid, r.minor, true, "Erika Mustermann", donorIBANs[1], "Erstattung Spende "+r.id, "").refundOf = r.id
-		case r.debit == nil && r.returns > 0 && r.state == donations.RefundSent && rapid.Bool().Draw(rt, "paid again?"):
+		case r.debit == nil && r.returns > 0 && r.state == donations.RefundSent && rapid.IntRange(0, 3).Draw(rt, "paid again?") > 0:
 			// Paid again from a payment file: its end-to-end id finds it.
 			r.debit = &lineAt{day, len(h.lines[day])}
 			add(refundPaid, r.minor, true, "Erika Mustermann", donorIBANs[3], "Rueckerstattung Spende "+r.id, r.e2e).refundOf = r.id
-		case r.back == nil && r.state == donations.RefundPaid && r.returns < 2 && rapid.IntRange(0, 2).Draw(rt, "refund sent back?") == 0:
+		case r.back == nil && r.state == donations.RefundPaid && r.returns < 2 && rapid.IntRange(0, 1).Draw(rt, "refund sent back?") == 0:
 			r.back = &lineAt{day, len(h.lines[day])}
 			e2e := ""
 			if rapid.Bool().Draw(rt, "return with its end-to-end id?") {
