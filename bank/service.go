@@ -183,6 +183,8 @@ func (s *Service) Assign(ctx context.Context, actor fundus.Actor, id string, in 
 			// The donation's money has its line: a credit now is the paid
 			// refund coming back from the donor's bank.
 			kind, pay = "refund", donations.ReturnRefund
+		case linked && d.Status == donations.Refunded:
+			return errs.Errorf(op, errs.InvalidState, "the donation %s already has its bank line, and its refund is %s, not paid: a credit brings back only a paid refund", d.Reference, d.RefundStatus)
 		case linked:
 			return errs.Errorf(op, errs.InvalidState, "the donation %s already has its bank line", d.Reference)
 		}
