@@ -342,3 +342,35 @@ func TestGrantInTheBrowser(t *testing.T) {
 	}
 	shot("fund")
 }
+
+// TestRefundAccountInTheBrowser: at phone width, a treasurer finds the
+// owed refund in the list, opens the form for its account, is told about
+// a wrong IBAN beside the field, and saves a right one.
+func TestRefundAccountInTheBrowser(t *testing.T) {
+	d := dbtest.Open(t, db.SQLite)
+	ts := testserver.New(t, d, server.Config{})
+	srv := httptest.NewServer(ts.H)
+	defer srv.Close()
+	ts.MustUser("k1@example.org", auth.Treasurer)
+	kasse := ts.SignIn("k1@example.org")
+	id := ts.JSON("POST", "/api/v1/donations", "", `{"amount":"30.00","donor":{"name":"Ayşe Yılmaz"}}`).WantStatus(t, 201).JSON["id"].(string)
+	ts.JSON("POST", "/api/v1/donations/"+id+"/confirm", kasse, `{}`).WantStatus(t, 200)
+	ts.JSON("POST", "/api/v1/donations/"+id+"/refund", kasse, `{"reason":"Irrtum"}`).WantStatus(t, 200)
+	ctx := browser(t, 375, 900)
+	p := tab{t, ctx}
+	for _, lang := range []string{"de", "en"} {
+		shot := func(name string) { screenshot(t, ctx, "refund-account-"+lang+"-"+name) }
+		p.do(chromedp.Navigate(srv.URL+"/lang?to="+lang+"&back=/login"), chromedp.WaitVisible(`#email`),
+			chromedp.SendKeys(`#email`, "k1@example.org"), chromedp.SendKeys(`#password`, testserver.Password),
+			chromedp.Click(`form button[type=submit].button`), chromedp.WaitNotPresent(`#password`))
+		link := `a[href="/treasurer/donations/` + id + `/refund-account"]`
+		p.do(chromedp.Navigate(srv.URL+"/treasurer/donations?status=refunded"), chromedp.WaitVisible(link))
+		shot("list")
+		p.do(chromedp.Click(link), chromedp.WaitVisible(`#iban`))
+		p.do(chromedp.SendKeys(`#iban`, "DE02 5001 0517 0137 0750 31"), chromedp.Click(`form button[type=submit].button`), chromedp.WaitVisible(`#iban-error`))
+		shot("wrong-iban")
+		p.do(chromedp.SetValue(`#iban`, "DE02 5001 0517 0137 0750 30"), chromedp.Click(`form button[type=submit].button`), chromedp.WaitVisible(`[role=status]`))
+		shot("saved")
+		p.do(chromedp.Click(`header form button`), chromedp.WaitVisible(`a[href="/login"]`))
+	}
+}
