@@ -1,6 +1,7 @@
 package api_test
 
 import (
+	"fmt"
 	"net/http"
 	"strings"
 	"testing"
@@ -25,10 +26,12 @@ func TestBankMovesOnlyWithBankLines(t *testing.T) {
 		kasse := ts.MustUser("kasse@example.org", auth.Treasurer)
 		opening := ts.BankOpens(kasse, 50000, "2026-03-02")
 
+		n := 0
 		refused := func(path, body string, status int, slug, field string) {
 			t.Helper()
 			before := ts.TableCounts()
-			h := map[string]string{"Idempotency-Key": "bank-only-" + slug + "-" + field}
+			n++
+			h := map[string]string{"Idempotency-Key": fmt.Sprint("bank-only-", n)}
 			first := ts.DoWithHeaders("POST", path, kasse, body, h).WantProblem(t, status, slug)
 			if field != "" {
 				if f := first.FieldErrors(); len(f) != 1 || f[0] != field {

@@ -244,6 +244,27 @@ func (ts *Server) BankOpens(token string, minor int64, day string) string {
 	return b.JSON["entry_id"].(string)
 }
 
+// BankDonation brings a donation of amount ("800.00") into the fund as
+// the bank loop does: a pledge, and the bank's statement (uploaded by the
+// treasurer, token) with its credit, which confirms it by its reference.
+// It returns the donation's id.
+func (ts *Server) BankDonation(token, amount string) string {
+	ts.T.Helper()
+	p := ts.JSON("POST", "/api/v1/donations", "", `{"amount":"`+amount+`"}`).WantStatus(ts.T, http.StatusCreated)
+	minor, err := fundus.ParseAmount("amount", fundus.Amount(amount), fundus.EUR, fundus.Positive, 1<<50)
+	if err != nil {
+		ts.T.Fatal(err)
+	}
+	day := fundus.DayOf(time.Now())
+	st := banktest.Statement{ID: "GIFT-" + day, IBAN: "DE89370400440532013000", From: day, To: day, NoBalances: true,
+		Lines: []banktest.Line{{Date: day, Minor: minor, Name: "Spender", Remittance: "Spende " + p.JSON["reference"].(string)}}}
+	r := ts.Do("POST", "/api/v1/bank/statements", token, "application/xml", string(banktest.Camt053(st))).WantStatus(ts.T, http.StatusCreated)
+	if r.JSON["matched"] != 1.0 {
+		ts.T.Fatalf("the donation's line did not confirm it: %v", r.JSON)
+	}
+	return p.JSON["id"].(string)
+}
+
 // SignIn signs email in through the API and returns the session token.
 func (ts *Server) SignIn(email string) string {
 	ts.T.Helper()
