@@ -124,6 +124,11 @@ func TestPendingBookedOnAnotherDay(t *testing.T) {
 		if after[0].ID != pending[0].ID {
 			t.Fatalf("the pending line was replaced: %+v, was %+v", after[0], pending[0])
 		}
+
+		// A Friday's report uploaded only after Monday's statement: its
+		// pending line is Monday's booked line, not one that would wait.
+		want("monday's statement first", w.mustImport(statement("2026-05-11", line("2026-05-11", false))), 1, 1, 8)
+		want("friday's report late", w.mustImport(report("2026-05-08", "2026-05-08", line("2026-05-08", true))), 0, 1, 8)
 	})
 }
 

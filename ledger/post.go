@@ -220,7 +220,11 @@ func (t *bookPart) reverse(op errs.Op, id, actor, reason string) (*Entry, error)
 	if orig.Kind != KindManual {
 		// A donation's or a grant's entry is undone by that domain's own
 		// action (a refund, a closing), which keeps its state in step.
-		return nil, errs.Errorf(op, errs.InvalidState, "this entry belongs to a %s (%s); undo it through that, not by reversing it", orig.Ref.Type, orig.Kind)
+		of := orig.Kind
+		if orig.Ref != nil {
+			of = orig.Ref.Type + " (" + orig.Kind + ")"
+		}
+		return nil, errs.Errorf(op, errs.InvalidState, "this entry belongs to a %s; undo it through that, not by reversing it", of)
 	}
 	by, err := t.findReversalOf(id)
 	if err != nil {
