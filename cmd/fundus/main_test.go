@@ -206,7 +206,7 @@ func TestExportAndVerifyFile(t *testing.T) {
 	w := ledgertest.Writer(t, d, nil)
 	for i := 0; i < 5; i++ {
 		if _, err := commit.Do(ctx, w, func(tx *commit.Tx) (*ledger.Entry, error) {
-			return ledger.Post(tx, ledger.NewEntry{Kind: "test", Memo: "donation", Actor: "test",
+			return ledger.Post(tx, ledger.NewEntry{Kind: "test", Memo: "donation", Actor: "test", FromBank: true, // a bank line's entry: the only kind that moves assets:bank
 				Postings: []ledger.NewPosting{{Account: ledger.Bank, Amount: 1000}, {Account: ledger.Donations, Amount: -1000}}})
 		}); err != nil {
 			t.Fatal(err)
@@ -339,7 +339,7 @@ func ledgerOfDonations(t *testing.T, e db.Engine, n int) (*db.DB, []*ledger.Entr
 	var entries []*ledger.Entry
 	for range n {
 		e, err := ledgertest.Value(commit.Do(ctx, w, func(tx *commit.Tx) (*ledger.Entry, error) {
-			return ledger.Post(tx, ledger.NewEntry{Kind: "test", Memo: "donation", Actor: "test",
+			return ledger.Post(tx, ledger.NewEntry{Kind: "test", Memo: "donation", Actor: "test", FromBank: true, // a bank line's entry: the only kind that moves assets:bank
 				Postings: []ledger.NewPosting{{Account: ledger.Bank, Amount: 1000}, {Account: ledger.Donations, Amount: -1000}}})
 		}))
 		if err != nil {

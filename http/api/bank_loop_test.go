@@ -163,9 +163,11 @@ func TestBankDonationConfirmedBeforeTheBankLoop(t *testing.T) {
 		a := newAttack(t, d)
 		id, ref := a.pledge("30.00")
 		rid, rref := a.pledge("20.00")
-		e := ledgertest.Post(t, a.ts.Ledger, "Donation "+ref, ledger.Bank, "30.00", ledger.Donations, "-30.00")
-		re := ledgertest.Post(t, a.ts.Ledger, "Donation "+rref, ledger.Bank, "20.00", ledger.Donations, "-20.00")
-		back := ledgertest.Post(t, a.ts.Ledger, "Refund of donation "+rref, ledger.Donations, "20.00", ledger.Bank, "-20.00")
+		// The entries as the confirm and the refund of then wrote them (no
+		// manual entry may post to assets:bank now).
+		e := ledgertest.PostBank(t, a.ts.Ledger.Writer, "", "Donation "+ref, ledger.Bank, "30.00", ledger.Donations, "-30.00")
+		re := ledgertest.PostBank(t, a.ts.Ledger.Writer, "", "Donation "+rref, ledger.Bank, "20.00", ledger.Donations, "-20.00")
+		back := ledgertest.PostBank(t, a.ts.Ledger.Writer, "", "Refund of donation "+rref, ledger.Donations, "20.00", ledger.Bank, "-20.00")
 		raw := dbtest.Raw(t, d)
 		raw.MustExec(`UPDATE donations SET status = 'received', received_at = created_at, ledger_entry_id = $1 WHERE id = $2`, e.ID, id)
 		raw.MustExec(`UPDATE donations SET status = 'refunded', received_at = created_at, refunded_at = created_at, refund_reason = 'r', ledger_entry_id = $1, refund_entry_id = $2 WHERE id = $3`, re.ID, back.ID, rid)

@@ -13,13 +13,11 @@ import (
 
 	"github.com/chromedp/chromedp"
 
-	"fundus"
 	"fundus/auth"
 	"fundus/db"
 	"fundus/db/dbtest"
 	"fundus/http/internal/testserver"
 	"fundus/http/server"
-	"fundus/ledger"
 )
 
 // browser starts headless Chromium for t, or skips loudly when there is
@@ -214,13 +212,9 @@ func TestGrantInTheBrowser(t *testing.T) {
 	for i := 0; i < 3; i++ {
 		ts.MustUser(fmt.Sprintf("m%d@example.org", i), auth.Committee)
 	}
-	ts.MustUser("k1@example.org", auth.Treasurer)
+	k1 := ts.MustUser("k1@example.org", auth.Treasurer)
 	ts.MustUser("k2@example.org", auth.Treasurer)
-	kasse := &auth.User{ID: "x", Roles: []auth.Role{auth.Treasurer}}
-	if _, err := ts.Ledger.PostManual(context.Background(), kasse, ledger.ManualEntry{Memo: "donations", Postings: []ledger.ManualPosting{
-		{Account: ledger.Bank, Amount: fundus.Amount("1000.00")}, {Account: ledger.Donations, Amount: fundus.Amount("-1000.00")}}}); err != nil {
-		t.Fatal(err)
-	}
+	ts.BankDonation(k1, "1000.00") // money enters the bank with its bank line
 	ctx := browser(t, 1280, 900)
 	p := tab{t, ctx}
 	shot := func(name string) { screenshot(t, ctx, "grant-"+name) }

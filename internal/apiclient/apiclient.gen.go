@@ -2206,14 +2206,14 @@ type ClientInterface interface {
 	// Corresponds with GET /api/v1/ledger/entries (the `ListEntries` operationId).
 	ListEntries(ctx context.Context, params *ListEntriesParams, reqEditors ...RequestEditorFn) (*http.Response, error)
 
-	// PostEntryWithBody Post a manual entry (treasurer)
+	// PostEntryWithBody Post a manual entry (treasurer); never on assets:bank, which moves only with bank lines (422 naming postings[i].account)
 	//
 	// Takes any type of body and a specified content type.
 	//
 	// Corresponds with POST /api/v1/ledger/entries (the `PostEntry` operationId).
 	PostEntryWithBody(ctx context.Context, params *PostEntryParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
 
-	// PostEntry Post a manual entry (treasurer)
+	// PostEntry Post a manual entry (treasurer); never on assets:bank, which moves only with bank lines (422 naming postings[i].account)
 	//
 	// Takes a body of the `application/json` content type.
 	//
@@ -2225,14 +2225,14 @@ type ClientInterface interface {
 	// Corresponds with GET /api/v1/ledger/entries/{id} (the `GetEntry` operationId).
 	GetEntry(ctx context.Context, id string, reqEditors ...RequestEditorFn) (*http.Response, error)
 
-	// ReverseEntryWithBody Post the reversing entry (treasurer); a second reversal is 409 invalid-state
+	// ReverseEntryWithBody Post the reversing entry (treasurer); a second reversal, or one of an entry that moved assets:bank, is 409 invalid-state
 	//
 	// Takes any type of body and a specified content type.
 	//
 	// Corresponds with POST /api/v1/ledger/entries/{id}/reverse (the `ReverseEntry` operationId).
 	ReverseEntryWithBody(ctx context.Context, id string, params *ReverseEntryParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
 
-	// ReverseEntry Post the reversing entry (treasurer); a second reversal is 409 invalid-state
+	// ReverseEntry Post the reversing entry (treasurer); a second reversal, or one of an entry that moved assets:bank, is 409 invalid-state
 	//
 	// Takes a body of the `application/json` content type.
 	//
@@ -3202,7 +3202,7 @@ func (c *Client) ListEntries(ctx context.Context, params *ListEntriesParams, req
 	return c.Client.Do(req)
 }
 
-// PostEntryWithBody Post a manual entry (treasurer)
+// PostEntryWithBody Post a manual entry (treasurer); never on assets:bank, which moves only with bank lines (422 naming postings[i].account)
 //
 // Takes any type of body and a specified content type.
 //
@@ -3219,7 +3219,7 @@ func (c *Client) PostEntryWithBody(ctx context.Context, params *PostEntryParams,
 	return c.Client.Do(req)
 }
 
-// PostEntry Post a manual entry (treasurer)
+// PostEntry Post a manual entry (treasurer); never on assets:bank, which moves only with bank lines (422 naming postings[i].account)
 //
 // Takes a body of the `application/json` content type.
 //
@@ -3251,7 +3251,7 @@ func (c *Client) GetEntry(ctx context.Context, id string, reqEditors ...RequestE
 	return c.Client.Do(req)
 }
 
-// ReverseEntryWithBody Post the reversing entry (treasurer); a second reversal is 409 invalid-state
+// ReverseEntryWithBody Post the reversing entry (treasurer); a second reversal, or one of an entry that moved assets:bank, is 409 invalid-state
 //
 // Takes any type of body and a specified content type.
 //
@@ -3268,7 +3268,7 @@ func (c *Client) ReverseEntryWithBody(ctx context.Context, id string, params *Re
 	return c.Client.Do(req)
 }
 
-// ReverseEntry Post the reversing entry (treasurer); a second reversal is 409 invalid-state
+// ReverseEntry Post the reversing entry (treasurer); a second reversal, or one of an entry that moved assets:bank, is 409 invalid-state
 //
 // Takes a body of the `application/json` content type.
 //
@@ -7150,14 +7150,14 @@ type ClientWithResponsesInterface interface {
 	// Corresponds with GET /api/v1/ledger/entries (the `ListEntries` operationId).
 	ListEntriesWithResponse(ctx context.Context, params *ListEntriesParams, reqEditors ...RequestEditorFn) (*ListEntriesResponse, error)
 
-	// PostEntryWithBodyWithResponse Post a manual entry (treasurer)
+	// PostEntryWithBodyWithResponse Post a manual entry (treasurer); never on assets:bank, which moves only with bank lines (422 naming postings[i].account)
 	//
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with POST /api/v1/ledger/entries (the `PostEntry` operationId).
 	PostEntryWithBodyWithResponse(ctx context.Context, params *PostEntryParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*PostEntryResponse, error)
 
-	// PostEntryWithResponse Post a manual entry (treasurer)
+	// PostEntryWithResponse Post a manual entry (treasurer); never on assets:bank, which moves only with bank lines (422 naming postings[i].account)
 	//
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -7171,14 +7171,14 @@ type ClientWithResponsesInterface interface {
 	// Corresponds with GET /api/v1/ledger/entries/{id} (the `GetEntry` operationId).
 	GetEntryWithResponse(ctx context.Context, id string, reqEditors ...RequestEditorFn) (*GetEntryResponse, error)
 
-	// ReverseEntryWithBodyWithResponse Post the reversing entry (treasurer); a second reversal is 409 invalid-state
+	// ReverseEntryWithBodyWithResponse Post the reversing entry (treasurer); a second reversal, or one of an entry that moved assets:bank, is 409 invalid-state
 	//
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with POST /api/v1/ledger/entries/{id}/reverse (the `ReverseEntry` operationId).
 	ReverseEntryWithBodyWithResponse(ctx context.Context, id string, params *ReverseEntryParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*ReverseEntryResponse, error)
 
-	// ReverseEntryWithResponse Post the reversing entry (treasurer); a second reversal is 409 invalid-state
+	// ReverseEntryWithResponse Post the reversing entry (treasurer); a second reversal, or one of an entry that moved assets:bank, is 409 invalid-state
 	//
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -13830,7 +13830,7 @@ func (c *ClientWithResponses) ListEntriesWithResponse(ctx context.Context, param
 	return ParseListEntriesResponse(rsp)
 }
 
-// PostEntryWithBodyWithResponse Post a manual entry (treasurer)
+// PostEntryWithBodyWithResponse Post a manual entry (treasurer); never on assets:bank, which moves only with bank lines (422 naming postings[i].account)
 //
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
@@ -13843,7 +13843,7 @@ func (c *ClientWithResponses) PostEntryWithBodyWithResponse(ctx context.Context,
 	return ParsePostEntryResponse(rsp)
 }
 
-// PostEntryWithResponse Post a manual entry (treasurer)
+// PostEntryWithResponse Post a manual entry (treasurer); never on assets:bank, which moves only with bank lines (422 naming postings[i].account)
 //
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
@@ -13869,7 +13869,7 @@ func (c *ClientWithResponses) GetEntryWithResponse(ctx context.Context, id strin
 	return ParseGetEntryResponse(rsp)
 }
 
-// ReverseEntryWithBodyWithResponse Post the reversing entry (treasurer); a second reversal is 409 invalid-state
+// ReverseEntryWithBodyWithResponse Post the reversing entry (treasurer); a second reversal, or one of an entry that moved assets:bank, is 409 invalid-state
 //
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
@@ -13882,7 +13882,7 @@ func (c *ClientWithResponses) ReverseEntryWithBodyWithResponse(ctx context.Conte
 	return ParseReverseEntryResponse(rsp)
 }
 
-// ReverseEntryWithResponse Post the reversing entry (treasurer); a second reversal is 409 invalid-state
+// ReverseEntryWithResponse Post the reversing entry (treasurer); a second reversal, or one of an entry that moved assets:bank, is 409 invalid-state
 //
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
