@@ -34,6 +34,8 @@ type Account struct {
 	Active       bool      `json:"active"`
 	CreatedAt    time.Time `json:"created_at"`
 	PendingRoles []Role    `json:"pending_roles"`
+	// LastSignInAt is the last successful sign-in (none yet: nil).
+	LastSignInAt *time.Time `json:"last_sign_in_at,omitempty"`
 	// RoleGrantID names the pending grant, for the second admin.
 	RoleGrantID string `json:"role_grant_id,omitempty"`
 }
@@ -365,7 +367,7 @@ func (s *Service) FindAccount(ctx context.Context, id string) (*Account, error) 
 }
 
 func account(u *User, pending *RoleGrant) *Account {
-	a := &Account{User: *u, Active: u.Active, CreatedAt: u.CreatedAt, PendingRoles: []Role{}}
+	a := &Account{User: *u, Active: u.Active, CreatedAt: u.CreatedAt, PendingRoles: []Role{}, LastSignInAt: u.LastSignInAt}
 	if a.Roles == nil {
 		a.Roles = []Role{}
 	}

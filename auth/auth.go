@@ -36,6 +36,10 @@ type User struct {
 	Roles        []Role    `json:"roles"`
 	Active       bool      `json:"-"` // false: cannot sign in
 	CreatedAt    time.Time `json:"-"`
+	// AddressConfirmed says the user followed a mailed confirmation link,
+	// or was created by an admin or the command line.
+	AddressConfirmed bool       `json:"-"`
+	LastSignInAt     *time.Time `json:"-"`
 }
 
 // HasRole reports whether u holds r.
@@ -84,6 +88,15 @@ type Service struct {
 	Hasher *Hasher
 	// Now is the clock; tests set it.
 	Now func() time.Time
+	// Mailer queues the mails of password resets and address
+	// confirmations; BaseURL is the public address their links start with.
+	Mailer  Mailer
+	BaseURL string
+	// ResetTTL is how long a password reset link works (0: DefaultResetTTL).
+	ResetTTL time.Duration
+	// ConfirmAddresses: a self-registered group confirms its address by a
+	// mailed link before it may submit (FUNDUS_REGISTRATION_CONFIRM).
+	ConfirmAddresses bool
 }
 
 // NewService returns a Service on d and the write path w, with the default throttle and clock, and a
@@ -118,6 +131,7 @@ func (s *Service) CreateUser(ctx context.Context, actor *User, nu NewUser) (*Acc
 		return nil, err
 	}
 	u := s.newUser(nu, unprivileged(nu.Roles))
+	u.AddressConfirmed = true // an admin gave it
 	var g *RoleGrant
 	if grantNeeded(u.Roles, nu.Roles) {
 		g = &RoleGrant{ID: db.NewID(), UserID: u.ID, Roles: nu.Roles, AskedBy: actor.ID, AskedAt: u.CreatedAt, Status: GrantPending}
@@ -139,6 +153,7 @@ func (s *Service) CreateUserFromCommandLine(ctx context.Context, nu NewUser) (*U
 		return nil, err
 	}
 	u := s.newUser(nu, nu.Roles)
+	u.AddressConfirmed = true
 	if err := s.insertUser(ctx, op, u, nu.Password, "cli", "user.create", nil); err != nil {
 		return nil, err
 	}
@@ -263,6 +278,9 @@ func (s *Service) SignIn(ctx context.Context, cred Credentials, addr string) (*S
 			return err
 		}
 		if err := insertSession(ctx, tx, tokenHash, u.ID, now, sess.ExpiresAt); err != nil {
+			return err
+		}
+		if err := setLastSignIn(ctx, tx, u.ID, now); err != nil {
 			return err
 		}
 		return audit.Add(tx, u.ID, "session.create", "user", u.ID, map[string]any{"expires_at": sess.ExpiresAt, "address": addr})

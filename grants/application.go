@@ -133,6 +133,9 @@ type Service struct {
 	Writer    *commit.Writer
 	MaxAmount int64 // cents
 	Quorum    int
+	// MaySubmit, when set, refuses a group that may not submit yet (whose
+	// address is not confirmed: auth.Service.MaySubmit).
+	MaySubmit func(ctx context.Context, userID string) error
 }
 
 // check validates in and fills the application's written fields.
@@ -250,6 +253,11 @@ func (s *Service) Submit(ctx context.Context, actor fundus.Actor, id string) (co
 	return s.transition(ctx, op, actor, id, fundus.ApplyForGrant, true, func(tx *commit.Tx, a *Application) error {
 		if a.Status != Draft {
 			return errs.Errorf(op, errs.InvalidState, "only a draft can be submitted; this application is %s", a.Status)
+		}
+		if s.MaySubmit != nil {
+			if err := s.MaySubmit(tx.Context(), actor.ActorID()); err != nil {
+				return err
+			}
 		}
 		at := db.Time(tx.Now())
 		a.Status, a.SubmittedAt = Submitted, &at

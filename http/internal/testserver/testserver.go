@@ -50,6 +50,30 @@ type Server struct {
 	DB     *db.DB
 	Auth   *auth.Service
 	Ledger *ledger.Service
+	Grants *grants.Service
+	// Mails records the mails auth asks for.
+	Mails *Mails
+}
+
+// Mails records the mails queued (an auth.Mailer), in order.
+type Mails struct {
+	mu   sync.Mutex
+	list []auth.Mail
+}
+
+// Queue records m.
+func (m *Mails) Queue(tx *commit.Tx, mail auth.Mail) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.list = append(m.list, mail)
+	return nil
+}
+
+// Sent returns the mails recorded so far.
+func (m *Mails) Sent() []auth.Mail {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return append([]auth.Mail(nil), m.list...)
 }
 
 // New builds the server on d with cfg.
@@ -57,16 +81,18 @@ func New(t *testing.T, d *db.DB, cfg server.Config) *Server {
 	t.Helper()
 	w := writerOf(t, d)
 	a := auth.NewService(d, w, time.Hour)
+	mails := &Mails{}
+	a.Mailer, a.BaseURL = mails, "http://fundus.test"
 	l := &ledger.Service{DB: d, Writer: w, MaxAmount: 100000000}
 	dons := &donations.Service{DB: d, Writer: w, MaxAmount: 100000000,
 		Bank: donations.BankAccount{IBAN: "DE89370400440532013000", BIC: "COBADEFFXXX", Holder: "Integrationsfonds Osnabrück"}}
-	g := &grants.Service{DB: d, Writer: w, MaxAmount: 100000000, Quorum: 3}
+	g := &grants.Service{DB: d, Writer: w, MaxAmount: 100000000, Quorum: 3, MaySubmit: a.MaySubmit}
 	b := &bank.Service{DB: d, Writer: w, IBAN: "DE89370400440532013000", BIC: "COBADEFFXXX", Holder: "Integrationsfonds Osnabrueck", MaxAmount: 100000000}
 	h, err := server.New(cfg, d, server.Services{Auth: a, Ledger: l, Audit: &audit.Service{DB: d}, Donations: dons, Grants: g, Bank: b}, slog.New(slog.NewTextHandler(io.Discard, nil)))
 	if err != nil {
 		t.Fatal(err)
 	}
-	return &Server{T: t, H: h, DB: d, Auth: a, Ledger: l}
+	return &Server{T: t, H: h, DB: d, Auth: a, Ledger: l, Grants: g, Mails: mails}
 }
 
 // writers holds the write path of each database: a database has one, and

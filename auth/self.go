@@ -1,0 +1,298 @@
+package auth
+
+import (
+	"context"
+	"net/url"
+	"strings"
+	"time"
+
+	"fundus/audit"
+	"fundus/check"
+	"fundus/commit"
+	"fundus/errs"
+)
+
+// What a user does with their own account: reset a forgotten password by a
+// mailed link, change it, end every session, confirm the address a group
+// registered with. A mailed link carries a one-time token of 256 random
+// bits, stored (like a session) only as its SHA-256, for one purpose, until
+// it expires or is used.
+
+// The purposes of a mailed token.
+const (
+	PurposeReset   = "password-reset"
+	PurposeConfirm = "confirm-address"
+)
+
+// The kinds of mail this package asks for.
+const (
+	MailPasswordReset  = "password-reset"
+	MailConfirmAddress = "confirm-address"
+	// MailAddressTaken tells the holder of an address that someone tried to
+	// register with it (FUNDUS_REGISTRATION_CONFIRM), instead of telling the
+	// one who tried.
+	MailAddressTaken = "address-taken"
+)
+
+// DefaultResetTTL is how long a password reset link works (FUNDUS_RESET_TTL).
+const DefaultResetTTL = time.Hour
+
+// ConfirmTTL is how long an address confirmation link works.
+const ConfirmTTL = 7 * 24 * time.Hour
+
+// maxLiveResets is how many reset links of one user may be live at once;
+// asking for more sends nothing, so nobody can fill a mailbox with them.
+const maxLiveResets = 3
+
+// Mail is one mail this package asks to be sent: its kind, the recipient
+// and language, and the values its template needs (a "link", "name").
+type Mail struct {
+	To, Name, Lang, Kind string
+	Data                 map[string]string
+}
+
+// Mailer queues a mail in the transaction of the change that causes it, so
+// a rolled-back change sends nothing (the mail package's outbox).
+type Mailer interface {
+	Queue(tx *commit.Tx, m Mail) error
+}
+
+// PasswordReset is the body of POST /api/v1/password-resets.
+type PasswordReset struct {
+	Email string `json:"email" validate:"required,max=254,text"`
+}
+
+// NewPassword is the body of POST /api/v1/password-resets/{token}.
+type NewPassword struct {
+	Password string `json:"password" validate:"required,min=12,max=1024"`
+}
+
+// PasswordChange is the body of POST /api/v1/me/password.
+type PasswordChange struct {
+	CurrentPassword string `json:"current_password" validate:"required,max=1024"`
+	NewPassword     string `json:"new_password" validate:"required,min=12,max=1024"`
+}
+
+// link is the address of a page of this site with a token, for a mail.
+func (s *Service) link(path, token string) string {
+	return strings.TrimRight(s.BaseURL, "/") + path + "/" + url.PathEscape(token)
+}
+
+func (s *Service) queue(tx *commit.Tx, m Mail) error {
+	if s.Mailer == nil {
+		return errs.E(errs.Op("auth.queue"), errs.Internal, "no mailer is configured")
+	}
+	return s.Mailer.Queue(tx, m)
+}
+
+// RequestPasswordReset mails a one-time link to reset the password, valid
+// ResetTTL, to the active user with email, in lang. It answers the same,
+// and does the same work (a token made and hashed, one write transaction),
+// whether or not the address belongs to anyone, so that it tells nobody
+// which addresses are registered. Returns Invalid for a missing or
+// malformed email.
+func (s *Service) RequestPasswordReset(ctx context.Context, req PasswordReset, lang string) error {
+	const op errs.Op = "auth.RequestPasswordReset"
+	req.Email = normEmail(req.Email)
+	if err := check.Struct(op, req); err != nil {
+		return err
+	}
+	now := s.now()
+	token, hash := newToken()
+	err := write(ctx, s.Writer, func(tx *commit.Tx) error {
+		if err := deleteExpiredTokens(ctx, tx, now); err != nil {
+			return err
+		}
+		u, _, err := findUserByEmail(ctx, tx.Reader(), req.Email)
+		if errs.Is(errs.NotFound, err) {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		if !u.Active {
+			return nil // a deactivated user gets no link: it could not sign in anyway
+		}
+		n, err := countTokens(ctx, tx.Reader(), u.ID, PurposeReset, now)
+		if err != nil || n >= maxLiveResets {
+			return err
+		}
+		expires := now.Add(s.resetTTL())
+		if err := insertToken(ctx, tx, hash, u.ID, PurposeReset, now, expires); err != nil {
+			return err
+		}
+		if err := s.queue(tx, Mail{To: u.Email, Name: u.Name, Lang: lang, Kind: MailPasswordReset, Data: map[string]string{
+			"link": s.link("/password/reset", token), "expires_at": expires.Format(time.RFC3339),
+		}}); err != nil {
+			return err
+		}
+		return audit.Add(tx, u.ID, "password-reset.ask", "user", u.ID, map[string]any{"expires_at": expires})
+	})
+	if err != nil {
+		return errs.E(op, err)
+	}
+	return nil
+}
+
+func (s *Service) resetTTL() time.Duration {
+	if s.ResetTTL <= 0 {
+		return DefaultResetTTL
+	}
+	return s.ResetTTL
+}
+
+// CheckResetToken reports whether token is a live reset link, for the page
+// that asks for the new password. Returns NotFound for an unknown, used or
+// expired one.
+func (s *Service) CheckResetToken(ctx context.Context, token string) error {
+	const op errs.Op = "auth.CheckResetToken"
+	if _, err := findToken(ctx, s.DB, hashToken(token), PurposeReset, s.now()); err != nil {
+		return errs.E(op, errs.NotFound, "this link is unknown, used or expired; ask for a new one", err)
+	}
+	return nil
+}
+
+// ResetPassword sets the password of the user a live reset token belongs
+// to. The token dies (and every other reset link of the user), every
+// session of the user ends, and the sign-in slowdown of the account is
+// lifted. Returns NotFound for an unknown, used or expired token (checked
+// first), Invalid for a bad password, RateLimited when the server is too
+// busy hashing.
+func (s *Service) ResetPassword(ctx context.Context, token string, np NewPassword) error {
+	const op errs.Op = "auth.ResetPassword"
+	if err := s.CheckResetToken(ctx, token); err != nil {
+		return errs.E(op, err)
+	}
+	if err := check.Struct(op, np); err != nil {
+		return err
+	}
+	hash, err := s.Hasher.Hash(ctx, np.Password)
+	if err != nil {
+		return errs.E(op, err)
+	}
+	var used bool
+	err = write(ctx, s.Writer, func(tx *commit.Tx) error {
+		// Taking the token and checking it is one statement: of two uses
+		// at once, one finds it gone.
+		userID, err := takeToken(ctx, tx, hashToken(token), PurposeReset, s.now())
+		if used = errs.Is(errs.NotFound, err); used {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		u, err := findUserByID(ctx, tx.Reader(), userID)
+		if err != nil {
+			return err
+		}
+		if !u.Active {
+			used = true
+			return nil
+		}
+		if err := setPassword(ctx, tx, u.ID, hash); err != nil {
+			return err
+		}
+		if err := deleteTokens(ctx, tx, u.ID, PurposeReset); err != nil {
+			return err
+		}
+		if err := deleteSessions(ctx, tx, u.ID); err != nil {
+			return err
+		}
+		if err := clearFailures(ctx, tx, "account:"+u.Email); err != nil {
+			return err
+		}
+		return audit.Add(tx, u.ID, "user.password-reset", "user", u.ID, map[string]any{"sessions": "ended"})
+	})
+	if err != nil {
+		return errs.E(op, err)
+	}
+	if used {
+		return errs.E(op, errs.NotFound, "this link is unknown, used or expired; ask for a new one")
+	}
+	return nil
+}
+
+// ChangePassword sets a signed-in user's password after checking the
+// current one; every other session of the user ends, the one of
+// keepToken stays. A wrong current password counts as a failed sign-in
+// against the account and addr. Returns Invalid (a wrong current password
+// names current_password), RateLimited.
+func (s *Service) ChangePassword(ctx context.Context, actor *User, keepToken string, pc PasswordChange, addr string) error {
+	const op errs.Op = "auth.ChangePassword"
+	if actor == nil {
+		return errs.E(op, errs.Unauthenticated, "sign in first")
+	}
+	if err := check.Struct(op, pc); err != nil {
+		return err
+	}
+	keys := []string{"account:" + actor.Email, "address:" + addr}
+	if err := s.Throttle.attempt(ctx, s.Writer, op, s.now(), keys); err != nil {
+		return err
+	}
+	_, current, err := findUserByEmail(ctx, s.DB, actor.Email)
+	if err != nil {
+		return errs.E(op, err)
+	}
+	ok, err := s.Hasher.Check(ctx, current, pc.CurrentPassword)
+	if err != nil {
+		if err := s.Throttle.uncount(ctx, s.Writer, keys); err != nil {
+			return errs.E(op, err)
+		}
+		return errs.E(op, err)
+	}
+	if !ok {
+		return errs.FieldCode(op, "current_password", "wrong", "", "is not your current password")
+	}
+	hash, err := s.Hasher.Hash(ctx, pc.NewPassword)
+	if err != nil {
+		return errs.E(op, err)
+	}
+	err = write(ctx, s.Writer, func(tx *commit.Tx) error {
+		if err := s.Throttle.succeed(ctx, tx, keys); err != nil {
+			return err
+		}
+		if err := setPassword(ctx, tx, actor.ID, hash); err != nil {
+			return err
+		}
+		if err := deleteTokens(ctx, tx, actor.ID, PurposeReset); err != nil {
+			return err
+		}
+		if err := deleteOtherSessions(ctx, tx, actor.ID, hashToken(keepToken)); err != nil {
+			return err
+		}
+		return audit.Add(tx, actor.ID, "user.password-change", "user", actor.ID, map[string]any{"other_sessions": "ended"})
+	})
+	if err != nil {
+		return errs.E(op, err)
+	}
+	return nil
+}
+
+// SignOutEverywhere ends every session of the user, this one included.
+// Returns Unauthenticated without a user.
+func (s *Service) SignOutEverywhere(ctx context.Context, actor *User) error {
+	const op errs.Op = "auth.SignOutEverywhere"
+	if actor == nil {
+		return errs.E(op, errs.Unauthenticated, "sign in first")
+	}
+	err := write(ctx, s.Writer, func(tx *commit.Tx) error {
+		n, err := countAndDeleteSessions(ctx, tx, actor.ID)
+		if err != nil {
+			return err
+		}
+		return audit.Add(tx, actor.ID, "session.delete-all", "user", actor.ID, map[string]any{"sessions": n})
+	})
+	if err != nil {
+		return errs.E(op, err)
+	}
+	return nil
+}
+
+// Sessions returns how many live sessions the user has.
+func (s *Service) Sessions(ctx context.Context, userID string) (int, error) {
+	n, err := countSessions(ctx, s.DB, userID, s.now())
+	if err != nil {
+		return 0, errs.E(errs.Op("auth.Sessions"), err)
+	}
+	return n, nil
+}
