@@ -25,6 +25,7 @@ import (
 	"fundus/commit"
 	"fundus/db"
 	"fundus/errs"
+	"fundus/mail"
 )
 
 // User is a person who can sign in.
@@ -38,8 +39,10 @@ type User struct {
 	CreatedAt    time.Time `json:"-"`
 	// AddressConfirmed says the user followed a mailed confirmation link,
 	// or was created by an admin or the command line.
-	AddressConfirmed bool       `json:"-"`
-	LastSignInAt     *time.Time `json:"-"`
+	AddressConfirmed bool `json:"-"`
+	// Lang is the language the user's mails are written in.
+	Lang         string     `json:"-"`
+	LastSignInAt *time.Time `json:"-"`
 }
 
 // HasRole reports whether u holds r.
@@ -61,6 +64,9 @@ type Registration struct {
 	Name         string `json:"name" validate:"required,max=200,text"`
 	Password     string `json:"password" validate:"required,min=12,max=1024"`
 	Organisation string `json:"organisation" validate:"max=200,text"`
+	// Lang is the language of the page or request that registered, for
+	// the group's mails; not part of the body.
+	Lang string `json:"-"`
 }
 
 // Credentials are what a user signs in with.
@@ -89,9 +95,8 @@ type Service struct {
 	// Now is the clock; tests set it.
 	Now func() time.Time
 	// Mailer queues the mails of password resets and address
-	// confirmations; BaseURL is the public address their links start with.
-	Mailer  Mailer
-	BaseURL string
+	// confirmations (their links start with the outbox's base URL).
+	Mailer Mailer
 	// ResetTTL is how long a password reset link works (0: DefaultResetTTL).
 	ResetTTL time.Duration
 	// ConfirmAddresses: a self-registered group confirms its address by a
@@ -180,6 +185,7 @@ func (s *Service) Register(ctx context.Context, r Registration) (*User, error) {
 		return nil, err
 	}
 	u := s.newUser(NewUser{Email: r.Email, Name: r.Name, Organisation: r.Organisation}, []Role{Applicant})
+	u.Lang = mail.Lang(r.Lang)
 	if err := s.insertUser(ctx, op, u, r.Password, "", "user.register", nil); err != nil {
 		return nil, err
 	}
@@ -188,7 +194,7 @@ func (s *Service) Register(ctx context.Context, r Registration) (*User, error) {
 
 func (s *Service) newUser(nu NewUser, roles []Role) *User {
 	return &User{ID: db.NewID(), Email: nu.Email, Name: nu.Name, Organisation: nu.Organisation,
-		Roles: roles, Active: true, CreatedAt: s.now()}
+		Roles: roles, Active: true, CreatedAt: s.now(), Lang: mail.Lang("")}
 }
 
 // insertUser stores a new user, the role grant g it waits for (if any) and

@@ -2,6 +2,7 @@ package auth
 
 import (
 	"context"
+	"net/url"
 	"strings"
 
 	"fundus/audit"
@@ -9,6 +10,7 @@ import (
 	"fundus/commit"
 	"fundus/db"
 	"fundus/errs"
+	"fundus/mail"
 )
 
 // Address confirmation (FUNDUS_REGISTRATION_CONFIRM): a group that registers
@@ -34,12 +36,13 @@ func (s *Service) RegisterByMail(ctx context.Context, r Registration, lang strin
 		return errs.E(op, err)
 	}
 	u := s.newUser(NewUser{Email: r.Email, Name: r.Name, Organisation: r.Organisation}, []Role{Applicant})
+	u.Lang = mail.Lang(lang)
 	token, tokenHash := newToken()
 	err = write(ctx, s.Writer, func(tx *commit.Tx) error {
 		known, _, err := findUserByEmail(ctx, tx.Reader(), r.Email)
 		if err == nil {
-			if err := s.queue(tx, Mail{To: known.Email, Name: known.Name, Lang: lang, Kind: MailAddressTaken, Data: map[string]string{
-				"link": strings.TrimRight(s.BaseURL, "/") + "/password/forgot",
+			if err := s.queue(tx, mail.Message{To: known.Email, Name: known.Name, Lang: known.Lang, Kind: mail.AddressTaken, Data: map[string]any{
+				"Path": ResetPath,
 			}}); err != nil {
 				return err
 			}
@@ -51,7 +54,7 @@ func (s *Service) RegisterByMail(ctx context.Context, r Registration, lang strin
 		if err := insertUser(ctx, tx, u, hash, ""); err != nil {
 			return err
 		}
-		if err := s.insertConfirmation(ctx, tx, u, tokenHash, token, lang); err != nil {
+		if err := s.insertConfirmation(ctx, tx, u, tokenHash, token); err != nil {
 			return err
 		}
 		return audit.Add(tx, u.ID, "user.register", "user", u.ID, map[string]any{"roles": u.Roles, "address_confirmed": false})
@@ -66,14 +69,14 @@ func (s *Service) RegisterByMail(ctx context.Context, r Registration, lang strin
 }
 
 // insertConfirmation stores a confirmation token for u and queues its mail.
-func (s *Service) insertConfirmation(ctx context.Context, tx *commit.Tx, u *User, tokenHash, token, lang string) error {
+func (s *Service) insertConfirmation(ctx context.Context, tx *commit.Tx, u *User, tokenHash, token string) error {
 	now := s.now()
 	expires := now.Add(ConfirmTTL)
 	if err := insertToken(ctx, tx, tokenHash, u.ID, PurposeConfirm, now, expires); err != nil {
 		return err
 	}
-	return s.queue(tx, Mail{To: u.Email, Name: u.Name, Lang: lang, Kind: MailConfirmAddress, Data: map[string]string{
-		"link": s.link("/confirm-address", token), "expires_at": expires.Format("2006-01-02T15:04:05Z07:00"),
+	return s.queue(tx, mail.Message{To: u.Email, Name: u.Name, Lang: u.Lang, Kind: mail.ConfirmAddress, Data: map[string]any{
+		"Path": ConfirmPath + "/" + url.PathEscape(token), "Expires": expires,
 	}})
 }
 
@@ -109,10 +112,11 @@ func (s *Service) ConfirmAddress(ctx context.Context, token string) error {
 	return nil
 }
 
-// ResendConfirmation mails the signed-in user a new confirmation link.
+// ResendConfirmation mails the signed-in user a new confirmation link, in
+// the user's language.
 // Returns Unauthenticated, InvalidState when the address is confirmed
 // already or several links are still live.
-func (s *Service) ResendConfirmation(ctx context.Context, actor *User, lang string) error {
+func (s *Service) ResendConfirmation(ctx context.Context, actor *User) error {
 	const op errs.Op = "auth.ResendConfirmation"
 	if actor == nil {
 		return errs.E(op, errs.Unauthenticated, "sign in first")
@@ -133,7 +137,7 @@ func (s *Service) ResendConfirmation(ctx context.Context, actor *User, lang stri
 		if n >= maxLiveResets {
 			return errs.E(op, errs.InvalidState, "several confirmation links are on their way already; look in your mailbox (and its spam folder)")
 		}
-		if err := s.insertConfirmation(ctx, tx, u, tokenHash, token, lang); err != nil {
+		if err := s.insertConfirmation(ctx, tx, u, tokenHash, token); err != nil {
 			return err
 		}
 		return audit.Add(tx, u.ID, "user.confirm-address-ask", "user", u.ID, map[string]any{})

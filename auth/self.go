@@ -3,13 +3,13 @@ package auth
 import (
 	"context"
 	"net/url"
-	"strings"
 	"time"
 
 	"fundus/audit"
 	"fundus/check"
 	"fundus/commit"
 	"fundus/errs"
+	"fundus/mail"
 )
 
 // What a user does with their own account: reset a forgotten password by a
@@ -24,16 +24,6 @@ const (
 	PurposeConfirm = "confirm-address"
 )
 
-// The kinds of mail this package asks for.
-const (
-	MailPasswordReset  = "password-reset"
-	MailConfirmAddress = "confirm-address"
-	// MailAddressTaken tells the holder of an address that someone tried to
-	// register with it (FUNDUS_REGISTRATION_CONFIRM), instead of telling the
-	// one who tried.
-	MailAddressTaken = "address-taken"
-)
-
 // DefaultResetTTL is how long a password reset link works (FUNDUS_RESET_TTL).
 const DefaultResetTTL = time.Hour
 
@@ -44,18 +34,17 @@ const ConfirmTTL = 7 * 24 * time.Hour
 // asking for more sends nothing, so nobody can fill a mailbox with them.
 const maxLiveResets = 3
 
-// Mail is one mail this package asks to be sent: its kind, the recipient
-// and language, and the values its template needs (a "link", "name").
-type Mail struct {
-	To, Name, Lang, Kind string
-	Data                 map[string]string
+// Mailer queues a mail in the transaction of the change that causes it, so
+// a rolled-back change sends nothing: a *mail.Outbox.
+type Mailer interface {
+	Queue(tx *commit.Tx, m mail.Message) error
 }
 
-// Mailer queues a mail in the transaction of the change that causes it, so
-// a rolled-back change sends nothing (the mail package's outbox).
-type Mailer interface {
-	Queue(tx *commit.Tx, m Mail) error
-}
+// The pages the mailed links lead to, each followed by "/" and the token.
+const (
+	ResetPath   = "/password-reset"
+	ConfirmPath = "/confirm-address"
+)
 
 // PasswordReset is the body of POST /api/v1/password-resets.
 type PasswordReset struct {
@@ -73,12 +62,7 @@ type PasswordChange struct {
 	NewPassword     string `json:"new_password" validate:"required,min=12,max=1024"`
 }
 
-// link is the address of a page of this site with a token, for a mail.
-func (s *Service) link(path, token string) string {
-	return strings.TrimRight(s.BaseURL, "/") + path + "/" + url.PathEscape(token)
-}
-
-func (s *Service) queue(tx *commit.Tx, m Mail) error {
+func (s *Service) queue(tx *commit.Tx, m mail.Message) error {
 	if s.Mailer == nil {
 		return errs.E(errs.Op("auth.queue"), errs.Internal, "no mailer is configured")
 	}
@@ -86,12 +70,12 @@ func (s *Service) queue(tx *commit.Tx, m Mail) error {
 }
 
 // RequestPasswordReset mails a one-time link to reset the password, valid
-// ResetTTL, to the active user with email, in lang. It answers the same,
+// ResetTTL, to the active user with email, in the user's language. It answers the same,
 // and does the same work (a token made and hashed, one write transaction),
 // whether or not the address belongs to anyone, so that it tells nobody
 // which addresses are registered. Returns Invalid for a missing or
 // malformed email.
-func (s *Service) RequestPasswordReset(ctx context.Context, req PasswordReset, lang string) error {
+func (s *Service) RequestPasswordReset(ctx context.Context, req PasswordReset) error {
 	const op errs.Op = "auth.RequestPasswordReset"
 	req.Email = normEmail(req.Email)
 	if err := check.Struct(op, req); err != nil {
@@ -121,8 +105,8 @@ func (s *Service) RequestPasswordReset(ctx context.Context, req PasswordReset, l
 		if err := insertToken(ctx, tx, hash, u.ID, PurposeReset, now, expires); err != nil {
 			return err
 		}
-		if err := s.queue(tx, Mail{To: u.Email, Name: u.Name, Lang: lang, Kind: MailPasswordReset, Data: map[string]string{
-			"link": s.link("/password/reset", token), "expires_at": expires.Format(time.RFC3339),
+		if err := s.queue(tx, mail.Message{To: u.Email, Name: u.Name, Lang: u.Lang, Kind: mail.PasswordReset, Data: map[string]any{
+			"Path": ResetPath + "/" + url.PathEscape(token), "Expires": expires,
 		}}); err != nil {
 			return err
 		}

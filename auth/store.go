@@ -26,11 +26,12 @@ type userRow struct {
 	Roles        string       `db:"roles"` // comma-separated, sorted
 	LastSignIn   sql.NullTime `db:"last_sign_in_at"`
 	Confirmed    sql.NullTime `db:"address_confirmed_at"`
+	Lang         string       `db:"lang"`
 }
 
 func (r userRow) user() *User {
 	return &User{ID: r.ID, Email: r.Email, Name: r.Name, Organisation: r.Organisation, Roles: splitRoles(r.Roles),
-		Active: r.Active, CreatedAt: r.CreatedAt.UTC(), AddressConfirmed: r.Confirmed.Valid, LastSignInAt: db.TimeOrNil(r.LastSignIn)}
+		Active: r.Active, CreatedAt: r.CreatedAt.UTC(), AddressConfirmed: r.Confirmed.Valid, Lang: r.Lang, LastSignInAt: db.TimeOrNil(r.LastSignIn)}
 }
 
 // splitRoles reads a comma-separated list; none is an empty list, never
@@ -57,7 +58,7 @@ func joinRoles(roles []Role) string {
 // request reads its user, and a second statement for the roles was a
 // second round trip to PostgreSQL.
 const userColumns = `u.id, u.email, u.name, u.organisation, u.password_hash, u.active, u.created_at,
-	u.last_sign_in_at, u.address_confirmed_at,
+	u.last_sign_in_at, u.address_confirmed_at, u.lang,
 	COALESCE((SELECT string_agg(r.role, ',' ORDER BY r.role) FROM user_roles r WHERE r.user_id = u.id), '') AS roles`
 
 // insertUser stores u; createdBy is the admin who created it over the
@@ -67,8 +68,8 @@ func insertUser(ctx context.Context, tx sqlx.ExtContext, u *User, passwordHash, 
 	if u.AddressConfirmed {
 		confirmed = &u.CreatedAt
 	}
-	_, err := tx.ExecContext(ctx, `INSERT INTO users (id, email, name, organisation, password_hash, created_at, created_by, address_confirmed_at)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`, u.ID, u.Email, u.Name, u.Organisation, passwordHash, u.CreatedAt, db.StringOrNull(createdBy), confirmed)
+	_, err := tx.ExecContext(ctx, `INSERT INTO users (id, email, name, organisation, password_hash, created_at, created_by, address_confirmed_at, lang)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`, u.ID, u.Email, u.Name, u.Organisation, passwordHash, u.CreatedAt, db.StringOrNull(createdBy), confirmed, u.Lang)
 	if err != nil {
 		return err
 	}

@@ -10,8 +10,8 @@ import (
 	"fundus/web"
 )
 
-// mailLang is the language of a mail a request causes: the one it asks
-// for in Accept-Language.
+// mailLang is the language of a user a request registers, for their
+// mails: the one it asks for in Accept-Language.
 func mailLang(c *gin.Context) string { return web.Lang("", c.GetHeader("Accept-Language")) }
 
 // register: POST /api/v1/register. Anyone; gives the applicant role only.
@@ -31,6 +31,7 @@ func (h *Handler) register(c *gin.Context) {
 		c.Status(http.StatusAccepted)
 		return
 	}
+	req.Lang = mailLang(c)
 	u, err := h.Auth.Register(c.Request.Context(), req)
 	if err != nil {
 		httpx.WriteError(c, err)
@@ -139,7 +140,7 @@ func (h *Handler) askPasswordReset(c *gin.Context) {
 		httpx.WriteError(c, err)
 		return
 	}
-	if err := h.Auth.RequestPasswordReset(c.Request.Context(), req, mailLang(c)); err != nil {
+	if err := h.Auth.RequestPasswordReset(c.Request.Context(), req); err != nil {
 		httpx.WriteError(c, err)
 		return
 	}
@@ -198,7 +199,7 @@ func (h *Handler) confirmAddress(c *gin.Context) {
 // resendConfirmation: POST /api/v1/me/address-confirmation. Mails a new
 // confirmation link.
 func (h *Handler) resendConfirmation(c *gin.Context) {
-	if err := h.Auth.ResendConfirmation(c.Request.Context(), httpx.CurrentUser(c), mailLang(c)); err != nil {
+	if err := h.Auth.ResendConfirmation(c.Request.Context(), httpx.CurrentUser(c)); err != nil {
 		httpx.WriteError(c, err)
 		return
 	}

@@ -12,6 +12,7 @@ import (
 	"fundus/db/dbtest"
 	"fundus/http/internal/testserver"
 	"fundus/http/server"
+	"fundus/mail"
 )
 
 const newPassword = "another long enough password"
@@ -23,8 +24,8 @@ func tokenOf(t *testing.T, ts *testserver.Server, addr, kind string) string {
 	mails := ts.Mails.Sent()
 	for i := len(mails) - 1; i >= 0; i-- {
 		if m := mails[i]; m.To == addr && m.Kind == kind {
-			link := m.Data["link"]
-			return link[strings.LastIndex(link, "/")+1:]
+			path := m.Data["Path"].(string)
+			return path[strings.LastIndex(path, "/")+1:]
 		}
 	}
 	t.Fatalf("no %s mail to %s in %v", kind, addr, mails)
@@ -72,11 +73,11 @@ func TestPasswordResetTellsNothing(t *testing.T) {
 		sameAnswer(t, "known and deactivated", known, gone)
 
 		mails := ts.Mails.Sent()
-		if len(mails) != 1 || mails[0].To != "ada@example.org" || mails[0].Kind != auth.MailPasswordReset ||
-			!strings.HasPrefix(mails[0].Data["link"], "http://fundus.test/password/reset/") {
+		if len(mails) != 1 || mails[0].To != "ada@example.org" || mails[0].Kind != mail.PasswordReset ||
+			!strings.HasPrefix(mails[0].Data["Path"].(string), "/password-reset/") {
 			t.Fatalf("mails: %+v", mails)
 		}
-		token := tokenOf(t, ts, "ada@example.org", auth.MailPasswordReset)
+		token := tokenOf(t, ts, "ada@example.org", mail.PasswordReset)
 		var raw int
 		d.Get(&raw, `SELECT count(*) FROM user_tokens WHERE token_hash = $1`, token)
 		if raw != 0 {
@@ -106,9 +107,9 @@ func TestPasswordReset(t *testing.T) {
 		s2 := ts.SignIn("ada@example.org")
 
 		ts.JSON("POST", "/api/v1/password-resets", "", `{"email":"ada@example.org"}`).WantStatus(t, http.StatusAccepted)
-		token := tokenOf(t, ts, "ada@example.org", auth.MailPasswordReset)
+		token := tokenOf(t, ts, "ada@example.org", mail.PasswordReset)
 		ts.JSON("POST", "/api/v1/password-resets", "", `{"email":"ada@example.org"}`).WantStatus(t, http.StatusAccepted)
-		second := tokenOf(t, ts, "ada@example.org", auth.MailPasswordReset)
+		second := tokenOf(t, ts, "ada@example.org", mail.PasswordReset)
 
 		ts.JSON("POST", "/api/v1/password-resets/nope", "", `{"password":"`+newPassword+`"}`).WantProblem(t, 404, "not-found")
 		r := ts.JSON("POST", "/api/v1/password-resets/"+token, "", `{"password":"short"}`).WantProblem(t, 422, "validation")
@@ -132,7 +133,7 @@ func TestPasswordReset(t *testing.T) {
 		})
 		t.Run("ErrExpired", func(t *testing.T) {
 			ts.JSON("POST", "/api/v1/password-resets", "", `{"email":"ada@example.org"}`).WantStatus(t, http.StatusAccepted)
-			token := tokenOf(t, ts, "ada@example.org", auth.MailPasswordReset)
+			token := tokenOf(t, ts, "ada@example.org", mail.PasswordReset)
 			ts.Auth.Now = func() time.Time { return time.Now().Add(auth.DefaultResetTTL + time.Minute) }
 			defer func() { ts.Auth.Now = time.Now }()
 			ts.JSON("POST", "/api/v1/password-resets/"+token, "", `{"password":"a third long password"}`).WantProblem(t, 404, "not-found")
@@ -294,8 +295,8 @@ func TestRegistrationConfirm(t *testing.T) {
 		ts.JSON("POST", "/api/v1/register", "", `{"email":"x@example.org","name":"X","password":"short"}`).WantProblem(t, 422, "validation")
 
 		mails := ts.Mails.Sent()
-		if len(mails) != 2 || mails[0].To != "new@example.org" || mails[0].Kind != auth.MailConfirmAddress ||
-			mails[1].To != "known@example.org" || mails[1].Kind != auth.MailAddressTaken {
+		if len(mails) != 2 || mails[0].To != "new@example.org" || mails[0].Kind != mail.ConfirmAddress ||
+			mails[1].To != "known@example.org" || mails[1].Kind != mail.AddressTaken {
 			t.Fatalf("mails: %+v", mails)
 		}
 		// The one who tried did not get the known account.
@@ -310,7 +311,7 @@ func TestRegistrationConfirm(t *testing.T) {
 		}
 
 		ts.JSON("POST", "/api/v1/me/address-confirmation", group, "").WantStatus(t, http.StatusAccepted)
-		token := tokenOf(t, ts, "new@example.org", auth.MailConfirmAddress)
+		token := tokenOf(t, ts, "new@example.org", mail.ConfirmAddress)
 		ts.JSON("POST", "/api/v1/address-confirmations/nope", "", "").WantProblem(t, 404, "not-found")
 		ts.JSON("POST", "/api/v1/address-confirmations/"+token, "", "").WantStatus(t, http.StatusNoContent)
 		ts.JSON("POST", "/api/v1/address-confirmations/"+token, "", "").WantProblem(t, 404, "not-found")

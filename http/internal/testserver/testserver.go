@@ -33,6 +33,7 @@ import (
 	"fundus/http/server"
 	"fundus/ledger"
 	"fundus/ledger/ledgertest"
+	"fundus/mail"
 )
 
 // Password is the password of every user the tests make.
@@ -55,25 +56,32 @@ type Server struct {
 	Mails *Mails
 }
 
-// Mails records the mails queued (an auth.Mailer), in order.
+// Mails queues mails in the real outbox (rendered, so a template that lacks
+// its data fails the request) and records them, in order, for tests to
+// read the links.
 type Mails struct {
-	mu   sync.Mutex
-	list []auth.Mail
+	Outbox *mail.Outbox
+	mu     sync.Mutex
+	list   []mail.Message
 }
 
-// Queue records m.
-func (m *Mails) Queue(tx *commit.Tx, mail auth.Mail) error {
+// Queue queues m in the outbox and records it.
+func (m *Mails) Queue(tx *commit.Tx, msg mail.Message) error {
+	if err := m.Outbox.Queue(tx, msg); err != nil {
+		return err
+	}
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	m.list = append(m.list, mail)
+	m.list = append(m.list, msg)
 	return nil
 }
 
-// Sent returns the mails recorded so far.
-func (m *Mails) Sent() []auth.Mail {
+// Sent returns the mails queued so far (also by transactions that rolled
+// back; the outbox holds only the committed ones).
+func (m *Mails) Sent() []mail.Message {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	return append([]auth.Mail(nil), m.list...)
+	return append([]mail.Message(nil), m.list...)
 }
 
 // New builds the server on d with cfg.
@@ -81,8 +89,12 @@ func New(t *testing.T, d *db.DB, cfg server.Config) *Server {
 	t.Helper()
 	w := writerOf(t, d)
 	a := auth.NewService(d, w, time.Hour)
-	mails := &Mails{}
-	a.Mailer, a.BaseURL = mails, "http://fundus.test"
+	outbox, err := mail.NewOutbox("http://fundus.test", "Testfonds")
+	if err != nil {
+		t.Fatal(err)
+	}
+	mails := &Mails{Outbox: outbox}
+	a.Mailer = mails
 	l := &ledger.Service{DB: d, Writer: w, MaxAmount: 100000000}
 	dons := &donations.Service{DB: d, Writer: w, MaxAmount: 100000000,
 		Bank: donations.BankAccount{IBAN: "DE89370400440532013000", BIC: "COBADEFFXXX", Holder: "Integrationsfonds Osnabrück"}}
