@@ -40,7 +40,8 @@ type User struct {
 	// AddressConfirmed says the user followed a mailed confirmation link,
 	// or was created by an admin or the command line.
 	AddressConfirmed bool `json:"-"`
-	// Lang is the language the user's mails are written in.
+	// Lang is the language the user's mails are written in: the page
+	// language at registration or creation.
 	Lang         string     `json:"-"`
 	LastSignInAt *time.Time `json:"-"`
 }
@@ -55,6 +56,9 @@ type NewUser struct {
 	Password     string `json:"password" validate:"required,min=12,max=1024"`
 	Organisation string `json:"organisation" validate:"max=200,text"`
 	Roles        []Role `json:"roles" validate:"required,min=1,unique,dive,oneof=admin committee treasurer auditor applicant"`
+	// Lang is the language of the new user's mails (the creating page's
+	// or request's language; another falls back to German).
+	Lang string `json:"-"`
 }
 
 // Registration is what a project group gives to register itself. It has no
@@ -64,8 +68,8 @@ type Registration struct {
 	Name         string `json:"name" validate:"required,max=200,text"`
 	Password     string `json:"password" validate:"required,min=12,max=1024"`
 	Organisation string `json:"organisation" validate:"max=200,text"`
-	// Lang is the language of the page or request that registered, for
-	// the group's mails; not part of the body.
+	// Lang is the language of the group's mails: the page language at
+	// registration.
 	Lang string `json:"-"`
 }
 
@@ -184,8 +188,7 @@ func (s *Service) Register(ctx context.Context, r Registration) (*User, error) {
 	if err := check.Struct(op, r); err != nil {
 		return nil, err
 	}
-	u := s.newUser(NewUser{Email: r.Email, Name: r.Name, Organisation: r.Organisation}, []Role{Applicant})
-	u.Lang = mail.Lang(r.Lang)
+	u := s.newUser(NewUser{Email: r.Email, Name: r.Name, Organisation: r.Organisation, Lang: r.Lang}, []Role{Applicant})
 	if err := s.insertUser(ctx, op, u, r.Password, "", "user.register", nil); err != nil {
 		return nil, err
 	}
@@ -194,7 +197,7 @@ func (s *Service) Register(ctx context.Context, r Registration) (*User, error) {
 
 func (s *Service) newUser(nu NewUser, roles []Role) *User {
 	return &User{ID: db.NewID(), Email: nu.Email, Name: nu.Name, Organisation: nu.Organisation,
-		Roles: roles, Active: true, CreatedAt: s.now(), Lang: mail.Lang("")}
+		Roles: roles, Active: true, CreatedAt: s.now(), Lang: mail.Lang(nu.Lang)}
 }
 
 // insertUser stores a new user, the role grant g it waits for (if any) and

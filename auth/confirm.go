@@ -21,11 +21,11 @@ import (
 // creates count as confirmed: an admin gave the address.
 
 // RegisterByMail registers a project group whose address is confirmed by a
-// mailed link, in lang. It answers the same, and does the same work (a
+// mailed link, in its language (r.Lang). It answers the same, and does the same work (a
 // password hashed, one write transaction, one mail), whether or not the
 // address is already registered. Returns Invalid for a bad field (never for
 // a taken address), RateLimited when the server is too busy hashing.
-func (s *Service) RegisterByMail(ctx context.Context, r Registration, lang string) error {
+func (s *Service) RegisterByMail(ctx context.Context, r Registration) error {
 	const op errs.Op = "auth.RegisterByMail"
 	r.Email, r.Name, r.Organisation = normEmail(r.Email), strings.TrimSpace(r.Name), strings.TrimSpace(r.Organisation)
 	if err := check.Struct(op, r); err != nil {
@@ -35,8 +35,7 @@ func (s *Service) RegisterByMail(ctx context.Context, r Registration, lang strin
 	if err != nil {
 		return errs.E(op, err)
 	}
-	u := s.newUser(NewUser{Email: r.Email, Name: r.Name, Organisation: r.Organisation}, []Role{Applicant})
-	u.Lang = mail.Lang(lang)
+	u := s.newUser(NewUser{Email: r.Email, Name: r.Name, Organisation: r.Organisation, Lang: r.Lang}, []Role{Applicant})
 	token, tokenHash := newToken()
 	err = write(ctx, s.Writer, func(tx *commit.Tx) error {
 		known, _, err := findUserByEmail(ctx, tx.Reader(), r.Email)

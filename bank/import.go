@@ -16,6 +16,7 @@ import (
 	"fundus/db"
 	"fundus/donations"
 	"fundus/errs"
+	"fundus/mail"
 )
 
 // Import reads a bank file (the request's body) and imports its lines:
@@ -44,7 +45,7 @@ func (s *Service) Import(ctx context.Context, actor fundus.Actor, body []byte) (
 		return commit.Outcome[*Statement]{}, err
 	}
 	out, err := commit.Do(ctx, s.Writer, func(tx *commit.Tx) (*Statement, error) {
-		return importLines(tx, actor.ActorID(), st, lines)
+		return importLines(tx, actor.ActorID(), s.Mail, st, lines)
 	})
 	if err != nil {
 		return out, errs.E(op, err)
@@ -153,7 +154,7 @@ func bookedIdentity(l *Line) string { return strings.TrimPrefix(l.identity, "pen
 
 // importLines stores the statement and the lines not stored before, and
 // matches the new booked credits, in the write path's transaction.
-func importLines(tx *commit.Tx, by string, st *Statement, lines []*Line) (*Statement, error) {
+func importLines(tx *commit.Tx, by string, o *mail.Outbox, st *Statement, lines []*Line) (*Statement, error) {
 	ctx := tx.Context()
 	var ids []string
 	seen := map[string]bool{}
@@ -233,9 +234,9 @@ func importLines(tx *commit.Tx, by string, st *Statement, lines []*Line) (*State
 		if l.Status != Queued {
 			continue
 		}
-		matched, err := settleLine(tx, by, l)
+		matched, err := settleLine(tx, by, o, l)
 		if err == nil && !matched {
-			matched, err = matchLine(tx, by, l, taken)
+			matched, err = matchLine(tx, by, o, l, taken)
 		}
 		if err != nil {
 			return nil, err
@@ -280,7 +281,7 @@ func claim(before map[string][]stored, l *Line) (stored, bool) {
 // amount, or links it to one confirmed by hand with that amount (also
 // when refunded since). It reports whether it matched; else the line
 // stays queued.
-func matchLine(tx *commit.Tx, by string, l *Line, taken map[string]bool) (bool, error) {
+func matchLine(tx *commit.Tx, by string, o *mail.Outbox, l *Line, taken map[string]bool) (bool, error) {
 	if l.Direction != "credit" {
 		return false, nil
 	}
@@ -302,7 +303,7 @@ func matchLine(tx *commit.Tx, by string, l *Line, taken map[string]bool) (bool, 
 		} else if d.Status != donations.Pledged {
 			continue
 		}
-		entry, err := donations.Arrive(tx, d, donations.BankLine{ID: l.ID, BookingDate: l.BookingDate, Minor: l.Amount.Minor, Actor: by}, false)
+		entry, err := donations.Arrive(tx, d, donations.BankLine{ID: l.ID, BookingDate: l.BookingDate, Minor: l.Amount.Minor, Actor: by, Mail: o}, false)
 		if err != nil {
 			return false, err
 		}

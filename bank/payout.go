@@ -16,6 +16,7 @@ import (
 	"fundus/donations"
 	"fundus/errs"
 	"fundus/grants"
+	"fundus/mail"
 )
 
 // PaymentFile is a SEPA payment file (pain.001.001.09) of released
@@ -188,7 +189,7 @@ func refundsDue(ctx context.Context, q sqlx.QueryerContext) ([]*refund, error) {
 // debit pays a released or sent instalment, or a refund; a credit brings a
 // paid instalment back. It reports whether it matched; else the line stays
 // queued.
-func settleLine(tx *commit.Tx, by string, l *Line) (bool, error) {
+func settleLine(tx *commit.Tx, by string, o *mail.Outbox, l *Line) (bool, error) {
 	if l.EndToEndID == "" {
 		return false, nil
 	}
@@ -220,7 +221,7 @@ func settleLine(tx *commit.Tx, by string, l *Line) (bool, error) {
 	if err != nil {
 		return false, err
 	}
-	entry, err := payout(tx, by, l, d)
+	entry, err := payout(tx, by, o, l, d)
 	if errs.Is(errs.InvalidState, err) {
 		return false, nil // another state or amount: a person looks at it
 	}
@@ -233,8 +234,8 @@ func settleLine(tx *commit.Tx, by string, l *Line) (bool, error) {
 
 // payout books a bank line for an instalment: a debit pays it, a credit
 // brings it back.
-func payout(tx *commit.Tx, by string, l *Line, d *grants.Disbursement) (string, error) {
-	line := grants.BankLine{ID: l.ID, BookingDate: l.BookingDate, Minor: l.Amount.Minor, Actor: by}
+func payout(tx *commit.Tx, by string, o *mail.Outbox, l *Line, d *grants.Disbursement) (string, error) {
+	line := grants.BankLine{ID: l.ID, BookingDate: l.BookingDate, Minor: l.Amount.Minor, Actor: by, Mail: o}
 	if l.Direction == "debit" {
 		return grants.Settle(tx, d, line)
 	}

@@ -19,6 +19,7 @@ import (
 	"fundus/commit"
 	"fundus/db"
 	"fundus/errs"
+	"fundus/mail"
 )
 
 // Status is where an application stands.
@@ -136,6 +137,7 @@ type Service struct {
 	// MaySubmit, when set, refuses a group that may not submit yet (whose
 	// address is not confirmed: auth.Service.MaySubmit).
 	MaySubmit func(ctx context.Context, userID string) error
+	Mail      *mail.Outbox // the groups' and the committee's mails (nil: none)
 }
 
 // check validates in and fills the application's written fields.
@@ -261,6 +263,9 @@ func (s *Service) Submit(ctx context.Context, actor fundus.Actor, id string) (co
 		}
 		at := db.Time(tx.Now())
 		a.Status, a.SubmittedAt = Submitted, &at
+		if err := s.mailSubmitted(tx, a); err != nil {
+			return err
+		}
 		return audit.Add(tx, actor.ActorID(), "application.submit", "application", a.ID, map[string]any{"from": Draft, "to": Submitted})
 	})
 }

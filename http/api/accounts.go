@@ -7,12 +7,7 @@ import (
 
 	"fundus/auth"
 	"fundus/http/httpx"
-	"fundus/web"
 )
-
-// mailLang is the language of a user a request registers, for their
-// mails: the one it asks for in Accept-Language.
-func mailLang(c *gin.Context) string { return web.Lang("", c.GetHeader("Accept-Language")) }
 
 // register: POST /api/v1/register. Anyone; gives the applicant role only.
 // While addresses are confirmed by mail it answers 202 without a body,
@@ -23,15 +18,15 @@ func (h *Handler) register(c *gin.Context) {
 		httpx.WriteError(c, err)
 		return
 	}
+	req.Lang = requestLang(c)
 	if h.Auth.ConfirmAddresses {
-		if err := h.Auth.RegisterByMail(c.Request.Context(), req, mailLang(c)); err != nil {
+		if err := h.Auth.RegisterByMail(c.Request.Context(), req); err != nil {
 			httpx.WriteError(c, err)
 			return
 		}
 		c.Status(http.StatusAccepted)
 		return
 	}
-	req.Lang = mailLang(c)
 	u, err := h.Auth.Register(c.Request.Context(), req)
 	if err != nil {
 		httpx.WriteError(c, err)
@@ -78,6 +73,7 @@ func (h *Handler) createUser(c *gin.Context) {
 		httpx.WriteError(c, err)
 		return
 	}
+	req.Lang = requestLang(c)
 	u, err := h.Auth.CreateUser(c.Request.Context(), httpx.CurrentUser(c), req)
 	if err != nil {
 		httpx.WriteError(c, err)

@@ -48,7 +48,7 @@ func (h *Handler) showApply(c *gin.Context, status int, fieldErrs map[string]str
 func (h *Handler) registerPage(c *gin.Context) {
 	f := registerForm{Name: c.PostForm("name"), Organisation: c.PostForm("organisation"), Email: c.PostForm("email")}
 	password := c.PostForm("password")
-	_, err := h.Auth.Register(c.Request.Context(), auth.Registration{Email: f.Email, Name: f.Name, Organisation: f.Organisation, Password: password})
+	_, err := h.Auth.Register(c.Request.Context(), auth.Registration{Email: f.Email, Name: f.Name, Organisation: f.Organisation, Password: password, Lang: pageLang(c)})
 	if err != nil {
 		if errs.Is(errs.Invalid, err) {
 			h.showApply(c, httpx.ProblemTypeOf(err).Status, h.fieldMessages(c, err), "", f)
