@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"net"
 	"net/netip"
+	"net/url"
 	"os"
 	"runtime"
 	"strconv"
@@ -40,6 +41,11 @@ type config struct {
 	LogLevel       slog.Level
 	LogFormat      string
 	DebugAddr      string
+	BaseURL        string
+	ResetTTL       time.Duration
+	// RegistrationConfirm: a group confirms its address by mail before it
+	// may submit.
+	RegistrationConfirm bool
 }
 
 // The example account shown until FUNDUS_BANK_* are set. The IBAN is the
@@ -182,6 +188,30 @@ var settings = []setting{
 			}
 		}
 		c.DebugAddr = v
+		return nil
+	}},
+	{"FUNDUS_BASE_URL", "http://127.0.0.1:8080", func(c *config, v string) error {
+		u, err := url.Parse(v)
+		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.RawQuery != "" || u.Fragment != "" {
+			return errors.New("must be the public address, such as https://fonds.example.org")
+		}
+		c.BaseURL = strings.TrimRight(v, "/")
+		return nil
+	}},
+	{"FUNDUS_RESET_TTL", "1h", func(c *config, v string) error {
+		d, err := time.ParseDuration(v)
+		if err != nil || d < time.Minute || d > 7*24*time.Hour {
+			return errors.New("must be a duration from 1m to 168h, such as 1h")
+		}
+		c.ResetTTL = d
+		return nil
+	}},
+	{"FUNDUS_REGISTRATION_CONFIRM", "false", func(c *config, v string) error {
+		b, err := strconv.ParseBool(v)
+		if err != nil {
+			return errors.New("must be true or false")
+		}
+		c.RegistrationConfirm = b
 		return nil
 	}},
 }

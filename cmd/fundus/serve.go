@@ -26,6 +26,7 @@ import (
 	"fundus/grants"
 	"fundus/http/server"
 	"fundus/ledger"
+	"fundus/mail"
 )
 
 // openDB opens and migrates the configured database.
@@ -167,6 +168,11 @@ func serve(ctx context.Context, cfg *config, log *slog.Logger) error {
 	defer writer.Close() // after the server has stopped: finishes what is queued
 	authSvc := auth.NewService(d, writer, cfg.SessionTTL)
 	authSvc.Hasher = auth.NewHasher(cfg.PasswordHashes, auth.HashWait)
+	outbox, err := mail.NewOutbox(cfg.BaseURL, cfg.FundName)
+	if err != nil {
+		return err
+	}
+	authSvc.Mailer, authSvc.ResetTTL, authSvc.ConfirmAddresses = outbox, cfg.ResetTTL, cfg.RegistrationConfirm
 	ledgerSvc := &ledger.Service{DB: d, Writer: writer, MaxAmount: cfg.maxAmountCents()}
 	metrics := prometheus.NewRegistry()
 	h, err := server.New(server.Config{
@@ -185,7 +191,7 @@ func serve(ctx context.Context, cfg *config, log *slog.Logger) error {
 			DB: d, Writer: writer, MaxAmount: cfg.maxAmountCents(), FundStart: cfg.FundStart,
 			Bank: donations.BankAccount{IBAN: cfg.BankIBAN, BIC: cfg.BankBIC, Holder: cfg.BankHolder},
 		},
-		Grants: &grants.Service{DB: d, Writer: writer, MaxAmount: cfg.maxAmountCents(), Quorum: cfg.Quorum},
+		Grants: &grants.Service{DB: d, Writer: writer, MaxAmount: cfg.maxAmountCents(), Quorum: cfg.Quorum, MaySubmit: authSvc.MaySubmit},
 		Bank: &bank.Service{DB: d, Writer: writer, IBAN: cfg.BankIBAN, BIC: cfg.BankBIC, Holder: cfg.BankHolder,
 			MaxAmount: cfg.maxAmountCents(), Limits: statementLimits(cfg)},
 	}, log)
