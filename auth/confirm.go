@@ -106,7 +106,7 @@ func (s *Service) ConfirmAddress(ctx context.Context, token string) error {
 		return errs.E(op, err)
 	}
 	if used {
-		return errs.E(op, errs.NotFound, "this link is unknown, used or expired; ask for a new one")
+		return errs.E(op, errs.NotFound, LinkDead, "this link is unknown, used or expired; ask for a new one")
 	}
 	return nil
 }
@@ -159,7 +159,8 @@ func (s *Service) MaySubmit(ctx context.Context, userID string) error {
 		return errs.E(op, err)
 	}
 	if !u.AddressConfirmed {
-		return errs.E(op, errs.InvalidState, "confirm your email address first: follow the link we mailed you when you registered (you can ask for a new one on the apply page)")
+		return errs.E(op, errs.InvalidState, AddressUnconfirmed,
+			"confirm your email address first: follow the link we mailed you when you registered (your account page sends a new one)")
 	}
 	return nil
 }

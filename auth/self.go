@@ -131,7 +131,7 @@ func (s *Service) resetTTL() time.Duration {
 func (s *Service) CheckResetToken(ctx context.Context, token string) error {
 	const op errs.Op = "auth.CheckResetToken"
 	if _, err := findToken(ctx, s.DB, hashToken(token), PurposeReset, s.now()); err != nil {
-		return errs.E(op, errs.NotFound, "this link is unknown, used or expired; ask for a new one", err)
+		return errs.E(op, errs.NotFound, LinkDead, "this link is unknown, used or expired; ask for a new one", err)
 	}
 	return nil
 }
@@ -191,7 +191,7 @@ func (s *Service) ResetPassword(ctx context.Context, token string, np NewPasswor
 		return errs.E(op, err)
 	}
 	if used {
-		return errs.E(op, errs.NotFound, "this link is unknown, used or expired; ask for a new one")
+		return errs.E(op, errs.NotFound, LinkDead, "this link is unknown, used or expired; ask for a new one")
 	}
 	return nil
 }

@@ -141,6 +141,7 @@ type Page struct {
 	User        string // the signed-in user's name, or ""
 	IsTreasurer bool
 	IsCommittee bool
+	IsAdmin     bool
 	CSRFToken   string
 	Data        any
 }

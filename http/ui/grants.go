@@ -48,6 +48,10 @@ func (h *Handler) showApply(c *gin.Context, status int, fieldErrs map[string]str
 func (h *Handler) registerPage(c *gin.Context) {
 	f := registerForm{Name: c.PostForm("name"), Organisation: c.PostForm("organisation"), Email: c.PostForm("email")}
 	password := c.PostForm("password")
+	if h.Auth.ConfirmAddresses {
+		h.registerByMail(c, f, password)
+		return
+	}
 	_, err := h.Auth.Register(c.Request.Context(), auth.Registration{Email: f.Email, Name: f.Name, Organisation: f.Organisation, Password: password, Lang: pageLang(c)})
 	if err != nil {
 		if errs.Is(errs.Invalid, err) {
