@@ -16,7 +16,7 @@ import (
 
 // forgotPage: GET /password-reset. Linked from /login.
 func (h *Handler) forgotPage(c *gin.Context) {
-	h.render(c, http.StatusOK, "password_forgot", "reset.title", map[string]any{})
+	h.render(c, http.StatusOK, "password_forgot", "reset.title", map[string]any{"Email": ""})
 }
 
 // askReset: POST /password-reset. Shows the same page whether or not the
