@@ -118,6 +118,9 @@ func (s *Service) RequestPasswordReset(ctx context.Context, req PasswordReset) e
 	return nil
 }
 
+// ResetLinkTTL is how long a password reset link works.
+func (s *Service) ResetLinkTTL() time.Duration { return s.resetTTL() }
+
 func (s *Service) resetTTL() time.Duration {
 	if s.ResetTTL <= 0 {
 		return DefaultResetTTL

@@ -33,7 +33,8 @@ func (h *Handler) askReset(c *gin.Context) {
 		h.renderError(c, err)
 		return
 	}
-	h.render(c, http.StatusOK, "password_forgot", "reset.title", map[string]any{"Sent": true})
+	h.render(c, http.StatusOK, "password_forgot", "reset.title", map[string]any{"Sent": true,
+		"Minutes": int(h.Auth.ResetLinkTTL().Minutes())})
 }
 
 // The link in a mail carries its token in the path: the page must not hand
