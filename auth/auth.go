@@ -103,6 +103,10 @@ type Service struct {
 	Mailer Mailer
 	// ResetTTL is how long a password reset link works (0: DefaultResetTTL).
 	ResetTTL time.Duration
+	// AnswerFloor is the least time the answers that must not tell which
+	// addresses are registered take (0: the package's AnswerFloor; tests
+	// set less).
+	AnswerFloor time.Duration
 	// ConfirmAddresses: a self-registered group confirms its address by a
 	// mailed link before it may submit (FUNDUS_REGISTRATION_CONFIRM).
 	ConfirmAddresses bool

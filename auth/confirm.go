@@ -4,6 +4,7 @@ import (
 	"context"
 	"net/url"
 	"strings"
+	"time"
 
 	"fundus/audit"
 	"fundus/check"
@@ -21,9 +22,10 @@ import (
 // creates count as confirmed: an admin gave the address.
 
 // RegisterByMail registers a project group whose address is confirmed by a
-// mailed link, in its language (r.Lang). It answers the same, and does the same work (a
-// password hashed, one write transaction, one mail), whether or not the
-// address is already registered. Returns Invalid for a bad field (never for
+// mailed link, in its language (r.Lang). It answers the same, and does
+// nearly the same work (a password hashed, one write transaction, one
+// mail), whether or not the address is already registered, and not before
+// AnswerFloor. Returns Invalid for a bad field (never for
 // a taken address), RateLimited when the server is too busy hashing.
 func (s *Service) RegisterByMail(ctx context.Context, r Registration) error {
 	const op errs.Op = "auth.RegisterByMail"
@@ -31,6 +33,7 @@ func (s *Service) RegisterByMail(ctx context.Context, r Registration) error {
 	if err := check.Struct(op, r); err != nil {
 		return err
 	}
+	defer s.floor(ctx, time.Now())
 	hash, err := s.Hasher.Hash(ctx, r.Password)
 	if err != nil {
 		return errs.E(op, err)
@@ -133,7 +136,7 @@ func (s *Service) ResendConfirmation(ctx context.Context, actor *User) error {
 		if err != nil {
 			return err
 		}
-		if n >= maxLiveResets {
+		if n >= maxAsks {
 			return errs.E(op, errs.InvalidState, "several confirmation links are on their way already; look in your mailbox (and its spam folder)")
 		}
 		if err := s.insertConfirmation(ctx, tx, u, tokenHash, token); err != nil {

@@ -30,9 +30,10 @@ const DefaultResetTTL = time.Hour
 // ConfirmTTL is how long an address confirmation link works.
 const ConfirmTTL = 7 * 24 * time.Hour
 
-// maxLiveResets is how many reset links of one user may be live at once;
-// asking for more sends nothing, so nobody can fill a mailbox with them.
-const maxLiveResets = 3
+// maxAsks is how many reset links (or confirmation links) an address gets
+// an hour; asking for more sends nothing, so nobody can fill a mailbox
+// with them.
+const maxAsks = 3
 
 // Mailer queues a mail in the transaction of the change that causes it, so
 // a rolled-back change sends nothing: a *mail.Outbox.
@@ -70,21 +71,30 @@ func (s *Service) queue(tx *commit.Tx, m mail.Message) error {
 }
 
 // RequestPasswordReset mails a one-time link to reset the password, valid
-// ResetTTL, to the active user with email, in the user's language. It answers the same,
-// and does the same work (a token made and hashed, one write transaction),
-// whether or not the address belongs to anyone, so that it tells nobody
-// which addresses are registered. Returns Invalid for a missing or
-// malformed email.
+// ResetTTL, to the active user with email, in the user's language, at most
+// maxAsks an hour. It answers the same whether or not the address belongs
+// to anyone, so that it tells nobody which addresses are registered: the
+// same write for both (one transaction counting the ask), and no answer
+// before AnswerFloor, which hides the rest (the mail rendered, the token
+// stored). Returns Invalid for a missing or malformed email.
 func (s *Service) RequestPasswordReset(ctx context.Context, req PasswordReset) error {
 	const op errs.Op = "auth.RequestPasswordReset"
 	req.Email = normEmail(req.Email)
 	if err := check.Struct(op, req); err != nil {
 		return err
 	}
+	defer s.floor(ctx, time.Now())
 	now := s.now()
 	token, hash := newToken()
 	err := write(ctx, s.Writer, func(tx *commit.Tx) error {
 		if err := deleteExpiredTokens(ctx, tx, now); err != nil {
+			return err
+		}
+		// Every ask is counted per address, known or not: the same write
+		// for both (a transaction that writes nothing commits faster, and
+		// would tell), and no more than maxAsks mails an hour to anyone.
+		asks, _, err := countAttempt(ctx, tx, "reset:"+req.Email, now, now.Add(-time.Hour))
+		if err != nil {
 			return err
 		}
 		u, _, err := findUserByEmail(ctx, tx.Reader(), req.Email)
@@ -97,9 +107,8 @@ func (s *Service) RequestPasswordReset(ctx context.Context, req PasswordReset) e
 		if !u.Active {
 			return nil // a deactivated user gets no link: it could not sign in anyway
 		}
-		n, err := countTokens(ctx, tx.Reader(), u.ID, PurposeReset, now)
-		if err != nil || n >= maxLiveResets {
-			return err
+		if asks > maxAsks {
+			return nil
 		}
 		expires := now.Add(s.resetTTL())
 		if err := insertToken(ctx, tx, hash, u.ID, PurposeReset, now, expires); err != nil {
@@ -116,6 +125,25 @@ func (s *Service) RequestPasswordReset(ctx context.Context, req PasswordReset) e
 		return errs.E(op, err)
 	}
 	return nil
+}
+
+// AnswerFloor is the least time a password reset ask or a registration
+// by mail takes to answer, whatever the address (Service.AnswerFloor: 0
+// means this).
+const AnswerFloor = 150 * time.Millisecond
+
+// floor waits until the answer floor has passed since start.
+func (s *Service) floor(ctx context.Context, start time.Time) {
+	d := s.AnswerFloor
+	if d == 0 {
+		d = AnswerFloor
+	}
+	t := time.NewTimer(d - time.Since(start))
+	defer t.Stop()
+	select {
+	case <-t.C:
+	case <-ctx.Done():
+	}
 }
 
 // ResetLinkTTL is how long a password reset link works.
