@@ -37,10 +37,11 @@ const (
 	// password reset).
 	AddressTaken = "address_taken"
 	// DonationPledged: Amount, Reference, IBAN, BIC, Holder,
-	// ReceiptRequested (bool). Attach the GiroCode.
+	// ReceiptRequested, Anonymous (bools). Attach the GiroCode.
 	DonationPledged = "donation_pledged"
 	// DonationReceived: Amount, ReceivedAt (time), Reference,
-	// ReceiptRequested (bool).
+	// ReceiptRequested, StatementIsProof (bools: the bank statement is
+	// proof enough for the tax office).
 	DonationReceived = "donation_received"
 	// ApplicationSubmitted, to the group: Title, Amount (requested), Path
 	// (its page).
@@ -52,7 +53,8 @@ const (
 	ApplicationApproved = "application_approved"
 	// ApplicationRejected: Title, Path.
 	ApplicationRejected = "application_rejected"
-	// InstalmentPaid: Title, Amount, PaidAt (time), Path.
+	// InstalmentPaid: Title, Amount, PaidAt (time), Paid and Approved (the
+	// application's amounts), Path.
 	InstalmentPaid = "instalment_paid"
 )
 

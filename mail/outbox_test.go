@@ -3,6 +3,7 @@ package mail_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -116,6 +117,53 @@ func TestQueueRefusesWhatItCannotSend(t *testing.T) {
 		}
 		if rows := outboxRows(t, d); len(rows) != 0 {
 			t.Fatalf("%d mails queued", len(rows))
+		}
+	})
+}
+
+// Functions sharing a batch of the write path: those that queue a mail and
+// then fail (having written, so the batch runs again with each in a
+// savepoint) leave no mail; the others' mails stay, each once.
+func TestQueueInASharedBatch(t *testing.T) {
+	dbtest.Engines(t, func(t *testing.T, d *db.DB) {
+		ctx := context.Background()
+		w := ledgertest.Writer(t, d, nil)
+		o := mustOutbox(t)
+		const n = 60
+		errc := make(chan error, n)
+		for i := range n {
+			go func() {
+				_, err := commit.Do(ctx, w, func(tx *commit.Tx) (int, error) {
+					if err := o.Queue(tx, reset(fmt.Sprintf("u%02d@example.org", i), "en")); err != nil {
+						return 0, err
+					}
+					if _, err := tx.ExecContext(ctx, `INSERT INTO users (id, email, name, password_hash, created_at) VALUES ($1, $2, 'x', 'x', $3)`,
+						fmt.Sprint("u", i), fmt.Sprintf("u%02d@example.org", i), db.Now()); err != nil {
+						return 0, err
+					}
+					if i%2 == 1 {
+						return 0, errs.E(errs.InvalidState, "refused after queueing")
+					}
+					return 0, nil
+				})
+				errc <- err
+			}()
+		}
+		for range n {
+			<-errc
+		}
+		rows := outboxRows(t, d)
+		if len(rows) != n/2 {
+			t.Fatalf("%d mails, want %d", len(rows), n/2)
+		}
+		seen := map[string]bool{}
+		for _, r := range rows {
+			var i int
+			fmt.Sscanf(r.To, "u%02d@", &i)
+			if i%2 == 1 || seen[r.To] {
+				t.Fatalf("mail to %s (a failed function's, or twice)", r.To)
+			}
+			seen[r.To] = true
 		}
 	})
 }

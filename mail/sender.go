@@ -74,6 +74,10 @@ func Pause(n int, max time.Duration) time.Duration {
 // Run sends mails until ctx ends.
 func (s *Sender) Run(ctx context.Context) {
 	s.defaults()
+	if s.SMTP != nil && s.From == nil {
+		s.Log.Error("mail: an SMTP server but no sender's address (FUNDUS_MAIL_FROM): nothing is sent")
+		s.SMTP = nil
+	}
 	if s.SMTP == nil {
 		s.logOnly(ctx)
 		return
@@ -127,7 +131,7 @@ type result struct {
 	Sent     bool
 	Failed   bool // given up
 	Err      string
-	Next     time.Time // when to try again
+	Pause    time.Duration // how long to wait before trying again
 }
 
 // send sends rows over one connection, each on its own, and says what
@@ -141,8 +145,8 @@ func (s *Sender) send(rows []row) []result {
 			res.Failed = true
 			s.Log.Error("mail: given up, the server refuses it", "id", r.ID, "kind", r.Kind, "attempts", res.Attempts, "err", err)
 		} else {
-			res.Next = db.Time(time.Now().Add(Pause(res.Attempts, s.MaxPause)))
-			s.Log.Warn("mail: not sent, will try again", "id", r.ID, "kind", r.Kind, "attempts", res.Attempts, "retry_at", res.Next, "err", err)
+			res.Pause = Pause(res.Attempts, s.MaxPause)
+			s.Log.Warn("mail: not sent, will try again", "id", r.ID, "kind", r.Kind, "attempts", res.Attempts, "retry_in", res.Pause, "err", err)
 		}
 		out[i] = res
 	}

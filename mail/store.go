@@ -82,7 +82,7 @@ func mark(tx *commit.Tx, by string, results []result) error {
 				WHERE id = $4 AND claimed_by = $5`, db.Time(tx.Now()), r.Attempts, r.Err, r.ID, by)
 		default:
 			_, err = tx.ExecContext(tx.Context(), `UPDATE mail_outbox SET next_attempt_at = $1, attempts = $2, claimed_by = '', claimed_until = NULL, last_error = $3
-				WHERE id = $4 AND claimed_by = $5`, r.Next, r.Attempts, r.Err, r.ID, by)
+				WHERE id = $4 AND claimed_by = $5`, db.Time(tx.Now().Add(r.Pause)), r.Attempts, r.Err, r.ID, by)
 		}
 		if err != nil {
 			return err

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
+	netmail "net/mail"
 	"net/netip"
 	"net/url"
 	"os"
@@ -19,6 +20,7 @@ import (
 
 	"fundus"
 	"fundus/donations"
+	"fundus/mail"
 )
 
 // config is Fundus's configuration. Only this package reads the
@@ -46,6 +48,8 @@ type config struct {
 	// RegistrationConfirm: a group confirms its address by mail before it
 	// may submit.
 	RegistrationConfirm bool
+	SMTP                *mail.SMTP       // nil: mail is logged and kept
+	MailFrom            *netmail.Address // required with SMTP
 }
 
 // The example account shown until FUNDUS_BANK_* are set. The IBAN is the
@@ -192,8 +196,8 @@ var settings = []setting{
 	}},
 	{"FUNDUS_BASE_URL", "http://127.0.0.1:8080", func(c *config, v string) error {
 		u, err := url.Parse(v)
-		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.RawQuery != "" || u.Fragment != "" {
-			return errors.New("must be the public address, such as https://fonds.example.org")
+		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.RawQuery != "" || u.Fragment != "" || u.User != nil {
+			return errors.New("must be the public http(s) address, such as https://foerderfonds.example.org")
 		}
 		c.BaseURL = strings.TrimRight(v, "/")
 		return nil
@@ -214,7 +218,29 @@ var settings = []setting{
 		c.RegistrationConfirm = b
 		return nil
 	}},
+	{"FUNDUS_SMTP_URL", "", func(c *config, v string) error {
+		c.SMTP = nil
+		if v == "" {
+			return nil
+		}
+		s, err := mail.ParseSMTPURL(v)
+		c.SMTP = s
+		return err
+	}},
+	{"FUNDUS_MAIL_FROM", "", func(c *config, v string) error {
+		c.MailFrom = nil
+		if v == "" {
+			return nil
+		}
+		a, err := mail.ParseFrom(v)
+		c.MailFrom = a
+		return err
+	}},
 }
+
+// secret names the settings whose values never appear in a message: they
+// may hold a password.
+var secret = map[string]bool{"FUNDUS_SMTP_URL": true}
 
 // maxAmountCents is FUNDUS_MAX_AMOUNT in cents.
 func (c *config) maxAmountCents() int64 { return c.MaxAmount.Shift(2).IntPart() }
@@ -261,8 +287,14 @@ func loadConfig(lookup func(string) (string, bool), dotenvPath string) (*config,
 			v = s.def
 		}
 		if err := s.parse(c, strings.TrimSpace(v)); err != nil {
+			if secret[s.name] {
+				return nil, fmt.Errorf("%s: %v", s.name, err)
+			}
 			return nil, fmt.Errorf("%s=%q: %v", s.name, v, err)
 		}
+	}
+	if c.SMTP != nil && c.MailFrom == nil {
+		return nil, errors.New("FUNDUS_MAIL_FROM: must be set when FUNDUS_SMTP_URL is (the sender's address)")
 	}
 	return c, nil
 }
