@@ -258,6 +258,10 @@ func TestRegisterPageWithConfirmation(t *testing.T) {
 		if c1 != 200 || c1 != c2 || b1 != b2 || in1 || in2 {
 			t.Fatalf("register pages differ or sign in: %d %d %v %v", c1, c2, in1, in2)
 		}
+		group := ts.SignedIn("new@example.org", "en")
+		if body := group.Do("GET", "/apply", nil).Body.String(); !strings.Contains(body, "Please confirm your email address") {
+			t.Fatal("the apply page does not ask an unconfirmed group to confirm")
+		}
 		token := lastToken(t, ts, "new@example.org", mail.ConfirmAddress)
 		b := ts.Browser(t, "en")
 		if r := b.Do("GET", "/confirm-address/"+token, nil); r.Code != 200 {
@@ -274,6 +278,9 @@ func TestRegisterPageWithConfirmation(t *testing.T) {
 		d.Get(&n, `SELECT count(*) FROM users WHERE email = 'new@example.org' AND address_confirmed_at IS NOT NULL`)
 		if n != 1 {
 			t.Fatal("not confirmed")
+		}
+		if body := group.Do("GET", "/apply", nil).Body.String(); strings.Contains(body, "Please confirm your email address") {
+			t.Fatal("the apply page still asks a confirmed group to confirm")
 		}
 	})
 }

@@ -34,6 +34,7 @@ func (h *Handler) showApply(c *gin.Context, status int, fieldErrs map[string]str
 	u := httpx.CurrentUser(c)
 	data := map[string]any{"SignedIn": u != nil, "Errors": fieldErrs, "Problem": problem, "Form": f}
 	if u != nil && u.HasRole(auth.Applicant) {
+		data["Unconfirmed"] = h.Auth.ConfirmAddresses && !u.AddressConfirmed
 		items, _, err := h.Grants.List(c.Request.Context(), u, grants.Filter{Limit: 500})
 		if err != nil {
 			h.renderError(c, err)
