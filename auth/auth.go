@@ -25,6 +25,7 @@ import (
 	"fundus/commit"
 	"fundus/db"
 	"fundus/errs"
+	"fundus/mail"
 )
 
 // User is a person who can sign in.
@@ -36,6 +37,13 @@ type User struct {
 	Roles        []Role    `json:"roles"`
 	Active       bool      `json:"-"` // false: cannot sign in
 	CreatedAt    time.Time `json:"-"`
+	// AddressConfirmed says the user followed a mailed confirmation link,
+	// or was created by an admin or the command line.
+	AddressConfirmed bool `json:"-"`
+	// Lang is the language the user's mails are written in: the page
+	// language at registration or creation.
+	Lang         string     `json:"-"`
+	LastSignInAt *time.Time `json:"-"`
 }
 
 // HasRole reports whether u holds r.
@@ -48,6 +56,9 @@ type NewUser struct {
 	Password     string `json:"password" validate:"required,min=12,max=1024"`
 	Organisation string `json:"organisation" validate:"max=200,text"`
 	Roles        []Role `json:"roles" validate:"required,min=1,unique,dive,oneof=admin committee treasurer auditor applicant"`
+	// Lang is the language of the new user's mails (the creating page's
+	// or request's language; another falls back to German).
+	Lang string `json:"-"`
 }
 
 // Registration is what a project group gives to register itself. It has no
@@ -57,6 +68,9 @@ type Registration struct {
 	Name         string `json:"name" validate:"required,max=200,text"`
 	Password     string `json:"password" validate:"required,min=12,max=1024"`
 	Organisation string `json:"organisation" validate:"max=200,text"`
+	// Lang is the language of the group's mails: the page language at
+	// registration.
+	Lang string `json:"-"`
 }
 
 // Credentials are what a user signs in with.
@@ -84,6 +98,18 @@ type Service struct {
 	Hasher *Hasher
 	// Now is the clock; tests set it.
 	Now func() time.Time
+	// Mailer queues the mails of password resets and address
+	// confirmations (their links start with the outbox's base URL).
+	Mailer Mailer
+	// ResetTTL is how long a password reset link works (0: DefaultResetTTL).
+	ResetTTL time.Duration
+	// AnswerFloor is the least time the answers that must not tell which
+	// addresses are registered take (0: the package's AnswerFloor; tests
+	// set less).
+	AnswerFloor time.Duration
+	// ConfirmAddresses: a self-registered group confirms its address by a
+	// mailed link before it may submit (FUNDUS_REGISTRATION_CONFIRM).
+	ConfirmAddresses bool
 }
 
 // NewService returns a Service on d and the write path w, with the default throttle and clock, and a
@@ -118,6 +144,7 @@ func (s *Service) CreateUser(ctx context.Context, actor *User, nu NewUser) (*Acc
 		return nil, err
 	}
 	u := s.newUser(nu, unprivileged(nu.Roles))
+	u.AddressConfirmed = true // an admin gave it
 	var g *RoleGrant
 	if grantNeeded(u.Roles, nu.Roles) {
 		g = &RoleGrant{ID: db.NewID(), UserID: u.ID, Roles: nu.Roles, AskedBy: actor.ID, AskedAt: u.CreatedAt, Status: GrantPending}
@@ -139,6 +166,7 @@ func (s *Service) CreateUserFromCommandLine(ctx context.Context, nu NewUser) (*U
 		return nil, err
 	}
 	u := s.newUser(nu, nu.Roles)
+	u.AddressConfirmed = true
 	if err := s.insertUser(ctx, op, u, nu.Password, "cli", "user.create", nil); err != nil {
 		return nil, err
 	}
@@ -164,7 +192,7 @@ func (s *Service) Register(ctx context.Context, r Registration) (*User, error) {
 	if err := check.Struct(op, r); err != nil {
 		return nil, err
 	}
-	u := s.newUser(NewUser{Email: r.Email, Name: r.Name, Organisation: r.Organisation}, []Role{Applicant})
+	u := s.newUser(NewUser{Email: r.Email, Name: r.Name, Organisation: r.Organisation, Lang: r.Lang}, []Role{Applicant})
 	if err := s.insertUser(ctx, op, u, r.Password, "", "user.register", nil); err != nil {
 		return nil, err
 	}
@@ -173,7 +201,7 @@ func (s *Service) Register(ctx context.Context, r Registration) (*User, error) {
 
 func (s *Service) newUser(nu NewUser, roles []Role) *User {
 	return &User{ID: db.NewID(), Email: nu.Email, Name: nu.Name, Organisation: nu.Organisation,
-		Roles: roles, Active: true, CreatedAt: s.now()}
+		Roles: roles, Active: true, CreatedAt: s.now(), Lang: mail.Lang(nu.Lang)}
 }
 
 // insertUser stores a new user, the role grant g it waits for (if any) and
@@ -263,6 +291,9 @@ func (s *Service) SignIn(ctx context.Context, cred Credentials, addr string) (*S
 			return err
 		}
 		if err := insertSession(ctx, tx, tokenHash, u.ID, now, sess.ExpiresAt); err != nil {
+			return err
+		}
+		if err := setLastSignIn(ctx, tx, u.ID, now); err != nil {
 			return err
 		}
 		return audit.Add(tx, u.ID, "session.create", "user", u.ID, map[string]any{"expires_at": sess.ExpiresAt, "address": addr})

@@ -158,6 +158,31 @@ func TestRegisterGivesApplicant(t *testing.T) {
 	})
 }
 
+// A user's mails are written in the language of the page they registered
+// on, or were created from; one mails are not written in falls back to
+// German.
+func TestUsersKeepTheirLanguage(t *testing.T) {
+	dbtest.Engines(t, func(t *testing.T, d *db.DB) {
+		s, _ := mustService(t, d)
+		ctx := context.Background()
+		if _, err := s.Register(ctx, auth.Registration{Email: "en@example.org", Name: "En", Password: goodPassword, Lang: "en"}); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := s.Register(ctx, auth.Registration{Email: "tr@example.org", Name: "Tr", Password: goodPassword, Lang: "tr"}); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := s.CreateUserFromCommandLine(ctx, auth.NewUser{Email: "cli@example.org", Name: "Cli", Password: goodPassword, Roles: []auth.Role{auth.Auditor}}); err != nil {
+			t.Fatal(err)
+		}
+		for email, want := range map[string]string{"en@example.org": "en", "tr@example.org": "de", "cli@example.org": "de"} {
+			var lang string
+			if err := d.Get(&lang, `SELECT lang FROM users WHERE email = $1`, email); err != nil || lang != want {
+				t.Errorf("%s: lang %q (%v), want %q", email, lang, err, want)
+			}
+		}
+	})
+}
+
 func TestThrottle(t *testing.T) {
 	dbtest.Engines(t, func(t *testing.T, d *db.DB) {
 		ctx := context.Background()

@@ -14,6 +14,7 @@ import (
 	"fundus/bank/statement"
 	"fundus/commit"
 	"fundus/db"
+	"fundus/mail"
 )
 
 // The states of a bank line.
@@ -122,6 +123,9 @@ type Service struct {
 	// MaxAmount is the ceiling of any amount, in cents: a file with a
 	// larger line is refused (zero: none).
 	MaxAmount int64
+	// Mail queues the mails a line causes: a donor's thanks, a group's
+	// paid instalment (nil: none).
+	Mail *mail.Outbox
 }
 
 // outcome is the outcome of a write on a bank line.

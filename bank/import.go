@@ -17,6 +17,7 @@ import (
 	"fundus/db"
 	"fundus/donations"
 	"fundus/errs"
+	"fundus/mail"
 )
 
 // Import reads a bank file (the request's body) and imports its lines:
@@ -45,7 +46,7 @@ func (s *Service) Import(ctx context.Context, actor fundus.Actor, body []byte) (
 		return commit.Outcome[*Statement]{}, err
 	}
 	out, err := commit.Do(ctx, s.Writer, func(tx *commit.Tx) (*Statement, error) {
-		return importLines(tx, actor.ActorID(), st, lines)
+		return importLines(tx, actor.ActorID(), s.Mail, st, lines)
 	})
 	if err != nil {
 		return out, errs.E(op, err)
@@ -183,7 +184,7 @@ const Window = 5
 // period: a stored pending line dated in it that it neither shows nor
 // books was withdrawn by the bank (an authorisation that lapsed, a
 // payment taken back before booking) and goes.
-func importLines(tx *commit.Tx, by string, st *Statement, lines []*Line) (*Statement, error) {
+func importLines(tx *commit.Tx, by string, o *mail.Outbox, st *Statement, lines []*Line) (*Statement, error) {
 	ctx := tx.Context()
 	var ids []string
 	seen := map[string]bool{}
@@ -238,9 +239,9 @@ func importLines(tx *commit.Tx, by string, st *Statement, lines []*Line) (*State
 		if l.Status != Queued {
 			continue
 		}
-		matched, err := settleLine(tx, by, l)
+		matched, err := settleLine(tx, by, o, l)
 		if err == nil && !matched {
-			matched, err = matchLine(tx, by, l, taken)
+			matched, err = matchLine(tx, by, o, l, taken)
 		}
 		if err != nil {
 			return nil, err
@@ -466,7 +467,7 @@ func daysApart(a, b string) int {
 // amount, or links it to one confirmed by hand with that amount (also
 // when refunded since). It reports whether it matched; else the line
 // stays queued.
-func matchLine(tx *commit.Tx, by string, l *Line, taken map[string]bool) (bool, error) {
+func matchLine(tx *commit.Tx, by string, o *mail.Outbox, l *Line, taken map[string]bool) (bool, error) {
 	if l.Direction != "credit" {
 		return false, nil
 	}
@@ -488,7 +489,7 @@ func matchLine(tx *commit.Tx, by string, l *Line, taken map[string]bool) (bool, 
 		} else if d.Status != donations.Pledged {
 			continue
 		}
-		entry, err := donations.Arrive(tx, d, donations.BankLine{ID: l.ID, BookingDate: l.BookingDate, Minor: l.Amount.Minor, Actor: by}, false)
+		entry, err := donations.Arrive(tx, d, donations.BankLine{ID: l.ID, BookingDate: l.BookingDate, Minor: l.Amount.Minor, Actor: by, Mail: o}, false)
 		if err != nil {
 			return false, err
 		}

@@ -17,6 +17,7 @@ import (
 	"fundus/donations"
 	"fundus/errs"
 	"fundus/grants"
+	"fundus/mail"
 )
 
 // FourEyesRefundAccount is the code (errs.Code) of a payment file refused
@@ -214,7 +215,7 @@ func refundsDue(ctx context.Context, q sqlx.QueryerContext) ([]*refund, error) {
 // debit pays a released or sent instalment, or an owed or sent refund; a
 // credit brings a paid instalment or a paid refund back. It reports whether it matched; else the line stays
 // queued.
-func settleLine(tx *commit.Tx, by string, l *Line) (bool, error) {
+func settleLine(tx *commit.Tx, by string, o *mail.Outbox, l *Line) (bool, error) {
 	if l.EndToEndID == "" {
 		return false, nil
 	}
@@ -248,7 +249,7 @@ func settleLine(tx *commit.Tx, by string, l *Line) (bool, error) {
 	if err != nil {
 		return false, err
 	}
-	entry, err := payout(tx, by, l, d)
+	entry, err := payout(tx, by, o, l, d)
 	if errs.Is(errs.InvalidState, err) {
 		return false, nil // another state or amount: a person looks at it
 	}
@@ -261,8 +262,8 @@ func settleLine(tx *commit.Tx, by string, l *Line) (bool, error) {
 
 // payout books a bank line for an instalment: a debit pays it, a credit
 // brings it back.
-func payout(tx *commit.Tx, by string, l *Line, d *grants.Disbursement) (string, error) {
-	line := grants.BankLine{ID: l.ID, BookingDate: l.BookingDate, Minor: l.Amount.Minor, Actor: by}
+func payout(tx *commit.Tx, by string, o *mail.Outbox, l *Line, d *grants.Disbursement) (string, error) {
+	line := grants.BankLine{ID: l.ID, BookingDate: l.BookingDate, Minor: l.Amount.Minor, Actor: by, Mail: o}
 	if l.Direction == "debit" {
 		return grants.Settle(tx, d, line)
 	}

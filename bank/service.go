@@ -155,7 +155,7 @@ func (s *Service) Assign(ctx context.Context, actor fundus.Actor, id string, in 
 			if err != nil {
 				return err
 			}
-			entry, err := payout(tx, actor.ActorID(), l, d)
+			entry, err := payout(tx, actor.ActorID(), s.Mail, l, d)
 			if err != nil {
 				return err
 			}
@@ -168,7 +168,7 @@ func (s *Service) Assign(ctx context.Context, actor fundus.Actor, id string, in 
 		if err != nil {
 			return err
 		}
-		line := donations.BankLine{ID: l.ID, BookingDate: l.BookingDate, Minor: l.Amount.Minor, Actor: actor.ActorID()}
+		line := donations.BankLine{ID: l.ID, BookingDate: l.BookingDate, Minor: l.Amount.Minor, Actor: actor.ActorID(), Mail: s.Mail}
 		kind, pay := "donation", func(tx *commit.Tx, d *donations.Donation, line donations.BankLine) (string, error) {
 			return donations.Arrive(tx, d, line, true) // a person saw the amount: what arrived counts
 		}

@@ -13,6 +13,7 @@ import (
 	"fundus/db"
 	"fundus/errs"
 	"fundus/ledger"
+	"fundus/mail"
 )
 
 // BankLine is a line of the fund's bank statement that concerns a
@@ -22,6 +23,9 @@ type BankLine struct {
 	BookingDate string // YYYY-MM-DD: the day the money moved
 	Minor       int64  // cents
 	Actor       string // who imported or assigned the line
+	// Mail is where the donor's thanks for money that arrived is queued
+	// (nil: none).
+	Mail *mail.Outbox
 }
 
 // receivedAt is the start of the booking day in Europe/Berlin.
@@ -106,6 +110,9 @@ func Arrive(tx *commit.Tx, d *Donation, a BankLine, anyAmount bool) (string, err
 	}
 	d.Status, d.ReceivedAt, d.LedgerEntryID = Received, &at, e.ID
 	if err := updateDonation(tx.Context(), tx, d); err != nil {
+		return "", err
+	}
+	if err := MailReceived(tx, a.Mail, d); err != nil {
 		return "", err
 	}
 	return e.ID, audit.Add(tx, a.Actor, "donation.confirm", "donation", d.ID, map[string]any{

@@ -22,6 +22,7 @@ import (
 	"fundus/commit"
 	"fundus/db"
 	"fundus/errs"
+	"fundus/mail"
 )
 
 // Status is where a donation stands.
@@ -99,6 +100,8 @@ type Donation struct {
 	RefundedAt     *time.Time    `json:"refunded_at,omitempty"`
 	RefundReason   string        `json:"refund_reason,omitempty"`
 	RefundEntryID  string        `json:"refund_entry_id,omitempty"`
+	// Lang is the language of the donor's mails.
+	Lang string `json:"-"`
 	// EndToEndID is a refund's SEPA end-to-end id: the payment file pays
 	// it with it, and the bank's debit line with it settles the refund.
 	EndToEndID string `json:"end_to_end_id,omitempty"`
@@ -122,6 +125,9 @@ type Pledge struct {
 	Anonymous        bool              `json:"anonymous"`
 	ReceiptRequested bool              `json:"receipt_requested"`
 	Message          string            `json:"message"`
+	// Lang is the language of the donor's mails: the donation form's page
+	// language (the request's, over the API).
+	Lang string `json:"-"`
 }
 
 // Payment tells the donor how to pay.
@@ -153,6 +159,7 @@ type donationOutcome = commit.Outcome[*Donation]
 type Service struct {
 	DB        *db.DB
 	Writer    *commit.Writer
+	Mail      *mail.Outbox // the donors' mails (nil: none)
 	Bank      BankAccount
 	MaxAmount int64 // cents
 	// FundStart is the fund's first day: no donation was received before
@@ -203,6 +210,15 @@ func pledge[T any](ctx context.Context, s *Service, op errs.Op, in Pledge, answe
 	if err != nil {
 		return commit.Outcome[T]{}, err
 	}
+	// The mail's GiroCode is drawn before the write path, which runs one
+	// function at a time; again only if the reference must change.
+	var png []byte
+	if s.Mail != nil && wantsMail(d) {
+		if png, err = s.giroCodePNG(d); err != nil {
+			return commit.Outcome[T]{}, errs.E(op, err)
+		}
+	}
+	pngRef := d.Reference
 	out, err := commit.Do(ctx, s.Writer, func(tx *commit.Tx) (T, error) {
 		d.CreatedAt = db.Time(tx.Now())
 		// A reference already given (one in 24^7 for each donation there
@@ -217,6 +233,18 @@ func pledge[T any](ctx context.Context, s *Service, op errs.Op, in Pledge, answe
 				break
 			}
 			d.Reference = newReference()
+		}
+		if png != nil && d.Reference != pngRef {
+			var err error
+			if png, err = s.giroCodePNG(d); err != nil {
+				var zero T
+				return zero, err
+			}
+			pngRef = d.Reference
+		}
+		if err := s.mailPledged(tx, d, png); err != nil {
+			var zero T
+			return zero, err
 		}
 		return answer(d), audit.Add(tx, "anonymous", "donation.pledge", "donation", d.ID, map[string]any{
 			"status": d.Status, "amount": d.Amount, "reference": d.Reference,
@@ -273,6 +301,7 @@ func (s *Service) newDonation(op errs.Op, in Pledge) (*Donation, error) {
 		ReceiptRequested: in.ReceiptRequested,
 		Donor:            donor,
 		Message:          msg,
+		Lang:             mail.Lang(in.Lang),
 	}, nil
 }
 

@@ -11,6 +11,7 @@ import (
 	"fundus"
 	"fundus/commit"
 	"fundus/db"
+	"fundus/mail"
 )
 
 // This file holds all of the package's SQL.
@@ -18,7 +19,7 @@ import (
 const donationColumns = `seq, id, reference, status, amount, currency, anonymous, receipt_requested,
 	donor_name, donor_email, donor_street, donor_postal_code, donor_city, message, created_at,
 	received_at, ledger_entry_id, cancelled_at, refunded_at, refund_reason, refund_entry_id, refund_payment_file_id, received_amount,
-	refund_status, refund_payee_name, refund_payee_iban, refund_payee_set_by, refund_returns`
+	refund_status, refund_payee_name, refund_payee_iban, refund_payee_set_by, refund_returns, lang`
 
 type donationRow struct {
 	Seq              int64          `db:"seq"`
@@ -49,6 +50,7 @@ type donationRow struct {
 	RefundPayeeIBAN  string         `db:"refund_payee_iban"`
 	RefundPayeeBy    string         `db:"refund_payee_set_by"`
 	RefundReturns    int            `db:"refund_returns"`
+	Lang             string         `db:"lang"`
 }
 
 func (r donationRow) donation() *Donation {
@@ -58,7 +60,7 @@ func (r donationRow) donation() *Donation {
 		Reference: r.Reference, Anonymous: r.Anonymous, ReceiptRequested: r.ReceiptRequested, Message: r.Message,
 		CreatedAt: r.CreatedAt.UTC(), ReceivedAt: db.TimeOrNil(r.ReceivedAt), LedgerEntryID: r.LedgerEntryID.String,
 		CancelledAt: db.TimeOrNil(r.CancelledAt), RefundedAt: db.TimeOrNil(r.RefundedAt), RefundReason: r.RefundReason,
-		RefundEntryID: r.RefundEntryID.String, refundFileID: r.RefundFileID.String, seq: r.Seq,
+		RefundEntryID: r.RefundEntryID.String, refundFileID: r.RefundFileID.String, seq: r.Seq, Lang: r.Lang,
 		RefundStatus: RefundStatus(r.RefundStatus.String), refundPayeeBy: r.RefundPayeeBy, refundReturns: r.RefundReturns,
 	}
 	if r.RefundPayeeIBAN != "" {
@@ -94,10 +96,10 @@ func insertDonations(ds []*Donation) []db.Statement {
 			donor = &Donor{}
 		}
 		rows[i] = []any{d.ID, d.Reference, d.Status, d.Amount.Minor, d.Currency, d.Anonymous, d.ReceiptRequested,
-			donor.Name, donor.Email, donor.Street, donor.PostalCode, donor.City, d.Message, d.CreatedAt}
+			donor.Name, donor.Email, donor.Street, donor.PostalCode, donor.City, d.Message, d.CreatedAt, mail.Lang(d.Lang)}
 	}
 	return db.InsertRows("donations", []string{"id", "reference", "status", "amount", "currency", "anonymous",
-		"receipt_requested", "donor_name", "donor_email", "donor_street", "donor_postal_code", "donor_city", "message", "created_at"},
+		"receipt_requested", "donor_name", "donor_email", "donor_street", "donor_postal_code", "donor_city", "message", "created_at", "lang"},
 		rows, " ON CONFLICT (reference) DO NOTHING")
 }
 

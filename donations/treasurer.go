@@ -73,6 +73,9 @@ func (s *Service) Confirm(ctx context.Context, actor fundus.Actor, id string, in
 		}); err != nil {
 			return nil, err
 		}
+		if err := MailReceived(tx, s.Mail, d); err != nil {
+			return nil, err
+		}
 		return d, audit.Add(tx, actor.ActorID(), "donation.confirm", "donation", d.ID, map[string]any{
 			"from": Pledged, "to": Received, "received_at": d.ReceivedAt, "ledger_entry_id": d.LedgerEntryID,
 		})

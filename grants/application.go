@@ -19,6 +19,7 @@ import (
 	"fundus/commit"
 	"fundus/db"
 	"fundus/errs"
+	"fundus/mail"
 )
 
 // Status is where an application stands.
@@ -138,8 +139,12 @@ type Service struct {
 	MaxAmount int64 // cents
 	// MaxGrant is the largest amount a group may request (cents,
 	// FUNDUS_MAX_GRANT); zero: only MaxAmount limits it.
-	MaxGrant int64
-	Quorum   int
+	MaxGrant  int64
+	Quorum    int
+	// MaySubmit, when set, refuses a group that may not submit yet (whose
+	// address is not confirmed: auth.Service.MaySubmit).
+	MaySubmit func(ctx context.Context, userID string) error
+	Mail      *mail.Outbox // the groups' and the committee's mails (nil: none)
 }
 
 // MaxGrantCode is the code (errs.Code) of a field error for a requested
@@ -266,8 +271,16 @@ func (s *Service) Submit(ctx context.Context, actor fundus.Actor, id string) (co
 		if a.Status != Draft {
 			return errs.Errorf(op, errs.InvalidState, "only a draft can be submitted; this application is %s", a.Status)
 		}
+		if s.MaySubmit != nil {
+			if err := s.MaySubmit(tx.Context(), actor.ActorID()); err != nil {
+				return err
+			}
+		}
 		at := db.Time(tx.Now())
 		a.Status, a.SubmittedAt = Submitted, &at
+		if err := s.mailSubmitted(tx, a); err != nil {
+			return err
+		}
 		return audit.Add(tx, actor.ActorID(), "application.submit", "application", a.ID, map[string]any{"from": Draft, "to": Submitted})
 	})
 }

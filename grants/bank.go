@@ -9,6 +9,7 @@ import (
 	"fundus/db"
 	"fundus/errs"
 	"fundus/ledger"
+	"fundus/mail"
 )
 
 // Payout is a released instalment as a payment file needs it: the amount,
@@ -79,6 +80,7 @@ type BankLine struct {
 	BookingDate string // YYYY-MM-DD
 	Minor       int64
 	Actor       string
+	Mail        *mail.Outbox // where the group's mail of a paid instalment is queued (nil: none)
 }
 
 // Settle records in tx that the bank paid a released or sent instalment
@@ -117,6 +119,9 @@ func Settle(tx *commit.Tx, d *Disbursement, line BankLine) (string, error) {
 		return "", err
 	}
 	if err := paidChanged(tx, a, line.Minor, line.Actor); err != nil {
+		return "", err
+	}
+	if err := mailPaid(tx, line.Mail, a, d, at); err != nil {
 		return "", err
 	}
 	return e.ID, audit.Add(tx, line.Actor, "disbursement.paid", "disbursement", d.ID, map[string]any{

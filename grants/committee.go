@@ -194,6 +194,9 @@ func (s *Service) Decide(ctx context.Context, actor fundus.Actor, id string, in 
 				return errs.E(op, errs.InvalidState, VotesApprove, fmt.Sprintf("the votes approve (%d approve, %d reject)", t.Approve, t.Reject))
 			}
 			a.Status = Rejected
+			if err := s.mailDecided(tx, a); err != nil {
+				return err
+			}
 			return audit.Add(tx, actor.ActorID(), "application.reject", "application", a.ID, map[string]any{"from": InReview, "to": Rejected, "votes": t})
 		}
 		if t.Approve <= t.Reject {
@@ -215,6 +218,9 @@ func (s *Service) Decide(ctx context.Context, actor fundus.Actor, id string, in 
 		}
 		approved := fundus.EURCents(amount)
 		a.Status, a.ApprovedAmount, a.decisionEntryID = Approved, &approved, e.ID
+		if err := s.mailDecided(tx, a); err != nil {
+			return err
+		}
 		return audit.Add(tx, actor.ActorID(), "application.approve", "application", a.ID, map[string]any{
 			"from": InReview, "to": Approved, "amount": approved, "votes": t, "ledger_entry_id": e.ID,
 		})

@@ -149,6 +149,7 @@ type Page struct {
 	User        string // the signed-in user's name, or ""
 	IsTreasurer bool
 	IsCommittee bool
+	IsAdmin     bool
 	CSRFToken   string
 	Data        any
 	// Site is the Renderer's Site, set by Render.

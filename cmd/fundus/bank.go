@@ -11,6 +11,7 @@ import (
 	"fundus/bank"
 	"fundus/commit"
 	"fundus/errs"
+	"fundus/mail"
 )
 
 // cliActor is the operator at the command line: a treasurer's work on
@@ -33,7 +34,13 @@ func bankImport(ctx context.Context, cfg *config, files []string, stdout io.Writ
 		return err
 	}
 	defer closeDB()
-	s := &bank.Service{DB: d, Writer: w, IBAN: cfg.BankIBAN, BIC: cfg.BankBIC, Holder: cfg.BankHolder, MaxAmount: cfg.maxAmountCents(), Limits: statementLimits(cfg)}
+	outbox, err := mail.NewOutbox(cfg.BaseURL, cfg.FundName)
+	if err != nil {
+		return err
+	}
+	// The mails a statement causes wait in the outbox for the server's sender.
+	s := &bank.Service{DB: d, Writer: w, IBAN: cfg.BankIBAN, BIC: cfg.BankBIC, Holder: cfg.BankHolder, MaxAmount: cfg.maxAmountCents(),
+		Limits: statementLimits(cfg), Mail: outbox}
 	var failed error
 	for _, name := range files {
 		body, err := readFile(name, cfg.StatementLimit)

@@ -5,7 +5,9 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
+	netmail "net/mail"
 	"net/netip"
+	"net/url"
 	"os"
 	"runtime"
 	"strconv"
@@ -19,6 +21,7 @@ import (
 	"fundus"
 	"fundus/donations"
 	"fundus/web"
+	"fundus/mail"
 )
 
 // config is Fundus's configuration. Only this package reads the
@@ -45,6 +48,13 @@ type config struct {
 	LogLevel       slog.Level
 	LogFormat      string
 	DebugAddr      string
+	BaseURL        string
+	ResetTTL       time.Duration
+	// RegistrationConfirm: a group confirms its address by mail before it
+	// may submit.
+	RegistrationConfirm bool
+	SMTP                *mail.SMTP       // nil: mail is logged and kept
+	MailFrom            *netmail.Address // required with SMTP
 }
 
 // The example account shown until FUNDUS_BANK_* are set. The IBAN is the
@@ -216,6 +226,48 @@ var settings = []setting{
 		c.DebugAddr = v
 		return nil
 	}},
+	{"FUNDUS_BASE_URL", "http://127.0.0.1:8080", func(c *config, v string) error {
+		u, err := url.Parse(v)
+		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.RawQuery != "" || u.Fragment != "" || u.User != nil {
+			return errors.New("must be the public http(s) address, such as https://foerderfonds.example.org")
+		}
+		c.BaseURL = strings.TrimRight(v, "/")
+		return nil
+	}},
+	{"FUNDUS_RESET_TTL", "1h", func(c *config, v string) error {
+		d, err := time.ParseDuration(v)
+		if err != nil || d < time.Minute || d > 7*24*time.Hour {
+			return errors.New("must be a duration from 1m to 168h, such as 1h")
+		}
+		c.ResetTTL = d
+		return nil
+	}},
+	{"FUNDUS_REGISTRATION_CONFIRM", "false", func(c *config, v string) error {
+		b, err := strconv.ParseBool(v)
+		if err != nil {
+			return errors.New("must be true or false")
+		}
+		c.RegistrationConfirm = b
+		return nil
+	}},
+	{"FUNDUS_SMTP_URL", "", func(c *config, v string) error {
+		c.SMTP = nil
+		if v == "" {
+			return nil
+		}
+		s, err := mail.ParseSMTPURL(v)
+		c.SMTP = s
+		return err
+	}},
+	{"FUNDUS_MAIL_FROM", "", func(c *config, v string) error {
+		c.MailFrom = nil
+		if v == "" {
+			return nil
+		}
+		a, err := mail.ParseFrom(v)
+		c.MailFrom = a
+		return err
+	}},
 }
 
 // operatorSetting is one of the operator's details (FUNDUS_OPERATOR_*):
@@ -246,6 +298,9 @@ func (c *config) exampleOperator() bool {
 
 // maxGrantCents is FUNDUS_MAX_GRANT in cents.
 func (c *config) maxGrantCents() int64 { return c.MaxGrant.Shift(2).IntPart() }
+// secret names the settings whose values never appear in a message: they
+// may hold a password.
+var secret = map[string]bool{"FUNDUS_SMTP_URL": true}
 
 // maxAmountCents is FUNDUS_MAX_AMOUNT in cents.
 func (c *config) maxAmountCents() int64 { return c.MaxAmount.Shift(2).IntPart() }
@@ -292,8 +347,14 @@ func loadConfig(lookup func(string) (string, bool), dotenvPath string) (*config,
 			v = s.def
 		}
 		if err := s.parse(c, strings.TrimSpace(v)); err != nil {
+			if secret[s.name] {
+				return nil, fmt.Errorf("%s: %v", s.name, err)
+			}
 			return nil, fmt.Errorf("%s=%q: %v", s.name, v, err)
 		}
+	}
+	if c.SMTP != nil && c.MailFrom == nil {
+		return nil, errors.New("FUNDUS_MAIL_FROM: must be set when FUNDUS_SMTP_URL is (the sender's address)")
 	}
 	return c, nil
 }

@@ -29,7 +29,8 @@ func TestConfigDefaults(t *testing.T) {
 		t.Fatal(err)
 	}
 	if c.Addr != "127.0.0.1:8080" || c.DatabaseURL != "sqlite://fundus.db" || c.Quorum != 3 || c.RateLimit != 60 ||
-		c.MaxAmount.String() != "1000000" || c.BankIBAN != exampleIBAN || c.SessionTTL != 12*time.Hour {
+		c.MaxAmount.String() != "1000000" || c.BankIBAN != exampleIBAN || c.SessionTTL != 12*time.Hour ||
+		c.BaseURL != "http://127.0.0.1:8080" || c.ResetTTL != time.Hour || c.RegistrationConfirm {
 		t.Fatalf("defaults: %+v", c)
 	}
 	if c.MaxGrant.String() != "5000" || !c.exampleOperator() || c.ColorPrimary != "" || c.LogoURL != "" {
@@ -45,28 +46,64 @@ func TestConfigDefaults(t *testing.T) {
 
 func TestConfigBadValuesNameTheVariable(t *testing.T) {
 	for name, value := range map[string]string{
-		"FUNDUS_ADDR":            "8080",
-		"FUNDUS_DATABASE_URL":    "mysql://x",
-		"FUNDUS_QUORUM":          "0",
-		"FUNDUS_MAX_AMOUNT":      "1e6",
-		"FUNDUS_RATE_LIMIT":      "-1",
-		"FUNDUS_TRUSTED_PROXIES": "10.0.0.0/8, proxy.example.org",
-		"FUNDUS_SESSION_TTL":     "forever",
-		"FUNDUS_LOG_LEVEL":       "loud",
-		"FUNDUS_LOG_FORMAT":      "xml",
-		"FUNDUS_BANK_HOLDER":     "  ",
-		"FUNDUS_BANK_IBAN":       "DE89370400440532013001",
-		"FUNDUS_BANK_BIC":        "COBADEFF1",
-		"FUNDUS_MAX_GRANT":       "1000000.01", // above FUNDUS_MAX_AMOUNT
-		"FUNDUS_COLOR_PRIMARY":   "#ffbf47",    // white on it is unreadable
-		"FUNDUS_LOGO_URL":        "javascript:alert(1)",
-		"FUNDUS_OPERATOR_NAME":   " ",
-		"FUNDUS_OPERATOR_EMAIL":  "no address",
+		"FUNDUS_ADDR":                 "8080",
+		"FUNDUS_DATABASE_URL":         "mysql://x",
+		"FUNDUS_QUORUM":               "0",
+		"FUNDUS_MAX_AMOUNT":           "1e6",
+		"FUNDUS_RATE_LIMIT":           "-1",
+		"FUNDUS_TRUSTED_PROXIES":      "10.0.0.0/8, proxy.example.org",
+		"FUNDUS_SESSION_TTL":          "forever",
+		"FUNDUS_LOG_LEVEL":            "loud",
+		"FUNDUS_LOG_FORMAT":           "xml",
+		"FUNDUS_BANK_HOLDER":          "  ",
+		"FUNDUS_BANK_IBAN":            "DE89370400440532013001",
+		"FUNDUS_BANK_BIC":             "COBADEFF1",
+		"FUNDUS_MAX_GRANT":            "1000000.01", // above FUNDUS_MAX_AMOUNT
+		"FUNDUS_COLOR_PRIMARY":        "#ffbf47",    // white on it is unreadable
+		"FUNDUS_LOGO_URL":             "javascript:alert(1)",
+		"FUNDUS_OPERATOR_NAME":        " ",
+		"FUNDUS_OPERATOR_EMAIL":       "no address",
+		"FUNDUS_BASE_URL":             "fonds.example.org",
+		"FUNDUS_SMTP_URL":             "imap://mail.example.org",
+		"FUNDUS_MAIL_FROM":            "not an address",
+		"FUNDUS_RESET_TTL":            "30s",
+		"FUNDUS_REGISTRATION_CONFIRM": "maybe",
 	} {
 		_, err := loadConfig(lookupFrom(map[string]string{name: value}), "")
 		if err == nil || !strings.Contains(err.Error(), name) {
 			t.Errorf("%s=%q: err = %v, want one naming the variable", name, value, err)
 		}
+	}
+}
+
+// The mail settings: a server needs a sender's address, and a bad server
+// URL is named without its password.
+func TestConfigMail(t *testing.T) {
+	c, err := loadConfig(lookupFrom(map[string]string{
+		"FUNDUS_SMTP_URL": "smtp://fund:s3cret@mail.example.org:2525", "FUNDUS_MAIL_FROM": "Integrationsfonds <fonds@example.org>",
+		"FUNDUS_BASE_URL": "https://fonds.example.org/",
+	}), "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.SMTP.Host != "mail.example.org" || c.SMTP.Port != 2525 || c.SMTP.User != "fund" || c.SMTP.Password != "s3cret" || c.SMTP.Implicit ||
+		c.MailFrom.Address != "fonds@example.org" || c.BaseURL != "https://fonds.example.org" {
+		t.Fatalf("mail config: %+v %+v %q", c.SMTP, c.MailFrom, c.BaseURL)
+	}
+	if c, err = loadConfig(lookupFrom(map[string]string{"FUNDUS_SMTP_URL": "smtps://mail.example.org", "FUNDUS_MAIL_FROM": "fonds@example.org"}), ""); err != nil ||
+		!c.SMTP.Implicit || c.SMTP.Port != 465 {
+		t.Fatalf("smtps: %+v %v", c, err)
+	}
+	if c, err = loadConfig(lookupFrom(nil), ""); err != nil || c.SMTP != nil || c.MailFrom != nil || c.BaseURL != "http://127.0.0.1:8080" {
+		t.Fatalf("defaults: %+v %v", c, err)
+	}
+	_, err = loadConfig(lookupFrom(map[string]string{"FUNDUS_SMTP_URL": "smtp://mail.example.org"}), "")
+	if err == nil || !strings.Contains(err.Error(), "FUNDUS_MAIL_FROM") {
+		t.Fatalf("a server without a sender: %v", err)
+	}
+	_, err = loadConfig(lookupFrom(map[string]string{"FUNDUS_SMTP_URL": "smtp://fund:s3cret@mail.example.org:99999"}), "")
+	if err == nil || !strings.Contains(err.Error(), "FUNDUS_SMTP_URL") || strings.Contains(err.Error(), "s3cret") {
+		t.Fatalf("a bad server URL: %v", err)
 	}
 }
 

@@ -27,6 +27,7 @@ import (
 	"fundus/http/server"
 	"fundus/ledger"
 	"fundus/web"
+	"fundus/mail"
 )
 
 // openDB opens and migrates the configured database.
@@ -165,9 +166,14 @@ func serve(ctx context.Context, cfg *config, log *slog.Logger) error {
 	if err != nil {
 		return err
 	}
-	defer writer.Close() // after the server has stopped: finishes what is queued
+	defer writer.Close() // after the server and the mail sender have stopped: finishes what is queued
+	outbox, err := mail.NewOutbox(cfg.BaseURL, cfg.FundName)
+	if err != nil {
+		return err
+	}
 	authSvc := auth.NewService(d, writer, cfg.SessionTTL)
 	authSvc.Hasher = auth.NewHasher(cfg.PasswordHashes, auth.HashWait)
+	authSvc.Mailer, authSvc.ResetTTL, authSvc.ConfirmAddresses = outbox, cfg.ResetTTL, cfg.RegistrationConfirm
 	ledgerSvc := &ledger.Service{DB: d, Writer: writer, MaxAmount: cfg.maxAmountCents()}
 	metrics := prometheus.NewRegistry()
 	h, err := server.New(server.Config{
@@ -185,17 +191,26 @@ func serve(ctx context.Context, cfg *config, log *slog.Logger) error {
 		Ledger: ledgerSvc,
 		Audit:  &audit.Service{DB: d},
 		Donations: &donations.Service{
-			DB: d, Writer: writer, MaxAmount: cfg.maxAmountCents(), FundStart: cfg.FundStart,
+			DB: d, Writer: writer, MaxAmount: cfg.maxAmountCents(), FundStart: cfg.FundStart, Mail: outbox,
 			Bank: donations.BankAccount{IBAN: cfg.BankIBAN, BIC: cfg.BankBIC, Holder: cfg.BankHolder},
 		},
-		Grants: &grants.Service{DB: d, Writer: writer, MaxAmount: cfg.maxAmountCents(), MaxGrant: cfg.maxGrantCents(), Quorum: cfg.Quorum},
+		Grants: &grants.Service{DB: d, Writer: writer, MaxAmount: cfg.maxAmountCents(), MaxGrant: cfg.maxGrantCents(), Quorum: cfg.Quorum, MaySubmit: authSvc.MaySubmit, Mail: outbox},
 		Bank: &bank.Service{DB: d, Writer: writer, IBAN: cfg.BankIBAN, BIC: cfg.BankBIC, Holder: cfg.BankHolder,
-			MaxAmount: cfg.maxAmountCents(), Limits: statementLimits(cfg)},
+			MaxAmount: cfg.maxAmountCents(), Limits: statementLimits(cfg), Mail: outbox},
 	}, log)
 	if err != nil {
 		return err
 	}
 	go forgetIdempotencyKeys(ctx, writer, log)
+	// The mail sender runs until the server stops, and is waited for
+	// before the write path closes: a mail it sent is marked sent.
+	senderCtx, stopSender := context.WithCancel(ctx)
+	senderDone := make(chan struct{})
+	go func() {
+		defer close(senderDone)
+		(&mail.Sender{DB: d, Writer: writer, SMTP: cfg.SMTP, From: cfg.MailFrom, Log: log}).Run(senderCtx)
+	}()
+	defer func() { stopSender(); <-senderDone }()
 	srv := &http.Server{
 		Addr:              cfg.Addr,
 		Handler:           h,

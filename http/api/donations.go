@@ -16,6 +16,7 @@ import (
 func (h *Handler) pledge(c *gin.Context) {
 	var in donations.Pledge
 	moneyWrite(c, h.Ledger.Writer, http.StatusCreated, &in, false, func(ctx context.Context) (commit.Outcome[*donations.PledgeResult], error) {
+		in.Lang = requestLang(c)
 		return h.Donations.Pledge(ctx, in)
 	})
 }

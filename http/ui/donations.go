@@ -66,6 +66,7 @@ func (h *Handler) donate(c *gin.Context) {
 	in := donations.Pledge{
 		Amount: fundus.Amount(amount), Anonymous: f.Anonymous, ReceiptRequested: f.Receipt, Message: f.Message,
 		Donor: &donations.Donor{Name: f.Name, Email: f.Email, Street: f.Street, PostalCode: f.PostalCode, City: f.City},
+		Lang:  pageLang(c), // the donor's mails are written in the form's language
 	}
 	if amount == "" {
 		in.Amount = fundus.AmountText{}

@@ -37,6 +37,7 @@ func (h *Handler) showApply(c *gin.Context, status int, fieldErrs map[string]str
 		data["Flash"] = h.Web.T(pageLang(c), "apply.registered")
 	}
 	if u != nil && u.HasRole(auth.Applicant) {
+		data["Unconfirmed"] = h.Auth.ConfirmAddresses && !u.AddressConfirmed
 		items, _, err := h.Grants.List(c.Request.Context(), u, grants.Filter{Limit: 500})
 		if err != nil {
 			h.renderError(c, err)
@@ -51,7 +52,11 @@ func (h *Handler) showApply(c *gin.Context, status int, fieldErrs map[string]str
 func (h *Handler) registerPage(c *gin.Context) {
 	f := registerForm{Name: c.PostForm("name"), Organisation: c.PostForm("organisation"), Email: c.PostForm("email")}
 	password := c.PostForm("password")
-	_, err := h.Auth.Register(c.Request.Context(), auth.Registration{Email: f.Email, Name: f.Name, Organisation: f.Organisation, Password: password})
+	if h.Auth.ConfirmAddresses {
+		h.registerByMail(c, f, password)
+		return
+	}
+	_, err := h.Auth.Register(c.Request.Context(), auth.Registration{Email: f.Email, Name: f.Name, Organisation: f.Organisation, Password: password, Lang: pageLang(c)})
 	if err != nil {
 		if errs.Is(errs.Invalid, err) {
 			h.showApply(c, httpx.ProblemTypeOf(err).Status, h.fieldMessages(c, err), "", f)

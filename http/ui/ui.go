@@ -140,6 +140,7 @@ func (h *Handler) render(c *gin.Context, status int, name, title string, data an
 	}
 	if u := httpx.CurrentUser(c); u != nil {
 		p.User, p.IsTreasurer, p.IsCommittee = u.Name, u.HasRole(auth.Treasurer), u.HasRole(auth.Committee)
+		p.IsAdmin = u.HasRole(auth.Admin)
 	}
 	c.Header("Cache-Control", "no-store")
 	c.Status(status)

@@ -161,5 +161,5 @@ func Balances(t Failer, s *ledger.Service) map[string]int64 {
 // that a test can check that a refused operation changed nothing.
 func Dump(t Failer, d *db.DB) string {
 	t.Helper()
-	return dbtest.Dump(t, d, "accounts", "ledger_head", "entries", "postings", "idempotency_keys", "audit_log")
+	return dbtest.Dump(t, d, "accounts", "ledger_head", "entries", "postings", "idempotency_keys", "audit_log", "mail_outbox")
 }
