@@ -119,6 +119,11 @@ func (h *Handler) treasurerPage(c *gin.Context) {
 	}
 	data := map[string]any{"Query": filter.Query, "Status": status, "Statuses": treasurerStatuses}
 	lang := pageLang(c)
+	// An amount is searched as the page's language writes it ("1.250,50"
+	// on a German page), read by the one reader of typed amounts.
+	if a := localAmount(lang, filter.Query); a != strings.TrimSpace(filter.Query) {
+		filter.Query = a
+	}
 	if done, ref := c.Query("done"), c.Query("ref"); done != "" {
 		if canonical, err := donations.ParseReference(ref); err == nil {
 			switch done {

@@ -3,7 +3,6 @@ package ui
 import (
 	"net/http"
 	"net/url"
-	"regexp"
 	"strconv"
 	"strings"
 
@@ -106,20 +105,6 @@ func (h *Handler) editApplicationPage(c *gin.Context) {
 		return
 	}
 	h.showAppForm(c, http.StatusOK, a.ID, formOf(a), nil)
-}
-
-// decimalComma is how people write an amount in German: 25,50.
-var decimalComma = regexp.MustCompile(`^[0-9]+,[0-9]{1,2}$`)
-
-// formAmount reads an amount typed on a form: German visitors may use a
-// decimal comma ("25,50" -> "25.50"); anything else goes to the domain's
-// strict parser as typed. The API accepts only the dot.
-func (h *Handler) formAmount(c *gin.Context, v string) string {
-	v = strings.TrimSpace(v)
-	if pageLang(c) == "de" && decimalComma.MatchString(v) {
-		return strings.Replace(v, ",", ".", 1)
-	}
-	return v
 }
 
 // saveApplication: POST /apply/new and /grants/{id}/edit. Adds or removes
