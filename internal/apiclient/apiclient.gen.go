@@ -1474,6 +1474,9 @@ type CancelDonationParams struct {
 
 // ConfirmDonationJSONBody defines parameters for ConfirmDonation.
 type ConfirmDonationJSONBody struct {
+	// Amount Fundus addition: what really arrived, when another amount than the pledged one; recorded as received_amount and booked (positive, at most FUNDUS_MAX_AMOUNT); default the pledged amount
+	Amount *AmountInput `json:"amount,omitempty"`
+
 	// ReceivedAt a date or RFC 3339 time, not in the future; default now
 	ReceivedAt *string `json:"received_at,omitempty"`
 }
