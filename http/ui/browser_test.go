@@ -185,7 +185,7 @@ func TestDonationInTheBrowser(t *testing.T) {
 			shot("en-treasurer")
 			p.do(chromedp.Click(`#donation-`+reference+` a[href$="/confirm"]`), chromedp.WaitVisible(`#received_at`))
 			shot("en-confirm")
-			p.do(chromedp.Click(`form button[type=submit].button`), chromedp.WaitVisible(`.notice`))
+			p.do(chromedp.SendKeys(`#amount`, "25.00"), chromedp.Click(`form button[type=submit].button`), chromedp.WaitVisible(`.notice`))
 			flash := p.text(`.notice`)
 			p.do(chromedp.Navigate(srv.URL+"/"), chromedp.WaitVisible(`#total-received`))
 			if received := p.text(`#total-received`); !strings.Contains(flash, reference) || received != "€25.00" {

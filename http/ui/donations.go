@@ -174,17 +174,21 @@ func (h *Handler) actionPage(c *gin.Context) {
 		h.renderError(c, err)
 		return
 	}
-	h.showAction(c, http.StatusOK, action, d, nil, "", c.Query("received_at"), "")
+	h.showAction(c, http.StatusOK, action, d, nil, "", c.Query("received_at"), "", "")
 }
 
-func (h *Handler) showAction(c *gin.Context, status int, action string, d *donations.Donation, fieldErrs map[string]string, problem, receivedAt, reason string) {
+// showAction shows the confirmation step of a treasurer's action. The
+// amount received starts empty: the treasurer types what the bank
+// statement says, the pledged amount shown beside it, so that a transfer
+// of another amount is never booked as the pledge by default.
+func (h *Handler) showAction(c *gin.Context, status int, action string, d *donations.Donation, fieldErrs map[string]string, problem, receivedAt, reason, amount string) {
 	today := time.Now().In(fundus.Berlin).Format(time.DateOnly)
 	if receivedAt == "" {
 		receivedAt = today
 	}
 	h.render(c, status, "treasurer_action", "action."+action+"_title", map[string]any{
 		"Action": action, "D": d, "Errors": fieldErrs, "Problem": problem, "IdemKey": randomToken(),
-		"Today": today, "ReceivedAt": receivedAt, "Reason": reason,
+		"Today": today, "ReceivedAt": receivedAt, "Reason": reason, "Amount": amount,
 	})
 }
 
@@ -195,17 +199,19 @@ func (h *Handler) doAction(c *gin.Context) {
 		h.renderError(c, errs.E(errs.NotFound, "no such action"))
 		return
 	}
-	receivedAt, reason := c.PostForm("received_at"), c.PostForm("reason")
+	receivedAt, reason, amount := c.PostForm("received_at"), c.PostForm("reason"), c.PostForm("amount")
 	key := c.PostForm("idempotency_key")
 	if !commit.ValidKey(key) {
 		key = randomToken()
 	}
 	ctx := commit.WithKey(c.Request.Context(), commit.Key{Scope: httpx.IdempotencyScope(c), Name: "form:" + key,
-		RequestHash: commit.RequestHash("POST", c.Request.URL.Path, []byte(receivedAt+"\n"+reason))})
+		RequestHash: commit.RequestHash("POST", c.Request.URL.Path, []byte(receivedAt+"\n"+reason+"\n"+amount))})
 	var err error // a repeat of a refused request is refused again, with the same error
 	switch action {
 	case "confirm":
-		_, err = h.Donations.Confirm(ctx, httpx.CurrentUser(c), id, donations.Confirmation{ReceivedAt: receivedAt})
+		// What arrived is required on the page (the API's default, the
+		// pledged amount, is never assumed here).
+		_, err = h.Donations.Confirm(ctx, httpx.CurrentUser(c), id, donations.Confirmation{ReceivedAt: receivedAt, Amount: fundus.Amount(h.formAmount(c, amount))})
 	case "cancel":
 		_, err = h.Donations.Cancel(ctx, httpx.CurrentUser(c), id)
 	case "refund":
@@ -220,7 +226,7 @@ func (h *Handler) doAction(c *gin.Context) {
 				return
 			}
 			status, msg := h.pageProblem(c, err)
-			h.showAction(c, status, action, d, h.fieldMessages(c, err), msg, receivedAt, reason)
+			h.showAction(c, status, action, d, h.fieldMessages(c, err), msg, receivedAt, reason, amount)
 		default:
 			h.renderError(c, err)
 		}
