@@ -141,6 +141,7 @@ type Page struct {
 	User        string // the signed-in user's name, or ""
 	IsTreasurer bool
 	IsCommittee bool
+	IsAuditor   bool // may read the ledger and the audit trail (auditors, admins)
 	CSRFToken   string
 	Data        any
 }

@@ -37,6 +37,7 @@ func (h *Handler) Routes(r *gin.Engine) {
 	treasurer.GET("/bank/reconciliation", h.reconciliationPage)
 	treasurer.POST("/bank/payment-files", h.checkCSRF, h.createPaymentFile)
 	treasurer.GET("/bank/payment-files/:id/pain.001.xml", h.paymentFileDownload)
+	treasurer.GET("/instalments", h.instalmentsPage)
 	treasurer.GET("/grants", h.grantsList("grants.payouts", grants.Approved, grants.PartiallyPaid, grants.Paid, grants.Reported))
 
 	applicant := h.requirePageRole(auth.Applicant)

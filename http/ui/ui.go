@@ -11,6 +11,7 @@ package ui
 import (
 	"crypto/rand"
 	"encoding/base64"
+	"fundus"
 	"io/fs"
 	"net/http"
 	"net/url"
@@ -132,6 +133,7 @@ func (h *Handler) render(c *gin.Context, status int, name, title string, data an
 	}
 	if u := httpx.CurrentUser(c); u != nil {
 		p.User, p.IsTreasurer, p.IsCommittee = u.Name, u.HasRole(auth.Treasurer), u.HasRole(auth.Committee)
+		p.IsAuditor = u.Allowed(fundus.ReadAudit)
 	}
 	c.Header("Cache-Control", "no-store")
 	c.Status(status)
