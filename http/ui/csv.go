@@ -2,11 +2,14 @@ package ui
 
 import (
 	"net/http"
+	"strings"
 	"net/url"
 
 	"github.com/gin-gonic/gin"
 
+	"fundus/bank"
 	"fundus/errs"
+	"fundus/grants"
 	"fundus/http/httpx"
 	"fundus/internal/safecsv"
 )
@@ -58,4 +61,37 @@ func writeCSV(c *gin.Context, name string, header []string, numbers []string, ro
 		httpx.WriteErrorLog(c, errs.E(errs.Internal, err), httpx.RequestID(c))
 	}
 	c.Abort()
+}
+
+// bankLineHeader and bankLineRows are a list of bank lines as CSV; a debit
+// is a negative amount.
+var bankLineHeader = []string{"id", "booking_date", "value_date", "amount", "currency", "counterparty_name", "counterparty_iban",
+	"remittance", "end_to_end_id", "bank_reference", "status"}
+
+func bankLineRows(lines []*bank.Line) [][]string {
+	out := make([][]string, len(lines))
+	for i, l := range lines {
+		amount := l.Amount.String()
+		if l.Direction == "debit" {
+			amount = "-" + amount
+		}
+		out[i] = []string{l.ID, l.BookingDate, l.ValueDate, amount, l.Currency, l.CounterpartyName, l.CounterpartyIBAN,
+			l.Remittance, l.EndToEndID, l.BankReference, l.Status}
+	}
+	return out
+}
+
+// grantsCSV answers a list of applications as CSV.
+func grantsCSV(c *gin.Context, name string, items []*grants.Application) {
+	out := make([][]string, len(items))
+	for i, a := range items {
+		approved := ""
+		if a.ApprovedAmount != nil {
+			approved = a.ApprovedAmount.String()
+		}
+		out[i] = []string{a.ID, a.Title, a.Organisation, string(a.Status), a.RequestedAmount.String(), approved, a.PaidAmount.String(),
+			a.StartsOn, a.EndsOn, a.Payee.Holder, a.Payee.IBAN}
+	}
+	writeCSV(c, strings.ReplaceAll(name, ".", "-"), []string{"id", "title", "organisation", "status", "requested_amount", "approved_amount",
+		"paid_amount", "starts_on", "ends_on", "payee_holder", "payee_iban"}, []string{"requested_amount", "approved_amount", "paid_amount"}, out)
 }

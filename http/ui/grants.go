@@ -308,7 +308,11 @@ func (h *Handler) grantsList(heading string, states ...grants.Status) gin.Handle
 			}
 			items = append(items, as...)
 		}
-		h.render(c, http.StatusOK, "grants_list", heading, map[string]any{"Heading": heading, "Items": items})
+		if wantsCSV(c) {
+			grantsCSV(c, "fundus-"+heading, items)
+			return
+		}
+		h.render(c, http.StatusOK, "grants_list", heading, map[string]any{"Heading": heading, "Items": items, "CSVURL": csvURL(c)})
 	}
 }
 
