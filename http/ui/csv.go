@@ -2,8 +2,8 @@ package ui
 
 import (
 	"net/http"
-	"strings"
 	"net/url"
+	"strings"
 
 	"github.com/gin-gonic/gin"
 

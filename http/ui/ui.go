@@ -19,6 +19,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"fundus/audit"
 	"fundus/auth"
 	"fundus/bank"
 	"fundus/donations"
@@ -39,6 +40,7 @@ type Handler struct {
 	ExampleAccount bool
 	Auth           *auth.Service
 	Ledger         *ledger.Service
+	Audit          *audit.Service
 	Donations      *donations.Service
 	Grants         *grants.Service
 	Bank           *bank.Service
