@@ -288,16 +288,20 @@ func (h *Handler) verifyPage(c *gin.Context) {
 	h.render(c, http.StatusOK, "auditor_verify", "auditor.verify_title", data)
 }
 
-// auditRow is an audit record as the pages show it: who by name.
+// auditRow is an audit record as the pages show it: who by name,
+// and, for a record about a user, whom.
 type auditRow struct {
 	audit.Record
-	ActorName string
+	ActorName, ObjectName string
 }
 
 func auditRows(recs []audit.Record, name func(string) string) []auditRow {
 	out := make([]auditRow, len(recs))
 	for i, r := range recs {
 		out[i] = auditRow{Record: r, ActorName: name(r.Actor)}
+		if r.ObjectType == "user" {
+			out[i].ObjectName = name(r.ObjectID)
+		}
 	}
 	return out
 }

@@ -2,6 +2,7 @@ package ui_test
 
 import (
 	"net/http/httptest"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -11,6 +12,9 @@ import (
 	"fundus/db/dbtest"
 	"fundus/http/internal/testserver"
 )
+
+// untranslated is a translation key shown instead of its text.
+var untranslated = regexp.MustCompile(`\b(treasurer|auditor|bank|status|grant|error|problem)\.[a-z_]+[a-z_.]*\b`)
 
 // TestStaffPagesInTheBrowser walks the treasurer's and the auditor's pages
 // in Chromium, in German and English, at phone (375 px) and desktop
@@ -45,6 +49,9 @@ func TestStaffPagesInTheBrowser(t *testing.T) {
 			if w := get(p, chromedp.Evaluate[int](`document.documentElement.scrollWidth`)); int64(w) > size.width {
 				t.Errorf("%s %s: %d px wide, the screen %d", size.name, path, w, size.width)
 			}
+			if key := untranslated.FindString(p.text("body")); key != "" {
+				t.Errorf("%s %s shows the key %q", size.name, path, key)
+			}
 			screenshot(t, ctx, size.name+"-"+name)
 		}
 		for _, lang := range []string{"de", "en"} {
@@ -62,7 +69,7 @@ func TestStaffPagesInTheBrowser(t *testing.T) {
 			page(lang+"-trial-balance", "/auditor/ledger/trial-balance", "#trial-balance")
 			page(lang+"-export", "/auditor/ledger/export", "#format-hledger")
 			page(lang+"-verify", "/auditor/ledger/verify?run=1", "#verify-result")
-			page(lang+"-audit", "/auditor/audit", ".audit-person")
+			page(lang+"-audit", "/auditor/audit?limit=6", ".audit-person")
 			logout()
 		}
 	}
