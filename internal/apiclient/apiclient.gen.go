@@ -1526,6 +1526,9 @@ type ListEntriesParams struct {
 
 	// Account only entries that post to this account
 	Account *string `form:"account,omitempty" json:"account,omitempty"`
+
+	// Q Fundus addition: only entries whose memo, kind or cause (ref type or id) contains this text, in any case
+	Q *string `form:"q,omitempty" json:"q,omitempty"`
 }
 
 // PostEntryParams defines parameters for PostEntry.
@@ -5534,6 +5537,18 @@ func NewListEntriesRequest(server string, params *ListEntriesParams) (*http.Requ
 		if params.Account != nil {
 
 			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "account", *params.Account, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Q != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "q", *params.Q, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
 				return nil, err
 			} else {
 				for _, qp := range strings.Split(queryFrag, "&") {
