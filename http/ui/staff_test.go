@@ -125,6 +125,16 @@ func TestTreasurerConfirmsWhatArrived(t *testing.T) {
 		if got["status"] != "received" || got["received_amount"] != "45.50" {
 			t.Fatalf("after confirming 45,50: %v", got)
 		}
+		// On an English page "1,250" is a thousand two hundred and fifty.
+		en := s.ts.SignedIn("k1@example.org", "en")
+		other := s.ts.JSON("POST", "/api/v1/donations", "", `{"amount":"1000.00"}`).WantStatus(t, 201).JSON["id"].(string)
+		form := en.Do("GET", "/treasurer/donations/"+other+"/confirm", nil).Body.String()
+		if r := en.Do("POST", "/treasurer/donations/"+other+"/confirm", url.Values{"csrf_token": {en.CSRF(form)}, "amount": {"1,250"}}); r.Code != http.StatusSeeOther {
+			t.Fatalf("confirm 1,250 on an English page: %d", r.Code)
+		}
+		if got := s.ts.JSON("GET", "/api/v1/donations/"+other, s.pruf, "").JSON; got["received_amount"] != "1250.00" {
+			t.Fatalf("after confirming 1,250 in English: %v", got)
+		}
 		list := b.Do("GET", "/treasurer/donations?status=all", nil).Body.String()
 		if !strings.Contains(list, "45,50\u00a0€") || !strings.Contains(list, "zugesagt: 50,00\u00a0€") {
 			t.Fatal("the list does not show what arrived beside the pledge")
