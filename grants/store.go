@@ -382,3 +382,50 @@ func disbursementsInFile(ctx context.Context, q queryer, fileID string) ([]strin
 	err := sqlx.SelectContext(ctx, q, &ids, `SELECT id FROM disbursements WHERE payment_file_id = $1 ORDER BY seq`, fileID)
 	return ids, err
 }
+
+// committeeMembers returns the active accounts holding the committee role,
+// by name. The tables are auth's; grants reads them here rather than import
+// auth (as accountMakers does).
+func committeeMembers(ctx context.Context, q queryer) ([]Member, error) {
+	var out []Member
+	err := sqlx.SelectContext(ctx, q, &out, `SELECT u.id AS id, u.name AS name FROM users u
+		JOIN user_roles r ON r.user_id = u.id AND r.role = 'committee'
+		WHERE u.active ORDER BY u.name, u.id`)
+	return out, err
+}
+
+// userNames returns the names of the accounts ids, by id.
+func userNames(ctx context.Context, q queryer, ids []string) (map[string]string, error) {
+	out := map[string]string{}
+	if len(ids) == 0 {
+		return out, nil
+	}
+	var p db.Params
+	marks := make([]string, len(ids))
+	for i, id := range ids {
+		marks[i] = p.Add(id)
+	}
+	var rows []Member
+	if err := sqlx.SelectContext(ctx, q, &rows, `SELECT id, name FROM users WHERE id IN (`+strings.Join(marks, ", ")+`)`, p.Args()...); err != nil {
+		return nil, err
+	}
+	for _, r := range rows {
+		out[r.ID] = r.Name
+	}
+	return out, nil
+}
+
+// findEarlier returns the applications of owner other than except that
+// left the draft stage, newest first.
+func findEarlier(ctx context.Context, q queryer, owner, except string) ([]*Application, error) {
+	var rows []applicationRow
+	if err := sqlx.SelectContext(ctx, q, &rows, `SELECT `+applicationColumns+` FROM applications
+		WHERE owner_id = $1 AND id <> $2 AND status <> 'draft' ORDER BY seq DESC LIMIT 50`, owner, except); err != nil {
+		return nil, err
+	}
+	out := make([]*Application, len(rows))
+	for i, r := range rows {
+		out[i] = r.application()
+	}
+	return out, nil
+}

@@ -276,7 +276,7 @@ func TestGrantInTheBrowser(t *testing.T) {
 		login(fmt.Sprintf("m%d@example.org", i))
 		if i == 0 {
 			p.do(chromedp.Navigate(srv.URL+"/committee"), chromedp.WaitVisible(`a[href="`+appURL+`"]`), chromedp.Click(`a[href="`+appURL+`"]`), chromedp.WaitVisible(`#send-review`))
-			p.do(chromedp.SetValue(`#score`, "4"), chromedp.SendKeys(`#review_comment`, "Well planned"))
+			p.do(chromedp.Click(`#score-4`), chromedp.SendKeys(`#review_comment`, "Well planned"))
 			submit(`#send-review`)
 		} else {
 			p.do(chromedp.Navigate(srv.URL+appURL), chromedp.WaitVisible(`#send-vote`))
@@ -285,8 +285,10 @@ func TestGrantInTheBrowser(t *testing.T) {
 		submit(`#send-vote`)
 		if i == 2 {
 			shot("committee")
-			p.do(chromedp.SetValue(`#decision`, "approved"))
+			p.do(chromedp.Click(`#decision-approved`))
 			submit(`#send-decision`)
+			shot("decide-confirm")
+			submit(`#confirm-decision`)
 			if st := status(); st != "approved" {
 				t.Fatalf("status after the decision %q", st)
 			}

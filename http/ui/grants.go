@@ -186,8 +186,12 @@ func (h *Handler) grantPage(c *gin.Context) {
 		return
 	}
 	flash := ""
-	if c.Query("done") != "" {
+	if done := c.Query("done"); done != "" {
 		flash = h.Web.T(pageLang(c), "grants.done")
+		// The committee's steps say what happened and what comes next.
+		if id := "committee.done_" + done; h.Web.T(pageLang(c), id) != id {
+			flash = h.Web.T(pageLang(c), id, "Status", h.Web.T(pageLang(c), "gstatus."+string(a.Status)))
+		}
 	}
 	h.showGrant(c, http.StatusOK, a, flash, "", nil)
 }
@@ -195,9 +199,24 @@ func (h *Handler) grantPage(c *gin.Context) {
 func (h *Handler) showGrant(c *gin.Context, status int, a *grants.Application, flash, problem string, fieldErrs map[string]string) {
 	u := httpx.CurrentUser(c)
 	c.Request.ParseForm()
+	var d *grants.Deliberation
+	var earlier []*grants.Application
+	if u.Allowed(fundus.ReviewApplications) { // the committee's section and the group's other applications
+		var err error
+		if d, err = h.Grants.Deliberation(c.Request.Context(), u, a.ID); err != nil {
+			h.renderError(c, err)
+			return
+		}
+		if earlier, err = h.Grants.Earlier(c.Request.Context(), u, a.ID); err != nil {
+			h.renderError(c, err)
+			return
+		}
+	}
 	h.render(c, status, "grant", "grant.title_field", map[string]any{
-		"A": a, "Flash": flash, "Problem": problem, "Errors": fieldErrs, "Scores": []int{5, 4, 3, 2, 1},
+		"D": d, "Earlier": earlier,
+		"A": a, "Flash": flash, "Problem": problem, "Errors": fieldErrs, "Scores": []int{1, 2, 3, 4, 5},
 		"Form":        func(name string) string { return c.Request.PostForm.Get(name) },
+		"Budget":      a.BudgetTotal(),
 		"IsOwner":     u.HasRole(auth.Applicant) && !u.Allowed(fundus.ReadAllApplications),
 		"IsCommittee": u.Allowed(fundus.ReviewApplications),
 		"IsTreasurer": u.Allowed(fundus.CreateDisbursement) || u.Allowed(fundus.ReleaseDisbursement),
@@ -222,6 +241,10 @@ func (h *Handler) grantAction(c *gin.Context) {
 	case "vote":
 		_, err = h.Grants.CastVote(ctx, u, id, grants.VoteInput{Vote: c.PostForm("vote")})
 	case "decide":
+		if c.PostForm("confirmed") == "" {
+			h.decideConfirmPage(c, id)
+			return
+		}
 		in := grants.DecisionInput{Decision: c.PostForm("decision"), Conditions: c.PostForm("conditions")}
 		if v := strings.TrimSpace(c.PostForm("amount")); v != "" {
 			in.Amount = fundus.Amount(h.formAmount(c, v))
@@ -275,7 +298,11 @@ func (h *Handler) releasePage(c *gin.Context) {
 // forms may have an "amount"), and what was typed kept.
 func (h *Handler) afterGrantAction(c *gin.Context, id, action string, err error) {
 	if err == nil {
-		c.Redirect(http.StatusSeeOther, "/grants/"+id+"?done=1")
+		done := action
+		if action == "review" && c.PostForm("conflict_of_interest") != "" {
+			done = "conflict"
+		}
+		c.Redirect(http.StatusSeeOther, "/grants/"+id+"?done="+url.QueryEscape(done))
 		return
 	}
 	a, findErr := h.Grants.Find(c.Request.Context(), httpx.CurrentUser(c), id)

@@ -112,7 +112,7 @@ func TestRefusalsOnPagesInGerman(t *testing.T) {
 			// Most of the money goes to the first application.
 			ts.JSON("POST", A+"/decision", m[0], `{"decision":"approved"}`).WantStatus(t, 200)
 			api := ts.JSON("POST", B+"/decision", m[0], `{"decision":"approved"}`).WantProblem(t, 409, "insufficient-funds")
-			post(login("m0@example.org"), "/grants/"+big, "/grants/"+big+"/decide", url.Values{"decision": {"approved"}},
+			post(login("m0@example.org"), "/grants/"+big, "/grants/"+big+"/decide", url.Values{"decision": {"approved"}, "confirmed": {"1"}},
 				errs.InsufficientFunds, "problem.insufficient_funds", detail(api))
 		})
 

@@ -61,5 +61,5 @@ func (h *Handler) Routes(r *gin.Engine) {
 	pages.POST("/grants/:id/:action", requireSignIn, h.checkCSRF, h.grantAction)
 	pages.GET("/payouts/:id/release", requireSignIn, h.releaseConfirmPage)
 	pages.POST("/payouts/:id/release", requireSignIn, h.checkCSRF, h.releasePage)
-	pages.GET("/committee", h.requirePageRole(auth.Committee), h.grantsList("grants.queue", grants.Submitted, grants.InReview))
+	pages.GET("/committee", h.requirePageRole(auth.Committee), h.committeePage)
 }
