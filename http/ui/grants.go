@@ -275,7 +275,17 @@ func (h *Handler) releaseConfirmPage(c *gin.Context) {
 	}
 	for _, d := range a.Disbursements {
 		if d.ID == c.Param("id") {
-			h.render(c, http.StatusOK, "release_confirm", "release.title", map[string]any{"A": a, "D": d})
+			data := map[string]any{"A": a, "D": d}
+			// One who may not release it (four eyes) is told so instead of
+			// being offered the button; Release refuses them anyway.
+			if ps, err := h.Grants.PendingRelease(c.Request.Context(), httpx.CurrentUser(c)); err == nil {
+				for _, p := range ps {
+					if p.Disbursement.ID == d.ID && p.Blocked != "" {
+						data["Blocked"] = string(p.Blocked)
+					}
+				}
+			}
+			h.render(c, http.StatusOK, "release_confirm", "release.title", data)
 			return
 		}
 	}

@@ -194,6 +194,9 @@ func TestInstalmentsWaitingForRelease(t *testing.T) {
 		}
 		// Going to the release by hand is refused, and nothing changes.
 		confirm := maker.Do("GET", "/payouts/"+s.instalment+"/release?application="+s.appID, nil).Body.String()
+		if !strings.Contains(confirm, "Von Ihnen vorbereitet") || strings.Contains(confirm, `class="button release"`) {
+			t.Fatal("the maker's confirmation step offers the release")
+		}
 		if r := maker.Do("POST", "/payouts/"+s.instalment+"/release", url.Values{"csrf_token": {maker.CSRF(confirm)}, "application_id": {s.appID}}); r.Code != http.StatusForbidden {
 			t.Fatalf("the maker's release: %d, want 403", r.Code)
 		}
