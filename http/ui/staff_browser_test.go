@@ -61,6 +61,7 @@ func TestStaffPagesInTheBrowser(t *testing.T) {
 			logout()
 			login("k1@example.org", lang)
 			page(lang+"-instalments-own", "/treasurer/instalments", "#instalment-"+s.instalment+" .blocked")
+			page(lang+"-release-own", "/payouts/"+s.instalment+"/release?application="+s.appID, ".blocked-release")
 			logout()
 			login("pruefer@example.org", lang)
 			page(lang+"-ledger", "/auditor/ledger", "a[href^='/auditor/ledger/entries/']")
