@@ -150,6 +150,7 @@ type Page struct {
 	IsTreasurer bool
 	IsCommittee bool
 	IsAdmin     bool
+	IsAuditor   bool // may read the ledger and the audit trail (auditors, admins)
 	CSRFToken   string
 	Data        any
 	// Site is the Renderer's Site, set by Render.

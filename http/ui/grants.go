@@ -3,7 +3,6 @@ package ui
 import (
 	"net/http"
 	"net/url"
-	"regexp"
 	"strconv"
 	"strings"
 
@@ -114,20 +113,6 @@ func (h *Handler) editApplicationPage(c *gin.Context) {
 		return
 	}
 	h.showAppForm(c, http.StatusOK, a.ID, formOf(a), nil)
-}
-
-// decimalComma is how people write an amount in German: 25,50.
-var decimalComma = regexp.MustCompile(`^[0-9]+,[0-9]{1,2}$`)
-
-// formAmount reads an amount typed on a form: German visitors may use a
-// decimal comma ("25,50" -> "25.50"); anything else goes to the domain's
-// strict parser as typed. The API accepts only the dot.
-func (h *Handler) formAmount(c *gin.Context, v string) string {
-	v = strings.TrimSpace(v)
-	if pageLang(c) == "de" && decimalComma.MatchString(v) {
-		return strings.Replace(v, ",", ".", 1)
-	}
-	return v
 }
 
 // saveApplication: POST /apply/new and /grants/{id}/edit. Adds or removes
@@ -307,7 +292,17 @@ func (h *Handler) releaseConfirmPage(c *gin.Context) {
 	}
 	for _, d := range a.Disbursements {
 		if d.ID == c.Param("id") {
-			h.render(c, http.StatusOK, "release_confirm", "release.title", map[string]any{"A": a, "D": d})
+			data := map[string]any{"A": a, "D": d}
+			// One who may not release it (four eyes) is told so instead of
+			// being offered the button; Release refuses them anyway.
+			if ps, err := h.Grants.PendingRelease(c.Request.Context(), httpx.CurrentUser(c)); err == nil {
+				for _, p := range ps {
+					if p.Disbursement.ID == d.ID && p.Blocked != "" {
+						data["Blocked"] = string(p.Blocked)
+					}
+				}
+			}
+			h.render(c, http.StatusOK, "release_confirm", "release.title", data)
 			return
 		}
 	}
@@ -367,7 +362,11 @@ func (h *Handler) grantsList(heading string, states ...grants.Status) gin.Handle
 			}
 			items = append(items, as...)
 		}
-		h.render(c, http.StatusOK, "grants_list", heading, map[string]any{"Heading": heading, "Items": items})
+		if wantsCSV(c) {
+			grantsCSV(c, "fundus-"+heading, items)
+			return
+		}
+		h.render(c, http.StatusOK, "grants_list", heading, map[string]any{"Heading": heading, "Items": items, "CSVURL": csvURL(c)})
 	}
 }
 

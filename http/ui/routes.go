@@ -3,6 +3,7 @@ package ui
 import (
 	"github.com/gin-gonic/gin"
 
+	"fundus"
 	"fundus/auth"
 	"fundus/grants"
 )
@@ -61,7 +62,17 @@ func (h *Handler) Routes(r *gin.Engine) {
 	treasurer.GET("/bank/reconciliation", h.reconciliationPage)
 	treasurer.POST("/bank/payment-files", h.checkCSRF, h.createPaymentFile)
 	treasurer.GET("/bank/payment-files/:id/pain.001.xml", h.paymentFileDownload)
+	treasurer.GET("/instalments", h.instalmentsPage)
 	treasurer.GET("/grants", h.grantsList("grants.payouts", grants.Approved, grants.PartiallyPaid, grants.Paid, grants.Reported))
+
+	// The auditor's pages: for whoever may read the audit trail.
+	auditor := pages.Group("/auditor", h.requirePageAction(fundus.ReadAudit))
+	auditor.GET("/ledger", h.ledgerPage)
+	auditor.GET("/ledger/entries/:id", h.entryPage)
+	auditor.GET("/ledger/trial-balance", h.trialBalancePage)
+	auditor.GET("/ledger/export", h.exportPage)
+	auditor.GET("/ledger/verify", h.verifyPage)
+	auditor.GET("/audit", h.auditPage)
 
 	applicant := h.requirePageRole(auth.Applicant)
 	pages.GET("/apply", h.applyPage)

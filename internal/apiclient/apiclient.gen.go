@@ -1571,6 +1571,9 @@ type CancelDonationParams struct {
 
 // ConfirmDonationJSONBody defines parameters for ConfirmDonation.
 type ConfirmDonationJSONBody struct {
+	// Amount Fundus addition: what really arrived, when another amount than the pledged one; recorded as received_amount and booked (positive, at most FUNDUS_MAX_AMOUNT); default the pledged amount
+	Amount *AmountInput `json:"amount,omitempty"`
+
 	// ReceivedAt a date or RFC 3339 time, not in the future; default now
 	ReceivedAt *string `json:"received_at,omitempty"`
 }
@@ -1632,6 +1635,9 @@ type ListEntriesParams struct {
 
 	// Account only entries that post to this account
 	Account *string `form:"account,omitempty" json:"account,omitempty"`
+
+	// Q Fundus addition: only entries whose memo, kind or cause (ref type or id) contains this text, in any case
+	Q *string `form:"q,omitempty" json:"q,omitempty"`
 }
 
 // PostEntryParams defines parameters for PostEntry.
@@ -6036,6 +6042,18 @@ func NewListEntriesRequest(server string, params *ListEntriesParams) (*http.Requ
 		if params.Account != nil {
 
 			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "account", *params.Account, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Q != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "q", *params.Q, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
 				return nil, err
 			} else {
 				for _, qp := range strings.Split(queryFrag, "&") {
