@@ -10,13 +10,11 @@ import (
 	"strings"
 	"testing"
 
-	"fundus"
 	"fundus/auth"
 	"fundus/db"
 	"fundus/db/dbtest"
 	"fundus/http/internal/testserver"
 	"fundus/http/server"
-	"fundus/ledger"
 )
 
 // staff is a fund with named people, money, and an approved grant with
@@ -47,11 +45,7 @@ func newStaff(t *testing.T, d *db.DB) *staff {
 	s.member = m[0]
 	s.k1, s.k2 = user("k1@example.org", "Karla Kasse", auth.Treasurer), user("k2@example.org", "Kurt Zweit", auth.Treasurer)
 	s.pruf = user("pruefer@example.org", "Paula Prüfer", auth.Auditor)
-	kasse := &auth.User{ID: "x", Roles: []auth.Role{auth.Treasurer}}
-	if _, err := ts.Ledger.PostManual(context.Background(), kasse, ledger.ManualEntry{Memo: "Anfangsbestand", Postings: []ledger.ManualPosting{
-		{Account: ledger.Bank, Amount: fundus.Amount("800.00")}, {Account: ledger.Donations, Amount: fundus.Amount("-800.00")}}}); err != nil {
-		t.Fatal(err)
-	}
+	ts.BankOpens(s.k1, 80000, "") // the money the fund holds, from the bank's line
 	s.appID = ts.JSON("POST", "/api/v1/applications", s.group, testserver.ApplicationBody).WantStatus(t, 201).JSON["id"].(string)
 	A := "/api/v1/applications/" + s.appID
 	ts.JSON("POST", A+"/submit", s.group, "").WantStatus(t, 200)
