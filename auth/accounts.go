@@ -24,6 +24,15 @@ import (
 //   - the grants package refuses a release whose two sides one person stands
 //     behind, reading who made each account from what this file records.
 
+// The rules of this package that pages name (errs.Code).
+const (
+	LastAdmin          errs.Code = "last_admin"          // the last active admin would go
+	GrantAskedByYou    errs.Code = "grant_asked_by_you"  // a second admin confirms
+	GrantOwnRoles      errs.Code = "grant_own_roles"     // not one's own roles
+	AddressUnconfirmed errs.Code = "address_unconfirmed" // FUNDUS_REGISTRATION_CONFIRM
+	LinkDead           errs.Code = "link_dead"           // a mailed link unknown, used or expired
+)
+
 // Privileged reports whether granting r over the API needs a second admin.
 func (r Role) Privileged() bool { return r != Applicant }
 
@@ -34,6 +43,8 @@ type Account struct {
 	Active       bool      `json:"active"`
 	CreatedAt    time.Time `json:"created_at"`
 	PendingRoles []Role    `json:"pending_roles"`
+	// LastSignInAt is the last successful sign-in (none yet: nil).
+	LastSignInAt *time.Time `json:"last_sign_in_at,omitempty"`
 	// RoleGrantID names the pending grant, for the second admin.
 	RoleGrantID string `json:"role_grant_id,omitempty"`
 }
@@ -223,7 +234,7 @@ func keepAnAdmin(ctx context.Context, tx *commit.Tx, op errs.Op, userID string) 
 		return err
 	}
 	if !slices.ContainsFunc(admins, func(id string) bool { return id != userID }) {
-		return errs.E(op, errs.InvalidState, "this is the last active admin")
+		return errs.E(op, errs.InvalidState, LastAdmin, "this is the last active admin")
 	}
 	return nil
 }
@@ -273,9 +284,9 @@ func (s *Service) ConfirmRoleGrant(ctx context.Context, actor *User, id string) 
 		case g.Status != GrantPending:
 			return errs.Errorf(op, errs.InvalidState, "this role grant is %s", g.Status)
 		case g.AskedBy == actor.ID:
-			return errs.E(op, errs.Forbidden, "a second admin confirms a role grant, not the one who asked")
+			return errs.E(op, errs.Forbidden, GrantAskedByYou, "a second admin confirms a role grant, not the one who asked")
 		case g.UserID == actor.ID:
-			return errs.E(op, errs.Forbidden, "an admin cannot confirm a grant of their own roles")
+			return errs.E(op, errs.Forbidden, GrantOwnRoles, "an admin cannot confirm a grant of their own roles")
 		}
 		u, err := findUserByID(ctx, tx.Reader(), g.UserID)
 		if err != nil {
@@ -365,7 +376,7 @@ func (s *Service) FindAccount(ctx context.Context, id string) (*Account, error) 
 }
 
 func account(u *User, pending *RoleGrant) *Account {
-	a := &Account{User: *u, Active: u.Active, CreatedAt: u.CreatedAt, PendingRoles: []Role{}}
+	a := &Account{User: *u, Active: u.Active, CreatedAt: u.CreatedAt, PendingRoles: []Role{}, LastSignInAt: u.LastSignInAt}
 	if a.Roles == nil {
 		a.Roles = []Role{}
 	}

@@ -37,9 +37,13 @@ type User struct {
 	Roles        []Role    `json:"roles"`
 	Active       bool      `json:"-"` // false: cannot sign in
 	CreatedAt    time.Time `json:"-"`
+	// AddressConfirmed says the user followed a mailed confirmation link,
+	// or was created by an admin or the command line.
+	AddressConfirmed bool `json:"-"`
 	// Lang is the language the user's mails are written in: the page
 	// language at registration or creation.
-	Lang string `json:"-"`
+	Lang         string     `json:"-"`
+	LastSignInAt *time.Time `json:"-"`
 }
 
 // HasRole reports whether u holds r.
@@ -94,6 +98,18 @@ type Service struct {
 	Hasher *Hasher
 	// Now is the clock; tests set it.
 	Now func() time.Time
+	// Mailer queues the mails of password resets and address
+	// confirmations (their links start with the outbox's base URL).
+	Mailer Mailer
+	// ResetTTL is how long a password reset link works (0: DefaultResetTTL).
+	ResetTTL time.Duration
+	// AnswerFloor is the least time the answers that must not tell which
+	// addresses are registered take (0: the package's AnswerFloor; tests
+	// set less).
+	AnswerFloor time.Duration
+	// ConfirmAddresses: a self-registered group confirms its address by a
+	// mailed link before it may submit (FUNDUS_REGISTRATION_CONFIRM).
+	ConfirmAddresses bool
 }
 
 // NewService returns a Service on d and the write path w, with the default throttle and clock, and a
@@ -128,6 +144,7 @@ func (s *Service) CreateUser(ctx context.Context, actor *User, nu NewUser) (*Acc
 		return nil, err
 	}
 	u := s.newUser(nu, unprivileged(nu.Roles))
+	u.AddressConfirmed = true // an admin gave it
 	var g *RoleGrant
 	if grantNeeded(u.Roles, nu.Roles) {
 		g = &RoleGrant{ID: db.NewID(), UserID: u.ID, Roles: nu.Roles, AskedBy: actor.ID, AskedAt: u.CreatedAt, Status: GrantPending}
@@ -149,6 +166,7 @@ func (s *Service) CreateUserFromCommandLine(ctx context.Context, nu NewUser) (*U
 		return nil, err
 	}
 	u := s.newUser(nu, nu.Roles)
+	u.AddressConfirmed = true
 	if err := s.insertUser(ctx, op, u, nu.Password, "cli", "user.create", nil); err != nil {
 		return nil, err
 	}
@@ -273,6 +291,9 @@ func (s *Service) SignIn(ctx context.Context, cred Credentials, addr string) (*S
 			return err
 		}
 		if err := insertSession(ctx, tx, tokenHash, u.ID, now, sess.ExpiresAt); err != nil {
+			return err
+		}
+		if err := setLastSignIn(ctx, tx, u.ID, now); err != nil {
 			return err
 		}
 		return audit.Add(tx, u.ID, "session.create", "user", u.ID, map[string]any{"expires_at": sess.ExpiresAt, "address": addr})

@@ -16,20 +16,22 @@ import (
 // This file holds all of the package's SQL.
 
 type userRow struct {
-	ID           string    `db:"id"`
-	Email        string    `db:"email"`
-	Name         string    `db:"name"`
-	Organisation string    `db:"organisation"`
-	PasswordHash string    `db:"password_hash"`
-	Active       bool      `db:"active"`
-	CreatedAt    time.Time `db:"created_at"`
-	Lang         string    `db:"lang"`
-	Roles        string    `db:"roles"` // comma-separated, sorted
+	ID           string       `db:"id"`
+	Email        string       `db:"email"`
+	Name         string       `db:"name"`
+	Organisation string       `db:"organisation"`
+	PasswordHash string       `db:"password_hash"`
+	Active       bool         `db:"active"`
+	CreatedAt    time.Time    `db:"created_at"`
+	Roles        string       `db:"roles"` // comma-separated, sorted
+	LastSignIn   sql.NullTime `db:"last_sign_in_at"`
+	Confirmed    sql.NullTime `db:"address_confirmed_at"`
+	Lang         string       `db:"lang"`
 }
 
 func (r userRow) user() *User {
 	return &User{ID: r.ID, Email: r.Email, Name: r.Name, Organisation: r.Organisation, Roles: splitRoles(r.Roles),
-		Active: r.Active, CreatedAt: r.CreatedAt.UTC(), Lang: r.Lang}
+		Active: r.Active, CreatedAt: r.CreatedAt.UTC(), AddressConfirmed: r.Confirmed.Valid, Lang: r.Lang, LastSignInAt: db.TimeOrNil(r.LastSignIn)}
 }
 
 // splitRoles reads a comma-separated list; none is an empty list, never
@@ -55,14 +57,19 @@ func joinRoles(roles []Role) string {
 // userColumns read a user with its roles in one statement: every signed-in
 // request reads its user, and a second statement for the roles was a
 // second round trip to PostgreSQL.
-const userColumns = `u.id, u.email, u.name, u.organisation, u.password_hash, u.active, u.created_at, u.lang,
+const userColumns = `u.id, u.email, u.name, u.organisation, u.password_hash, u.active, u.created_at,
+	u.last_sign_in_at, u.address_confirmed_at, u.lang,
 	COALESCE((SELECT string_agg(r.role, ',' ORDER BY r.role) FROM user_roles r WHERE r.user_id = u.id), '') AS roles`
 
 // insertUser stores u; createdBy is the admin who created it over the
 // API, "" for none.
 func insertUser(ctx context.Context, tx sqlx.ExtContext, u *User, passwordHash, createdBy string) error {
-	_, err := tx.ExecContext(ctx, `INSERT INTO users (id, email, name, organisation, password_hash, created_at, created_by, lang)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`, u.ID, u.Email, u.Name, u.Organisation, passwordHash, u.CreatedAt, db.StringOrNull(createdBy), u.Lang)
+	var confirmed *time.Time
+	if u.AddressConfirmed {
+		confirmed = &u.CreatedAt
+	}
+	_, err := tx.ExecContext(ctx, `INSERT INTO users (id, email, name, organisation, password_hash, created_at, created_by, address_confirmed_at, lang)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`, u.ID, u.Email, u.Name, u.Organisation, passwordHash, u.CreatedAt, db.StringOrNull(createdBy), confirmed, u.Lang)
 	if err != nil {
 		return err
 	}
@@ -93,6 +100,95 @@ func setName(ctx context.Context, tx sqlx.ExtContext, userID, name string) error
 
 func setActive(ctx context.Context, tx sqlx.ExtContext, userID string, active bool) error {
 	_, err := tx.ExecContext(ctx, `UPDATE users SET active = $2 WHERE id = $1`, userID, active)
+	return err
+}
+
+func setPassword(ctx context.Context, tx sqlx.ExtContext, userID, hash string) error {
+	_, err := tx.ExecContext(ctx, `UPDATE users SET password_hash = $2 WHERE id = $1`, userID, hash)
+	return err
+}
+
+func setLastSignIn(ctx context.Context, tx sqlx.ExtContext, userID string, at time.Time) error {
+	_, err := tx.ExecContext(ctx, `UPDATE users SET last_sign_in_at = $2 WHERE id = $1`, userID, at)
+	return err
+}
+
+func setAddressConfirmed(ctx context.Context, tx sqlx.ExtContext, userID string, at time.Time) error {
+	_, err := tx.ExecContext(ctx, `UPDATE users SET address_confirmed_at = $2 WHERE id = $1 AND address_confirmed_at IS NULL`, userID, at)
+	return err
+}
+
+// deleteOtherSessions ends every session of the user but the one of
+// keepHash.
+func deleteOtherSessions(ctx context.Context, tx sqlx.ExtContext, userID, keepHash string) error {
+	_, err := tx.ExecContext(ctx, `DELETE FROM sessions WHERE user_id = $1 AND token_hash <> $2`, userID, keepHash)
+	return err
+}
+
+// countAndDeleteSessions ends every session of the user and returns how
+// many there were.
+func countAndDeleteSessions(ctx context.Context, tx sqlx.ExtContext, userID string) (int64, error) {
+	res, err := tx.ExecContext(ctx, `DELETE FROM sessions WHERE user_id = $1`, userID)
+	if err != nil {
+		return 0, err
+	}
+	return res.RowsAffected()
+}
+
+// countSessions returns how many sessions of the user are live at now.
+func countSessions(ctx context.Context, q sqlx.QueryerContext, userID string, now time.Time) (int, error) {
+	var n int
+	err := sqlx.GetContext(ctx, q, &n, `SELECT count(*) FROM sessions WHERE user_id = $1 AND expires_at > $2`, userID, now)
+	return n, err
+}
+
+// insertToken stores the hash of a mailed one-time token.
+func insertToken(ctx context.Context, tx sqlx.ExtContext, hash, userID, purpose string, now, expires time.Time) error {
+	_, err := tx.ExecContext(ctx, `INSERT INTO user_tokens (token_hash, user_id, purpose, created_at, expires_at)
+		VALUES ($1, $2, $3, $4, $5)`, hash, userID, purpose, now, expires)
+	return err
+}
+
+// findToken returns the user of a token for purpose live at now. Returns
+// NotFound.
+func findToken(ctx context.Context, q sqlx.QueryerContext, hash, purpose string, now time.Time) (string, error) {
+	var userID string
+	err := sqlx.GetContext(ctx, q, &userID, `SELECT user_id FROM user_tokens WHERE token_hash = $1 AND purpose = $2 AND expires_at > $3`,
+		hash, purpose, now)
+	if err != nil {
+		return "", db.NotFoundOr("auth.findToken", err, "no such token")
+	}
+	return userID, nil
+}
+
+// takeToken deletes a token for purpose live at now and returns its user,
+// in one statement. Returns NotFound.
+func takeToken(ctx context.Context, tx sqlx.ExtContext, hash, purpose string, now time.Time) (string, error) {
+	var userID string
+	err := sqlx.GetContext(ctx, tx, &userID, `DELETE FROM user_tokens WHERE token_hash = $1 AND purpose = $2 AND expires_at > $3
+		RETURNING user_id`, hash, purpose, now)
+	if err != nil {
+		return "", db.NotFoundOr("auth.takeToken", err, "no such token")
+	}
+	return userID, nil
+}
+
+// countTokens returns how many tokens for purpose the user has live at now.
+func countTokens(ctx context.Context, q sqlx.QueryerContext, userID, purpose string, now time.Time) (int, error) {
+	var n int
+	err := sqlx.GetContext(ctx, q, &n, `SELECT count(*) FROM user_tokens WHERE user_id = $1 AND purpose = $2 AND expires_at > $3`,
+		userID, purpose, now)
+	return n, err
+}
+
+// deleteTokens deletes every token for purpose of the user.
+func deleteTokens(ctx context.Context, tx sqlx.ExtContext, userID, purpose string) error {
+	_, err := tx.ExecContext(ctx, `DELETE FROM user_tokens WHERE user_id = $1 AND purpose = $2`, userID, purpose)
+	return err
+}
+
+func deleteExpiredTokens(ctx context.Context, tx sqlx.ExtContext, now time.Time) error {
+	_, err := tx.ExecContext(ctx, `DELETE FROM user_tokens WHERE expires_at <= $1`, now)
 	return err
 }
 

@@ -60,8 +60,8 @@ func (r donationRow) donation() *Donation {
 		Reference: r.Reference, Anonymous: r.Anonymous, ReceiptRequested: r.ReceiptRequested, Message: r.Message,
 		CreatedAt: r.CreatedAt.UTC(), ReceivedAt: db.TimeOrNil(r.ReceivedAt), LedgerEntryID: r.LedgerEntryID.String,
 		CancelledAt: db.TimeOrNil(r.CancelledAt), RefundedAt: db.TimeOrNil(r.RefundedAt), RefundReason: r.RefundReason,
-		RefundEntryID: r.RefundEntryID.String, refundFileID: r.RefundFileID.String, seq: r.Seq,
-		RefundStatus: RefundStatus(r.RefundStatus.String), refundPayeeBy: r.RefundPayeeBy, refundReturns: r.RefundReturns, Lang: r.Lang,
+		RefundEntryID: r.RefundEntryID.String, refundFileID: r.RefundFileID.String, seq: r.Seq, Lang: r.Lang,
+		RefundStatus: RefundStatus(r.RefundStatus.String), refundPayeeBy: r.RefundPayeeBy, refundReturns: r.RefundReturns,
 	}
 	if r.RefundPayeeIBAN != "" {
 		d.RefundPayee = &RefundPayee{Name: r.RefundPayeeName, IBAN: r.RefundPayeeIBAN}
@@ -145,6 +145,7 @@ func updateDonation(ctx context.Context, q sqlx.ExecerContext, d *Donation) erro
 type receipt struct {
 	id, entryID string
 	at          time.Time
+	amount      int64 // what arrived, in cents; 0: the pledged amount
 }
 
 // markReceived marks donations received that are pledged, for all rows in
@@ -153,9 +154,9 @@ type receipt struct {
 // such donation, it is not pledged, or the same donation is in another row
 // (one of them wins).
 func markReceived(ctx context.Context, q sqlx.QueryerContext, engine db.Engine, rows []receipt) (map[int]*Donation, error) {
-	cast := [2]string{}
+	cast := [3]string{}
 	if engine == db.Postgres { // VALUES would be text otherwise
-		cast = [2]string{"::text", "::timestamptz"}
+		cast = [3]string{"::text", "::timestamptz", "::bigint"}
 	}
 	var p db.Params
 	// The status asked for comes with the rows, not as a constant: with a
@@ -163,11 +164,20 @@ func markReceived(ctx context.Context, q sqlx.QueryerContext, engine db.Engine, 
 	// read all pledged donations through the status index to find these.
 	values := make([]string, len(rows))
 	for i, r := range rows {
-		values[i] = "(" + p.Add(r.id) + cast[0] + ", " + p.Add(r.at) + cast[1] + ", " + p.Add(r.entryID) + cast[0] + ", " + p.Add(string(Pledged)) + cast[0] + ")"
+		var arrived *int64 // NULL: the pledged amount
+		if r.amount != 0 {
+			arrived = &r.amount
+		}
+		values[i] = "(" + p.Add(r.id) + cast[0] + ", " + p.Add(r.at) + cast[1] + ", " + p.Add(r.entryID) + cast[0] + ", " + p.Add(string(Pledged)) + cast[0] +
+			", " + p.Add(arrived) + cast[2] + ")"
 	}
+	// What arrived is set in the same statement as the status, so the
+	// donation totals' triggers (which fire on the status) count it; the
+	// pledged amount is kept as NULL.
 	var changed []donationRow
-	err := sqlx.SelectContext(ctx, q, &changed, `UPDATE donations SET status = 'received', received_at = v.at, ledger_entry_id = v.entry_id
-		FROM (SELECT column1 AS did, column2 AS at, column3 AS entry_id, column4 AS expected FROM (VALUES `+strings.Join(values, ", ")+`) AS x) AS v
+	err := sqlx.SelectContext(ctx, q, &changed, `UPDATE donations SET status = 'received', received_at = v.at, ledger_entry_id = v.entry_id,
+		received_amount = NULLIF(v.arrived, donations.amount)
+		FROM (SELECT column1 AS did, column2 AS at, column3 AS entry_id, column4 AS expected, column5 AS arrived FROM (VALUES `+strings.Join(values, ", ")+`) AS x) AS v
 		WHERE donations.id = v.did AND donations.status = v.expected RETURNING `+donationColumns, p.Args()...)
 	if err != nil {
 		return nil, err

@@ -19,9 +19,14 @@ import (
 	"fundus/ledger"
 )
 
-// Confirmation says when the money arrived; empty means now.
+// Confirmation says when the money arrived (empty means now) and how much
+// arrived: Amount unset means the pledged amount; another amount is
+// recorded as the donation's ReceivedAmount and booked, as when a
+// treasurer assigns a bank line of another amount (Arrive). It takes the
+// rules of a pledge's amount (positive, at most MaxAmount).
 type Confirmation struct {
-	ReceivedAt string `json:"received_at"`
+	ReceivedAt string            `json:"received_at"`
+	Amount     fundus.AmountText `json:"amount"`
 }
 
 // Refund says why money goes back.
@@ -40,9 +45,14 @@ func (s *Service) Confirm(ctx context.Context, actor fundus.Actor, id string, in
 	if err := fundus.Authorize(op, actor, fundus.HandleDonations); err != nil {
 		return donationOutcome{}, err
 	}
-	receivedAt, err := s.parseReceivedAt(op, in.ReceivedAt, time.Now())
-	if err != nil {
-		return donationOutcome{}, err
+	receivedAt, err1 := s.parseReceivedAt(op, in.ReceivedAt, time.Now())
+	var amount int64 // 0: the pledged amount
+	var err2 error
+	if in.Amount.Set {
+		amount, err2 = fundus.ParseAmount("amount", in.Amount, fundus.EUR, fundus.Positive, s.MaxAmount)
+	}
+	if fields := append(errs.FieldsOf(err1), errs.FieldsOf(err2)...); len(fields) > 0 {
+		return donationOutcome{}, errs.E(op, errs.Invalid, fields, "some fields are not valid")
 	}
 	// One statement marks the donation received if it is pledged, for all
 	// confirms of a batch at once (commit.Shared): a treasurer confirms a
@@ -52,7 +62,7 @@ func (s *Service) Confirm(ctx context.Context, actor fundus.Actor, id string, in
 		if receivedAt != nil { // checked by parseReceivedAt
 			at = *receivedAt
 		}
-		return receipt{id: id, at: at, entryID: db.NewID()}, nil
+		return receipt{id: id, at: at, entryID: db.NewID(), amount: amount}, nil
 	}
 	out, err := commit.DoShared(ctx, s.Writer, confirmShared, row, func(tx *commit.Tx, d *Donation, changed bool) (*Donation, error) {
 		if !changed {
@@ -69,16 +79,18 @@ func (s *Service) Confirm(ctx context.Context, actor fundus.Actor, id string, in
 			// Confirmed by hand, the money is known to have arrived but is not
 			// on a bank line yet: it waits in assets:clearing until its line
 			// moves it to assets:bank (donations.Arrive).
-			Postings: []ledger.NewPosting{{Account: ledger.Clearing, Amount: d.Amount.Minor}, {Account: ledger.Donations, Amount: -d.Amount.Minor}},
+			Postings: []ledger.NewPosting{{Account: ledger.Clearing, Amount: d.Arrived()}, {Account: ledger.Donations, Amount: -d.Arrived()}},
 		}); err != nil {
 			return nil, err
 		}
 		if err := MailReceived(tx, s.Mail, d); err != nil {
 			return nil, err
 		}
-		return d, audit.Add(tx, actor.ActorID(), "donation.confirm", "donation", d.ID, map[string]any{
-			"from": Pledged, "to": Received, "received_at": d.ReceivedAt, "ledger_entry_id": d.LedgerEntryID,
-		})
+		details := map[string]any{"from": Pledged, "to": Received, "received_at": d.ReceivedAt, "ledger_entry_id": d.LedgerEntryID}
+		if d.ReceivedAmount != nil {
+			details["received_amount"] = d.ReceivedAmount
+		}
+		return d, audit.Add(tx, actor.ActorID(), "donation.confirm", "donation", d.ID, details)
 	})
 	if err != nil {
 		return out, errs.E(op, err)

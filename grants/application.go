@@ -139,9 +139,12 @@ type Service struct {
 	MaxAmount int64 // cents
 	// MaxGrant is the largest amount a group may request (cents,
 	// FUNDUS_MAX_GRANT); zero: only MaxAmount limits it.
-	MaxGrant int64
-	Quorum   int
-	Mail     *mail.Outbox // the groups' and the committee's mails (nil: none)
+	MaxGrant  int64
+	Quorum    int
+	// MaySubmit, when set, refuses a group that may not submit yet (whose
+	// address is not confirmed: auth.Service.MaySubmit).
+	MaySubmit func(ctx context.Context, userID string) error
+	Mail      *mail.Outbox // the groups' and the committee's mails (nil: none)
 }
 
 // MaxGrantCode is the code (errs.Code) of a field error for a requested
@@ -267,6 +270,11 @@ func (s *Service) Submit(ctx context.Context, actor fundus.Actor, id string) (co
 	return s.transition(ctx, op, actor, id, fundus.ApplyForGrant, true, func(tx *commit.Tx, a *Application) error {
 		if a.Status != Draft {
 			return errs.Errorf(op, errs.InvalidState, "only a draft can be submitted; this application is %s", a.Status)
+		}
+		if s.MaySubmit != nil {
+			if err := s.MaySubmit(tx.Context(), actor.ActorID()); err != nil {
+				return err
+			}
 		}
 		at := db.Time(tx.Now())
 		a.Status, a.SubmittedAt = Submitted, &at

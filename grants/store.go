@@ -384,31 +384,6 @@ func disbursementsInFile(ctx context.Context, q queryer, fileID string) ([]strin
 	return ids, err
 }
 
-// contact is where a user's mail goes, and in which language.
-type contact struct {
-	ID    string `db:"id"`
-	Email string `db:"email"`
-	Name  string `db:"name"`
-	Lang  string `db:"lang"`
-}
-
-// findContact returns the user's contact.
-func findContact(ctx context.Context, q queryer, userID string) (*contact, error) {
-	var c contact
-	if err := sqlx.GetContext(ctx, q, &c, `SELECT id, email, name, lang FROM users WHERE id = $1`, userID); err != nil {
-		return nil, db.NotFoundOr("grants.findContact", err, "no such user")
-	}
-	return &c, nil
-}
-
-// committeeContacts returns the contacts of the active committee members.
-func committeeContacts(ctx context.Context, q queryer) ([]contact, error) {
-	var cs []contact
-	err := sqlx.SelectContext(ctx, q, &cs, `SELECT u.id, u.email, u.name, u.lang FROM users u
-		JOIN user_roles r ON r.user_id = u.id WHERE r.role = 'committee' AND u.active ORDER BY u.email`)
-	return cs, err
-}
-
 // committeeMembers returns the active accounts holding the committee role,
 // by name. The tables are auth's; grants reads them here rather than import
 // auth (as accountMakers does).
@@ -502,4 +477,29 @@ func findReceiptData(ctx context.Context, q queryer, appID, id string) (Receipt,
 		return Receipt{}, nil, db.NotFoundOr("grants.findReceiptData", err, "no such receipt")
 	}
 	return row.receipt(), row.Data, nil
+}
+
+// contact is where a user's mail goes, and in which language.
+type contact struct {
+	ID    string `db:"id"`
+	Email string `db:"email"`
+	Name  string `db:"name"`
+	Lang  string `db:"lang"`
+}
+
+// findContact returns the user's contact.
+func findContact(ctx context.Context, q queryer, userID string) (*contact, error) {
+	var c contact
+	if err := sqlx.GetContext(ctx, q, &c, `SELECT id, email, name, lang FROM users WHERE id = $1`, userID); err != nil {
+		return nil, db.NotFoundOr("grants.findContact", err, "no such user")
+	}
+	return &c, nil
+}
+
+// committeeContacts returns the contacts of the active committee members.
+func committeeContacts(ctx context.Context, q queryer) ([]contact, error) {
+	var cs []contact
+	err := sqlx.SelectContext(ctx, q, &cs, `SELECT u.id, u.email, u.name, u.lang FROM users u
+		JOIN user_roles r ON r.user_id = u.id WHERE r.role = 'committee' AND u.active ORDER BY u.email`)
+	return cs, err
 }

@@ -39,6 +39,9 @@ func (s *Service) Accounts(ctx context.Context, actor fundus.Actor) ([]Account, 
 	return accts, nil
 }
 
+// MaxQuery is the longest text an entry search takes, in characters.
+const MaxQuery = 200
+
 // Entries returns up to f.Limit entries after f.AfterSeq in sequence order,
 // and the sequence number to continue after (0 when there are no more).
 // Returns Unauthenticated, Forbidden.
@@ -47,18 +50,19 @@ func (s *Service) Entries(ctx context.Context, actor fundus.Actor, f EntryFilter
 	if err := fundus.Authorize(op, actor, fundus.ReadLedger); err != nil {
 		return nil, 0, err
 	}
+	var invalid check.Fields
 	if f.Account != "" {
 		accts, err := loadAccounts(ctx, s.DB)
 		if err != nil {
 			return nil, 0, errs.E(op, err)
 		}
-		var invalid check.Fields
 		if !slices.ContainsFunc(accts, func(a Account) bool { return a.Code == f.Account }) {
 			invalid.Add("account", "", "", "is not an account of the chart")
 		}
-		if err := invalid.Err(op); err != nil {
-			return nil, 0, err
-		}
+	}
+	invalid.Text("q", f.Text, MaxQuery, false)
+	if err := invalid.Err(op); err != nil {
+		return nil, 0, err
 	}
 	limit := f.Limit
 	f.Limit++

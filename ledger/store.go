@@ -199,9 +199,15 @@ func findReversalOf(ctx context.Context, q sqlx.QueryerContext, id string) (*Ent
 type EntryFilter struct {
 	From, To string
 	Account  string
+	// Text finds entries whose memo, kind or cause (ref type or id)
+	// contains it, in any case; at most MaxQuery characters.
+	Text     string
 	AfterSeq int64
 	Limit    int
 }
+
+// likeEscaper escapes the wildcards of LIKE (with ESCAPE '\').
+var likeEscaper = strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`)
 
 func findEntries(ctx context.Context, q sqlx.QueryerContext, f EntryFilter) ([]*Entry, error) {
 	var p db.Params
@@ -215,6 +221,14 @@ func findEntries(ctx context.Context, q sqlx.QueryerContext, f EntryFilter) ([]*
 	}
 	if f.Account != "" {
 		where = append(where, "EXISTS (SELECT 1 FROM postings p WHERE p.entry_id = e.id AND p.account = "+arg(f.Account)+")")
+	}
+	if t := strings.TrimSpace(f.Text); t != "" {
+		like := arg("%" + likeEscaper.Replace(strings.ToLower(t)) + "%")
+		var alts []string
+		for _, col := range []string{"e.memo", "e.kind", "e.ref_type", "e.ref_id"} {
+			alts = append(alts, "LOWER(COALESCE("+col+", '')) LIKE "+like+` ESCAPE '\'`)
+		}
+		where = append(where, "("+strings.Join(alts, " OR ")+")")
 	}
 	query := `SELECT ` + entryColumns + ` FROM entries e WHERE ` + strings.Join(where, " AND ") + ` ORDER BY e.seq LIMIT ` + arg(f.Limit)
 	var rows []entryRow

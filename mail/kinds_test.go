@@ -23,6 +23,7 @@ import (
 var sampleData = map[string]map[string]any{
 	mail.PasswordReset:  {"Path": "/password-reset/tok", "Expires": time.Date(2026, 5, 1, 10, 0, 0, 0, time.UTC)},
 	mail.ConfirmAddress: {"Path": "/confirm/tok"},
+	mail.AddressTaken:   {"Path": "/password-reset"},
 	mail.DonationPledged: {"Amount": fundus.EURCents(123450), "Reference": "FUND-7K3M-9Q2X", "IBAN": "DE89370400440532013000",
 		"BIC": "COBADEFFXXX", "Holder": "Stadt Osnabrück", "ReceiptRequested": true, "Anonymous": true},
 	mail.DonationReceived: {"Amount": fundus.EURCents(2500), "ReceivedAt": time.Date(2026, 3, 2, 0, 0, 0, 0, fundus.Berlin),

@@ -29,8 +29,13 @@ const (
 	// PasswordReset: Path (the page with the one-time token, a path on
 	// FUNDUS_BASE_URL such as "/password-reset/TOKEN"), Expires (time).
 	PasswordReset = "password_reset"
-	// ConfirmAddress: Path (the page with the token that confirms it).
+	// ConfirmAddress: Path (the page with the token that confirms it),
+	// Expires (time).
 	ConfirmAddress = "confirm_address"
+	// AddressTaken, to the holder of an address someone tried to register
+	// with again (FUNDUS_REGISTRATION_CONFIRM): Path (the page to ask for a
+	// password reset).
+	AddressTaken = "address_taken"
 	// DonationPledged: Amount, Reference, IBAN, BIC, Holder,
 	// ReceiptRequested, Anonymous (bools). Attach the GiroCode.
 	DonationPledged = "donation_pledged"

@@ -149,6 +149,8 @@ type Page struct {
 	User        string // the signed-in user's name, or ""
 	IsTreasurer bool
 	IsCommittee bool
+	IsAdmin     bool
+	IsAuditor   bool // may read the ledger and the audit trail (auditors, admins)
 	CSRFToken   string
 	Data        any
 	// Site is the Renderer's Site, set by Render.

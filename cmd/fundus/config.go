@@ -20,8 +20,8 @@ import (
 
 	"fundus"
 	"fundus/donations"
-	"fundus/mail"
 	"fundus/web"
+	"fundus/mail"
 )
 
 // config is Fundus's configuration. Only this package reads the
@@ -49,8 +49,12 @@ type config struct {
 	LogFormat      string
 	DebugAddr      string
 	BaseURL        string
-	SMTP           *mail.SMTP       // nil: mail is logged and kept
-	MailFrom       *netmail.Address // required with SMTP
+	ResetTTL       time.Duration
+	// RegistrationConfirm: a group confirms its address by mail before it
+	// may submit.
+	RegistrationConfirm bool
+	SMTP                *mail.SMTP       // nil: mail is logged and kept
+	MailFrom            *netmail.Address // required with SMTP
 }
 
 // The example account shown until FUNDUS_BANK_* are set. The IBAN is the
@@ -230,6 +234,22 @@ var settings = []setting{
 		c.BaseURL = strings.TrimRight(v, "/")
 		return nil
 	}},
+	{"FUNDUS_RESET_TTL", "1h", func(c *config, v string) error {
+		d, err := time.ParseDuration(v)
+		if err != nil || d < time.Minute || d > 7*24*time.Hour {
+			return errors.New("must be a duration from 1m to 168h, such as 1h")
+		}
+		c.ResetTTL = d
+		return nil
+	}},
+	{"FUNDUS_REGISTRATION_CONFIRM", "false", func(c *config, v string) error {
+		b, err := strconv.ParseBool(v)
+		if err != nil {
+			return errors.New("must be true or false")
+		}
+		c.RegistrationConfirm = b
+		return nil
+	}},
 	{"FUNDUS_SMTP_URL", "", func(c *config, v string) error {
 		c.SMTP = nil
 		if v == "" {
@@ -249,10 +269,6 @@ var settings = []setting{
 		return err
 	}},
 }
-
-// secret names the settings whose values never appear in a message: they
-// may hold a password.
-var secret = map[string]bool{"FUNDUS_SMTP_URL": true}
 
 // operatorSetting is one of the operator's details (FUNDUS_OPERATOR_*):
 // one line of at most 300 characters, required or not.
@@ -282,6 +298,9 @@ func (c *config) exampleOperator() bool {
 
 // maxGrantCents is FUNDUS_MAX_GRANT in cents.
 func (c *config) maxGrantCents() int64 { return c.MaxGrant.Shift(2).IntPart() }
+// secret names the settings whose values never appear in a message: they
+// may hold a password.
+var secret = map[string]bool{"FUNDUS_SMTP_URL": true}
 
 // maxAmountCents is FUNDUS_MAX_AMOUNT in cents.
 func (c *config) maxAmountCents() int64 { return c.MaxAmount.Shift(2).IntPart() }

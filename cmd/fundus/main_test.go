@@ -29,7 +29,8 @@ func TestConfigDefaults(t *testing.T) {
 		t.Fatal(err)
 	}
 	if c.Addr != "127.0.0.1:8080" || c.DatabaseURL != "sqlite://fundus.db" || c.Quorum != 3 || c.RateLimit != 60 ||
-		c.MaxAmount.String() != "1000000" || c.BankIBAN != exampleIBAN || c.SessionTTL != 12*time.Hour {
+		c.MaxAmount.String() != "1000000" || c.BankIBAN != exampleIBAN || c.SessionTTL != 12*time.Hour ||
+		c.BaseURL != "http://127.0.0.1:8080" || c.ResetTTL != time.Hour || c.RegistrationConfirm {
 		t.Fatalf("defaults: %+v", c)
 	}
 	if c.MaxGrant.String() != "5000" || !c.exampleOperator() || c.ColorPrimary != "" || c.LogoURL != "" {
@@ -45,26 +46,28 @@ func TestConfigDefaults(t *testing.T) {
 
 func TestConfigBadValuesNameTheVariable(t *testing.T) {
 	for name, value := range map[string]string{
-		"FUNDUS_ADDR":            "8080",
-		"FUNDUS_DATABASE_URL":    "mysql://x",
-		"FUNDUS_QUORUM":          "0",
-		"FUNDUS_MAX_AMOUNT":      "1e6",
-		"FUNDUS_RATE_LIMIT":      "-1",
-		"FUNDUS_TRUSTED_PROXIES": "10.0.0.0/8, proxy.example.org",
-		"FUNDUS_SESSION_TTL":     "forever",
-		"FUNDUS_LOG_LEVEL":       "loud",
-		"FUNDUS_LOG_FORMAT":      "xml",
-		"FUNDUS_BANK_HOLDER":     "  ",
-		"FUNDUS_BANK_IBAN":       "DE89370400440532013001",
-		"FUNDUS_BANK_BIC":        "COBADEFF1",
-		"FUNDUS_BASE_URL":        "fonds.example.org",
-		"FUNDUS_SMTP_URL":        "imap://mail.example.org",
-		"FUNDUS_MAIL_FROM":       "not an address",
-		"FUNDUS_MAX_GRANT":       "1000000.01", // above FUNDUS_MAX_AMOUNT
-		"FUNDUS_COLOR_PRIMARY":   "#ffbf47",    // white on it is unreadable
-		"FUNDUS_LOGO_URL":        "javascript:alert(1)",
-		"FUNDUS_OPERATOR_NAME":   " ",
-		"FUNDUS_OPERATOR_EMAIL":  "no address",
+		"FUNDUS_ADDR":                 "8080",
+		"FUNDUS_DATABASE_URL":         "mysql://x",
+		"FUNDUS_QUORUM":               "0",
+		"FUNDUS_MAX_AMOUNT":           "1e6",
+		"FUNDUS_RATE_LIMIT":           "-1",
+		"FUNDUS_TRUSTED_PROXIES":      "10.0.0.0/8, proxy.example.org",
+		"FUNDUS_SESSION_TTL":          "forever",
+		"FUNDUS_LOG_LEVEL":            "loud",
+		"FUNDUS_LOG_FORMAT":           "xml",
+		"FUNDUS_BANK_HOLDER":          "  ",
+		"FUNDUS_BANK_IBAN":            "DE89370400440532013001",
+		"FUNDUS_BANK_BIC":             "COBADEFF1",
+		"FUNDUS_MAX_GRANT":            "1000000.01", // above FUNDUS_MAX_AMOUNT
+		"FUNDUS_COLOR_PRIMARY":        "#ffbf47",    // white on it is unreadable
+		"FUNDUS_LOGO_URL":             "javascript:alert(1)",
+		"FUNDUS_OPERATOR_NAME":        " ",
+		"FUNDUS_OPERATOR_EMAIL":       "no address",
+		"FUNDUS_BASE_URL":             "fonds.example.org",
+		"FUNDUS_SMTP_URL":             "imap://mail.example.org",
+		"FUNDUS_MAIL_FROM":            "not an address",
+		"FUNDUS_RESET_TTL":            "30s",
+		"FUNDUS_REGISTRATION_CONFIRM": "maybe",
 	} {
 		_, err := loadConfig(lookupFrom(map[string]string{name: value}), "")
 		if err == nil || !strings.Contains(err.Error(), name) {

@@ -26,8 +26,8 @@ import (
 	"fundus/grants"
 	"fundus/http/server"
 	"fundus/ledger"
-	"fundus/mail"
 	"fundus/web"
+	"fundus/mail"
 )
 
 // openDB opens and migrates the configured database.
@@ -173,6 +173,7 @@ func serve(ctx context.Context, cfg *config, log *slog.Logger) error {
 	}
 	authSvc := auth.NewService(d, writer, cfg.SessionTTL)
 	authSvc.Hasher = auth.NewHasher(cfg.PasswordHashes, auth.HashWait)
+	authSvc.Mailer, authSvc.ResetTTL, authSvc.ConfirmAddresses = outbox, cfg.ResetTTL, cfg.RegistrationConfirm
 	ledgerSvc := &ledger.Service{DB: d, Writer: writer, MaxAmount: cfg.maxAmountCents()}
 	metrics := prometheus.NewRegistry()
 	h, err := server.New(server.Config{
@@ -193,7 +194,7 @@ func serve(ctx context.Context, cfg *config, log *slog.Logger) error {
 			DB: d, Writer: writer, MaxAmount: cfg.maxAmountCents(), FundStart: cfg.FundStart, Mail: outbox,
 			Bank: donations.BankAccount{IBAN: cfg.BankIBAN, BIC: cfg.BankBIC, Holder: cfg.BankHolder},
 		},
-		Grants: &grants.Service{DB: d, Writer: writer, MaxAmount: cfg.maxAmountCents(), MaxGrant: cfg.maxGrantCents(), Quorum: cfg.Quorum, Mail: outbox},
+		Grants: &grants.Service{DB: d, Writer: writer, MaxAmount: cfg.maxAmountCents(), MaxGrant: cfg.maxGrantCents(), Quorum: cfg.Quorum, MaySubmit: authSvc.MaySubmit, Mail: outbox},
 		Bank: &bank.Service{DB: d, Writer: writer, IBAN: cfg.BankIBAN, BIC: cfg.BankBIC, Holder: cfg.BankHolder,
 			MaxAmount: cfg.maxAmountCents(), Limits: statementLimits(cfg), Mail: outbox},
 	}, log)

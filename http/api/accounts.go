@@ -10,6 +10,8 @@ import (
 )
 
 // register: POST /api/v1/register. Anyone; gives the applicant role only.
+// While addresses are confirmed by mail it answers 202 without a body,
+// alike for a new and a known address.
 func (h *Handler) register(c *gin.Context) {
 	var req auth.Registration
 	if err := httpx.BindJSON(c, &req, false); err != nil {
@@ -17,6 +19,14 @@ func (h *Handler) register(c *gin.Context) {
 		return
 	}
 	req.Lang = requestLang(c)
+	if h.Auth.ConfirmAddresses {
+		if err := h.Auth.RegisterByMail(c.Request.Context(), req); err != nil {
+			httpx.WriteError(c, err)
+			return
+		}
+		c.Status(http.StatusAccepted)
+		return
+	}
 	u, err := h.Auth.Register(c.Request.Context(), req)
 	if err != nil {
 		httpx.WriteError(c, err)
@@ -116,4 +126,78 @@ func (h *Handler) confirmRoleGrant(c *gin.Context) {
 		return
 	}
 	c.JSON(http.StatusOK, g)
+}
+
+// askPasswordReset: POST /api/v1/password-resets. Anyone; 202 whether or
+// not the address is known.
+func (h *Handler) askPasswordReset(c *gin.Context) {
+	var req auth.PasswordReset
+	if err := httpx.BindJSON(c, &req, false); err != nil {
+		httpx.WriteError(c, err)
+		return
+	}
+	if err := h.Auth.RequestPasswordReset(c.Request.Context(), req); err != nil {
+		httpx.WriteError(c, err)
+		return
+	}
+	c.Status(http.StatusAccepted)
+}
+
+// resetPassword: POST /api/v1/password-resets/{token}. Whoever holds the
+// token.
+func (h *Handler) resetPassword(c *gin.Context) {
+	var req auth.NewPassword
+	if err := httpx.BindJSON(c, &req, false); err != nil {
+		httpx.WriteError(c, err)
+		return
+	}
+	if err := h.Auth.ResetPassword(c.Request.Context(), c.Param("token"), req); err != nil {
+		httpx.WriteError(c, err)
+		return
+	}
+	c.Status(http.StatusNoContent)
+}
+
+// changePassword: POST /api/v1/me/password. Other sessions end.
+func (h *Handler) changePassword(c *gin.Context) {
+	var req auth.PasswordChange
+	if err := httpx.BindJSON(c, &req, false); err != nil {
+		httpx.WriteError(c, err)
+		return
+	}
+	if err := h.Auth.ChangePassword(c.Request.Context(), httpx.CurrentUser(c), httpx.Token(c), req, c.ClientIP()); err != nil {
+		httpx.WriteError(c, err)
+		return
+	}
+	c.Status(http.StatusNoContent)
+}
+
+// signOutEverywhere: DELETE /api/v1/sessions. Every session of the caller
+// ends, this one included.
+func (h *Handler) signOutEverywhere(c *gin.Context) {
+	if err := h.Auth.SignOutEverywhere(c.Request.Context(), httpx.CurrentUser(c)); err != nil {
+		httpx.WriteError(c, err)
+		return
+	}
+	c.Status(http.StatusNoContent)
+}
+
+// confirmAddress: POST /api/v1/address-confirmations/{token}. Whoever
+// holds the token.
+func (h *Handler) confirmAddress(c *gin.Context) {
+	if err := h.Auth.ConfirmAddress(c.Request.Context(), c.Param("token")); err != nil {
+		httpx.WriteError(c, err)
+		return
+	}
+	c.Status(http.StatusNoContent)
+}
+
+// resendConfirmation: POST /api/v1/me/address-confirmation. Mails a new
+// confirmation link.
+func (h *Handler) resendConfirmation(c *gin.Context) {
+	if err := h.Auth.ResendConfirmation(c.Request.Context(), httpx.CurrentUser(c)); err != nil {
+		httpx.WriteError(c, err)
+		return
+	}
+	c.Status(http.StatusAccepted)
 }

@@ -86,6 +86,18 @@ func TestDonationsAPI(t *testing.T) {
 			ts.JSON("GET", "/api/v1/donations?status=lost", pruefer, "").WantProblem(t, 422, "validation")
 		})
 
+		t.Run("confirm with what really arrived", func(t *testing.T) {
+			id := ts.JSON("POST", "/api/v1/donations", "", `{"amount":"50.00"}`).WantStatus(t, http.StatusCreated).JSON["id"].(string)
+			r := ts.JSON("POST", "/api/v1/donations/"+id+"/confirm", kasse, `{"amount":"1,5"}`).WantProblem(t, 422, "validation")
+			if f := r.FieldErrors(); len(f) != 1 || f[0] != "amount" {
+				t.Fatalf("fields %v, want amount", f)
+			}
+			r = ts.JSON("POST", "/api/v1/donations/"+id+"/confirm", kasse, `{"amount":45.5}`).WantStatus(t, 200)
+			if r.JSON["status"] != "received" || r.JSON["received_amount"] != "45.50" || r.JSON["amount"] != "50.00" {
+				t.Fatalf("confirm with 45.50: %v", r.JSON)
+			}
+		})
+
 		t.Run("rate limit", func(t *testing.T) {
 			limited := testserver.New(t, d, server.Config{RateLimit: 1})
 			limited.JSON("POST", "/api/v1/donations", "", `{"amount":"5"}`).WantStatus(t, http.StatusCreated)

@@ -24,7 +24,7 @@ func (h *Handler) ledgerAccounts(c *gin.Context) {
 	c.JSON(http.StatusOK, gin.H{"items": accts})
 }
 
-// ledgerEntries: GET /api/v1/ledger/entries?from=&to=&account=&limit=&cursor=.
+// ledgerEntries: GET /api/v1/ledger/entries?from=&to=&account=&q=&limit=&cursor=.
 func (h *Handler) ledgerEntries(c *gin.Context) {
 	limit, after, err1 := httpx.ListParams(c)
 	from, to, err2 := httpx.DayRange(c)
@@ -33,7 +33,7 @@ func (h *Handler) ledgerEntries(c *gin.Context) {
 		return
 	}
 	es, next, err := h.Ledger.Entries(c.Request.Context(), httpx.CurrentUser(c), ledger.EntryFilter{
-		From: from, To: to, Account: c.Query("account"), AfterSeq: after, Limit: limit,
+		From: from, To: to, Account: c.Query("account"), Text: c.Query("q"), AfterSeq: after, Limit: limit,
 	})
 	if err != nil {
 		httpx.WriteError(c, err)

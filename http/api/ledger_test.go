@@ -127,7 +127,15 @@ func TestLedgerAPI(t *testing.T) {
 			if n := len(r.JSON["items"].([]any)); n != 0 {
 				t.Fatalf("before 2000: %d", n)
 			}
-			for _, q := range []string{"limit=0", "limit=501", "limit=x", "cursor=bogus", "from=yesterday", "account=assets:cash"} {
+			r = ts.JSON("GET", "/api/v1/ledger/entries?q=REVERS", pruefer, "").WantStatus(t, 200)
+			if items := r.JSON["items"].([]any); len(items) != 1 || items[0].(map[string]any)["reverses"] != firstID {
+				t.Fatalf("q=REVERS: %v", r.JSON)
+			}
+			r = ts.JSON("GET", "/api/v1/ledger/entries?q=50%25_", pruefer, "").WantStatus(t, 200)
+			if n := len(r.JSON["items"].([]any)); n != 0 {
+				t.Fatalf("q with LIKE wildcards matched %d entries, want 0", n)
+			}
+			for _, q := range []string{"limit=0", "limit=501", "limit=x", "cursor=bogus", "from=yesterday", "account=assets:cash", "q=" + strings.Repeat("x", 201)} {
 				ts.JSON("GET", "/api/v1/ledger/entries?"+q, pruefer, "").WantProblem(t, 422, "validation")
 			}
 			r = ts.JSON("GET", "/api/v1/audit?action=ledger.entry.reverse", pruefer, "").WantStatus(t, 200)

@@ -172,6 +172,10 @@ func (h *Handler) queuePage(c *gin.Context) {
 		}
 		after = next
 	}
+	if wantsCSV(c) {
+		writeCSV(c, "fundus-bank-queue", bankLineHeader, []string{"amount"}, bankLineRows(lines))
+		return
+	}
 	var sum int64
 	for _, l := range lines {
 		if l.Direction == "debit" {
@@ -180,7 +184,7 @@ func (h *Handler) queuePage(c *gin.Context) {
 			sum += l.Amount.Minor
 		}
 	}
-	data := map[string]any{"Lines": lines, "Count": len(lines), "Sum": fundus.EURCents(sum)}
+	data := map[string]any{"Lines": lines, "Count": len(lines), "Sum": fundus.EURCents(sum), "CSVURL": csvURL(c)}
 	if done := c.Query("done"); bankActions[done] {
 		if l, err := h.Bank.Line(ctx, actor, c.Query("line")); err == nil {
 			data["Flash"] = h.Web.T(pageLang(c), "bank.flash."+done, "Amount", web.FormatMoney(pageLang(c), l.Amount), "Date", web.FormatDay(pageLang(c), l.BookingDate))

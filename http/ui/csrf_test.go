@@ -101,7 +101,7 @@ func TestCSRFBoundToTheSession(t *testing.T) {
 		pledged("cross-site")
 
 		// The victim's own token works, and dies with sign-out.
-		if r := victim.Do("POST", confirm, url.Values{"csrf_token": {own}, "received_at": {"2026-01-02"}}); r.Code != http.StatusSeeOther {
+		if r := victim.Do("POST", confirm, url.Values{"csrf_token": {own}, "received_at": {"2026-01-02"}, "amount": {"5"}}); r.Code != http.StatusSeeOther {
 			t.Fatalf("own token: %d %s", r.Code, r.Body)
 		}
 		victim.Do("POST", "/logout", url.Values{"csrf_token": {own}})

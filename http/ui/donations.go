@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 	"time"
 
@@ -141,6 +142,11 @@ func (h *Handler) treasurerPage(c *gin.Context) {
 	}
 	data := map[string]any{"Query": filter.Query, "Status": status, "Statuses": treasurerStatuses}
 	lang := pageLang(c)
+	// An amount is searched as the page's language writes it ("1.250,50"
+	// on a German page), read by the one reader of typed amounts.
+	if a := localAmount(lang, filter.Query); a != strings.TrimSpace(filter.Query) {
+		filter.Query = a
+	}
 	if done, ref := c.Query("done"), c.Query("ref"); done != "" {
 		if canonical, err := donations.ParseReference(ref); err == nil {
 			switch done {
@@ -149,6 +155,12 @@ func (h *Handler) treasurerPage(c *gin.Context) {
 			}
 		}
 	}
+	if wantsCSV(c) {
+		filter.AfterSeq = 0
+		h.donationsCSV(c, filter)
+		return
+	}
+	data["CSVURL"] = csvURL(c)
 	// A whole reference is looked up exactly, in any status; its check
 	// character catches a typo.
 	if q := strings.ToUpper(strings.NewReplacer(" ", "", "-", "").Replace(filter.Query)); len(strings.TrimPrefix(q, "FUND")) == 8 {
@@ -182,7 +194,7 @@ var treasurerActions = map[string]donations.Status{"confirm": donations.Pledged,
 
 // actionForm is what a treasurer typed into an action's form.
 type actionForm struct {
-	ReceivedAt, Reason, Name, IBAN string
+	ReceivedAt, Reason, Name, IBAN, Amount string
 }
 
 // actionPage: GET /treasurer/donations/{id}/{action}: the confirmation step.
@@ -206,6 +218,10 @@ func (h *Handler) actionPage(c *gin.Context) {
 	h.showAction(c, http.StatusOK, action, d, nil, "", form)
 }
 
+// showAction shows the confirmation step of a treasurer's action. The
+// amount received starts empty: the treasurer types what the bank
+// statement says, the pledged amount shown beside it, so that a transfer
+// of another amount is never booked as the pledge by default.
 func (h *Handler) showAction(c *gin.Context, status int, action string, d *donations.Donation, fieldErrs map[string]string, problem string, form actionForm) {
 	today := time.Now().In(fundus.Berlin).Format(time.DateOnly)
 	if form.ReceivedAt == "" {
@@ -213,7 +229,7 @@ func (h *Handler) showAction(c *gin.Context, status int, action string, d *donat
 	}
 	h.render(c, status, "treasurer_action", "action."+action+"_title", map[string]any{
 		"Action": action, "D": d, "Errors": fieldErrs, "Problem": problem, "IdemKey": randomToken(),
-		"Today": today, "ReceivedAt": form.ReceivedAt, "Reason": form.Reason, "Name": form.Name, "IBAN": form.IBAN,
+		"Today": today, "ReceivedAt": form.ReceivedAt, "Reason": form.Reason, "Name": form.Name, "IBAN": form.IBAN, "Amount": form.Amount,
 	})
 }
 
@@ -224,18 +240,20 @@ func (h *Handler) doAction(c *gin.Context) {
 		h.renderError(c, errs.E(errs.NotFound, "no such action"))
 		return
 	}
-	form := actionForm{ReceivedAt: c.PostForm("received_at"), Reason: c.PostForm("reason"), Name: c.PostForm("name"), IBAN: c.PostForm("iban")}
-	receivedAt, reason := form.ReceivedAt, form.Reason
+	form := actionForm{ReceivedAt: c.PostForm("received_at"), Reason: c.PostForm("reason"), Name: c.PostForm("name"), IBAN: c.PostForm("iban"), Amount: c.PostForm("amount")}
+	receivedAt, reason, amount := form.ReceivedAt, form.Reason, form.Amount
 	key := c.PostForm("idempotency_key")
 	if !commit.ValidKey(key) {
 		key = randomToken()
 	}
 	ctx := commit.WithKey(c.Request.Context(), commit.Key{Scope: httpx.IdempotencyScope(c), Name: "form:" + key,
-		RequestHash: commit.RequestHash("POST", c.Request.URL.Path, []byte(receivedAt+"\n"+reason+"\n"+form.Name+"\n"+form.IBAN))})
+		RequestHash: commit.RequestHash("POST", c.Request.URL.Path, []byte(receivedAt+"\n"+reason+"\n"+amount+"\n"+form.Name+"\n"+form.IBAN))})
 	var err error // a repeat of a refused request is refused again, with the same error
 	switch action {
 	case "confirm":
-		_, err = h.Donations.Confirm(ctx, httpx.CurrentUser(c), id, donations.Confirmation{ReceivedAt: receivedAt})
+		// What arrived is required on the page (the API's default, the
+		// pledged amount, is never assumed here).
+		_, err = h.Donations.Confirm(ctx, httpx.CurrentUser(c), id, donations.Confirmation{ReceivedAt: receivedAt, Amount: fundus.Amount(h.formAmount(c, amount))})
 	case "cancel":
 		_, err = h.Donations.Cancel(ctx, httpx.CurrentUser(c), id)
 	case "refund":
@@ -265,4 +283,43 @@ func (h *Handler) doAction(c *gin.Context) {
 	}
 	done := map[string]string{"confirm": "confirmed", "cancel": "cancelled", "refund": "refunded", "refund-account": "refund-account"}[action]
 	c.Redirect(http.StatusSeeOther, "/treasurer/donations?status=all&done="+done+"&ref="+d.Reference)
+}
+
+// donationsCSV answers every donation the treasurer's filter selects as
+// CSV, with what the list shows and what a receipt needs.
+func (h *Handler) donationsCSV(c *gin.Context, f donations.Filter) {
+	var rows [][]string
+	stamp := func(t *time.Time) string {
+		if t == nil {
+			return ""
+		}
+		return t.UTC().Format("2006-01-02T15:04:05Z")
+	}
+	f.Limit = 500
+	for {
+		items, next, err := h.Donations.List(c.Request.Context(), httpx.CurrentUser(c), f)
+		if err != nil {
+			h.renderError(c, err)
+			return
+		}
+		for _, d := range items {
+			received := ""
+			if d.ReceivedAmount != nil {
+				received = d.ReceivedAmount.String()
+			}
+			var donor donations.Donor
+			if d.Donor != nil {
+				donor = *d.Donor
+			}
+			rows = append(rows, []string{d.ID, d.Reference, string(d.Status), stamp(&d.CreatedAt), d.Amount.String(), received, stamp(d.ReceivedAt),
+				strconv.FormatBool(d.Anonymous), strconv.FormatBool(d.ReceiptRequested), donor.Name, donor.Email, donor.Street, donor.PostalCode, donor.City})
+		}
+		if next == 0 {
+			break
+		}
+		f.AfterSeq = next
+	}
+	writeCSV(c, "fundus-donations", []string{"id", "reference", "status", "created_at", "amount", "received_amount", "received_at",
+		"anonymous", "receipt_requested", "donor_name", "donor_email", "donor_street", "donor_postal_code", "donor_city"},
+		[]string{"amount", "received_amount"}, rows)
 }

@@ -3,7 +3,6 @@ package ui
 import (
 	"net/http"
 	"net/url"
-	"regexp"
 	"strconv"
 	"strings"
 
@@ -37,6 +36,7 @@ func (h *Handler) showApply(c *gin.Context, status int, fieldErrs map[string]str
 		data["Flash"] = h.Web.T(pageLang(c), "apply.registered")
 	}
 	if u != nil && u.HasRole(auth.Applicant) {
+		data["Unconfirmed"] = h.Auth.ConfirmAddresses && !u.AddressConfirmed
 		items, _, err := h.Grants.List(c.Request.Context(), u, grants.Filter{Limit: 500})
 		if err != nil {
 			h.renderError(c, err)
@@ -51,6 +51,10 @@ func (h *Handler) showApply(c *gin.Context, status int, fieldErrs map[string]str
 func (h *Handler) registerPage(c *gin.Context) {
 	f := registerForm{Name: c.PostForm("name"), Organisation: c.PostForm("organisation"), Email: c.PostForm("email")}
 	password := c.PostForm("password")
+	if h.Auth.ConfirmAddresses {
+		h.registerByMail(c, f, password)
+		return
+	}
 	_, err := h.Auth.Register(c.Request.Context(), auth.Registration{Email: f.Email, Name: f.Name, Organisation: f.Organisation, Password: password, Lang: pageLang(c)})
 	if err != nil {
 		if errs.Is(errs.Invalid, err) {
@@ -109,20 +113,6 @@ func (h *Handler) editApplicationPage(c *gin.Context) {
 		return
 	}
 	h.showAppForm(c, http.StatusOK, a.ID, formOf(a), nil)
-}
-
-// decimalComma is how people write an amount in German: 25,50.
-var decimalComma = regexp.MustCompile(`^[0-9]+,[0-9]{1,2}$`)
-
-// formAmount reads an amount typed on a form: German visitors may use a
-// decimal comma ("25,50" -> "25.50"); anything else goes to the domain's
-// strict parser as typed. The API accepts only the dot.
-func (h *Handler) formAmount(c *gin.Context, v string) string {
-	v = strings.TrimSpace(v)
-	if pageLang(c) == "de" && decimalComma.MatchString(v) {
-		return strings.Replace(v, ",", ".", 1)
-	}
-	return v
 }
 
 // saveApplication: POST /apply/new and /grants/{id}/edit. Adds or removes
@@ -302,7 +292,17 @@ func (h *Handler) releaseConfirmPage(c *gin.Context) {
 	}
 	for _, d := range a.Disbursements {
 		if d.ID == c.Param("id") {
-			h.render(c, http.StatusOK, "release_confirm", "release.title", map[string]any{"A": a, "D": d})
+			data := map[string]any{"A": a, "D": d}
+			// One who may not release it (four eyes) is told so instead of
+			// being offered the button; Release refuses them anyway.
+			if ps, err := h.Grants.PendingRelease(c.Request.Context(), httpx.CurrentUser(c)); err == nil {
+				for _, p := range ps {
+					if p.Disbursement.ID == d.ID && p.Blocked != "" {
+						data["Blocked"] = string(p.Blocked)
+					}
+				}
+			}
+			h.render(c, http.StatusOK, "release_confirm", "release.title", data)
 			return
 		}
 	}
@@ -362,7 +362,11 @@ func (h *Handler) grantsList(heading string, states ...grants.Status) gin.Handle
 			}
 			items = append(items, as...)
 		}
-		h.render(c, http.StatusOK, "grants_list", heading, map[string]any{"Heading": heading, "Items": items})
+		if wantsCSV(c) {
+			grantsCSV(c, "fundus-"+heading, items)
+			return
+		}
+		h.render(c, http.StatusOK, "grants_list", heading, map[string]any{"Heading": heading, "Items": items, "CSVURL": csvURL(c)})
 	}
 }
 

@@ -61,7 +61,7 @@ func TestRefusalsOnPagesInGerman(t *testing.T) {
 			ts.JSON("POST", "/api/v1/donations/"+id+"/confirm", k1, "").WantStatus(t, 200)
 			api := ts.JSON("POST", "/api/v1/donations/"+id+"/confirm", k1, "").WantProblem(t, 409, "invalid-state")
 			b := login("k1@example.org")
-			post(b, "/treasurer/donations/"+id+"/confirm", "/treasurer/donations/"+id+"/confirm", url.Values{},
+			post(b, "/treasurer/donations/"+id+"/confirm", "/treasurer/donations/"+id+"/confirm", url.Values{"amount": {"25,00"}},
 				errs.InvalidState, "problem.invalid_state", detail(api))
 		})
 

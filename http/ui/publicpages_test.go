@@ -2,7 +2,6 @@ package ui_test
 
 import (
 	"bytes"
-	"context"
 	"fmt"
 	"image"
 	"image/color"
@@ -240,11 +239,8 @@ func TestDonorThanksPage(t *testing.T) {
 // verein@example.org) approved for 500.00 and paid in full.
 func paidApplication(t *testing.T, ts *testserver.Server) (id string) {
 	t.Helper()
-	kasse := &auth.User{ID: "x", Roles: []auth.Role{auth.Treasurer}}
-	if _, err := ts.Ledger.PostManual(context.Background(), kasse, ledger.ManualEntry{Memo: "donations", Postings: []ledger.ManualPosting{
-		{Account: ledger.Bank, Amount: fundus.Amount("1000.00")}, {Account: ledger.Donations, Amount: fundus.Amount("-1000.00")}}}); err != nil {
-		t.Fatal(err)
-	}
+	k1, k2 := ts.MustUser("k1@example.org", auth.Treasurer), ts.MustUser("k2@example.org", auth.Treasurer)
+	ts.BankOpens(k1, 100000, "") // the money the fund holds, from the bank's line
 	group := ts.MustUser("verein@example.org", auth.Applicant)
 	id = ts.JSON("POST", "/api/v1/applications", group, testserver.ApplicationBody).WantStatus(t, 201).JSON["id"].(string)
 	A := "/api/v1/applications/" + id
@@ -257,7 +253,6 @@ func paidApplication(t *testing.T, ts *testserver.Server) (id string) {
 		ts.JSON("POST", A+"/votes", m, `{"vote":"approve"}`).WantStatus(t, 201)
 	}
 	ts.JSON("POST", A+"/decision", members[0], `{"decision":"approved"}`).WantStatus(t, 200)
-	k1, k2 := ts.MustUser("k1@example.org", auth.Treasurer), ts.MustUser("k2@example.org", auth.Treasurer)
 	d := ts.JSON("POST", A+"/disbursements", k1, `{"amount":"500.00"}`).WantStatus(t, 201).JSON["id"].(string)
 	ts.JSON("POST", "/api/v1/disbursements/"+d+"/release", k2, "").WantStatus(t, 200)
 	ts.BankPays(k1)

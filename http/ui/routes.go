@@ -3,6 +3,7 @@ package ui
 import (
 	"github.com/gin-gonic/gin"
 
+	"fundus"
 	"fundus/auth"
 	"fundus/grants"
 )
@@ -28,6 +29,25 @@ func (h *Handler) Routes(r *gin.Engine) {
 	pages.GET("/login", h.loginPage)
 	pages.POST("/login", h.limitPage, h.checkCSRF, h.login)
 	pages.POST("/logout", h.checkCSRF, h.logout)
+	pages.GET("/password-reset", h.forgotPage)
+	pages.POST("/password-reset", h.limitPage, h.checkCSRF, h.askReset)
+	pages.GET("/password-reset/:token", h.newPasswordPage)
+	pages.POST("/password-reset/:token", h.limitPage, h.checkCSRF, h.resetPassword)
+	pages.GET("/confirm-address/:token", h.confirmAddressPage)
+	pages.POST("/confirm-address/:token", h.limitPage, h.checkCSRF, h.confirmAddress)
+	pages.GET("/account", requireSignIn, h.accountPage)
+	pages.POST("/account/password", requireSignIn, h.limitPage, h.checkCSRF, h.changePassword)
+	pages.POST("/account/sign-out-everywhere", requireSignIn, h.checkCSRF, h.signOutEverywhere)
+	pages.POST("/account/confirm-address", requireSignIn, h.limitPage, h.checkCSRF, h.resendConfirmation)
+
+	admin := pages.Group("/admin", h.requirePageRole(auth.Admin))
+	admin.GET("/users", h.usersPage)
+	admin.GET("/users/:id", h.userPage)
+	admin.GET("/users/:id/:action", h.userChangePage)
+	admin.POST("/users/:id/:action", h.checkCSRF, h.changeUser)
+	admin.GET("/role-grants", h.roleGrantsPage)
+	admin.GET("/role-grants/:id/confirm", h.grantConfirmPage)
+	admin.POST("/role-grants/:id/confirm", h.checkCSRF, h.confirmGrant)
 
 	treasurer := pages.Group("/treasurer", h.requirePageRole(auth.Treasurer))
 	treasurer.GET("/donations", h.treasurerPage)
@@ -42,7 +62,17 @@ func (h *Handler) Routes(r *gin.Engine) {
 	treasurer.GET("/bank/reconciliation", h.reconciliationPage)
 	treasurer.POST("/bank/payment-files", h.checkCSRF, h.createPaymentFile)
 	treasurer.GET("/bank/payment-files/:id/pain.001.xml", h.paymentFileDownload)
+	treasurer.GET("/instalments", h.instalmentsPage)
 	treasurer.GET("/grants", h.grantsList("grants.payouts", grants.Approved, grants.PartiallyPaid, grants.Paid, grants.Reported))
+
+	// The auditor's pages: for whoever may read the audit trail.
+	auditor := pages.Group("/auditor", h.requirePageAction(fundus.ReadAudit))
+	auditor.GET("/ledger", h.ledgerPage)
+	auditor.GET("/ledger/entries/:id", h.entryPage)
+	auditor.GET("/ledger/trial-balance", h.trialBalancePage)
+	auditor.GET("/ledger/export", h.exportPage)
+	auditor.GET("/ledger/verify", h.verifyPage)
+	auditor.GET("/audit", h.auditPage)
 
 	applicant := h.requirePageRole(auth.Applicant)
 	pages.GET("/apply", h.applyPage)

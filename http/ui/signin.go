@@ -13,7 +13,14 @@ import (
 
 // loginPage: GET /login.
 func (h *Handler) loginPage(c *gin.Context) {
-	h.render(c, http.StatusOK, "login", "login.title", map[string]string{"Next": localPath(c.Query("next"), "")})
+	notice := ""
+	switch c.Query("done") {
+	case "reset":
+		notice = "login.done_reset"
+	case "everywhere":
+		notice = "login.done_everywhere"
+	}
+	h.render(c, http.StatusOK, "login", "login.title", map[string]string{"Next": localPath(c.Query("next"), ""), "Notice": notice})
 }
 
 // login: POST /login. Signs in and sets the session cookie.

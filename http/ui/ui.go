@@ -11,6 +11,7 @@ package ui
 import (
 	"crypto/rand"
 	"encoding/base64"
+	"fundus"
 	"io/fs"
 	"net/http"
 	"net/url"
@@ -18,6 +19,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"fundus/audit"
 	"fundus/auth"
 	"fundus/bank"
 	"fundus/donations"
@@ -38,6 +40,7 @@ type Handler struct {
 	ExampleAccount bool
 	Auth           *auth.Service
 	Ledger         *ledger.Service
+	Audit          *audit.Service
 	Donations      *donations.Service
 	Grants         *grants.Service
 	Bank           *bank.Service
@@ -140,6 +143,8 @@ func (h *Handler) render(c *gin.Context, status int, name, title string, data an
 	}
 	if u := httpx.CurrentUser(c); u != nil {
 		p.User, p.IsTreasurer, p.IsCommittee = u.Name, u.HasRole(auth.Treasurer), u.HasRole(auth.Committee)
+		p.IsAdmin = u.HasRole(auth.Admin)
+		p.IsAuditor = u.Allowed(fundus.ReadAudit)
 	}
 	c.Header("Cache-Control", "no-store")
 	c.Status(status)

@@ -52,11 +52,42 @@ type Server struct {
 	DB     *db.DB
 	Auth   *auth.Service
 	Ledger *ledger.Service
+
+	opened int // lines BankOpens uploaded
+	Grants *grants.Service
 	// Mail is the outbox the services queue their mails in (links on
 	// MailBaseURL); mail.Sender sends them.
 	Mail *mail.Outbox
+	// Mails records the mails auth asks for (queued in Mail).
+	Mails *Mails
+}
 
-	opened int // lines BankOpens uploaded
+// Mails queues mails in the test server's outbox (rendered, so a template
+// that lacks its data fails the request) and records them, in order, for
+// tests to read the links.
+type Mails struct {
+	Outbox *mail.Outbox
+	mu     sync.Mutex
+	list   []mail.Message
+}
+
+// Queue queues m in the outbox and records it.
+func (m *Mails) Queue(tx *commit.Tx, msg mail.Message) error {
+	if err := m.Outbox.Queue(tx, msg); err != nil {
+		return err
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.list = append(m.list, msg)
+	return nil
+}
+
+// Sent returns the mails queued so far (also by transactions that rolled
+// back; the outbox holds only the committed ones).
+func (m *Mails) Sent() []mail.Message {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return append([]mail.Message(nil), m.list...)
 }
 
 // MailBaseURL is the public address in the test server's mails.
@@ -75,16 +106,18 @@ func New(t *testing.T, d *db.DB, cfg server.Config) *Server {
 		t.Fatal(err)
 	}
 	a := auth.NewService(d, w, time.Hour)
+	mails := &Mails{Outbox: o}
+	a.Mailer = mails
 	l := &ledger.Service{DB: d, Writer: w, MaxAmount: 100000000}
 	dons := &donations.Service{DB: d, Writer: w, MaxAmount: 100000000, Mail: o,
 		Bank: donations.BankAccount{IBAN: "DE89370400440532013000", BIC: "COBADEFFXXX", Holder: "Integrationsfonds Osnabrück"}}
-	g := &grants.Service{DB: d, Writer: w, MaxAmount: 100000000, Quorum: 3, Mail: o}
+	g := &grants.Service{DB: d, Writer: w, MaxAmount: 100000000, Quorum: 3, Mail: o, MaySubmit: a.MaySubmit}
 	b := &bank.Service{DB: d, Writer: w, IBAN: "DE89370400440532013000", BIC: "COBADEFFXXX", Holder: "Integrationsfonds Osnabrueck", MaxAmount: 100000000, Mail: o}
 	h, err := server.New(cfg, d, server.Services{Auth: a, Ledger: l, Audit: &audit.Service{DB: d}, Donations: dons, Grants: g, Bank: b}, slog.New(slog.NewTextHandler(io.Discard, nil)))
 	if err != nil {
 		t.Fatal(err)
 	}
-	return &Server{T: t, H: h, DB: d, Auth: a, Ledger: l, Mail: o}
+	return &Server{T: t, H: h, DB: d, Auth: a, Ledger: l, Grants: g, Mails: mails, Mail: o}
 }
 
 // writers holds the write path of each database: a database has one, and
