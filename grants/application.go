@@ -139,8 +139,8 @@ type Service struct {
 	MaxAmount int64 // cents
 	// MaxGrant is the largest amount a group may request (cents,
 	// FUNDUS_MAX_GRANT); zero: only MaxAmount limits it.
-	MaxGrant  int64
-	Quorum    int
+	MaxGrant int64
+	Quorum   int
 	// MaySubmit, when set, refuses a group that may not submit yet (whose
 	// address is not confirmed: auth.Service.MaySubmit).
 	MaySubmit func(ctx context.Context, userID string) error

@@ -20,8 +20,8 @@ import (
 
 	"fundus"
 	"fundus/donations"
-	"fundus/web"
 	"fundus/mail"
+	"fundus/web"
 )
 
 // config is Fundus's configuration. Only this package reads the
@@ -298,6 +298,7 @@ func (c *config) exampleOperator() bool {
 
 // maxGrantCents is FUNDUS_MAX_GRANT in cents.
 func (c *config) maxGrantCents() int64 { return c.MaxGrant.Shift(2).IntPart() }
+
 // secret names the settings whose values never appear in a message: they
 // may hold a password.
 var secret = map[string]bool{"FUNDUS_SMTP_URL": true}

@@ -26,8 +26,8 @@ import (
 	"fundus/grants"
 	"fundus/http/server"
 	"fundus/ledger"
-	"fundus/web"
 	"fundus/mail"
+	"fundus/web"
 )
 
 // openDB opens and migrates the configured database.
