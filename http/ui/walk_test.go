@@ -18,6 +18,7 @@ import (
 	"github.com/chromedp/cdproto/cdp"
 	"github.com/chromedp/cdproto/page"
 	"github.com/chromedp/chromedp"
+	"github.com/chromedp/chromedp/kb"
 	"github.com/gin-gonic/gin"
 
 	"fundus"
@@ -97,7 +98,7 @@ var walks = []walk{
 		{name: "donate-error", act: func(w *walker) {
 			w.do(chromedp.SendKeys(`#amount_other`, "1.005"), chromedp.SendKeys(`#email`, "not an address"))
 			w.submit(`main form button[type=submit]`)
-			w.wait(`#amount-error`)
+			w.wait(`.error-summary`)
 		}},
 		{name: "donated", act: func(w *walker) {
 			w.do(chromedp.SetValue(`#amount_other`, "25"), chromedp.SetValue(`#email`, "erika@example.org"))
@@ -113,7 +114,7 @@ var walks = []walk{
 			w.do(chromedp.SendKeys(`#name`, "Amina Yilmaz"), chromedp.SendKeys(`#email`, w.expand("new-{run}@example.org")),
 				chromedp.SendKeys(`#password`, "short"))
 			w.submit(`main form button[type=submit]`)
-			w.wait(`#password-error`)
+			w.wait(`.error-summary`)
 		}},
 		{name: "registered", act: func(w *walker) {
 			w.do(chromedp.SendKeys(`#organisation`, "Café Lingua e.V."), chromedp.SendKeys(`#password`, testserver.Password))
@@ -125,11 +126,11 @@ var walks = []walk{
 			w.do(chromedp.SendKeys(`#title`, "Sprachcafé"), chromedp.SendKeys(`#budget_amount_0`, "zwölf"),
 				chromedp.SendKeys(`#payee_iban`, "DE00 1234"))
 			w.submit(`#save`)
-			w.wait(`#payee_iban-error`)
+			w.wait(`.error-summary`)
 		}},
 		{name: "application-row-added", act: func(w *walker) {
 			w.submit(`#add-row`)
-			w.wait(`#budget_item_2`)
+			w.wait(`#budget_item_1`)
 		}},
 		{name: "application-draft", act: func(w *walker) {
 			w.do(chromedp.SendKeys(`#summary`, "A weekly language café"), chromedp.SendKeys(`#description`, "Volunteers meet newcomers every Thursday."),
@@ -151,7 +152,7 @@ var walks = []walk{
 		{name: "report-error", act: func(w *walker) {
 			w.do(chromedp.SendKeys(`#spent`, "viel"))
 			w.submit(`#send-report`)
-			w.wait(`#spent-error`)
+			w.wait(`.error-summary`)
 		}},
 		{name: "reported", act: func(w *walker) {
 			w.do(chromedp.SetValue(`#spent`, "480"), chromedp.SendKeys(`#report`, "Twelve meetings, thirty people."))
@@ -178,7 +179,7 @@ var walks = []walk{
 		{name: "decision-error", act: func(w *walker) {
 			w.do(chromedp.SendKeys(`#amount`, "viel"))
 			w.submit(`#send-decision`)
-			w.wait(`#amount-error`)
+			w.wait(`.error-summary`)
 		}},
 		{name: "decided", act: func(w *walker) {
 			w.do(chromedp.SetValue(`#amount`, "450"), chromedp.SetValue(`#decision`, "approved"))
@@ -200,7 +201,7 @@ var walks = []walk{
 		{name: "confirm-error", act: func(w *walker) {
 			w.do(chromedp.SetAttributeValue(`#received_at`, "max", "2999-12-31"), chromedp.SetValue(`#received_at`, "2999-01-01"))
 			w.submit(`main form button[type=submit]`)
-			w.wait(`#received_at-error`)
+			w.wait(`.error-summary`)
 		}},
 		{name: "confirmed", act: func(w *walker) {
 			w.do(chromedp.SetValue(`#received_at`, time.Now().In(fundus.Berlin).Format(time.DateOnly)))
@@ -214,7 +215,7 @@ var walks = []walk{
 		{name: "instalment-error", act: func(w *walker) {
 			w.do(chromedp.SendKeys(`#instalment_amount`, "viel"))
 			w.submit(`#send-disbursement`)
-			w.wait(`#instalment_amount-error`)
+			w.wait(`.error-summary`)
 		}},
 		{name: "instalment", act: func(w *walker) {
 			w.do(chromedp.SetValue(`#instalment_amount`, "100"))
@@ -232,7 +233,7 @@ var walks = []walk{
 		{name: "bank-line-error", act: func(w *walker) {
 			get(w.tab, chromedp.Evaluate[bool](`document.querySelectorAll('main form').forEach(f => f.noValidate = true), true`))
 			w.submit(`form[action$="/book"] button`)
-			w.wait(`#account-error`)
+			w.wait(`.error-summary`)
 		}},
 		visit("bank-confirm", "/treasurer/bank/lines/{line}/book?account=expenses:bank-fees&memo=Kontoführung", "#what"),
 		visit("bank-assign", "/treasurer/bank/lines/{credit}/assign?reference={reference2}", "#what"),
@@ -467,6 +468,7 @@ type walker struct {
 	axe  string
 	dir  string
 	run  string
+	lang string
 	size size
 	vars map[string]string
 	n    int
@@ -478,7 +480,7 @@ func newWalker(t *testing.T, browserCtx context.Context, f *fixture, axe, dir, r
 	if err := chromedp.Do(ctx); err != nil { // makes the tab; no timeout on this first call
 		t.Fatal(err)
 	}
-	w := &walker{tab: tab{t, ctx}, f: f, axe: axe, dir: dir, run: run, size: sz, vars: vars}
+	w := &walker{tab: tab{t, ctx}, f: f, axe: axe, dir: dir, run: run, lang: lang, size: sz, vars: vars}
 	w.do(chromedp.EmulateViewport(sz.width, sz.height),
 		chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
 			_, err := cdp.Call(ctx, tg, page.AddScriptToEvaluateOnNewDocument, page.AddScriptToEvaluateOnNewDocumentParams{Source: axe})
@@ -503,7 +505,23 @@ func (w *walker) expand(s string) string {
 
 func (w *walker) wait(sel string) {
 	w.t.Helper()
-	w.do(chromedp.WaitVisible(w.expand(sel)))
+	w.must(chromedp.WaitVisible(w.expand(sel)))
+}
+
+// must runs steps, and on an error saves the page as it is (…-failed.png)
+// and fails the walk.
+func (w *walker) must(steps ...chromedp.Action[chromedp.Void]) {
+	w.t.Helper()
+	ctx, cancel := context.WithTimeout(w.ctx, 15*time.Second)
+	defer cancel()
+	if err := chromedp.Do(ctx, steps...); err != nil {
+		name := fmt.Sprintf("%s-%02d-failed", w.run, w.n+1)
+		if png, err := chromedp.Run(w.ctx, chromedp.FullScreenshot(100)); err == nil {
+			os.WriteFile(filepath.Join(w.dir, name+".png"), png, 0o644)
+		}
+		url, _ := chromedp.Run(w.ctx, chromedp.Location())
+		w.t.Fatalf("%s (%s): %v", name, url, err)
+	}
 }
 
 // submit clicks sel, which sends a form, and waits for the new page (the
@@ -511,15 +529,14 @@ func (w *walker) wait(sel string) {
 func (w *walker) submit(sel string) {
 	w.t.Helper()
 	get(w.tab, chromedp.Evaluate[bool](`document.body.insertAdjacentHTML('beforeend', '<i id="stale-page"></i>'), true`))
-	w.do(chromedp.Click(sel), chromedp.WaitNotPresent(`#stale-page`), chromedp.WaitVisible(`main`))
+	w.must(chromedp.Click(sel), chromedp.WaitNotPresent(`#stale-page`), chromedp.WaitVisible(`main`))
 }
 
 // step runs one step and checks the page it leads to.
 func (w *walker) step(s step) {
 	w.t.Helper()
-	t0 := time.Now()
 	if s.path != "" {
-		w.do(chromedp.Navigate(w.f.url + w.expand(s.path)))
+		w.must(chromedp.Navigate(w.f.url + w.expand(s.path)))
 	}
 	if s.wait != "" {
 		w.wait(s.wait)
@@ -528,8 +545,6 @@ func (w *walker) step(s step) {
 		s.act(w)
 	}
 	w.n++
-	w.t.Logf("TIMING %s step %s", time.Since(t0), s.name)
-	t0 = time.Now()
 	w.check(fmt.Sprintf("%s-%02d-%s", w.run, w.n, s.name))
 }
 
@@ -575,9 +590,7 @@ func (w *walker) check(name string) {
 	if err := os.WriteFile(filepath.Join(w.dir, name+".png"), png, 0o644); err != nil {
 		w.t.Fatal(err)
 	}
-	t0 := time.Now()
 	var r pageReport
-	defer func() { w.t.Logf("TIMING check %s", time.Since(t0)) }()
 	raw := get(w.tab, chromedp.Evaluate[json.RawMessage](pageChecks, chromedp.EvalAwaitPromise))
 	if err := json.Unmarshal(raw, &r); err != nil {
 		w.t.Fatal(err)
@@ -599,6 +612,55 @@ func (w *walker) check(name string) {
 	}
 	for _, tbl := range r.Tables {
 		w.t.Errorf("%s (%s): a card table without its roles (table, row, cell, columnheader), which a phone's layout would lose: %s", name, url, tbl)
+	}
+	if w.size.name == "desktop" && w.lang == "de" { // the rings are the same in English
+		w.focusRings(name, url)
+	}
+}
+
+// focusRing is how the focused element shows its focus: its outline and
+// the outline's contrast to the background around it.
+type focusRing struct {
+	Element string  `json:"element"`
+	Style   string  `json:"style"`
+	Width   float64 `json:"width"`
+	Ratio   float64 `json:"ratio"`
+}
+
+// focusRingOf measures the focused element's outline (WCAG 1.4.11: at least
+// 3:1 against what is around it, here the nearest background colour).
+const focusRingOf = `(() => {
+  const el = document.activeElement;
+  if (!el || el === document.body) return null;
+  const lum = c => {
+    const m = c.match(/[\d.]+/g).map(Number);
+    if (m.length > 3 && m[3] === 0) return null;
+    const [r, g, b] = m.slice(0, 3).map(v => { v /= 255; return v <= 0.03928 ? v / 12.92 : Math.pow((v + 0.055) / 1.055, 2.4); });
+    return 0.2126 * r + 0.7152 * g + 0.0722 * b;
+  };
+  let bg = null;
+  for (let e = el.parentElement; e && bg === null; e = e.parentElement) bg = lum(getComputedStyle(e).backgroundColor);
+  if (bg === null) bg = 1;
+  const cs = getComputedStyle(el), ol = lum(cs.outlineColor) ?? bg;
+  return {element: el.tagName + (el.id ? '#' + el.id : '') + ' ' + (el.textContent || '').trim().slice(0, 30),
+    style: cs.outlineStyle, width: parseFloat(cs.outlineWidth), ratio: (Math.max(ol, bg) + 0.05) / (Math.min(ol, bg) + 0.05)};
+})()`
+
+// focusRings tabs through the page, as a keyboard user does, and fails
+// for a focused element whose ring is missing, thin or faint.
+func (w *walker) focusRings(name, url string) {
+	w.t.Helper()
+	seen := map[string]bool{}
+	for range 40 {
+		w.do(chromedp.KeyEvent(kb.Tab))
+		ring := get(w.tab, chromedp.Evaluate[*focusRing](focusRingOf))
+		if ring == nil || seen[ring.Element] {
+			continue
+		}
+		seen[ring.Element] = true
+		if ring.Style == "none" || ring.Width < 2 || ring.Ratio < 3 {
+			w.t.Errorf("%s (%s): the focus ring of %q is %s %.0fpx with a contrast of %.1f:1 (want at least 2px and 3:1)", name, url, ring.Element, ring.Style, ring.Width, ring.Ratio)
+		}
 	}
 }
 
