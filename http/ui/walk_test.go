@@ -15,8 +15,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chromedp/cdproto/accessibility"
 	"github.com/chromedp/cdproto/cdp"
 	"github.com/chromedp/cdproto/page"
+	"github.com/chromedp/cdproto/runtime"
 	"github.com/chromedp/chromedp"
 	"github.com/chromedp/chromedp/kb"
 	"github.com/gin-gonic/gin"
@@ -387,7 +389,7 @@ func (f *fixture) application(group, state string) string {
 	id := f.api(group, "POST", "/api/v1/applications", testserver.ApplicationBody, 201)["id"].(string)
 	A := "/api/v1/applications/" + id
 	steps := []string{"draft", "submitted", "approved", "paid", "reported"}
-	for _, s := range steps[1:slices.Index(steps, state)+1] {
+	for _, s := range steps[1 : slices.Index(steps, state)+1] {
 		switch s {
 		case "submitted":
 			f.api(group, "POST", A+"/submit", ``, 200)
@@ -613,8 +615,33 @@ func (w *walker) check(name string) {
 	for _, tbl := range r.Tables {
 		w.t.Errorf("%s (%s): a card table without its roles (table, row, cell, columnheader), which a phone's layout would lose: %s", name, url, tbl)
 	}
+	if w.size.name == "phone" {
+		w.cellRole(name, url)
+	}
 	if w.size.name == "desktop" && w.lang == "de" { // the rings are the same in English
 		w.focusRings(name, url)
+	}
+}
+
+// cellRole fails when Chromium's accessibility tree does not see a card
+// table's cell as a table cell on the phone, where the cells are laid out
+// as blocks.
+func (w *walker) cellRole(name, url string) {
+	w.t.Helper()
+	td := get(w.tab, chromedp.Evaluate[*runtime.RemoteObject](`document.querySelector('table.cards tbody td')`))
+	if td == nil || td.ObjectID == "" {
+		return
+	}
+	nodes := get(w.tab, func(ctx context.Context, tg *chromedp.Target) ([]*accessibility.Node, error) {
+		r, err := cdp.Call(ctx, tg, accessibility.GetPartialAXTree, accessibility.GetPartialAXTreeParams{ObjectID: td.ObjectID, FetchRelatives: new(false)})
+		return r.Nodes, err
+	})
+	role := ""
+	if len(nodes) > 0 && nodes[0].Role != nil {
+		role = strings.Trim(string(nodes[0].Role.Value), `"`)
+	}
+	if role != "cell" && role != "gridcell" {
+		w.t.Errorf("%s (%s): on the phone a card table's cell has the role %q for screen readers, not cell", name, url, role)
 	}
 }
 
