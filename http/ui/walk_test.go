@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -12,6 +13,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -59,7 +61,7 @@ var walkSizes = []size{{"desktop", 1280, 900}, {"phone", 375, 812}}
 // API, per run, so every run finds the same state) and the steps.
 type walk struct {
 	role  string
-	setup func(f *fixture, run string) map[string]string
+	setup func(f *fixture, t *testing.T, run string) map[string]string
 	steps []step
 }
 
@@ -270,28 +272,33 @@ func TestWalks(t *testing.T) {
 		t.Fatal(err)
 	}
 	start := time.Now()
-	pages := 0
-	for _, wk := range walks {
-		for _, lang := range []string{"de", "en"} {
-			for _, sz := range walkSizes {
-				run := wk.role + "-" + lang + "-" + sz.name
-				t.Run(run, func(t *testing.T) {
-					vars := map[string]string{"run": run}
-					if wk.setup != nil {
-						for k, v := range wk.setup(f, run) {
-							vars[k] = v
+	var pages atomic.Int64
+	// Two walks at a time (go test's -parallel, the machine's cores): one
+	// waits for the browser while the other's server works.
+	t.Run("walks", func(t *testing.T) {
+		for _, wk := range walks {
+			for _, lang := range []string{"de", "en"} {
+				for _, sz := range walkSizes {
+					run := wk.role + "-" + lang + "-" + sz.name
+					t.Run(run, func(t *testing.T) {
+						t.Parallel()
+						vars := map[string]string{"run": run}
+						if wk.setup != nil {
+							f.setup.Lock() // a setup's bank statements and payments are the bank's, not one walk's
+							maps.Copy(vars, wk.setup(f, t, run))
+							f.setup.Unlock()
 						}
-					}
-					w := newWalker(t, ctx, f, axe, dir, run, lang, sz, vars)
-					for _, s := range wk.steps {
-						w.step(s)
-						pages++
-					}
-				})
+						w := newWalker(t, ctx, f, axe, dir, run, lang, sz, vars)
+						for _, s := range wk.steps {
+							w.step(s)
+							pages.Add(1)
+						}
+					})
+				}
 			}
 		}
-	}
-	t.Logf("%d pages walked and checked in %s; screenshots in %s", pages, time.Since(start).Round(time.Second), dir)
+	})
+	t.Logf("%d pages walked and checked in %s; screenshots in %s", pages.Load(), time.Since(start).Round(time.Second), dir)
 	t.Run("every page route walked", func(t *testing.T) {
 		engine, ok := f.ts.H.(*gin.Engine)
 		if !ok {
@@ -310,11 +317,11 @@ func TestWalks(t *testing.T) {
 
 // fixture is the one server the walks share, with its users.
 type fixture struct {
-	t       *testing.T
 	ts      *testserver.Server
 	url     string
 	k1, k2  string // the treasurers' tokens
 	members []string
+	setup   sync.Mutex // one walk's setup at a time
 	mu      sync.Mutex
 	paths   map[string]bool // every path a browser opened
 }
@@ -322,7 +329,7 @@ type fixture struct {
 func newFixture(t *testing.T) *fixture {
 	d := dbtest.Open(t, db.SQLite)
 	ts := testserver.New(t, d, server.Config{})
-	f := &fixture{t: t, ts: ts, paths: map[string]bool{}}
+	f := &fixture{ts: ts, paths: map[string]bool{}}
 	srv := httptest.NewServer(http.HandlerFunc(func(rw http.ResponseWriter, r *http.Request) {
 		if r.Method == http.MethodGet {
 			f.mu.Lock()
@@ -377,76 +384,76 @@ func (f *fixture) opened(pattern string) bool {
 }
 
 // api sends a JSON request as token and wants status.
-func (f *fixture) api(token, method, path, body string, status int) map[string]any {
-	f.t.Helper()
-	return f.ts.JSON(method, path, token, body).WantStatus(f.t, status).JSON
+func (f *fixture) api(t *testing.T, token, method, path, body string, status int) map[string]any {
+	t.Helper()
+	return f.ts.JSON(method, path, token, body).WantStatus(t, status).JSON
 }
 
 // application makes an application of group and takes it to state:
 // draft, submitted, approved, paid or reported. It returns its id.
-func (f *fixture) application(group, state string) string {
-	f.t.Helper()
-	id := f.api(group, "POST", "/api/v1/applications", testserver.ApplicationBody, 201)["id"].(string)
+func (f *fixture) application(t *testing.T, group, state string) string {
+	t.Helper()
+	id := f.api(t, group, "POST", "/api/v1/applications", testserver.ApplicationBody, 201)["id"].(string)
 	A := "/api/v1/applications/" + id
 	steps := []string{"draft", "submitted", "approved", "paid", "reported"}
 	for _, s := range steps[1 : slices.Index(steps, state)+1] {
 		switch s {
 		case "submitted":
-			f.api(group, "POST", A+"/submit", ``, 200)
+			f.api(t, group, "POST", A+"/submit", ``, 200)
 		case "approved":
-			f.api(f.members[0], "POST", A+"/reviews", `{"score":4}`, 201)
+			f.api(t, f.members[0], "POST", A+"/reviews", `{"score":4}`, 201)
 			for _, m := range f.members {
-				f.api(m, "POST", A+"/votes", `{"vote":"approve"}`, 201)
+				f.api(t, m, "POST", A+"/votes", `{"vote":"approve"}`, 201)
 			}
-			f.api(f.members[0], "POST", A+"/decision", `{"decision":"approved","amount":"500.00"}`, 200)
+			f.api(t, f.members[0], "POST", A+"/decision", `{"decision":"approved","amount":"500.00"}`, 200)
 		case "paid":
-			d := f.api(f.k1, "POST", A+"/disbursements", `{"amount":"500.00"}`, 201)
-			f.api(f.k2, "POST", "/api/v1/disbursements/"+d["id"].(string)+"/release", ``, 200)
+			d := f.api(t, f.k1, "POST", A+"/disbursements", `{"amount":"500.00"}`, 201)
+			f.api(t, f.k2, "POST", "/api/v1/disbursements/"+d["id"].(string)+"/release", ``, 200)
 			f.ts.BankPays(f.k1)
 		case "reported":
-			f.api(group, "POST", A+"/report", `{"spent":"480.00","report":"Zwölf Treffen"}`, 200)
+			f.api(t, group, "POST", A+"/report", `{"spent":"480.00","report":"Zwölf Treffen"}`, 200)
 		}
 	}
 	return id
 }
 
-func setupApplicant(f *fixture, run string) map[string]string {
+func setupApplicant(f *fixture, t *testing.T, run string) map[string]string {
 	email := "group-" + run + "@example.org"
 	group := f.ts.MustUser(email, auth.Applicant)
-	return map[string]string{"group": email, "paid": f.application(group, "paid"), "draft": f.application(group, "draft")}
+	return map[string]string{"group": email, "paid": f.application(t, group, "paid"), "draft": f.application(t, group, "draft")}
 }
 
-func setupCommittee(f *fixture, run string) map[string]string {
+func setupCommittee(f *fixture, t *testing.T, run string) map[string]string {
 	group := f.ts.MustUser("group-"+run+"@example.org", auth.Applicant)
-	submitted := f.application(group, "submitted")
+	submitted := f.application(t, group, "submitted")
 	A := "/api/v1/applications/" + submitted
 	for _, m := range f.members[1:] {
-		f.api(m, "POST", A+"/reviews", `{"score":3}`, 201)
-		f.api(m, "POST", A+"/votes", `{"vote":"approve"}`, 201)
+		f.api(t, m, "POST", A+"/reviews", `{"score":3}`, 201)
+		f.api(t, m, "POST", A+"/votes", `{"vote":"approve"}`, 201)
 	}
-	return map[string]string{"submitted": submitted, "reported": f.application(group, "reported")}
+	return map[string]string{"submitted": submitted, "reported": f.application(t, group, "reported")}
 }
 
-func setupTreasurer(f *fixture, run string) map[string]string {
+func setupTreasurer(f *fixture, t *testing.T, run string) map[string]string {
 	group := f.ts.MustUser("group-"+run+"@example.org", auth.Applicant)
 	donation := func(amount string) (id, ref string) {
-		r := f.api("", "POST", "/api/v1/donations", `{"amount":"`+amount+`","donor":{"name":"Erika Mustermann","email":"erika@example.org"}}`, 201)
+		r := f.api(t, "", "POST", "/api/v1/donations", `{"amount":"`+amount+`","donor":{"name":"Erika Mustermann","email":"erika@example.org"}}`, 201)
 		return r["id"].(string), r["reference"].(string)
 	}
 	pledge, ref := donation("25.00")
 	pledge2, ref2 := donation("12.00")
-	approved := f.application(group, "approved")
-	d := f.api(f.k2, "POST", "/api/v1/applications/"+approved+"/disbursements", `{"amount":"50.00"}`, 201)
+	approved := f.application(t, group, "approved")
+	d := f.api(t, f.k2, "POST", "/api/v1/applications/"+approved+"/disbursements", `{"amount":"50.00"}`, 201)
 	day := fundus.DayOf(time.Now())
 	st := f.ts.Do("POST", "/api/v1/bank/statements", f.k1, "application/xml", string(banktest.Camt053(banktest.Statement{
 		ID: "S-" + run, IBAN: "DE89370400440532013000", From: day, To: day, NoBalances: true, Lines: []banktest.Line{
 			{Date: day, Minor: 350, Debit: true, Name: "Sparkasse Osnabrück", Remittance: "Kontoführung " + run},
 			{Date: day, Minor: 1200, Name: "Max Mustermann", IBAN: "DE02120300000000202051", Remittance: "Spende " + run},
-		}}))).WantStatus(f.t, 201)
+		}}))).WantStatus(t, 201)
 	if st.JSON["queued"] != 2.0 {
-		f.t.Fatalf("statement %v", st.JSON)
+		t.Fatalf("statement %v", st.JSON)
 	}
-	lines := f.api(f.k1, "GET", "/api/v1/bank/transactions?status=queued", "", 200)["items"].([]any)
+	lines := f.api(t, f.k1, "GET", "/api/v1/bank/transactions?status=queued", "", 200)["items"].([]any)
 	vars := map[string]string{"pledge": pledge, "reference": ref, "pledge2": pledge2, "reference2": ref2, "approved": approved, "pending": d["id"].(string)}
 	for _, l := range lines {
 		l := l.(map[string]any)
@@ -625,7 +632,9 @@ func (w *walker) check(name string) {
 
 // cellRole fails when Chromium's accessibility tree does not see a card
 // table's cell as a table cell on the phone, where the cells are laid out
-// as blocks.
+// as blocks. Chromium keeps a table's meaning under display:block on its
+// own; Safari does not, which is why the card tables carry explicit roles
+// and check (pageChecks) demands them.
 func (w *walker) cellRole(name, url string) {
 	w.t.Helper()
 	td := get(w.tab, chromedp.Evaluate[*runtime.RemoteObject](`document.querySelector('table.cards tbody td')`))
@@ -678,7 +687,7 @@ const focusRingOf = `(() => {
 func (w *walker) focusRings(name, url string) {
 	w.t.Helper()
 	seen := map[string]bool{}
-	for range 40 {
+	for range 30 {
 		w.do(chromedp.KeyEvent(kb.Tab))
 		ring := get(w.tab, chromedp.Evaluate[*focusRing](focusRingOf))
 		if ring == nil || seen[ring.Element] {
