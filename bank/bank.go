@@ -45,6 +45,7 @@ type Statement struct {
 
 	openingDate, closingDate string
 	importedBy               string
+	periods                  []period // of each statement of the file (import)
 	seq                      int64
 }
 
@@ -69,7 +70,9 @@ type Line struct {
 	Suggestions      []*Suggestion `json:"suggestions,omitempty"`
 
 	identity string
-	part     int // which statement of its file it came in (import)
+	account  string // the fund's IBAN (import)
+	replaces string // the identity of the pending line it replaced (import)
+	part     int    // which statement of its file it came in (import)
 	seq      int64
 }
 

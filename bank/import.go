@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 	"unicode"
 
 	"fundus"
@@ -85,6 +86,7 @@ func (s *Service) gather(op errs.Op, f *statement.File) (*Statement, []*Line, er
 			}
 		}
 		st.To = fs.To
+		st.periods = append(st.periods, period{fs.From, fs.To})
 		if fs.Closing != nil {
 			m := fundus.EURCents(fs.Closing.Minor)
 			st.ClosingBalance, st.closingDate = &m, fs.Closing.Date
@@ -115,7 +117,7 @@ func (s *Service) gather(op errs.Op, f *statement.File) (*Statement, []*Line, er
 			if l.ValueDate == "" {
 				l.ValueDate = l.BookingDate
 			}
-			l.identity = identity(own, l)
+			l.identity, l.account = identity(own, l), own
 			lines = append(lines, l)
 		}
 	}
@@ -129,12 +131,7 @@ func (s *Service) gather(op errs.Op, f *statement.File) (*Statement, []*Line, er
 // the bank's free text. A pending line's identity is apart from a booked
 // one's, so that the booked line that follows replaces it.
 func identity(account string, l *Line) string {
-	remittance := strings.Map(func(r rune) rune {
-		if unicode.IsSpace(r) {
-			return -1
-		}
-		return unicode.ToUpper(r)
-	}, l.Remittance)
+	remittance := normalRemittance(l.Remittance)
 	h := sha256.New()
 	for _, part := range []string{account, l.BookingDate, strconv.FormatInt(l.Amount.Minor, 10), l.Direction,
 		l.CounterpartyIBAN, remittance, strings.ToUpper(l.EndToEndID)} {
@@ -148,11 +145,44 @@ func identity(account string, l *Line) string {
 	return id
 }
 
+// normalRemittance is a remittance text without case or white space,
+// which formats spell differently.
+func normalRemittance(s string) string {
+	return strings.Map(func(r rune) rune {
+		if unicode.IsSpace(r) {
+			return -1
+		}
+		return unicode.ToUpper(r)
+	}, s)
+}
+
 // bookedIdentity is the identity of l once the bank books it.
 func bookedIdentity(l *Line) string { return strings.TrimPrefix(l.identity, "pending:") }
 
+// Window is how many days a booked line's booking date may lie before or
+// after the date of the pending line it replaces: banks book a line they
+// showed as pending ("vorgemerkt") a day or a few later, over a weekend
+// and holidays too.
+const Window = 5
+
 // importLines stores the statement and the lines not stored before, and
 // matches the new booked credits, in the write path's transaction.
+//
+// Each statement of the file is counted as a file of its own, after the
+// ones before it: a line two of them hold (a ZIP of one download saved
+// twice, a day's reports at 10:00 and at 14:00) is one line. Within a
+// statement, booked lines claim the stored ones first; a new one then
+// replaces the pending line of the same identity, else the nearest
+// pending line of the same content (identity but the date) booked up to
+// Window days before or after it: one pending line each, so of two
+// equal pending lines one booked line replaces one. A pending line is
+// the stored one of its identity, or a booked line that came already (of
+// its day, else the nearest of its content within the window): a report
+// uploaded after its statement adds no line that would wait for ever. A
+// statement that shows pending lines shows all that are pending in its
+// period: a stored pending line dated in it that it neither shows nor
+// books was withdrawn by the bank (an authorisation that lapsed, a
+// payment taken back before booking) and goes.
 func importLines(tx *commit.Tx, by string, st *Statement, lines []*Line) (*Statement, error) {
 	ctx := tx.Context()
 	var ids []string
@@ -169,63 +199,38 @@ func importLines(tx *commit.Tx, by string, st *Statement, lines []*Line) (*State
 	if err != nil {
 		return nil, err
 	}
-	// Each statement of the file is counted as a file of its own, after
-	// the ones before it: a line two of them hold (a ZIP of one download
-	// saved twice, a day's reports at 10:00 and at 14:00) is one line.
-	// Within a statement, booked lines claim the stored ones first, a new
-	// one also the pending line it replaces (deleted below); then a pending
-	// line whose booked line is stored (a report of the day uploaded after
-	// its statement) is that line, not a new one that would wait for ever.
+	c := &counting{before: before, gone: map[string]bool{}, near: map[string][]*nearLine{}}
+	if err := c.loadNear(ctx, tx, st, lines); err != nil {
+		return nil, err
+	}
 	var fresh []*Line
-	var replaced []string // the pending lines that booked lines of the file replace
+	var gone []string // the stored pending lines replaced or withdrawn
 	for start := 0; start < len(lines); {
 		end := start
 		for end < len(lines) && lines[end].part == lines[start].part {
 			end++
 		}
 		part := lines[start:end]
-		known := map[string][]stored{} // what this statement's lines may be: a copy, so that equal lines in it stay two
-		for _, l := range part {
-			for _, id := range []string{bookedIdentity(l), "pending:" + bookedIdentity(l)} {
-				if _, ok := known[id]; !ok {
-					known[id] = slices.Clone(before[id])
-				}
-			}
-		}
-		seen := make([]bool, len(part))
+		dup := c.count(part, st.periods[part[0].part])
 		for i, l := range part {
-			if l.Status != Pending {
-				pending := *l
-				pending.identity = "pending:" + l.identity
-				if _, seen[i] = claim(known, l); !seen[i] {
-					if r, ok := claim(known, &pending); ok {
-						replaced = append(replaced, r.ID)
-					}
-				}
-			}
-		}
-		for i, l := range part {
-			if l.Status == Pending {
-				booked := *l
-				booked.identity = bookedIdentity(l)
-				_, found := claim(known, l)
-				if !found {
-					_, found = claim(known, &booked)
-				}
-				seen[i] = found
-			}
-		}
-		for i, l := range part {
-			if seen[i] {
+			if dup[i] {
 				st.DuplicateLines++
 				continue
 			}
 			fresh = append(fresh, l)
-			before[l.identity] = append(before[l.identity], stored{ID: l.ID, Identity: l.identity, BankReference: l.BankReference})
+			c.add(l)
 		}
 		start = end
 	}
 	st.NewLines = len(fresh)
+	for id := range c.gone {
+		if c.fresh[id] {
+			continue
+		}
+		gone = append(gone, id)
+	}
+	slices.Sort(gone)
+	fresh = slices.DeleteFunc(fresh, func(l *Line) bool { return c.gone[l.ID] }) // a pending line of an earlier statement of the file
 	now := db.Time(tx.Now())
 	st.ImportedAt, st.importedBy = now, by
 	taken := map[string]bool{} // donations matched by a line of this file
@@ -249,8 +254,7 @@ func importLines(tx *commit.Tx, by string, st *Statement, lines []*Line) (*State
 	if err := insertStatement(ctx, tx, st); err != nil {
 		return nil, err
 	}
-	// Before the new lines are stored: a pending line of this file stays.
-	if err := deleteLines(ctx, tx, replaced); err != nil {
+	if err := deleteLines(ctx, tx, gone); err != nil {
 		return nil, err
 	}
 	if err := insertLines(ctx, tx, fresh, by, now); err != nil {
@@ -259,20 +263,202 @@ func importLines(tx *commit.Tx, by string, st *Statement, lines []*Line) (*State
 	return st, nil
 }
 
-// claim reports whether l is a line stored before, and takes that stored
-// line (and returns it) so that it answers for no other line of the file:
-// two equal lines are two. Where both carry the bank's reference, it must
-// agree.
-func claim(before map[string][]stored, l *Line) (stored, bool) {
-	rows := before[l.identity]
-	for i, r := range rows {
-		if l.BankReference != "" && r.BankReference != "" && r.BankReference != l.BankReference {
+// period is the days a statement of a file covers.
+type period struct{ from, to string }
+
+// nearLine is a line, stored or of an earlier statement of the file, that
+// a line of another day may be: the pending line a booked one replaces, or
+// the booked line a pending one is.
+type nearLine struct {
+	stored
+	date    string
+	pending bool
+}
+
+// counting is what importLines knows of the lines stored and read so far.
+type counting struct {
+	before map[string][]stored    // by identity
+	near   map[string][]*nearLine // by content (content)
+	gone   map[string]bool        // pending lines replaced or withdrawn
+	fresh  map[string]bool        // lines of this file
+}
+
+// loadNear loads the stored lines that lines of the file may be on
+// another day: the pending lines within the window of its booked lines
+// and in the periods of its statements, and the booked lines within the
+// window of its pending lines.
+func (c *counting) loadNear(ctx context.Context, tx *commit.Tx, st *Statement, lines []*Line) error {
+	var pend, booked period
+	widen := func(p *period, from, to string) {
+		if from != "" && (p.from == "" || from < p.from) {
+			p.from = from
+		}
+		if to != "" && to > p.to {
+			p.to = to
+		}
+	}
+	for _, l := range lines {
+		from, to := addDays(l.BookingDate, -Window), addDays(l.BookingDate, Window)
+		if l.Status == Pending {
+			widen(&booked, from, to)
+			widen(&pend, st.periods[l.part].from, st.periods[l.part].to)
+		} else {
+			widen(&pend, from, to)
+		}
+	}
+	for _, p := range []struct {
+		period
+		pending bool
+	}{{pend, true}, {booked, false}} {
+		if p.from == "" {
 			continue
 		}
-		before[l.identity] = append(rows[:i:i], rows[i+1:]...)
-		return r, true
+		rows, err := linesAround(ctx, tx.Reader(), p.from, p.to, p.pending)
+		if err != nil {
+			return err
+		}
+		for _, r := range rows {
+			k := content(r.AccountIBAN, r.Amount, r.Direction, r.CounterpartyIBAN, r.Remittance, r.EndToEndID)
+			c.near[k] = append(c.near[k], &nearLine{stored: r.stored, date: r.BookingDate, pending: p.pending})
+		}
 	}
-	return stored{}, false
+	return nil
+}
+
+// add records a new line of the file for the statements after its own.
+func (c *counting) add(l *Line) {
+	if c.fresh == nil {
+		c.fresh = map[string]bool{}
+	}
+	c.fresh[l.ID] = true
+	r := stored{ID: l.ID, Identity: l.identity, BankReference: l.BankReference, Replaced: l.replaces}
+	c.before[l.identity] = append(c.before[l.identity], r)
+	if l.replaces != "" {
+		c.before["replaced:"+l.replaces] = append(c.before["replaced:"+l.replaces], r)
+	}
+	k := l.content()
+	c.near[k] = append(c.near[k], &nearLine{stored: r, date: l.BookingDate, pending: l.Status == Pending})
+}
+
+// count reports which lines of one statement (part, of period p) are
+// lines stored or read before, and records the pending lines they
+// replace or withdraw in c.gone.
+func (c *counting) count(part []*Line, p period) []bool {
+	dup := make([]bool, len(part))
+	taken := map[string]bool{} // what this statement's lines are: equal lines in it stay two
+	exact := func(identity, ref string) (stored, bool) {
+		for _, r := range c.before[identity] {
+			if !taken[r.ID] && !c.gone[r.ID] && agree(ref, r.BankReference) {
+				taken[r.ID] = true
+				return r, true
+			}
+		}
+		return stored{}, false
+	}
+	nearest := func(l *Line, pending bool) (stored, bool) {
+		var best *nearLine
+		bestDays := Window + 1
+		for _, n := range c.near[l.content()] {
+			// A booked line that replaced a pending line answers for no other.
+			if n.pending != pending || n.Replaced != "" || taken[n.ID] || c.gone[n.ID] || !agree(l.BankReference, n.BankReference) {
+				continue
+			}
+			if d := daysApart(l.BookingDate, n.date); d < bestDays || d == bestDays && best != nil && n.date < best.date {
+				best, bestDays = n, d
+			}
+		}
+		if best == nil {
+			return stored{}, false
+		}
+		taken[best.ID] = true
+		return best.stored, true
+	}
+	replaced := make([]bool, len(part))
+	for i, l := range part { // a booked line read before
+		if l.Status != Pending {
+			_, dup[i] = exact(l.identity, l.BankReference)
+		}
+	}
+	for i, l := range part { // the pending line of its day
+		if l.Status != Pending && !dup[i] {
+			if r, ok := exact("pending:"+l.identity, l.BankReference); ok {
+				c.gone[r.ID], replaced[i], l.replaces = true, true, r.Identity
+			}
+		}
+	}
+	for i, l := range part { // else the nearest of its content
+		if l.Status != Pending && !dup[i] && !replaced[i] {
+			if r, ok := nearest(l, true); ok {
+				c.gone[r.ID], l.replaces = true, r.Identity
+			}
+		}
+	}
+	shows := false
+	for i, l := range part { // a pending line shown before, or booked already
+		if l.Status == Pending {
+			shows = true
+			_, dup[i] = exact(l.identity, l.BankReference)
+			if !dup[i] {
+				_, dup[i] = exact(bookedIdentity(l), l.BankReference)
+			}
+			if !dup[i] { // its booked line came on another day and replaced it
+				_, dup[i] = exact("replaced:"+l.identity, "")
+			}
+		}
+	}
+	for i, l := range part { // its booked line came on another day, before it was shown
+		if l.Status == Pending && !dup[i] {
+			_, dup[i] = nearest(l, false)
+		}
+	}
+	if shows { // the pending lines of its period that it does not show are withdrawn
+		for _, ns := range c.near {
+			for _, n := range ns {
+				if n.pending && !taken[n.ID] && !c.gone[n.ID] && p.from <= n.date && n.date <= p.to {
+					c.gone[n.ID] = true
+				}
+			}
+		}
+	}
+	return dup
+}
+
+// agree reports whether two bank references allow two lines to be one:
+// where both carry one, it must be the same.
+func agree(a, b string) bool { return a == "" || b == "" || a == b }
+
+// content is what makes a line of one day the same as a line of another:
+// the identity without the booking date.
+func content(account string, minor int64, direction, iban, remittance, e2e string) string {
+	return strings.Join([]string{account, strconv.FormatInt(minor, 10), direction, iban, normalRemittance(remittance), strings.ToUpper(e2e)}, "\x1f")
+}
+
+func (l *Line) content() string {
+	return content(l.account, l.Amount.Minor, l.Direction, l.CounterpartyIBAN, l.Remittance, l.EndToEndID)
+}
+
+// addDays returns day (YYYY-MM-DD) moved by n days.
+func addDays(day string, n int) string {
+	t, err := time.Parse(time.DateOnly, day)
+	if err != nil {
+		return day
+	}
+	return t.AddDate(0, 0, n).Format(time.DateOnly)
+}
+
+// daysApart returns how many days lie between two days, or more than
+// the window when one is no day.
+func daysApart(a, b string) int {
+	ta, errA := time.Parse(time.DateOnly, a)
+	tb, errB := time.Parse(time.DateOnly, b)
+	if errA != nil || errB != nil {
+		return Window + 1
+	}
+	d := int(ta.Sub(tb).Hours() / 24)
+	if d < 0 {
+		d = -d
+	}
+	return d
 }
 
 // matchLine confirms the donation a booked credit pays, when its

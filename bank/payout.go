@@ -3,6 +3,7 @@ package bank
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"strings"
 	"time"
 
@@ -18,6 +19,11 @@ import (
 	"fundus/grants"
 )
 
+// FourEyesRefundAccount is the code (errs.Code) of a payment file refused
+// because its maker set the account of every refund due, so that pages can
+// say why in the visitor's language.
+const FourEyesRefundAccount errs.Code = "four_eyes_refund_account"
+
 // PaymentFile is a SEPA payment file (pain.001.001.09) of released
 // instalments, to upload to the bank's online banking.
 type PaymentFile struct {
@@ -30,6 +36,11 @@ type PaymentFile struct {
 	DisbursementIDs []string     `json:"disbursement_ids"`
 	// RefundDonationIDs are the donations whose refunds the file pays.
 	RefundDonationIDs []string `json:"refund_donation_ids"`
+	// HeldBackRefundIDs, in the answer of CreatePaymentFile only, are the
+	// refunds due that the file left out because the treasurer making it
+	// set their account (separation of duties: another treasurer pays
+	// them).
+	HeldBackRefundIDs []string `json:"held_back_refund_ids,omitempty"`
 
 	createdBy string
 	document  string
@@ -45,11 +56,16 @@ type PaymentFileInput struct {
 // CreatePaymentFile gathers released instalments into one payment file
 // and marks them sent: one credit transfer each, with the instalment's
 // end-to-end id, to the payee's account, from the fund's. Without ids it
-// also pays the refunds owed whose donation came with a bank line naming
-// the payer's IBAN (to that IBAN). The bank's debit line with the
-// end-to-end id pays each (Import). Returns Unauthenticated,
-// Forbidden, Invalid (a payee the SEPA rules refuse, named), NotFound,
-// InvalidState (none to pay, or one that is not released).
+// also pays the refunds owed: to the account a treasurer set for the
+// refund, else to the payer's IBAN of the bank line that brought the
+// donation (a refund with neither waits; so does a returned one until a
+// treasurer sets an account). Separation of duties: a refund whose
+// account the actor set is left out (HeldBackRefundIDs) for another
+// treasurer to pay; when nothing else is due that is Forbidden, naming the
+// rule. The bank's debit line with the end-to-end id pays each (Import).
+// Returns Unauthenticated, Forbidden, Invalid (a payee the SEPA rules
+// refuse, named), NotFound, InvalidState (none to pay, or one that is not
+// released).
 func (s *Service) CreatePaymentFile(ctx context.Context, actor fundus.Actor, in PaymentFileInput) (commit.Outcome[*PaymentFile], error) {
 	const op errs.Op = "bank.CreatePaymentFile"
 	if err := fundus.Authorize(op, actor, fundus.HandleBank); err != nil {
@@ -61,17 +77,29 @@ func (s *Service) CreatePaymentFile(ctx context.Context, actor fundus.Actor, in 
 			return nil, err
 		}
 		var refunds []*refund
+		var heldBack []string // refunds whose account this treasurer set: another one pays them
 		if in.DisbursementIDs == nil {
-			if refunds, err = refundsDue(tx.Context(), tx.Reader()); err != nil {
+			due, err := refundsDue(tx.Context(), tx.Reader())
+			if err != nil {
 				return nil, err
+			}
+			for _, r := range due {
+				if donations.RefundPayeeSetBy(r.donation) == actor.ActorID() {
+					heldBack = append(heldBack, r.donation.ID)
+					continue
+				}
+				refunds = append(refunds, r)
 			}
 		}
 		if len(payouts) == 0 && len(refunds) == 0 {
+			if len(heldBack) > 0 {
+				return nil, errs.E(op, errs.Forbidden, FourEyesRefundAccount, fmt.Sprintf("separation of duties: you set the account of the refunds due (%d); another treasurer makes the payment file that pays them", len(heldBack)))
+			}
 			return nil, errs.E(op, errs.InvalidState, "no released instalment or refund waits for a payment file")
 		}
 		now := db.Time(tx.Now())
 		f := &PaymentFile{ID: db.NewID(), CreatedAt: now, ExecutionDate: fundus.DayOf(now), Count: len(payouts) + len(refunds), createdBy: actor.ActorID(),
-			DisbursementIDs: []string{}, RefundDonationIDs: []string{}}
+			DisbursementIDs: []string{}, RefundDonationIDs: []string{}, HeldBackRefundIDs: heldBack}
 		f.MessageID = "F" + strings.ToUpper(strings.ReplaceAll(f.ID, "-", ""))
 		m := pain.Message{MessageID: f.MessageID, CreatedAt: now, ExecutionDate: f.ExecutionDate,
 			Debtor: pain.Party{Name: s.Holder, IBAN: s.IBAN, BIC: s.BIC}}
@@ -105,12 +133,13 @@ func (s *Service) CreatePaymentFile(ctx context.Context, actor fundus.Actor, in 
 			}
 		}
 		for _, r := range refunds {
-			if err := donations.MarkRefundSent(tx, actor.ActorID(), r.donation, f.ID); err != nil {
+			if err := donations.MarkRefundSent(tx, actor.ActorID(), r.donation, f.ID, r.iban); err != nil {
 				return nil, err
 			}
 		}
 		return f, audit.Add(tx, actor.ActorID(), "payment-file.create", "payment_file", f.ID, map[string]any{
 			"message_id": f.MessageID, "count": f.Count, "total": f.Total, "disbursement_ids": f.DisbursementIDs, "refund_donation_ids": f.RefundDonationIDs,
+			"held_back_refund_ids": heldBack,
 		})
 	})
 	if err != nil {
@@ -151,15 +180,16 @@ func (s *Service) PaymentFileDocument(ctx context.Context, actor fundus.Actor, i
 	return []byte(f.document), nil
 }
 
-// refund is a refund owed and whom to pay it to: the payer of the line
-// that brought the donation.
+// refund is a refund owed and whom to pay it to: the account a treasurer
+// set for it, else the payer of the line that brought the donation.
 type refund struct {
 	donation   *donations.Donation
 	name, iban string
 }
 
-// refundsDue returns the refunds owed that a payment file can pay: not in
-// a file, not paid by a debit line yet, and with the payer's IBAN known.
+// refundsDue returns the refunds owed that a payment file can pay: owed
+// (in no file, not paid, not waiting for an account after a return), with
+// an account to pay them to.
 func refundsDue(ctx context.Context, q sqlx.QueryerContext) ([]*refund, error) {
 	ds, err := donations.RefundsDue(ctx, q)
 	if err != nil {
@@ -167,32 +197,28 @@ func refundsDue(ctx context.Context, q sqlx.QueryerContext) ([]*refund, error) {
 	}
 	var out []*refund
 	for _, d := range ds {
-		if paid, err := matched(ctx, q, "refund", d.ID); err != nil || paid {
-			if err != nil {
-				return nil, err
-			}
-			continue
-		}
-		name, iban, err := payerOf(ctx, q, d.ID)
-		if err != nil {
+		r := &refund{donation: d}
+		if p := d.RefundPayee; p != nil {
+			r.name, r.iban = p.Name, p.IBAN
+		} else if r.name, r.iban, err = payerOf(ctx, q, d.ID); err != nil {
 			return nil, err
 		}
-		if iban != "" {
-			out = append(out, &refund{donation: d, name: name, iban: iban})
+		if r.iban != "" {
+			out = append(out, r)
 		}
 	}
 	return out, nil
 }
 
 // settleLine pays what the end-to-end id a booked line carries names: a
-// debit pays a released or sent instalment, or a refund; a credit brings a
-// paid instalment back. It reports whether it matched; else the line stays
+// debit pays a released or sent instalment, or an owed or sent refund; a
+// credit brings a paid instalment or a paid refund back. It reports whether it matched; else the line stays
 // queued.
 func settleLine(tx *commit.Tx, by string, l *Line) (bool, error) {
 	if l.EndToEndID == "" {
 		return false, nil
 	}
-	if l.Direction == "debit" && strings.HasPrefix(l.EndToEndID, "R") {
+	if strings.HasPrefix(l.EndToEndID, "R") {
 		d, err := donations.RefundOf(tx.Context(), tx.Reader(), l.EndToEndID)
 		if errs.Is(errs.NotFound, err) {
 			return false, nil
@@ -200,12 +226,14 @@ func settleLine(tx *commit.Tx, by string, l *Line) (bool, error) {
 		if err != nil {
 			return false, err
 		}
-		if paid, err := matched(tx.Context(), tx.Reader(), "refund", d.ID); err != nil || paid {
-			return false, err
+		line := donations.BankLine{ID: l.ID, BookingDate: l.BookingDate, Minor: l.Amount.Minor, Actor: by}
+		pay := donations.PayRefund // a debit pays the refund
+		if l.Direction == "credit" {
+			pay = donations.ReturnRefund // a credit brings a paid one back
 		}
-		entry, err := donations.PayRefund(tx, d, donations.BankLine{ID: l.ID, BookingDate: l.BookingDate, Minor: l.Amount.Minor, Actor: by})
+		entry, err := pay(tx, d, line)
 		if errs.Is(errs.InvalidState, err) {
-			return false, nil
+			return false, nil // another state or amount: a person looks at it
 		}
 		if err != nil {
 			return false, err

@@ -62,3 +62,109 @@ func TestPendingAfterItsBookedLine(t *testing.T) {
 		}
 	})
 }
+
+// TestPendingBookedOnAnotherDay: banks book a line they showed as pending
+// a day or a few later. The booked line replaces the pending line of the
+// same content (account, amount, direction, counterparty IBAN, remittance,
+// end-to-end id) whose date lies up to bank.Window days before or after
+// its own, the nearest first, one pending line each: of two equal pending
+// lines one booked line replaces one. A booked line further away replaces
+// nothing; a report uploaded after the statement that booked its line adds
+// no pending line.
+func TestPendingBookedOnAnotherDay(t *testing.T) {
+	dbtest.Engines(t, func(t *testing.T, d *db.DB) {
+		w := newWorld(t, d)
+		gift := banktest.Line{Minor: 2000, Name: "Hans Meier", IBAN: "DE02120300000000202051", Remittance: "Spende", EndToEndID: "E2E-1"}
+		line := func(date string, pending bool) banktest.Line {
+			l := gift
+			l.Date, l.Pending = date, pending
+			return l
+		}
+		report := func(from, to string, lines ...banktest.Line) []byte { // the bank's report during day to
+			return intraday(banktest.Camt053(banktest.Statement{ID: "R" + to, IBAN: fundIBAN, From: from, To: to, NoBalances: true, Lines: lines}))
+		}
+		statement := func(day string, lines ...banktest.Line) []byte {
+			return banktest.Camt053(banktest.Statement{ID: "S" + day, IBAN: fundIBAN, From: day, To: day, NoBalances: true, Lines: lines})
+		}
+		want := func(step string, st *bank.Statement, fresh, pending, queued int) []*bank.Line {
+			t.Helper()
+			p, q := w.lines(bank.Pending), w.lines(bank.Queued)
+			if st.NewLines != fresh || len(p) != pending || len(q) != queued {
+				t.Fatalf("%s: %+v; %d lines pending, %d queued; want %d new, %d pending, %d queued", step, st, len(p), len(q), fresh, pending, queued)
+			}
+			return p
+		}
+
+		// Pending on Friday, booked on Monday.
+		want("pending on friday", w.mustImport(report("2026-03-06", "2026-03-06", line("2026-03-06", true))), 1, 1, 0)
+		want("booked on monday", w.mustImport(statement("2026-03-09", line("2026-03-09", false))), 1, 0, 1)
+		// The Friday report again, after: its line is the booked one.
+		want("friday's report again", w.mustImport(report("2026-03-06", "2026-03-06", line("2026-03-06", true))), 0, 0, 1)
+
+		// Two equal gifts pending; one is booked the next day, the other
+		// two days after that.
+		want("two pending", w.mustImport(report("2026-03-16", "2026-03-16", line("2026-03-16", true), line("2026-03-16", true))), 2, 2, 1)
+		want("one booked", w.mustImport(statement("2026-03-17", line("2026-03-17", false))), 1, 1, 2)
+		want("the other booked", w.mustImport(statement("2026-03-19", line("2026-03-19", false))), 1, 0, 3)
+
+		// The nearest pending line goes: pending on the 23rd and the 26th,
+		// one booked on the 27th replaces the 26th's.
+		want("pending twice", w.mustImport(report("2026-03-23", "2026-03-26", line("2026-03-23", true), line("2026-03-26", true))), 2, 2, 3)
+		if p := want("booked on the 27th", w.mustImport(statement("2026-03-27", line("2026-03-27", false))), 1, 1, 4); p[0].BookingDate != "2026-03-23" {
+			t.Fatalf("the pending line of %s stays, want the one of 2026-03-23", p[0].BookingDate)
+		}
+		want("booked on the 28th", w.mustImport(statement("2026-03-28", line("2026-03-28", false))), 1, 0, 5)
+
+		// Outside the window a booked line replaces nothing: one booked six
+		// days before a pending line, one six days after it.
+		pending := want("pending on april 10th", w.mustImport(report("2026-04-10", "2026-04-10", line("2026-04-10", true))), 1, 1, 5)
+		want("booked six days before", w.mustImport(statement("2026-04-04", line("2026-04-04", false))), 1, 1, 6)
+		after := want("booked six days after, the report still shows it pending",
+			w.mustImport(report("2026-04-10", "2026-04-16", line("2026-04-10", true), line("2026-04-16", false))), 1, 1, 7)
+		if after[0].ID != pending[0].ID {
+			t.Fatalf("the pending line was replaced: %+v, was %+v", after[0], pending[0])
+		}
+
+		// A Friday's report uploaded only after Monday's statement: its
+		// pending line is Monday's booked line, not one that would wait.
+		want("monday's statement first", w.mustImport(statement("2026-05-11", line("2026-05-11", false))), 1, 1, 8)
+		want("friday's report late", w.mustImport(report("2026-05-08", "2026-05-08", line("2026-05-08", true))), 0, 1, 8)
+	})
+}
+
+// TestPendingWithdrawn: a statement that shows pending lines shows all
+// that are pending in its period: a pending line of that period it neither
+// shows nor books was withdrawn by the bank and goes; one of another
+// period, or a statement that shows no pending line (a day's statement),
+// leaves it.
+func TestPendingWithdrawn(t *testing.T) {
+	dbtest.Engines(t, func(t *testing.T, d *db.DB) {
+		w := newWorld(t, d)
+		card := banktest.Line{Date: "2026-05-04", Minor: 4990, Debit: true, Name: "Copyshop", Remittance: "Kartenzahlung", Pending: true}
+		other := banktest.Line{Date: "2026-05-05", Minor: 1200, Debit: true, Name: "Post", Remittance: "Porto", Pending: true}
+		file := func(from, to string, lines ...banktest.Line) []byte {
+			return intraday(banktest.Camt053(banktest.Statement{ID: "R" + to, IBAN: fundIBAN, From: from, To: to, NoBalances: true, Lines: lines}))
+		}
+		pending := func() []string {
+			var out []string
+			for _, l := range w.lines(bank.Pending) {
+				out = append(out, l.Remittance)
+			}
+			return out
+		}
+		w.mustImport(file("2026-05-04", "2026-05-04", card))
+		// A day's statement without pending lines, and a report of the next
+		// day showing another pending line, leave it.
+		w.mustImport(banktest.Camt053(banktest.Statement{ID: "S", IBAN: fundIBAN, From: "2026-05-04", To: "2026-05-04", NoBalances: true}))
+		w.mustImport(file("2026-05-05", "2026-05-05", other))
+		if p := pending(); len(p) != 2 {
+			t.Fatalf("pending %v, want both", p)
+		}
+		// The report of both days shows only the other: the card payment
+		// was withdrawn.
+		w.mustImport(file("2026-05-04", "2026-05-05", other))
+		if p := pending(); len(p) != 1 || p[0] != "Porto" {
+			t.Fatalf("pending %v, want only Porto", p)
+		}
+	})
+}

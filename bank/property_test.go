@@ -37,6 +37,8 @@ const (
 	instalmentPaid            // the bank's debit of an instalment of a payment file
 	instalmentReturned        // the payee's bank sends a paid instalment back
 	refundPaid                // the bank's debit of a refund owed to a donor
+	refundReturned            // the donor's bank sends a paid refund back
+	payBack                   // a group pays back money of a closed grant
 )
 
 // propLine is a line of the history and what it is.
@@ -44,8 +46,8 @@ type propLine struct {
 	banktest.Line
 	kind       int
 	pledge     *propPledge     // of a payment or a typo
-	instalment *propInstalment // of an instalment's debit or return
-	refundOf   string          // the refunded donation a refund's debit pays
+	instalment *propInstalment // of an instalment's debit or return; a pay-back is assigned to it
+	refundOf   string          // the refunded donation a refund's debit pays or its return brings back
 }
 
 // exact reports whether the line brings its pledge's amount.
@@ -686,9 +688,13 @@ func donationAmount(l *propLine) string {
 // propApplication is an approved application of a payout history.
 type propApplication struct {
 	id          string
-	approved    int64
+	approved    int64 // at the closing: what was paid (the rest is released)
 	payee       grants.Payee
 	instalments []*propInstalment
+	closed      bool
+	// owedBack is what the group said at closing it returns and whose
+	// credit line has not been drawn yet.
+	owedBack int64
 }
 
 // propInstalment is an instalment of a payout history: what the
@@ -706,12 +712,22 @@ type propInstalment struct {
 	returned bool
 }
 
-// propRefund is a refund the treasurer decided and the bank's line that
-// paid it (nil: none yet).
+// propRefund is a refund the treasurer decided and where its payment
+// stands: owed, sent (in a payment file), paid (its debit line is
+// matched), returned (the donor's bank sent it back; it waits for an
+// account).
 type propRefund struct {
-	id    string
-	minor int64
-	paid  *lineAt
+	id, e2e string
+	minor   int64
+	state   donations.RefundStatus
+	// debit is the bank's line paying it that is not matched yet, back the
+	// line sending it back (nil: none drawn).
+	debit, back *lineAt
+	payerIBAN   string // of the line that brought the donation
+	setBy       int    // the treasurer who set its account (-1: none)
+	returns     int    // how often it came back
+	// paidLines and backLines count the lines matched to it each way.
+	paidLines, backLines int
 }
 
 // lineAt is where a line stands in the history: the i-th of its day.
@@ -818,7 +834,7 @@ func (p *payouts) run(rt *rapid.T) {
 	// Rounds in which the committee, the treasurers and the bank each may
 	// act, and the treasurer may fetch a statement.
 	for range rapid.IntRange(3, 14).Draw(rt, "rounds") {
-		steps := []func(*rapid.T){p.approve, p.prepare, p.release, p.paymentFile, p.refund, p.bankDay, p.fetch, p.resolve}
+		steps := []func(*rapid.T){p.approve, p.prepare, p.release, p.paymentFile, p.refund, p.refundAccount, p.closeApp, p.bankDay, p.fetch, p.resolve}
 		for i, step := range steps {
 			for range rapid.IntRange(0, 2).Draw(rt, fmt.Sprint("step ", i)) {
 				step(rt)
@@ -866,6 +882,9 @@ func (p *payouts) bankDay(rt *rapid.T) {
 	}
 	for _, in := range p.instalments {
 		switch {
+		case in.app.closed:
+			// Closed only with every instalment paid and nothing in flight; a
+			// return after the closing is package grants' test.
 		case in.status == grants.DisbursementSent && in.paid == nil && rapid.IntRange(0, 2).Draw(rt, "the bank pays?") > 0:
 			in.paid = &lineAt{day, len(h.lines[day])}
 			add(instalmentPaid, in.minor, true, in.app.payee.Holder, in.app.payee.IBAN, "Integrationsfonds Zuschuss", in.e2e).instalment = in
@@ -875,9 +894,35 @@ func (p *payouts) bankDay(rt *rapid.T) {
 		}
 	}
 	for _, r := range p.refunds {
-		if r.paid == nil && rapid.Bool().Draw(rt, "refund paid?") {
-			r.paid = &lineAt{day, len(h.lines[day])}
+		switch {
+		case r.debit == nil && r.returns == 0 && (r.state == donations.RefundOwed || r.state == donations.RefundSent) && rapid.Bool().Draw(rt, "refund paid?"):
+			// Paid the first time: the treasurer assigns the debit line.
+			r.debit = &lineAt{day, len(h.lines[day])}
 			add(refundPaid, r.minor, true, "Erika Mustermann", donorIBANs[1], "Erstattung Spende "+r.id, "").refundOf = r.id
+		case r.debit == nil && r.returns > 0 && r.state == donations.RefundSent && rapid.IntRange(0, 3).Draw(rt, "paid again?") > 0:
+			// Paid again from a payment file: its end-to-end id finds it.
+			r.debit = &lineAt{day, len(h.lines[day])}
+			add(refundPaid, r.minor, true, "Erika Mustermann", donorIBANs[3], "Rueckerstattung Spende "+r.id, r.e2e).refundOf = r.id
+		case r.back == nil && r.state == donations.RefundPaid && r.returns < 2 && rapid.IntRange(0, 1).Draw(rt, "refund sent back?") == 0:
+			r.back = &lineAt{day, len(h.lines[day])}
+			e2e := ""
+			if rapid.Bool().Draw(rt, "return with its end-to-end id?") {
+				e2e = r.e2e
+			}
+			add(refundReturned, r.minor, false, "Erika Mustermann", donorIBANs[1], "Retoure: Konto erloschen "+r.id, e2e).refundOf = r.id
+		}
+	}
+	for _, a := range p.apps {
+		if a.owedBack > 0 && rapid.Bool().Draw(rt, "the group pays back?") {
+			minor := rapid.Int64Range(1, a.owedBack).Draw(rt, "paid back")
+			a.owedBack -= minor
+			var paid []*propInstalment
+			for _, in := range a.instalments {
+				if !in.returned {
+					paid = append(paid, in)
+				}
+			}
+			add(payBack, minor, false, a.payee.Holder, a.payee.IBAN, "Rueckzahlung Zuschuss "+a.id, "").instalment = rapid.SampledFrom(paid).Draw(rt, "assigned to")
 		}
 	}
 	for n := range rapid.IntRange(0, 3).Draw(rt, "lines") {
@@ -951,6 +996,14 @@ func (p *payouts) importFile(rt *rapid.T, f propFile) {
 		case l.Match.Type == "donation":
 			p.available += l.Amount.Minor
 			outcomes["confirmed at import"]++
+		case l.Match.Type == "refund":
+			// Only a line with the refund's end-to-end id: a debit of a refund
+			// in a payment file, a credit of a paid one.
+			r := p.refundOf(l.Match.ID)
+			if l.EndToEndID != r.e2e {
+				rt.Fatalf("a refund's line without its end-to-end id matched at import: %+v", l)
+			}
+			p.refundLine(rt, r, l, "at import")
 		case l.Direction == "debit":
 			outcomes["instalment paid at import"]++
 		default:
@@ -965,7 +1018,12 @@ func (p *payouts) importFile(rt *rapid.T, f propFile) {
 func (p *payouts) resolve(rt *rapid.T) {
 	ctx := context.Background()
 	keys := p.h.byKey()
-	for _, l := range allLines(rt, p.w, bank.Queued) {
+	queued := allLines(rt, p.w, bank.Queued)
+	// A refund's return after its debit, whatever order they came in.
+	slices.SortStableFunc(queued, func(a, b *bank.Line) int {
+		return b2i(keys[storedKey(a)].kind == refundReturned) - b2i(keys[storedKey(b)].kind == refundReturned)
+	})
+	for _, l := range queued {
 		hl := keys[storedKey(l)]
 		var err error
 		resolved, adds := "booked to an account", hl.signed()
@@ -988,9 +1046,20 @@ func (p *payouts) resolve(rt *rapid.T) {
 			_, err = p.w.bank.Assign(ctx, treasurer, l.ID, bank.Assignment{DisbursementID: hl.instalment.id})
 			hl.instalment.returned = true
 			resolved, adds = "return assigned to its instalment", 0 // owed to the group again
-		case hl.kind == refundPaid:
-			_, err = p.w.bank.Assign(ctx, treasurer, l.ID, bank.Assignment{DonationID: hl.refundOf})
-			resolved, adds = "assigned to its refund", 0 // the money was owed since the refund
+		case hl.kind == refundPaid || hl.kind == refundReturned:
+			r := p.refundOf(hl.refundOf)
+			var got *bank.Line
+			got, err = ledgertest.Value(p.w.bank.Assign(ctx, p.kasse[rapid.IntRange(0, 1).Draw(rt, "who assigns")], l.ID, bank.Assignment{DonationID: hl.refundOf}))
+			if err == nil {
+				p.refundLine(rt, r, got, "assigned")
+			}
+			resolved, adds = "assigned to its refund", 0 // the money was owed since the refund, and is again after a return
+			if hl.kind == refundReturned {
+				resolved = "refund's return assigned"
+			}
+		case hl.kind == payBack:
+			_, err = p.w.bank.Assign(ctx, treasurer, l.ID, bank.Assignment{DisbursementID: hl.instalment.id})
+			resolved = "pay-back assigned to an instalment of the closed grant" // the fund spent that much less
 		case hl.kind == typo && hl.exact() && find(rt, p.w, hl.pledge.ID).Status == donations.Pledged:
 			_, err = p.w.bank.Assign(ctx, treasurer, l.ID, bank.Assignment{DonationID: hl.pledge.ID})
 			resolved = "assigned to its pledge"
@@ -1134,10 +1203,13 @@ func (p *payouts) pick(rt *rapid.T, status string) *propInstalment {
 	return rapid.SampledFrom(ins).Draw(rt, "instalment")
 }
 
-// paymentFile makes a payment file of some released instalments, or of
-// all (none to pay is refused).
+// paymentFile has a treasurer make a payment file of some released
+// instalments, or of all there are and the refunds owed (none to pay is
+// refused). A refund whose account this treasurer set is left out; when
+// nothing else is due the file is refused for separation of duties.
 func (p *payouts) paymentFile(rt *rapid.T) {
 	ctx := context.Background()
+	maker := rapid.IntRange(0, 1).Draw(rt, "file maker")
 	var want []*propInstalment
 	var ids []string
 	for _, in := range p.instalments {
@@ -1145,34 +1217,48 @@ func (p *payouts) paymentFile(rt *rapid.T) {
 			want, ids = append(want, in), append(ids, in.id)
 		}
 	}
-	if len(want) == 0 { // all there are
+	var due, held []string // refunds the file must pay, and leave out
+	if len(want) == 0 {    // all there are
 		for _, in := range p.instalments {
 			if in.status == grants.DisbursementReleased {
 				want = append(want, in)
 			}
 		}
-	}
-	f, err := ledgertest.Value(p.w.bank.CreatePaymentFile(ctx, treasurer, bank.PaymentFileInput{DisbursementIDs: ids}))
-	if len(want) == 0 {
-		// A file of all there is pays the refunds owed too (to the IBAN
-		// their donation came from); with none of those either, nothing.
-		if err == nil && len(f.DisbursementIDs) == 0 && len(f.RefundDonationIDs) > 0 && f.Count == len(f.RefundDonationIDs) {
-			return
+		for _, r := range p.refunds {
+			switch {
+			case r.state != donations.RefundOwed || r.setBy < 0 && r.payerIBAN == "":
+			case r.setBy == maker:
+				held = append(held, r.id)
+			default:
+				due = append(due, r.id)
+			}
 		}
+	}
+	f, err := ledgertest.Value(p.w.bank.CreatePaymentFile(ctx, p.kasse[maker], bank.PaymentFileInput{DisbursementIDs: ids}))
+	switch {
+	case len(want) == 0 && len(due) == 0 && len(held) > 0:
+		if !errs.Is(errs.Forbidden, err) {
+			rt.Fatalf("the treasurer who set the account of the only refunds due made a file: %+v, %v", f, err)
+		}
+		outcomes["payment file refused to the refund account's setter"]++
+		return
+	case len(want) == 0 && len(due) == 0:
 		if !errs.Is(errs.InvalidState, err) {
 			rt.Fatalf("a payment file of nothing: %+v, %v", f, err)
 		}
 		return
+	case err != nil:
+		rt.Fatal(err)
 	}
+	doc, err := p.w.bank.PaymentFileDocument(ctx, p.kasse[maker], f.ID)
 	if err != nil {
 		rt.Fatal(err)
 	}
-	doc, err := p.w.bank.PaymentFileDocument(ctx, treasurer, f.ID)
-	if err != nil {
-		rt.Fatal(err)
-	}
-	if len(f.DisbursementIDs) != len(want) || f.Count != len(want)+len(f.RefundDonationIDs) || (ids != nil && len(f.RefundDonationIDs) > 0) {
-		rt.Fatalf("payment file of %d payments (%d instalments, %d refunds), want %d instalments", f.Count, len(f.DisbursementIDs), len(f.RefundDonationIDs), len(want))
+	slices.Sort(due)
+	slices.Sort(held)
+	got, gotHeld := slices.Sorted(slices.Values(f.RefundDonationIDs)), slices.Sorted(slices.Values(f.HeldBackRefundIDs))
+	if len(f.DisbursementIDs) != len(want) || f.Count != len(want)+len(due) || !slices.Equal(got, due) || !slices.Equal(gotHeld, held) {
+		rt.Fatalf("payment file %+v, want %d instalments, refunds %v, held back %v", f, len(want), due, held)
 	}
 	for _, in := range want {
 		if !slices.Contains(f.DisbursementIDs, in.id) || !strings.Contains(string(doc), "<EndToEndId>"+in.e2e+"</EndToEndId>") {
@@ -1180,16 +1266,147 @@ func (p *payouts) paymentFile(rt *rapid.T) {
 		}
 		in.status = grants.DisbursementSent
 	}
+	for _, id := range due {
+		r := p.refundOf(id)
+		if !strings.Contains(string(doc), "<EndToEndId>"+r.e2e+"</EndToEndId>") {
+			rt.Fatalf("payment file lacks the refund %s", r.e2e)
+		}
+		if r.returns > 0 && !strings.Contains(string(doc), newIBAN) {
+			rt.Fatalf("a returned refund is paid again, but not to the account set for it:\n%s", doc)
+		}
+		if r.returns > 0 {
+			outcomes["returned refunds in payment files"]++
+		}
+		r.state = donations.RefundSent
+		outcomes["refunds in payment files"]++
+	}
+	if len(held) > 0 {
+		outcomes["payment files leaving out the maker's refund accounts"]++
+	}
 	outcomes["payment files"]++
+}
+
+// refundOf returns the refund of the donation id.
+func (p *payouts) refundOf(id string) *propRefund {
+	for _, r := range p.refunds {
+		if r.id == id {
+			return r
+		}
+	}
+	panic("no refund of " + id)
+}
+
+// refundLine follows a line matched to refund r (at import or assigned):
+// a debit pays it, a credit brings it back.
+func (p *payouts) refundLine(rt *rapid.T, r *propRefund, l *bank.Line, how string) {
+	switch {
+	case l.Direction == "debit" && r.state != donations.RefundPaid:
+		r.state, r.debit = donations.RefundPaid, nil
+		r.paidLines++
+		if r.returns > 0 {
+			outcomes["refund paid again "+how]++
+		}
+	case l.Direction == "credit" && r.state == donations.RefundPaid:
+		r.state, r.back = donations.RefundReturned, nil
+		r.backLines++
+		r.returns++
+		outcomes["refund returned "+how]++
+	default:
+		rt.Fatalf("a %s line matched %s to the refund of %s, which is %s", l.Direction, how, r.id, r.state)
+	}
+}
+
+// refundAccount has a treasurer set the account of a refund that came
+// back (or of one whose donor's IBAN no line named); one in a payment
+// file or paid is refused.
+func (p *payouts) refundAccount(rt *rapid.T) {
+	ctx := context.Background()
+	var open, closed []*propRefund
+	for _, r := range p.refunds {
+		switch {
+		case r.state == donations.RefundReturned, r.state == donations.RefundOwed && r.payerIBAN == "" && r.setBy < 0:
+			open = append(open, r)
+		case r.state == donations.RefundSent, r.state == donations.RefundPaid:
+			closed = append(closed, r)
+		}
+	}
+	who := rapid.IntRange(0, 1).Draw(rt, "who sets the account")
+	account := donations.RefundAccount{Name: "Erika Mustermann", IBAN: newIBAN}
+	if len(closed) > 0 && rapid.IntRange(0, 3).Draw(rt, "an account for a refund in a file?") == 0 {
+		if _, err := p.w.dons.SetRefundAccount(ctx, p.kasse[who], rapid.SampledFrom(closed).Draw(rt, "refund").id, account); !errs.Is(errs.InvalidState, err) {
+			rt.Fatalf("an account for a refund in a file or paid: %v", err)
+		}
+	}
+	if len(open) == 0 {
+		return
+	}
+	r := rapid.SampledFrom(open).Draw(rt, "refund")
+	if _, err := p.w.dons.SetRefundAccount(ctx, p.kasse[who], r.id, account); err != nil {
+		rt.Fatal(err)
+	}
+	if r.state == donations.RefundReturned {
+		outcomes["refund accounts set after a return"]++
+	} else {
+		outcomes["refund accounts set (no IBAN known)"]++
+	}
+	r.state, r.setBy = donations.RefundOwed, who
+}
+
+// closeApp has the group report on a grant whose instalments were all
+// paid (or came back) and a treasurer close it, saying what the group
+// returns: the part not paid is released (available again), and what it
+// returns comes as a credit line, assigned to an instalment of the closed
+// grant.
+func (p *payouts) closeApp(rt *rapid.T) {
+	ctx := context.Background()
+	var done []*propApplication
+	for _, a := range p.apps {
+		paid := false
+		ok := !a.closed
+		for _, in := range a.instalments {
+			switch {
+			case in.returned:
+			case p.arrived(in.paid) && in.sentBack == nil:
+				paid = true
+			default:
+				ok = false
+			}
+		}
+		if ok && paid {
+			done = append(done, a)
+		}
+	}
+	if len(done) == 0 {
+		return
+	}
+	a := rapid.SampledFrom(done).Draw(rt, "closed")
+	var paid int64
+	for _, in := range a.instalments {
+		if !in.returned {
+			paid += in.minor
+		}
+	}
+	if _, err := p.g.Report(ctx, p.applicant, a.id, grants.ReportInput{Spent: fundus.Amount(fundus.FormatMinor(paid, fundus.EUR)), Report: "Zwölf Treffen."}); err != nil {
+		rt.Fatal(err)
+	}
+	returned := rapid.Int64Range(0, paid).Draw(rt, "returned")
+	if _, err := p.g.Close(ctx, p.kasse[rapid.IntRange(0, 1).Draw(rt, "who closes")], a.id, grants.CloseInput{Returned: fundus.Amount(fundus.FormatMinor(returned, fundus.EUR))}); err != nil {
+		rt.Fatal(err)
+	}
+	p.available += a.approved - paid // released
+	a.approved, a.closed, a.owedBack = paid, true, returned
+	outcomes["grants closed"]++
 }
 
 // refund has the treasurer refund a received donation, when the money
 // is there.
 func (p *payouts) refund(rt *rapid.T) {
 	var ids []string
+	payer := map[string]string{}
 	for _, l := range allLines(rt, p.w, bank.Matched) {
 		if l.Match.Type == "donation" && !slices.Contains(ids, l.Match.ID) && find(rt, p.w, l.Match.ID).Status == donations.Received {
 			ids = append(ids, l.Match.ID)
+			payer[l.Match.ID] = l.CounterpartyIBAN
 		}
 	}
 	if len(ids) == 0 {
@@ -1199,11 +1416,12 @@ func (p *payouts) refund(rt *rapid.T) {
 	if p.available-d.Amount.Minor < p.reserve {
 		return
 	}
-	if _, err := p.w.dons.Refund(context.Background(), treasurer, d.ID, donations.Refund{Reason: "Die Spenderin bittet darum"}); err != nil {
+	r, err := ledgertest.Value(p.w.dons.Refund(context.Background(), treasurer, d.ID, donations.Refund{Reason: "Die Spenderin bittet darum"}))
+	if err != nil {
 		rt.Fatal(err)
 	}
 	p.available -= d.Amount.Minor
-	p.refunds = append(p.refunds, &propRefund{id: d.ID, minor: d.Amount.Minor})
+	p.refunds = append(p.refunds, &propRefund{id: d.ID, e2e: r.EndToEndID, minor: d.Amount.Minor, state: donations.RefundOwed, payerIBAN: payer[d.ID], setBy: -1})
 	outcomes["refunds"]++
 }
 
@@ -1222,8 +1440,8 @@ func (p *payouts) checkAvailable(rt *rapid.T) map[string]int64 {
 func (p *payouts) check(rt *rapid.T, resolved bool) {
 	ctx := context.Background()
 	keys := p.h.byKey()
-	lineOf := map[string]string{}                                                    // entry → the line that booked it
-	debits, credits, refunds := map[string]int{}, map[string]int{}, map[string]int{} // lines matched to an instalment, a refund
+	lineOf := map[string]string{}                                                                                   // entry → the line that booked it
+	debits, credits, refunds, refundBacks := map[string]int{}, map[string]int{}, map[string]int{}, map[string]int{} // lines matched to an instalment, a refund
 	donationsMatched := map[string]int{}
 	for _, l := range p.h.storedAsSeen(rt, p.w, p.seen, p.pending) {
 		hl := keys[storedKey(l)]
@@ -1251,9 +1469,15 @@ func (p *payouts) check(rt *rapid.T, resolved bool) {
 			} else {
 				credits[hl.instalment.id]++
 			}
-		case refundPaid:
+		case refundPaid, refundReturned:
 			want = lineIs{bank.Matched, "refund", hl.refundOf}
-			refunds[hl.refundOf]++
+			if hl.kind == refundPaid {
+				refunds[hl.refundOf]++
+			} else {
+				refundBacks[hl.refundOf]++
+			}
+		case payBack:
+			want = lineIs{bank.Matched, "disbursement", hl.instalment.id}
 		case opening, fee, interest:
 			want = lineIs{bank.Booked, "entry", l.EntryID}
 		default:
@@ -1304,6 +1528,9 @@ func (p *payouts) check(rt *rapid.T, resolved bool) {
 		case a.approved:
 			status = grants.Paid
 		}
+		if a.closed {
+			status = grants.Closed
+		}
 		if got.PaidAmount.Minor != paidHere || got.Status != status {
 			rt.Fatalf("application %s is %s with %s paid, want %s with %s", a.id, got.Status, got.PaidAmount, status, fundus.FormatMinor(paidHere, fundus.EUR))
 		}
@@ -1324,10 +1551,16 @@ func (p *payouts) check(rt *rapid.T, resolved bool) {
 
 	var owed int64
 	for _, r := range p.refunds {
-		if n := refunds[r.id]; n > b2i(p.arrived(r.paid)) || resolved && n != b2i(p.arrived(r.paid)) {
-			rt.Fatalf("refund of %s: %d lines paid it", r.id, n)
+		// No refund paid twice: each line paying it after the first follows
+		// a line bringing it back.
+		paid := refunds[r.id] - refundBacks[r.id]
+		if paid != b2i(r.state == donations.RefundPaid) || refunds[r.id] != r.paidLines || refundBacks[r.id] != r.backLines {
+			rt.Fatalf("refund of %s (%s): %d lines paid it, %d brought it back; %d and %d were matched", r.id, r.state, refunds[r.id], refundBacks[r.id], r.paidLines, r.backLines)
 		}
-		owed += r.minor * int64(1-refunds[r.id])
+		if got := find(rt, p.w, r.id); got.RefundStatus != r.state {
+			rt.Fatalf("refund of %s is %s, want %s", r.id, got.RefundStatus, r.state)
+		}
+		owed += r.minor * int64(1-paid)
 	}
 	b := p.checkAvailable(rt)
 	if b[ledger.GrantsPayable] != paid-approved || b[ledger.RefundsPayable] != -owed {

@@ -128,8 +128,10 @@ type Assignment struct {
 // Assign records that a queued credit is the money of a donation (a
 // pledged one of that amount is confirmed with the line's booking day, one
 // confirmed by hand is linked and its money moved from assets:clearing to
-// assets:bank), or that a queued debit paid a refunded donation back; or
-// that a debit paid an instalment, a credit brought a paid one back.
+// assets:bank), or, once that money has its line and the donation's
+// refund was paid, the refund coming back from the donor's bank (owed
+// again); that a queued debit paid a refunded donation back; or that a
+// debit paid an instalment, a credit brought a paid one back.
 // Returns Unauthenticated, Forbidden,
 // Invalid, NotFound, InvalidState.
 func (s *Service) Assign(ctx context.Context, actor fundus.Actor, id string, in Assignment) (commit.Outcome[*Line], error) {
@@ -170,14 +172,21 @@ func (s *Service) Assign(ctx context.Context, actor fundus.Actor, id string, in 
 		kind, pay := "donation", func(tx *commit.Tx, d *donations.Donation, line donations.BankLine) (string, error) {
 			return donations.Arrive(tx, d, line, true) // a person saw the amount: what arrived counts
 		}
-		if l.Direction == "debit" { // the money of a refund left the bank
-			kind, pay = "refund", donations.PayRefund
+		linked, err := matched(tx.Context(), tx.Reader(), "donation", d.ID)
+		if err != nil {
+			return err
 		}
-		if done, err := matched(tx.Context(), tx.Reader(), kind, d.ID); err != nil || done {
-			if err != nil {
-				return err
-			}
-			return errs.Errorf(op, errs.InvalidState, "the %s of donation %s already has its bank line", kind, d.Reference)
+		switch {
+		case l.Direction == "debit": // the money of a refund left the bank
+			kind, pay = "refund", donations.PayRefund
+		case linked && d.Status == donations.Refunded && d.RefundStatus == donations.RefundPaid:
+			// The donation's money has its line: a credit now is the paid
+			// refund coming back from the donor's bank.
+			kind, pay = "refund", donations.ReturnRefund
+		case linked && d.Status == donations.Refunded:
+			return errs.Errorf(op, errs.InvalidState, "the donation %s already has its bank line, and its refund is %s, not paid: a credit brings back only a paid refund", d.Reference, d.RefundStatus)
+		case linked:
+			return errs.Errorf(op, errs.InvalidState, "the donation %s already has its bank line", d.Reference)
 		}
 		entry, err := pay(tx, d, line)
 		if err != nil {

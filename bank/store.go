@@ -24,10 +24,12 @@ type stored struct {
 	ID            string `db:"id"`
 	Identity      string `db:"identity"`
 	BankReference string `db:"bank_reference"`
+	Replaced      string `db:"replaced"` // the identity of the pending line it replaced
 }
 
 // storedLines returns the stored lines of the identities, by identity, in
-// the order they were stored.
+// the order they were stored; and under "replaced:" and a pending line's
+// identity, the booked lines that replaced a pending line of it.
 func storedLines(ctx context.Context, q sqlx.QueryerContext, identities []string) (map[string][]stored, error) {
 	out := map[string][]stored{}
 	for len(identities) > 0 {
@@ -38,16 +40,55 @@ func storedLines(ctx context.Context, q sqlx.QueryerContext, identities []string
 			in[i] = p.Add(id)
 		}
 		var rows []stored
-		if err := sqlx.SelectContext(ctx, q, &rows, `SELECT id, identity, bank_reference FROM bank_lines
-			WHERE identity IN (`+strings.Join(in, ", ")+`) ORDER BY seq`, p.Args()...); err != nil {
+		list := strings.Join(in, ", ")
+		if err := sqlx.SelectContext(ctx, q, &rows, `SELECT id, identity, bank_reference, replaced FROM bank_lines
+			WHERE identity IN (`+list+`) OR replaced IN (`+list+`) ORDER BY seq`, p.Args()...); err != nil {
 			return nil, err
 		}
+		asked := map[string]bool{}
+		for _, id := range identities[:n] {
+			asked[id] = true
+		}
 		for _, r := range rows {
-			out[r.Identity] = append(out[r.Identity], r)
+			if asked[r.Identity] {
+				out[r.Identity] = append(out[r.Identity], r)
+			}
+			if r.Replaced != "" && asked[r.Replaced] {
+				out["replaced:"+r.Replaced] = append(out["replaced:"+r.Replaced], r)
+			}
 		}
 		identities = identities[n:]
 	}
 	return out, nil
+}
+
+// aroundRow is a stored line with what makes it the same as a line of
+// another day (content).
+type aroundRow struct {
+	stored
+	BookingDate      string `db:"booking_date"`
+	Amount           int64  `db:"amount"`
+	Direction        string `db:"direction"`
+	CounterpartyIBAN string `db:"counterparty_iban"`
+	Remittance       string `db:"remittance"`
+	EndToEndID       string `db:"end_to_end_id"`
+	AccountIBAN      string `db:"account_iban"`
+}
+
+// linesAround returns the stored pending lines (pending) or the other
+// stored lines booked from from to to, in the order they were stored.
+// Pending lines are few: they are replaced or withdrawn.
+func linesAround(ctx context.Context, q sqlx.QueryerContext, from, to string, pending bool) ([]aroundRow, error) {
+	status := "l.status = 'pending'"
+	if !pending {
+		status = "l.status <> 'pending'"
+	}
+	var rows []aroundRow
+	err := sqlx.SelectContext(ctx, q, &rows, `SELECT l.id, l.identity, l.bank_reference, l.replaced, l.booking_date, l.amount, l.direction,
+		l.counterparty_iban, l.remittance, l.end_to_end_id, s.account_iban
+		FROM bank_lines l JOIN bank_statements s ON s.id = l.statement_id
+		WHERE `+status+` AND l.booking_date >= $1 AND l.booking_date <= $2 ORDER BY l.seq`, from, to)
+	return rows, err
 }
 
 func insertStatement(ctx context.Context, q sqlx.ExecerContext, s *Statement) error {
@@ -75,7 +116,7 @@ func nullDay(d string) *string {
 
 var lineColumns = []string{"id", "statement_id", "identity", "booking_date", "value_date", "amount", "currency", "direction",
 	"counterparty_name", "counterparty_iban", "remittance", "end_to_end_id", "bank_reference", "bank_text", "status",
-	"match_type", "match_id", "entry_id", "resolved_by", "resolved_at"}
+	"match_type", "match_id", "entry_id", "resolved_by", "resolved_at", "replaced"}
 
 // insertLines inserts lines with as few statements as the limit on
 // parameters allows.
@@ -89,7 +130,7 @@ func insertLines(ctx context.Context, q sqlx.ExecerContext, lines []*Line, by st
 		}
 		rows[i] = []any{l.ID, l.StatementID, l.identity, l.BookingDate, l.ValueDate, l.Amount.Minor, l.Currency, l.Direction,
 			l.CounterpartyName, l.CounterpartyIBAN, l.Remittance, l.EndToEndID, l.BankReference, l.BankText, l.Status,
-			matchType, matchID, db.StringOrNull(l.EntryID), resolvedBy, resolvedAt}
+			matchType, matchID, db.StringOrNull(l.EntryID), resolvedBy, resolvedAt, l.replaces}
 	}
 	for _, st := range db.InsertRows("bank_lines", lineColumns, rows, "") {
 		if _, err := q.ExecContext(ctx, st.Query, st.Args...); err != nil {
@@ -100,7 +141,8 @@ func insertLines(ctx context.Context, q sqlx.ExecerContext, lines []*Line, by st
 }
 
 // deleteLines deletes the pending lines of ids (the booked lines that
-// follow replace them), a few hundred a statement.
+// follow replace them, or the bank withdrew them), a few hundred a
+// statement.
 func deleteLines(ctx context.Context, q sqlx.ExecerContext, ids []string) error {
 	for len(ids) > 0 {
 		n := min(len(ids), 500)

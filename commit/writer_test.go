@@ -28,7 +28,7 @@ import (
 func TestIdempotency(t *testing.T) {
 	dbtest.Engines(t, func(t *testing.T, d *db.DB) {
 		s := ledgertest.Service(t, d)
-		in := ledgertest.Manual("donation", ledger.Bank, "10.00", ledger.Donations, "-10.00")
+		in := ledgertest.Manual("donation", ledger.Clearing, "10.00", ledger.Donations, "-10.00")
 		keyed := func(key, hash string) context.Context {
 			return commit.WithKey(context.Background(), commit.Key{Scope: ledgertest.Treasurer.ID, Name: key, RequestHash: hash})
 		}
@@ -46,7 +46,7 @@ func TestIdempotency(t *testing.T) {
 			again.Value.Postings[0].Amount != first.Value.Postings[0].Amount {
 			t.Fatalf("replayed value %+v, want %+v", again.Value, first.Value)
 		}
-		if b := ledgertest.Balances(t, s); b[ledger.Bank] != 1000 {
+		if b := ledgertest.Balances(t, s); b[ledger.Clearing] != 1000 {
 			t.Fatalf("the replay posted again: %v", b)
 		}
 		if !strings.Contains(string(first.Body), first.Value.ID) {
@@ -70,7 +70,7 @@ func TestIdempotency(t *testing.T) {
 		}
 
 		// A refusal in the write path is stored: the repeat is refused alike.
-		unbalanced := ledgertest.Manual("x", ledger.Bank, "1", ledger.Donations, "-2")
+		unbalanced := ledgertest.Manual("x", ledger.Clearing, "1", ledger.Donations, "-2")
 		if _, err := s.PostManual(keyed("k2", "h2"), ledgertest.Treasurer, unbalanced); !errs.Is(errs.Invalid, err) {
 			t.Fatal(err)
 		}
@@ -122,7 +122,7 @@ func TestWriterIsolatesFailures(t *testing.T) {
 		ctx := context.Background()
 		// A panicking function fails alone.
 		_, err := commit.Do(ctx, s.Writer, func(tx *commit.Tx) (int, error) {
-			if _, err := ledger.Post(tx, ledger.NewEntry{Kind: "test", Memo: "x", Actor: "a", Postings: []ledger.NewPosting{{Account: ledger.Bank, Amount: 5}, {Account: ledger.Donations, Amount: -5}}}); err != nil {
+			if _, err := ledger.Post(tx, ledger.NewEntry{Kind: "test", Memo: "x", Actor: "a", Postings: []ledger.NewPosting{{Account: ledger.Clearing, Amount: 5}, {Account: ledger.Donations, Amount: -5}}}); err != nil {
 				return 0, err
 			}
 			panic("boom")
@@ -130,7 +130,7 @@ func TestWriterIsolatesFailures(t *testing.T) {
 		if !errs.Is(errs.Internal, err) {
 			t.Fatalf("panic: %v", err)
 		}
-		e := ledgertest.Post(t, s, "after", ledger.Bank, "1.00", ledger.Donations, "-1.00")
+		e := ledgertest.Post(t, s, "after", ledger.Clearing, "1.00", ledger.Donations, "-1.00")
 		if e.Seq != 1 {
 			t.Fatalf("the panicking function's entry survived: seq %d", e.Seq)
 		}
@@ -161,7 +161,7 @@ func TestFailedStatementFailsOnlyItsCall(t *testing.T) {
 					}
 					return
 				}
-				if _, err := s.PostManual(ctx, ledgertest.Treasurer, ledgertest.Manual("donation", ledger.Bank, "1.00", ledger.Donations, "-1.00")); err != nil {
+				if _, err := s.PostManual(ctx, ledgertest.Treasurer, ledgertest.Manual("donation", ledger.Clearing, "1.00", ledger.Donations, "-1.00")); err != nil {
 					errc <- err
 				}
 			}()
@@ -198,7 +198,7 @@ func TestWriteThenFailIsUndoneAlone(t *testing.T) {
 					if _, err := tx.ExecContext(tx.Context(), `INSERT INTO scratch (n) VALUES ($1)`, i); err != nil {
 						return 0, err
 					}
-					if _, err := ledger.Post(tx, ledger.NewEntry{Kind: "test", Memo: "x", Actor: "a", Postings: []ledger.NewPosting{{Account: ledger.Bank, Amount: 100}, {Account: ledger.Donations, Amount: -100}}}); err != nil {
+					if _, err := ledger.Post(tx, ledger.NewEntry{Kind: "test", Memo: "x", Actor: "a", Postings: []ledger.NewPosting{{Account: ledger.Clearing, Amount: 100}, {Account: ledger.Donations, Amount: -100}}}); err != nil {
 						return 0, err
 					}
 					if i%4 == 0 {
@@ -226,8 +226,8 @@ func TestWriteThenFailIsUndoneAlone(t *testing.T) {
 		if r := ledgertest.Verify(t, d); r.EntriesChecked != 60 {
 			t.Fatalf("%d entries, want 60", r.EntriesChecked)
 		}
-		if b := ledgertest.Balances(t, s); b[ledger.Bank] != 6000 {
-			t.Fatalf("bank %d, want 6000", b[ledger.Bank])
+		if b := ledgertest.Balances(t, s); b[ledger.Clearing] != 6000 {
+			t.Fatalf("clearing %d, want 6000", b[ledger.Clearing])
 		}
 	})
 }
@@ -267,7 +267,7 @@ func TestIdempotentRefusalIsReplayed(t *testing.T) {
 		if !errs.Is(errs.InsufficientFunds, err) || first.Replayed || first.Body != nil || first.Value != nil {
 			t.Fatalf("first: %v %+v", err, first)
 		}
-		ledgertest.Post(t, s, "donation", ledger.Bank, "50.00", ledger.Donations, "-50.00")
+		ledgertest.Post(t, s, "donation", ledger.Clearing, "50.00", ledger.Donations, "-50.00")
 		again, err2 := s.PostManual(ctx, ledgertest.Treasurer, approval)
 		if !errs.Is(errs.InsufficientFunds, err2) || !again.Replayed || again.Body != nil || again.Value != nil {
 			t.Fatalf("repeat: %v %+v", err2, again)
@@ -507,7 +507,7 @@ func TestBadLaterRowFailsAlone(t *testing.T) {
 		waitQueued(t, s.Writer, 1)
 		good := make(chan error, 1)
 		go func() {
-			_, err := s.PostManual(ctx, ledgertest.Treasurer, ledgertest.Manual("donation", ledger.Bank, "1.00", ledger.Donations, "-1.00"))
+			_, err := s.PostManual(ctx, ledgertest.Treasurer, ledgertest.Manual("donation", ledger.Clearing, "1.00", ledger.Donations, "-1.00"))
 			good <- err
 		}()
 		waitQueued(t, s.Writer, 2)

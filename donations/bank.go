@@ -153,31 +153,84 @@ func PledgedOfAmount(ctx context.Context, q sqlx.QueryerContext, minor int64, li
 	return findPledgedOfAmount(ctx, q, minor, limit)
 }
 
-// PayRefund records in tx that a debit line paid a refunded donation back:
-// liabilities:refunds-payable / assets:bank, dated the booking day; a
-// refund made before the bank loop, which paid out of assets:bank at once,
-// is linked and booked no more (no entry). It returns the entry's id. Returns InvalidState for a donation that is not
-// refunded, or another amount.
+// PayRefund records in tx that a debit line paid a refund back:
+// liabilities:refunds-payable / assets:bank, dated the booking day; the
+// refund is paid. A refund made before the bank loop, which paid out of
+// assets:bank at once, is linked and booked no more (no entry), unless
+// the donor's bank sent it back since. It takes an owed or sent refund,
+// and a returned one too (a treasurer paid it again by hand and assigned
+// the debit). It returns the entry's id. Returns InvalidState for a
+// donation that is not refunded, a refund paid already, or another
+// amount.
 func PayRefund(tx *commit.Tx, d *Donation, a BankLine) (string, error) {
 	const op errs.Op = "donations.PayRefund"
 	if d.Status != Refunded {
 		return "", errs.Errorf(op, errs.InvalidState, "the donation %s is %s; only a refunded donation is paid back", d.Reference, d.Status)
 	}
+	if d.RefundStatus == RefundPaid {
+		return "", errs.Errorf(op, errs.InvalidState, "the refund of %s is paid already", d.Reference)
+	}
 	if d.Arrived() != a.Minor {
 		return "", errs.Errorf(op, errs.InvalidState, "the refund of %s is of %s EUR; the bank line paid %s EUR",
 			d.Reference, fundus.FormatMinor(d.Arrived(), fundus.EUR), fundus.FormatMinor(a.Minor, fundus.EUR))
 	}
-	if already, err := onBank(tx, d.RefundEntryID); err != nil || already {
-		if err != nil {
-			return "", err
+	from := d.RefundStatus
+	d.RefundStatus = RefundPaid
+	if err := updateDonation(tx.Context(), tx, d); err != nil {
+		return "", err
+	}
+	if d.refundReturns == 0 {
+		if already, err := onBank(tx, d.RefundEntryID); err != nil || already {
+			if err != nil {
+				return "", err
+			}
+			return "", audit.Add(tx, a.Actor, "donation.refund-paid", "donation", d.ID, map[string]any{
+				"from": from, "to": RefundPaid, "bank_line_id": a.ID, "ledger_entry_id": nil})
 		}
-		return "", audit.Add(tx, a.Actor, "donation.refund-paid", "donation", d.ID, map[string]any{"bank_line_id": a.ID, "ledger_entry_id": nil})
 	}
 	e, err := a.post(tx, "", KindRefundPaid, "Refund of donation "+d.Reference+" paid", ledger.RefundsPayable, -a.Minor)
 	if err != nil {
 		return "", err
 	}
-	return e.ID, audit.Add(tx, a.Actor, "donation.refund-paid", "donation", d.ID, map[string]any{"bank_line_id": a.ID, "ledger_entry_id": e.ID})
+	return e.ID, audit.Add(tx, a.Actor, "donation.refund-paid", "donation", d.ID, map[string]any{
+		"from": from, "to": RefundPaid, "bank_line_id": a.ID, "ledger_entry_id": e.ID})
+}
+
+// ReturnRefund records in tx that the donor's bank sent a paid refund
+// back (a credit line with its end-to-end id, or one a treasurer
+// assigned): assets:bank / liabilities:refunds-payable, dated the booking
+// day, so the refund is owed again and available money does not change.
+// The refund is returned: it goes into no payment file until a treasurer
+// sets the account to pay it to (SetRefundAccount), not blindly to the one
+// that just bounced. It returns the entry's id. Returns InvalidState for
+// a refund that is not paid, or another amount.
+func ReturnRefund(tx *commit.Tx, d *Donation, a BankLine) (string, error) {
+	const op errs.Op = "donations.ReturnRefund"
+	if d.Status != Refunded || d.RefundStatus != RefundPaid {
+		return "", errs.Errorf(op, errs.InvalidState, "only a paid refund comes back; the refund of %s is %s", d.Reference, orNone(d.RefundStatus))
+	}
+	if d.Arrived() != a.Minor {
+		return "", errs.Errorf(op, errs.InvalidState, "the refund of %s is of %s EUR; the bank line brought %s EUR back",
+			d.Reference, fundus.FormatMinor(d.Arrived(), fundus.EUR), fundus.FormatMinor(a.Minor, fundus.EUR))
+	}
+	e, err := a.post(tx, "", KindRefundReturned, "Refund of donation "+d.Reference+" returned by the donor's bank", ledger.RefundsPayable, a.Minor)
+	if err != nil {
+		return "", err
+	}
+	d.RefundStatus, d.refundFileID = RefundReturned, ""
+	d.refundReturns++
+	if err := updateDonation(tx.Context(), tx, d); err != nil {
+		return "", err
+	}
+	return e.ID, audit.Add(tx, a.Actor, "donation.refund-returned", "donation", d.ID, map[string]any{
+		"from": RefundPaid, "to": RefundReturned, "bank_line_id": a.ID, "ledger_entry_id": e.ID})
+}
+
+func orNone(s RefundStatus) RefundStatus {
+	if s == "" {
+		return "none"
+	}
+	return s
 }
 
 // refundEndToEndID is a refund's SEPA end-to-end id: an R and its
@@ -187,7 +240,7 @@ func refundEndToEndID(id string) string {
 }
 
 // RefundOf returns the refunded donation whose refund has the end-to-end
-// id e2e; NotFound when there is none.
+// id e2e, read in q; NotFound when there is none.
 func RefundOf(ctx context.Context, q sqlx.QueryerContext, e2e string) (*Donation, error) {
 	const op errs.Op = "donations.RefundOf"
 	hexID := strings.ToLower(strings.TrimPrefix(e2e, "R"))
@@ -202,21 +255,35 @@ func RefundOf(ctx context.Context, q sqlx.QueryerContext, e2e string) (*Donation
 	return d, nil
 }
 
-// RefundsDue returns the refunded donations no payment file holds yet,
-// oldest first (package bank pays those whose money came with a bank line
-// that names the payer's IBAN).
+// RefundsDue returns the refunds owed, oldest first: in no payment file,
+// not paid, not waiting for an account after a return (package bank pays
+// each to the account a treasurer set, else to the payer's IBAN of the
+// line that brought the donation).
 func RefundsDue(ctx context.Context, q sqlx.QueryerContext) ([]*Donation, error) {
 	return findRefundsDue(ctx, q)
 }
 
-// MarkRefundSent records in tx that a payment file holds d's refund.
-func MarkRefundSent(tx *commit.Tx, actor string, d *Donation, fileID string) error {
-	if err := setRefundPaymentFile(tx.Context(), tx, d.ID, fileID); err != nil {
+// MarkRefundSent records in tx that a payment file holds d's refund,
+// paid to iban.
+func MarkRefundSent(tx *commit.Tx, actor string, d *Donation, fileID, iban string) error {
+	const op errs.Op = "donations.MarkRefundSent"
+	if d.RefundStatus != RefundOwed {
+		return errs.Errorf(op, errs.InvalidState, "the refund of %s is %s; only an owed refund goes into a payment file", d.Reference, orNone(d.RefundStatus))
+	}
+	if err := insertRefundPayment(tx.Context(), tx, d.ID, fileID); err != nil {
 		return err
 	}
-	d.refundFileID = fileID
-	return audit.Add(tx, actor, "donation.refund-send", "donation", d.ID, map[string]any{"payment_file_id": fileID, "end_to_end_id": d.EndToEndID})
+	d.refundFileID, d.RefundStatus = fileID, RefundSent
+	if err := updateDonation(tx.Context(), tx, d); err != nil {
+		return err
+	}
+	return audit.Add(tx, actor, "donation.refund-send", "donation", d.ID, map[string]any{
+		"from": RefundOwed, "to": RefundSent, "payment_file_id": fileID, "end_to_end_id": d.EndToEndID, "iban": iban})
 }
+
+// RefundPayeeSetBy returns who set the account d's refund is paid to (""
+// when none did): that person may not make the payment file that pays it.
+func RefundPayeeSetBy(d *Donation) string { return d.refundPayeeBy }
 
 // RefundsInPaymentFile returns the ids of the donations whose refunds a
 // payment file holds.

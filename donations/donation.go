@@ -41,7 +41,31 @@ const (
 	KindRefund     = "donation-refund"
 	KindSettle     = "donation-settle"      // a donation confirmed by hand reaches the bank account
 	KindRefundPaid = "donation-refund-paid" // a refund leaves the bank account
+	// KindRefundReturned: the donor's bank sent a paid refund back; it is
+	// owed again.
+	KindRefundReturned = "donation-refund-returned"
 )
+
+// RefundStatus is where a refund's payment stands.
+type RefundStatus string
+
+// The states of a refund's payment: owed -> sent (a payment file holds
+// it) -> paid (the bank's debit line) -> returned (the donor's bank sent it
+// back: owed again, waiting for a payee account) -> owed (an account was
+// set) -> ...; a debit line assigned by hand pays an owed, sent or
+// returned refund.
+const (
+	RefundOwed     RefundStatus = "owed"
+	RefundSent     RefundStatus = "sent"
+	RefundPaid     RefundStatus = "paid"
+	RefundReturned RefundStatus = "returned"
+)
+
+// RefundPayee is the account a treasurer set for a refund.
+type RefundPayee struct {
+	Name string `json:"name"`
+	IBAN string `json:"iban"`
+}
 
 // Donor is who gives, as far as they say.
 type Donor struct {
@@ -78,9 +102,16 @@ type Donation struct {
 	// EndToEndID is a refund's SEPA end-to-end id: the payment file pays
 	// it with it, and the bank's debit line with it settles the refund.
 	EndToEndID string `json:"end_to_end_id,omitempty"`
+	// RefundStatus is where the refund's payment stands (refunded only).
+	RefundStatus RefundStatus `json:"refund_status,omitempty"`
+	// RefundPayee is the account a treasurer set for the refund; nil: the
+	// refund goes to the account the donation came from.
+	RefundPayee *RefundPayee `json:"refund_payee,omitempty"`
 
-	refundFileID string // the payment file that holds the refund
-	seq          int64
+	refundFileID  string // the payment file that holds the refund now
+	refundPayeeBy string // who set RefundPayee
+	refundReturns int    // how often the donor's bank sent the refund back
+	seq           int64
 }
 
 // Pledge is what the public sends.

@@ -17,7 +17,8 @@ import (
 
 const donationColumns = `seq, id, reference, status, amount, currency, anonymous, receipt_requested,
 	donor_name, donor_email, donor_street, donor_postal_code, donor_city, message, created_at,
-	received_at, ledger_entry_id, cancelled_at, refunded_at, refund_reason, refund_entry_id, refund_payment_file_id, received_amount`
+	received_at, ledger_entry_id, cancelled_at, refunded_at, refund_reason, refund_entry_id, refund_payment_file_id, received_amount,
+	refund_status, refund_payee_name, refund_payee_iban, refund_payee_set_by, refund_returns`
 
 type donationRow struct {
 	Seq              int64          `db:"seq"`
@@ -43,6 +44,11 @@ type donationRow struct {
 	RefundEntryID    sql.NullString `db:"refund_entry_id"`
 	RefundFileID     sql.NullString `db:"refund_payment_file_id"`
 	ReceivedAmount   sql.NullInt64  `db:"received_amount"`
+	RefundStatus     sql.NullString `db:"refund_status"`
+	RefundPayeeName  string         `db:"refund_payee_name"`
+	RefundPayeeIBAN  string         `db:"refund_payee_iban"`
+	RefundPayeeBy    string         `db:"refund_payee_set_by"`
+	RefundReturns    int            `db:"refund_returns"`
 }
 
 func (r donationRow) donation() *Donation {
@@ -53,6 +59,10 @@ func (r donationRow) donation() *Donation {
 		CreatedAt: r.CreatedAt.UTC(), ReceivedAt: db.TimeOrNil(r.ReceivedAt), LedgerEntryID: r.LedgerEntryID.String,
 		CancelledAt: db.TimeOrNil(r.CancelledAt), RefundedAt: db.TimeOrNil(r.RefundedAt), RefundReason: r.RefundReason,
 		RefundEntryID: r.RefundEntryID.String, refundFileID: r.RefundFileID.String, seq: r.Seq,
+		RefundStatus: RefundStatus(r.RefundStatus.String), refundPayeeBy: r.RefundPayeeBy, refundReturns: r.RefundReturns,
+	}
+	if r.RefundPayeeIBAN != "" {
+		d.RefundPayee = &RefundPayee{Name: r.RefundPayeeName, IBAN: r.RefundPayeeIBAN}
 	}
 	if d.Status == Refunded {
 		d.EndToEndID = refundEndToEndID(d.ID)
@@ -116,9 +126,15 @@ func updateDonation(ctx context.Context, q sqlx.ExecerContext, d *Donation) erro
 	if d.ReceivedAmount != nil {
 		received = &d.ReceivedAmount.Minor
 	}
+	var payee RefundPayee
+	if d.RefundPayee != nil {
+		payee = *d.RefundPayee
+	}
 	_, err := q.ExecContext(ctx, `UPDATE donations SET status = $2, received_at = $3, ledger_entry_id = $4,
-		cancelled_at = $5, refunded_at = $6, refund_reason = $7, refund_entry_id = $8, received_amount = $9 WHERE id = $1`,
-		d.ID, d.Status, d.ReceivedAt, db.StringOrNull(d.LedgerEntryID), d.CancelledAt, d.RefundedAt, d.RefundReason, db.StringOrNull(d.RefundEntryID), received)
+		cancelled_at = $5, refunded_at = $6, refund_reason = $7, refund_entry_id = $8, received_amount = $9,
+		refund_status = $10, refund_payee_name = $11, refund_payee_iban = $12, refund_payee_set_by = $13, refund_payment_file_id = $14, refund_returns = $15 WHERE id = $1`,
+		d.ID, d.Status, d.ReceivedAt, db.StringOrNull(d.LedgerEntryID), d.CancelledAt, d.RefundedAt, d.RefundReason, db.StringOrNull(d.RefundEntryID), received,
+		db.StringOrNull(string(d.RefundStatus)), payee.Name, payee.IBAN, d.refundPayeeBy, db.StringOrNull(d.refundFileID), d.refundReturns)
 	return err
 }
 
@@ -247,12 +263,13 @@ func findPledgedOfAmount(ctx context.Context, q sqlx.QueryerContext, minor int64
 	return out, nil
 }
 
-// findRefundsDue returns the refunded donations no payment file holds yet,
+// findRefundsDue returns the refunds owed (no payment file holds them,
+// no debit line paid them, none waits for an account after a return),
 // oldest first.
 func findRefundsDue(ctx context.Context, q sqlx.QueryerContext) ([]*Donation, error) {
 	var rows []donationRow
 	if err := sqlx.SelectContext(ctx, q, &rows, `SELECT `+donationColumns+` FROM donations
-		WHERE status = 'refunded' AND refund_payment_file_id IS NULL ORDER BY seq`); err != nil {
+		WHERE refund_status = 'owed' ORDER BY seq`); err != nil {
 		return nil, err
 	}
 	out := make([]*Donation, len(rows))
@@ -262,8 +279,9 @@ func findRefundsDue(ctx context.Context, q sqlx.QueryerContext) ([]*Donation, er
 	return out, nil
 }
 
-func setRefundPaymentFile(ctx context.Context, q sqlx.ExecerContext, id, fileID string) error {
-	_, err := q.ExecContext(ctx, `UPDATE donations SET refund_payment_file_id = $2 WHERE id = $1`, id, fileID)
+// insertRefundPayment records that a payment file holds a refund.
+func insertRefundPayment(ctx context.Context, q sqlx.ExecerContext, id, fileID string) error {
+	_, err := q.ExecContext(ctx, `INSERT INTO refund_payments (payment_file_id, donation_id) VALUES ($1, $2)`, fileID, id)
 	return err
 }
 
@@ -271,6 +289,7 @@ func setRefundPaymentFile(ctx context.Context, q sqlx.ExecerContext, id, fileID 
 // file holds.
 func refundsInFile(ctx context.Context, q sqlx.QueryerContext, fileID string) ([]string, error) {
 	var ids []string
-	err := sqlx.SelectContext(ctx, q, &ids, `SELECT id FROM donations WHERE refund_payment_file_id = $1 ORDER BY seq`, fileID)
+	err := sqlx.SelectContext(ctx, q, &ids, `SELECT d.id FROM refund_payments r JOIN donations d ON d.id = r.donation_id
+		WHERE r.payment_file_id = $1 ORDER BY d.seq`, fileID)
 	return ids, err
 }

@@ -5,11 +5,13 @@ import (
 	"fmt"
 	"strings"
 	"time"
+	"unicode"
 
 	"github.com/jmoiron/sqlx"
 
 	"fundus"
 	"fundus/audit"
+	"fundus/bank/pain"
 	"fundus/check"
 	"fundus/commit"
 	"fundus/db"
@@ -133,7 +135,7 @@ func (s *Service) Refund(ctx context.Context, actor fundus.Actor, id string, in 
 		}
 		at := db.Time(tx.Now())
 		d.Status, d.RefundedAt, d.RefundReason, d.RefundEntryID = Refunded, &at, reason, e.ID
-		d.EndToEndID = refundEndToEndID(d.ID)
+		d.EndToEndID, d.RefundStatus = refundEndToEndID(d.ID), RefundOwed
 		return audit.Add(tx, actor.ActorID(), "donation.refund", "donation", d.ID, map[string]any{
 			"from": Received, "to": Refunded, "reason": reason, "refund_entry_id": e.ID,
 		})
@@ -287,4 +289,56 @@ func ReceivedTotals(ctx context.Context, q sqlx.QueryerContext) (Totals, error) 
 		return t, errs.E(errs.Op("donations.ReceivedTotals"), err)
 	}
 	return t, nil
+}
+
+// RefundAccount is the account a refund is paid to: the holder's name as
+// the bank knows it, and the IBAN.
+type RefundAccount struct {
+	Name string `json:"name"`
+	IBAN string `json:"iban"`
+}
+
+// SetRefundAccount sets the account an owed refund is paid to, for a
+// refund whose donation came with no bank line naming the payer's IBAN
+// (confirmed by hand) or that the donor's bank sent back (then it goes
+// into no payment file before this). The name must have Latin letters
+// (payment files write names in the SEPA character set); the IBAN must
+// be valid. Who sets it may not make the payment file that pays it
+// (bank.Service.CreatePaymentFile): a second treasurer does. Audited with
+// the old and the new IBAN. Returns Unauthenticated, Forbidden, Invalid,
+// NotFound, InvalidState (not refunded, or the refund is in a payment
+// file or paid).
+func (s *Service) SetRefundAccount(ctx context.Context, actor fundus.Actor, id string, in RefundAccount) (commit.Outcome[*Donation], error) {
+	const op errs.Op = "donations.SetRefundAccount"
+	if err := fundus.Authorize(op, actor, fundus.HandleDonations); err != nil {
+		return donationOutcome{}, err
+	}
+	name, iban := strings.Join(strings.Fields(in.Name), " "), fundus.NormalizeIBAN(in.IBAN)
+	var f check.Fields
+	if f.Required("name", name) {
+		f.Text("name", name, pain.MaxNameLen, false)
+		if !strings.ContainsFunc(pain.Latin(name), func(r rune) bool { return unicode.IsLetter(r) || unicode.IsDigit(r) }) {
+			f.Add("name", "latin", "", "needs Latin letters: give the name as the bank knows it")
+		}
+	}
+	if f.Required("iban", iban) && !fundus.ValidIBAN(iban) {
+		f.Add("iban", "iban", "", "must be an IBAN with a valid checksum")
+	}
+	if err := f.Err(op); err != nil {
+		return donationOutcome{}, err
+	}
+	return s.transition(ctx, op, id, func(tx *commit.Tx, d *Donation) error {
+		if d.Status != Refunded || (d.RefundStatus != RefundOwed && d.RefundStatus != RefundReturned) {
+			return errs.Errorf(op, errs.InvalidState, "only an owed refund not in a payment file takes an account; this donation is %s, its refund %s", d.Status, orNone(d.RefundStatus))
+		}
+		var oldName, oldIBAN string
+		if d.RefundPayee != nil {
+			oldName, oldIBAN = d.RefundPayee.Name, d.RefundPayee.IBAN
+		}
+		from := d.RefundStatus
+		d.RefundPayee, d.refundPayeeBy, d.RefundStatus = &RefundPayee{Name: name, IBAN: iban}, actor.ActorID(), RefundOwed
+		return audit.Add(tx, actor.ActorID(), "donation.refund-account", "donation", d.ID, map[string]any{
+			"from": from, "to": RefundOwed, "old_name": oldName, "old_iban": oldIBAN, "name": name, "iban": iban,
+		})
+	})
 }

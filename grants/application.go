@@ -60,32 +60,36 @@ type Payee struct {
 
 // Application is a grant application.
 type Application struct {
-	ID              string          `json:"id"`
-	Status          Status          `json:"status"`
-	Title           string          `json:"title"`
-	Organisation    string          `json:"organisation"`
-	Summary         string          `json:"summary"`
-	Description     string          `json:"description"`
-	RequestedAmount fundus.Money    `json:"requested_amount"`
-	ApprovedAmount  *fundus.Money   `json:"approved_amount,omitempty"`
-	PaidAmount      fundus.Money    `json:"paid_amount"`
-	Currency        string          `json:"currency"`
-	Budget          []BudgetItem    `json:"budget"`
-	StartsOn        string          `json:"starts_on"`
-	EndsOn          string          `json:"ends_on"`
-	Payee           Payee           `json:"payee"`
-	CreatedAt       time.Time       `json:"created_at"`
-	SubmittedAt     *time.Time      `json:"submitted_at,omitempty"`
-	DecidedAt       *time.Time      `json:"decided_at,omitempty"`
-	Conditions      string          `json:"conditions,omitempty"`
-	Spent           *fundus.Money   `json:"spent,omitempty"`
-	Report          string          `json:"report,omitempty"`
-	ReportedAt      *time.Time      `json:"reported_at,omitempty"`
-	Returned        *fundus.Money   `json:"returned,omitempty"`
-	ClosedAt        *time.Time      `json:"closed_at,omitempty"`
-	Reviews         []Review        `json:"reviews,omitempty"`
-	Votes           []Vote          `json:"votes,omitempty"`
-	Disbursements   []*Disbursement `json:"disbursements,omitempty"`
+	ID              string        `json:"id"`
+	Status          Status        `json:"status"`
+	Title           string        `json:"title"`
+	Organisation    string        `json:"organisation"`
+	Summary         string        `json:"summary"`
+	Description     string        `json:"description"`
+	RequestedAmount fundus.Money  `json:"requested_amount"`
+	ApprovedAmount  *fundus.Money `json:"approved_amount,omitempty"`
+	PaidAmount      fundus.Money  `json:"paid_amount"`
+	Currency        string        `json:"currency"`
+	Budget          []BudgetItem  `json:"budget"`
+	StartsOn        string        `json:"starts_on"`
+	EndsOn          string        `json:"ends_on"`
+	Payee           Payee         `json:"payee"`
+	CreatedAt       time.Time     `json:"created_at"`
+	SubmittedAt     *time.Time    `json:"submitted_at,omitempty"`
+	DecidedAt       *time.Time    `json:"decided_at,omitempty"`
+	Conditions      string        `json:"conditions,omitempty"`
+	Spent           *fundus.Money `json:"spent,omitempty"`
+	Report          string        `json:"report,omitempty"`
+	ReportedAt      *time.Time    `json:"reported_at,omitempty"`
+	Returned        *fundus.Money `json:"returned,omitempty"`
+	ClosedAt        *time.Time    `json:"closed_at,omitempty"`
+	WithdrawnAt     *time.Time    `json:"withdrawn_at,omitempty"`
+	// Receipts are the files the group sent with its report (their
+	// contents through Service.Receipt); pages only, for now.
+	Receipts      []Receipt       `json:"-"`
+	Reviews       []Review        `json:"reviews,omitempty"`
+	Votes         []Vote          `json:"votes,omitempty"`
+	Disbursements []*Disbursement `json:"disbursements,omitempty"`
 
 	ownerID         string
 	decidedBy       string
@@ -132,8 +136,15 @@ type Service struct {
 	DB        *db.DB
 	Writer    *commit.Writer
 	MaxAmount int64 // cents
-	Quorum    int
+	// MaxGrant is the largest amount a group may request (cents,
+	// FUNDUS_MAX_GRANT); zero: only MaxAmount limits it.
+	MaxGrant int64
+	Quorum   int
 }
+
+// MaxGrantCode is the code (errs.Code) of a field error for a requested
+// amount above MaxGrant; its Param is the limit ("5000.00").
+const MaxGrantCode = "max_grant"
 
 // check validates in and fills the application's written fields.
 func (s *Service) check(op errs.Op, in Input, a *Application) error {
@@ -155,6 +166,10 @@ func (s *Service) check(op errs.Op, in Input, a *Application) error {
 	a.Currency = cur.Code
 	requested, err := fundus.ParseAmount("requested_amount", in.RequestedAmount, fundus.EUR, fundus.Positive, s.MaxAmount)
 	f.AddErr(err)
+	if err == nil && s.MaxGrant > 0 && requested > s.MaxGrant {
+		limit := fundus.FormatMinor(s.MaxGrant, fundus.EUR)
+		f.Add("requested_amount", MaxGrantCode, limit, "must not exceed the fund's maximum grant of "+limit+" EUR (FUNDUS_MAX_GRANT)")
+	}
 	a.RequestedAmount = fundus.EURCents(requested)
 
 	a.Budget = nil
@@ -266,8 +281,8 @@ func (s *Service) Withdraw(ctx context.Context, actor fundus.Actor, id string) (
 		default:
 			return errs.Errorf(op, errs.InvalidState, "an application can be withdrawn only before the decision; this one is %s", a.Status)
 		}
-		from := a.Status
-		a.Status = Withdrawn
+		from, at := a.Status, db.Time(tx.Now())
+		a.Status, a.WithdrawnAt = Withdrawn, &at
 		return audit.Add(tx, actor.ActorID(), "application.withdraw", "application", a.ID, map[string]any{"from": from, "to": Withdrawn})
 	})
 }
@@ -344,6 +359,9 @@ func (s *Service) withDetails(ctx context.Context, q queryer, actor fundus.Actor
 		}
 	}
 	if a.Disbursements, err = findDisbursements(ctx, q, a.ID); err != nil {
+		return nil, err
+	}
+	if a.Receipts, err = findReceipts(ctx, q, a.ID); err != nil {
 		return nil, err
 	}
 	return a, nil

@@ -2,6 +2,7 @@ package grants
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"time"
 
@@ -125,7 +126,7 @@ func (s *Service) CastVote(ctx context.Context, actor fundus.Actor, id string, i
 			return err
 		}
 		if conflict || a.ownerID == actor.ActorID() {
-			return errs.E(op, errs.Forbidden, "you have a conflict of interest on this application and cannot vote on it")
+			return errs.E(op, errs.Forbidden, ConflictDeclared, "you have a conflict of interest on this application and cannot vote on it")
 		}
 		if amount != nil && amount.Minor > a.RequestedAmount.Minor {
 			return errs.FieldCode(op, "amount", "amount_max", a.RequestedAmount.String(), "must not exceed the requested amount")
@@ -177,26 +178,26 @@ func (s *Service) Decide(ctx context.Context, actor fundus.Actor, id string, in 
 			return err
 		}
 		if conflict || a.ownerID == actor.ActorID() {
-			return errs.E(op, errs.Forbidden, "you have a conflict of interest on this application and cannot decide it")
+			return errs.E(op, errs.Forbidden, ConflictDeclared, "you have a conflict of interest on this application and cannot decide it")
 		}
 		t, err := tally(tx.Context(), tx.Reader(), a.ID)
 		if err != nil {
 			return err
 		}
 		if t.counted() < s.Quorum {
-			return errs.Errorf(op, errs.InvalidState, "the quorum is %d votes of members without a conflict; there are %d", s.Quorum, t.counted())
+			return errs.E(op, errs.InvalidState, QuorumMissing, fmt.Sprintf("the quorum is %d votes of members without a conflict; there are %d", s.Quorum, t.counted()))
 		}
 		at := db.Time(tx.Now())
 		a.DecidedAt, a.decidedBy, a.Conditions = &at, actor.ActorID(), conditions
 		if in.Decision == string(Rejected) {
 			if t.Approve > t.Reject {
-				return errs.Errorf(op, errs.InvalidState, "the votes approve (%d approve, %d reject)", t.Approve, t.Reject)
+				return errs.E(op, errs.InvalidState, VotesApprove, fmt.Sprintf("the votes approve (%d approve, %d reject)", t.Approve, t.Reject))
 			}
 			a.Status = Rejected
 			return audit.Add(tx, actor.ActorID(), "application.reject", "application", a.ID, map[string]any{"from": InReview, "to": Rejected, "votes": t})
 		}
 		if t.Approve <= t.Reject {
-			return errs.Errorf(op, errs.InvalidState, "an approval needs more approve than reject votes (%d approve, %d reject)", t.Approve, t.Reject)
+			return errs.E(op, errs.InvalidState, VotesReject, fmt.Sprintf("an approval needs more approve than reject votes (%d approve, %d reject)", t.Approve, t.Reject))
 		}
 		if !in.Amount.Set {
 			amount = a.RequestedAmount.Minor
@@ -219,6 +220,15 @@ func (s *Service) Decide(ctx context.Context, actor fundus.Actor, id string, in 
 		})
 	})
 }
+
+// The codes of the committee's refusals, so that pages can say why in the
+// visitor's language.
+const (
+	ConflictDeclared errs.Code = "conflict_declared" // the member declared a conflict (or applied)
+	QuorumMissing    errs.Code = "quorum_missing"    // too few votes of members without a conflict
+	VotesApprove     errs.Code = "votes_approve"     // a rejection against a majority for approval
+	VotesReject      errs.Code = "votes_reject"      // an approval without a majority for it
+)
 
 // votes is the count of the votes that count.
 // Only members without a declared conflict count.

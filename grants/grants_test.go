@@ -59,14 +59,11 @@ func newWorld(t testing.TB, d *db.DB) *world {
 	return wd
 }
 
-// fund puts money into the fund.
+// fund puts money into the fund as the bank's lines do (money enters
+// assets:bank only with a bank line; package bank books real ones).
 func (w *world) fund(amount string) {
 	w.t.Helper()
-	_, err := w.l.PostManual(context.Background(), w.kasse[0], ledger.ManualEntry{Memo: "donations", Postings: []ledger.ManualPosting{
-		{Account: ledger.Bank, Amount: fundus.Amount(amount)}, {Account: ledger.Donations, Amount: fundus.Amount("-" + amount)}}})
-	if err != nil {
-		w.t.Fatal(err)
-	}
+	ledgertest.PostBank(w.t, w.g.Writer, "", "donations (bank line)", ledger.Bank, amount, ledger.Donations, "-"+amount)
 }
 
 // bankPays settles a released instalment as the bank's debit line does

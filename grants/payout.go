@@ -54,6 +54,8 @@ type DisbursementInput struct {
 type ReportInput struct {
 	Spent  fundus.AmountText `json:"spent"`
 	Report string            `json:"report"`
+	// Receipts are uploaded with the report from its page (receipt.go).
+	Receipts []Upload `json:"-"`
 }
 
 // CloseInput is the body of POST .../close.
@@ -180,6 +182,10 @@ func (s *Service) Report(ctx context.Context, actor fundus.Actor, id string, in 
 	if err := f.Err(op); err != nil {
 		return applicationOutcome{}, err
 	}
+	receipts, err := checkReceipts(op, in.Receipts)
+	if err != nil {
+		return applicationOutcome{}, err
+	}
 	return s.transition(ctx, op, actor, id, fundus.ApplyForGrant, true, func(tx *commit.Tx, a *Application) error {
 		if a.Status != PartiallyPaid && a.Status != Paid {
 			return errs.Errorf(op, errs.InvalidState, "a report follows a payment; this application is %s", a.Status)
@@ -194,7 +200,14 @@ func (s *Service) Report(ctx context.Context, actor fundus.Actor, id string, in 
 		m := fundus.EURCents(spent)
 		from := a.Status
 		a.Status, a.Spent, a.Report, a.ReportedAt = Reported, &m, report, &at
-		return audit.Add(tx, actor.ActorID(), "application.report", "application", a.ID, map[string]any{"from": from, "to": Reported, "spent": m})
+		if err := storeReceipts(tx, actor, a.ID, receipts, in.Receipts); err != nil {
+			return err
+		}
+		hashes := make([]string, len(receipts))
+		for i, r := range receipts {
+			hashes[i] = r.SHA256
+		}
+		return audit.Add(tx, actor.ActorID(), "application.report", "application", a.ID, map[string]any{"from": from, "to": Reported, "spent": m, "receipts": hashes})
 	})
 }
 

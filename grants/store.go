@@ -20,7 +20,7 @@ type queryer = sqlx.QueryerContext
 const applicationColumns = `seq, id, owner_id, status, title, organisation, summary, description, requested_amount,
 	approved_amount, paid_amount, currency, budget, starts_on, ends_on, payee_holder, payee_iban, payee_bic,
 	created_at, submitted_at, decided_at, decided_by, conditions, decision_entry_id, spent, report, reported_at,
-	returned, closed_at, close_entry_id, returned_paid`
+	returned, closed_at, close_entry_id, returned_paid, withdrawn_at`
 
 type applicationRow struct {
 	Seq             int64          `db:"seq"`
@@ -54,6 +54,7 @@ type applicationRow struct {
 	ClosedAt        sql.NullTime   `db:"closed_at"`
 	CloseEntryID    sql.NullString `db:"close_entry_id"`
 	ReturnedPaid    int64          `db:"returned_paid"`
+	WithdrawnAt     sql.NullTime   `db:"withdrawn_at"`
 }
 
 func moneyPtr(n sql.NullInt64) *fundus.Money {
@@ -79,7 +80,7 @@ func (r applicationRow) application() *Application {
 		Payee:     Payee{Holder: r.PayeeHolder, IBAN: r.PayeeIBAN, BIC: r.PayeeBIC},
 		CreatedAt: r.CreatedAt.UTC(), SubmittedAt: db.TimeOrNil(r.SubmittedAt), DecidedAt: db.TimeOrNil(r.DecidedAt),
 		Conditions: r.Conditions, Spent: moneyPtr(r.Spent), Report: r.Report, ReportedAt: db.TimeOrNil(r.ReportedAt),
-		Returned: moneyPtr(r.Returned), ClosedAt: db.TimeOrNil(r.ClosedAt),
+		Returned: moneyPtr(r.Returned), ClosedAt: db.TimeOrNil(r.ClosedAt), WithdrawnAt: db.TimeOrNil(r.WithdrawnAt),
 		ownerID: r.OwnerID, decidedBy: r.DecidedBy, decisionEntryID: r.DecisionEntryID.String, closeEntryID: r.CloseEntryID.String, seq: r.Seq,
 		returnedPaid: r.ReturnedPaid,
 		Budget:       decodeBudget(r.Budget),
@@ -126,11 +127,11 @@ func updateApplication(ctx context.Context, q sqlx.ExecerContext, a *Application
 		description = $6, requested_amount = $7, approved_amount = $8, paid_amount = $9, budget = $10, starts_on = $11,
 		ends_on = $12, payee_holder = $13, payee_iban = $14, payee_bic = $15, submitted_at = $16, decided_at = $17,
 		decided_by = $18, conditions = $19, decision_entry_id = $20, spent = $21, report = $22, reported_at = $23,
-		returned = $24, closed_at = $25, close_entry_id = $26, returned_paid = $27 WHERE id = $1`,
+		returned = $24, closed_at = $25, close_entry_id = $26, returned_paid = $27, withdrawn_at = $28 WHERE id = $1`,
 		a.ID, a.Status, a.Title, a.Organisation, a.Summary, a.Description, a.RequestedAmount.Minor, minorPtr(a.ApprovedAmount),
 		a.PaidAmount.Minor, encodeBudget(a.Budget), a.StartsOn, a.EndsOn, a.Payee.Holder, a.Payee.IBAN, a.Payee.BIC,
 		a.SubmittedAt, a.DecidedAt, a.decidedBy, a.Conditions, db.StringOrNull(a.decisionEntryID), minorPtr(a.Spent), a.Report,
-		a.ReportedAt, minorPtr(a.Returned), a.ClosedAt, db.StringOrNull(a.closeEntryID), a.returnedPaid)
+		a.ReportedAt, minorPtr(a.Returned), a.ClosedAt, db.StringOrNull(a.closeEntryID), a.returnedPaid, a.WithdrawnAt)
 	return err
 }
 
@@ -381,4 +382,99 @@ func disbursementsInFile(ctx context.Context, q queryer, fileID string) ([]strin
 	var ids []string
 	err := sqlx.SelectContext(ctx, q, &ids, `SELECT id FROM disbursements WHERE payment_file_id = $1 ORDER BY seq`, fileID)
 	return ids, err
+}
+
+// committeeMembers returns the active accounts holding the committee role,
+// by name. The tables are auth's; grants reads them here rather than import
+// auth (as accountMakers does).
+func committeeMembers(ctx context.Context, q queryer) ([]Member, error) {
+	var out []Member
+	err := sqlx.SelectContext(ctx, q, &out, `SELECT u.id AS id, u.name AS name FROM users u
+		JOIN user_roles r ON r.user_id = u.id AND r.role = 'committee'
+		WHERE u.active ORDER BY u.name, u.id`)
+	return out, err
+}
+
+// userNames returns the names of the accounts ids, by id.
+func userNames(ctx context.Context, q queryer, ids []string) (map[string]string, error) {
+	out := map[string]string{}
+	if len(ids) == 0 {
+		return out, nil
+	}
+	var p db.Params
+	marks := make([]string, len(ids))
+	for i, id := range ids {
+		marks[i] = p.Add(id)
+	}
+	var rows []Member
+	if err := sqlx.SelectContext(ctx, q, &rows, `SELECT id, name FROM users WHERE id IN (`+strings.Join(marks, ", ")+`)`, p.Args()...); err != nil {
+		return nil, err
+	}
+	for _, r := range rows {
+		out[r.ID] = r.Name
+	}
+	return out, nil
+}
+
+// findEarlier returns the applications of owner other than except that
+// left the draft stage, newest first.
+func findEarlier(ctx context.Context, q queryer, owner, except string) ([]*Application, error) {
+	var rows []applicationRow
+	if err := sqlx.SelectContext(ctx, q, &rows, `SELECT `+applicationColumns+` FROM applications
+		WHERE owner_id = $1 AND id <> $2 AND status <> 'draft' ORDER BY seq DESC LIMIT 50`, owner, except); err != nil {
+		return nil, err
+	}
+	out := make([]*Application, len(rows))
+	for i, r := range rows {
+		out[i] = r.application()
+	}
+	return out, nil
+}
+
+func insertReceipt(ctx context.Context, q sqlx.ExecerContext, r *Receipt, data []byte) error {
+	_, err := q.ExecContext(ctx, `INSERT INTO report_receipts (id, application_id, name, content_type, size, sha256, data, uploaded_by, uploaded_at)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
+		r.ID, r.ApplicationID, r.Name, r.ContentType, r.Size, r.SHA256, data, r.uploadedBy, r.UploadedAt)
+	return err
+}
+
+const receiptColumns = `id, application_id, name, content_type, size, sha256, uploaded_by, uploaded_at`
+
+type receiptRow struct {
+	ID            string    `db:"id"`
+	ApplicationID string    `db:"application_id"`
+	Name          string    `db:"name"`
+	ContentType   string    `db:"content_type"`
+	Size          int64     `db:"size"`
+	SHA256        string    `db:"sha256"`
+	UploadedBy    string    `db:"uploaded_by"`
+	UploadedAt    time.Time `db:"uploaded_at"`
+}
+
+func (r receiptRow) receipt() Receipt {
+	return Receipt{ID: r.ID, ApplicationID: r.ApplicationID, Name: r.Name, ContentType: r.ContentType, Size: r.Size,
+		SHA256: r.SHA256, UploadedAt: r.UploadedAt.UTC(), uploadedBy: r.UploadedBy}
+}
+
+func findReceipts(ctx context.Context, q queryer, appID string) ([]Receipt, error) {
+	var rows []receiptRow
+	if err := sqlx.SelectContext(ctx, q, &rows, `SELECT `+receiptColumns+` FROM report_receipts WHERE application_id = $1 ORDER BY uploaded_at, id`, appID); err != nil {
+		return nil, err
+	}
+	out := make([]Receipt, len(rows))
+	for i, r := range rows {
+		out[i] = r.receipt()
+	}
+	return out, nil
+}
+
+func findReceiptData(ctx context.Context, q queryer, appID, id string) (Receipt, []byte, error) {
+	var row struct {
+		receiptRow
+		Data []byte `db:"data"`
+	}
+	if err := sqlx.GetContext(ctx, q, &row, `SELECT `+receiptColumns+`, data FROM report_receipts WHERE application_id = $1 AND id = $2`, appID, id); err != nil {
+		return Receipt{}, nil, db.NotFoundOr("grants.findReceiptData", err, "no such receipt")
+	}
+	return row.receipt(), row.Data, nil
 }

@@ -36,7 +36,7 @@ func BenchmarkPost(b *testing.B) {
 					}
 				}
 				w := ledgertest.Writer(b, d, nil)
-				entry := ledger.NewEntry{Kind: "bench", Memo: "donation", Actor: "bench",
+				entry := ledger.NewEntry{Kind: "bench", Memo: "donation", Actor: "bench", FromBank: true,
 					Postings: []ledger.NewPosting{{Account: ledger.Bank, Amount: 2500}, {Account: ledger.Donations, Amount: -2500}}}
 				ctx := context.Background()
 				b.ResetTimer()

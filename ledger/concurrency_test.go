@@ -31,7 +31,7 @@ func TestConcurrentPosting(t *testing.T) {
 				defer wg.Done()
 				for i := 0; i < each; i++ {
 					a := fundus.FormatMinor(int64(100*(w+1)), fundus.EUR)
-					if _, err := s.PostManual(ctx, treasurer, ledgertest.Manual("donation", ledger.Bank, a, ledger.Donations, "-"+a)); err != nil {
+					if _, err := s.PostManual(ctx, treasurer, ledgertest.Manual("donation confirmed by hand", ledger.Clearing, a, ledger.Donations, "-"+a)); err != nil {
 						errc <- err
 					}
 				}
@@ -47,8 +47,8 @@ func TestConcurrentPosting(t *testing.T) {
 			want += int64(100*(w+1)) * each
 		}
 		b := ledgertest.Balances(t, s)
-		if b[ledger.Bank] != want || b[ledger.Donations] != -want {
-			t.Fatalf("bank %d, want %d: donations were lost", b[ledger.Bank], want)
+		if b[ledger.Clearing] != want || b[ledger.Donations] != -want {
+			t.Fatalf("clearing %d, want %d: donations were lost", b[ledger.Clearing], want)
 		}
 		if r := ledgertest.Verify(t, d); r.EntriesChecked != workers*each {
 			t.Fatalf("%d entries, want %d", r.EntriesChecked, workers*each)
@@ -122,7 +122,7 @@ func TestTwoWritersShareTheChain(t *testing.T) {
 				go func() {
 					defer wg.Done()
 					for range each {
-						if _, err := services[w%2].PostManual(ctx, treasurer, ledgertest.Manual("donation", ledger.Bank, "1.00", ledger.Donations, "-1.00")); err != nil {
+						if _, err := services[w%2].PostManual(ctx, treasurer, ledgertest.Manual("donation confirmed by hand", ledger.Clearing, "1.00", ledger.Donations, "-1.00")); err != nil {
 							errc <- err
 						}
 					}
@@ -133,8 +133,8 @@ func TestTwoWritersShareTheChain(t *testing.T) {
 			for err := range errc {
 				t.Fatal(err)
 			}
-			if b := ledgertest.Balances(t, services[0]); b[ledger.Bank] != workers*each*100 {
-				t.Fatalf("bank %d, want %d", b[ledger.Bank], workers*each*100)
+			if b := ledgertest.Balances(t, services[0]); b[ledger.Clearing] != workers*each*100 {
+				t.Fatalf("clearing %d, want %d", b[ledger.Clearing], workers*each*100)
 			}
 			if r := ledgertest.Verify(t, services[1].DB); r.EntriesChecked != workers*each {
 				t.Fatalf("%d entries, want %d", r.EntriesChecked, workers*each)

@@ -97,9 +97,9 @@ func TestCSVExportsOpenSafely(t *testing.T) {
 	dbtest.Engines(t, func(t *testing.T, d *db.DB) {
 		s := ledgertest.Service(t, d)
 		ctx := context.Background()
-		ledgertest.Post(t, s, "opening", ledger.Bank, "1000.00", ledger.OpeningBalance, "-1000.00")
+		ledgertest.PostBank(t, s.Writer, "", "opening", ledger.Bank, "1000.00", ledger.OpeningBalance, "-1000.00")
 		for _, h := range hostile {
-			ledgertest.Post(t, s, h, ledger.BankFees, "12.50", ledger.Bank, "-12.50")
+			ledgertest.PostBank(t, s.Writer, "", h, ledger.BankFees, "12.50", ledger.Bank, "-12.50")
 		}
 		if _, err := commit.Do(ctx, s.Writer, func(tx *commit.Tx) (any, error) {
 			return nil, audit.Add(tx, hostile[0], hostile[1], hostile[2], hostile[3], map[string]string{"x": hostile[4]})

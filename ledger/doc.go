@@ -21,6 +21,13 @@
 // that lowers available money may take it below zero (Post refuses it
 // with InsufficientFunds); entries that raise it are always allowed.
 //
+// assets:bank follows the bank's statements: only an entry that records a
+// bank line (NewEntry.FromBank, posted by package bank and the domain
+// functions it calls) may post to it. A manual entry naming it is refused
+// (Invalid, "postings[i].account"), and an entry that moved it is not
+// reversed (InvalidState): the bank line would stay booked while its money
+// left the ledger.
+//
 // # The hash chain
 //
 // Every entry stores prev_hash, the hash of the entry before it (for the

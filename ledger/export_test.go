@@ -38,12 +38,14 @@ func randomLedger(t *testing.T, d *db.DB, n int) (*ledger.Service, []*ledger.Ent
 	s := &ledger.Service{DB: d, Writer: w, MaxAmount: maxAmount}
 	r := rand.New(rand.NewPCG(1, 2))
 	var es []*ledger.Entry
-	ledgertest.Post(t, s, "opening", ledger.Bank, "10000.00", ledger.OpeningBalance, "-10000.00")
+	ledgertest.PostBank(t, s.Writer, "", "opening", ledger.Bank, "10000.00", ledger.OpeningBalance, "-10000.00")
 	for i := 0; i < n; i++ {
 		a := fundus.FormatMinor(r.Int64N(100000)+1, fundus.EUR)
 		pair := [][2]string{{ledger.Bank, ledger.Donations}, {ledger.GrantsExpense, ledger.GrantsPayable}, {ledger.GrantsPayable, ledger.Bank}, {ledger.BankFees, ledger.Bank}}[r.IntN(4)]
-		e, err := ledgertest.Value(s.PostManual(context.Background(), treasurer, ledgertest.Manual(fmt.Sprintf("entry %d; \"quoted\"", i), pair[0], a, pair[1], "-"+a)))
-		if err == nil {
+		memo := fmt.Sprintf("entry %d; \"quoted\"", i)
+		if pair[0] == ledger.Bank || pair[1] == ledger.Bank { // a bank line's entry
+			es = append(es, ledgertest.PostBank(t, s.Writer, "", memo, pair[0], a, pair[1], "-"+a))
+		} else if e, err := ledgertest.Value(s.PostManual(context.Background(), treasurer, ledgertest.Manual(memo, pair[0], a, pair[1], "-"+a))); err == nil {
 			es = append(es, e)
 		}
 		if r.IntN(10) == 0 && len(es) > 0 {

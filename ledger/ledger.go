@@ -100,11 +100,17 @@ type NewEntry struct {
 	// receipt, a bank line's booking date.
 	Date string
 	// FromBank says the entry records what the bank's statement shows
-	// (a bank line): the money moved already, so it is not refused for
-	// overdrawing assets:bank or available money. The rules that keep
-	// payouts within the money there is act before, at approval.
+	// (a bank line): only such an entry may post to assets:bank, and as
+	// the money moved already, it is not refused for taking available
+	// money below zero. The rules that keep payouts within the money
+	// there is act before, at approval.
 	FromBank bool
 }
+
+// BankOnlyWithLines is why a posting to assets:bank by anything but a
+// bank line is refused.
+const BankOnlyWithLines = "must not be " + Bank + ": money enters and leaves the bank account only with the bank's lines " +
+	"(import the statement and book the line from the bank queue; the opening balance is the bank's line booked to " + OpeningBalance + ")"
 
 // MaxMemo is the longest memo, in characters.
 const MaxMemo = 500

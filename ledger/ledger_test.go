@@ -17,8 +17,10 @@ func TestPostAndReverse(t *testing.T) {
 	dbtest.Engines(t, func(t *testing.T, d *db.DB) {
 		ctx := context.Background()
 		s := ledgertest.Service(t, d)
-		e1 := ledgertest.Post(t, s, "Opening balance", ledger.Bank, "100.00", ledger.OpeningBalance, "-100.00")
-		e2 := ledgertest.Post(t, s, "Bank fee", ledger.BankFees, "2.50", ledger.Bank, "-2.50")
+		// The bank's opening line, then a treasurer's correction by hand:
+		// part of what was booked as the opening balance was a donation.
+		e1 := ledgertest.PostBank(t, s.Writer, "", "Opening balance", ledger.Bank, "100.00", ledger.OpeningBalance, "-100.00")
+		e2 := ledgertest.Post(t, s, "Part of the opening balance was a donation", ledger.OpeningBalance, "2.50", ledger.Donations, "-2.50")
 		if e1.Seq != 1 || e2.Seq != 2 || e1.PrevHash != ledger.GenesisHash || e2.PrevHash != e1.Hash {
 			t.Fatalf("chain: %d %s / %d %s", e1.Seq, e1.PrevHash, e2.Seq, e2.PrevHash)
 		}
@@ -26,20 +28,53 @@ func TestPostAndReverse(t *testing.T) {
 			t.Fatalf("entry: %+v", e2)
 		}
 		b := ledgertest.Balances(t, s)
-		if b[ledger.Bank] != 9750 || b[ledger.OpeningBalance] != -10000 || b[ledger.BankFees] != 250 {
+		if b[ledger.Bank] != 10000 || b[ledger.OpeningBalance] != -9750 || b[ledger.Donations] != -250 {
 			t.Fatalf("balances %v", b)
 		}
 
-		rev, err := ledgertest.Value(s.Reverse(ctx, treasurer, e2.ID, ledger.Reversal{Reason: "fee refunded by the bank"}))
+		rev, err := ledgertest.Value(s.Reverse(ctx, treasurer, e2.ID, ledger.Reversal{Reason: "it was the opening balance after all"}))
 		if err != nil {
 			t.Fatal(err)
 		}
-		if rev.Reverses != e2.ID || rev.Postings[0].Amount.Minor != -250 || !strings.Contains(rev.Memo, "fee refunded") {
+		if rev.Reverses != e2.ID || rev.Postings[0].Amount.Minor != -250 || !strings.Contains(rev.Memo, "opening balance after all") {
 			t.Fatalf("reversal %+v", rev)
 		}
-		if b := ledgertest.Balances(t, s); b[ledger.Bank] != 10000 || b[ledger.BankFees] != 0 {
+		if b := ledgertest.Balances(t, s); b[ledger.Bank] != 10000 || b[ledger.OpeningBalance] != -10000 || b[ledger.Donations] != 0 {
 			t.Fatalf("balances after reversal %v", b)
 		}
+		// assets:bank moves only with the bank's lines: no manual entry
+		// posts to it, and the entry of a bank line is not reversed (the
+		// line would stay as the bank booked it, its money gone).
+		t.Run("ErrManualEntryToTheBank", func(t *testing.T) {
+			for _, in := range []ledger.ManualEntry{
+				ledgertest.Manual("Anfangsbestand", ledger.Bank, "5.00", ledger.OpeningBalance, "-5.00"),
+				ledgertest.Manual("Gebühr", ledger.BankFees, "1.00", " assets:bank ", "-1.00"),
+			} {
+				before := ledgertest.Dump(t, d)
+				_, err := s.PostManual(ctx, treasurer, in)
+				fields := errs.FieldsOf(err)
+				want := "postings[0].account"
+				if in.Postings[0].Account == ledger.BankFees {
+					want = "postings[1].account"
+				}
+				if !errs.Is(errs.Invalid, err) || len(fields) != 1 || fields[0].Field != want || fields[0].Code != "bank_line" {
+					t.Fatalf("err = %v (%+v), want Invalid naming %s", err, fields, want)
+				}
+				if ledgertest.Dump(t, d) != before {
+					t.Fatal("a refused entry changed the database")
+				}
+			}
+		})
+		t.Run("ErrReverseABankLine", func(t *testing.T) {
+			before := ledgertest.Dump(t, d)
+			_, err := s.Reverse(ctx, treasurer, e1.ID, ledger.Reversal{Reason: "wrong"})
+			if !errs.Is(errs.InvalidState, err) || !strings.Contains(err.Error(), "assets:bank") {
+				t.Fatalf("err = %v, want InvalidState naming assets:bank", err)
+			}
+			if ledgertest.Dump(t, d) != before {
+				t.Fatal("a refused reversal changed the database")
+			}
+		})
 		t.Run("ErrReversedTwice", func(t *testing.T) {
 			_, err := s.Reverse(ctx, treasurer, e2.ID, ledger.Reversal{Reason: "again"})
 			if !errs.Is(errs.InvalidState, err) {
@@ -58,7 +93,7 @@ func TestPostAndReverse(t *testing.T) {
 			}
 		})
 		t.Run("ErrForbidden", func(t *testing.T) {
-			if _, err := s.PostManual(ctx, auditor, ledgertest.Manual("x", ledger.Bank, "1", ledger.Donations, "-1")); !errs.Is(errs.Forbidden, err) {
+			if _, err := s.PostManual(ctx, auditor, ledgertest.Manual("x", ledger.Clearing, "1", ledger.Donations, "-1")); !errs.Is(errs.Forbidden, err) {
 				t.Fatalf("auditor posting: %v", err)
 			}
 			if _, err := s.Accounts(ctx, applicant); !errs.Is(errs.Forbidden, err) {
@@ -109,14 +144,16 @@ func TestManualEntryValidation(t *testing.T) {
 			in     ledger.ManualEntry
 			fields string
 		}{
-			"no memo":         {ledgertest.Manual("", ledger.Bank, "1", ledger.Donations, "-1"), "memo"},
-			"memo newline":    {ledgertest.Manual("a\nb", ledger.Bank, "1", ledger.Donations, "-1"), "memo"},
-			"one posting":     {ledgertest.Manual("x", ledger.Bank, "1"), "postings"},
-			"unbalanced":      {ledgertest.Manual("x", ledger.Bank, "1.00", ledger.Donations, "-0.99"), "postings"},
+			"no memo":         {ledgertest.Manual("", ledger.Clearing, "1", ledger.Donations, "-1"), "memo"},
+			"memo newline":    {ledgertest.Manual("a\nb", ledger.Clearing, "1", ledger.Donations, "-1"), "memo"},
+			"one posting":     {ledgertest.Manual("x", ledger.Clearing, "1"), "postings"},
+			"unbalanced":      {ledgertest.Manual("x", ledger.Clearing, "1.00", ledger.Donations, "-0.99"), "postings"},
 			"unknown account": {ledgertest.Manual("x", "assets:cash", "1", ledger.Donations, "-1"), "postings[0].account"},
-			"bad amount":      {ledgertest.Manual("x", ledger.Bank, "1.005", ledger.Donations, "-1.005"), "postings[0].amount,postings[1].amount"},
-			"zero":            {ledgertest.Manual("x", ledger.Bank, "0", ledger.Donations, "0"), "postings[0].amount,postings[1].amount"},
-			"above ceiling":   {ledgertest.Manual("x", ledger.Bank, "1000000.01", ledger.Donations, "-1000000.01"), "postings[0].amount,postings[1].amount"},
+			"bad amount":      {ledgertest.Manual("x", ledger.Clearing, "1.005", ledger.Donations, "-1.005"), "postings[0].amount,postings[1].amount"},
+			"zero":            {ledgertest.Manual("x", ledger.Clearing, "0", ledger.Donations, "0"), "postings[0].amount,postings[1].amount"},
+			"above ceiling":   {ledgertest.Manual("x", ledger.Clearing, "1000000.01", ledger.Donations, "-1000000.01"), "postings[0].amount,postings[1].amount"},
+			"the bank":        {ledgertest.Manual("x", ledger.Donations, "1.00", ledger.Bank, "-1.00"), "postings[1].account"},
+			"the bank twice":  {ledgertest.Manual("x", ledger.Bank, "1.00", ledger.Bank, "-1.00"), "postings[0].account,postings[1].account"},
 		} {
 			t.Run(name, func(t *testing.T) {
 				before := ledgertest.Dump(t, d)
@@ -143,7 +180,7 @@ func TestAvailableMoneyRule(t *testing.T) {
 	dbtest.Engines(t, func(t *testing.T, d *db.DB) {
 		ctx := context.Background()
 		s := ledgertest.Service(t, d)
-		ledgertest.Post(t, s, "donation", ledger.Bank, "50.00", ledger.Donations, "-50.00")
+		ledgertest.PostBank(t, s.Writer, "", "donation", ledger.Bank, "50.00", ledger.Donations, "-50.00")
 		ledgertest.Post(t, s, "grant approved", ledger.GrantsExpense, "30.00", ledger.GrantsPayable, "-30.00")
 		before := ledgertest.Dump(t, d)
 		_, err := s.PostManual(ctx, treasurer, ledgertest.Manual("grant approved", ledger.GrantsExpense, "20.01", ledger.GrantsPayable, "-20.01"))
@@ -154,7 +191,7 @@ func TestAvailableMoneyRule(t *testing.T) {
 			t.Fatal("the refused entry changed the database")
 		}
 		// Paying out what is owed does not change available money.
-		ledgertest.Post(t, s, "payout", ledger.GrantsPayable, "30.00", ledger.Bank, "-30.00")
+		ledgertest.PostBank(t, s.Writer, "", "payout", ledger.GrantsPayable, "30.00", ledger.Bank, "-30.00")
 		ledgertest.Post(t, s, "grant approved", ledger.GrantsExpense, "20.00", ledger.GrantsPayable, "-20.00")
 		if a := available(ledgertest.Balances(t, s)); a != 0 {
 			t.Fatalf("available %d, want 0", a)
@@ -166,7 +203,7 @@ func TestAvailableMoneyRule(t *testing.T) {
 func TestAppendOnly(t *testing.T) {
 	dbtest.Engines(t, func(t *testing.T, d *db.DB) {
 		s := ledgertest.Service(t, d)
-		e := ledgertest.Post(t, s, "x", ledger.Bank, "1.00", ledger.Donations, "-1.00")
+		e := ledgertest.PostBank(t, s.Writer, "", "x", ledger.Bank, "1.00", ledger.Donations, "-1.00")
 		for _, stmt := range []string{
 			"UPDATE entries SET memo = 'changed'",
 			"DELETE FROM entries",
@@ -209,7 +246,7 @@ func TestTamperingIsFound(t *testing.T) {
 				s := ledgertest.Service(t, d)
 				var ids []string
 				for i := 0; i < 5; i++ {
-					ids = append(ids, ledgertest.Post(t, s, "donation", ledger.Bank, "10.00", ledger.Donations, "-10.00").ID)
+					ids = append(ids, ledgertest.PostBank(t, s.Writer, "", "donation", ledger.Bank, "10.00", ledger.Donations, "-10.00").ID)
 				}
 				ledgertest.Verify(t, d)
 				dropAppendOnlyTriggers(t, d)

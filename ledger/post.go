@@ -2,6 +2,7 @@ package ledger
 
 import (
 	"fmt"
+	"slices"
 
 	"fundus"
 	"fundus/check"
@@ -14,9 +15,12 @@ import (
 // sequence number and its hash link, stores it, and updates the balances.
 // An entry that lowers available money may not take it below zero, however
 // many are posted at once: that is the rule that keeps approvals and refunds
-// within the money there is. Nor may an entry overdraw assets:bank (both
-// unless it records a bank line, FromBank), nor take any balance beyond
-// ±MaxBalance (so no sum of balances ever wraps).
+// within the money there is (unless the entry records a bank line,
+// FromBank: that money moved already). Only an entry that records a bank
+// line may post to assets:bank: money enters and leaves the bank account
+// with the bank's lines alone, so the ledger's bank account follows the
+// bank's statements. No entry may take a balance beyond ±MaxBalance (so
+// no sum of balances ever wraps).
 // Returns Invalid (naming "postings[i].account" or "postings[i].amount", or
 // "postings" for a set that does not balance), InsufficientFunds.
 func Post(tx *commit.Tx, e NewEntry) (*Entry, error) {
@@ -65,15 +69,10 @@ func (t *bookPart) post(op errs.Op, e NewEntry) (*Entry, error) {
 	if err != nil {
 		return nil, err
 	}
-	before, bankBefore := t.available(), t.balance(Bank)
+	before := t.available()
 	old := t.setBalances(after)
-	if bank := t.balance(Bank); bank < bankBefore && bank < 0 && !e.FromBank {
-		t.setBalances(old) // Post changes nothing when it fails
-		return nil, errs.E(op, errs.InsufficientFunds, fmt.Sprintf(
-			"the bank account holds %s EUR; this would overdraw it", fundus.FormatMinor(bankBefore, fundus.EUR)))
-	}
 	if after := t.available(); after < before && after < 0 && !e.FromBank {
-		t.setBalances(old)
+		t.setBalances(old) // Post changes nothing when it fails
 		return nil, errs.E(op, errs.InsufficientFunds, fmt.Sprintf(
 			"%s EUR are available; this needs %s EUR", fundus.FormatMinor(before, fundus.EUR), fundus.FormatMinor(before-after, fundus.EUR)))
 	}
@@ -102,6 +101,8 @@ func (t *bookPart) checkEntry(op errs.Op, e NewEntry) error {
 		switch {
 		case !ok:
 			f.Add(fmt.Sprintf("postings[%d].account", i), "", "", "is not an account of the chart")
+		case p.Account == Bank && !e.FromBank:
+			f.Add(fmt.Sprintf("postings[%d].account", i), "bank_line", "", BankOnlyWithLines)
 		case p.Amount == 0:
 			f.Add(fmt.Sprintf("postings[%d].amount", i), "", "", "must not be zero")
 		case !withinBalance(p.Amount):
@@ -210,10 +211,20 @@ func (t *bookPart) reverse(op errs.Op, id, actor, reason string) (*Entry, error)
 	if orig.Reverses != "" {
 		return nil, errs.E(op, errs.InvalidState, "this entry is a reversal; post a new entry instead of reversing it")
 	}
+	if slices.ContainsFunc(orig.Postings, func(p Posting) bool { return p.Account == Bank }) {
+		// Reversed, the entry would take the money out of assets:bank (or
+		// put it back) while the bank's line stays as the bank booked it.
+		return nil, errs.Errorf(op, errs.InvalidState, "entry %d moves money in %s, which records what the bank booked and moves only with the bank's lines; "+
+			"correct where the money went with a manual entry between the other accounts, or undo a donation, refund or instalment through its own action", orig.Seq, Bank)
+	}
 	if orig.Kind != KindManual {
 		// A donation's or a grant's entry is undone by that domain's own
 		// action (a refund, a closing), which keeps its state in step.
-		return nil, errs.Errorf(op, errs.InvalidState, "this entry belongs to a %s (%s); undo it through that, not by reversing it", orig.Ref.Type, orig.Kind)
+		of := orig.Kind
+		if orig.Ref != nil {
+			of = orig.Ref.Type + " (" + orig.Kind + ")"
+		}
+		return nil, errs.Errorf(op, errs.InvalidState, "this entry belongs to a %s; undo it through that, not by reversing it", of)
 	}
 	by, err := t.findReversalOf(id)
 	if err != nil {

@@ -27,27 +27,36 @@ type modelEntry struct {
 	postings [][2]any // account, minor
 	reversal bool
 	reversed bool
+	bank     bool // a bank line's entry
 }
 
 func (m *model) available() int64 {
 	return m.balances[ledger.Bank] + m.balances[ledger.Clearing] + m.balances[ledger.GrantsPayable]
 }
 
-// allowed says whether postings may be posted: an entry that lowers
-// available money may not take it below zero, nor overdraw the bank.
+// allowed says whether postings may be posted by hand: an entry that
+// lowers available money may not take it below zero.
 func (m *model) allowed(postings [][2]any) bool {
-	before, bankBefore := m.available(), m.balances[ledger.Bank]
-	after, bank := before, bankBefore
+	before := m.available()
+	after := before
 	for _, p := range postings {
 		switch p[0].(string) {
 		case ledger.Bank, ledger.Clearing, ledger.GrantsPayable:
 			after += p[1].(int64)
 		}
+	}
+	return !(after < before && after < 0)
+}
+
+// touchesBank says whether postings move assets:bank, which only a bank
+// line's entry may.
+func touchesBank(postings [][2]any) bool {
+	for _, p := range postings {
 		if p[0].(string) == ledger.Bank {
-			bank += p[1].(int64)
+			return true
 		}
 	}
-	return !(after < before && after < 0) && !(bank < bankBefore && bank < 0)
+	return false
 }
 
 func (m *model) apply(id string, postings [][2]any, reversal bool) *modelEntry {
@@ -85,7 +94,8 @@ func TestLedgerProperties(t *testing.T) {
 			amount := rapid.Int64Range(1, 50000)
 
 			post := func(postings [][2]any) {
-				want := m.allowed(postings)
+				bank := touchesBank(postings)
+				want := m.allowed(postings) && !bank
 				var before string
 				if !want {
 					before = ledgertest.Dump(rt, d)
@@ -94,7 +104,9 @@ func TestLedgerProperties(t *testing.T) {
 				switch {
 				case want && err != nil:
 					rt.Fatalf("post %v: %v", postings, err)
-				case !want && !errs.Is(errs.InsufficientFunds, err):
+				case bank && !errs.Is(errs.Invalid, err):
+					rt.Fatalf("post %v by hand: err = %v, want Invalid (assets:bank moves only with bank lines)", postings, err)
+				case !bank && !want && !errs.Is(errs.InsufficientFunds, err):
 					rt.Fatalf("post %v with %d available: err = %v, want InsufficientFunds", postings, m.available(), err)
 				case want:
 					m.apply(got.ID, postings, false)
@@ -103,6 +115,16 @@ func TestLedgerProperties(t *testing.T) {
 						rt.Fatal("a refused posting changed the database")
 					}
 				}
+			}
+			// fromBank posts what a bank line books: never refused for
+			// the money there is (the bank moved it already).
+			fromBank := func(postings [][2]any) {
+				var pairs []string
+				for _, p := range postings {
+					pairs = append(pairs, p[0].(string), fundus.FormatMinor(p[1].(int64), fundus.EUR))
+				}
+				e := ledgertest.PostBank(t, s.Writer, "", "bank line", pairs...)
+				m.apply(e.ID, postings, false).bank = true
 			}
 			refused := func(kind errs.Kind, do func() error) {
 				before := ledgertest.Dump(rt, d)
@@ -117,15 +139,23 @@ func TestLedgerProperties(t *testing.T) {
 			steps := rapid.IntRange(1, 30).Draw(rt, "steps")
 			for i := 0; i < steps; i++ {
 				switch op := rapid.IntRange(0, 7).Draw(rt, "op"); op {
-				case 0: // a donation arrives
+				case 0: // a donation arrives, by hand or with its bank line
 					a := amount.Draw(rt, "amount")
-					post([][2]any{{ledger.Bank, a}, {ledger.Donations, -a}})
+					if rapid.Bool().Draw(rt, "bank line?") {
+						fromBank([][2]any{{ledger.Bank, a}, {ledger.Donations, -a}})
+					} else {
+						post([][2]any{{ledger.Clearing, a}, {ledger.Donations, -a}})
+					}
 				case 1: // a grant is approved
 					a := amount.Draw(rt, "amount")
 					post([][2]any{{ledger.GrantsExpense, a}, {ledger.GrantsPayable, -a}})
-				case 2: // a grant is paid out
+				case 2: // a grant is paid out: its bank line; or someone tries it by hand
 					a := amount.Draw(rt, "amount")
-					post([][2]any{{ledger.GrantsPayable, a}, {ledger.Bank, -a}})
+					if rapid.Bool().Draw(rt, "bank line?") {
+						fromBank([][2]any{{ledger.GrantsPayable, a}, {ledger.Bank, -a}})
+					} else {
+						post([][2]any{{ledger.GrantsPayable, a}, {ledger.Bank, -a}})
+					}
 				case 3: // any balanced entry
 					n := rapid.IntRange(2, 4).Draw(rt, "postings")
 					var ps [][2]any
@@ -143,7 +173,7 @@ func TestLedgerProperties(t *testing.T) {
 				case 4: // an entry that does not balance
 					a := amount.Draw(rt, "amount")
 					refused(errs.Invalid, func() error {
-						_, err := s.PostManual(ctx, treasurer, toManual([][2]any{{ledger.Bank, a}, {ledger.Donations, -a - 1}}))
+						_, err := s.PostManual(ctx, treasurer, toManual([][2]any{{ledger.Clearing, a}, {ledger.Donations, -a - 1}}))
 						return err
 					})
 				case 5: // an account that does not exist
@@ -165,7 +195,7 @@ func TestLedgerProperties(t *testing.T) {
 						return err
 					}
 					switch {
-					case me.reversal || me.reversed:
+					case me.reversal || me.reversed || me.bank:
 						refused(errs.InvalidState, reverse)
 					case !m.allowed(neg):
 						refused(errs.InsufficientFunds, reverse)

@@ -85,7 +85,9 @@ func (s *Service) Entry(ctx context.Context, actor fundus.Actor, id string) (*En
 	return e, nil
 }
 
-// ManualEntry is a correction the treasurer posts by hand.
+// ManualEntry is a correction the treasurer posts by hand. It never
+// posts to assets:bank: that account moves only with the bank's lines
+// (package bank), so that it follows the bank's statements.
 type ManualEntry struct {
 	Memo     string          `json:"memo"`
 	Postings []ManualPosting `json:"postings"`
@@ -99,7 +101,8 @@ type ManualPosting struct {
 }
 
 // PostManual posts a manual entry.
-// Returns Unauthenticated, Forbidden, Invalid (naming the field).
+// Returns Unauthenticated, Forbidden, Invalid (naming the field, also
+// "postings[i].account" for assets:bank), InsufficientFunds.
 func (s *Service) PostManual(ctx context.Context, actor fundus.Actor, in ManualEntry) (commit.Outcome[*Entry], error) {
 	const op errs.Op = "ledger.PostManual"
 	if err := fundus.Authorize(op, actor, fundus.PostLedger); err != nil {
@@ -116,7 +119,11 @@ func (s *Service) PostManual(ctx context.Context, actor fundus.Actor, in ManualE
 	for i, p := range in.Postings {
 		minor, err := fundus.ParseAmount(fmt.Sprintf("postings[%d].amount", i), p.Amount, fundus.EUR, fundus.NonZero, s.MaxAmount)
 		f.AddErr(err)
-		ne.Postings = append(ne.Postings, NewPosting{Account: strings.TrimSpace(p.Account), Amount: minor})
+		account := strings.TrimSpace(p.Account)
+		if account == Bank {
+			f.Add(fmt.Sprintf("postings[%d].account", i), "bank_line", "", BankOnlyWithLines)
+		}
+		ne.Postings = append(ne.Postings, NewPosting{Account: account, Amount: minor})
 	}
 	if err := f.Err(op); err != nil {
 		return commit.Outcome[*Entry]{}, err
@@ -135,7 +142,9 @@ type Reversal struct {
 	Reason string `json:"reason"`
 }
 
-// Reverse posts the reversing entry of the entry with id.
+// Reverse posts the reversing entry of the entry with id: only a manual
+// entry, and none that moves money in assets:bank (reversed, it would
+// un-book what the bank booked while the bank's line stays).
 // Returns Unauthenticated, Forbidden, Invalid, NotFound, InvalidState.
 func (s *Service) Reverse(ctx context.Context, actor fundus.Actor, id string, in Reversal) (commit.Outcome[*Entry], error) {
 	const op errs.Op = "ledger.Reverse"

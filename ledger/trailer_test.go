@@ -211,13 +211,13 @@ func TestVerifyHead(t *testing.T) {
 		s := ledgertest.Service(t, d)
 		ctx := context.Background()
 		for i := 0; i < 3; i++ {
-			ledgertest.Post(t, s, fmt.Sprint("donation ", i), ledger.Bank, "10.00", ledger.Donations, "-10.00")
+			ledgertest.PostBank(t, s.Writer, "", fmt.Sprint("donation ", i), ledger.Bank, "10.00", ledger.Donations, "-10.00")
 		}
 		kept, err := ledger.ReadChainHead(ctx, d)
 		if err != nil || kept.Seq != 3 || len(kept.Hash) != 64 {
 			t.Fatalf("head %+v %v", kept, err)
 		}
-		ledgertest.Post(t, s, "later", ledger.Bank, "10.00", ledger.Donations, "-10.00")
+		ledgertest.PostBank(t, s.Writer, "", "later", ledger.Bank, "10.00", ledger.Donations, "-10.00")
 		if r, err := ledger.VerifyHead(ctx, d, kept); err != nil || !r.OK {
 			t.Fatalf("kept head: %+v %v", r, err)
 		}

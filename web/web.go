@@ -54,6 +54,8 @@ func Lang(cookie, acceptLanguage string) string {
 
 // Renderer renders pages.
 type Renderer struct {
+	// Site is the fund's name, logo and operator, shown on every page.
+	Site   Site
 	bundle *i18n.Bundle
 	pages  map[string]map[string]*template.Template // by language, then page
 }
@@ -96,7 +98,10 @@ func New() (*Renderer, error) {
 func (r *Renderer) funcs(lang string) template.FuncMap {
 	loc := i18n.NewLocalizer(r.bundle, lang)
 	return template.FuncMap{
-		"t":          func(id string, args ...any) string { return translate(loc, id, args...) },
+		"t": func(id string, args ...any) string { return translate(loc, id, args...) },
+		// tde is the German text of id on any page: the legal texts
+		// (Impressum, privacy policy) are binding in German.
+		"tde":        func(id string, args ...any) string { return translate(i18n.NewLocalizer(r.bundle, "de"), id, args...) },
 		"money":      func(m fundus.Money) string { return FormatMoney(lang, m) },
 		"date":       func(t time.Time) string { return FormatDate(lang, t) },
 		"datetime":   func(t time.Time) string { return FormatDateTime(lang, t) },
@@ -105,6 +110,9 @@ func (r *Renderer) funcs(lang string) template.FuncMap {
 		"fieldError": func(errs map[string]string, field string) string { return errs[field] },
 		"iban":       FormatIBAN,
 		"fieldArgs":  fieldArgs,
+		// tin translates id into the language l, for a page that shows a
+		// text in two languages (the trust pages).
+		"tin": func(l, id string, args ...any) string { return translate(i18n.NewLocalizer(r.bundle, l), id, args...) },
 	}
 }
 
@@ -143,6 +151,8 @@ type Page struct {
 	IsCommittee bool
 	CSRFToken   string
 	Data        any
+	// Site is the Renderer's Site, set by Render.
+	Site *Site
 	// ErrorSummary is what the page's forms say is wrong, shown at the top
 	// of the page; Render fills it in (errorSummary).
 	ErrorSummary []SummaryItem
@@ -154,6 +164,7 @@ func (r *Renderer) Render(w io.Writer, name string, p Page) error {
 	if !ok {
 		return fmt.Errorf("web: no page %q in %q", name, p.Lang)
 	}
+	p.Site = &r.Site
 	var b bytes.Buffer // render fully before writing, so an error leaves no half page
 	if err := t.ExecuteTemplate(&b, "layout.html", p); err != nil {
 		return err

@@ -57,6 +57,7 @@ func main() {
 					p = pairs[0] // money first, so that nothing is refused
 				}
 				if _, err := ledger.Post(tx, ledger.NewEntry{Kind: "seed", Memo: fmt.Sprintf("entry %d", i), Actor: "seed",
+					FromBank: p[0] == ledger.Bank || p[1] == ledger.Bank, // what the bank's lines book
 					Postings: []ledger.NewPosting{{Account: p[0], Amount: amount}, {Account: p[1], Amount: -amount}}}); err != nil {
 					return 0, err
 				}

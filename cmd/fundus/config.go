@@ -18,6 +18,7 @@ import (
 
 	"fundus"
 	"fundus/donations"
+	"fundus/web"
 )
 
 // config is Fundus's configuration. Only this package reads the
@@ -32,6 +33,10 @@ type config struct {
 	BankBIC        string
 	BankHolder     string
 	MaxAmount      decimal.Decimal
+	MaxGrant       decimal.Decimal
+	LogoURL        string
+	ColorPrimary   string
+	Operator       web.Operator
 	RateLimit      int
 	TrustedProxies []string
 	SessionTTL     time.Duration
@@ -121,6 +126,33 @@ var settings = []setting{
 		c.MaxAmount = d
 		return nil
 	}},
+	{"FUNDUS_MAX_GRANT", "5000.00", func(c *config, v string) error {
+		d, err := decimal.NewFromString(v)
+		if err != nil || strings.ContainsAny(v, "eE") || !d.IsPositive() || d.Exponent() < -2 || d.GreaterThan(c.MaxAmount) {
+			return errors.New("must be a positive amount with at most two decimals, at most FUNDUS_MAX_AMOUNT, such as 5000.00")
+		}
+		c.MaxGrant = d
+		return nil
+	}},
+	{"FUNDUS_LOGO_URL", "", func(c *config, v string) error {
+		c.LogoURL = v
+		return web.CheckLogoURL(v)
+	}},
+	{"FUNDUS_COLOR_PRIMARY", "", func(c *config, v string) error {
+		c.ColorPrimary = v
+		if v == "" {
+			return nil
+		}
+		return web.CheckColor(v)
+	}},
+	operatorSetting("FUNDUS_OPERATOR_NAME", web.ExampleOperator.Name, true, func(o *web.Operator) *string { return &o.Name }),
+	operatorSetting("FUNDUS_OPERATOR_ADDRESS", web.ExampleOperator.Address, true, func(o *web.Operator) *string { return &o.Address }),
+	operatorSetting("FUNDUS_OPERATOR_EMAIL", web.ExampleOperator.Email, true, func(o *web.Operator) *string { return &o.Email }),
+	operatorSetting("FUNDUS_OPERATOR_PHONE", web.ExampleOperator.Phone, false, func(o *web.Operator) *string { return &o.Phone }),
+	operatorSetting("FUNDUS_OPERATOR_REPRESENTATIVE", web.ExampleOperator.Representative, false, func(o *web.Operator) *string { return &o.Representative }),
+	operatorSetting("FUNDUS_OPERATOR_RESPONSIBLE", web.ExampleOperator.Responsible, false, func(o *web.Operator) *string { return &o.Responsible }),
+	operatorSetting("FUNDUS_OPERATOR_DPO", web.ExampleOperator.DPO, true, func(o *web.Operator) *string { return &o.DPO }),
+	operatorSetting("FUNDUS_OPERATOR_AUTHORITY", web.ExampleOperator.Authority, true, func(o *web.Operator) *string { return &o.Authority }),
 	{"FUNDUS_RATE_LIMIT", "60", func(c *config, v string) error {
 		return positiveInt(&c.RateLimit, v, 0)
 	}},
@@ -185,6 +217,35 @@ var settings = []setting{
 		return nil
 	}},
 }
+
+// operatorSetting is one of the operator's details (FUNDUS_OPERATOR_*):
+// one line of at most 300 characters, required or not.
+func operatorSetting(name, def string, required bool, field func(*web.Operator) *string) setting {
+	return setting{name, def, func(c *config, v string) error {
+		v = strings.TrimSpace(v)
+		switch {
+		case required && v == "":
+			return errors.New("must not be empty: the Impressum and the privacy policy need it")
+		case utf8.RuneCountInString(v) > 300 || strings.ContainsAny(v, "\r\n\x00"):
+			return errors.New("must be one line of at most 300 characters")
+		case name == "FUNDUS_OPERATOR_EMAIL" && (!strings.Contains(v, "@") || strings.ContainsAny(v, " <>\"")):
+			return errors.New("must be an email address")
+		}
+		*field(&c.Operator) = v
+		return nil
+	}}
+}
+
+// exampleOperator says some of the operator's details are still the
+// examples, so the trust pages warn.
+func (c *config) exampleOperator() bool {
+	e, o := web.ExampleOperator, c.Operator
+	return o.Name == e.Name || o.Address == e.Address || o.Email == e.Email || o.Phone == e.Phone ||
+		o.Representative == e.Representative || o.Responsible == e.Responsible || o.DPO == e.DPO
+}
+
+// maxGrantCents is FUNDUS_MAX_GRANT in cents.
+func (c *config) maxGrantCents() int64 { return c.MaxGrant.Shift(2).IntPart() }
 
 // maxAmountCents is FUNDUS_MAX_AMOUNT in cents.
 func (c *config) maxAmountCents() int64 { return c.MaxAmount.Shift(2).IntPart() }

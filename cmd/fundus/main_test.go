@@ -32,6 +32,15 @@ func TestConfigDefaults(t *testing.T) {
 		c.MaxAmount.String() != "1000000" || c.BankIBAN != exampleIBAN || c.SessionTTL != 12*time.Hour {
 		t.Fatalf("defaults: %+v", c)
 	}
+	if c.MaxGrant.String() != "5000" || !c.exampleOperator() || c.ColorPrimary != "" || c.LogoURL != "" {
+		t.Fatalf("site defaults: max grant %s, example operator %v", c.MaxGrant, c.exampleOperator())
+	}
+	set, err := loadConfig(lookupFrom(map[string]string{"FUNDUS_OPERATOR_NAME": "Stadt A", "FUNDUS_OPERATOR_ADDRESS": "Platz 1, 49074 A",
+		"FUNDUS_OPERATOR_EMAIL": "a@a.example", "FUNDUS_OPERATOR_PHONE": "", "FUNDUS_OPERATOR_REPRESENTATIVE": "", "FUNDUS_OPERATOR_RESPONSIBLE": "",
+		"FUNDUS_OPERATOR_DPO": "dsb@a.example", "FUNDUS_COLOR_PRIMARY": "#1d5c3a", "FUNDUS_MAX_GRANT": "2500.50"}), "")
+	if err != nil || set.exampleOperator() || set.maxGrantCents() != 250050 || set.ColorPrimary != "#1d5c3a" {
+		t.Fatalf("configured site: %v %+v", err, set)
+	}
 }
 
 func TestConfigBadValuesNameTheVariable(t *testing.T) {
@@ -48,6 +57,11 @@ func TestConfigBadValuesNameTheVariable(t *testing.T) {
 		"FUNDUS_BANK_HOLDER":     "  ",
 		"FUNDUS_BANK_IBAN":       "DE89370400440532013001",
 		"FUNDUS_BANK_BIC":        "COBADEFF1",
+		"FUNDUS_MAX_GRANT":       "1000000.01", // above FUNDUS_MAX_AMOUNT
+		"FUNDUS_COLOR_PRIMARY":   "#ffbf47",    // white on it is unreadable
+		"FUNDUS_LOGO_URL":        "javascript:alert(1)",
+		"FUNDUS_OPERATOR_NAME":   " ",
+		"FUNDUS_OPERATOR_EMAIL":  "no address",
 	} {
 		_, err := loadConfig(lookupFrom(map[string]string{name: value}), "")
 		if err == nil || !strings.Contains(err.Error(), name) {
@@ -192,7 +206,7 @@ func TestExportAndVerifyFile(t *testing.T) {
 	w := ledgertest.Writer(t, d, nil)
 	for i := 0; i < 5; i++ {
 		if _, err := commit.Do(ctx, w, func(tx *commit.Tx) (*ledger.Entry, error) {
-			return ledger.Post(tx, ledger.NewEntry{Kind: "test", Memo: "donation", Actor: "test",
+			return ledger.Post(tx, ledger.NewEntry{Kind: "test", Memo: "donation", Actor: "test", FromBank: true, // a bank line's entry: the only kind that moves assets:bank
 				Postings: []ledger.NewPosting{{Account: ledger.Bank, Amount: 1000}, {Account: ledger.Donations, Amount: -1000}}})
 		}); err != nil {
 			t.Fatal(err)
@@ -325,7 +339,7 @@ func ledgerOfDonations(t *testing.T, e db.Engine, n int) (*db.DB, []*ledger.Entr
 	var entries []*ledger.Entry
 	for range n {
 		e, err := ledgertest.Value(commit.Do(ctx, w, func(tx *commit.Tx) (*ledger.Entry, error) {
-			return ledger.Post(tx, ledger.NewEntry{Kind: "test", Memo: "donation", Actor: "test",
+			return ledger.Post(tx, ledger.NewEntry{Kind: "test", Memo: "donation", Actor: "test", FromBank: true, // a bank line's entry: the only kind that moves assets:bank
 				Postings: []ledger.NewPosting{{Account: ledger.Bank, Amount: 1000}, {Account: ledger.Donations, Amount: -1000}}})
 		}))
 		if err != nil {

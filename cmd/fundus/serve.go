@@ -26,6 +26,7 @@ import (
 	"fundus/grants"
 	"fundus/http/server"
 	"fundus/ledger"
+	"fundus/web"
 )
 
 // openDB opens and migrates the configured database.
@@ -177,6 +178,8 @@ func serve(ctx context.Context, cfg *config, log *slog.Logger) error {
 		ExampleAccount: cfg.BankIBAN == exampleIBAN,
 		FundName:       cfg.FundName,
 		StatementLimit: cfg.StatementLimit,
+		Site: web.Site{FundName: cfg.FundName, LogoURL: cfg.LogoURL, ColorPrimary: cfg.ColorPrimary,
+			Operator: cfg.Operator, ExampleOperator: cfg.exampleOperator()},
 	}, d, server.Services{
 		Auth:   authSvc,
 		Ledger: ledgerSvc,
@@ -185,7 +188,7 @@ func serve(ctx context.Context, cfg *config, log *slog.Logger) error {
 			DB: d, Writer: writer, MaxAmount: cfg.maxAmountCents(), FundStart: cfg.FundStart,
 			Bank: donations.BankAccount{IBAN: cfg.BankIBAN, BIC: cfg.BankBIC, Holder: cfg.BankHolder},
 		},
-		Grants: &grants.Service{DB: d, Writer: writer, MaxAmount: cfg.maxAmountCents(), Quorum: cfg.Quorum},
+		Grants: &grants.Service{DB: d, Writer: writer, MaxAmount: cfg.maxAmountCents(), MaxGrant: cfg.maxGrantCents(), Quorum: cfg.Quorum},
 		Bank: &bank.Service{DB: d, Writer: writer, IBAN: cfg.BankIBAN, BIC: cfg.BankBIC, Holder: cfg.BankHolder,
 			MaxAmount: cfg.maxAmountCents(), Limits: statementLimits(cfg)},
 	}, log)

@@ -1,7 +1,6 @@
 package api_test
 
 import (
-	"context"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
@@ -9,7 +8,6 @@ import (
 	"testing"
 	"time"
 
-	"fundus"
 	"fundus/auth"
 	"fundus/db"
 	"fundus/db/dbtest"
@@ -103,11 +101,7 @@ func TestOneAdminCannotPayAlone(t *testing.T) {
 		bob := ts.MustUser("bob@example.org", auth.Admin)
 		kasse := ts.MustUser("kasse@example.org", auth.Treasurer) // honest, from the command line
 		auditor := ts.MustUser("pruefer@example.org", auth.Auditor)
-		fund := &auth.User{ID: "x", Roles: []auth.Role{auth.Treasurer}}
-		if _, err := ts.Ledger.PostManual(context.Background(), fund, ledger.ManualEntry{Memo: "donations", Postings: []ledger.ManualPosting{
-			{Account: ledger.Bank, Amount: fundus.Amount("1000.00")}, {Account: ledger.Donations, Amount: fundus.Amount("-1000.00")}}}); err != nil {
-			t.Fatal(err)
-		}
+		ts.BankDonation(kasse, "1000.00") // money enters the bank with its bank line
 		bank := func() string {
 			t.Helper()
 			r := ts.JSON("GET", "/api/v1/ledger/accounts", auditor, "").WantStatus(t, http.StatusOK)

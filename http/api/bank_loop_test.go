@@ -3,6 +3,7 @@ package api_test
 import (
 	"archive/zip"
 	"bytes"
+	"strings"
 	"testing"
 
 	"fundus/auth"
@@ -162,9 +163,11 @@ func TestBankDonationConfirmedBeforeTheBankLoop(t *testing.T) {
 		a := newAttack(t, d)
 		id, ref := a.pledge("30.00")
 		rid, rref := a.pledge("20.00")
-		e := ledgertest.Post(t, a.ts.Ledger, "Donation "+ref, ledger.Bank, "30.00", ledger.Donations, "-30.00")
-		re := ledgertest.Post(t, a.ts.Ledger, "Donation "+rref, ledger.Bank, "20.00", ledger.Donations, "-20.00")
-		back := ledgertest.Post(t, a.ts.Ledger, "Refund of donation "+rref, ledger.Donations, "20.00", ledger.Bank, "-20.00")
+		// The entries as the confirm and the refund of then wrote them (no
+		// manual entry may post to assets:bank now).
+		e := ledgertest.PostBank(t, a.ts.Ledger.Writer, "", "Donation "+ref, ledger.Bank, "30.00", ledger.Donations, "-30.00")
+		re := ledgertest.PostBank(t, a.ts.Ledger.Writer, "", "Donation "+rref, ledger.Bank, "20.00", ledger.Donations, "-20.00")
+		back := ledgertest.PostBank(t, a.ts.Ledger.Writer, "", "Refund of donation "+rref, ledger.Donations, "20.00", ledger.Bank, "-20.00")
 		raw := dbtest.Raw(t, d)
 		raw.MustExec(`UPDATE donations SET status = 'received', received_at = created_at, ledger_entry_id = $1 WHERE id = $2`, e.ID, id)
 		raw.MustExec(`UPDATE donations SET status = 'refunded', received_at = created_at, refunded_at = created_at, refund_reason = 'r', ledger_entry_id = $1, refund_entry_id = $2 WHERE id = $3`, re.ID, back.ID, rid)
@@ -249,5 +252,50 @@ func TestBankStatementsOfOneFileOverlap(t *testing.T) {
 		if err := d.Get(&n, `SELECT count(*) FROM bank_lines`); err != nil || n != 3 {
 			t.Fatalf("%d lines stored (%v), want 3", n, err)
 		}
+	})
+}
+
+// TestRefundAccountSeparationOfDuties: the treasurer who sets the account
+// a refund is paid to cannot make the payment file that pays it, neither
+// in this session nor in a second one; another treasurer can. A refused
+// account changes nothing.
+func TestRefundAccountSeparationOfDuties(t *testing.T) {
+	dbtest.Engines(t, func(t *testing.T, d *db.DB) {
+		a := newAttack(t, d)
+		k2 := a.ts.MustUser("k2@example.org", auth.Treasurer)
+		id, _ := a.pledge("40.00")
+		a.expect(a.k1, "POST", "/api/v1/donations/"+id+"/confirm", `{}`, 200)
+		path := "/api/v1/donations/" + id + "/refund-account"
+		a.expect(a.k1, "POST", path, `{"name":"Erika Mustermann","iban":"DE02500105170137075030"}`, 409) // not refunded
+		a.expect(a.k1, "POST", "/api/v1/donations/"+id+"/refund", `{"reason":"Spenderin bat darum"}`, 200)
+		// No bank line named the donor's IBAN: nothing to pay yet.
+		a.ts.JSON("POST", "/api/v1/payment-files", a.k1, "").WantProblem(t, 409, "invalid-state")
+		a.ts.JSON("POST", path, a.auditor, `{"name":"Erika Mustermann","iban":"DE02500105170137075030"}`).WantProblem(t, 403, "forbidden")
+		bad := a.ts.JSON("POST", path, a.k1, `{"name":"Erika Mustermann","iban":"DE02500105170137075031"}`).WantProblem(t, 422, "validation")
+		if errors := bad.JSON["errors"].([]any); len(errors) != 1 || errors[0].(map[string]any)["field"] != "iban" {
+			t.Fatalf("errors %v", bad.JSON)
+		}
+		if got := a.expect(a.k1, "GET", "/api/v1/donations/"+id, "", 200); got.JSON["refund_payee"] != nil || got.JSON["refund_status"] != "owed" {
+			t.Fatalf("after a refused account: %v", got.JSON)
+		}
+		set := a.expect(a.k1, "POST", path, `{"name":"Erika Mustermann","iban":"DE02 5001 0517 0137 0750 30"}`, 200)
+		if p, _ := set.JSON["refund_payee"].(map[string]any); p["iban"] != "DE02500105170137075030" || p["name"] != "Erika Mustermann" {
+			t.Fatalf("set %v", set.JSON)
+		}
+		for _, token := range []string{a.k1, a.ts.SignIn("k1@example.org")} {
+			r := a.ts.JSON("POST", "/api/v1/payment-files", token, "").WantProblem(t, 403, "forbidden")
+			if detail, _ := r.JSON["detail"].(string); !strings.Contains(detail, "separation of duties") {
+				t.Fatalf("the refusal does not name the rule: %v", r.JSON)
+			}
+		}
+		f := a.expect(k2, "POST", "/api/v1/payment-files", "", 201)
+		if ids := f.JSON["refund_donation_ids"].([]any); len(ids) != 1 || ids[0] != id {
+			t.Fatalf("the other treasurer's file %v", f.JSON)
+		}
+		if got := a.expect(a.k1, "GET", "/api/v1/donations/"+id, "", 200); got.JSON["refund_status"] != "sent" {
+			t.Fatalf("in a file: %v", got.JSON)
+		}
+		a.expect(k2, "POST", path, `{"name":"Erika Mustermann","iban":"DE02120300000000202051"}`, 409) // in a file
+		a.verify()
 	})
 }

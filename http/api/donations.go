@@ -71,6 +71,15 @@ func (h *Handler) refundDonation(c *gin.Context) {
 	})
 }
 
+// refundAccount: POST /api/v1/donations/{id}/refund-account (treasurer;
+// idempotent): the account an owed refund is paid to.
+func (h *Handler) refundAccount(c *gin.Context) {
+	var in donations.RefundAccount
+	moneyWrite(c, h.Ledger.Writer, http.StatusOK, &in, false, func(ctx context.Context) (commit.Outcome[*donations.Donation], error) {
+		return h.Donations.SetRefundAccount(ctx, httpx.CurrentUser(c), c.Param("id"), in)
+	})
+}
+
 // giroCode: GET /api/v1/donations/{id}/girocode.png and .svg. Public: the
 // code holds the fund's account, the amount and the reference, nothing of
 // the donor, and the donation's id cannot be guessed.

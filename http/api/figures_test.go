@@ -14,7 +14,6 @@ import (
 	"fundus/db/dbtest"
 	"fundus/http/internal/testserver"
 	"fundus/http/server"
-	"fundus/ledger"
 )
 
 // grantFlow is a donor's money, a group, a committee and two treasurers.
@@ -74,11 +73,7 @@ func TestFiguresAgreeAfterAReturn(t *testing.T) {
 	dbtest.Engines(t, func(t *testing.T, d *db.DB) {
 		ts := testserver.New(t, d, server.Config{FundName: "Integrationsfonds"})
 		g := newGrantFlow(t, ts)
-		kasse := &auth.User{ID: "x", Roles: []auth.Role{auth.Treasurer}}
-		if _, err := ts.Ledger.PostManual(t.Context(), kasse, ledger.ManualEntry{Memo: "donations", Postings: []ledger.ManualPosting{
-			{Account: ledger.Bank, Amount: fundus.Amount("1000.00")}, {Account: ledger.Donations, Amount: fundus.Amount("-1000.00")}}}); err != nil {
-			t.Fatal(err)
-		}
+		ts.BankDonation(g.k1, "1000.00") // money enters the bank with its bank line
 		A := g.approve("450.50")
 		g.pay(A, "450.50")
 		g.expect(g.group, "POST", A+"/report", `{"spent":"430.00","report":"Zwölf Treffen"}`, 200)

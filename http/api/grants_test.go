@@ -1,7 +1,6 @@
 package api_test
 
 import (
-	"context"
 	"fmt"
 	"strings"
 	"testing"
@@ -14,7 +13,6 @@ import (
 	"fundus/db/dbtest"
 	"fundus/http/internal/testserver"
 	"fundus/http/server"
-	"fundus/ledger"
 )
 
 // TestGrantRolesAndStates walks one application through every state and,
@@ -31,11 +29,7 @@ func TestGrantRolesAndStates(t *testing.T) {
 		}
 		k1, k2 := ts.MustUser("k1@example.org", auth.Treasurer), ts.MustUser("k2@example.org", auth.Treasurer)
 		admin, auditor := ts.MustUser("admin@example.org", auth.Admin), ts.MustUser("pruefer@example.org", auth.Auditor)
-		kasse := &auth.User{ID: "x", Roles: []auth.Role{auth.Treasurer}}
-		if _, err := ts.Ledger.PostManual(context.Background(), kasse, ledger.ManualEntry{Memo: "donations", Postings: []ledger.ManualPosting{
-			{Account: ledger.Bank, Amount: fundus.Amount("800.00")}, {Account: ledger.Donations, Amount: fundus.Amount("-800.00")}}}); err != nil {
-			t.Fatal(err)
-		}
+		ts.BankDonation(k1, "800.00") // money enters the bank with its bank line
 
 		expect := func(who, method, path, body string, want int) *testserver.Response {
 			t.Helper()

@@ -22,7 +22,7 @@ func TestLedgerAPI(t *testing.T) {
 		pruefer := ts.MustUser("pruefer@example.org", auth.Auditor)
 		verein := ts.MustUser("verein@example.org", auth.Applicant)
 
-		donation := `{"memo":"Spende","postings":[{"account":"assets:bank","amount":"100.00"},{"account":"income:donations","amount":-100.00}]}`
+		donation := `{"memo":"Spende","postings":[{"account":"assets:clearing","amount":"100.00"},{"account":"income:donations","amount":-100.00}]}`
 		r := ts.JSON("POST", "/api/v1/ledger/entries", kasse, donation).WantStatus(t, http.StatusCreated)
 		if r.JSON["seq"] != float64(1) || r.JSON["hash"] == "" || r.JSON["prev_hash"] != ledger.GenesisHash {
 			t.Fatalf("entry %v", r.JSON)
@@ -42,7 +42,7 @@ func TestLedgerAPI(t *testing.T) {
 
 		t.Run("hostile amounts", func(t *testing.T) {
 			for _, amount := range []string{`"1.005"`, `1e400`, `"NaN"`, `"+5"`, `"5,00"`, `-0`, `"1000000.01"`, `true`} {
-				body := `{"memo":"x","postings":[{"account":"assets:bank","amount":` + amount + `},{"account":"income:donations","amount":"-1.00"}]}`
+				body := `{"memo":"x","postings":[{"account":"assets:clearing","amount":` + amount + `},{"account":"income:donations","amount":"-1.00"}]}`
 				r := ts.JSON("POST", "/api/v1/ledger/entries", kasse, body).WantProblem(t, 422, "validation")
 				if f := r.FieldErrors(); len(f) == 0 || f[0] != "postings[0].amount" {
 					t.Errorf("%s: fields %v", amount, f)
@@ -52,7 +52,7 @@ func TestLedgerAPI(t *testing.T) {
 
 		t.Run("idempotency", func(t *testing.T) {
 			h := map[string]string{"Idempotency-Key": "bank-statement-2026-11-25-line-7"}
-			body := `{"memo":"Spende laut Kontoauszug","postings":[{"account":"assets:bank","amount":"20.00"},{"account":"income:donations","amount":"-20.00"}]}`
+			body := `{"memo":"Spende, von Hand bestätigt","postings":[{"account":"assets:clearing","amount":"20.00"},{"account":"income:donations","amount":"-20.00"}]}`
 			first := ts.DoWithHeaders("POST", "/api/v1/ledger/entries", kasse, body, h).WantStatus(t, http.StatusCreated)
 			again := ts.DoWithHeaders("POST", "/api/v1/ledger/entries", kasse, body, h).WantStatus(t, http.StatusCreated)
 			if again.Body.String() != first.Body.String() || again.Header().Get("Idempotent-Replayed") != "true" {
@@ -162,7 +162,7 @@ func TestExportEndpoint(t *testing.T) {
 	ts := testserver.New(t, dbtest.Open(t, db.SQLite), server.Config{})
 	kasse := ts.MustUser("kasse@example.org", auth.Treasurer)
 	verein := ts.MustUser("verein@example.org", auth.Applicant)
-	ts.JSON("POST", "/api/v1/ledger/entries", kasse, `{"memo":"Spende","postings":[{"account":"assets:bank","amount":"5.00"},{"account":"income:donations","amount":"-5.00"}]}`).WantStatus(t, 201)
+	ts.JSON("POST", "/api/v1/ledger/entries", kasse, `{"memo":"Spende","postings":[{"account":"assets:clearing","amount":"5.00"},{"account":"income:donations","amount":"-5.00"}]}`).WantStatus(t, 201)
 	r := ts.JSON("GET", "/api/v1/ledger/export?format=csv&from=2000-01-01", kasse, "").WantStatus(t, 200)
 	if cd := r.Header().Get("Content-Disposition"); !strings.HasPrefix(cd, "attachment; filename=\"fundus-ledger-from-2000-01-01") ||
 		!strings.HasPrefix(r.Body.String(), "entry_id,seq,time,date,kind,memo,account,debit,credit,currency,hash\n") {

@@ -76,12 +76,16 @@ func TestRefusalsUnderIdempotencyKey(t *testing.T) {
 		// The ledger: an entry that would overdraw, a reversal of a reversed entry.
 		refused(k1, "POST", "/api/v1/ledger/entries", `{"memo":"Zusage","postings":[{"account":"expenses:grants","amount":"999.00"},{"account":"liabilities:grants-payable","amount":"-999.00"}]}`,
 			409, "insufficient-funds")
-		// (The confirmed donation waits in assets:clearing for its bank line;
-		// the fee is paid from money the fund started with.)
-		ok(k1, "POST", "/api/v1/ledger/entries", `{"memo":"Anfangsbestand","postings":[{"account":"assets:bank","amount":"5.00"},{"account":"equity:opening-balance","amount":"-5.00"}]}`, 201)
-		fee := ok(k1, "POST", "/api/v1/ledger/entries", `{"memo":"Gebühr","postings":[{"account":"expenses:bank-fees","amount":"1.00"},{"account":"assets:bank","amount":"-1.00"}]}`, 201).JSON["id"].(string)
-		ok(k1, "POST", "/api/v1/ledger/entries/"+fee+"/reverse", `{"reason":"falsch"}`, 201)
-		refused(k1, "POST", "/api/v1/ledger/entries/"+fee+"/reverse", `{"reason":"nochmal"}`, 409, "invalid-state")
+		// No manual entry moves assets:bank: the money there comes with the
+		// bank's lines (the confirmed donation waits in assets:clearing for
+		// its line), and the entry of a bank line is not reversed.
+		refused(k1, "POST", "/api/v1/ledger/entries", `{"memo":"Anfangsbestand","postings":[{"account":"assets:bank","amount":"5.00"},{"account":"equity:opening-balance","amount":"-5.00"}]}`,
+			422, "validation")
+		opening := ts.BankOpens(k1, 500, "")
+		refused(k1, "POST", "/api/v1/ledger/entries/"+opening+"/reverse", `{"reason":"falsch"}`, 409, "invalid-state")
+		fix := ok(k1, "POST", "/api/v1/ledger/entries", `{"memo":"Gebühr statt Anfangsbestand","postings":[{"account":"expenses:bank-fees","amount":"1.00"},{"account":"equity:opening-balance","amount":"-1.00"}]}`, 201).JSON["id"].(string)
+		ok(k1, "POST", "/api/v1/ledger/entries/"+fix+"/reverse", `{"reason":"falsch"}`, 201)
+		refused(k1, "POST", "/api/v1/ledger/entries/"+fix+"/reverse", `{"reason":"nochmal"}`, 409, "invalid-state")
 
 		// Applications: a draft, then one in review with the votes but not
 		// the money (20.00 received, 500.00 asked).

@@ -30,11 +30,7 @@ func approveHostileProject(t *testing.T, ts *testserver.Server, title, organisat
 	for i := 0; i < 3; i++ {
 		m = append(m, ts.MustUser(fmt.Sprintf("m%d@example.org", i), auth.Committee))
 	}
-	kasse := &auth.User{ID: "x", Roles: []auth.Role{auth.Treasurer}}
-	if _, err := ts.Ledger.PostManual(context.Background(), kasse, ledger.ManualEntry{Memo: "donations", Postings: []ledger.ManualPosting{
-		{Account: ledger.Bank, Amount: fundus.Amount("800.00")}, {Account: ledger.Donations, Amount: fundus.Amount("-800.00")}}}); err != nil {
-		t.Fatal(err)
-	}
+	ts.BankDonation(ts.MustUser("kasse@example.org", auth.Treasurer), "800.00") // money enters the bank with its bank line
 	body := strings.Replace(testserver.ApplicationBody, `"title":"Sprachcafé","organisation":"Café Lingua e.V."`,
 		`"title":`+strconv.Quote(title)+`,"organisation":`+strconv.Quote(organisation), 1)
 	A := "/api/v1/applications/" + ts.JSON("POST", "/api/v1/applications", group, body).WantStatus(t, 201).JSON["id"].(string)

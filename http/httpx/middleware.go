@@ -15,6 +15,7 @@ import (
 	"maps"
 	"net/http"
 	"net/url"
+	"path"
 	"runtime/debug"
 	"slices"
 	"strconv"
@@ -127,6 +128,12 @@ func LimitBody(limit int64, larger map[string]int64) gin.HandlerFunc {
 		limit := limit
 		if l, ok := larger[c.Request.Method+" "+c.Request.URL.Path]; ok {
 			limit = l
+		} else {
+			for pattern, l := range larger { // "POST /grants/*/report": path.Match's patterns
+				if ok, _ := path.Match(pattern, c.Request.Method+" "+c.Request.URL.Path); ok {
+					limit = l
+				}
+			}
 		}
 		if c.Request.ContentLength > limit && strings.HasPrefix(c.Request.URL.Path, "/api/") {
 			WriteError(c, errs.E(errs.TooLarge, fmt.Sprintf("the body must not exceed %d bytes", limit)))

@@ -13,6 +13,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 
+	"fundus"
 	"fundus/audit"
 	"fundus/auth"
 	"fundus/bank"
@@ -47,6 +48,10 @@ type Config struct {
 	// ExampleAccount says the bank account is the built-in example, so the
 	// pages warn donors not to transfer.
 	ExampleAccount bool
+	// Site is the fund's name, logo, colour and operator for the pages
+	// (web.Site); an empty FundName takes FundName above, an empty Operator
+	// the examples (web.ExampleOperator), which the trust pages mark.
+	Site web.Site
 	// Metrics is where the server registers its metrics (requests, latency,
 	// the Go runtime). The caller serves them apart from the application
 	// (FUNDUS_DEBUG_ADDR): New routes no /metrics. Nil: a registry of its own.
@@ -74,6 +79,22 @@ func New(cfg Config, d *db.DB, svc Services, log *slog.Logger) (http.Handler, er
 	renderer, err := web.New()
 	if err != nil {
 		return nil, err
+	}
+	renderer.Site = cfg.Site
+	if renderer.Site.FundName == "" {
+		renderer.Site.FundName = cfg.FundName
+	}
+	if renderer.Site.FundName == "" {
+		renderer.Site.FundName = "Integrationsfonds Osnabrück"
+	}
+	if renderer.Site.Operator == (web.Operator{}) {
+		renderer.Site.Operator, renderer.Site.ExampleOperator = web.ExampleOperator, true
+	}
+	if renderer.Site.Quorum == 0 && svc.Grants != nil {
+		renderer.Site.Quorum = svc.Grants.Quorum
+	}
+	if renderer.Site.MaxGrant.Minor == 0 && svc.Grants != nil && svc.Grants.MaxGrant > 0 {
+		renderer.Site.MaxGrant = fundus.EURCents(svc.Grants.MaxGrant)
 	}
 	reg := cfg.Metrics
 	if reg == nil {
@@ -106,7 +127,8 @@ func router(cfg Config, log *slog.Logger, m *httpx.Metrics, a *api.Handler, u *u
 	r.RedirectTrailingSlash = false
 	r.RedirectFixedPath = false
 	r.Use(httpx.WithRequestID, httpx.SecurityHeaders, httpx.AccessLog(log), httpx.RecoverPanics, m.Observe,
-		httpx.LimitBody(cfg.BodyLimit, map[string]int64{"POST /api/v1/bank/statements": cfg.StatementLimit, "POST /treasurer/bank/statements": cfg.StatementLimit}), httpx.RefuseUnstorableText(u.ErrorPage))
+		httpx.LimitBody(cfg.BodyLimit, map[string]int64{"POST /api/v1/bank/statements": cfg.StatementLimit, "POST /treasurer/bank/statements": cfg.StatementLimit,
+			"POST /grants/*/report": ui.ReportBodyLimit}), httpx.RefuseUnstorableText(u.ErrorPage))
 	r.NoRoute(noRoute(u))
 
 	a.Routes(r)

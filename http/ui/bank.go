@@ -5,6 +5,7 @@ import (
 	"io"
 	"net/http"
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/gin-gonic/gin"
@@ -66,6 +67,9 @@ func (h *Handler) showBank(c *gin.Context, status int, problem string, fields []
 				data["NewFile"] = f
 			}
 		}
+		if n, _ := strconv.Atoi(c.Query("held")); n > 0 {
+			data["HeldBack"] = n
+		}
 	}
 	h.render(c, status, "bank", "bank.title", data)
 }
@@ -76,14 +80,19 @@ func (h *Handler) showBank(c *gin.Context, status int, problem string, fields []
 func (h *Handler) createPaymentFile(c *gin.Context) {
 	out, err := h.Bank.CreatePaymentFile(h.formKey(c, []byte("payment-file")), httpx.CurrentUser(c), bank.PaymentFileInput{})
 	if err != nil {
-		if errs.KindOf(err) == errs.InvalidState {
+		switch errs.KindOf(err) {
+		case errs.InvalidState:
 			h.showBank(c, http.StatusConflict, h.Web.T(pageLang(c), "bank.nothing_to_pay"), nil)
+			return
+		case errs.Forbidden: // separation of duties: said on the page, in the visitor's language
+			status, msg := h.pageProblem(c, err)
+			h.showBank(c, status, msg, nil)
 			return
 		}
 		h.renderError(c, err)
 		return
 	}
-	c.Redirect(http.StatusSeeOther, "/treasurer/bank?file="+out.Value.ID+"#payment-files")
+	c.Redirect(http.StatusSeeOther, "/treasurer/bank?file="+out.Value.ID+"&held="+strconv.Itoa(len(out.Value.HeldBackRefundIDs))+"#payment-files")
 }
 
 // paymentFileDownload: GET /treasurer/bank/payment-files/{id}/pain.001.xml.

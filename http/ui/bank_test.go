@@ -282,3 +282,62 @@ func TestPaymentFilePage(t *testing.T) {
 		}
 	})
 }
+
+// TestRefundAccountPage: a refund whose donor's IBAN no line named shows
+// as owed with a link to set its account; a wrong IBAN is said on the
+// form in German and stores nothing; saved, the treasurer who set it is
+// refused the payment file (said on the bank page), another treasurer
+// makes it.
+func TestRefundAccountPage(t *testing.T) {
+	dbtest.Engines(t, func(t *testing.T, d *db.DB) {
+		ts := testserver.New(t, d, server.Config{})
+		ts.MustUser("kasse@example.org", auth.Treasurer)
+		ts.MustUser("kasse2@example.org", auth.Treasurer)
+		kasse := ts.SignIn("kasse@example.org")
+		p := ts.JSON("POST", "/api/v1/donations", "", `{"amount":"30.00","donor":{"name":"Ayşe Yılmaz"}}`).WantStatus(t, http.StatusCreated).JSON
+		id := p["id"].(string)
+		ts.JSON("POST", "/api/v1/donations/"+id+"/confirm", kasse, `{}`).WantStatus(t, 200)
+		ts.JSON("POST", "/api/v1/donations/"+id+"/refund", kasse, `{"reason":"Irrtum"}`).WantStatus(t, 200)
+		b := ts.SignedIn("kasse@example.org", "de")
+		list := b.Do("GET", "/treasurer/donations?status=refunded", nil).Body.String()
+		if !strings.Contains(list, "Erstattung offen") || !strings.Contains(list, `href="/treasurer/donations/`+id+`/refund-account"`) {
+			t.Fatalf("the list does not show the owed refund and its action:\n%s", list)
+		}
+		path := "/treasurer/donations/" + id + "/refund-account"
+		form := func(name, iban string) url.Values {
+			page := b.Do("GET", path, nil)
+			if page.Code != 200 || !strings.Contains(page.Body.String(), `value="Ayşe Yılmaz"`) {
+				t.Fatalf("the form: %d", page.Code)
+			}
+			return url.Values{"csrf_token": {b.CSRF(page.Body.String())}, "idempotency_key": {idemKey(t, page.Body.String())}, "name": {name}, "iban": {iban}}
+		}
+		r := b.Do("POST", path, form("Ayşe Yılmaz", "DE02500105170137075031"))
+		if r.Code != http.StatusUnprocessableEntity || !strings.Contains(r.Body.String(), `id="iban-error"`) || !strings.Contains(r.Body.String(), "DE02500105170137075031") {
+			t.Fatalf("a wrong IBAN: %d\n%s", r.Code, r.Body)
+		}
+		if got := ts.JSON("GET", "/api/v1/donations/"+id, kasse, "").WantStatus(t, 200).JSON; got["refund_payee"] != nil {
+			t.Fatalf("a refused account was stored: %v", got)
+		}
+		r = b.Do("POST", path, form("Ayşe Yılmaz", "DE02 5001 0517 0137 0750 30"))
+		if r.Code != http.StatusSeeOther || !strings.Contains(r.Header().Get("Location"), "done=refund-account") {
+			t.Fatalf("saving the account: %d %s", r.Code, r.Header().Get("Location"))
+		}
+		if flash := b.Do("GET", r.Header().Get("Location"), nil).Body.String(); !strings.Contains(flash, "Konto für die Erstattung") {
+			t.Fatal("no notice after saving the account")
+		}
+		fileForm := func(b *testserver.Browserless) url.Values {
+			page := b.Do("GET", "/treasurer/bank", nil).Body.String()
+			return url.Values{"csrf_token": {b.CSRF(page)}, "idempotency_key": {idemKey(t, page)}}
+		}
+		if r := b.Do("POST", "/treasurer/bank/payment-files", fileForm(b)); r.Code != http.StatusForbidden || !strings.Contains(r.Body.String(), "Vier-Augen-Prinzip") {
+			t.Fatalf("the setter made the file: %d", r.Code)
+		}
+		b2 := ts.SignedIn("kasse2@example.org", "de")
+		if r := b2.Do("POST", "/treasurer/bank/payment-files", fileForm(b2)); r.Code != http.StatusSeeOther {
+			t.Fatalf("the other treasurer's file: %d", r.Code)
+		}
+		if got := ts.JSON("GET", "/api/v1/donations/"+id, kasse, "").WantStatus(t, 200).JSON; got["refund_status"] != "sent" {
+			t.Fatalf("after the file: %v", got)
+		}
+	})
+}

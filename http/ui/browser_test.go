@@ -13,13 +13,11 @@ import (
 
 	"github.com/chromedp/chromedp"
 
-	"fundus"
 	"fundus/auth"
 	"fundus/db"
 	"fundus/db/dbtest"
 	"fundus/http/internal/testserver"
 	"fundus/http/server"
-	"fundus/ledger"
 )
 
 // browser starts headless Chromium for t, or skips loudly when there is
@@ -214,13 +212,9 @@ func TestGrantInTheBrowser(t *testing.T) {
 	for i := 0; i < 3; i++ {
 		ts.MustUser(fmt.Sprintf("m%d@example.org", i), auth.Committee)
 	}
-	ts.MustUser("k1@example.org", auth.Treasurer)
+	k1 := ts.MustUser("k1@example.org", auth.Treasurer)
 	ts.MustUser("k2@example.org", auth.Treasurer)
-	kasse := &auth.User{ID: "x", Roles: []auth.Role{auth.Treasurer}}
-	if _, err := ts.Ledger.PostManual(context.Background(), kasse, ledger.ManualEntry{Memo: "donations", Postings: []ledger.ManualPosting{
-		{Account: ledger.Bank, Amount: fundus.Amount("1000.00")}, {Account: ledger.Donations, Amount: fundus.Amount("-1000.00")}}}); err != nil {
-		t.Fatal(err)
-	}
+	ts.BankDonation(k1, "1000.00") // money enters the bank with its bank line
 	ctx := browser(t, 1280, 900)
 	p := tab{t, ctx}
 	shot := func(name string) { screenshot(t, ctx, "grant-"+name) }
@@ -244,8 +238,9 @@ func TestGrantInTheBrowser(t *testing.T) {
 	// The group registers and applies.
 	p.do(chromedp.Navigate(srv.URL+"/lang?to=en&back=/apply"), chromedp.WaitVisible(`#name`),
 		chromedp.SendKeys(`#name`, "Amina Yilmaz"), chromedp.SendKeys(`#organisation`, "Café Lingua e.V."),
-		chromedp.SendKeys(`#email`, "verein@example.org"), chromedp.SendKeys(`#password`, testserver.Password),
-		chromedp.Click(`form button[type=submit].button`), chromedp.WaitVisible(`a[href="/apply/new"]`))
+		chromedp.SendKeys(`#email`, "verein@example.org"), chromedp.SendKeys(`#password`, testserver.Password))
+	submit(`form button[type=submit].button`)
+	p.do(chromedp.WaitVisible(`a[href="/apply/new"]`))
 	p.do(chromedp.Click(`a[href="/apply/new"]`), chromedp.WaitVisible(`#title`),
 		chromedp.SendKeys(`#title`, "Language café Schinkel"), chromedp.SendKeys(`#summary`, "A weekly language café"),
 		chromedp.SendKeys(`#description`, "Volunteers meet newcomers every Thursday."),
@@ -276,7 +271,7 @@ func TestGrantInTheBrowser(t *testing.T) {
 		login(fmt.Sprintf("m%d@example.org", i))
 		if i == 0 {
 			p.do(chromedp.Navigate(srv.URL+"/committee"), chromedp.WaitVisible(`a[href="`+appURL+`"]`), chromedp.Click(`a[href="`+appURL+`"]`), chromedp.WaitVisible(`#send-review`))
-			p.do(chromedp.SetValue(`#score`, "4"), chromedp.SendKeys(`#review_comment`, "Well planned"))
+			p.do(chromedp.Click(`#score-4`), chromedp.SendKeys(`#review_comment`, "Well planned"))
 			submit(`#send-review`)
 		} else {
 			p.do(chromedp.Navigate(srv.URL+appURL), chromedp.WaitVisible(`#send-vote`))
@@ -285,8 +280,10 @@ func TestGrantInTheBrowser(t *testing.T) {
 		submit(`#send-vote`)
 		if i == 2 {
 			shot("committee")
-			p.do(chromedp.SetValue(`#decision`, "approved"))
+			p.do(chromedp.Click(`#decision-approved`))
 			submit(`#send-decision`)
+			shot("decide-confirm")
+			submit(`#confirm-decision`)
 			if st := status(); st != "approved" {
 				t.Fatalf("status after the decision %q", st)
 			}
@@ -338,4 +335,36 @@ func TestGrantInTheBrowser(t *testing.T) {
 		t.Fatalf("fund page projects: %q", list)
 	}
 	shot("fund")
+}
+
+// TestRefundAccountInTheBrowser: at phone width, a treasurer finds the
+// owed refund in the list, opens the form for its account, is told about
+// a wrong IBAN beside the field, and saves a right one.
+func TestRefundAccountInTheBrowser(t *testing.T) {
+	d := dbtest.Open(t, db.SQLite)
+	ts := testserver.New(t, d, server.Config{})
+	srv := httptest.NewServer(ts.H)
+	defer srv.Close()
+	ts.MustUser("k1@example.org", auth.Treasurer)
+	kasse := ts.SignIn("k1@example.org")
+	id := ts.JSON("POST", "/api/v1/donations", "", `{"amount":"30.00","donor":{"name":"Ayşe Yılmaz"}}`).WantStatus(t, 201).JSON["id"].(string)
+	ts.JSON("POST", "/api/v1/donations/"+id+"/confirm", kasse, `{}`).WantStatus(t, 200)
+	ts.JSON("POST", "/api/v1/donations/"+id+"/refund", kasse, `{"reason":"Irrtum"}`).WantStatus(t, 200)
+	ctx := browser(t, 375, 900)
+	p := tab{t, ctx}
+	for _, lang := range []string{"de", "en"} {
+		shot := func(name string) { screenshot(t, ctx, "refund-account-"+lang+"-"+name) }
+		p.do(chromedp.Navigate(srv.URL+"/lang?to="+lang+"&back=/login"), chromedp.WaitVisible(`#email`),
+			chromedp.SendKeys(`#email`, "k1@example.org"), chromedp.SendKeys(`#password`, testserver.Password),
+			chromedp.Click(`form button[type=submit].button`), chromedp.WaitNotPresent(`#password`))
+		link := `a[href="/treasurer/donations/` + id + `/refund-account"]`
+		p.do(chromedp.Navigate(srv.URL+"/treasurer/donations?status=refunded"), chromedp.WaitVisible(link))
+		shot("list")
+		p.do(chromedp.Click(link), chromedp.WaitVisible(`#iban`))
+		p.do(chromedp.SendKeys(`#iban`, "DE02 5001 0517 0137 0750 31"), chromedp.Click(`form button[type=submit].button`), chromedp.WaitVisible(`#iban-error`))
+		shot("wrong-iban")
+		p.do(chromedp.SetValue(`#iban`, "DE02 5001 0517 0137 0750 30"), chromedp.Click(`form button[type=submit].button`), chromedp.WaitVisible(`[role=status]`))
+		shot("saved")
+		p.do(chromedp.Click(`header form button`), chromedp.WaitVisible(`a[href="/login"]`))
+	}
 }

@@ -90,15 +90,36 @@ func (h *Handler) donate(c *gin.Context) {
 		return
 	}
 	// The first answer and a repeat both show the donation the key points at.
-	p, err := h.Donations.Instructions(c.Request.Context(), out.Value)
+	h.showDonated(c, out.Value)
+}
+
+// thanksPage: GET /donate/thanks/{id}, the thank-you page again: the
+// address the language switcher and a bookmark come back to. The id is
+// the donation's, which cannot be guessed; the page shows the fund's
+// account, the amount and the reference, nothing of the donor.
+func (h *Handler) thanksPage(c *gin.Context) {
+	h.showDonated(c, c.Param("id"))
+}
+
+// receiptThreshold is the amount up to which the bank statement is proof
+// enough for the tax office (§ 50 Abs. 4 EStDV), in cents.
+const receiptThreshold = 300_00
+
+// showDonated shows the bank details, the reference and the GiroCode of
+// donation id, what happens next, what happens with a receipt, and what
+// "anonymous" means.
+func (h *Handler) showDonated(c *gin.Context, id string) {
+	p, err := h.Donations.Instructions(c.Request.Context(), id)
 	if err != nil {
 		h.renderError(c, err)
 		return
 	}
+	c.Set(ctxPath, "/donate/thanks/"+p.ID)
 	h.render(c, http.StatusOK, "donated", "donated.title", map[string]any{
 		"Amount": p.Payment.Amount, "Reference": p.Reference, "IBAN": p.Payment.IBAN, "BIC": p.Payment.BIC,
 		"Holder": p.Payment.Holder, "QRURL": p.Payment.QRCodeURL, "SVGURL": strings.TrimSuffix(p.Payment.QRCodeURL, ".png") + ".svg",
-		"Receipt": p.ReceiptRequested, "Example": h.ExampleAccount,
+		"Receipt": p.ReceiptRequested, "Example": h.ExampleAccount, "Anonymous": p.Anonymous,
+		"OverThreshold": p.Amount.Minor > receiptThreshold, "Pledged": p.Status == donations.Pledged,
 	})
 }
 
@@ -122,7 +143,7 @@ func (h *Handler) treasurerPage(c *gin.Context) {
 	if done, ref := c.Query("done"), c.Query("ref"); done != "" {
 		if canonical, err := donations.ParseReference(ref); err == nil {
 			switch done {
-			case "confirmed", "cancelled", "refunded":
+			case "confirmed", "cancelled", "refunded", "refund-account":
 				data["Flash"] = h.Web.T(lang, "flash."+done, "Reference", canonical)
 			}
 		}
@@ -155,7 +176,13 @@ func (h *Handler) treasurerPage(c *gin.Context) {
 }
 
 // treasurerActions are the steps a treasurer may take on a donation.
-var treasurerActions = map[string]donations.Status{"confirm": donations.Pledged, "cancel": donations.Pledged, "refund": donations.Received}
+var treasurerActions = map[string]donations.Status{"confirm": donations.Pledged, "cancel": donations.Pledged, "refund": donations.Received,
+	"refund-account": donations.Refunded}
+
+// actionForm is what a treasurer typed into an action's form.
+type actionForm struct {
+	ReceivedAt, Reason, Name, IBAN string
+}
 
 // actionPage: GET /treasurer/donations/{id}/{action}: the confirmation step.
 func (h *Handler) actionPage(c *gin.Context) {
@@ -169,17 +196,23 @@ func (h *Handler) actionPage(c *gin.Context) {
 		h.renderError(c, err)
 		return
 	}
-	h.showAction(c, http.StatusOK, action, d, nil, "", c.Query("received_at"), "")
+	form := actionForm{ReceivedAt: c.Query("received_at")}
+	if p := d.RefundPayee; p != nil {
+		form.Name, form.IBAN = p.Name, p.IBAN
+	} else if d.Donor != nil {
+		form.Name = d.Donor.Name
+	}
+	h.showAction(c, http.StatusOK, action, d, nil, "", form)
 }
 
-func (h *Handler) showAction(c *gin.Context, status int, action string, d *donations.Donation, fieldErrs map[string]string, problem, receivedAt, reason string) {
+func (h *Handler) showAction(c *gin.Context, status int, action string, d *donations.Donation, fieldErrs map[string]string, problem string, form actionForm) {
 	today := time.Now().In(fundus.Berlin).Format(time.DateOnly)
-	if receivedAt == "" {
-		receivedAt = today
+	if form.ReceivedAt == "" {
+		form.ReceivedAt = today
 	}
 	h.render(c, status, "treasurer_action", "action."+action+"_title", map[string]any{
 		"Action": action, "D": d, "Errors": fieldErrs, "Problem": problem, "IdemKey": randomToken(),
-		"Today": today, "ReceivedAt": receivedAt, "Reason": reason,
+		"Today": today, "ReceivedAt": form.ReceivedAt, "Reason": form.Reason, "Name": form.Name, "IBAN": form.IBAN,
 	})
 }
 
@@ -190,13 +223,14 @@ func (h *Handler) doAction(c *gin.Context) {
 		h.renderError(c, errs.E(errs.NotFound, "no such action"))
 		return
 	}
-	receivedAt, reason := c.PostForm("received_at"), c.PostForm("reason")
+	form := actionForm{ReceivedAt: c.PostForm("received_at"), Reason: c.PostForm("reason"), Name: c.PostForm("name"), IBAN: c.PostForm("iban")}
+	receivedAt, reason := form.ReceivedAt, form.Reason
 	key := c.PostForm("idempotency_key")
 	if !commit.ValidKey(key) {
 		key = randomToken()
 	}
 	ctx := commit.WithKey(c.Request.Context(), commit.Key{Scope: httpx.IdempotencyScope(c), Name: "form:" + key,
-		RequestHash: commit.RequestHash("POST", c.Request.URL.Path, []byte(receivedAt+"\n"+reason))})
+		RequestHash: commit.RequestHash("POST", c.Request.URL.Path, []byte(receivedAt+"\n"+reason+"\n"+form.Name+"\n"+form.IBAN))})
 	var err error // a repeat of a refused request is refused again, with the same error
 	switch action {
 	case "confirm":
@@ -205,6 +239,8 @@ func (h *Handler) doAction(c *gin.Context) {
 		_, err = h.Donations.Cancel(ctx, httpx.CurrentUser(c), id)
 	case "refund":
 		_, err = h.Donations.Refund(ctx, httpx.CurrentUser(c), id, donations.Refund{Reason: reason})
+	case "refund-account":
+		_, err = h.Donations.SetRefundAccount(ctx, httpx.CurrentUser(c), id, donations.RefundAccount{Name: form.Name, IBAN: form.IBAN})
 	}
 	if err != nil {
 		switch errs.KindOf(err) {
@@ -215,7 +251,7 @@ func (h *Handler) doAction(c *gin.Context) {
 				return
 			}
 			status, msg := h.pageProblem(c, err)
-			h.showAction(c, status, action, d, h.fieldMessages(c, err), msg, receivedAt, reason)
+			h.showAction(c, status, action, d, h.fieldMessages(c, err), msg, form)
 		default:
 			h.renderError(c, err)
 		}
@@ -226,6 +262,6 @@ func (h *Handler) doAction(c *gin.Context) {
 		h.renderError(c, err)
 		return
 	}
-	done := map[string]string{"confirm": "confirmed", "cancel": "cancelled", "refund": "refunded"}[action]
+	done := map[string]string{"confirm": "confirmed", "cancel": "cancelled", "refund": "refunded", "refund-account": "refund-account"}[action]
 	c.Redirect(http.StatusSeeOther, "/treasurer/donations?status=all&done="+done+"&ref="+d.Reference)
 }

@@ -6,7 +6,9 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"fundus"
 	"fundus/errs"
+	"fundus/grants"
 	"fundus/http/httpx"
 	"fundus/web"
 )
@@ -55,7 +57,13 @@ func (h *Handler) pageProblem(c *gin.Context, err error) (status int, message st
 func (h *Handler) fieldMessage(c *gin.Context, f errs.FieldError) string {
 	lang := pageLang(c)
 	id := "error.field." + f.Code
-	msg := h.Web.T(lang, id, "Param", f.Param)
+	param := f.Param
+	if f.Code == grants.MaxGrantCode { // an amount: written as the page writes amounts
+		if minor, err := fundus.ParseAmount("", fundus.Amount(param), fundus.EUR, fundus.Positive, 1<<62); err == nil {
+			param = web.FormatMoney(lang, fundus.EURCents(minor))
+		}
+	}
+	msg := h.Web.T(lang, id, "Param", param)
 	if f.Code == "" || msg == id {
 		msg = h.Web.T(lang, "error.field.invalid")
 	}

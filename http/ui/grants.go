@@ -33,6 +33,9 @@ type registerForm struct{ Name, Organisation, Email string }
 func (h *Handler) showApply(c *gin.Context, status int, fieldErrs map[string]string, problem string, f registerForm) {
 	u := httpx.CurrentUser(c)
 	data := map[string]any{"SignedIn": u != nil, "Errors": fieldErrs, "Problem": problem, "Form": f}
+	if c.Query("done") == "registered" && u != nil {
+		data["Flash"] = h.Web.T(pageLang(c), "apply.registered")
+	}
 	if u != nil && u.HasRole(auth.Applicant) {
 		items, _, err := h.Grants.List(c.Request.Context(), u, grants.Filter{Limit: 500})
 		if err != nil {
@@ -63,7 +66,7 @@ func (h *Handler) registerPage(c *gin.Context) {
 		return
 	}
 	h.startSession(c, sess.Token, int(h.Auth.SessionTTL.Seconds()))
-	c.Redirect(http.StatusSeeOther, "/apply")
+	c.Redirect(http.StatusSeeOther, "/apply?done=registered")
 }
 
 // appForm is the application form as typed.
@@ -190,7 +193,7 @@ func (h *Handler) saveApplication(c *gin.Context) {
 		h.renderError(c, err)
 		return
 	}
-	c.Redirect(http.StatusSeeOther, "/grants/"+a.ID)
+	c.Redirect(http.StatusSeeOther, "/grants/"+a.ID+"?done=save")
 }
 
 // grantPage: GET /grants/{id}.
@@ -201,8 +204,16 @@ func (h *Handler) grantPage(c *gin.Context) {
 		return
 	}
 	flash := ""
-	if c.Query("done") != "" {
+	if done := c.Query("done"); done != "" {
 		flash = h.Web.T(pageLang(c), "grants.done")
+		// The group's and the committee's steps say what happened and
+		// what comes next.
+		if id := "apply.done_" + done; h.Web.T(pageLang(c), id) != id {
+			flash = h.Web.T(pageLang(c), id)
+		}
+		if id := "committee.done_" + done; h.Web.T(pageLang(c), id) != id {
+			flash = h.Web.T(pageLang(c), id, "Status", h.Web.T(pageLang(c), "gstatus."+string(a.Status)))
+		}
 	}
 	h.showGrant(c, http.StatusOK, a, flash, "", nil)
 }
@@ -210,13 +221,30 @@ func (h *Handler) grantPage(c *gin.Context) {
 func (h *Handler) showGrant(c *gin.Context, status int, a *grants.Application, flash, problem string, fieldErrs map[string]string) {
 	u := httpx.CurrentUser(c)
 	c.Request.ParseForm()
+	var d *grants.Deliberation
+	var earlier []*grants.Application
+	if u.Allowed(fundus.ReviewApplications) { // the committee's section and the group's other applications
+		var err error
+		if d, err = h.Grants.Deliberation(c.Request.Context(), u, a.ID); err != nil {
+			h.renderError(c, err)
+			return
+		}
+		if earlier, err = h.Grants.Earlier(c.Request.Context(), u, a.ID); err != nil {
+			h.renderError(c, err)
+			return
+		}
+	}
 	h.render(c, status, "grant", "grant.title_field", map[string]any{
-		"A": a, "Flash": flash, "Problem": problem, "Errors": fieldErrs, "Scores": []int{5, 4, 3, 2, 1},
+		"D": d, "Earlier": earlier,
+		"A": a, "Flash": flash, "Problem": problem, "Errors": fieldErrs, "Scores": []int{1, 2, 3, 4, 5},
 		"Form":        func(name string) string { return c.Request.PostForm.Get(name) },
+		"Budget":      a.BudgetTotal(),
 		"IsOwner":     u.HasRole(auth.Applicant) && !u.Allowed(fundus.ReadAllApplications),
 		"IsCommittee": u.Allowed(fundus.ReviewApplications),
 		"IsTreasurer": u.Allowed(fundus.CreateDisbursement) || u.Allowed(fundus.ReleaseDisbursement),
 		"CanClose":    u.Allowed(fundus.CloseApplication),
+		"Bank":        h.Donations.Bank, "PayBackRef": grants.PayBackReference(a), "Owed": owedBack(a),
+		"MaxReceipts": grants.MaxReceipts, "MaxReceiptMiB": grants.MaxReceiptSize >> 20,
 	})
 }
 
@@ -230,13 +258,20 @@ func (h *Handler) grantAction(c *gin.Context) {
 	case "withdraw":
 		_, err = h.Grants.Withdraw(ctx, u, id)
 	case "report":
-		_, err = h.Grants.Report(ctx, u, id, grants.ReportInput{Spent: fundus.Amount(h.formAmount(c, c.PostForm("spent"))), Report: c.PostForm("report")})
+		var files []grants.Upload
+		if files, err = uploads(c); err == nil {
+			_, err = h.Grants.Report(ctx, u, id, grants.ReportInput{Spent: fundus.Amount(h.formAmount(c, c.PostForm("spent"))), Report: c.PostForm("report"), Receipts: files})
+		}
 	case "review":
 		score, _ := strconv.Atoi(c.PostForm("score"))
 		_, err = h.Grants.AddReview(ctx, u, id, grants.ReviewInput{Score: score, Comment: c.PostForm("comment"), ConflictOfInterest: c.PostForm("conflict_of_interest") != ""})
 	case "vote":
 		_, err = h.Grants.CastVote(ctx, u, id, grants.VoteInput{Vote: c.PostForm("vote")})
 	case "decide":
+		if c.PostForm("confirmed") == "" {
+			h.decideConfirmPage(c, id)
+			return
+		}
 		in := grants.DecisionInput{Decision: c.PostForm("decision"), Conditions: c.PostForm("conditions")}
 		if v := strings.TrimSpace(c.PostForm("amount")); v != "" {
 			in.Amount = fundus.Amount(h.formAmount(c, v))
@@ -290,7 +325,11 @@ func (h *Handler) releasePage(c *gin.Context) {
 // forms may have an "amount"), and what was typed kept.
 func (h *Handler) afterGrantAction(c *gin.Context, id, action string, err error) {
 	if err == nil {
-		c.Redirect(http.StatusSeeOther, "/grants/"+id+"?done=1")
+		done := action
+		if action == "review" && c.PostForm("conflict_of_interest") != "" {
+			done = "conflict"
+		}
+		c.Redirect(http.StatusSeeOther, "/grants/"+id+"?done="+url.QueryEscape(done))
 		return
 	}
 	a, findErr := h.Grants.Find(c.Request.Context(), httpx.CurrentUser(c), id)
@@ -335,4 +374,22 @@ func requireSignIn(c *gin.Context) {
 		return
 	}
 	c.Next()
+}
+
+// owedBack is what the group must pay back, as its page says it: after the
+// report, what was paid and not spent; after closing, what the committee
+// recorded as owed back. Nil when nothing is owed.
+func owedBack(a *grants.Application) *fundus.Money {
+	var owed int64
+	switch {
+	case a.Status == grants.Closed && a.Returned != nil:
+		owed = a.Returned.Minor
+	case a.Status == grants.Reported && a.Spent != nil:
+		owed = a.PaidAmount.Minor - a.Spent.Minor
+	}
+	if owed <= 0 {
+		return nil
+	}
+	m := fundus.EURCents(owed)
+	return &m
 }

@@ -190,6 +190,10 @@ func TestGrantFormErrorsBesideTheirFields(t *testing.T) {
 	id := ts.JSON("POST", "/api/v1/applications", group, testserver.ApplicationBody).WantStatus(t, 201).JSON["id"].(string)
 	ts.JSON("POST", "/api/v1/applications/"+id+"/submit", group, "").WantStatus(t, 200)
 	ts.JSON("POST", "/api/v1/applications/"+id+"/reviews", member, `{"score":4}`).WantStatus(t, 201)
+	// The decision form shows once the quorum (3) is reached.
+	for _, m := range []string{member, ts.MustUser("m2@example.org", auth.Committee), ts.MustUser("m3@example.org", auth.Committee)} {
+		ts.JSON("POST", "/api/v1/applications/"+id+"/votes", m, `{"vote":"approve"}`).WantStatus(t, 201)
+	}
 	b := ts.SignedIn("m@example.org", "en")
 	page := b.Do("GET", "/grants/"+id, nil)
 	r := b.Do("POST", "/grants/"+id+"/decide", url.Values{"csrf_token": {b.CSRF(page.Body.String())}, "decision": {"approved"}, "amount": {"1.005"}, "conditions": {"keep me"}})

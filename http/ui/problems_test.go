@@ -1,13 +1,11 @@
 package ui_test
 
 import (
-	"context"
 	"html"
 	"net/url"
 	"strings"
 	"testing"
 
-	"fundus"
 	"fundus/auth"
 	"fundus/db"
 	"fundus/db/dbtest"
@@ -17,7 +15,6 @@ import (
 	"fundus/http/httpx"
 	"fundus/http/internal/testserver"
 	"fundus/http/server"
-	"fundus/ledger"
 	"fundus/web"
 )
 
@@ -38,11 +35,7 @@ func TestRefusalsOnPagesInGerman(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		kasse := &auth.User{ID: "x", Roles: []auth.Role{auth.Treasurer}}
-		if _, err := ts.Ledger.PostManual(context.Background(), kasse, ledger.ManualEntry{Memo: "donations", Postings: []ledger.ManualPosting{
-			{Account: ledger.Bank, Amount: fundus.Amount("800.00")}, {Account: ledger.Donations, Amount: fundus.Amount("-800.00")}}}); err != nil {
-			t.Fatal(err)
-		}
+		ts.BankDonation(k1, "800.00") // money enters the bank with its bank line
 		login := func(email string) *testserver.Browserless { return ts.SignedIn(email, "de-DE,de;q=0.9") }
 		// post sends a form from the page at from and checks the answer.
 		post := func(b *testserver.Browserless, from, to string, form url.Values, kind errs.Kind, message, apiDetail string) {
@@ -112,7 +105,7 @@ func TestRefusalsOnPagesInGerman(t *testing.T) {
 			// Most of the money goes to the first application.
 			ts.JSON("POST", A+"/decision", m[0], `{"decision":"approved"}`).WantStatus(t, 200)
 			api := ts.JSON("POST", B+"/decision", m[0], `{"decision":"approved"}`).WantProblem(t, 409, "insufficient-funds")
-			post(login("m0@example.org"), "/grants/"+big, "/grants/"+big+"/decide", url.Values{"decision": {"approved"}},
+			post(login("m0@example.org"), "/grants/"+big, "/grants/"+big+"/decide", url.Values{"decision": {"approved"}, "confirmed": {"1"}},
 				errs.InsufficientFunds, "problem.insufficient_funds", detail(api))
 		})
 

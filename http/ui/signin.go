@@ -40,6 +40,9 @@ func (h *Handler) login(c *gin.Context) {
 		if sess.User.HasRole(auth.Treasurer) {
 			next = "/treasurer/donations"
 		}
+		if sess.User.HasRole(auth.Committee) { // the queue of what waits for them
+			next = "/committee"
+		}
 	}
 	c.Redirect(http.StatusSeeOther, next)
 }

@@ -57,6 +57,10 @@ const (
 	langCookie = "fundus_lang"
 	ctxLang    = "fundus.lang"
 	ctxCSRF    = "fundus.csrf"
+	// ctxPath is the path a page stands for where it is not the request's
+	// (a POST's answer that has its own address): the language switcher
+	// goes back to it.
+	ctxPath = "fundus.path"
 )
 
 // pageContext picks the language, signs in from the session cookie (a dead
@@ -64,6 +68,7 @@ const (
 // browser's forms: derived from its session, or before sign-in from its
 // anonymous id (made here if missing).
 func (h *Handler) pageContext(c *gin.Context) {
+	h.pageCSP(c)
 	langC, _ := c.Cookie(langCookie)
 	c.Set(ctxLang, web.Lang(langC, c.GetHeader("Accept-Language")))
 	if token, err := c.Cookie(sessionCookie); err == nil && token != "" {
@@ -129,6 +134,9 @@ func (h *Handler) render(c *gin.Context, status int, name, title string, data an
 	p := web.Page{
 		Lang: pageLang(c), Path: c.Request.URL.Path, Title: title,
 		CSRFToken: c.GetString(ctxCSRF), Data: data,
+	}
+	if path := c.GetString(ctxPath); path != "" {
+		p.Path = path
 	}
 	if u := httpx.CurrentUser(c); u != nil {
 		p.User, p.IsTreasurer, p.IsCommittee = u.Name, u.HasRole(auth.Treasurer), u.HasRole(auth.Committee)

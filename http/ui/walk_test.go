@@ -32,7 +32,6 @@ import (
 	"fundus/db/dbtest"
 	"fundus/http/internal/testserver"
 	"fundus/http/server"
-	"fundus/ledger"
 )
 
 // The role walks: each role's day through the pages, in German and
@@ -110,6 +109,9 @@ var walks = []walk{
 			w.wait(`#reference`)
 		}},
 		visit("report", "/report", "#report-count"),
+		visit("impressum", "/impressum", "main h1"),
+		visit("privacy", "/datenschutz", "main h1"),
+		visit("contact", "/kontakt", "main h1"),
 		visit("not-found", "/no-such-page", "#problem"),
 	}},
 	{role: "applicant", setup: setupApplicant, steps: []step{
@@ -165,6 +167,7 @@ var walks = []walk{
 		}},
 		visit("draft", "/grants/{draft}", "#submit-application"),
 		visit("edit", "/grants/{draft}/edit", "#title"),
+		visit("withdraw", "/grants/{draft}/withdraw", "main form"),
 	}},
 	{role: "committee", setup: setupCommittee, steps: []step{
 		signIn("m0@example.org"),
@@ -256,7 +259,7 @@ var walks = []walk{
 }
 
 // notWalked are the page routes no walk needs to open: files, not pages.
-var notWalked = []string{"/static/*filepath", "/lang", "/treasurer/bank/payment-files/:id/pain.001.xml"}
+var notWalked = []string{"/static/*filepath", "/theme.css", "/lang", "/treasurer/bank/payment-files/:id/pain.001.xml", "/grants/:id/receipts/:rid"}
 
 // TestWalks runs every role's walk in both languages at both sizes, on one
 // server and one browser, and fails for a page route no walk opened.
@@ -347,11 +350,7 @@ func newFixture(t *testing.T) *fixture {
 	}
 	ts.MustUser("admin@example.org", auth.Admin)
 	ts.MustUser("auditor@example.org", auth.Auditor)
-	kasse := &auth.User{ID: "x", Roles: []auth.Role{auth.Treasurer}}
-	if _, err := ts.Ledger.PostManual(context.Background(), kasse, ledger.ManualEntry{Memo: "donations", Postings: []ledger.ManualPosting{
-		{Account: ledger.Bank, Amount: fundus.Amount("100000.00")}, {Account: ledger.Donations, Amount: fundus.Amount("-100000.00")}}}); err != nil {
-		t.Fatal(err)
-	}
+	ts.BankOpens(f.k1, 10000000, "") // money in the bank, as the bank loop brings it
 	return f
 }
 

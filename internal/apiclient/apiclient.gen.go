@@ -217,6 +217,30 @@ func (e DisbursementStatus) Valid() bool {
 	}
 }
 
+// Defines values for DonationRefundStatus.
+const (
+	DonationRefundStatusOwed     DonationRefundStatus = "owed"
+	DonationRefundStatusPaid     DonationRefundStatus = "paid"
+	DonationRefundStatusReturned DonationRefundStatus = "returned"
+	DonationRefundStatusSent     DonationRefundStatus = "sent"
+)
+
+// Valid indicates whether the value is a known member of the DonationRefundStatus enum.
+func (e DonationRefundStatus) Valid() bool {
+	switch e {
+	case DonationRefundStatusOwed:
+		return true
+	case DonationRefundStatusPaid:
+		return true
+	case DonationRefundStatusReturned:
+		return true
+	case DonationRefundStatusSent:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for DonationStatus.
 const (
 	DonationStatusCancelled DonationStatus = "cancelled"
@@ -265,6 +289,30 @@ const (
 func (e PledgeResultPaymentMethod) Valid() bool {
 	switch e {
 	case BankTransfer:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for PledgeResultRefundStatus.
+const (
+	PledgeResultRefundStatusOwed     PledgeResultRefundStatus = "owed"
+	PledgeResultRefundStatusPaid     PledgeResultRefundStatus = "paid"
+	PledgeResultRefundStatusReturned PledgeResultRefundStatus = "returned"
+	PledgeResultRefundStatusSent     PledgeResultRefundStatus = "sent"
+)
+
+// Valid indicates whether the value is a known member of the PledgeResultRefundStatus enum.
+func (e PledgeResultRefundStatus) Valid() bool {
+	switch e {
+	case PledgeResultRefundStatusOwed:
+		return true
+	case PledgeResultRefundStatusPaid:
+		return true
+	case PledgeResultRefundStatusReturned:
+		return true
+	case PledgeResultRefundStatusSent:
 		return true
 	default:
 		return false
@@ -644,6 +692,9 @@ type Application struct {
 
 	// Votes committee and auditors only
 	Votes *[]Vote `json:"votes,omitempty"`
+
+	// WithdrawnAt When the group withdrew the application.
+	WithdrawnAt *time.Time `json:"withdrawn_at,omitempty"`
 }
 
 // ApplicationStatus defines model for Application.Status.
@@ -813,7 +864,7 @@ type Donation struct {
 	// Donor the donor as stored (empty strings where not given)
 	Donor *DonorData `json:"donor,omitempty"`
 
-	// EndToEndId a refund's SEPA end-to-end id: the payment file pays it with it, the bank's debit line with it settles it
+	// EndToEndId a refund's SEPA end-to-end id (R and the donation's id): the payment file pays it with it, the bank's debit line with it settles the refund, a credit with it brings a paid refund back
 	EndToEndId       *string `json:"end_to_end_id,omitempty"`
 	Id               string  `json:"id"`
 	LedgerEntryId    *string `json:"ledger_entry_id,omitempty"`
@@ -825,12 +876,24 @@ type Donation struct {
 	ReceivedAt     *time.Time `json:"received_at,omitempty"`
 
 	// Reference typo-proof: the last character is a Luhn mod 24 check character
-	Reference     string         `json:"reference"`
-	RefundEntryId *string        `json:"refund_entry_id,omitempty"`
-	RefundReason  *string        `json:"refund_reason,omitempty"`
-	RefundedAt    *time.Time     `json:"refunded_at,omitempty"`
-	Status        DonationStatus `json:"status"`
+	Reference     string  `json:"reference"`
+	RefundEntryId *string `json:"refund_entry_id,omitempty"`
+
+	// RefundPayee the account a treasurer set for the refund (POST /donations/{id}/refund-account); absent: the refund is paid to the IBAN the donation came from
+	RefundPayee *struct {
+		Iban string `json:"iban"`
+		Name string `json:"name"`
+	} `json:"refund_payee,omitempty"`
+	RefundReason *string `json:"refund_reason,omitempty"`
+
+	// RefundStatus where a refund's payment stands: owed (waits for a payment file or a debit line), sent (in a payment file), paid (the bank's debit was seen), returned (the donor's bank sent it back: owed again, it waits for a payee account before it goes into a payment file)
+	RefundStatus *DonationRefundStatus `json:"refund_status,omitempty"`
+	RefundedAt   *time.Time            `json:"refunded_at,omitempty"`
+	Status       DonationStatus        `json:"status"`
 }
+
+// DonationRefundStatus where a refund's payment stands: owed (waits for a payment file or a debit line), sent (in a payment file), paid (the bank's debit was seen), returned (the donor's bank sent it back: owed again, it waits for a payee account before it goes into a payment file)
+type DonationRefundStatus string
 
 // DonationStatus defines model for Donation.Status.
 type DonationStatus string
@@ -942,10 +1005,13 @@ type PaymentFile struct {
 	CreatedAt       time.Time          `json:"created_at"`
 	DisbursementIds []string           `json:"disbursement_ids"`
 	ExecutionDate   openapi_types.Date `json:"execution_date"`
-	Id              string             `json:"id"`
-	MessageId       string             `json:"message_id"`
 
-	// RefundDonationIds the donations whose refunds the file pays (to the IBAN the donation came from)
+	// HeldBackRefundIds in the answer of POST /payment-files only: refunds due that the file left out because this treasurer set their payee account (separation of duties: another treasurer's file pays them)
+	HeldBackRefundIds *[]string `json:"held_back_refund_ids,omitempty"`
+	Id                string    `json:"id"`
+	MessageId         string    `json:"message_id"`
+
+	// RefundDonationIds the donations whose refunds the file pays (to the account a treasurer set, else the IBAN the donation came from)
 	RefundDonationIds []string `json:"refund_donation_ids"`
 
 	// Total An exact decimal amount with the currency's fraction digits, always a string, e.g. "25.00" (a minus for credits where the field is signed). Requests may send a number instead: AmountInput.
@@ -980,7 +1046,7 @@ type PledgeResult struct {
 	// Donor the donor as stored (empty strings where not given)
 	Donor *DonorData `json:"donor,omitempty"`
 
-	// EndToEndId a refund's SEPA end-to-end id: the payment file pays it with it, the bank's debit line with it settles it
+	// EndToEndId a refund's SEPA end-to-end id (R and the donation's id): the payment file pays it with it, the bank's debit line with it settles the refund, a credit with it brings a paid refund back
 	EndToEndId    *string `json:"end_to_end_id,omitempty"`
 	Id            string  `json:"id"`
 	LedgerEntryId *string `json:"ledger_entry_id,omitempty"`
@@ -1004,15 +1070,27 @@ type PledgeResult struct {
 	ReceivedAt     *time.Time `json:"received_at,omitempty"`
 
 	// Reference typo-proof: the last character is a Luhn mod 24 check character
-	Reference     string             `json:"reference"`
-	RefundEntryId *string            `json:"refund_entry_id,omitempty"`
-	RefundReason  *string            `json:"refund_reason,omitempty"`
-	RefundedAt    *time.Time         `json:"refunded_at,omitempty"`
-	Status        PledgeResultStatus `json:"status"`
+	Reference     string  `json:"reference"`
+	RefundEntryId *string `json:"refund_entry_id,omitempty"`
+
+	// RefundPayee the account a treasurer set for the refund (POST /donations/{id}/refund-account); absent: the refund is paid to the IBAN the donation came from
+	RefundPayee *struct {
+		Iban string `json:"iban"`
+		Name string `json:"name"`
+	} `json:"refund_payee,omitempty"`
+	RefundReason *string `json:"refund_reason,omitempty"`
+
+	// RefundStatus where a refund's payment stands: owed (waits for a payment file or a debit line), sent (in a payment file), paid (the bank's debit was seen), returned (the donor's bank sent it back: owed again, it waits for a payee account before it goes into a payment file)
+	RefundStatus *PledgeResultRefundStatus `json:"refund_status,omitempty"`
+	RefundedAt   *time.Time                `json:"refunded_at,omitempty"`
+	Status       PledgeResultStatus        `json:"status"`
 }
 
 // PledgeResultPaymentMethod defines model for PledgeResult.Payment.Method.
 type PledgeResultPaymentMethod string
+
+// PledgeResultRefundStatus where a refund's payment stands: owed (waits for a payment file or a debit line), sent (in a payment file), paid (the bank's debit was seen), returned (the donor's bank sent it back: owed again, it waits for a payee account before it goes into a payment file)
+type PledgeResultRefundStatus string
 
 // PledgeResultStatus defines model for PledgeResult.Status.
 type PledgeResultStatus string
@@ -1495,6 +1573,18 @@ type RefundDonationParams struct {
 	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
 }
 
+// SetRefundAccountJSONBody defines parameters for SetRefundAccount.
+type SetRefundAccountJSONBody struct {
+	Iban string `json:"iban"`
+	Name string `json:"name"`
+}
+
+// SetRefundAccountParams defines parameters for SetRefundAccount.
+type SetRefundAccountParams struct {
+	// IdempotencyKey 1 to 255 visible ASCII characters, scoped to the caller. A repeat with the same key and body returns the first status and body byte for byte (with Idempotent-Replayed: true), refusals included; with another body 422 idempotency-key-reused; while the first still runs 409 idempotency-in-progress. 401, 403, 409 idempotency-in-progress, 429 and 5xx are not stored. Kept 72 hours.
+	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
+}
+
 // GetGiroCodeParamsFormat defines parameters for GetGiroCode.
 type GetGiroCodeParamsFormat string
 
@@ -1643,6 +1733,9 @@ type ConfirmDonationJSONRequestBody ConfirmDonationJSONBody
 
 // RefundDonationJSONRequestBody defines body for RefundDonation for application/json ContentType.
 type RefundDonationJSONRequestBody RefundDonationJSONBody
+
+// SetRefundAccountJSONRequestBody defines body for SetRefundAccount for application/json ContentType.
+type SetRefundAccountJSONRequestBody SetRefundAccountJSONBody
 
 // PostEntryJSONRequestBody defines body for PostEntry for application/json ContentType.
 type PostEntryJSONRequestBody = ManualEntry
@@ -2069,6 +2162,20 @@ type ClientInterface interface {
 	// Corresponds with POST /api/v1/donations/{id}/refund (the `RefundDonation` operationId).
 	RefundDonation(ctx context.Context, id string, params *RefundDonationParams, body RefundDonationJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
+	// SetRefundAccountWithBody Set the account an owed refund not yet in a payment file is paid to (treasurer; our own addition): the holder's name as the bank knows it (Latin letters) and a valid IBAN. Needed for a donation confirmed by hand (no bank line named the donor's IBAN) and after the donor's bank sent the refund back. The treasurer who sets it cannot make the payment file that pays it. 409 invalid-state when the donation is not refunded or its refund is in a file or paid
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /api/v1/donations/{id}/refund-account (the `SetRefundAccount` operationId).
+	SetRefundAccountWithBody(ctx context.Context, id string, params *SetRefundAccountParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// SetRefundAccount Set the account an owed refund not yet in a payment file is paid to (treasurer; our own addition): the holder's name as the bank knows it (Latin letters) and a valid IBAN. Needed for a donation confirmed by hand (no bank line named the donor's IBAN) and after the donor's bank sent the refund back. The treasurer who sets it cannot make the payment file that pays it. 409 invalid-state when the donation is not refunded or its refund is in a file or paid
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /api/v1/donations/{id}/refund-account (the `SetRefundAccount` operationId).
+	SetRefundAccount(ctx context.Context, id string, params *SetRefundAccountParams, body SetRefundAccountJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
 	// GetGiroCode The GiroCode of a pledged donation: format girocode.png or girocode.svg (public)
 	//
 	// Corresponds with GET /api/v1/donations/{id}/{format} (the `GetGiroCode` operationId).
@@ -2099,14 +2206,14 @@ type ClientInterface interface {
 	// Corresponds with GET /api/v1/ledger/entries (the `ListEntries` operationId).
 	ListEntries(ctx context.Context, params *ListEntriesParams, reqEditors ...RequestEditorFn) (*http.Response, error)
 
-	// PostEntryWithBody Post a manual entry (treasurer)
+	// PostEntryWithBody Post a manual entry (treasurer); never on assets:bank, which moves only with bank lines (422 naming postings[i].account)
 	//
 	// Takes any type of body and a specified content type.
 	//
 	// Corresponds with POST /api/v1/ledger/entries (the `PostEntry` operationId).
 	PostEntryWithBody(ctx context.Context, params *PostEntryParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
 
-	// PostEntry Post a manual entry (treasurer)
+	// PostEntry Post a manual entry (treasurer); never on assets:bank, which moves only with bank lines (422 naming postings[i].account)
 	//
 	// Takes a body of the `application/json` content type.
 	//
@@ -2118,14 +2225,14 @@ type ClientInterface interface {
 	// Corresponds with GET /api/v1/ledger/entries/{id} (the `GetEntry` operationId).
 	GetEntry(ctx context.Context, id string, reqEditors ...RequestEditorFn) (*http.Response, error)
 
-	// ReverseEntryWithBody Post the reversing entry (treasurer); a second reversal is 409 invalid-state
+	// ReverseEntryWithBody Post the reversing entry (treasurer); a second reversal, or one of an entry that moved assets:bank, is 409 invalid-state
 	//
 	// Takes any type of body and a specified content type.
 	//
 	// Corresponds with POST /api/v1/ledger/entries/{id}/reverse (the `ReverseEntry` operationId).
 	ReverseEntryWithBody(ctx context.Context, id string, params *ReverseEntryParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
 
-	// ReverseEntry Post the reversing entry (treasurer); a second reversal is 409 invalid-state
+	// ReverseEntry Post the reversing entry (treasurer); a second reversal, or one of an entry that moved assets:bank, is 409 invalid-state
 	//
 	// Takes a body of the `application/json` content type.
 	//
@@ -2164,14 +2271,14 @@ type ClientInterface interface {
 	// Corresponds with GET /api/v1/payment-files (the `ListPaymentFiles` operationId).
 	ListPaymentFiles(ctx context.Context, params *ListPaymentFilesParams, reqEditors ...RequestEditorFn) (*http.Response, error)
 
-	// CreatePaymentFileWithBody Gather released instalments (and, without disbursement_ids, the refunds owed whose donor's IBAN a bank line named) into one SEPA payment file, pain.001.001.09 (treasurer); instalments become sent. None to pay: 409 invalid-state
+	// CreatePaymentFileWithBody Gather released instalments (and, without disbursement_ids, the refunds owed that have an account: one a treasurer set, else the donor's IBAN a bank line named) into one SEPA payment file, pain.001.001.09 (treasurer); instalments become sent. None to pay: 409 invalid-state. Separation of duties: refunds whose account this treasurer set are left out (held_back_refund_ids); when only those are due: 403 forbidden
 	//
 	// Takes any type of body and a specified content type.
 	//
 	// Corresponds with POST /api/v1/payment-files (the `CreatePaymentFile` operationId).
 	CreatePaymentFileWithBody(ctx context.Context, params *CreatePaymentFileParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
 
-	// CreatePaymentFile Gather released instalments (and, without disbursement_ids, the refunds owed whose donor's IBAN a bank line named) into one SEPA payment file, pain.001.001.09 (treasurer); instalments become sent. None to pay: 409 invalid-state
+	// CreatePaymentFile Gather released instalments (and, without disbursement_ids, the refunds owed that have an account: one a treasurer set, else the donor's IBAN a bank line named) into one SEPA payment file, pain.001.001.09 (treasurer); instalments become sent. None to pay: 409 invalid-state. Separation of duties: refunds whose account this treasurer set are left out (held_back_refund_ids); when only those are due: 403 forbidden
 	//
 	// Takes a body of the `application/json` content type.
 	//
@@ -2971,6 +3078,40 @@ func (c *Client) RefundDonation(ctx context.Context, id string, params *RefundDo
 	return c.Client.Do(req)
 }
 
+// SetRefundAccountWithBody Set the account an owed refund not yet in a payment file is paid to (treasurer; our own addition): the holder's name as the bank knows it (Latin letters) and a valid IBAN. Needed for a donation confirmed by hand (no bank line named the donor's IBAN) and after the donor's bank sent the refund back. The treasurer who sets it cannot make the payment file that pays it. 409 invalid-state when the donation is not refunded or its refund is in a file or paid
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /api/v1/donations/{id}/refund-account (the `SetRefundAccount` operationId).
+func (c *Client) SetRefundAccountWithBody(ctx context.Context, id string, params *SetRefundAccountParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewSetRefundAccountRequestWithBody(c.Server, id, params, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// SetRefundAccount Set the account an owed refund not yet in a payment file is paid to (treasurer; our own addition): the holder's name as the bank knows it (Latin letters) and a valid IBAN. Needed for a donation confirmed by hand (no bank line named the donor's IBAN) and after the donor's bank sent the refund back. The treasurer who sets it cannot make the payment file that pays it. 409 invalid-state when the donation is not refunded or its refund is in a file or paid
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /api/v1/donations/{id}/refund-account (the `SetRefundAccount` operationId).
+func (c *Client) SetRefundAccount(ctx context.Context, id string, params *SetRefundAccountParams, body SetRefundAccountJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewSetRefundAccountRequest(c.Server, id, params, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
 // GetGiroCode The GiroCode of a pledged donation: format girocode.png or girocode.svg (public)
 //
 // Corresponds with GET /api/v1/donations/{id}/{format} (the `GetGiroCode` operationId).
@@ -3061,7 +3202,7 @@ func (c *Client) ListEntries(ctx context.Context, params *ListEntriesParams, req
 	return c.Client.Do(req)
 }
 
-// PostEntryWithBody Post a manual entry (treasurer)
+// PostEntryWithBody Post a manual entry (treasurer); never on assets:bank, which moves only with bank lines (422 naming postings[i].account)
 //
 // Takes any type of body and a specified content type.
 //
@@ -3078,7 +3219,7 @@ func (c *Client) PostEntryWithBody(ctx context.Context, params *PostEntryParams,
 	return c.Client.Do(req)
 }
 
-// PostEntry Post a manual entry (treasurer)
+// PostEntry Post a manual entry (treasurer); never on assets:bank, which moves only with bank lines (422 naming postings[i].account)
 //
 // Takes a body of the `application/json` content type.
 //
@@ -3110,7 +3251,7 @@ func (c *Client) GetEntry(ctx context.Context, id string, reqEditors ...RequestE
 	return c.Client.Do(req)
 }
 
-// ReverseEntryWithBody Post the reversing entry (treasurer); a second reversal is 409 invalid-state
+// ReverseEntryWithBody Post the reversing entry (treasurer); a second reversal, or one of an entry that moved assets:bank, is 409 invalid-state
 //
 // Takes any type of body and a specified content type.
 //
@@ -3127,7 +3268,7 @@ func (c *Client) ReverseEntryWithBody(ctx context.Context, id string, params *Re
 	return c.Client.Do(req)
 }
 
-// ReverseEntry Post the reversing entry (treasurer); a second reversal is 409 invalid-state
+// ReverseEntry Post the reversing entry (treasurer); a second reversal, or one of an entry that moved assets:bank, is 409 invalid-state
 //
 // Takes a body of the `application/json` content type.
 //
@@ -3236,7 +3377,7 @@ func (c *Client) ListPaymentFiles(ctx context.Context, params *ListPaymentFilesP
 	return c.Client.Do(req)
 }
 
-// CreatePaymentFileWithBody Gather released instalments (and, without disbursement_ids, the refunds owed whose donor's IBAN a bank line named) into one SEPA payment file, pain.001.001.09 (treasurer); instalments become sent. None to pay: 409 invalid-state
+// CreatePaymentFileWithBody Gather released instalments (and, without disbursement_ids, the refunds owed that have an account: one a treasurer set, else the donor's IBAN a bank line named) into one SEPA payment file, pain.001.001.09 (treasurer); instalments become sent. None to pay: 409 invalid-state. Separation of duties: refunds whose account this treasurer set are left out (held_back_refund_ids); when only those are due: 403 forbidden
 //
 // Takes any type of body and a specified content type.
 //
@@ -3253,7 +3394,7 @@ func (c *Client) CreatePaymentFileWithBody(ctx context.Context, params *CreatePa
 	return c.Client.Do(req)
 }
 
-// CreatePaymentFile Gather released instalments (and, without disbursement_ids, the refunds owed whose donor's IBAN a bank line named) into one SEPA payment file, pain.001.001.09 (treasurer); instalments become sent. None to pay: 409 invalid-state
+// CreatePaymentFile Gather released instalments (and, without disbursement_ids, the refunds owed that have an account: one a treasurer set, else the donor's IBAN a bank line named) into one SEPA payment file, pain.001.001.09 (treasurer); instalments become sent. None to pay: 409 invalid-state. Separation of duties: refunds whose account this treasurer set are left out (held_back_refund_ids); when only those are due: 403 forbidden
 //
 // Takes a body of the `application/json` content type.
 //
@@ -5264,6 +5405,68 @@ func NewRefundDonationRequestWithBody(server string, id string, params *RefundDo
 	return req, nil
 }
 
+// NewSetRefundAccountRequest calls the generic SetRefundAccount builder with application/json body
+func NewSetRefundAccountRequest(server string, id string, params *SetRefundAccountParams, body SetRefundAccountJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewSetRefundAccountRequestWithBody(server, id, params, "application/json", bodyReader)
+}
+
+// NewSetRefundAccountRequestWithBody constructs an http.Request for the SetRefundAccount method, with any body, and a specified content type
+func NewSetRefundAccountRequestWithBody(server string, id string, params *SetRefundAccountParams, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "id", id, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v1/donations/%s/refund-account", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	if params != nil {
+
+		if params.IdempotencyKey != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "Idempotency-Key", *params.IdempotencyKey, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("Idempotency-Key", headerParam0)
+		}
+
+	}
+
+	return req, nil
+}
+
 // NewGetGiroCodeRequest constructs an http.Request for the GetGiroCode method
 func NewGetGiroCodeRequest(server string, id string, format GetGiroCodeParamsFormat) (*http.Request, error) {
 	var err error
@@ -6891,6 +7094,20 @@ type ClientWithResponsesInterface interface {
 	// Corresponds with POST /api/v1/donations/{id}/refund (the `RefundDonation` operationId).
 	RefundDonationWithResponse(ctx context.Context, id string, params *RefundDonationParams, body RefundDonationJSONRequestBody, reqEditors ...RequestEditorFn) (*RefundDonationResponse, error)
 
+	// SetRefundAccountWithBodyWithResponse Set the account an owed refund not yet in a payment file is paid to (treasurer; our own addition): the holder's name as the bank knows it (Latin letters) and a valid IBAN. Needed for a donation confirmed by hand (no bank line named the donor's IBAN) and after the donor's bank sent the refund back. The treasurer who sets it cannot make the payment file that pays it. 409 invalid-state when the donation is not refunded or its refund is in a file or paid
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /api/v1/donations/{id}/refund-account (the `SetRefundAccount` operationId).
+	SetRefundAccountWithBodyWithResponse(ctx context.Context, id string, params *SetRefundAccountParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*SetRefundAccountResponse, error)
+
+	// SetRefundAccountWithResponse Set the account an owed refund not yet in a payment file is paid to (treasurer; our own addition): the holder's name as the bank knows it (Latin letters) and a valid IBAN. Needed for a donation confirmed by hand (no bank line named the donor's IBAN) and after the donor's bank sent the refund back. The treasurer who sets it cannot make the payment file that pays it. 409 invalid-state when the donation is not refunded or its refund is in a file or paid
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /api/v1/donations/{id}/refund-account (the `SetRefundAccount` operationId).
+	SetRefundAccountWithResponse(ctx context.Context, id string, params *SetRefundAccountParams, body SetRefundAccountJSONRequestBody, reqEditors ...RequestEditorFn) (*SetRefundAccountResponse, error)
+
 	// GetGiroCodeWithResponse The GiroCode of a pledged donation: format girocode.png or girocode.svg (public)
 	//
 	// Returns a wrapper object for the known response body format(s).
@@ -6933,14 +7150,14 @@ type ClientWithResponsesInterface interface {
 	// Corresponds with GET /api/v1/ledger/entries (the `ListEntries` operationId).
 	ListEntriesWithResponse(ctx context.Context, params *ListEntriesParams, reqEditors ...RequestEditorFn) (*ListEntriesResponse, error)
 
-	// PostEntryWithBodyWithResponse Post a manual entry (treasurer)
+	// PostEntryWithBodyWithResponse Post a manual entry (treasurer); never on assets:bank, which moves only with bank lines (422 naming postings[i].account)
 	//
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with POST /api/v1/ledger/entries (the `PostEntry` operationId).
 	PostEntryWithBodyWithResponse(ctx context.Context, params *PostEntryParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*PostEntryResponse, error)
 
-	// PostEntryWithResponse Post a manual entry (treasurer)
+	// PostEntryWithResponse Post a manual entry (treasurer); never on assets:bank, which moves only with bank lines (422 naming postings[i].account)
 	//
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -6954,14 +7171,14 @@ type ClientWithResponsesInterface interface {
 	// Corresponds with GET /api/v1/ledger/entries/{id} (the `GetEntry` operationId).
 	GetEntryWithResponse(ctx context.Context, id string, reqEditors ...RequestEditorFn) (*GetEntryResponse, error)
 
-	// ReverseEntryWithBodyWithResponse Post the reversing entry (treasurer); a second reversal is 409 invalid-state
+	// ReverseEntryWithBodyWithResponse Post the reversing entry (treasurer); a second reversal, or one of an entry that moved assets:bank, is 409 invalid-state
 	//
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with POST /api/v1/ledger/entries/{id}/reverse (the `ReverseEntry` operationId).
 	ReverseEntryWithBodyWithResponse(ctx context.Context, id string, params *ReverseEntryParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*ReverseEntryResponse, error)
 
-	// ReverseEntryWithResponse Post the reversing entry (treasurer); a second reversal is 409 invalid-state
+	// ReverseEntryWithResponse Post the reversing entry (treasurer); a second reversal, or one of an entry that moved assets:bank, is 409 invalid-state
 	//
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -7012,14 +7229,14 @@ type ClientWithResponsesInterface interface {
 	// Corresponds with GET /api/v1/payment-files (the `ListPaymentFiles` operationId).
 	ListPaymentFilesWithResponse(ctx context.Context, params *ListPaymentFilesParams, reqEditors ...RequestEditorFn) (*ListPaymentFilesResponse, error)
 
-	// CreatePaymentFileWithBodyWithResponse Gather released instalments (and, without disbursement_ids, the refunds owed whose donor's IBAN a bank line named) into one SEPA payment file, pain.001.001.09 (treasurer); instalments become sent. None to pay: 409 invalid-state
+	// CreatePaymentFileWithBodyWithResponse Gather released instalments (and, without disbursement_ids, the refunds owed that have an account: one a treasurer set, else the donor's IBAN a bank line named) into one SEPA payment file, pain.001.001.09 (treasurer); instalments become sent. None to pay: 409 invalid-state. Separation of duties: refunds whose account this treasurer set are left out (held_back_refund_ids); when only those are due: 403 forbidden
 	//
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with POST /api/v1/payment-files (the `CreatePaymentFile` operationId).
 	CreatePaymentFileWithBodyWithResponse(ctx context.Context, params *CreatePaymentFileParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreatePaymentFileResponse, error)
 
-	// CreatePaymentFileWithResponse Gather released instalments (and, without disbursement_ids, the refunds owed whose donor's IBAN a bank line named) into one SEPA payment file, pain.001.001.09 (treasurer); instalments become sent. None to pay: 409 invalid-state
+	// CreatePaymentFileWithResponse Gather released instalments (and, without disbursement_ids, the refunds owed that have an account: one a treasurer set, else the donor's IBAN a bank line named) into one SEPA payment file, pain.001.001.09 (treasurer); instalments become sent. None to pay: 409 invalid-state. Separation of duties: refunds whose account this treasurer set are left out (held_back_refund_ids); when only those are due: 403 forbidden
 	//
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -10397,6 +10614,138 @@ func (r RefundDonationResponse) ContentType() string {
 	return ""
 }
 
+// SetRefundAccountResponse200Headers the declared response headers of an HTTP 200 response for SetRefundAccount
+type SetRefundAccountResponse200Headers struct {
+	IdempotentReplayed *string
+}
+
+// SetRefundAccountResponse401Headers the declared response headers of an HTTP 401 response for SetRefundAccount
+type SetRefundAccountResponse401Headers struct {
+	WWWAuthenticate *string
+}
+
+// SetRefundAccountResponse404Headers the declared response headers of an HTTP 404 response for SetRefundAccount
+type SetRefundAccountResponse404Headers struct {
+	IdempotentReplayed *string
+}
+
+// SetRefundAccountResponse409Headers the declared response headers of an HTTP 409 response for SetRefundAccount
+type SetRefundAccountResponse409Headers struct {
+	IdempotentReplayed *string
+}
+
+// SetRefundAccountResponse422Headers the declared response headers of an HTTP 422 response for SetRefundAccount
+type SetRefundAccountResponse422Headers struct {
+	IdempotentReplayed *string
+}
+
+type SetRefundAccountResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *Donation
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *BadRequest
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Unauthenticated
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Forbidden
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *NotFound
+	// ApplicationproblemJSON409 the response for an HTTP 409 `application/problem+json` response
+	ApplicationproblemJSON409 *Conflict
+	// ApplicationproblemJSON413 the response for an HTTP 413 `application/problem+json` response
+	ApplicationproblemJSON413 *PayloadTooLarge
+	// ApplicationproblemJSON422 the response for an HTTP 422 `application/problem+json` response
+	ApplicationproblemJSON422 *Unprocessable
+	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationproblemJSON500 *Internal
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *SetRefundAccountResponse200Headers
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *SetRefundAccountResponse401Headers
+	// Headers404 the parsed response headers for an HTTP 404 response
+	Headers404 *SetRefundAccountResponse404Headers
+	// Headers409 the parsed response headers for an HTTP 409 response
+	Headers409 *SetRefundAccountResponse409Headers
+	// Headers422 the parsed response headers for an HTTP 422 response
+	Headers422 *SetRefundAccountResponse422Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r SetRefundAccountResponse) GetJSON200() *Donation {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r SetRefundAccountResponse) GetApplicationproblemJSON400() *BadRequest {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r SetRefundAccountResponse) GetApplicationproblemJSON401() *Unauthenticated {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r SetRefundAccountResponse) GetApplicationproblemJSON403() *Forbidden {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r SetRefundAccountResponse) GetApplicationproblemJSON404() *NotFound {
+	return r.ApplicationproblemJSON404
+}
+
+// GetApplicationproblemJSON409 returns the response for an HTTP 409 `application/problem+json` response
+func (r SetRefundAccountResponse) GetApplicationproblemJSON409() *Conflict {
+	return r.ApplicationproblemJSON409
+}
+
+// GetApplicationproblemJSON413 returns the response for an HTTP 413 `application/problem+json` response
+func (r SetRefundAccountResponse) GetApplicationproblemJSON413() *PayloadTooLarge {
+	return r.ApplicationproblemJSON413
+}
+
+// GetApplicationproblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
+func (r SetRefundAccountResponse) GetApplicationproblemJSON422() *Unprocessable {
+	return r.ApplicationproblemJSON422
+}
+
+// GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r SetRefundAccountResponse) GetApplicationproblemJSON500() *Internal {
+	return r.ApplicationproblemJSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r SetRefundAccountResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r SetRefundAccountResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r SetRefundAccountResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r SetRefundAccountResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
 // GetGiroCodeResponse401Headers the declared response headers of an HTTP 401 response for GetGiroCode
 type GetGiroCodeResponse401Headers struct {
 	WWWAuthenticate *string
@@ -13377,6 +13726,32 @@ func (c *ClientWithResponses) RefundDonationWithResponse(ctx context.Context, id
 	return ParseRefundDonationResponse(rsp)
 }
 
+// SetRefundAccountWithBodyWithResponse Set the account an owed refund not yet in a payment file is paid to (treasurer; our own addition): the holder's name as the bank knows it (Latin letters) and a valid IBAN. Needed for a donation confirmed by hand (no bank line named the donor's IBAN) and after the donor's bank sent the refund back. The treasurer who sets it cannot make the payment file that pays it. 409 invalid-state when the donation is not refunded or its refund is in a file or paid
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /api/v1/donations/{id}/refund-account (the `SetRefundAccount` operationId).
+func (c *ClientWithResponses) SetRefundAccountWithBodyWithResponse(ctx context.Context, id string, params *SetRefundAccountParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*SetRefundAccountResponse, error) {
+	rsp, err := c.SetRefundAccountWithBody(ctx, id, params, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseSetRefundAccountResponse(rsp)
+}
+
+// SetRefundAccountWithResponse Set the account an owed refund not yet in a payment file is paid to (treasurer; our own addition): the holder's name as the bank knows it (Latin letters) and a valid IBAN. Needed for a donation confirmed by hand (no bank line named the donor's IBAN) and after the donor's bank sent the refund back. The treasurer who sets it cannot make the payment file that pays it. 409 invalid-state when the donation is not refunded or its refund is in a file or paid
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /api/v1/donations/{id}/refund-account (the `SetRefundAccount` operationId).
+func (c *ClientWithResponses) SetRefundAccountWithResponse(ctx context.Context, id string, params *SetRefundAccountParams, body SetRefundAccountJSONRequestBody, reqEditors ...RequestEditorFn) (*SetRefundAccountResponse, error) {
+	rsp, err := c.SetRefundAccount(ctx, id, params, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseSetRefundAccountResponse(rsp)
+}
+
 // GetGiroCodeWithResponse The GiroCode of a pledged donation: format girocode.png or girocode.svg (public)
 //
 // Returns a wrapper object for the known response body format(s).
@@ -13455,7 +13830,7 @@ func (c *ClientWithResponses) ListEntriesWithResponse(ctx context.Context, param
 	return ParseListEntriesResponse(rsp)
 }
 
-// PostEntryWithBodyWithResponse Post a manual entry (treasurer)
+// PostEntryWithBodyWithResponse Post a manual entry (treasurer); never on assets:bank, which moves only with bank lines (422 naming postings[i].account)
 //
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
@@ -13468,7 +13843,7 @@ func (c *ClientWithResponses) PostEntryWithBodyWithResponse(ctx context.Context,
 	return ParsePostEntryResponse(rsp)
 }
 
-// PostEntryWithResponse Post a manual entry (treasurer)
+// PostEntryWithResponse Post a manual entry (treasurer); never on assets:bank, which moves only with bank lines (422 naming postings[i].account)
 //
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
@@ -13494,7 +13869,7 @@ func (c *ClientWithResponses) GetEntryWithResponse(ctx context.Context, id strin
 	return ParseGetEntryResponse(rsp)
 }
 
-// ReverseEntryWithBodyWithResponse Post the reversing entry (treasurer); a second reversal is 409 invalid-state
+// ReverseEntryWithBodyWithResponse Post the reversing entry (treasurer); a second reversal, or one of an entry that moved assets:bank, is 409 invalid-state
 //
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
@@ -13507,7 +13882,7 @@ func (c *ClientWithResponses) ReverseEntryWithBodyWithResponse(ctx context.Conte
 	return ParseReverseEntryResponse(rsp)
 }
 
-// ReverseEntryWithResponse Post the reversing entry (treasurer); a second reversal is 409 invalid-state
+// ReverseEntryWithResponse Post the reversing entry (treasurer); a second reversal, or one of an entry that moved assets:bank, is 409 invalid-state
 //
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
@@ -13600,7 +13975,7 @@ func (c *ClientWithResponses) ListPaymentFilesWithResponse(ctx context.Context, 
 	return ParseListPaymentFilesResponse(rsp)
 }
 
-// CreatePaymentFileWithBodyWithResponse Gather released instalments (and, without disbursement_ids, the refunds owed whose donor's IBAN a bank line named) into one SEPA payment file, pain.001.001.09 (treasurer); instalments become sent. None to pay: 409 invalid-state
+// CreatePaymentFileWithBodyWithResponse Gather released instalments (and, without disbursement_ids, the refunds owed that have an account: one a treasurer set, else the donor's IBAN a bank line named) into one SEPA payment file, pain.001.001.09 (treasurer); instalments become sent. None to pay: 409 invalid-state. Separation of duties: refunds whose account this treasurer set are left out (held_back_refund_ids); when only those are due: 403 forbidden
 //
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
@@ -13613,7 +13988,7 @@ func (c *ClientWithResponses) CreatePaymentFileWithBodyWithResponse(ctx context.
 	return ParseCreatePaymentFileResponse(rsp)
 }
 
-// CreatePaymentFileWithResponse Gather released instalments (and, without disbursement_ids, the refunds owed whose donor's IBAN a bank line named) into one SEPA payment file, pain.001.001.09 (treasurer); instalments become sent. None to pay: 409 invalid-state
+// CreatePaymentFileWithResponse Gather released instalments (and, without disbursement_ids, the refunds owed that have an account: one a treasurer set, else the donor's IBAN a bank line named) into one SEPA payment file, pain.001.001.09 (treasurer); instalments become sent. None to pay: 409 invalid-state. Separation of duties: refunds whose account this treasurer set are left out (held_back_refund_ids); when only those are due: 403 forbidden
 //
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
@@ -17064,6 +17439,141 @@ func ParseRefundDonationResponse(rsp *http.Response) (*RefundDonationResponse, e
 		response.Headers409 = &headers
 	case rsp.StatusCode == 422:
 		var headers RefundDonationResponse422Headers
+		if values := rsp.Header.Values("Idempotent-Replayed"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Idempotent-Replayed", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.IdempotentReplayed = &value
+		}
+		response.Headers422 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseSetRefundAccountResponse parses an HTTP response from a SetRefundAccountWithResponse call
+func ParseSetRefundAccountResponse(rsp *http.Response) (*SetRefundAccountResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &SetRefundAccountResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest Donation
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthenticated
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Conflict
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest PayloadTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest Unprocessable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Internal
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON500 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 200:
+		var headers SetRefundAccountResponse200Headers
+		if values := rsp.Header.Values("Idempotent-Replayed"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Idempotent-Replayed", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.IdempotentReplayed = &value
+		}
+		response.Headers200 = &headers
+	case rsp.StatusCode == 401:
+		var headers SetRefundAccountResponse401Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = &value
+		}
+		response.Headers401 = &headers
+	case rsp.StatusCode == 404:
+		var headers SetRefundAccountResponse404Headers
+		if values := rsp.Header.Values("Idempotent-Replayed"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Idempotent-Replayed", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.IdempotentReplayed = &value
+		}
+		response.Headers404 = &headers
+	case rsp.StatusCode == 409:
+		var headers SetRefundAccountResponse409Headers
+		if values := rsp.Header.Values("Idempotent-Replayed"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Idempotent-Replayed", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.IdempotentReplayed = &value
+		}
+		response.Headers409 = &headers
+	case rsp.StatusCode == 422:
+		var headers SetRefundAccountResponse422Headers
 		if values := rsp.Header.Values("Idempotent-Replayed"); len(values) > 0 {
 			var value string
 			if err := runtime.BindStyledParameterWithOptions("simple", "Idempotent-Replayed", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {

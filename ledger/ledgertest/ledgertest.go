@@ -101,6 +101,28 @@ func Post(t testing.TB, s *ledger.Service, memo string, pairs ...string) *ledger
 	return e
 }
 
+// PostBank posts, as Treasurer, an entry of account/amount pairs that
+// records a bank line (ledger.NewEntry.FromBank), the only kind of entry
+// that may post to assets:bank: for tests of what follows a bank line's
+// money, not of the bank loop itself (package bank books real lines), or
+// fails t. The entry's kind is "bank", its date date ("": today).
+func PostBank(t testing.TB, w *commit.Writer, date, memo string, pairs ...string) *ledger.Entry {
+	t.Helper()
+	ne := ledger.NewEntry{Kind: "bank", Memo: memo, Actor: Treasurer.ID, Date: date, FromBank: true}
+	for _, p := range Manual(memo, pairs...).Postings {
+		minor, err := fundus.ParseAmount("amount", p.Amount, fundus.EUR, fundus.NonZero, MaxAmount)
+		if err != nil {
+			t.Fatalf("post %q: %v", memo, err)
+		}
+		ne.Postings = append(ne.Postings, ledger.NewPosting{Account: p.Account, Amount: minor})
+	}
+	e, err := Value(commit.Do(context.Background(), w, func(tx *commit.Tx) (*ledger.Entry, error) { return ledger.Post(tx, ne) }))
+	if err != nil {
+		t.Fatalf("post %q: %v", memo, err)
+	}
+	return e
+}
+
 // Verify fails t unless the ledger of d verifies.
 func Verify(t testing.TB, d *db.DB) *ledger.VerifyResult {
 	t.Helper()

@@ -8,6 +8,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"log/slog"
 	"mime/multipart"
@@ -50,6 +51,8 @@ type Server struct {
 	DB     *db.DB
 	Auth   *auth.Service
 	Ledger *ledger.Service
+
+	opened int // lines BankOpens uploaded
 }
 
 // New builds the server on d with cfg.
@@ -212,6 +215,54 @@ func (ts *Server) BankPays(token string) {
 	if r.JSON["matched"] != float64(len(sent)) {
 		ts.T.Fatalf("the bank's debit lines paid %v of %d instalments: %v", r.JSON["matched"], len(sent), r.JSON)
 	}
+}
+
+// BankOpens funds the fund's bank account as the bank loop does: the
+// treasurer (token) uploads the bank's statement with one credit of minor
+// cents on day (YYYY-MM-DD, "" today) and books its line to
+// equity:opening-balance. It returns the ledger entry the line booked.
+// Money enters assets:bank only with a bank line; tests that need money in
+// the bank get it this way, never by a manual entry.
+func (ts *Server) BankOpens(token string, minor int64, day string) string {
+	ts.T.Helper()
+	if day == "" {
+		day = fundus.DayOf(time.Now())
+	}
+	ts.opened++
+	remittance := fmt.Sprintf("Anfangsbestand %d", ts.opened) // each call its own line, however equal the amount
+	st := banktest.Statement{ID: "OPEN-" + day, IBAN: "DE89370400440532013000", From: day, To: day, NoBalances: true,
+		Lines: []banktest.Line{{Date: day, Minor: minor, Name: "Stadtkasse", Remittance: remittance}}}
+	r := ts.Do("POST", "/api/v1/bank/statements", token, "application/xml", string(banktest.Camt053(st))).WantStatus(ts.T, http.StatusCreated)
+	if r.JSON["queued"] != 1.0 {
+		ts.T.Fatalf("the opening line is not queued: %v", r.JSON)
+	}
+	var line string
+	if err := ts.DB.Get(&line, `SELECT id FROM bank_lines WHERE status = 'queued' AND remittance = $1`, remittance); err != nil {
+		ts.T.Fatal(err)
+	}
+	b := ts.JSON("POST", "/api/v1/bank/transactions/"+line+"/book", token, `{"account":"equity:opening-balance","memo":"Anfangsbestand"}`).WantStatus(ts.T, http.StatusOK)
+	return b.JSON["entry_id"].(string)
+}
+
+// BankDonation brings a donation of amount ("800.00") into the fund as
+// the bank loop does: a pledge, and the bank's statement (uploaded by the
+// treasurer, token) with its credit, which confirms it by its reference.
+// It returns the donation's id.
+func (ts *Server) BankDonation(token, amount string) string {
+	ts.T.Helper()
+	p := ts.JSON("POST", "/api/v1/donations", "", `{"amount":"`+amount+`"}`).WantStatus(ts.T, http.StatusCreated)
+	minor, err := fundus.ParseAmount("amount", fundus.Amount(amount), fundus.EUR, fundus.Positive, 1<<50)
+	if err != nil {
+		ts.T.Fatal(err)
+	}
+	day := fundus.DayOf(time.Now())
+	st := banktest.Statement{ID: "GIFT-" + day, IBAN: "DE89370400440532013000", From: day, To: day, NoBalances: true,
+		Lines: []banktest.Line{{Date: day, Minor: minor, Name: "Spender", Remittance: "Spende " + p.JSON["reference"].(string)}}}
+	r := ts.Do("POST", "/api/v1/bank/statements", token, "application/xml", string(banktest.Camt053(st))).WantStatus(ts.T, http.StatusCreated)
+	if r.JSON["matched"] != 1.0 {
+		ts.T.Fatalf("the donation's line did not confirm it: %v", r.JSON)
+	}
+	return p.JSON["id"].(string)
 }
 
 // SignIn signs email in through the API and returns the session token.
