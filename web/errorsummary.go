@@ -18,8 +18,8 @@ type SummaryItem struct {
 // errorSummary reads a rendered page for the fields its forms mark invalid
 // (aria-invalid="true", each with its label and the message it is
 // described by) and for error messages of no single field (an element of
-// class "error" with an id that no invalid field points to), in the order
-// the page shows them. The layout shows them as the error summary at the
+// class "error" with an id that no invalid field points to, named by the
+// legend of its fieldset), in the order the page shows them. The layout shows them as the error summary at the
 // top of the page, which takes the focus (autofocus), so that every form
 // with a field error gets one without its template listing its fields.
 func errorSummary(page []byte) []SummaryItem {
@@ -31,6 +31,10 @@ func errorSummary(page []byte) []SummaryItem {
 	labels := map[string]string{}
 	messages := map[string]string{}
 	messageAt := map[string]int{}
+	// The legends of the fieldsets around the tokens: an error of a group
+	// of fields (radio buttons) is named by its group's legend.
+	var legends []*strings.Builder
+	groupOf := map[string]*strings.Builder{}
 	z := html.NewTokenizer(bytes.NewReader(page))
 	// What the text tokens go to: the label for a field, or an error
 	// message, until the element ends.
@@ -61,7 +65,11 @@ func errorSummary(page []byte) []SummaryItem {
 			}
 			for id, m := range messages {
 				if !linked[id] {
-					out = append(out, SummaryItem{ID: id, Message: m})
+					label := ""
+					if g := groupOf[id]; g != nil {
+						label = strings.Join(strings.Fields(g.String()), " ")
+					}
+					out = append(out, SummaryItem{ID: id, Label: label, Message: m})
 					pos[id] = messageAt[id]
 				}
 			}
@@ -89,14 +97,24 @@ func errorSummary(page []byte) []SummaryItem {
 				continue
 			}
 			switch {
+			case string(name) == "fieldset" && tt == html.StartTagToken:
+				legends = append(legends, &strings.Builder{})
+			case string(name) == "legend" && tt == html.StartTagToken && len(legends) > 0:
+				into, intoTag, intoKey, intoMap, depth = legends[len(legends)-1], "legend", "", nil, 0
 			case string(name) == "label" && attrs["for"] != "":
 				into, intoTag, intoKey, intoMap, depth = &strings.Builder{}, "label", attrs["for"], labels, 0
 			case attrs["id"] != "" && slices.Contains(strings.Fields(attrs["class"]), "error") && tt == html.StartTagToken:
 				into, intoTag, intoKey, intoMap, depth = &strings.Builder{}, string(name), attrs["id"], messages, 0
 				messageAt[attrs["id"]] = at
+				if len(legends) > 0 {
+					groupOf[attrs["id"]] = legends[len(legends)-1]
+				}
 			}
 		case html.EndTagToken:
 			name, _ := z.TagName()
+			if into == nil && string(name) == "fieldset" && len(legends) > 0 {
+				legends = legends[:len(legends)-1]
+			}
 			if into == nil || string(name) != intoTag {
 				continue
 			}
@@ -104,7 +122,9 @@ func errorSummary(page []byte) []SummaryItem {
 				depth--
 				continue
 			}
-			intoMap[intoKey] = strings.Join(strings.Fields(into.String()), " ")
+			if intoMap != nil {
+				intoMap[intoKey] = strings.Join(strings.Fields(into.String()), " ")
+			}
 			into = nil
 		}
 	}

@@ -16,11 +16,15 @@ func TestErrorSummary(t *testing.T) {
 <label for="iban">IBAN</label><input id="iban" aria-invalid="true" aria-describedby="iban-error">
 <p class="error" id="iban-error">Not an <b>IBAN</b>.</p>
 <p class="error" role="alert">no id: not a field's</p>
-<label for="ok">Fine</label><input id="ok"></form>`
+<label for="ok">Fine</label><input id="ok">
+<fieldset class="invalid" aria-describedby="decision-error"><legend>Decision</legend>
+<label class="check"><input type="radio" name="d" id="d-yes"> Yes</label>
+<p class="error" id="decision-error">Choose one.</p></fieldset></form>`
 	want := []SummaryItem{
 		{ID: "title", Label: "Title (short)", Message: "Required."},
 		{ID: "budget-error", Message: "The items must add up to the sum."},
 		{ID: "iban", Label: "IBAN", Message: "Not an IBAN."},
+		{ID: "decision-error", Label: "Decision", Message: "Choose one."},
 	}
 	if got := errorSummary([]byte(page)); !reflect.DeepEqual(got, want) {
 		t.Fatalf("summary\n got %+v\nwant %+v", got, want)

@@ -169,9 +169,10 @@ func (r *Renderer) Render(w io.Writer, name string, p Page) error {
 	if err := t.ExecuteTemplate(&b, "layout.html", p); err != nil {
 		return err
 	}
-	// A page whose forms mark fields invalid is rendered once more, with
-	// the error summary that lists and links them.
-	if p.ErrorSummary == nil && bytes.Contains(b.Bytes(), []byte(`aria-invalid="true"`)) {
+	// A page whose forms mark fields invalid (or show an error of a group
+	// of fields) is rendered once more, with the error summary that lists
+	// and links them.
+	if p.ErrorSummary == nil && (bytes.Contains(b.Bytes(), []byte(`aria-invalid="true"`)) || bytes.Contains(b.Bytes(), []byte(`class="error"`))) {
 		if p.ErrorSummary = errorSummary(b.Bytes()); len(p.ErrorSummary) > 0 {
 			b.Reset()
 			if err := t.ExecuteTemplate(&b, "layout.html", p); err != nil {

@@ -174,7 +174,7 @@ var walks = []walk{
 		visit("queue", "/committee", "main table"),
 		visit("application", "/grants/{submitted}", "#send-review"),
 		{name: "reviewed", act: func(w *walker) {
-			w.do(chromedp.SetValue(`#score`, "4"), chromedp.SendKeys(`#review_comment`, "Well planned"))
+			w.do(chromedp.Click(`#score-4`), chromedp.SendKeys(`#review_comment`, "Well planned"))
 			w.submit(`#send-review`)
 			w.wait(`#send-vote`)
 		}},
@@ -188,10 +188,14 @@ var walks = []walk{
 			w.submit(`#send-decision`)
 			w.wait(`.error-summary`)
 		}},
-		{name: "decided", act: func(w *walker) {
-			w.do(chromedp.SetValue(`#amount`, "450"), chromedp.SetValue(`#decision`, "approved"))
+		{name: "decision-confirm", act: func(w *walker) {
+			w.do(chromedp.Click(`#decision-approved`), chromedp.SetValue(`#amount`, "450"))
 			w.submit(`#send-decision`)
-			w.wait(`#approved-amount`)
+			w.wait(`#confirm-decision`)
+		}},
+		{name: "decided", act: func(w *walker) {
+			w.submit(`#confirm-decision`)
+			w.wait(`#grant-status`)
 		}},
 		visit("to-close", "/grants/{reported}", "#close-grant"),
 		{name: "closed", act: func(w *walker) {
