@@ -108,6 +108,10 @@ var walks = []walk{
 			w.submit(`main form button[type=submit]`)
 			w.wait(`#reference`)
 		}},
+		{name: "thanks-other-language", act: func(w *walker) { // the thank-you page's own address keeps the reference
+			w.submit(`.langs a`)
+			w.wait(`#reference`)
+		}},
 		visit("report", "/report", "#report-count"),
 		visit("impressum", "/impressum", "main h1"),
 		visit("privacy", "/datenschutz", "main h1"),
