@@ -155,6 +155,9 @@ type Page struct {
 	Data        any
 	// Site is the Renderer's Site, set by Render.
 	Site *Site
+	// ErrorSummary is what the page's forms say is wrong, shown at the top
+	// of the page; Render fills it in (errorSummary).
+	ErrorSummary []SummaryItem
 }
 
 // Render writes the page named name in p.Lang.
@@ -167,6 +170,17 @@ func (r *Renderer) Render(w io.Writer, name string, p Page) error {
 	var b bytes.Buffer // render fully before writing, so an error leaves no half page
 	if err := t.ExecuteTemplate(&b, "layout.html", p); err != nil {
 		return err
+	}
+	// A page whose forms mark fields invalid (or show an error of a group
+	// of fields) is rendered once more, with the error summary that lists
+	// and links them.
+	if p.ErrorSummary == nil && (bytes.Contains(b.Bytes(), []byte(`aria-invalid="true"`)) || bytes.Contains(b.Bytes(), []byte(`class="error"`))) {
+		if p.ErrorSummary = errorSummary(b.Bytes()); len(p.ErrorSummary) > 0 {
+			b.Reset()
+			if err := t.ExecuteTemplate(&b, "layout.html", p); err != nil {
+				return err
+			}
+		}
 	}
 	_, err := w.Write(b.Bytes())
 	return err

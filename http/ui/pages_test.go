@@ -5,6 +5,7 @@ import (
 	"net/url"
 	"os"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 
@@ -57,6 +58,21 @@ func TestPages(t *testing.T) {
 				if !strings.Contains(page, `id="`+id+`"`) {
 					t.Errorf("no %s beside its field", id)
 				}
+			}
+			// The error summary opens the page, takes the focus and links to
+			// each field (its label and message), in the form's order.
+			summary := regexp.MustCompile(`(?s)<div class="error-summary"[^>]*autofocus>.*?</div>`).FindString(page)
+			links := regexp.MustCompile(`href="#(\w+)">([^<]*)</a>`).FindAllStringSubmatch(summary, -1)
+			var got []string
+			for _, l := range links {
+				if label, msg, ok := strings.Cut(l[2], ": "); !ok || label == "" || msg == "" {
+					t.Errorf("the summary's link %q does not say the field's label and what is wrong", l[2])
+				}
+				got = append(got, l[1])
+			}
+			if want := []string{"amount_other", "email", "postal_code"}; !slices.Equal(got, want) ||
+				!strings.Contains(page, "<title>Error: ") || strings.Index(page, "error-summary") > strings.Index(page, "<form") {
+				t.Errorf("error summary links to %q, want %q, first on the page, with \"Error:\" in the title", got, want)
 			}
 			if count() != 0 {
 				t.Fatal("a refused form stored a donation")
