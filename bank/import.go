@@ -183,7 +183,8 @@ const Window = 5
 // statement that shows pending lines shows all that are pending in its
 // period: a stored pending line dated in it that it neither shows nor
 // books was withdrawn by the bank (an authorisation that lapsed, a
-// payment taken back before booking) and goes.
+// payment taken back before booking) and goes; one of another account
+// (the fund's before it moved to another bank) stays.
 func importLines(tx *commit.Tx, by string, o *mail.Outbox, st *Statement, lines []*Line) (*Statement, error) {
 	ctx := tx.Context()
 	var ids []string
@@ -272,8 +273,8 @@ type period struct{ from, to string }
 // the booked line a pending one is.
 type nearLine struct {
 	stored
-	date    string
-	pending bool
+	date, account string
+	pending       bool
 }
 
 // counting is what importLines knows of the lines stored and read so far.
@@ -320,7 +321,7 @@ func (c *counting) loadNear(ctx context.Context, tx *commit.Tx, st *Statement, l
 		}
 		for _, r := range rows {
 			k := content(r.AccountIBAN, r.Amount, r.Direction, r.CounterpartyIBAN, r.Remittance, r.EndToEndID)
-			c.near[k] = append(c.near[k], &nearLine{stored: r.stored, date: r.BookingDate, pending: p.pending})
+			c.near[k] = append(c.near[k], &nearLine{stored: r.stored, date: r.BookingDate, account: r.AccountIBAN, pending: p.pending})
 		}
 	}
 	return nil
@@ -338,7 +339,7 @@ func (c *counting) add(l *Line) {
 		c.before["replaced:"+l.replaces] = append(c.before["replaced:"+l.replaces], r)
 	}
 	k := l.content()
-	c.near[k] = append(c.near[k], &nearLine{stored: r, date: l.BookingDate, pending: l.Status == Pending})
+	c.near[k] = append(c.near[k], &nearLine{stored: r, date: l.BookingDate, account: l.account, pending: l.Status == Pending})
 }
 
 // count reports which lines of one statement (part, of period p) are
@@ -412,10 +413,10 @@ func (c *counting) count(part []*Line, p period) []bool {
 			_, dup[i] = nearest(l, false)
 		}
 	}
-	if shows { // the pending lines of its period that it does not show are withdrawn
+	if shows { // the pending lines of its account and period that it does not show are withdrawn
 		for _, ns := range c.near {
 			for _, n := range ns {
-				if n.pending && !taken[n.ID] && !c.gone[n.ID] && p.from <= n.date && n.date <= p.to {
+				if n.pending && n.account == part[0].account && !taken[n.ID] && !c.gone[n.ID] && p.from <= n.date && n.date <= p.to {
 					c.gone[n.ID] = true
 				}
 			}

@@ -168,3 +168,22 @@ func TestPendingWithdrawn(t *testing.T) {
 		}
 	})
 }
+
+// TestPendingWithdrawnOnlyOfItsAccount: the fund moved to another bank
+// (FUNDUS_BANK_IBAN changed): a report of the new account that shows its
+// pending lines withdraws none of the old account's, though dated in its
+// period; a report of the old account would.
+func TestPendingWithdrawnOnlyOfItsAccount(t *testing.T) {
+	dbtest.Engines(t, func(t *testing.T, d *db.DB) {
+		w := newWorld(t, d)
+		const newAccount = "DE02500105170137075030"
+		oldCard := banktest.Line{Date: "2026-05-04", Minor: 4990, Debit: true, Name: "Copyshop", Remittance: "Kartenzahlung", Pending: true}
+		newCard := banktest.Line{Date: "2026-05-04", Minor: 1200, Debit: true, Name: "Post", Remittance: "Porto", Pending: true}
+		w.mustImport(intraday(banktest.Camt053(banktest.Statement{ID: "OLD", IBAN: fundIBAN, From: "2026-05-04", To: "2026-05-04", NoBalances: true, Lines: []banktest.Line{oldCard}})))
+		w.bank.IBAN = newAccount
+		w.mustImport(intraday(banktest.Camt053(banktest.Statement{ID: "NEW", IBAN: newAccount, From: "2026-05-04", To: "2026-05-04", NoBalances: true, Lines: []banktest.Line{newCard}})))
+		if p := w.lines(bank.Pending); len(p) != 2 {
+			t.Fatalf("%d lines pending, want the old account's and the new one's", len(p))
+		}
+	})
+}
