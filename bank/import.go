@@ -87,7 +87,7 @@ func (s *Service) gather(op errs.Op, f *statement.File) (*Statement, []*Line, er
 			}
 		}
 		st.To = fs.To
-		st.periods = append(st.periods, period{fs.From, fs.To})
+		st.periods = append(st.periods, period{fs.From, fs.To, fs.Notification})
 		if fs.Closing != nil {
 			m := fundus.EURCents(fs.Closing.Minor)
 			st.ClosingBalance, st.closingDate = &m, fs.Closing.Date
@@ -184,7 +184,8 @@ const Window = 5
 // period: a stored pending line dated in it that it neither shows nor
 // books was withdrawn by the bank (an authorisation that lapsed, a
 // payment taken back before booking) and goes; one of another account
-// (the fund's before it moved to another bank) stays.
+// (the fund's before it moved to another bank) stays, and a notification
+// (camt.054), which tells of single entries, withdraws none.
 func importLines(tx *commit.Tx, by string, o *mail.Outbox, st *Statement, lines []*Line) (*Statement, error) {
 	ctx := tx.Context()
 	var ids []string
@@ -265,8 +266,13 @@ func importLines(tx *commit.Tx, by string, o *mail.Outbox, st *Statement, lines 
 	return st, nil
 }
 
-// period is the days a statement of a file covers.
-type period struct{ from, to string }
+// period is the days a statement of a file covers; notification: it is a
+// camt.054, which notifies single entries and so withdraws no pending
+// line.
+type period struct {
+	from, to     string
+	notification bool
+}
 
 // nearLine is a line, stored or of an earlier statement of the file, that
 // a line of another day may be: the pending line a booked one replaces, or
@@ -413,7 +419,7 @@ func (c *counting) count(part []*Line, p period) []bool {
 			_, dup[i] = nearest(l, false)
 		}
 	}
-	if shows { // the pending lines of its account and period that it does not show are withdrawn
+	if shows && !p.notification { // the pending lines of its account and period that it does not show are withdrawn
 		for _, ns := range c.near {
 			for _, n := range ns {
 				if n.pending && n.account == part[0].account && !taken[n.ID] && !c.gone[n.ID] && p.from <= n.date && n.date <= p.to {
