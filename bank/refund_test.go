@@ -345,3 +345,39 @@ func TestRefundPaidBeforeTheBankLoop(t *testing.T) {
 		ledgertest.Verify(t, d)
 	})
 }
+
+// TestRefundAccountChangedByAnother: the rule follows the account that
+// is paid. A sets a refund's account, B changes it: B may not make the
+// file that pays B's account, A may (two people: one set what is paid,
+// the other paid it); A setting it back bars A again.
+func TestRefundAccountChangedByAnother(t *testing.T) {
+	dbtest.Engines(t, func(t *testing.T, d *db.DB) {
+		w := newWorld(t, d)
+		ctx := context.Background()
+		w.bank.BIC, w.bank.Holder = "COBADEFFXXX", "Integrationsfonds"
+		r := w.refundedDonation("2026-03-02")
+		set := func(who *auth.User, iban string) {
+			t.Helper()
+			if _, err := w.dons.SetRefundAccount(ctx, who, r.ID, donations.RefundAccount{Name: "Erika Mustermann", IBAN: iban}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		set(treasurer, newIBAN)
+		set(treasurer2, donorIBAN)
+		if _, err := w.bank.CreatePaymentFile(ctx, treasurer2, bank.PaymentFileInput{}); !errs.Is(errs.Forbidden, err) {
+			t.Fatalf("the one who changed the account made the file: %v", err)
+		}
+		set(treasurer, newIBAN)
+		if _, err := w.bank.CreatePaymentFile(ctx, treasurer, bank.PaymentFileInput{}); !errs.Is(errs.Forbidden, err) {
+			t.Fatalf("the one who set it back made the file: %v", err)
+		}
+		f, err := ledgertest.Value(w.bank.CreatePaymentFile(ctx, treasurer2, bank.PaymentFileInput{}))
+		if err != nil || len(f.RefundDonationIDs) != 1 {
+			t.Fatalf("%+v, %v", f, err)
+		}
+		doc, _ := w.bank.PaymentFileDocument(ctx, treasurer2, f.ID)
+		if !strings.Contains(string(doc), newIBAN) {
+			t.Fatalf("the file does not pay the account last set:\n%s", doc)
+		}
+	})
+}
