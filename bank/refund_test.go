@@ -342,6 +342,24 @@ func TestRefundPaidBeforeTheBankLoop(t *testing.T) {
 		if b := ledgertest.Balances(t, w.l); b[ledger.Bank] != 0 || b[ledger.RefundsPayable] != 0 {
 			t.Fatalf("balances %v", b)
 		}
+		// Sent back by the donor's bank, it is owed again like any other:
+		// an account set, another treasurer's file pays it.
+		w.mustImport(banktest.Camt053(banktest.Statement{ID: "FEB", IBAN: fundIBAN, From: "2026-02-02", To: "2026-02-02", NoBalances: true, Lines: []banktest.Line{
+			{Date: "2026-02-02", Minor: 6000, Name: "Sparkasse", Remittance: "Retoure Erstattung"}}}))
+		q = w.lines(bank.Queued)
+		if _, err := w.bank.Assign(ctx, treasurer, q[0].ID, bank.Assignment{DonationID: p.ID}); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := w.dons.SetRefundAccount(ctx, treasurer, p.ID, donations.RefundAccount{Name: "Erika Mustermann", IBAN: newIBAN}); err != nil {
+			t.Fatal(err)
+		}
+		f, err := ledgertest.Value(w.bank.CreatePaymentFile(ctx, treasurer2, bank.PaymentFileInput{}))
+		if err != nil || len(f.RefundDonationIDs) != 1 || f.RefundDonationIDs[0] != p.ID {
+			t.Fatalf("the returned refund's file: %+v, %v", f, err)
+		}
+		if b := ledgertest.Balances(t, w.l); b[ledger.Bank] != 6000 || b[ledger.RefundsPayable] != -6000 {
+			t.Fatalf("balances after the return %v", b)
+		}
 		ledgertest.Verify(t, d)
 	})
 }
