@@ -42,6 +42,18 @@ func (s *Service) RegisterByMail(ctx context.Context, r Registration) error {
 	token, tokenHash := newToken()
 	err = write(ctx, s.Writer, func(tx *commit.Tx) error {
 		known, _, err := findUserByEmail(ctx, tx.Reader(), r.Email)
+		if err == nil && known.Active && !known.AddressConfirmed {
+			// Not confirmed yet (and so unable to sign in): a new link,
+			// while fewer than maxAsks are live.
+			n, err := countTokens(ctx, tx.Reader(), known.ID, PurposeConfirm, s.now())
+			if err != nil || n >= maxAsks {
+				return err
+			}
+			if err := s.insertConfirmation(ctx, tx, known, tokenHash, token); err != nil {
+				return err
+			}
+			return audit.Add(tx, known.ID, "user.confirm-address-ask", "user", known.ID, map[string]any{})
+		}
 		if err == nil {
 			if err := s.queue(tx, mail.Message{To: known.Email, Name: known.Name, Lang: known.Lang, Kind: mail.AddressTaken, Data: map[string]any{
 				"Path": ResetPath,

@@ -258,7 +258,11 @@ func TestRegisterPageWithConfirmation(t *testing.T) {
 		if c1 != 200 || c1 != c2 || b1 != b2 || in1 || in2 {
 			t.Fatalf("register pages differ or sign in: %d %d %v %v", c1, c2, in1, in2)
 		}
+		// An unconfirmed group does not sign in; a session from before
+		// confirmation was required is asked to confirm.
+		ts.Auth.ConfirmAddresses = false
 		group := ts.SignedIn("new@example.org", "en")
+		ts.Auth.ConfirmAddresses = true
 		if body := group.Do("GET", "/apply", nil).Body.String(); !strings.Contains(body, "Please confirm your email address") {
 			t.Fatal("the apply page does not ask an unconfirmed group to confirm")
 		}
