@@ -397,3 +397,28 @@ func TestRegistrationConfirmNoEnumeration(t *testing.T) {
 		signInStatus(ts, "old@example.org", testserver.Password).WantStatus(t, http.StatusCreated)
 	})
 }
+
+// TestRegistrationConfirmMailsBounded: registering again and again with a
+// known address does not fill its mailbox: at most three "someone tried
+// to register" mails an hour, as with reset links, and the answer stays
+// the same.
+func TestRegistrationConfirmMailsBounded(t *testing.T) {
+	dbtest.Engines(t, func(t *testing.T, d *db.DB) {
+		ts := testserver.New(t, d, server.Config{})
+		ts.Auth.ConfirmAddresses = true
+		ts.MustUser("known@example.org", auth.Applicant)
+		for i := 0; i < 6; i++ {
+			ts.JSON("POST", "/api/v1/register", "", `{"email":"known@example.org","name":"X","password":"`+testserver.Password+`"}`).
+				WantStatus(t, http.StatusAccepted)
+		}
+		n := 0
+		for _, m := range ts.Mails.Sent() {
+			if m.To == "known@example.org" {
+				n++
+			}
+		}
+		if n > 3 {
+			t.Fatalf("%d mails to the known address for 6 registrations, want at most 3", n)
+		}
+	})
+}
