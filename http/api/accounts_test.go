@@ -276,3 +276,43 @@ func TestPeopleAndAccounts(t *testing.T) {
 		}
 	})
 }
+
+// TestLastAdminUnderConcurrentRequests: two admins, the only ones,
+// deactivate each other (or take each other's admin role) at the same
+// moment: one of the two requests may pass, never both, so an active admin
+// always remains.
+func TestLastAdminUnderConcurrentRequests(t *testing.T) {
+	for _, body := range []string{`{"active":false}`, `{"roles":["applicant"]}`} {
+		t.Run(body, func(t *testing.T) {
+			dbtest.Engines(t, func(t *testing.T, d *db.DB) {
+				ts := testserver.New(t, d, server.Config{})
+				a := ts.MustUser("a@example.org", auth.Admin)
+				b := ts.MustUser("b@example.org", auth.Admin)
+				ids := map[string]string{a: userID(t, ts, a, "a@example.org"), b: userID(t, ts, a, "b@example.org")}
+				other := map[string]string{a: b, b: a}
+				codes := make(chan int, 2)
+				start := make(chan struct{})
+				for _, tok := range []string{a, b} {
+					go func() {
+						req := httptest.NewRequest("PATCH", "/api/v1/users/"+ids[other[tok]], strings.NewReader(body))
+						req.Header.Set("Content-Type", "application/json")
+						req.Header.Set("Authorization", "Bearer "+tok)
+						rec := httptest.NewRecorder()
+						<-start
+						ts.H.ServeHTTP(rec, req)
+						codes <- rec.Code
+					}()
+				}
+				close(start)
+				c1, c2 := <-codes, <-codes
+				var n int
+				if err := d.Get(&n, `SELECT count(*) FROM users u JOIN user_roles r ON r.user_id = u.id AND r.role = 'admin' WHERE u.active`); err != nil {
+					t.Fatal(err)
+				}
+				if n < 1 {
+					t.Fatalf("no active admin left: %d (answers %d, %d)", n, c1, c2)
+				}
+			})
+		})
+	}
+}
