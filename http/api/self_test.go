@@ -422,3 +422,29 @@ func TestRegistrationConfirmMailsBounded(t *testing.T) {
 		}
 	})
 }
+
+// TestResetLinkDiesWithPasswordChange: a reset link mailed before the
+// password was changed no longer works, and an address confirmation link
+// is not a reset link (nor the other way round).
+func TestResetLinkDiesWithPasswordChange(t *testing.T) {
+	dbtest.Engines(t, func(t *testing.T, d *db.DB) {
+		ts := testserver.New(t, d, server.Config{})
+		tok := ts.MustUser("ada@example.org", auth.Applicant)
+		ts.JSON("POST", "/api/v1/password-resets", "", `{"email":"ada@example.org"}`).WantStatus(t, http.StatusAccepted)
+		reset := tokenOf(t, ts, "ada@example.org", mail.PasswordReset)
+		const changed = "a-new-long-password-1"
+		ts.JSON("POST", "/api/v1/me/password", tok, `{"current_password":"`+testserver.Password+`","new_password":"`+changed+`"}`).
+			WantStatus(t, http.StatusNoContent)
+		ts.JSON("POST", "/api/v1/password-resets/"+reset, "", `{"password":"attacker-password-1"}`).WantProblem(t, 404, "not-found")
+		signInStatus(ts, "ada@example.org", changed).WantStatus(t, http.StatusCreated)
+
+		ts.Auth.ConfirmAddresses = true
+		ts.JSON("POST", "/api/v1/register", "", `{"email":"bea@example.org","name":"Bea","password":"`+testserver.Password+`"}`).
+			WantStatus(t, http.StatusAccepted)
+		confirm := tokenOf(t, ts, "bea@example.org", mail.ConfirmAddress)
+		ts.JSON("POST", "/api/v1/password-resets/"+confirm, "", `{"password":"attacker-password-1"}`).WantProblem(t, 404, "not-found")
+		ts.JSON("POST", "/api/v1/password-resets", "", `{"email":"ada@example.org"}`).WantStatus(t, http.StatusAccepted)
+		reset = tokenOf(t, ts, "ada@example.org", mail.PasswordReset)
+		ts.JSON("POST", "/api/v1/address-confirmations/"+reset, "", "").WantProblem(t, 404, "not-found")
+	})
+}
