@@ -316,3 +316,31 @@ func TestLastAdminUnderConcurrentRequests(t *testing.T) {
 		})
 	}
 }
+
+// TestReactivationNeedsASecondAdmin: an account deactivated while holding
+// a privileged role does not get it back from one admin alone by being
+// activated again: it comes back active with its privileged roles waiting
+// for a second admin, as giving them would.
+func TestReactivationNeedsASecondAdmin(t *testing.T) {
+	dbtest.Engines(t, func(t *testing.T, d *db.DB) {
+		ts := testserver.New(t, d, server.Config{})
+		a := ts.MustUser("a@example.org", auth.Admin)
+		b := ts.MustUser("b@example.org", auth.Admin)
+		ts.MustUser("kasse@example.org", auth.Treasurer)
+		id := userID(t, ts, a, "kasse@example.org")
+		ts.JSON("PATCH", "/api/v1/users/"+id, b, `{"active":false}`).WantStatus(t, http.StatusOK)
+		r := ts.JSON("PATCH", "/api/v1/users/"+id, a, `{"active":true}`).WantStatus(t, http.StatusOK)
+		if roles := fmt.Sprint(r.JSON["roles"]); strings.Contains(roles, "treasurer") {
+			t.Fatalf("one admin gave the treasurer role back by activating: roles %s, pending %v", roles, r.JSON["pending_roles"])
+		}
+		if pending := fmt.Sprint(r.JSON["pending_roles"]); !strings.Contains(pending, "treasurer") {
+			t.Fatalf("pending roles %s, want the treasurer role waiting", pending)
+		}
+		grant := r.JSON["role_grant_id"].(string)
+		ts.JSON("POST", "/api/v1/role-grants/"+grant+"/confirm", a, "").WantProblem(t, 403, "forbidden")
+		ts.JSON("POST", "/api/v1/role-grants/"+grant+"/confirm", b, "").WantStatus(t, http.StatusOK)
+		if roles := fmt.Sprint(ts.JSON("GET", "/api/v1/me", ts.SignIn("kasse@example.org"), "").JSON["roles"]); !strings.Contains(roles, "treasurer") {
+			t.Fatalf("roles after the second admin confirmed: %s", roles)
+		}
+	})
+}

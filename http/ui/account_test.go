@@ -165,6 +165,11 @@ func TestAdminPages(t *testing.T) {
 		}
 		ts.JSON("POST", "/api/v1/sessions", "", `{"email":"auditor@example.org","password":"`+testserver.Password+`"}`).WantProblem(t, 401, "unauthenticated")
 
+		// Activating it again would give its role back: the page says it waits.
+		if body := a.Do("GET", "/admin/users/"+auditor+"/activate", nil).Body.String(); !strings.Contains(body, "gelten erst wieder, wenn eine zweite Verwaltungsperson") {
+			t.Fatal("the activation page does not say the roles wait for a second admin")
+		}
+
 		// A privileged role waits for the other admin.
 		page = a.Do("GET", "/admin/users/"+auditor+"/roles?roles=auditor&roles=committee", nil)
 		if !strings.Contains(page.Body.String(), "zweite Verwaltungsperson") {
