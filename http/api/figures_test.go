@@ -126,7 +126,7 @@ func TestFiguresAgreeAfterAReturn(t *testing.T) {
 			}
 		}
 		reportPage := strings.ReplaceAll(ts.Do("GET", "/report?year="+year, "", "", "").Body.String(), "\u00a0", " ")
-		cells := regexp.MustCompile(`<td class="num"[^>]*>([^<]*)<`).FindAllStringSubmatch(reportPage, -1)
+		cells := regexp.MustCompile(`<td[^>]*class="num"[^>]*>([^<]*)<`).FindAllStringSubmatch(reportPage, -1)
 		var got []string
 		for _, c := range cells {
 			got = append(got, c[1])
