@@ -163,6 +163,31 @@ func (s *Service) UpdateUser(ctx context.Context, actor *User, id string, up Use
 				return err
 			}
 		}
+		// Activating an account again gives back what it held: its
+		// privileged roles wait for a second admin, as giving them would.
+		reactivates := up.Active != nil && *up.Active && !u.Active
+		if reactivates && slices.ContainsFunc(u.Roles, Role.Privileged) && (up.Roles == nil || slices.Equal(want, u.Roles)) {
+			if up.Roles == nil {
+				if err := s.replacePendingGrants(ctx, tx, actor.ID, u.ID); err != nil {
+					return err
+				}
+			}
+			up.Roles, want = u.Roles, u.Roles
+			u.Roles = slices.DeleteFunc(slices.Clone(u.Roles), Role.Privileged)
+			if err := setRoles(ctx, tx, u.ID, u.Roles); err != nil {
+				return err
+			}
+			change["roles"] = map[string]any{"from": want, "to": u.Roles, "why": "activated again"}
+		} else if reactivates && up.Roles != nil && slices.ContainsFunc(u.Roles, Role.Privileged) {
+			// New roles asked with the activation: the held ones are set
+			// aside, the new ones wait or apply below.
+			held := u.Roles
+			u.Roles = slices.DeleteFunc(slices.Clone(u.Roles), Role.Privileged)
+			if err := setRoles(ctx, tx, u.ID, u.Roles); err != nil {
+				return err
+			}
+			change["roles"] = map[string]any{"from": held, "to": u.Roles, "why": "activated again"}
+		}
 		if up.Roles != nil && !slices.Equal(want, u.Roles) {
 			if grantNeeded(u.Roles, want) {
 				g := &RoleGrant{ID: db.NewID(), UserID: u.ID, Roles: want, AskedBy: actor.ID, AskedAt: now, Status: GrantPending}

@@ -278,7 +278,11 @@ func (s *Service) SignIn(ctx context.Context, cred Credentials, addr string) (*S
 		}
 		return nil, errs.E(op, err)
 	}
-	if !ok || u == nil || !u.Active {
+	// While addresses are confirmed by mail, an account whose address is
+	// not confirmed yet does not sign in: the password of a registration
+	// would otherwise open a new account at once but fail on a known
+	// address, telling which addresses are registered.
+	if !ok || u == nil || !u.Active || (s.ConfirmAddresses && !u.AddressConfirmed) {
 		return nil, errs.E(op, errs.Unauthenticated, "wrong email or password")
 	}
 	token, tokenHash := newToken()

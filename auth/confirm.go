@@ -41,7 +41,30 @@ func (s *Service) RegisterByMail(ctx context.Context, r Registration) error {
 	u := s.newUser(NewUser{Email: r.Email, Name: r.Name, Organisation: r.Organisation, Lang: r.Lang}, []Role{Applicant})
 	token, tokenHash := newToken()
 	err = write(ctx, s.Writer, func(tx *commit.Tx) error {
+		// Every registration is counted per address, known or not (the
+		// same write for both): a known address gets at most maxAsks
+		// mails an hour, so nobody can fill its mailbox by registering.
+		now := s.now()
+		asks, _, err := countAttempt(ctx, tx, "register:"+r.Email, now, now.Add(-time.Hour))
+		if err != nil {
+			return err
+		}
 		known, _, err := findUserByEmail(ctx, tx.Reader(), r.Email)
+		if err == nil && asks > maxAsks {
+			return nil
+		}
+		if err == nil && known.Active && !known.AddressConfirmed {
+			// Not confirmed yet (and so unable to sign in): a new link,
+			// while fewer than maxAsks are live.
+			n, err := countTokens(ctx, tx.Reader(), known.ID, PurposeConfirm, s.now())
+			if err != nil || n >= maxAsks {
+				return err
+			}
+			if err := s.insertConfirmation(ctx, tx, known, tokenHash, token); err != nil {
+				return err
+			}
+			return audit.Add(tx, known.ID, "user.confirm-address-ask", "user", known.ID, map[string]any{})
+		}
 		if err == nil {
 			if err := s.queue(tx, mail.Message{To: known.Email, Name: known.Name, Lang: known.Lang, Kind: mail.AddressTaken, Data: map[string]any{
 				"Path": ResetPath,

@@ -207,6 +207,12 @@ func (s *Service) ResetPassword(ctx context.Context, token string, np NewPasswor
 		if err := setPassword(ctx, tx, u.ID, hash); err != nil {
 			return err
 		}
+		// The link reached the address: it is confirmed (so that a group
+		// registered before FUNDUS_REGISTRATION_CONFIRM was turned on, or
+		// whose confirmation links expired, gets in this way).
+		if err := setAddressConfirmed(ctx, tx, u.ID, s.now()); err != nil {
+			return err
+		}
 		if err := deleteTokens(ctx, tx, u.ID, PurposeReset); err != nil {
 			return err
 		}

@@ -87,7 +87,7 @@ func (s *Service) gather(op errs.Op, f *statement.File) (*Statement, []*Line, er
 			}
 		}
 		st.To = fs.To
-		st.periods = append(st.periods, period{fs.From, fs.To})
+		st.periods = append(st.periods, period{fs.From, fs.To, fs.Notification})
 		if fs.Closing != nil {
 			m := fundus.EURCents(fs.Closing.Minor)
 			st.ClosingBalance, st.closingDate = &m, fs.Closing.Date
@@ -183,7 +183,9 @@ const Window = 5
 // statement that shows pending lines shows all that are pending in its
 // period: a stored pending line dated in it that it neither shows nor
 // books was withdrawn by the bank (an authorisation that lapsed, a
-// payment taken back before booking) and goes.
+// payment taken back before booking) and goes; one of another account
+// (the fund's before it moved to another bank) stays, and a notification
+// (camt.054), which tells of single entries, withdraws none.
 func importLines(tx *commit.Tx, by string, o *mail.Outbox, st *Statement, lines []*Line) (*Statement, error) {
 	ctx := tx.Context()
 	var ids []string
@@ -264,16 +266,21 @@ func importLines(tx *commit.Tx, by string, o *mail.Outbox, st *Statement, lines 
 	return st, nil
 }
 
-// period is the days a statement of a file covers.
-type period struct{ from, to string }
+// period is the days a statement of a file covers; notification: it is a
+// camt.054, which notifies single entries and so withdraws no pending
+// line.
+type period struct {
+	from, to     string
+	notification bool
+}
 
 // nearLine is a line, stored or of an earlier statement of the file, that
 // a line of another day may be: the pending line a booked one replaces, or
 // the booked line a pending one is.
 type nearLine struct {
 	stored
-	date    string
-	pending bool
+	date, account string
+	pending       bool
 }
 
 // counting is what importLines knows of the lines stored and read so far.
@@ -320,7 +327,7 @@ func (c *counting) loadNear(ctx context.Context, tx *commit.Tx, st *Statement, l
 		}
 		for _, r := range rows {
 			k := content(r.AccountIBAN, r.Amount, r.Direction, r.CounterpartyIBAN, r.Remittance, r.EndToEndID)
-			c.near[k] = append(c.near[k], &nearLine{stored: r.stored, date: r.BookingDate, pending: p.pending})
+			c.near[k] = append(c.near[k], &nearLine{stored: r.stored, date: r.BookingDate, account: r.AccountIBAN, pending: p.pending})
 		}
 	}
 	return nil
@@ -338,7 +345,7 @@ func (c *counting) add(l *Line) {
 		c.before["replaced:"+l.replaces] = append(c.before["replaced:"+l.replaces], r)
 	}
 	k := l.content()
-	c.near[k] = append(c.near[k], &nearLine{stored: r, date: l.BookingDate, pending: l.Status == Pending})
+	c.near[k] = append(c.near[k], &nearLine{stored: r, date: l.BookingDate, account: l.account, pending: l.Status == Pending})
 }
 
 // count reports which lines of one statement (part, of period p) are
@@ -412,10 +419,10 @@ func (c *counting) count(part []*Line, p period) []bool {
 			_, dup[i] = nearest(l, false)
 		}
 	}
-	if shows { // the pending lines of its period that it does not show are withdrawn
+	if shows && !p.notification { // the pending lines of its account and period that it does not show are withdrawn
 		for _, ns := range c.near {
 			for _, n := range ns {
-				if n.pending && !taken[n.ID] && !c.gone[n.ID] && p.from <= n.date && n.date <= p.to {
+				if n.pending && n.account == part[0].account && !taken[n.ID] && !c.gone[n.ID] && p.from <= n.date && n.date <= p.to {
 					c.gone[n.ID] = true
 				}
 			}

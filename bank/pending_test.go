@@ -1,6 +1,7 @@
 package bank_test
 
 import (
+	"strings"
 	"testing"
 
 	"fundus/bank"
@@ -165,6 +166,56 @@ func TestPendingWithdrawn(t *testing.T) {
 		w.mustImport(file("2026-05-04", "2026-05-05", other))
 		if p := pending(); len(p) != 1 || p[0] != "Porto" {
 			t.Fatalf("pending %v, want only Porto", p)
+		}
+	})
+}
+
+// TestPendingWithdrawnOnlyOfItsAccount: the fund moved to another bank
+// (FUNDUS_BANK_IBAN changed): a report of the new account that shows its
+// pending lines withdraws none of the old account's, though dated in its
+// period; a report of the old account would.
+func TestPendingWithdrawnOnlyOfItsAccount(t *testing.T) {
+	dbtest.Engines(t, func(t *testing.T, d *db.DB) {
+		w := newWorld(t, d)
+		const newAccount = "DE02500105170137075030"
+		oldCard := banktest.Line{Date: "2026-05-04", Minor: 4990, Debit: true, Name: "Copyshop", Remittance: "Kartenzahlung", Pending: true}
+		newCard := banktest.Line{Date: "2026-05-04", Minor: 1200, Debit: true, Name: "Post", Remittance: "Porto", Pending: true}
+		w.mustImport(intraday(banktest.Camt053(banktest.Statement{ID: "OLD", IBAN: fundIBAN, From: "2026-05-04", To: "2026-05-04", NoBalances: true, Lines: []banktest.Line{oldCard}})))
+		w.bank.IBAN = newAccount
+		w.mustImport(intraday(banktest.Camt053(banktest.Statement{ID: "NEW", IBAN: newAccount, From: "2026-05-04", To: "2026-05-04", NoBalances: true, Lines: []banktest.Line{newCard}})))
+		if p := w.lines(bank.Pending); len(p) != 2 {
+			t.Fatalf("%d lines pending, want the old account's and the new one's", len(p))
+		}
+	})
+}
+
+// notification rewrites a camt.053 file as the bank's notification of
+// single entries (camt.054), without balances.
+func notification(camt053 []byte) []byte {
+	return []byte(strings.NewReplacer("camt.053.001.08", "camt.054.001.08", "BkToCstmrStmt>", "BkToCstmrDbtCdtNtfctn>",
+		"<Stmt>", "<Ntfctn>", "</Stmt>", "</Ntfctn>").Replace(string(camt053)))
+}
+
+// TestPendingNotWithdrawnByANotification: a camt.054 notifies single
+// entries, not all that are pending: one that notifies a pending card
+// payment withdraws no other pending line of its days.
+func TestPendingNotWithdrawnByANotification(t *testing.T) {
+	dbtest.Engines(t, func(t *testing.T, d *db.DB) {
+		w := newWorld(t, d)
+		card := banktest.Line{Date: "2026-05-04", Minor: 4990, Debit: true, Name: "Copyshop", Remittance: "Kartenzahlung", Pending: true}
+		other := banktest.Line{Date: "2026-05-04", Minor: 1200, Debit: true, Name: "Post", Remittance: "Porto", Pending: true}
+		w.mustImport(intraday(banktest.Camt053(banktest.Statement{ID: "R", IBAN: fundIBAN, From: "2026-05-04", To: "2026-05-04", NoBalances: true, Lines: []banktest.Line{card}})))
+		st, err := w.importFile(notification(banktest.Camt053(banktest.Statement{ID: "N", IBAN: fundIBAN, From: "2026-05-04", To: "2026-05-04", NoBalances: true, Lines: []banktest.Line{other}})))
+		if err != nil || !strings.HasPrefix(st.Format, "camt.054") {
+			t.Fatalf("the notification: %+v, %v", st, err)
+		}
+		if p := w.lines(bank.Pending); len(p) != 2 {
+			t.Fatalf("%d lines pending after a notification of one, want both", len(p))
+		}
+		// A report of the day that shows only the other: the card payment was withdrawn.
+		w.mustImport(intraday(banktest.Camt053(banktest.Statement{ID: "R2", IBAN: fundIBAN, From: "2026-05-04", To: "2026-05-04", NoBalances: true, Lines: []banktest.Line{other}})))
+		if p := w.lines(bank.Pending); len(p) != 1 || p[0].Remittance != "Porto" {
+			t.Fatalf("pending after the report: %d", len(p))
 		}
 	})
 }

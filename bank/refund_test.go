@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"strings"
 	"testing"
+	"time"
 
 	"fundus/auth"
 	"fundus/bank"
@@ -288,5 +289,113 @@ func TestRefundAccount(t *testing.T) {
 			t.Fatalf("an account for a refund in a file: %v, want InvalidState", err)
 		}
 		ledgertest.Verify(t, d)
+	})
+}
+
+// TestRefundPaidBeforeTheBankLoop: a refund made before the bank loop
+// paid the donor out of assets:bank at once (the treasurer transferred it
+// by hand). When the statement with the donation's own credit is imported
+// later, its line is linked and names the donor's IBAN; the refund must
+// not then go into a payment file: the donor would be paid twice. Its
+// debit line, assigned by hand, links it and books nothing.
+func TestRefundPaidBeforeTheBankLoop(t *testing.T) {
+	dbtest.Engines(t, func(t *testing.T, d *db.DB) {
+		w := newWorld(t, d)
+		ctx := context.Background()
+		w.bank.BIC, w.bank.Holder = "COBADEFFXXX", "Integrationsfonds"
+		p := w.pledge("60.00")
+		// As the code before the bank loop booked it: confirmed onto the
+		// bank, refunded off it; migration 00016 left the refund owed.
+		in := ledgertest.PostBank(t, w.bank.Writer, "2026-01-05", "Donation "+p.Reference, "assets:bank", "60.00", "income:donations", "-60.00")
+		out := ledgertest.PostBank(t, w.bank.Writer, "2026-01-07", "Refund of donation "+p.Reference, "income:donations", "60.00", "assets:bank", "-60.00")
+		ledgertest.Exec(t, w.bank.Writer, `UPDATE donations SET status = 'refunded', received_at = $2, ledger_entry_id = $3,
+			refunded_at = $2, refund_reason = 'asked', refund_entry_id = $4, refund_status = 'owed' WHERE id = $1`,
+			p.ID, db.Time(time.Date(2026, 1, 7, 0, 0, 0, 0, time.UTC)), in.ID, out.ID)
+		// The January statement, imported now: the donation's credit.
+		st := w.mustImport(banktest.Camt053(banktest.Statement{ID: "JAN", IBAN: fundIBAN, From: "2026-01-05", To: "2026-01-05", NoBalances: true, Lines: []banktest.Line{
+			{Date: "2026-01-05", Minor: 6000, Name: "Erika Mustermann", IBAN: donorIBAN, Remittance: p.Reference}}}))
+		if st.Matched != 1 {
+			t.Fatalf("the donation's line was not linked: %+v", st)
+		}
+		if f, err := ledgertest.Value(w.bank.CreatePaymentFile(ctx, treasurer, bank.PaymentFileInput{})); !errs.Is(errs.InvalidState, err) {
+			t.Fatalf("a refund paid before the bank loop went into a payment file: %+v, %v; want InvalidState", f, err)
+		}
+		if _, err := w.dons.SetRefundAccount(ctx, treasurer, p.ID, donations.RefundAccount{Name: "Erika Mustermann", IBAN: newIBAN}); !errs.Is(errs.InvalidState, err) {
+			t.Fatalf("an account for a refund paid before the bank loop: %v, want InvalidState", err)
+		}
+		if _, err := w.bank.CreatePaymentFile(ctx, treasurer2, bank.PaymentFileInput{}); !errs.Is(errs.InvalidState, err) {
+			t.Fatalf("a payment file after an account was set: %v, want InvalidState", err)
+		}
+		// Its debit line, assigned by hand, links it: nothing is booked.
+		w.mustImport(banktest.Camt053(banktest.Statement{ID: "JAN7", IBAN: fundIBAN, From: "2026-01-07", To: "2026-01-07", NoBalances: true, Lines: []banktest.Line{
+			{Date: "2026-01-07", Minor: 6000, Debit: true, Name: "Erika Mustermann", IBAN: donorIBAN, Remittance: "Erstattung"}}}))
+		q := w.lines(bank.Queued)
+		if len(q) != 1 {
+			t.Fatalf("queued %d", len(q))
+		}
+		if _, err := w.bank.Assign(ctx, treasurer, q[0].ID, bank.Assignment{DonationID: p.ID}); err != nil {
+			t.Fatal(err)
+		}
+		if got := w.donation(p.ID).RefundStatus; got != donations.RefundPaid {
+			t.Fatalf("refund %q after its debit was assigned", got)
+		}
+		if b := ledgertest.Balances(t, w.l); b[ledger.Bank] != 0 || b[ledger.RefundsPayable] != 0 {
+			t.Fatalf("balances %v", b)
+		}
+		// Sent back by the donor's bank, it is owed again like any other:
+		// an account set, another treasurer's file pays it.
+		w.mustImport(banktest.Camt053(banktest.Statement{ID: "FEB", IBAN: fundIBAN, From: "2026-02-02", To: "2026-02-02", NoBalances: true, Lines: []banktest.Line{
+			{Date: "2026-02-02", Minor: 6000, Name: "Sparkasse", Remittance: "Retoure Erstattung"}}}))
+		q = w.lines(bank.Queued)
+		if _, err := w.bank.Assign(ctx, treasurer, q[0].ID, bank.Assignment{DonationID: p.ID}); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := w.dons.SetRefundAccount(ctx, treasurer, p.ID, donations.RefundAccount{Name: "Erika Mustermann", IBAN: newIBAN}); err != nil {
+			t.Fatal(err)
+		}
+		f, err := ledgertest.Value(w.bank.CreatePaymentFile(ctx, treasurer2, bank.PaymentFileInput{}))
+		if err != nil || len(f.RefundDonationIDs) != 1 || f.RefundDonationIDs[0] != p.ID {
+			t.Fatalf("the returned refund's file: %+v, %v", f, err)
+		}
+		if b := ledgertest.Balances(t, w.l); b[ledger.Bank] != 6000 || b[ledger.RefundsPayable] != -6000 {
+			t.Fatalf("balances after the return %v", b)
+		}
+		ledgertest.Verify(t, d)
+	})
+}
+
+// TestRefundAccountChangedByAnother: the rule follows the account that
+// is paid. A sets a refund's account, B changes it: B may not make the
+// file that pays B's account, A may (two people: one set what is paid,
+// the other paid it); A setting it back bars A again.
+func TestRefundAccountChangedByAnother(t *testing.T) {
+	dbtest.Engines(t, func(t *testing.T, d *db.DB) {
+		w := newWorld(t, d)
+		ctx := context.Background()
+		w.bank.BIC, w.bank.Holder = "COBADEFFXXX", "Integrationsfonds"
+		r := w.refundedDonation("2026-03-02")
+		set := func(who *auth.User, iban string) {
+			t.Helper()
+			if _, err := w.dons.SetRefundAccount(ctx, who, r.ID, donations.RefundAccount{Name: "Erika Mustermann", IBAN: iban}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		set(treasurer, newIBAN)
+		set(treasurer2, donorIBAN)
+		if _, err := w.bank.CreatePaymentFile(ctx, treasurer2, bank.PaymentFileInput{}); !errs.Is(errs.Forbidden, err) {
+			t.Fatalf("the one who changed the account made the file: %v", err)
+		}
+		set(treasurer, newIBAN)
+		if _, err := w.bank.CreatePaymentFile(ctx, treasurer, bank.PaymentFileInput{}); !errs.Is(errs.Forbidden, err) {
+			t.Fatalf("the one who set it back made the file: %v", err)
+		}
+		f, err := ledgertest.Value(w.bank.CreatePaymentFile(ctx, treasurer2, bank.PaymentFileInput{}))
+		if err != nil || len(f.RefundDonationIDs) != 1 {
+			t.Fatalf("%+v, %v", f, err)
+		}
+		doc, _ := w.bank.PaymentFileDocument(ctx, treasurer2, f.ID)
+		if !strings.Contains(string(doc), newIBAN) {
+			t.Fatalf("the file does not pay the account last set:\n%s", doc)
+		}
 	})
 }

@@ -265,9 +265,35 @@ func RefundOf(ctx context.Context, q sqlx.QueryerContext, e2e string) (*Donation
 // RefundsDue returns the refunds owed, oldest first: in no payment file,
 // not paid, not waiting for an account after a return (package bank pays
 // each to the account a treasurer set, else to the payer's IBAN of the
-// line that brought the donation).
+// line that brought the donation). A refund made before the bank loop,
+// whose entry paid the donor out of assets:bank at once, is not due: its
+// money left already, only its debit line is still to come.
 func RefundsDue(ctx context.Context, q sqlx.QueryerContext) ([]*Donation, error) {
-	return findRefundsDue(ctx, q)
+	ds, err := findRefundsDue(ctx, q)
+	if err != nil {
+		return nil, err
+	}
+	due := ds[:0]
+	for _, d := range ds {
+		paid, err := paidAtOnce(ctx, q, d)
+		if err != nil {
+			return nil, err
+		}
+		if !paid {
+			due = append(due, d)
+		}
+	}
+	return due, nil
+}
+
+// paidAtOnce reports whether d's refund was paid out of assets:bank by
+// its own entry (a refund before the bank loop) and not sent back since:
+// no payment file may pay it again.
+func paidAtOnce(ctx context.Context, q sqlx.QueryerContext, d *Donation) (bool, error) {
+	if d.refundReturns > 0 || d.RefundEntryID == "" {
+		return false, nil
+	}
+	return ledger.Touches(ctx, q, d.RefundEntryID, ledger.Bank)
 }
 
 // MarkRefundSent records in tx that a payment file holds d's refund,

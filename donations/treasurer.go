@@ -321,8 +321,8 @@ type RefundAccount struct {
 // be valid. Who sets it may not make the payment file that pays it
 // (bank.Service.CreatePaymentFile): a second treasurer does. Audited with
 // the old and the new IBAN. Returns Unauthenticated, Forbidden, Invalid,
-// NotFound, InvalidState (not refunded, or the refund is in a payment
-// file or paid).
+// NotFound, InvalidState (not refunded, the refund is in a payment file
+// or paid, or was paid out of the bank before the bank loop).
 func (s *Service) SetRefundAccount(ctx context.Context, actor fundus.Actor, id string, in RefundAccount) (commit.Outcome[*Donation], error) {
 	const op errs.Op = "donations.SetRefundAccount"
 	if err := fundus.Authorize(op, actor, fundus.HandleDonations); err != nil {
@@ -345,6 +345,12 @@ func (s *Service) SetRefundAccount(ctx context.Context, actor fundus.Actor, id s
 	return s.transition(ctx, op, id, func(tx *commit.Tx, d *Donation) error {
 		if d.Status != Refunded || (d.RefundStatus != RefundOwed && d.RefundStatus != RefundReturned) {
 			return errs.Errorf(op, errs.InvalidState, "only an owed refund not in a payment file takes an account; this donation is %s, its refund %s", d.Status, orNone(d.RefundStatus))
+		}
+		if paid, err := paidAtOnce(tx.Context(), tx.Reader(), d); err != nil || paid {
+			if err != nil {
+				return err
+			}
+			return errs.Errorf(op, errs.InvalidState, "the refund of %s was paid out of the bank account before the bank loop; it takes no account, only its debit line (assigned)", d.Reference)
 		}
 		var oldName, oldIBAN string
 		if d.RefundPayee != nil {

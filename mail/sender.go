@@ -129,6 +129,7 @@ type result struct {
 	ID       string
 	Attempts int // counting this one
 	Sent     bool
+	Link     bool // it carries a one-time link, removed from the outbox once sent
 	Failed   bool // given up
 	Err      string
 	Pause    time.Duration // how long to wait before trying again
@@ -172,7 +173,7 @@ func (s *Sender) send(rows []row) []result {
 			fail(i, err)
 			continue
 		}
-		out[i] = result{ID: r.ID, Attempts: r.Attempts + 1, Sent: true}
+		out[i] = result{ID: r.ID, Attempts: r.Attempts + 1, Sent: true, Link: carriesLink(r.Kind)}
 		s.Log.Info("mail: sent", "id", r.ID, "kind", r.Kind, "lang", r.Lang)
 	}
 	return out

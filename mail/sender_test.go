@@ -326,3 +326,33 @@ func TestPauseGrowsToItsLimit(t *testing.T) {
 		}
 	}
 }
+
+// A mail that carries a one-time link (a password reset, an address
+// confirmation) keeps it in the outbox only until it is sent: the token
+// is stored elsewhere only as its hash, and a copy of the database (a
+// backup) must not open an account. Other mails stay as they were sent.
+func TestSentLinkLeavesTheOutbox(t *testing.T) {
+	srv := mailtest.Start(t, mailtest.Options{})
+	dbtest.Engines(t, func(t *testing.T, d *db.DB) {
+		w := ledgertest.Writer(t, d, nil)
+		o := mustOutbox(t)
+		before := len(srv.Messages())
+		confirm := reset("bea@example.org", "de")
+		confirm.Kind = mail.ConfirmAddress
+		confirm.Data["Path"] = "/confirm-address/tok456"
+		queue(t, w, o, reset("ada@example.org", "en"), confirm)
+		run(t, sender(t, d, w, srv.URL("", "")))
+		msgs := srv.Wait(before+2, 30*time.Second)
+		if !strings.Contains(msgs[before].Text+msgs[before+1].Text, "tok123") {
+			t.Fatal("the link did not reach the recipient")
+		}
+		waitFor(t, func() bool { return outboxState(t, d).Sent == 2 })
+		var n int
+		if err := d.Get(&n, `SELECT count(*) FROM mail_outbox WHERE body_text LIKE '%tok%' OR body_html LIKE '%tok%'`); err != nil {
+			t.Fatal(err)
+		}
+		if n != 0 {
+			t.Fatalf("%d sent mails still hold their one-time link in the outbox", n)
+		}
+	})
+}

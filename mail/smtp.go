@@ -120,12 +120,16 @@ func (s *SMTP) client(timeout time.Duration, tlsConfig *tls.Config) (*gomail.Cli
 // twice (a sender that died before marking it) reads as one.
 func message(r row, from *netmail.Address) (*gomail.Msg, error) {
 	m := gomail.NewMsg()
-	if err := m.FromFormat(from.Name, from.Address); err != nil {
-		return nil, err
+	// The addresses go in as parsed values, written with net/mail's
+	// quoting: go-mail's FromFormat and AddToFormat paste the name between
+	// quotes and parse the result again, so a name with a quote in it (a
+	// group called `Verein "Brücke" e.V.`) made every attempt fail.
+	to, err := netmail.ParseAddress(r.To)
+	if err != nil {
+		return nil, unsendable{err}
 	}
-	if err := m.AddToFormat(r.Name, r.To); err != nil {
-		return nil, err
-	}
+	m.FromMailAddress(from)
+	m.ToMailAddress(&netmail.Address{Name: r.Name, Address: to.Address})
 	m.Subject(r.Subject)
 	domain := "fundus.invalid"
 	if _, d, ok := strings.Cut(from.Address, "@"); ok {
@@ -151,9 +155,20 @@ func message(r row, from *netmail.Address) (*gomail.Msg, error) {
 // permanent reports whether err is the server refusing a mail for good
 // (a 5xx answer to it), rather than a failure worth trying again.
 func permanent(err error) bool {
+	var u unsendable
+	if errors.As(err, &u) {
+		return true
+	}
 	var se *gomail.SendError
 	if errors.As(err, &se) {
 		return !se.IsTemp() && se.ErrorCode() >= 500
 	}
 	return false
 }
+
+// unsendable is a mail that cannot be built (its address is malformed):
+// trying again cannot help.
+type unsendable struct{ err error }
+
+func (u unsendable) Error() string { return "mail: cannot be sent: " + u.err.Error() }
+func (u unsendable) Unwrap() error { return u.err }

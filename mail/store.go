@@ -74,6 +74,10 @@ func mark(tx *commit.Tx, by string, results []result) error {
 	for _, r := range results {
 		var err error
 		switch {
+		case r.Sent && r.Link:
+			_, err = tx.ExecContext(tx.Context(), `UPDATE mail_outbox SET sent_at = $1, attempts = $2, claimed_by = '', claimed_until = NULL, last_error = '',
+				body_text = $5, body_html = $5
+				WHERE id = $3 AND claimed_by = $4`, db.Time(tx.Now()), r.Attempts, r.ID, by, linkRemoved)
 		case r.Sent:
 			_, err = tx.ExecContext(tx.Context(), `UPDATE mail_outbox SET sent_at = $1, attempts = $2, claimed_by = '', claimed_until = NULL, last_error = ''
 				WHERE id = $3 AND claimed_by = $4`, db.Time(tx.Now()), r.Attempts, r.ID, by)
@@ -103,3 +107,12 @@ func rowsAfter(ctx context.Context, q sqlx.QueryerContext, seq int64, limit int)
 	err := sqlx.SelectContext(ctx, q, &rows, `SELECT `+rowColumns+` FROM mail_outbox WHERE seq > $1 ORDER BY seq LIMIT $2`, seq, limit)
 	return rows, err
 }
+
+// linkRemoved stands in the outbox for the body of a sent mail that carried
+// a one-time link: the link's token is kept elsewhere only as its hash, so
+// that a copy of the database opens no account, and the outbox must not
+// keep it either.
+const linkRemoved = "(sent; the one-time link it carried is not kept)"
+
+// carriesLink says whether a mail of kind carries a one-time link.
+func carriesLink(kind string) bool { return kind == PasswordReset || kind == ConfirmAddress }

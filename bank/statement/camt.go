@@ -503,6 +503,7 @@ func (c *camtReader) endStatement() error {
 		return c.errorf("statement %q names no account", s.ID)
 	}
 	s.Opening, s.Closing = c.balances()
+	s.Notification = c.msg == "054"
 	s.Currency = c.ids.ccy
 	if s.Currency == "" && len(c.bals) > 0 {
 		s.Currency = c.bals[0].amt.ccy

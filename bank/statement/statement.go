@@ -22,10 +22,14 @@ type Statement struct {
 	ID          string // the bank's Stmt/Rpt/Ntfctn Id; "" for CSV
 	AccountIBAN string // Acct/Id/IBAN, else Acct/Id/Othr/Id; spaces removed, upper case
 	Currency    string
-	From, To    string   // YYYY-MM-DD: FrToDt when given, else the lines' booking dates, else the balances' dates
-	Opening     *Balance // nil when the file has none
-	Closing     *Balance // nil when the file has none
-	Lines       []Line
+	From, To    string // YYYY-MM-DD: FrToDt when given, else the lines' booking dates, else the balances' dates
+	// Notification: a camt.054, which notifies single entries; a
+	// statement or report (camt.053, camt.052, CSV-CAMT) shows all the
+	// account's lines of its days, the pending ones too.
+	Notification bool
+	Opening      *Balance // nil when the file has none
+	Closing      *Balance // nil when the file has none
+	Lines        []Line
 }
 
 // Balance is a booked balance. Minor is signed: credit positive, debit negative.

@@ -276,3 +276,71 @@ func TestPeopleAndAccounts(t *testing.T) {
 		}
 	})
 }
+
+// TestLastAdminUnderConcurrentRequests: two admins, the only ones,
+// deactivate each other (or take each other's admin role) at the same
+// moment: one of the two requests may pass, never both, so an active admin
+// always remains.
+func TestLastAdminUnderConcurrentRequests(t *testing.T) {
+	for _, body := range []string{`{"active":false}`, `{"roles":["applicant"]}`} {
+		t.Run(body, func(t *testing.T) {
+			dbtest.Engines(t, func(t *testing.T, d *db.DB) {
+				ts := testserver.New(t, d, server.Config{})
+				a := ts.MustUser("a@example.org", auth.Admin)
+				b := ts.MustUser("b@example.org", auth.Admin)
+				ids := map[string]string{a: userID(t, ts, a, "a@example.org"), b: userID(t, ts, a, "b@example.org")}
+				other := map[string]string{a: b, b: a}
+				codes := make(chan int, 2)
+				start := make(chan struct{})
+				for _, tok := range []string{a, b} {
+					go func() {
+						req := httptest.NewRequest("PATCH", "/api/v1/users/"+ids[other[tok]], strings.NewReader(body))
+						req.Header.Set("Content-Type", "application/json")
+						req.Header.Set("Authorization", "Bearer "+tok)
+						rec := httptest.NewRecorder()
+						<-start
+						ts.H.ServeHTTP(rec, req)
+						codes <- rec.Code
+					}()
+				}
+				close(start)
+				c1, c2 := <-codes, <-codes
+				var n int
+				if err := d.Get(&n, `SELECT count(*) FROM users u JOIN user_roles r ON r.user_id = u.id AND r.role = 'admin' WHERE u.active`); err != nil {
+					t.Fatal(err)
+				}
+				if n < 1 {
+					t.Fatalf("no active admin left: %d (answers %d, %d)", n, c1, c2)
+				}
+			})
+		})
+	}
+}
+
+// TestReactivationNeedsASecondAdmin: an account deactivated while holding
+// a privileged role does not get it back from one admin alone by being
+// activated again: it comes back active with its privileged roles waiting
+// for a second admin, as giving them would.
+func TestReactivationNeedsASecondAdmin(t *testing.T) {
+	dbtest.Engines(t, func(t *testing.T, d *db.DB) {
+		ts := testserver.New(t, d, server.Config{})
+		a := ts.MustUser("a@example.org", auth.Admin)
+		b := ts.MustUser("b@example.org", auth.Admin)
+		ts.MustUser("kasse@example.org", auth.Treasurer)
+		id := userID(t, ts, a, "kasse@example.org")
+		ts.JSON("PATCH", "/api/v1/users/"+id, b, `{"active":false}`).WantStatus(t, http.StatusOK)
+		r := ts.JSON("PATCH", "/api/v1/users/"+id, a, `{"active":true}`).WantStatus(t, http.StatusOK)
+		if roles := fmt.Sprint(r.JSON["roles"]); strings.Contains(roles, "treasurer") {
+			t.Fatalf("one admin gave the treasurer role back by activating: roles %s, pending %v", roles, r.JSON["pending_roles"])
+		}
+		if pending := fmt.Sprint(r.JSON["pending_roles"]); !strings.Contains(pending, "treasurer") {
+			t.Fatalf("pending roles %s, want the treasurer role waiting", pending)
+		}
+		grant := r.JSON["role_grant_id"].(string)
+		ts.JSON("POST", "/api/v1/role-grants/"+grant+"/confirm", a, "").WantProblem(t, 403, "forbidden")
+		ts.JSON("POST", "/api/v1/role-grants/"+grant+"/confirm", b, "").WantStatus(t, http.StatusOK)
+		if roles := fmt.Sprint(ts.JSON("GET", "/api/v1/me", ts.SignIn("kasse@example.org"), "").JSON["roles"]); !strings.Contains(roles, "treasurer") {
+			t.Fatalf("roles after the second admin confirmed: %s", roles)
+		}
+	})
+}

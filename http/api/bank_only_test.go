@@ -54,6 +54,13 @@ func TestBankMovesOnlyWithBankLines(t *testing.T) {
 			{`{"memo":"Anfangsbestand","postings":[{"account":"assets:bank","amount":"5.00"},{"account":"equity:opening-balance","amount":"-5.00"}]}`, "postings[0].account"},
 			{`{"memo":"Gebühr","postings":[{"account":"expenses:bank-fees","amount":"1.00"},{"account":" assets:bank ","amount":"-1.00"}]}`, "postings[1].account"},
 			{`{"memo":"Spende","postings":[{"account":"assets:bank","amount":"20.00"},{"account":"income:donations","amount":"-20.00"}]}`, "postings[0].account"},
+			// Other spellings are no account of the chart: refused just the same.
+			{`{"memo":"Spende","postings":[{"account":"income:donations","amount":"-20.00"},{"account":"Assets:Bank","amount":"20.00"}]}`, "postings[1].account"},
+			{`{"memo":"Spende","postings":[{"account":"ASSETS:BANK","amount":"20.00"},{"account":"income:donations","amount":"-20.00"}]}`, "postings[0].account"},
+			{`{"memo":"Spende","postings":[{"account":"assets:bank\u00a0","amount":"20.00"},{"account":"income:donations","amount":"-20.00"}]}`, "postings[0].account"},
+			{`{"memo":"Spende","postings":[{"account":"assets:bank\u200b","amount":"20.00"},{"account":"income:donations","amount":"-20.00"}]}`, "postings[0].account"},
+			{`{"memo":"Spende","postings":[{"account":"assets: bank","amount":"20.00"},{"account":"income:donations","amount":"-20.00"}]}`, "postings[0].account"},
+			{`{"memo":"Spende","postings":[{"account":"assets:bank\t","amount":"20.00"},{"account":"income:donations","amount":"-20.00"}]}`, "postings[0].account"},
 		} {
 			refused("/api/v1/ledger/entries", c.body, 422, "validation", c.field)
 		}

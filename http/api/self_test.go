@@ -302,7 +302,12 @@ func TestRegistrationConfirm(t *testing.T) {
 		// The one who tried did not get the known account.
 		signInStatus(ts, "known@example.org", testserver.Password).WantStatus(t, http.StatusCreated)
 
+		// An unconfirmed account does not sign in (TestRegistrationConfirmNoEnumeration);
+		// a session from before confirmation was required still cannot submit.
+		signInStatus(ts, "new@example.org", testserver.Password).WantProblem(t, 401, "unauthenticated")
+		ts.Auth.ConfirmAddresses = false
 		group := ts.SignIn("new@example.org")
+		ts.Auth.ConfirmAddresses = true
 		app := ts.JSON("POST", "/api/v1/applications", group, testserver.ApplicationBody).WantStatus(t, http.StatusCreated)
 		appID := app.JSON["id"].(string)
 		r := ts.JSON("POST", "/api/v1/applications/"+appID+"/submit", group, "").WantProblem(t, 409, "invalid-state")
@@ -338,4 +343,108 @@ func userID(t *testing.T, ts *testserver.Server, admin, email string) string {
 	}
 	t.Fatalf("no user %s", email)
 	return ""
+}
+
+// TestRegistrationConfirmNoEnumeration: with addresses confirmed by mail,
+// registering must not tell whether an address is known through what
+// follows either. The password of a fresh registration would open the
+// account at once, while the same password on a known address fails: so
+// an account whose address is not confirmed yet does not sign in (401, as
+// a wrong password) until its link is followed, and registering again
+// mails a known but unconfirmed address a new link.
+func TestRegistrationConfirmNoEnumeration(t *testing.T) {
+	dbtest.Engines(t, func(t *testing.T, d *db.DB) {
+		ts := testserver.New(t, d, server.Config{})
+		ts.Auth.ConfirmAddresses = true
+		ts.MustUser("known@example.org", auth.Applicant)
+		const guess = "attacker-chosen-pass"
+		body := func(email string) string {
+			return `{"email":"` + email + `","name":"Probe","password":"` + guess + `"}`
+		}
+		ts.JSON("POST", "/api/v1/register", "", body("new@example.org")).WantStatus(t, http.StatusAccepted)
+		ts.JSON("POST", "/api/v1/register", "", body("known@example.org")).WantStatus(t, http.StatusAccepted)
+		fresh := signInStatus(ts, "new@example.org", guess)
+		known := signInStatus(ts, "known@example.org", guess)
+		if fresh.Code != known.Code || fresh.Code != http.StatusUnauthorized {
+			t.Fatalf("sign-in after registering tells the addresses apart: new %d, known %d", fresh.Code, known.Code)
+		}
+		sameAnswer(t, "sign-in of a new and a known address", fresh, known)
+
+		// Registering again sends the unconfirmed address a new link.
+		ts.JSON("POST", "/api/v1/register", "", body("new@example.org")).WantStatus(t, http.StatusAccepted)
+		var links int
+		for _, m := range ts.Mails.Sent() {
+			if m.To == "new@example.org" && m.Kind == mail.ConfirmAddress {
+				links++
+			}
+		}
+		if links != 2 {
+			t.Fatalf("%d confirmation links to the unconfirmed address, want 2", links)
+		}
+		token := tokenOf(t, ts, "new@example.org", mail.ConfirmAddress)
+		ts.JSON("POST", "/api/v1/address-confirmations/"+token, "", "").WantStatus(t, http.StatusNoContent)
+		signInStatus(ts, "new@example.org", guess).WantStatus(t, http.StatusCreated)
+
+		// A group registered before confirmation was required gets in
+		// through a password reset, whose link confirms the address.
+		ts.Auth.ConfirmAddresses = false
+		ts.JSON("POST", "/api/v1/register", "", body("old@example.org")).WantStatus(t, http.StatusCreated)
+		ts.Auth.ConfirmAddresses = true
+		signInStatus(ts, "old@example.org", guess).WantProblem(t, 401, "unauthenticated")
+		ts.JSON("POST", "/api/v1/password-resets", "", `{"email":"old@example.org"}`).WantStatus(t, http.StatusAccepted)
+		reset := tokenOf(t, ts, "old@example.org", mail.PasswordReset)
+		ts.JSON("POST", "/api/v1/password-resets/"+reset, "", `{"password":"`+testserver.Password+`"}`).WantStatus(t, http.StatusNoContent)
+		signInStatus(ts, "old@example.org", testserver.Password).WantStatus(t, http.StatusCreated)
+	})
+}
+
+// TestRegistrationConfirmMailsBounded: registering again and again with a
+// known address does not fill its mailbox: at most three "someone tried
+// to register" mails an hour, as with reset links, and the answer stays
+// the same.
+func TestRegistrationConfirmMailsBounded(t *testing.T) {
+	dbtest.Engines(t, func(t *testing.T, d *db.DB) {
+		ts := testserver.New(t, d, server.Config{})
+		ts.Auth.ConfirmAddresses = true
+		ts.MustUser("known@example.org", auth.Applicant)
+		for i := 0; i < 6; i++ {
+			ts.JSON("POST", "/api/v1/register", "", `{"email":"known@example.org","name":"X","password":"`+testserver.Password+`"}`).
+				WantStatus(t, http.StatusAccepted)
+		}
+		n := 0
+		for _, m := range ts.Mails.Sent() {
+			if m.To == "known@example.org" {
+				n++
+			}
+		}
+		if n > 3 {
+			t.Fatalf("%d mails to the known address for 6 registrations, want at most 3", n)
+		}
+	})
+}
+
+// TestResetLinkDiesWithPasswordChange: a reset link mailed before the
+// password was changed no longer works, and an address confirmation link
+// is not a reset link (nor the other way round).
+func TestResetLinkDiesWithPasswordChange(t *testing.T) {
+	dbtest.Engines(t, func(t *testing.T, d *db.DB) {
+		ts := testserver.New(t, d, server.Config{})
+		tok := ts.MustUser("ada@example.org", auth.Applicant)
+		ts.JSON("POST", "/api/v1/password-resets", "", `{"email":"ada@example.org"}`).WantStatus(t, http.StatusAccepted)
+		reset := tokenOf(t, ts, "ada@example.org", mail.PasswordReset)
+		const changed = "a-new-long-password-1"
+		ts.JSON("POST", "/api/v1/me/password", tok, `{"current_password":"`+testserver.Password+`","new_password":"`+changed+`"}`).
+			WantStatus(t, http.StatusNoContent)
+		ts.JSON("POST", "/api/v1/password-resets/"+reset, "", `{"password":"attacker-password-1"}`).WantProblem(t, 404, "not-found")
+		signInStatus(ts, "ada@example.org", changed).WantStatus(t, http.StatusCreated)
+
+		ts.Auth.ConfirmAddresses = true
+		ts.JSON("POST", "/api/v1/register", "", `{"email":"bea@example.org","name":"Bea","password":"`+testserver.Password+`"}`).
+			WantStatus(t, http.StatusAccepted)
+		confirm := tokenOf(t, ts, "bea@example.org", mail.ConfirmAddress)
+		ts.JSON("POST", "/api/v1/password-resets/"+confirm, "", `{"password":"attacker-password-1"}`).WantProblem(t, 404, "not-found")
+		ts.JSON("POST", "/api/v1/password-resets", "", `{"email":"ada@example.org"}`).WantStatus(t, http.StatusAccepted)
+		reset = tokenOf(t, ts, "ada@example.org", mail.PasswordReset)
+		ts.JSON("POST", "/api/v1/address-confirmations/"+reset, "", "").WantProblem(t, 404, "not-found")
+	})
 }

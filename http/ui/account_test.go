@@ -165,6 +165,11 @@ func TestAdminPages(t *testing.T) {
 		}
 		ts.JSON("POST", "/api/v1/sessions", "", `{"email":"auditor@example.org","password":"`+testserver.Password+`"}`).WantProblem(t, 401, "unauthenticated")
 
+		// Activating it again would give its role back: the page says it waits.
+		if body := a.Do("GET", "/admin/users/"+auditor+"/activate", nil).Body.String(); !strings.Contains(body, "gelten erst wieder, wenn eine zweite Verwaltungsperson") {
+			t.Fatal("the activation page does not say the roles wait for a second admin")
+		}
+
 		// A privileged role waits for the other admin.
 		page = a.Do("GET", "/admin/users/"+auditor+"/roles?roles=auditor&roles=committee", nil)
 		if !strings.Contains(page.Body.String(), "zweite Verwaltungsperson") {
@@ -258,7 +263,11 @@ func TestRegisterPageWithConfirmation(t *testing.T) {
 		if c1 != 200 || c1 != c2 || b1 != b2 || in1 || in2 {
 			t.Fatalf("register pages differ or sign in: %d %d %v %v", c1, c2, in1, in2)
 		}
+		// An unconfirmed group does not sign in; a session from before
+		// confirmation was required is asked to confirm.
+		ts.Auth.ConfirmAddresses = false
 		group := ts.SignedIn("new@example.org", "en")
+		ts.Auth.ConfirmAddresses = true
 		if body := group.Do("GET", "/apply", nil).Body.String(); !strings.Contains(body, "Please confirm your email address") {
 			t.Fatal("the apply page does not ask an unconfirmed group to confirm")
 		}

@@ -90,6 +90,9 @@ func (h *Handler) userChangeOf(c *gin.Context) (*userChange, error) {
 		return nil, err
 	}
 	ch := &userChange{Action: action, A: a, From: a.Roles}
+	// Activated again, an account's privileged roles wait for a second
+	// admin (auth.Service.UpdateUser).
+	ch.Grant = action == "activate" && !a.Active && slices.ContainsFunc(a.Roles, auth.Role.Privileged)
 	if action == "roles" {
 		vals := c.QueryArray("roles")
 		if c.Request.Method == http.MethodPost {

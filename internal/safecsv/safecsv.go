@@ -3,9 +3,12 @@
 package safecsv
 
 import (
-	"encoding/csv"
+	"bufio"
 	"io"
 	"slices"
+	"strings"
+	"unicode"
+	"unicode/utf8"
 )
 
 // Writer writes a CSV file that a spreadsheet opens safely (the ledger export, the audit trail, the annual
@@ -15,19 +18,27 @@ import (
 // named as numbers (amounts, counts, sequence numbers, which Fundus formats
 // itself) are written as they are, so that "-12.50" stays a number a
 // spreadsheet can add.
+//
+// It writes as encoding/csv does (comma separated, "\n" line ends, a field
+// quoted when it holds a comma, a quote, a line break or begins with a
+// space), and also quotes a field holding ";" or a tab: a spreadsheet set to
+// a locale whose list separator is ";" (German) splits an unquoted line
+// there, and the part after it would start a cell of its own, perhaps a
+// formula.
 type Writer struct {
-	w       *csv.Writer
+	w       *bufio.Writer
 	numbers []bool // per column: it holds numbers
+	err     error
 }
 
 // NewCSV writes the header row to w and returns the writer of the rows.
 // numbers names the columns that hold numbers.
 func New(w io.Writer, header []string, numbers ...string) (*Writer, error) {
-	c := &Writer{w: csv.NewWriter(w), numbers: make([]bool, len(header))}
+	c := &Writer{w: bufio.NewWriter(w), numbers: make([]bool, len(header))}
 	for i, h := range header {
 		c.numbers[i] = slices.Contains(numbers, h)
 	}
-	return c, c.w.Write(header)
+	return c, c.write(header)
 }
 
 // Write writes one row, defusing its text cells.
@@ -40,13 +51,48 @@ func (c *Writer) Write(row []string) error {
 			out[i] = Defuse(cell)
 		}
 	}
-	return c.w.Write(out)
+	return c.write(out)
+}
+
+// write writes one record.
+func (c *Writer) write(record []string) error {
+	if c.err != nil {
+		return c.err
+	}
+	for i, field := range record {
+		if i > 0 {
+			c.w.WriteByte(',')
+		}
+		if !needsQuotes(field) {
+			c.w.WriteString(field)
+			continue
+		}
+		c.w.WriteByte('"')
+		c.w.WriteString(strings.ReplaceAll(field, `"`, `""`))
+		c.w.WriteByte('"')
+	}
+	_, c.err = c.w.WriteString("\n")
+	return c.err
+}
+
+// needsQuotes is encoding/csv's rule, and ";" and tabs.
+func needsQuotes(field string) bool {
+	if field == "" {
+		return false
+	}
+	if field == `\.` || strings.ContainsAny(field, ",;\t\"\r\n") {
+		return true
+	}
+	r, _ := utf8.DecodeRuneInString(field)
+	return unicode.IsSpace(r)
 }
 
 // Flush writes what is buffered and returns the first error of any write.
 func (c *Writer) Flush() error {
-	c.w.Flush()
-	return c.w.Error()
+	if err := c.w.Flush(); c.err == nil {
+		c.err = err
+	}
+	return c.err
 }
 
 // Defuse returns a text cell as a spreadsheet may open it: with a
