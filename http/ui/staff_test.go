@@ -177,7 +177,7 @@ func TestInstalmentsWaitingForRelease(t *testing.T) {
 		maker := s.ts.SignedIn("k1@example.org", "de")
 		page := maker.Do("GET", "/treasurer/instalments", nil)
 		body := page.Body.String()
-		row := regexp.MustCompile(`(?s)<tr id="instalment-` + s.instalment + `">.*?</tr>`).FindString(body)
+		row := regexp.MustCompile(`(?s)<tr id="instalment-` + s.instalment + `"[^>]*>.*?</tr>`).FindString(body)
 		for _, want := range []string{"Sprachcafé", "Café Lingua e.V.", "DE89 3704 0044 0532 0130 00", "250,00\u00a0€", "Karla Kasse", "Von Ihnen vorbereitet"} {
 			if !strings.Contains(row, want) {
 				t.Fatalf("the maker's row lacks %q:\n%s", want, row)
@@ -196,7 +196,7 @@ func TestInstalmentsWaitingForRelease(t *testing.T) {
 		}
 
 		checker := s.ts.SignedIn("k2@example.org", "en")
-		row = regexp.MustCompile(`(?s)<tr id="instalment-` + s.instalment + `">.*?</tr>`).FindString(checker.Do("GET", "/treasurer/instalments", nil).Body.String())
+		row = regexp.MustCompile(`(?s)<tr id="instalment-` + s.instalment + `"[^>]*>.*?</tr>`).FindString(checker.Do("GET", "/treasurer/instalments", nil).Body.String())
 		link := regexp.MustCompile(`href="(/payouts/[^"]+/release\?application=[^"]+)"`).FindStringSubmatch(row)
 		if link == nil || !strings.Contains(row, "€250.00") || !strings.Contains(row, "Karla Kasse") {
 			t.Fatalf("the second treasurer's row:\n%s", row)

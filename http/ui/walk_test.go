@@ -7,6 +7,7 @@ import (
 	"maps"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -32,6 +33,7 @@ import (
 	"fundus/db/dbtest"
 	"fundus/http/internal/testserver"
 	"fundus/http/server"
+	"fundus/mail"
 )
 
 // The role walks: each role's day through the pages, in German and
@@ -157,7 +159,43 @@ var walks = []walk{
 		}},
 		visit("my-applications", "/apply", "a[href=\"/apply/new\"]"),
 		signOut(),
+		visit("forgot", "/password-reset", "#email"),
+		{name: "forgot-error", act: func(w *walker) { // no address typed
+			w.submit(`main form button[type=submit]`)
+			w.wait(`.error-summary`)
+		}},
+		{name: "forgot-sent", act: func(w *walker) {
+			w.do(chromedp.SetValue(`#email`, w.expand("{group}")))
+			w.submit(`main form button[type=submit]`)
+			w.wait(`.notice`)
+		}},
+		{name: "new-password", act: func(w *walker) { // the link in the mail just sent
+			w.must(chromedp.Navigate(w.f.url + "/password-reset/" + lastToken(w.t, w.f.ts, w.expand("{group}"), mail.PasswordReset)))
+			w.wait(`#password_again`)
+		}},
+		{name: "new-password-error", act: func(w *walker) {
+			w.do(chromedp.SendKeys(`#password`, testserver.Password), chromedp.SendKeys(`#password_again`, "another password"))
+			w.submit(`main form button[type=submit]`)
+			w.wait(`.error-summary`)
+		}},
+		{name: "new-password-set", act: func(w *walker) { // the same password again: the walk signs in with it
+			w.do(chromedp.SetValue(`#password`, testserver.Password), chromedp.SetValue(`#password_again`, testserver.Password))
+			w.submit(`main form button[type=submit]`)
+			w.wait(`#email`)
+		}},
+		visit("confirm-address", "/confirm-address/{confirm}", "main form button[type=submit]"),
+		{name: "address-confirmed", act: func(w *walker) {
+			w.submit(`main form button[type=submit]`)
+			w.wait(`.notice`)
+		}},
 		signIn("{group}"),
+		visit("account", "/account", "#current_password"),
+		{name: "account-error", act: func(w *walker) {
+			w.do(chromedp.SendKeys(`#current_password`, "not my password"), chromedp.SendKeys(`#new_password`, "another long enough password"),
+				chromedp.SendKeys(`#new_password_again`, "another long enough password"))
+			w.submit(`form[action="/account/password"] button`)
+			w.wait(`.error-summary`)
+		}},
 		visit("paid-grant", "/grants/{paid}", "#spent"),
 		{name: "report-error", act: func(w *walker) {
 			w.do(chromedp.SendKeys(`#spent`, "viel"))
@@ -212,14 +250,16 @@ var walks = []walk{
 		signIn("k1@example.org"),
 		visit("donations", "/treasurer/donations?status=all", "#donation-{reference}"),
 		visit("search", "/treasurer/donations?q={reference}", "#search-summary"),
-		visit("confirm", "/treasurer/donations/{pledge}/confirm", "#received_at"),
-		{name: "confirm-error", act: func(w *walker) {
-			w.do(chromedp.SetAttributeValue(`#received_at`, "max", "2999-12-31"), chromedp.SetValue(`#received_at`, "2999-01-01"))
+		visit("confirm", "/treasurer/donations/{pledge}/confirm", "#amount"),
+		{name: "confirm-error", act: func(w *walker) { // an amount that is none, received in the future
+			w.do(chromedp.SendKeys(`#amount`, "viel"),
+				chromedp.SetAttributeValue(`#received_at`, "max", "2999-12-31"), chromedp.SetValue(`#received_at`, "2999-01-01"))
 			w.submit(`main form button[type=submit]`)
 			w.wait(`.error-summary`)
 		}},
-		{name: "confirmed", act: func(w *walker) {
-			w.do(chromedp.SetValue(`#received_at`, time.Now().In(fundus.Berlin).Format(time.DateOnly)))
+		{name: "confirmed", act: func(w *walker) { // the amount the statement shows, as the page's language writes it
+			w.do(chromedp.SetValue(`#amount`, map[string]string{"de": "25,00", "en": "25.00"}[w.lang]),
+				chromedp.SetValue(`#received_at`, time.Now().In(fundus.Berlin).Format(time.DateOnly)))
 			w.submit(`main form button[type=submit]`)
 			w.wait(`.notice`)
 		}},
@@ -237,6 +277,7 @@ var walks = []walk{
 			w.submit(`#send-disbursement`)
 			w.wait(`a.release-link`)
 		}},
+		visit("instalments", "/treasurer/instalments", "#instalment-{pending}"),
 		visit("release", "/payouts/{pending}/release?application={approved}", "#release-iban"),
 		{name: "released", act: func(w *walker) {
 			w.submit(`button.release`)
@@ -254,15 +295,65 @@ var walks = []walk{
 		visit("bank-assign", "/treasurer/bank/lines/{credit}/assign?reference={reference2}", "#what"),
 		visit("reconciliation", "/treasurer/bank/reconciliation", "main h1"),
 	}},
-	{role: "admin", setup: nil, steps: []step{
+	{role: "admin", setup: setupAdmin, steps: []step{
 		signIn("admin@example.org"),
 		visit("fund", "/", "#total-received"),
 		visit("forbidden", "/treasurer/donations", "#problem"),
+		visit("users", "/admin/users", "#q"),
+		{name: "users-found", act: func(w *walker) {
+			w.do(chromedp.SendKeys(`#q`, w.expand("staff-{run}")))
+			w.submit(`form[role=search] button`)
+			w.wait(`main td a[href="/admin/users/{user}"]`)
+		}},
+		{name: "user", act: func(w *walker) {
+			w.submit(w.expand(`main td a[href="/admin/users/{user}"]`))
+			w.wait(`#roles-h`)
+		}},
+		visit("role-grants", "/admin/role-grants", `a[href="/admin/role-grants/{grant}/confirm"]`),
+		visit("grant-confirm", "/admin/role-grants/{grant}/confirm", "main form button[type=submit]"),
+		{name: "grant-confirmed", act: func(w *walker) {
+			w.submit(`main form button[type=submit]`)
+			w.wait(`.notice`)
+		}},
+		visit("roles-none", "/admin/users/{user}/roles", "main form button[type=submit]"),
+		{name: "roles-refused", act: func(w *walker) { // a user keeps at least one role
+			w.submit(`main form button[type=submit]`)
+			w.wait(`.alert`)
+		}},
+		visit("roles", "/admin/users/{user}/roles?roles=committee", "main form button[type=submit]"),
+		{name: "roles-changed", act: func(w *walker) { // a role taken away: at once
+			w.submit(`main form button[type=submit]`)
+			w.wait(`.notice`)
+		}},
+		visit("deactivate", "/admin/users/{user}/deactivate", "main form button[type=submit]"),
+		{name: "deactivated", act: func(w *walker) {
+			w.submit(`main form button[type=submit]`)
+			w.wait(`.notice`)
+		}},
+		visit("account", "/account", "#current_password"),
 	}},
 	{role: "auditor", setup: nil, steps: []step{
 		signIn("auditor@example.org"),
 		visit("fund", "/", "#total-received"),
 		visit("report", "/report", "#report-count"),
+		visit("ledger", "/auditor/ledger", "main table"),
+		visit("ledger-error", "/auditor/ledger?from=gestern", ".error-summary"),
+		visit("ledger-filtered", "/auditor/ledger?account=assets:bank", "main table"),
+		{name: "entry", act: func(w *walker) {
+			w.submit(`main td a[href^="/auditor/ledger/entries/"]`)
+			w.wait(`#postings`)
+		}},
+		visit("trial-balance", "/auditor/ledger/trial-balance", "#trial-balance"),
+		visit("trial-balance-error", "/auditor/ledger/trial-balance?at=morgen", ".error-summary"),
+		visit("export", "/auditor/ledger/export", "#format-csv"),
+		visit("export-error", "/auditor/ledger/export?format=xls&from=gestern", ".error-summary"),
+		visit("verify", "/auditor/ledger/verify", "main form button"),
+		{name: "verified", act: func(w *walker) {
+			w.submit(`main form button`)
+			w.wait(`#verify-result`)
+		}},
+		visit("audit", "/auditor/audit", "main table"),
+		visit("audit-error", "/auditor/audit?from=gestern", ".error-summary"),
 	}},
 }
 
@@ -331,6 +422,7 @@ type fixture struct {
 	ts      *testserver.Server
 	url     string
 	k1, k2  string // the treasurers' tokens
+	admin2  string // the second admin's token
 	members []string
 	setup   sync.Mutex // one walk's setup at a time
 	mu      sync.Mutex
@@ -357,6 +449,7 @@ func newFixture(t *testing.T) *fixture {
 		f.members = append(f.members, ts.MustUser(fmt.Sprintf("m%d@example.org", i), auth.Committee))
 	}
 	ts.MustUser("admin@example.org", auth.Admin)
+	f.admin2 = ts.MustUser("admin2@example.org", auth.Admin)
 	ts.MustUser("auditor@example.org", auth.Auditor)
 	ts.BankOpens(f.k1, 10000000, "") // money in the bank, as the bank loop brings it
 	return f
@@ -427,7 +520,24 @@ func (f *fixture) application(t *testing.T, group, state string) string {
 func setupApplicant(f *fixture, t *testing.T, run string) map[string]string {
 	email := "group-" + run + "@example.org"
 	group := f.ts.MustUser(email, auth.Applicant)
-	return map[string]string{"group": email, "paid": f.application(t, group, "paid"), "draft": f.application(t, group, "draft")}
+	// A group registered with its address to confirm: the link of its mail.
+	confirm := "confirm-" + run + "@example.org"
+	if err := f.ts.Auth.RegisterByMail(context.Background(), auth.Registration{Email: confirm, Name: "Lea", Password: testserver.Password, Lang: "de"}); err != nil {
+		t.Fatal(err)
+	}
+	return map[string]string{"group": email, "paid": f.application(t, group, "paid"), "draft": f.application(t, group, "draft"),
+		"confirm": lastToken(t, f.ts, confirm, mail.ConfirmAddress)}
+}
+
+// setupAdmin makes a committee member whom a second admin asked to make
+// an auditor too: the walking admin confirms that grant.
+func setupAdmin(f *fixture, t *testing.T, run string) map[string]string {
+	email := "staff-" + run + "@example.org"
+	f.ts.MustUser(email, auth.Committee)
+	users := f.api(t, f.admin2, "GET", "/api/v1/users?q="+url.QueryEscape(email), "", 200)["items"].([]any)
+	id := users[0].(map[string]any)["id"].(string)
+	u := f.api(t, f.admin2, "PATCH", "/api/v1/users/"+id, `{"roles":["committee","auditor"]}`, 200)
+	return map[string]string{"user": id, "grant": u["role_grant_id"].(string)}
 }
 
 func setupCommittee(f *fixture, t *testing.T, run string) map[string]string {
