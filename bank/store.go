@@ -39,21 +39,32 @@ func storedLines(ctx context.Context, q sqlx.QueryerContext, identities []string
 		for i, id := range identities[:n] {
 			in[i] = p.Add(id)
 		}
-		var rows []stored
 		list := strings.Join(in, ", ")
-		if err := sqlx.SelectContext(ctx, q, &rows, `SELECT id, identity, bank_reference, replaced FROM bank_lines
-			WHERE identity IN (`+list+`) OR replaced IN (`+list+`) ORDER BY seq`, p.Args()...); err != nil {
-			return nil, err
-		}
 		asked := map[string]bool{}
 		for _, id := range identities[:n] {
 			asked[id] = true
+		}
+		// Two selects, each on its own index: with one "identity IN (…)
+		// OR replaced IN (…)" PostgreSQL scanned the whole table (replaced
+		// is '' on nearly every line) and compared each row with the whole
+		// list, a third of a second per 500 identities.
+		var rows []stored
+		if err := sqlx.SelectContext(ctx, q, &rows, `SELECT id, identity, bank_reference, replaced FROM bank_lines
+			WHERE identity IN (`+list+`) ORDER BY seq`, p.Args()...); err != nil {
+			return nil, err
 		}
 		for _, r := range rows {
 			if asked[r.Identity] {
 				out[r.Identity] = append(out[r.Identity], r)
 			}
-			if r.Replaced != "" && asked[r.Replaced] {
+		}
+		rows = nil
+		if err := sqlx.SelectContext(ctx, q, &rows, `SELECT id, identity, bank_reference, replaced FROM bank_lines
+			WHERE replaced <> '' AND replaced IN (`+list+`) ORDER BY seq`, p.Args()...); err != nil {
+			return nil, err
+		}
+		for _, r := range rows {
+			if asked[r.Replaced] {
 				out["replaced:"+r.Replaced] = append(out["replaced:"+r.Replaced], r)
 			}
 		}
