@@ -128,7 +128,7 @@ func (h *Handler) auditTrail(c *gin.Context) {
 // treasurer, admin). Streamed; the whole file comes from one snapshot.
 func (h *Handler) exportLedger(c *gin.Context) {
 	format := c.Query("format")
-	f, ok := ledger.ExportFormats[format]
+	_, ok := ledger.ExportFormats[format]
 	if !ok {
 		httpx.WriteError(c, errs.FieldCode("api.exportLedger", "format", "oneof", "", "must be csv, jsonl, hledger or beancount"))
 		return
@@ -142,20 +142,5 @@ func (h *Handler) exportLedger(c *gin.Context) {
 		httpx.WriteError(c, err)
 		return
 	}
-	name := "fundus-ledger"
-	if from != "" {
-		name += "-from-" + from
-	}
-	if to != "" {
-		name += "-to-" + to
-	}
-	c.Header("Content-Type", f.ContentType)
-	c.Header("Content-Disposition", `attachment; filename="`+name+"."+f.Ext+`"`)
-	c.Header("Cache-Control", "no-store")
-	c.Status(http.StatusOK)
-	if err := h.Ledger.Export(c.Request.Context(), httpx.CurrentUser(c), c.Writer, format, from, to); err != nil {
-		// The status is gone already; the client sees a cut file. Log it.
-		httpx.WriteErrorLog(c, err, httpx.RequestID(c))
-		c.Abort()
-	}
+	httpx.StreamLedgerExport(c, h.Ledger, format, from, to)
 }

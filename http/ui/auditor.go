@@ -241,7 +241,7 @@ func (h *Handler) exportPage(c *gin.Context) {
 		h.render(c, http.StatusOK, "auditor_export", "auditor.export_title", data)
 		return
 	}
-	f, ok := ledger.ExportFormats[format]
+	_, ok := ledger.ExportFormats[format]
 	from, to, err := httpx.DayRange(c)
 	if !ok {
 		err = errs.E(errs.Invalid, append(errs.FieldsOf(err), errs.FieldError{Field: "format", Code: "oneof", Message: "must be csv, jsonl, hledger or beancount"}))
@@ -255,21 +255,7 @@ func (h *Handler) exportPage(c *gin.Context) {
 		h.renderError(c, err)
 		return
 	}
-	name := "fundus-ledger"
-	if from != "" {
-		name += "-from-" + from
-	}
-	if to != "" {
-		name += "-to-" + to
-	}
-	c.Header("Content-Type", f.ContentType)
-	c.Header("Content-Disposition", `attachment; filename="`+name+"."+f.Ext+`"`)
-	c.Header("Cache-Control", "no-store")
-	c.Status(http.StatusOK)
-	if err := h.Ledger.Export(c.Request.Context(), httpx.CurrentUser(c), c.Writer, format, from, to); err != nil {
-		httpx.WriteErrorLog(c, err, httpx.RequestID(c)) // the status is gone: a cut file
-	}
-	c.Abort()
+	httpx.StreamLedgerExport(c, h.Ledger, format, from, to)
 }
 
 // verifyPage: GET /auditor/ledger/verify[?run=1]: the button, or the
