@@ -47,6 +47,30 @@ const (
 	KindRefundReturned = "donation-refund-returned"
 )
 
+// Acceptance is where a received donation stands with the body the law
+// names (§ 111 Abs. 8 NKomVG with § 26 KomHKVO); empty while the money has
+// not arrived.
+type Acceptance string
+
+// The acceptance states: a received donation in the first band is
+// accepted at once by the administration; any other waits (pending) for
+// the committee or the council, which accepts or declines it.
+const (
+	AcceptancePending  Acceptance = "pending"
+	AcceptanceAccepted Acceptance = "accepted"
+	AcceptanceDeclined Acceptance = "declined"
+)
+
+// Body is who accepts a donation.
+type Body string
+
+// The bodies, by band.
+const (
+	BodyAdministration Body = "administration"
+	BodyCommittee      Body = "committee"
+	BodyCouncil        Body = "council"
+)
+
 // RefundStatus is where a refund's payment stands.
 type RefundStatus string
 
@@ -96,6 +120,12 @@ type Donation struct {
 	// amount was assigned to the pledge; nil: Amount arrived.
 	ReceivedAmount *fundus.Money `json:"received_amount,omitempty"`
 	LedgerEntryID  string        `json:"ledger_entry_id,omitempty"`
+	// Acceptance, AcceptingBody and AcceptedAt: see Acceptance. A donation
+	// received before acceptance was recorded is accepted by no recorded
+	// body (AcceptingBody empty).
+	Acceptance    Acceptance `json:"acceptance,omitempty"`
+	AcceptingBody Body       `json:"accepting_body,omitempty"`
+	AcceptedAt    *time.Time `json:"accepted_at,omitempty"`
 	CancelledAt    *time.Time    `json:"cancelled_at,omitempty"`
 	RefundedAt     *time.Time    `json:"refunded_at,omitempty"`
 	RefundReason   string        `json:"refund_reason,omitempty"`

@@ -19,7 +19,8 @@ import (
 const donationColumns = `seq, id, reference, status, amount, currency, anonymous, receipt_requested,
 	donor_name, donor_email, donor_street, donor_postal_code, donor_city, message, created_at,
 	received_at, ledger_entry_id, cancelled_at, refunded_at, refund_reason, refund_entry_id, refund_payment_file_id, received_amount,
-	refund_status, refund_payee_name, refund_payee_iban, refund_payee_set_by, refund_returns, lang`
+	refund_status, refund_payee_name, refund_payee_iban, refund_payee_set_by, refund_returns, lang,
+	acceptance, accepting_body, accepted_at`
 
 type donationRow struct {
 	Seq              int64          `db:"seq"`
@@ -51,6 +52,9 @@ type donationRow struct {
 	RefundPayeeBy    string         `db:"refund_payee_set_by"`
 	RefundReturns    int            `db:"refund_returns"`
 	Lang             string         `db:"lang"`
+	Acceptance       string         `db:"acceptance"`
+	AcceptingBody    string         `db:"accepting_body"`
+	AcceptedAt       sql.NullTime   `db:"accepted_at"`
 }
 
 func (r donationRow) donation() *Donation {
@@ -62,6 +66,7 @@ func (r donationRow) donation() *Donation {
 		CancelledAt: db.TimeOrNil(r.CancelledAt), RefundedAt: db.TimeOrNil(r.RefundedAt), RefundReason: r.RefundReason,
 		RefundEntryID: r.RefundEntryID.String, refundFileID: r.RefundFileID.String, seq: r.Seq, Lang: r.Lang,
 		RefundStatus: RefundStatus(r.RefundStatus.String), refundPayeeBy: r.RefundPayeeBy, refundReturns: r.RefundReturns,
+		Acceptance: Acceptance(r.Acceptance), AcceptingBody: Body(r.AcceptingBody), AcceptedAt: db.TimeOrNil(r.AcceptedAt),
 	}
 	if r.RefundPayeeIBAN != "" {
 		d.RefundPayee = &RefundPayee{Name: r.RefundPayeeName, IBAN: r.RefundPayeeIBAN}
@@ -134,9 +139,11 @@ func updateDonation(ctx context.Context, q sqlx.ExecerContext, d *Donation) erro
 	}
 	_, err := q.ExecContext(ctx, `UPDATE donations SET status = $2, received_at = $3, ledger_entry_id = $4,
 		cancelled_at = $5, refunded_at = $6, refund_reason = $7, refund_entry_id = $8, received_amount = $9,
-		refund_status = $10, refund_payee_name = $11, refund_payee_iban = $12, refund_payee_set_by = $13, refund_payment_file_id = $14, refund_returns = $15 WHERE id = $1`,
+		refund_status = $10, refund_payee_name = $11, refund_payee_iban = $12, refund_payee_set_by = $13, refund_payment_file_id = $14, refund_returns = $15,
+		acceptance = $16, accepting_body = $17, accepted_at = $18 WHERE id = $1`,
 		d.ID, d.Status, d.ReceivedAt, db.StringOrNull(d.LedgerEntryID), d.CancelledAt, d.RefundedAt, d.RefundReason, db.StringOrNull(d.RefundEntryID), received,
-		db.StringOrNull(string(d.RefundStatus)), payee.Name, payee.IBAN, d.refundPayeeBy, db.StringOrNull(d.refundFileID), d.refundReturns)
+		db.StringOrNull(string(d.RefundStatus)), payee.Name, payee.IBAN, d.refundPayeeBy, db.StringOrNull(d.refundFileID), d.refundReturns,
+		d.Acceptance, d.AcceptingBody, d.AcceptedAt)
 	return err
 }
 

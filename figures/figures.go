@@ -16,7 +16,8 @@
 //   - paid: the money that went to the projects, net of what they returned:
 //     granted less what is still owed on liabilities:grants-payable.
 //   - available: assets:bank + assets:clearing - liabilities:grants-payable
-//   - liabilities:refunds-payable.
+//   - liabilities:refunds-payable - liabilities:donations-pending (received
+//     donations the body the law names has not accepted yet).
 //
 // A project's figures are the same sums over the entries that belong to
 // it (its approval and closing, its instalments). A year's figures are the
@@ -189,7 +190,7 @@ func OfYear(ctx context.Context, d *db.DB, year int) (*Year, error) {
 func granted(b map[string]int64) int64 { return b[ledger.GrantsExpense] }
 func paid(b map[string]int64) int64    { return b[ledger.GrantsExpense] + b[ledger.GrantsPayable] }
 func available(b map[string]int64) int64 {
-	return b[ledger.Bank] + b[ledger.Clearing] + b[ledger.GrantsPayable] + b[ledger.RefundsPayable]
+	return b[ledger.Bank] + b[ledger.Clearing] + b[ledger.GrantsPayable] + b[ledger.RefundsPayable] + b[ledger.DonationsPending]
 }
 
 // span is a range of entries by their dates: days (YYYY-MM-DD), both

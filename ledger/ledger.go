@@ -16,6 +16,10 @@ const (
 	Clearing       = "assets:clearing"
 	GrantsPayable  = "liabilities:grants-payable"
 	RefundsPayable = "liabilities:refunds-payable"
+	// DonationsPending holds received donations until the body the law
+	// names accepts them (to Donations) or declines them (to
+	// RefundsPayable): in the bank, but not yet the fund's to spend.
+	DonationsPending = "liabilities:donations-pending"
 	OpeningBalance = "equity:opening-balance"
 	Donations      = "income:donations"
 	Interest       = "income:interest"

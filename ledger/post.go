@@ -163,8 +163,8 @@ func (t *bookPart) setBalances(b map[string]int64) map[string]int64 {
 }
 
 // Available returns the money the fund may still commit, in cents:
-// assets:bank + assets:clearing - what liabilities:grants-payable and
-// liabilities:refunds-payable owe,
+// assets:bank + assets:clearing - what liabilities:grants-payable,
+// liabilities:refunds-payable and liabilities:donations-pending owe,
 // including everything posted so far in this transaction. Because the
 // transaction holds the chain head, no other transaction can see or change
 // the same balances until this one ends.
@@ -177,7 +177,7 @@ func Available(tx *commit.Tx) (int64, error) {
 }
 
 func (t *bookPart) available() int64 {
-	return t.balance(Bank) + t.balance(Clearing) + t.balance(GrantsPayable) + t.balance(RefundsPayable)
+	return t.balance(Bank) + t.balance(Clearing) + t.balance(GrantsPayable) + t.balance(RefundsPayable) + t.balance(DonationsPending)
 }
 
 func (t *bookPart) balance(code string) int64 {

@@ -155,7 +155,7 @@ func TestLedgerAPI(t *testing.T) {
 				t.Fatalf("trial balance in 2000: %v", r.JSON)
 			}
 			r = ts.JSON("GET", "/api/v1/ledger/accounts", kasse, "").WantStatus(t, 200)
-			if len(r.JSON["items"].([]any)) != 9 { // the chart of migrations 00002 and 00011
+			if len(r.JSON["items"].([]any)) != 10 { // the chart of migrations 00002, 00011 and 00019
 				t.Fatalf("accounts %v", r.JSON)
 			}
 			r = ts.JSON("GET", "/api/v1/ledger/verify", pruefer, "").WantStatus(t, 200)
