@@ -126,10 +126,10 @@ type Donation struct {
 	Acceptance    Acceptance `json:"acceptance,omitempty"`
 	AcceptingBody Body       `json:"accepting_body,omitempty"`
 	AcceptedAt    *time.Time `json:"accepted_at,omitempty"`
-	CancelledAt    *time.Time    `json:"cancelled_at,omitempty"`
-	RefundedAt     *time.Time    `json:"refunded_at,omitempty"`
-	RefundReason   string        `json:"refund_reason,omitempty"`
-	RefundEntryID  string        `json:"refund_entry_id,omitempty"`
+	CancelledAt   *time.Time `json:"cancelled_at,omitempty"`
+	RefundedAt    *time.Time `json:"refunded_at,omitempty"`
+	RefundReason  string     `json:"refund_reason,omitempty"`
+	RefundEntryID string     `json:"refund_entry_id,omitempty"`
 	// Lang is the language of the donor's mails.
 	Lang string `json:"-"`
 	// EndToEndID is a refund's SEPA end-to-end id: the payment file pays

@@ -20,11 +20,11 @@ const (
 	// names accepts them (to Donations) or declines them (to
 	// RefundsPayable): in the bank, but not yet the fund's to spend.
 	DonationsPending = "liabilities:donations-pending"
-	OpeningBalance = "equity:opening-balance"
-	Donations      = "income:donations"
-	Interest       = "income:interest"
-	GrantsExpense  = "expenses:grants"
-	BankFees       = "expenses:bank-fees"
+	OpeningBalance   = "equity:opening-balance"
+	Donations        = "income:donations"
+	Interest         = "income:interest"
+	GrantsExpense    = "expenses:grants"
+	BankFees         = "expenses:bank-fees"
 )
 
 // Kinds of entries. Domains add their own.
