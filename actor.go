@@ -34,6 +34,7 @@ const (
 	// donations
 	ReadDonations   Action = "donations.read"
 	HandleDonations Action = "donations.handle" // confirm, cancel, refund
+	EraseDonations  Action = "donations.erase"  // erase a donor's data, or restrict it
 
 	// grants
 	ApplyForGrant       Action = "applications.apply"        // create, edit, submit, withdraw, report

@@ -36,6 +36,7 @@ var policy = map[fundus.Action][]Role{
 	fundus.ReadAudit:           {Auditor, Admin},
 	fundus.ReadDonations:       {Treasurer, Auditor, Admin},
 	fundus.HandleDonations:     {Treasurer},
+	fundus.EraseDonations:      {Admin},
 	fundus.ApplyForGrant:       {Applicant},
 	fundus.ReadApplications:    {Applicant, Committee, Treasurer, Auditor, Admin},
 	fundus.ReadAllApplications: {Committee, Treasurer, Auditor, Admin},

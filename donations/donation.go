@@ -140,6 +140,12 @@ type Donation struct {
 	// RefundPayee is the account a treasurer set for the refund; nil: the
 	// refund goes to the account the donation came from.
 	RefundPayee *RefundPayee `json:"refund_payee,omitempty"`
+	// Restricted: an erasure was asked for while a retention duty holds;
+	// the donor's data is kept only for that duty (Art. 18 GDPR) until
+	// its period ends (package retention).
+	Restricted bool `json:"restricted,omitempty"`
+	// ErasedAt is when the donor's data was erased (package retention).
+	ErasedAt *time.Time `json:"erased_at,omitempty"`
 
 	refundFileID  string // the payment file that holds the refund now
 	refundPayeeBy string // who set RefundPayee

@@ -20,7 +20,7 @@ const donationColumns = `seq, id, reference, status, amount, currency, anonymous
 	donor_name, donor_email, donor_street, donor_postal_code, donor_city, message, created_at,
 	received_at, ledger_entry_id, cancelled_at, refunded_at, refund_reason, refund_entry_id, refund_payment_file_id, received_amount,
 	refund_status, refund_payee_name, refund_payee_iban, refund_payee_set_by, refund_returns, lang,
-	acceptance, accepting_body, accepted_at`
+	acceptance, accepting_body, accepted_at, restricted_at, erased_at`
 
 type donationRow struct {
 	Seq              int64          `db:"seq"`
@@ -55,6 +55,8 @@ type donationRow struct {
 	Acceptance       string         `db:"acceptance"`
 	AcceptingBody    string         `db:"accepting_body"`
 	AcceptedAt       sql.NullTime   `db:"accepted_at"`
+	RestrictedAt     sql.NullTime   `db:"restricted_at"`
+	ErasedAt         sql.NullTime   `db:"erased_at"`
 }
 
 func (r donationRow) donation() *Donation {
@@ -67,6 +69,7 @@ func (r donationRow) donation() *Donation {
 		RefundEntryID: r.RefundEntryID.String, refundFileID: r.RefundFileID.String, seq: r.Seq, Lang: r.Lang,
 		RefundStatus: RefundStatus(r.RefundStatus.String), refundPayeeBy: r.RefundPayeeBy, refundReturns: r.RefundReturns,
 		Acceptance: Acceptance(r.Acceptance), AcceptingBody: Body(r.AcceptingBody), AcceptedAt: db.TimeOrNil(r.AcceptedAt),
+		Restricted: r.RestrictedAt.Valid && !r.ErasedAt.Valid, ErasedAt: db.TimeOrNil(r.ErasedAt),
 	}
 	if r.RefundPayeeIBAN != "" {
 		d.RefundPayee = &RefundPayee{Name: r.RefundPayeeName, IBAN: r.RefundPayeeIBAN}

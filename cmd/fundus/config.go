@@ -45,6 +45,9 @@ type config struct {
 	SessionTTL     time.Duration
 	PasswordHashes int
 	StatementLimit int64
+	// RetentionYears is how long a year's records are kept from the end of
+	// the year its accounts were adopted (package retention).
+	RetentionYears int
 	LogLevel       slog.Level
 	LogFormat      string
 	DebugAddr      string
@@ -205,6 +208,14 @@ var settings = []setting{
 			return err
 		}
 		c.StatementLimit = n
+		return nil
+	}},
+	{"FUNDUS_RETENTION_YEARS", "10", func(c *config, v string) error {
+		n, err := strconv.Atoi(strings.TrimSpace(v))
+		if err != nil || n < 1 || n > 100 {
+			return errors.New("must be a whole number of years from 1 to 100, such as 10")
+		}
+		c.RetentionYears = n
 		return nil
 	}},
 	{"FUNDUS_LOG_LEVEL", "info", func(c *config, v string) error {

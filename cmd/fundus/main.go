@@ -12,6 +12,10 @@
 //	fundus user add --email E --name N --role R [--role R2 ...] [--organisation O]
 //	                       create a user; the password is the first line of stdin;
 //	                       prints the new user's id
+//	fundus year adopted YEAR --on DATE
+//	                       record that a year's accounts were adopted
+//	fundus erase --due [--dry-run]
+//	                       erase the personal data whose retention period ended
 //	fundus version         print the version
 //
 // Configuration comes from the environment, then from .env, then defaults
@@ -60,6 +64,12 @@ const usage = `usage:
   fundus bank import FILE...
                           import bank statements (camt.052/053/054, a ZIP of them,
                           CSV-CAMT) as a treasurer's upload does; prints what each did
+  fundus year adopted YEAR --on DATE
+                          record that the accounts of YEAR were formally adopted on DATE;
+                          FUNDUS_RETENTION_YEARS run from the end of DATE's year
+  fundus erase --due [--dry-run]
+                          erase the personal data whose retention period ended; prints
+                          what it erased by kind and count (--dry-run: only counts)
   fundus version          print the version`
 
 func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) error {
@@ -111,6 +121,10 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 			return usageError("fundus bank: the only subcommand is import\n" + usage)
 		}
 		return bankImport(ctx, cfg, args[1:], stdout)
+	case "year":
+		return yearAdopted(ctx, cfg, args, stdout)
+	case "erase":
+		return eraseDue(ctx, cfg, args, stdout)
 	}
 	return usageError(fmt.Sprintf("unknown command %q\n%s", cmd, usage))
 }
