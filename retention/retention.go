@@ -241,20 +241,24 @@ var kinds = []kind{
 // more. Each year's erasure is audited (fiscal-year.erase).
 func (s *Service) EraseDue(ctx context.Context, actor string, dryRun bool) (Report, error) {
 	const op errs.Op = "retention.EraseDue"
-	if dryRun {
-		r, err := s.eraseDue(ctx, s.DB, time.Now(), actor, true, nil)
-		if err != nil {
-			return r, errs.E(op, err)
-		}
-		return r, nil
-	}
+	// A dry run too goes through the write path, for its clock; it only reads.
 	out, err := commit.Do(ctx, s.Writer, func(tx *commit.Tx) (Report, error) {
+		if dryRun {
+			return s.eraseDue(tx.Context(), readOnly{tx.Reader()}, tx.Now(), actor, true, nil)
+		}
 		return s.eraseDue(tx.Context(), tx, tx.Now(), actor, false, tx)
 	})
 	if err != nil {
 		return out.Value, errs.E(op, err)
 	}
 	return out.Value, nil
+}
+
+// readOnly is a reader that refuses to write: a dry run's.
+type readOnly struct{ sqlx.QueryerContext }
+
+func (readOnly) ExecContext(context.Context, string, ...any) (sql.Result, error) {
+	return nil, errors.New("retention: a dry run writes nothing")
 }
 
 // queryExecer is what eraseDue reads and writes through.

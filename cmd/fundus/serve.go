@@ -27,6 +27,7 @@ import (
 	"fundus/http/server"
 	"fundus/ledger"
 	"fundus/mail"
+	"fundus/retention"
 	"fundus/web"
 )
 
@@ -197,6 +198,7 @@ func serve(ctx context.Context, cfg *config, log *slog.Logger) error {
 		Grants: &grants.Service{DB: d, Writer: writer, MaxAmount: cfg.maxAmountCents(), MaxGrant: cfg.maxGrantCents(), Quorum: cfg.Quorum, MaySubmit: authSvc.MaySubmit, Mail: outbox},
 		Bank: &bank.Service{DB: d, Writer: writer, IBAN: cfg.BankIBAN, BIC: cfg.BankBIC, Holder: cfg.BankHolder,
 			MaxAmount: cfg.maxAmountCents(), Limits: statementLimits(cfg), Mail: outbox},
+		Retention: &retention.Service{DB: d, Writer: writer, Years: cfg.RetentionYears},
 	}, log)
 	if err != nil {
 		return err

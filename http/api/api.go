@@ -14,6 +14,7 @@ import (
 	"fundus/grants"
 	"fundus/http/httpx"
 	"fundus/ledger"
+	"fundus/retention"
 )
 
 // Handler holds what the API's handlers call.
@@ -27,6 +28,7 @@ type Handler struct {
 	Donations *donations.Service
 	Grants    *grants.Service
 	Bank      *bank.Service
+	Retention *retention.Service
 	// Limiter guards public writes and sign-in.
 	Limiter *httpx.RateLimiter
 	// Fund is the public figures, shared with the fund page.

@@ -81,6 +81,16 @@ func (h *Handler) refundAccount(c *gin.Context) {
 	})
 }
 
+// eraseDonation: POST /api/v1/donations/{id}/erase (admin; idempotent):
+// erases the donor's data where no retention duty holds, else 409 and the
+// data is restricted until its period ends.
+func (h *Handler) eraseDonation(c *gin.Context) {
+	var in struct{}
+	moneyWrite(c, h.Ledger.Writer, http.StatusOK, &in, true, func(ctx context.Context) (commit.Outcome[*donations.Donation], error) {
+		return h.Retention.EraseDonation(ctx, httpx.CurrentUser(c), c.Param("id"))
+	})
+}
+
 // giroCode: GET /api/v1/donations/{id}/girocode.png and .svg. Public: the
 // code holds the fund's account, the amount and the reference, nothing of
 // the donor, and the donation's id cannot be guessed.

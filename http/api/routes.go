@@ -55,6 +55,7 @@ func (h *Handler) Routes(r *gin.Engine) {
 	api.POST("/donations/:id/cancel", httpx.RequireUser, h.cancelDonation)
 	api.POST("/donations/:id/refund", httpx.RequireUser, h.refundDonation)
 	api.POST("/donations/:id/refund-account", httpx.RequireUser, h.refundAccount)
+	api.POST("/donations/:id/erase", httpx.RequireUser, h.eraseDonation)
 
 	api.POST("/applications", httpx.RequireUser, h.createApplication)
 	api.GET("/applications", httpx.RequireUser, h.listApplications)

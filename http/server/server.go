@@ -25,6 +25,7 @@ import (
 	"fundus/http/httpx"
 	"fundus/http/ui"
 	"fundus/ledger"
+	"fundus/retention"
 	"fundus/web"
 )
 
@@ -66,6 +67,9 @@ type Services struct {
 	Donations *donations.Service
 	Grants    *grants.Service
 	Bank      *bank.Service
+	// Retention erases a donor's data on request; nil: one on the
+	// donations' write path with the default period.
+	Retention *retention.Service
 }
 
 // New builds the router. log receives the access log and internal errors.
@@ -103,9 +107,12 @@ func New(cfg Config, d *db.DB, svc Services, log *slog.Logger) (http.Handler, er
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	limiter := httpx.NewRateLimiter(cfg.RateLimit)
 	fund := httpx.NewFundCache(svc.Ledger, cfg.FundName)
+	if svc.Retention == nil && svc.Donations != nil {
+		svc.Retention = &retention.Service{DB: d, Writer: svc.Donations.Writer}
+	}
 	a := &api.Handler{
 		Version: cfg.Version, DB: d, Auth: svc.Auth, Ledger: svc.Ledger, Audit: svc.Audit, Donations: svc.Donations, Grants: svc.Grants, Bank: svc.Bank,
-		Limiter: limiter, Fund: fund,
+		Limiter: limiter, Fund: fund, Retention: svc.Retention,
 	}
 	u := &ui.Handler{
 		TrustedProxies: cfg.TrustedProxies, ExampleAccount: cfg.ExampleAccount,
