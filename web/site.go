@@ -33,6 +33,9 @@ type Site struct {
 	// ExampleOperator says the operator's details are the built-in
 	// examples: the trust pages say so at the top.
 	ExampleOperator bool
+	// RetentionYears is how long a year's records are kept
+	// (FUNDUS_RETENTION_YEARS), as the privacy policy states it.
+	RetentionYears int
 }
 
 // Operator is who runs the fund, for the Impressum, the privacy policy and

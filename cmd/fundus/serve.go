@@ -186,7 +186,7 @@ func serve(ctx context.Context, cfg *config, log *slog.Logger) error {
 		FundName:       cfg.FundName,
 		StatementLimit: cfg.StatementLimit,
 		Site: web.Site{FundName: cfg.FundName, LogoURL: cfg.LogoURL, ColorPrimary: cfg.ColorPrimary,
-			Operator: cfg.Operator, ExampleOperator: cfg.exampleOperator()},
+			Operator: cfg.Operator, ExampleOperator: cfg.exampleOperator(), RetentionYears: cfg.RetentionYears},
 	}, d, server.Services{
 		Auth:   authSvc,
 		Ledger: ledgerSvc,

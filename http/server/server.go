@@ -110,6 +110,12 @@ func New(cfg Config, d *db.DB, svc Services, log *slog.Logger) (http.Handler, er
 	if svc.Retention == nil && svc.Donations != nil {
 		svc.Retention = &retention.Service{DB: d, Writer: svc.Donations.Writer}
 	}
+	if renderer.Site.RetentionYears == 0 {
+		renderer.Site.RetentionYears = retention.DefaultYears
+		if svc.Retention != nil && svc.Retention.Years > 0 {
+			renderer.Site.RetentionYears = svc.Retention.Years
+		}
+	}
 	a := &api.Handler{
 		Version: cfg.Version, DB: d, Auth: svc.Auth, Ledger: svc.Ledger, Audit: svc.Audit, Donations: svc.Donations, Grants: svc.Grants, Bank: svc.Bank,
 		Limiter: limiter, Fund: fund, Retention: svc.Retention,

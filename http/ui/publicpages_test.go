@@ -101,7 +101,7 @@ func TestTrustPages(t *testing.T) {
 		}
 		for path, want := range map[string][]string{
 			"/impressum":   {operator.Name, operator.Address, operator.Email, operator.Phone, operator.Representative, operator.Responsible, "§ 5 DDG"},
-			"/datenschutz": {operator.Name, operator.Address, operator.Email, operator.DPO, operator.Authority, "§ 147 AO", "Art. 15 DSGVO", "Art. 17"},
+			"/datenschutz": {operator.Name, operator.Address, operator.Email, operator.DPO, operator.Authority, "§ 147 AO", "Art. 15 DSGVO", "Art. 17", "Art. 18 DSGVO", "10 Jahre ab dem Ende des Jahres, in dem der Jahresabschluss"},
 			"/kontakt":     {operator.Name, operator.Address, operator.Email, operator.Phone, operator.DPO},
 		} {
 			body := b.Do("GET", path, nil).Body.String()
