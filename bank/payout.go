@@ -178,6 +178,11 @@ func (s *Service) PaymentFileDocument(ctx context.Context, actor fundus.Actor, i
 	if err != nil {
 		return nil, errs.E(op, err)
 	}
+	if f.document == "" {
+		// Its retention period ended (package retention): the file named
+		// payees and their IBANs.
+		return nil, errs.Errorf(op, errs.NotFound, "the payment file %s was erased when its retention period ended", f.MessageID)
+	}
 	return []byte(f.document), nil
 }
 

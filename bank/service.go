@@ -257,6 +257,9 @@ func (s *Service) Book(ctx context.Context, actor fundus.Actor, id string, in Bo
 		return lineOutcome{}, err
 	}
 	return s.resolve(ctx, op, actor, id, "bank.line.book", func(tx *commit.Tx, l *Line) error {
+		if carriesPersonalData(memo, l) {
+			return errs.Field(op, "memo", "must not repeat the line's name, IBAN or remittance text: the ledger is never erased, personal data stays in the bank line")
+		}
 		amount := l.signed()
 		e, err := ledger.Post(tx, ledger.NewEntry{
 			Kind: "bank", Memo: memo + " (bank line " + l.BookingDate + ")", Actor: actor.ActorID(), Date: l.BookingDate, FromBank: true,
@@ -299,4 +302,20 @@ func (s *Service) resolve(ctx context.Context, op errs.Op, actor fundus.Actor, i
 		return out, errs.E(op, err)
 	}
 	return out, nil
+}
+
+// carriesPersonalData reports whether memo repeats the counterparty's
+// name or IBAN or the remittance text of l (four characters or more,
+// ignoring case and spaces), which a ledger memo must never hold: the ledger keeps
+// its entries for ever, while the line's personal data is erased when its
+// retention period ends (package retention).
+func carriesPersonalData(memo string, l *Line) bool {
+	m := strings.ToUpper(strings.Join(strings.Fields(memo), ""))
+	has := func(s string) bool {
+		s = strings.ToUpper(strings.Join(strings.Fields(s), ""))
+		return len([]rune(s)) >= 4 && strings.Contains(m, s)
+	}
+	// A line without a counterparty's account is the bank's own (fees,
+	// interest): its text names no one and may be repeated.
+	return has(l.CounterpartyIBAN) || has(l.CounterpartyName) || (l.CounterpartyIBAN != "" && has(l.Remittance))
 }

@@ -355,3 +355,25 @@ func TestEraseDonation(t *testing.T) {
 		ledgertest.Verify(t, d)
 	})
 }
+
+// TestBookedMemoCarriesNoPersonalData: a queued line booked to an account
+// takes a memo that repeats none of its name, IBAN or remittance text.
+func TestBookedMemoCarriesNoPersonalData(t *testing.T) {
+	dbtest.Engines(t, func(t *testing.T, d *db.DB) {
+		ctx := context.Background()
+		wo := seed(t, d)
+		var line string
+		if err := d.Get(&line, `SELECT id FROM bank_lines WHERE status = 'queued'`); err != nil {
+			t.Fatal(err)
+		}
+		for _, memo := range []string{"Spende von zyxwa qorblin", "Rückläufer DE02 1203 0000 0000 2020 51", "Gruss von " + secretName} {
+			_, err := wo.bank.Book(ctx, treasurer, line, bank.Booking{Account: "income:interest", Memo: memo})
+			if f := errs.FieldsOf(err); len(f) != 1 || f[0].Field != "memo" {
+				t.Errorf("memo %q: %v, want a refusal naming memo", memo, err)
+			}
+		}
+		if _, err := wo.bank.Book(ctx, treasurer, line, bank.Booking{Account: "income:interest", Memo: "Zinsen"}); err != nil {
+			t.Fatal(err)
+		}
+	})
+}
