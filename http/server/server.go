@@ -122,7 +122,7 @@ func New(cfg Config, d *db.DB, svc Services, log *slog.Logger) (http.Handler, er
 	}
 	u := &ui.Handler{
 		TrustedProxies: cfg.TrustedProxies, ExampleAccount: cfg.ExampleAccount,
-		Auth: svc.Auth, Ledger: svc.Ledger, Audit: svc.Audit, Donations: svc.Donations, Grants: svc.Grants, Bank: svc.Bank, Web: renderer,
+		Auth: svc.Auth, Ledger: svc.Ledger, Audit: svc.Audit, Donations: svc.Donations, Grants: svc.Grants, Bank: svc.Bank, Retention: svc.Retention, Web: renderer,
 		Limiter: limiter, Fund: fund,
 	}
 	return router(cfg, log, httpx.NewMetrics(reg), a, u)

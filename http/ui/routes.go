@@ -48,6 +48,9 @@ func (h *Handler) Routes(r *gin.Engine) {
 	admin.GET("/role-grants", h.roleGrantsPage)
 	admin.GET("/role-grants/:id/confirm", h.grantConfirmPage)
 	admin.POST("/role-grants/:id/confirm", h.checkCSRF, h.confirmGrant)
+	admin.GET("/donations", h.adminDonationsPage)
+	admin.GET("/donations/:id/erase", h.eraseConfirmPage)
+	admin.POST("/donations/:id/erase", h.checkCSRF, h.eraseDonation)
 
 	treasurer := pages.Group("/treasurer", h.requirePageRole(auth.Treasurer))
 	treasurer.GET("/donations", h.treasurerPage)

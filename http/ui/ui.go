@@ -27,6 +27,7 @@ import (
 	"fundus/grants"
 	"fundus/http/httpx"
 	"fundus/ledger"
+	"fundus/retention"
 	"fundus/web"
 )
 
@@ -44,6 +45,7 @@ type Handler struct {
 	Donations      *donations.Service
 	Grants         *grants.Service
 	Bank           *bank.Service
+	Retention      *retention.Service
 	Web            *web.Renderer
 	// Limiter guards sign-in and the public forms.
 	Limiter *httpx.RateLimiter
