@@ -330,6 +330,12 @@ var walks = []walk{
 			w.submit(`main form button[type=submit]`)
 			w.wait(`.notice`)
 		}},
+		visit("donations", "/admin/donations?q={pledgeref}", `a[href="/admin/donations/{pledge}/erase"]`),
+		visit("erase-confirm", "/admin/donations/{pledge}/erase", "main form button[type=submit]"),
+		{name: "erased", act: func(w *walker) {
+			w.submit(`main form button[type=submit]`)
+			w.wait(`.notice`)
+		}},
 		visit("account", "/account", "#current_password"),
 	}},
 	{role: "auditor", setup: nil, steps: []step{
@@ -537,7 +543,10 @@ func setupAdmin(f *fixture, t *testing.T, run string) map[string]string {
 	users := f.api(t, f.admin2, "GET", "/api/v1/users?q="+url.QueryEscape(email), "", 200)["items"].([]any)
 	id := users[0].(map[string]any)["id"].(string)
 	u := f.api(t, f.admin2, "PATCH", "/api/v1/users/"+id, `{"roles":["committee","auditor"]}`, 200)
-	return map[string]string{"user": id, "grant": u["role_grant_id"].(string)}
+	// A cancelled pledge, whose donor asks to be erased.
+	p := f.api(t, "", "POST", "/api/v1/donations", `{"amount":"20.00","donor":{"name":"Erika Mustermann","email":"erika@example.org"}}`, 201)
+	f.api(t, f.k1, "POST", "/api/v1/donations/"+p["id"].(string)+"/cancel", "", 200)
+	return map[string]string{"user": id, "grant": u["role_grant_id"].(string), "pledge": p["id"].(string), "pledgeref": p["reference"].(string)}
 }
 
 func setupCommittee(f *fixture, t *testing.T, run string) map[string]string {
