@@ -238,7 +238,8 @@ var kinds = []kind{
 
 // EraseDue erases the personal data of every adopted year whose period
 // has ended, as actor; dryRun only counts. Running it again erases nothing
-// more. Each year's erasure is audited (fiscal-year.erase).
+// more. Each year's erasure that erased something is audited
+// (fiscal-year.erase, with the counts).
 func (s *Service) EraseDue(ctx context.Context, actor string, dryRun bool) (Report, error) {
 	const op errs.Op = "retention.EraseDue"
 	// A dry run too goes through the write path, for its clock; it only reads.
@@ -285,7 +286,7 @@ func (s *Service) eraseDue(ctx context.Context, q queryExecer, now time.Time, ac
 			counts[k.name] += n
 			byKind[k.name] = n
 		}
-		if !dryRun {
+		if !dryRun && sum(byKind) > 0 {
 			if err := audit.Add(tx, actor, "fiscal-year.erase", "fiscal_year", strconv.Itoa(y), byKind); err != nil {
 				return r, err
 			}
@@ -316,6 +317,14 @@ func (s *Service) eraseDue(ctx context.Context, q queryExecer, now time.Time, ac
 		r.Counts = append(r.Counts, Count{Kind: k, N: counts[k]})
 	}
 	return r, nil
+}
+
+func sum(m map[string]int64) int64 {
+	var n int64
+	for _, v := range m {
+		n += v
+	}
+	return n
 }
 
 // lastContiguousYear is the last year y of due such that every year from
