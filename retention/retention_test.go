@@ -219,6 +219,11 @@ func TestEraseDueReachesEveryPlace(t *testing.T) {
 		if places := found(t, d, secretName, secretIBAN); len(places) < 10 {
 			t.Fatalf("the seed stored the secret in only %v", places)
 		}
+		// A pledge of 2027, a year whose accounts are never adopted here.
+		wo.clock.set("2027-02-01")
+		if _, err := wo.dons.Pledge(ctx, donations.Pledge{Amount: fundus.Amount("10.00"), Donor: &donations.Donor{Name: "Xylophon Later"}}); err != nil {
+			t.Fatal(err)
+		}
 		before := exports(t, d)
 
 		// Years pass; the accounts of 2026 are not adopted: nothing goes.
@@ -296,6 +301,13 @@ func TestEraseDueReachesEveryPlace(t *testing.T) {
 			if c.N != 0 && c.Kind != retention.KindIdempotency {
 				t.Errorf("a second run erased %d %s", c.N, c.Kind)
 			}
+		}
+		if places := found(t, d, "Xylophon Later"); len(places) != 1 || places[0] != "donations.donor_name" {
+			t.Errorf("the donor of 2027, a year not adopted, is in %v, want donations.donor_name", places)
+		}
+		var audited int
+		if err := d.Get(&audited, `SELECT COUNT(*) FROM audit_log WHERE action = 'fiscal-year.erase' AND object_id = '2026'`); err != nil || audited != 1 {
+			t.Errorf("%d audit records of the erasure of 2026 (two runs), want 1; %v", audited, err)
 		}
 		ledgertest.Verify(t, d)
 		after := exports(t, d)
