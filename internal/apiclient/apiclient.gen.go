@@ -865,11 +865,14 @@ type Donation struct {
 	Donor *DonorData `json:"donor,omitempty"`
 
 	// EndToEndId a refund's SEPA end-to-end id (R and the donation's id): the payment file pays it with it, the bank's debit line with it settles the refund, a credit with it brings a paid refund back
-	EndToEndId       *string `json:"end_to_end_id,omitempty"`
-	Id               string  `json:"id"`
-	LedgerEntryId    *string `json:"ledger_entry_id,omitempty"`
-	Message          *string `json:"message,omitempty"`
-	ReceiptRequested bool    `json:"receipt_requested"`
+	EndToEndId *string `json:"end_to_end_id,omitempty"`
+
+	// ErasedAt when the donor's data (name, address, email, message, refund payee) was erased; the donation's amount, reference and dates stay
+	ErasedAt         *time.Time `json:"erased_at,omitempty"`
+	Id               string     `json:"id"`
+	LedgerEntryId    *string    `json:"ledger_entry_id,omitempty"`
+	Message          *string    `json:"message,omitempty"`
+	ReceiptRequested bool       `json:"receipt_requested"`
 
 	// ReceivedAmount what really arrived, where a bank line of another amount was assigned to the pledge
 	ReceivedAmount *Amount    `json:"received_amount,omitempty"`
@@ -889,7 +892,10 @@ type Donation struct {
 	// RefundStatus where a refund's payment stands: owed (waits for a payment file or a debit line), sent (in a payment file), paid (the bank's debit was seen), returned (the donor's bank sent it back: owed again, it waits for a payee account before it goes into a payment file)
 	RefundStatus *DonationRefundStatus `json:"refund_status,omitempty"`
 	RefundedAt   *time.Time            `json:"refunded_at,omitempty"`
-	Status       DonationStatus        `json:"status"`
+
+	// Restricted an erasure was asked for (POST /donations/{id}/erase) while a retention duty holds: the donor's data is restricted (Art. 18 GDPR), kept only for that duty, and erased when its retention period ends; absent: not restricted
+	Restricted *bool          `json:"restricted,omitempty"`
+	Status     DonationStatus `json:"status"`
 }
 
 // DonationRefundStatus where a refund's payment stands: owed (waits for a payment file or a debit line), sent (in a payment file), paid (the bank's debit was seen), returned (the donor's bank sent it back: owed again, it waits for a payee account before it goes into a payment file)
@@ -1063,10 +1069,13 @@ type PledgeResult struct {
 	Donor *DonorData `json:"donor,omitempty"`
 
 	// EndToEndId a refund's SEPA end-to-end id (R and the donation's id): the payment file pays it with it, the bank's debit line with it settles the refund, a credit with it brings a paid refund back
-	EndToEndId    *string `json:"end_to_end_id,omitempty"`
-	Id            string  `json:"id"`
-	LedgerEntryId *string `json:"ledger_entry_id,omitempty"`
-	Message       *string `json:"message,omitempty"`
+	EndToEndId *string `json:"end_to_end_id,omitempty"`
+
+	// ErasedAt when the donor's data (name, address, email, message, refund payee) was erased; the donation's amount, reference and dates stay
+	ErasedAt      *time.Time `json:"erased_at,omitempty"`
+	Id            string     `json:"id"`
+	LedgerEntryId *string    `json:"ledger_entry_id,omitempty"`
+	Message       *string    `json:"message,omitempty"`
 	Payment       struct {
 		// Amount An exact decimal amount with the currency's fraction digits, always a string, e.g. "25.00" (a minus for credits where the field is signed). Requests may send a number instead: AmountInput.
 		Amount Amount                    `json:"amount"`
@@ -1099,7 +1108,10 @@ type PledgeResult struct {
 	// RefundStatus where a refund's payment stands: owed (waits for a payment file or a debit line), sent (in a payment file), paid (the bank's debit was seen), returned (the donor's bank sent it back: owed again, it waits for a payee account before it goes into a payment file)
 	RefundStatus *PledgeResultRefundStatus `json:"refund_status,omitempty"`
 	RefundedAt   *time.Time                `json:"refunded_at,omitempty"`
-	Status       PledgeResultStatus        `json:"status"`
+
+	// Restricted an erasure was asked for (POST /donations/{id}/erase) while a retention duty holds: the donor's data is restricted (Art. 18 GDPR), kept only for that duty, and erased when its retention period ends; absent: not restricted
+	Restricted *bool              `json:"restricted,omitempty"`
+	Status     PledgeResultStatus `json:"status"`
 }
 
 // PledgeResultPaymentMethod defines model for PledgeResult.Payment.Method.
@@ -1580,6 +1592,12 @@ type ConfirmDonationJSONBody struct {
 
 // ConfirmDonationParams defines parameters for ConfirmDonation.
 type ConfirmDonationParams struct {
+	// IdempotencyKey 1 to 255 visible ASCII characters, scoped to the caller. A repeat with the same key and body returns the first status and body byte for byte (with Idempotent-Replayed: true), refusals included; with another body 422 idempotency-key-reused; while the first still runs 409 idempotency-in-progress. 401, 403, 409 idempotency-in-progress, 429 and 5xx are not stored. Kept 72 hours.
+	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
+}
+
+// EraseDonationParams defines parameters for EraseDonation.
+type EraseDonationParams struct {
 	// IdempotencyKey 1 to 255 visible ASCII characters, scoped to the caller. A repeat with the same key and body returns the first status and body byte for byte (with Idempotent-Replayed: true), refusals included; with another body 422 idempotency-key-reused; while the first still runs 409 idempotency-in-progress. 401, 403, 409 idempotency-in-progress, 429 and 5xx are not stored. Kept 72 hours.
 	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
 }
@@ -2190,6 +2208,13 @@ type ClientInterface interface {
 	//
 	// Corresponds with POST /api/v1/donations/{id}/confirm (the `ConfirmDonation` operationId).
 	ConfirmDonation(ctx context.Context, id string, params *ConfirmDonationParams, body ConfirmDonationJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// EraseDonation Erase a donor's data (admin)
+	//
+	// Erases the donor's name, address, email, message and refund payee at once where no retention duty holds: a pledge never received or a cancelled pledge, with no receipt. Otherwise answers 409 invalid-state and marks the data restricted (restricted: true) until its retention period ends (FUNDUS_RETENTION_YEARS from the end of the year in which the accounts of the donation's year were adopted); fundus erase --due erases it then. Audited (donation.erase, donation.restrict).
+	//
+	// Corresponds with POST /api/v1/donations/{id}/erase (the `EraseDonation` operationId).
+	EraseDonation(ctx context.Context, id string, params *EraseDonationParams, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// RefundDonationWithBody Refund a received donation (treasurer); 409 insufficient-funds when the money is committed
 	//
@@ -3162,6 +3187,23 @@ func (c *Client) ConfirmDonationWithBody(ctx context.Context, id string, params 
 // Corresponds with POST /api/v1/donations/{id}/confirm (the `ConfirmDonation` operationId).
 func (c *Client) ConfirmDonation(ctx context.Context, id string, params *ConfirmDonationParams, body ConfirmDonationJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewConfirmDonationRequest(c.Server, id, params, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// EraseDonation Erase a donor's data (admin)
+//
+// Erases the donor's name, address, email, message and refund payee at once where no retention duty holds: a pledge never received or a cancelled pledge, with no receipt. Otherwise answers 409 invalid-state and marks the data restricted (restricted: true) until its retention period ends (FUNDUS_RETENTION_YEARS from the end of the year in which the accounts of the donation's year were adopted); fundus erase --due erases it then. Audited (donation.erase, donation.restrict).
+//
+// Corresponds with POST /api/v1/donations/{id}/erase (the `EraseDonation` operationId).
+func (c *Client) EraseDonation(ctx context.Context, id string, params *EraseDonationParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewEraseDonationRequest(c.Server, id, params)
 	if err != nil {
 		return nil, err
 	}
@@ -5651,6 +5693,55 @@ func NewConfirmDonationRequestWithBody(server string, id string, params *Confirm
 	return req, nil
 }
 
+// NewEraseDonationRequest constructs an http.Request for the EraseDonation method
+func NewEraseDonationRequest(server string, id string, params *EraseDonationParams) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "id", id, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v1/donations/%s/erase", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+
+		if params.IdempotencyKey != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "Idempotency-Key", *params.IdempotencyKey, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("Idempotency-Key", headerParam0)
+		}
+
+	}
+
+	return req, nil
+}
+
 // NewRefundDonationRequest calls the generic RefundDonation builder with application/json body
 func NewRefundDonationRequest(server string, id string, params *RefundDonationParams, body RefundDonationJSONRequestBody) (*http.Request, error) {
 	var bodyReader io.Reader
@@ -7591,6 +7682,15 @@ type ClientWithResponsesInterface interface {
 	//
 	// Corresponds with POST /api/v1/donations/{id}/confirm (the `ConfirmDonation` operationId).
 	ConfirmDonationWithResponse(ctx context.Context, id string, params *ConfirmDonationParams, body ConfirmDonationJSONRequestBody, reqEditors ...RequestEditorFn) (*ConfirmDonationResponse, error)
+
+	// EraseDonationWithResponse Erase a donor's data (admin)
+	//
+	// Erases the donor's name, address, email, message and refund payee at once where no retention duty holds: a pledge never received or a cancelled pledge, with no receipt. Otherwise answers 409 invalid-state and marks the data restricted (restricted: true) until its retention period ends (FUNDUS_RETENTION_YEARS from the end of the year in which the accounts of the donation's year were adopted); fundus erase --due erases it then. Audited (donation.erase, donation.restrict).
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /api/v1/donations/{id}/erase (the `EraseDonation` operationId).
+	EraseDonationWithResponse(ctx context.Context, id string, params *EraseDonationParams, reqEditors ...RequestEditorFn) (*EraseDonationResponse, error)
 
 	// RefundDonationWithBodyWithResponse Refund a received donation (treasurer); 409 insufficient-funds when the money is committed
 	//
@@ -11134,6 +11234,124 @@ func (r ConfirmDonationResponse) StatusCode() int {
 
 // ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
 func (r ConfirmDonationResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// EraseDonationResponse200Headers the declared response headers of an HTTP 200 response for EraseDonation
+type EraseDonationResponse200Headers struct {
+	IdempotentReplayed *string
+}
+
+// EraseDonationResponse401Headers the declared response headers of an HTTP 401 response for EraseDonation
+type EraseDonationResponse401Headers struct {
+	WWWAuthenticate *string
+}
+
+// EraseDonationResponse404Headers the declared response headers of an HTTP 404 response for EraseDonation
+type EraseDonationResponse404Headers struct {
+	IdempotentReplayed *string
+}
+
+// EraseDonationResponse409Headers the declared response headers of an HTTP 409 response for EraseDonation
+type EraseDonationResponse409Headers struct {
+	IdempotentReplayed *string
+}
+
+type EraseDonationResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *Donation
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *BadRequest
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Unauthenticated
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Forbidden
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *NotFound
+	// ApplicationproblemJSON409 the response for an HTTP 409 `application/problem+json` response
+	ApplicationproblemJSON409 *Conflict
+	// ApplicationproblemJSON413 the response for an HTTP 413 `application/problem+json` response
+	ApplicationproblemJSON413 *PayloadTooLarge
+	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationproblemJSON500 *Internal
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *EraseDonationResponse200Headers
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *EraseDonationResponse401Headers
+	// Headers404 the parsed response headers for an HTTP 404 response
+	Headers404 *EraseDonationResponse404Headers
+	// Headers409 the parsed response headers for an HTTP 409 response
+	Headers409 *EraseDonationResponse409Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r EraseDonationResponse) GetJSON200() *Donation {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r EraseDonationResponse) GetApplicationproblemJSON400() *BadRequest {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r EraseDonationResponse) GetApplicationproblemJSON401() *Unauthenticated {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r EraseDonationResponse) GetApplicationproblemJSON403() *Forbidden {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r EraseDonationResponse) GetApplicationproblemJSON404() *NotFound {
+	return r.ApplicationproblemJSON404
+}
+
+// GetApplicationproblemJSON409 returns the response for an HTTP 409 `application/problem+json` response
+func (r EraseDonationResponse) GetApplicationproblemJSON409() *Conflict {
+	return r.ApplicationproblemJSON409
+}
+
+// GetApplicationproblemJSON413 returns the response for an HTTP 413 `application/problem+json` response
+func (r EraseDonationResponse) GetApplicationproblemJSON413() *PayloadTooLarge {
+	return r.ApplicationproblemJSON413
+}
+
+// GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r EraseDonationResponse) GetApplicationproblemJSON500() *Internal {
+	return r.ApplicationproblemJSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r EraseDonationResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r EraseDonationResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r EraseDonationResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r EraseDonationResponse) ContentType() string {
 	if r.HTTPResponse != nil {
 		return r.HTTPResponse.Header.Get("Content-Type")
 	}
@@ -14795,6 +15013,21 @@ func (c *ClientWithResponses) ConfirmDonationWithResponse(ctx context.Context, i
 		return nil, err
 	}
 	return ParseConfirmDonationResponse(rsp)
+}
+
+// EraseDonationWithResponse Erase a donor's data (admin)
+//
+// Erases the donor's name, address, email, message and refund payee at once where no retention duty holds: a pledge never received or a cancelled pledge, with no receipt. Otherwise answers 409 invalid-state and marks the data restricted (restricted: true) until its retention period ends (FUNDUS_RETENTION_YEARS from the end of the year in which the accounts of the donation's year were adopted); fundus erase --due erases it then. Audited (donation.erase, donation.restrict).
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /api/v1/donations/{id}/erase (the `EraseDonation` operationId).
+func (c *ClientWithResponses) EraseDonationWithResponse(ctx context.Context, id string, params *EraseDonationParams, reqEditors ...RequestEditorFn) (*EraseDonationResponse, error) {
+	rsp, err := c.EraseDonation(ctx, id, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseEraseDonationResponse(rsp)
 }
 
 // RefundDonationWithBodyWithResponse Refund a received donation (treasurer); 409 insufficient-funds when the money is committed
@@ -18600,6 +18833,124 @@ func ParseConfirmDonationResponse(rsp *http.Response) (*ConfirmDonationResponse,
 			headers.IdempotentReplayed = &value
 		}
 		response.Headers422 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseEraseDonationResponse parses an HTTP response from a EraseDonationWithResponse call
+func ParseEraseDonationResponse(rsp *http.Response) (*EraseDonationResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &EraseDonationResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest Donation
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthenticated
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Conflict
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest PayloadTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Internal
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON500 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 200:
+		var headers EraseDonationResponse200Headers
+		if values := rsp.Header.Values("Idempotent-Replayed"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Idempotent-Replayed", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.IdempotentReplayed = &value
+		}
+		response.Headers200 = &headers
+	case rsp.StatusCode == 401:
+		var headers EraseDonationResponse401Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = &value
+		}
+		response.Headers401 = &headers
+	case rsp.StatusCode == 404:
+		var headers EraseDonationResponse404Headers
+		if values := rsp.Header.Values("Idempotent-Replayed"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Idempotent-Replayed", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.IdempotentReplayed = &value
+		}
+		response.Headers404 = &headers
+	case rsp.StatusCode == 409:
+		var headers EraseDonationResponse409Headers
+		if values := rsp.Header.Values("Idempotent-Replayed"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Idempotent-Replayed", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.IdempotentReplayed = &value
+		}
+		response.Headers409 = &headers
 	}
 
 	return response, nil
