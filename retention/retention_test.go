@@ -40,7 +40,12 @@ type clock struct {
 	t  time.Time
 }
 
-func (c *clock) now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); c.t = c.t.Add(time.Millisecond); return c.t }
+func (c *clock) now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.t = c.t.Add(time.Millisecond)
+	return c.t
+}
 func (c *clock) set(day string) {
 	c.mu.Lock()
 	defer c.mu.Unlock()

@@ -75,4 +75,3 @@ func (h *Handler) eraseDonation(c *gin.Context) {
 	}
 	c.Redirect(http.StatusSeeOther, "/admin/donations?done="+done+"&q="+url.QueryEscape(d.Reference))
 }
-
