@@ -307,7 +307,7 @@ func (s *Service) eraseDue(ctx context.Context, q queryExecer, now time.Time, ac
 		// Stored answers to idempotent requests repeat what was sent; they
 		// are forgotten after a day anyway, and any from a due year now.
 		last := r.Years[len(r.Years)-1]
-		n, err := countOrExec(ctx, q, dryRun, `idempotency_keys`, `created_at < $1`, "", yearSpan(last).to)
+		n, err := countOrExec(ctx, q, dryRun, `idempotency_keys`, `created_at < $1`, db.Time(yearSpan(last).to))
 		if err != nil {
 			return r, err
 		}
@@ -407,7 +407,7 @@ func bind(query string, vals map[string]any) (string, []any) {
 }
 
 // countOrExec deletes (or counts) the rows of table where cond holds.
-func countOrExec(ctx context.Context, q queryExecer, dryRun bool, table, cond, _ string, args ...any) (int64, error) {
+func countOrExec(ctx context.Context, q queryExecer, dryRun bool, table, cond string, args ...any) (int64, error) {
 	if dryRun {
 		var n int64
 		err := sqlx.GetContext(ctx, q, &n, `SELECT COUNT(*) FROM `+table+` WHERE `+cond, args...)
