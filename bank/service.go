@@ -258,7 +258,7 @@ func (s *Service) Book(ctx context.Context, actor fundus.Actor, id string, in Bo
 	}
 	return s.resolve(ctx, op, actor, id, "bank.line.book", func(tx *commit.Tx, l *Line) error {
 		if carriesPersonalData(memo, l) {
-			return errs.Field(op, "memo", "must not repeat the line's name, IBAN or remittance text: the ledger is never erased, personal data stays in the bank line")
+			return errs.FieldCode(op, "memo", "personal_data", "", "must not repeat the line's name, IBAN or remittance text: the ledger is never erased, personal data stays in the bank line")
 		}
 		amount := l.signed()
 		e, err := ledger.Post(tx, ledger.NewEntry{
