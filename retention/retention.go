@@ -10,7 +10,6 @@ package retention
 
 import (
 	"context"
-	"database/sql"
 	"errors"
 	"fmt"
 	"strconv"
@@ -242,25 +241,31 @@ var kinds = []kind{
 // (fiscal-year.erase, with the counts).
 func (s *Service) EraseDue(ctx context.Context, actor string, dryRun bool) (Report, error) {
 	const op errs.Op = "retention.EraseDue"
-	// A dry run too goes through the write path, for its clock; it only reads.
+	// A dry run erases as a run does, in the write path, and then gives its
+	// work up (the function fails, so the write path undoes it): so it
+	// counts exactly what a run would erase, receipts too.
 	out, err := commit.Do(ctx, s.Writer, func(tx *commit.Tx) (Report, error) {
-		if dryRun {
-			return s.eraseDue(tx.Context(), readOnly{tx.Reader()}, tx.Now(), actor, true, nil)
+		r, err := s.eraseDue(tx.Context(), tx, tx.Now(), actor, tx)
+		if err == nil && dryRun {
+			r.DryRun = true
+			return r, &undone{r}
 		}
-		return s.eraseDue(tx.Context(), tx, tx.Now(), actor, false, tx)
+		return r, err
 	})
+	var u *undone
+	if errors.As(err, &u) {
+		return u.report, nil
+	}
 	if err != nil {
 		return out.Value, errs.E(op, err)
 	}
 	return out.Value, nil
 }
 
-// readOnly is a reader that refuses to write: a dry run's.
-type readOnly struct{ sqlx.QueryerContext }
+// undone ends a dry run: an error, so that the write path undoes its work.
+type undone struct{ report Report }
 
-func (readOnly) ExecContext(context.Context, string, ...any) (sql.Result, error) {
-	return nil, errors.New("retention: a dry run writes nothing")
-}
+func (*undone) Error() string { return "retention: a dry run, undone" }
 
 // queryExecer is what eraseDue reads and writes through.
 type queryExecer interface {
@@ -268,31 +273,35 @@ type queryExecer interface {
 	sqlx.ExecerContext
 }
 
-func (s *Service) eraseDue(ctx context.Context, q queryExecer, now time.Time, actor string, dryRun bool, tx *commit.Tx) (Report, error) {
+func (s *Service) eraseDue(ctx context.Context, q queryExecer, now time.Time, actor string, tx *commit.Tx) (Report, error) {
 	fys, err := fiscalYears(ctx, q, s.years())
 	if err != nil {
 		return Report{}, err
 	}
-	r := Report{DryRun: dryRun, Years: dueYears(fys, fundus.DayOf(now)), Counts: []Count{}}
+	r := Report{Years: dueYears(fys, fundus.DayOf(now)), Counts: []Count{}}
 	counts := map[string]int64{}
 	for _, y := range r.Years {
 		sp := yearSpan(y)
 		byKind := map[string]int64{}
 		for _, k := range kinds {
-			n, err := eraseKind(ctx, q, k, sp, db.Time(now), dryRun)
+			n, err := eraseKind(ctx, q, k, sp, db.Time(now))
 			if err != nil {
 				return r, fmt.Errorf("erasing %s of %d: %w", k.name, y, err)
 			}
 			counts[k.name] += n
 			byKind[k.name] = n
 		}
-		if !dryRun && sum(byKind) > 0 {
+		if sum(byKind) > 0 {
 			if err := audit.Add(tx, actor, "fiscal-year.erase", "fiscal_year", strconv.Itoa(y), byKind); err != nil {
 				return r, err
 			}
 		}
 	}
-	if last := s.lastContiguousYear(ctx, q, r.Years); last > 0 && s.EraseReceipts != nil && !dryRun {
+	last, err := lastContiguousYear(ctx, q, r.Years)
+	if err != nil {
+		return r, err
+	}
+	if last > 0 && s.EraseReceipts != nil {
 		ext, ok := q.(sqlx.ExtContext)
 		if !ok {
 			return r, errors.New("retention: the transaction is not an sqlx.ExtContext")
@@ -307,11 +316,13 @@ func (s *Service) eraseDue(ctx context.Context, q queryExecer, now time.Time, ac
 		// Stored answers to idempotent requests repeat what was sent; they
 		// are forgotten after a day anyway, and any from a due year now.
 		last := r.Years[len(r.Years)-1]
-		n, err := countOrExec(ctx, q, dryRun, `idempotency_keys`, `created_at < $1`, db.Time(yearSpan(last).to))
+		res, err := q.ExecContext(ctx, `DELETE FROM idempotency_keys WHERE created_at < $1`, db.Time(yearSpan(last).to))
 		if err != nil {
 			return r, err
 		}
-		counts[KindIdempotency] = n
+		if counts[KindIdempotency], err = res.RowsAffected(); err != nil {
+			return r, err
+		}
 	}
 	for _, k := range []string{KindDonors, KindBankLines, KindMails, KindPaymentFiles, KindApplicants, KindUploads, KindReceipts, KindIdempotency} {
 		r.Counts = append(r.Counts, Count{Kind: k, N: counts[k]})
@@ -330,35 +341,29 @@ func sum(m map[string]int64) int64 {
 // lastContiguousYear is the last year y of due such that every year from
 // the first with a donation up to y is due: receipts are erased by "years
 // up to", which must not reach a year not yet due. 0: none.
-func (s *Service) lastContiguousYear(ctx context.Context, q sqlx.QueryerContext, due []int) int {
+func lastContiguousYear(ctx context.Context, q sqlx.QueryerContext, due []int) (int, error) {
 	if len(due) == 0 {
-		return 0
+		return 0, nil
 	}
-	var first sql.NullTime
-	if err := sqlx.GetContext(ctx, q, &first, `SELECT MIN(created_at) FROM donations`); err != nil || !first.Valid {
-		return 0
+	var first []time.Time
+	if err := sqlx.SelectContext(ctx, q, &first, `SELECT created_at FROM donations ORDER BY created_at LIMIT 1`); err != nil || len(first) == 0 {
+		return 0, err
 	}
 	set := map[int]bool{}
 	for _, y := range due {
 		set[y] = true
 	}
 	last := 0
-	for y := first.Time.In(fundus.Berlin).Year(); set[y]; y++ {
+	for y := first[0].In(fundus.Berlin).Year(); set[y]; y++ {
 		last = y
 	}
-	return last
+	return last, nil
 }
 
-// eraseKind erases (or counts) the due rows of k in sp.
-func eraseKind(ctx context.Context, q queryExecer, k kind, sp span, now time.Time, dryRun bool) (int64, error) {
+// eraseKind erases the due rows of k in sp and returns how many.
+func eraseKind(ctx context.Context, q queryExecer, k kind, sp span, now time.Time) (int64, error) {
 	vals := map[string]any{":from": db.Time(sp.from), ":to": db.Time(sp.to), ":fromday": sp.fromDay, ":today": sp.toDay,
 		":now": now, ":empty": []byte{}}
-	if dryRun {
-		var n int64
-		query, args := bind(`SELECT COUNT(*) FROM `+k.table+` WHERE `+k.where, vals)
-		err := sqlx.GetContext(ctx, q, &n, query, args...)
-		return n, err
-	}
 	if k.objectType != "" {
 		if err := scrubAuditOf(ctx, q, k, vals); err != nil {
 			return 0, err
@@ -404,18 +409,4 @@ func bind(query string, vals map[string]any) (string, []any) {
 		i += len(matched)
 	}
 	return b.String(), args
-}
-
-// countOrExec deletes (or counts) the rows of table where cond holds.
-func countOrExec(ctx context.Context, q queryExecer, dryRun bool, table, cond string, args ...any) (int64, error) {
-	if dryRun {
-		var n int64
-		err := sqlx.GetContext(ctx, q, &n, `SELECT COUNT(*) FROM `+table+` WHERE `+cond, args...)
-		return n, err
-	}
-	res, err := q.ExecContext(ctx, `DELETE FROM `+table+` WHERE `+cond, args...)
-	if err != nil {
-		return 0, err
-	}
-	return res.RowsAffected()
 }
