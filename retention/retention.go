@@ -177,8 +177,7 @@ const (
 	KindUploads       = "uploads"
 	KindReceipts      = "receipts"
 	KindIdempotency   = "stored answers"
-	erasedMarker      = ""
-	auditErasedMarker = "[gelöscht]"
+	auditErasedMarker = "[gelöscht]" // what replaces personal data in the audit trail
 )
 
 // span is a year as instants [from, to) and days [fromDay, toDay).
@@ -196,8 +195,9 @@ func yearSpan(y int) span {
 
 // kind is one place of personal data: which rows of a year are due
 // (where, with :from, :to, :fromday, :today the span's bounds), and how
-// they are blanked (set, with :now the erasure's time, :empty no bytes). objectType names the
-// audit records whose details may repeat the data (scrub: its columns).
+// they are blanked (set, with :now the erasure's time, :empty no bytes).
+// objectType names the audit records whose details may repeat the data
+// (scrub: its columns).
 type kind struct {
 	name, table, where, set string
 	objectType              string
@@ -245,7 +245,7 @@ func (s *Service) EraseDue(ctx context.Context, actor string, dryRun bool) (Repo
 	// work up (the function fails, so the write path undoes it): so it
 	// counts exactly what a run would erase, receipts too.
 	out, err := commit.Do(ctx, s.Writer, func(tx *commit.Tx) (Report, error) {
-		r, err := s.eraseDue(tx.Context(), tx, tx.Now(), actor, tx)
+		r, err := s.eraseDue(tx, actor)
 		if err == nil && dryRun {
 			r.DryRun = true
 			return r, &undone{r}
@@ -273,7 +273,8 @@ type queryExecer interface {
 	sqlx.ExecerContext
 }
 
-func (s *Service) eraseDue(ctx context.Context, q queryExecer, now time.Time, actor string, tx *commit.Tx) (Report, error) {
+func (s *Service) eraseDue(tx *commit.Tx, actor string) (Report, error) {
+	ctx, q, now := tx.Context(), tx, tx.Now()
 	fys, err := fiscalYears(ctx, q, s.years())
 	if err != nil {
 		return Report{}, err
@@ -302,11 +303,7 @@ func (s *Service) eraseDue(ctx context.Context, q queryExecer, now time.Time, ac
 		return r, err
 	}
 	if last > 0 && s.EraseReceipts != nil {
-		ext, ok := q.(sqlx.ExtContext)
-		if !ok {
-			return r, errors.New("retention: the transaction is not an sqlx.ExtContext")
-		}
-		n, err := s.EraseReceipts(ctx, ext, last)
+		n, err := s.EraseReceipts(ctx, tx, last)
 		if err != nil {
 			return r, fmt.Errorf("erasing receipts: %w", err)
 		}
