@@ -296,16 +296,27 @@ func (r renderer) stamp() {
 	f.SetTextColor(0, 0, 0)
 }
 
+// number writes the receipt's number at the top right, and that it is
+// cancelled.
+func (r renderer) number() {
+	f := r.f
+	f.SetY(margin - 5)
+	text := "Nr. " + r.d.Number
+	if r.d.Cancelled {
+		text = cancelledStamp + " – " + text
+	}
+	r.font("", 9)
+	f.SetX(margin)
+	f.CellFormat(textW, 5, text, "", 1, "R", false, 0, "")
+}
+
 func (r renderer) front() {
 	f, d := r.f, r.d
 	f.AddPage()
 	if d.Cancelled {
 		r.stamp()
 	}
-	f.SetY(margin - 5)
-	r.font("", 9)
-	f.SetX(margin)
-	f.CellFormat(textW, 5, "Nr. "+d.Number, "", 1, "R", false, 0, "")
+	r.number()
 
 	r.para("", 8, 4, issuerLabel)
 	r.box(append([]string{d.IssuerName}, strings.Split(d.IssuerAddress, "\n")...))
@@ -323,7 +334,7 @@ func (r renderer) front() {
 	f.Ln(4)
 
 	// amount in figures, in words, and the date or period
-	wFig, wDate := 38.0, 42.0
+	wFig, wDate := 50.0, 38.0
 	wWords := textW - wFig - wDate
 	x0, x1, x2 := margin, margin+wFig, margin+wFig+wWords
 	y := f.GetY()
@@ -426,10 +437,7 @@ func (r renderer) annex() {
 		if d.Cancelled {
 			r.stamp()
 		}
-		f.SetY(margin - 5)
-		r.font("", 9)
-		f.SetX(margin)
-		f.CellFormat(textW, 5, "Nr. "+d.Number, "", 1, "R", false, 0, "")
+		r.number()
 		title := fmt.Sprintf(annexTitle, germanDate(d.IssuedOn))
 		if !first {
 			title += " (Fortsetzung)"
