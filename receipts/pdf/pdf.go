@@ -247,6 +247,22 @@ type renderer struct {
 
 func (r renderer) font(style string, size float64) { r.f.SetFont("go", style, size) }
 
+// fit sets the regular font at 10 pt, or smaller down to 6 pt until
+// each word of s fits width w (long numbers are long German words).
+func (r renderer) fit(s string, w float64) {
+	size := 10.0
+	for ; size > 6; size -= 0.5 {
+		r.font("", size)
+		widest := 0.0
+		for _, word := range strings.Fields(s) {
+			widest = max(widest, r.f.GetStringWidth(word))
+		}
+		if widest <= w {
+			return
+		}
+	}
+}
+
 // para writes text over the full width.
 func (r renderer) para(style string, size, lineH float64, text string) {
 	r.font(style, size)
@@ -334,7 +350,7 @@ func (r renderer) front() {
 	f.Ln(4)
 
 	// amount in figures, in words, and the date or period
-	wFig, wDate := 50.0, 38.0
+	wFig, wDate := 48.0, 44.0
 	wWords := textW - wFig - wDate
 	x0, x1, x2 := margin, margin+wFig, margin+wFig+wWords
 	y := f.GetY()
@@ -351,12 +367,13 @@ func (r renderer) front() {
 		f.MultiCell(c.w, 4, c.s, "", "L", false)
 	}
 	y += 9
-	r.font("", 10)
+	words := "– " + Words(d.Amount) + " –"
 	yEnd := y
 	for _, c := range []struct {
 		x, w float64
 		s    string
-	}{{x0, wFig, Figures(d.Amount)}, {x1, wWords, "– " + Words(d.Amount) + " –"}, {x2, wDate, when}} {
+	}{{x0, wFig, Figures(d.Amount)}, {x1, wWords, words}, {x2, wDate, when}} {
+		r.fit(c.s, c.w-2)
 		f.SetXY(c.x+1, y+1.5)
 		f.MultiCell(c.w-2, 5, c.s, "", "L", false)
 		yEnd = max(yEnd, f.GetY()+1.5)
