@@ -14,6 +14,7 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -88,8 +89,8 @@ const (
 )
 
 // Render makes the PDF of d: one A4 page for a single receipt, the
-// receipt page and its annex for a collective one. It checks d first and
-// names the field that is wrong.
+// receipt page and its annex for a collective one, which lists the items
+// by date. It checks d first and names the field that is wrong.
 func Render(d Document) ([]byte, error) {
 	issued, err := d.check()
 	if err != nil {
@@ -107,6 +108,9 @@ func Render(d Document) ([]byte, error) {
 	f.SetMargins(margin, margin, margin)
 	f.SetAutoPageBreak(false, 0)
 
+	// the annex lists the donations by date
+	d.Items = slices.Clone(d.Items)
+	slices.SortStableFunc(d.Items, func(a, b Item) int { return strings.Compare(a.Date, b.Date) })
 	r := renderer{f: f, d: d}
 	r.front()
 	if f.GetY() > bottom {
@@ -249,7 +253,8 @@ func (r renderer) font(style string, size float64) { r.f.SetFont("go", style, si
 
 // fit sets the regular font at 10 pt, or smaller down to 6 pt until
 // each word of s fits width w (long numbers are long German words).
-func (r renderer) fit(s string, w float64) {
+// It returns the line height.
+func (r renderer) fit(s string, w float64) float64 {
 	size := 10.0
 	for ; size > 6; size -= 0.5 {
 		r.font("", size)
@@ -258,9 +263,10 @@ func (r renderer) fit(s string, w float64) {
 			widest = max(widest, r.f.GetStringWidth(word))
 		}
 		if widest <= w {
-			return
+			break
 		}
 	}
+	return size / 2
 }
 
 // para writes text over the full width.
@@ -373,9 +379,9 @@ func (r renderer) front() {
 		x, w float64
 		s    string
 	}{{x0, wFig, Figures(d.Amount)}, {x1, wWords, words}, {x2, wDate, when}} {
-		r.fit(c.s, c.w-2)
+		lineH := r.fit(c.s, c.w-2)
 		f.SetXY(c.x+1, y+1.5)
-		f.MultiCell(c.w-2, 5, c.s, "", "L", false)
+		f.MultiCell(c.w-2, lineH, c.s, "", "L", false)
 		yEnd = max(yEnd, f.GetY()+1.5)
 	}
 	for _, x := range []float64{x0, x1, x2} {
