@@ -276,13 +276,16 @@ func (r renderer) para(style string, size, lineH float64, text string) {
 	r.f.MultiCell(textW, lineH, text, "", "L", false)
 }
 
-// box writes lines inside a framed box over the full width.
+// box writes the non-blank lines inside a framed box over the full width.
 func (r renderer) box(lines []string) {
 	f := r.f
 	r.font("", 10)
 	y0 := f.GetY()
 	f.SetY(y0 + 1.5)
 	for _, l := range lines {
+		if l = strings.TrimSpace(l); l == "" {
+			continue
+		}
 		f.SetX(margin + 2)
 		f.MultiCell(textW-4, 5, l, "", "L", false)
 	}

@@ -163,12 +163,14 @@ func TestRenderSingleMachineNote(t *testing.T) {
 	d := single()
 	d.MachineNote = machineNote
 	d.Amount = 250000
+	d.IssuerAddress = "Bierstraße 28\r\n\r\n49074 Osnabrück\n"
+	d.DonorAddress = append(d.DonorAddress, " ")
 	txt, pages := text(t, d)
 	if pages != 1 {
 		t.Errorf("a single receipt has %d pages, want 1", pages)
 	}
 	contains(t, txt, common...)
-	contains(t, txt, machineNote, "2.500,00 €", "– zweitausendfünfhundert Euro –")
+	contains(t, txt, machineNote, "2.500,00 €", "– zweitausendfünfhundert Euro –", "Bierstraße 28 49074 Osnabrück Bestätigung")
 	lacks(t, txt, "(Unterschrift des Zuwendungsempfängers)")
 }
 
