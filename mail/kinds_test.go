@@ -28,6 +28,7 @@ var sampleData = map[string]map[string]any{
 		"BIC": "COBADEFFXXX", "Holder": "Stadt Osnabrück", "ReceiptRequested": true, "Anonymous": true},
 	mail.DonationReceived: {"Amount": fundus.EURCents(2500), "ReceivedAt": time.Date(2026, 3, 2, 0, 0, 0, 0, fundus.Berlin),
 		"Reference": "FUND-7K3M-9Q2X", "ReceiptRequested": false, "StatementIsProof": true},
+	mail.DonationReceipt:      {"Number": "ZB-2026-00001", "Amount": fundus.EURCents(250000), "Collective": true, "Year": 2026},
 	mail.ApplicationSubmitted: {"Title": "Sprachcafé", "Amount": fundus.EURCents(150000), "Path": "/grants/x"},
 	mail.ApplicationToReview:  {"Title": "Sprachcafé", "Organisation": "Verein", "Amount": fundus.EURCents(150000), "Path": "/grants/x"},
 	mail.ApplicationApproved:  {"Title": "Sprachcafé", "Amount": fundus.EURCents(100000), "Conditions": "Report by June.", "Path": "/grants/x"},

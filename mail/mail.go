@@ -43,6 +43,9 @@ const (
 	// ReceiptRequested, StatementIsProof (bools: the bank statement is
 	// proof enough for the tax office).
 	DonationReceived = "donation_received"
+	// DonationReceipt: Number, Amount, Collective (bool), Year. Attach the
+	// receipt's PDF.
+	DonationReceipt = "donation_receipt"
 	// ApplicationSubmitted, to the group: Title, Amount (requested), Path
 	// (its page).
 	ApplicationSubmitted = "application_submitted"
