@@ -34,12 +34,13 @@ func (s *Service) EraseDonation(ctx context.Context, actor fundus.Actor, id stri
 		if d.ErasedAt != nil {
 			return nil, errs.Errorf(op, errs.InvalidState, "the donor's data of %s was erased before", d.Reference)
 		}
-		receipt := false
-		if s.HasReceipt != nil {
-			if receipt, err = s.HasReceipt(tx.Context(), tx.Reader(), d.ID); err != nil {
-				return nil, err
-			}
+		// Any receipt, valid or cancelled: the fund keeps a copy of each
+		// (§ 50 EStDV). Only a received donation gets one; this is a guard.
+		var receipts int
+		if err := sqlx.GetContext(tx.Context(), tx.Reader(), &receipts, `SELECT COUNT(*) FROM receipt_donations WHERE donation_id = $1`, d.ID); err != nil {
+			return nil, err
 		}
+		receipt := receipts > 0
 		now := db.Time(tx.Now())
 		if (d.Status != donations.Pledged && d.Status != donations.Cancelled) || d.LedgerEntryID != "" || receipt {
 			if d.Restricted {

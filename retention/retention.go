@@ -23,6 +23,7 @@ import (
 	"fundus/commit"
 	"fundus/db"
 	"fundus/errs"
+	"fundus/receipts"
 )
 
 // DefaultYears is FUNDUS_RETENTION_YEARS unless configured: books are kept
@@ -36,13 +37,8 @@ type Service struct {
 	// Years is the retention period (FUNDUS_RETENTION_YEARS); 0: DefaultYears.
 	Years int
 	// EraseReceipts blanks the donor's name, address and PDF of the
-	// receipts of years up to lastErasableYear (receipts.EraseDue); nil:
-	// there are no receipts to erase. TODO(lead): wire receipts.EraseDue
-	// once branch receipts is merged.
+	// receipts of years up to lastErasableYear; nil: receipts.EraseDue.
 	EraseReceipts func(ctx context.Context, q sqlx.ExtContext, lastErasableYear int) (int64, error)
-	// HasReceipt reports whether a donation has a receipt, a copy the fund
-	// must keep (§ 50 EStDV); nil: no donation has one.
-	HasReceipt func(ctx context.Context, q sqlx.QueryerContext, donationID string) (bool, error)
 }
 
 func (s *Service) years() int {
@@ -302,8 +298,12 @@ func (s *Service) eraseDue(tx *commit.Tx, actor string) (Report, error) {
 	if err != nil {
 		return r, err
 	}
-	if last > 0 && s.EraseReceipts != nil {
-		n, err := s.EraseReceipts(ctx, tx, last)
+	eraseReceipts := s.EraseReceipts
+	if eraseReceipts == nil {
+		eraseReceipts = receipts.EraseDue
+	}
+	if last > 0 {
+		n, err := eraseReceipts(ctx, tx, last)
 		if err != nil {
 			return r, fmt.Errorf("erasing receipts: %w", err)
 		}

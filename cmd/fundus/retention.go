@@ -18,8 +18,6 @@ func retentionService(ctx context.Context, cfg *config) (*retention.Service, fun
 	if err != nil {
 		return nil, nil, err
 	}
-	// TODO(lead, issue 16): once branch receipts is merged, set
-	// EraseReceipts: receipts.EraseDue and HasReceipt here and in serve.go.
 	return &retention.Service{DB: d, Writer: w, Years: cfg.RetentionYears}, closeDB, nil
 }
 
