@@ -45,13 +45,13 @@ type Recognition struct {
 	Kind RecognitionKind `json:"kind"`
 	// Authority is the tax office that issued the notice; for a public
 	// body, optionally the law or the body it belongs to.
-	Authority string `json:"authority"`
+	Authority string `json:"authority,omitempty"`
 	// Notice names the notice, e.g. "Freistellungsbescheid, St.-Nr.
 	// 66/123/45678"; optional for a public body.
-	Notice string `json:"notice"`
+	Notice string `json:"notice,omitempty"`
 	// NoticeDate is the notice's date (YYYY-MM-DD); optional for a public
 	// body.
-	NoticeDate string `json:"notice_date"`
+	NoticeDate string `json:"notice_date,omitempty"`
 	// Sponsor is the recognised body (Träger) a group without recognition
 	// applies through; the recognition is the sponsor's. Empty: the
 	// applicant itself is recognised.
