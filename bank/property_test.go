@@ -1097,7 +1097,8 @@ func (p *payouts) approve(rt *rapid.T) {
 	payee := grants.Payee{Holder: rapid.SampledFrom(donorNames).Draw(rt, "payee"), IBAN: rapid.SampledFrom(donorIBANs[1:]).Draw(rt, "payee iban")}
 	a, err := ledgertest.Value(p.g.Create(ctx, p.applicant, grants.Input{Title: "Sprachcafé Schinkel", Organisation: "Café Lingua e.V.",
 		Summary: "Wöchentliches Sprachcafé", Description: "Ehrenamtliche treffen Neuankömmlinge.", RequestedAmount: text,
-		Budget: []grants.BudgetInput{{Item: "Miete", Amount: text}}, StartsOn: "2027-01-01", EndsOn: "2027-06-30", Payee: payee}))
+		Budget: []grants.BudgetInput{{Item: "Miete", Amount: text}}, StartsOn: "2027-01-01", EndsOn: "2027-06-30", Payee: payee,
+		Recognition: &grants.Recognition{Kind: grants.PublicBody}}))
 	if err != nil {
 		rt.Fatal(err)
 	}

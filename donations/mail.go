@@ -33,7 +33,7 @@ func (s *Service) mailPledged(tx *commit.Tx, d *Donation, png []byte) error {
 		To: d.Donor.Email, Name: d.Donor.Name, Lang: d.Lang, Kind: mail.DonationPledged,
 		Data: map[string]any{
 			"Amount": d.Amount, "Reference": d.Reference, "IBAN": s.Bank.IBAN, "BIC": s.Bank.BIC, "Holder": s.Bank.Holder,
-			"ReceiptRequested": d.ReceiptRequested, "Anonymous": d.Anonymous,
+			"ReceiptRequested": d.ReceiptRequested, "Anonymous": d.Anonymous, "StatementIsProof": d.Amount.Minor <= ProofLimit,
 		},
 		Attachments: []mail.Attachment{{Name: "girocode-" + d.Reference + ".png", ContentType: "image/png", Data: png}},
 	})

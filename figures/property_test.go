@@ -174,7 +174,8 @@ func (w *world) approve(rt *rapid.T, amount fundus.AmountText) {
 	w.titles++
 	a, err := ledgertest.Value(w.g.Create(ctx, w.group, grants.Input{Title: fmt.Sprint("Projekt ", w.titles), Organisation: "Verein", Summary: "s",
 		Description: "d", RequestedAmount: amount, Budget: []grants.BudgetInput{{Item: "Miete", Amount: amount}},
-		StartsOn: "2026-01-01", EndsOn: "2026-06-30", Payee: grants.Payee{Holder: "Verein", IBAN: "DE89370400440532013000"}}))
+		StartsOn: "2026-01-01", EndsOn: "2026-06-30", Payee: grants.Payee{Holder: "Verein", IBAN: "DE89370400440532013000"},
+		Recognition: &grants.Recognition{Kind: grants.PublicBody, Authority: "Schulträger: Stadt"}}))
 	if err != nil {
 		rt.Fatal(err)
 	}

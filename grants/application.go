@@ -75,16 +75,19 @@ type Application struct {
 	StartsOn        string        `json:"starts_on"`
 	EndsOn          string        `json:"ends_on"`
 	Payee           Payee         `json:"payee"`
-	CreatedAt       time.Time     `json:"created_at"`
-	SubmittedAt     *time.Time    `json:"submitted_at,omitempty"`
-	DecidedAt       *time.Time    `json:"decided_at,omitempty"`
-	Conditions      string        `json:"conditions,omitempty"`
-	Spent           *fundus.Money `json:"spent,omitempty"`
-	Report          string        `json:"report,omitempty"`
-	ReportedAt      *time.Time    `json:"reported_at,omitempty"`
-	Returned        *fundus.Money `json:"returned,omitempty"`
-	ClosedAt        *time.Time    `json:"closed_at,omitempty"`
-	WithdrawnAt     *time.Time    `json:"withdrawn_at,omitempty"`
+	// Recognition is why the applicant may receive grants; nil on a draft
+	// that has none yet and on applications from before it was asked for.
+	Recognition *Recognition  `json:"recognition,omitempty"`
+	CreatedAt   time.Time     `json:"created_at"`
+	SubmittedAt *time.Time    `json:"submitted_at,omitempty"`
+	DecidedAt   *time.Time    `json:"decided_at,omitempty"`
+	Conditions  string        `json:"conditions,omitempty"`
+	Spent       *fundus.Money `json:"spent,omitempty"`
+	Report      string        `json:"report,omitempty"`
+	ReportedAt  *time.Time    `json:"reported_at,omitempty"`
+	Returned    *fundus.Money `json:"returned,omitempty"`
+	ClosedAt    *time.Time    `json:"closed_at,omitempty"`
+	WithdrawnAt *time.Time    `json:"withdrawn_at,omitempty"`
 	// Receipts are the files the group sent with its report (their
 	// contents through Service.Receipt); pages only, for now.
 	Receipts      []Receipt       `json:"-"`
@@ -112,6 +115,8 @@ type Input struct {
 	StartsOn        string            `json:"starts_on"`
 	EndsOn          string            `json:"ends_on"`
 	Payee           Payee             `json:"payee"`
+	// Recognition may be left out of a draft; Submit needs it.
+	Recognition *Recognition `json:"recognition,omitempty"`
 }
 
 // BudgetInput is one budget line as written.
@@ -126,6 +131,10 @@ func InputOf(a *Application) Input {
 	in := Input{Title: a.Title, Organisation: a.Organisation, Summary: a.Summary, Description: a.Description,
 		RequestedAmount: fundus.Amount(a.RequestedAmount.String()), Currency: a.Currency,
 		StartsOn: a.StartsOn, EndsOn: a.EndsOn, Payee: a.Payee}
+	if a.Recognition != nil {
+		r := *a.Recognition
+		in.Recognition = &r
+	}
 	for _, b := range a.Budget {
 		in.Budget = append(in.Budget, BudgetInput{Item: b.Item, Amount: fundus.Amount(b.Amount.String())})
 	}
@@ -151,8 +160,9 @@ type Service struct {
 // amount above MaxGrant; its Param is the limit ("5000.00").
 const MaxGrantCode = "max_grant"
 
-// check validates in and fills the application's written fields.
-func (s *Service) check(op errs.Op, in Input, a *Application) error {
+// check validates in as of today (YYYY-MM-DD, Europe/Berlin) and fills
+// the application's written fields.
+func (s *Service) check(op errs.Op, in Input, a *Application, today string) error {
 	var f check.Fields
 	// text trims v, records it as required and free text, and returns it.
 	text := func(field, v string, max int, lines bool) string {
@@ -223,6 +233,7 @@ func (s *Service) check(op errs.Op, in Input, a *Application) error {
 	if a.Payee.BIC != "" && !fundus.ValidBIC(a.Payee.BIC) {
 		f.Add("payee.bic", "bic", "", "must have 8 or 11 characters")
 	}
+	a.Recognition = checkRecognition(&f, in.Recognition, today)
 	return f.Err(op)
 }
 
@@ -233,10 +244,10 @@ func (s *Service) Create(ctx context.Context, actor fundus.Actor, in Input) (com
 		return applicationOutcome{}, err
 	}
 	a := &Application{ID: db.NewID(), Status: Draft, ownerID: actor.ActorID()}
-	if err := s.check(op, in, a); err != nil {
-		return applicationOutcome{}, err
-	}
 	return s.write(ctx, op, func(tx *commit.Tx) (*Application, error) {
+		if err := s.check(op, in, a, fundus.DayOf(tx.Now())); err != nil {
+			return nil, err
+		}
 		a.CreatedAt = db.Time(tx.Now())
 		if err := insertApplication(tx.Context(), tx, a); err != nil {
 			return nil, err
@@ -257,7 +268,7 @@ func (s *Service) Update(ctx context.Context, actor fundus.Actor, id string, cha
 		if err := change(&in); err != nil {
 			return err
 		}
-		if err := s.check(op, in, a); err != nil {
+		if err := s.check(op, in, a, fundus.DayOf(tx.Now())); err != nil {
 			return err
 		}
 		return audit.Add(tx, actor.ActorID(), "application.update", "application", a.ID, map[string]any{"requested_amount": a.RequestedAmount})
@@ -270,6 +281,17 @@ func (s *Service) Submit(ctx context.Context, actor fundus.Actor, id string) (co
 	return s.transition(ctx, op, actor, id, fundus.ApplyForGrant, true, func(tx *commit.Tx, a *Application) error {
 		if a.Status != Draft {
 			return errs.Errorf(op, errs.InvalidState, "only a draft can be submitted; this application is %s", a.Status)
+		}
+		// The recognition is checked again: a notice may have grown too
+		// old since the draft was saved.
+		var f check.Fields
+		if a.Recognition == nil {
+			f.Add("recognition.kind", "recognition_required", "", "is required before submitting: nonprofit or public_body, with the notice")
+		} else {
+			checkRecognition(&f, a.Recognition, fundus.DayOf(tx.Now()))
+		}
+		if err := f.Err(op); err != nil {
+			return err
 		}
 		if s.MaySubmit != nil {
 			if err := s.MaySubmit(tx.Context(), actor.ActorID()); err != nil {

@@ -89,8 +89,13 @@ func input(amount string) grants.Input {
 	return grants.Input{Title: "Sprachcafé Schinkel", Organisation: "Café Lingua e.V.", Summary: "Wöchentliches Sprachcafé",
 		Description: "Ehrenamtliche treffen Neuankömmlinge.", RequestedAmount: fundus.Amount(amount),
 		Budget:   []grants.BudgetInput{{Item: "Miete", Amount: fundus.Amount(amount)}},
-		StartsOn: "2027-01-01", EndsOn: "2027-06-30", Payee: grants.Payee{Holder: "Café Lingua e.V.", IBAN: "DE89 3704 0044 0532 0130 00"}}
+		StartsOn: "2027-01-01", EndsOn: "2027-06-30", Payee: grants.Payee{Holder: "Café Lingua e.V.", IBAN: "DE89 3704 0044 0532 0130 00"},
+		Recognition: &grants.Recognition{Kind: grants.Nonprofit, Authority: "Finanzamt Osnabrück-Stadt",
+			Notice: "Freistellungsbescheid, St.-Nr. 66/123/45678", NoticeDate: recentNotice()}}
 }
+
+// recentNotice is the date of a notice a year old: recent enough today.
+func recentNotice() string { return time.Now().AddDate(-1, 0, 0).Format(time.DateOnly) }
 
 // inReview creates, submits and reviews an application.
 func (w *world) inReview(amount string) *grants.Application {

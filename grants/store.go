@@ -20,7 +20,8 @@ type queryer = sqlx.QueryerContext
 const applicationColumns = `seq, id, owner_id, status, title, organisation, summary, description, requested_amount,
 	approved_amount, paid_amount, currency, budget, starts_on, ends_on, payee_holder, payee_iban, payee_bic,
 	created_at, submitted_at, decided_at, decided_by, conditions, decision_entry_id, spent, report, reported_at,
-	returned, closed_at, close_entry_id, returned_paid, withdrawn_at`
+	returned, closed_at, close_entry_id, returned_paid, withdrawn_at, recognition_kind, recognition_authority,
+	recognition_notice, recognition_notice_date, recognition_sponsor`
 
 type applicationRow struct {
 	Seq             int64          `db:"seq"`
@@ -55,6 +56,11 @@ type applicationRow struct {
 	CloseEntryID    sql.NullString `db:"close_entry_id"`
 	ReturnedPaid    int64          `db:"returned_paid"`
 	WithdrawnAt     sql.NullTime   `db:"withdrawn_at"`
+	RecognitionKind string         `db:"recognition_kind"`
+	RecAuthority    string         `db:"recognition_authority"`
+	RecNotice       string         `db:"recognition_notice"`
+	RecNoticeDate   string         `db:"recognition_notice_date"`
+	RecSponsor      string         `db:"recognition_sponsor"`
 }
 
 func moneyPtr(n sql.NullInt64) *fundus.Money {
@@ -85,6 +91,10 @@ func (r applicationRow) application() *Application {
 		returnedPaid: r.ReturnedPaid,
 		Budget:       decodeBudget(r.Budget),
 	}
+	if r.RecognitionKind != "" {
+		a.Recognition = &Recognition{Kind: RecognitionKind(r.RecognitionKind), Authority: r.RecAuthority, Notice: r.RecNotice,
+			NoticeDate: r.RecNoticeDate, Sponsor: r.RecSponsor}
+	}
 	return a
 }
 
@@ -114,25 +124,41 @@ func decodeBudget(s string) []BudgetItem {
 }
 
 func insertApplication(ctx context.Context, q sqlx.ExecerContext, a *Application) error {
+	rec := recognitionArgs(a.Recognition)
 	_, err := q.ExecContext(ctx, `INSERT INTO applications (id, owner_id, status, title, organisation, summary, description,
-		requested_amount, paid_amount, currency, budget, starts_on, ends_on, payee_holder, payee_iban, payee_bic, created_at)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 0, $9, $10, $11, $12, $13, $14, $15, $16)`,
+		requested_amount, paid_amount, currency, budget, starts_on, ends_on, payee_holder, payee_iban, payee_bic, created_at,
+		recognition_kind, recognition_authority, recognition_notice, recognition_notice_date, recognition_sponsor)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 0, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21)`,
 		a.ID, a.ownerID, a.Status, a.Title, a.Organisation, a.Summary, a.Description, a.RequestedAmount.Minor, a.Currency,
-		encodeBudget(a.Budget), a.StartsOn, a.EndsOn, a.Payee.Holder, a.Payee.IBAN, a.Payee.BIC, a.CreatedAt)
+		encodeBudget(a.Budget), a.StartsOn, a.EndsOn, a.Payee.Holder, a.Payee.IBAN, a.Payee.BIC, a.CreatedAt,
+		rec[0], rec[1], rec[2], rec[3], rec[4])
 	return err
 }
 
 func updateApplication(ctx context.Context, q sqlx.ExecerContext, a *Application) error {
+	rec := recognitionArgs(a.Recognition)
 	_, err := q.ExecContext(ctx, `UPDATE applications SET status = $2, title = $3, organisation = $4, summary = $5,
 		description = $6, requested_amount = $7, approved_amount = $8, paid_amount = $9, budget = $10, starts_on = $11,
 		ends_on = $12, payee_holder = $13, payee_iban = $14, payee_bic = $15, submitted_at = $16, decided_at = $17,
 		decided_by = $18, conditions = $19, decision_entry_id = $20, spent = $21, report = $22, reported_at = $23,
-		returned = $24, closed_at = $25, close_entry_id = $26, returned_paid = $27, withdrawn_at = $28 WHERE id = $1`,
+		returned = $24, closed_at = $25, close_entry_id = $26, returned_paid = $27, withdrawn_at = $28,
+		recognition_kind = $29, recognition_authority = $30, recognition_notice = $31, recognition_notice_date = $32,
+		recognition_sponsor = $33 WHERE id = $1`,
 		a.ID, a.Status, a.Title, a.Organisation, a.Summary, a.Description, a.RequestedAmount.Minor, minorPtr(a.ApprovedAmount),
 		a.PaidAmount.Minor, encodeBudget(a.Budget), a.StartsOn, a.EndsOn, a.Payee.Holder, a.Payee.IBAN, a.Payee.BIC,
 		a.SubmittedAt, a.DecidedAt, a.decidedBy, a.Conditions, db.StringOrNull(a.decisionEntryID), minorPtr(a.Spent), a.Report,
-		a.ReportedAt, minorPtr(a.Returned), a.ClosedAt, db.StringOrNull(a.closeEntryID), a.returnedPaid, a.WithdrawnAt)
+		a.ReportedAt, minorPtr(a.Returned), a.ClosedAt, db.StringOrNull(a.closeEntryID), a.returnedPaid, a.WithdrawnAt,
+		rec[0], rec[1], rec[2], rec[3], rec[4])
 	return err
+}
+
+// recognitionArgs are the stored columns of r: kind, authority, notice,
+// notice date, sponsor (all empty for nil).
+func recognitionArgs(r *Recognition) [5]string {
+	if r == nil {
+		return [5]string{}
+	}
+	return [5]string{string(r.Kind), r.Authority, r.Notice, r.NoticeDate, r.Sponsor}
 }
 
 func findApplication(ctx context.Context, q queryer, id string) (*Application, error) {

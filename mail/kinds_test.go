@@ -25,7 +25,7 @@ var sampleData = map[string]map[string]any{
 	mail.ConfirmAddress: {"Path": "/confirm/tok"},
 	mail.AddressTaken:   {"Path": "/password-reset"},
 	mail.DonationPledged: {"Amount": fundus.EURCents(123450), "Reference": "FUND-7K3M-9Q2X", "IBAN": "DE89370400440532013000",
-		"BIC": "COBADEFFXXX", "Holder": "Stadt Osnabrück", "ReceiptRequested": true, "Anonymous": true},
+		"BIC": "COBADEFFXXX", "Holder": "Stadt Osnabrück", "ReceiptRequested": true, "Anonymous": true, "StatementIsProof": false},
 	mail.DonationReceived: {"Amount": fundus.EURCents(2500), "ReceivedAt": time.Date(2026, 3, 2, 0, 0, 0, 0, fundus.Berlin),
 		"Reference": "FUND-7K3M-9Q2X", "ReceiptRequested": false, "StatementIsProof": true},
 	mail.DonationReceipt:      {"Number": "ZB-2026-00001", "Amount": fundus.EURCents(250000), "Collective": true, "Year": 2026},

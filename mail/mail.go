@@ -37,7 +37,9 @@ const (
 	// password reset).
 	AddressTaken = "address_taken"
 	// DonationPledged: Amount, Reference, IBAN, BIC, Holder,
-	// ReceiptRequested, Anonymous (bools). Attach the GiroCode.
+	// ReceiptRequested, Anonymous, StatementIsProof (bools: up to 300 EUR
+	// the bank statement is proof enough for the tax office). Attach the
+	// GiroCode.
 	DonationPledged = "donation_pledged"
 	// DonationReceived: Amount, ReceivedAt (time), Reference,
 	// ReceiptRequested, StatementIsProof (bools: the bank statement is

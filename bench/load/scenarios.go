@@ -287,7 +287,8 @@ func (d *day) target(t *vegeta.Target, s step) error {
 				{Item: "Material", Amount: apiclient.AmountOf(fmt.Sprintf("%d.%02d", (cents-half)/100, (cents-half)%100))},
 			},
 			StartsOn: apiclient.DateOf(2027, time.January, 1), EndsOn: apiclient.DateOf(2027, time.June, 30),
-			Payee: apiclient.PayeeInput{Holder: "Verein e.V.", Iban: "DE89370400440532013000"},
+			Payee:       apiclient.PayeeInput{Holder: "Verein e.V.", Iban: "DE89370400440532013000"},
+			Recognition: &apiclient.RecognitionInput{Kind: apiclient.RecognitionInputKindPublicBody},
 		})
 		return target(t, req, err, d.groups[s.app.owner])
 	case "submit":

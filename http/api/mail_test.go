@@ -223,7 +223,8 @@ func TestMailsOfTheWholeStory(t *testing.T) {
 
 		// The pledge: bank details, reference and the GiroCode.
 		pledged := in.one("erika@example.org", "reference "+p1["reference"].(string))
-		want(t, pledged, "en", "Hello Erika Example,", "€25.00", p1["reference"].(string), "DE89 3704 0044 0532 0130 00", "Integrationsfonds Osnabrück")
+		want(t, pledged, "en", "Hello Erika Example,", "€25.00", p1["reference"].(string), "DE89 3704 0044 0532 0130 00", "Integrationsfonds Osnabrück",
+			"bank statement or your bank’s booking confirmation is proof enough for the tax office (§ 50(4) EStDV)")
 		if len(pledged.Attachments) != 1 || pledged.Attachments[0].ContentType != "image/png" {
 			t.Fatalf("attachments %+v", pledged.Attachments)
 		}
@@ -239,14 +240,18 @@ func TestMailsOfTheWholeStory(t *testing.T) {
 			t.Errorf("To: %s", got)
 		}
 		hansPledged := in.one("hans@example.org", "Verwendungszweck "+p2["reference"].(string))
-		want(t, hansPledged, "de", "Hallo Hans Muster,", "1.250,50\u00a0€", "Sie spenden anonym")
+		want(t, hansPledged, "de", "Hallo Hans Muster,", "1.250,50\u00a0€", "Sie spenden anonym",
+			"Für Spenden über 300 € verlangt das Finanzamt eine Zuwendungsbestätigung", "sobald das Geld eingegangen ist und die Stadt die Spende angenommen hat")
+		if strings.Contains(hansPledged.Text, "Kontoauszug") {
+			t.Fatal("a pledge over 300 € says the bank statement is proof enough")
+		}
 		if len(hansPledged.Attachments) != 1 || decodeQR(t, hansPledged.Attachments[0].Data) == "" {
 			t.Fatal("the German pledge has no GiroCode")
 		}
 
 		// Money received: by hand, and found on a statement.
 		want(t, in.one("erika@example.org", "your donation has arrived"), "en", "€25.00", "2 Mar 2026", "bank statement is proof enough")
-		want(t, in.one("hans@example.org", "Ihre Spende ist angekommen"), "de", "1.250,50\u00a0€", "03.03.2026", "Zuwendungsbestätigung")
+		want(t, in.one("hans@example.org", "Ihre Spende ist angekommen"), "de", "1.250,50\u00a0€", "03.03.2026", "Zuwendungsbestätigung", "sobald die Stadt die Spende angenommen hat")
 
 		// Submitted: the group, and each committee member in their language.
 		want(t, in.one("verein@example.org", "Antrag eingereicht: Sprachcafé Schinkel"), "de", "500,00\u00a0€", testserver.MailBaseURL+"/grants/"+a1)

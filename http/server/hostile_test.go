@@ -268,7 +268,8 @@ func TestFreeTextRefusesControlAndBidi(t *testing.T) {
 		for _, field := range []struct {
 			name  string
 			lines bool
-		}{{"title", false}, {"organisation", false}, {"summary", true}, {"description", true}, {"budget[0].item", false}, {"payee.holder", false}} {
+		}{{"title", false}, {"organisation", false}, {"summary", true}, {"description", true}, {"budget[0].item", false}, {"payee.holder", false},
+			{"recognition.notice", false}, {"recognition.authority", false}, {"recognition.sponsor", false}} {
 			var v map[string]any
 			json.Unmarshal([]byte(testserver.ApplicationBody), &v)
 			switch field.name {
@@ -276,6 +277,8 @@ func TestFreeTextRefusesControlAndBidi(t *testing.T) {
 				v["budget"].([]any)[0].(map[string]any)["item"] = "X"
 			case "payee.holder":
 				v["payee"].(map[string]any)["holder"] = "X"
+			case "recognition.notice", "recognition.authority", "recognition.sponsor":
+				v["recognition"].(map[string]any)[strings.TrimPrefix(field.name, "recognition.")] = "X"
 			default:
 				v[field.name] = "X"
 			}

@@ -259,6 +259,20 @@ func TestGrantInTheBrowser(t *testing.T) {
 		t.Fatalf("status %q", st)
 	}
 	appURL := get(p, chromedp.Evaluate[string](`location.pathname`))
+	// Without its recognition the draft cannot be submitted: the page says
+	// why, and the group adds it.
+	submit(`#submit-application`)
+	if st, msg := status(), p.text(`#submit-recognition-kind-error`); st != "draft" || !strings.Contains(msg, "non-profit") {
+		t.Fatalf("submitted without recognition: status %q, message %q", st, msg)
+	}
+	p.do(chromedp.Navigate(srv.URL+appURL+"/edit"), chromedp.WaitVisible(`#recognition_kind-nonprofit`),
+		chromedp.Click(`#recognition_kind-nonprofit`), chromedp.SendKeys(`#recognition_authority`, "Finanzamt Osnabrück-Stadt"),
+		chromedp.SendKeys(`#recognition_notice`, "Freistellungsbescheid, St.-Nr. 66/123/45678"),
+		chromedp.SetValue(`#recognition_notice_date`, time.Now().AddDate(-1, 0, 0).Format(time.DateOnly)))
+	submit(`#save`)
+	if got := p.text(`#recognition-notice`); got != "Freistellungsbescheid, St.-Nr. 66/123/45678" {
+		t.Fatalf("the grant page shows the notice %q", got)
+	}
 	submit(`#submit-application`)
 	if st := status(); st != "submitted" {
 		t.Fatalf("status %q", st)

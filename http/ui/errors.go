@@ -63,6 +63,9 @@ func (h *Handler) fieldMessage(c *gin.Context, f errs.FieldError) string {
 			param = web.FormatMoney(lang, fundus.EURCents(minor))
 		}
 	}
+	if f.Code == grants.NoticeTooOldCode { // a date: written as the page writes days
+		param = web.FormatDay(lang, param)
+	}
 	msg := h.Web.T(lang, id, "Param", param)
 	if f.Code == "" || msg == id {
 		msg = h.Web.T(lang, "error.field.invalid")

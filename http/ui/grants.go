@@ -5,6 +5,7 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/gin-gonic/gin"
 
@@ -77,6 +78,7 @@ func (h *Handler) registerPage(c *gin.Context) {
 type appForm struct {
 	Title, Organisation, Summary, Description, StartsOn, EndsOn, Requested, Holder, IBAN, BIC string
 	Budget                                                                                    []budgetLine
+	Recognition                                                                               grants.Recognition
 }
 
 type budgetLine struct{ Item, Amount string }
@@ -86,6 +88,9 @@ func formOf(a *grants.Application) appForm {
 		StartsOn: a.StartsOn, EndsOn: a.EndsOn, Requested: a.RequestedAmount.String(), Holder: a.Payee.Holder, IBAN: a.Payee.IBAN, BIC: a.Payee.BIC}
 	for _, b := range a.Budget {
 		f.Budget = append(f.Budget, budgetLine{b.Item, b.Amount.String()})
+	}
+	if a.Recognition != nil {
+		f.Recognition = *a.Recognition
 	}
 	return f
 }
@@ -120,7 +125,9 @@ func (h *Handler) editApplicationPage(c *gin.Context) {
 func (h *Handler) saveApplication(c *gin.Context) {
 	f := appForm{Title: c.PostForm("title"), Organisation: c.PostForm("organisation"), Summary: c.PostForm("summary"),
 		Description: c.PostForm("description"), StartsOn: c.PostForm("starts_on"), EndsOn: c.PostForm("ends_on"),
-		Requested: c.PostForm("requested_amount"), Holder: c.PostForm("payee_holder"), IBAN: c.PostForm("payee_iban"), BIC: c.PostForm("payee_bic")}
+		Requested: c.PostForm("requested_amount"), Holder: c.PostForm("payee_holder"), IBAN: c.PostForm("payee_iban"), BIC: c.PostForm("payee_bic"),
+		Recognition: grants.Recognition{Kind: grants.RecognitionKind(c.PostForm("recognition_kind")), Authority: c.PostForm("recognition_authority"),
+			Notice: c.PostForm("recognition_notice"), NoticeDate: c.PostForm("recognition_notice_date"), Sponsor: c.PostForm("recognition_sponsor")}}
 	for i := 0; i < 50; i++ {
 		item, ok1 := c.GetPostForm("budget_item_" + strconv.Itoa(i))
 		amount, ok2 := c.GetPostForm("budget_amount_" + strconv.Itoa(i))
@@ -153,6 +160,9 @@ func (h *Handler) saveApplication(c *gin.Context) {
 	f.Budget = rows
 	in := grants.Input{Title: f.Title, Organisation: f.Organisation, Summary: f.Summary, Description: f.Description,
 		StartsOn: f.StartsOn, EndsOn: f.EndsOn, Payee: grants.Payee{Holder: f.Holder, IBAN: f.IBAN, BIC: f.BIC}}
+	if r := f.Recognition; r != (grants.Recognition{}) {
+		in.Recognition = &r
+	}
 	var sum int64
 	sumOK := true
 	for _, b := range f.Budget {
@@ -235,6 +245,7 @@ func (h *Handler) showGrant(c *gin.Context, status int, a *grants.Application, f
 		"CanClose":    u.Allowed(fundus.CloseApplication),
 		"Bank":        h.Donations.Bank, "PayBackRef": grants.PayBackReference(a), "Owed": owedBack(a),
 		"MaxReceipts": grants.MaxReceipts, "MaxReceiptMiB": grants.MaxReceiptSize >> 20,
+		"RecognitionWarning": grants.RecognitionWarning(a, fundus.DayOf(time.Now())),
 	})
 }
 

@@ -343,6 +343,42 @@ func (e PledgeResultStatus) Valid() bool {
 	}
 }
 
+// Defines values for RecognitionKind.
+const (
+	RecognitionKindNonprofit  RecognitionKind = "nonprofit"
+	RecognitionKindPublicBody RecognitionKind = "public_body"
+)
+
+// Valid indicates whether the value is a known member of the RecognitionKind enum.
+func (e RecognitionKind) Valid() bool {
+	switch e {
+	case RecognitionKindNonprofit:
+		return true
+	case RecognitionKindPublicBody:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for RecognitionInputKind.
+const (
+	RecognitionInputKindNonprofit  RecognitionInputKind = "nonprofit"
+	RecognitionInputKindPublicBody RecognitionInputKind = "public_body"
+)
+
+// Valid indicates whether the value is a known member of the RecognitionInputKind enum.
+func (e RecognitionInputKind) Valid() bool {
+	switch e {
+	case RecognitionInputKindNonprofit:
+		return true
+	case RecognitionInputKindPublicBody:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for Role.
 const (
 	Admin     Role = "admin"
@@ -668,10 +704,13 @@ type Application struct {
 	Organisation   string             `json:"organisation"`
 
 	// PaidAmount An exact decimal amount with the currency's fraction digits, always a string, e.g. "25.00" (a minus for credits where the field is signed). Requests may send a number instead: AmountInput.
-	PaidAmount Amount     `json:"paid_amount"`
-	Payee      Payee      `json:"payee"`
-	Report     *string    `json:"report,omitempty"`
-	ReportedAt *time.Time `json:"reported_at,omitempty"`
+	PaidAmount Amount `json:"paid_amount"`
+	Payee      Payee  `json:"payee"`
+
+	// Recognition Why the applicant may receive grants (a donation receipt says the money is used directly for the stated purpose): a body recognised as non-profit by its tax office, or a public-law body. A group without recognition applies through a recognised sponsor (Träger): the recognition is the sponsor's, and sponsor names it. A draft may leave it out; submitting needs it (422 naming recognition.kind). A non-profit notice must be dated at most 5 years back (§ 63 Abs. 5 AO; code notice_too_old, param the earliest date) and not in the future.
+	Recognition *Recognition `json:"recognition,omitempty"`
+	Report      *string      `json:"report,omitempty"`
+	ReportedAt  *time.Time   `json:"reported_at,omitempty"`
 
 	// RequestedAmount An exact decimal amount with the currency's fraction digits, always a string, e.g. "25.00" (a minus for credits where the field is signed). Requests may send a number instead: AmountInput.
 	RequestedAmount Amount `json:"requested_amount"`
@@ -711,6 +750,9 @@ type ApplicationInput struct {
 	EndsOn       openapi_types.Date `json:"ends_on"`
 	Organisation string             `json:"organisation"`
 	Payee        PayeeInput         `json:"payee"`
+
+	// Recognition Why the applicant may receive grants (a donation receipt says the money is used directly for the stated purpose): a body recognised as non-profit by its tax office, or a public-law body. A group without recognition applies through a recognised sponsor (Träger): the recognition is the sponsor's, and sponsor names it. A draft may leave it out; submitting needs it (422 naming recognition.kind). A non-profit notice must be dated at most 5 years back (§ 63 Abs. 5 AO; code notice_too_old, param the earliest date) and not in the future.
+	Recognition *RecognitionInput `json:"recognition,omitempty"`
 
 	// RequestedAmount An amount in a request: a decimal string ("25.00") or a JSON number (25.5), parsed exactly from its text, never through a binary float. Refused with 422 validation naming the field: more fraction digits than the currency has, exponents, NaN/Infinity, spaces, '+', commas, hex, non-ASCII digits, leading zeros, zero, a minus where none belongs, and anything above FUNDUS_MAX_AMOUNT.
 	RequestedAmount AmountInput        `json:"requested_amount"`
@@ -1157,6 +1199,44 @@ type Project struct {
 	Status         string `json:"status"`
 	Title          string `json:"title"`
 }
+
+// Recognition Why the applicant may receive grants (a donation receipt says the money is used directly for the stated purpose): a body recognised as non-profit by its tax office, or a public-law body. A group without recognition applies through a recognised sponsor (Träger): the recognition is the sponsor's, and sponsor names it. A draft may leave it out; submitting needs it (422 naming recognition.kind). A non-profit notice must be dated at most 5 years back (§ 63 Abs. 5 AO; code notice_too_old, param the earliest date) and not in the future.
+type Recognition struct {
+	// Authority the tax office that issued the notice (required for nonprofit); for a public body optionally its legal form or body
+	Authority *string         `json:"authority,omitempty"`
+	Kind      RecognitionKind `json:"kind"`
+
+	// Notice the notice, e.g. "Freistellungsbescheid, St.-Nr. 66/123/45678" or "Feststellungsbescheid nach § 60a AO" (required for nonprofit)
+	Notice *string `json:"notice,omitempty"`
+
+	// NoticeDate the notice's date (required for nonprofit): not in the future, for nonprofit not more than 5 years back
+	NoticeDate *openapi_types.Date `json:"notice_date,omitempty"`
+
+	// Sponsor the recognised sponsor (Träger) a group without recognition applies through; empty: the applicant itself is recognised
+	Sponsor *string `json:"sponsor,omitempty"`
+}
+
+// RecognitionKind defines model for Recognition.Kind.
+type RecognitionKind string
+
+// RecognitionInput Why the applicant may receive grants (a donation receipt says the money is used directly for the stated purpose): a body recognised as non-profit by its tax office, or a public-law body. A group without recognition applies through a recognised sponsor (Träger): the recognition is the sponsor's, and sponsor names it. A draft may leave it out; submitting needs it (422 naming recognition.kind). A non-profit notice must be dated at most 5 years back (§ 63 Abs. 5 AO; code notice_too_old, param the earliest date) and not in the future.
+type RecognitionInput struct {
+	// Authority the tax office that issued the notice (required for nonprofit); for a public body optionally its legal form or body
+	Authority *string              `json:"authority,omitempty"`
+	Kind      RecognitionInputKind `json:"kind"`
+
+	// Notice the notice, e.g. "Freistellungsbescheid, St.-Nr. 66/123/45678" or "Feststellungsbescheid nach § 60a AO" (required for nonprofit)
+	Notice *string `json:"notice,omitempty"`
+
+	// NoticeDate the notice's date (required for nonprofit): not in the future, for nonprofit not more than 5 years back
+	NoticeDate *openapi_types.Date `json:"notice_date,omitempty"`
+
+	// Sponsor the recognised sponsor (Träger) a group without recognition applies through; empty: the applicant itself is recognised
+	Sponsor *string `json:"sponsor,omitempty"`
+}
+
+// RecognitionInputKind defines model for RecognitionInput.Kind.
+type RecognitionInputKind string
 
 // Reconciliation defines model for Reconciliation.
 type Reconciliation struct {

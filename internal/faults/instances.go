@@ -242,7 +242,8 @@ func readyApplication(ctx context.Context, c *client, base, group string, member
 		Description: "Ehrenamtliche treffen Neuankömmlinge.", RequestedAmount: apiclient.AmountOf(amount),
 		Budget:   []apiclient.BudgetItemInput{{Item: "Miete", Amount: apiclient.AmountOf(amount)}},
 		StartsOn: apiclient.DateOf(2027, time.January, 1), EndsOn: apiclient.DateOf(2027, time.June, 30),
-		Payee: apiclient.PayeeInput{Holder: "Café Lingua e.V.", Iban: "DE89370400440532013000"},
+		Payee:       apiclient.PayeeInput{Holder: "Café Lingua e.V.", Iban: "DE89370400440532013000"},
+		Recognition: &apiclient.RecognitionInput{Kind: apiclient.RecognitionInputKindPublicBody},
 	}, as)
 	if err := apiclient.Expect(app, err, http.StatusCreated); err != nil {
 		return "", err

@@ -43,7 +43,8 @@ const Password = "a long enough password"
 // ApplicationBody is a valid body of a new application.
 const ApplicationBody = `{"title":"Sprachcafé","organisation":"Café Lingua e.V.","summary":"Wöchentlich","description":"Treffen",
 	"requested_amount":"500.00","budget":[{"item":"Miete","amount":"300.00"},{"item":"Material","amount":"200.00"}],
-	"starts_on":"2027-01-01","ends_on":"2027-06-30","payee":{"holder":"Café Lingua e.V.","iban":"DE89370400440532013000"}}`
+	"starts_on":"2027-01-01","ends_on":"2027-06-30","payee":{"holder":"Café Lingua e.V.","iban":"DE89370400440532013000"},
+	"recognition":{"kind":"nonprofit","authority":"Finanzamt Osnabrück-Stadt","notice":"Freistellungsbescheid, St.-Nr. 66/123/45678","notice_date":"2025-03-14"}}`
 
 // Server is the HTTP layer on a test database, with the services behind it.
 type Server struct {
