@@ -5,6 +5,7 @@
 # the bank's debit line, the group's credit line). Needs curl and jq; run from the repository root:
 #   go build -o fundus ./cmd/fundus && examples/contract-demo.sh
 set -u
+NOTICE_DATE=$(date -d "1 year ago" +%F)  # the tax notice of the example group: recent enough (five-year rule)
 F=${FUNDUS_BIN:-$PWD/fundus}
 TMPD=$(mktemp -d); trap 'rm -rf "$TMPD"' EXIT
 export FUNDUS_ADDR=127.0.0.1:18282 FUNDUS_RATE_LIMIT=0 FUNDUS_DATABASE_URL=sqlite://$TMPD/fundus.db
@@ -51,7 +52,7 @@ curl -s -X POST $B/donations -H 'Content-Type: application/json' -d '{"amount":"
 j POST /donations/$(cat $TMPD/d2)/confirm $K1 >/dev/null
 R=$(j POST /users $ADA "{\"email\":\"group@x.org\",\"name\":\"Ada's group\",\"password\":\"$P\",\"roles\":[\"applicant\"]}")
 GRP=$(tok group@x.org)
-APP='{"title":"Sprachcafé","organisation":"Verein e.V.","summary":"Treffen","description":"Wöchentlich","requested_amount":"450.50","budget":[{"item":"Miete","amount":"450.50"}],"starts_on":"2027-01-01","ends_on":"2027-06-30","payee":{"holder":"Ada","iban":"DE89370400440532013000"},"recognition":{"kind":"nonprofit","authority":"Finanzamt Osnabrück-Stadt","notice":"Freistellungsbescheid, St.-Nr. 66/123/45678","notice_date":"2025-03-14"}}'
+APP='{"title":"Sprachcafé","organisation":"Verein e.V.","summary":"Treffen","description":"Wöchentlich","requested_amount":"450.50","budget":[{"item":"Miete","amount":"450.50"}],"starts_on":"2027-01-01","ends_on":"2027-06-30","payee":{"holder":"Ada","iban":"DE89370400440532013000"},"recognition":{"kind":"nonprofit","authority":"Finanzamt Osnabrück-Stadt","notice":"Freistellungsbescheid, St.-Nr. 66/123/45678","notice_date":"'"$NOTICE_DATE"'"}}'
 A=$(j POST /applications $GRP "$APP" | jq -r .id)
 j POST /applications/$A/submit $GRP >/dev/null; j POST /applications/$A/reviews $M1 '{"score":4}' >/dev/null
 for m in $M1 $M2 $M3; do j POST /applications/$A/votes $m '{"vote":"approve"}' >/dev/null; done

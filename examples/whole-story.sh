@@ -13,6 +13,7 @@
 #   go build -o fundus ./cmd/fundus && ./fundus &      # then:
 #   examples/whole-story.sh
 set -euo pipefail
+NOTICE_DATE=$(date -d "1 year ago" +%F)  # the tax notice of the example group: recent enough (five-year rule)
 B=${FUNDUS_URL:-http://127.0.0.1:8080}
 FUNDUS=${FUNDUS:-./fundus}
 IBAN=${FUNDUS_BANK_IBAN:-DE89370400440532013000}   # the fund's account, as the server has it
@@ -88,7 +89,7 @@ echo "== a project group registers and applies"
 curl -sf -X POST "$B/api/v1/register" -H 'Content-Type: application/json' \
   -d "{\"email\":\"verein@example.org\",\"name\":\"Amina Yilmaz\",\"organisation\":\"Café Lingua e.V.\",\"password\":\"$PW\"}" | jq -c .
 G=$(token verein@example.org)
-A=$(api "$G" POST /api/v1/applications '{"title":"Sprachcafé Schinkel","organisation":"Café Lingua e.V.","summary":"Wöchentliches Sprachcafé","description":"Ehrenamtliche treffen Neuankömmlinge jeden Donnerstag.","requested_amount":"500.00","budget":[{"item":"Miete","amount":"300.00"},{"item":"Material","amount":"200.00"}],"starts_on":"2027-01-01","ends_on":"2027-06-30","payee":{"holder":"Café Lingua e.V.","iban":"DE02 1203 0000 0000 2020 51"},"recognition":{"kind":"nonprofit","authority":"Finanzamt Osnabrück-Stadt","notice":"Freistellungsbescheid, St.-Nr. 66/123/45678","notice_date":"2025-03-14"}}' | jq -r .id)
+A=$(api "$G" POST /api/v1/applications '{"title":"Sprachcafé Schinkel","organisation":"Café Lingua e.V.","summary":"Wöchentliches Sprachcafé","description":"Ehrenamtliche treffen Neuankömmlinge jeden Donnerstag.","requested_amount":"500.00","budget":[{"item":"Miete","amount":"300.00"},{"item":"Material","amount":"200.00"}],"starts_on":"2027-01-01","ends_on":"2027-06-30","payee":{"holder":"Café Lingua e.V.","iban":"DE02 1203 0000 0000 2020 51"},"recognition":{"kind":"nonprofit","authority":"Finanzamt Osnabrück-Stadt","notice":"Freistellungsbescheid, St.-Nr. 66/123/45678","notice_date":"'"$NOTICE_DATE"'"}}' | jq -r .id)
 api "$G" POST "/api/v1/applications/$A/submit" | jq -c '{status}'
 
 echo "== three committee members review and vote; the first decides"

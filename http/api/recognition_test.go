@@ -32,7 +32,7 @@ func TestRecognitionAPI(t *testing.T) {
 
 		r := ts.JSON("POST", "/api/v1/applications", group, testserver.ApplicationBody).WantStatus(t, 201)
 		rec, _ := r.JSON["recognition"].(map[string]any)
-		if rec["kind"] != "nonprofit" || rec["notice"] != "Freistellungsbescheid, St.-Nr. 66/123/45678" || rec["notice_date"] != "2025-03-14" || rec["authority"] != "Finanzamt Osnabrück-Stadt" {
+		if rec["kind"] != "nonprofit" || rec["notice"] != "Freistellungsbescheid, St.-Nr. 66/123/45678" || rec["notice_date"] != testserver.NoticeDate || rec["authority"] != "Finanzamt Osnabrück-Stadt" {
 			t.Fatalf("recognition %v", r.JSON["recognition"])
 		}
 

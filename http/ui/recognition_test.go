@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"fundus"
 	"fundus/auth"
 	"fundus/db"
 	"fundus/db/dbtest"
@@ -49,14 +50,15 @@ func TestRecognitionPages(t *testing.T) {
 		if n != 0 {
 			t.Fatalf("%d applications stored", n)
 		}
-		fields.Set("recognition_notice_date", "2025-03-14")
+		noticeDate := fundus.DayOf(time.Now().AddDate(-1, 0, 0))
+		fields.Set("recognition_notice_date", noticeDate)
 		if r := b.Do("POST", "/apply/new", fields); r.Code != 303 {
 			t.Fatalf("saving: %d\n%s", r.Code, r.Body)
 		}
 		var id string
 		d.Get(&id, `SELECT id FROM applications`)
 		own := b.Do("GET", "/grants/"+id, nil).Body.String()
-		for _, s := range []string{"Freistellungsbescheid", "14.03.2025", "Nachbarschaftshilfe e.V.", "Finanzamt Osnabrück-Stadt"} {
+		for _, s := range []string{"Freistellungsbescheid", noticeDate[8:10] + "." + noticeDate[5:7] + "." + noticeDate[:4], "Nachbarschaftshilfe e.V.", "Finanzamt Osnabrück-Stadt"} {
 			if !strings.Contains(own, s) {
 				t.Fatalf("the group's page lacks %q", s)
 			}
