@@ -36,6 +36,11 @@ const (
 	HandleDonations Action = "donations.handle" // confirm, cancel, refund
 	EraseDonations  Action = "donations.erase"  // erase a donor's data, or restrict it
 
+	// accepting donations (§ 111 Abs. 8 NKomVG)
+	ReadAcceptance       Action = "acceptance.read"   // the lists for the sessions
+	DecideAcceptance     Action = "acceptance.decide" // record a session's decision
+	ReadAcceptanceReport Action = "acceptance.report" // the yearly report to the supervisory authority
+
 	// grants
 	ApplyForGrant       Action = "applications.apply"        // create, edit, submit, withdraw, report
 	ReadApplications    Action = "applications.read"         // own ones; see ReadAllApplications

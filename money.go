@@ -187,3 +187,8 @@ func (m *Money) UnmarshalJSON(b []byte) error {
 	*m = EURCents(d.Shift(EUR.Digits).IntPart())
 	return nil
 }
+
+// DefaultDonationPurpose is the tax-privileged purpose donations are
+// given for, printed on receipts and the acceptance lists, when
+// FUNDUS_DONATION_PURPOSE is not set.
+const DefaultDonationPurpose = "Förderung der internationalen Gesinnung, der Toleranz auf allen Gebieten der Kultur und des Völkerverständigungsgedankens sowie der Hilfe für Flüchtlinge (§ 52 Abs. 2 Satz 1 Nr. 10 und 13 AO): Integrationsprojekte des Integrationsfonds"

@@ -14,6 +14,7 @@ import (
 	"fundus/bank/statement"
 	"fundus/commit"
 	"fundus/db"
+	"fundus/donations"
 	"fundus/mail"
 )
 
@@ -126,6 +127,8 @@ type Service struct {
 	// Mail queues the mails a line causes: a donor's thanks, a group's
 	// paid instalment (nil: none).
 	Mail *mail.Outbox
+	// Bands say who accepts a donation a line brings (donations.Bands).
+	Bands donations.Bands
 }
 
 // outcome is the outcome of a write on a bank line.

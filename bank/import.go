@@ -46,7 +46,7 @@ func (s *Service) Import(ctx context.Context, actor fundus.Actor, body []byte) (
 		return commit.Outcome[*Statement]{}, err
 	}
 	out, err := commit.Do(ctx, s.Writer, func(tx *commit.Tx) (*Statement, error) {
-		return importLines(tx, actor.ActorID(), s.Mail, st, lines)
+		return importLines(tx, actor.ActorID(), s.Mail, s.Bands, st, lines)
 	})
 	if err != nil {
 		return out, errs.E(op, err)
@@ -186,7 +186,7 @@ const Window = 5
 // payment taken back before booking) and goes; one of another account
 // (the fund's before it moved to another bank) stays, and a notification
 // (camt.054), which tells of single entries, withdraws none.
-func importLines(tx *commit.Tx, by string, o *mail.Outbox, st *Statement, lines []*Line) (*Statement, error) {
+func importLines(tx *commit.Tx, by string, o *mail.Outbox, bands donations.Bands, st *Statement, lines []*Line) (*Statement, error) {
 	ctx := tx.Context()
 	var ids []string
 	seen := map[string]bool{}
@@ -243,7 +243,7 @@ func importLines(tx *commit.Tx, by string, o *mail.Outbox, st *Statement, lines 
 		}
 		matched, err := settleLine(tx, by, o, l)
 		if err == nil && !matched {
-			matched, err = matchLine(tx, by, o, l, taken)
+			matched, err = matchLine(tx, by, o, bands, l, taken)
 		}
 		if err != nil {
 			return nil, err
@@ -474,7 +474,7 @@ func daysApart(a, b string) int {
 // amount, or links it to one confirmed by hand with that amount (also
 // when refunded since). It reports whether it matched; else the line
 // stays queued.
-func matchLine(tx *commit.Tx, by string, o *mail.Outbox, l *Line, taken map[string]bool) (bool, error) {
+func matchLine(tx *commit.Tx, by string, o *mail.Outbox, bands donations.Bands, l *Line, taken map[string]bool) (bool, error) {
 	if l.Direction != "credit" {
 		return false, nil
 	}
@@ -496,7 +496,7 @@ func matchLine(tx *commit.Tx, by string, o *mail.Outbox, l *Line, taken map[stri
 		} else if d.Status != donations.Pledged {
 			continue
 		}
-		entry, err := donations.Arrive(tx, d, donations.BankLine{ID: l.ID, BookingDate: l.BookingDate, Minor: l.Amount.Minor, Actor: by, Mail: o}, false)
+		entry, err := donations.Arrive(tx, d, donations.BankLine{ID: l.ID, BookingDate: l.BookingDate, Minor: l.Amount.Minor, Actor: by, Mail: o, Bands: bands}, false)
 		if err != nil {
 			return false, err
 		}

@@ -168,7 +168,7 @@ func (s *Service) Assign(ctx context.Context, actor fundus.Actor, id string, in 
 		if err != nil {
 			return err
 		}
-		line := donations.BankLine{ID: l.ID, BookingDate: l.BookingDate, Minor: l.Amount.Minor, Actor: actor.ActorID(), Mail: s.Mail}
+		line := donations.BankLine{ID: l.ID, BookingDate: l.BookingDate, Minor: l.Amount.Minor, Actor: actor.ActorID(), Mail: s.Mail, Bands: s.Bands}
 		kind, pay := "donation", func(tx *commit.Tx, d *donations.Donation, line donations.BankLine) (string, error) {
 			return donations.Arrive(tx, d, line, true) // a person saw the amount: what arrived counts
 		}
@@ -214,7 +214,7 @@ func (s *Service) BookDonation(ctx context.Context, actor fundus.Actor, id strin
 		if l.Direction != "credit" {
 			return errs.E(op, errs.InvalidState, "only a credit can be a donation; this line is a debit")
 		}
-		d, entry, err := donations.BookTransfer(tx, donations.BankLine{ID: l.ID, BookingDate: l.BookingDate, Minor: l.Amount.Minor, Actor: actor.ActorID()},
+		d, entry, err := donations.BookTransfer(tx, donations.BankLine{ID: l.ID, BookingDate: l.BookingDate, Minor: l.Amount.Minor, Actor: actor.ActorID(), Bands: s.Bands},
 			l.CounterpartyName, in.Anonymous)
 		if err != nil {
 			return err

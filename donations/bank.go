@@ -26,6 +26,8 @@ type BankLine struct {
 	// Mail is where the donor's thanks for money that arrived is queued
 	// (nil: none).
 	Mail *mail.Outbox
+	// Bands say who accepts the donation the line brings (Service.Bands).
+	Bands Bands
 }
 
 // receivedAt is the start of the booking day in Europe/Berlin.
@@ -61,7 +63,8 @@ func Lookup(ctx context.Context, q sqlx.QueryerContext, id string) (*Donation, e
 
 // Arrive records in tx that the money of donation d arrived on the bank
 // account with a bank line. A pledged donation of exactly that amount is
-// confirmed: assets:bank / income:donations, dated the booking day, the
+// confirmed: assets:bank / income:donations (liabilities:donations-pending
+// when it waits for acceptance: Bands), dated the booking day, the
 // bank line named as what caused the entry. A donation confirmed by hand
 // with that amount (its money in assets:clearing) is linked: its money
 // moves to assets:bank (assets:bank / assets:clearing), the donation is
@@ -104,11 +107,12 @@ func Arrive(tx *commit.Tx, d *Donation, a BankLine, anyAmount bool) (string, err
 	if err != nil {
 		return "", err
 	}
-	e, err := a.post(tx, "", KindDonation, "Donation "+d.Reference, ledger.Donations, a.Minor)
+	d.Status, d.ReceivedAt = Received, &at
+	e, err := a.post(tx, "", KindDonation, "Donation "+d.Reference, a.Bands.receive(d, tx.Now()), a.Minor)
 	if err != nil {
 		return "", err
 	}
-	d.Status, d.ReceivedAt, d.LedgerEntryID = Received, &at, e.ID
+	d.LedgerEntryID = e.ID
 	if err := updateDonation(tx.Context(), tx, d); err != nil {
 		return "", err
 	}
@@ -116,14 +120,14 @@ func Arrive(tx *commit.Tx, d *Donation, a BankLine, anyAmount bool) (string, err
 		return "", err
 	}
 	return e.ID, audit.Add(tx, a.Actor, "donation.confirm", "donation", d.ID, map[string]any{
-		"from": Pledged, "to": Received, "received_at": at, "ledger_entry_id": e.ID, "bank_line_id": a.ID,
+		"from": Pledged, "to": Received, "received_at": at, "ledger_entry_id": e.ID, "bank_line_id": a.ID, "acceptance": d.Acceptance,
 	})
 }
 
 // BookTransfer records in tx a donation that arrived without a pledge (a
 // transfer without a reference): a received donation of the line's amount
 // from name, anonymous as the treasurer says, booked assets:bank /
-// income:donations like any other. It returns the donation and its entry.
+// income:donations (or pending acceptance) like any other. It returns the donation and its entry.
 func BookTransfer(tx *commit.Tx, a BankLine, name string, anonymous bool) (*Donation, string, error) {
 	at, err := a.receivedAt()
 	if err != nil {
@@ -134,7 +138,7 @@ func BookTransfer(tx *commit.Tx, a BankLine, name string, anonymous bool) (*Dona
 	if name != "" && !anonymous {
 		d.Donor = &Donor{Name: name}
 	}
-	e, err := a.post(tx, d.LedgerEntryID, KindDonation, "Donation "+d.Reference+" (a transfer without a pledge)", ledger.Donations, a.Minor)
+	e, err := a.post(tx, d.LedgerEntryID, KindDonation, "Donation "+d.Reference+" (a transfer without a pledge)", a.Bands.receive(d, tx.Now()), a.Minor)
 	if err != nil {
 		return nil, "", err
 	}
@@ -150,7 +154,7 @@ func BookTransfer(tx *commit.Tx, a BankLine, name string, anonymous bool) (*Dona
 		d.Reference = newReference()
 	}
 	return d, e.ID, audit.Add(tx, a.Actor, "donation.book-transfer", "donation", d.ID, map[string]any{
-		"to": Received, "amount": d.Amount, "reference": d.Reference, "ledger_entry_id": e.ID, "bank_line_id": a.ID,
+		"to": Received, "amount": d.Amount, "reference": d.Reference, "ledger_entry_id": e.ID, "bank_line_id": a.ID, "acceptance": d.Acceptance,
 	})
 }
 

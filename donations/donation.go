@@ -198,6 +198,12 @@ type Service struct {
 	Mail      *mail.Outbox // the donors' mails (nil: none)
 	Bank      BankAccount
 	MaxAmount int64 // cents
+	// Bands say who accepts a donation (see Bands); the zero Bands: the
+	// administration, all of them.
+	Bands Bands
+	// Purpose is what donations are given for (FUNDUS_DONATION_PURPOSE;
+	// empty: fundus.DefaultDonationPurpose).
+	Purpose string
 	// FundStart is the fund's first day: no donation was received before
 	// it. Zero means DefaultFundStart.
 	FundStart time.Time

@@ -120,9 +120,11 @@ func insertReceivedDonation(ctx context.Context, q sqlx.ExecerContext, d *Donati
 		donor = &Donor{}
 	}
 	res, err := q.ExecContext(ctx, `INSERT INTO donations (id, reference, status, amount, currency, anonymous, receipt_requested,
-		donor_name, donor_email, donor_street, donor_postal_code, donor_city, message, created_at, received_at, ledger_entry_id)
-		VALUES ($1, $2, $3, $4, $5, $6, false, $7, '', '', '', '', '', $8, $9, $10) ON CONFLICT (reference) DO NOTHING`,
-		d.ID, d.Reference, d.Status, d.Amount.Minor, d.Currency, d.Anonymous, donor.Name, d.CreatedAt, d.ReceivedAt, d.LedgerEntryID)
+		donor_name, donor_email, donor_street, donor_postal_code, donor_city, message, created_at, received_at, ledger_entry_id,
+		acceptance, accepting_body, accepted_at)
+		VALUES ($1, $2, $3, $4, $5, $6, false, $7, '', '', '', '', '', $8, $9, $10, $11, $12, $13) ON CONFLICT (reference) DO NOTHING`,
+		d.ID, d.Reference, d.Status, d.Amount.Minor, d.Currency, d.Anonymous, donor.Name, d.CreatedAt, d.ReceivedAt, d.LedgerEntryID,
+		d.Acceptance, d.AcceptingBody, d.AcceptedAt)
 	if err != nil {
 		return false, err
 	}
@@ -156,6 +158,10 @@ type receipt struct {
 	id, entryID string
 	at          time.Time
 	amount      int64 // what arrived, in cents; 0: the pledged amount
+	// adminMax: up to this amount the administration accepts the
+	// donation at now; above it, it is pending acceptance (Bands).
+	adminMax int64
+	now      time.Time
 }
 
 // markReceived marks donations received that are pledged, for all rows in
@@ -179,15 +185,19 @@ func markReceived(ctx context.Context, q sqlx.QueryerContext, engine db.Engine, 
 			arrived = &r.amount
 		}
 		values[i] = "(" + p.Add(r.id) + cast[0] + ", " + p.Add(r.at) + cast[1] + ", " + p.Add(r.entryID) + cast[0] + ", " + p.Add(string(Pledged)) + cast[0] +
-			", " + p.Add(arrived) + cast[2] + ")"
+			", " + p.Add(arrived) + cast[2] + ", " + p.Add(r.adminMax) + cast[2] + ", " + p.Add(r.now) + cast[1] + ")"
 	}
-	// What arrived is set in the same statement as the status, so the
-	// donation totals' triggers (which fire on the status) count it; the
-	// pledged amount is kept as NULL.
+	// What arrived and the acceptance are set in the same statement as
+	// the status, so the donation totals' triggers (which fire on them)
+	// count it; the pledged amount is kept as NULL.
 	var changed []donationRow
 	err := sqlx.SelectContext(ctx, q, &changed, `UPDATE donations SET status = 'received', received_at = v.at, ledger_entry_id = v.entry_id,
-		received_amount = NULLIF(v.arrived, donations.amount)
-		FROM (SELECT column1 AS did, column2 AS at, column3 AS entry_id, column4 AS expected, column5 AS arrived FROM (VALUES `+strings.Join(values, ", ")+`) AS x) AS v
+		received_amount = NULLIF(v.arrived, donations.amount),
+		acceptance = CASE WHEN COALESCE(v.arrived, donations.amount) <= v.admin_max THEN 'accepted' ELSE 'pending' END,
+		accepting_body = CASE WHEN COALESCE(v.arrived, donations.amount) <= v.admin_max THEN 'administration' ELSE '' END,
+		accepted_at = CASE WHEN COALESCE(v.arrived, donations.amount) <= v.admin_max THEN v.now END
+		FROM (SELECT column1 AS did, column2 AS at, column3 AS entry_id, column4 AS expected, column5 AS arrived,
+			column6 AS admin_max, column7 AS now FROM (VALUES `+strings.Join(values, ", ")+`) AS x) AS v
 		WHERE donations.id = v.did AND donations.status = v.expected RETURNING `+donationColumns, p.Args()...)
 	if err != nil {
 		return nil, err
@@ -314,4 +324,45 @@ func refundsInFile(ctx context.Context, q sqlx.QueryerContext, fileID string) ([
 	err := sqlx.SelectContext(ctx, q, &ids, `SELECT d.id FROM refund_payments r JOIN donations d ON d.id = r.donation_id
 		WHERE r.payment_file_id = $1 ORDER BY d.seq`, fileID)
 	return ids, err
+}
+
+// findPendingAcceptance returns the received donations pending acceptance,
+// the oldest first.
+func findPendingAcceptance(ctx context.Context, q sqlx.QueryerContext) ([]*Donation, error) {
+	var rows []donationRow
+	if err := sqlx.SelectContext(ctx, q, &rows, `SELECT `+donationColumns+` FROM donations
+		WHERE acceptance = 'pending' AND status = 'received' ORDER BY received_at, seq`); err != nil {
+		return nil, err
+	}
+	out := make([]*Donation, len(rows))
+	for i, r := range rows {
+		out[i] = r.donation()
+	}
+	return out, nil
+}
+
+// reportRow is a received donation with the session that decided on it.
+type reportRow struct {
+	donationRow
+	SessionDate sql.NullString `db:"session_date"`
+	SessionRef  sql.NullString `db:"session_ref"`
+}
+
+// findReceivedIn returns the donations received in [from, to), the
+// oldest first, with the session that decided on each.
+func findReceivedIn(ctx context.Context, q sqlx.QueryerContext, from, to time.Time) ([]reportRow, error) {
+	var rows []reportRow
+	err := sqlx.SelectContext(ctx, q, &rows, `SELECT `+prefixed("d.", donationColumns)+`, s.session_date, s.session_ref
+		FROM donations d LEFT JOIN acceptance_items i ON i.donation_id = d.id LEFT JOIN acceptance_decisions s ON s.id = i.decision_id
+		WHERE d.received_at >= $1 AND d.received_at < $2 ORDER BY d.received_at, d.seq`, from, to)
+	return rows, err
+}
+
+// prefixed puts p before each column of a column list.
+func prefixed(p, columns string) string {
+	cols := strings.Split(columns, ",")
+	for i, c := range cols {
+		cols[i] = p + strings.TrimSpace(c)
+	}
+	return strings.Join(cols, ", ")
 }

@@ -35,7 +35,8 @@ type Refund struct {
 }
 
 // Confirm records that a pledged donation arrived on the bank account: it
-// posts assets:clearing / income:donations in the same commit as the change of
+// posts assets:clearing / income:donations (liabilities:donations-pending
+// above the first band: Bands) in the same commit as the change of
 // state, dated the day of ReceivedAt in Europe/Berlin. ReceivedAt may be a
 // date or an RFC 3339 time, not before the fund's first day and not more
 // than ReceivedAhead in the future (parseReceivedAt).
@@ -62,7 +63,7 @@ func (s *Service) Confirm(ctx context.Context, actor fundus.Actor, id string, in
 		if receivedAt != nil { // checked by parseReceivedAt
 			at = *receivedAt
 		}
-		return receipt{id: id, at: at, entryID: db.NewID(), amount: amount}, nil
+		return receipt{id: id, at: at, entryID: db.NewID(), amount: amount, adminMax: s.Bands.adminMax(), now: db.Time(now)}, nil
 	}
 	out, err := commit.DoShared(ctx, s.Writer, confirmShared, row, func(tx *commit.Tx, d *Donation, changed bool) (*Donation, error) {
 		if !changed {
@@ -79,14 +80,16 @@ func (s *Service) Confirm(ctx context.Context, actor fundus.Actor, id string, in
 			// Confirmed by hand, the money is known to have arrived but is not
 			// on a bank line yet: it waits in assets:clearing until its line
 			// moves it to assets:bank (donations.Arrive).
-			Postings: []ledger.NewPosting{{Account: ledger.Clearing, Amount: d.Arrived()}, {Account: ledger.Donations, Amount: -d.Arrived()}},
+			// A donation above the first band waits in
+			// liabilities:donations-pending for its body (Bands).
+			Postings: []ledger.NewPosting{{Account: ledger.Clearing, Amount: d.Arrived()}, {Account: incomeAccount(d), Amount: -d.Arrived()}},
 		}); err != nil {
 			return nil, err
 		}
 		if err := MailReceived(tx, s.Mail, d); err != nil {
 			return nil, err
 		}
-		details := map[string]any{"from": Pledged, "to": Received, "received_at": d.ReceivedAt, "ledger_entry_id": d.LedgerEntryID}
+		details := map[string]any{"from": Pledged, "to": Received, "received_at": d.ReceivedAt, "ledger_entry_id": d.LedgerEntryID, "acceptance": d.Acceptance}
 		if d.ReceivedAmount != nil {
 			details["received_amount"] = d.ReceivedAmount
 		}
@@ -118,7 +121,8 @@ func (s *Service) Cancel(ctx context.Context, actor fundus.Actor, id string) (co
 	})
 }
 
-// Refund owes a received donation back at once: it posts income:donations /
+// Refund owes a received donation back at once: it posts income:donations
+// (liabilities:donations-pending for one pending acceptance) /
 // liabilities:refunds-payable, so the money is no longer available; the
 // money leaves the bank with the debit line that pays it (bank.Service.Assign).
 // Returns Unauthenticated, Forbidden, Invalid, NotFound,
@@ -143,7 +147,7 @@ func (s *Service) Refund(ctx context.Context, actor fundus.Actor, id string, in 
 		e, err := ledger.Post(tx, ledger.NewEntry{
 			Kind: KindRefund, Memo: "Refund of donation " + d.Reference, Actor: actor.ActorID(),
 			Ref:      &ledger.Ref{Type: "donation", ID: d.ID},
-			Postings: []ledger.NewPosting{{Account: ledger.Donations, Amount: d.Arrived()}, {Account: ledger.RefundsPayable, Amount: -d.Arrived()}},
+			Postings: []ledger.NewPosting{{Account: incomeAccount(d), Amount: d.Arrived()}, {Account: ledger.RefundsPayable, Amount: -d.Arrived()}},
 		})
 		if err != nil {
 			return err

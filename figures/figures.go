@@ -41,7 +41,10 @@ const Currency = "EUR"
 
 // Fund is what the fund page and GET /api/v1/fund show.
 type Fund struct {
-	Received       fundus.Money
+	Received fundus.Money
+	// Pending is received money waiting for acceptance by the body the
+	// law names: not the fund's yet, not available (donations.Bands).
+	Pending        fundus.Money
 	DonationsCount int64 // donations received and not refunded
 	Granted        fundus.Money
 	Paid           fundus.Money
@@ -59,6 +62,7 @@ type Summary struct {
 	GrantsAwarded     fundus.Money `json:"grants_awarded"`
 	GrantsPaid        fundus.Money `json:"grants_paid"`
 	Available         fundus.Money `json:"available"`
+	DonationsPending  fundus.Money `json:"donations_pending"`
 	DonationsCount    int64        `json:"donations_count"`
 	ProjectsFunded    int64        `json:"projects_funded"`
 	// ChainHead is the newest entry the ledger figures include, read with
@@ -69,7 +73,7 @@ type Summary struct {
 // Summary returns f as published by the fund named name.
 func (f *Fund) Summary(name string) Summary {
 	return Summary{Name: name, Currency: Currency, DonationsReceived: f.Received, GrantsAwarded: f.Granted,
-		GrantsPaid: f.Paid, Available: f.Available, DonationsCount: f.DonationsCount, ProjectsFunded: int64(len(f.Projects)),
+		GrantsPaid: f.Paid, Available: f.Available, DonationsPending: f.Pending, DonationsCount: f.DonationsCount, ProjectsFunded: int64(len(f.Projects)),
 		ChainHead: f.Head}
 }
 
@@ -119,6 +123,7 @@ func OfFund(ctx context.Context, d *db.DB) (*Fund, error) {
 	f := &Fund{
 		Head:      head,
 		Received:  fundus.EURCents(-b[ledger.Donations]),
+		Pending:   fundus.EURCents(-b[ledger.DonationsPending]),
 		Granted:   fundus.EURCents(granted(b)),
 		Paid:      fundus.EURCents(paid(b)),
 		Available: fundus.EURCents(available(b)),

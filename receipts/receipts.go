@@ -114,7 +114,7 @@ type Service struct {
 
 // DefaultPurpose is the purpose printed when FUNDUS_DONATION_PURPOSE is
 // not set.
-const DefaultPurpose = "Förderung der internationalen Gesinnung, der Toleranz auf allen Gebieten der Kultur und des Völkerverständigungsgedankens sowie der Hilfe für Flüchtlinge (§ 52 Abs. 2 Satz 1 Nr. 10 und 13 AO): Integrationsprojekte des Integrationsfonds"
+const DefaultPurpose = fundus.DefaultDonationPurpose
 
 // ProofLimit is the largest donation to a public-law body for which the
 // bank statement is proof enough (§ 50 Abs. 4 EStDV), in cents: such a

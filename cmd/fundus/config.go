@@ -27,16 +27,19 @@ import (
 // config is Fundus's configuration. Only this package reads the
 // environment; every other package gets plain values.
 type config struct {
-	FundName       string
-	FundStart      time.Time
-	Addr           string
-	DatabaseURL    string
-	Quorum         int
-	BankIBAN       string
-	BankBIC        string
-	BankHolder     string
-	MaxAmount      decimal.Decimal
-	MaxGrant       decimal.Decimal
+	FundName    string
+	FundStart   time.Time
+	Addr        string
+	DatabaseURL string
+	Quorum      int
+	BankIBAN    string
+	BankBIC     string
+	BankHolder  string
+	MaxAmount   decimal.Decimal
+	MaxGrant    decimal.Decimal
+	// Bands say who accepts a donation (FUNDUS_ACCEPT_ADMIN_MAX,
+	// FUNDUS_ACCEPT_COMMITTEE_MAX), in cents.
+	Bands          donations.Bands
 	LogoURL        string
 	ColorPrimary   string
 	Operator       web.Operator
@@ -145,6 +148,22 @@ var settings = []setting{
 			return errors.New("must be a positive amount with at most two decimals, at most FUNDUS_MAX_AMOUNT, such as 5000.00")
 		}
 		c.MaxGrant = d
+		return nil
+	}},
+	{"FUNDUS_ACCEPT_ADMIN_MAX", "100.00", func(c *config, v string) error {
+		d, err := decimal.NewFromString(v)
+		if err != nil || strings.ContainsAny(v, "eE") || !d.IsPositive() || d.Exponent() < -2 || d.GreaterThan(c.MaxAmount) {
+			return errors.New("must be a positive amount with at most two decimals, at most FUNDUS_MAX_AMOUNT, such as 100.00")
+		}
+		c.Bands.AdminMax = d.Shift(2).IntPart()
+		return nil
+	}},
+	{"FUNDUS_ACCEPT_COMMITTEE_MAX", "2000.00", func(c *config, v string) error {
+		d, err := decimal.NewFromString(v)
+		if err != nil || strings.ContainsAny(v, "eE") || d.Exponent() < -2 || d.Shift(2).IntPart() < c.Bands.AdminMax || d.GreaterThan(c.MaxAmount) {
+			return errors.New("must be an amount with at most two decimals, at least FUNDUS_ACCEPT_ADMIN_MAX and at most FUNDUS_MAX_AMOUNT, such as 2000.00")
+		}
+		c.Bands.CommitteeMax = d.Shift(2).IntPart()
 		return nil
 	}},
 	{"FUNDUS_LOGO_URL", "", func(c *config, v string) error {

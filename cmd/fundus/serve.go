@@ -192,12 +192,12 @@ func serve(ctx context.Context, cfg *config, log *slog.Logger) error {
 		Ledger: ledgerSvc,
 		Audit:  &audit.Service{DB: d},
 		Donations: &donations.Service{
-			DB: d, Writer: writer, MaxAmount: cfg.maxAmountCents(), FundStart: cfg.FundStart, Mail: outbox,
+			DB: d, Writer: writer, MaxAmount: cfg.maxAmountCents(), FundStart: cfg.FundStart, Mail: outbox, Bands: cfg.Bands,
 			Bank: donations.BankAccount{IBAN: cfg.BankIBAN, BIC: cfg.BankBIC, Holder: cfg.BankHolder},
 		},
 		Grants: &grants.Service{DB: d, Writer: writer, MaxAmount: cfg.maxAmountCents(), MaxGrant: cfg.maxGrantCents(), Quorum: cfg.Quorum, MaySubmit: authSvc.MaySubmit, Mail: outbox},
 		Bank: &bank.Service{DB: d, Writer: writer, IBAN: cfg.BankIBAN, BIC: cfg.BankBIC, Holder: cfg.BankHolder,
-			MaxAmount: cfg.maxAmountCents(), Limits: statementLimits(cfg), Mail: outbox},
+			MaxAmount: cfg.maxAmountCents(), Limits: statementLimits(cfg), Mail: outbox, Bands: cfg.Bands},
 		Retention: &retention.Service{DB: d, Writer: writer, Years: cfg.RetentionYears},
 	}, log)
 	if err != nil {

@@ -57,6 +57,10 @@ func (h *Handler) Routes(r *gin.Engine) {
 	api.POST("/donations/:id/refund-account", httpx.RequireUser, h.refundAccount)
 	api.POST("/donations/:id/erase", httpx.RequireUser, h.eraseDonation)
 
+	api.GET("/acceptance/pending", httpx.RequireUser, h.pendingAcceptance)
+	api.POST("/acceptance/decisions", httpx.RequireUser, h.decideAcceptance)
+	api.GET("/acceptance/report", httpx.RequireUser, h.acceptanceReport)
+
 	api.POST("/applications", httpx.RequireUser, h.createApplication)
 	api.GET("/applications", httpx.RequireUser, h.listApplications)
 	api.GET("/applications/:id", httpx.RequireUser, h.getApplication)
