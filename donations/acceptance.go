@@ -295,7 +295,11 @@ func (s *Service) decided(tx *commit.Tx, r *RecordedDecision, d *Donation, entry
 		d.ID, r.ID, string(d.Acceptance)); err != nil {
 		return err
 	}
-	return audit.Add(tx, r.DecidedBy, "donation."+strings.TrimSuffix(string(d.Acceptance), "ed")+"t", "donation", d.ID, map[string]any{
+	action := "donation.accept"
+	if d.Acceptance == AcceptanceDeclined {
+		action = "donation.decline"
+	}
+	return audit.Add(tx, r.DecidedBy, action, "donation", d.ID, map[string]any{
 		"from": AcceptancePending, "to": d.Acceptance, "body": r.Body, "decision_id": r.ID, "ledger_entry_id": entryID,
 	})
 }
