@@ -133,7 +133,6 @@ func (s *Service) purpose() string {
 	return s.Purpose
 }
 
-
 // Decision is a session's decision on donations pending acceptance.
 // Donations on the session's list in neither list were struck: they stay
 // pending for a later session.
