@@ -19,6 +19,90 @@ import (
 	openapi_types "github.com/oapi-codegen/runtime/types"
 )
 
+// Defines values for AcceptanceDecisionBody.
+const (
+	AcceptanceDecisionBodyCommittee AcceptanceDecisionBody = "committee"
+	AcceptanceDecisionBodyCouncil   AcceptanceDecisionBody = "council"
+)
+
+// Valid indicates whether the value is a known member of the AcceptanceDecisionBody enum.
+func (e AcceptanceDecisionBody) Valid() bool {
+	switch e {
+	case AcceptanceDecisionBodyCommittee:
+		return true
+	case AcceptanceDecisionBodyCouncil:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for AcceptanceDecisionInputBody.
+const (
+	AcceptanceDecisionInputBodyCommittee AcceptanceDecisionInputBody = "committee"
+	AcceptanceDecisionInputBodyCouncil   AcceptanceDecisionInputBody = "council"
+)
+
+// Valid indicates whether the value is a known member of the AcceptanceDecisionInputBody enum.
+func (e AcceptanceDecisionInputBody) Valid() bool {
+	switch e {
+	case AcceptanceDecisionInputBodyCommittee:
+		return true
+	case AcceptanceDecisionInputBodyCouncil:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for AcceptanceReportLineBody.
+const (
+	AcceptanceReportLineBodyAdministration AcceptanceReportLineBody = "administration"
+	AcceptanceReportLineBodyCommittee      AcceptanceReportLineBody = "committee"
+	AcceptanceReportLineBodyCouncil        AcceptanceReportLineBody = "council"
+	AcceptanceReportLineBodyEmpty          AcceptanceReportLineBody = ""
+)
+
+// Valid indicates whether the value is a known member of the AcceptanceReportLineBody enum.
+func (e AcceptanceReportLineBody) Valid() bool {
+	switch e {
+	case AcceptanceReportLineBodyAdministration:
+		return true
+	case AcceptanceReportLineBodyCommittee:
+		return true
+	case AcceptanceReportLineBodyCouncil:
+		return true
+	case AcceptanceReportLineBodyEmpty:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for AcceptanceReportLineOutcome.
+const (
+	AcceptanceReportLineOutcomeAccepted AcceptanceReportLineOutcome = "accepted"
+	AcceptanceReportLineOutcomeDeclined AcceptanceReportLineOutcome = "declined"
+	AcceptanceReportLineOutcomePending  AcceptanceReportLineOutcome = "pending"
+	AcceptanceReportLineOutcomeRefunded AcceptanceReportLineOutcome = "refunded"
+)
+
+// Valid indicates whether the value is a known member of the AcceptanceReportLineOutcome enum.
+func (e AcceptanceReportLineOutcome) Valid() bool {
+	switch e {
+	case AcceptanceReportLineOutcomeAccepted:
+		return true
+	case AcceptanceReportLineOutcomeDeclined:
+		return true
+	case AcceptanceReportLineOutcomePending:
+		return true
+	case AcceptanceReportLineOutcomeRefunded:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for AccountType.
 const (
 	Asset     AccountType = "asset"
@@ -217,6 +301,48 @@ func (e DisbursementStatus) Valid() bool {
 	}
 }
 
+// Defines values for DonationAcceptance.
+const (
+	DonationAcceptanceAccepted DonationAcceptance = "accepted"
+	DonationAcceptanceDeclined DonationAcceptance = "declined"
+	DonationAcceptancePending  DonationAcceptance = "pending"
+)
+
+// Valid indicates whether the value is a known member of the DonationAcceptance enum.
+func (e DonationAcceptance) Valid() bool {
+	switch e {
+	case DonationAcceptanceAccepted:
+		return true
+	case DonationAcceptanceDeclined:
+		return true
+	case DonationAcceptancePending:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for DonationAcceptingBody.
+const (
+	DonationAcceptingBodyAdministration DonationAcceptingBody = "administration"
+	DonationAcceptingBodyCommittee      DonationAcceptingBody = "committee"
+	DonationAcceptingBodyCouncil        DonationAcceptingBody = "council"
+)
+
+// Valid indicates whether the value is a known member of the DonationAcceptingBody enum.
+func (e DonationAcceptingBody) Valid() bool {
+	switch e {
+	case DonationAcceptingBodyAdministration:
+		return true
+	case DonationAcceptingBodyCommittee:
+		return true
+	case DonationAcceptingBodyCouncil:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for DonationRefundStatus.
 const (
 	DonationRefundStatusOwed     DonationRefundStatus = "owed"
@@ -265,6 +391,24 @@ func (e DonationStatus) Valid() bool {
 	}
 }
 
+// Defines values for PendingAcceptanceBand.
+const (
+	PendingAcceptanceBandCommittee PendingAcceptanceBand = "committee"
+	PendingAcceptanceBandCouncil   PendingAcceptanceBand = "council"
+)
+
+// Valid indicates whether the value is a known member of the PendingAcceptanceBand enum.
+func (e PendingAcceptanceBand) Valid() bool {
+	switch e {
+	case PendingAcceptanceBandCommittee:
+		return true
+	case PendingAcceptanceBandCouncil:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for PledgeCurrency.
 const (
 	PledgeCurrencyEUR PledgeCurrency = "EUR"
@@ -274,6 +418,48 @@ const (
 func (e PledgeCurrency) Valid() bool {
 	switch e {
 	case PledgeCurrencyEUR:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for PledgeResultAcceptance.
+const (
+	PledgeResultAcceptanceAccepted PledgeResultAcceptance = "accepted"
+	PledgeResultAcceptanceDeclined PledgeResultAcceptance = "declined"
+	PledgeResultAcceptancePending  PledgeResultAcceptance = "pending"
+)
+
+// Valid indicates whether the value is a known member of the PledgeResultAcceptance enum.
+func (e PledgeResultAcceptance) Valid() bool {
+	switch e {
+	case PledgeResultAcceptanceAccepted:
+		return true
+	case PledgeResultAcceptanceDeclined:
+		return true
+	case PledgeResultAcceptancePending:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for PledgeResultAcceptingBody.
+const (
+	PledgeResultAcceptingBodyAdministration PledgeResultAcceptingBody = "administration"
+	PledgeResultAcceptingBodyCommittee      PledgeResultAcceptingBody = "committee"
+	PledgeResultAcceptingBodyCouncil        PledgeResultAcceptingBody = "council"
+)
+
+// Valid indicates whether the value is a known member of the PledgeResultAcceptingBody enum.
+func (e PledgeResultAcceptingBody) Valid() bool {
+	switch e {
+	case PledgeResultAcceptingBodyAdministration:
+		return true
+	case PledgeResultAcceptingBodyCommittee:
+		return true
+	case PledgeResultAcceptingBodyCouncil:
 		return true
 	default:
 		return false
@@ -381,25 +567,25 @@ func (e RecognitionInputKind) Valid() bool {
 
 // Defines values for Role.
 const (
-	Admin     Role = "admin"
-	Applicant Role = "applicant"
-	Auditor   Role = "auditor"
-	Committee Role = "committee"
-	Treasurer Role = "treasurer"
+	RoleAdmin     Role = "admin"
+	RoleApplicant Role = "applicant"
+	RoleAuditor   Role = "auditor"
+	RoleCommittee Role = "committee"
+	RoleTreasurer Role = "treasurer"
 )
 
 // Valid indicates whether the value is a known member of the Role enum.
 func (e Role) Valid() bool {
 	switch e {
-	case Admin:
+	case RoleAdmin:
 		return true
-	case Applicant:
+	case RoleApplicant:
 		return true
-	case Auditor:
+	case RoleAuditor:
 		return true
-	case Committee:
+	case RoleCommittee:
 		return true
-	case Treasurer:
+	case RoleTreasurer:
 		return true
 	default:
 		return false
@@ -442,6 +628,42 @@ func (e VoteVote) Valid() bool {
 	case VoteVoteApprove:
 		return true
 	case VoteVoteReject:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for ListPendingAcceptanceParamsBody.
+const (
+	ListPendingAcceptanceParamsBodyCommittee ListPendingAcceptanceParamsBody = "committee"
+	ListPendingAcceptanceParamsBodyCouncil   ListPendingAcceptanceParamsBody = "council"
+)
+
+// Valid indicates whether the value is a known member of the ListPendingAcceptanceParamsBody enum.
+func (e ListPendingAcceptanceParamsBody) Valid() bool {
+	switch e {
+	case ListPendingAcceptanceParamsBodyCommittee:
+		return true
+	case ListPendingAcceptanceParamsBodyCouncil:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for GetAcceptanceReportParamsFormat.
+const (
+	GetAcceptanceReportParamsFormatCsv  GetAcceptanceReportParamsFormat = "csv"
+	GetAcceptanceReportParamsFormatJson GetAcceptanceReportParamsFormat = "json"
+)
+
+// Valid indicates whether the value is a known member of the GetAcceptanceReportParamsFormat enum.
+func (e GetAcceptanceReportParamsFormat) Valid() bool {
+	switch e {
+	case GetAcceptanceReportParamsFormatCsv:
+		return true
+	case GetAcceptanceReportParamsFormatJson:
 		return true
 	default:
 		return false
@@ -630,6 +852,68 @@ func (e Readyz503JSONResponseBodyStatus) Valid() bool {
 		return false
 	}
 }
+
+// AcceptanceDecision defines model for AcceptanceDecision.
+type AcceptanceDecision struct {
+	Accepted  []string               `json:"accepted"`
+	Body      AcceptanceDecisionBody `json:"body"`
+	CreatedAt time.Time              `json:"created_at"`
+
+	// DecidedBy the user who recorded it
+	DecidedBy   string             `json:"decided_by"`
+	Declined    []string           `json:"declined"`
+	Id          string             `json:"id"`
+	SessionDate openapi_types.Date `json:"session_date"`
+	SessionRef  string             `json:"session_ref"`
+}
+
+// AcceptanceDecisionBody defines model for AcceptanceDecision.Body.
+type AcceptanceDecisionBody string
+
+// AcceptanceDecisionInput a session's decision; donations of its list in neither array were struck and stay pending. At least one id in all.
+type AcceptanceDecisionInput struct {
+	// Accepted donation ids accepted: their money moves to income:donations
+	Accepted *[]string                   `json:"accepted,omitempty"`
+	Body     AcceptanceDecisionInputBody `json:"body"`
+
+	// Declined donation ids declined: each is refunded at once (owed, paid by payment file)
+	Declined *[]string `json:"declined,omitempty"`
+
+	// SessionDate the session's day: not in the future, not before any of its donations arrived
+	SessionDate openapi_types.Date `json:"session_date"`
+
+	// SessionRef the session's reference, such as the minutes' number
+	SessionRef string `json:"session_ref"`
+}
+
+// AcceptanceDecisionInputBody defines model for AcceptanceDecisionInput.Body.
+type AcceptanceDecisionInputBody string
+
+// AcceptanceReportLine defines model for AcceptanceReportLine.
+type AcceptanceReportLine struct {
+	// Amount An exact decimal amount with the currency's fraction digits, always a string, e.g. "25.00" (a minus for credits where the field is signed). Requests may send a number instead: AmountInput.
+	Amount Amount `json:"amount"`
+
+	// Body who decided (administration: the first band, on receipt); for a pending donation the body it waits for; empty for a donation received before acceptance was recorded
+	Body       AcceptanceReportLineBody `json:"body"`
+	DonationId string                   `json:"donation_id"`
+	DonorCity  string                   `json:"donor_city"`
+	DonorName  string                   `json:"donor_name"`
+
+	// Outcome refunded: given back before any decision
+	Outcome     AcceptanceReportLineOutcome `json:"outcome"`
+	Purpose     string                      `json:"purpose"`
+	ReceivedAt  time.Time                   `json:"received_at"`
+	Reference   string                      `json:"reference"`
+	SessionDate *openapi_types.Date         `json:"session_date,omitempty"`
+	SessionRef  *string                     `json:"session_ref,omitempty"`
+}
+
+// AcceptanceReportLineBody who decided (administration: the first band, on receipt); for a pending donation the body it waits for; empty for a donation received before acceptance was recorded
+type AcceptanceReportLineBody string
+
+// AcceptanceReportLineOutcome refunded: given back before any decision
+type AcceptanceReportLineOutcome string
 
 // Account defines model for Account.
 type Account struct {
@@ -896,6 +1180,13 @@ type DisbursementStatus string
 
 // Donation defines model for Donation.
 type Donation struct {
+	// Acceptance where a received donation stands with the body the law names (§ 111 Abs. 8 NKomVG with § 26 KomHKVO): accepted at once by the administration up to FUNDUS_ACCEPT_ADMIN_MAX, else pending until the committee or the council decides; absent while not received
+	Acceptance *DonationAcceptance `json:"acceptance,omitempty"`
+	AcceptedAt *time.Time          `json:"accepted_at,omitempty"`
+
+	// AcceptingBody who accepted (or declined) it; absent for a donation received before acceptance was recorded, and while pending
+	AcceptingBody *DonationAcceptingBody `json:"accepting_body,omitempty"`
+
 	// Amount An exact decimal amount with the currency's fraction digits, always a string, e.g. "25.00" (a minus for credits where the field is signed). Requests may send a number instead: AmountInput.
 	Amount      Amount     `json:"amount"`
 	Anonymous   bool       `json:"anonymous"`
@@ -939,6 +1230,12 @@ type Donation struct {
 	Restricted *bool          `json:"restricted,omitempty"`
 	Status     DonationStatus `json:"status"`
 }
+
+// DonationAcceptance where a received donation stands with the body the law names (§ 111 Abs. 8 NKomVG with § 26 KomHKVO): accepted at once by the administration up to FUNDUS_ACCEPT_ADMIN_MAX, else pending until the committee or the council decides; absent while not received
+type DonationAcceptance string
+
+// DonationAcceptingBody who accepted (or declined) it; absent for a donation received before acceptance was recorded, and while pending
+type DonationAcceptingBody string
 
 // DonationRefundStatus where a refund's payment stands: owed (waits for a payment file or a debit line), sent (in a payment file), paid (the bank's debit was seen), returned (the donor's bank sent it back: owed again, it waits for a payee account before it goes into a payment file)
 type DonationRefundStatus string
@@ -991,13 +1288,16 @@ type Entry struct {
 
 // Fund defines model for Fund.
 type Fund struct {
-	// Available assets:bank + assets:clearing - liabilities:grants-payable
+	// Available assets:bank + assets:clearing - liabilities:grants-payable - liabilities:refunds-payable - liabilities:donations-pending
 	Available Amount `json:"available"`
 
 	// ChainHead The newest ledger entry at the moment of the answer: outsiders keep it and check it later with fundus verify --head SEQ:HASH.
 	ChainHead      ChainHead `json:"chain_head"`
 	Currency       string    `json:"currency"`
 	DonationsCount int       `json:"donations_count"`
+
+	// DonationsPending received money waiting for acceptance by the committee or the council (liabilities:donations-pending): not the fund's yet, not in available
+	DonationsPending Amount `json:"donations_pending"`
 
 	// DonationsReceived An exact decimal amount with the currency's fraction digits, always a string, e.g. "25.00" (a minus for credits where the field is signed). Requests may send a number instead: AmountInput.
 	DonationsReceived Amount `json:"donations_received"`
@@ -1082,6 +1382,23 @@ type PaymentFile struct {
 	Total Amount `json:"total"`
 }
 
+// PendingAcceptance defines model for PendingAcceptance.
+type PendingAcceptance struct {
+	// Amount An exact decimal amount with the currency's fraction digits, always a string, e.g. "25.00" (a minus for credits where the field is signed). Requests may send a number instead: AmountInput.
+	Amount     Amount                `json:"amount"`
+	Band       PendingAcceptanceBand `json:"band"`
+	DonationId string                `json:"donation_id"`
+
+	// DonorName also of donors anonymous on public pages: the list is for the session's non-public annex; empty when the donor gave no name
+	DonorName  string    `json:"donor_name"`
+	Purpose    string    `json:"purpose"`
+	ReceivedAt time.Time `json:"received_at"`
+	Reference  string    `json:"reference"`
+}
+
+// PendingAcceptanceBand defines model for PendingAcceptance.Band.
+type PendingAcceptanceBand string
+
 // Pledge defines model for Pledge.
 type Pledge struct {
 	// Amount An amount in a request: a decimal string ("25.00") or a JSON number (25.5), parsed exactly from its text, never through a binary float. Refused with 422 validation naming the field: more fraction digits than the currency has, exponents, NaN/Infinity, spaces, '+', commas, hex, non-ASCII digits, leading zeros, zero, a minus where none belongs, and anything above FUNDUS_MAX_AMOUNT.
@@ -1100,6 +1417,13 @@ type PledgeCurrency string
 
 // PledgeResult defines model for PledgeResult.
 type PledgeResult struct {
+	// Acceptance where a received donation stands with the body the law names (§ 111 Abs. 8 NKomVG with § 26 KomHKVO): accepted at once by the administration up to FUNDUS_ACCEPT_ADMIN_MAX, else pending until the committee or the council decides; absent while not received
+	Acceptance *PledgeResultAcceptance `json:"acceptance,omitempty"`
+	AcceptedAt *time.Time              `json:"accepted_at,omitempty"`
+
+	// AcceptingBody who accepted (or declined) it; absent for a donation received before acceptance was recorded, and while pending
+	AcceptingBody *PledgeResultAcceptingBody `json:"accepting_body,omitempty"`
+
 	// Amount An exact decimal amount with the currency's fraction digits, always a string, e.g. "25.00" (a minus for credits where the field is signed). Requests may send a number instead: AmountInput.
 	Amount      Amount     `json:"amount"`
 	Anonymous   bool       `json:"anonymous"`
@@ -1155,6 +1479,12 @@ type PledgeResult struct {
 	Restricted *bool              `json:"restricted,omitempty"`
 	Status     PledgeResultStatus `json:"status"`
 }
+
+// PledgeResultAcceptance where a received donation stands with the body the law names (§ 111 Abs. 8 NKomVG with § 26 KomHKVO): accepted at once by the administration up to FUNDUS_ACCEPT_ADMIN_MAX, else pending until the committee or the council decides; absent while not received
+type PledgeResultAcceptance string
+
+// PledgeResultAcceptingBody who accepted (or declined) it; absent for a donation received before acceptance was recorded, and while pending
+type PledgeResultAcceptingBody string
 
 // PledgeResultPaymentMethod defines model for PledgeResult.Payment.Method.
 type PledgeResultPaymentMethod string
@@ -1418,6 +1748,29 @@ type Unauthenticated = Problem
 
 // Unprocessable defines model for Unprocessable.
 type Unprocessable = Problem
+
+// DecideAcceptanceParams defines parameters for DecideAcceptance.
+type DecideAcceptanceParams struct {
+	// IdempotencyKey 1 to 255 visible ASCII characters, scoped to the caller. A repeat with the same key and body returns the first status and body byte for byte (with Idempotent-Replayed: true), refusals included; with another body 422 idempotency-key-reused; while the first still runs 409 idempotency-in-progress. 401, 403, 409 idempotency-in-progress, 429 and 5xx are not stored. Kept 72 hours.
+	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
+}
+
+// ListPendingAcceptanceParams defines parameters for ListPendingAcceptance.
+type ListPendingAcceptanceParams struct {
+	Body ListPendingAcceptanceParamsBody `form:"body" json:"body"`
+}
+
+// ListPendingAcceptanceParamsBody defines parameters for ListPendingAcceptance.
+type ListPendingAcceptanceParamsBody string
+
+// GetAcceptanceReportParams defines parameters for GetAcceptanceReport.
+type GetAcceptanceReportParams struct {
+	Year   int                              `form:"year" json:"year"`
+	Format *GetAcceptanceReportParamsFormat `form:"format,omitempty" json:"format,omitempty"`
+}
+
+// GetAcceptanceReportParamsFormat defines parameters for GetAcceptanceReport.
+type GetAcceptanceReportParamsFormat string
 
 // ListApplicationsParams defines parameters for ListApplications.
 type ListApplicationsParams struct {
@@ -1815,6 +2168,9 @@ type Readyz200JSONResponseBodyStatus string
 // Readyz503JSONResponseBodyStatus defines parameters for Readyz.
 type Readyz503JSONResponseBodyStatus string
 
+// DecideAcceptanceJSONRequestBody defines body for DecideAcceptance for application/json ContentType.
+type DecideAcceptanceJSONRequestBody = AcceptanceDecisionInput
+
 // CreateApplicationJSONRequestBody defines body for CreateApplication for application/json ContentType.
 type CreateApplicationJSONRequestBody = ApplicationInput
 
@@ -2025,6 +2381,30 @@ func WithRequestEditorFn(fn RequestEditorFn) ClientOption {
 
 // The interface specification for the client above.
 type ClientInterface interface {
+
+	// DecideAcceptanceWithBody Record a session's decision on donations pending acceptance (admin); a donation of another band, not pending or unknown → 422 naming it (accepted[i], declined[i]), nothing recorded
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /api/v1/acceptance/decisions (the `DecideAcceptance` operationId).
+	DecideAcceptanceWithBody(ctx context.Context, params *DecideAcceptanceParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// DecideAcceptance Record a session's decision on donations pending acceptance (admin); a donation of another band, not pending or unknown → 422 naming it (accepted[i], declined[i]), nothing recorded
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /api/v1/acceptance/decisions (the `DecideAcceptance` operationId).
+	DecideAcceptance(ctx context.Context, params *DecideAcceptanceParams, body DecideAcceptanceJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ListPendingAcceptance The donations pending acceptance by a body: the list for its next session (admin, treasurer)
+	//
+	// Corresponds with GET /api/v1/acceptance/pending (the `ListPendingAcceptance` operationId).
+	ListPendingAcceptance(ctx context.Context, params *ListPendingAcceptanceParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// GetAcceptanceReport Every donation received in a year with who decided, the session and the outcome: the yearly report to the supervisory authority (admin, auditor)
+	//
+	// Corresponds with GET /api/v1/acceptance/report (the `GetAcceptanceReport` operationId).
+	GetAcceptanceReport(ctx context.Context, params *GetAcceptanceReportParams, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// ConfirmAddress Confirm a group's email address with the token of a mailed link (FUNDUS_REGISTRATION_CONFIRM)
 	//
@@ -2602,6 +2982,70 @@ type ClientInterface interface {
 	//
 	// Corresponds with GET /readyz (the `Readyz` operationId).
 	Readyz(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error)
+}
+
+// DecideAcceptanceWithBody Record a session's decision on donations pending acceptance (admin); a donation of another band, not pending or unknown → 422 naming it (accepted[i], declined[i]), nothing recorded
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /api/v1/acceptance/decisions (the `DecideAcceptance` operationId).
+func (c *Client) DecideAcceptanceWithBody(ctx context.Context, params *DecideAcceptanceParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewDecideAcceptanceRequestWithBody(c.Server, params, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// DecideAcceptance Record a session's decision on donations pending acceptance (admin); a donation of another band, not pending or unknown → 422 naming it (accepted[i], declined[i]), nothing recorded
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /api/v1/acceptance/decisions (the `DecideAcceptance` operationId).
+func (c *Client) DecideAcceptance(ctx context.Context, params *DecideAcceptanceParams, body DecideAcceptanceJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewDecideAcceptanceRequest(c.Server, params, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ListPendingAcceptance The donations pending acceptance by a body: the list for its next session (admin, treasurer)
+//
+// Corresponds with GET /api/v1/acceptance/pending (the `ListPendingAcceptance` operationId).
+func (c *Client) ListPendingAcceptance(ctx context.Context, params *ListPendingAcceptanceParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewListPendingAcceptanceRequest(c.Server, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// GetAcceptanceReport Every donation received in a year with who decided, the session and the outcome: the yearly report to the supervisory authority (admin, auditor)
+//
+// Corresponds with GET /api/v1/acceptance/report (the `GetAcceptanceReport` operationId).
+func (c *Client) GetAcceptanceReport(ctx context.Context, params *GetAcceptanceReportParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetAcceptanceReportRequest(c.Server, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
 }
 
 // ConfirmAddress Confirm a group's email address with the token of a mailed link (FUNDUS_REGISTRATION_CONFIRM)
@@ -4069,6 +4513,173 @@ func (c *Client) Readyz(ctx context.Context, reqEditors ...RequestEditorFn) (*ht
 		return nil, err
 	}
 	return c.Client.Do(req)
+}
+
+// NewDecideAcceptanceRequest calls the generic DecideAcceptance builder with application/json body
+func NewDecideAcceptanceRequest(server string, params *DecideAcceptanceParams, body DecideAcceptanceJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewDecideAcceptanceRequestWithBody(server, params, "application/json", bodyReader)
+}
+
+// NewDecideAcceptanceRequestWithBody constructs an http.Request for the DecideAcceptance method, with any body, and a specified content type
+func NewDecideAcceptanceRequestWithBody(server string, params *DecideAcceptanceParams, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v1/acceptance/decisions")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	if params != nil {
+
+		if params.IdempotencyKey != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "Idempotency-Key", *params.IdempotencyKey, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("Idempotency-Key", headerParam0)
+		}
+
+	}
+
+	return req, nil
+}
+
+// NewListPendingAcceptanceRequest constructs an http.Request for the ListPendingAcceptance method
+func NewListPendingAcceptanceRequest(server string, params *ListPendingAcceptanceParams) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v1/acceptance/pending")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if queryFrag, err := runtime.StyleParamWithOptions("form", true, "body", params.Body, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+			return nil, err
+		} else {
+			for _, qp := range strings.Split(queryFrag, "&") {
+				rawQueryFragments = append(rawQueryFragments, qp)
+			}
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewGetAcceptanceReportRequest constructs an http.Request for the GetAcceptanceReport method
+func NewGetAcceptanceReportRequest(server string, params *GetAcceptanceReportParams) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v1/acceptance/report")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if queryFrag, err := runtime.StyleParamWithOptions("form", true, "year", params.Year, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: ""}); err != nil {
+			return nil, err
+		} else {
+			for _, qp := range strings.Split(queryFrag, "&") {
+				rawQueryFragments = append(rawQueryFragments, qp)
+			}
+		}
+
+		if params.Format != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "format", *params.Format, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
 }
 
 // NewConfirmAddressRequest constructs an http.Request for the ConfirmAddress method
@@ -7472,6 +8083,34 @@ func WithBaseURL(baseURL string) ClientOption {
 // ClientWithResponsesInterface is the interface specification for the client with responses above.
 type ClientWithResponsesInterface interface {
 
+	// DecideAcceptanceWithBodyWithResponse Record a session's decision on donations pending acceptance (admin); a donation of another band, not pending or unknown → 422 naming it (accepted[i], declined[i]), nothing recorded
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /api/v1/acceptance/decisions (the `DecideAcceptance` operationId).
+	DecideAcceptanceWithBodyWithResponse(ctx context.Context, params *DecideAcceptanceParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*DecideAcceptanceResponse, error)
+
+	// DecideAcceptanceWithResponse Record a session's decision on donations pending acceptance (admin); a donation of another band, not pending or unknown → 422 naming it (accepted[i], declined[i]), nothing recorded
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /api/v1/acceptance/decisions (the `DecideAcceptance` operationId).
+	DecideAcceptanceWithResponse(ctx context.Context, params *DecideAcceptanceParams, body DecideAcceptanceJSONRequestBody, reqEditors ...RequestEditorFn) (*DecideAcceptanceResponse, error)
+
+	// ListPendingAcceptanceWithResponse The donations pending acceptance by a body: the list for its next session (admin, treasurer)
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /api/v1/acceptance/pending (the `ListPendingAcceptance` operationId).
+	ListPendingAcceptanceWithResponse(ctx context.Context, params *ListPendingAcceptanceParams, reqEditors ...RequestEditorFn) (*ListPendingAcceptanceResponse, error)
+
+	// GetAcceptanceReportWithResponse Every donation received in a year with who decided, the session and the outcome: the yearly report to the supervisory authority (admin, auditor)
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /api/v1/acceptance/report (the `GetAcceptanceReport` operationId).
+	GetAcceptanceReportWithResponse(ctx context.Context, params *GetAcceptanceReportParams, reqEditors ...RequestEditorFn) (*GetAcceptanceReportResponse, error)
+
 	// ConfirmAddressWithResponse Confirm a group's email address with the token of a mailed link (FUNDUS_REGISTRATION_CONFIRM)
 	//
 	// The token dies. While FUNDUS_REGISTRATION_CONFIRM=true a self-registered group may submit an application only once its address is confirmed (else 409 invalid-state). An unknown, used or expired token is 404.
@@ -8124,6 +8763,321 @@ type ClientWithResponsesInterface interface {
 	//
 	// Corresponds with GET /readyz (the `Readyz` operationId).
 	ReadyzWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*ReadyzResponse, error)
+}
+
+// DecideAcceptanceResponse201Headers the declared response headers of an HTTP 201 response for DecideAcceptance
+type DecideAcceptanceResponse201Headers struct {
+	IdempotentReplayed *string
+}
+
+// DecideAcceptanceResponse401Headers the declared response headers of an HTTP 401 response for DecideAcceptance
+type DecideAcceptanceResponse401Headers struct {
+	WWWAuthenticate *string
+}
+
+// DecideAcceptanceResponse409Headers the declared response headers of an HTTP 409 response for DecideAcceptance
+type DecideAcceptanceResponse409Headers struct {
+	IdempotentReplayed *string
+}
+
+// DecideAcceptanceResponse422Headers the declared response headers of an HTTP 422 response for DecideAcceptance
+type DecideAcceptanceResponse422Headers struct {
+	IdempotentReplayed *string
+}
+
+type DecideAcceptanceResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON201 the response for an HTTP 201 `application/json` response
+	JSON201 *AcceptanceDecision
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *BadRequest
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Unauthenticated
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Forbidden
+	// ApplicationproblemJSON409 the response for an HTTP 409 `application/problem+json` response
+	ApplicationproblemJSON409 *Conflict
+	// ApplicationproblemJSON413 the response for an HTTP 413 `application/problem+json` response
+	ApplicationproblemJSON413 *PayloadTooLarge
+	// ApplicationproblemJSON422 the response for an HTTP 422 `application/problem+json` response
+	ApplicationproblemJSON422 *Unprocessable
+	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationproblemJSON500 *Internal
+	// Headers201 the parsed response headers for an HTTP 201 response
+	Headers201 *DecideAcceptanceResponse201Headers
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *DecideAcceptanceResponse401Headers
+	// Headers409 the parsed response headers for an HTTP 409 response
+	Headers409 *DecideAcceptanceResponse409Headers
+	// Headers422 the parsed response headers for an HTTP 422 response
+	Headers422 *DecideAcceptanceResponse422Headers
+}
+
+// GetJSON201 returns the response for an HTTP 201 `application/json` response
+func (r DecideAcceptanceResponse) GetJSON201() *AcceptanceDecision {
+	return r.JSON201
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r DecideAcceptanceResponse) GetApplicationproblemJSON400() *BadRequest {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r DecideAcceptanceResponse) GetApplicationproblemJSON401() *Unauthenticated {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r DecideAcceptanceResponse) GetApplicationproblemJSON403() *Forbidden {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON409 returns the response for an HTTP 409 `application/problem+json` response
+func (r DecideAcceptanceResponse) GetApplicationproblemJSON409() *Conflict {
+	return r.ApplicationproblemJSON409
+}
+
+// GetApplicationproblemJSON413 returns the response for an HTTP 413 `application/problem+json` response
+func (r DecideAcceptanceResponse) GetApplicationproblemJSON413() *PayloadTooLarge {
+	return r.ApplicationproblemJSON413
+}
+
+// GetApplicationproblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
+func (r DecideAcceptanceResponse) GetApplicationproblemJSON422() *Unprocessable {
+	return r.ApplicationproblemJSON422
+}
+
+// GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r DecideAcceptanceResponse) GetApplicationproblemJSON500() *Internal {
+	return r.ApplicationproblemJSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r DecideAcceptanceResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r DecideAcceptanceResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r DecideAcceptanceResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r DecideAcceptanceResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// ListPendingAcceptanceResponse401Headers the declared response headers of an HTTP 401 response for ListPendingAcceptance
+type ListPendingAcceptanceResponse401Headers struct {
+	WWWAuthenticate *string
+}
+
+// ListPendingAcceptanceResponse422Headers the declared response headers of an HTTP 422 response for ListPendingAcceptance
+type ListPendingAcceptanceResponse422Headers struct {
+	IdempotentReplayed *string
+}
+
+type ListPendingAcceptanceResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *struct {
+		Items []PendingAcceptance `json:"items"`
+	}
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *BadRequest
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Unauthenticated
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Forbidden
+	// ApplicationproblemJSON422 the response for an HTTP 422 `application/problem+json` response
+	ApplicationproblemJSON422 *Unprocessable
+	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationproblemJSON500 *Internal
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *ListPendingAcceptanceResponse401Headers
+	// Headers422 the parsed response headers for an HTTP 422 response
+	Headers422 *ListPendingAcceptanceResponse422Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r ListPendingAcceptanceResponse) GetJSON200() *struct {
+	Items []PendingAcceptance `json:"items"`
+} {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r ListPendingAcceptanceResponse) GetApplicationproblemJSON400() *BadRequest {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r ListPendingAcceptanceResponse) GetApplicationproblemJSON401() *Unauthenticated {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r ListPendingAcceptanceResponse) GetApplicationproblemJSON403() *Forbidden {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
+func (r ListPendingAcceptanceResponse) GetApplicationproblemJSON422() *Unprocessable {
+	return r.ApplicationproblemJSON422
+}
+
+// GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r ListPendingAcceptanceResponse) GetApplicationproblemJSON500() *Internal {
+	return r.ApplicationproblemJSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r ListPendingAcceptanceResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ListPendingAcceptanceResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ListPendingAcceptanceResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ListPendingAcceptanceResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// GetAcceptanceReportResponse200Headers the declared response headers of an HTTP 200 response for GetAcceptanceReport
+type GetAcceptanceReportResponse200Headers struct {
+	ContentDisposition *string
+}
+
+// GetAcceptanceReportResponse401Headers the declared response headers of an HTTP 401 response for GetAcceptanceReport
+type GetAcceptanceReportResponse401Headers struct {
+	WWWAuthenticate *string
+}
+
+// GetAcceptanceReportResponse422Headers the declared response headers of an HTTP 422 response for GetAcceptanceReport
+type GetAcceptanceReportResponse422Headers struct {
+	IdempotentReplayed *string
+}
+
+type GetAcceptanceReportResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *struct {
+		Items []AcceptanceReportLine `json:"items"`
+		Year  int                    `json:"year"`
+	}
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *BadRequest
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Unauthenticated
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Forbidden
+	// ApplicationproblemJSON422 the response for an HTTP 422 `application/problem+json` response
+	ApplicationproblemJSON422 *Unprocessable
+	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationproblemJSON500 *Internal
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *GetAcceptanceReportResponse200Headers
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *GetAcceptanceReportResponse401Headers
+	// Headers422 the parsed response headers for an HTTP 422 response
+	Headers422 *GetAcceptanceReportResponse422Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r GetAcceptanceReportResponse) GetJSON200() *struct {
+	Items []AcceptanceReportLine `json:"items"`
+	Year  int                    `json:"year"`
+} {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r GetAcceptanceReportResponse) GetApplicationproblemJSON400() *BadRequest {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r GetAcceptanceReportResponse) GetApplicationproblemJSON401() *Unauthenticated {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r GetAcceptanceReportResponse) GetApplicationproblemJSON403() *Forbidden {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
+func (r GetAcceptanceReportResponse) GetApplicationproblemJSON422() *Unprocessable {
+	return r.ApplicationproblemJSON422
+}
+
+// GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r GetAcceptanceReportResponse) GetApplicationproblemJSON500() *Internal {
+	return r.ApplicationproblemJSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r GetAcceptanceReportResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r GetAcceptanceReportResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r GetAcceptanceReportResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r GetAcceptanceReportResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
 }
 
 // ConfirmAddressResponse404Headers the declared response headers of an HTTP 404 response for ConfirmAddress
@@ -14558,6 +15512,58 @@ func (r ReadyzResponse) ContentType() string {
 	return ""
 }
 
+// DecideAcceptanceWithBodyWithResponse Record a session's decision on donations pending acceptance (admin); a donation of another band, not pending or unknown → 422 naming it (accepted[i], declined[i]), nothing recorded
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /api/v1/acceptance/decisions (the `DecideAcceptance` operationId).
+func (c *ClientWithResponses) DecideAcceptanceWithBodyWithResponse(ctx context.Context, params *DecideAcceptanceParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*DecideAcceptanceResponse, error) {
+	rsp, err := c.DecideAcceptanceWithBody(ctx, params, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseDecideAcceptanceResponse(rsp)
+}
+
+// DecideAcceptanceWithResponse Record a session's decision on donations pending acceptance (admin); a donation of another band, not pending or unknown → 422 naming it (accepted[i], declined[i]), nothing recorded
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /api/v1/acceptance/decisions (the `DecideAcceptance` operationId).
+func (c *ClientWithResponses) DecideAcceptanceWithResponse(ctx context.Context, params *DecideAcceptanceParams, body DecideAcceptanceJSONRequestBody, reqEditors ...RequestEditorFn) (*DecideAcceptanceResponse, error) {
+	rsp, err := c.DecideAcceptance(ctx, params, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseDecideAcceptanceResponse(rsp)
+}
+
+// ListPendingAcceptanceWithResponse The donations pending acceptance by a body: the list for its next session (admin, treasurer)
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /api/v1/acceptance/pending (the `ListPendingAcceptance` operationId).
+func (c *ClientWithResponses) ListPendingAcceptanceWithResponse(ctx context.Context, params *ListPendingAcceptanceParams, reqEditors ...RequestEditorFn) (*ListPendingAcceptanceResponse, error) {
+	rsp, err := c.ListPendingAcceptance(ctx, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseListPendingAcceptanceResponse(rsp)
+}
+
+// GetAcceptanceReportWithResponse Every donation received in a year with who decided, the session and the outcome: the yearly report to the supervisory authority (admin, auditor)
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /api/v1/acceptance/report (the `GetAcceptanceReport` operationId).
+func (c *ClientWithResponses) GetAcceptanceReportWithResponse(ctx context.Context, params *GetAcceptanceReportParams, reqEditors ...RequestEditorFn) (*GetAcceptanceReportResponse, error) {
+	rsp, err := c.GetAcceptanceReport(ctx, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGetAcceptanceReportResponse(rsp)
+}
+
 // ConfirmAddressWithResponse Confirm a group's email address with the token of a mailed link (FUNDUS_REGISTRATION_CONFIRM)
 //
 // The token dies. While FUNDUS_REGISTRATION_CONFIRM=true a self-registered group may submit an application only once its address is confirmed (else 409 invalid-state). An unknown, used or expired token is 404.
@@ -15743,6 +16749,310 @@ func (c *ClientWithResponses) ReadyzWithResponse(ctx context.Context, reqEditors
 		return nil, err
 	}
 	return ParseReadyzResponse(rsp)
+}
+
+// ParseDecideAcceptanceResponse parses an HTTP response from a DecideAcceptanceWithResponse call
+func ParseDecideAcceptanceResponse(rsp *http.Response) (*DecideAcceptanceResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &DecideAcceptanceResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 201:
+		var dest AcceptanceDecision
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON201 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthenticated
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Conflict
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest PayloadTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest Unprocessable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Internal
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON500 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 201:
+		var headers DecideAcceptanceResponse201Headers
+		if values := rsp.Header.Values("Idempotent-Replayed"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Idempotent-Replayed", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.IdempotentReplayed = &value
+		}
+		response.Headers201 = &headers
+	case rsp.StatusCode == 401:
+		var headers DecideAcceptanceResponse401Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = &value
+		}
+		response.Headers401 = &headers
+	case rsp.StatusCode == 409:
+		var headers DecideAcceptanceResponse409Headers
+		if values := rsp.Header.Values("Idempotent-Replayed"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Idempotent-Replayed", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.IdempotentReplayed = &value
+		}
+		response.Headers409 = &headers
+	case rsp.StatusCode == 422:
+		var headers DecideAcceptanceResponse422Headers
+		if values := rsp.Header.Values("Idempotent-Replayed"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Idempotent-Replayed", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.IdempotentReplayed = &value
+		}
+		response.Headers422 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseListPendingAcceptanceResponse parses an HTTP response from a ListPendingAcceptanceWithResponse call
+func ParseListPendingAcceptanceResponse(rsp *http.Response) (*ListPendingAcceptanceResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ListPendingAcceptanceResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest struct {
+			Items []PendingAcceptance `json:"items"`
+		}
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthenticated
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest Unprocessable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Internal
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON500 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 401:
+		var headers ListPendingAcceptanceResponse401Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = &value
+		}
+		response.Headers401 = &headers
+	case rsp.StatusCode == 422:
+		var headers ListPendingAcceptanceResponse422Headers
+		if values := rsp.Header.Values("Idempotent-Replayed"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Idempotent-Replayed", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.IdempotentReplayed = &value
+		}
+		response.Headers422 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseGetAcceptanceReportResponse parses an HTTP response from a GetAcceptanceReportWithResponse call
+func ParseGetAcceptanceReportResponse(rsp *http.Response) (*GetAcceptanceReportResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &GetAcceptanceReportResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest struct {
+			Items []AcceptanceReportLine `json:"items"`
+			Year  int                    `json:"year"`
+		}
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthenticated
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest Unprocessable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Internal
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON500 = &dest
+
+	case rsp.StatusCode == 200:
+		// Content-type (text/csv) unsupported
+
+	}
+
+	switch {
+	case rsp.StatusCode == 200:
+		var headers GetAcceptanceReportResponse200Headers
+		if values := rsp.Header.Values("Content-Disposition"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Content-Disposition", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ContentDisposition = &value
+		}
+		response.Headers200 = &headers
+	case rsp.StatusCode == 401:
+		var headers GetAcceptanceReportResponse401Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = &value
+		}
+		response.Headers401 = &headers
+	case rsp.StatusCode == 422:
+		var headers GetAcceptanceReportResponse422Headers
+		if values := rsp.Header.Values("Idempotent-Replayed"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Idempotent-Replayed", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.IdempotentReplayed = &value
+		}
+		response.Headers422 = &headers
+	}
+
+	return response, nil
 }
 
 // ParseConfirmAddressResponse parses an HTTP response from a ConfirmAddressWithResponse call

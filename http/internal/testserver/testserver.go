@@ -58,8 +58,10 @@ type Server struct {
 	Auth   *auth.Service
 	Ledger *ledger.Service
 
-	opened int // lines BankOpens uploaded
-	Grants *grants.Service
+	opened    int // lines BankOpens uploaded
+	Grants    *grants.Service
+	Donations *donations.Service
+	Bank      *bank.Service
 	// Mail is the outbox the services queue their mails in (links on
 	// MailBaseURL); mail.Sender sends them.
 	Mail *mail.Outbox
@@ -122,7 +124,18 @@ func New(t *testing.T, d *db.DB, cfg server.Config) *Server {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return &Server{T: t, H: h, DB: d, Auth: a, Ledger: l, Grants: g, Mails: mails, Mail: o}
+	return &Server{T: t, H: h, DB: d, Auth: a, Ledger: l, Grants: g, Donations: dons, Bank: b, Mails: mails, Mail: o}
+}
+
+// Bands are the acceptance bands of § 26 KomHKVO as configured by
+// default (100 and 2,000 EUR). The test server leaves its services
+// without bands (the administration accepts every donation) unless a
+// test sets them with SetBands.
+var Bands = donations.Bands{AdminMax: 10000, CommitteeMax: 200000}
+
+// SetBands sets the acceptance bands of the donations and bank services.
+func (ts *Server) SetBands(b donations.Bands) {
+	ts.Donations.Bands, ts.Bank.Bands = b, b
 }
 
 // writers holds the write path of each database: a database has one, and
