@@ -2,10 +2,8 @@ package bank_test
 
 import (
 	"context"
-	"flag"
 	"fmt"
 	"slices"
-	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -378,21 +376,6 @@ func (h *history) paidExactly(p *propPledge) bool {
 		}
 	}
 	return false
-}
-
-// fewerChecks divides rapid's number of checks by n for the rest of t: a
-// run on PostgreSQL takes several times as long as one on SQLite.
-func fewerChecks(t *testing.T, n int) {
-	f := flag.Lookup("rapid.checks")
-	was := f.Value.String()
-	checks, err := strconv.Atoi(was)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := f.Value.Set(strconv.Itoa(max(1, checks/n))); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { f.Value.Set(was) })
 }
 
 // TestImportProperties imports a random bank history of a few weeks
@@ -803,7 +786,7 @@ func propertyChecks(t *testing.T, e db.Engine, n int) {
 	if raceDetector {
 		n *= 4
 	}
-	fewerChecks(t, n)
+	dbtest.FewerChecks(t, n)
 }
 
 func newPayouts(t *testing.T, rt *rapid.T, w *world) *payouts {

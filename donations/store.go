@@ -366,3 +366,15 @@ func prefixed(p, columns string) string {
 	}
 	return strings.Join(cols, ", ")
 }
+
+// validReceiptOf returns the number of the valid receipt (package
+// receipts) that names the donation id, or "".
+func validReceiptOf(ctx context.Context, q sqlx.QueryerContext, id string) (string, error) {
+	var n []string
+	err := sqlx.SelectContext(ctx, q, &n, `SELECT r.number FROM receipt_donations rd JOIN receipts r ON r.id = rd.receipt_id
+		WHERE rd.donation_id = $1 AND rd.valid`, id)
+	if err != nil || len(n) == 0 {
+		return "", err
+	}
+	return n[0], nil
+}

@@ -126,7 +126,8 @@ func (s *Service) Cancel(ctx context.Context, actor fundus.Actor, id string) (co
 // liabilities:refunds-payable, so the money is no longer available; the
 // money leaves the bank with the debit line that pays it (bank.Service.Assign).
 // Returns Unauthenticated, Forbidden, Invalid, NotFound,
-// InvalidState, InsufficientFunds (when the money is already committed).
+// InvalidState (also while a valid receipt names it), InsufficientFunds
+// (when the money is already committed).
 func (s *Service) Refund(ctx context.Context, actor fundus.Actor, id string, in Refund) (commit.Outcome[*Donation], error) {
 	const op errs.Op = "donations.Refund"
 	if err := fundus.Authorize(op, actor, fundus.HandleDonations); err != nil {
@@ -143,6 +144,14 @@ func (s *Service) Refund(ctx context.Context, actor fundus.Actor, id string, in 
 	return s.transition(ctx, op, id, func(tx *commit.Tx, d *Donation) error {
 		if d.Status != Received {
 			return errs.Errorf(op, errs.InvalidState, "only a received donation can be refunded; this one is %s", d.Status)
+		}
+		// A donation given back may not stay on a valid receipt: the
+		// donor would deduct money they did not give.
+		if n, err := validReceiptOf(tx.Context(), tx.Reader(), d.ID); err != nil || n != "" {
+			if err != nil {
+				return err
+			}
+			return errs.Errorf(op, errs.InvalidState, "the donation is on the valid receipt %s; cancel the receipt first", n)
 		}
 		e, err := ledger.Post(tx, ledger.NewEntry{
 			Kind: KindRefund, Memo: "Refund of donation " + d.Reference, Actor: actor.ActorID(),

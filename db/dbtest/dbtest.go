@@ -11,11 +11,13 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"flag"
 	"fmt"
 	"net/url"
 	"os"
 	"path/filepath"
 	"sort"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -217,4 +219,23 @@ func Dump(t interface{ Fatal(...any) }, d *db.DB, tables ...string) string {
 		fmt.Fprintf(&b, "%s:\n%s\n", table, strings.Join(lines, "\n"))
 	}
 	return b.String()
+}
+
+// FewerChecks divides rapid's number of checks by n for the rest of t: a
+// run on PostgreSQL (a schema of its own, migrated) takes several times
+// as long as one on SQLite.
+func FewerChecks(t *testing.T, n int) {
+	f := flag.Lookup("rapid.checks")
+	if f == nil {
+		t.Fatal("dbtest.FewerChecks: the test does not use rapid")
+	}
+	was := f.Value.String()
+	checks, err := strconv.Atoi(was)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := f.Value.Set(strconv.Itoa(max(1, checks/n))); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { f.Value.Set(was) })
 }
