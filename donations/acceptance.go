@@ -59,9 +59,19 @@ func (b Bands) receive(d *Donation, now time.Time) string {
 	if b.BodyFor(d.Arrived()) == BodyAdministration {
 		at := db.Time(now)
 		d.Acceptance, d.AcceptingBody, d.AcceptedAt = AcceptanceAccepted, BodyAdministration, &at
+	} else {
+		d.Acceptance, d.AcceptingBody, d.AcceptedAt = AcceptancePending, "", nil
+	}
+	return b.AccountFor(d.Arrived())
+}
+
+// AccountFor returns the account a donation of minor cents is booked to
+// when it arrives: income:donations in the first band, else
+// liabilities:donations-pending. For pages that say what a line will book.
+func (b Bands) AccountFor(minor int64) string {
+	if b.BodyFor(minor) == BodyAdministration {
 		return ledger.Donations
 	}
-	d.Acceptance, d.AcceptingBody, d.AcceptedAt = AcceptancePending, "", nil
 	return ledger.DonationsPending
 }
 

@@ -299,9 +299,12 @@ func (h *Handler) bankConfirmPage(c *gin.Context) {
 			h.renderError(c, err)
 			return
 		}
-		data["D"], data["Account"] = d, ledger.Donations
+		data["D"], data["Account"] = d, h.Donations.Bands.AccountFor(l.Amount.Minor)
+		if d.Status != donations.Pledged { // confirmed by hand: its money leaves clearing
+			data["Account"] = ledger.Clearing
+		}
 	case "book-donation":
-		data["Account"] = ledger.Donations
+		data["Account"] = h.Donations.Bands.AccountFor(l.Amount.Minor)
 	case "book":
 		accounts, err := h.bookableAccounts(c)
 		if err != nil {

@@ -22,7 +22,7 @@ func (h *Handler) fundPage(c *gin.Context) {
 		return map[string]any{
 			"Projects": f.Projects,
 			"Received": f.Figures.DonationsReceived, "ReceivedCount": f.Figures.DonationsCount,
-			"Granted": f.Figures.GrantsAwarded, "Available": f.Figures.Available, "Head": f.Figures.ChainHead,
+			"Granted": f.Figures.GrantsAwarded, "Available": f.Figures.Available, "Pending": f.Figures.DonationsPending, "Head": f.Figures.ChainHead,
 			"Bank": h.Donations.Bank, "ExampleAccount": h.ExampleAccount,
 		}
 	}
