@@ -6,6 +6,7 @@ import (
 	"io"
 	"math"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -41,6 +42,17 @@ func (b Bands) BodyFor(minor int64) Body {
 	default:
 		return BodyCouncil
 	}
+}
+
+// decidingBody is the body that decides on a pending donation of minor
+// cents: that of its band, and the committee for one whose band became the
+// administration's after it arrived (the bands were raised), so that no
+// donation waits on no list.
+func (b Bands) decidingBody(minor int64) Body {
+	if body := b.BodyFor(minor); body != BodyAdministration {
+		return body
+	}
+	return BodyCommittee
 }
 
 // adminMax is the largest amount the administration accepts on receipt.
@@ -119,7 +131,7 @@ func (s *Service) PendingAcceptance(ctx context.Context, actor fundus.Actor, bod
 	}
 	out := []Pending{}
 	for _, d := range ds {
-		if s.Bands.BodyFor(d.Arrived()) != body {
+		if s.Bands.decidingBody(d.Arrived()) != body {
 			continue
 		}
 		out = append(out, Pending{DonationID: d.ID, Reference: d.Reference, ReceivedAt: *d.ReceivedAt,
@@ -142,6 +154,10 @@ func (s *Service) purpose() string {
 	}
 	return s.Purpose
 }
+
+// MaxDecisionItems is the most donations one decision names: a session's
+// list, recorded in one commit.
+const MaxDecisionItems = 1000
 
 // Decision is a session's decision on donations pending acceptance.
 // Donations on the session's list in neither list were struck: they stay
@@ -196,8 +212,11 @@ func (s *Service) Decide(ctx context.Context, actor fundus.Actor, in Decision) (
 	case in.SessionDate > fundus.DayOf(time.Now()):
 		f.Add("session_date", "not_future", "", "must not be in the future: record a session's decision after it")
 	}
-	if len(in.Accepted)+len(in.Declined) == 0 {
+	switch n := len(in.Accepted) + len(in.Declined); {
+	case n == 0:
 		f.Add("accepted", "required", "", "name at least one donation accepted or declined")
+	case n > MaxDecisionItems:
+		f.Add("accepted", "max", strconv.Itoa(MaxDecisionItems), fmt.Sprintf("a decision names at most %d donations", MaxDecisionItems))
 	}
 	seen := map[string]bool{}
 	for _, l := range []struct {
@@ -237,8 +256,8 @@ func (s *Service) Decide(ctx context.Context, actor fundus.Actor, in Decision) (
 				case d.Status != Received || d.Acceptance != AcceptancePending:
 					bad.Add(field, "pending", "", fmt.Sprintf("the donation %s is not pending acceptance (%s, %s)", d.Reference, d.Status, orDash(string(d.Acceptance))))
 					continue
-				case s.Bands.BodyFor(d.Arrived()) != in.Body:
-					bad.Add(field, "band", "", fmt.Sprintf("the donation %s of %s EUR is for the %s", d.Reference, fundus.FormatMinor(d.Arrived(), fundus.EUR), s.Bands.BodyFor(d.Arrived())))
+				case s.Bands.decidingBody(d.Arrived()) != in.Body:
+					bad.Add(field, "band", "", fmt.Sprintf("the donation %s of %s EUR is for the %s", d.Reference, fundus.FormatMinor(d.Arrived(), fundus.EUR), s.Bands.decidingBody(d.Arrived())))
 					continue
 				case fundus.DayOf(*d.ReceivedAt) > in.SessionDate:
 					bad.Add(field, "after_session", "", fmt.Sprintf("the donation %s arrived after the session", d.Reference))
@@ -374,7 +393,7 @@ func (s *Service) AcceptanceReport(ctx context.Context, actor fundus.Actor, year
 			l.DonorCity = d.Donor.City
 		}
 		if d.Acceptance == AcceptancePending {
-			l.Body = s.Bands.BodyFor(d.Arrived())
+			l.Body = s.Bands.decidingBody(d.Arrived())
 			if d.Status == Refunded {
 				l.Outcome = "refunded"
 			}

@@ -2,6 +2,7 @@ package donations_test
 
 import (
 	"context"
+	"slices"
 	"strings"
 	"testing"
 
@@ -131,6 +132,7 @@ func TestAcceptance(t *testing.T) {
 			{"session before the money", admin, donations.Decision{Body: donations.BodyCouncil, SessionDate: "2020-01-01", SessionRef: "R/1", Accepted: []string{big.ID}}, "accepted[0]", errs.Invalid},
 			{"no reference", admin, donations.Decision{Body: donations.BodyCouncil, SessionDate: today, Accepted: []string{big.ID}}, "session_ref", errs.Invalid},
 			{"no body", admin, donations.Decision{SessionDate: today, SessionRef: "x", Accepted: []string{big.ID}}, "body", errs.Invalid},
+			{"too many", admin, donations.Decision{Body: donations.BodyCouncil, SessionDate: today, SessionRef: "x", Accepted: slices.Repeat([]string{big.ID}, donations.MaxDecisionItems+1)}, "accepted", errs.Invalid},
 			{"nothing", admin, donations.Decision{Body: donations.BodyCouncil, SessionDate: today, SessionRef: "x"}, "accepted", errs.Invalid},
 		}
 		for _, c := range refused {
@@ -198,12 +200,24 @@ func TestAcceptance(t *testing.T) {
 		if got := balance(t, l, ledger.DonationsPending); got != 0 {
 			t.Fatalf("pending at the end %d", got)
 		}
+
+		// Bands raised after a donation arrived: it stays pending and goes
+		// to the committee, not to no list at all.
+		late := confirmed(t, s, "150.00")
+		s.Bands = donations.Bands{AdminMax: 20000, CommitteeMax: 200000}
+		if list, _ := s.PendingAcceptance(ctx, admin, donations.BodyCommittee); len(list) != 1 || list[0].DonationID != late.ID {
+			t.Fatalf("committee list after raising the bands: %+v", list)
+		}
+		if _, err := ledgertest.Value(s.Decide(ctx, admin, donations.Decision{Body: donations.BodyCommittee, SessionDate: today, SessionRef: "VA/4", Accepted: []string{late.ID}})); err != nil {
+			t.Fatalf("accepting after raising the bands: %v", err)
+		}
+		s.Bands = donations.Bands{AdminMax: 10000, CommitteeMax: 200000}
 		if list, _ := s.PendingAcceptance(ctx, admin, donations.BodyCommittee); len(list) != 0 {
 			t.Fatalf("committee list after the refund: %+v", list)
 		}
 
 		report, err := s.AcceptanceReport(ctx, auditor, db.Now().In(fundus.Berlin).Year())
-		if err != nil || len(report) != 4 {
+		if err != nil || len(report) != 5 {
 			t.Fatalf("report %+v %v", report, err)
 		}
 		outcomes := map[string]string{}
@@ -220,8 +234,8 @@ func TestAcceptance(t *testing.T) {
 			t.Fatalf("treasurer reads the report: %v", err)
 		}
 		var audits int
-		if err := d.Get(&audits, `SELECT count(*) FROM audit_log WHERE action IN ('acceptance.decide', 'donation.accept', 'donation.decline')`); err != nil || audits != 4 {
-			t.Fatalf("%d audit records (%v), want 2 decisions and 2 outcomes", audits, err)
+		if err := d.Get(&audits, `SELECT count(*) FROM audit_log WHERE action IN ('acceptance.decide', 'donation.accept', 'donation.decline')`); err != nil || audits != 6 {
+			t.Fatalf("%d audit records (%v), want 3 decisions and 3 outcomes", audits, err)
 		}
 		if r, err := ledger.VerifyDB(ctx, d); err != nil || !r.OK {
 			t.Fatalf("verify %+v %v", r, err)
