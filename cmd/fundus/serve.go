@@ -27,6 +27,7 @@ import (
 	"fundus/http/server"
 	"fundus/ledger"
 	"fundus/mail"
+	"fundus/receipts"
 	"fundus/retention"
 	"fundus/web"
 )
@@ -199,6 +200,8 @@ func serve(ctx context.Context, cfg *config, log *slog.Logger) error {
 		Bank: &bank.Service{DB: d, Writer: writer, IBAN: cfg.BankIBAN, BIC: cfg.BankBIC, Holder: cfg.BankHolder,
 			MaxAmount: cfg.maxAmountCents(), Limits: statementLimits(cfg), Mail: outbox},
 		Retention: &retention.Service{DB: d, Writer: writer, Years: cfg.RetentionYears},
+		Receipts: &receipts.Service{DB: d, Writer: writer, Mail: outbox, IssuerName: cfg.Operator.Name, IssuerAddress: cfg.Operator.Address,
+			Place: cfg.ReceiptPlace, Purpose: cfg.DonationPurpose, MachineNote: cfg.ReceiptMachineNote},
 	}, log)
 	if err != nil {
 		return err
