@@ -54,11 +54,11 @@ type config struct {
 	DonationPurpose    string
 	ReceiptMachineNote string
 	ReceiptPlace       string
-	LogLevel       slog.Level
-	LogFormat      string
-	DebugAddr      string
-	BaseURL        string
-	ResetTTL       time.Duration
+	LogLevel           slog.Level
+	LogFormat          string
+	DebugAddr          string
+	BaseURL            string
+	ResetTTL           time.Duration
 	// RegistrationConfirm: a group confirms its address by mail before it
 	// may submit.
 	RegistrationConfirm bool
