@@ -193,7 +193,7 @@ func (s *Service) RunAnnual(ctx context.Context, actor fundus.Actor, in Annual) 
 	case in.Year == 0:
 		return commit.Outcome[*AnnualResult]{}, errs.FieldCode(op, "year", "required", "", "is required")
 	case in.Year < 2000 || in.Year > thisYear:
-		return commit.Outcome[*AnnualResult]{}, errs.FieldCode(op, "year", "range", "", "must be a year from 2000 to this year")
+		return commit.Outcome[*AnnualResult]{}, errs.FieldCode(op, "year", "receipt_year", "", "must be a year from 2000 to this year")
 	}
 	from, _ := fundus.DayStart(time.Date(in.Year, 1, 1, 0, 0, 0, 0, time.UTC).Format(time.DateOnly))
 	lastDay := time.Date(in.Year, 12, 31, 0, 0, 0, 0, time.UTC).Format(time.DateOnly)
