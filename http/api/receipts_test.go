@@ -17,30 +17,11 @@ import (
 	"fundus/http/internal/testserver"
 	"fundus/http/server"
 	"fundus/internal/testtool"
-	"fundus/ledger/ledgertest"
 	"fundus/mail"
 )
 
 // receiptDonor is a donor with all a receipt needs.
 const receiptDonor = `{"name":"Erika Mustermann","email":"erika@example.org","street":"Hauptstraße 1","postal_code":"49074","city":"Osnabrück"}`
-
-// receivedDonation pledges amount from donor (JSON; asking for a receipt
-// when the donor has an address), confirms it as
-// received today and, when accept, records it accepted. Confirming does
-// not decide acceptance on this branch (the acceptance work does), so the
-// test sets the column as that decision would.
-func receivedDonation(t *testing.T, ts *testserver.Server, kasse, donor, amount string, accept bool) string {
-	t.Helper()
-	requested := strconv.FormatBool(strings.Contains(donor, `"street"`))
-	id := ts.JSON("POST", "/api/v1/donations", "", `{"amount":"`+amount+`","receipt_requested":`+requested+`,"donor":`+donor+`}`).WantStatus(t, http.StatusCreated).JSON["id"].(string)
-	ts.JSON("POST", "/api/v1/donations/"+id+"/confirm", kasse, `{"received_at":"`+fundus.DayOf(time.Now())+`"}`).WantStatus(t, http.StatusOK)
-	state := "pending"
-	if accept {
-		state = "accepted"
-	}
-	ledgertest.Exec(t, ts.Ledger.Writer, `UPDATE donations SET acceptance = $1 WHERE id = $2`, state, id)
-	return id
-}
 
 // receiptState is what a refused receipt request must leave as it was.
 func receiptState(t *testing.T, d *db.DB) string {
@@ -57,7 +38,7 @@ func TestReceiptsAPI(t *testing.T) {
 		group := ts.MustUser("verein@example.org", auth.Applicant)
 		year := strconv.Itoa(time.Now().In(fundus.Berlin).Year())
 
-		id := receivedDonation(t, ts, kasse, receiptDonor, "250.00", true)
+		id := ts.ReceivedDonation(kasse, receiptDonor, "250.00", "accepted")
 		ts.JSON("POST", "/api/v1/donations/"+id+"/receipt", auditor, "").WantProblem(t, 403, "forbidden")
 		ts.JSON("POST", "/api/v1/donations/nope/receipt", kasse, "").WantProblem(t, 404, "not-found")
 		r := ts.JSON("POST", "/api/v1/donations/"+id+"/receipt", kasse, "").WantStatus(t, http.StatusCreated)
@@ -76,8 +57,8 @@ func TestReceiptsAPI(t *testing.T) {
 
 		t.Run("ErrRefusedChangeNothing", func(t *testing.T) {
 			pledged := ts.JSON("POST", "/api/v1/donations", "", `{"amount":"80.00","donor":`+receiptDonor+`}`).WantStatus(t, http.StatusCreated).JSON["id"].(string)
-			pending := receivedDonation(t, ts, kasse, receiptDonor, "3000.00", false)
-			noAddress := receivedDonation(t, ts, kasse, `{"name":"Bob","email":"bob@example.org"}`, "120.00", true)
+			pending := ts.ReceivedDonation(kasse, receiptDonor, "3000.00", "pending")
+			noAddress := ts.ReceivedDonation(kasse, `{"name":"Bob","email":"bob@example.org"}`, "120.00", "accepted")
 			before := receiptState(t, d)
 			ts.JSON("POST", "/api/v1/donations/"+id+"/receipt", kasse, "").WantProblem(t, 409, "invalid-state")
 			ts.JSON("POST", "/api/v1/donations/"+pledged+"/receipt", kasse, "").WantProblem(t, 409, "invalid-state")
@@ -152,8 +133,8 @@ func TestReceiptsAPI(t *testing.T) {
 			}
 			ts.JSON("POST", "/api/v1/receipts/annual", auditor, `{"year":`+year+`}`).WantProblem(t, 403, "forbidden")
 			max := `{"name":"Max Muster","email":"max@example.org","street":"Domhof 2","postal_code":"49074","city":"Osnabrück"}`
-			a := receivedDonation(t, ts, kasse, max, "40.00", true)
-			b := receivedDonation(t, ts, kasse, max, "60.50", true)
+			a := ts.ReceivedDonation(kasse, max, "40.00", "accepted")
+			b := ts.ReceivedDonation(kasse, max, "60.50", "accepted")
 			h := map[string]string{"Idempotency-Key": "annual-" + year}
 			r := ts.DoWithHeaders("POST", "/api/v1/receipts/annual", kasse, `{"year":`+year+`}`, h).WantStatus(t, http.StatusCreated)
 			created := r.JSON["created"].([]any)

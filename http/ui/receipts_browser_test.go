@@ -29,11 +29,11 @@ func TestReceiptsInTheBrowser(t *testing.T) {
 	year := strconv.Itoa(time.Now().In(fundus.Berlin).Year())
 	erika := `{"name":"Erika Mustermann-Lüdenscheidt","email":"erika@example.org","street":"Große Hamkenstraße 112a","postal_code":"49074","city":"Osnabrück"}`
 	max := `{"name":"Max Muster","email":"max@example.org","street":"Domhof 2","postal_code":"49074","city":"Osnabrück"}`
-	single := acceptedDonation(t, ts, kasse, erika, "1250.00", "accepted")
-	cancelled := acceptedDonation(t, ts, kasse, erika, "75.00", "accepted")
-	acceptedDonation(t, ts, kasse, max, "40.00", "accepted")
-	acceptedDonation(t, ts, kasse, max, "60.50", "accepted")
-	pending := acceptedDonation(t, ts, kasse, erika, "3000.00", "pending")
+	single := ts.ReceivedDonation(kasse, erika, "1250.00", "accepted")
+	cancelled := ts.ReceivedDonation(kasse, erika, "75.00", "accepted")
+	ts.ReceivedDonation(kasse, max, "40.00", "accepted")
+	ts.ReceivedDonation(kasse, max, "60.50", "accepted")
+	pending := ts.ReceivedDonation(kasse, erika, "3000.00", "pending")
 	ts.JSON("POST", "/api/v1/donations/"+single+"/receipt", kasse, "").WantStatus(t, 201)
 	c := ts.JSON("POST", "/api/v1/donations/"+cancelled+"/receipt", kasse, "").WantStatus(t, 201).JSON["id"].(string)
 	ts.JSON("POST", "/api/v1/receipts/"+c+"/cancel", kasse, `{"reason":"Betrag falsch erfasst"}`).WantStatus(t, 200)

@@ -15,20 +15,7 @@ import (
 	"fundus/db/dbtest"
 	"fundus/http/internal/testserver"
 	"fundus/http/server"
-	"fundus/ledger/ledgertest"
 )
-
-// acceptedDonation pledges amount from donor (JSON) asking for a receipt,
-// confirms it as received today and records its acceptance as state.
-// Confirming does not decide acceptance on this branch (the acceptance
-// work does), so the test sets the column as that decision would.
-func acceptedDonation(t *testing.T, ts *testserver.Server, kasse, donor, amount, state string) string {
-	t.Helper()
-	id := ts.JSON("POST", "/api/v1/donations", "", `{"amount":"`+amount+`","receipt_requested":true,"donor":`+donor+`}`).WantStatus(t, http.StatusCreated).JSON["id"].(string)
-	ts.JSON("POST", "/api/v1/donations/"+id+"/confirm", kasse, `{"received_at":"`+fundus.DayOf(time.Now())+`"}`).WantStatus(t, http.StatusOK)
-	ledgertest.Exec(t, ts.Ledger.Writer, `UPDATE donations SET acceptance = $1 WHERE id = $2`, state, id)
-	return id
-}
 
 func countReceipts(t *testing.T, d *db.DB) int {
 	t.Helper()
@@ -65,8 +52,8 @@ func TestTreasurerReceipts(t *testing.T) {
 		kasse := ts.MustUser("kasse@example.org", auth.Treasurer)
 		year := strconv.Itoa(time.Now().In(fundus.Berlin).Year())
 		erika := `{"name":"Erika Mustermann","email":"erika@example.org","street":"Hauptstraße 1","postal_code":"49074","city":"Osnabrück"}`
-		id := acceptedDonation(t, ts, kasse, erika, "250.00", "accepted")
-		pending := acceptedDonation(t, ts, kasse, erika, "3000.00", "pending")
+		id := ts.ReceivedDonation(kasse, erika, "250.00", "accepted")
+		pending := ts.ReceivedDonation(kasse, erika, "3000.00", "pending")
 		b := ts.SignedIn("kasse@example.org", "de")
 
 		list := b.Do("GET", "/treasurer/donations?status=received", nil).Body.String()
@@ -125,8 +112,8 @@ func TestTreasurerReceipts(t *testing.T) {
 
 		t.Run("AnnualRun", func(t *testing.T) {
 			max := `{"name":"Max Muster","email":"max@example.org","street":"Domhof 2","postal_code":"49074","city":"Osnabrück"}`
-			acceptedDonation(t, ts, kasse, max, "40.00", "accepted")
-			acceptedDonation(t, ts, kasse, max, "60.50", "accepted")
+			ts.ReceivedDonation(kasse, max, "40.00", "accepted")
+			ts.ReceivedDonation(kasse, max, "60.50", "accepted")
 			page := b.Do("GET", "/treasurer/receipts", nil).Body.String()
 			if !strings.Contains(page, `action="/treasurer/receipts/annual"`) || !strings.Contains(page, `value="`+year+`"`) {
 				t.Fatalf("no annual run form for this year:\n%s", page)
