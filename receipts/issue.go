@@ -74,15 +74,15 @@ func (s *Service) Issue(ctx context.Context, actor fundus.Actor, donationID stri
 func refusal(op errs.Op, ctx context.Context, q sqlx.QueryerContext, d *donation, now time.Time) error {
 	switch {
 	case d.Status != "received":
-		return errs.Errorf(op, errs.InvalidState, "only a received donation gets a receipt; this one is %s", d.Status)
+		return errs.E(op, errs.InvalidState, errs.Code("receipt_not_received"), "only a received donation gets a receipt; this one is "+d.Status)
 	case d.Acceptance != "accepted":
 		state := d.Acceptance
 		if state == "" {
 			state = "not decided"
 		}
-		return errs.Errorf(op, errs.InvalidState, "only an accepted donation gets a receipt; this one's acceptance is %s", state)
+		return errs.E(op, errs.InvalidState, errs.Code("receipt_not_accepted"), "only an accepted donation gets a receipt; this one's acceptance is "+state)
 	case !d.ReceivedAt.Valid || fundus.DayOf(d.ReceivedAt.Time) > fundus.DayOf(now):
-		return errs.E(op, errs.InvalidState, "the donation's day of arrival lies in the future")
+		return errs.E(op, errs.InvalidState, errs.Code("receipt_future"), "the donation's day of arrival lies in the future")
 	}
 	var f check.Fields
 	for _, field := range []struct{ name, v string }{{"donor.name", d.Name}, {"donor.street", d.Street}, {"donor.postal_code", d.PostalCode}, {"donor.city", d.City}} {
@@ -98,7 +98,7 @@ func refusal(op errs.Op, ctx context.Context, q sqlx.QueryerContext, d *donation
 		return err
 	}
 	if n != "" {
-		return errs.Errorf(op, errs.InvalidState, "the donation already has the valid receipt %s; cancel it first", n)
+		return errs.E(op, errs.InvalidState, errs.Code("receipt_exists"), "the donation already has the valid receipt "+n+"; cancel it first")
 	}
 	return nil
 }
@@ -145,7 +145,7 @@ func (s *Service) issue(tx *commit.Tx, actor fundus.Actor, r *Receipt, email, la
 	r.PDFSHA256 = sum
 	if err := insertReceipt(tx.Context(), tx, r, seq, body); err != nil {
 		if db.IsUniqueViolation(err) {
-			return errs.E(errs.InvalidState, "a donation of this receipt already has a valid receipt")
+			return errs.E(errs.InvalidState, errs.Code("receipt_exists"), "a donation of this receipt already has a valid receipt")
 		}
 		return err
 	}
@@ -193,7 +193,7 @@ func (s *Service) RunAnnual(ctx context.Context, actor fundus.Actor, in Annual) 
 	case in.Year == 0:
 		return commit.Outcome[*AnnualResult]{}, errs.FieldCode(op, "year", "required", "", "is required")
 	case in.Year < 2000 || in.Year > thisYear:
-		return commit.Outcome[*AnnualResult]{}, errs.FieldCode(op, "year", "range", "", "must be a year from 2000 to this year")
+		return commit.Outcome[*AnnualResult]{}, errs.FieldCode(op, "year", "receipt_year", "", "must be a year from 2000 to this year")
 	}
 	from, _ := fundus.DayStart(time.Date(in.Year, 1, 1, 0, 0, 0, 0, time.UTC).Format(time.DateOnly))
 	lastDay := time.Date(in.Year, 12, 31, 0, 0, 0, 0, time.UTC).Format(time.DateOnly)
@@ -289,7 +289,7 @@ func (s *Service) Cancel(ctx context.Context, actor fundus.Actor, id string, in 
 			return nil, err
 		}
 		if r.Status != Valid {
-			return nil, errs.Errorf(op, errs.InvalidState, "only a valid receipt can be cancelled; %s is %s", r.Number, r.Status)
+			return nil, errs.E(op, errs.InvalidState, errs.Code("receipt_cancelled"), "only a valid receipt can be cancelled; "+r.Number+" is "+string(r.Status))
 		}
 		var stamped []byte
 		if !r.Erased {
@@ -326,10 +326,20 @@ func (s *Service) Find(ctx context.Context, actor fundus.Actor, id string) (*Rec
 }
 
 // List returns the receipts f selects, the latest number first.
-// Returns Unauthenticated, Forbidden.
+// Returns Unauthenticated, Forbidden, Invalid (status, year).
 func (s *Service) List(ctx context.Context, actor fundus.Actor, f Filter) ([]*Receipt, error) {
 	const op errs.Op = "receipts.List"
 	if err := fundus.Authorize(op, actor, fundus.ReadDonations); err != nil {
+		return nil, err
+	}
+	var invalid check.Fields
+	if f.Status != "" && f.Status != Valid && f.Status != Cancelled {
+		invalid.Add("status", "oneof", "valid cancelled", "must be valid or cancelled")
+	}
+	if f.Year != 0 && (f.Year < 2000 || f.Year > 2100) {
+		invalid.Add("year", "year", "", "must be a year from 2000 to 2100")
+	}
+	if err := invalid.Err(op); err != nil {
 		return nil, err
 	}
 	rs, err := findReceipts(ctx, s.DB, f)

@@ -21,6 +21,7 @@ import (
 	"fundus"
 	"fundus/donations"
 	"fundus/mail"
+	"fundus/receipts"
 	"fundus/web"
 )
 
@@ -51,11 +52,16 @@ type config struct {
 	// RetentionYears is how long a year's records are kept from the end of
 	// the year its accounts were adopted (package retention).
 	RetentionYears int
-	LogLevel       slog.Level
-	LogFormat      string
-	DebugAddr      string
-	BaseURL        string
-	ResetTTL       time.Duration
+	// DonationPurpose, ReceiptMachineNote and ReceiptPlace are printed on
+	// donation receipts (package receipts).
+	DonationPurpose    string
+	ReceiptMachineNote string
+	ReceiptPlace       string
+	LogLevel           slog.Level
+	LogFormat          string
+	DebugAddr          string
+	BaseURL            string
+	ResetTTL           time.Duration
 	// RegistrationConfirm: a group confirms its address by mail before it
 	// may submit.
 	RegistrationConfirm bool
@@ -235,6 +241,30 @@ var settings = []setting{
 			return errors.New("must be a whole number of years from 1 to 100, such as 10")
 		}
 		c.RetentionYears = n
+		return nil
+	}},
+	{"FUNDUS_DONATION_PURPOSE", receipts.DefaultPurpose, func(c *config, v string) error {
+		c.DonationPurpose = v
+		if v == "" || utf8.RuneCountInString(v) > 500 || strings.ContainsAny(v, "\r\n\x00") {
+			return errors.New("must be one line of 1 to 500 characters: the tax-privileged purpose printed on receipts")
+		}
+		return nil
+	}},
+	{"FUNDUS_RECEIPT_MACHINE_NOTE", "", func(c *config, v string) error {
+		c.ReceiptMachineNote = v
+		if utf8.RuneCountInString(v) > 500 || strings.ContainsAny(v, "\r\n\x00") {
+			return errors.New("must be empty or one line of at most 500 characters naming the tax office's notice")
+		}
+		return nil
+	}},
+	{"FUNDUS_RECEIPT_PLACE", "", func(c *config, v string) error {
+		c.ReceiptPlace = v
+		if v == "" {
+			c.ReceiptPlace = receipts.PlaceOf(c.Operator.Address)
+		}
+		if c.ReceiptPlace == "" || utf8.RuneCountInString(c.ReceiptPlace) > 100 || strings.ContainsAny(c.ReceiptPlace, "\r\n\x00") {
+			return errors.New("must be a place of at most 100 characters; empty takes the city of FUNDUS_OPERATOR_ADDRESS, which has none")
+		}
 		return nil
 	}},
 	{"FUNDUS_LOG_LEVEL", "info", func(c *config, v string) error {

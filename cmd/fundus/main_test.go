@@ -17,6 +17,7 @@ import (
 	"fundus/errs"
 	"fundus/ledger"
 	"fundus/ledger/ledgertest"
+	"fundus/receipts"
 )
 
 func lookupFrom(m map[string]string) func(string) (string, bool) {
@@ -385,4 +386,33 @@ func ledgerOfDonations(t *testing.T, e db.Engine, n int) (*db.DB, []*ledger.Entr
 		entries = append(entries, e)
 	}
 	return d, entries
+}
+
+// The receipts' settings: the default purpose, a signature line, the place
+// taken from the operator's address unless set.
+func TestConfigReceipts(t *testing.T) {
+	c, err := loadConfig(lookupFrom(nil), "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.DonationPurpose != receipts.DefaultPurpose || c.ReceiptMachineNote != "" || c.ReceiptPlace != "Musterstadt (BEISPIEL)" {
+		t.Fatalf("defaults: purpose %q, note %q, place %q", c.DonationPurpose, c.ReceiptMachineNote, c.ReceiptPlace)
+	}
+	c, err = loadConfig(lookupFrom(map[string]string{"FUNDUS_OPERATOR_ADDRESS": "Bierstraße 28, 49074 Osnabrück",
+		"FUNDUS_RECEIPT_MACHINE_NOTE": "Mitteilung an das Finanzamt Osnabrück-Stadt vom 02.01.2026"}), "")
+	if err != nil || c.ReceiptPlace != "Osnabrück" || c.ReceiptMachineNote != "Mitteilung an das Finanzamt Osnabrück-Stadt vom 02.01.2026" {
+		t.Fatalf("from the operator's address: %v %+v", err, c)
+	}
+	if c, err = loadConfig(lookupFrom(map[string]string{"FUNDUS_RECEIPT_PLACE": "Osnabrück-Haste"}), ""); err != nil || c.ReceiptPlace != "Osnabrück-Haste" {
+		t.Fatalf("a place set: %v %+v", err, c)
+	}
+	for name, value := range map[string]string{
+		"FUNDUS_DONATION_PURPOSE":     strings.Repeat("Zweck ", 100),
+		"FUNDUS_RECEIPT_MACHINE_NOTE": "zwei\nZeilen",
+		"FUNDUS_RECEIPT_PLACE":        strings.Repeat("Ort", 40),
+	} {
+		if _, err := loadConfig(lookupFrom(map[string]string{name: value}), ""); err == nil || !strings.Contains(err.Error(), name) {
+			t.Errorf("%s=%q: err = %v, want one naming the variable", name, value, err)
+		}
+	}
 }

@@ -27,6 +27,7 @@ import (
 	"fundus/http/server"
 	"fundus/ledger"
 	"fundus/mail"
+	"fundus/receipts"
 	"fundus/retention"
 	"fundus/web"
 )
@@ -192,13 +193,15 @@ func serve(ctx context.Context, cfg *config, log *slog.Logger) error {
 		Ledger: ledgerSvc,
 		Audit:  &audit.Service{DB: d},
 		Donations: &donations.Service{
-			DB: d, Writer: writer, MaxAmount: cfg.maxAmountCents(), FundStart: cfg.FundStart, Mail: outbox, Bands: cfg.Bands,
+			DB: d, Writer: writer, MaxAmount: cfg.maxAmountCents(), FundStart: cfg.FundStart, Mail: outbox, Bands: cfg.Bands, Purpose: cfg.DonationPurpose,
 			Bank: donations.BankAccount{IBAN: cfg.BankIBAN, BIC: cfg.BankBIC, Holder: cfg.BankHolder},
 		},
 		Grants: &grants.Service{DB: d, Writer: writer, MaxAmount: cfg.maxAmountCents(), MaxGrant: cfg.maxGrantCents(), Quorum: cfg.Quorum, MaySubmit: authSvc.MaySubmit, Mail: outbox},
 		Bank: &bank.Service{DB: d, Writer: writer, IBAN: cfg.BankIBAN, BIC: cfg.BankBIC, Holder: cfg.BankHolder,
 			MaxAmount: cfg.maxAmountCents(), Limits: statementLimits(cfg), Mail: outbox, Bands: cfg.Bands},
 		Retention: &retention.Service{DB: d, Writer: writer, Years: cfg.RetentionYears},
+		Receipts: &receipts.Service{DB: d, Writer: writer, Mail: outbox, IssuerName: cfg.Operator.Name, IssuerAddress: cfg.Operator.Address,
+			Place: cfg.ReceiptPlace, Purpose: cfg.DonationPurpose, MachineNote: cfg.ReceiptMachineNote},
 	}, log)
 	if err != nil {
 		return err

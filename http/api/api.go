@@ -14,6 +14,7 @@ import (
 	"fundus/grants"
 	"fundus/http/httpx"
 	"fundus/ledger"
+	"fundus/receipts"
 	"fundus/retention"
 )
 
@@ -29,6 +30,7 @@ type Handler struct {
 	Grants    *grants.Service
 	Bank      *bank.Service
 	Retention *retention.Service
+	Receipts  *receipts.Service
 	// Limiter guards public writes and sign-in.
 	Limiter *httpx.RateLimiter
 	// Fund is the public figures, shared with the fund page.

@@ -56,6 +56,13 @@ func (h *Handler) Routes(r *gin.Engine) {
 	api.POST("/donations/:id/refund", httpx.RequireUser, h.refundDonation)
 	api.POST("/donations/:id/refund-account", httpx.RequireUser, h.refundAccount)
 	api.POST("/donations/:id/erase", httpx.RequireUser, h.eraseDonation)
+	api.POST("/donations/:id/receipt", httpx.RequireUser, h.issueReceipt)
+
+	api.GET("/receipts", httpx.RequireUser, h.listReceipts)
+	api.POST("/receipts/annual", httpx.RequireUser, h.annualReceipts)
+	api.GET("/receipts/:id", httpx.RequireUser, h.getReceipt)
+	api.GET("/receipts/:id/pdf", httpx.RequireUser, h.receiptPDF)
+	api.POST("/receipts/:id/cancel", httpx.RequireUser, h.cancelReceipt)
 
 	api.GET("/acceptance/pending", httpx.RequireUser, h.pendingAcceptance)
 	api.POST("/acceptance/decisions", httpx.RequireUser, h.decideAcceptance)

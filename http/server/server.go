@@ -25,6 +25,7 @@ import (
 	"fundus/http/httpx"
 	"fundus/http/ui"
 	"fundus/ledger"
+	"fundus/receipts"
 	"fundus/retention"
 	"fundus/web"
 )
@@ -70,6 +71,10 @@ type Services struct {
 	// Retention erases a donor's data on request; nil: one on the
 	// donations' write path with the default period.
 	Retention *retention.Service
+	// Receipts issues donation receipts; nil: one on the donations' write
+	// path and outbox, issued by the site's operator with the default
+	// purpose.
+	Receipts *receipts.Service
 }
 
 // New builds the router. log receives the access log and internal errors.
@@ -110,6 +115,11 @@ func New(cfg Config, d *db.DB, svc Services, log *slog.Logger) (http.Handler, er
 	if svc.Retention == nil && svc.Donations != nil {
 		svc.Retention = &retention.Service{DB: d, Writer: svc.Donations.Writer}
 	}
+	if svc.Receipts == nil && svc.Donations != nil {
+		op := renderer.Site.Operator
+		svc.Receipts = &receipts.Service{DB: d, Writer: svc.Donations.Writer, Mail: svc.Donations.Mail,
+			IssuerName: op.Name, IssuerAddress: op.Address, Place: receipts.PlaceOf(op.Address), Purpose: receipts.DefaultPurpose}
+	}
 	if renderer.Site.RetentionYears == 0 {
 		renderer.Site.RetentionYears = retention.DefaultYears
 		if svc.Retention != nil && svc.Retention.Years > 0 {
@@ -118,11 +128,11 @@ func New(cfg Config, d *db.DB, svc Services, log *slog.Logger) (http.Handler, er
 	}
 	a := &api.Handler{
 		Version: cfg.Version, DB: d, Auth: svc.Auth, Ledger: svc.Ledger, Audit: svc.Audit, Donations: svc.Donations, Grants: svc.Grants, Bank: svc.Bank,
-		Limiter: limiter, Fund: fund, Retention: svc.Retention,
+		Limiter: limiter, Fund: fund, Retention: svc.Retention, Receipts: svc.Receipts,
 	}
 	u := &ui.Handler{
 		TrustedProxies: cfg.TrustedProxies, ExampleAccount: cfg.ExampleAccount,
-		Auth: svc.Auth, Ledger: svc.Ledger, Audit: svc.Audit, Donations: svc.Donations, Grants: svc.Grants, Bank: svc.Bank, Retention: svc.Retention, Web: renderer,
+		Auth: svc.Auth, Ledger: svc.Ledger, Audit: svc.Audit, Donations: svc.Donations, Grants: svc.Grants, Bank: svc.Bank, Retention: svc.Retention, Receipts: svc.Receipts, Web: renderer,
 		Limiter: limiter, Fund: fund,
 	}
 	return router(cfg, log, httpx.NewMetrics(reg), a, u)

@@ -54,6 +54,8 @@ func (h *Handler) Routes(r *gin.Engine) {
 
 	treasurer := pages.Group("/treasurer", h.requirePageRole(auth.Treasurer))
 	treasurer.GET("/donations", h.treasurerPage)
+	treasurer.GET("/donations/:id/receipt", h.receiptStep)
+	treasurer.POST("/donations/:id/receipt", h.checkCSRF, h.issueReceiptPage)
 	treasurer.GET("/donations/:id/:action", h.actionPage)
 	treasurer.POST("/donations/:id/:action", h.checkCSRF, h.doAction)
 	treasurer.GET("/bank", h.bankPage)
@@ -65,6 +67,11 @@ func (h *Handler) Routes(r *gin.Engine) {
 	treasurer.GET("/bank/reconciliation", h.reconciliationPage)
 	treasurer.POST("/bank/payment-files", h.checkCSRF, h.createPaymentFile)
 	treasurer.GET("/bank/payment-files/:id/pain.001.xml", h.paymentFileDownload)
+	treasurer.GET("/receipts", h.receiptsPage)
+	treasurer.POST("/receipts/annual", h.checkCSRF, h.runAnnual)
+	treasurer.GET("/receipts/:id/pdf", h.receiptDownloadPage)
+	treasurer.GET("/receipts/:id/cancel", h.receiptCancelPage)
+	treasurer.POST("/receipts/:id/cancel", h.checkCSRF, h.cancelReceiptPage)
 	treasurer.GET("/instalments", h.instalmentsPage)
 	treasurer.GET("/grants", h.grantsList("grants.payouts", grants.Approved, grants.PartiallyPaid, grants.Paid, grants.Reported))
 

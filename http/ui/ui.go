@@ -27,6 +27,7 @@ import (
 	"fundus/grants"
 	"fundus/http/httpx"
 	"fundus/ledger"
+	"fundus/receipts"
 	"fundus/retention"
 	"fundus/web"
 )
@@ -46,6 +47,7 @@ type Handler struct {
 	Grants         *grants.Service
 	Bank           *bank.Service
 	Retention      *retention.Service
+	Receipts       *receipts.Service
 	Web            *web.Renderer
 	// Limiter guards sign-in and the public forms.
 	Limiter *httpx.RateLimiter

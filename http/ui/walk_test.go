@@ -33,6 +33,7 @@ import (
 	"fundus/db/dbtest"
 	"fundus/http/internal/testserver"
 	"fundus/http/server"
+	"fundus/ledger/ledgertest"
 	"fundus/mail"
 )
 
@@ -264,6 +265,10 @@ var walks = []walk{
 			w.wait(`.notice`)
 		}},
 		visit("refund", "/treasurer/donations/{pledge}/refund", "#reason"),
+		visit("receipt-refused", "/treasurer/donations/{pledge}/receipt", "#receipt-refusal"),
+		visit("receipt-step", "/treasurer/donations/{accepted}/receipt", `main form button[type=submit]`),
+		visit("receipts", "/treasurer/receipts", "#receipt-{number}"),
+		visit("receipt-cancel", "/treasurer/receipts/{receipt}/cancel", "#reason"),
 		visit("cancel", "/treasurer/donations/{pledge2}/cancel", "main form"),
 		visit("payouts", "/treasurer/grants", "main table"),
 		visit("grant", "/grants/{approved}", "#instalment_amount"),
@@ -364,7 +369,8 @@ var walks = []walk{
 }
 
 // notWalked are the page routes no walk needs to open: files, not pages.
-var notWalked = []string{"/static/*filepath", "/theme.css", "/lang", "/treasurer/bank/payment-files/:id/pain.001.xml", "/grants/:id/receipts/:rid"}
+var notWalked = []string{"/static/*filepath", "/theme.css", "/lang", "/treasurer/bank/payment-files/:id/pain.001.xml", "/grants/:id/receipts/:rid",
+	"/treasurer/receipts/:id/pdf"}
 
 // TestWalks runs every role's walk in both languages at both sizes, on one
 // server and one browser, and fails for a page route no walk opened.
@@ -581,6 +587,18 @@ func setupTreasurer(f *fixture, t *testing.T, run string) map[string]string {
 	}
 	lines := f.api(t, f.k1, "GET", "/api/v1/bank/transactions?status=queued", "", 200)["items"].([]any)
 	vars := map[string]string{"pledge": pledge, "reference": ref, "pledge2": pledge2, "reference2": ref2, "approved": approved, "pending": d["id"].(string)}
+	// Two received, accepted donations with the donor's address: one with
+	// a receipt (the receipts page, the cancel step), one without (the
+	// receipt step's button).
+	for _, name := range []string{"accepted", "receipted"} {
+		donor := `{"name":"Erika Mustermann","email":"erika@example.org","street":"Hauptstraße 1","postal_code":"49074","city":"Osnabrück"}`
+		id := f.api(t, "", "POST", "/api/v1/donations", `{"amount":"30.00","receipt_requested":true,"donor":`+donor+`}`, 201)["id"].(string)
+		f.api(t, f.k1, "POST", "/api/v1/donations/"+id+"/confirm", `{"received_at":"`+day+`"}`, 200)
+		ledgertest.Exec(t, f.ts.Ledger.Writer, `UPDATE donations SET acceptance = 'accepted' WHERE id = $1`, id) // as the acceptance decision would
+		vars[name] = id
+	}
+	r := f.api(t, f.k1, "POST", "/api/v1/donations/"+vars["receipted"]+"/receipt", "", 201)
+	vars["receipt"], vars["number"] = r["id"].(string), r["number"].(string)
 	for _, l := range lines {
 		l := l.(map[string]any)
 		if !strings.HasSuffix(fmt.Sprint(l["remittance"]), run) {

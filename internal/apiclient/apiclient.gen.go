@@ -529,6 +529,42 @@ func (e PledgeResultStatus) Valid() bool {
 	}
 }
 
+// Defines values for ReceiptKind.
+const (
+	Collective ReceiptKind = "collective"
+	Single     ReceiptKind = "single"
+)
+
+// Valid indicates whether the value is a known member of the ReceiptKind enum.
+func (e ReceiptKind) Valid() bool {
+	switch e {
+	case Collective:
+		return true
+	case Single:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for ReceiptStatus.
+const (
+	ReceiptStatusCancelled ReceiptStatus = "cancelled"
+	ReceiptStatusValid     ReceiptStatus = "valid"
+)
+
+// Valid indicates whether the value is a known member of the ReceiptStatus enum.
+func (e ReceiptStatus) Valid() bool {
+	switch e {
+	case ReceiptStatusCancelled:
+		return true
+	case ReceiptStatusValid:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for RecognitionKind.
 const (
 	RecognitionKindNonprofit  RecognitionKind = "nonprofit"
@@ -784,6 +820,24 @@ func (e ExportLedgerParamsFormat) Valid() bool {
 	}
 }
 
+// Defines values for ListReceiptsParamsStatus.
+const (
+	ListReceiptsParamsStatusCancelled ListReceiptsParamsStatus = "cancelled"
+	ListReceiptsParamsStatusValid     ListReceiptsParamsStatus = "valid"
+)
+
+// Valid indicates whether the value is a known member of the ListReceiptsParamsStatus enum.
+func (e ListReceiptsParamsStatus) Valid() bool {
+	switch e {
+	case ListReceiptsParamsStatusCancelled:
+		return true
+	case ListReceiptsParamsStatusValid:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for ListRoleGrantsParamsStatus.
 const (
 	ListRoleGrantsParamsStatusConfirmed ListRoleGrantsParamsStatus = "confirmed"
@@ -969,6 +1023,11 @@ type AnnualReport struct {
 		Title string `json:"title"`
 	} `json:"projects"`
 	Year int `json:"year"`
+}
+
+// AnnualRunResult defines model for AnnualRunResult.
+type AnnualRunResult struct {
+	Created []Receipt `json:"created"`
 }
 
 // Application defines model for Application.
@@ -1530,6 +1589,73 @@ type Project struct {
 	Title          string `json:"title"`
 }
 
+// Receipt A donation receipt (Zuwendungsbestätigung): single (one donation) or collective (Sammelbestätigung, the donations of a period). Numbers are gapless per year (ZB-2026-00001).
+type Receipt struct {
+	// Amount An exact decimal amount with the currency's fraction digits, always a string, e.g. "25.00" (a minus for credits where the field is signed). Requests may send a number instead: AmountInput.
+	Amount       Amount     `json:"amount"`
+	CancelReason *string    `json:"cancel_reason,omitempty"`
+	CancelledAt  *time.Time `json:"cancelled_at,omitempty"`
+	CancelledBy  *string    `json:"cancelled_by,omitempty"`
+
+	// Date a single receipt's donation day
+	Date *openapi_types.Date `json:"date,omitempty"`
+
+	// DonationId a single receipt's donation
+	DonationId *string `json:"donation_id,omitempty"`
+
+	// Donor Who the receipt is made out to, as printed on it (kept with the receipt; blank once erased at the end of its retention period).
+	Donor ReceiptDonor `json:"donor"`
+
+	// Erased the donor's name, address and the PDF were erased at the end of the receipt's retention period
+	Erased   *bool     `json:"erased,omitempty"`
+	Id       string    `json:"id"`
+	IssuedAt time.Time `json:"issued_at"`
+	IssuedBy string    `json:"issued_by"`
+
+	// Items the donations it confirms, by day
+	Items []ReceiptItem `json:"items"`
+	Kind  ReceiptKind   `json:"kind"`
+
+	// Lang the language of the donor's mail
+	Lang   string `json:"lang"`
+	Number string `json:"number"`
+
+	// PdfSha256 the SHA-256 of the PDF as issued (hex)
+	PdfSha256 string `json:"pdf_sha256"`
+
+	// PeriodFrom a collective receipt's period
+	PeriodFrom *openapi_types.Date `json:"period_from,omitempty"`
+	PeriodTo   *openapi_types.Date `json:"period_to,omitempty"`
+	Status     ReceiptStatus       `json:"status"`
+
+	// Year the year of the receipt's donations (Europe/Berlin), which numbers it
+	Year int `json:"year"`
+}
+
+// ReceiptKind defines model for Receipt.Kind.
+type ReceiptKind string
+
+// ReceiptStatus defines model for Receipt.Status.
+type ReceiptStatus string
+
+// ReceiptDonor Who the receipt is made out to, as printed on it (kept with the receipt; blank once erased at the end of its retention period).
+type ReceiptDonor struct {
+	City       string `json:"city"`
+	Name       string `json:"name"`
+	PostalCode string `json:"postal_code"`
+	Street     string `json:"street"`
+}
+
+// ReceiptItem defines model for ReceiptItem.
+type ReceiptItem struct {
+	// Amount An exact decimal amount with the currency's fraction digits, always a string, e.g. "25.00" (a minus for credits where the field is signed). Requests may send a number instead: AmountInput.
+	Amount Amount `json:"amount"`
+
+	// Date the day the donation arrived (Europe/Berlin)
+	Date       openapi_types.Date `json:"date"`
+	DonationId string             `json:"donation_id"`
+}
+
 // Recognition Why the applicant may receive grants (a donation receipt says the money is used directly for the stated purpose): a body recognised as non-profit by its tax office, or a public-law body. A group without recognition applies through a recognised sponsor (Träger): the recognition is the sponsor's, and sponsor names it. A draft may leave it out; submitting needs it (422 naming recognition.kind). A non-profit notice must be dated at most 5 years back (§ 63 Abs. 5 AO; code notice_too_old, param the earliest date) and not in the future.
 type Recognition struct {
 	// Authority the tax office that issued the notice (required for nonprofit); for a public body optionally its legal form or body
@@ -2035,6 +2161,12 @@ type EraseDonationParams struct {
 	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
 }
 
+// IssueReceiptParams defines parameters for IssueReceipt.
+type IssueReceiptParams struct {
+	// IdempotencyKey 1 to 255 visible ASCII characters, scoped to the caller. A repeat with the same key and body returns the first status and body byte for byte (with Idempotent-Replayed: true), refusals included; with another body 422 idempotency-key-reused; while the first still runs 409 idempotency-in-progress. 401, 403, 409 idempotency-in-progress, 429 and 5xx are not stored. Kept 72 hours.
+	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
+}
+
 // RefundDonationJSONBody defines parameters for RefundDonation.
 type RefundDonationJSONBody struct {
 	Reason string `json:"reason"`
@@ -2137,6 +2269,41 @@ type CreatePaymentFileParams struct {
 	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
 }
 
+// ListReceiptsParams defines parameters for ListReceipts.
+type ListReceiptsParams struct {
+	// Year the receipts' year (2000 to 2100)
+	Year   *string                   `form:"year,omitempty" json:"year,omitempty"`
+	Status *ListReceiptsParamsStatus `form:"status,omitempty" json:"status,omitempty"`
+
+	// DonationId those that list this donation
+	DonationId *string `form:"donation_id,omitempty" json:"donation_id,omitempty"`
+}
+
+// ListReceiptsParamsStatus defines parameters for ListReceipts.
+type ListReceiptsParamsStatus string
+
+// RunAnnualReceiptsJSONBody defines parameters for RunAnnualReceipts.
+type RunAnnualReceiptsJSONBody struct {
+	Year int `json:"year"`
+}
+
+// RunAnnualReceiptsParams defines parameters for RunAnnualReceipts.
+type RunAnnualReceiptsParams struct {
+	// IdempotencyKey 1 to 255 visible ASCII characters, scoped to the caller. A repeat with the same key and body returns the first status and body byte for byte (with Idempotent-Replayed: true), refusals included; with another body 422 idempotency-key-reused; while the first still runs 409 idempotency-in-progress. 401, 403, 409 idempotency-in-progress, 429 and 5xx are not stored. Kept 72 hours.
+	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
+}
+
+// CancelReceiptJSONBody defines parameters for CancelReceipt.
+type CancelReceiptJSONBody struct {
+	Reason string `json:"reason"`
+}
+
+// CancelReceiptParams defines parameters for CancelReceipt.
+type CancelReceiptParams struct {
+	// IdempotencyKey 1 to 255 visible ASCII characters, scoped to the caller. A repeat with the same key and body returns the first status and body byte for byte (with Idempotent-Replayed: true), refusals included; with another body 422 idempotency-key-reused; while the first still runs 409 idempotency-in-progress. 401, 403, 409 idempotency-in-progress, 429 and 5xx are not stored. Kept 72 hours.
+	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
+}
+
 // ListRoleGrantsParams defines parameters for ListRoleGrants.
 type ListRoleGrantsParams struct {
 	Status *ListRoleGrantsParamsStatus `form:"status,omitempty" json:"status,omitempty"`
@@ -2233,6 +2400,12 @@ type ResetPasswordJSONRequestBody = NewPassword
 
 // CreatePaymentFileJSONRequestBody defines body for CreatePaymentFile for application/json ContentType.
 type CreatePaymentFileJSONRequestBody CreatePaymentFileJSONBody
+
+// RunAnnualReceiptsJSONRequestBody defines body for RunAnnualReceipts for application/json ContentType.
+type RunAnnualReceiptsJSONRequestBody RunAnnualReceiptsJSONBody
+
+// CancelReceiptJSONRequestBody defines body for CancelReceipt for application/json ContentType.
+type CancelReceiptJSONRequestBody CancelReceiptJSONBody
 
 // RegisterJSONRequestBody defines body for Register for application/json ContentType.
 type RegisterJSONRequestBody = Registration
@@ -2676,6 +2849,13 @@ type ClientInterface interface {
 	// Corresponds with POST /api/v1/donations/{id}/erase (the `EraseDonation` operationId).
 	EraseDonation(ctx context.Context, id string, params *EraseDonationParams, reqEditors ...RequestEditorFn) (*http.Response, error)
 
+	// IssueReceipt Issue a donation receipt for one donation (treasurer)
+	//
+	// Issues a single receipt (kind single), numbered in the year of the day the donation arrived, for the amount that arrived, and mails its PDF to a donor with an email address. Needs a received, accepted donation (409 invalid-state otherwise, also when it already has a valid receipt) with the donor's name and full address (422 naming donor.name, donor.street, donor.postal_code, donor.city). The body is empty. Audited (receipt.issue).
+	//
+	// Corresponds with POST /api/v1/donations/{id}/receipt (the `IssueReceipt` operationId).
+	IssueReceipt(ctx context.Context, id string, params *IssueReceiptParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
 	// RefundDonationWithBody Refund a received donation (treasurer); 409 insufficient-funds when the money is committed
 	//
 	// Takes any type of body and a specified content type.
@@ -2878,6 +3058,61 @@ type ClientInterface interface {
 	//
 	// Corresponds with GET /api/v1/payment-files/{id}/pain.001.xml (the `GetPaymentFileDocument` operationId).
 	GetPaymentFileDocument(ctx context.Context, id string, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ListReceipts List receipts (treasurer, auditor, admin)
+	//
+	// Every receipt the filters select, the latest number first, in one page (next_cursor is null).
+	//
+	// Corresponds with GET /api/v1/receipts (the `ListReceipts` operationId).
+	ListReceipts(ctx context.Context, params *ListReceiptsParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// RunAnnualReceiptsWithBody The annual run: receipts for a year (treasurer)
+	//
+	// Issues, for the year, a receipt to each donor who asked for one and has received, accepted donations that year without a valid receipt: a collective receipt when there are several, a single one when there is one. A donor is recognised by name, street, postal code and city (without case and extra spaces). Donations without a full name and address are left out. All in one transaction; created may be empty. 422 naming year when it is missing, before 2000 or after this year. Audited (receipt.annual, receipt.issue).
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /api/v1/receipts/annual (the `RunAnnualReceipts` operationId).
+	RunAnnualReceiptsWithBody(ctx context.Context, params *RunAnnualReceiptsParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// RunAnnualReceipts The annual run: receipts for a year (treasurer)
+	//
+	// Issues, for the year, a receipt to each donor who asked for one and has received, accepted donations that year without a valid receipt: a collective receipt when there are several, a single one when there is one. A donor is recognised by name, street, postal code and city (without case and extra spaces). Donations without a full name and address are left out. All in one transaction; created may be empty. 422 naming year when it is missing, before 2000 or after this year. Audited (receipt.annual, receipt.issue).
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /api/v1/receipts/annual (the `RunAnnualReceipts` operationId).
+	RunAnnualReceipts(ctx context.Context, params *RunAnnualReceiptsParams, body RunAnnualReceiptsJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// GetReceipt A receipt (treasurer, auditor, admin)
+	//
+	// Corresponds with GET /api/v1/receipts/{id} (the `GetReceipt` operationId).
+	GetReceipt(ctx context.Context, id string, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// CancelReceiptWithBody Cancel a receipt (treasurer)
+	//
+	// Marks a valid receipt cancelled (409 invalid-state if it is not valid); it keeps its number, and its PDF download becomes a copy stamped cancelled. Its donations may then get a new receipt with a new number. The donor gets no mail. Audited (receipt.cancel).
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /api/v1/receipts/{id}/cancel (the `CancelReceipt` operationId).
+	CancelReceiptWithBody(ctx context.Context, id string, params *CancelReceiptParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// CancelReceipt Cancel a receipt (treasurer)
+	//
+	// Marks a valid receipt cancelled (409 invalid-state if it is not valid); it keeps its number, and its PDF download becomes a copy stamped cancelled. Its donations may then get a new receipt with a new number. The donor gets no mail. Audited (receipt.cancel).
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /api/v1/receipts/{id}/cancel (the `CancelReceipt` operationId).
+	CancelReceipt(ctx context.Context, id string, params *CancelReceiptParams, body CancelReceiptJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// GetReceiptPDF A receipt's PDF (treasurer, auditor, admin)
+	//
+	// The PDF as issued, or once cancelled the copy stamped cancelled. 409 invalid-state once the PDF was erased at the end of the receipt's retention period.
+	//
+	// Corresponds with GET /api/v1/receipts/{id}/pdf (the `GetReceiptPDF` operationId).
+	GetReceiptPDF(ctx context.Context, id string, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// RegisterWithBody Register a project group's account (role applicant)
 	//
@@ -3738,6 +3973,23 @@ func (c *Client) EraseDonation(ctx context.Context, id string, params *EraseDona
 	return c.Client.Do(req)
 }
 
+// IssueReceipt Issue a donation receipt for one donation (treasurer)
+//
+// Issues a single receipt (kind single), numbered in the year of the day the donation arrived, for the amount that arrived, and mails its PDF to a donor with an email address. Needs a received, accepted donation (409 invalid-state otherwise, also when it already has a valid receipt) with the donor's name and full address (422 naming donor.name, donor.street, donor.postal_code, donor.city). The body is empty. Audited (receipt.issue).
+//
+// Corresponds with POST /api/v1/donations/{id}/receipt (the `IssueReceipt` operationId).
+func (c *Client) IssueReceipt(ctx context.Context, id string, params *IssueReceiptParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewIssueReceiptRequest(c.Server, id, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
 // RefundDonationWithBody Refund a received donation (treasurer); 409 insufficient-funds when the money is committed
 //
 // Takes any type of body and a specified content type.
@@ -4241,6 +4493,131 @@ func (c *Client) CreatePaymentFile(ctx context.Context, params *CreatePaymentFil
 // Corresponds with GET /api/v1/payment-files/{id}/pain.001.xml (the `GetPaymentFileDocument` operationId).
 func (c *Client) GetPaymentFileDocument(ctx context.Context, id string, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewGetPaymentFileDocumentRequest(c.Server, id)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ListReceipts List receipts (treasurer, auditor, admin)
+//
+// Every receipt the filters select, the latest number first, in one page (next_cursor is null).
+//
+// Corresponds with GET /api/v1/receipts (the `ListReceipts` operationId).
+func (c *Client) ListReceipts(ctx context.Context, params *ListReceiptsParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewListReceiptsRequest(c.Server, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// RunAnnualReceiptsWithBody The annual run: receipts for a year (treasurer)
+//
+// Issues, for the year, a receipt to each donor who asked for one and has received, accepted donations that year without a valid receipt: a collective receipt when there are several, a single one when there is one. A donor is recognised by name, street, postal code and city (without case and extra spaces). Donations without a full name and address are left out. All in one transaction; created may be empty. 422 naming year when it is missing, before 2000 or after this year. Audited (receipt.annual, receipt.issue).
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /api/v1/receipts/annual (the `RunAnnualReceipts` operationId).
+func (c *Client) RunAnnualReceiptsWithBody(ctx context.Context, params *RunAnnualReceiptsParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewRunAnnualReceiptsRequestWithBody(c.Server, params, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// RunAnnualReceipts The annual run: receipts for a year (treasurer)
+//
+// Issues, for the year, a receipt to each donor who asked for one and has received, accepted donations that year without a valid receipt: a collective receipt when there are several, a single one when there is one. A donor is recognised by name, street, postal code and city (without case and extra spaces). Donations without a full name and address are left out. All in one transaction; created may be empty. 422 naming year when it is missing, before 2000 or after this year. Audited (receipt.annual, receipt.issue).
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /api/v1/receipts/annual (the `RunAnnualReceipts` operationId).
+func (c *Client) RunAnnualReceipts(ctx context.Context, params *RunAnnualReceiptsParams, body RunAnnualReceiptsJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewRunAnnualReceiptsRequest(c.Server, params, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// GetReceipt A receipt (treasurer, auditor, admin)
+//
+// Corresponds with GET /api/v1/receipts/{id} (the `GetReceipt` operationId).
+func (c *Client) GetReceipt(ctx context.Context, id string, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetReceiptRequest(c.Server, id)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// CancelReceiptWithBody Cancel a receipt (treasurer)
+//
+// Marks a valid receipt cancelled (409 invalid-state if it is not valid); it keeps its number, and its PDF download becomes a copy stamped cancelled. Its donations may then get a new receipt with a new number. The donor gets no mail. Audited (receipt.cancel).
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /api/v1/receipts/{id}/cancel (the `CancelReceipt` operationId).
+func (c *Client) CancelReceiptWithBody(ctx context.Context, id string, params *CancelReceiptParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCancelReceiptRequestWithBody(c.Server, id, params, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// CancelReceipt Cancel a receipt (treasurer)
+//
+// Marks a valid receipt cancelled (409 invalid-state if it is not valid); it keeps its number, and its PDF download becomes a copy stamped cancelled. Its donations may then get a new receipt with a new number. The donor gets no mail. Audited (receipt.cancel).
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /api/v1/receipts/{id}/cancel (the `CancelReceipt` operationId).
+func (c *Client) CancelReceipt(ctx context.Context, id string, params *CancelReceiptParams, body CancelReceiptJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCancelReceiptRequest(c.Server, id, params, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// GetReceiptPDF A receipt's PDF (treasurer, auditor, admin)
+//
+// The PDF as issued, or once cancelled the copy stamped cancelled. 409 invalid-state once the PDF was erased at the end of the receipt's retention period.
+//
+// Corresponds with GET /api/v1/receipts/{id}/pdf (the `GetReceiptPDF` operationId).
+func (c *Client) GetReceiptPDF(ctx context.Context, id string, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetReceiptPDFRequest(c.Server, id)
 	if err != nil {
 		return nil, err
 	}
@@ -6433,6 +6810,55 @@ func NewEraseDonationRequest(server string, id string, params *EraseDonationPara
 	return req, nil
 }
 
+// NewIssueReceiptRequest constructs an http.Request for the IssueReceipt method
+func NewIssueReceiptRequest(server string, id string, params *IssueReceiptParams) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "id", id, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v1/donations/%s/receipt", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+
+		if params.IdempotencyKey != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "Idempotency-Key", *params.IdempotencyKey, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("Idempotency-Key", headerParam0)
+		}
+
+	}
+
+	return req, nil
+}
+
 // NewRefundDonationRequest calls the generic RefundDonation builder with application/json body
 func NewRefundDonationRequest(server string, id string, params *RefundDonationParams, body RefundDonationJSONRequestBody) (*http.Request, error) {
 	var bodyReader io.Reader
@@ -7528,6 +7954,269 @@ func NewGetPaymentFileDocumentRequest(server string, id string) (*http.Request, 
 	return req, nil
 }
 
+// NewListReceiptsRequest constructs an http.Request for the ListReceipts method
+func NewListReceiptsRequest(server string, params *ListReceiptsParams) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v1/receipts")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.Year != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "year", *params.Year, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Status != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "status", *params.Status, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.DonationId != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "donation_id", *params.DonationId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewRunAnnualReceiptsRequest calls the generic RunAnnualReceipts builder with application/json body
+func NewRunAnnualReceiptsRequest(server string, params *RunAnnualReceiptsParams, body RunAnnualReceiptsJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewRunAnnualReceiptsRequestWithBody(server, params, "application/json", bodyReader)
+}
+
+// NewRunAnnualReceiptsRequestWithBody constructs an http.Request for the RunAnnualReceipts method, with any body, and a specified content type
+func NewRunAnnualReceiptsRequestWithBody(server string, params *RunAnnualReceiptsParams, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v1/receipts/annual")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	if params != nil {
+
+		if params.IdempotencyKey != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "Idempotency-Key", *params.IdempotencyKey, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("Idempotency-Key", headerParam0)
+		}
+
+	}
+
+	return req, nil
+}
+
+// NewGetReceiptRequest constructs an http.Request for the GetReceipt method
+func NewGetReceiptRequest(server string, id string) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "id", id, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v1/receipts/%s", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewCancelReceiptRequest calls the generic CancelReceipt builder with application/json body
+func NewCancelReceiptRequest(server string, id string, params *CancelReceiptParams, body CancelReceiptJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewCancelReceiptRequestWithBody(server, id, params, "application/json", bodyReader)
+}
+
+// NewCancelReceiptRequestWithBody constructs an http.Request for the CancelReceipt method, with any body, and a specified content type
+func NewCancelReceiptRequestWithBody(server string, id string, params *CancelReceiptParams, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "id", id, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v1/receipts/%s/cancel", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	if params != nil {
+
+		if params.IdempotencyKey != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "Idempotency-Key", *params.IdempotencyKey, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("Idempotency-Key", headerParam0)
+		}
+
+	}
+
+	return req, nil
+}
+
+// NewGetReceiptPDFRequest constructs an http.Request for the GetReceiptPDF method
+func NewGetReceiptPDFRequest(server string, id string) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "id", id, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v1/receipts/%s/pdf", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
 // NewRegisterRequest calls the generic Register builder with application/json body
 func NewRegisterRequest(server string, body RegisterJSONRequestBody) (*http.Request, error) {
 	var bodyReader io.Reader
@@ -8411,6 +9100,15 @@ type ClientWithResponsesInterface interface {
 	// Corresponds with POST /api/v1/donations/{id}/erase (the `EraseDonation` operationId).
 	EraseDonationWithResponse(ctx context.Context, id string, params *EraseDonationParams, reqEditors ...RequestEditorFn) (*EraseDonationResponse, error)
 
+	// IssueReceiptWithResponse Issue a donation receipt for one donation (treasurer)
+	//
+	// Issues a single receipt (kind single), numbered in the year of the day the donation arrived, for the amount that arrived, and mails its PDF to a donor with an email address. Needs a received, accepted donation (409 invalid-state otherwise, also when it already has a valid receipt) with the donor's name and full address (422 naming donor.name, donor.street, donor.postal_code, donor.city). The body is empty. Audited (receipt.issue).
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /api/v1/donations/{id}/receipt (the `IssueReceipt` operationId).
+	IssueReceiptWithResponse(ctx context.Context, id string, params *IssueReceiptParams, reqEditors ...RequestEditorFn) (*IssueReceiptResponse, error)
+
 	// RefundDonationWithBodyWithResponse Refund a received donation (treasurer); 409 insufficient-funds when the money is committed
 	//
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
@@ -8643,6 +9341,67 @@ type ClientWithResponsesInterface interface {
 	//
 	// Corresponds with GET /api/v1/payment-files/{id}/pain.001.xml (the `GetPaymentFileDocument` operationId).
 	GetPaymentFileDocumentWithResponse(ctx context.Context, id string, reqEditors ...RequestEditorFn) (*GetPaymentFileDocumentResponse, error)
+
+	// ListReceiptsWithResponse List receipts (treasurer, auditor, admin)
+	//
+	// Every receipt the filters select, the latest number first, in one page (next_cursor is null).
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /api/v1/receipts (the `ListReceipts` operationId).
+	ListReceiptsWithResponse(ctx context.Context, params *ListReceiptsParams, reqEditors ...RequestEditorFn) (*ListReceiptsResponse, error)
+
+	// RunAnnualReceiptsWithBodyWithResponse The annual run: receipts for a year (treasurer)
+	//
+	// Issues, for the year, a receipt to each donor who asked for one and has received, accepted donations that year without a valid receipt: a collective receipt when there are several, a single one when there is one. A donor is recognised by name, street, postal code and city (without case and extra spaces). Donations without a full name and address are left out. All in one transaction; created may be empty. 422 naming year when it is missing, before 2000 or after this year. Audited (receipt.annual, receipt.issue).
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /api/v1/receipts/annual (the `RunAnnualReceipts` operationId).
+	RunAnnualReceiptsWithBodyWithResponse(ctx context.Context, params *RunAnnualReceiptsParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*RunAnnualReceiptsResponse, error)
+
+	// RunAnnualReceiptsWithResponse The annual run: receipts for a year (treasurer)
+	//
+	// Issues, for the year, a receipt to each donor who asked for one and has received, accepted donations that year without a valid receipt: a collective receipt when there are several, a single one when there is one. A donor is recognised by name, street, postal code and city (without case and extra spaces). Donations without a full name and address are left out. All in one transaction; created may be empty. 422 naming year when it is missing, before 2000 or after this year. Audited (receipt.annual, receipt.issue).
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /api/v1/receipts/annual (the `RunAnnualReceipts` operationId).
+	RunAnnualReceiptsWithResponse(ctx context.Context, params *RunAnnualReceiptsParams, body RunAnnualReceiptsJSONRequestBody, reqEditors ...RequestEditorFn) (*RunAnnualReceiptsResponse, error)
+
+	// GetReceiptWithResponse A receipt (treasurer, auditor, admin)
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /api/v1/receipts/{id} (the `GetReceipt` operationId).
+	GetReceiptWithResponse(ctx context.Context, id string, reqEditors ...RequestEditorFn) (*GetReceiptResponse, error)
+
+	// CancelReceiptWithBodyWithResponse Cancel a receipt (treasurer)
+	//
+	// Marks a valid receipt cancelled (409 invalid-state if it is not valid); it keeps its number, and its PDF download becomes a copy stamped cancelled. Its donations may then get a new receipt with a new number. The donor gets no mail. Audited (receipt.cancel).
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /api/v1/receipts/{id}/cancel (the `CancelReceipt` operationId).
+	CancelReceiptWithBodyWithResponse(ctx context.Context, id string, params *CancelReceiptParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CancelReceiptResponse, error)
+
+	// CancelReceiptWithResponse Cancel a receipt (treasurer)
+	//
+	// Marks a valid receipt cancelled (409 invalid-state if it is not valid); it keeps its number, and its PDF download becomes a copy stamped cancelled. Its donations may then get a new receipt with a new number. The donor gets no mail. Audited (receipt.cancel).
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /api/v1/receipts/{id}/cancel (the `CancelReceipt` operationId).
+	CancelReceiptWithResponse(ctx context.Context, id string, params *CancelReceiptParams, body CancelReceiptJSONRequestBody, reqEditors ...RequestEditorFn) (*CancelReceiptResponse, error)
+
+	// GetReceiptPDFWithResponse A receipt's PDF (treasurer, auditor, admin)
+	//
+	// The PDF as issued, or once cancelled the copy stamped cancelled. 409 invalid-state once the PDF was erased at the end of the receipt's retention period.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /api/v1/receipts/{id}/pdf (the `GetReceiptPDF` operationId).
+	GetReceiptPDFWithResponse(ctx context.Context, id string, reqEditors ...RequestEditorFn) (*GetReceiptPDFResponse, error)
 
 	// RegisterWithBodyWithResponse Register a project group's account (role applicant)
 	//
@@ -12392,6 +13151,138 @@ func (r EraseDonationResponse) ContentType() string {
 	return ""
 }
 
+// IssueReceiptResponse201Headers the declared response headers of an HTTP 201 response for IssueReceipt
+type IssueReceiptResponse201Headers struct {
+	IdempotentReplayed *string
+}
+
+// IssueReceiptResponse401Headers the declared response headers of an HTTP 401 response for IssueReceipt
+type IssueReceiptResponse401Headers struct {
+	WWWAuthenticate *string
+}
+
+// IssueReceiptResponse404Headers the declared response headers of an HTTP 404 response for IssueReceipt
+type IssueReceiptResponse404Headers struct {
+	IdempotentReplayed *string
+}
+
+// IssueReceiptResponse409Headers the declared response headers of an HTTP 409 response for IssueReceipt
+type IssueReceiptResponse409Headers struct {
+	IdempotentReplayed *string
+}
+
+// IssueReceiptResponse422Headers the declared response headers of an HTTP 422 response for IssueReceipt
+type IssueReceiptResponse422Headers struct {
+	IdempotentReplayed *string
+}
+
+type IssueReceiptResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON201 the response for an HTTP 201 `application/json` response
+	JSON201 *Receipt
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *BadRequest
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Unauthenticated
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Forbidden
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *NotFound
+	// ApplicationproblemJSON409 the response for an HTTP 409 `application/problem+json` response
+	ApplicationproblemJSON409 *Conflict
+	// ApplicationproblemJSON413 the response for an HTTP 413 `application/problem+json` response
+	ApplicationproblemJSON413 *PayloadTooLarge
+	// ApplicationproblemJSON422 the response for an HTTP 422 `application/problem+json` response
+	ApplicationproblemJSON422 *Unprocessable
+	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationproblemJSON500 *Internal
+	// Headers201 the parsed response headers for an HTTP 201 response
+	Headers201 *IssueReceiptResponse201Headers
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *IssueReceiptResponse401Headers
+	// Headers404 the parsed response headers for an HTTP 404 response
+	Headers404 *IssueReceiptResponse404Headers
+	// Headers409 the parsed response headers for an HTTP 409 response
+	Headers409 *IssueReceiptResponse409Headers
+	// Headers422 the parsed response headers for an HTTP 422 response
+	Headers422 *IssueReceiptResponse422Headers
+}
+
+// GetJSON201 returns the response for an HTTP 201 `application/json` response
+func (r IssueReceiptResponse) GetJSON201() *Receipt {
+	return r.JSON201
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r IssueReceiptResponse) GetApplicationproblemJSON400() *BadRequest {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r IssueReceiptResponse) GetApplicationproblemJSON401() *Unauthenticated {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r IssueReceiptResponse) GetApplicationproblemJSON403() *Forbidden {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r IssueReceiptResponse) GetApplicationproblemJSON404() *NotFound {
+	return r.ApplicationproblemJSON404
+}
+
+// GetApplicationproblemJSON409 returns the response for an HTTP 409 `application/problem+json` response
+func (r IssueReceiptResponse) GetApplicationproblemJSON409() *Conflict {
+	return r.ApplicationproblemJSON409
+}
+
+// GetApplicationproblemJSON413 returns the response for an HTTP 413 `application/problem+json` response
+func (r IssueReceiptResponse) GetApplicationproblemJSON413() *PayloadTooLarge {
+	return r.ApplicationproblemJSON413
+}
+
+// GetApplicationproblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
+func (r IssueReceiptResponse) GetApplicationproblemJSON422() *Unprocessable {
+	return r.ApplicationproblemJSON422
+}
+
+// GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r IssueReceiptResponse) GetApplicationproblemJSON500() *Internal {
+	return r.ApplicationproblemJSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r IssueReceiptResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r IssueReceiptResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r IssueReceiptResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r IssueReceiptResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
 // RefundDonationResponse200Headers the declared response headers of an HTTP 200 response for RefundDonation
 type RefundDonationResponse200Headers struct {
 	IdempotentReplayed *string
@@ -14477,6 +15368,536 @@ func (r GetPaymentFileDocumentResponse) ContentType() string {
 	return ""
 }
 
+// ListReceiptsResponse401Headers the declared response headers of an HTTP 401 response for ListReceipts
+type ListReceiptsResponse401Headers struct {
+	WWWAuthenticate *string
+}
+
+// ListReceiptsResponse422Headers the declared response headers of an HTTP 422 response for ListReceipts
+type ListReceiptsResponse422Headers struct {
+	IdempotentReplayed *string
+}
+
+type ListReceiptsResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *struct {
+		Items []Receipt `json:"items"`
+
+		// NextCursor always null: one page
+		NextCursor *string `json:"next_cursor"`
+	}
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Unauthenticated
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Forbidden
+	// ApplicationproblemJSON422 the response for an HTTP 422 `application/problem+json` response
+	ApplicationproblemJSON422 *Unprocessable
+	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationproblemJSON500 *Internal
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *ListReceiptsResponse401Headers
+	// Headers422 the parsed response headers for an HTTP 422 response
+	Headers422 *ListReceiptsResponse422Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r ListReceiptsResponse) GetJSON200() *struct {
+	Items []Receipt `json:"items"`
+
+	// NextCursor always null: one page
+	NextCursor *string `json:"next_cursor"`
+} {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r ListReceiptsResponse) GetApplicationproblemJSON401() *Unauthenticated {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r ListReceiptsResponse) GetApplicationproblemJSON403() *Forbidden {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
+func (r ListReceiptsResponse) GetApplicationproblemJSON422() *Unprocessable {
+	return r.ApplicationproblemJSON422
+}
+
+// GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r ListReceiptsResponse) GetApplicationproblemJSON500() *Internal {
+	return r.ApplicationproblemJSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r ListReceiptsResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ListReceiptsResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ListReceiptsResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ListReceiptsResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// RunAnnualReceiptsResponse201Headers the declared response headers of an HTTP 201 response for RunAnnualReceipts
+type RunAnnualReceiptsResponse201Headers struct {
+	IdempotentReplayed *string
+}
+
+// RunAnnualReceiptsResponse401Headers the declared response headers of an HTTP 401 response for RunAnnualReceipts
+type RunAnnualReceiptsResponse401Headers struct {
+	WWWAuthenticate *string
+}
+
+// RunAnnualReceiptsResponse404Headers the declared response headers of an HTTP 404 response for RunAnnualReceipts
+type RunAnnualReceiptsResponse404Headers struct {
+	IdempotentReplayed *string
+}
+
+// RunAnnualReceiptsResponse409Headers the declared response headers of an HTTP 409 response for RunAnnualReceipts
+type RunAnnualReceiptsResponse409Headers struct {
+	IdempotentReplayed *string
+}
+
+// RunAnnualReceiptsResponse422Headers the declared response headers of an HTTP 422 response for RunAnnualReceipts
+type RunAnnualReceiptsResponse422Headers struct {
+	IdempotentReplayed *string
+}
+
+type RunAnnualReceiptsResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON201 the response for an HTTP 201 `application/json` response
+	JSON201 *AnnualRunResult
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *BadRequest
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Unauthenticated
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Forbidden
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *NotFound
+	// ApplicationproblemJSON409 the response for an HTTP 409 `application/problem+json` response
+	ApplicationproblemJSON409 *Conflict
+	// ApplicationproblemJSON413 the response for an HTTP 413 `application/problem+json` response
+	ApplicationproblemJSON413 *PayloadTooLarge
+	// ApplicationproblemJSON422 the response for an HTTP 422 `application/problem+json` response
+	ApplicationproblemJSON422 *Unprocessable
+	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationproblemJSON500 *Internal
+	// Headers201 the parsed response headers for an HTTP 201 response
+	Headers201 *RunAnnualReceiptsResponse201Headers
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *RunAnnualReceiptsResponse401Headers
+	// Headers404 the parsed response headers for an HTTP 404 response
+	Headers404 *RunAnnualReceiptsResponse404Headers
+	// Headers409 the parsed response headers for an HTTP 409 response
+	Headers409 *RunAnnualReceiptsResponse409Headers
+	// Headers422 the parsed response headers for an HTTP 422 response
+	Headers422 *RunAnnualReceiptsResponse422Headers
+}
+
+// GetJSON201 returns the response for an HTTP 201 `application/json` response
+func (r RunAnnualReceiptsResponse) GetJSON201() *AnnualRunResult {
+	return r.JSON201
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r RunAnnualReceiptsResponse) GetApplicationproblemJSON400() *BadRequest {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r RunAnnualReceiptsResponse) GetApplicationproblemJSON401() *Unauthenticated {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r RunAnnualReceiptsResponse) GetApplicationproblemJSON403() *Forbidden {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r RunAnnualReceiptsResponse) GetApplicationproblemJSON404() *NotFound {
+	return r.ApplicationproblemJSON404
+}
+
+// GetApplicationproblemJSON409 returns the response for an HTTP 409 `application/problem+json` response
+func (r RunAnnualReceiptsResponse) GetApplicationproblemJSON409() *Conflict {
+	return r.ApplicationproblemJSON409
+}
+
+// GetApplicationproblemJSON413 returns the response for an HTTP 413 `application/problem+json` response
+func (r RunAnnualReceiptsResponse) GetApplicationproblemJSON413() *PayloadTooLarge {
+	return r.ApplicationproblemJSON413
+}
+
+// GetApplicationproblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
+func (r RunAnnualReceiptsResponse) GetApplicationproblemJSON422() *Unprocessable {
+	return r.ApplicationproblemJSON422
+}
+
+// GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r RunAnnualReceiptsResponse) GetApplicationproblemJSON500() *Internal {
+	return r.ApplicationproblemJSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r RunAnnualReceiptsResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r RunAnnualReceiptsResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r RunAnnualReceiptsResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r RunAnnualReceiptsResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// GetReceiptResponse401Headers the declared response headers of an HTTP 401 response for GetReceipt
+type GetReceiptResponse401Headers struct {
+	WWWAuthenticate *string
+}
+
+// GetReceiptResponse404Headers the declared response headers of an HTTP 404 response for GetReceipt
+type GetReceiptResponse404Headers struct {
+	IdempotentReplayed *string
+}
+
+type GetReceiptResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *Receipt
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Unauthenticated
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Forbidden
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *NotFound
+	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationproblemJSON500 *Internal
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *GetReceiptResponse401Headers
+	// Headers404 the parsed response headers for an HTTP 404 response
+	Headers404 *GetReceiptResponse404Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r GetReceiptResponse) GetJSON200() *Receipt {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r GetReceiptResponse) GetApplicationproblemJSON401() *Unauthenticated {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r GetReceiptResponse) GetApplicationproblemJSON403() *Forbidden {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r GetReceiptResponse) GetApplicationproblemJSON404() *NotFound {
+	return r.ApplicationproblemJSON404
+}
+
+// GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r GetReceiptResponse) GetApplicationproblemJSON500() *Internal {
+	return r.ApplicationproblemJSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r GetReceiptResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r GetReceiptResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r GetReceiptResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r GetReceiptResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// CancelReceiptResponse200Headers the declared response headers of an HTTP 200 response for CancelReceipt
+type CancelReceiptResponse200Headers struct {
+	IdempotentReplayed *string
+}
+
+// CancelReceiptResponse401Headers the declared response headers of an HTTP 401 response for CancelReceipt
+type CancelReceiptResponse401Headers struct {
+	WWWAuthenticate *string
+}
+
+// CancelReceiptResponse404Headers the declared response headers of an HTTP 404 response for CancelReceipt
+type CancelReceiptResponse404Headers struct {
+	IdempotentReplayed *string
+}
+
+// CancelReceiptResponse409Headers the declared response headers of an HTTP 409 response for CancelReceipt
+type CancelReceiptResponse409Headers struct {
+	IdempotentReplayed *string
+}
+
+// CancelReceiptResponse422Headers the declared response headers of an HTTP 422 response for CancelReceipt
+type CancelReceiptResponse422Headers struct {
+	IdempotentReplayed *string
+}
+
+type CancelReceiptResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *Receipt
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *BadRequest
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Unauthenticated
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Forbidden
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *NotFound
+	// ApplicationproblemJSON409 the response for an HTTP 409 `application/problem+json` response
+	ApplicationproblemJSON409 *Conflict
+	// ApplicationproblemJSON413 the response for an HTTP 413 `application/problem+json` response
+	ApplicationproblemJSON413 *PayloadTooLarge
+	// ApplicationproblemJSON422 the response for an HTTP 422 `application/problem+json` response
+	ApplicationproblemJSON422 *Unprocessable
+	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationproblemJSON500 *Internal
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *CancelReceiptResponse200Headers
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *CancelReceiptResponse401Headers
+	// Headers404 the parsed response headers for an HTTP 404 response
+	Headers404 *CancelReceiptResponse404Headers
+	// Headers409 the parsed response headers for an HTTP 409 response
+	Headers409 *CancelReceiptResponse409Headers
+	// Headers422 the parsed response headers for an HTTP 422 response
+	Headers422 *CancelReceiptResponse422Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r CancelReceiptResponse) GetJSON200() *Receipt {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r CancelReceiptResponse) GetApplicationproblemJSON400() *BadRequest {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r CancelReceiptResponse) GetApplicationproblemJSON401() *Unauthenticated {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r CancelReceiptResponse) GetApplicationproblemJSON403() *Forbidden {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r CancelReceiptResponse) GetApplicationproblemJSON404() *NotFound {
+	return r.ApplicationproblemJSON404
+}
+
+// GetApplicationproblemJSON409 returns the response for an HTTP 409 `application/problem+json` response
+func (r CancelReceiptResponse) GetApplicationproblemJSON409() *Conflict {
+	return r.ApplicationproblemJSON409
+}
+
+// GetApplicationproblemJSON413 returns the response for an HTTP 413 `application/problem+json` response
+func (r CancelReceiptResponse) GetApplicationproblemJSON413() *PayloadTooLarge {
+	return r.ApplicationproblemJSON413
+}
+
+// GetApplicationproblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
+func (r CancelReceiptResponse) GetApplicationproblemJSON422() *Unprocessable {
+	return r.ApplicationproblemJSON422
+}
+
+// GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r CancelReceiptResponse) GetApplicationproblemJSON500() *Internal {
+	return r.ApplicationproblemJSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r CancelReceiptResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r CancelReceiptResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r CancelReceiptResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r CancelReceiptResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// GetReceiptPDFResponse401Headers the declared response headers of an HTTP 401 response for GetReceiptPDF
+type GetReceiptPDFResponse401Headers struct {
+	WWWAuthenticate *string
+}
+
+// GetReceiptPDFResponse404Headers the declared response headers of an HTTP 404 response for GetReceiptPDF
+type GetReceiptPDFResponse404Headers struct {
+	IdempotentReplayed *string
+}
+
+// GetReceiptPDFResponse409Headers the declared response headers of an HTTP 409 response for GetReceiptPDF
+type GetReceiptPDFResponse409Headers struct {
+	IdempotentReplayed *string
+}
+
+type GetReceiptPDFResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Unauthenticated
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Forbidden
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *NotFound
+	// ApplicationproblemJSON409 the response for an HTTP 409 `application/problem+json` response
+	ApplicationproblemJSON409 *Conflict
+	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationproblemJSON500 *Internal
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *GetReceiptPDFResponse401Headers
+	// Headers404 the parsed response headers for an HTTP 404 response
+	Headers404 *GetReceiptPDFResponse404Headers
+	// Headers409 the parsed response headers for an HTTP 409 response
+	Headers409 *GetReceiptPDFResponse409Headers
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r GetReceiptPDFResponse) GetApplicationproblemJSON401() *Unauthenticated {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r GetReceiptPDFResponse) GetApplicationproblemJSON403() *Forbidden {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r GetReceiptPDFResponse) GetApplicationproblemJSON404() *NotFound {
+	return r.ApplicationproblemJSON404
+}
+
+// GetApplicationproblemJSON409 returns the response for an HTTP 409 `application/problem+json` response
+func (r GetReceiptPDFResponse) GetApplicationproblemJSON409() *Conflict {
+	return r.ApplicationproblemJSON409
+}
+
+// GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r GetReceiptPDFResponse) GetApplicationproblemJSON500() *Internal {
+	return r.ApplicationproblemJSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r GetReceiptPDFResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r GetReceiptPDFResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r GetReceiptPDFResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r GetReceiptPDFResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
 // RegisterResponse401Headers the declared response headers of an HTTP 401 response for Register
 type RegisterResponse401Headers struct {
 	WWWAuthenticate *string
@@ -16116,6 +17537,21 @@ func (c *ClientWithResponses) EraseDonationWithResponse(ctx context.Context, id 
 	return ParseEraseDonationResponse(rsp)
 }
 
+// IssueReceiptWithResponse Issue a donation receipt for one donation (treasurer)
+//
+// Issues a single receipt (kind single), numbered in the year of the day the donation arrived, for the amount that arrived, and mails its PDF to a donor with an email address. Needs a received, accepted donation (409 invalid-state otherwise, also when it already has a valid receipt) with the donor's name and full address (422 naming donor.name, donor.street, donor.postal_code, donor.city). The body is empty. Audited (receipt.issue).
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /api/v1/donations/{id}/receipt (the `IssueReceipt` operationId).
+func (c *ClientWithResponses) IssueReceiptWithResponse(ctx context.Context, id string, params *IssueReceiptParams, reqEditors ...RequestEditorFn) (*IssueReceiptResponse, error) {
+	rsp, err := c.IssueReceipt(ctx, id, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseIssueReceiptResponse(rsp)
+}
+
 // RefundDonationWithBodyWithResponse Refund a received donation (treasurer); 409 insufficient-funds when the money is committed
 //
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
@@ -16533,6 +17969,109 @@ func (c *ClientWithResponses) GetPaymentFileDocumentWithResponse(ctx context.Con
 		return nil, err
 	}
 	return ParseGetPaymentFileDocumentResponse(rsp)
+}
+
+// ListReceiptsWithResponse List receipts (treasurer, auditor, admin)
+//
+// Every receipt the filters select, the latest number first, in one page (next_cursor is null).
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /api/v1/receipts (the `ListReceipts` operationId).
+func (c *ClientWithResponses) ListReceiptsWithResponse(ctx context.Context, params *ListReceiptsParams, reqEditors ...RequestEditorFn) (*ListReceiptsResponse, error) {
+	rsp, err := c.ListReceipts(ctx, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseListReceiptsResponse(rsp)
+}
+
+// RunAnnualReceiptsWithBodyWithResponse The annual run: receipts for a year (treasurer)
+//
+// Issues, for the year, a receipt to each donor who asked for one and has received, accepted donations that year without a valid receipt: a collective receipt when there are several, a single one when there is one. A donor is recognised by name, street, postal code and city (without case and extra spaces). Donations without a full name and address are left out. All in one transaction; created may be empty. 422 naming year when it is missing, before 2000 or after this year. Audited (receipt.annual, receipt.issue).
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /api/v1/receipts/annual (the `RunAnnualReceipts` operationId).
+func (c *ClientWithResponses) RunAnnualReceiptsWithBodyWithResponse(ctx context.Context, params *RunAnnualReceiptsParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*RunAnnualReceiptsResponse, error) {
+	rsp, err := c.RunAnnualReceiptsWithBody(ctx, params, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseRunAnnualReceiptsResponse(rsp)
+}
+
+// RunAnnualReceiptsWithResponse The annual run: receipts for a year (treasurer)
+//
+// Issues, for the year, a receipt to each donor who asked for one and has received, accepted donations that year without a valid receipt: a collective receipt when there are several, a single one when there is one. A donor is recognised by name, street, postal code and city (without case and extra spaces). Donations without a full name and address are left out. All in one transaction; created may be empty. 422 naming year when it is missing, before 2000 or after this year. Audited (receipt.annual, receipt.issue).
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /api/v1/receipts/annual (the `RunAnnualReceipts` operationId).
+func (c *ClientWithResponses) RunAnnualReceiptsWithResponse(ctx context.Context, params *RunAnnualReceiptsParams, body RunAnnualReceiptsJSONRequestBody, reqEditors ...RequestEditorFn) (*RunAnnualReceiptsResponse, error) {
+	rsp, err := c.RunAnnualReceipts(ctx, params, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseRunAnnualReceiptsResponse(rsp)
+}
+
+// GetReceiptWithResponse A receipt (treasurer, auditor, admin)
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /api/v1/receipts/{id} (the `GetReceipt` operationId).
+func (c *ClientWithResponses) GetReceiptWithResponse(ctx context.Context, id string, reqEditors ...RequestEditorFn) (*GetReceiptResponse, error) {
+	rsp, err := c.GetReceipt(ctx, id, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGetReceiptResponse(rsp)
+}
+
+// CancelReceiptWithBodyWithResponse Cancel a receipt (treasurer)
+//
+// Marks a valid receipt cancelled (409 invalid-state if it is not valid); it keeps its number, and its PDF download becomes a copy stamped cancelled. Its donations may then get a new receipt with a new number. The donor gets no mail. Audited (receipt.cancel).
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /api/v1/receipts/{id}/cancel (the `CancelReceipt` operationId).
+func (c *ClientWithResponses) CancelReceiptWithBodyWithResponse(ctx context.Context, id string, params *CancelReceiptParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CancelReceiptResponse, error) {
+	rsp, err := c.CancelReceiptWithBody(ctx, id, params, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseCancelReceiptResponse(rsp)
+}
+
+// CancelReceiptWithResponse Cancel a receipt (treasurer)
+//
+// Marks a valid receipt cancelled (409 invalid-state if it is not valid); it keeps its number, and its PDF download becomes a copy stamped cancelled. Its donations may then get a new receipt with a new number. The donor gets no mail. Audited (receipt.cancel).
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /api/v1/receipts/{id}/cancel (the `CancelReceipt` operationId).
+func (c *ClientWithResponses) CancelReceiptWithResponse(ctx context.Context, id string, params *CancelReceiptParams, body CancelReceiptJSONRequestBody, reqEditors ...RequestEditorFn) (*CancelReceiptResponse, error) {
+	rsp, err := c.CancelReceipt(ctx, id, params, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseCancelReceiptResponse(rsp)
+}
+
+// GetReceiptPDFWithResponse A receipt's PDF (treasurer, auditor, admin)
+//
+// The PDF as issued, or once cancelled the copy stamped cancelled. 409 invalid-state once the PDF was erased at the end of the receipt's retention period.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /api/v1/receipts/{id}/pdf (the `GetReceiptPDF` operationId).
+func (c *ClientWithResponses) GetReceiptPDFWithResponse(ctx context.Context, id string, reqEditors ...RequestEditorFn) (*GetReceiptPDFResponse, error) {
+	rsp, err := c.GetReceiptPDF(ctx, id, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGetReceiptPDFResponse(rsp)
 }
 
 // RegisterWithBodyWithResponse Register a project group's account (role applicant)
@@ -20346,6 +21885,141 @@ func ParseEraseDonationResponse(rsp *http.Response) (*EraseDonationResponse, err
 	return response, nil
 }
 
+// ParseIssueReceiptResponse parses an HTTP response from a IssueReceiptWithResponse call
+func ParseIssueReceiptResponse(rsp *http.Response) (*IssueReceiptResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &IssueReceiptResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 201:
+		var dest Receipt
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON201 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthenticated
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Conflict
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest PayloadTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest Unprocessable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Internal
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON500 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 201:
+		var headers IssueReceiptResponse201Headers
+		if values := rsp.Header.Values("Idempotent-Replayed"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Idempotent-Replayed", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.IdempotentReplayed = &value
+		}
+		response.Headers201 = &headers
+	case rsp.StatusCode == 401:
+		var headers IssueReceiptResponse401Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = &value
+		}
+		response.Headers401 = &headers
+	case rsp.StatusCode == 404:
+		var headers IssueReceiptResponse404Headers
+		if values := rsp.Header.Values("Idempotent-Replayed"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Idempotent-Replayed", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.IdempotentReplayed = &value
+		}
+		response.Headers404 = &headers
+	case rsp.StatusCode == 409:
+		var headers IssueReceiptResponse409Headers
+		if values := rsp.Header.Values("Idempotent-Replayed"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Idempotent-Replayed", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.IdempotentReplayed = &value
+		}
+		response.Headers409 = &headers
+	case rsp.StatusCode == 422:
+		var headers IssueReceiptResponse422Headers
+		if values := rsp.Header.Values("Idempotent-Replayed"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Idempotent-Replayed", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.IdempotentReplayed = &value
+		}
+		response.Headers422 = &headers
+	}
+
+	return response, nil
+}
+
 // ParseRefundDonationResponse parses an HTTP response from a RefundDonationWithResponse call
 func ParseRefundDonationResponse(rsp *http.Response) (*RefundDonationResponse, error) {
 	bodyBytes, err := io.ReadAll(rsp.Body)
@@ -22334,6 +24008,522 @@ func ParseGetPaymentFileDocumentResponse(rsp *http.Response) (*GetPaymentFileDoc
 			headers.IdempotentReplayed = &value
 		}
 		response.Headers404 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseListReceiptsResponse parses an HTTP response from a ListReceiptsWithResponse call
+func ParseListReceiptsResponse(rsp *http.Response) (*ListReceiptsResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ListReceiptsResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest struct {
+			Items []Receipt `json:"items"`
+
+			// NextCursor always null: one page
+			NextCursor *string `json:"next_cursor"`
+		}
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthenticated
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest Unprocessable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Internal
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON500 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 401:
+		var headers ListReceiptsResponse401Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = &value
+		}
+		response.Headers401 = &headers
+	case rsp.StatusCode == 422:
+		var headers ListReceiptsResponse422Headers
+		if values := rsp.Header.Values("Idempotent-Replayed"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Idempotent-Replayed", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.IdempotentReplayed = &value
+		}
+		response.Headers422 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseRunAnnualReceiptsResponse parses an HTTP response from a RunAnnualReceiptsWithResponse call
+func ParseRunAnnualReceiptsResponse(rsp *http.Response) (*RunAnnualReceiptsResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &RunAnnualReceiptsResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 201:
+		var dest AnnualRunResult
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON201 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthenticated
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Conflict
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest PayloadTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest Unprocessable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Internal
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON500 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 201:
+		var headers RunAnnualReceiptsResponse201Headers
+		if values := rsp.Header.Values("Idempotent-Replayed"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Idempotent-Replayed", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.IdempotentReplayed = &value
+		}
+		response.Headers201 = &headers
+	case rsp.StatusCode == 401:
+		var headers RunAnnualReceiptsResponse401Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = &value
+		}
+		response.Headers401 = &headers
+	case rsp.StatusCode == 404:
+		var headers RunAnnualReceiptsResponse404Headers
+		if values := rsp.Header.Values("Idempotent-Replayed"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Idempotent-Replayed", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.IdempotentReplayed = &value
+		}
+		response.Headers404 = &headers
+	case rsp.StatusCode == 409:
+		var headers RunAnnualReceiptsResponse409Headers
+		if values := rsp.Header.Values("Idempotent-Replayed"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Idempotent-Replayed", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.IdempotentReplayed = &value
+		}
+		response.Headers409 = &headers
+	case rsp.StatusCode == 422:
+		var headers RunAnnualReceiptsResponse422Headers
+		if values := rsp.Header.Values("Idempotent-Replayed"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Idempotent-Replayed", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.IdempotentReplayed = &value
+		}
+		response.Headers422 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseGetReceiptResponse parses an HTTP response from a GetReceiptWithResponse call
+func ParseGetReceiptResponse(rsp *http.Response) (*GetReceiptResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &GetReceiptResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest Receipt
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthenticated
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Internal
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON500 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 401:
+		var headers GetReceiptResponse401Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = &value
+		}
+		response.Headers401 = &headers
+	case rsp.StatusCode == 404:
+		var headers GetReceiptResponse404Headers
+		if values := rsp.Header.Values("Idempotent-Replayed"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Idempotent-Replayed", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.IdempotentReplayed = &value
+		}
+		response.Headers404 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseCancelReceiptResponse parses an HTTP response from a CancelReceiptWithResponse call
+func ParseCancelReceiptResponse(rsp *http.Response) (*CancelReceiptResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &CancelReceiptResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest Receipt
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthenticated
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Conflict
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest PayloadTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest Unprocessable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Internal
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON500 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 200:
+		var headers CancelReceiptResponse200Headers
+		if values := rsp.Header.Values("Idempotent-Replayed"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Idempotent-Replayed", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.IdempotentReplayed = &value
+		}
+		response.Headers200 = &headers
+	case rsp.StatusCode == 401:
+		var headers CancelReceiptResponse401Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = &value
+		}
+		response.Headers401 = &headers
+	case rsp.StatusCode == 404:
+		var headers CancelReceiptResponse404Headers
+		if values := rsp.Header.Values("Idempotent-Replayed"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Idempotent-Replayed", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.IdempotentReplayed = &value
+		}
+		response.Headers404 = &headers
+	case rsp.StatusCode == 409:
+		var headers CancelReceiptResponse409Headers
+		if values := rsp.Header.Values("Idempotent-Replayed"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Idempotent-Replayed", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.IdempotentReplayed = &value
+		}
+		response.Headers409 = &headers
+	case rsp.StatusCode == 422:
+		var headers CancelReceiptResponse422Headers
+		if values := rsp.Header.Values("Idempotent-Replayed"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Idempotent-Replayed", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.IdempotentReplayed = &value
+		}
+		response.Headers422 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseGetReceiptPDFResponse parses an HTTP response from a GetReceiptPDFWithResponse call
+func ParseGetReceiptPDFResponse(rsp *http.Response) (*GetReceiptPDFResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &GetReceiptPDFResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthenticated
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Conflict
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Internal
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON500 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 401:
+		var headers GetReceiptPDFResponse401Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = &value
+		}
+		response.Headers401 = &headers
+	case rsp.StatusCode == 404:
+		var headers GetReceiptPDFResponse404Headers
+		if values := rsp.Header.Values("Idempotent-Replayed"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Idempotent-Replayed", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.IdempotentReplayed = &value
+		}
+		response.Headers404 = &headers
+	case rsp.StatusCode == 409:
+		var headers GetReceiptPDFResponse409Headers
+		if values := rsp.Header.Values("Idempotent-Replayed"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Idempotent-Replayed", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.IdempotentReplayed = &value
+		}
+		response.Headers409 = &headers
 	}
 
 	return response, nil

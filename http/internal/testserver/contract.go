@@ -39,7 +39,7 @@ var contract = sync.OnceValues(func() (routers.Router, error) {
 		return nil, err
 	}
 	// Bodies that are files: validated as strings.
-	for _, ct := range []string{"application/x-ndjson", "image/png", "image/svg+xml"} {
+	for _, ct := range []string{"application/x-ndjson", "image/png", "image/svg+xml", "application/pdf"} {
 		openapi3filter.RegisterBodyDecoder(ct, openapi3filter.FileBodyDecoder)
 	}
 	return gorillamux.NewRouter(doc)

@@ -16,6 +16,7 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"regexp"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -329,6 +330,20 @@ func (ts *Server) BankDonation(token, amount string) string {
 		ts.T.Fatalf("the donation's line did not confirm it: %v", r.JSON)
 	}
 	return p.JSON["id"].(string)
+}
+
+// ReceivedDonation pledges amount ("250.00") from donor (a JSON object;
+// asking for a receipt when it has a street), confirms it as received
+// today by the treasurer (token), and records its acceptance ("accepted",
+// "pending") directly: confirming does not decide acceptance here. It
+// returns the donation's id.
+func (ts *Server) ReceivedDonation(token, donor, amount, acceptance string) string {
+	ts.T.Helper()
+	requested := strconv.FormatBool(strings.Contains(donor, `"street"`))
+	id := ts.JSON("POST", "/api/v1/donations", "", `{"amount":"`+amount+`","receipt_requested":`+requested+`,"donor":`+donor+`}`).WantStatus(ts.T, http.StatusCreated).JSON["id"].(string)
+	ts.JSON("POST", "/api/v1/donations/"+id+"/confirm", token, `{"received_at":"`+fundus.DayOf(time.Now())+`"}`).WantStatus(ts.T, http.StatusOK)
+	ledgertest.Exec(ts.T, ts.Ledger.Writer, `UPDATE donations SET acceptance = $1 WHERE id = $2`, acceptance, id)
+	return id
 }
 
 // SignIn signs email in through the API and returns the session token.
