@@ -2,7 +2,10 @@
 # The whole story of one grant, by hand, against a running Fundus (docs/using.md,
 # "The whole story, by hand"), with the bank in the loop: donors pledge, the
 # bank's statement brings their money (one reference mistyped, one transfer
-# without a pledge, the bank's fee), the treasurer resolves the queue; a group
+# without a pledge, the bank's fee), the treasurer resolves the queue; the
+# council and the administrative committee accept the donations above 100 EUR
+# (the admin records their sessions), the treasurer issues the foundation's
+# donation receipt (PDF, mailed); a group
 # applies, three committee members review and vote, one decides; two treasurers
 # release two instalments (four eyes), a payment file pays them, the bank's
 # debit lines mark them paid; the group reports; the statement's balance equals
@@ -50,22 +53,23 @@ upload() { curl -sS -X POST "$B/api/v1/bank/statements" -H "Authorization: Beare
 for i in 1 2 3; do add "ausschuss$i@example.org" "Ausschuss $i" committee; done
 add kasse1@example.org "Kasse 1" treasurer
 add kasse2@example.org "Kasse 2" treasurer
-K1=$(token kasse1@example.org); K2=$(token kasse2@example.org)
+add amt@example.org "Amt für Integration" admin
+K1=$(token kasse1@example.org); K2=$(token kasse2@example.org); ADM=$(token amt@example.org)
 
 echo "== donors pledge"
 pledge() { curl -sf -X POST "$B/api/v1/donations" -H 'Content-Type: application/json' -d "$1"; }
-P1=$(pledge '{"amount":"800.00","anonymous":true}')
+P1=$(pledge '{"amount":"2500.00","anonymous":true,"receipt_requested":true,"donor":{"name":"Stiftung Gemeinsam","email":"stiftung@example.org","street":"Große Straße 1","postal_code":"49074","city":"Osnabrück"}}')
 P2=$(pledge '{"amount":"150.00","donor":{"name":"Ayşe Demir"}}')
 R1=$(jq -r .reference <<<"$P1"); R2=$(jq -r .reference <<<"$P2")
 # The second donor swaps the reference's last two characters (or, where
 # they are equal, the two before them).
 R2TYPO="${R2:0:12}${R2:13:1}${R2:12:1}"
 [ "$R2TYPO" = "$R2" ] && R2TYPO="${R2:0:11}${R2:12:1}${R2:11:1}${R2:13:1}"
-echo "pledged $R1 (800.00) and $R2 (150.00)"
+echo "pledged $R1 (2500.00) and $R2 (150.00)"
 
 echo "== the bank's statement: both transfers (one reference mistyped), a transfer without a pledge, the fee"
 statement DAY1 0 \
-  "80000|CRDT|Stiftung Gemeinsam|Spende $(tr 'A-Z-' 'a-z ' <<<"$R1")|" \
+  "250000|CRDT|Stiftung Gemeinsam|Spende $(tr 'A-Z-' 'a-z ' <<<"$R1")|" \
   "15000|CRDT|Ayse Demir|Spende $R2TYPO|" \
   "5000|CRDT|Jonas Weber|fuer das Sprachcafe|" \
   "350|DBIT|Sparkasse|Kontofuehrung|" | upload "$K1" | jq -c '{format, lines, new_lines, matched, queued, closing_balance}'
@@ -84,6 +88,21 @@ for L in $(api "$K1" GET "/api/v1/bank/transactions?status=queued" | jq -r '.ite
   esac
 done
 api "$K1" GET /api/v1/bank/reconciliation | jq -c .
+curl -sf "$B/api/v1/fund" | jq -c '{donations_received, donations_pending, available}'   # 50.00 accepted at once, 2650.00 waiting
+
+echo "== the council and the administrative committee accept the donations (the admin records their sessions)"
+api "$ADM" GET "/api/v1/acceptance/pending?body=council" | jq -c '.items[] | {reference, amount, donor_name, band}'
+api "$ADM" GET "/api/v1/acceptance/pending?body=committee" | jq -c '.items[] | {reference, amount, donor_name, band}'
+D1=$(jq -r .id <<<"$P1"); D2=$(jq -r .id <<<"$P2")
+api "$ADM" POST /api/v1/acceptance/decisions '{"body":"council","session_date":"'"$TODAY"'","session_ref":"Rat 2026/12, TOP 7","accepted":["'"$D1"'"]}' | jq -c '{body, session_ref, accepted}'
+api "$ADM" POST /api/v1/acceptance/decisions '{"body":"committee","session_date":"'"$TODAY"'","session_ref":"VA 2026/23","accepted":["'"$D2"'"]}' | jq -c '{body, session_ref, accepted}'
+curl -sf "$B/api/v1/fund" | jq -c '{donations_received, donations_pending, available}'
+
+echo "== the treasurer issues the foundation's donation receipt (mailed to it with the PDF)"
+RC=$(api "$K1" POST "/api/v1/donations/$D1/receipt")
+jq -c '{number, kind, amount}' <<<"$RC"
+api "$K1" GET "/api/v1/receipts/$(jq -r .id <<<"$RC")/pdf" >/tmp/fundus-receipt.pdf
+if command -v pdftotext >/dev/null; then pdftotext -layout /tmp/fundus-receipt.pdf - | grep -E 'Betrag|zweitausend|Stiftung|ZB-' | sed 's/  */ /g'; fi
 
 echo "== a project group registers and applies"
 curl -sf -X POST "$B/api/v1/register" -H 'Content-Type: application/json' \
@@ -119,8 +138,8 @@ fi
 echo "== the next statement: the bank's two debit lines mark the instalments paid"
 E1=$(api "$K1" GET "/api/v1/applications/$A" | jq -r --arg i "$I1" '.disbursements[] | select(.id == $i) | .end_to_end_id')
 E2=$(api "$K1" GET "/api/v1/applications/$A" | jq -r --arg i "$I2" '.disbursements[] | select(.id == $i) | .end_to_end_id')
-# The first statement closed at 996.50: the second opens there.
-statement DAY2 99650 \
+# The first statement closed at 2696.50: the second opens there.
+statement DAY2 269650 \
   "30000|DBIT|Cafe Lingua e.V.|Integrationsfonds Zuschuss|$E1" \
   "20000|DBIT|Cafe Lingua e.V.|Integrationsfonds Zuschuss|$E2" | upload "$K1" | jq -c '{lines, matched, queued, closing_balance}'
 api "$K1" GET /api/v1/bank/reconciliation | jq -c .
@@ -131,5 +150,6 @@ api "$G" POST "/api/v1/applications/$A/report" '{"spent":"480.00","report":"Zwö
 echo "== the fund"
 curl -sf "$B/api/v1/fund" | jq -c .
 curl -sf "$B/api/v1/fund/projects" | jq -c .items
+api "$ADM" GET "/api/v1/acceptance/report?year=${TODAY:0:4}&format=csv"   # the yearly report to the supervisory authority
 curl -sf -H 'Accept-Language: en' "$B/" | grep -A2 'id="project-list"' | sed 's/^ *//'
 "$FUNDUS" verify
