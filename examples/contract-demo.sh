@@ -50,6 +50,8 @@ j POST /role-grants/$G/confirm $BOB | jq -c '{status}'
 FAKE=$(tok fake@x.org)
 curl -s -X POST $B/donations -H 'Content-Type: application/json' -d '{"amount":"800.00"}' | jq -r .id > $TMPD/d2
 j POST /donations/$(cat $TMPD/d2)/confirm $K1 >/dev/null
+# 800.00 is above the administration's band: the committee accepts it (Bob records the session)
+j POST /acceptance/decisions $BOB '{"body":"committee","session_date":"'"$(TZ=Europe/Berlin date +%F)"'","session_ref":"VA 1","accepted":["'"$(cat $TMPD/d2)"'"]}' >/dev/null
 R=$(j POST /users $ADA "{\"email\":\"group@x.org\",\"name\":\"Ada's group\",\"password\":\"$P\",\"roles\":[\"applicant\"]}")
 GRP=$(tok group@x.org)
 APP='{"title":"Sprachcafé","organisation":"Verein e.V.","summary":"Treffen","description":"Wöchentlich","requested_amount":"450.50","budget":[{"item":"Miete","amount":"450.50"}],"starts_on":"2027-01-01","ends_on":"2027-06-30","payee":{"holder":"Ada","iban":"DE89370400440532013000"},"recognition":{"kind":"nonprofit","authority":"Finanzamt Osnabrück-Stadt","notice":"Freistellungsbescheid, St.-Nr. 66/123/45678","notice_date":"'"$NOTICE_DATE"'"}}'

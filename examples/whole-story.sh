@@ -21,7 +21,7 @@ B=${FUNDUS_URL:-http://127.0.0.1:8080}
 FUNDUS=${FUNDUS:-./fundus}
 IBAN=${FUNDUS_BANK_IBAN:-DE89370400440532013000}   # the fund's account, as the server has it
 PW='choose a long passphrase'
-TODAY=$(date +%F)
+TODAY=$(TZ=Europe/Berlin date +%F)   # the fund's days are Berlin's
 
 add() { echo "$PW" | "$FUNDUS" user add --email "$1" --name "$2" --role "$3" >/dev/null; }
 token() { curl -sf -X POST "$B/api/v1/sessions" -H 'Content-Type: application/json' -d "{\"email\":\"$1\",\"password\":\"$PW\"}" | jq -r .token; }
