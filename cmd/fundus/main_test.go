@@ -14,6 +14,7 @@ import (
 	"fundus/commit"
 	"fundus/db"
 	"fundus/db/dbtest"
+	"fundus/donations"
 	"fundus/errs"
 	"fundus/ledger"
 	"fundus/ledger/ledgertest"
@@ -33,6 +34,16 @@ func TestConfigDefaults(t *testing.T) {
 		c.MaxAmount.String() != "1000000" || c.BankIBAN != exampleIBAN || c.SessionTTL != 12*time.Hour ||
 		c.BaseURL != "http://127.0.0.1:8080" || c.ResetTTL != time.Hour || c.RegistrationConfirm {
 		t.Fatalf("defaults: %+v", c)
+	}
+	if c.Bands != (donations.Bands{AdminMax: 10000, CommitteeMax: 200000}) {
+		t.Fatalf("acceptance bands %+v, want 100.00 and 2000.00", c.Bands)
+	}
+	if eq, err := loadConfig(lookupFrom(map[string]string{"FUNDUS_ACCEPT_ADMIN_MAX": "500", "FUNDUS_ACCEPT_COMMITTEE_MAX": "500.00"}), ""); err != nil ||
+		eq.Bands != (donations.Bands{AdminMax: 50000, CommitteeMax: 50000}) {
+		t.Fatalf("equal bands: %+v %v", eq.Bands, err)
+	}
+	if _, err := loadConfig(lookupFrom(map[string]string{"FUNDUS_MAX_AMOUNT": "1000.00", "FUNDUS_MAX_GRANT": "500.00"}), ""); err == nil || !strings.Contains(err.Error(), "FUNDUS_ACCEPT_COMMITTEE_MAX") {
+		t.Fatalf("a committee band above FUNDUS_MAX_AMOUNT: %v", err)
 	}
 	if c.MaxGrant.String() != "5000" || !c.exampleOperator() || c.ColorPrimary != "" || c.LogoURL != "" {
 		t.Fatalf("site defaults: max grant %s, example operator %v", c.MaxGrant, c.exampleOperator())
@@ -69,6 +80,8 @@ func TestConfigBadValuesNameTheVariable(t *testing.T) {
 		"FUNDUS_MAIL_FROM":            "not an address",
 		"FUNDUS_RESET_TTL":            "30s",
 		"FUNDUS_REGISTRATION_CONFIRM": "maybe",
+		"FUNDUS_ACCEPT_ADMIN_MAX":     "0.00",  // every donation would wait, and none could be accepted on receipt
+		"FUNDUS_ACCEPT_COMMITTEE_MAX": "99.99", // below the administration's band
 	} {
 		_, err := loadConfig(lookupFrom(map[string]string{name: value}), "")
 		if err == nil || !strings.Contains(err.Error(), name) {
