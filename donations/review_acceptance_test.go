@@ -193,3 +193,17 @@ func TestReviewHandConfirmedPendingThenLine(t *testing.T) {
 		}
 	})
 }
+
+// TestReviewManualEntryBooksDonationPastAcceptance: a treasurer records a
+// 5,000 EUR "donation confirmed by hand" as a manual entry
+// (assets:clearing / income:donations): no donation row, no band, no
+// council; the money is available for grants at once.
+func TestReviewManualEntryBooksDonationPastAcceptance(t *testing.T) {
+	dbtest.Engines(t, func(t *testing.T, d *db.DB) {
+		ctx := context.Background()
+		s, l := bandService(t, d)
+		if _, err := l.PostManual(ctx, treasurer, ledgertest.Manual("donation confirmed by hand", ledger.Clearing, "5000.00", ledger.Donations, "-5000.00")); err == nil {
+			t.Fatalf("a manual entry credited income:donations with 5000.00 (council band) past any acceptance: available %d", reviewAvailable(t, s))
+		}
+	})
+}
