@@ -207,3 +207,52 @@ func TestReviewManualEntryBooksDonationPastAcceptance(t *testing.T) {
 		}
 	})
 }
+
+// TestReviewDecideRacesRefund: a council decision and a treasurer's refund
+// of the same pending donation at once: the money is owed back or accepted,
+// never both, and the ledger keeps to what arrived.
+func TestReviewDecideRacesRefund(t *testing.T) {
+	dbtest.Engines(t, func(t *testing.T, d *db.DB) {
+		ctx := context.Background()
+		s, l := bandService(t, d)
+		today := fundus.DayOf(db.Now())
+		var ids []string
+		for range 8 {
+			ids = append(ids, confirmed(t, s, "2500.00").ID)
+		}
+		var wg sync.WaitGroup
+		for _, id := range ids {
+			wg.Add(2)
+			go func() {
+				defer wg.Done()
+				_, _ = s.Decide(ctx, admin, donations.Decision{Body: donations.BodyCouncil, SessionDate: today, SessionRef: "R", Accepted: []string{id}})
+			}()
+			go func() {
+				defer wg.Done()
+				_, _ = s.Refund(ctx, treasurer, id, donations.Refund{Reason: "asked"})
+			}()
+		}
+		wg.Wait()
+		var accepted, refunded int64
+		for _, id := range ids {
+			dn, err := s.Find(ctx, treasurer, id)
+			if err != nil {
+				t.Fatal(err)
+			}
+			switch {
+			case dn.Status == donations.Received && dn.Acceptance == donations.AcceptanceAccepted:
+				accepted += 250000
+			case dn.Status == donations.Refunded && dn.Acceptance != donations.AcceptanceDeclined: // refunded while pending, or accepted and then refunded
+				refunded += 250000
+			default:
+				t.Errorf("%s: %s %s", id, dn.Status, dn.Acceptance)
+			}
+		}
+		if p, inc, rp := balance(t, l, ledger.DonationsPending), balance(t, l, ledger.Donations), balance(t, l, ledger.RefundsPayable); p != 0 || -inc != accepted || -rp != refunded {
+			t.Fatalf("pending %d income %d refunds %d; want 0, -%d, -%d", p, inc, rp, accepted, refunded)
+		}
+		if tot, err := donations.ReceivedTotals(ctx, d); err != nil || tot.Received != accepted {
+			t.Fatalf("totals %v %v, want %d", tot, err, accepted)
+		}
+	})
+}
