@@ -207,7 +207,7 @@ func (s *Service) Decide(ctx context.Context, actor fundus.Actor, in Decision) (
 	switch {
 	case in.SessionDate == "":
 		f.Add("session_date", "required", "", "is required")
-	case !fundus.IsDay(in.SessionDate) || in.SessionDate < fundus.DayOf(DefaultFundStart):
+	case !fundus.IsDay(in.SessionDate) || in.SessionDate < fundus.DayOf(s.fundStart()):
 		f.Add("session_date", "date", "", "must be a date (2026-01-31)")
 	case in.SessionDate > fundus.DayOf(time.Now()):
 		f.Add("session_date", "not_future", "", "must not be in the future: record a session's decision after it")
@@ -361,7 +361,8 @@ type ReportLine struct {
 	SessionDate string       `json:"session_date,omitempty"`
 	SessionRef  string       `json:"session_ref,omitempty"`
 	// Outcome: accepted, declined, pending (not decided yet), or
-	// refunded (given back before any decision).
+	// refunded (given back before any decision, or after it: Body says
+	// who had accepted it).
 	Outcome string `json:"outcome"`
 }
 
@@ -394,9 +395,9 @@ func (s *Service) AcceptanceReport(ctx context.Context, actor fundus.Actor, year
 		}
 		if d.Acceptance == AcceptancePending {
 			l.Body = s.Bands.decidingBody(d.Arrived())
-			if d.Status == Refunded {
-				l.Outcome = "refunded"
-			}
+		}
+		if d.Status == Refunded && d.Acceptance != AcceptanceDeclined {
+			l.Outcome = "refunded" // given back, before a decision or after it
 		}
 		out = append(out, l)
 	}

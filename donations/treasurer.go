@@ -204,10 +204,7 @@ func (s *Service) parseReceivedAt(op errs.Op, v string, now time.Time) (*time.Ti
 			return nil, errs.FieldCode(op, "received_at", "time", "", "must be a date (2026-01-31) or an RFC 3339 time")
 		}
 	}
-	start := s.FundStart
-	if start.IsZero() {
-		start = DefaultFundStart
-	}
+	start := s.fundStart()
 	// The day as the treasurer wrote it (in the time's own offset) is
 	// compared with the fund's first day.
 	day := t.Format(time.DateOnly)
@@ -375,4 +372,12 @@ func (s *Service) SetRefundAccount(ctx context.Context, actor fundus.Actor, id s
 			"from": from, "to": RefundOwed, "old_name": oldName, "old_iban": oldIBAN, "name": name, "iban": iban,
 		})
 	})
+}
+
+// fundStart is the fund's first day (FundStart, else DefaultFundStart).
+func (s *Service) fundStart() time.Time {
+	if s.FundStart.IsZero() {
+		return DefaultFundStart
+	}
+	return s.FundStart
 }

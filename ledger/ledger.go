@@ -116,6 +116,13 @@ type NewEntry struct {
 const BankOnlyWithLines = "must not be " + Bank + ": money enters and leaves the bank account only with the bank's lines " +
 	"(import the statement and book the line from the bank queue; the opening balance is the bank's line booked to " + OpeningBalance + ")"
 
+// PendingOnlyByDecision says why a manual entry may not post to
+// liabilities:donations-pending: its money moves only by the decision of
+// the body that accepts or declines the donation, or by its refund, which
+// keep the donation's record in step.
+const PendingOnlyByDecision = "must not be " + DonationsPending + ": a donation waiting for acceptance leaves it only by the " +
+	"decision of the body that accepts or declines it (recorded by the admin) or by its refund"
+
 // MaxMemo is the longest memo, in characters.
 const MaxMemo = 500
 

@@ -69,6 +69,13 @@ func (t *bookPart) post(op errs.Op, e NewEntry) (*Entry, error) {
 	if err != nil {
 		return nil, err
 	}
+	// Pending donations are a liability: the account never holds more
+	// than was booked to it, so no acceptance or decline moves money
+	// that is not waiting there.
+	if b, ok := after[DonationsPending]; ok && b > 0 {
+		return nil, errs.Errorf(op, errs.InvalidState, "%s would hold %s EUR more than the donations waiting for acceptance",
+			DonationsPending, fundus.FormatMinor(b, fundus.EUR))
+	}
 	before := t.available()
 	old := t.setBalances(after)
 	if after := t.available(); after < before && after < 0 && !e.FromBank {

@@ -124,8 +124,11 @@ func (s *Service) PostManual(ctx context.Context, actor fundus.Actor, in ManualE
 		minor, err := fundus.ParseAmount(fmt.Sprintf("postings[%d].amount", i), p.Amount, fundus.EUR, fundus.NonZero, s.MaxAmount)
 		f.AddErr(err)
 		account := strings.TrimSpace(p.Account)
-		if account == Bank {
+		switch account {
+		case Bank:
 			f.Add(fmt.Sprintf("postings[%d].account", i), "bank_line", "", BankOnlyWithLines)
+		case DonationsPending:
+			f.Add(fmt.Sprintf("postings[%d].account", i), "acceptance", "", PendingOnlyByDecision)
 		}
 		ne.Postings = append(ne.Postings, NewPosting{Account: account, Amount: minor})
 	}

@@ -40,7 +40,7 @@ func bankImport(ctx context.Context, cfg *config, files []string, stdout io.Writ
 	}
 	// The mails a statement causes wait in the outbox for the server's sender.
 	s := &bank.Service{DB: d, Writer: w, IBAN: cfg.BankIBAN, BIC: cfg.BankBIC, Holder: cfg.BankHolder, MaxAmount: cfg.maxAmountCents(),
-		Limits: statementLimits(cfg), Mail: outbox}
+		Limits: statementLimits(cfg), Mail: outbox, Bands: cfg.Bands}
 	var failed error
 	for _, name := range files {
 		body, err := readFile(name, cfg.StatementLimit)

@@ -954,7 +954,7 @@ type AcceptanceReportLine struct {
 	DonorCity  string                   `json:"donor_city"`
 	DonorName  string                   `json:"donor_name"`
 
-	// Outcome refunded: given back before any decision
+	// Outcome refunded: given back, before any decision or after acceptance (body says who had accepted it)
 	Outcome     AcceptanceReportLineOutcome `json:"outcome"`
 	Purpose     string                      `json:"purpose"`
 	ReceivedAt  time.Time                   `json:"received_at"`
@@ -966,7 +966,7 @@ type AcceptanceReportLine struct {
 // AcceptanceReportLineBody who decided (administration: the first band, on receipt); for a pending donation the body it waits for; empty for a donation received before acceptance was recorded
 type AcceptanceReportLineBody string
 
-// AcceptanceReportLineOutcome refunded: given back before any decision
+// AcceptanceReportLineOutcome refunded: given back, before any decision or after acceptance (body says who had accepted it)
 type AcceptanceReportLineOutcome string
 
 // Account defines model for Account.

@@ -39,12 +39,21 @@ CREATE TRIGGER donation_totals_unreceived AFTER UPDATE OF status, acceptance ON 
 WHEN OLD.status = 'received' AND OLD.acceptance = 'accepted' AND NOT (NEW.status = 'received' AND NEW.acceptance = 'accepted')
 BEGIN UPDATE donation_totals SET received_count = received_count - 1, received = received - COALESCE(OLD.received_amount, OLD.amount) WHERE id = 1; END;
 -- +goose StatementEnd
+-- +goose StatementBegin
+-- What arrived changes while the donation stays counted (PostgreSQL's
+-- statement trigger follows every update).
+CREATE TRIGGER donation_totals_amount AFTER UPDATE OF received_amount ON donations
+WHEN OLD.status = 'received' AND OLD.acceptance = 'accepted' AND NEW.status = 'received' AND NEW.acceptance = 'accepted'
+    AND COALESCE(OLD.received_amount, OLD.amount) <> COALESCE(NEW.received_amount, NEW.amount)
+BEGIN UPDATE donation_totals SET received = received - COALESCE(OLD.received_amount, OLD.amount) + COALESCE(NEW.received_amount, NEW.amount) WHERE id = 1; END;
+-- +goose StatementEnd
 UPDATE donation_totals SET
     received_count = (SELECT count(*) FROM donations WHERE status = 'received' AND acceptance = 'accepted'),
     received = (SELECT COALESCE(SUM(COALESCE(received_amount, amount)), 0) FROM donations WHERE status = 'received' AND acceptance = 'accepted')
 WHERE id = 1;
 
 -- +goose Down
+DROP TRIGGER donation_totals_amount;
 DROP TRIGGER donation_totals_insert;
 DROP TRIGGER donation_totals_received;
 DROP TRIGGER donation_totals_unreceived;

@@ -63,6 +63,7 @@ type Server struct {
 	Grants    *grants.Service
 	Donations *donations.Service
 	Bank      *bank.Service
+	acceptor  string // the admin ReceivedDonation records acceptances as
 	// Mail is the outbox the services queue their mails in (links on
 	// MailBaseURL); mail.Sender sends them.
 	Mail *mail.Outbox
@@ -334,15 +335,34 @@ func (ts *Server) BankDonation(token, amount string) string {
 
 // ReceivedDonation pledges amount ("250.00") from donor (a JSON object;
 // asking for a receipt when it has a street), confirms it as received
-// today by the treasurer (token), and records its acceptance ("accepted",
-// "pending") directly: confirming does not decide acceptance here. It
-// returns the donation's id.
+// today by the treasurer (token) under the default acceptance bands
+// (Bands), and, for acceptance "accepted" above the administration's band,
+// records the acceptance by its body as an admin does. acceptance
+// "pending" needs an amount above the administration's band. It returns
+// the donation's id.
 func (ts *Server) ReceivedDonation(token, donor, amount, acceptance string) string {
 	ts.T.Helper()
+	saved := ts.Donations.Bands
+	ts.SetBands(Bands)
+	defer ts.SetBands(saved)
 	requested := strconv.FormatBool(strings.Contains(donor, `"street"`))
 	id := ts.JSON("POST", "/api/v1/donations", "", `{"amount":"`+amount+`","receipt_requested":`+requested+`,"donor":`+donor+`}`).WantStatus(ts.T, http.StatusCreated).JSON["id"].(string)
-	ts.JSON("POST", "/api/v1/donations/"+id+"/confirm", token, `{"received_at":"`+fundus.DayOf(time.Now())+`"}`).WantStatus(ts.T, http.StatusOK)
-	ledgertest.Exec(ts.T, ts.Ledger.Writer, `UPDATE donations SET acceptance = $1 WHERE id = $2`, acceptance, id)
+	got := ts.JSON("POST", "/api/v1/donations/"+id+"/confirm", token, `{"received_at":"`+fundus.DayOf(time.Now())+`"}`).WantStatus(ts.T, http.StatusOK).JSON
+	switch {
+	case got["acceptance"] == acceptance:
+	case acceptance == "accepted" && got["acceptance"] == "pending":
+		if ts.acceptor == "" {
+			ts.acceptor = ts.MustUser("annahme@example.org", auth.Admin)
+		}
+		minor, err := fundus.ParseAmount("amount", fundus.Amount(amount), fundus.EUR, fundus.Positive, 1<<50)
+		if err != nil {
+			ts.T.Fatal(err)
+		}
+		ts.JSON("POST", "/api/v1/acceptance/decisions", ts.acceptor, `{"body":"`+string(Bands.BodyFor(minor))+`","session_date":"`+fundus.DayOf(time.Now())+
+			`","session_ref":"Sitzung","accepted":["`+id+`"]}`).WantStatus(ts.T, http.StatusCreated)
+	default:
+		ts.T.Fatalf("a donation of %s cannot be %s under the bands %+v: it is %v", amount, acceptance, Bands, got["acceptance"])
+	}
 	return id
 }
 

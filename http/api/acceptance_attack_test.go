@@ -13,11 +13,11 @@ import (
 	"fundus/http/server"
 )
 
-// TestReviewRefusedDecisionReplayedAfterStateChange: a decision refused
+// TestAttackRefusedDecisionReplayedAfterStateChange: a decision refused
 // (the donation is not received yet) under a key answers the same 422 on
 // a repeat with the same key and body, also after the donation arrived;
 // nothing is recorded by the repeat.
-func TestReviewRefusedDecisionReplayedAfterStateChange(t *testing.T) {
+func TestAttackRefusedDecisionReplayedAfterStateChange(t *testing.T) {
 	dbtest.Engines(t, func(t *testing.T, d *db.DB) {
 		ts := testserver.New(t, d, server.Config{})
 		ts.SetBands(testserver.Bands)

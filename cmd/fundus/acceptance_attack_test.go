@@ -15,10 +15,10 @@ import (
 	"fundus/ledger/ledgertest"
 )
 
-// TestReviewCLIBankImportKeepsBands: `fundus bank import` must book a
+// TestAttackCLIBankImportKeepsBands: `fundus bank import` must book a
 // 2,500 EUR donation as pending for the council, as the server's import
 // does (FUNDUS_ACCEPT_* default 100.00 / 2000.00).
-func TestReviewCLIBankImportKeepsBands(t *testing.T) {
+func TestAttackCLIBankImportKeepsBands(t *testing.T) {
 	dbtest.EachEngine(t, func(t *testing.T, e db.Engine) {
 		ctx := context.Background()
 		t.Setenv("FUNDUS_DATABASE_URL", dbtest.URL(t, e))
