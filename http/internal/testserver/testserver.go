@@ -60,6 +60,11 @@ type Server struct {
 
 	opened int // lines BankOpens uploaded
 	Grants *grants.Service
+	// Donations and Bank are the services behind the pages and the API;
+	// their Bands are zero (the administration accepts every donation)
+	// unless a test sets them with SetBands.
+	Donations *donations.Service
+	Bank      *bank.Service
 	// Mail is the outbox the services queue their mails in (links on
 	// MailBaseURL); mail.Sender sends them.
 	Mail *mail.Outbox
@@ -122,7 +127,15 @@ func New(t *testing.T, d *db.DB, cfg server.Config) *Server {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return &Server{T: t, H: h, DB: d, Auth: a, Ledger: l, Grants: g, Mails: mails, Mail: o}
+	return &Server{T: t, H: h, DB: d, Auth: a, Ledger: l, Grants: g, Donations: dons, Bank: b, Mails: mails, Mail: o}
+}
+
+// SetBands sets who accepts a donation (FUNDUS_ACCEPT_ADMIN_MAX,
+// FUNDUS_ACCEPT_COMMITTEE_MAX) on the donations and the bank service, as
+// cmd/fundus sets them from its configuration. Call it before the first
+// request.
+func (ts *Server) SetBands(b donations.Bands) {
+	ts.Donations.Bands, ts.Bank.Bands = b, b
 }
 
 // writers holds the write path of each database: a database has one, and
