@@ -127,6 +127,9 @@ func (h *Handler) decidedFlash(c *gin.Context, body donations.Body) string {
 // field errors of the session's fields (by field), rowErrs those of
 // donations (by id; one not on the list is said above the form).
 func (h *Handler) showAcceptance(c *gin.Context, status int, list []donations.Pending, form acceptanceForm, errors map[string]string, rowErrs map[string]string, data map[string]any) {
+	if data == nil {
+		data = map[string]any{}
+	}
 	rows := make([]acceptanceRow, len(list))
 	var sum int64
 	for i, p := range list {
@@ -134,14 +137,24 @@ func (h *Handler) showAcceptance(c *gin.Context, status int, list []donations.Pe
 		sum += p.Amount.Minor
 		delete(rowErrs, p.DonationID)
 	}
+	// The purpose, where every donation on the list has the same (the
+	// fund's one purpose, FUNDUS_DONATION_PURPOSE): said once above the
+	// table rather than in each row.
+	same := ""
+	for i, p := range list {
+		if i == 0 {
+			same = p.Purpose
+		} else if p.Purpose != same {
+			same = ""
+			break
+		}
+	}
+	data["SamePurpose"] = same
 	var others []string // errors of donations that are not on the list
 	for _, msg := range rowErrs {
 		others = append(others, msg)
 	}
 	slices.Sort(others)
-	if data == nil {
-		data = map[string]any{}
-	}
 	data["Body"], data["Bodies"], data["Rows"], data["Count"], data["Sum"] = string(form.Body), acceptanceBodies, rows, len(rows), fundus.EURCents(sum)
 	data["Form"], data["Errors"], data["Others"] = form, errors, others
 	data["CanDecide"] = httpx.CurrentUser(c).Allowed(fundus.DecideAcceptance)
