@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/gin-gonic/gin"
 
@@ -160,11 +161,10 @@ func (h *Handler) showAcceptance(c *gin.Context, status int, list []donations.Pe
 	data["CanDecide"] = httpx.CurrentUser(c).Allowed(fundus.DecideAcceptance)
 	bands := h.Donations.Bands
 	data["NoBands"], data["AdminMax"], data["CommitteeMax"] = bands == donations.Bands{}, fundus.EURCents(bands.AdminMax), fundus.EURCents(bands.CommitteeMax)
-	data["Today"], data["IdemKey"] = fundus.DayOf(time.Now()), randomToken()
-	data["CSVURL"] = csvURL(c)
+	data["Today"] = fundus.DayOf(time.Now())
+	data["CSVURL"] = "/admin/acceptance?body=" + url.QueryEscape(string(form.Body)) + "&format=csv"
 	if c.Request.Method == http.MethodPost {
 		c.Set(ctxPath, "/admin/acceptance")
-		data["CSVURL"] = "/admin/acceptance?body=" + url.QueryEscape(string(form.Body)) + "&format=csv"
 	}
 	h.render(c, status, "admin_acceptance", "acceptance.title", data)
 }
@@ -254,10 +254,13 @@ func checkAcceptanceForm(f acceptanceForm, d donations.Decision, list []donation
 	case f.SessionDate > fundus.DayOf(time.Now()):
 		add("session_date", "not_future", "must not be in the future")
 	}
-	if strings.TrimSpace(f.SessionRef) == "" {
+	switch ref := strings.TrimSpace(f.SessionRef); {
+	case ref == "":
 		add("session_ref", "required", "is required")
+	case utf8.RuneCountInString(ref) > 100:
+		fields = append(fields, errs.FieldError{Field: "session_ref", Code: "max", Param: "100", Message: "must be at most 100 characters"})
 	}
-	if len(d.Accepted)+len(d.Declined) == 0 && len(list) > 0 {
+	if len(d.Accepted)+len(d.Declined) == 0 {
 		add("accepted", "required", "name at least one donation accepted or declined")
 	}
 	if len(fields) == 0 {
@@ -481,7 +484,16 @@ func (h *Handler) acceptanceReportPage(c *gin.Context) {
 			totals = append(totals, t)
 		}
 	}
+	same := ""
+	for i, l := range lines {
+		if i == 0 {
+			same = l.Purpose
+		} else if l.Purpose != same {
+			same = ""
+			break
+		}
+	}
 	h.render(c, http.StatusOK, "admin_acceptance_report", "acceptance.report_title", map[string]any{
-		"Year": strconv.Itoa(year), "Lines": lines, "Totals": totals, "Prev": year - 1, "Next": year + 1, "CSVURL": csvURL(c),
+		"Year": strconv.Itoa(year), "Lines": lines, "SamePurpose": same, "Totals": totals, "Prev": year - 1, "Next": year + 1, "CSVURL": csvURL(c),
 	})
 }

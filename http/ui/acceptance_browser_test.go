@@ -119,6 +119,21 @@ func TestAcceptanceInTheBrowser(t *testing.T) {
 			}
 			screenshot(t, ctx, "acceptance-"+size.name+"-printed")
 			p.do(emulateMedia(""))
+
+			// The yearly report, from the admin's menu: every column fits
+			// a desktop's page without scrolling the table.
+			p.do(chromedp.Navigate(srv.URL+"/admin/acceptance"), chromedp.WaitVisible(`#list-heading`))
+			submit(`.subnav a[href="/admin/acceptance/report"]`)
+			p.do(chromedp.WaitVisible(`#acceptance-report`))
+			if row := p.text(`#report-` + k1Ref); !strings.Contains(row, "offen") || !strings.Contains(row, "Stadtwerke Osnabrück AG") {
+				t.Errorf("the report's row of the struck donation: %q", row)
+			}
+			if size.name == "desktop" {
+				if over := get(p, chromedp.Evaluate[bool](`(() => { const w = document.querySelector('#acceptance-report').parentElement; return w.scrollWidth > w.clientWidth })()`)); over {
+					t.Error("the report's table scrolls sideways on a desktop")
+				}
+			}
+			shot("report")
 		})
 	}
 }

@@ -118,6 +118,14 @@ func TestAcceptancePages(t *testing.T) {
 					t.Errorf("council list lacks %q", want)
 				}
 			}
+			// In English.
+			en := ts.SignedIn("admin@example.org", "en")
+			enPage := en.Do("GET", "/admin/acceptance?body=council", nil).Body.String()
+			for _, want := range []string{"List for the council&#39;s next session", "3 donations, €10,500.00 in all", " Not dealt with</label>", "Not public: this list names the donors"} {
+				if !strings.Contains(enPage, want) {
+					t.Errorf("English council list lacks %q", want)
+				}
+			}
 			if r := admin.Do("GET", "/admin/acceptance?body=administration", nil); r.Code != http.StatusUnprocessableEntity {
 				t.Errorf("the administration's list: %d, want 422", r.Code)
 			}
@@ -154,6 +162,10 @@ func TestAcceptancePages(t *testing.T) {
 				!strings.Contains(page, `id="session_ref-error"`) || !strings.Contains(page, `class="error-summary"`) ||
 				!strings.Contains(page, `name="choice-`+k2+`" value="decline" id="choice-`+k2+`-decline" checked`) {
 				t.Fatalf("future session, no reference: %d\n%s", r.Code, page)
+			}
+			if r := admin.Do("POST", "/admin/acceptance/decide", choices(today, strings.Repeat("x", 101))); r.Code != http.StatusUnprocessableEntity ||
+				!strings.Contains(r.Body.String(), `id="session_ref-error"`) || !strings.Contains(r.Body.String(), "Höchstens 100 Zeichen") {
+				t.Fatalf("a reference too long: %d", r.Code)
 			}
 			all := choices(today, "Rat 12/2026")
 			for _, id := range []string{k2, k3} {
