@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"io"
 	"net/http"
 	"net/url"
 	"strings"
@@ -42,22 +43,29 @@ func csvURL(c *gin.Context) string {
 // writeCSV answers the rows as a CSV download named name (without .csv).
 // numbers are the header's columns that hold amounts.
 func writeCSV(c *gin.Context, name string, header []string, numbers []string, rows [][]string) {
+	writeCSVWith(c, name, func(out io.Writer) error {
+		w, err := safecsv.New(out, header, numbers...)
+		if err != nil {
+			return err
+		}
+		for _, r := range rows {
+			if err := w.Write(r); err != nil {
+				return err
+			}
+		}
+		return w.Flush()
+	})
+}
+
+// writeCSVWith answers a CSV download named name (without .csv) that
+// write writes, for a domain package's own CSV writer
+// (donations.WritePendingCSV).
+func writeCSVWith(c *gin.Context, name string, write func(io.Writer) error) {
 	c.Header("Content-Type", "text/csv; charset=utf-8")
 	c.Header("Content-Disposition", `attachment; filename="`+name+`.csv"`)
 	c.Header("Cache-Control", "no-store")
 	c.Status(http.StatusOK)
-	w, err := safecsv.New(c.Writer, header, numbers...)
-	if err == nil {
-		for _, r := range rows {
-			if err = w.Write(r); err != nil {
-				break
-			}
-		}
-	}
-	if err == nil {
-		err = w.Flush()
-	}
-	if err != nil { // the status is gone: the client sees a cut file
+	if err := write(c.Writer); err != nil { // the status is gone: the client sees a cut file
 		httpx.WriteErrorLog(c, errs.E(errs.Internal, err), httpx.RequestID(c))
 	}
 	c.Abort()

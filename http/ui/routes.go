@@ -52,6 +52,14 @@ func (h *Handler) Routes(r *gin.Engine) {
 	admin.GET("/donations/:id/erase", h.eraseConfirmPage)
 	admin.POST("/donations/:id/erase", h.checkCSRF, h.eraseDonation)
 
+	// Accepting donations (§ 111 Abs. 8 NKomVG): the sessions' lists for
+	// the admin and the treasurer, the decision for the admin, the yearly
+	// report for the admin and the auditor.
+	pages.GET("/admin/acceptance", h.requirePageAction(fundus.ReadAcceptance), h.acceptancePage)
+	pages.GET("/admin/acceptance/print", h.requirePageAction(fundus.ReadAcceptance), h.acceptancePrintPage)
+	pages.POST("/admin/acceptance/decide", h.requirePageAction(fundus.DecideAcceptance), h.checkCSRF, h.decideAcceptance)
+	pages.GET("/admin/acceptance/report", h.requirePageAction(fundus.ReadAcceptanceReport), h.acceptanceReportPage)
+
 	treasurer := pages.Group("/treasurer", h.requirePageRole(auth.Treasurer))
 	treasurer.GET("/donations", h.treasurerPage)
 	treasurer.GET("/donations/:id/receipt", h.receiptStep)

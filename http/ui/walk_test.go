@@ -299,6 +299,7 @@ var walks = []walk{
 		visit("bank-confirm", "/treasurer/bank/lines/{line}/book?account=expenses:bank-fees&memo=Kontoführung", "#what"),
 		visit("bank-assign", "/treasurer/bank/lines/{credit}/assign?reference={reference2}", "#what"),
 		visit("reconciliation", "/treasurer/bank/reconciliation", "main h1"),
+		visit("acceptance", "/admin/acceptance?body=committee", "#read-only"),
 	}},
 	{role: "admin", setup: setupAdmin, steps: []step{
 		signIn("admin@example.org"),
@@ -341,6 +342,26 @@ var walks = []walk{
 			w.submit(`main form button[type=submit]`)
 			w.wait(`.notice`)
 		}},
+		// The council's list: this walk's two donations decided, every
+		// other one (of the other walks) struck.
+		visit("acceptance", "/admin/acceptance?body=council", "#choice-{council1}-accept"),
+		{name: "acceptance-error", act: func(w *walker) { // no session date, no reference
+			get(w.tab, chromedp.Evaluate[bool](`document.querySelectorAll('#decision-form input[value=strike]').forEach(r => r.checked = true), true`))
+			w.do(chromedp.Click(w.expand(`#choice-{council1}-accept`)), chromedp.Click(w.expand(`#choice-{council2}-decline`)))
+			w.submit(`#acceptance-next`)
+			w.wait(`.error-summary`)
+		}},
+		{name: "acceptance-confirm", act: func(w *walker) {
+			w.do(chromedp.SetValue(`#session_date`, fundus.DayOf(time.Now())), chromedp.SendKeys(`#session_ref`, w.expand("Rat 12/2026 ({run})")))
+			w.submit(`#acceptance-next`)
+			w.wait(`#confirm-acceptance`)
+		}},
+		{name: "acceptance-recorded", act: func(w *walker) {
+			w.submit(`#confirm-acceptance`)
+			w.wait(`#acceptance-done`)
+		}},
+		visit("acceptance-print", "/admin/acceptance/print?body=council", "#annex-heading"),
+		visit("acceptance-report", "/admin/acceptance/report", "#acceptance-report"),
 		visit("account", "/account", "#current_password"),
 	}},
 	{role: "auditor", setup: nil, steps: []step{
@@ -365,6 +386,8 @@ var walks = []walk{
 		}},
 		visit("audit", "/auditor/audit", "main table"),
 		visit("audit-error", "/auditor/audit?from=gestern", ".error-summary"),
+		visit("acceptance-report", "/admin/acceptance/report", "#acceptance-report"),
+		visit("acceptance-report-error", "/admin/acceptance/report?year=zwanzig", ".error-summary"),
 	}},
 }
 
@@ -444,6 +467,7 @@ type fixture struct {
 func newFixture(t *testing.T) *fixture {
 	d := dbtest.Open(t, db.SQLite)
 	ts := testserver.New(t, d, server.Config{})
+	ts.SetBands(acceptanceBands) // donations above 100 EUR wait for the committee or the council
 	f := &fixture{ts: ts, paths: map[string]bool{}}
 	srv := httptest.NewServer(http.HandlerFunc(func(rw http.ResponseWriter, r *http.Request) {
 		if r.Method == http.MethodGet {
@@ -552,7 +576,14 @@ func setupAdmin(f *fixture, t *testing.T, run string) map[string]string {
 	// A cancelled pledge, whose donor asks to be erased.
 	p := f.api(t, "", "POST", "/api/v1/donations", `{"amount":"20.00","donor":{"name":"Erika Mustermann","email":"erika@example.org"}}`, 201)
 	f.api(t, f.k1, "POST", "/api/v1/donations/"+p["id"].(string)+"/cancel", "", 200)
-	return map[string]string{"user": id, "grant": u["role_grant_id"].(string), "pledge": p["id"].(string), "pledgeref": p["reference"].(string)}
+	// Two donations for the council to accept or decline.
+	council := func(amount, donor string) string {
+		r := f.api(t, "", "POST", "/api/v1/donations", `{"amount":"`+amount+`","donor":{"name":"`+donor+`","city":"Osnabrück"}}`, 201)
+		f.api(t, f.k1, "POST", "/api/v1/donations/"+r["id"].(string)+"/confirm", `{}`, 200)
+		return r["id"].(string)
+	}
+	return map[string]string{"user": id, "grant": u["role_grant_id"].(string), "pledge": p["id"].(string), "pledgeref": p["reference"].(string),
+		"council1": council("2500.00", "Stadtwerke Osnabrück AG"), "council2": council("3000.00", "Hans Huber")}
 }
 
 func setupCommittee(f *fixture, t *testing.T, run string) map[string]string {
@@ -574,6 +605,8 @@ func setupTreasurer(f *fixture, t *testing.T, run string) map[string]string {
 	}
 	pledge, ref := donation("25.00")
 	pledge2, ref2 := donation("12.00")
+	committee, _ := donation("150.00") // received, it waits for the committee's acceptance
+	f.api(t, f.k1, "POST", "/api/v1/donations/"+committee+"/confirm", `{}`, 200)
 	approved := f.application(t, group, "approved")
 	d := f.api(t, f.k2, "POST", "/api/v1/applications/"+approved+"/disbursements", `{"amount":"50.00"}`, 201)
 	day := fundus.DayOf(time.Now())

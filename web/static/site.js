@@ -10,3 +10,9 @@ document.querySelectorAll('button.copy[data-copy]').forEach(function (b) {
     });
   });
 });
+// Print buttons: shown only when JavaScript runs; without it the page says
+// to use the browser's print function.
+document.querySelectorAll('button[data-print]').forEach(function (b) {
+  b.hidden = false;
+  b.addEventListener('click', function () { window.print(); });
+});

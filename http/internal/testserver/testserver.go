@@ -135,7 +135,9 @@ func New(t *testing.T, d *db.DB, cfg server.Config) *Server {
 // test sets them with SetBands.
 var Bands = donations.Bands{AdminMax: 10000, CommitteeMax: 200000}
 
-// SetBands sets the acceptance bands of the donations and bank services.
+// SetBands sets who accepts a donation (FUNDUS_ACCEPT_ADMIN_MAX,
+// FUNDUS_ACCEPT_COMMITTEE_MAX) on the donations and the bank service, as
+// cmd/fundus sets them from its configuration.
 func (ts *Server) SetBands(b donations.Bands) {
 	ts.Donations.Bands, ts.Bank.Bands = b, b
 }
