@@ -171,10 +171,13 @@ func TestUsersKeepTheirLanguage(t *testing.T) {
 		if _, err := s.Register(ctx, auth.Registration{Email: "tr@example.org", Name: "Tr", Password: goodPassword, Lang: "tr"}); err != nil {
 			t.Fatal(err)
 		}
+		if _, err := s.Register(ctx, auth.Registration{Email: "fr@example.org", Name: "Fr", Password: goodPassword, Lang: "fr"}); err != nil {
+			t.Fatal(err)
+		}
 		if _, err := s.CreateUserFromCommandLine(ctx, auth.NewUser{Email: "cli@example.org", Name: "Cli", Password: goodPassword, Roles: []auth.Role{auth.Auditor}}); err != nil {
 			t.Fatal(err)
 		}
-		for email, want := range map[string]string{"en@example.org": "en", "tr@example.org": "de", "cli@example.org": "de"} {
+		for email, want := range map[string]string{"en@example.org": "en", "tr@example.org": "tr", "fr@example.org": "de", "cli@example.org": "de"} {
 			var lang string
 			if err := d.Get(&lang, `SELECT lang FROM users WHERE email = $1`, email); err != nil || lang != want {
 				t.Errorf("%s: lang %q (%v), want %q", email, lang, err, want)

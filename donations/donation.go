@@ -389,7 +389,7 @@ func (s *Service) GiroCodeOf(ctx context.Context, id string) (string, error) {
 	if d.Status != Pledged {
 		return "", errs.E(op, errs.InvalidState, "this donation is no longer waiting for a transfer")
 	}
-	return GiroCode{BIC: s.Bank.BIC, Name: s.Bank.Holder, IBAN: s.Bank.IBAN, Amount: d.Amount.Minor, Remittance: d.Reference}.Payload()
+	return GiroCode{BIC: s.Bank.BIC, Name: s.Bank.Holder, IBAN: s.Bank.IBAN, Amount: d.Amount.Minor, Remittance: d.Reference, Note: s.Mail.Text(d.Lang, "mail.girocode_note")}.Payload()
 }
 
 // Arrived is what arrived of d, in cents: ReceivedAmount where a bank line

@@ -25,6 +25,11 @@ type GiroCode struct {
 	IBAN       string
 	Amount     int64  // euro cents, 1 to 99999999999
 	Remittance string // unstructured remittance information, at most 140 characters
+	// Note is shown to the payer by the banking app ("beneficiary to
+	// originator information", at most 70 characters), in the donor's
+	// language. It is left out where it does not fit (too long, or the
+	// payload's 331 bytes): it is a courtesy, never a reason to refuse.
+	Note string
 }
 
 // maxGiroCodeBytes is EPC069-12's limit on the whole payload.
@@ -59,6 +64,12 @@ func (g GiroCode) Payload() (string, error) {
 		"CHAR", // purpose: charitable donation
 		"",     // structured creditor reference: never together with the text
 		g.Remittance,
+	}
+	if g.Note != "" && utf8.RuneCountInString(g.Note) <= 70 && !strings.ContainsAny(g.Note, "\r\n") {
+		with := strings.Join(append(append([]string(nil), lines...), g.Note), "\n")
+		if len(with) <= maxGiroCodeBytes {
+			lines = append(lines, g.Note)
+		}
 	}
 	for len(lines) > 0 && lines[len(lines)-1] == "" {
 		lines = lines[:len(lines)-1]

@@ -153,3 +153,25 @@ func TestReference(t *testing.T) {
 		}
 	}
 }
+
+// TestGiroCodeNote: the note to the payer goes on line 12 where it fits,
+// in any script, and is left out (never refused) where it does not.
+func TestGiroCodeNote(t *testing.T) {
+	g := example
+	g.Note = "شكراً لتبرعك!"
+	if p, err := g.Payload(); err != nil || !strings.HasSuffix(p, "\nFUND-7K3M-9QAX Spende\nشكراً لتبرعك!") {
+		t.Fatalf("note: %q %v", p, err)
+	}
+	for name, note := range map[string]string{"71 characters": strings.Repeat("x", 71), "two lines": "a\nb", "over 331 bytes": strings.Repeat("ж", 70)} {
+		g := example
+		g.Remittance = strings.Repeat("€", 50)
+		if name != "over 331 bytes" {
+			g.Remittance = example.Remittance
+		}
+		g.Note = note
+		p, err := g.Payload()
+		if err != nil || strings.Contains(p, note) || len(p) > maxGiroCodeBytes {
+			t.Errorf("%s: %q %v", name, p, err)
+		}
+	}
+}

@@ -13,7 +13,7 @@ import (
 // giroCodePNG is the GiroCode attached to a pledge's mail: the fund's
 // account, the amount and the reference, as the pledge page shows it.
 func (s *Service) giroCodePNG(d *Donation) ([]byte, error) {
-	payload, err := GiroCode{BIC: s.Bank.BIC, Name: s.Bank.Holder, IBAN: s.Bank.IBAN, Amount: d.Amount.Minor, Remittance: d.Reference}.Payload()
+	payload, err := GiroCode{BIC: s.Bank.BIC, Name: s.Bank.Holder, IBAN: s.Bank.IBAN, Amount: d.Amount.Minor, Remittance: d.Reference, Note: s.Mail.Text(d.Lang, "mail.girocode_note")}.Payload()
 	if err != nil {
 		return nil, err
 	}

@@ -93,6 +93,15 @@ type Outbox struct {
 	later    commit.Later[row]
 }
 
+// Text is the mails' text id in lang (mail.LANG.json), or "" from a nil
+// Outbox.
+func (o *Outbox) Text(lang, id string) string {
+	if o == nil {
+		return ""
+	}
+	return o.render.T(Lang(lang), id)
+}
+
 // NewOutbox returns the outbox whose mails link to baseURL (FUNDUS_BASE_URL)
 // and are signed by fundName.
 func NewOutbox(baseURL, fundName string) (*Outbox, error) {

@@ -68,7 +68,7 @@ func TestQueueCommitsWithItsChange(t *testing.T) {
 		if rows := outboxRows(t, d); len(rows) != 0 {
 			t.Fatalf("a rolled-back change queued %d mails", len(rows))
 		}
-		for _, lang := range []string{"en", "de", "tr"} {
+		for _, lang := range []string{"en", "de", "fr"} {
 			if _, err := commit.Do(ctx, w, func(tx *commit.Tx) (int, error) {
 				return 0, o.Queue(tx, reset("a@example.org", lang))
 			}); err != nil {
@@ -79,7 +79,7 @@ func TestQueueCommitsWithItsChange(t *testing.T) {
 		if len(rows) != 3 {
 			t.Fatalf("%d mails queued, want 3", len(rows))
 		}
-		en, de, tr := rows[0], rows[1], rows[2]
+		en, de, fr := rows[0], rows[1], rows[2]
 		if en.Lang != "en" || !strings.Contains(en.Subject, "reset your password") || !strings.Contains(en.Text, "https://fund.example/password-reset/tok123") ||
 			!strings.Contains(en.HTML, `href="https://fund.example/password-reset/tok123"`) || !strings.Contains(en.Text, "Hello Ada,") {
 			t.Errorf("English mail: %+v", en)
@@ -87,8 +87,8 @@ func TestQueueCommitsWithItsChange(t *testing.T) {
 		if de.Lang != "de" || !strings.Contains(de.Subject, "Passwort zurücksetzen") || !strings.Contains(de.Text, "01.05.2026, 12:00 Uhr") {
 			t.Errorf("German mail: %+v", de)
 		}
-		if tr.Lang != "de" {
-			t.Errorf("a language mails are not written in falls back to German, got %q", tr.Lang)
+		if fr.Lang != "de" {
+			t.Errorf("a language mails are not written in falls back to German, got %q", fr.Lang)
 		}
 	})
 }

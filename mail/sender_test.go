@@ -99,7 +99,7 @@ func TestSenderSendsThroughSMTP(t *testing.T) {
 		if !strings.Contains(got.Text, "https://fund.example/password-reset/tok123") || strings.Contains(got.Text, "<") {
 			t.Errorf("text part:\n%s", got.Text)
 		}
-		if !strings.Contains(got.HTML, `<a href="https://fund.example/password-reset/tok123"`) || !strings.Contains(got.HTML, `<html lang="en">`) {
+		if !strings.Contains(got.HTML, `<a href="https://fund.example/password-reset/tok123"`) || !strings.Contains(got.HTML, `<html lang="en" dir="ltr">`) {
 			t.Errorf("HTML part:\n%s", got.HTML)
 		}
 		if len(got.Attachments) != 1 || got.Attachments[0].Name != "note.txt" || string(got.Attachments[0].Data) != "hello, attachment" {

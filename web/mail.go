@@ -36,6 +36,7 @@ type MailRenderer struct {
 	text  map[string]map[string]*texttemplate.Template // by language, then kind
 	html  map[string]map[string]*htmltemplate.Template
 	kinds []string
+	loc   map[string]localizers // by language
 }
 
 // NewMailRenderer parses the mails' templates and texts.
@@ -51,20 +52,23 @@ func NewMailRenderer() (*MailRenderer, error) {
 	if err != nil {
 		return nil, err
 	}
-	r := &MailRenderer{text: map[string]map[string]*texttemplate.Template{}, html: map[string]map[string]*htmltemplate.Template{}}
+	r := &MailRenderer{text: map[string]map[string]*texttemplate.Template{}, html: map[string]map[string]*htmltemplate.Template{}, loc: map[string]localizers{}}
 	for _, name := range names {
 		r.kinds = append(r.kinds, strings.TrimSuffix(strings.TrimPrefix(name, "mail/"), ".txt"))
 	}
 	for _, l := range Languages {
 		lang := l.String()
-		loc := i18n.NewLocalizer(bundle, lang)
+		loc := newLocalizers(bundle, lang)
+		r.loc[lang] = loc
 		funcs := map[string]any{
 			"t":        func(id string, args ...any) string { return translate(loc, id, args...) },
-			"money":    func(m fundus.Money) string { return FormatMoney(lang, m) },
-			"date":     func(t time.Time) string { return FormatDate(lang, t) },
-			"datetime": func(t time.Time) string { return FormatDateTime(lang, t) },
-			"iban":     FormatIBAN,
+			"money":    func(m fundus.Money) string { return Isolate(lang, FormatMoney(lang, m)) },
+			"date":     func(t time.Time) string { return Isolate(lang, FormatDate(lang, t)) },
+			"datetime": func(t time.Time) string { return Isolate(lang, FormatDateTime(lang, t)) },
+			"iban":     func(s string) string { return Isolate(lang, FormatIBAN(s)) },
+			"ltr":      func(s string) string { return Isolate(lang, s) },
 			"lang":     func() string { return lang },
+			"dir":      func() string { return Dir(lang) },
 		}
 		r.text[lang], r.html[lang] = map[string]*texttemplate.Template{}, map[string]*htmltemplate.Template{}
 		for _, kind := range r.kinds {
@@ -83,6 +87,16 @@ func NewMailRenderer() (*MailRenderer, error) {
 		}
 	}
 	return r, nil
+}
+
+// T is the mails' text id in lang (one of Languages), for what goes with a
+// mail but is not one: the note a GiroCode shows the payer.
+func (r *MailRenderer) T(lang, id string) string {
+	loc, ok := r.loc[lang]
+	if !ok {
+		loc = r.loc[Fallback]
+	}
+	return translate(loc, id)
 }
 
 // Kinds returns the kinds of mail there are templates for.

@@ -34,24 +34,6 @@ func Static() fs.FS {
 	return sub
 }
 
-// Languages are the languages of the pages; the first is the default.
-var Languages = []language.Tag{language.German, language.English}
-
-var matcher = language.NewMatcher(Languages)
-
-// Lang picks the page language: the cookie's choice if it names one of
-// Languages, else the best match for Accept-Language, else German.
-func Lang(cookie, acceptLanguage string) string {
-	for _, l := range Languages {
-		if cookie == l.String() {
-			return cookie
-		}
-	}
-	tags, _, _ := language.ParseAcceptLanguage(acceptLanguage)
-	_, i, _ := matcher.Match(tags...)
-	return Languages[i].String()
-}
-
 // Renderer renders pages.
 type Renderer struct {
 	// Site is the fund's name, logo and operator, shown on every page.
@@ -96,23 +78,31 @@ func New() (*Renderer, error) {
 
 // funcs are the template functions of one language.
 func (r *Renderer) funcs(lang string) template.FuncMap {
-	loc := i18n.NewLocalizer(r.bundle, lang)
+	loc := r.localizer(lang)
 	return template.FuncMap{
 		"t": func(id string, args ...any) string { return translate(loc, id, args...) },
 		// tde is the German text of id on any page: the legal texts
 		// (Impressum, privacy policy) are binding in German.
-		"tde":        func(id string, args ...any) string { return translate(i18n.NewLocalizer(r.bundle, "de"), id, args...) },
-		"money":      func(m fundus.Money) string { return FormatMoney(lang, m) },
-		"date":       func(t time.Time) string { return FormatDate(lang, t) },
-		"datetime":   func(t time.Time) string { return FormatDateTime(lang, t) },
-		"day":        func(d string) string { return FormatDay(lang, d) },
+		"tde": func(id string, args ...any) string { return translate(r.localizer("de"), id, args...) },
+		// Amounts, dates, IBANs and references (ltr) are isolated
+		// left-to-right on right-to-left pages (Isolate).
+		"money":      func(m fundus.Money) string { return Isolate(lang, FormatMoney(lang, m)) },
+		"date":       func(t time.Time) string { return Isolate(lang, FormatDate(lang, t)) },
+		"datetime":   func(t time.Time) string { return Isolate(lang, FormatDateTime(lang, t)) },
+		"day":        func(d string) string { return Isolate(lang, FormatDay(lang, d)) },
+		"iban":       func(s string) string { return Isolate(lang, FormatIBAN(s)) },
+		"ltr":        func(s string) string { return Isolate(lang, s) },
 		"lang":       func() string { return lang },
+		"dir":        func() string { return Dir(lang) },
+		"langs":      switcherLangs,
+		"unreviewed": func() bool { return Unreviewed(lang) },
 		"fieldError": func(errs map[string]string, field string) string { return errs[field] },
-		"iban":       FormatIBAN,
 		"fieldArgs":  fieldArgs,
 		// tin translates id into the language l, for a page that shows a
 		// text in two languages (the trust pages).
-		"tin": func(l, id string, args ...any) string { return translate(i18n.NewLocalizer(r.bundle, l), id, args...) },
+		"tin": func(l, id string, args ...any) string {
+			return translate(r.localizer(l), id, args...)
+		},
 	}
 }
 
@@ -188,12 +178,27 @@ func (r *Renderer) Render(w io.Writer, name string, p Page) error {
 
 // T translates one message outside a template (for error messages).
 func (r *Renderer) T(lang, id string, args ...any) string {
-	return translate(i18n.NewLocalizer(r.bundle, lang), id, args...)
+	return translate(r.localizer(lang), id, args...)
+}
+
+// localizers look a message up in a language and, where the language
+// lacks it (a staff page's text beyond StaffLanguages), in Fallback.
+type localizers []*i18n.Localizer
+
+func (r *Renderer) localizer(lang string) localizers {
+	return newLocalizers(r.bundle, lang)
+}
+
+func newLocalizers(b *i18n.Bundle, lang string) localizers {
+	if lang == Fallback {
+		return localizers{i18n.NewLocalizer(b, lang)}
+	}
+	return localizers{i18n.NewLocalizer(b, lang), i18n.NewLocalizer(b, Fallback)}
 }
 
 // translate looks id up; args are name/value pairs for the message's
 // template. A missing message shows its id, which a test catches.
-func translate(loc *i18n.Localizer, id string, args ...any) string {
+func translate(locs localizers, id string, args ...any) string {
 	data := map[string]any{}
 	for i := 0; i+1 < len(args); i += 2 {
 		data[fmt.Sprint(args[i])] = args[i+1]
@@ -202,71 +207,10 @@ func translate(loc *i18n.Localizer, id string, args ...any) string {
 	if n, ok := data["Count"]; ok { // "1 Spende", "2 Spenden"
 		cfg.PluralCount = n
 	}
-	s, err := loc.Localize(cfg)
-	if err != nil {
-		return id
-	}
-	return s
-}
-
-// FormatMoney writes an amount as people of lang read it: "1.234,50 €" in
-// German, "€1,234.50" in English. It works on the exact decimal string, never
-// on a float.
-func FormatMoney(lang string, m fundus.Money) string {
-	s := m.String() // "-1234.50"
-	neg := strings.HasPrefix(s, "-")
-	s = strings.TrimPrefix(s, "-")
-	intPart, frac, _ := strings.Cut(s, ".")
-	group, dec := ",", "."
-	if lang == "de" {
-		group, dec = ".", ","
-	}
-	var b strings.Builder
-	for i, r := range intPart {
-		if i > 0 && (len(intPart)-i)%3 == 0 {
-			b.WriteString(group)
+	for _, loc := range locs {
+		if s, err := loc.Localize(cfg); err == nil {
+			return s
 		}
-		b.WriteRune(r)
 	}
-	num := b.String()
-	if frac != "" {
-		num += dec + frac
-	}
-	sign := ""
-	if neg {
-		sign = "−" // U+2212, the minus sign
-	}
-	if lang == "de" {
-		return sign + num + "\u00a0€"
-	}
-	return sign + "€" + num
-}
-
-// FormatDate writes a date as people of lang read it.
-func FormatDate(lang string, t time.Time) string {
-	t = t.In(fundus.Berlin)
-	if lang == "de" {
-		return t.Format("02.01.2006")
-	}
-	return t.Format("2 Jan 2006")
-}
-
-// FormatDay writes a calendar day (YYYY-MM-DD, as bank lines carry it)
-// as FormatDate does; anything else as it is.
-func FormatDay(lang, day string) string {
-	t, err := time.ParseInLocation(time.DateOnly, day, fundus.Berlin)
-	if err != nil {
-		return day
-	}
-	return FormatDate(lang, t)
-}
-
-// FormatDateTime writes a date and time (Berlin time) as people of lang
-// read it.
-func FormatDateTime(lang string, t time.Time) string {
-	t = t.In(fundus.Berlin)
-	if lang == "de" {
-		return t.Format("02.01.2006, 15:04 Uhr")
-	}
-	return t.Format("2 Jan 2006, 15:04")
+	return id
 }

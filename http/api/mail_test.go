@@ -85,7 +85,7 @@ func want(t *testing.T, m *mailtest.Message, lang string, texts ...string) {
 	if got := m.Header.Get("Content-Language"); got != lang {
 		t.Errorf("%q: Content-Language %q, want %q", m.Subject, got, lang)
 	}
-	if !strings.Contains(m.HTML, `<html lang="`+lang+`">`) {
+	if !strings.Contains(m.HTML, `<html lang="`+lang+`" dir="ltr">`) {
 		t.Errorf("%q: the HTML part is not in %s", m.Subject, lang)
 	}
 	for _, s := range texts {
@@ -195,6 +195,17 @@ func TestMailsOfTheWholeStory(t *testing.T) {
 		// The server goes down before the decisions; their mails wait.
 		mailRun(t, ts, srv)
 		srv.Wait(before+12, 60*time.Second)
+		// The sender marks a mail sent just after the server took it:
+		// wait for that too, or a mail taken but not yet marked counts as
+		// waiting below.
+		for deadline := time.Now().Add(30 * time.Second); ; time.Sleep(20 * time.Millisecond) {
+			if _, unsent := outboxCount(t, d); unsent == 0 {
+				break
+			}
+			if time.Now().After(deadline) {
+				t.Fatal("the mails the server took are not marked sent")
+			}
+		}
 		srv.Stop()
 		expect(m[0], "POST", "/api/v1/applications/"+a1+"/decision", `{"decision":"approved","amount":"400.00","conditions":"Bitte Fotos für den Bericht."}`, 200)
 		expect(m[0], "POST", "/api/v1/applications/"+a2+"/decision", `{"decision":"rejected"}`, 200)
@@ -229,7 +240,7 @@ func TestMailsOfTheWholeStory(t *testing.T) {
 			t.Fatalf("attachments %+v", pledged.Attachments)
 		}
 		wantCode, err := donations.GiroCode{BIC: "COBADEFFXXX", Name: "Integrationsfonds Osnabrück", IBAN: "DE89370400440532013000", Amount: 2500,
-			Remittance: p1["reference"].(string)}.Payload()
+			Remittance: p1["reference"].(string), Note: "Thank you for your donation!"}.Payload()
 		if err != nil {
 			t.Fatal(err)
 		}

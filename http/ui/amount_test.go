@@ -41,3 +41,23 @@ func TestLocalAmount(t *testing.T) {
 		}
 	}
 }
+
+// TestLocalAmountOtherLanguages: the languages beyond German and English
+// read their own ways of writing an amount: Turkish, Arabic and Persian
+// pages group with a point as German ones do, Russian, Polish and
+// Ukrainian ones with a space, and what is typed in Arabic-Indic or
+// Persian digits reads as the same amount.
+func TestLocalAmountOtherLanguages(t *testing.T) {
+	for _, c := range []struct{ lang, in, want string }{
+		{"tr", "1.250,50", "1250.50"}, {"tr", "1.250", "1250"}, {"tr", "1,250", "1,250"},
+		{"ru", "1 250,50", "1250.50"}, {"uk", "1\u00a0250,50 €", "1250.50"}, {"pl", "1250,50", "1250.50"},
+		{"ru", "1.250", "1.250"}, {"pl", "1,250", "1,250"}, {"uk", "1 250", "1250"},
+		{"ar", "١٢٥٠٫٥٠", "1250.50"}, {"ar", "١٬٢٥٠٫٥٠", "1250.50"}, {"ar", "\u200f1.250,50 €", "1250.50"},
+		{"ar", "1.250", "1250"}, {"fa", "۱۲۵۰٫۵", "1250.5"}, {"fa", "۲۵", "25"}, {"fa", "\u20661.250,50 €\u2069", "1250.50"},
+		{"ar", "١٫٢٣٤", "١٫٢٣٤"}, {"fa", "abc", "abc"},
+	} {
+		if got := localAmount(c.lang, c.in); got != c.want {
+			t.Errorf("%s %q: got %q, want %q", c.lang, c.in, got, c.want)
+		}
+	}
+}

@@ -27,7 +27,7 @@ func TestPages(t *testing.T) {
 		}
 
 		form := b.Do("GET", "/donate", nil)
-		if form.Code != 200 || !strings.Contains(form.Body.String(), `<html lang="en">`) {
+		if form.Code != 200 || !strings.Contains(form.Body.String(), `<html lang="en" dir="ltr">`) {
 			t.Fatalf("English by Accept-Language: %d %s", form.Code, form.Body.String()[:200])
 		}
 		for _, h := range []string{"Content-Security-Policy", "X-Frame-Options", "X-Content-Type-Options"} {

@@ -201,7 +201,7 @@ func TestDonorThanksPage(t *testing.T) {
 			t.Fatalf("switch: %d %s", r.Code, r.Header().Get("Location"))
 		}
 		en := b.Do("GET", "/donate/thanks/"+id, nil)
-		if body := en.Body.String(); en.Code != 200 || !strings.Contains(body, `<html lang="en">`) || !strings.Contains(body, `id="reference">`+ref+`<`) ||
+		if body := en.Body.String(); en.Code != 200 || !strings.Contains(body, `<html lang="en" dir="ltr">`) || !strings.Contains(body, `id="reference">`+ref+`<`) ||
 			!strings.Contains(body, "You give anonymously") || !strings.Contains(body, "§ 50 (4) EStDV") || strings.Contains(body, name) {
 			t.Fatalf("English thank-you page after the switch: %d\n%s", en.Code, body)
 		}

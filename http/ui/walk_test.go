@@ -35,10 +35,12 @@ import (
 	"fundus/http/server"
 	"fundus/ledger/ledgertest"
 	"fundus/mail"
+	"fundus/web"
 )
 
 // The role walks: each role's day through the pages, in German and
-// English, on a desktop (1280 px) and a phone (375 px). Every page a walk
+// English, on a desktop (1280 px) and a phone (375 px); the donor's and the
+// applicant's in every language of the pages on the phone. Every page a walk
 // reaches is checked by axe-core in the real Chromium (every rule axe runs
 // by default, none switched off), for sideways scrolling on the phone, for
 // an error summary that links to every invalid field, for tables that keep
@@ -95,6 +97,14 @@ func signOut() step {
 	return step{name: "logout", act: func(w *walker) { w.submit(`header form button`) }}
 }
 
+// localTyped is, per language, an amount as its people type it and as the
+// page then writes it (isolated left-to-right on right-to-left pages).
+var localTyped = map[string][2]string{
+	"de": {"1.250,50", "1.250,50\u00a0€"}, "en": {"1,250.50", "€1,250.50"}, "tr": {"1.250,50 €", "1.250,50\u00a0€"},
+	"ar": {"١٢٥٠٫٥٠", "\u2066\u200f1.250,50\u00a0€\u2069"}, "ru": {"1 250,50", "1\u00a0250,50\u00a0€"}, "pl": {"1250,50", "1250,50\u00a0€"},
+	"uk": {"1 250,50 €", "1\u00a0250,50\u00a0€"}, "fa": {"۱۲۵۰٫۵", "\u2066\u200f1.250,50\u00a0€\u2069"},
+}
+
 // walks are the roles' days. The committee's queue, the admin's and the
 // auditor's pages and the trust pages are one step each when they come.
 var walks = []walk{
@@ -106,10 +116,14 @@ var walks = []walk{
 			w.submit(`main form button[type=submit]`)
 			w.wait(`.error-summary`)
 		}},
-		{name: "donated", act: func(w *walker) {
-			w.do(chromedp.SetValue(`#amount_other`, "25"), chromedp.SetValue(`#email`, "erika@example.org"))
+		{name: "donated", act: func(w *walker) { // the amount typed as people of the page's language type it
+			typed := localTyped[w.lang]
+			w.do(chromedp.SetValue(`#amount_other`, typed[0]), chromedp.SetValue(`#email`, "erika@example.org"))
 			w.submit(`main form button[type=submit]`)
 			w.wait(`#reference`)
+			if lead := get(w.tab, chromedp.Evaluate[string](`document.querySelector('.lead').textContent`)); !strings.Contains(lead, typed[1]) {
+				w.t.Errorf("%s: typed %q, the thank-you page says %q, want %q in it", w.run, typed[0], lead, typed[1])
+			}
 		}},
 		{name: "thanks-other-language", act: func(w *walker) { // the thank-you page's own address keeps the reference
 			w.submit(`.langs a`)
@@ -397,8 +411,10 @@ var walks = []walk{
 var notWalked = []string{"/static/*filepath", "/theme.css", "/lang", "/treasurer/bank/payment-files/:id/pain.001.xml", "/grants/:id/receipts/:rid",
 	"/treasurer/receipts/:id/pdf"}
 
-// TestWalks runs every role's walk in both languages at both sizes, on one
-// server and one browser, and fails for a page route no walk opened.
+// TestWalks runs every role's walk in German and English at both sizes,
+// the donor's and the applicant's also in every other language on the
+// phone, on one server and one browser, and fails for a page route no walk
+// opened.
 func TestWalks(t *testing.T) {
 	axe := axeSource(t)
 	ctx := browser(t, 1280, 900)
@@ -416,8 +432,15 @@ func TestWalks(t *testing.T) {
 	// waits for the browser while the other's server works.
 	t.Run("walks", func(t *testing.T) {
 		for _, wk := range walks {
-			for _, lang := range []string{"de", "en"} {
+			for _, tag := range web.Languages {
+				lang := tag.String()
 				for _, sz := range walkSizes {
+					// The donor's and the applicant's walks run in every
+					// language on the phone; the staff's in theirs.
+					staff := slices.Contains(web.StaffLanguages, lang)
+					if !staff && (sz.name != "phone" || (wk.role != "donor" && wk.role != "applicant")) {
+						continue
+					}
 					run := wk.role + "-" + lang + "-" + sz.name
 					t.Run(run, func(t *testing.T) {
 						t.Parallel()

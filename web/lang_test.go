@@ -1,0 +1,85 @@
+package web
+
+import (
+	"testing"
+	"time"
+
+	"fundus"
+)
+
+// TestLangChoice: the cookie first, then Accept-Language by quality, then
+// English; German only for German speakers (and a request that names no
+// language at all).
+func TestLangChoice(t *testing.T) {
+	for _, c := range []struct{ cookie, accept, want string }{
+		{"", "", "de"},
+		{"", "de-AT,de;q=0.9", "de"},
+		{"", "en-US,en;q=0.9", "en"},
+		{"", "fr-FR", "en"},
+		{"", "fr-FR, de;q=0.8", "de"},
+		{"", "tr-TR,tr;q=0.9,en;q=0.5", "tr"},
+		{"", "en;q=0.5, tr", "tr"},
+		{"", "ar-SY", "ar"},
+		{"", "fa-AF", "fa"},
+		{"", "prs", "fa"},
+		{"", "uk-UA,ru;q=0.8", "uk"},
+		{"", "ru;q=0.3,pl;q=0.9", "pl"},
+		{"", "ku", "en"},           // Kurdish: not Turkish or Arabic
+		{"", "ckb,ar;q=0.5", "ar"}, // unless the browser says so
+		{"", "az", "en"},
+		{"", "not a header", "en"},
+		{"uk", "de", "uk"},
+		{"xx", "pl", "pl"},
+	} {
+		if got := Lang(c.cookie, c.accept); got != c.want {
+			t.Errorf("Lang(%q, %q) = %s, want %s", c.cookie, c.accept, got, c.want)
+		}
+	}
+}
+
+func TestDirAndNames(t *testing.T) {
+	want := map[string][2]string{
+		"de": {"ltr", "Deutsch"}, "en": {"ltr", "English"}, "tr": {"ltr", "Türkçe"}, "ar": {"rtl", "العربية"},
+		"ru": {"ltr", "Русский"}, "pl": {"ltr", "Polski"}, "uk": {"ltr", "Українська"}, "fa": {"rtl", "فارسی"},
+	}
+	for _, l := range Languages {
+		w := want[l.String()]
+		if Dir(l.String()) != w[0] || LangName(l.String()) != w[1] {
+			t.Errorf("%s: dir %s name %s, want %v", l, Dir(l.String()), LangName(l.String()), w)
+		}
+	}
+	if Isolate("ar", "FUND-AB12-CD34") != "\u2066FUND-AB12-CD34\u2069" || Isolate("de", "x") != "x" {
+		t.Error("Isolate")
+	}
+}
+
+// TestFormatsPerLanguage: amounts and dates as each language writes them
+// (CLDR), with Latin digits everywhere (docs/languages.md says why).
+func TestFormatsPerLanguage(t *testing.T) {
+	day := time.Date(2026, 11, 25, 13, 5, 0, 0, fundus.Berlin)
+	for _, c := range []struct{ lang, money, small, date, datetime string }{
+		{"de", "1.250,50\u00a0€", "0,01\u00a0€", "25.11.2026", "25.11.2026, 13:05 Uhr"},
+		{"en", "€1,250.50", "€0.01", "25 Nov 2026", "25 Nov 2026, 13:05"},
+		{"tr", "1.250,50\u00a0€", "0,01\u00a0€", "25 Kas 2026", "25 Kas 2026, 13:05"},
+		{"ar", "\u200f1.250,50\u00a0€", "\u200f0,01\u00a0€", "25\u200f/11\u200f/2026", "25\u200f/11\u200f/2026, 1:05 م"},
+		{"ru", "1\u00a0250,50\u00a0€", "0,01\u00a0€", "25 нояб. 2026 г.", "25 нояб. 2026 г., 13:05"},
+		{"pl", "1250,50\u00a0€", "0,01\u00a0€", "25 lis 2026", "25 lis 2026, 13:05"},
+		{"uk", "1\u00a0250,50\u00a0€", "0,01\u00a0€", "25 лист. 2026 р.", "25 лист. 2026 р., 13:05"},
+		{"fa", "\u200f1.250,50\u00a0€", "\u200f0,01\u00a0€", "25 نوامبر 2026", "25 نوامبر 2026, 13:05"},
+	} {
+		got := []string{FormatMoney(c.lang, fundus.EURCents(125050)), FormatMoney(c.lang, fundus.EURCents(1)), FormatDate(c.lang, day), FormatDateTime(c.lang, day)}
+		want := []string{c.money, c.small, c.date, c.datetime}
+		for i := range got {
+			if got[i] != want[i] {
+				t.Errorf("%s: %q, want %q", c.lang, got[i], want[i])
+			}
+		}
+	}
+	// Polish groups from five digits on (CLDR's minimum grouping digits).
+	if got := FormatMoney("pl", fundus.EURCents(1234567)); got != "12\u00a0345,67\u00a0€" {
+		t.Errorf("pl: %q", got)
+	}
+	if got := FormatMoney("de", fundus.EURCents(100000000)); got != "1.000.000,00\u00a0€" {
+		t.Errorf("de: %q", got)
+	}
+}
