@@ -2,6 +2,8 @@ package web
 
 import (
 	"encoding/json"
+	"regexp"
+	"slices"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -24,6 +26,33 @@ var Languages = []language.Tag{
 // complete; a staff page's texts that are not translated fall back to
 // English.
 var StaffLanguages = []string{"de", "en"}
+
+// staffPages are the templates only the fund's staff see (committee,
+// treasurer, admin, auditor). In a language beyond StaffLanguages they are
+// rendered in Fallback as a whole, marked lang="en", rather than as a
+// Turkish page with English paragraphs in it.
+var staffPages = regexp.MustCompile(`^(admin_|auditor_|bank|treasurer|committee$|grant_decide_confirm$|release_confirm$|grants_list$)`)
+
+// IsStaffPage reports whether the template name (without .html) is a
+// staff page.
+func IsStaffPage(name string) bool { return staffPages.MatchString(name) }
+
+// StaffLang is the language of a staff page for a visitor of lang: lang
+// if it is one of StaffLanguages, else Fallback.
+func StaffLang(lang string) string {
+	if slices.Contains(StaffLanguages, lang) {
+		return lang
+	}
+	return Fallback
+}
+
+// pageLang is the language page name is rendered in for a visitor of lang.
+func pageLang(name, lang string) string {
+	if IsStaffPage(name) {
+		return StaffLang(lang)
+	}
+	return lang
+}
 
 // Fallback is the language of any text a language lacks, and of visitors
 // whose browser names none of Languages.

@@ -152,6 +152,7 @@ type Page struct {
 
 // Render writes the page named name in p.Lang.
 func (r *Renderer) Render(w io.Writer, name string, p Page) error {
+	p.Lang = pageLang(name, p.Lang)
 	t, ok := r.pages[p.Lang][name]
 	if !ok {
 		return fmt.Errorf("web: no page %q in %q", name, p.Lang)

@@ -19,12 +19,6 @@ import (
 	"fundus/web"
 )
 
-// staffTemplates are the pages only the fund's staff see: complete in
-// German and English (web.StaffLanguages); in the other languages their
-// texts may fall back to English. Every other template is a public or an
-// applicant's page and complete in every language.
-var staffTemplates = regexp.MustCompile(`^(admin_|auditor_|bank|treasurer|committee\.html|grant_decide_confirm|release_confirm|grants_list)`)
-
 func readMessages(t *testing.T, path string) map[string]any {
 	t.Helper()
 	b, err := os.ReadFile(path)
@@ -56,7 +50,10 @@ func TestEveryLanguageComplete(t *testing.T) {
 	files, _ := os.ReadDir("../../web/templates")
 	used := regexp.MustCompile(`\b(?:t|tin \S+) "([a-z_.0-9]+)"`)
 	for _, f := range files {
-		if staffTemplates.MatchString(f.Name()) {
+		// Staff pages are complete in German and English
+		// (web.StaffLanguages) and shown in English to the others; every
+		// other page is complete in every language.
+		if web.IsStaffPage(strings.TrimSuffix(f.Name(), ".html")) {
 			continue
 		}
 		b, err := os.ReadFile("../../web/templates/" + f.Name())
@@ -292,4 +289,25 @@ func appendText(out []string, s string) []string {
 		out = append(out, s)
 	}
 	return out
+}
+
+// TestStaffPagesInEnglish: a committee member or treasurer whose language
+// is Turkish gets the staff pages in English as a whole (lang="en"), and
+// the public pages in Turkish.
+func TestStaffPagesInEnglish(t *testing.T) {
+	d := dbtest.Open(t, db.SQLite)
+	ts := testserver.New(t, d, server.Config{})
+	ts.MustUser("kasse@example.org", auth.Treasurer, auth.Committee)
+	b := ts.SignedIn("kasse@example.org", "tr")
+	for _, p := range []string{"/committee", "/treasurer/donations", "/treasurer/bank", "/treasurer/receipts"} {
+		if body := b.Do("GET", p, nil).Body.String(); !strings.Contains(body, `<html lang="en" dir="ltr">`) {
+			t.Errorf("%s for a Turkish reader is not an English page", p)
+		}
+	}
+	if body := b.Do("GET", "/donate", nil).Body.String(); !strings.Contains(body, `<html lang="tr" dir="ltr">`) {
+		t.Error("/donate for a Turkish reader is not Turkish")
+	}
+	if body := ts.SignedIn("kasse@example.org", "de").Do("GET", "/committee", nil).Body.String(); !strings.Contains(body, `<html lang="de" dir="ltr">`) {
+		t.Error("/committee for a German reader is not German")
+	}
 }

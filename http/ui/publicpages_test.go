@@ -328,7 +328,7 @@ func TestReportReceipts(t *testing.T) {
 			t.Fatalf("report: %d %s", r.Code, r.Header().Get("Location"))
 		}
 		page = b.Do("GET", "/grants/"+id+"?done=report", nil).Body.String()
-		links := regexp.MustCompile(`href="(/grants/[^/]+/receipts/[^"]+)" download>([^<]+)<`).FindAllStringSubmatch(page, -1)
+		links := regexp.MustCompile(`href="(/grants/[^/]+/receipts/[^"]+)" download>(?:<bdi>)?([^<]+)<`).FindAllStringSubmatch(page, -1)
 		if len(links) != 3 || !strings.Contains(page, "Report sent. The committee reviews it") {
 			t.Fatalf("the page lists %d receipts, flash?\n%s", len(links), page)
 		}

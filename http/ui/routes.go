@@ -40,7 +40,7 @@ func (h *Handler) Routes(r *gin.Engine) {
 	pages.POST("/account/sign-out-everywhere", requireSignIn, h.checkCSRF, h.signOutEverywhere)
 	pages.POST("/account/confirm-address", requireSignIn, h.limitPage, h.checkCSRF, h.resendConfirmation)
 
-	admin := pages.Group("/admin", h.requirePageRole(auth.Admin))
+	admin := pages.Group("/admin", staffLang, h.requirePageRole(auth.Admin))
 	admin.GET("/users", h.usersPage)
 	admin.GET("/users/:id", h.userPage)
 	admin.GET("/users/:id/:action", h.userChangePage)
@@ -55,12 +55,12 @@ func (h *Handler) Routes(r *gin.Engine) {
 	// Accepting donations (§ 111 Abs. 8 NKomVG): the sessions' lists for
 	// the admin and the treasurer, the decision for the admin, the yearly
 	// report for the admin and the auditor.
-	pages.GET("/admin/acceptance", h.requirePageAction(fundus.ReadAcceptance), h.acceptancePage)
-	pages.GET("/admin/acceptance/print", h.requirePageAction(fundus.ReadAcceptance), h.acceptancePrintPage)
-	pages.POST("/admin/acceptance/decide", h.requirePageAction(fundus.DecideAcceptance), h.checkCSRF, h.decideAcceptance)
-	pages.GET("/admin/acceptance/report", h.requirePageAction(fundus.ReadAcceptanceReport), h.acceptanceReportPage)
+	pages.GET("/admin/acceptance", staffLang, h.requirePageAction(fundus.ReadAcceptance), h.acceptancePage)
+	pages.GET("/admin/acceptance/print", staffLang, h.requirePageAction(fundus.ReadAcceptance), h.acceptancePrintPage)
+	pages.POST("/admin/acceptance/decide", staffLang, h.requirePageAction(fundus.DecideAcceptance), h.checkCSRF, h.decideAcceptance)
+	pages.GET("/admin/acceptance/report", staffLang, h.requirePageAction(fundus.ReadAcceptanceReport), h.acceptanceReportPage)
 
-	treasurer := pages.Group("/treasurer", h.requirePageRole(auth.Treasurer))
+	treasurer := pages.Group("/treasurer", staffLang, h.requirePageRole(auth.Treasurer))
 	treasurer.GET("/donations", h.treasurerPage)
 	treasurer.GET("/donations/:id/receipt", h.receiptStep)
 	treasurer.POST("/donations/:id/receipt", h.checkCSRF, h.issueReceiptPage)
@@ -84,7 +84,7 @@ func (h *Handler) Routes(r *gin.Engine) {
 	treasurer.GET("/grants", h.grantsList("grants.payouts", grants.Approved, grants.PartiallyPaid, grants.Paid, grants.Reported))
 
 	// The auditor's pages: for whoever may read the audit trail.
-	auditor := pages.Group("/auditor", h.requirePageAction(fundus.ReadAudit))
+	auditor := pages.Group("/auditor", staffLang, h.requirePageAction(fundus.ReadAudit))
 	auditor.GET("/ledger", h.ledgerPage)
 	auditor.GET("/ledger/entries/:id", h.entryPage)
 	auditor.GET("/ledger/trial-balance", h.trialBalancePage)
@@ -104,7 +104,7 @@ func (h *Handler) Routes(r *gin.Engine) {
 	pages.POST("/grants/:id/report", requireSignIn, h.parseUpload, h.checkCSRF, h.reportAction)
 	pages.GET("/grants/:id/receipts/:rid", requireSignIn, h.receiptDownload)
 	pages.POST("/grants/:id/:action", requireSignIn, h.checkCSRF, h.grantAction)
-	pages.GET("/payouts/:id/release", requireSignIn, h.releaseConfirmPage)
-	pages.POST("/payouts/:id/release", requireSignIn, h.checkCSRF, h.releasePage)
-	pages.GET("/committee", h.requirePageRole(auth.Committee), h.committeePage)
+	pages.GET("/payouts/:id/release", staffLang, requireSignIn, h.releaseConfirmPage)
+	pages.POST("/payouts/:id/release", staffLang, requireSignIn, h.checkCSRF, h.releasePage)
+	pages.GET("/committee", staffLang, h.requirePageRole(auth.Committee), h.committeePage)
 }

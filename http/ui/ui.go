@@ -136,6 +136,14 @@ func (h *Handler) setCookie(c *gin.Context, name, value string, maxAge int) {
 
 func pageLang(c *gin.Context) string { return c.GetString(ctxLang) }
 
+// staffLang: the staff's pages are in German and English
+// (web.StaffLanguages); a visitor of another language gets them, their
+// messages included, in English (web.Fallback) as a whole.
+func staffLang(c *gin.Context) {
+	c.Set(ctxLang, web.StaffLang(pageLang(c)))
+	c.Next()
+}
+
 // render writes a page.
 func (h *Handler) render(c *gin.Context, status int, name, title string, data any) {
 	p := web.Page{
