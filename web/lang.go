@@ -118,7 +118,18 @@ func LangName(lang string) string {
 	return string(unicode.ToUpper(r)) + name[n:]
 }
 
-// Isolate keeps s (an amount, a date, an IBAN, a payment reference) in
+// IsolateText keeps s (a date with its month's name) apart from the text
+// around it on right-to-left pages, in the direction of its own first
+// letter (U+2068 … U+2069): "25 نوامبر 2026" reads right to left as a
+// whole, and no neighbouring number joins it.
+func IsolateText(lang, s string) string {
+	if Dir(lang) != "rtl" || s == "" {
+		return s
+	}
+	return "\u2068" + s + "\u2069"
+}
+
+// Isolate keeps s (an amount, an IBAN, a payment reference) in
 // left-to-right order inside a right-to-left text, with the Unicode
 // isolates U+2066 and U+2069 (what <bdi dir="ltr"> does in HTML, but also
 // inside translated sentences, attributes and plain-text mails). In a

@@ -63,8 +63,8 @@ func NewMailRenderer() (*MailRenderer, error) {
 		funcs := map[string]any{
 			"t":        func(id string, args ...any) string { return translate(loc, id, args...) },
 			"money":    func(m fundus.Money) string { return Isolate(lang, FormatMoney(lang, m)) },
-			"date":     func(t time.Time) string { return Isolate(lang, FormatDate(lang, t)) },
-			"datetime": func(t time.Time) string { return Isolate(lang, FormatDateTime(lang, t)) },
+			"date":     func(t time.Time) string { return IsolateText(lang, FormatDate(lang, t)) },
+			"datetime": func(t time.Time) string { return IsolateText(lang, FormatDateTime(lang, t)) },
 			"iban":     func(s string) string { return Isolate(lang, FormatIBAN(s)) },
 			"ltr":      func(s string) string { return Isolate(lang, s) },
 			"lang":     func() string { return lang },

@@ -84,12 +84,13 @@ func (r *Renderer) funcs(lang string) template.FuncMap {
 		// tde is the German text of id on any page: the legal texts
 		// (Impressum, privacy policy) are binding in German.
 		"tde": func(id string, args ...any) string { return translate(r.localizer("de"), id, args...) },
-		// Amounts, dates, IBANs and references (ltr) are isolated
-		// left-to-right on right-to-left pages (Isolate).
+		// Amounts, IBANs and references (ltr) are isolated left-to-right
+		// on right-to-left pages (Isolate), dates in their own direction
+		// (IsolateText).
 		"money":      func(m fundus.Money) string { return Isolate(lang, FormatMoney(lang, m)) },
-		"date":       func(t time.Time) string { return Isolate(lang, FormatDate(lang, t)) },
-		"datetime":   func(t time.Time) string { return Isolate(lang, FormatDateTime(lang, t)) },
-		"day":        func(d string) string { return Isolate(lang, FormatDay(lang, d)) },
+		"date":       func(t time.Time) string { return IsolateText(lang, FormatDate(lang, t)) },
+		"datetime":   func(t time.Time) string { return IsolateText(lang, FormatDateTime(lang, t)) },
+		"day":        func(d string) string { return IsolateText(lang, FormatDay(lang, d)) },
 		"iban":       func(s string) string { return Isolate(lang, FormatIBAN(s)) },
 		"ltr":        func(s string) string { return Isolate(lang, s) },
 		"lang":       func() string { return lang },
