@@ -13,10 +13,22 @@ var (
 	bicShape  = regexp.MustCompile(`^[A-Z]{4}[A-Z]{2}[A-Z0-9]{2}([A-Z0-9]{3})?$`)
 )
 
-// NormalizeIBAN removes spaces and upper-cases.
+// NormalizeIBAN removes spaces (also non-breaking ones) and the invisible
+// direction marks a copy from a right-to-left page may carry, and
+// upper-cases.
 func NormalizeIBAN(s string) string {
-	return strings.ToUpper(strings.ReplaceAll(strings.TrimSpace(s), " ", ""))
+	return strings.ToUpper(StripInvisible(strings.ReplaceAll(strings.TrimSpace(s), " ", "")))
 }
+
+// invisible are the characters a copy of an IBAN, a reference or an amount
+// from a right-to-left text may carry without anyone seeing them: the
+// direction marks and isolates (U+200E, U+200F, U+2066–U+2069), and
+// non-breaking and thin spaces.
+var invisible = strings.NewReplacer("\u200e", "", "\u200f", "", "\u2066", "", "\u2067", "", "\u2068", "", "\u2069", "",
+	"\u00a0", "", "\u202f", "", "\u2009", "")
+
+// StripInvisible removes the characters of invisible from s.
+func StripInvisible(s string) string { return invisible.Replace(s) }
 
 // ValidIBAN reports whether iban (normalized) has the shape of an IBAN and
 // passes its ISO 13616 checksum (mod 97 == 1).

@@ -5,6 +5,7 @@ import (
 	"math/big"
 	"strings"
 
+	"fundus"
 	"fundus/errs"
 )
 
@@ -53,7 +54,7 @@ func checkChar(payload string) byte {
 // reference or its check character does not match (a typo).
 func ParseReference(s string) (string, error) {
 	const op errs.Op = "donations.ParseReference"
-	t := strings.ToUpper(strings.NewReplacer(" ", "", "-", "").Replace(strings.TrimSpace(s)))
+	t := strings.ToUpper(strings.NewReplacer(" ", "", "-", "").Replace(fundus.StripInvisible(strings.TrimSpace(s))))
 	t = strings.TrimPrefix(t, "FUND")
 	if len(t) != 8 || strings.Trim(t, alphabet) != "" {
 		return "", errs.FieldCode(op, "reference", "reference_format", "", "must look like FUND-XXXX-XXXX")

@@ -28,19 +28,19 @@ import (
 //     types them into a German banking app.
 //   - Turkish, Arabic and Persian pages write amounts as German statements
 //     do ("1.250,50 €"; CLDR's Turkish puts the sign first, "€1.250,50",
-//     and its Arabic uses "1,250.50"), Arabic and Persian with the
-//     right-to-left mark CLDR's Arabic pattern begins with.
+//     and its Arabic uses "1,250.50"). On the right-to-left pages every
+//     amount is isolated left-to-right (Isolate), so it reads as on the
+//     statement; CLDR's right-to-left mark before it is left out, as
+//     inside that isolation it would move a minus sign behind the number.
 //   - English dates are European ("25 Nov 2026", CLDR en_GB): the fund is
 //     in Germany.
 
 // amountLocale is the CLDR locale whose pattern writes amounts in a
-// language, and amountMark what precedes them.
+// language.
 var amountLocale = map[string]string{
 	"de": "de", "en": "en", "ru": "ru", "pl": "pl", "uk": "uk",
 	"tr": "de", "ar": "de", "fa": "de",
 }
-
-var amountMark = map[string]string{"ar": "\u200f", "fa": "\u200f"}
 
 var amountFormatters = func() map[string]*currency.Formatter {
 	m := map[string]*currency.Formatter{}
@@ -67,7 +67,7 @@ func FormatMoney(lang string, m fundus.Money) string {
 	if err != nil { // fundus.Money is always a valid decimal
 		panic("web: " + err.Error())
 	}
-	return amountMark[lang] + f.Format(a)
+	return f.Format(a)
 }
 
 func dateLocale(lang string) locales.Translator {

@@ -73,14 +73,11 @@ func Lang(cookie, acceptLanguage string) string {
 	if strings.TrimSpace(acceptLanguage) == "" {
 		return Languages[0].String()
 	}
-	tags, _, err := language.ParseAcceptLanguage(acceptLanguage)
-	if err != nil {
-		return Fallback
-	}
-	for _, t := range tags { // sorted by quality, highest first
+	for _, t := range acceptedTags(acceptLanguage) { // by quality, highest first
 		base, _ := t.Base()
 		b := base.String()
-		if b == "prs" { // Dari: Persian as written in Afghanistan
+		switch b {
+		case "prs", "pes": // Dari and Iranian Persian: Persian
 			b = "fa"
 		}
 		if supported(b) {
@@ -88,6 +85,43 @@ func Lang(cookie, acceptLanguage string) string {
 		}
 	}
 	return Fallback
+}
+
+// acceptedTags are the languages of an Accept-Language header, by quality.
+// A header x/text cannot read as a whole (one malformed item) is read item
+// by item, skipping what it cannot read, so one bad item does not cost the
+// visitor their language.
+func acceptedTags(header string) []language.Tag {
+	tags, _, err := language.ParseAcceptLanguage(header)
+	if err == nil {
+		return tags
+	}
+	type weighted struct {
+		tag language.Tag
+		q   float32
+	}
+	var ws []weighted
+	for _, item := range strings.Split(header, ",") {
+		t, q, err := language.ParseAcceptLanguage(item)
+		if err != nil || len(t) == 0 {
+			continue
+		}
+		ws = append(ws, weighted{t[0], q[0]})
+	}
+	slices.SortStableFunc(ws, func(a, b weighted) int {
+		switch {
+		case a.q > b.q:
+			return -1
+		case a.q < b.q:
+			return 1
+		}
+		return 0
+	})
+	out := make([]language.Tag, len(ws))
+	for i, w := range ws {
+		out[i] = w.tag
+	}
+	return out
 }
 
 func supported(l string) bool {

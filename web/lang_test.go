@@ -28,6 +28,9 @@ func TestLangChoice(t *testing.T) {
 		{"", "ckb,ar;q=0.5", "ar"}, // unless the browser says so
 		{"", "az", "en"},
 		{"", "not a header", "en"},
+		{"", "ar;q=0.9,xx-yyyyyyyyyyy", "ar"}, // one bad item costs nothing
+		{"", "de;q=0.2,ar-SA;q=abc,uk;q=0.5", "uk"},
+		{"", "pes", "fa"},
 		{"uk", "de", "uk"},
 		{"xx", "pl", "pl"},
 	} {
@@ -61,11 +64,11 @@ func TestFormatsPerLanguage(t *testing.T) {
 		{"de", "1.250,50\u00a0€", "0,01\u00a0€", "25.11.2026", "25.11.2026, 13:05 Uhr"},
 		{"en", "€1,250.50", "€0.01", "25 Nov 2026", "25 Nov 2026, 13:05"},
 		{"tr", "1.250,50\u00a0€", "0,01\u00a0€", "25 Kas 2026", "25 Kas 2026, 13:05"},
-		{"ar", "\u200f1.250,50\u00a0€", "\u200f0,01\u00a0€", "25\u200f/11\u200f/2026", "25\u200f/11\u200f/2026, 1:05 م"},
+		{"ar", "1.250,50\u00a0€", "0,01\u00a0€", "25\u200f/11\u200f/2026", "25\u200f/11\u200f/2026, 1:05 م"},
 		{"ru", "1\u00a0250,50\u00a0€", "0,01\u00a0€", "25 нояб. 2026 г.", "25 нояб. 2026 г., 13:05"},
 		{"pl", "1250,50\u00a0€", "0,01\u00a0€", "25 lis 2026", "25 lis 2026, 13:05"},
 		{"uk", "1\u00a0250,50\u00a0€", "0,01\u00a0€", "25 лист. 2026 р.", "25 лист. 2026 р., 13:05"},
-		{"fa", "\u200f1.250,50\u00a0€", "\u200f0,01\u00a0€", "25 نوامبر 2026", "25 نوامبر 2026, 13:05"},
+		{"fa", "1.250,50\u00a0€", "0,01\u00a0€", "25 نوامبر 2026", "25 نوامبر 2026, 13:05"},
 	} {
 		got := []string{FormatMoney(c.lang, fundus.EURCents(125050)), FormatMoney(c.lang, fundus.EURCents(1)), FormatDate(c.lang, day), FormatDateTime(c.lang, day)}
 		want := []string{c.money, c.small, c.date, c.datetime}
@@ -81,5 +84,23 @@ func TestFormatsPerLanguage(t *testing.T) {
 	}
 	if got := FormatMoney("de", fundus.EURCents(100000000)); got != "1.000.000,00\u00a0€" {
 		t.Errorf("de: %q", got)
+	}
+}
+
+// TestBidiMarkup: on a right-to-left page the isolates become <bdi>
+// elements in the text, and are dropped where markup cannot go.
+func TestBidiMarkup(t *testing.T) {
+	in := "<html><head><title>\u2066FUND-AB\u2069</title></head><body>" +
+		`<p title="` + "\u20661 €\u2069" + `">` + "المبلغ \u20661.250,50 €\u2069 في \u206825 نوامبر 2026\u2069</p>" +
+		"<textarea>\u2066x\u2069</textarea><script>let a = 1 < 2;</script></body></html>"
+	want := "<html><head><title>FUND-AB</title></head><body>" +
+		`<p title="1 €">المبلغ <bdi dir="ltr">1.250,50 €</bdi> في <bdi>25 نوامبر 2026</bdi></p>` +
+		"<textarea>x</textarea><script>let a = 1 < 2;</script></body></html>"
+	if got := string(bidiMarkup([]byte(in))); got != want {
+		t.Errorf("got\n%s\nwant\n%s", got, want)
+	}
+	plain := "<p>nothing to do &amp; nothing changed</p>"
+	if got := string(bidiMarkup([]byte(plain))); got != plain {
+		t.Errorf("%q", got)
 	}
 }

@@ -65,10 +65,13 @@ func NewMailRenderer() (*MailRenderer, error) {
 			"money":    func(m fundus.Money) string { return Isolate(lang, FormatMoney(lang, m)) },
 			"date":     func(t time.Time) string { return IsolateText(lang, FormatDate(lang, t)) },
 			"datetime": func(t time.Time) string { return IsolateText(lang, FormatDateTime(lang, t)) },
-			"iban":     func(s string) string { return Isolate(lang, FormatIBAN(s)) },
-			"ltr":      func(s string) string { return Isolate(lang, s) },
-			"lang":     func() string { return lang },
-			"dir":      func() string { return Dir(lang) },
+			// An IBAN and a reference stand on their own line in the
+			// mails, where they need no isolation, and a reader copies
+			// them into the banking app: no invisible characters.
+			"iban": FormatIBAN,
+			"ltr":  func(s string) string { return s },
+			"lang": func() string { return lang },
+			"dir":  func() string { return Dir(lang) },
 		}
 		r.text[lang], r.html[lang] = map[string]*texttemplate.Template{}, map[string]*htmltemplate.Template{}
 		for _, kind := range r.kinds {
@@ -119,7 +122,7 @@ func (r *MailRenderer) Render(lang, kind string, data any) (Mail, error) {
 		return Mail{}, err
 	}
 	return Mail{
-		Subject: strings.Join(strings.Fields(subject.String()), " "),
+		Subject: stripIsolates(strings.Join(strings.Fields(subject.String()), " ")),
 		Text:    strings.TrimSpace(text.String()) + "\n",
 		HTML:    html.String(),
 	}, nil

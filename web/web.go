@@ -174,7 +174,11 @@ func (r *Renderer) Render(w io.Writer, name string, p Page) error {
 			}
 		}
 	}
-	_, err := w.Write(b.Bytes())
+	page := b.Bytes()
+	if Dir(p.Lang) == "rtl" {
+		page = bidiMarkup(page)
+	}
+	_, err := w.Write(page)
 	return err
 }
 

@@ -105,7 +105,7 @@ func TestFiguresAgreeAfterAReturn(t *testing.T) {
 			t.Fatalf("projects %v", ps)
 		}
 		page := ts.Do("GET", "/", "", "", "").Body.String()
-		for _, want := range []string{`id="total-granted">530,00`, `id="total-available">470,00`, `Café Lingua e.V.: 430,00`, `Café Lingua e.V.: 100,00`} {
+		for _, want := range []string{`id="total-granted">530,00`, `id="total-available">470,00`, `Café Lingua e.V.</bdi>: 430,00`, `Café Lingua e.V.</bdi>: 100,00`} {
 			if !strings.Contains(strings.ReplaceAll(page, "\u00a0", " "), want) {
 				t.Errorf("the fund page lacks %q", want)
 			}

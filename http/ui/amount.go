@@ -20,60 +20,72 @@ import (
 //   - "1.250,50" and "1,250.50": with both separators, the last one is the
 //     decimal separator and the other groups thousands (groups of exactly
 //     three digits); both forms are read on every page.
-//   - Spaces (also non-breaking and thin ones) group thousands too and are
-//     dropped ("1 250,50", as Russian, Polish and Ukrainian write it), as is
-//     a euro sign before or after the amount and any direction mark.
-//   - Arabic-Indic and Persian digits (١٢٥٠ / ۱۲۵۰) are read as 0–9, the
-//     Arabic decimal separator "٫" as the decimal separator, and the Arabic
-//     thousands separator "٬" is dropped.
+//   - "1 250,50" and "1 250.50": a space (also a non-breaking or thin one)
+//     groups thousands, as Russian, Polish and Ukrainian write it, only
+//     between groups of exactly three digits ("12 50" is refused).
+//   - A euro sign before or after the amount and direction marks are
+//     dropped.
+//   - Arabic-Indic and Persian digits (١٢٥٠ / ۱۲۵۰) are read as 0–9. With
+//     them come the Arabic separators, each only where it cannot mean
+//     anything else: "٫" as the decimal separator before one or two
+//     digits, "٬" between groups of exactly three digits ("١٬٢٥٠٫٥٠" is
+//     1250.50; "١٢٬٥٠" is refused). They are not mixed with "." or ",".
 //
 // The page's language decides only an amount whose one kind of separator
 // is followed by exactly three digits, which is a thousands separator in
 // one language and a decimal separator with too many places in another:
-//   - "1.250" is 1250 where a point groups thousands (German, Turkish, and
-//     the Arabic and Persian pages, which write amounts as German
-//     statements do); elsewhere it is handed on as typed (1.250 with three
-//     decimal places, which EUR refuses).
-//   - "1,250" is 1250 on an English page; elsewhere it is handed on as typed.
+//   - "1.250" (and "1.250.000") is 1250 on a German or Turkish page, whose
+//     amounts are written so; elsewhere it is handed on as typed (1.250
+//     with three decimal places, which EUR refuses). The Arabic and Persian
+//     pages write amounts as German statements do, but there a point is a
+//     decimal point to many readers, so the ambiguous form is refused.
+//   - "1,250" (and "1,250,000") is 1250 on an English page; elsewhere it is
+//     handed on as typed.
 //
-// Several separators of one kind ("1.250.000" de, "1,250,000" en) group
-// thousands in the language whose grouping separator they are.
+// Whatever is not read by these rules is handed on as typed, and the
+// domain's parser refuses it naming the field: an amount is never guessed.
 var (
-	// groupedAmount: thousands grouped by g, then an optional decimal
-	// part after d.
-	plainAmount  = regexp.MustCompile(`^[0-9]+([.,][0-9]{1,2})?$`)
-	groupedPoint = regexp.MustCompile(`^[0-9]{1,3}(\.[0-9]{3})+(,[0-9]{1,2})?$`)
-	groupedComma = regexp.MustCompile(`^[0-9]{1,3}(,[0-9]{3})+(\.[0-9]{1,2})?$`)
+	plainAmount   = regexp.MustCompile(`^[0-9]+([.,][0-9]{1,2})?$`)
+	groupedPoint  = regexp.MustCompile(`^[0-9]{1,3}(\.[0-9]{3})+(,[0-9]{1,2})?$`)
+	groupedComma  = regexp.MustCompile(`^[0-9]{1,3}(,[0-9]{3})+(\.[0-9]{1,2})?$`)
+	groupedSpace  = regexp.MustCompile(`^[0-9]{1,3}( [0-9]{3})+([.,][0-9]{1,2})?$`)
+	arabicAmount  = regexp.MustCompile(`^[0-9]+(٫[0-9]{1,2})?$`)
+	groupedArabic = regexp.MustCompile(`^[0-9]{1,3}(٬[0-9]{3})+(٫[0-9]{1,2})?$`)
 )
 
-// pointGroups: the languages whose pages group thousands with a point.
-var pointGroups = map[string]bool{"de": true, "tr": true, "ar": true, "fa": true}
+// pointGroups: the languages where "1.250" is read as 1250.
+var pointGroups = map[string]bool{"de": true, "tr": true}
 
-// localDigits maps what is typed in Arabic script to what the rules read.
+// localDigits maps Arabic-Indic and Persian digits to 0–9, drops direction
+// marks, and makes every kind of space a plain one.
 var localDigits = strings.NewReplacer(
 	"٠", "0", "١", "1", "٢", "2", "٣", "3", "٤", "4", "٥", "5", "٦", "6", "٧", "7", "٨", "8", "٩", "9",
 	"۰", "0", "۱", "1", "۲", "2", "۳", "3", "۴", "4", "۵", "5", "۶", "6", "۷", "7", "۸", "8", "۹", "9",
-	"٬", "", "\u200e", "", "\u200f", "", "\u2066", "", "\u2067", "", "\u2068", "", "\u2069", "",
+	"\u200e", "", "\u200f", "", "\u2066", "", "\u2067", "", "\u2068", "", "\u2069", "",
+	"\u00a0", " ", "\u202f", " ", "\u2009", " ",
 )
 
-// localAmount reads an amount typed on a page in lang (one of web.Languages). It
-// returns the plain decimal ("1250.50") or, when the text is no amount
-// under the rules above, the text as typed (trimmed).
+// localAmount reads an amount typed on a page in lang (one of
+// web.Languages). It returns the plain decimal ("1250.50") or, when the
+// text is no amount under the rules above, the text as typed (trimmed).
 func localAmount(lang, s string) string {
 	s = strings.TrimSpace(s)
 	t := strings.TrimSpace(localDigits.Replace(s))
-	// "٫" is always a decimal separator: it becomes the one this page's
-	// language writes, so that the rules below read it as one.
-	if lang == "en" {
-		t = strings.ReplaceAll(t, "٫", ".")
-	} else {
-		t = strings.ReplaceAll(t, "٫", ",")
-	}
 	t = strings.TrimSpace(strings.TrimSuffix(strings.TrimPrefix(t, "€"), "€"))
-	t = strings.NewReplacer(" ", "", "\u00a0", "", "\u202f", "", "\u2009", "").Replace(t)
 	switch {
 	case t == "":
 		return s
+	case strings.ContainsAny(t, "٫٬"):
+		if !arabicAmount.MatchString(t) && !groupedArabic.MatchString(t) {
+			return s
+		}
+		whole, frac, hasFrac := strings.Cut(t, "٫")
+		return joinAmount(strings.ReplaceAll(whole, "٬", ""), frac, hasFrac)
+	case strings.Contains(t, " "):
+		if !groupedSpace.MatchString(t) {
+			return s
+		}
+		return strings.Replace(strings.ReplaceAll(t, " ", ""), ",", ".", 1)
 	case plainAmount.MatchString(t):
 		return strings.Replace(t, ",", ".", 1)
 	case groupedPoint.MatchString(t):

@@ -60,11 +60,11 @@ func (h *Handler) fieldMessage(c *gin.Context, f errs.FieldError) string {
 	param := f.Param
 	if f.Code == grants.MaxGrantCode { // an amount: written as the page writes amounts
 		if minor, err := fundus.ParseAmount("", fundus.Amount(param), fundus.EUR, fundus.Positive, 1<<62); err == nil {
-			param = web.FormatMoney(lang, fundus.EURCents(minor))
+			param = web.Isolate(lang, web.FormatMoney(lang, fundus.EURCents(minor)))
 		}
 	}
 	if f.Code == grants.NoticeTooOldCode { // a date: written as the page writes days
-		param = web.FormatDay(lang, param)
+		param = web.IsolateText(lang, web.FormatDay(lang, param))
 	}
 	msg := h.Web.T(lang, id, "Param", param)
 	if f.Code == "" || msg == id {

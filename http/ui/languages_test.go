@@ -224,6 +224,15 @@ func TestNoEnglishLeft(t *testing.T) {
 			if !strings.Contains(body, `<html lang="`+lang+`" dir="`+web.Dir(lang)+`">`) {
 				t.Errorf("%s %s: not marked as %s (%s)", lang, p, lang, web.Dir(lang))
 			}
+			// What a reader copies from a right-to-left page (an amount,
+			// the IBAN, the reference) carries no invisible isolates: they
+			// are <bdi> elements there.
+			if web.Dir(lang) == "rtl" && strings.ContainsAny(body, "\u2066\u2067\u2068\u2069") {
+				t.Errorf("%s %s: Unicode isolates in the page", lang, p)
+			}
+			if web.Dir(lang) == "rtl" && p == "/donate (thanks)" && !strings.Contains(body, `<bdi dir="ltr">DE89 3704 0044 0532 0130 00</bdi>`) {
+				t.Errorf("%s %s: the IBAN is not isolated left-to-right", lang, p)
+			}
 			english, german := texts(en[p]), texts(de[p])
 			for _, s := range texts(body) {
 				if slices.Contains(english, s) && !slices.Contains(german, s) && !names[s] {

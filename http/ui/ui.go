@@ -173,7 +173,7 @@ func randomToken() string {
 	return base64.RawURLEncoding.EncodeToString(b[:])
 }
 
-// setLang: GET /lang?to=de|en&back=/path. Stores the choice in a cookie and
+// setLang: GET /lang?to=LANG&back=/path (LANG one of web.Languages). Stores the choice in a cookie and
 // goes back (only to a path of this site).
 func (h *Handler) setLang(c *gin.Context) {
 	to := c.Query("to")

@@ -101,8 +101,8 @@ func signOut() step {
 // page then writes it (isolated left-to-right on right-to-left pages).
 var localTyped = map[string][2]string{
 	"de": {"1.250,50", "1.250,50\u00a0€"}, "en": {"1,250.50", "€1,250.50"}, "tr": {"1.250,50 €", "1.250,50\u00a0€"},
-	"ar": {"١٢٥٠٫٥٠", "\u2066\u200f1.250,50\u00a0€\u2069"}, "ru": {"1 250,50", "1\u00a0250,50\u00a0€"}, "pl": {"1250,50", "1250,50\u00a0€"},
-	"uk": {"1 250,50 €", "1\u00a0250,50\u00a0€"}, "fa": {"۱۲۵۰٫۵", "\u2066\u200f1.250,50\u00a0€\u2069"},
+	"ar": {"١٢٥٠٫٥٠", "1.250,50\u00a0€"}, "ru": {"1 250,50", "1\u00a0250,50\u00a0€"}, "pl": {"1250,50", "1250,50\u00a0€"},
+	"uk": {"1 250,50 €", "1\u00a0250,50\u00a0€"}, "fa": {"۱۲۵۰٫۵", "1.250,50\u00a0€"},
 }
 
 // walks are the roles' days. The committee's queue, the admin's and the
