@@ -96,11 +96,25 @@ func TestBidiMarkup(t *testing.T) {
 	want := "<html><head><title>FUND-AB</title></head><body>" +
 		`<p title="1 €">المبلغ <bdi dir="ltr">1.250,50 €</bdi> في <bdi>25 نوامبر 2026</bdi></p>` +
 		"<textarea>x</textarea><script>let a = 1 < 2;</script></body></html>"
-	if got := string(bidiMarkup([]byte(in))); got != want {
+	if got := string(textMarkup([]byte(in), "ar")); got != want {
 		t.Errorf("got\n%s\nwant\n%s", got, want)
 	}
 	plain := "<p>nothing to do &amp; nothing changed</p>"
-	if got := string(bidiMarkup([]byte(plain))); got != plain {
+	if got := string(textMarkup([]byte(plain), "ar")); got != plain {
 		t.Errorf("%q", got)
+	}
+}
+
+// TestGermanTermsMarked: on a page in another language the German legal
+// references and terms are marked lang="de"; not in attributes, not on a
+// German page.
+func TestGermanTermsMarked(t *testing.T) {
+	in := `<p title="Zuwendungsbestätigung">Bağış makbuzu (Zuwendungsbestätigung), § 50 Abs. 4 EStDV, § 10b EStG; Art. 6 DSGVO; DSGVO.</p>`
+	want := `<p title="Zuwendungsbestätigung">Bağış makbuzu (<span lang="de">Zuwendungsbestätigung</span>), <span lang="de">§ 50 Abs. 4 EStDV</span>, <span lang="de">§ 10b EStG</span>; <span lang="de">Art. 6 DSGVO</span>; <span lang="de">DSGVO</span>.</p>`
+	if got := string(textMarkup([]byte(in), "tr")); got != want {
+		t.Errorf("got\n%s\nwant\n%s", got, want)
+	}
+	if got := string(textMarkup([]byte(in), "de")); got != in {
+		t.Errorf("German page changed: %s", got)
 	}
 }

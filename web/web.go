@@ -174,10 +174,7 @@ func (r *Renderer) Render(w io.Writer, name string, p Page) error {
 			}
 		}
 	}
-	page := b.Bytes()
-	if Dir(p.Lang) == "rtl" {
-		page = bidiMarkup(page)
-	}
+	page := textMarkup(b.Bytes(), p.Lang)
 	_, err := w.Write(page)
 	return err
 }
