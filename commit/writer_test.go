@@ -28,7 +28,7 @@ import (
 func TestIdempotency(t *testing.T) {
 	dbtest.Engines(t, func(t *testing.T, d *db.DB) {
 		s := ledgertest.Service(t, d)
-		in := ledgertest.Manual("donation", ledger.Clearing, "10.00", ledger.Donations, "-10.00")
+		in := ledgertest.Manual("donation", ledger.Clearing, "10.00", ledger.Interest, "-10.00")
 		keyed := func(key, hash string) context.Context {
 			return commit.WithKey(context.Background(), commit.Key{Scope: ledgertest.Treasurer.ID, Name: key, RequestHash: hash})
 		}
@@ -70,7 +70,7 @@ func TestIdempotency(t *testing.T) {
 		}
 
 		// A refusal in the write path is stored: the repeat is refused alike.
-		unbalanced := ledgertest.Manual("x", ledger.Clearing, "1", ledger.Donations, "-2")
+		unbalanced := ledgertest.Manual("x", ledger.Clearing, "1", ledger.Interest, "-2")
 		if _, err := s.PostManual(keyed("k2", "h2"), ledgertest.Treasurer, unbalanced); !errs.Is(errs.Invalid, err) {
 			t.Fatal(err)
 		}
@@ -130,7 +130,7 @@ func TestWriterIsolatesFailures(t *testing.T) {
 		if !errs.Is(errs.Internal, err) {
 			t.Fatalf("panic: %v", err)
 		}
-		e := ledgertest.Post(t, s, "after", ledger.Clearing, "1.00", ledger.Donations, "-1.00")
+		e := ledgertest.Post(t, s, "after", ledger.Clearing, "1.00", ledger.Interest, "-1.00")
 		if e.Seq != 1 {
 			t.Fatalf("the panicking function's entry survived: seq %d", e.Seq)
 		}
@@ -161,7 +161,7 @@ func TestFailedStatementFailsOnlyItsCall(t *testing.T) {
 					}
 					return
 				}
-				if _, err := s.PostManual(ctx, ledgertest.Treasurer, ledgertest.Manual("donation", ledger.Clearing, "1.00", ledger.Donations, "-1.00")); err != nil {
+				if _, err := s.PostManual(ctx, ledgertest.Treasurer, ledgertest.Manual("donation", ledger.Clearing, "1.00", ledger.Interest, "-1.00")); err != nil {
 					errc <- err
 				}
 			}()
@@ -267,7 +267,7 @@ func TestIdempotentRefusalIsReplayed(t *testing.T) {
 		if !errs.Is(errs.InsufficientFunds, err) || first.Replayed || first.Body != nil || first.Value != nil {
 			t.Fatalf("first: %v %+v", err, first)
 		}
-		ledgertest.Post(t, s, "donation", ledger.Clearing, "50.00", ledger.Donations, "-50.00")
+		ledgertest.Post(t, s, "donation", ledger.Clearing, "50.00", ledger.Interest, "-50.00")
 		again, err2 := s.PostManual(ctx, ledgertest.Treasurer, approval)
 		if !errs.Is(errs.InsufficientFunds, err2) || !again.Replayed || again.Body != nil || again.Value != nil {
 			t.Fatalf("repeat: %v %+v", err2, again)
@@ -507,7 +507,7 @@ func TestBadLaterRowFailsAlone(t *testing.T) {
 		waitQueued(t, s.Writer, 1)
 		good := make(chan error, 1)
 		go func() {
-			_, err := s.PostManual(ctx, ledgertest.Treasurer, ledgertest.Manual("donation", ledger.Clearing, "1.00", ledger.Donations, "-1.00"))
+			_, err := s.PostManual(ctx, ledgertest.Treasurer, ledgertest.Manual("donation", ledger.Clearing, "1.00", ledger.Interest, "-1.00"))
 			good <- err
 		}()
 		waitQueued(t, s.Writer, 2)

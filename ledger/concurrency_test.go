@@ -31,7 +31,7 @@ func TestConcurrentPosting(t *testing.T) {
 				defer wg.Done()
 				for i := 0; i < each; i++ {
 					a := fundus.FormatMinor(int64(100*(w+1)), fundus.EUR)
-					if _, err := s.PostManual(ctx, treasurer, ledgertest.Manual("donation confirmed by hand", ledger.Clearing, a, ledger.Donations, "-"+a)); err != nil {
+					if _, err := s.PostManual(ctx, treasurer, ledgertest.Manual("donation confirmed by hand", ledger.Clearing, a, ledger.Interest, "-"+a)); err != nil {
 						errc <- err
 					}
 				}
@@ -47,7 +47,7 @@ func TestConcurrentPosting(t *testing.T) {
 			want += int64(100*(w+1)) * each
 		}
 		b := ledgertest.Balances(t, s)
-		if b[ledger.Clearing] != want || b[ledger.Donations] != -want {
+		if b[ledger.Clearing] != want || b[ledger.Interest] != -want {
 			t.Fatalf("clearing %d, want %d: donations were lost", b[ledger.Clearing], want)
 		}
 		if r := ledgertest.Verify(t, d); r.EntriesChecked != workers*each {
@@ -122,7 +122,7 @@ func TestTwoWritersShareTheChain(t *testing.T) {
 				go func() {
 					defer wg.Done()
 					for range each {
-						if _, err := services[w%2].PostManual(ctx, treasurer, ledgertest.Manual("donation confirmed by hand", ledger.Clearing, "1.00", ledger.Donations, "-1.00")); err != nil {
+						if _, err := services[w%2].PostManual(ctx, treasurer, ledgertest.Manual("donation confirmed by hand", ledger.Clearing, "1.00", ledger.Interest, "-1.00")); err != nil {
 							errc <- err
 						}
 					}

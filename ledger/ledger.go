@@ -123,6 +123,14 @@ const BankOnlyWithLines = "must not be " + Bank + ": money enters and leaves the
 const PendingOnlyByDecision = "must not be " + DonationsPending + ": a donation waiting for acceptance leaves it only by the " +
 	"decision of the body that accepts or declines it (recorded by the admin) or by its refund"
 
+// DonationsOnlyAsDonations says why a manual entry may not post to
+// income:donations: a donation enters the fund's money only as a donation
+// (confirmed, matched or booked from a bank line) and only once the body
+// the law names has accepted it; money by hand there would bypass both,
+// and the donations' records and public figures would no longer add up.
+const DonationsOnlyAsDonations = "must not be " + Donations + ": donations enter it only as donations (confirmed, matched or " +
+	"booked from a bank line) once accepted, and leave it only by their refund; book other money to " + Interest + " or " + OpeningBalance
+
 // MaxMemo is the longest memo, in characters.
 const MaxMemo = 500
 

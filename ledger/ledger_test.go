@@ -18,9 +18,9 @@ func TestPostAndReverse(t *testing.T) {
 		ctx := context.Background()
 		s := ledgertest.Service(t, d)
 		// The bank's opening line, then a treasurer's correction by hand:
-		// part of what was booked as the opening balance was a donation.
+		// part of what was booked as the opening balance was interest.
 		e1 := ledgertest.PostBank(t, s.Writer, "", "Opening balance", ledger.Bank, "100.00", ledger.OpeningBalance, "-100.00")
-		e2 := ledgertest.Post(t, s, "Part of the opening balance was a donation", ledger.OpeningBalance, "2.50", ledger.Donations, "-2.50")
+		e2 := ledgertest.Post(t, s, "Part of the opening balance was interest", ledger.OpeningBalance, "2.50", ledger.Interest, "-2.50")
 		if e1.Seq != 1 || e2.Seq != 2 || e1.PrevHash != ledger.GenesisHash || e2.PrevHash != e1.Hash {
 			t.Fatalf("chain: %d %s / %d %s", e1.Seq, e1.PrevHash, e2.Seq, e2.PrevHash)
 		}
@@ -28,7 +28,7 @@ func TestPostAndReverse(t *testing.T) {
 			t.Fatalf("entry: %+v", e2)
 		}
 		b := ledgertest.Balances(t, s)
-		if b[ledger.Bank] != 10000 || b[ledger.OpeningBalance] != -9750 || b[ledger.Donations] != -250 {
+		if b[ledger.Bank] != 10000 || b[ledger.OpeningBalance] != -9750 || b[ledger.Interest] != -250 {
 			t.Fatalf("balances %v", b)
 		}
 
@@ -39,7 +39,7 @@ func TestPostAndReverse(t *testing.T) {
 		if rev.Reverses != e2.ID || rev.Postings[0].Amount.Minor != -250 || !strings.Contains(rev.Memo, "opening balance after all") {
 			t.Fatalf("reversal %+v", rev)
 		}
-		if b := ledgertest.Balances(t, s); b[ledger.Bank] != 10000 || b[ledger.OpeningBalance] != -10000 || b[ledger.Donations] != 0 {
+		if b := ledgertest.Balances(t, s); b[ledger.Bank] != 10000 || b[ledger.OpeningBalance] != -10000 || b[ledger.Interest] != 0 {
 			t.Fatalf("balances after reversal %v", b)
 		}
 		// assets:bank moves only with the bank's lines: no manual entry
@@ -93,7 +93,7 @@ func TestPostAndReverse(t *testing.T) {
 			}
 		})
 		t.Run("ErrForbidden", func(t *testing.T) {
-			if _, err := s.PostManual(ctx, auditor, ledgertest.Manual("x", ledger.Clearing, "1", ledger.Donations, "-1")); !errs.Is(errs.Forbidden, err) {
+			if _, err := s.PostManual(ctx, auditor, ledgertest.Manual("x", ledger.Clearing, "1", ledger.Interest, "-1")); !errs.Is(errs.Forbidden, err) {
 				t.Fatalf("auditor posting: %v", err)
 			}
 			if _, err := s.Accounts(ctx, applicant); !errs.Is(errs.Forbidden, err) {
@@ -144,16 +144,20 @@ func TestManualEntryValidation(t *testing.T) {
 			in     ledger.ManualEntry
 			fields string
 		}{
-			"no memo":         {ledgertest.Manual("", ledger.Clearing, "1", ledger.Donations, "-1"), "memo"},
-			"memo newline":    {ledgertest.Manual("a\nb", ledger.Clearing, "1", ledger.Donations, "-1"), "memo"},
+			"no memo":         {ledgertest.Manual("", ledger.Clearing, "1", ledger.Interest, "-1"), "memo"},
+			"memo newline":    {ledgertest.Manual("a\nb", ledger.Clearing, "1", ledger.Interest, "-1"), "memo"},
 			"one posting":     {ledgertest.Manual("x", ledger.Clearing, "1"), "postings"},
-			"unbalanced":      {ledgertest.Manual("x", ledger.Clearing, "1.00", ledger.Donations, "-0.99"), "postings"},
-			"unknown account": {ledgertest.Manual("x", "assets:cash", "1", ledger.Donations, "-1"), "postings[0].account"},
-			"bad amount":      {ledgertest.Manual("x", ledger.Clearing, "1.005", ledger.Donations, "-1.005"), "postings[0].amount,postings[1].amount"},
-			"zero":            {ledgertest.Manual("x", ledger.Clearing, "0", ledger.Donations, "0"), "postings[0].amount,postings[1].amount"},
-			"above ceiling":   {ledgertest.Manual("x", ledger.Clearing, "1000000.01", ledger.Donations, "-1000000.01"), "postings[0].amount,postings[1].amount"},
-			"the bank":        {ledgertest.Manual("x", ledger.Donations, "1.00", ledger.Bank, "-1.00"), "postings[1].account"},
+			"unbalanced":      {ledgertest.Manual("x", ledger.Clearing, "1.00", ledger.Interest, "-0.99"), "postings"},
+			"unknown account": {ledgertest.Manual("x", "assets:cash", "1", ledger.Interest, "-1"), "postings[0].account"},
+			"bad amount":      {ledgertest.Manual("x", ledger.Clearing, "1.005", ledger.Interest, "-1.005"), "postings[0].amount,postings[1].amount"},
+			"zero":            {ledgertest.Manual("x", ledger.Clearing, "0", ledger.Interest, "0"), "postings[0].amount,postings[1].amount"},
+			"above ceiling":   {ledgertest.Manual("x", ledger.Clearing, "1000000.01", ledger.Interest, "-1000000.01"), "postings[0].amount,postings[1].amount"},
+			"the bank":        {ledgertest.Manual("x", ledger.Interest, "1.00", ledger.Bank, "-1.00"), "postings[1].account"},
 			"the bank twice":  {ledgertest.Manual("x", ledger.Bank, "1.00", ledger.Bank, "-1.00"), "postings[0].account,postings[1].account"},
+			// Money by hand is no donation: income:donations moves only
+			// with donations (arrival and acceptance, refund).
+			"donation by hand":   {ledgertest.Manual("x", ledger.Clearing, "1.00", ledger.Donations, "-1.00"), "postings[1].account"},
+			"donation taken out": {ledgertest.Manual("x", ledger.Donations, "1.00", ledger.Interest, "-1.00"), "postings[0].account"},
 		} {
 			t.Run(name, func(t *testing.T) {
 				before := ledgertest.Dump(t, d)
@@ -279,7 +283,7 @@ func TestTamperingIsFound(t *testing.T) {
 func TestOneBadPostingNamedInTheError(t *testing.T) {
 	dbtest.Engines(t, func(t *testing.T, d *db.DB) {
 		s := ledgertest.Service(t, d)
-		_, err := s.PostManual(context.Background(), treasurer, ledgertest.Manual("x", "assets:cash", "1", ledger.Donations, "-1"))
+		_, err := s.PostManual(context.Background(), treasurer, ledgertest.Manual("x", "assets:cash", "1", ledger.Interest, "-1"))
 		if !errs.Is(errs.Invalid, err) || !strings.Contains(err.Error(), "postings[0].account: is not an account of the chart") {
 			t.Fatalf("err = %v", err)
 		}

@@ -106,7 +106,8 @@ type ManualPosting struct {
 
 // PostManual posts a manual entry.
 // Returns Unauthenticated, Forbidden, Invalid (naming the field, also
-// "postings[i].account" for assets:bank), InsufficientFunds.
+// "postings[i].account" for assets:bank, liabilities:donations-pending and
+// income:donations), InsufficientFunds.
 func (s *Service) PostManual(ctx context.Context, actor fundus.Actor, in ManualEntry) (commit.Outcome[*Entry], error) {
 	const op errs.Op = "ledger.PostManual"
 	if err := fundus.Authorize(op, actor, fundus.PostLedger); err != nil {
@@ -129,6 +130,8 @@ func (s *Service) PostManual(ctx context.Context, actor fundus.Actor, in ManualE
 			f.Add(fmt.Sprintf("postings[%d].account", i), "bank_line", "", BankOnlyWithLines)
 		case DonationsPending:
 			f.Add(fmt.Sprintf("postings[%d].account", i), "acceptance", "", PendingOnlyByDecision)
+		case Donations:
+			f.Add(fmt.Sprintf("postings[%d].account", i), "donations_only", "", DonationsOnlyAsDonations)
 		}
 		ne.Postings = append(ne.Postings, NewPosting{Account: account, Amount: minor})
 	}

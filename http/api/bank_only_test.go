@@ -53,14 +53,14 @@ func TestBankMovesOnlyWithBankLines(t *testing.T) {
 		for _, c := range []struct{ body, field string }{
 			{`{"memo":"Anfangsbestand","postings":[{"account":"assets:bank","amount":"5.00"},{"account":"equity:opening-balance","amount":"-5.00"}]}`, "postings[0].account"},
 			{`{"memo":"Gebühr","postings":[{"account":"expenses:bank-fees","amount":"1.00"},{"account":" assets:bank ","amount":"-1.00"}]}`, "postings[1].account"},
-			{`{"memo":"Spende","postings":[{"account":"assets:bank","amount":"20.00"},{"account":"income:donations","amount":"-20.00"}]}`, "postings[0].account"},
+			{`{"memo":"Zinsen","postings":[{"account":"assets:bank","amount":"20.00"},{"account":"income:interest","amount":"-20.00"}]}`, "postings[0].account"},
 			// Other spellings are no account of the chart: refused just the same.
-			{`{"memo":"Spende","postings":[{"account":"income:donations","amount":"-20.00"},{"account":"Assets:Bank","amount":"20.00"}]}`, "postings[1].account"},
-			{`{"memo":"Spende","postings":[{"account":"ASSETS:BANK","amount":"20.00"},{"account":"income:donations","amount":"-20.00"}]}`, "postings[0].account"},
-			{`{"memo":"Spende","postings":[{"account":"assets:bank\u00a0","amount":"20.00"},{"account":"income:donations","amount":"-20.00"}]}`, "postings[0].account"},
-			{`{"memo":"Spende","postings":[{"account":"assets:bank\u200b","amount":"20.00"},{"account":"income:donations","amount":"-20.00"}]}`, "postings[0].account"},
-			{`{"memo":"Spende","postings":[{"account":"assets: bank","amount":"20.00"},{"account":"income:donations","amount":"-20.00"}]}`, "postings[0].account"},
-			{`{"memo":"Spende","postings":[{"account":"assets:bank\t","amount":"20.00"},{"account":"income:donations","amount":"-20.00"}]}`, "postings[0].account"},
+			{`{"memo":"Zinsen","postings":[{"account":"income:interest","amount":"-20.00"},{"account":"Assets:Bank","amount":"20.00"}]}`, "postings[1].account"},
+			{`{"memo":"Zinsen","postings":[{"account":"ASSETS:BANK","amount":"20.00"},{"account":"income:interest","amount":"-20.00"}]}`, "postings[0].account"},
+			{`{"memo":"Zinsen","postings":[{"account":"assets:bank\u00a0","amount":"20.00"},{"account":"income:interest","amount":"-20.00"}]}`, "postings[0].account"},
+			{`{"memo":"Zinsen","postings":[{"account":"assets:bank\u200b","amount":"20.00"},{"account":"income:interest","amount":"-20.00"}]}`, "postings[0].account"},
+			{`{"memo":"Zinsen","postings":[{"account":"assets: bank","amount":"20.00"},{"account":"income:interest","amount":"-20.00"}]}`, "postings[0].account"},
+			{`{"memo":"Zinsen","postings":[{"account":"assets:bank\t","amount":"20.00"},{"account":"income:interest","amount":"-20.00"}]}`, "postings[0].account"},
 		} {
 			refused("/api/v1/ledger/entries", c.body, 422, "validation", c.field)
 		}
@@ -72,7 +72,7 @@ func TestBankMovesOnlyWithBankLines(t *testing.T) {
 
 		// Where the line's money went is corrected by hand, the bank left alone.
 		ts.JSON("POST", "/api/v1/ledger/entries", kasse,
-			`{"memo":"Teil des Anfangsbestands war eine Spende","postings":[{"account":"equity:opening-balance","amount":"20.00"},{"account":"income:donations","amount":"-20.00"}]}`).
+			`{"memo":"Teil des Anfangsbestands waren Zinsen","postings":[{"account":"equity:opening-balance","amount":"20.00"},{"account":"income:interest","amount":"-20.00"}]}`).
 			WantStatus(t, http.StatusCreated)
 		acc := ts.JSON("GET", "/api/v1/ledger/accounts", kasse, "").WantStatus(t, 200)
 		for _, a := range acc.JSON["items"].([]any) {

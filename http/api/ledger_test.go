@@ -22,8 +22,8 @@ func TestLedgerAPI(t *testing.T) {
 		pruefer := ts.MustUser("pruefer@example.org", auth.Auditor)
 		verein := ts.MustUser("verein@example.org", auth.Applicant)
 
-		donation := `{"memo":"Spende","postings":[{"account":"assets:clearing","amount":"100.00"},{"account":"income:donations","amount":-100.00}]}`
-		r := ts.JSON("POST", "/api/v1/ledger/entries", kasse, donation).WantStatus(t, http.StatusCreated)
+		interest := `{"memo":"Zinsen","postings":[{"account":"assets:clearing","amount":"100.00"},{"account":"income:interest","amount":-100.00}]}`
+		r := ts.JSON("POST", "/api/v1/ledger/entries", kasse, interest).WantStatus(t, http.StatusCreated)
 		if r.JSON["seq"] != float64(1) || r.JSON["hash"] == "" || r.JSON["prev_hash"] != ledger.GenesisHash {
 			t.Fatalf("entry %v", r.JSON)
 		}
@@ -34,7 +34,7 @@ func TestLedgerAPI(t *testing.T) {
 		firstID := r.JSON["id"].(string)
 
 		t.Run("roles", func(t *testing.T) {
-			ts.JSON("POST", "/api/v1/ledger/entries", pruefer, donation).WantProblem(t, 403, "forbidden")
+			ts.JSON("POST", "/api/v1/ledger/entries", pruefer, interest).WantProblem(t, 403, "forbidden")
 			ts.JSON("GET", "/api/v1/ledger/accounts", verein, "").WantProblem(t, 403, "forbidden")
 			ts.JSON("GET", "/api/v1/ledger/verify", kasse, "").WantProblem(t, 403, "forbidden")
 			ts.JSON("GET", "/api/v1/ledger/accounts", "", "").WantProblem(t, 401, "unauthenticated")
@@ -42,7 +42,7 @@ func TestLedgerAPI(t *testing.T) {
 
 		t.Run("hostile amounts", func(t *testing.T) {
 			for _, amount := range []string{`"1.005"`, `1e400`, `"NaN"`, `"+5"`, `"5,00"`, `-0`, `"1000000.01"`, `true`} {
-				body := `{"memo":"x","postings":[{"account":"assets:clearing","amount":` + amount + `},{"account":"income:donations","amount":"-1.00"}]}`
+				body := `{"memo":"x","postings":[{"account":"assets:clearing","amount":` + amount + `},{"account":"income:interest","amount":"-1.00"}]}`
 				r := ts.JSON("POST", "/api/v1/ledger/entries", kasse, body).WantProblem(t, 422, "validation")
 				if f := r.FieldErrors(); len(f) == 0 || f[0] != "postings[0].amount" {
 					t.Errorf("%s: fields %v", amount, f)
@@ -52,7 +52,7 @@ func TestLedgerAPI(t *testing.T) {
 
 		t.Run("idempotency", func(t *testing.T) {
 			h := map[string]string{"Idempotency-Key": "bank-statement-2026-11-25-line-7"}
-			body := `{"memo":"Spende, von Hand bestätigt","postings":[{"account":"assets:clearing","amount":"20.00"},{"account":"income:donations","amount":"-20.00"}]}`
+			body := `{"memo":"Zinsen, von Hand gebucht","postings":[{"account":"assets:clearing","amount":"20.00"},{"account":"income:interest","amount":"-20.00"}]}`
 			first := ts.DoWithHeaders("POST", "/api/v1/ledger/entries", kasse, body, h).WantStatus(t, http.StatusCreated)
 			again := ts.DoWithHeaders("POST", "/api/v1/ledger/entries", kasse, body, h).WantStatus(t, http.StatusCreated)
 			if again.Body.String() != first.Body.String() || again.Header().Get("Idempotent-Replayed") != "true" {
@@ -81,7 +81,7 @@ func TestLedgerAPI(t *testing.T) {
 				done <- err
 			}()
 			<-started
-			ts.DoWithHeaders("POST", "/api/v1/ledger/entries", kasse, donation, map[string]string{"Idempotency-Key": "slow"}).WantProblem(t, 409, "idempotency-in-progress")
+			ts.DoWithHeaders("POST", "/api/v1/ledger/entries", kasse, interest, map[string]string{"Idempotency-Key": "slow"}).WantProblem(t, 409, "idempotency-in-progress")
 			close(release)
 			if err := <-done; err != nil {
 				t.Fatal(err)
@@ -116,10 +116,10 @@ func TestLedgerAPI(t *testing.T) {
 				seen += len(r.JSON["items"].([]any))
 				cursor, _ = r.JSON["next_cursor"].(string)
 			}
-			if seen != 4 { // donation, two idempotent entries, the reversal
+			if seen != 4 { // interest, two idempotent entries, the reversal
 				t.Fatalf("%d entries in all pages, want 4", seen)
 			}
-			r = ts.JSON("GET", "/api/v1/ledger/entries?account=income:donations&from=2000-01-01&to=2999-12-31", pruefer, "").WantStatus(t, 200)
+			r = ts.JSON("GET", "/api/v1/ledger/entries?account=income:interest&from=2000-01-01&to=2999-12-31", pruefer, "").WantStatus(t, 200)
 			if n := len(r.JSON["items"].([]any)); n != 4 {
 				t.Fatalf("filtered: %d", n)
 			}
@@ -170,7 +170,7 @@ func TestExportEndpoint(t *testing.T) {
 	ts := testserver.New(t, dbtest.Open(t, db.SQLite), server.Config{})
 	kasse := ts.MustUser("kasse@example.org", auth.Treasurer)
 	verein := ts.MustUser("verein@example.org", auth.Applicant)
-	ts.JSON("POST", "/api/v1/ledger/entries", kasse, `{"memo":"Spende","postings":[{"account":"assets:clearing","amount":"5.00"},{"account":"income:donations","amount":"-5.00"}]}`).WantStatus(t, 201)
+	ts.JSON("POST", "/api/v1/ledger/entries", kasse, `{"memo":"Zinsen","postings":[{"account":"assets:clearing","amount":"5.00"},{"account":"income:interest","amount":"-5.00"}]}`).WantStatus(t, 201)
 	r := ts.JSON("GET", "/api/v1/ledger/export?format=csv&from=2000-01-01", kasse, "").WantStatus(t, 200)
 	if cd := r.Header().Get("Content-Disposition"); !strings.HasPrefix(cd, "attachment; filename=\"fundus-ledger-from-2000-01-01") ||
 		!strings.HasPrefix(r.Body.String(), "entry_id,seq,time,date,kind,memo,account,debit,credit,currency,hash\n") {
@@ -178,4 +178,30 @@ func TestExportEndpoint(t *testing.T) {
 	}
 	ts.JSON("GET", "/api/v1/ledger/export?format=xml", kasse, "").WantProblem(t, 422, "validation")
 	ts.JSON("GET", "/api/v1/ledger/export?format=csv", verein, "").WantProblem(t, 403, "forbidden")
+}
+
+// TestNoDonationByHand: a treasurer cannot make money available by a
+// manual entry to income:donations (it would bypass the donation's record
+// and its acceptance), nor take a donation out by hand; refused with 422
+// naming the posting, also under an idempotency key, and nothing changes.
+func TestNoDonationByHand(t *testing.T) {
+	dbtest.Engines(t, func(t *testing.T, d *db.DB) {
+		ts := testserver.New(t, d, server.Config{})
+		kasse := ts.MustUser("kasse@example.org", auth.Treasurer)
+		fund := ts.JSON("GET", "/api/v1/fund", "", "").WantStatus(t, 200).JSON
+		for _, c := range []struct{ body, field string }{
+			{`{"memo":"Spende bar","postings":[{"account":"assets:clearing","amount":"5000.00"},{"account":"income:donations","amount":"-5000.00"}]}`, "postings[1].account"},
+			{`{"memo":"Umbuchung","postings":[{"account":"income:donations","amount":"5.00"},{"account":"income:interest","amount":"-5.00"}]}`, "postings[0].account"},
+		} {
+			for range 2 {
+				r := ts.DoWithHeaders("POST", "/api/v1/ledger/entries", kasse, c.body, map[string]string{"Idempotency-Key": "by-hand-" + c.field}).WantProblem(t, 422, "validation")
+				if f := r.FieldErrors(); len(f) != 1 || f[0] != c.field {
+					t.Errorf("fields %v, want %s", f, c.field)
+				}
+			}
+		}
+		if after := ts.JSON("GET", "/api/v1/fund", "", "").WantStatus(t, 200).JSON; after["available"] != fund["available"] || after["donations_received"] != fund["donations_received"] {
+			t.Fatalf("the fund changed: %v -> %v", fund, after)
+		}
+	})
 }
