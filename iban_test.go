@@ -35,3 +35,14 @@ func TestValidBIC(t *testing.T) {
 		}
 	}
 }
+
+// TestNormalizeIBANCopiedFromRightToLeft: an IBAN copied from an Arabic
+// or Persian text may carry invisible direction marks and non-breaking
+// spaces; they are dropped.
+func TestNormalizeIBANCopiedFromRightToLeft(t *testing.T) {
+	for _, in := range []string{"\u2066DE89 3704 0044 0532 0130 00\u2069", "\u200fde89\u00a03704\u00a00044\u00a00532\u00a00130\u00a000"} {
+		if got := fundus.NormalizeIBAN(in); got != "DE89370400440532013000" || !fundus.ValidIBAN(got) {
+			t.Errorf("%q: %q", in, got)
+		}
+	}
+}

@@ -162,16 +162,16 @@ func TestGiroCodeNote(t *testing.T) {
 	if p, err := g.Payload(); err != nil || !strings.HasSuffix(p, "\nFUND-7K3M-9QAX Spende\nشكراً لتبرعك!") {
 		t.Fatalf("note: %q %v", p, err)
 	}
-	for name, note := range map[string]string{"71 characters": strings.Repeat("x", 71), "two lines": "a\nb", "over 331 bytes": strings.Repeat("ж", 70)} {
+	for _, c := range []struct{ name, remittance, note string }{
+		{"71 characters", example.Remittance, strings.Repeat("x", 71)},
+		{"two lines", example.Remittance, "a\nb"},
+		{"over 331 bytes", strings.Repeat("€", 50), strings.Repeat("ж", 70)},
+	} {
 		g := example
-		g.Remittance = strings.Repeat("€", 50)
-		if name != "over 331 bytes" {
-			g.Remittance = example.Remittance
-		}
-		g.Note = note
+		g.Remittance, g.Note = c.remittance, c.note
 		p, err := g.Payload()
-		if err != nil || strings.Contains(p, note) || len(p) > maxGiroCodeBytes {
-			t.Errorf("%s: %q %v", name, p, err)
+		if err != nil || strings.Contains(p, c.note) || len(p) > maxGiroCodeBytes {
+			t.Errorf("%s: %q %v", c.name, p, err)
 		}
 	}
 }

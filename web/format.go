@@ -1,7 +1,6 @@
 package web
 
 import (
-	"strings"
 	"time"
 
 	"github.com/bojanz/currency"
@@ -80,7 +79,7 @@ func dateLocale(lang string) locales.Translator {
 // FormatDate writes a date (its day in Berlin) as people of lang read it:
 // "25.11.2026", "25 Nov 2026", "25 нояб. 2026 г.".
 func FormatDate(lang string, t time.Time) string {
-	return latinDigits(dateLocale(lang).FmtDateMedium(t.In(fundus.Berlin)))
+	return dateLocale(lang).FmtDateMedium(t.In(fundus.Berlin))
 }
 
 // FormatDay writes a calendar day (YYYY-MM-DD, as bank lines carry it)
@@ -97,23 +96,9 @@ func FormatDay(lang, day string) string {
 // read it; German adds "Uhr", as German letters do.
 func FormatDateTime(lang string, t time.Time) string {
 	t = t.In(fundus.Berlin)
-	s := FormatDate(lang, t) + ", " + latinDigits(dateLocale(lang).FmtTimeShort(t))
+	s := FormatDate(lang, t) + ", " + dateLocale(lang).FmtTimeShort(t)
 	if lang == "de" {
 		s += " Uhr"
 	}
 	return s
-}
-
-// latinDigits turns Arabic-Indic and Persian digits into 0–9 (see the
-// choice above).
-func latinDigits(s string) string {
-	return strings.Map(func(r rune) rune {
-		switch {
-		case r >= '\u0660' && r <= '\u0669':
-			return '0' + r - '\u0660'
-		case r >= '\u06f0' && r <= '\u06f9':
-			return '0' + r - '\u06f0'
-		}
-		return r
-	}, s)
 }

@@ -135,13 +135,22 @@ func supported(l string) bool {
 
 // Dir is the writing direction of lang: "rtl" for Arabic and Persian.
 func Dir(lang string) string {
-	if t, err := language.Parse(lang); err == nil {
-		if s, _ := t.Script(); s.String() == "Arab" {
-			return "rtl"
-		}
+	if rtl[lang] {
+		return "rtl"
 	}
 	return "ltr"
 }
+
+// rtl holds the Languages written right to left: those in Arabic script.
+var rtl = func() map[string]bool {
+	m := map[string]bool{}
+	for _, t := range Languages {
+		if s, _ := t.Script(); s.String() == "Arab" {
+			m[t.String()] = true
+		}
+	}
+	return m
+}()
 
 // LangName is lang's name in lang itself (the switcher's label: a visitor
 // looks for their own language written as they write it), from CLDR, with
@@ -180,14 +189,15 @@ type SwitcherLang struct {
 	Code, Name, Dir string
 }
 
-func switcherLangs() []SwitcherLang {
+// switcher is the language switcher's entries, one per language.
+var switcher = func() []SwitcherLang {
 	out := make([]SwitcherLang, len(Languages))
 	for i, t := range Languages {
 		l := t.String()
 		out[i] = SwitcherLang{Code: l, Name: LangName(l), Dir: Dir(l)}
 	}
 	return out
-}
+}()
 
 // unreviewed holds the languages some of whose texts no native speaker has
 // read yet, by web/i18n/review.json: per language, the keys a native

@@ -39,6 +39,7 @@ type Renderer struct {
 	// Site is the fund's name, logo and operator, shown on every page.
 	Site   Site
 	bundle *i18n.Bundle
+	locs   map[string]localizers                    // by language, made once
 	pages  map[string]map[string]*template.Template // by language, then page
 }
 
@@ -51,7 +52,10 @@ func New() (*Renderer, error) {
 			return nil, fmt.Errorf("web: translations: %w", err)
 		}
 	}
-	r := &Renderer{bundle: bundle, pages: map[string]map[string]*template.Template{}}
+	r := &Renderer{bundle: bundle, pages: map[string]map[string]*template.Template{}, locs: map[string]localizers{}}
+	for _, l := range Languages {
+		r.locs[l.String()] = newLocalizers(bundle, l.String())
+	}
 	names, err := fs.Glob(files, "templates/*.html")
 	if err != nil {
 		return nil, err
@@ -95,7 +99,7 @@ func (r *Renderer) funcs(lang string) template.FuncMap {
 		"ltr":        func(s string) string { return Isolate(lang, s) },
 		"lang":       func() string { return lang },
 		"dir":        func() string { return Dir(lang) },
-		"langs":      switcherLangs,
+		"langs":      func() []SwitcherLang { return switcher },
 		"unreviewed": func() bool { return Unreviewed(lang) },
 		"fieldError": func(errs map[string]string, field string) string { return errs[field] },
 		"fieldArgs":  fieldArgs,
@@ -189,7 +193,10 @@ func (r *Renderer) T(lang, id string, args ...any) string {
 type localizers []*i18n.Localizer
 
 func (r *Renderer) localizer(lang string) localizers {
-	return newLocalizers(r.bundle, lang)
+	if locs, ok := r.locs[lang]; ok {
+		return locs
+	}
+	return r.locs[Fallback]
 }
 
 func newLocalizers(b *i18n.Bundle, lang string) localizers {

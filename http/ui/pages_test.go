@@ -166,13 +166,9 @@ func TestTranslationsComplete(t *testing.T) {
 
 func readKeys(t *testing.T, path string) map[string]bool {
 	t.Helper()
-	b, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
 	keys := map[string]bool{}
-	for _, m := range regexp.MustCompile(`(?m)^\s*"([^"]+)":`).FindAllStringSubmatch(string(b), -1) {
-		keys[m[1]] = true
+	for k := range readMessages(t, path) {
+		keys[k] = true
 	}
 	if len(keys) < 50 {
 		t.Fatalf("%s: only %d keys read", path, len(keys))
