@@ -17,6 +17,7 @@ import (
 	"runtime"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"fundus"
@@ -110,6 +111,9 @@ type Service struct {
 	// ConfirmAddresses: a self-registered group confirms its address by a
 	// mailed link before it may submit (FUNDUS_REGISTRATION_CONFIRM).
 	ConfirmAddresses bool
+
+	lookupsOnce sync.Once
+	lookups     *sessionLookups // Authenticate's queries, made on first use
 }
 
 // NewService returns a Service on d and the write path w, with the default throttle and clock, and a
@@ -315,12 +319,17 @@ func (s *Service) Authenticate(ctx context.Context, token string) (*User, error)
 	if token == "" {
 		return nil, errs.E(op, errs.Unauthenticated, "sign in first")
 	}
-	u, err := findUserBySession(ctx, s.DB, hashToken(token), s.now())
-	if errs.Is(errs.NotFound, err) {
-		return nil, errs.E(op, errs.Unauthenticated, "the session is unknown or has expired")
-	}
+	s.lookupsOnce.Do(func() {
+		s.lookups = &sessionLookups{find: func(ctx context.Context, hashes []string) (map[string]*User, error) {
+			return findUsersBySessions(ctx, s.DB, hashes, s.now())
+		}}
+	})
+	u, err := s.lookups.user(ctx, hashToken(token))
 	if err != nil {
 		return nil, errs.E(op, err)
+	}
+	if u == nil {
+		return nil, errs.E(op, errs.Unauthenticated, "the session is unknown or has expired")
 	}
 	return u, nil
 }

@@ -101,6 +101,49 @@ func TestSessions(t *testing.T) {
 	})
 }
 
+// Many requests at once, each with its own session or none, each get their
+// own answer (the lookups of concurrent requests share queries), and a
+// sign-out or a deactivation holds for every request that comes after it.
+func TestAuthenticateConcurrently(t *testing.T) {
+	dbtest.Engines(t, func(t *testing.T, d *db.DB) {
+		ctx := context.Background()
+		s, _ := mustService(t, d)
+		tokens := map[string]string{} // token -> user ID, "" for none
+		for _, email := range []string{"a@example.org", "b@example.org", "c@example.org"} {
+			u := mustCreateUser(t, s, email, auth.Treasurer)
+			sess, err := s.SignIn(ctx, auth.Credentials{Email: email, Password: goodPassword}, "192.0.2.1")
+			if err != nil {
+				t.Fatal(err)
+			}
+			tokens[sess.Token] = u.ID
+			if email == "c@example.org" {
+				if err := s.SignOut(ctx, sess.Token); err != nil {
+					t.Fatal(err)
+				}
+				tokens[sess.Token] = ""
+			}
+		}
+		tokens["garbage"] = ""
+		var wg sync.WaitGroup
+		for range 20 {
+			for token, want := range tokens {
+				wg.Add(1)
+				go func() {
+					defer wg.Done()
+					u, err := s.Authenticate(ctx, token)
+					switch {
+					case want == "" && !errs.Is(errs.Unauthenticated, err):
+						t.Errorf("a token with no live session: %+v, %v", u, err)
+					case want != "" && (err != nil || u.ID != want):
+						t.Errorf("user %s: %+v, %v", want, u, err)
+					}
+				}()
+			}
+		}
+		wg.Wait()
+	})
+}
+
 func TestCreateUserValidation(t *testing.T) {
 	dbtest.Engines(t, func(t *testing.T, d *db.DB) {
 		ctx := context.Background()

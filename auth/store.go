@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"slices"
 	"strings"
 	"time"
 
@@ -340,12 +341,34 @@ func findUserByID(ctx context.Context, q sqlx.QueryerContext, id string) (*User,
 	return u, err
 }
 
-// findUserBySession returns the user of a session that is live at now.
-// Returns NotFound.
-func findUserBySession(ctx context.Context, q sqlx.QueryerContext, tokenHash string, now time.Time) (*User, error) {
-	u, _, err := findUser(ctx, q, `SELECT `+userColumns+` FROM sessions s JOIN users u ON u.id = s.user_id
-		WHERE s.token_hash = $1 AND s.expires_at > $2 AND u.active`, tokenHash, now)
-	return u, err
+// maxSessionsPerQuery bounds the token hashes one query looks up.
+const maxSessionsPerQuery = 100
+
+// findUsersBySessions returns, by token hash, the users of the sessions
+// among hashes that are live at now (a hash with no live session, or
+// whose user is inactive, is missing).
+func findUsersBySessions(ctx context.Context, q sqlx.QueryerContext, hashes []string, now time.Time) (map[string]*User, error) {
+	out := make(map[string]*User, len(hashes))
+	for chunk := range slices.Chunk(hashes, maxSessionsPerQuery) {
+		var p db.Params
+		in := make([]string, len(chunk))
+		at := p.Add(now)
+		for i, h := range chunk {
+			in[i] = p.Add(h)
+		}
+		var rows []struct {
+			TokenHash string `db:"token_hash"`
+			userRow
+		}
+		if err := sqlx.SelectContext(ctx, q, &rows, `SELECT s.token_hash, `+userColumns+` FROM sessions s JOIN users u ON u.id = s.user_id
+			WHERE s.token_hash IN (`+strings.Join(in, ", ")+`) AND s.expires_at > `+at+` AND u.active`, p.Args()...); err != nil {
+			return nil, err
+		}
+		for _, r := range rows {
+			out[r.TokenHash] = r.user()
+		}
+	}
+	return out, nil
 }
 
 func insertSession(ctx context.Context, tx sqlx.ExtContext, tokenHash, userID string, now, expires time.Time) error {

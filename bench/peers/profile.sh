@@ -1,0 +1,47 @@
+#!/usr/bin/env bash
+# Where one Fundus peer's run spends its time and bytes: the harness's run (up on an empty
+# database, a warm-up, one recorded run of SECS seconds), and meanwhile
+#   - CPU seconds per 1,000 entries of Fundus, of PostgreSQL (all its processes) and of the
+#     rest of the machine (the load tool, the kernel), from /proc;
+#   - a CPU profile of Fundus (pprof, over the middle of the run) in $PEERS_WORK/<peer>/cpu.pprof,
+#     its top functions printed;
+#   - on PostgreSQL, the run's WAL by record type (pg_waldump --stats=record): what each
+#     entry writes, index by index.
+#
+#   bench/peers/profile.sh [fundus|fundus-confirm|fundus-sqlite]
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+PREPARE_ONLY=1 "$here/run.sh"
+work=${PEERS_WORK:-/tmp/peers}
+h=$work/harness
+peer=${1:-fundus}
+export FRESH=1 FUNDUS_DEBUG_ADDR=127.0.0.1:17090 PEERS_WORK=$work FUNDUS_SRC=${FUNDUS_SRC:-$(cd "$here/../.." && pwd)}
+secs=${SECS:-20}
+"$h/$peer/up.sh"
+trap '"$h/$peer/down.sh"' EXIT
+SECS=5 "$h/$peer/bench.sh" >/dev/null
+PSQL="psql -h 127.0.0.1 -U postgres -qtAX"
+pgdata=$($PSQL -c 'show data_directory')
+ticks() { # utime+stime of the processes named $1, in clock ticks
+  local t=0 p
+  for p in $(pgrep -x "$1"); do t=$((t + $(awk '{print $14 + $15}' "/proc/$p/stat" 2>/dev/null || echo 0))); done
+  echo $t
+}
+all() { awk '/^cpu / {print $2 + $3 + $4 + $7 + $8}' /proc/stat; }
+f0=$(ticks fundus) p0=$(ticks postgres) a0=$(all) lsn0=$($PSQL -c 'select pg_current_wal_lsn()')
+(sleep $((secs / 4)); curl -s -o "$work/$peer/cpu.pprof" "http://$FUNDUS_DEBUG_ADDR/debug/pprof/profile?seconds=$((secs / 2))") &
+SECS=$secs "$h/$peer/bench.sh" | tee "$work/$peer/profile-run.txt"
+wait
+n=$(sed -n 's/.*(2xx: \([0-9]*\) = .*/\1/p' "$work/$peer/load.txt")
+f1=$(ticks fundus) p1=$(ticks postgres) a1=$(all) lsn1=$($PSQL -c 'select pg_current_wal_lsn()')
+hz=$(getconf CLK_TCK)
+awk -v n="$n" -v f=$((f1 - f0)) -v p=$((p1 - p0)) -v a=$((a1 - a0)) -v hz="$hz" 'BEGIN {
+  printf "CPU seconds per 1,000 entries (%d entries): Fundus %.3f, PostgreSQL %.3f, the rest %.3f, all %.3f\n",
+    n, f / hz / n * 1000, p / hz / n * 1000, (a - f - p) / hz / n * 1000, a / hz / n * 1000 }'
+echo "(the PostgreSQL and the rest include the 11 s of bench_wal's wait and the checks after the run)"
+go tool pprof -top -nodecount=35 "$work/$peer/cpu.pprof" 2>/dev/null | head -45
+if [ "$peer" != fundus-sqlite ]; then
+  echo "WAL of the run, by record type ($lsn0 .. $lsn1, $n entries):"
+  /usr/lib/postgresql/*/bin/pg_waldump -p "$pgdata/pg_wal" -s "$lsn0" -e "$lsn1" --stats=record 2>/dev/null |
+    awk -v n="$n" 'NR <= 2 || ($2 > 0 && $0 ~ /\//) {print} /^Total/ {print; if (n > 0) printf "per entry: %.0f B\n", $6 / n}' | head -60
+fi
