@@ -226,35 +226,24 @@ func (p *idempotency) remember(c *call, err error, now time.Time) {
 	c.stored = true
 }
 
-// End inserts the records, each only if its key is not stored yet
+// End inserts the records. A key stored already makes the insert fail
 // (looking every key up first would cost a statement per call, or per
-// batch, to find what is nearly always not there). Its check returns
-// *keysTaken when keys were already stored.
+// batch, to find what is nearly always not there): the write path then
+// asks which (keys) and runs the batch again.
 func (p *idempotency) End() ([]db.Statement, func([]db.StatementResult) error) {
 	if len(p.records) == 0 {
 		return nil, nil
 	}
-	stmts := insertIdempotencyKeys(p.records)
-	return stmts, func(results []db.StatementResult) error {
-		stored := make(map[scopedKey]bool, len(p.records))
-		for _, r := range results {
-			for _, row := range r.Rows {
-				scope, _ := row[0].(string)
-				key, _ := row[1].(string)
-				stored[scopedKey{scope, key}] = true
-			}
-		}
-		var taken []scopedKey
-		for _, r := range p.records {
-			if k := (scopedKey{r.key.Scope, r.key.Name}); !stored[k] {
-				taken = append(taken, k)
-			}
-		}
-		if len(taken) > 0 {
-			return &keysTaken{keys: taken}
-		}
-		return nil
+	return insertIdempotencyKeys(p.records), nil
+}
+
+// keys returns the keys of the records.
+func (p *idempotency) keys() []scopedKey {
+	out := make([]scopedKey, len(p.records))
+	for i, r := range p.records {
+		out[i] = scopedKey{r.key.Scope, r.key.Name}
 	}
+	return out
 }
 
 // ForgetKeys deletes the idempotency records older than keep (docs/api.md

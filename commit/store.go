@@ -48,20 +48,34 @@ func findIdempotencyKeys(ctx context.Context, q sqlx.QueryerContext, keys []scop
 	return found, nil
 }
 
-// insertIdempotencyKeys returns the statements that insert the records
-// whose keys are not stored yet; they return the keys they inserted
-// (RETURNING), which the part's check compares with its records.
+// insertIdempotencyKeys returns the statements that insert the records.
+// A key already stored fails them (and the transaction): the write path
+// then finds which keys were stored (storedKeys) and runs the batch again,
+// replaying those calls. Failing, rather than leaving the row out (ON
+// CONFLICT DO NOTHING), lets the batch's last statements and its COMMIT go
+// in one round trip, with no answer to check between them.
 func insertIdempotencyKeys(records []idemRecord) []db.Statement {
 	rows := make([][]any, len(records))
 	for i, r := range records {
 		rows[i] = []any{r.key.Scope, r.key.Name, r.key.RequestHash, r.status, r.body, r.at}
 	}
-	stmts := db.InsertRows("idempotency_keys", []string{"scope", "key", "request_hash", "status", "body", "created_at"}, rows,
-		" ON CONFLICT (scope, key) DO NOTHING RETURNING scope, key")
-	for i := range stmts {
-		stmts[i].Rows = true
+	return db.InsertRows("idempotency_keys", []string{"scope", "key", "request_hash", "status", "body", "created_at"}, rows, "")
+}
+
+// storedKeys returns those of keys that are stored: after a batch whose
+// insert of its idempotency records failed, the keys that made it fail.
+func storedKeys(ctx context.Context, q sqlx.QueryerContext, keys []scopedKey) ([]scopedKey, error) {
+	found, err := findIdempotencyKeys(ctx, q, keys)
+	if err != nil {
+		return nil, err
 	}
-	return stmts
+	var out []scopedKey
+	for _, k := range keys {
+		if _, ok := found[k]; ok {
+			out = append(out, k)
+		}
+	}
+	return out, nil
 }
 
 // keysTaken is the error of a batch whose idempotency keys were already

@@ -131,6 +131,22 @@ func (r reader) QueryRowxContext(_ context.Context, q string, args ...any) *sqlx
 	return row
 }
 
+// ReadTogether runs statements that only read, in order, and returns the
+// rows of each (as the driver gives them): on PostgreSQL in one round trip,
+// which at the start of a batch also carries its BEGIN. A participant's
+// Begin reads so. Each statement sees what the ones before it did and
+// waited for: on PostgreSQL each takes its own snapshot (READ COMMITTED).
+func (t *Tx) ReadTogether(stmts ...db.Statement) ([]db.StatementResult, error) {
+	if err := t.takeSavepoint(); err != nil {
+		return nil, err
+	}
+	for i := range stmts {
+		stmts[i].Rows = true
+	}
+	res, err := t.sql.Pipeline(t.ctx, stmts)
+	return res, t.note(err)
+}
+
 // errAborted is the failure of a function after which PostgreSQL's
 // transaction is aborted.
 var errAborted = errors.New("commit: a statement failed and aborted the transaction")
@@ -334,9 +350,10 @@ func (t *Tx) runCall(c *call) (result any, err error) {
 	return result, err
 }
 
-// end writes what the parts kept, in the order they began, then the
-// idempotency records: all in one round trip on PostgreSQL.
-func (t *Tx) end() error {
+// end returns the statements that write what the parts kept, in the order
+// they began, then the idempotency records, and the check of their results
+// (nil when no part checks any).
+func (t *Tx) end() ([]db.Statement, func([]db.StatementResult) error) {
 	var stmts []db.Statement
 	type check struct {
 		from, to int
@@ -350,17 +367,15 @@ func (t *Tx) end() error {
 		}
 		stmts = append(stmts, s...)
 	}
-	if len(stmts) == 0 {
+	if len(checks) == 0 {
+		return stmts, nil
+	}
+	return stmts, func(results []db.StatementResult) error {
+		for _, c := range checks {
+			if err := c.fn(results[c.from:c.to]); err != nil {
+				return err
+			}
+		}
 		return nil
 	}
-	results, err := db.RunStatements(t.ctx, t.w.db.Engine, t.conn, t.sql, stmts)
-	if err != nil {
-		return err
-	}
-	for _, c := range checks {
-		if err := c.fn(results[c.from:c.to]); err != nil {
-			return err
-		}
-	}
-	return nil
 }

@@ -290,14 +290,42 @@ func (w *Writer) tryBatch(batch []*call, isolate bool, stored []scopedKey) error
 			return err
 		}
 	}
-	if err := t.end(); err != nil {
-		var taken *keysTaken
-		if !isolate && !errors.Is(err, ErrIsolate) && !errors.As(err, &taken) && !db.IsRetryable(err) {
+	stmts, check := t.end()
+	// With nothing to check between them, the last statements and COMMIT
+	// go together (on PostgreSQL in one round trip).
+	together := check == nil && len(stmts) > 0
+	switch {
+	case together:
+		err = sqlTx.PipelineCommit(ctx, stmts)
+	case len(stmts) > 0:
+		var results []db.StatementResult
+		if results, err = sqlTx.Pipeline(ctx, stmts); err == nil {
+			err = check(results)
+		}
+	}
+	if err != nil {
+		if errors.Is(err, ErrIsolate) || db.IsRetryable(err) {
+			return err
+		}
+		// An idempotency key stored meanwhile fails the insert of the
+		// records: run again, replaying its call.
+		sqlTx.Rollback()
+		taken, lerr := storedKeys(ctx, conn, t.idem.keys())
+		if lerr != nil {
+			return lerr
+		}
+		if len(taken) > 0 {
+			return &keysTaken{keys: taken}
+		}
+		if !isolate {
 			// A row a function handed over (Later) may be what failed:
 			// alone, in its savepoint, it fails only its function.
 			return ErrIsolate
 		}
 		return err
+	}
+	if together {
+		return nil
 	}
 	return sqlTx.Commit()
 }

@@ -289,12 +289,15 @@ func (w *Writer) Begin(ctx context.Context) (*sqlx.Conn, *CachedTx, error) {
 	if err != nil {
 		return nil, nil, err
 	}
+	if w.Engine == Postgres {
+		return conn, &CachedTx{conn: conn, driver: w.pool.DriverName()}, nil // BEGIN goes with the first statements
+	}
 	tx, err := conn.BeginTxx(ctx, nil)
 	if err != nil {
 		conn.Close()
 		return nil, nil, err
 	}
-	return conn, &CachedTx{Tx: tx, s: w.stmts}, nil
+	return conn, &CachedTx{tx: tx, s: w.stmts}, nil
 }
 
 // NewID returns a new id: a UUID of version 7, whose first bits are the

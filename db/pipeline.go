@@ -6,6 +6,7 @@ import (
 	"database/sql/driver"
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/stdlib"
@@ -23,6 +24,7 @@ type Statement struct {
 type StatementResult struct {
 	RowsAffected int64
 	Rows         [][]any // the rows it returned, when Statement.Rows
+	Command      string  // PostgreSQL: the command tag ("INSERT 0 3", "COMMIT", "ROLLBACK")
 }
 
 // RunStatements runs statements in order in the transaction q, open on
@@ -126,8 +128,58 @@ func pipeline(ctx context.Context, conn *sql.Conn, stmts []Statement) ([]Stateme
 				return err
 			}
 			results[i].RowsAffected = rows.CommandTag().RowsAffected()
+			results[i].Command = rows.CommandTag().String()
 		}
 		return br.Close()
 	})
 	return results, err
+}
+
+// ScanValues stores the values of a row that RunStatements returned (as the
+// driver gave them) in dests, each a *int64, *string or *time.Time.
+func ScanValues(row []any, dests ...any) error {
+	if len(row) != len(dests) {
+		return fmt.Errorf("db: a row of %d values scanned into %d", len(row), len(dests))
+	}
+	for i, dest := range dests {
+		v := row[i]
+		ok := false
+		switch d := dest.(type) {
+		case *int64:
+			switch x := v.(type) {
+			case int64:
+				*d, ok = x, true
+			case int32:
+				*d, ok = int64(x), true
+			}
+		case *string:
+			switch x := v.(type) {
+			case string:
+				*d, ok = x, true
+			case []byte:
+				*d, ok = string(x), true
+			}
+		case *time.Time:
+			switch x := v.(type) {
+			case time.Time:
+				*d, ok = x, true
+			case string: // SQLite's text, when the driver left it so
+				*d, ok = parseSQLiteTime(x)
+			}
+		}
+		if !ok {
+			return fmt.Errorf("db: value %d (%T) cannot be scanned into %T", i, v, dest)
+		}
+	}
+	return nil
+}
+
+// parseSQLiteTime reads the forms SQLite's driver writes times in.
+func parseSQLiteTime(s string) (time.Time, bool) {
+	for _, layout := range []string{"2006-01-02 15:04:05.999999999-07:00", time.RFC3339Nano, "2006-01-02 15:04:05.999999999", "2006-01-02 15:04:05"} {
+		if t, err := time.Parse(layout, s); err == nil {
+			return t, true
+		}
+	}
+	return time.Time{}, false
 }

@@ -3,8 +3,12 @@ package db
 import (
 	"context"
 	"database/sql"
+	"database/sql/driver"
+	"errors"
+	"fmt"
 	"sync"
 
+	"github.com/jackc/pgx/v5/stdlib"
 	"github.com/jmoiron/sqlx"
 )
 
@@ -100,48 +104,225 @@ func (s *Stmts) PreparePending(ctx context.Context) {
 	}
 }
 
-// CachedTx is a transaction whose statements come from a Stmts cache.
+// CachedTx is the writer's transaction. On SQLite it is database/sql's,
+// whose statements come from the writer's Stmts cache. On PostgreSQL it is
+// the server's, on a connection of the writer's own (pgx caches the
+// prepared statements): BEGIN is sent with the first statements, in the
+// same round trip when they go through Pipeline, and Commit and Rollback
+// end it by SQL. So a batch of the write path costs two round trips fewer
+// than with database/sql's transaction (BEGIN alone, and the reads that
+// begin the batch one by one: a round trip was 0.4 ms of a 4 ms batch on
+// the peers' benchmark, issue 18).
 type CachedTx struct {
-	*sqlx.Tx
+	tx *sqlx.Tx // SQLite
+
+	conn   *sqlx.Conn // PostgreSQL
+	driver string
+	begun  bool // BEGIN was sent
+	done   bool // COMMIT or ROLLBACK was sent
+
 	s *Stmts
 }
 
+// errRolledBack is a COMMIT that PostgreSQL answered with ROLLBACK: a
+// statement had failed and aborted the transaction.
+var errRolledBack = errors.New("db: the transaction was aborted and rolled back at COMMIT")
+
+// open sends BEGIN on PostgreSQL, once, before the first statement that
+// does not go through Pipeline.
+func (c *CachedTx) open(ctx context.Context) error {
+	if c.tx != nil || c.begun {
+		return nil
+	}
+	if c.done {
+		return sql.ErrTxDone
+	}
+	c.begun = true
+	_, err := c.conn.ExecContext(ctx, "BEGIN")
+	return err
+}
+
+// Pipeline runs stmts in the transaction, in order, and returns what each
+// did: on PostgreSQL in one round trip (with the transaction's BEGIN when
+// nothing was sent before), on SQLite one by one. The first that fails
+// stops them, and the transaction must be rolled back.
+func (c *CachedTx) Pipeline(ctx context.Context, stmts []Statement) ([]StatementResult, error) {
+	if c.tx != nil {
+		return RunStatements(ctx, SQLite, nil, c, stmts)
+	}
+	if c.done {
+		return nil, sql.ErrTxDone
+	}
+	if c.begun {
+		return pipeline(ctx, c.conn.Conn, stmts)
+	}
+	c.begun = true
+	res, err := pipeline(ctx, c.conn.Conn, append([]Statement{{Query: "BEGIN"}}, stmts...))
+	if err != nil {
+		return nil, err
+	}
+	return res[1:], nil
+}
+
+// PipelineCommit runs stmts as Pipeline does and then commits: on
+// PostgreSQL with COMMIT in the same round trip. It returns nil only when
+// the transaction committed; when a statement failed, nothing did, and the
+// transaction must be rolled back.
+func (c *CachedTx) PipelineCommit(ctx context.Context, stmts []Statement) error {
+	if c.tx != nil {
+		if _, err := c.Pipeline(ctx, stmts); err != nil {
+			return err
+		}
+		return c.tx.Commit()
+	}
+	if c.done {
+		return sql.ErrTxDone
+	}
+	all := append(stmts[:len(stmts):len(stmts)], Statement{Query: "COMMIT"})
+	if !c.begun {
+		all = append([]Statement{{Query: "BEGIN"}}, all...)
+	}
+	c.begun = true
+	res, err := pipeline(ctx, c.conn.Conn, all)
+	if err != nil {
+		return err // what follows the failed statement, COMMIT too, did not run
+	}
+	c.done = true
+	if res[len(res)-1].Command != "COMMIT" {
+		return errRolledBack
+	}
+	return nil
+}
+
+// Commit commits the transaction.
+func (c *CachedTx) Commit() error {
+	if c.tx != nil {
+		return c.tx.Commit()
+	}
+	if c.done {
+		return sql.ErrTxDone
+	}
+	c.done = true
+	if !c.begun {
+		return nil // nothing was sent
+	}
+	return c.conn.Raw(func(dc any) error {
+		pc, ok := dc.(*stdlib.Conn)
+		if !ok {
+			return fmt.Errorf("db: commit on a %T, not a pgx connection", dc)
+		}
+		tag, err := pc.Conn().Exec(context.Background(), "COMMIT")
+		if err != nil {
+			return fmt.Errorf("db: commit: %v", err) // not wrapped: never driver.ErrBadConn
+		}
+		if tag.String() == "ROLLBACK" {
+			return errRolledBack
+		}
+		return nil
+	})
+}
+
+// Rollback rolls the transaction back; after Commit it does nothing. On
+// PostgreSQL a connection whose ROLLBACK fails is closed rather than given
+// back to the pool with its transaction perhaps still open.
+func (c *CachedTx) Rollback() error {
+	if c.tx != nil {
+		return c.tx.Rollback()
+	}
+	if c.done {
+		return sql.ErrTxDone
+	}
+	c.done = true
+	if !c.begun {
+		return nil
+	}
+	_, err := c.conn.ExecContext(context.Background(), "ROLLBACK")
+	if err != nil {
+		c.conn.Raw(func(any) error { return driver.ErrBadConn })
+	}
+	return err
+}
+
+func (c *CachedTx) DriverName() string {
+	if c.tx != nil {
+		return c.tx.DriverName()
+	}
+	return c.driver
+}
+
+func (c *CachedTx) Rebind(q string) string {
+	return sqlx.Rebind(sqlx.BindType(c.DriverName()), q)
+}
+
+func (c *CachedTx) BindNamed(q string, arg any) (string, []any, error) {
+	return sqlx.BindNamed(sqlx.BindType(c.DriverName()), q, arg)
+}
+
 func (c *CachedTx) stmt(ctx context.Context, q string) *sqlx.Stmt {
-	if c.s == nil {
+	if c.s == nil || c.tx == nil {
 		return nil
 	}
 	if st := c.s.prepared(ctx, q); st != nil {
-		return c.Tx.StmtxContext(ctx, st)
+		return c.tx.StmtxContext(ctx, st)
 	}
 	return nil
 }
 
 func (c *CachedTx) ExecContext(ctx context.Context, q string, args ...any) (sql.Result, error) {
+	if c.tx == nil {
+		if err := c.open(ctx); err != nil {
+			return nil, err
+		}
+		return c.conn.ExecContext(ctx, q, args...)
+	}
 	if st := c.stmt(ctx, q); st != nil {
 		return st.ExecContext(ctx, args...)
 	}
-	return c.Tx.ExecContext(ctx, q, args...)
+	return c.tx.ExecContext(ctx, q, args...)
 }
 
 func (c *CachedTx) QueryContext(ctx context.Context, q string, args ...any) (*sql.Rows, error) {
+	if c.tx == nil {
+		if err := c.open(ctx); err != nil {
+			return nil, err
+		}
+		return c.conn.QueryContext(ctx, q, args...)
+	}
 	if st := c.stmt(ctx, q); st != nil {
 		return st.QueryContext(ctx, args...)
 	}
-	return c.Tx.QueryContext(ctx, q, args...)
+	return c.tx.QueryContext(ctx, q, args...)
 }
 
 func (c *CachedTx) QueryxContext(ctx context.Context, q string, args ...any) (*sqlx.Rows, error) {
+	if c.tx == nil {
+		if err := c.open(ctx); err != nil {
+			return nil, err
+		}
+		return c.conn.QueryxContext(ctx, q, args...)
+	}
 	if st := c.stmt(ctx, q); st != nil {
 		return st.QueryxContext(ctx, args...)
 	}
-	return c.Tx.QueryxContext(ctx, q, args...)
+	return c.tx.QueryxContext(ctx, q, args...)
 }
 
 func (c *CachedTx) QueryRowxContext(ctx context.Context, q string, args ...any) *sqlx.Row {
+	if c.tx == nil {
+		if err := c.open(ctx); err != nil {
+			// A Row carries only the query's own error: a query on a
+			// cancelled context fails without running outside the
+			// transaction (the error the caller sees is the context's).
+			done, cancel := context.WithCancel(ctx)
+			cancel()
+			return c.conn.QueryRowxContext(done, q, args...)
+		}
+		return c.conn.QueryRowxContext(ctx, q, args...)
+	}
 	if st := c.stmt(ctx, q); st != nil {
 		return st.QueryRowxContext(ctx, args...)
 	}
-	return c.Tx.QueryRowxContext(ctx, q, args...)
+	return c.tx.QueryRowxContext(ctx, q, args...)
 }
 
 var _ sqlx.ExtContext = (*CachedTx)(nil)

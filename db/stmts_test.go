@@ -37,7 +37,7 @@ func TestStatementsArePreparedOnceAndReused(t *testing.T) {
 			t.Fatal(err)
 		}
 		var got int
-		if err := (&CachedTx{Tx: tx, s: w}).QueryRowxContext(ctx, q, i).Scan(&got); err != nil || got != i+1 {
+		if err := (&CachedTx{tx: tx, s: w}).QueryRowxContext(ctx, q, i).Scan(&got); err != nil || got != i+1 {
 			t.Fatalf("in transaction %d: %d, %v", i, got, err)
 		}
 		tx.Rollback()

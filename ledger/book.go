@@ -38,13 +38,10 @@ type accountState struct {
 	minor  int64 // balance including this transaction's postings
 }
 
-// Begin locks the chain head, then reads the accounts (see lockHead).
+// Begin locks the chain head, then reads the accounts (see lockHead), in
+// one round trip on PostgreSQL.
 func (*book) Begin(tx *commit.Tx) (commit.Part, error) {
-	h, err := lockHead(tx.Context(), tx.Reader(), tx.Engine())
-	if err != nil {
-		return nil, err
-	}
-	accts, err := loadAccounts(tx.Context(), tx.Reader())
+	h, accts, err := lockHeadAndAccounts(tx)
 	if err != nil {
 		return nil, err
 	}

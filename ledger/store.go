@@ -6,31 +6,53 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"fmt"
 	"strings"
 	"time"
 
 	"github.com/jmoiron/sqlx"
 
+	"fundus/commit"
 	"fundus/db"
 )
 
 // This file holds all of the package's SQL. Entries and postings are only
 // ever inserted here.
 
-// lockHead locks the chain head and reads it. The accounts must be read
-// by a later statement: on PostgreSQL a statement that waits for the lock
-// sees the locked row as committed since, but every other row as it was
-// when the statement began, so accounts read together with the head
-// would miss the balances of the transaction it waited for.
-func lockHead(ctx context.Context, tx sqlx.QueryerContext, engine db.Engine) (head, error) {
+// lockHeadAndAccounts locks the chain head, then reads the accounts, sent
+// together with the batch's BEGIN in one round trip on PostgreSQL
+// (commit.Tx.ReadTogether). The accounts must be read by a later statement
+// than the lock: on PostgreSQL a statement that waits for the lock sees the
+// locked row as committed since, but every other row as it was when the
+// statement began, so accounts read together with the head would miss the
+// balances of the transaction it waited for.
+func lockHeadAndAccounts(tx *commit.Tx) (head, []Account, error) {
 	q := `SELECT seq, hash, last_time FROM ledger_head WHERE id = 1`
-	if engine == db.Postgres {
+	if tx.Engine() == db.Postgres {
 		q += ` FOR UPDATE` // SQLite's writer already holds the database lock
 	}
+	res, err := tx.ReadTogether(db.Statement{Query: q}, db.Statement{Query: accountsQuery})
+	if err != nil {
+		return head{}, nil, err
+	}
+	if len(res[0].Rows) != 1 {
+		return head{}, nil, fmt.Errorf("ledger: %d chain heads, want 1", len(res[0].Rows))
+	}
 	var h head
-	err := tx.QueryRowxContext(ctx, q).Scan(&h.seq, &h.hash, &h.lastTime)
+	r := res[0].Rows[0]
+	if err := db.ScanValues(r, &h.seq, &h.hash, &h.lastTime); err != nil {
+		return head{}, nil, err
+	}
 	h.lastTime = h.lastTime.UTC()
-	return h, err
+	accts := make([]Account, len(res[1].Rows))
+	for i, r := range res[1].Rows {
+		var a accountRow
+		if err := db.ScanValues(r, &a.Code, &a.Type, &a.Currency, &a.Name, &a.Balance); err != nil {
+			return head{}, nil, err
+		}
+		accts[i] = a.account()
+	}
+	return h, accts, nil
 }
 
 // readHead reads the chain head without locking it.
@@ -53,9 +75,11 @@ func (r accountRow) account() Account {
 	return Account{Code: r.Code, Type: r.Type, Currency: r.Currency, Name: r.Name, Balance: fundus.Money{Minor: r.Balance, Currency: cur}}
 }
 
+const accountsQuery = `SELECT code, type, currency, name, balance FROM accounts ORDER BY code`
+
 func loadAccounts(ctx context.Context, q sqlx.QueryerContext) ([]Account, error) {
 	var rows []accountRow
-	if err := sqlx.SelectContext(ctx, q, &rows, `SELECT code, type, currency, name, balance FROM accounts ORDER BY code`); err != nil {
+	if err := sqlx.SelectContext(ctx, q, &rows, accountsQuery); err != nil {
 		return nil, err
 	}
 	out := make([]Account, len(rows))
