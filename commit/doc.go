@@ -30,7 +30,8 @@
 // What a transaction keeps in memory until its end has one shape, Part:
 // its state is saved before each function and restored when the function
 // fails, and at the end of the batch it gives the statements that write it,
-// all sent together (on PostgreSQL in one round trip). The write path's own
+// all sent together (on PostgreSQL in one round trip, with COMMIT when no
+// part checks their results). The write path's own
 // parts are the idempotency records (idempotency.go) and rows handed over
 // for later (Later); other packages register theirs with NewWriter (the
 // ledger's entries and balances, the audit trail). Each part's SQL is its
@@ -44,15 +45,16 @@
 // With a Key on the context (WithKey), a function's answer is stored under
 // it in the same transaction as its effect, and the same request again is
 // answered as the first time (Outcome). Keys are not looked up before each
-// function: they are inserted at the end with ON CONFLICT DO NOTHING, and a
-// key found stored makes the batch run again, looking it up, so that its
-// function is replayed instead of run twice.
+// function: they are inserted at the end, and a key stored already fails
+// the insert and the batch, which then runs again looking the batch's keys
+// up, so that its function is replayed instead of run twice.
 //
 // # Locks
 //
 // Every batch begins with its participants' Begin, in the order they were
 // registered: the ledger locks the chain head there (SQLite: the single
 // writer connection with BEGIN IMMEDIATE; PostgreSQL: SELECT ... FOR
-// UPDATE), so two batches never see the same balances, also with several
-// Fundus instances on one PostgreSQL.
+// UPDATE, sent with BEGIN and the read of the accounts in one round trip:
+// Tx.ReadTogether), so two batches never see the same balances, also with
+// several Fundus instances on one PostgreSQL.
 package commit
