@@ -2,6 +2,7 @@ package auth
 
 import (
 	"context"
+	"fmt"
 	"maps"
 	"slices"
 	"sync"
@@ -67,19 +68,34 @@ func (l *sessionLookups) user(ctx context.Context, hash string) (*User, error) {
 	}
 	own := *u // each request its own User, as if it had been read for it alone
 	own.Roles = slices.Clone(u.Roles)
+	if u.LastSignInAt != nil {
+		t := *u.LastSignInAt
+		own.LastSignInAt = &t
+	}
 	return &own, nil
 }
 
 // run queries round after round until no lookup waits.
 func (l *sessionLookups) run(r *lookupRound) {
 	for r != nil {
-		ctx, cancel := context.WithTimeout(context.Background(), lookupTimeout)
-		r.users, r.err = l.find(ctx, slices.Sorted(maps.Keys(r.hashes)))
-		cancel()
+		r.users, r.err = l.query(r)
 		close(r.done)
 		l.mu.Lock()
 		r, l.next = l.next, nil
 		l.running = r != nil
 		l.mu.Unlock()
 	}
+}
+
+// query runs one round's query; a panic in it fails the round's lookups,
+// not the process.
+func (l *sessionLookups) query(r *lookupRound) (users map[string]*User, err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			users, err = nil, fmt.Errorf("auth: session lookup: panic: %v", p)
+		}
+	}()
+	ctx, cancel := context.WithTimeout(context.Background(), lookupTimeout)
+	defer cancel()
+	return l.find(ctx, slices.Sorted(maps.Keys(r.hashes)))
 }

@@ -177,7 +177,8 @@ func (p *idempotency) Save() func() {
 
 // replay looks the key up among the batch's records and those an earlier
 // run of the batch found stored (a key not known to be stored is taken to
-// be new; End checks that when it stores the keys). It reports whether the
+// be new; if it is stored, the insert at the batch's end fails and the
+// batch runs again knowing it). It reports whether the
 // request was done before, and then puts the first answer into c; it
 // returns IdempotencyKeyReused when the key was used for another request.
 func (p *idempotency) replay(c *call) (bool, error) {

@@ -30,8 +30,8 @@ type scopedKey struct{ scope, key string }
 // whole primary key is the one form whose plan is an index scan however
 // small the table was when the statement was planned (a batch's keys in
 // one statement was planned as a scan of the table while it was new, and
-// stayed so). It runs only for keys known to be stored (End found them
-// there).
+// stayed so). It runs only after a batch's insert of its keys failed: to
+// find which were stored, and then for those, to replay them.
 func findIdempotencyKeys(ctx context.Context, q sqlx.QueryerContext, keys []scopedKey) (map[scopedKey]idemRow, error) {
 	found := make(map[scopedKey]idemRow, len(keys))
 	for _, k := range keys {

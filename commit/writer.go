@@ -244,7 +244,10 @@ func (w *Writer) runBatch(batch []*call) {
 		}
 		if !db.IsRetryable(err) || attempt == db.MaxAttempts {
 			for _, c := range batch {
-				c.forgetAnswer() // nothing of the run that gave it is committed
+				// Nothing of the run that gave it is committed (or, when the
+				// commit's outcome is unknown, perhaps it is: then too the
+				// caller is told it failed, and a repeat with its key finds it).
+				c.forgetAnswer()
 				c.err = errs.E(op, errs.Internal, "the transaction failed", err)
 			}
 			return
@@ -264,13 +267,18 @@ var ErrIsolate = errors.New("commit: a function failed after writing")
 // after writing makes it return ErrIsolate. It returns the error that made
 // the whole transaction fail (the calls' own errors are in the calls).
 func (w *Writer) tryBatch(batch []*call, isolate bool, stored []scopedKey) error {
-	ctx := context.Background() // no caller may cancel a shared transaction
+	// No caller may cancel a shared transaction; the batch's end cancels
+	// what a function left open (rows not closed), so that the rollback
+	// and the connection's close never wait for it.
+	ctx, cancel := context.WithCancel(context.Background())
 	conn, sqlTx, err := w.db.Begin(ctx)
 	if err != nil {
+		cancel()
 		return err
 	}
 	defer conn.Close()
 	defer sqlTx.Rollback() // after Commit, a no-op
+	defer cancel()
 	t := &Tx{sql: sqlTx, conn: conn.Conn, ctx: ctx, w: w}
 	if err := t.begin(stored); err != nil {
 		return err
@@ -304,8 +312,8 @@ func (w *Writer) tryBatch(batch []*call, isolate bool, stored []scopedKey) error
 		}
 	}
 	if err != nil {
-		if errors.Is(err, ErrIsolate) || db.IsRetryable(err) {
-			return err
+		if errors.Is(err, ErrIsolate) || errors.Is(err, db.ErrOutcomeUnknown) || db.IsRetryable(err) {
+			return err // an unknown outcome is final: the batch may have committed
 		}
 		// An idempotency key stored meanwhile fails the insert of the
 		// records: run again, replaying its call.

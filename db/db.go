@@ -126,11 +126,6 @@ func openSQLite(path string, opt Options) (*DB, error) {
 		// system call per page missed, and the single writer waits on them.
 		"mmap_size(1073741824)",
 		"cache_size(-32768)",
-		// Statement journals (a multi-row insert's undo within its
-		// transaction) and temporary b-trees in memory, not in files
-		// under /var/tmp: they never need to survive a crash, and as
-		// files they were a third of what the writer wrote (issue 18).
-		"temp_store(MEMORY)",
 	} {
 		pragmas.Add("_pragma", p)
 	}
@@ -139,7 +134,12 @@ func openSQLite(path string, opt Options) (*DB, error) {
 		return "file:" + path + "?" + pragmas.Encode() + extra
 	}
 	// The writer checkpoints only when the checkpointer falls far behind.
-	w, err := sqlx.Open("sqlite", dsn("&_txlock=immediate&_pragma=wal_autocheckpoint(16000)"))
+	// It keeps its statement journals (a multi-row insert's undo within its
+	// transaction) in memory, not in files under /var/tmp: they never need
+	// to survive a crash, and as files they were a third of what the writer
+	// wrote (issue 18). Readers keep the default: an export's sort may be
+	// large.
+	w, err := sqlx.Open("sqlite", dsn("&_txlock=immediate&_pragma=wal_autocheckpoint(16000)&_pragma=temp_store(MEMORY)"))
 	if err != nil {
 		return nil, err
 	}
@@ -280,9 +280,11 @@ func (w *Writer) Release() {
 	w.d.writerMu.Unlock()
 }
 
-// Begin opens a write transaction on a connection of its own, whose
-// statements go through the writer's statement cache. The caller ends the
-// transaction, then closes the connection.
+// Begin opens a write transaction on a connection of its own (on SQLite
+// database/sql's, whose statements go through the writer's statement
+// cache; on PostgreSQL the server's, whose BEGIN goes with its first
+// statements: see CachedTx). The caller ends the transaction, then closes
+// the connection.
 func (w *Writer) Begin(ctx context.Context) (*sqlx.Conn, *CachedTx, error) {
 	w.stmts.PreparePending(ctx)
 	conn, err := w.pool.Connx(ctx)

@@ -30,7 +30,8 @@ type StatementResult struct {
 // RunStatements runs statements in order in the transaction q, open on
 // conn, and returns what each did. On PostgreSQL they are sent together,
 // so they cost one round trip instead of one each (pgx's pipeline); the
-// write path ends each batch so. The first that fails stops them: the
+// writer's transaction runs its SQLite batches through it
+// (CachedTx.Pipeline). The first that fails stops them: the
 // others do not run, and the transaction must be rolled back.
 func RunStatements(ctx context.Context, engine Engine, conn *sql.Conn, q sqlx.ExtContext, stmts []Statement) ([]StatementResult, error) {
 	if engine == Postgres {
@@ -81,9 +82,8 @@ func scanAll(rows *sql.Rows) ([][]any, error) {
 	return out, rows.Err()
 }
 
-// pipeline sends stmts over conn's PostgreSQL connection in one batch. The
-// transaction database/sql opened on conn is the server's: the batch runs
-// inside it.
+// pipeline sends stmts over conn's PostgreSQL connection in one batch,
+// inside the transaction open on conn (the server's: see CachedTx).
 func pipeline(ctx context.Context, conn *sql.Conn, stmts []Statement) ([]StatementResult, error) {
 	results := make([]StatementResult, len(stmts))
 	err := conn.Raw(func(driverConn any) (err error) {

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"sync"
 
+	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/stdlib"
 	"github.com/jmoiron/sqlx"
 )
@@ -128,18 +129,51 @@ type CachedTx struct {
 // statement had failed and aborted the transaction.
 var errRolledBack = errors.New("db: the transaction was aborted and rolled back at COMMIT")
 
-// open sends BEGIN on PostgreSQL, once, before the first statement that
-// does not go through Pipeline.
+// errNoTransaction refuses a statement that would run outside the
+// transaction (its BEGIN failed, or it has ended).
+var errNoTransaction = errors.New("db: the write transaction is not open")
+
+// ErrOutcomeUnknown is a commit whose outcome is not known: the answer to
+// COMMIT was lost. The transaction may have committed, so what it did must
+// not be run again; its callers are told it failed.
+var ErrOutcomeUnknown = errors.New("db: the commit's outcome is unknown")
+
+// txStatus returns PostgreSQL's transaction status of the connection, as
+// the connection knows it without a round trip: 'I' idle (no transaction),
+// 'T' in a transaction, 'E' in a failed one; 0 when it cannot tell.
+func (c *CachedTx) txStatus() byte {
+	status := byte(0)
+	c.conn.Raw(func(dc any) error {
+		if pc, ok := dc.(*stdlib.Conn); ok {
+			status = pc.Conn().PgConn().TxStatus()
+		}
+		return nil
+	})
+	return status
+}
+
+// open makes sure, on PostgreSQL, that a statement about to be sent runs in
+// the transaction: it sends BEGIN before the first statement that does not
+// go through Pipeline, and refuses once the transaction is not open (a
+// BEGIN that failed, or COMMIT or ROLLBACK sent), so that no statement ever
+// runs outside it.
 func (c *CachedTx) open(ctx context.Context) error {
-	if c.tx != nil || c.begun {
+	if c.tx != nil {
 		return nil
 	}
 	if c.done {
 		return sql.ErrTxDone
 	}
-	c.begun = true
-	_, err := c.conn.ExecContext(ctx, "BEGIN")
-	return err
+	if !c.begun {
+		c.begun = true
+		if _, err := c.conn.ExecContext(ctx, "BEGIN"); err != nil {
+			return err
+		}
+	}
+	if st := c.txStatus(); st != 'T' && st != 'E' {
+		return errNoTransaction
+	}
+	return nil
 }
 
 // Pipeline runs stmts in the transaction, in order, and returns what each
@@ -154,8 +188,13 @@ func (c *CachedTx) Pipeline(ctx context.Context, stmts []Statement) ([]Statement
 		return nil, sql.ErrTxDone
 	}
 	if c.begun {
+		if err := c.open(ctx); err != nil {
+			return nil, err
+		}
 		return pipeline(ctx, c.conn.Conn, stmts)
 	}
+	// One Sync ends the batch: when BEGIN fails, PostgreSQL skips the
+	// statements after it.
 	c.begun = true
 	res, err := pipeline(ctx, c.conn.Conn, append([]Statement{{Query: "BEGIN"}}, stmts...))
 	if err != nil {
@@ -166,8 +205,9 @@ func (c *CachedTx) Pipeline(ctx context.Context, stmts []Statement) ([]Statement
 
 // PipelineCommit runs stmts as Pipeline does and then commits: on
 // PostgreSQL with COMMIT in the same round trip. It returns nil only when
-// the transaction committed; when a statement failed, nothing did, and the
-// transaction must be rolled back.
+// the transaction committed. When a statement failed, nothing committed
+// and the transaction must be rolled back; when the answer to COMMIT was
+// lost, it returns ErrOutcomeUnknown.
 func (c *CachedTx) PipelineCommit(ctx context.Context, stmts []Statement) error {
 	if c.tx != nil {
 		if _, err := c.Pipeline(ctx, stmts); err != nil {
@@ -179,13 +219,26 @@ func (c *CachedTx) PipelineCommit(ctx context.Context, stmts []Statement) error 
 		return sql.ErrTxDone
 	}
 	all := append(stmts[:len(stmts):len(stmts)], Statement{Query: "COMMIT"})
-	if !c.begun {
+	if c.begun {
+		if err := c.open(ctx); err != nil {
+			return err
+		}
+	} else {
 		all = append([]Statement{{Query: "BEGIN"}}, all...)
+		c.begun = true
 	}
-	c.begun = true
 	res, err := pipeline(ctx, c.conn.Conn, all)
 	if err != nil {
-		return err // what follows the failed statement, COMMIT too, did not run
+		var refused *pgconn.PgError
+		if c.txStatus() != 'I' || errors.As(err, &refused) {
+			return err // the server refused a statement: nothing committed; the caller rolls back
+		}
+		// No transaction is open and the server refused nothing: COMMIT
+		// ran and its answer was lost, or the connection cannot tell.
+		// Either way it may have committed.
+		c.done = true
+		c.discard()
+		return fmt.Errorf("%w: %v", ErrOutcomeUnknown, err)
 	}
 	c.done = true
 	if res[len(res)-1].Command != "COMMIT" {
@@ -206,20 +259,28 @@ func (c *CachedTx) Commit() error {
 	if !c.begun {
 		return nil // nothing was sent
 	}
-	return c.conn.Raw(func(dc any) error {
+	err := c.conn.Raw(func(dc any) error {
 		pc, ok := dc.(*stdlib.Conn)
 		if !ok {
 			return fmt.Errorf("db: commit on a %T, not a pgx connection", dc)
 		}
 		tag, err := pc.Conn().Exec(context.Background(), "COMMIT")
+		var refused *pgconn.PgError
+		if errors.As(err, &refused) {
+			return fmt.Errorf("db: commit: %w", err) // the server refused: nothing committed
+		}
 		if err != nil {
-			return fmt.Errorf("db: commit: %v", err) // not wrapped: never driver.ErrBadConn
+			return fmt.Errorf("%w: %v", ErrOutcomeUnknown, err) // never driver.ErrBadConn: closed below
 		}
 		if tag.String() == "ROLLBACK" {
 			return errRolledBack
 		}
 		return nil
 	})
+	if err != nil {
+		c.discard() // a transaction perhaps still open, with its locks, goes with its connection
+	}
+	return err
 }
 
 // Rollback rolls the transaction back; after Commit it does nothing. On
@@ -238,9 +299,15 @@ func (c *CachedTx) Rollback() error {
 	}
 	_, err := c.conn.ExecContext(context.Background(), "ROLLBACK")
 	if err != nil {
-		c.conn.Raw(func(any) error { return driver.ErrBadConn })
+		c.discard()
 	}
 	return err
+}
+
+// discard makes database/sql close the connection instead of giving it
+// back to the pool.
+func (c *CachedTx) discard() {
+	c.conn.Raw(func(any) error { return driver.ErrBadConn })
 }
 
 func (c *CachedTx) DriverName() string {
@@ -311,8 +378,8 @@ func (c *CachedTx) QueryRowxContext(ctx context.Context, q string, args ...any) 
 	if c.tx == nil {
 		if err := c.open(ctx); err != nil {
 			// A Row carries only the query's own error: a query on a
-			// cancelled context fails without running outside the
-			// transaction (the error the caller sees is the context's).
+			// cancelled context fails without being sent, so the caller
+			// sees an error, never a row read outside the transaction.
 			done, cancel := context.WithCancel(ctx)
 			cancel()
 			return c.conn.QueryRowxContext(done, q, args...)

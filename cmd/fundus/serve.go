@@ -154,8 +154,6 @@ func openWritePath(ctx context.Context, cfg *config) (d *db.DB, w *commit.Writer
 	return d, w, func() { w.Close(); d.Close() }, nil
 }
 
-// serve runs the HTTP server until SIGINT or SIGTERM, then lets running
-// requests finish (up to 20 s) before closing the database.
 // serveGCPercent is the server's garbage collection target when GOGC is not
 // set: the heap may grow to five times what is live before a collection
 // (Go's default: twice). A request allocates a few kB that die with it, and
@@ -164,6 +162,8 @@ func openWritePath(ctx context.Context, cfg *config) (d *db.DB, w *commit.Writer
 // Fundus's CPU under load; docs/performance.md).
 const serveGCPercent = 400
 
+// serve runs the HTTP server until SIGINT or SIGTERM, then lets running
+// requests finish (up to 20 s) before closing the database.
 func serve(ctx context.Context, cfg *config, log *slog.Logger) error {
 	ctx, stop := signal.NotifyContext(ctx, syscall.SIGINT, syscall.SIGTERM)
 	defer stop()
