@@ -17,7 +17,6 @@ import (
 	"runtime"
 	"slices"
 	"strings"
-	"sync"
 	"time"
 
 	"fundus"
@@ -112,15 +111,18 @@ type Service struct {
 	// mailed link before it may submit (FUNDUS_REGISTRATION_CONFIRM).
 	ConfirmAddresses bool
 
-	lookupsOnce sync.Once
-	lookups     *sessionLookups // Authenticate's queries, made on first use
+	lookups *sessionLookups // Authenticate's queries
 }
 
 // NewService returns a Service on d and the write path w, with the default throttle and clock, and a
 // Hasher with one slot per CPU.
 func NewService(d *db.DB, w *commit.Writer, sessionTTL time.Duration) *Service {
-	return &Service{DB: d, Writer: w, SessionTTL: sessionTTL, Throttle: DefaultThrottle, Now: time.Now,
+	s := &Service{DB: d, Writer: w, SessionTTL: sessionTTL, Throttle: DefaultThrottle, Now: time.Now,
 		Hasher: NewHasher(runtime.GOMAXPROCS(0), HashWait)}
+	s.lookups = &sessionLookups{find: func(ctx context.Context, hashes []string) (map[string]*User, error) {
+		return findUsersBySessions(ctx, s.DB, hashes, s.now())
+	}}
+	return s
 }
 
 // write runs fn in the write path (commit.Do): auth's changes commit, and
@@ -319,11 +321,6 @@ func (s *Service) Authenticate(ctx context.Context, token string) (*User, error)
 	if token == "" {
 		return nil, errs.E(op, errs.Unauthenticated, "sign in first")
 	}
-	s.lookupsOnce.Do(func() {
-		s.lookups = &sessionLookups{find: func(ctx context.Context, hashes []string) (map[string]*User, error) {
-			return findUsersBySessions(ctx, s.DB, hashes, s.now())
-		}}
-	})
 	u, err := s.lookups.user(ctx, hashToken(token))
 	if err != nil {
 		return nil, errs.E(op, err)

@@ -28,7 +28,6 @@ type sessionLookups struct {
 // lookupRound is one query's lookups and their answer.
 type lookupRound struct {
 	hashes map[string]bool
-	n      int // lookups waiting for it
 	done   chan struct{}
 	users  map[string]*User // by token hash; missing: no live session
 	err    error
@@ -48,7 +47,6 @@ func (l *sessionLookups) user(ctx context.Context, hash string) (*User, error) {
 	}
 	r := l.next
 	r.hashes[hash] = true
-	r.n++
 	if !l.running {
 		l.running, l.next = true, nil
 		go l.run(r)
@@ -97,5 +95,5 @@ func (l *sessionLookups) query(r *lookupRound) (users map[string]*User, err erro
 	}()
 	ctx, cancel := context.WithTimeout(context.Background(), lookupTimeout)
 	defer cancel()
-	return l.find(ctx, slices.Sorted(maps.Keys(r.hashes)))
+	return l.find(ctx, slices.Collect(maps.Keys(r.hashes)))
 }

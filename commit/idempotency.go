@@ -7,8 +7,6 @@ import (
 	"encoding/json"
 	"time"
 
-	"github.com/jmoiron/sqlx"
-
 	"fundus/db"
 	"fundus/errs"
 )
@@ -162,14 +160,6 @@ type idemRecord struct {
 	at     time.Time
 }
 
-func beginIdempotency(ctx context.Context, q sqlx.QueryerContext, stored []scopedKey) (*idempotency, error) {
-	found, err := findIdempotencyKeys(ctx, q, stored)
-	if err != nil {
-		return nil, err
-	}
-	return &idempotency{stored: found}, nil
-}
-
 func (p *idempotency) Save() func() {
 	n := len(p.records)
 	return func() { p.records = p.records[:n] }
@@ -230,7 +220,7 @@ func (p *idempotency) remember(c *call, err error, now time.Time) {
 // End inserts the records. A key stored already makes the insert fail
 // (looking every key up first would cost a statement per call, or per
 // batch, to find what is nearly always not there): the write path then
-// asks which (keys) and runs the batch again.
+// looks them up (keys) and runs the batch again.
 func (p *idempotency) End() ([]db.Statement, func([]db.StatementResult) error) {
 	if len(p.records) == 0 {
 		return nil, nil

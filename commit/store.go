@@ -30,8 +30,8 @@ type scopedKey struct{ scope, key string }
 // whole primary key is the one form whose plan is an index scan however
 // small the table was when the statement was planned (a batch's keys in
 // one statement was planned as a scan of the table while it was new, and
-// stayed so). It runs only after a batch's insert of its keys failed: to
-// find which were stored, and then for those, to replay them.
+// stayed so). It runs only after a batch's insert of its keys failed, to
+// find which were stored and their answers.
 func findIdempotencyKeys(ctx context.Context, q sqlx.QueryerContext, keys []scopedKey) (map[scopedKey]idemRow, error) {
 	found := make(map[scopedKey]idemRow, len(keys))
 	for _, k := range keys {
@@ -50,8 +50,8 @@ func findIdempotencyKeys(ctx context.Context, q sqlx.QueryerContext, keys []scop
 
 // insertIdempotencyKeys returns the statements that insert the records.
 // A key already stored fails them (and the transaction): the write path
-// then finds which keys were stored (storedKeys) and runs the batch again,
-// replaying those calls. Failing, rather than leaving the row out (ON
+// then looks the batch's keys up (findIdempotencyKeys) and runs the batch
+// again, replaying the calls of those it found. Failing, rather than leaving the row out (ON
 // CONFLICT DO NOTHING), lets the batch's last statements and its COMMIT go
 // in one round trip, with no answer to check between them.
 func insertIdempotencyKeys(records []idemRecord) []db.Statement {
@@ -62,29 +62,13 @@ func insertIdempotencyKeys(records []idemRecord) []db.Statement {
 	return db.InsertRows("idempotency_keys", []string{"scope", "key", "request_hash", "status", "body", "created_at"}, rows, "")
 }
 
-// storedKeys returns those of keys that are stored: after a batch whose
-// insert of its idempotency records failed, the keys that made it fail.
-func storedKeys(ctx context.Context, q sqlx.QueryerContext, keys []scopedKey) ([]scopedKey, error) {
-	found, err := findIdempotencyKeys(ctx, q, keys)
-	if err != nil {
-		return nil, err
-	}
-	var out []scopedKey
-	for _, k := range keys {
-		if _, ok := found[k]; ok {
-			out = append(out, k)
-		}
-	}
-	return out, nil
-}
-
 // keysTaken is the error of a batch whose idempotency keys were already
-// stored: it runs again, looking them up first, so that their calls are
+// stored: it runs again with their records, so that their calls are
 // replayed instead of done twice.
-type keysTaken struct{ keys []scopedKey }
+type keysTaken struct{ found map[scopedKey]idemRow }
 
 func (e *keysTaken) Error() string {
-	return fmt.Sprintf("commit: %d idempotency keys of the batch were already stored", len(e.keys))
+	return fmt.Sprintf("commit: %d idempotency keys of the batch were already stored", len(e.found))
 }
 
 // deleteIdempotencyKeysBefore forgets keys created before t.

@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/jackc/pgx/v5/stdlib"
 	"github.com/jmoiron/sqlx"
 
 	"fundus/db"
@@ -21,16 +20,14 @@ import (
 // shared transaction runs on the writer's own, so that no caller can cancel
 // it for the others.
 type Tx struct {
-	sql  *db.CachedTx
-	conn *sql.Conn // the connection of sql
-	ctx  context.Context
-	w    *Writer
-	now  time.Time
+	sql *db.CachedTx
+	ctx context.Context
+	w   *Writer
+	now time.Time
 
-	parts  map[any]Part // by the Participant or Later they belong to
-	order  []Part       // in the order they end
-	idem   *idempotency // the batch's idempotency records
-	stored []scopedKey  // keys an earlier run of the batch found stored
+	parts map[any]Part // by the Participant or Later they belong to
+	order []Part       // in the order they end
+	idem  *idempotency // the batch's idempotency records
 
 	isolate   bool  // each function runs in a savepoint
 	savepoint bool  // the current function's savepoint is taken
@@ -153,19 +150,7 @@ var errAborted = errors.New("commit: a statement failed and aborted the transact
 
 // aborted reports whether the transaction is aborted (PostgreSQL, after a
 // statement failed), as the connection knows without a round trip.
-func (t *Tx) aborted() bool {
-	if t.w.db.Engine != db.Postgres {
-		return false
-	}
-	status := byte(0)
-	t.conn.Raw(func(dc any) error {
-		if c, ok := dc.(*stdlib.Conn); ok {
-			status = c.Conn().PgConn().TxStatus()
-		}
-		return nil
-	})
-	return status == 'E'
-}
+func (t *Tx) aborted() bool { return t.sql.Aborted() }
 
 // note remembers the first statement error of the current function.
 func (t *Tx) note(err error) error {
@@ -221,9 +206,9 @@ func (t *Tx) endSavepoint(failed bool) error {
 }
 
 // begin starts the parts: the participants' in their order, then the
-// idempotency records, looking up the keys an earlier run of the batch
-// found stored.
-func (t *Tx) begin(stored []scopedKey) error {
+// idempotency records, with those an earlier run of the batch found
+// stored.
+func (t *Tx) begin(stored map[scopedKey]idemRow) error {
 	t.now = t.w.now()
 	t.parts = make(map[any]Part, len(t.w.parts)+2)
 	for _, p := range t.w.parts {
@@ -233,11 +218,7 @@ func (t *Tx) begin(stored []scopedKey) error {
 		}
 		t.parts[p], t.order = part, append(t.order, part)
 	}
-	idem, err := beginIdempotency(t.ctx, t.sql, stored)
-	if err != nil {
-		return err
-	}
-	t.idem, t.stored = idem, stored
+	t.idem = &idempotency{stored: stored}
 	return nil
 }
 

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"maps"
 	"math/rand/v2"
 	"sync"
 	"sync/atomic"
@@ -223,7 +224,7 @@ func (w *Writer) runBatch(batch []*call) {
 		}
 	}()
 	isolate := false
-	var stored []scopedKey // idempotency keys known to be stored
+	stored := map[scopedKey]idemRow{} // idempotency records known to be stored
 	for attempt := 1; ; attempt++ {
 		err := w.tryBatch(batch, isolate, stored)
 		if err == nil {
@@ -239,7 +240,7 @@ func (w *Writer) runBatch(batch []*call) {
 		}
 		var taken *keysTaken
 		if errors.As(err, &taken) && attempt < db.MaxAttempts {
-			stored = append(stored, taken.keys...)
+			maps.Copy(stored, taken.found)
 			continue
 		}
 		if !db.IsRetryable(err) || attempt == db.MaxAttempts {
@@ -266,7 +267,7 @@ var ErrIsolate = errors.New("commit: a function failed after writing")
 // isolate, each call runs in its own savepoint; without, a call that fails
 // after writing makes it return ErrIsolate. It returns the error that made
 // the whole transaction fail (the calls' own errors are in the calls).
-func (w *Writer) tryBatch(batch []*call, isolate bool, stored []scopedKey) error {
+func (w *Writer) tryBatch(batch []*call, isolate bool, stored map[scopedKey]idemRow) error {
 	// No caller may cancel a shared transaction; the batch's end cancels
 	// what a function left open (rows not closed), so that the rollback
 	// and the connection's close never wait for it.
@@ -279,7 +280,7 @@ func (w *Writer) tryBatch(batch []*call, isolate bool, stored []scopedKey) error
 	defer conn.Close()
 	defer sqlTx.Rollback() // after Commit, a no-op
 	defer cancel()
-	t := &Tx{sql: sqlTx, conn: conn.Conn, ctx: ctx, w: w}
+	t := &Tx{sql: sqlTx, ctx: ctx, w: w}
 	if err := t.begin(stored); err != nil {
 		return err
 	}
@@ -318,12 +319,12 @@ func (w *Writer) tryBatch(batch []*call, isolate bool, stored []scopedKey) error
 		// An idempotency key stored meanwhile fails the insert of the
 		// records: run again, replaying its call.
 		sqlTx.Rollback()
-		taken, lerr := storedKeys(ctx, conn, t.idem.keys())
+		found, lerr := findIdempotencyKeys(ctx, conn, t.idem.keys())
 		if lerr != nil {
 			return lerr
 		}
-		if len(taken) > 0 {
-			return &keysTaken{keys: taken}
+		if len(found) > 0 {
+			return &keysTaken{found: found}
 		}
 		if !isolate {
 			// A row a function handed over (Later) may be what failed:

@@ -136,50 +136,25 @@ func pipeline(ctx context.Context, conn *sql.Conn, stmts []Statement) ([]Stateme
 }
 
 // ScanValues stores the values of a row that RunStatements returned (as the
-// driver gave them) in dests, each a *int64, *string or *time.Time.
+// driver gave them: both drivers give BIGINT as int64, TEXT as string and
+// times as time.Time) in dests, each a *int64, *string or *time.Time.
 func ScanValues(row []any, dests ...any) error {
 	if len(row) != len(dests) {
 		return fmt.Errorf("db: a row of %d values scanned into %d", len(row), len(dests))
 	}
 	for i, dest := range dests {
-		v := row[i]
 		ok := false
 		switch d := dest.(type) {
 		case *int64:
-			switch x := v.(type) {
-			case int64:
-				*d, ok = x, true
-			case int32:
-				*d, ok = int64(x), true
-			}
+			*d, ok = row[i].(int64)
 		case *string:
-			switch x := v.(type) {
-			case string:
-				*d, ok = x, true
-			case []byte:
-				*d, ok = string(x), true
-			}
+			*d, ok = row[i].(string)
 		case *time.Time:
-			switch x := v.(type) {
-			case time.Time:
-				*d, ok = x, true
-			case string: // SQLite's text, when the driver left it so
-				*d, ok = parseSQLiteTime(x)
-			}
+			*d, ok = row[i].(time.Time)
 		}
 		if !ok {
-			return fmt.Errorf("db: value %d (%T) cannot be scanned into %T", i, v, dest)
+			return fmt.Errorf("db: value %d (%T) cannot be scanned into %T", i, row[i], dest)
 		}
 	}
 	return nil
-}
-
-// parseSQLiteTime reads the forms SQLite's driver writes times in.
-func parseSQLiteTime(s string) (time.Time, bool) {
-	for _, layout := range []string{"2006-01-02 15:04:05.999999999-07:00", time.RFC3339Nano, "2006-01-02 15:04:05.999999999", "2006-01-02 15:04:05"} {
-		if t, err := time.Parse(layout, s); err == nil {
-			return t, true
-		}
-	}
-	return time.Time{}, false
 }
