@@ -20,11 +20,14 @@ var Berlin = func() *time.Location {
 // after 9999-12-31 is 9999-12-31: days compare as text, which orders them
 // only while the year has four digits (9999-12-31T23:59:59Z is already
 // 10000-01-01 in Berlin), so the end of time stays the end of time.
-func DayOf(t time.Time) string {
-	if b := t.In(Berlin); b.Year() <= 9999 {
-		return b.Format(time.DateOnly)
+func DayOf(t time.Time) string { return string(AppendDay(nil, t)) }
+
+// AppendDay appends DayOf(t) to b.
+func AppendDay(b []byte, t time.Time) []byte {
+	if d := t.In(Berlin); d.Year() <= 9999 {
+		return d.AppendFormat(b, time.DateOnly)
 	}
-	return "9999-12-31"
+	return append(b, "9999-12-31"...)
 }
 
 // DayStart returns the instant a day (YYYY-MM-DD) begins in

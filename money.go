@@ -147,7 +147,41 @@ func ParseAmount(field string, a AmountText, cur Currency, sign Sign, max int64)
 // FormatMinor writes minor units of cur as a decimal with the currency's
 // fraction digits: 2550 EUR is "25.50", -5 is "-0.05".
 func FormatMinor(minor int64, cur Currency) string {
-	return decimal.New(minor, -cur.Digits).StringFixed(cur.Digits)
+	return string(AppendMinor(nil, minor, cur))
+}
+
+// AppendMinor appends FormatMinor(minor, cur) to b. It works in integers:
+// the exports and verification write every posting through it.
+func AppendMinor(b []byte, minor int64, cur Currency) []byte {
+	digits := int(cur.Digits)
+	if digits < 0 || digits > 18 {
+		return append(b, decimal.New(minor, -cur.Digits).StringFixed(cur.Digits)...)
+	}
+	u := uint64(minor) // the magnitude, also of math.MinInt64
+	if minor < 0 {
+		b = append(b, '-')
+		u = -u
+	}
+	var buf [40]byte // 18 fraction digits, the point, a uint64's 20 digits
+	i := len(buf)
+	for range digits {
+		i--
+		buf[i] = byte('0' + u%10)
+		u /= 10
+	}
+	if digits > 0 {
+		i--
+		buf[i] = '.'
+	}
+	for {
+		i--
+		buf[i] = byte('0' + u%10)
+		u /= 10
+		if u == 0 {
+			break
+		}
+	}
+	return append(b, buf[i:]...)
 }
 
 // Money is an amount in minor units of a currency. It is written to JSON as

@@ -2,7 +2,11 @@ package fundus_test
 
 import (
 	"encoding/json"
+	"math"
+	"math/rand/v2"
 	"testing"
+
+	"github.com/shopspring/decimal"
 
 	"fundus"
 	"fundus/errs"
@@ -110,4 +114,24 @@ func FuzzParseAmount(f *testing.F) {
 			t.Fatalf("%q -> %d -> %q -> %d, %v", s, minor, fundus.FormatMinor(minor, fundus.EUR), back, err)
 		}
 	})
+}
+
+// FormatMinor works in integers; it writes what the decimal library
+// writes, for every digit count and the extremes of int64.
+func TestFormatMinorAsDecimal(t *testing.T) {
+	values := []int64{0, 1, -1, 9, 10, 99, 100, -100, 12345, math.MaxInt64, math.MinInt64, math.MinInt64 + 1}
+	r := rand.New(rand.NewPCG(1, 2))
+	for range 2000 {
+		values = append(values, r.Int64()>>r.IntN(63))
+		values = append(values, -r.Int64()>>r.IntN(63))
+	}
+	for digits := int32(0); digits <= 20; digits++ {
+		cur := fundus.Currency{Code: "X", Digits: digits}
+		for _, v := range values {
+			want := decimal.New(v, -digits).StringFixed(digits)
+			if got := fundus.FormatMinor(v, cur); got != want {
+				t.Fatalf("FormatMinor(%d, %d digits) = %s, want %s", v, digits, got, want)
+			}
+		}
+	}
 }

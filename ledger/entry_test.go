@@ -5,6 +5,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"fundus"
 )
 
 func TestEntryJSONTimeHasSixDigits(t *testing.T) {
@@ -18,5 +20,35 @@ func TestEntryJSONTimeHasSixDigits(t *testing.T) {
 	}
 	if !strings.Contains(string(CanonicalBytes(e)), "\ntime=2026-11-25T13:05:14.689990Z\n") {
 		t.Fatalf("canonical %q", CanonicalBytes(e))
+	}
+}
+
+// The worked example of docs/accounting.md, which an auditor recomputes
+// with printf and sha256sum: the canonical bytes and the hash stay these.
+func TestHashOfTheDocumentedEntry(t *testing.T) {
+	e := &Entry{Seq: 1, ID: "4b00108b-3ee0-4464-b5ba-2a901fac178b",
+		Time: time.Date(2026, 11, 25, 13, 5, 14, 689997000, time.UTC), Date: "2026-11-25",
+		Kind: "manual", Memo: "Opening balance", Actor: "5d349c50-7ca3-4b03-97ff-8adf224ed598",
+		Postings: []Posting{
+			{Account: "assets:bank", Amount: fundus.EURCents(150000), Currency: "EUR"},
+			{Account: "equity:opening-balance", Amount: fundus.EURCents(-150000), Currency: "EUR"},
+		}}
+	const canonical = "fundus-entry-v1\nseq=1\nid=4b00108b-3ee0-4464-b5ba-2a901fac178b\ntime=2026-11-25T13:05:14.689997Z\nkind=manual\nmemo=Opening balance\nref=\nactor=5d349c50-7ca3-4b03-97ff-8adf224ed598\nreverses=\nposting=assets:bank EUR 1500.00\nposting=equity:opening-balance EUR -1500.00\n"
+	if got := string(CanonicalBytes(e)); got != canonical {
+		t.Fatalf("canonical bytes\n%q\nwant\n%q", got, canonical)
+	}
+	const want = "d8aff2ed43cd942719eaffbb2ea5e69f58e1434959dc8c4872eba32dffb4e9ca"
+	if got := Hash(GenesisHash, e); got != want {
+		t.Fatalf("hash %s, want %s", got, want)
+	}
+	var h entryHasher
+	for range 2 { // the hasher's memory, used again, gives the same
+		if got := string(h.hashBytes(GenesisHash, e)); got != want {
+			t.Fatalf("entryHasher: %s, want %s", got, want)
+		}
+	}
+	e.Date = "2026-11-24" // a date that is not the time's day is in the bytes
+	if got := string(CanonicalBytes(e)); !strings.Contains(got, "\ndate=2026-11-24\n") {
+		t.Fatalf("canonical bytes with another date: %q", got)
 	}
 }

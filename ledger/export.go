@@ -98,24 +98,16 @@ func ExportDB(ctx context.Context, d *db.DB, w io.Writer, format string, from, t
 	if err := x.begin(); err != nil {
 		return err
 	}
-	var after int64
-	for {
-		es, err := findEntries(ctx, tx, EntryFilter{From: from, To: to, AfterSeq: after, Limit: verifyChunk})
-		if err != nil {
-			return errs.E(op, err)
-		}
+	err = eachChunk(ctx, tx, EntryFilter{From: from, To: to}, func(es []*Entry) error {
 		for _, e := range es {
 			if err := x.entry(e); err != nil {
 				return err
 			}
-			after = e.Seq
 		}
-		if err := bw.Flush(); err != nil { // let the bytes go out as they come
-			return err
-		}
-		if len(es) < verifyChunk {
-			break
-		}
+		return bw.Flush() // let the bytes go out as they come
+	})
+	if err != nil {
+		return errs.E(op, err)
 	}
 	if err := x.end(); err != nil {
 		return err

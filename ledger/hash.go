@@ -6,7 +6,6 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"strconv"
-	"strings"
 	"time"
 )
 
@@ -21,42 +20,75 @@ const TimeLayout = "2006-01-02T15:04:05.000000Z"
 
 // CanonicalBytes returns the bytes of e that its hash covers (see the
 // package documentation).
-func CanonicalBytes(e *Entry) []byte {
-	var b strings.Builder
+func CanonicalBytes(e *Entry) []byte { return appendCanonical(nil, e) }
+
+// appendCanonical appends CanonicalBytes(e) to b.
+func appendCanonical(b []byte, e *Entry) []byte {
 	line := func(k, v string) {
-		b.WriteString(k)
-		b.WriteByte('=')
-		b.WriteString(v)
-		b.WriteByte('\n')
+		b = append(b, k...)
+		b = append(b, '=')
+		b = append(b, v...)
+		b = append(b, '\n')
 	}
-	b.WriteString(canonicalVersion + "\n")
-	line("seq", strconv.FormatInt(e.Seq, 10))
+	b = append(b, canonicalVersion+"\n"...)
+	b = append(b, "seq="...)
+	b = strconv.AppendInt(b, e.Seq, 10)
+	b = append(b, '\n')
 	line("id", e.ID)
-	line("time", e.Time.UTC().Format(TimeLayout))
-	if e.Date != fundus.DayOf(e.Time) {
+	b = append(b, "time="...)
+	b = e.Time.UTC().AppendFormat(b, TimeLayout)
+	b = append(b, '\n')
+	var day [len("2006-01-02")]byte
+	if string(fundus.AppendDay(day[:0], e.Time)) != e.Date {
 		line("date", e.Date)
 	}
 	line("kind", e.Kind)
 	line("memo", e.Memo)
-	ref := ""
+	b = append(b, "ref="...)
 	if e.Ref != nil {
-		ref = e.Ref.Type + ":" + e.Ref.ID
+		b = append(b, e.Ref.Type...)
+		b = append(b, ':')
+		b = append(b, e.Ref.ID...)
 	}
-	line("ref", ref)
+	b = append(b, '\n')
 	line("actor", e.Actor)
 	line("reverses", e.Reverses)
 	for _, p := range e.Postings {
-		line("posting", p.Account+" "+p.Amount.Currency.Code+" "+p.Amount.String())
+		b = append(b, "posting="...)
+		b = append(b, p.Account...)
+		b = append(b, ' ')
+		b = append(b, p.Amount.Currency.Code...)
+		b = append(b, ' ')
+		b = fundus.AppendMinor(b, p.Amount.Minor, p.Amount.Unit())
+		b = append(b, '\n')
 	}
-	return []byte(b.String())
+	return b
 }
 
 // Hash returns the hash of e given the hash before it.
 func Hash(prevHash string, e *Entry) string {
-	h := sha256.New()
-	h.Write([]byte(prevHash))
-	h.Write(CanonicalBytes(e))
-	return hex.EncodeToString(h.Sum(nil))
+	var h entryHasher
+	return h.hash(prevHash, e)
+}
+
+// entryHasher hashes entries one after another in the same memory.
+type entryHasher struct {
+	buf []byte
+	sum [sha256.Size]byte
+	hex [2 * sha256.Size]byte
+}
+
+// hash returns Hash(prevHash, e).
+func (h *entryHasher) hash(prevHash string, e *Entry) string {
+	return string(h.hashBytes(prevHash, e))
+}
+
+// hashBytes is hash in h's memory, valid until its next call.
+func (h *entryHasher) hashBytes(prevHash string, e *Entry) []byte {
+	h.buf = appendCanonical(append(h.buf[:0], prevHash...), e)
+	h.sum = sha256.Sum256(h.buf)
+	hex.Encode(h.hex[:], h.sum[:])
+	return h.hex[:]
 }
 
 // entryTime brings t to what an entry stores: UTC, microseconds.

@@ -1,7 +1,9 @@
 package ledger_test
 
 import (
+	"bytes"
 	"context"
+	"fmt"
 	"strings"
 	"testing"
 
@@ -286,6 +288,53 @@ func TestOneBadPostingNamedInTheError(t *testing.T) {
 		_, err := s.PostManual(context.Background(), treasurer, ledgertest.Manual("x", "assets:cash", "1", ledger.Interest, "-1"))
 		if !errs.Is(errs.Invalid, err) || !strings.Contains(err.Error(), "postings[0].account: is not an account of the chart") {
 			t.Fatalf("err = %v", err)
+		}
+	})
+}
+
+// Verification and the exports read the ledger a chunk at a time, the next
+// while the last is checked or written: over many chunks they see every
+// entry once, in order, with its postings, and a problem in a later chunk
+// (also an entry whose postings are gone) stops the walk where it is.
+func TestWalksOverChunks(t *testing.T) {
+	ledger.SetReadChunk(t, 3)
+	dbtest.Engines(t, func(t *testing.T, d *db.DB) {
+		ctx := context.Background()
+		s := ledgertest.Service(t, d)
+		var ids []string
+		for i := 0; i < 10; i++ { // chunks of 3, 3, 3 and 1
+			ids = append(ids, ledgertest.PostBank(t, s.Writer, "", fmt.Sprintf("donation %d", i), ledger.Bank, "10.00", ledger.Donations, "-10.00").ID)
+		}
+		if r := ledgertest.Verify(t, d); r.EntriesChecked != 10 {
+			t.Fatalf("verify checked %d entries, want 10", r.EntriesChecked)
+		}
+		var jsonl bytes.Buffer
+		if err := ledger.ExportDB(ctx, d, &jsonl, ledger.FormatJSONL, "", ""); err != nil {
+			t.Fatal(err)
+		}
+		lines := strings.Split(strings.TrimSpace(jsonl.String()), "\n")
+		if len(lines) != 11 || !strings.Contains(lines[10], `"trailer"`) {
+			t.Fatalf("JSONL export of 10 entries: %d lines, last %q", len(lines), lines[len(lines)-1])
+		}
+		for i, line := range lines[:10] {
+			if !strings.Contains(line, fmt.Sprintf(`"seq":%d,`, i+1)) || strings.Count(line, `"account"`) != 2 {
+				t.Fatalf("line %d: %s", i+1, line)
+			}
+		}
+		if r, err := ledger.VerifyFile(bytes.NewReader(jsonl.Bytes()), nil); err != nil || !r.OK || r.EntriesChecked != 10 {
+			t.Fatalf("the export verifies as a file: %+v, %v", r, err)
+		}
+
+		dropAppendOnlyTriggers(t, d)
+		if _, err := dbtest.Raw(t, d).Exec("DELETE FROM postings WHERE entry_id = '" + ids[7] + "'"); err != nil {
+			t.Fatal(err)
+		}
+		r, err := ledger.VerifyDB(ctx, d)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if r.OK || r.FirstBadEntry == nil || r.FirstBadEntry.Seq != 8 || r.FirstBadEntry.ID != ids[7] || !strings.Contains(r.Problem, "hash does not match") || r.EntriesChecked != 7 {
+			t.Fatalf("an entry without its postings in the third chunk: %+v", r)
 		}
 	})
 }

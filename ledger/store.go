@@ -5,10 +5,8 @@ import (
 
 	"context"
 	"database/sql"
-	"errors"
 	"fmt"
 	"strings"
-	"time"
 
 	"github.com/jmoiron/sqlx"
 
@@ -117,70 +115,50 @@ func writeBatch(entries []*Entry, balances map[string]int64, h head) []db.Statem
 		Args: []any{h.seq, h.hash, h.lastTime}})
 }
 
-type entryRow struct {
-	ID       string         `db:"id"`
-	Seq      int64          `db:"seq"`
-	Time     time.Time      `db:"time"`
-	Date     string         `db:"date"`
-	Kind     string         `db:"kind"`
-	Memo     string         `db:"memo"`
-	RefType  string         `db:"ref_type"`
-	RefID    string         `db:"ref_id"`
-	Actor    string         `db:"actor"`
-	Reverses sql.NullString `db:"reverses"`
-	PrevHash string         `db:"prev_hash"`
-	Hash     string         `db:"hash"`
-}
-
-func (r entryRow) entry() *Entry {
-	e := &Entry{ID: r.ID, Seq: r.Seq, Time: r.Time.UTC(), Date: r.Date, Kind: r.Kind, Memo: r.Memo, Actor: r.Actor,
-		Reverses: r.Reverses.String, PrevHash: r.PrevHash, Hash: r.Hash, Postings: []Posting{}}
-	if r.RefType != "" || r.RefID != "" {
-		e.Ref = &Ref{Type: r.RefType, ID: r.RefID}
-	}
-	return e
-}
-
-type postingRow struct {
-	EntryID  string `db:"entry_id"`
-	Line     int    `db:"line"`
-	Account  string `db:"account"`
-	Amount   int64  `db:"amount"`
-	Currency string `db:"currency"`
-}
-
 const entryColumns = `e.id, e.seq, e.time, e.date, e.kind, e.memo, e.ref_type, e.ref_id, e.actor, e.reverses, e.prev_hash, e.hash`
 
-// withPostings loads the postings of entries (which come in sequence
-// order), in line order. It asks for the postings of the sequence range the
-// entries span, joined through the entries' seq index, which stays fast
-// however large the ledger (an IN list of ids made PostgreSQL scan all
-// postings); postings of entries in the range that the caller filtered
-// out are skipped.
-func withPostings(ctx context.Context, q sqlx.QueryerContext, rows []entryRow) ([]*Entry, error) {
-	out := make([]*Entry, len(rows))
-	if len(rows) == 0 {
-		return out, nil
-	}
-	byID := make(map[string]*Entry, len(rows))
-	lo, hi := rows[0].Seq, rows[0].Seq
-	for i, r := range rows {
-		out[i] = r.entry()
-		byID[r.ID] = out[i]
-		lo, hi = min(lo, r.Seq), max(hi, r.Seq)
-	}
-	var ps []postingRow
-	if err := sqlx.SelectContext(ctx, q, &ps, `SELECT p.entry_id, p.line, p.account, p.amount, p.currency
-		FROM entries e JOIN postings p ON p.entry_id = e.id
-		WHERE e.seq >= $1 AND e.seq <= $2 ORDER BY e.seq, p.line`, lo, hi); err != nil {
+// queryEntries reads the entries that entries, a query of entryColumns
+// from entries e in sequence order, selects, with their postings in line
+// order, in one query: each entry's postings are found through their
+// primary key (entry_id, line), which stays fast however large the ledger.
+// An entry without postings comes without them.
+func queryEntries(ctx context.Context, q sqlx.QueryerContext, entries string, args ...any) ([]*Entry, error) {
+	rows, err := q.QueryContext(ctx, `SELECT `+entryColumns+`, p.account, p.amount, p.currency
+		FROM (`+entries+`) e LEFT JOIN postings p ON p.entry_id = e.id ORDER BY e.seq, p.line`, args...)
+	if err != nil {
 		return nil, err
 	}
-	for _, p := range ps {
-		if e, ok := byID[p.EntryID]; ok {
-			e.Postings = append(e.Postings, Posting{Account: p.Account, Amount: fundus.Money{Minor: p.Amount, Currency: currencyOf(p.Currency)}, Currency: p.Currency})
+	defer rows.Close()
+	var (
+		es                []*Entry
+		r                 Entry // an entry's columns, repeated on each of its postings
+		refType, refID    string
+		reverses          sql.NullString
+		account, currency sql.NullString
+		amount            sql.NullInt64
+	)
+	for rows.Next() {
+		if err := rows.Scan(&r.ID, &r.Seq, &r.Time, &r.Date, &r.Kind, &r.Memo, &refType, &refID, &r.Actor, &reverses, &r.PrevHash, &r.Hash,
+			&account, &amount, &currency); err != nil {
+			return nil, err
+		}
+		if len(es) == 0 || es[len(es)-1].Seq != r.Seq {
+			e := r
+			e.Time = e.Time.UTC()
+			e.Reverses = reverses.String
+			if refType != "" || refID != "" {
+				e.Ref = &Ref{Type: refType, ID: refID}
+			}
+			e.Postings = make([]Posting, 0, 2)
+			es = append(es, &e)
+		}
+		if account.Valid {
+			e := es[len(es)-1]
+			e.Postings = append(e.Postings, Posting{Account: account.String, Currency: currency.String,
+				Amount: fundus.Money{Minor: amount.Int64, Currency: currencyOf(currency.String)}})
 		}
 	}
-	return out, nil
+	return es, rows.Err()
 }
 
 // currencyOf returns the currency with code, or one with two digits for a
@@ -193,28 +171,23 @@ func currencyOf(code string) fundus.Currency {
 }
 
 func findEntry(ctx context.Context, q sqlx.QueryerContext, id string) (*Entry, error) {
-	var r entryRow
-	if err := sqlx.GetContext(ctx, q, &r, `SELECT `+entryColumns+` FROM entries e WHERE e.id = $1`, id); err != nil {
-		return nil, db.NotFoundOr("ledger.findEntry", err, "no such entry")
+	es, err := queryEntries(ctx, q, `SELECT `+entryColumns+` FROM entries e WHERE e.id = $1`, id)
+	if err == nil && len(es) == 0 {
+		err = sql.ErrNoRows
 	}
-	es, err := withPostings(ctx, q, []entryRow{r})
 	if err != nil {
-		return nil, err
+		return nil, db.NotFoundOr("ledger.findEntry", err, "no such entry")
 	}
 	return es[0], nil
 }
 
 // findReversalOf returns the entry that reverses id, or nil.
 func findReversalOf(ctx context.Context, q sqlx.QueryerContext, id string) (*Entry, error) {
-	var r entryRow
-	err := sqlx.GetContext(ctx, q, &r, `SELECT `+entryColumns+` FROM entries e WHERE e.reverses = $1`, id)
-	if errors.Is(err, sql.ErrNoRows) {
-		return nil, nil
-	}
-	if err != nil {
+	es, err := queryEntries(ctx, q, `SELECT `+entryColumns+` FROM entries e WHERE e.reverses = $1`, id)
+	if err != nil || len(es) == 0 {
 		return nil, err
 	}
-	return r.entry(), nil
+	return es[0], nil
 }
 
 // EntryFilter selects entries by their date: From and To are days
@@ -255,11 +228,7 @@ func findEntries(ctx context.Context, q sqlx.QueryerContext, f EntryFilter) ([]*
 		where = append(where, "("+strings.Join(alts, " OR ")+")")
 	}
 	query := `SELECT ` + entryColumns + ` FROM entries e WHERE ` + strings.Join(where, " AND ") + ` ORDER BY e.seq LIMIT ` + arg(f.Limit)
-	var rows []entryRow
-	if err := sqlx.SelectContext(ctx, q, &rows, query, p.Args()...); err != nil {
-		return nil, err
-	}
-	return withPostings(ctx, q, rows)
+	return queryEntries(ctx, q, query, p.Args()...)
 }
 
 // balancesBefore sums the postings of each account of the entries dated
@@ -324,4 +293,52 @@ func Touches(ctx context.Context, q sqlx.QueryerContext, entryID, account string
 	var n int
 	err := q.QueryRowxContext(ctx, `SELECT count(*) FROM postings WHERE entry_id = $1 AND account = $2`, entryID, account).Scan(&n)
 	return n > 0, err
+}
+
+// readChunk is how many entries a walk over the ledger (verification, the
+// exports) reads at a time; its memory does not grow with the ledger.
+var readChunk = 2000
+
+// eachChunk calls fn with the entries f selects, in sequence order, a
+// chunk of up to readChunk at a time (f.Limit is not used). The next chunk
+// is read while fn handles this one, so reading and checking or writing
+// share the time. An error of fn ends the walk, and eachChunk returns it.
+// q must not be used by anything else until eachChunk returns.
+func eachChunk(ctx context.Context, q sqlx.QueryerContext, f EntryFilter, fn func([]*Entry) error) error {
+	ctx, cancel := context.WithCancel(ctx)
+	type chunk struct {
+		es  []*Entry
+		err error
+	}
+	chunks := make(chan chunk, 1)
+	go func() {
+		defer close(chunks)
+		f.Limit = readChunk
+		for {
+			es, err := findEntries(ctx, q, f)
+			select {
+			case chunks <- chunk{es, err}:
+			case <-ctx.Done():
+				return
+			}
+			if err != nil || len(es) < readChunk {
+				return
+			}
+			f.AfterSeq = es[len(es)-1].Seq
+		}
+	}()
+	defer func() { // the reader has stopped using q when eachChunk returns
+		cancel()
+		for range chunks {
+		}
+	}()
+	for c := range chunks {
+		if c.err != nil {
+			return c.err
+		}
+		if err := fn(c.es); err != nil {
+			return err
+		}
+	}
+	return nil
 }

@@ -2,6 +2,7 @@ package ledger
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"math/big"
 
@@ -37,10 +38,6 @@ func (s *Service) Verify(ctx context.Context, actor fundus.Actor) (*VerifyResult
 	return VerifyDB(ctx, s.DB)
 }
 
-// verifyChunk is how many entries verification reads at a time; its memory
-// does not grow with the ledger.
-const verifyChunk = 1000
-
 // VerifyDB walks the ledger in sequence order in one consistent snapshot and
 // checks, for every entry: its sequence number follows the one before
 // without a gap; its prev_hash is the hash before it; its hash is the hash
@@ -57,19 +54,19 @@ func VerifyDB(ctx context.Context, d *db.DB) (*VerifyResult, error) {
 	defer tx.Rollback()
 
 	v := newVerifier()
-	for {
-		es, err := findEntries(ctx, tx, EntryFilter{AfterSeq: v.seq, Limit: verifyChunk})
-		if err != nil {
-			return nil, errs.E(op, err)
-		}
+	err = eachChunk(ctx, tx, EntryFilter{}, func(es []*Entry) error {
 		for _, e := range es {
 			if !v.check(e) {
-				return v.result, nil
+				return errFound
 			}
 		}
-		if len(es) < verifyChunk {
-			break
-		}
+		return nil
+	})
+	if err == errFound {
+		return v.result, nil
+	}
+	if err != nil {
+		return nil, errs.E(op, err)
 	}
 	accts, err := loadAccounts(ctx, tx)
 	if err != nil {
@@ -95,9 +92,10 @@ func VerifyDB(ctx context.Context, d *db.DB) (*VerifyResult, error) {
 // verifier checks entries one by one, in sequence order; the file verifier
 // of the exports uses it too. It adds in math/big, so no sum wraps.
 type verifier struct {
-	seq  int64
-	hash string
-	sums map[string]*big.Int // per account, of the postings checked
+	hasher entryHasher
+	seq    int64
+	hash   string
+	sums   map[string]*big.Int // per account, of the postings checked
 	// balances: the walk began at entry 1, so sums are the balances, each
 	// of which must stay within ±MaxBalance after every entry.
 	balances bool
@@ -116,6 +114,9 @@ func (v *verifier) sum(account string) *big.Int {
 	}
 	return new(big.Int)
 }
+
+// errFound ends a walk over the ledger at the first problem.
+var errFound = errors.New("ledger: verification found a problem")
 
 // formatBig writes minor units of cur, of any size, like FormatMinor.
 func formatBig(minor *big.Int, cur fundus.Currency) string {
@@ -148,7 +149,7 @@ func (v *verifier) check(e *Entry) bool {
 		v.fail(e, "", fmt.Sprintf("the chain link is broken: prev_hash %.12s… is not the hash of entry %d (%.12s…)", e.PrevHash, v.seq, v.hash))
 		return false
 	}
-	if want := Hash(e.PrevHash, e); e.Hash != want {
+	if want := v.hasher.hashBytes(e.PrevHash, e); e.Hash != string(want) {
 		v.fail(e, "", fmt.Sprintf("the hash does not match the entry: stored %.12s…, computed %.12s… (the entry or its postings were altered)", e.Hash, want))
 		return false
 	}

@@ -9,9 +9,7 @@ import (
 	"net"
 	"net/http"
 	"net/http/pprof"
-	"os"
 	"os/signal"
-	"runtime/debug"
 	"syscall"
 	"time"
 
@@ -154,22 +152,11 @@ func openWritePath(ctx context.Context, cfg *config) (d *db.DB, w *commit.Writer
 	return d, w, func() { w.Close(); d.Close() }, nil
 }
 
-// serveGCPercent is the server's garbage collection target when GOGC is not
-// set: the heap may grow to five times what is live before a collection
-// (Go's default: twice). A request allocates a few kB that die with it, and
-// the live heap is a few MB, so the collector's share of the CPU falls by
-// about four for a few tens of MB more memory (issue 18: it was a sixth of
-// Fundus's CPU under load; docs/performance.md).
-const serveGCPercent = 400
-
 // serve runs the HTTP server until SIGINT or SIGTERM, then lets running
 // requests finish (up to 20 s) before closing the database.
 func serve(ctx context.Context, cfg *config, log *slog.Logger) error {
 	ctx, stop := signal.NotifyContext(ctx, syscall.SIGINT, syscall.SIGTERM)
 	defer stop()
-	if os.Getenv("GOGC") == "" {
-		debug.SetGCPercent(serveGCPercent)
-	}
 
 	d, err := openDB(ctx, cfg)
 	if err != nil {
