@@ -68,7 +68,7 @@ func appendCanonical(b []byte, e *Entry) []byte {
 // Hash returns the hash of e given the hash before it.
 func Hash(prevHash string, e *Entry) string {
 	var h entryHasher
-	return h.hash(prevHash, e)
+	return string(h.hashBytes(prevHash, e))
 }
 
 // entryHasher hashes entries one after another in the same memory.
@@ -78,12 +78,8 @@ type entryHasher struct {
 	hex [2 * sha256.Size]byte
 }
 
-// hash returns Hash(prevHash, e).
-func (h *entryHasher) hash(prevHash string, e *Entry) string {
-	return string(h.hashBytes(prevHash, e))
-}
-
-// hashBytes is hash in h's memory, valid until its next call.
+// hashBytes returns Hash(prevHash, e) in h's memory, valid until its next
+// call.
 func (h *entryHasher) hashBytes(prevHash string, e *Entry) []byte {
 	h.buf = appendCanonical(append(h.buf[:0], prevHash...), e)
 	h.sum = sha256.Sum256(h.buf)
