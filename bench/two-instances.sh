@@ -9,6 +9,7 @@
 #   bench/two-instances.sh [duration]
 set -euo pipefail
 cd "$(dirname "$0")/.."
+. bench/proc.sh
 duration=${1:-20s}
 PG=${BENCH_POSTGRES_URL:-postgres://postgres@127.0.0.1:5432}
 tmp=$(mktemp -d)
@@ -20,18 +21,6 @@ export FUNDUS_DATABASE_URL="$PG/fundus_two?sslmode=disable" FUNDUS_RATE_LIMIT=0
 # acceptance bands out of the measured path: every donation is the fund's at once
 export FUNDUS_ACCEPT_ADMIN_MAX=1000000.00 FUNDUS_ACCEPT_COMMITTEE_MAX=1000000.00
 export FUNDUS_BENCH_ADMIN_PASSWORD='load test admin passphrase'
-
-# ticks PIDS...: utime+stime of the processes, in clock ticks; all: of the whole machine.
-ticks() { local t=0 p; for p in "$@"; do t=$((t + $(awk '{print $14 + $15}' "/proc/$p/stat" 2>/dev/null || echo 0))); done; echo $t; }
-all() { awk '/^cpu / {print $2 + $3 + $4 + $7 + $8}' /proc/stat; }
-# switches PIDS...: the context switches of the processes' threads (voluntary and not).
-switches() {
-  local t=0 p
-  for p in "$@"; do
-    t=$((t + $(cat /proc/"$p"/task/*/status 2>/dev/null | awk '/ctxt_switches/ {s += $2} END {print s + 0}')))
-  done
-  echo $t
-}
 
 # day N: the mixed day on N instances (ports 18081...), on a fresh database.
 day() {
@@ -48,12 +37,12 @@ day() {
   done
   echo "### the mixed day on $n instance(s), $duration"
   local f0 p0 a0 s0 c0
-  f0=$(ticks "${pids[@]}") p0=$(ticks $(pgrep -x postgres)) a0=$(all) s0=$(switches "${pids[@]}")
+  f0=$(cpu_ticks "${pids[@]}") p0=$(cpu_ticks $(pgrep -x postgres)) a0=$(machine_ticks) s0=$(ctx_switches "${pids[@]}")
   c0=$(awk '/^ctxt/ {print $2}' /proc/stat)
   "$tmp/load" -url "$(IFS=,; echo "${urls[*]}")" -scenario mixed -duration "$duration"
-  awk -v f=$(($(ticks "${pids[@]}") - f0)) -v p=$(($(ticks $(pgrep -x postgres)) - p0)) -v a=$(($(all) - a0)) -v hz="$(getconf CLK_TCK)" 'BEGIN {
+  awk -v f=$(($(cpu_ticks "${pids[@]}") - f0)) -v p=$(($(cpu_ticks $(pgrep -x postgres)) - p0)) -v a=$(($(machine_ticks) - a0)) -v hz="$(getconf CLK_TCK)" 'BEGIN {
     printf "CPU seconds meanwhile: Fundus %.1f, PostgreSQL %.1f, the rest (the load tool, the kernel) %.1f, of %.1f in all\n", f / hz, p / hz, (a - f - p) / hz, a / hz }'
-  echo "context switches meanwhile: Fundus's threads $(($(switches "${pids[@]}") - s0)), the machine $(($(awk '/^ctxt/ {print $2}' /proc/stat) - c0))"
+  echo "context switches meanwhile: Fundus's threads $(($(ctx_switches "${pids[@]}") - s0)), the machine $(($(awk '/^ctxt/ {print $2}' /proc/stat) - c0))"
   kill "${pids[@]}"
   wait "${pids[@]}" || true
   echo "### the books after the mixed day on $n instance(s)"

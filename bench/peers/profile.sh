@@ -11,6 +11,7 @@
 #   bench/peers/profile.sh [fundus|fundus-confirm|fundus-sqlite]
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
+. "$here/../proc.sh"
 PREPARE_ONLY=1 "$here/run.sh"
 work=${PEERS_WORK:-/tmp/peers}
 h=$work/harness
@@ -22,18 +23,12 @@ trap '"$h/$peer/down.sh"' EXIT
 SECS=5 "$h/$peer/bench.sh" >/dev/null
 PSQL="psql -h 127.0.0.1 -U postgres -qtAX"
 pgdata=$($PSQL -c 'show data_directory')
-ticks() { # utime+stime of the processes named $1, in clock ticks
-  local t=0 p
-  for p in $(pgrep -x "$1"); do t=$((t + $(awk '{print $14 + $15}' "/proc/$p/stat" 2>/dev/null || echo 0))); done
-  echo $t
-}
-all() { awk '/^cpu / {print $2 + $3 + $4 + $7 + $8}' /proc/stat; }
-f0=$(ticks fundus) p0=$(ticks postgres) a0=$(all) lsn0=$($PSQL -c 'select pg_current_wal_lsn()')
+f0=$(cpu_ticks $(pgrep -x fundus)) p0=$(cpu_ticks $(pgrep -x postgres)) a0=$(machine_ticks) lsn0=$($PSQL -c 'select pg_current_wal_lsn()')
 (sleep $((secs / 4)); curl -s -o "$work/$peer/cpu.pprof" "http://$FUNDUS_DEBUG_ADDR/debug/pprof/profile?seconds=$((secs / 2))") &
 SECS=$secs "$h/$peer/bench.sh" | tee "$work/$peer/profile-run.txt"
 wait
 n=$(sed -n 's/.*(2xx: \([0-9]*\) = .*/\1/p' "$work/$peer/load.txt")
-f1=$(ticks fundus) p1=$(ticks postgres) a1=$(all) lsn1=$($PSQL -c 'select pg_current_wal_lsn()')
+f1=$(cpu_ticks $(pgrep -x fundus)) p1=$(cpu_ticks $(pgrep -x postgres)) a1=$(machine_ticks) lsn1=$($PSQL -c 'select pg_current_wal_lsn()')
 hz=$(getconf CLK_TCK)
 awk -v n="$n" -v f=$((f1 - f0)) -v p=$((p1 - p0)) -v a=$((a1 - a0)) -v hz="$hz" 'BEGIN {
   printf "CPU seconds per 1,000 entries (%d entries): Fundus %.3f, PostgreSQL %.3f, the rest %.3f, all %.3f\n",
