@@ -38,7 +38,8 @@
 // owner's: the write path generates none.
 //
 // Statements that many functions of a batch need first (a confirm's "mark
-// received if pledged") are Shared: run once for all of them.
+// received if pledged") are Shared: run once for all of them, and sent with
+// the batch's first read when the batch begins with such a function.
 //
 // # Idempotency
 //

@@ -4,28 +4,33 @@ import (
 	"context"
 	"time"
 
-	"github.com/jmoiron/sqlx"
-
 	"fundus/db"
 )
 
 // Shared is a statement a write-path function needs run before it, which
-// the functions of one batch with the same Name share: Run runs it once for
-// all their rows, so that a batch of them costs one round trip instead of
-// one each (on PostgreSQL the single writer spends most of its time waiting
+// the functions of one batch with the same Name share: it runs once for all
+// their rows, so that a batch of them costs one round trip instead of one
+// each (on PostgreSQL the single writer spends most of its time waiting
 // for round trips; a treasurer confirms a month of statements at once).
+// When the batch begins with such a function, the statement costs no round
+// trip of its own: it goes with the batch's first read (Tx.ReadTogether,
+// with its BEGIN).
 //
-// Run is given one row per function and returns the result of each row it
-// changed, by the row's index; a row it did not change is missing. The
-// statement runs before every function of the batch that shares it, as if
-// those functions had come first, so it must be one whose effect no
+// The statement runs before every function of the batch that shares it, as
+// if those functions had come first, so it must be one whose effect no
 // earlier function could change: a conditional update of one row ("mark
-// received if pledged"). When the batch runs again with each function in
-// a savepoint, each function runs the statement alone, after its
-// idempotency key is looked up.
+// received if pledged"). When the batch runs again with
+// each function in a savepoint, each function runs the statement alone,
+// after its idempotency key is looked up.
 type Shared[R, G any] struct {
 	Name string
-	Run  func(ctx context.Context, q sqlx.QueryerContext, engine db.Engine, rows []R) (map[int]G, error)
+	// Statement is the statement for rows, one per function; it returns
+	// rows (RETURNING) for Read.
+	Statement func(engine db.Engine, rows []R) db.Statement
+	// Read returns, from what the statement returned, the result of each
+	// row it changed, by the row's index; a row it did not change is
+	// missing.
+	Read func(rows []R, res db.StatementResult) (map[int]G, error)
 }
 
 // DoShared is Do for a function that needs s run first for the row that
@@ -47,9 +52,10 @@ type sharedCall interface {
 	prepare(now time.Time) bool
 	rowErr() error
 	changed() bool
-	// runFor runs the statement for members, calls of the same Shared,
-	// and gives each its result.
-	runFor(ctx context.Context, q sqlx.QueryerContext, engine db.Engine, members []sharedCall) error
+	// statement is the statement for members, calls of the same Shared;
+	// read gives each its result from what the statement returned.
+	statement(engine db.Engine, members []sharedCall) db.Statement
+	read(members []sharedCall, res db.StatementResult) error
 }
 
 type sharedOp[R, G any] struct {
@@ -73,12 +79,22 @@ func (o *sharedOp[R, G]) prepare(now time.Time) bool {
 	return o.err == nil
 }
 
-func (o *sharedOp[R, G]) runFor(ctx context.Context, q sqlx.QueryerContext, engine db.Engine, members []sharedCall) error {
+func rowsOf[R, G any](members []sharedCall) []R {
 	rows := make([]R, len(members))
 	for i, m := range members {
 		rows[i] = m.(*sharedOp[R, G]).r
 	}
-	results, err := o.s.Run(ctx, q, engine, rows)
+	return rows
+}
+
+func (o *sharedOp[R, G]) statement(engine db.Engine, members []sharedCall) db.Statement {
+	st := o.s.Statement(engine, rowsOf[R, G](members))
+	st.Rows = true
+	return st
+}
+
+func (o *sharedOp[R, G]) read(members []sharedCall, res db.StatementResult) error {
+	results, err := o.s.Read(rowsOf[R, G](members), res)
 	if err != nil {
 		return err
 	}
@@ -93,7 +109,9 @@ func (o *sharedOp[R, G]) runFor(ctx context.Context, q sqlx.QueryerContext, engi
 // except that the calls that share a statement run one after another where
 // the first of them was queued. Their statement runs just before them, so
 // no other call sees its effect without the rest of theirs (a refund must
-// not see a donation marked received before its money is posted).
+// not see a donation marked received before its money is posted). When the
+// batch's first call shares a statement, that statement goes with the
+// batch's first read.
 func sharedOrder(batch []*call) []*call {
 	order := make([]*call, 0, len(batch))
 	placed := map[string]bool{}
@@ -129,29 +147,65 @@ func groupAt(order []*call, i int) []*call {
 	return order[i:j]
 }
 
-// runSharedStatement runs the statement the calls share, once for all of
-// them. Calls whose idempotency key is known to be stored are left out:
-// they are replayed, not run. A statement that fails makes the batch run
-// again with each call alone (ErrIsolate).
-func (t *Tx) runSharedStatement(calls []*call) error {
+// sharedRun is one run of a shared statement, for the calls of a group
+// that take part in it.
+type sharedRun struct {
+	group   []*call // the group it is for
+	members []sharedCall
+	stmt    db.Statement
+	sent    bool // it went with the batch's first read
+}
+
+// prepareShared makes the run of the statement that group shares. Calls
+// whose row cannot be made fail alone, and calls whose idempotency key is
+// known to be stored are left out: they are replayed, not run. Nil: no
+// call is left to run it for.
+func (t *Tx) prepareShared(group []*call) *sharedRun {
 	now := t.w.now()
-	var members []sharedCall
-	for _, c := range calls {
+	run := &sharedRun{group: group}
+	for _, c := range group {
 		// prepare also clears what an earlier run of the batch gave c.
-		if c.shared.prepare(now) && !t.idem.isStored(c) { // a bad row fails its call alone
-			members = append(members, c.shared)
+		if c.shared.prepare(now) && !t.idem.isStored(c) {
+			run.members = append(run.members, c.shared)
 		}
 	}
-	if len(members) == 0 {
+	if len(run.members) == 0 {
 		return nil
 	}
-	if err := members[0].runFor(t.ctx, t.sql, t.w.db.Engine, members); err != nil {
-		if db.IsRetryable(err) {
-			return err
-		}
-		return ErrIsolate
+	run.stmt = run.members[0].statement(t.w.db.Engine, run.members)
+	return run
+}
+
+// read gives the run's members their results.
+func (r *sharedRun) read(res db.StatementResult) error {
+	return r.members[0].read(r.members, res)
+}
+
+// sharedFailed is what a shared statement's failure does to the batch: it
+// runs again with each call alone (ErrIsolate), or, when the failure is
+// one to retry, at once as it was.
+func sharedFailed(err error) error {
+	if err == nil || db.IsRetryable(err) {
+		return err
 	}
-	return nil
+	return ErrIsolate
+}
+
+// runSharedStatement runs the statement group shares, once for all of
+// them, unless it went with the batch's first read.
+func (t *Tx) runSharedStatement(group []*call) error {
+	if t.lead != nil && t.lead.sent && t.lead.group[0] == group[0] {
+		return nil
+	}
+	run := t.prepareShared(group)
+	if run == nil {
+		return nil
+	}
+	res, err := t.sql.Pipeline(t.ctx, []db.Statement{run.stmt})
+	if err == nil {
+		err = run.read(res[0])
+	}
+	return sharedFailed(err)
 }
 
 // runSharedAlone runs a call's shared statement for it alone, as a write
@@ -163,5 +217,10 @@ func (t *Tx) runSharedAlone(c *call) error {
 	if err := t.beforeWrite(); err != nil {
 		return err
 	}
-	return t.note(c.shared.runFor(t.ctx, t.sql, t.w.db.Engine, []sharedCall{c.shared}))
+	members := []sharedCall{c.shared}
+	res, err := t.sql.Pipeline(t.ctx, []db.Statement{c.shared.statement(t.w.db.Engine, members)})
+	if err == nil {
+		err = c.shared.read(members, res[0])
+	}
+	return t.note(err)
 }

@@ -28,6 +28,7 @@ type Tx struct {
 	parts map[any]Part // by the Participant or Later they belong to
 	order []Part       // in the order they end
 	idem  *idempotency // the batch's idempotency records
+	lead  *sharedRun   // the first shared statement, sent with the first read
 
 	isolate   bool  // each function runs in a savepoint
 	savepoint bool  // the current function's savepoint is taken
@@ -133,6 +134,10 @@ func (r reader) QueryRowxContext(_ context.Context, q string, args ...any) *sqlx
 // which at the start of a batch also carries its BEGIN. A participant's
 // Begin reads so. Each statement sees what the ones before it did and
 // waited for: on PostgreSQL each takes its own snapshot (READ COMMITTED).
+//
+// When the batch begins with functions that share a statement (Shared),
+// its first ReadTogether also carries that statement, after stmts, which
+// saves it a round trip of its own; the caller sees only its own results.
 func (t *Tx) ReadTogether(stmts ...db.Statement) ([]db.StatementResult, error) {
 	if err := t.takeSavepoint(); err != nil {
 		return nil, err
@@ -140,7 +145,23 @@ func (t *Tx) ReadTogether(stmts ...db.Statement) ([]db.StatementResult, error) {
 	for i := range stmts {
 		stmts[i].Rows = true
 	}
+	lead := t.lead != nil && !t.lead.sent
+	if lead {
+		t.lead.sent = true
+		stmts = append(stmts[:len(stmts):len(stmts)], t.lead.stmt)
+	}
 	res, err := t.sql.Pipeline(t.ctx, stmts)
+	if lead {
+		if err == nil {
+			err = t.lead.read(res[len(res)-1])
+			res = res[:len(res)-1]
+		}
+		// The shared statement's failure, or its reads', makes the batch
+		// run again with each function alone, as when it runs by itself.
+		if err := sharedFailed(err); err != nil {
+			return nil, err
+		}
+	}
 	return res, t.note(err)
 }
 
@@ -205,10 +226,8 @@ func (t *Tx) endSavepoint(failed bool) error {
 	return err
 }
 
-// begin starts the parts: the participants' in their order, then the
-// idempotency records, with those an earlier run of the batch found
-// stored.
-func (t *Tx) begin(stored map[scopedKey]idemRow) error {
+// begin starts the participants' parts, in their order.
+func (t *Tx) begin() error {
 	t.now = t.w.now()
 	t.parts = make(map[any]Part, len(t.w.parts)+2)
 	for _, p := range t.w.parts {
@@ -218,7 +237,6 @@ func (t *Tx) begin(stored map[scopedKey]idemRow) error {
 		}
 		t.parts[p], t.order = part, append(t.order, part)
 	}
-	t.idem = &idempotency{stored: stored}
 	return nil
 }
 

@@ -280,15 +280,22 @@ func (w *Writer) tryBatch(batch []*call, isolate bool, stored map[scopedKey]idem
 	defer conn.Close()
 	defer sqlTx.Rollback() // after Commit, a no-op
 	defer cancel()
-	t := &Tx{sql: sqlTx, ctx: ctx, w: w}
-	if err := t.begin(stored); err != nil {
-		return err
-	}
-	t.isolate = isolate // the participants begin outside any function's savepoint
+	// The idempotency records start with those an earlier run of the
+	// batch found stored.
+	t := &Tx{sql: sqlTx, ctx: ctx, w: w, idem: &idempotency{stored: stored}}
 	order := batch
 	if !isolate {
 		order = sharedOrder(batch)
+		if group := groupAt(order, 0); group != nil {
+			// The batch begins with calls that share a statement: it goes
+			// with the participants' first read.
+			t.lead = t.prepareShared(group)
+		}
 	}
+	if err := t.begin(); err != nil {
+		return err
+	}
+	t.isolate = isolate // the participants begin outside any function's savepoint
 	for i, c := range order {
 		if group := groupAt(order, i); group != nil && !isolate {
 			if err := t.runSharedStatement(group); err != nil {

@@ -11,8 +11,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/jmoiron/sqlx"
-
 	"fundus/commit"
 	"fundus/db"
 	"fundus/db/dbtest"
@@ -312,16 +310,17 @@ func TestRefusalsStoredAndNot(t *testing.T) {
 // TestSharedStatements runs calls whose statement the batch runs once for
 // all of them (commit.Shared): each id is marked by exactly one call, a
 // call that fails after its statement changed a row leaves it unmarked, a
-// row refused by Row runs nothing, and a replayed call does not run its
+// row refused by Row runs nothing, a statement the database refuses fails
+// only the call whose row it refused, and a replayed call does not run its
 // statement again.
 func TestSharedStatements(t *testing.T) {
 	dbtest.Engines(t, func(t *testing.T, d *db.DB) {
 		s := ledgertest.Service(t, d)
 		ctx := context.Background()
-		if _, err := dbtest.Raw(t, d).ExecContext(ctx, `CREATE TABLE flags (id INTEGER PRIMARY KEY, set_by TEXT, n INTEGER NOT NULL DEFAULT 0)`); err != nil {
+		if _, err := dbtest.Raw(t, d).ExecContext(ctx, `CREATE TABLE flags (id INTEGER PRIMARY KEY, set_by TEXT CHECK (set_by <> 'boom'), n INTEGER NOT NULL DEFAULT 0)`); err != nil {
 			t.Fatal(err)
 		}
-		for i := 0; i < 30; i++ {
+		for i := 0; i <= 30; i++ {
 			if _, err := dbtest.Raw(t, d).ExecContext(ctx, `INSERT INTO flags (id) VALUES ($1)`, i); err != nil {
 				t.Fatal(err)
 			}
@@ -332,7 +331,7 @@ func TestSharedStatements(t *testing.T) {
 		}
 		mark := &commit.Shared[flag, string]{
 			Name: "mark",
-			Run: func(ctx context.Context, q sqlx.QueryerContext, engine db.Engine, rows []flag) (map[int]string, error) {
+			Statement: func(engine db.Engine, rows []flag) db.Statement {
 				cast := ""
 				if engine == db.Postgres {
 					cast = "::integer"
@@ -342,17 +341,26 @@ func TestSharedStatements(t *testing.T) {
 				for _, r := range rows {
 					values = append(values, "("+p.Add(r.id)+cast+", "+p.Add(r.token)+")")
 				}
+				return db.Statement{Query: `UPDATE flags SET set_by = v.token, n = n + 1
+					FROM (SELECT column1 AS fid, column2 AS token FROM (VALUES ` + strings.Join(values, ", ") + `) AS x) AS v
+					WHERE flags.id = v.fid AND flags.set_by IS NULL RETURNING set_by`, Args: p.Args()}
+			},
+			Read: func(rows []flag, res db.StatementResult) (map[int]string, error) {
 				var set []string
-				err := sqlx.SelectContext(ctx, q, &set, `UPDATE flags SET set_by = v.token, n = n + 1
-					FROM (SELECT column1 AS fid, column2 AS token FROM (VALUES `+strings.Join(values, ", ")+`) AS x) AS v
-					WHERE flags.id = v.fid AND flags.set_by IS NULL RETURNING set_by`, p.Args()...)
+				for _, r := range res.Rows {
+					var s string
+					if err := db.ScanValues(r, &s); err != nil {
+						return nil, err
+					}
+					set = append(set, s)
+				}
 				out := map[int]string{}
 				for i, r := range rows {
 					if slices.Contains(set, r.token) {
 						out[i] = r.token
 					}
 				}
-				return out, err
+				return out, nil
 			},
 		}
 		row := func(id int, token string) func(time.Time) (flag, error) {
@@ -366,11 +374,17 @@ func TestSharedStatements(t *testing.T) {
 		var wg sync.WaitGroup
 		var mu sync.Mutex
 		won := map[int]string{}
-		for i := 0; i < 60; i++ {
+		// Call 60 marks id 30 with a value the table refuses: the
+		// statement fails for every call that shares it, and the batch
+		// runs again with each call alone, so that only call 60 fails.
+		for i := 0; i <= 60; i++ {
 			wg.Add(1)
 			go func() {
 				defer wg.Done()
 				id, token := i%30, fmt.Sprintf("call-%d", i)
+				if i == 60 {
+					id, token = 30, "boom"
+				}
 				got, err := ledgertest.Value(commit.DoShared(ctx, s.Writer, mark, row(id, token), func(tx *commit.Tx, got string, changed bool) (string, error) {
 					if !changed {
 						return "", errs.E(errs.InvalidState, "marked already")
@@ -381,6 +395,10 @@ func TestSharedStatements(t *testing.T) {
 					return got, nil
 				}))
 				switch {
+				case id == 30:
+					if err == nil || errs.Is(errs.InvalidState, err) {
+						t.Errorf("the refused mark: %v, want the database's error", err)
+					}
 				case id%7 == 1:
 					if !errs.Is(errs.Invalid, err) {
 						t.Errorf("call %d: %v, want the error of Row", i, err)
@@ -398,13 +416,13 @@ func TestSharedStatements(t *testing.T) {
 			}()
 		}
 		wg.Wait()
-		for id := 0; id < 30; id++ {
+		for id := 0; id <= 30; id++ {
 			var setBy sql.NullString
 			if err := dbtest.Raw(t, d).QueryRowContext(ctx, `SELECT set_by FROM flags WHERE id = $1`, id).Scan(&setBy); err != nil {
 				t.Fatal(err)
 			}
 			want := ""
-			if id%5 != 0 && id%7 != 1 {
+			if id%5 != 0 && id%7 != 1 && id != 30 {
 				want = won[id]
 				if want == "" {
 					t.Errorf("id %d: no call marked it", id)

@@ -135,9 +135,26 @@ func pipeline(ctx context.Context, conn *sql.Conn, stmts []Statement) ([]Stateme
 	return results, err
 }
 
-// ScanValues stores the values of a row that RunStatements returned (as the
-// driver gave them: both drivers give BIGINT as int64, TEXT as string and
-// times as time.Time) in dests, each a *int64, *string or *time.Time.
+// integer is v as an int64 when it is one of the integers the drivers give
+// (PostgreSQL's INTEGER is an int32).
+func integer(v any) (int64, bool) {
+	switch n := v.(type) {
+	case int64:
+		return n, true
+	case int32:
+		return int64(n), true
+	case int16:
+		return int64(n), true
+	}
+	return 0, false
+}
+
+// ScanValues stores the values of a row that RunStatements returned, as
+// the driver gave them, in dests: each a *int64, *int, *string, *bool,
+// *time.Time or an sql.Scanner (sql.NullTime and the like, for a value that
+// may be NULL). Both drivers give BIGINT as int64 (PostgreSQL's INTEGER as
+// int32), TEXT as string and times as time.Time; a boolean is a bool on
+// PostgreSQL and an int64 on SQLite.
 func ScanValues(row []any, dests ...any) error {
 	if len(row) != len(dests) {
 		return fmt.Errorf("db: a row of %d values scanned into %d", len(row), len(dests))
@@ -146,11 +163,27 @@ func ScanValues(row []any, dests ...any) error {
 		ok := false
 		switch d := dest.(type) {
 		case *int64:
-			*d, ok = row[i].(int64)
+			*d, ok = integer(row[i])
+		case *int:
+			var n int64
+			n, ok = integer(row[i])
+			*d = int(n)
 		case *string:
 			*d, ok = row[i].(string)
 		case *time.Time:
 			*d, ok = row[i].(time.Time)
+		case *bool:
+			switch v := row[i].(type) {
+			case bool:
+				*d, ok = v, true
+			case int64:
+				*d, ok = v != 0, v == 0 || v == 1
+			}
+		case sql.Scanner:
+			if err := d.Scan(row[i]); err != nil {
+				return fmt.Errorf("db: value %d: %w", i, err)
+			}
+			ok = true
 		}
 		if !ok {
 			return fmt.Errorf("db: value %d (%T) cannot be scanned into %T", i, row[i], dest)

@@ -59,6 +59,15 @@ type donationRow struct {
 	ErasedAt         sql.NullTime   `db:"erased_at"`
 }
 
+// scanValues reads a row of donationColumns as db.RunStatements returns it.
+func (r *donationRow) scanValues(vals []any) error {
+	return db.ScanValues(vals, &r.Seq, &r.ID, &r.Reference, &r.Status, &r.Amount, &r.Currency, &r.Anonymous, &r.ReceiptRequested,
+		&r.DonorName, &r.DonorEmail, &r.DonorStreet, &r.DonorPostalCode, &r.DonorCity, &r.Message, &r.CreatedAt,
+		&r.ReceivedAt, &r.LedgerEntryID, &r.CancelledAt, &r.RefundedAt, &r.RefundReason, &r.RefundEntryID, &r.RefundFileID, &r.ReceivedAmount,
+		&r.RefundStatus, &r.RefundPayeeName, &r.RefundPayeeIBAN, &r.RefundPayeeBy, &r.RefundReturns, &r.Lang,
+		&r.Acceptance, &r.AcceptingBody, &r.AcceptedAt, &r.RestrictedAt, &r.ErasedAt)
+}
+
 func (r donationRow) donation() *Donation {
 	cur, _ := fundus.LookupCurrency("", r.Currency)
 	d := &Donation{
@@ -164,12 +173,10 @@ type receipt struct {
 	now      time.Time
 }
 
-// markReceived marks donations received that are pledged, for all rows in
-// one statement (a commit.Shared's Run). It returns the donation of each
-// row it changed, by the row's index; a row is missing when there is no
-// such donation, it is not pledged, or the same donation is in another row
-// (one of them wins).
-func markReceived(ctx context.Context, q sqlx.QueryerContext, engine db.Engine, rows []receipt) (map[int]*Donation, error) {
+// markReceived is the statement that marks donations received that are
+// pledged, for all rows at once (a commit.Shared's Statement); readMarked
+// reads what it returned.
+func markReceived(engine db.Engine, rows []receipt) db.Statement {
 	cast := [3]string{}
 	if engine == db.Postgres { // VALUES would be text otherwise
 		cast = [3]string{"::text", "::timestamptz", "::bigint"}
@@ -190,23 +197,29 @@ func markReceived(ctx context.Context, q sqlx.QueryerContext, engine db.Engine, 
 	// What arrived and the acceptance are set in the same statement as
 	// the status, so the donation totals' triggers (which fire on them)
 	// count it; the pledged amount is kept as NULL.
-	var changed []donationRow
-	err := sqlx.SelectContext(ctx, q, &changed, `UPDATE donations SET status = 'received', received_at = v.at, ledger_entry_id = v.entry_id,
+	return db.Statement{Query: `UPDATE donations SET status = 'received', received_at = v.at, ledger_entry_id = v.entry_id,
 		received_amount = NULLIF(v.arrived, donations.amount),
 		acceptance = CASE WHEN COALESCE(v.arrived, donations.amount) <= v.admin_max THEN 'accepted' ELSE 'pending' END,
 		accepting_body = CASE WHEN COALESCE(v.arrived, donations.amount) <= v.admin_max THEN 'administration' ELSE '' END,
 		accepted_at = CASE WHEN COALESCE(v.arrived, donations.amount) <= v.admin_max THEN v.now END
 		FROM (SELECT column1 AS did, column2 AS at, column3 AS entry_id, column4 AS expected, column5 AS arrived,
-			column6 AS admin_max, column7 AS now FROM (VALUES `+strings.Join(values, ", ")+`) AS x) AS v
-		WHERE donations.id = v.did AND donations.status = v.expected RETURNING `+donationColumns, p.Args()...)
-	if err != nil {
-		return nil, err
-	}
-	byEntry := make(map[string]*Donation, len(changed))
-	for _, r := range changed {
+			column6 AS admin_max, column7 AS now FROM (VALUES ` + strings.Join(values, ", ") + `) AS x) AS v
+		WHERE donations.id = v.did AND donations.status = v.expected RETURNING ` + donationColumns, Args: p.Args(), Rows: true}
+}
+
+// readMarked returns the donation of each row markReceived changed, by the
+// row's index; a row is missing when there is no such donation, it is not
+// pledged, or the same donation is in another row (one of them wins).
+func readMarked(rows []receipt, res db.StatementResult) (map[int]*Donation, error) {
+	byEntry := make(map[string]*Donation, len(res.Rows))
+	for _, vals := range res.Rows {
+		var r donationRow
+		if err := r.scanValues(vals); err != nil {
+			return nil, err
+		}
 		byEntry[r.LedgerEntryID.String] = r.donation()
 	}
-	out := make(map[int]*Donation, len(changed))
+	out := make(map[int]*Donation, len(res.Rows))
 	for i, r := range rows {
 		if d := byEntry[r.entryID]; d != nil {
 			out[i] = d

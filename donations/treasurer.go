@@ -102,7 +102,7 @@ func (s *Service) Confirm(ctx context.Context, actor fundus.Actor, id string, in
 }
 
 // confirmShared is the statement confirms share: mark received if pledged.
-var confirmShared = &commit.Shared[receipt, *Donation]{Name: "donations.confirm", Run: markReceived}
+var confirmShared = &commit.Shared[receipt, *Donation]{Name: "donations.confirm", Statement: markReceived, Read: readMarked}
 
 // Cancel records that a pledge will not be paid.
 // Returns Unauthenticated, Forbidden, NotFound, InvalidState.
