@@ -34,8 +34,9 @@ type Shared[R, G any] struct {
 }
 
 // DoShared is Do for a function that needs s run first for the row that
-// row makes (now is the clock's time when the row is made, just before the
-// statement runs; an error fails the function before anything runs). fn gets the statement's result for its row, and
+// row makes (now is the clock's time when the row is made: when its batch
+// begins, or just before the statement runs; an error fails the function
+// before anything runs). fn gets the statement's result for its row, and
 // whether the statement changed it.
 func DoShared[T, R, G any](ctx context.Context, w *Writer, s *Shared[R, G], row func(now time.Time) (R, error), fn func(tx *Tx, got G, changed bool) (T, error)) (Outcome[T], error) {
 	op := &sharedOp[R, G]{s: s, row: row}
@@ -194,7 +195,7 @@ func sharedFailed(err error) error {
 // runSharedStatement runs the statement group shares, once for all of
 // them, unless it went with the batch's first read.
 func (t *Tx) runSharedStatement(group []*call) error {
-	if t.lead != nil && t.lead.sent && t.lead.group[0] == group[0] {
+	if t.lead != nil && t.lead.group[0] == group[0] { // sent with the first read
 		return nil
 	}
 	run := t.prepareShared(group)

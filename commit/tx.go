@@ -156,8 +156,12 @@ func (t *Tx) ReadTogether(stmts ...db.Statement) ([]db.StatementResult, error) {
 			err = t.lead.read(res[len(res)-1])
 			res = res[:len(res)-1]
 		}
-		// The shared statement's failure, or its reads', makes the batch
-		// run again with each function alone, as when it runs by itself.
+		// A failure of the shared statement makes the batch run again
+		// with each function alone, as when it runs by itself. Which
+		// statement failed is not always known (pgx prepares them all
+		// first), so any failure not to be retried at once counts as its:
+		// one of the reads before it fails again in that run, and then
+		// for what it is.
 		if err := sharedFailed(err); err != nil {
 			return nil, err
 		}

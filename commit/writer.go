@@ -295,6 +295,11 @@ func (w *Writer) tryBatch(batch []*call, isolate bool, stored map[scopedKey]idem
 	if err := t.begin(); err != nil {
 		return err
 	}
+	if t.lead != nil && !t.lead.sent {
+		// No participant read: the statement runs by itself, before its
+		// group (runSharedStatement), and never with a later read.
+		t.lead = nil
+	}
 	t.isolate = isolate // the participants begin outside any function's savepoint
 	for i, c := range order {
 		if group := groupAt(order, i); group != nil && !isolate {

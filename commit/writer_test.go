@@ -459,6 +459,79 @@ func TestSharedStatements(t *testing.T) {
 	})
 }
 
+// TestSharedStatementWithoutParticipants: with no participant to read at
+// the batch's start, the statement calls share runs by itself before them,
+// once; a function that then reads together does not run it again (each
+// call must find its row changed, and each row is changed once).
+func TestSharedStatementWithoutParticipants(t *testing.T) {
+	dbtest.Engines(t, func(t *testing.T, d *db.DB) {
+		ctx := context.Background()
+		raw := dbtest.Raw(t, d)
+		if _, err := raw.ExecContext(ctx, `CREATE TABLE counts (id INTEGER PRIMARY KEY, n INTEGER NOT NULL DEFAULT 0)`); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := raw.ExecContext(ctx, `INSERT INTO counts (id) VALUES (1), (2)`); err != nil {
+			t.Fatal(err)
+		}
+		w, err := commit.NewWriter(d, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer w.Close()
+		count := &commit.Shared[int, int]{
+			Name: "count",
+			Statement: func(engine db.Engine, ids []int) db.Statement {
+				var p db.Params
+				in := make([]string, len(ids))
+				for i, id := range ids {
+					in[i] = p.Add(id)
+				}
+				return db.Statement{Query: `UPDATE counts SET n = n + 1 WHERE id IN (` + strings.Join(in, ", ") + `) RETURNING id`, Args: p.Args()}
+			},
+			Read: func(ids []int, res db.StatementResult) (map[int]int, error) {
+				out := map[int]int{}
+				for _, r := range res.Rows {
+					var id int64
+					if err := db.ScanValues(r, &id); err != nil {
+						return nil, err
+					}
+					out[slices.Index(ids, int(id))] = int(id)
+				}
+				return out, nil
+			},
+		}
+		release := holdWriter(t, w)
+		errc := make(chan error, 2)
+		for id := 1; id <= 2; id++ {
+			go func() {
+				_, err := commit.DoShared(ctx, w, count, func(time.Time) (int, error) { return id, nil }, func(tx *commit.Tx, got int, changed bool) (int, error) {
+					if _, err := tx.ReadTogether(db.Statement{Query: `SELECT 1`}); err != nil {
+						return 0, err
+					}
+					if !changed || got != id {
+						return 0, errs.E(errs.InvalidState, fmt.Sprintf("row %d: changed %v, got %d", id, changed, got))
+					}
+					return got, nil
+				})
+				errc <- err
+			}()
+		}
+		waitQueued(t, w, 2)
+		release()
+		for range 2 {
+			if err := <-errc; err != nil {
+				t.Error(err)
+			}
+		}
+		for id := 1; id <= 2; id++ {
+			var n int
+			if err := raw.QueryRowContext(ctx, `SELECT n FROM counts WHERE id = $1`, id).Scan(&n); err != nil || n != 1 {
+				t.Errorf("row %d counted %d times (%v), want 1", id, n, err)
+			}
+		}
+	})
+}
+
 // holdWriter makes the writer wait in a call until release is closed, so
 // that the calls sent meanwhile queue up for one batch.
 func holdWriter(t *testing.T, w *commit.Writer) (release func()) {
