@@ -19,9 +19,9 @@ import (
 // The statement runs before every function of the batch that shares it, as
 // if those functions had come first, so it must be one whose effect no
 // earlier function could change: a conditional update of one row ("mark
-// received if pledged"). When the batch runs again with
-// each function in a savepoint, each function runs the statement alone,
-// after its idempotency key is looked up.
+// received if pledged"). When the batch runs again with each function in a
+// savepoint, each function runs the statement alone, after its idempotency
+// key is looked up.
 type Shared[R, G any] struct {
 	Name string
 	// Statement is the statement for rows, one per function; it returns
@@ -148,38 +148,47 @@ func groupAt(order []*call, i int) []*call {
 	return order[i:j]
 }
 
-// sharedRun is one run of a shared statement, for the calls of a group
-// that take part in it.
-type sharedRun struct {
-	group   []*call // the group it is for
-	members []sharedCall
-	stmt    db.Statement
-	sent    bool // it went with the batch's first read
+// sharedLead is the statement of the group a batch begins with, sent with
+// the batch's first read (Tx.ReadTogether).
+type sharedLead struct {
+	group   []*call      // the group it is for
+	members []sharedCall // the calls of group it runs for (sharedMembers)
+	sent    bool
 }
 
-// prepareShared makes the run of the statement that group shares. Calls
-// whose row cannot be made fail alone, and calls whose idempotency key is
-// known to be stored are left out: they are replayed, not run. Nil: no
-// call is left to run it for.
-func (t *Tx) prepareShared(group []*call) *sharedRun {
+// sharedMembers returns the calls of group the statement they share runs
+// for, their rows made: a call whose row cannot be made fails alone, and a
+// call whose idempotency key is known to be stored is replayed, not run.
+// Nil: none.
+func (t *Tx) sharedMembers(group []*call) []sharedCall {
 	now := t.w.now()
-	run := &sharedRun{group: group}
+	var members []sharedCall
 	for _, c := range group {
 		// prepare also clears what an earlier run of the batch gave c.
 		if c.shared.prepare(now) && !t.idem.isStored(c) {
-			run.members = append(run.members, c.shared)
+			members = append(members, c.shared)
 		}
 	}
-	if len(run.members) == 0 {
-		return nil
-	}
-	run.stmt = run.members[0].statement(t.w.db.Engine, run.members)
-	return run
+	return members
 }
 
-// read gives the run's members their results.
-func (r *sharedRun) read(res db.StatementResult) error {
-	return r.members[0].read(r.members, res)
+// sharedStatement is the statement members share; readShared gives each
+// its result from what the statement returned.
+func (t *Tx) sharedStatement(members []sharedCall) db.Statement {
+	return members[0].statement(t.w.db.Engine, members)
+}
+
+func readShared(members []sharedCall, res db.StatementResult) error {
+	return members[0].read(members, res)
+}
+
+// runShared runs the statement members share, by itself.
+func (t *Tx) runShared(members []sharedCall) error {
+	res, err := t.sql.Pipeline(t.ctx, []db.Statement{t.sharedStatement(members)})
+	if err != nil {
+		return err
+	}
+	return readShared(members, res[0])
 }
 
 // sharedFailed is what a shared statement's failure does to the batch: it
@@ -198,15 +207,11 @@ func (t *Tx) runSharedStatement(group []*call) error {
 	if t.lead != nil && t.lead.group[0] == group[0] { // sent with the first read
 		return nil
 	}
-	run := t.prepareShared(group)
-	if run == nil {
+	members := t.sharedMembers(group)
+	if members == nil {
 		return nil
 	}
-	res, err := t.sql.Pipeline(t.ctx, []db.Statement{run.stmt})
-	if err == nil {
-		err = run.read(res[0])
-	}
-	return sharedFailed(err)
+	return sharedFailed(t.runShared(members))
 }
 
 // runSharedAlone runs a call's shared statement for it alone, as a write
@@ -218,10 +223,5 @@ func (t *Tx) runSharedAlone(c *call) error {
 	if err := t.beforeWrite(); err != nil {
 		return err
 	}
-	members := []sharedCall{c.shared}
-	res, err := t.sql.Pipeline(t.ctx, []db.Statement{c.shared.statement(t.w.db.Engine, members)})
-	if err == nil {
-		err = c.shared.read(members, res[0])
-	}
-	return t.note(err)
+	return t.note(t.runShared([]sharedCall{c.shared}))
 }

@@ -28,7 +28,7 @@ type Tx struct {
 	parts map[any]Part // by the Participant or Later they belong to
 	order []Part       // in the order they end
 	idem  *idempotency // the batch's idempotency records
-	lead  *sharedRun   // the first shared statement, sent with the first read
+	lead  *sharedLead  // the first shared statement, sent with the first read
 
 	isolate   bool  // each function runs in a savepoint
 	savepoint bool  // the current function's savepoint is taken
@@ -148,12 +148,12 @@ func (t *Tx) ReadTogether(stmts ...db.Statement) ([]db.StatementResult, error) {
 	lead := t.lead != nil && !t.lead.sent
 	if lead {
 		t.lead.sent = true
-		stmts = append(stmts[:len(stmts):len(stmts)], t.lead.stmt)
+		stmts = append(stmts[:len(stmts):len(stmts)], t.sharedStatement(t.lead.members))
 	}
 	res, err := t.sql.Pipeline(t.ctx, stmts)
 	if lead {
 		if err == nil {
-			err = t.lead.read(res[len(res)-1])
+			err = readShared(t.lead.members, res[len(res)-1])
 			res = res[:len(res)-1]
 		}
 		// A failure of the shared statement makes the batch run again

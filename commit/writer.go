@@ -289,7 +289,9 @@ func (w *Writer) tryBatch(batch []*call, isolate bool, stored map[scopedKey]idem
 		if group := groupAt(order, 0); group != nil {
 			// The batch begins with calls that share a statement: it goes
 			// with the participants' first read.
-			t.lead = t.prepareShared(group)
+			if members := t.sharedMembers(group); members != nil {
+				t.lead = &sharedLead{group: group, members: members}
+			}
 		}
 	}
 	if err := t.begin(); err != nil {

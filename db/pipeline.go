@@ -143,8 +143,6 @@ func integer(v any) (int64, bool) {
 		return n, true
 	case int32:
 		return int64(n), true
-	case int16:
-		return int64(n), true
 	}
 	return 0, false
 }

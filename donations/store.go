@@ -204,7 +204,7 @@ func markReceived(engine db.Engine, rows []receipt) db.Statement {
 		accepted_at = CASE WHEN COALESCE(v.arrived, donations.amount) <= v.admin_max THEN v.now END
 		FROM (SELECT column1 AS did, column2 AS at, column3 AS entry_id, column4 AS expected, column5 AS arrived,
 			column6 AS admin_max, column7 AS now FROM (VALUES ` + strings.Join(values, ", ") + `) AS x) AS v
-		WHERE donations.id = v.did AND donations.status = v.expected RETURNING ` + donationColumns, Args: p.Args(), Rows: true}
+		WHERE donations.id = v.did AND donations.status = v.expected RETURNING ` + donationColumns, Args: p.Args()}
 }
 
 // readMarked returns the donation of each row markReceived changed, by the
