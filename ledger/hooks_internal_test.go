@@ -9,3 +9,7 @@ func SetReadChunk(t testing.TB, n int) {
 	readChunk = n
 	t.Cleanup(func() { readChunk = old })
 }
+
+// FindEntries is findEntries, for tests that read through a queryer of
+// their own.
+var FindEntries = findEntries

@@ -3,9 +3,12 @@ package ledger_test
 import (
 	"bytes"
 	"context"
+	"database/sql"
 	"fmt"
 	"strings"
 	"testing"
+
+	"github.com/jmoiron/sqlx"
 
 	"fundus/audit"
 	"fundus/db"
@@ -335,6 +338,52 @@ func TestWalksOverChunks(t *testing.T) {
 		}
 		if r.OK || r.FirstBadEntry == nil || r.FirstBadEntry.Seq != 8 || r.FirstBadEntry.ID != ids[7] || !strings.Contains(r.Problem, "hash does not match") || r.EntriesChecked != 7 {
 			t.Fatalf("an entry without its postings in the third chunk: %+v", r)
+		}
+	})
+}
+
+// postAfterFirstQuery is a queryer that posts an entry between the first
+// query it runs and the second, as another request could outside a
+// transaction.
+type postAfterFirstQuery struct {
+	sqlx.QueryerContext
+	post    func()
+	queries int
+}
+
+func (q *postAfterFirstQuery) QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+	if q.queries++; q.queries == 2 {
+		q.post()
+	}
+	return q.QueryerContext.QueryContext(ctx, query, args...)
+}
+
+// An entry's postings are read after the entries: a posting of an entry
+// written between the two reads is left out, and no other entry gets it.
+func TestEntryWrittenBetweenEntriesAndPostings(t *testing.T) {
+	dbtest.Engines(t, func(t *testing.T, d *db.DB) {
+		ctx := context.Background()
+		s := ledgertest.Service(t, d)
+		for i := 0; i < 3; i++ {
+			ledgertest.PostBank(t, s.Writer, "", fmt.Sprintf("donation %d", i), ledger.Bank, "10.00", ledger.Donations, "-10.00")
+		}
+		q := &postAfterFirstQuery{QueryerContext: d.DB, post: func() {
+			ledgertest.PostBank(t, s.Writer, "", "written between", ledger.BankFees, "7.00", ledger.Bank, "-7.00")
+		}}
+		es, err := ledger.FindEntries(ctx, q, ledger.EntryFilter{Limit: 10})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(es) != 3 {
+			t.Fatalf("%d entries, want the 3 there were at the first read", len(es))
+		}
+		for _, e := range es {
+			if len(e.Postings) != 2 || e.Postings[0].Amount.Minor != 1000 || e.Postings[1].Amount.Minor != -1000 {
+				t.Fatalf("entry %d has postings %+v, want its own two", e.Seq, e.Postings)
+			}
+		}
+		if all, err := ledger.FindEntries(ctx, d.DB, ledger.EntryFilter{Limit: 10}); err != nil || len(all) != 4 || len(all[3].Postings) != 2 {
+			t.Fatalf("the entry written between is there with its postings: %v, %v", all, err)
 		}
 	})
 }

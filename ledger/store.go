@@ -118,45 +118,72 @@ func writeBatch(entries []*Entry, balances map[string]int64, h head) []db.Statem
 const entryColumns = `e.id, e.seq, e.time, e.date, e.kind, e.memo, e.ref_type, e.ref_id, e.actor, e.reverses, e.prev_hash, e.hash`
 
 // queryEntries reads the entries that entries, a query of entryColumns
-// from entries e in sequence order, selects, with their postings in line
-// order, in one query: each entry's postings are found through their
-// primary key (entry_id, line), which stays fast however large the ledger.
-// An entry without postings comes without them.
+// from entries e, selects, in sequence order, with their postings in line
+// order. It asks twice: for the entries, then for their postings (found
+// through the postings' primary key, (entry_id, line), which stays fast
+// however large the ledger), so that an entry's columns come once, not
+// once per posting. An entry without postings comes without them. A
+// posting of an entry the first answer does not hold (one written between
+// the two, outside a transaction) is left out.
 func queryEntries(ctx context.Context, q sqlx.QueryerContext, entries string, args ...any) ([]*Entry, error) {
-	rows, err := q.QueryContext(ctx, `SELECT `+entryColumns+`, p.account, p.amount, p.currency
-		FROM (`+entries+`) e LEFT JOIN postings p ON p.entry_id = e.id ORDER BY e.seq, p.line`, args...)
+	es, err := scanEntries(ctx, q, `SELECT `+entryColumns+` FROM (`+entries+`) e ORDER BY e.seq`, args...)
+	if err != nil || len(es) == 0 {
+		return es, err
+	}
+	rows, err := q.QueryContext(ctx, `SELECT e.seq, p.account, p.amount, p.currency
+		FROM (`+entries+`) e JOIN postings p ON p.entry_id = e.id ORDER BY e.seq, p.line`, args...)
 	if err != nil {
 		return nil, err
 	}
 	defer rows.Close()
 	var (
-		es                []*Entry
-		r                 Entry // an entry's columns, repeated on each of its postings
-		refType, refID    string
-		reverses          sql.NullString
-		account, currency sql.NullString
-		amount            sql.NullInt64
+		i                 int // es[i] is the entry of the posting, or after it
+		seq               int64
+		account, currency string
+		amount            int64
 	)
 	for rows.Next() {
-		if err := rows.Scan(&r.ID, &r.Seq, &r.Time, &r.Date, &r.Kind, &r.Memo, &refType, &refID, &r.Actor, &reverses, &r.PrevHash, &r.Hash,
-			&account, &amount, &currency); err != nil {
+		if err := rows.Scan(&seq, &account, &amount, &currency); err != nil {
 			return nil, err
 		}
-		if len(es) == 0 || es[len(es)-1].Seq != r.Seq {
-			e := r
-			e.Time = e.Time.UTC()
-			e.Reverses = reverses.String
-			if refType != "" || refID != "" {
-				e.Ref = &Ref{Type: refType, ID: refID}
-			}
-			e.Postings = make([]Posting, 0, 2)
-			es = append(es, &e)
+		for i < len(es) && es[i].Seq < seq {
+			i++
 		}
-		if account.Valid {
-			e := es[len(es)-1]
-			e.Postings = append(e.Postings, Posting{Account: account.String, Currency: currency.String,
-				Amount: fundus.Money{Minor: amount.Int64, Currency: currencyOf(currency.String)}})
+		if i == len(es) {
+			break
 		}
+		if e := es[i]; e.Seq == seq {
+			e.Postings = append(e.Postings, Posting{Account: account, Currency: currency,
+				Amount: fundus.Money{Minor: amount, Currency: currencyOf(currency)}})
+		}
+	}
+	return es, rows.Err()
+}
+
+// scanEntries reads the entries of query, of entryColumns, without their
+// postings.
+func scanEntries(ctx context.Context, q sqlx.QueryerContext, query string, args ...any) ([]*Entry, error) {
+	rows, err := q.QueryContext(ctx, query, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var (
+		es             []*Entry
+		refType, refID string
+		reverses       sql.NullString
+	)
+	for rows.Next() {
+		e := &Entry{Postings: make([]Posting, 0, 2)}
+		if err := rows.Scan(&e.ID, &e.Seq, &e.Time, &e.Date, &e.Kind, &e.Memo, &refType, &refID, &e.Actor, &reverses, &e.PrevHash, &e.Hash); err != nil {
+			return nil, err
+		}
+		e.Time = e.Time.UTC()
+		e.Reverses = reverses.String
+		if refType != "" || refID != "" {
+			e.Ref = &Ref{Type: refType, ID: refID}
+		}
+		es = append(es, e)
 	}
 	return es, rows.Err()
 }
