@@ -94,3 +94,17 @@ func (d *DB) MigrateTo(ctx context.Context, version int64) error {
 	}
 	return nil
 }
+
+// MigrateDownTo undoes the migrations after version (tests of a
+// migration's Down use it).
+func (d *DB) MigrateDownTo(ctx context.Context, version int64) error {
+	const op errs.Op = "db.MigrateDownTo"
+	p, err := d.provider(ctx)
+	if err != nil {
+		return errs.E(op, errs.Internal, err)
+	}
+	if _, err := p.DownTo(ctx, version); err != nil {
+		return errs.E(op, errs.Internal, err)
+	}
+	return nil
+}

@@ -224,7 +224,7 @@ type rawPosting struct {
 }
 
 func (w *world) raw(rt *rapid.T) []rawPosting {
-	rows, err := w.d.Query(`SELECT e.date, e.kind, e.ref_type, e.ref_id, p.account, p.amount FROM entries e JOIN postings p ON p.entry_id = e.id ORDER BY e.seq, p.line`)
+	rows, err := w.d.Query(`SELECT e.date, e.kind, e.ref_type, e.ref_id, p.account, p.amount FROM entries e JOIN postings p ON p.seq = e.seq ORDER BY e.seq, p.line`)
 	if err != nil {
 		rt.Fatal(err)
 	}

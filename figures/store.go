@@ -47,12 +47,12 @@ func projectSums(ctx context.Context, q sqlx.QueryerContext, s span, order strin
 	rows, err := q.QueryxContext(ctx, `SELECT a.title, a.organisation, a.status,
 			COALESCE(SUM(CASE WHEN p.account = `+expense+` THEN p.amount ELSE 0 END), 0),
 			COALESCE(SUM(CASE WHEN p.account = `+payable+` THEN p.amount ELSE 0 END), 0)
-		FROM (SELECT e.id, e.ref_id AS application_id FROM entries e WHERE e.ref_type = 'application' AND `+where+`
+		FROM (SELECT e.seq, e.ref_id AS application_id FROM entries e WHERE e.ref_type = 'application' AND `+where+`
 			UNION ALL
-			SELECT e.id, d.application_id FROM entries e JOIN disbursements d ON d.id = e.ref_id
+			SELECT e.seq, d.application_id FROM entries e JOIN disbursements d ON d.id = e.ref_id
 			WHERE e.ref_type = 'disbursement' AND `+where+`) x
 		JOIN applications a ON a.id = x.application_id
-		JOIN postings p ON p.entry_id = x.id
+		JOIN postings p ON p.seq = x.seq
 		GROUP BY a.id, a.seq, a.title, a.organisation, a.status, a.decided_at
 		ORDER BY `+order, p.Args()...)
 	if err != nil {

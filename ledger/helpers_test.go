@@ -35,6 +35,19 @@ func dropAppendOnlyTriggers(t testing.TB, d *db.DB) {
 	}
 }
 
+// dropForeignKeyChecks turns the checks of foreign keys off on the raw
+// connection, as a tamperer with the database's superuser or its file can.
+func dropForeignKeyChecks(t testing.TB, d *db.DB) {
+	t.Helper()
+	stmt := "PRAGMA foreign_keys = OFF"
+	if d.Engine == db.Postgres {
+		stmt = "SET session_replication_role = replica"
+	}
+	if _, err := dbtest.Raw(t, d).Exec(stmt); err != nil {
+		t.Fatal(err)
+	}
+}
+
 func available(b map[string]int64) int64 {
 	return b[ledger.Bank] + b[ledger.Clearing] + b[ledger.GrantsPayable]
 }

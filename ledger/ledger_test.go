@@ -5,6 +5,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"slices"
 	"strings"
 	"testing"
 
@@ -243,12 +244,15 @@ func TestTamperingIsFound(t *testing.T) {
 		words   string
 	}
 	for name, c := range map[string]tamper{
-		"posting amount":  {"UPDATE postings SET amount = amount * 2 WHERE entry_id = '%s'", 3, "", "hash does not match"},
+		"posting amount":  {"UPDATE postings SET amount = amount * 2 WHERE seq = (SELECT seq FROM entries WHERE id = '%s')", 3, "", "hash does not match"},
 		"memo":            {"UPDATE entries SET memo = 'innocent' WHERE id = '%s'", 3, "", "hash does not match"},
-		"deleted entry":   {"DELETE FROM postings WHERE entry_id = '%[1]s'; DELETE FROM entries WHERE id = '%[1]s'", 3, "", "missing"},
+		"deleted entry":   {"DELETE FROM postings WHERE seq = (SELECT seq FROM entries WHERE id = '%[1]s'); DELETE FROM entries WHERE id = '%[1]s'", 3, "", "missing"},
 		"stored balance":  {"UPDATE accounts SET balance = balance + 1 WHERE code = 'assets:bank'", 0, "assets:bank", "stored balance"},
 		"relinked chain":  {"UPDATE entries SET prev_hash = '%s' WHERE seq = 4", 4, "", "chain link"},
-		"entries swapped": {"UPDATE entries SET seq = 100 WHERE seq = 3; UPDATE entries SET seq = 3 WHERE seq = 4; UPDATE entries SET seq = 4 WHERE seq = 100", 3, "", "chain link"},
+		// Each entry moves with its postings, past the foreign key's check.
+		"entries swapped": {"UPDATE entries SET seq = 100 WHERE seq = 3; UPDATE postings SET seq = 100 WHERE seq = 3; " +
+			"UPDATE entries SET seq = 3 WHERE seq = 4; UPDATE postings SET seq = 3 WHERE seq = 4; " +
+			"UPDATE entries SET seq = 4 WHERE seq = 100; UPDATE postings SET seq = 4 WHERE seq = 100", 3, "", "chain link"},
 	} {
 		t.Run(name, func(t *testing.T) {
 			dbtest.Engines(t, func(t *testing.T, d *db.DB) {
@@ -259,6 +263,7 @@ func TestTamperingIsFound(t *testing.T) {
 				}
 				ledgertest.Verify(t, d)
 				dropAppendOnlyTriggers(t, d)
+				dropForeignKeyChecks(t, d)
 				for _, stmt := range strings.Split(strings.ReplaceAll(c.stmt, "%[1]s", "%s"), "; ") {
 					if strings.Contains(stmt, "%s") {
 						stmt = strings.ReplaceAll(stmt, "%s", ids[2])
@@ -329,7 +334,7 @@ func TestWalksOverChunks(t *testing.T) {
 		}
 
 		dropAppendOnlyTriggers(t, d)
-		if _, err := dbtest.Raw(t, d).Exec("DELETE FROM postings WHERE entry_id = '" + ids[7] + "'"); err != nil {
+		if _, err := dbtest.Raw(t, d).Exec("DELETE FROM postings WHERE seq = 8"); err != nil {
 			t.Fatal(err)
 		}
 		r, err := ledger.VerifyDB(ctx, d)
@@ -360,30 +365,74 @@ func (q *postAfterFirstQuery) QueryContext(ctx context.Context, query string, ar
 
 // An entry's postings are read after the entries: a posting of an entry
 // written between the two reads is left out, and no other entry gets it.
+// The entries selected are far apart, so their postings are found through
+// the selection, which finds the new entry too.
 func TestEntryWrittenBetweenEntriesAndPostings(t *testing.T) {
 	dbtest.Engines(t, func(t *testing.T, d *db.DB) {
 		ctx := context.Background()
 		s := ledgertest.Service(t, d)
-		for i := 0; i < 3; i++ {
-			ledgertest.PostBank(t, s.Writer, "", fmt.Sprintf("donation %d", i), ledger.Bank, "10.00", ledger.Donations, "-10.00")
+		for i := 1; i <= 5; i++ {
+			memo := fmt.Sprintf("donation %d", i)
+			if i == 1 || i == 5 {
+				memo += " [x]"
+			}
+			ledgertest.PostBank(t, s.Writer, "", memo, ledger.Bank, "10.00", ledger.Donations, "-10.00")
 		}
 		q := &postAfterFirstQuery{QueryerContext: d.DB, post: func() {
-			ledgertest.PostBank(t, s.Writer, "", "written between", ledger.BankFees, "7.00", ledger.Bank, "-7.00")
+			ledgertest.PostBank(t, s.Writer, "", "written between [x]", ledger.BankFees, "7.00", ledger.Bank, "-7.00")
 		}}
-		es, err := ledger.FindEntries(ctx, q, ledger.EntryFilter{Limit: 10})
+		es, err := ledger.FindEntries(ctx, q, ledger.EntryFilter{Text: "[x]", Limit: 10})
 		if err != nil {
 			t.Fatal(err)
 		}
-		if len(es) != 3 {
-			t.Fatalf("%d entries, want the 3 there were at the first read", len(es))
+		if len(es) != 2 || es[0].Seq != 1 || es[1].Seq != 5 {
+			t.Fatalf("%d entries, want entries 1 and 5, the ones there were at the first read", len(es))
 		}
 		for _, e := range es {
 			if len(e.Postings) != 2 || e.Postings[0].Amount.Minor != 1000 || e.Postings[1].Amount.Minor != -1000 {
 				t.Fatalf("entry %d has postings %+v, want its own two", e.Seq, e.Postings)
 			}
 		}
-		if all, err := ledger.FindEntries(ctx, d.DB, ledger.EntryFilter{Limit: 10}); err != nil || len(all) != 4 || len(all[3].Postings) != 2 {
+		if all, err := ledger.FindEntries(ctx, d.DB, ledger.EntryFilter{Text: "[x]", Limit: 10}); err != nil || len(all) != 3 || len(all[2].Postings) != 2 {
 			t.Fatalf("the entry written between is there with its postings: %v, %v", all, err)
+		}
+	})
+}
+
+// An entry's postings are read after the entries, as a range of sequence
+// numbers when the entries are about consecutive and through the selection
+// when not: either way each entry gets its own postings and no other's,
+// also those of entries in the range that the selection skips.
+func TestPostingsOfSelectedEntries(t *testing.T) {
+	dbtest.Engines(t, func(t *testing.T, d *db.DB) {
+		ctx := context.Background()
+		s := ledgertest.Service(t, d)
+		sets := map[string][]int64{"[around]": {1, 3}, "[apart]": {1, 10}, "[run]": {2, 3, 4}, "[one]": {7}}
+		for seq := int64(1); seq <= 10; seq++ {
+			memo := fmt.Sprintf("entry %d", seq)
+			for tag, set := range sets {
+				if slices.Contains(set, seq) {
+					memo += " " + tag
+				}
+			}
+			amount := fmt.Sprintf("%d.00", seq)
+			ledgertest.PostBank(t, s.Writer, "", memo, ledger.Bank, amount, ledger.Donations, "-"+amount)
+		}
+		for tag, set := range sets {
+			es, err := ledger.FindEntries(ctx, d.DB, ledger.EntryFilter{Text: tag, Limit: 10})
+			if err != nil {
+				t.Fatal(err)
+			}
+			var seqs []int64
+			for _, e := range es {
+				seqs = append(seqs, e.Seq)
+				if len(e.Postings) != 2 || e.Postings[0].Amount.Minor != 100*e.Seq || e.Postings[1].Amount.Minor != -100*e.Seq {
+					t.Errorf("%s: entry %d has postings %+v, want its own two", tag, e.Seq, e.Postings)
+				}
+			}
+			if !slices.Equal(seqs, set) {
+				t.Errorf("%s: entries %v, want %v", tag, seqs, set)
+			}
 		}
 	})
 }

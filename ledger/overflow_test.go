@@ -82,7 +82,7 @@ func TestVerifyReportsWrappedBalance(t *testing.T) {
 			mustExec(t, d, `INSERT INTO entries (id, seq, time, date, kind, memo, ref_type, ref_id, actor, reverses, prev_hash, hash)
 				VALUES ($1, $2, $3, $4, $5, $6, '', '', $7, NULL, $8, $9)`, e.ID, e.Seq, e.Time, e.Date, e.Kind, e.Memo, e.Actor, e.PrevHash, e.Hash)
 			for i, p := range e.Postings {
-				mustExec(t, d, `INSERT INTO postings (entry_id, line, account, amount, currency) VALUES ($1, $2, $3, $4, 'EUR')`, e.ID, i+1, p.Account, p.Amount.Minor)
+				mustExec(t, d, `INSERT INTO postings (seq, line, account, amount, currency) VALUES ($1, $2, $3, $4, 'EUR')`, e.Seq, i+1, p.Account, p.Amount.Minor)
 			}
 			wrapped += amount // wraps, as the old code did
 			mustExec(t, d, `UPDATE ledger_head SET seq = $1, hash = $2, last_time = $3 WHERE id = 1`, e.Seq, e.Hash, e.Time)

@@ -103,11 +103,11 @@ func writeBatch(entries []*Entry, balances map[string]int64, h head) []db.Statem
 		}
 		entryRows = append(entryRows, []any{e.ID, e.Seq, e.Time, e.Date, e.Kind, e.Memo, refType, refID, e.Actor, reverses, e.PrevHash, e.Hash})
 		for i, p := range e.Postings {
-			postingRows = append(postingRows, []any{e.ID, i + 1, p.Account, p.Amount.Minor, p.Currency})
+			postingRows = append(postingRows, []any{e.Seq, i + 1, p.Account, p.Amount.Minor, p.Currency})
 		}
 	}
 	stmts := db.InsertRows("entries", []string{"id", "seq", "time", "date", "kind", "memo", "ref_type", "ref_id", "actor", "reverses", "prev_hash", "hash"}, entryRows, "")
-	stmts = append(stmts, db.InsertRows("postings", []string{"entry_id", "line", "account", "amount", "currency"}, postingRows, "")...)
+	stmts = append(stmts, db.InsertRows("postings", []string{"seq", "line", "account", "amount", "currency"}, postingRows, "")...)
 	for code, balance := range balances {
 		stmts = append(stmts, db.Statement{Query: `UPDATE accounts SET balance = $1 WHERE code = $2`, Args: []any{balance, code}})
 	}
@@ -119,19 +119,25 @@ const entryColumns = `e.id, e.seq, e.time, e.date, e.kind, e.memo, e.ref_type, e
 
 // queryEntries reads the entries that entries, a query of entryColumns
 // from entries e, selects, in sequence order, with their postings in line
-// order. It asks twice: for the entries, then for their postings (found
-// through the postings' primary key, (entry_id, line), which stays fast
-// however large the ledger), so that an entry's columns come once, not
-// once per posting. An entry without postings comes without them. A
-// posting of an entry the first answer does not hold (one written between
-// the two, outside a transaction) is left out.
+// order: first the entries, then their postings, so that an entry's columns
+// come once, not once per posting. When the entries are about consecutive,
+// as in every walk over the ledger, their postings are one range of the
+// postings' primary key (seq, line); else they are found through the same
+// selection of entries. A posting of an entry the first answer does not
+// hold (in the range but not selected, or written between the two reads
+// outside a transaction) is left out. An entry without postings comes
+// without them.
 func queryEntries(ctx context.Context, q sqlx.QueryerContext, entries string, args ...any) ([]*Entry, error) {
 	es, err := scanEntries(ctx, q, `SELECT `+entryColumns+` FROM (`+entries+`) e ORDER BY e.seq`, args...)
 	if err != nil || len(es) == 0 {
 		return es, err
 	}
-	rows, err := q.QueryContext(ctx, `SELECT e.seq, p.account, p.amount, p.currency
-		FROM (`+entries+`) e JOIN postings p ON p.entry_id = e.id ORDER BY e.seq, p.line`, args...)
+	postings := `SELECT p.seq, p.account, p.amount, p.currency FROM (` + entries + `) e JOIN postings p ON p.seq = e.seq ORDER BY p.seq, p.line`
+	if first, last := es[0].Seq, es[len(es)-1].Seq; last-first < 2*int64(len(es)) {
+		postings = `SELECT seq, account, amount, currency FROM postings WHERE seq >= $1 AND seq <= $2 ORDER BY seq, line`
+		args = []any{first, last}
+	}
+	rows, err := q.QueryContext(ctx, postings, args...)
 	if err != nil {
 		return nil, err
 	}
@@ -244,7 +250,7 @@ func findEntries(ctx context.Context, q sqlx.QueryerContext, f EntryFilter) ([]*
 		where = append(where, "e.date <= "+arg(f.To))
 	}
 	if f.Account != "" {
-		where = append(where, "EXISTS (SELECT 1 FROM postings p WHERE p.entry_id = e.id AND p.account = "+arg(f.Account)+")")
+		where = append(where, "EXISTS (SELECT 1 FROM postings p WHERE p.seq = e.seq AND p.account = "+arg(f.Account)+")")
 	}
 	if t := strings.TrimSpace(f.Text); t != "" {
 		like := arg("%" + likeEscaper.Replace(strings.ToLower(t)) + "%")
@@ -277,7 +283,7 @@ func balancesThrough(ctx context.Context, q sqlx.QueryerContext, day string) (ma
 // ledger holds, is InvalidState, never a wrapped number, so figures made of
 // a few such sums cannot wrap either.
 func SumPostings(ctx context.Context, q sqlx.QueryerContext, cond string, args ...any) (map[string]int64, error) {
-	rows, err := q.QueryxContext(ctx, `SELECT p.account, SUM(p.amount) FROM postings p JOIN entries e ON e.id = p.entry_id
+	rows, err := q.QueryxContext(ctx, `SELECT p.account, SUM(p.amount) FROM postings p JOIN entries e ON e.seq = p.seq
 		WHERE `+cond+` GROUP BY p.account`, args...)
 	if err != nil {
 		return nil, db.SumError(err)
@@ -318,7 +324,7 @@ func StoredBalances(ctx context.Context, q sqlx.QueryerContext) (map[string]int6
 // Touches reports whether the stored entry has a posting on account.
 func Touches(ctx context.Context, q sqlx.QueryerContext, entryID, account string) (bool, error) {
 	var n int
-	err := q.QueryRowxContext(ctx, `SELECT count(*) FROM postings WHERE entry_id = $1 AND account = $2`, entryID, account).Scan(&n)
+	err := q.QueryRowxContext(ctx, `SELECT count(*) FROM postings p JOIN entries e ON e.seq = p.seq WHERE e.id = $1 AND p.account = $2`, entryID, account).Scan(&n)
 	return n > 0, err
 }
 

@@ -228,7 +228,7 @@ func TestVerifyCommand(t *testing.T) {
 		if e == db.Postgres {
 			drop = []string{"DROP TRIGGER postings_append_only ON postings"}
 		}
-		for _, s := range append(drop, "UPDATE postings SET amount = 100000 WHERE entry_id = '"+second.ID+"' AND line = 1") {
+		for _, s := range append(drop, "UPDATE postings SET amount = 100000 WHERE seq = (SELECT seq FROM entries WHERE id = '"+second.ID+"') AND line = 1") {
 			if _, err := dbtest.RawURL(t, os.Getenv("FUNDUS_DATABASE_URL")).Exec(s); err != nil {
 				t.Fatal(err)
 			}

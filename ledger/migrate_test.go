@@ -1,0 +1,111 @@
+package ledger_test
+
+import (
+	"cmp"
+	"context"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"fundus"
+	"fundus/db"
+	"fundus/db/dbtest"
+	"fundus/ledger"
+	"fundus/ledger/ledgertest"
+)
+
+// TestPostingsKeyedBySeq: migration 00025 moves every posting from its
+// entry's id to its entry's sequence number, amounts and lines unchanged
+// (lines stored out of order come back in order), the ledger keeps
+// verifying, and its Down moves them back.
+func TestPostingsKeyedBySeq(t *testing.T) {
+	dbtest.EachEngine(t, func(t *testing.T, engine db.Engine) {
+		ctx := context.Background()
+		d := dbtest.OpenUnmigrated(t, engine)
+		if err := d.MigrateTo(ctx, 24); err != nil {
+			t.Fatal(err)
+		}
+		raw := dbtest.Raw(t, d)
+		exec := func(q string, args ...any) {
+			t.Helper()
+			if _, err := raw.ExecContext(ctx, q, args...); err != nil {
+				t.Fatal(err)
+			}
+		}
+		type row struct {
+			entryID string
+			line    int
+			amount  int64
+		}
+		var want []row
+		prev := ledger.GenesisHash
+		var es []*ledger.Entry
+		at := time.Date(2026, 3, 1, 9, 0, 0, 0, time.UTC)
+		for seq := int64(1); seq <= 4; seq++ {
+			e := &ledger.Entry{ID: db.NewID(), Seq: seq, Time: at.Add(time.Duration(seq) * time.Hour), Kind: "manual", Memo: "before 00025", Actor: "a", PrevHash: prev}
+			e.Date = fundus.DayOf(e.Time)
+			e.Postings = []ledger.Posting{{Account: ledger.Bank, Amount: fundus.EURCents(100 * seq), Currency: "EUR"},
+				{Account: ledger.OpeningBalance, Amount: fundus.EURCents(-100 * seq), Currency: "EUR"}}
+			if seq == 2 { // three lines
+				e.Postings = []ledger.Posting{{Account: ledger.Bank, Amount: fundus.EURCents(500), Currency: "EUR"},
+					{Account: ledger.OpeningBalance, Amount: fundus.EURCents(-300), Currency: "EUR"},
+					{Account: ledger.OpeningBalance, Amount: fundus.EURCents(-200), Currency: "EUR"}}
+			}
+			e.Hash = ledger.Hash(prev, e)
+			prev = e.Hash
+			es = append(es, e)
+			exec(`INSERT INTO entries (id, seq, time, date, kind, memo, actor, prev_hash, hash) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
+				e.ID, e.Seq, e.Time, e.Date, e.Kind, e.Memo, e.Actor, e.PrevHash, e.Hash)
+			for i := len(e.Postings) - 1; i >= 0; i-- { // the last line first
+				p := e.Postings[i]
+				exec(`INSERT INTO postings (entry_id, line, account, amount, currency) VALUES ($1, $2, $3, $4, 'EUR')`, e.ID, i+1, p.Account, p.Amount.Minor)
+				want = append(want, row{e.ID, i + 1, p.Amount.Minor})
+			}
+			exec(`UPDATE ledger_head SET seq = $1, hash = $2, last_time = $3`, e.Seq, e.Hash, e.Time)
+			exec(`UPDATE accounts SET balance = balance + $1 WHERE code = $2`, e.Postings[0].Amount.Minor, ledger.Bank)
+			exec(`UPDATE accounts SET balance = balance - $1 WHERE code = $2`, e.Postings[0].Amount.Minor, ledger.OpeningBalance)
+		}
+		slices.SortFunc(want, func(a, b row) int {
+			return cmp.Or(strings.Compare(a.entryID, b.entryID), cmp.Compare(a.line, b.line))
+		})
+
+		if err := d.Migrate(ctx); err != nil {
+			t.Fatal(err)
+		}
+		ledgertest.Verify(t, d)
+		got, _, err := (&ledger.Service{DB: d}).Entries(ctx, auditor, ledger.EntryFilter{Limit: 10})
+		if err != nil || len(got) != len(es) {
+			t.Fatalf("%d entries after the migration, want %d: %v", len(got), len(es), err)
+		}
+		for i, e := range got {
+			if !slices.Equal(e.Postings, es[i].Postings) {
+				t.Errorf("entry %d after the migration: %+v, want %+v", e.Seq, e.Postings, es[i].Postings)
+			}
+		}
+
+		if err := d.MigrateDownTo(ctx, 24); err != nil {
+			t.Fatal(err)
+		}
+		rows, err := raw.QueryContext(ctx, `SELECT entry_id, line, amount FROM postings ORDER BY entry_id, line`)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var back []row
+		for rows.Next() {
+			var r row
+			if err := rows.Scan(&r.entryID, &r.line, &r.amount); err != nil {
+				t.Fatal(err)
+			}
+			back = append(back, r)
+		}
+		rows.Close()
+		if !slices.Equal(back, want) {
+			t.Errorf("after the Down: %v, want %v", back, want)
+		}
+		if err := d.Migrate(ctx); err != nil {
+			t.Fatal(err)
+		}
+		ledgertest.Verify(t, d)
+	})
+}
