@@ -244,11 +244,11 @@ func TestTamperingIsFound(t *testing.T) {
 		words   string
 	}
 	for name, c := range map[string]tamper{
-		"posting amount":  {"UPDATE postings SET amount = amount * 2 WHERE seq = (SELECT seq FROM entries WHERE id = '%s')", 3, "", "hash does not match"},
-		"memo":            {"UPDATE entries SET memo = 'innocent' WHERE id = '%s'", 3, "", "hash does not match"},
-		"deleted entry":   {"DELETE FROM postings WHERE seq = (SELECT seq FROM entries WHERE id = '%[1]s'); DELETE FROM entries WHERE id = '%[1]s'", 3, "", "missing"},
-		"stored balance":  {"UPDATE accounts SET balance = balance + 1 WHERE code = 'assets:bank'", 0, "assets:bank", "stored balance"},
-		"relinked chain":  {"UPDATE entries SET prev_hash = '%s' WHERE seq = 4", 4, "", "chain link"},
+		"posting amount": {"UPDATE postings SET amount = amount * 2 WHERE seq = (SELECT seq FROM entries WHERE id = '%s')", 3, "", "hash does not match"},
+		"memo":           {"UPDATE entries SET memo = 'innocent' WHERE id = '%s'", 3, "", "hash does not match"},
+		"deleted entry":  {"DELETE FROM postings WHERE seq = (SELECT seq FROM entries WHERE id = '%[1]s'); DELETE FROM entries WHERE id = '%[1]s'", 3, "", "missing"},
+		"stored balance": {"UPDATE accounts SET balance = balance + 1 WHERE code = 'assets:bank'", 0, "assets:bank", "stored balance"},
+		"relinked chain": {"UPDATE entries SET prev_hash = '%s' WHERE seq = 4", 4, "", "chain link"},
 		// Each entry moves with its postings, past the foreign key's check.
 		"entries swapped": {"UPDATE entries SET seq = 100 WHERE seq = 3; UPDATE postings SET seq = 100 WHERE seq = 3; " +
 			"UPDATE entries SET seq = 3 WHERE seq = 4; UPDATE postings SET seq = 3 WHERE seq = 4; " +
