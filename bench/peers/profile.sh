@@ -38,5 +38,5 @@ go tool pprof -top -nodecount=35 "$work/$peer/cpu.pprof" 2>/dev/null | head -45
 if [ "$peer" != fundus-sqlite ]; then
   echo "WAL of the run, by record type ($lsn0 .. $lsn1, $n entries):"
   /usr/lib/postgresql/*/bin/pg_waldump -p "$pgdata/pg_wal" -s "$lsn0" -e "$lsn1" --stats=record 2>/dev/null |
-    awk -v n="$n" 'NR <= 2 || ($2 > 0 && $0 ~ /\//) {print} /^Total/ {print; if (n > 0) printf "per entry: %.0f B\n", $6 / n}' | head -60
+    awk -v n="$n" 'NR <= 2 || ($2 > 0 && $0 ~ /\//) {print} /^Total/ {print; if (n > 0) printf "per entry: %.0f B\n", $(NF - 1) / n}' | head -60
 fi
