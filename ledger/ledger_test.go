@@ -249,7 +249,13 @@ func TestTamperingIsFound(t *testing.T) {
 		"deleted entry":  {"DELETE FROM postings WHERE seq = (SELECT seq FROM entries WHERE id = '%[1]s'); DELETE FROM entries WHERE id = '%[1]s'", 3, "", "missing"},
 		"stored balance": {"UPDATE accounts SET balance = balance + 1 WHERE code = 'assets:bank'", 0, "assets:bank", "stored balance"},
 		"relinked chain": {"UPDATE entries SET prev_hash = '%s' WHERE seq = 4", 4, "", "chain link"},
-		// Each entry moves with its postings, past the foreign key's check.
+		// Past the foreign key's check: the entries' postings differ in amount.
+		"postings swapped":             {"UPDATE postings SET seq = 100 WHERE seq = 3; UPDATE postings SET seq = 3 WHERE seq = 4; UPDATE postings SET seq = 4 WHERE seq = 100", 3, "", "hash does not match"},
+		"posting planted":              {"INSERT INTO postings (seq, line, account, amount, currency) VALUES (4, 3, 'assets:bank', 1, 'EUR')", 4, "", "hash does not match"},
+		"posting after the last entry": {"INSERT INTO postings (seq, line, account, amount, currency) VALUES (6, 1, 'assets:bank', 100, 'EUR')", 6, "", "belongs to no entry"},
+		"posting before the first":     {"INSERT INTO postings (seq, line, account, amount, currency) VALUES (-1, 1, 'assets:bank', 100, 'EUR')", -1, "", "belongs to no entry"},
+		"last entry deleted":           {"DELETE FROM entries WHERE seq = 5", 5, "", "belongs to no entry"},
+		// Each entry moves with its postings.
 		"entries swapped": {"UPDATE entries SET seq = 100 WHERE seq = 3; UPDATE postings SET seq = 100 WHERE seq = 3; " +
 			"UPDATE entries SET seq = 3 WHERE seq = 4; UPDATE postings SET seq = 3 WHERE seq = 4; " +
 			"UPDATE entries SET seq = 4 WHERE seq = 100; UPDATE postings SET seq = 4 WHERE seq = 100", 3, "", "chain link"},
@@ -258,8 +264,9 @@ func TestTamperingIsFound(t *testing.T) {
 			dbtest.Engines(t, func(t *testing.T, d *db.DB) {
 				s := ledgertest.Service(t, d)
 				var ids []string
-				for i := 0; i < 5; i++ {
-					ids = append(ids, ledgertest.PostBank(t, s.Writer, "", "donation", ledger.Bank, "10.00", ledger.Donations, "-10.00").ID)
+				for i := 1; i <= 5; i++ {
+					amount := fmt.Sprintf("%d.00", 10*i)
+					ids = append(ids, ledgertest.PostBank(t, s.Writer, "", "donation", ledger.Bank, amount, ledger.Donations, "-"+amount).ID)
 				}
 				ledgertest.Verify(t, d)
 				dropAppendOnlyTriggers(t, d)

@@ -109,3 +109,30 @@ func TestPostingsKeyedBySeq(t *testing.T) {
 		ledgertest.Verify(t, d)
 	})
 }
+
+// TestPostingsKeyedBySeqRefusesOrphans: a posting without its entry
+// (written past the foreign key's check) stops migration 00025, and the
+// database stays as it was, the posting with it.
+func TestPostingsKeyedBySeqRefusesOrphans(t *testing.T) {
+	dbtest.EachEngine(t, func(t *testing.T, engine db.Engine) {
+		ctx := context.Background()
+		d := dbtest.OpenUnmigrated(t, engine)
+		if err := d.MigrateTo(ctx, 24); err != nil {
+			t.Fatal(err)
+		}
+		dropForeignKeyChecks(t, d)
+		if _, err := dbtest.Raw(t, d).ExecContext(ctx, `INSERT INTO postings (entry_id, line, account, amount, currency) VALUES ('no-such-entry', 1, 'assets:bank', 100, 'EUR')`); err != nil {
+			t.Fatal(err)
+		}
+		if err := d.Migrate(ctx); err == nil {
+			t.Fatal("the migration went through with a posting that has no entry")
+		}
+		if ok, err := d.Migrated(ctx); err != nil || ok {
+			t.Fatalf("after the refused migration: migrated %v, %v", ok, err)
+		}
+		var n int
+		if err := dbtest.Raw(t, d).QueryRowContext(ctx, `SELECT count(*) FROM postings WHERE entry_id = 'no-such-entry'`).Scan(&n); err != nil || n != 1 {
+			t.Fatalf("the posting without an entry: %d, %v", n, err)
+		}
+	})
+}

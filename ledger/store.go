@@ -125,15 +125,17 @@ const entryColumns = `e.id, e.seq, e.time, e.date, e.kind, e.memo, e.ref_type, e
 // postings' primary key (seq, line); else they are found through the same
 // selection of entries. A posting of an entry the first answer does not
 // hold (in the range but not selected, or written between the two reads
-// outside a transaction) is left out. An entry without postings comes
-// without them.
+// outside a transaction) is left out; verification looks for postings
+// without an entry by itself. An entry without postings comes without them.
 func queryEntries(ctx context.Context, q sqlx.QueryerContext, entries string, args ...any) ([]*Entry, error) {
 	es, err := scanEntries(ctx, q, `SELECT `+entryColumns+` FROM (`+entries+`) e ORDER BY e.seq`, args...)
 	if err != nil || len(es) == 0 {
 		return es, err
 	}
 	postings := `SELECT p.seq, p.account, p.amount, p.currency FROM (` + entries + `) e JOIN postings p ON p.seq = e.seq ORDER BY p.seq, p.line`
-	if first, last := es[0].Seq, es[len(es)-1].Seq; last-first < 2*int64(len(es)) {
+	// es is in order, so last-first is the true distance as unsigned, even
+	// for the extreme numbers of a tampered ledger.
+	if first, last := es[0].Seq, es[len(es)-1].Seq; uint64(last-first) < 2*uint64(len(es)) {
 		postings = `SELECT seq, account, amount, currency FROM postings WHERE seq >= $1 AND seq <= $2 ORDER BY seq, line`
 		args = []any{first, last}
 	}
@@ -239,6 +241,7 @@ type EntryFilter struct {
 // likeEscaper escapes the wildcards of LIKE (with ESCAPE '\').
 var likeEscaper = strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`)
 
+// findEntries returns the entries f selects, with their postings.
 func findEntries(ctx context.Context, q sqlx.QueryerContext, f EntryFilter) ([]*Entry, error) {
 	var p db.Params
 	arg := p.Add

@@ -2,9 +2,13 @@ package ledger
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"fmt"
+	"math"
 	"math/big"
+
+	"github.com/jmoiron/sqlx"
 
 	"github.com/shopspring/decimal"
 
@@ -42,9 +46,10 @@ func (s *Service) Verify(ctx context.Context, actor fundus.Actor) (*VerifyResult
 // checks, for every entry: its sequence number follows the one before
 // without a gap; its prev_hash is the hash before it; its hash is the hash
 // of its canonical bytes; it has two or more postings that sum to zero per
-// currency. Then it checks that the stored balance of every account equals
-// the sum of its postings, and that the chain head is the last entry. It
-// reports the first problem found.
+// currency. It checks that every posting belongs to an entry. Then it
+// checks that the stored balance of every account equals the sum of its
+// postings, and that the chain head is the last entry. It reports the first
+// problem found.
 func VerifyDB(ctx context.Context, d *db.DB) (*VerifyResult, error) {
 	const op errs.Op = "ledger.VerifyDB"
 	tx, err := db.ReadTx(ctx, d)
@@ -62,6 +67,14 @@ func VerifyDB(ctx context.Context, d *db.DB) (*VerifyResult, error) {
 		}
 		return nil
 	})
+	// The walk found entries 1 to v.seq without a gap, and read every
+	// posting numbered among them; any other posting has no entry.
+	if err == nil {
+		err = v.orphanPosting(ctx, tx, math.MinInt64, 0)
+		if err == nil {
+			err = v.orphanPosting(ctx, tx, v.seq+1, math.MaxInt64)
+		}
+	}
 	if err == errFound {
 		return v.result, nil
 	}
@@ -87,6 +100,26 @@ func VerifyDB(ctx context.Context, d *db.DB) (*VerifyResult, error) {
 	}
 	v.result.OK = true
 	return v.result, nil
+}
+
+// orphanPosting fails the verification with the first posting numbered
+// from through to (both included), and returns errFound; nil when there is
+// none. The walk calls it for numbers no entry has: such a posting can only
+// be written past the foreign key's check, and counts in no entry's hash.
+func (v *verifier) orphanPosting(ctx context.Context, q sqlx.QueryerContext, from, to int64) error {
+	var seq int64
+	var line int
+	err := q.QueryRowxContext(ctx, `SELECT seq, line FROM postings WHERE seq >= $1 AND seq <= $2 ORDER BY seq, line LIMIT 1`,
+		from, to).Scan(&seq, &line)
+	if err == sql.ErrNoRows {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	v.fail(nil, "", fmt.Sprintf("posting %d numbered %d belongs to no entry of the chain, which holds entries 1 to %d", line, seq, v.seq))
+	v.result.FirstBadEntry = &BadEntry{Seq: seq}
+	return errFound
 }
 
 // verifier checks entries one by one, in sequence order; the file verifier

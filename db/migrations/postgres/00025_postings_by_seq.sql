@@ -5,8 +5,9 @@
 -- ledger reads them as one range, and the table and its two indexes take a
 -- third less room (docs/performance.md, "Postings by sequence number").
 -- The table is copied, not updated in place, so that no posting is ever
--- changed and no dead copies are left behind; every posting has its entry
--- (the foreign key), so the join keeps them all.
+-- changed and no dead copies are left behind. A posting without its entry
+-- (written past the foreign key's check) stops the migration: its seq is
+-- NULL, which the new table refuses, so nothing is lost without a word.
 CREATE TABLE postings_by_seq (
     seq      BIGINT NOT NULL REFERENCES entries (seq),
     line     INTEGER NOT NULL,
@@ -17,7 +18,7 @@ CREATE TABLE postings_by_seq (
 );
 INSERT INTO postings_by_seq (seq, line, account, amount, currency)
     SELECT e.seq, p.line, p.account, p.amount, p.currency
-    FROM postings p JOIN entries e ON e.id = p.entry_id ORDER BY e.seq, p.line;
+    FROM postings p LEFT JOIN entries e ON e.id = p.entry_id ORDER BY e.seq, p.line;
 DROP TABLE postings;
 ALTER TABLE postings_by_seq RENAME TO postings;
 ALTER TABLE postings RENAME CONSTRAINT postings_by_seq_pkey TO postings_pkey;
@@ -29,6 +30,7 @@ CREATE TRIGGER postings_append_only BEFORE UPDATE OR DELETE ON postings
     FOR EACH ROW EXECUTE FUNCTION ledger_append_only();
 CREATE TRIGGER postings_no_truncate BEFORE TRUNCATE ON postings
     FOR EACH STATEMENT EXECUTE FUNCTION ledger_append_only();
+ANALYZE postings;
 
 -- +goose Down
 CREATE TABLE postings_by_id (
@@ -41,7 +43,7 @@ CREATE TABLE postings_by_id (
 );
 INSERT INTO postings_by_id (entry_id, line, account, amount, currency)
     SELECT e.id, p.line, p.account, p.amount, p.currency
-    FROM postings p JOIN entries e ON e.seq = p.seq ORDER BY p.seq, p.line;
+    FROM postings p LEFT JOIN entries e ON e.seq = p.seq ORDER BY p.seq, p.line;
 DROP TABLE postings;
 ALTER TABLE postings_by_id RENAME TO postings;
 ALTER TABLE postings RENAME CONSTRAINT postings_by_id_pkey TO postings_pkey;
@@ -53,3 +55,4 @@ CREATE TRIGGER postings_append_only BEFORE UPDATE OR DELETE ON postings
     FOR EACH ROW EXECUTE FUNCTION ledger_append_only();
 CREATE TRIGGER postings_no_truncate BEFORE TRUNCATE ON postings
     FOR EACH STATEMENT EXECUTE FUNCTION ledger_append_only();
+ANALYZE postings;

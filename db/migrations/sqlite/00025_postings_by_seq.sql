@@ -6,8 +6,9 @@
 -- third less room (docs/performance.md, "Postings by sequence number").
 -- Here the table is one b-tree in that order (WITHOUT ROWID) instead of a
 -- table and its key, so each commit writes a page fewer. The table is
--- copied; every posting has its entry (the foreign key), so the join keeps
--- them all.
+-- copied. A posting without its entry (written past the foreign key's
+-- check) stops the migration: its seq is NULL, which the new table refuses,
+-- so nothing is lost without a word.
 CREATE TABLE postings_by_seq (
     seq      BIGINT NOT NULL REFERENCES entries (seq),
     line     INTEGER NOT NULL,
@@ -18,7 +19,7 @@ CREATE TABLE postings_by_seq (
 ) WITHOUT ROWID;
 INSERT INTO postings_by_seq (seq, line, account, amount, currency)
     SELECT e.seq, p.line, p.account, p.amount, p.currency
-    FROM postings p JOIN entries e ON e.id = p.entry_id ORDER BY e.seq, p.line;
+    FROM postings p LEFT JOIN entries e ON e.id = p.entry_id ORDER BY e.seq, p.line;
 DROP TABLE postings;
 ALTER TABLE postings_by_seq RENAME TO postings;
 CREATE INDEX postings_account ON postings (account, seq);
@@ -42,7 +43,7 @@ CREATE TABLE postings_by_id (
 );
 INSERT INTO postings_by_id (entry_id, line, account, amount, currency)
     SELECT e.id, p.line, p.account, p.amount, p.currency
-    FROM postings p JOIN entries e ON e.seq = p.seq ORDER BY p.seq, p.line;
+    FROM postings p LEFT JOIN entries e ON e.seq = p.seq ORDER BY p.seq, p.line;
 DROP TABLE postings;
 ALTER TABLE postings_by_id RENAME TO postings;
 CREATE INDEX postings_account ON postings (account, entry_id);
