@@ -9,7 +9,6 @@ import (
 	"math/big"
 
 	"github.com/jmoiron/sqlx"
-
 	"github.com/shopspring/decimal"
 
 	"fundus"
