@@ -59,7 +59,7 @@ func VerifyHead(ctx context.Context, d *db.DB, head ChainHead) (*VerifyResult, e
 	if err != nil || !r.OK {
 		return r, err
 	}
-	es, err := findEntries(ctx, d, EntryFilter{AfterSeq: head.Seq - 1, Limit: 1})
+	es, err := findEntries(ctx, db.SQL(d), EntryFilter{AfterSeq: head.Seq - 1, Limit: 1})
 	if err != nil {
 		return nil, errs.E(errs.Op("ledger.VerifyHead"), err)
 	}

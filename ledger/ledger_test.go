@@ -388,7 +388,7 @@ func TestEntryWrittenBetweenEntriesAndPostings(t *testing.T) {
 		q := &postAfterFirstQuery{QueryerContext: d.DB, post: func() {
 			ledgertest.PostBank(t, s.Writer, "", "written between [x]", ledger.BankFees, "7.00", ledger.Bank, "-7.00")
 		}}
-		es, err := ledger.FindEntries(ctx, q, ledger.EntryFilter{Text: "[x]", Limit: 10})
+		es, err := ledger.FindEntries(ctx, db.SQL(q), ledger.EntryFilter{Text: "[x]", Limit: 10})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -400,7 +400,7 @@ func TestEntryWrittenBetweenEntriesAndPostings(t *testing.T) {
 				t.Fatalf("entry %d has postings %+v, want its own two", e.Seq, e.Postings)
 			}
 		}
-		if all, err := ledger.FindEntries(ctx, d.DB, ledger.EntryFilter{Text: "[x]", Limit: 10}); err != nil || len(all) != 3 || len(all[2].Postings) != 2 {
+		if all, err := ledger.FindEntries(ctx, db.SQL(d.DB), ledger.EntryFilter{Text: "[x]", Limit: 10}); err != nil || len(all) != 3 || len(all[2].Postings) != 2 {
 			t.Fatalf("the entry written between is there with its postings: %v, %v", all, err)
 		}
 	})
@@ -426,7 +426,7 @@ func TestPostingsOfSelectedEntries(t *testing.T) {
 			ledgertest.PostBank(t, s.Writer, "", memo, ledger.Bank, amount, ledger.Donations, "-"+amount)
 		}
 		for tag, set := range sets {
-			es, err := ledger.FindEntries(ctx, d.DB, ledger.EntryFilter{Text: tag, Limit: 10})
+			es, err := ledger.FindEntries(ctx, db.SQL(d.DB), ledger.EntryFilter{Text: tag, Limit: 10})
 			if err != nil {
 				t.Fatal(err)
 			}

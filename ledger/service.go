@@ -66,7 +66,7 @@ func (s *Service) Entries(ctx context.Context, actor fundus.Actor, f EntryFilter
 	}
 	limit := f.Limit
 	f.Limit++
-	es, err := findEntries(ctx, s.DB, f)
+	es, err := findEntries(ctx, db.SQL(s.DB), f)
 	if err != nil {
 		return nil, 0, errs.E(op, err)
 	}

@@ -127,7 +127,7 @@ const entryColumns = `e.id, e.seq, e.time, e.date, e.kind, e.memo, e.ref_type, e
 // hold (in the range but not selected, or written between the two reads
 // outside a transaction) is left out; verification looks for postings
 // without an entry by itself. An entry without postings comes without them.
-func queryEntries(ctx context.Context, q sqlx.QueryerContext, entries string, args ...any) ([]*Entry, error) {
+func queryEntries(ctx context.Context, q db.Querier, entries string, args ...any) ([]*Entry, error) {
 	es, err := scanEntries(ctx, q, `SELECT `+entryColumns+` FROM (`+entries+`) e ORDER BY e.seq`, args...)
 	if err != nil || len(es) == 0 {
 		return es, err
@@ -139,7 +139,7 @@ func queryEntries(ctx context.Context, q sqlx.QueryerContext, entries string, ar
 		postings = `SELECT seq, account, amount, currency FROM postings WHERE seq >= $1 AND seq <= $2 ORDER BY seq, line`
 		args = []any{first, last}
 	}
-	rows, err := q.QueryContext(ctx, postings, args...)
+	rows, err := q.Query(ctx, postings, args...)
 	if err != nil {
 		return nil, err
 	}
@@ -170,8 +170,8 @@ func queryEntries(ctx context.Context, q sqlx.QueryerContext, entries string, ar
 
 // scanEntries reads the entries of query, of entryColumns, without their
 // postings.
-func scanEntries(ctx context.Context, q sqlx.QueryerContext, query string, args ...any) ([]*Entry, error) {
-	rows, err := q.QueryContext(ctx, query, args...)
+func scanEntries(ctx context.Context, q db.Querier, query string, args ...any) ([]*Entry, error) {
+	rows, err := q.Query(ctx, query, args...)
 	if err != nil {
 		return nil, err
 	}
@@ -206,7 +206,7 @@ func currencyOf(code string) fundus.Currency {
 }
 
 func findEntry(ctx context.Context, q sqlx.QueryerContext, id string) (*Entry, error) {
-	es, err := queryEntries(ctx, q, `SELECT `+entryColumns+` FROM entries e WHERE e.id = $1`, id)
+	es, err := queryEntries(ctx, db.SQL(q), `SELECT `+entryColumns+` FROM entries e WHERE e.id = $1`, id)
 	if err == nil && len(es) == 0 {
 		err = sql.ErrNoRows
 	}
@@ -218,7 +218,7 @@ func findEntry(ctx context.Context, q sqlx.QueryerContext, id string) (*Entry, e
 
 // findReversalOf returns the entry that reverses id, or nil.
 func findReversalOf(ctx context.Context, q sqlx.QueryerContext, id string) (*Entry, error) {
-	es, err := queryEntries(ctx, q, `SELECT `+entryColumns+` FROM entries e WHERE e.reverses = $1`, id)
+	es, err := queryEntries(ctx, db.SQL(q), `SELECT `+entryColumns+` FROM entries e WHERE e.reverses = $1`, id)
 	if err != nil || len(es) == 0 {
 		return nil, err
 	}
@@ -242,7 +242,7 @@ type EntryFilter struct {
 var likeEscaper = strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`)
 
 // findEntries returns the entries f selects, with their postings.
-func findEntries(ctx context.Context, q sqlx.QueryerContext, f EntryFilter) ([]*Entry, error) {
+func findEntries(ctx context.Context, q db.Querier, f EntryFilter) ([]*Entry, error) {
 	var p db.Params
 	arg := p.Add
 	where := []string{"e.seq > " + arg(f.AfterSeq)}
@@ -340,7 +340,7 @@ var readChunk = 2000
 // is read while fn handles this one, so reading and checking or writing
 // share the time. An error of fn ends the walk, and eachChunk returns it.
 // q must not be used by anything else until eachChunk returns.
-func eachChunk(ctx context.Context, q sqlx.QueryerContext, f EntryFilter, fn func([]*Entry) error) error {
+func eachChunk(ctx context.Context, q db.Querier, f EntryFilter, fn func([]*Entry) error) error {
 	ctx, cancel := context.WithCancel(ctx)
 	type chunk struct {
 		es  []*Entry

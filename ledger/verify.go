@@ -58,13 +58,15 @@ func VerifyDB(ctx context.Context, d *db.DB) (*VerifyResult, error) {
 	defer tx.Rollback()
 
 	v := newVerifier()
-	err = eachChunk(ctx, tx, EntryFilter{}, func(es []*Entry) error {
-		for _, e := range es {
-			if !v.check(e) {
-				return errFound
+	err = db.WithSnapshot(ctx, d, tx, func(q db.Querier) error {
+		return eachChunk(ctx, q, EntryFilter{}, func(es []*Entry) error {
+			for _, e := range es {
+				if !v.check(e) {
+					return errFound
+				}
 			}
-		}
-		return nil
+			return nil
+		})
 	})
 	// The walk found entries 1 to v.seq without a gap, and read every
 	// posting numbered among them; any other posting has no entry.
