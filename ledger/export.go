@@ -98,15 +98,13 @@ func ExportDB(ctx context.Context, d *db.DB, w io.Writer, format string, from, t
 	if err := x.begin(); err != nil {
 		return err
 	}
-	err = db.WithSnapshot(ctx, d, tx, func(q db.Querier) error {
-		return eachChunk(ctx, q, EntryFilter{From: from, To: to}, func(es []*Entry) error {
-			for _, e := range es {
-				if err := x.entry(e); err != nil {
-					return err
-				}
+	err = eachChunk(ctx, d, tx, EntryFilter{From: from, To: to}, func(es []*Entry) error {
+		for _, e := range es {
+			if err := x.entry(e); err != nil {
+				return err
 			}
-			return bw.Flush() // let the bytes go out as they come
-		})
+		}
+		return bw.Flush() // let the bytes go out as they come
 	})
 	if err != nil {
 		return errs.E(op, err)

@@ -335,12 +335,20 @@ func Touches(ctx context.Context, q sqlx.QueryerContext, entryID, account string
 // exports) reads at a time; its memory does not grow with the ledger.
 var readChunk = 2000
 
-// eachChunk calls fn with the entries f selects, in sequence order, a
-// chunk of up to readChunk at a time (f.Limit is not used). The next chunk
-// is read while fn handles this one, so reading and checking or writing
-// share the time. An error of fn ends the walk, and eachChunk returns it.
-// q must not be used by anything else until eachChunk returns.
-func eachChunk(ctx context.Context, q db.Querier, f EntryFilter, fn func([]*Entry) error) error {
+// eachChunk calls fn with the entries f selects in tx, a read transaction
+// of d, in sequence order, a chunk of up to readChunk at a time (f.Limit is
+// not used). It reads through db.WithSnapshot: on PostgreSQL, pgx's own
+// rows on a second connection in tx's snapshot. The next chunk is read
+// while fn handles this one, so reading and checking or writing share the
+// time. An error of fn ends the walk, and eachChunk returns it. fn must not
+// use tx.
+func eachChunk(ctx context.Context, d *db.DB, tx *sqlx.Tx, f EntryFilter, fn func([]*Entry) error) error {
+	return db.WithSnapshot(ctx, d, tx, func(q db.Querier) error { return eachChunkOf(ctx, q, f, fn) })
+}
+
+// eachChunkOf is eachChunk through q, which nothing else may use until it
+// returns.
+func eachChunkOf(ctx context.Context, q db.Querier, f EntryFilter, fn func([]*Entry) error) error {
 	ctx, cancel := context.WithCancel(ctx)
 	type chunk struct {
 		es  []*Entry
@@ -363,7 +371,7 @@ func eachChunk(ctx context.Context, q db.Querier, f EntryFilter, fn func([]*Entr
 			f.AfterSeq = es[len(es)-1].Seq
 		}
 	}()
-	defer func() { // the reader has stopped using q when eachChunk returns
+	defer func() { // the reader has stopped using q when eachChunkOf returns
 		cancel()
 		for range chunks {
 		}

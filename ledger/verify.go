@@ -5,7 +5,6 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
-	"math"
 	"math/big"
 
 	"github.com/jmoiron/sqlx"
@@ -58,23 +57,16 @@ func VerifyDB(ctx context.Context, d *db.DB) (*VerifyResult, error) {
 	defer tx.Rollback()
 
 	v := newVerifier()
-	err = db.WithSnapshot(ctx, d, tx, func(q db.Querier) error {
-		return eachChunk(ctx, q, EntryFilter{}, func(es []*Entry) error {
-			for _, e := range es {
-				if !v.check(e) {
-					return errFound
-				}
+	err = eachChunk(ctx, d, tx, EntryFilter{}, func(es []*Entry) error {
+		for _, e := range es {
+			if !v.check(e) {
+				return errFound
 			}
-			return nil
-		})
-	})
-	// The walk found entries 1 to v.seq without a gap, and read every
-	// posting numbered among them; any other posting has no entry.
-	if err == nil {
-		err = v.orphanPosting(ctx, tx, math.MinInt64, 0)
-		if err == nil {
-			err = v.orphanPosting(ctx, tx, v.seq+1, math.MaxInt64)
 		}
+		return nil
+	})
+	if err == nil {
+		err = v.orphanPosting(ctx, tx)
 	}
 	if err == errFound {
 		return v.result, nil
@@ -103,24 +95,35 @@ func VerifyDB(ctx context.Context, d *db.DB) (*VerifyResult, error) {
 	return v.result, nil
 }
 
-// orphanPosting fails the verification with the first posting numbered
-// from through to (both included), and returns errFound; nil when there is
-// none. The walk calls it for numbers no entry has: such a posting can only
-// be written past the foreign key's check, and counts in no entry's hash.
-func (v *verifier) orphanPosting(ctx context.Context, q sqlx.QueryerContext, from, to int64) error {
-	var seq int64
-	var line int
-	err := q.QueryRowxContext(ctx, `SELECT seq, line FROM postings WHERE seq >= $1 AND seq <= $2 ORDER BY seq, line LIMIT 1`,
-		from, to).Scan(&seq, &line)
-	if err == sql.ErrNoRows {
-		return nil
+// orphanPosting, after a walk that found entries 1 to v.seq without a gap
+// (and so read every posting numbered among them), fails the verification
+// with the first posting numbered outside them and returns errFound; nil
+// when there is none. Such a posting can only be written past the foreign
+// key's check, and counts in no entry's hash.
+func (v *verifier) orphanPosting(ctx context.Context, q sqlx.QueryerContext) error {
+	// Two ranges of the key, not one OR: SQLite scans the whole table for
+	// "seq < 1 OR seq > $1".
+	for _, r := range []struct {
+		query string
+		bound int64
+	}{
+		{`SELECT seq, line FROM postings WHERE seq < $1 ORDER BY seq, line LIMIT 1`, 1},
+		{`SELECT seq, line FROM postings WHERE seq > $1 ORDER BY seq, line LIMIT 1`, v.seq},
+	} {
+		var seq int64
+		var line int
+		err := q.QueryRowxContext(ctx, r.query, r.bound).Scan(&seq, &line)
+		if err == sql.ErrNoRows {
+			continue
+		}
+		if err != nil {
+			return err
+		}
+		v.fail(nil, "", fmt.Sprintf("posting %d numbered %d belongs to no entry of the chain, which holds entries 1 to %d", line, seq, v.seq))
+		v.result.FirstBadEntry = &BadEntry{Seq: seq}
+		return errFound
 	}
-	if err != nil {
-		return err
-	}
-	v.fail(nil, "", fmt.Sprintf("posting %d numbered %d belongs to no entry of the chain, which holds entries 1 to %d", line, seq, v.seq))
-	v.result.FirstBadEntry = &BadEntry{Seq: seq}
-	return errFound
+	return nil
 }
 
 // verifier checks entries one by one, in sequence order; the file verifier
