@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"strings"
 	"time"
 
 	"fundus/db"
@@ -97,9 +98,38 @@ func keyFrom(ctx context.Context) *Key {
 
 // What an idempotency record holds (its status column).
 const (
-	storedResult  = 0 // body: the JSON of the function's result
-	storedRefusal = 1 // body: a refusal (storedError)
+	storedResult    = 0 // body: the JSON of the function's result
+	storedRefusal   = 1 // body: a refusal (storedError)
+	storedReference = 2 // body: where a participant keeps the result (Reference.String)
 )
+
+// Reference names a result where a participant keeps it for good: the
+// ledger's entry by its sequence number, say.
+type Reference struct{ Kind, ID string }
+
+// String is the reference as it is stored: its kind, a space, its id.
+func (r Reference) String() string { return r.Kind + " " + r.ID }
+
+func parseReference(b []byte) (Reference, bool) {
+	kind, id, ok := strings.Cut(string(b), " ")
+	return Reference{Kind: kind, ID: id}, ok && kind != "" && id != ""
+}
+
+// A Referable result is stored under its idempotency key as its Reference
+// instead of its JSON: a record that is kept for good and never changes (a
+// ledger entry), so that its JSON read back on a repeat is the same, byte
+// for byte, as the first answer. That keeps hundreds of bytes of JSON out
+// of every record (docs/performance.md).
+type Referable interface {
+	Reference() Reference
+}
+
+// A Resolver is a Part that reads back the results it keeps: for a
+// reference of its kind, the JSON of the result, read in its transaction
+// (ok false: not its kind).
+type Resolver interface {
+	Resolve(r Reference) (body []byte, ok bool, err error)
+}
 
 // storedError is a refusal as it is stored under its key: enough to give
 // the same error back, so that every repeat is answered as the first.
@@ -155,8 +185,9 @@ type idempotency struct {
 
 type idemRecord struct {
 	key    Key
-	status int // storedResult or storedRefusal
-	body   []byte
+	status int    // storedResult, storedRefusal or storedReference
+	body   []byte // as stored
+	answer []byte // a result's JSON, for a repeat in the same batch
 	at     time.Time
 }
 
@@ -169,14 +200,18 @@ func (p *idempotency) Save() func() {
 // run of the batch found stored (a key not known to be stored is taken to
 // be new; if it is stored, the insert at the batch's end fails and the
 // batch runs again knowing it). It reports whether the
-// request was done before, and then puts the first answer into c; it
-// returns IdempotencyKeyReused when the key was used for another request.
-func (p *idempotency) replay(c *call) (bool, error) {
+// request was done before, and then puts the first answer into c, a
+// stored reference resolved by the part of t that keeps it; it returns
+// IdempotencyKeyReused when the key was used for another request.
+func (p *idempotency) replay(t *Tx, c *call) (bool, error) {
 	k := c.key
 	rec, found := p.stored[scopedKey{k.Scope, k.Name}]
 	for _, r := range p.records { // done earlier in this batch
 		if r.key.Scope == k.Scope && r.key.Name == k.Name {
 			rec, found = idemRow{RequestHash: r.key.RequestHash, Status: r.status, Body: r.body}, true
+			if r.answer != nil {
+				rec.Status, rec.Body = storedResult, r.answer
+			}
 		}
 	}
 	if !found {
@@ -186,10 +221,18 @@ func (p *idempotency) replay(c *call) (bool, error) {
 		return false, errs.E(errs.Op("commit.Do"), errs.IdempotencyKeyReused, "this Idempotency-Key was used for another request; use a new key")
 	}
 	c.replayed, c.stored = true, true
-	if rec.Status == storedRefusal {
+	switch rec.Status {
+	case storedRefusal:
 		return true, decodeRefusal(rec.Body)
+	case storedReference:
+		body, err := t.resolve(rec.Body)
+		if err != nil {
+			return true, err
+		}
+		c.body = body
+	default:
+		c.body = rec.Body
 	}
-	c.body = rec.Body
 	return true, nil
 }
 
@@ -204,16 +247,20 @@ func (p *idempotency) isStored(c *call) bool {
 }
 
 // remember stores the call's answer under its key: a success's result
-// (runCall put its JSON into c.body), or a refusal that is storable.
-func (p *idempotency) remember(c *call, err error, now time.Time) {
-	status, body := storedResult, c.body
-	if err != nil {
+// (runCall put its JSON into c.body), by reference when it is Referable,
+// or a refusal that is storable.
+func (p *idempotency) remember(c *call, result any, err error, now time.Time) {
+	r := idemRecord{key: *c.key, status: storedResult, body: c.body, at: db.Time(now)}
+	switch ref, ok := result.(Referable); {
+	case err != nil:
 		if !storable(err) {
 			return
 		}
-		status, body = storedRefusal, encodeRefusal(err)
+		r.status, r.body = storedRefusal, encodeRefusal(err)
+	case ok:
+		r.status, r.body, r.answer = storedReference, []byte(ref.Reference().String()), c.body
 	}
-	p.records = append(p.records, idemRecord{key: *c.key, status: status, body: body, at: db.Time(now)})
+	p.records = append(p.records, r)
 	c.stored = true
 }
 

@@ -315,7 +315,7 @@ func (t *Tx) run(c *call) error {
 		result, c.body = nil, nil
 	}
 	if c.key != nil && !c.replayed {
-		t.idem.remember(c, err, t.now)
+		t.idem.remember(c, result, err, t.now)
 	}
 	c.result, c.err = result, err
 	return nil
@@ -330,7 +330,7 @@ func (t *Tx) runCall(c *call) (result any, err error) {
 		}
 	}()
 	if c.key != nil {
-		if replayed, err := t.idem.replay(c); err != nil || replayed {
+		if replayed, err := t.idem.replay(t, c); err != nil || replayed {
 			return nil, err
 		}
 	}
@@ -351,6 +351,28 @@ func (t *Tx) runCall(c *call) (result any, err error) {
 		}
 	}
 	return result, err
+}
+
+// resolve reads back the JSON of a result stored by reference (Referable),
+// through the part that keeps it.
+func (t *Tx) resolve(stored []byte) ([]byte, error) {
+	const op errs.Op = "commit.Do"
+	ref, ok := parseReference(stored)
+	if !ok {
+		return nil, errs.E(op, errs.Internal, fmt.Sprintf("a stored reference %q cannot be read", stored))
+	}
+	for _, p := range t.order {
+		if r, isResolver := p.(Resolver); isResolver {
+			body, ok, err := r.Resolve(ref)
+			if err != nil {
+				return nil, errs.E(op, errs.Internal, fmt.Sprintf("the stored result %s cannot be read", ref), err)
+			}
+			if ok {
+				return body, nil
+			}
+		}
+	}
+	return nil, errs.E(op, errs.Internal, fmt.Sprintf("no part of the write path keeps the stored result %s", ref))
 }
 
 // end returns the statements that write what the parts kept, in the order

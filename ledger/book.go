@@ -1,6 +1,9 @@
 package ledger
 
 import (
+	"encoding/json"
+	"fmt"
+	"strconv"
 	"time"
 
 	"fundus/commit"
@@ -80,6 +83,27 @@ func (p *bookPart) End() ([]db.Statement, func([]db.StatementResult) error) {
 		}
 	}
 	return writeBatch(p.entries, balances, p.head), nil
+}
+
+// Resolve reads back, for a repeat of a request whose answer was an entry,
+// the JSON of the entry (Entry.Reference), as it was answered then.
+func (p *bookPart) Resolve(r commit.Reference) ([]byte, bool, error) {
+	if r.Kind != entryReference {
+		return nil, false, nil
+	}
+	seq, err := strconv.ParseInt(r.ID, 10, 64)
+	if err != nil {
+		return nil, true, err
+	}
+	es, err := queryEntries(p.tx.Context(), db.SQL(p.tx.Reader()), `SELECT `+entryColumns+` FROM entries e WHERE e.seq = $1`, seq)
+	if err == nil && len(es) == 0 {
+		err = fmt.Errorf("no entry numbered %d", seq)
+	}
+	if err != nil {
+		return nil, true, err
+	}
+	body, err := json.Marshal(es[0])
+	return body, true, err
 }
 
 // in returns the ledger's state in tx, or an error when the writer was

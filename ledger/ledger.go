@@ -1,12 +1,13 @@
 package ledger
 
 import (
-	"fundus"
-
 	"encoding/json"
+	"strconv"
 	"time"
 
+	"fundus"
 	"fundus/check"
+	"fundus/commit"
 	"fundus/errs"
 )
 
@@ -82,6 +83,16 @@ func (e *Entry) MarshalJSON() ([]byte, error) {
 		Time string `json:"time"`
 	}{(*plain)(e), e.Time.UTC().Format(TimeLayout)})
 }
+
+// Reference names the entry by its sequence number, under which its
+// idempotency record stores it instead of its JSON: an entry never
+// changes, so its JSON read back is the first answer (bookPart.Resolve).
+func (e *Entry) Reference() commit.Reference {
+	return commit.Reference{Kind: entryReference, ID: strconv.FormatInt(e.Seq, 10)}
+}
+
+// entryReference is the kind of an entry's Reference.
+const entryReference = "ledger.entry"
 
 // NewPosting is one line of an entry to post: Amount in minor units of the
 // account's currency, debit positive.
