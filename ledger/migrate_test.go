@@ -136,3 +136,47 @@ func TestPostingsKeyedBySeqRefusesOrphans(t *testing.T) {
 		}
 	})
 }
+
+// TestReversedOnceAcrossPartialIndexes: migration 00026 leaves the entries
+// that reverse nothing out of the index of reversals on PostgreSQL; an
+// entry is still reversed at most once, before it, after it and after its
+// Down, while entries that reverse nothing are many.
+func TestReversedOnceAcrossPartialIndexes(t *testing.T) {
+	dbtest.Engines(t, func(t *testing.T, d *db.DB) {
+		ctx := context.Background()
+		s := ledgertest.Service(t, d)
+		e := ledgertest.Post(t, s, "falsch", ledger.Clearing, "3.00", ledger.Interest, "-3.00")
+		ledgertest.Post(t, s, "nothing reversed", ledger.Clearing, "1.00", ledger.Interest, "-1.00")
+		if _, err := s.Reverse(ctx, ledgertest.Treasurer, e.ID, ledger.Reversal{Reason: "doppelt"}); err != nil {
+			t.Fatal(err)
+		}
+		raw := dbtest.Raw(t, d)
+		secondReversal := func(seq int64) error {
+			_, err := raw.ExecContext(ctx, `INSERT INTO entries (id, seq, time, date, kind, memo, actor, reverses, prev_hash, hash)
+				VALUES ($1, $2, $3, '2026-03-01', 'reversal', 'again', 'a', $4, 'x', 'y')`, db.NewID(), seq, time.Now().UTC(), e.ID)
+			return err
+		}
+		for i, step := range []struct {
+			name string
+			move func() error
+		}{
+			{"latest", func() error { return nil }},
+			{"down to 00025", func() error { return d.MigrateDownTo(ctx, 25) }},
+			{"up again", func() error { return d.Migrate(ctx) }},
+		} {
+			if err := step.move(); err != nil {
+				t.Fatalf("%s: %v", step.name, err)
+			}
+			if err := secondReversal(int64(1000 + i)); err == nil || !strings.Contains(strings.ToLower(err.Error()), "unique") {
+				t.Fatalf("%s: a second reversal of %s: %v, want a unique violation", step.name, e.ID, err)
+			}
+			// Entries that reverse nothing never clash.
+			for j := range 2 {
+				if _, err := raw.ExecContext(ctx, `INSERT INTO entries (id, seq, time, date, kind, memo, actor, prev_hash, hash)
+					VALUES ($1, $2, $3, '2026-03-01', 'manual', 'plain', 'a', 'x', 'y')`, db.NewID(), int64(2000+10*i+j), time.Now().UTC()); err != nil {
+					t.Fatalf("%s: an entry that reverses nothing: %v", step.name, err)
+				}
+			}
+		}
+	})
+}
