@@ -39,4 +39,18 @@ if [ "$peer" != fundus-sqlite ]; then
   echo "WAL of the run, by record type ($lsn0 .. $lsn1, $n entries):"
   /usr/lib/postgresql/*/bin/pg_waldump -p "$pgdata/pg_wal" -s "$lsn0" -e "$lsn1" --stats=record 2>/dev/null |
     awk -v n="$n" 'NR <= 2 || ($2 > 0 && $0 ~ /\//) {print} /^Total/ {print; if (n > 0) printf "per entry: %.0f B\n", $(NF - 1) / n}' | head -60
+  # The same WAL by relation: each record's total length counted to the first relation it
+  # names (the relation's file node, named from pg_class), bytes per entry.
+  dbname=fundus_bench
+  [ "$peer" = fundus ] || dbname=fundus_bench_confirm
+  echo "WAL of the run by relation, B per entry (records that name none: -):"
+  /usr/lib/postgresql/*/bin/pg_waldump -p "$pgdata/pg_wal" -s "$lsn0" -e "$lsn1" 2>/dev/null |
+    awk 'match($0, /tot\): *[0-9]+\/ *[0-9]+/) { t = substr($0, RSTART, RLENGTH); sub(/.*\/ */, "", t)
+           node = "-"; if (match($0, /rel [0-9]+\/[0-9]+\/[0-9]+/)) { split(substr($0, RSTART + 4, RLENGTH - 4), a, "/"); node = a[3] }
+           b[node] += t } END { for (k in b) print k, b[k] }' | sort -k2 -nr |
+    while read -r node bytes; do
+      name=$node
+      [ "$node" = - ] || name=$($PSQL -d "$dbname" -c "select coalesce((select relname from pg_class where relfilenode = $node), '$node')")
+      awk -v name="$name" -v b="$bytes" -v n="$n" 'BEGIN { if (n > 0) printf "  %-40s %6.0f\n", name, b / n }'
+    done | head -30
 fi
