@@ -2,8 +2,10 @@ package db_test
 
 import (
 	"context"
+	"errors"
 	"io/fs"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/jmoiron/sqlx"
@@ -49,6 +51,25 @@ func TestMigrate(t *testing.T) {
 		// Migrating again is a no-op.
 		if err := d.Migrate(ctx); err != nil {
 			t.Fatal(err)
+		}
+	})
+}
+
+// A database that a newer version migrated further is not ready for this
+// one, and migrating it again does not make it so.
+func TestMigratedRefusesADatabaseAhead(t *testing.T) {
+	dbtest.EachEngine(t, func(t *testing.T, e db.Engine) {
+		ctx := context.Background()
+		d := dbtest.Open(t, e)
+		if _, err := dbtest.Raw(t, d).ExecContext(ctx, `INSERT INTO goose_db_version (version_id, is_applied) VALUES ($1, $2)`, 99999, true); err != nil {
+			t.Fatal(err)
+		}
+		for _, step := range []string{"as found", "after Migrate"} {
+			ok, err := d.Migrated(ctx)
+			if ok || !errors.Is(err, db.ErrAhead) || !strings.Contains(err.Error(), "99999") {
+				t.Fatalf("%s: migrated=%v err=%v, want ErrAhead naming 99999", step, ok, err)
+			}
+			_ = d.Migrate(ctx) // whatever it says, the database stays ahead
 		}
 	})
 }

@@ -3,6 +3,8 @@ package db
 import (
 	"context"
 	"embed"
+	"errors"
+	"fmt"
 	"hash/fnv"
 	"io/fs"
 
@@ -66,8 +68,14 @@ func (d *DB) Migrate(ctx context.Context) error {
 	return nil
 }
 
+// ErrAhead is Migrated's error for a database migrated further than this
+// binary knows: an older version of Fundus, still running beside a newer
+// one that migrated, whose statements may no longer fit the schema.
+var ErrAhead = errors.New("the database is migrated further than this version of Fundus knows")
+
 // Migrated reports whether the database answers and every migration this
-// binary knows is applied.
+// binary knows is applied, and no other: a database migrated further is
+// ErrAhead.
 func (d *DB) Migrated(ctx context.Context) (bool, error) {
 	const op errs.Op = "db.Migrated"
 	p, err := d.provider(ctx)
@@ -78,7 +86,10 @@ func (d *DB) Migrated(ctx context.Context) (bool, error) {
 	if err != nil {
 		return false, errs.E(op, errs.Internal, err)
 	}
-	return current >= target, nil
+	if current > target {
+		return false, fmt.Errorf("%w (it is at migration %d, this version knows up to %d): run the newer version", ErrAhead, current, target)
+	}
+	return current == target, nil
 }
 
 // MigrateTo applies the migrations up to version and no further (tests of

@@ -42,6 +42,12 @@ func openDB(ctx context.Context, cfg *config) (*db.DB, error) {
 		d.Close()
 		return nil, err
 	}
+	// A database a newer version migrated further is not this version's
+	// to read or write.
+	if _, err := d.Migrated(ctx); errors.Is(err, db.ErrAhead) {
+		d.Close()
+		return nil, err
+	}
 	return d, nil
 }
 

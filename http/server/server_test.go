@@ -47,6 +47,14 @@ func TestOperations(t *testing.T) {
 				t.Errorf("metrics lack %s", want)
 			}
 		}
+
+		// A newer version migrated further: this one is not ready, and says why.
+		if _, err := dbtest.Raw(t, d).Exec(`INSERT INTO goose_db_version (version_id, is_applied) VALUES ($1, $2)`, 99999, true); err != nil {
+			t.Fatal(err)
+		}
+		if r := ts.JSON("GET", "/readyz", "", "").WantStatus(t, 503); !strings.Contains(r.JSON["reason"].(string), "migrated further") {
+			t.Fatalf("readyz of a database ahead: %v", r.JSON)
+		}
 	})
 }
 
