@@ -47,10 +47,11 @@
 // it in the same transaction as its effect, and the same request again is
 // answered as the first time (Outcome). A result kept for good elsewhere
 // (a ledger entry: Referable) is stored as a reference to it, and read
-// back on a repeat by the part that keeps it (Resolver). Keys are not looked up before each
-// function: they are inserted at the end, and a key stored already fails
-// the insert and the batch, which then runs again looking the batch's keys
-// up, so that its function is replayed instead of run twice.
+// back on a repeat by the part that keeps it (Resolver). Keys are not
+// looked up before each function: they are inserted at the end, and a key
+// stored already fails the insert and the batch, which then runs again
+// looking the batch's keys up, so that its function is replayed instead of
+// run twice.
 //
 // # Locks
 //

@@ -31,9 +31,10 @@ type Key struct {
 //
 // Without a Key, Value is what the function returned. With one, the answer
 // is stored under the key in the same transaction as the function's
-// effect: a success as the JSON of its result (Body: the same bytes the
-// first time and on every repeat), a refusal as its kind, message and
-// fields. A repeat of a success is Replayed, with the first result decoded
+// effect: a success as the JSON of its result, or as a reference to where
+// it is kept for good (StoredRef), a refusal as its kind, message and
+// fields. Body is a success's JSON: the same bytes the first time and on
+// every repeat. A repeat of a success is Replayed, with the first result decoded
 // into Value; a repeat of a refusal is Replayed and Do returns the same
 // refusal as its error. Refusals that depend on the caller or the moment
 // (Unauthenticated, Forbidden, RateLimited, Internal, and those about the
@@ -42,7 +43,7 @@ type Outcome[T any] struct {
 	Value    T      // the result (on a replay: the first one, decoded from Body)
 	Replayed bool   // the request was done before: nothing ran now
 	Stored   bool   // the answer is stored under the key (now, or by the first request)
-	Body     []byte // with a key and a success: the result as stored, JSON
+	Body     []byte // with a key and a success: the result's JSON, as answered the first time
 }
 
 // Refuse stores err, a refusal made before the write path (a field that
@@ -100,35 +101,37 @@ func keyFrom(ctx context.Context) *Key {
 const (
 	storedResult    = 0 // body: the JSON of the function's result
 	storedRefusal   = 1 // body: a refusal (storedError)
-	storedReference = 2 // body: where a participant keeps the result (Reference.String)
+	storedReference = 2 // body: where a participant keeps the result (StoredRef.String)
 )
 
-// Reference names a result where a participant keeps it for good: the
+// StoredRef names a result where a participant keeps it for good: the
 // ledger's entry by its sequence number, say.
-type Reference struct{ Kind, ID string }
+type StoredRef struct{ Kind, ID string }
 
 // String is the reference as it is stored: its kind, a space, its id.
-func (r Reference) String() string { return r.Kind + " " + r.ID }
+func (r StoredRef) String() string { return r.Kind + " " + r.ID }
 
-func parseReference(b []byte) (Reference, bool) {
+func parseStoredRef(b []byte) (StoredRef, bool) {
 	kind, id, ok := strings.Cut(string(b), " ")
-	return Reference{Kind: kind, ID: id}, ok && kind != "" && id != ""
+	return StoredRef{Kind: kind, ID: id}, ok && kind != "" && id != ""
 }
 
-// A Referable result is stored under its idempotency key as its Reference
+// A Referable result is stored under its idempotency key as its StoredRef
 // instead of its JSON: a record that is kept for good and never changes (a
 // ledger entry), so that its JSON read back on a repeat is the same, byte
 // for byte, as the first answer. That keeps hundreds of bytes of JSON out
-// of every record (docs/performance.md).
+// of every record (docs/performance.md). Its JSON must then not change
+// either, from one release to the next, while keys are kept (72 hours):
+// a new shape needs a new kind.
 type Referable interface {
-	Reference() Reference
+	StoredRef() StoredRef
 }
 
 // A Resolver is a Part that reads back the results it keeps: for a
 // reference of its kind, the JSON of the result, read in its transaction
 // (ok false: not its kind).
 type Resolver interface {
-	Resolve(r Reference) (body []byte, ok bool, err error)
+	Resolve(r StoredRef) (body []byte, ok bool, err error)
 }
 
 // storedError is a refusal as it is stored under its key: enough to give
@@ -187,7 +190,7 @@ type idemRecord struct {
 	key    Key
 	status int    // storedResult, storedRefusal or storedReference
 	body   []byte // as stored
-	answer []byte // a result's JSON, for a repeat in the same batch
+	answer []byte // a result stored by reference: its JSON, for a repeat in the same batch (see replay)
 	at     time.Time
 }
 
@@ -210,6 +213,10 @@ func (p *idempotency) replay(t *Tx, c *call) (bool, error) {
 		if r.key.Scope == k.Scope && r.key.Name == k.Name {
 			rec, found = idemRow{RequestHash: r.key.RequestHash, Status: r.status, Body: r.body}, true
 			if r.answer != nil {
+				// Not reachable while Do refuses a key already in flight in
+				// this process (IdempotencyInProgress); were it reached, the
+				// batch's own entries are not written yet, so the reference
+				// could not be read back.
 				rec.Status, rec.Body = storedResult, r.answer
 			}
 		}
@@ -247,18 +254,18 @@ func (p *idempotency) isStored(c *call) bool {
 }
 
 // remember stores the call's answer under its key: a success's result
-// (runCall put its JSON into c.body), by reference when it is Referable,
-// or a refusal that is storable.
-func (p *idempotency) remember(c *call, result any, err error, now time.Time) {
+// (runCall put its JSON into c.body, and its reference into c.ref when it
+// is Referable), or a refusal that is storable.
+func (p *idempotency) remember(c *call, err error, now time.Time) {
 	r := idemRecord{key: *c.key, status: storedResult, body: c.body, at: db.Time(now)}
-	switch ref, ok := result.(Referable); {
+	switch {
 	case err != nil:
 		if !storable(err) {
 			return
 		}
 		r.status, r.body = storedRefusal, encodeRefusal(err)
-	case ok:
-		r.status, r.body, r.answer = storedReference, []byte(ref.Reference().String()), c.body
+	case c.ref != "":
+		r.status, r.body, r.answer = storedReference, []byte(c.ref), c.body
 	}
 	p.records = append(p.records, r)
 	c.stored = true

@@ -312,10 +312,10 @@ func (t *Tx) run(c *call) error {
 	}
 	if err != nil {
 		restore()
-		result, c.body = nil, nil
+		result, c.body, c.ref = nil, nil, ""
 	}
 	if c.key != nil && !c.replayed {
-		t.idem.remember(c, result, err, t.now)
+		t.idem.remember(c, err, t.now)
 	}
 	c.result, c.err = result, err
 	return nil
@@ -349,6 +349,11 @@ func (t *Tx) runCall(c *call) (result any, err error) {
 		if c.body, err = json.Marshal(result); err != nil {
 			return nil, errs.E(errs.Op("commit.Do"), errs.Internal, err)
 		}
+		// A nil result (a typed nil pointer) is stored as its JSON, null:
+		// it names nothing to read back.
+		if r, ok := result.(Referable); ok && string(c.body) != "null" {
+			c.ref = r.StoredRef().String()
+		}
 	}
 	return result, err
 }
@@ -357,7 +362,7 @@ func (t *Tx) runCall(c *call) (result any, err error) {
 // through the part that keeps it.
 func (t *Tx) resolve(stored []byte) ([]byte, error) {
 	const op errs.Op = "commit.Do"
-	ref, ok := parseReference(stored)
+	ref, ok := parseStoredRef(stored)
 	if !ok {
 		return nil, errs.E(op, errs.Internal, fmt.Sprintf("a stored reference %q cannot be read", stored))
 	}

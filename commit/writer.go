@@ -52,13 +52,14 @@ type call struct {
 	err      error
 	replayed bool   // the key's first answer is in body or err
 	stored   bool   // the answer is stored under the key
-	body     []byte // with a key: the stored result
+	body     []byte // with a key: the result's JSON, as answered the first time
+	ref      string // with a key: the result's StoredRef, when it is Referable
 }
 
 // forgetAnswer clears what a run of c's batch said of it: a run that is
 // then rolled back says nothing.
 func (c *call) forgetAnswer() {
-	c.result, c.err, c.replayed, c.stored, c.body = nil, nil, false, false, nil
+	c.result, c.err, c.replayed, c.stored, c.body, c.ref = nil, nil, false, false, nil, ""
 }
 
 // NewWriter takes the writer of d (db.TakeWriter) and starts the write

@@ -55,7 +55,8 @@ func (d *DB) provider(ctx context.Context) (*goose.Provider, error) {
 }
 
 // Migrate applies every migration not yet applied. It is safe to run from
-// several processes at once.
+// several processes at once. A database migrated further than this binary
+// knows is ErrAhead: not this version's to read or write.
 func (d *DB) Migrate(ctx context.Context) error {
 	const op errs.Op = "db.Migrate"
 	p, err := d.provider(ctx)
@@ -64,6 +65,9 @@ func (d *DB) Migrate(ctx context.Context) error {
 	}
 	if _, err := p.Up(ctx); err != nil {
 		return errs.E(op, errs.Internal, err)
+	}
+	if _, err := d.Migrated(ctx); errors.Is(err, ErrAhead) {
+		return err
 	}
 	return nil
 }

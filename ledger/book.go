@@ -2,7 +2,6 @@ package ledger
 
 import (
 	"encoding/json"
-	"fmt"
 	"strconv"
 	"time"
 
@@ -86,23 +85,20 @@ func (p *bookPart) End() ([]db.Statement, func([]db.StatementResult) error) {
 }
 
 // Resolve reads back, for a repeat of a request whose answer was an entry,
-// the JSON of the entry (Entry.Reference), as it was answered then.
-func (p *bookPart) Resolve(r commit.Reference) ([]byte, bool, error) {
-	if r.Kind != entryReference {
+// the JSON of the entry (Entry.StoredRef), as it was answered then.
+func (p *bookPart) Resolve(r commit.StoredRef) ([]byte, bool, error) {
+	if r.Kind != entryRefKind {
 		return nil, false, nil
 	}
 	seq, err := strconv.ParseInt(r.ID, 10, 64)
 	if err != nil {
 		return nil, true, err
 	}
-	es, err := queryEntries(p.tx.Context(), db.SQL(p.tx.Reader()), `SELECT `+entryColumns+` FROM entries e WHERE e.seq = $1`, seq)
-	if err == nil && len(es) == 0 {
-		err = fmt.Errorf("no entry numbered %d", seq)
-	}
+	e, err := findEntryBySeq(p.tx.Context(), p.tx.Reader(), seq)
 	if err != nil {
 		return nil, true, err
 	}
-	body, err := json.Marshal(es[0])
+	body, err := json.Marshal(e)
 	return body, true, err
 }
 

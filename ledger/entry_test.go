@@ -52,3 +52,32 @@ func TestHashOfTheDocumentedEntry(t *testing.T) {
 		t.Fatalf("canonical bytes with another date: %q", got)
 	}
 }
+
+// A repeat of a request answered with an entry reads the entry back and
+// answers with its JSON again (Entry.StoredRef): within the 72 hours keys
+// are kept, an upgrade must not change these bytes. A new shape needs a new
+// entryRefKind, and then this test's new bytes.
+func TestEntryJSONShape(t *testing.T) {
+	if entryRefKind != "ledger.entry" {
+		t.Fatalf("entryRefKind %q: pin the JSON of the new kind here", entryRefKind)
+	}
+	e := &Entry{ID: "4b00108b-3ee0-4464-b5ba-2a901fac178b", Seq: 7,
+		Time: time.Date(2026, 11, 25, 13, 5, 14, 689997000, time.UTC), Date: "2026-11-25",
+		Kind: "refund", Memo: `Rückzahlung "A&B" <x>`, Ref: &Ref{Type: "donation", ID: "d-1"}, Actor: "u-1",
+		Postings: []Posting{
+			{Account: Donations, Amount: fundus.EURCents(1250), Currency: "EUR"},
+			{Account: Bank, Amount: fundus.EURCents(-1250), Currency: "EUR"},
+		},
+		Reverses: "r-1", PrevHash: GenesisHash, Hash: "ab"}
+	b, err := json.Marshal(e)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := `{"id":"4b00108b-3ee0-4464-b5ba-2a901fac178b","seq":7,"date":"2026-11-25","kind":"refund",` +
+		`"memo":"Rückzahlung \"A\u0026B\" \u003cx\u003e","ref":{"type":"donation","id":"d-1"},"actor":"u-1",` +
+		`"postings":[{"account":"income:donations","amount":"12.50","currency":"EUR"},{"account":"assets:bank","amount":"-12.50","currency":"EUR"}],` +
+		`"reverses":"r-1","prev_hash":"` + GenesisHash + `","hash":"ab","time":"2026-11-25T13:05:14.689997Z"}`
+	if string(b) != want {
+		t.Fatalf("JSON of an entry\n got %s\nwant %s", b, want)
+	}
+}

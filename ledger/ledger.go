@@ -75,7 +75,10 @@ type Entry struct {
 
 // MarshalJSON writes the entry with its time in the fixed layout of the
 // canonical bytes (always six fraction digits), so that an auditor can copy
-// it into a hash computation as it stands.
+// it into a hash computation as it stands. A repeat of a request answered
+// with an entry reads the entry back and answers with this JSON again
+// (StoredRef): a change of its shape needs a new entryRefKind
+// (TestEntryJSONShape pins it).
 func (e *Entry) MarshalJSON() ([]byte, error) {
 	type plain Entry
 	return json.Marshal(struct {
@@ -84,15 +87,17 @@ func (e *Entry) MarshalJSON() ([]byte, error) {
 	}{(*plain)(e), e.Time.UTC().Format(TimeLayout)})
 }
 
-// Reference names the entry by its sequence number, under which its
+// StoredRef names the entry by its sequence number, under which its
 // idempotency record stores it instead of its JSON: an entry never
 // changes, so its JSON read back is the first answer (bookPart.Resolve).
-func (e *Entry) Reference() commit.Reference {
-	return commit.Reference{Kind: entryReference, ID: strconv.FormatInt(e.Seq, 10)}
+func (e *Entry) StoredRef() commit.StoredRef {
+	return commit.StoredRef{Kind: entryRefKind, ID: strconv.FormatInt(e.Seq, 10)}
 }
 
-// entryReference is the kind of an entry's Reference.
-const entryReference = "ledger.entry"
+// entryRefKind is the kind of an entry's StoredRef. The JSON of an entry
+// read back under it must be the JSON it was answered with (MarshalJSON):
+// a new shape needs a new kind.
+const entryRefKind = "ledger.entry"
 
 // NewPosting is one line of an entry to post: Amount in minor units of the
 // account's currency, debit positive.

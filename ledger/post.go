@@ -48,6 +48,12 @@ func (t *bookPart) post(op errs.Op, e NewEntry) (*Entry, error) {
 	if id == "" {
 		id = db.NewID()
 	}
+	ref := e.Ref
+	if ref != nil && *ref == (Ref{}) {
+		// An empty cause is no cause, as the entry reads back: else its
+		// hash ("ref=:") and its JSON would not be what it reads as.
+		ref = nil
+	}
 	entry := &Entry{
 		ID:       id,
 		Seq:      t.head.seq + 1,
@@ -55,7 +61,7 @@ func (t *bookPart) post(op errs.Op, e NewEntry) (*Entry, error) {
 		Date:     date,
 		Kind:     e.Kind,
 		Memo:     e.Memo,
-		Ref:      e.Ref,
+		Ref:      ref,
 		Actor:    e.Actor,
 		Reverses: e.Reverses,
 		PrevHash: t.head.hash,

@@ -40,6 +40,12 @@ func TestRepeatReadsTheEntryBack(t *testing.T) {
 						Postings: []ledger.NewPosting{{Account: ledger.Bank, Amount: 123}, {Account: ledger.Interest, Amount: -123}}})
 				})
 			},
+			"with an empty cause": func(ctx context.Context) (commit.Outcome[*ledger.Entry], error) {
+				return commit.Do(ctx, s.Writer, func(tx *commit.Tx) (*ledger.Entry, error) {
+					return ledger.Post(tx, ledger.NewEntry{Kind: "manual", Memo: "ohne Anlass", Actor: ledgertest.Treasurer.ID, Ref: &ledger.Ref{},
+						Postings: []ledger.NewPosting{{Account: ledger.Clearing, Amount: 5}, {Account: ledger.Interest, Amount: -5}}})
+				})
+			},
 		}
 		for name, post := range posts {
 			t.Run(name, func(t *testing.T) {
@@ -68,6 +74,25 @@ func TestRepeatReadsTheEntryBack(t *testing.T) {
 				}
 			})
 		}
+
+		// A function may answer nothing (a nil entry): stored as null, as
+		// before, with nothing to read back.
+		t.Run("no entry", func(t *testing.T) {
+			none := func() (commit.Outcome[*ledger.Entry], error) {
+				return commit.Do(keyed("none"), s.Writer, func(*commit.Tx) (*ledger.Entry, error) { return nil, nil })
+			}
+			first, err := none()
+			if err != nil || string(first.Body) != "null" {
+				t.Fatalf("first: %v %+v", err, first)
+			}
+			if status, body := storedRecord(t, d, "none"); status != 0 || body != "null" {
+				t.Fatalf("stored %d %q, want 0 null", status, body)
+			}
+			again, err := none()
+			if err != nil || !again.Replayed || string(again.Body) != "null" || again.Value != nil {
+				t.Fatalf("repeat: %v %+v", err, again)
+			}
+		})
 
 		t.Run("reversal", func(t *testing.T) {
 			e := ledgertest.Post(t, s, "falsch", ledger.Clearing, "2.00", ledger.Interest, "-2.00")

@@ -216,6 +216,18 @@ func findEntry(ctx context.Context, q sqlx.QueryerContext, id string) (*Entry, e
 	return es[0], nil
 }
 
+// findEntryBySeq returns the entry numbered seq.
+func findEntryBySeq(ctx context.Context, q sqlx.QueryerContext, seq int64) (*Entry, error) {
+	es, err := queryEntries(ctx, db.SQL(q), `SELECT `+entryColumns+` FROM entries e WHERE e.seq = $1`, seq)
+	if err == nil && len(es) == 0 {
+		err = fmt.Errorf("no entry numbered %d", seq)
+	}
+	if err != nil {
+		return nil, err
+	}
+	return es[0], nil
+}
+
 // findReversalOf returns the entry that reverses id, or nil.
 func findReversalOf(ctx context.Context, q sqlx.QueryerContext, id string) (*Entry, error) {
 	es, err := queryEntries(ctx, db.SQL(q), `SELECT `+entryColumns+` FROM entries e WHERE e.reverses = $1`, id)

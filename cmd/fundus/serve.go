@@ -38,13 +38,7 @@ func openDB(ctx context.Context, cfg *config) (*db.DB, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := d.Migrate(ctx); err != nil {
-		d.Close()
-		return nil, err
-	}
-	// A database a newer version migrated further is not this version's
-	// to read or write.
-	if _, err := d.Migrated(ctx); errors.Is(err, db.ErrAhead) {
+	if err := d.Migrate(ctx); err != nil { // also db.ErrAhead
 		d.Close()
 		return nil, err
 	}
