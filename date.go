@@ -24,10 +24,60 @@ func DayOf(t time.Time) string { return string(AppendDay(nil, t)) }
 
 // AppendDay appends DayOf(t) to b.
 func AppendDay(b []byte, t time.Time) []byte {
-	if d := t.In(Berlin); d.Year() <= 9999 {
-		return d.AppendFormat(b, time.DateOnly)
+	year, month, day := t.In(Berlin).Date()
+	switch {
+	case year > 9999:
+		return append(b, "9999-12-31"...)
+	case year < 0:
+		return t.In(Berlin).AppendFormat(b, time.DateOnly)
 	}
-	return append(b, "9999-12-31"...)
+	return appendDate(b, year, month, day)
+}
+
+// InstantLayout is how an instant of the ledger is written: UTC, always
+// six fraction digits (ledger.TimeLayout).
+const InstantLayout = "2006-01-02T15:04:05.000000Z"
+
+// AppendInstant appends t in InstantLayout to b, as
+// t.UTC().AppendFormat(b, InstantLayout) does, without reading the layout
+// each time: verification and the exports write millions of them. Years
+// outside 0-9999 go through AppendFormat.
+func AppendInstant(b []byte, t time.Time) []byte {
+	t = t.UTC()
+	year, month, day := t.Date()
+	if year < 0 || year > 9999 {
+		return t.AppendFormat(b, InstantLayout)
+	}
+	hour, minute, second := t.Clock()
+	b = appendDate(b, year, month, day)
+	b = append(b, 'T')
+	b = appendDigits(b, hour, 2)
+	b = append(b, ':')
+	b = appendDigits(b, minute, 2)
+	b = append(b, ':')
+	b = appendDigits(b, second, 2)
+	b = append(b, '.')
+	b = appendDigits(b, t.Nanosecond()/1000, 6) // truncated, as the layout does
+	return append(b, 'Z')
+}
+
+// appendDate appends YYYY-MM-DD for a year of 0-9999.
+func appendDate(b []byte, year int, month time.Month, day int) []byte {
+	b = appendDigits(b, year, 4)
+	b = append(b, '-')
+	b = appendDigits(b, int(month), 2)
+	b = append(b, '-')
+	return appendDigits(b, day, 2)
+}
+
+// appendDigits appends the n last decimal digits of v >= 0, zero-padded.
+func appendDigits(b []byte, v, n int) []byte {
+	var d [9]byte
+	for i := n - 1; i >= 0; i-- {
+		d[i] = byte('0' + v%10)
+		v /= 10
+	}
+	return append(b, d[:n]...)
 }
 
 // DayStart returns the instant a day (YYYY-MM-DD) begins in

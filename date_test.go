@@ -1,6 +1,7 @@
 package fundus_test
 
 import (
+	"math/rand/v2"
 	"testing"
 	"time"
 
@@ -28,6 +29,40 @@ func TestDayOf(t *testing.T) {
 				t.Errorf("DayOf(%s) = %s, want %s", c.at, got, c.want)
 			}
 		})
+	}
+}
+
+// AppendInstant and AppendDay write digits by hand: they must write what
+// the layouts write, for every instant, in any zone, at the edges of the
+// years they take and beyond them.
+func TestInstantsAndDaysAsTheLayoutsWriteThem(t *testing.T) {
+	r := rand.New(rand.NewPCG(1, 18))
+	zones := []*time.Location{time.UTC, fundus.Berlin, time.FixedZone("x", -13*3600-1800)}
+	edges := []time.Time{
+		time.Date(0, 1, 1, 0, 0, 0, 0, time.UTC), time.Date(-1, 12, 31, 23, 59, 59, 999999999, time.UTC),
+		time.Date(9999, 12, 31, 23, 59, 59, 999999999, time.UTC), time.Date(10000, 1, 1, 0, 0, 0, 0, time.UTC),
+		time.Date(9999, 12, 31, 22, 59, 59, 999999999, time.UTC), time.Date(-5000, 3, 1, 1, 2, 3, 4000, time.UTC),
+		time.Date(2026, 3, 29, 1, 0, 0, 1000, time.UTC), time.Date(2026, 10, 25, 0, 59, 59, 999999, time.UTC),
+	}
+	for i := range 200000 {
+		var at time.Time
+		if i < len(edges) {
+			at = edges[i]
+		} else {
+			at = time.Date(r.IntN(10100)-50, time.January, 1, 0, 0, 0, 0, time.UTC).
+				Add(time.Duration(r.Int64N(366 * 24 * int64(time.Hour))))
+		}
+		at = at.In(zones[i%len(zones)])
+		if got, want := string(fundus.AppendInstant([]byte("x"), at)), "x"+at.UTC().Format(fundus.InstantLayout); got != want {
+			t.Fatalf("AppendInstant(%v) = %q, want %q", at, got, want)
+		}
+		want := at.In(fundus.Berlin).Format(time.DateOnly)
+		if at.In(fundus.Berlin).Year() > 9999 {
+			want = "9999-12-31"
+		}
+		if got := string(fundus.AppendDay(nil, at)); got != want {
+			t.Fatalf("AppendDay(%v) = %q, want %q", at, got, want)
+		}
 	}
 }
 

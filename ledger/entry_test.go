@@ -81,3 +81,21 @@ func TestEntryJSONShape(t *testing.T) {
 		t.Fatalf("JSON of an entry\n got %s\nwant %s", b, want)
 	}
 }
+
+// BenchmarkEntryHash is verification's work per entry after reading it: the
+// canonical bytes and their SHA-256.
+//
+//	go test ./ledger -run '^$' -bench EntryHash -count 10
+func BenchmarkEntryHash(b *testing.B) {
+	e := &Entry{Seq: 1234567, ID: "01a23372-afc5-78c4-a12e-545a5984cfbe",
+		Time: time.Date(2026, 11, 25, 13, 5, 14, 689997000, time.UTC), Date: "2026-11-25",
+		Kind: "manual", Memo: "bench 55057", Actor: "01a23372-162a-7acd-8622-ce509e883587",
+		Postings: []Posting{
+			{Account: Clearing, Amount: fundus.EURCents(100), Currency: "EUR"},
+			{Account: Interest, Amount: fundus.EURCents(-100), Currency: "EUR"},
+		}}
+	var h entryHasher
+	for b.Loop() {
+		h.hashBytes(GenesisHash, e)
+	}
+}

@@ -16,7 +16,7 @@ const GenesisHash = "00000000000000000000000000000000000000000000000000000000000
 const canonicalVersion = "fundus-entry-v1"
 
 // TimeLayout is how entry times appear in the canonical bytes and the API.
-const TimeLayout = "2006-01-02T15:04:05.000000Z"
+const TimeLayout = fundus.InstantLayout
 
 // CanonicalBytes returns the bytes of e that its hash covers (see the
 // package documentation).
@@ -36,7 +36,7 @@ func appendCanonical(b []byte, e *Entry) []byte {
 	b = append(b, '\n')
 	line("id", e.ID)
 	b = append(b, "time="...)
-	b = e.Time.UTC().AppendFormat(b, TimeLayout)
+	b = fundus.AppendInstant(b, e.Time)
 	b = append(b, '\n')
 	var day [len("2006-01-02")]byte
 	if string(fundus.AppendDay(day[:0], e.Time)) != e.Date {

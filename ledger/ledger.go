@@ -84,7 +84,7 @@ func (e *Entry) MarshalJSON() ([]byte, error) {
 	return json.Marshal(struct {
 		*plain
 		Time string `json:"time"`
-	}{(*plain)(e), e.Time.UTC().Format(TimeLayout)})
+	}{(*plain)(e), string(fundus.AppendInstant(nil, e.Time))})
 }
 
 // StoredRef names the entry by its sequence number, under which its
