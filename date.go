@@ -24,12 +24,13 @@ func DayOf(t time.Time) string { return string(AppendDay(nil, t)) }
 
 // AppendDay appends DayOf(t) to b.
 func AppendDay(b []byte, t time.Time) []byte {
-	year, month, day := t.In(Berlin).Date()
+	d := t.In(Berlin)
+	year, month, day := d.Date()
 	switch {
 	case year > 9999:
 		return append(b, "9999-12-31"...)
 	case year < 0:
-		return t.In(Berlin).AppendFormat(b, time.DateOnly)
+		return d.AppendFormat(b, time.DateOnly)
 	}
 	return appendDate(b, year, month, day)
 }

@@ -190,7 +190,6 @@ type idemRecord struct {
 	key    Key
 	status int    // storedResult, storedRefusal or storedReference
 	body   []byte // as stored
-	answer []byte // a result stored by reference: its JSON, for a repeat in the same batch (see replay)
 	at     time.Time
 }
 
@@ -212,13 +211,6 @@ func (p *idempotency) replay(t *Tx, c *call) (bool, error) {
 	for _, r := range p.records { // done earlier in this batch
 		if r.key.Scope == k.Scope && r.key.Name == k.Name {
 			rec, found = idemRow{RequestHash: r.key.RequestHash, Status: r.status, Body: r.body}, true
-			if r.answer != nil {
-				// Not reachable while Do refuses a key already in flight in
-				// this process (IdempotencyInProgress); were it reached, the
-				// batch's own entries are not written yet, so the reference
-				// could not be read back.
-				rec.Status, rec.Body = storedResult, r.answer
-			}
 		}
 	}
 	if !found {
@@ -265,7 +257,7 @@ func (p *idempotency) remember(c *call, err error, now time.Time) {
 		}
 		r.status, r.body = storedRefusal, encodeRefusal(err)
 	case c.ref != "":
-		r.status, r.body, r.answer = storedReference, []byte(c.ref), c.body
+		r.status, r.body = storedReference, []byte(c.ref)
 	}
 	p.records = append(p.records, r)
 	c.stored = true

@@ -66,7 +66,7 @@ func (d *DB) Migrate(ctx context.Context) error {
 	if _, err := p.Up(ctx); err != nil {
 		return errs.E(op, errs.Internal, err)
 	}
-	if _, err := d.Migrated(ctx); errors.Is(err, ErrAhead) {
+	if _, err := migrated(ctx, p); errors.Is(err, ErrAhead) {
 		return err
 	}
 	return nil
@@ -81,14 +81,18 @@ var ErrAhead = errors.New("the database is migrated further than this version of
 // binary knows is applied, and no other: a database migrated further is
 // ErrAhead.
 func (d *DB) Migrated(ctx context.Context) (bool, error) {
-	const op errs.Op = "db.Migrated"
 	p, err := d.provider(ctx)
 	if err != nil {
-		return false, errs.E(op, errs.Internal, err)
+		return false, errs.E(errs.Op("db.Migrated"), errs.Internal, err)
 	}
+	return migrated(ctx, p)
+}
+
+// migrated is Migrated through p.
+func migrated(ctx context.Context, p *goose.Provider) (bool, error) {
 	current, target, err := p.GetVersions(ctx)
 	if err != nil {
-		return false, errs.E(op, errs.Internal, err)
+		return false, errs.E(errs.Op("db.Migrated"), errs.Internal, err)
 	}
 	if current > target {
 		return false, fmt.Errorf("%w (it is at migration %d, this version knows up to %d): run the newer version", ErrAhead, current, target)

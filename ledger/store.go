@@ -206,24 +206,23 @@ func currencyOf(code string) fundus.Currency {
 }
 
 func findEntry(ctx context.Context, q sqlx.QueryerContext, id string) (*Entry, error) {
-	es, err := queryEntries(ctx, db.SQL(q), `SELECT `+entryColumns+` FROM entries e WHERE e.id = $1`, id)
+	return findOneEntry(ctx, q, `e.id = $1`, id)
+}
+
+// findEntryBySeq returns the entry numbered seq.
+func findEntryBySeq(ctx context.Context, q sqlx.QueryerContext, seq int64) (*Entry, error) {
+	return findOneEntry(ctx, q, `e.seq = $1`, seq)
+}
+
+// findOneEntry returns the entry that where (a condition on entries e, of
+// one parameter) selects, or NotFound.
+func findOneEntry(ctx context.Context, q sqlx.QueryerContext, where string, arg any) (*Entry, error) {
+	es, err := queryEntries(ctx, db.SQL(q), `SELECT `+entryColumns+` FROM entries e WHERE `+where, arg)
 	if err == nil && len(es) == 0 {
 		err = sql.ErrNoRows
 	}
 	if err != nil {
 		return nil, db.NotFoundOr("ledger.findEntry", err, "no such entry")
-	}
-	return es[0], nil
-}
-
-// findEntryBySeq returns the entry numbered seq.
-func findEntryBySeq(ctx context.Context, q sqlx.QueryerContext, seq int64) (*Entry, error) {
-	es, err := queryEntries(ctx, db.SQL(q), `SELECT `+entryColumns+` FROM entries e WHERE e.seq = $1`, seq)
-	if err == nil && len(es) == 0 {
-		err = fmt.Errorf("no entry numbered %d", seq)
-	}
-	if err != nil {
-		return nil, err
 	}
 	return es[0], nil
 }
