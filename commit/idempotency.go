@@ -3,7 +3,6 @@ package commit
 import (
 	"context"
 	"crypto/sha256"
-	"encoding/hex"
 	"encoding/json"
 	"strings"
 	"time"
@@ -16,7 +15,8 @@ import (
 // "Idempotency-Key"). Scope is the caller (a user, or an anonymous client's
 // address), so one caller's keys never meet another's; Name is the client's
 // key; RequestHash covers what the request asks (method, path and body), so
-// that the same key with another request is told apart.
+// that the same key with another request is told apart. It is stored as
+// its bytes: RequestHash makes it the 32 bytes of a SHA-256.
 //
 // A Key is a value the caller sets on the context (WithKey) and never
 // changes; what the write path made of the request comes back from Do as an
@@ -62,12 +62,13 @@ func Refuse[T any](ctx context.Context, w *Writer, err error) (Outcome[T], error
 	})
 }
 
-// RequestHash returns the hash of a request for Key.RequestHash.
+// RequestHash returns the hash of a request for Key.RequestHash: the 32
+// bytes of its SHA-256, as a string.
 func RequestHash(method, path string, body []byte) string {
 	h := sha256.New()
 	h.Write([]byte(method + " " + path + "\n"))
 	h.Write(body)
-	return hex.EncodeToString(h.Sum(nil))
+	return string(h.Sum(nil))
 }
 
 // ValidKey reports whether key is 1 to 255 visible ASCII characters.
@@ -210,13 +211,13 @@ func (p *idempotency) replay(t *Tx, c *call) (bool, error) {
 	rec, found := p.stored[scopedKey{k.Scope, k.Name}]
 	for _, r := range p.records { // done earlier in this batch
 		if r.key.Scope == k.Scope && r.key.Name == k.Name {
-			rec, found = idemRow{RequestHash: r.key.RequestHash, Status: r.status, Body: r.body}, true
+			rec, found = idemRow{RequestHash: []byte(r.key.RequestHash), Status: r.status, Body: r.body}, true
 		}
 	}
 	if !found {
 		return false, nil
 	}
-	if rec.RequestHash != k.RequestHash {
+	if string(rec.RequestHash) != k.RequestHash {
 		return false, errs.E(errs.Op("commit.Do"), errs.IdempotencyKeyReused, "this Idempotency-Key was used for another request; use a new key")
 	}
 	c.replayed, c.stored = true, true

@@ -2,6 +2,7 @@ package commit
 
 import (
 	"context"
+	"crypto/sha256"
 	"database/sql"
 	"errors"
 	"fmt"
@@ -15,16 +16,31 @@ import (
 // This file holds all of the write path's own SQL: its idempotency
 // records.
 
+// idemRow is a stored idempotency record. Its key column is the digest of
+// the scoped key (scopedKey.digest), not the key itself.
 type idemRow struct {
-	Scope       string `db:"scope"`
-	Key         string `db:"key"`
-	RequestHash string `db:"request_hash"`
+	RequestHash []byte `db:"request_hash"`
 	Status      int    `db:"status"`
 	Body        []byte `db:"body"`
 }
 
 // scopedKey is an idempotency key with the caller it belongs to.
 type scopedKey struct{ scope, key string }
+
+// digest is what the record is stored under: the SHA-256 of the caller,
+// a space and the key. A client's key is up to 255 characters and a
+// caller's scope about 40; their digest is 32 bytes, which keeps the row
+// and its primary key's index small (migration 00027, docs/performance.md).
+// Neither may hold a space (ValidKey), so two pairs never share the
+// hashed bytes.
+func (k scopedKey) digest() []byte { return KeyDigest(k.scope, k.key) }
+
+// KeyDigest is the key a record of the caller scope's key name is stored
+// under (see scopedKey.digest); tests and tools look records up by it.
+func KeyDigest(scope, name string) []byte {
+	sum := sha256.Sum256([]byte(scope + " " + name))
+	return sum[:]
+}
 
 // findIdempotencyKeys looks up keys one statement each: a lookup by the
 // whole primary key is the one form whose plan is an index scan however
@@ -36,7 +52,7 @@ func findIdempotencyKeys(ctx context.Context, q sqlx.QueryerContext, keys []scop
 	found := make(map[scopedKey]idemRow, len(keys))
 	for _, k := range keys {
 		var r idemRow
-		err := sqlx.GetContext(ctx, q, &r, `SELECT scope, key, request_hash, status, body FROM idempotency_keys WHERE scope = $1 AND key = $2`, k.scope, k.key)
+		err := sqlx.GetContext(ctx, q, &r, `SELECT request_hash, status, body FROM idempotency_keys WHERE key = $1`, k.digest())
 		if errors.Is(err, sql.ErrNoRows) {
 			continue // forgotten since (older than 72 h)
 		}
@@ -57,9 +73,9 @@ func findIdempotencyKeys(ctx context.Context, q sqlx.QueryerContext, keys []scop
 func insertIdempotencyKeys(records []idemRecord) []db.Statement {
 	rows := make([][]any, len(records))
 	for i, r := range records {
-		rows[i] = []any{r.key.Scope, r.key.Name, r.key.RequestHash, r.status, r.body, r.at}
+		rows[i] = []any{scopedKey{r.key.Scope, r.key.Name}.digest(), []byte(r.key.RequestHash), r.status, r.body, r.at}
 	}
-	return db.InsertRows("idempotency_keys", []string{"scope", "key", "request_hash", "status", "body", "created_at"}, rows, "")
+	return db.InsertRows("idempotency_keys", []string{"key", "request_hash", "status", "body", "created_at"}, rows, "")
 }
 
 // keysTaken is the error of a batch whose idempotency keys were already

@@ -121,7 +121,7 @@ func TestRepeatReadsTheEntryBack(t *testing.T) {
 				if _, err := posts["manual"](keyed(key)); err != nil {
 					t.Fatal(err)
 				}
-				ledgertest.Exec(t, s.Writer, `UPDATE idempotency_keys SET body = $1 WHERE key = $2`, []byte(planted), strings.ReplaceAll(key, " ", "-"))
+				ledgertest.Exec(t, s.Writer, `UPDATE idempotency_keys SET body = $1 WHERE key = $2`, []byte(planted), commit.KeyDigest(ledgertest.Treasurer.ID, strings.ReplaceAll(key, " ", "-")))
 				before := ledgertest.Dump(t, d)
 				if out, err := posts["manual"](keyed(key)); !errs.Is(errs.Internal, err) || out.Body != nil {
 					t.Fatalf("repeat of %q: %v %+v", planted, err, out)
@@ -138,7 +138,7 @@ func TestRepeatReadsTheEntryBack(t *testing.T) {
 func storedRecord(t *testing.T, d *db.DB, key string) (status int, body string) {
 	t.Helper()
 	var b []byte
-	if err := d.QueryRow(d.Rebind(`SELECT status, body FROM idempotency_keys WHERE key = ?`), key).Scan(&status, &b); err != nil {
+	if err := d.QueryRow(d.Rebind(`SELECT status, body FROM idempotency_keys WHERE key = ?`), commit.KeyDigest(ledgertest.Treasurer.ID, key)).Scan(&status, &b); err != nil {
 		t.Fatal(err)
 	}
 	return status, string(b)
