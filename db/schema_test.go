@@ -100,6 +100,10 @@ var allowedSchemaDiffs = []struct{ sqlite, postgres, reason string }{
 	{sqlite: "entries: index entries_date (date)", postgres: "entries: index entries_date (date) using brin", reason: "00027, see above"},
 	{sqlite: "idempotency_keys: index idempotency_keys_created (created_at)", postgres: "idempotency_keys: index idempotency_keys_created (created_at) using brin", reason: "00027, see above"},
 	{sqlite: "idempotency_keys: without rowid", reason: "00027, see above"},
+	// Also 00027: PostgreSQL drops the audit trail's unique (id), which no
+	// query reads by; on SQLite it is the table's own constraint, which
+	// only a rebuild of the table could change.
+	{sqlite: "audit_log: unique (id)", reason: "00027, see above"},
 	// Migration 00025: SQLite keeps the postings in their key's b-tree
 	// (entry_seq, n), so a chunk's postings are one range of one b-tree.
 	{sqlite: "postings: without rowid", reason: "00025, see above"},

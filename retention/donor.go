@@ -142,10 +142,10 @@ func scrubAudit(ctx context.Context, q queryExecer, objectType string, ids []str
 			continue
 		}
 		var recs []struct {
-			ID      string `db:"id"`
+			Seq     int64  `db:"seq"`
 			Details string `db:"details"`
 		}
-		if err := sqlx.SelectContext(ctx, q, &recs, `SELECT id, details FROM audit_log WHERE object_type = $1 AND object_id = $2`, objectType, id); err != nil {
+		if err := sqlx.SelectContext(ctx, q, &recs, `SELECT seq, details FROM audit_log WHERE object_type = $1 AND object_id = $2`, objectType, id); err != nil {
 			return err
 		}
 		for _, r := range recs {
@@ -160,7 +160,7 @@ func scrubAudit(ctx context.Context, q queryExecer, objectType string, ids []str
 			if err != nil {
 				return err
 			}
-			if _, err := q.ExecContext(ctx, `UPDATE audit_log SET details = $2 WHERE id = $1`, r.ID, string(b)); err != nil {
+			if _, err := q.ExecContext(ctx, `UPDATE audit_log SET details = $2 WHERE seq = $1`, r.Seq, string(b)); err != nil {
 				return err
 			}
 		}

@@ -23,7 +23,9 @@ DROP TABLE idempotency_keys;
 ALTER TABLE idempotency_records RENAME TO idempotency_keys;
 CREATE INDEX idempotency_keys_created ON idempotency_keys (created_at);
 -- SQLite has no block-range indexes: audit_log_time and entries_date stay
--- b-trees here.
+-- b-trees here. The audit trail's unique (id), dropped on PostgreSQL, is
+-- its table's own constraint here, which only a rebuild of the table could
+-- change: it stays.
 
 -- +goose Down
 DROP TABLE idempotency_keys;

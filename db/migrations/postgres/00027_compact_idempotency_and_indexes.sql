@@ -40,7 +40,15 @@ CREATE INDEX audit_log_time ON audit_log USING brin (time);
 DROP INDEX entries_date;
 CREATE INDEX entries_date ON entries USING brin (date);
 
+-- An audit record's id is a UUIDv7 the server draws (db.NewID: the
+-- millisecond and 74 random bits); no query finds a record by it (the
+-- trail is read by seq, actor, action, object and time), so its unique
+-- index bought a check of the generator at a b-tree insert per record,
+-- 103 B of WAL per entry. The records stay ordered and found by seq.
+ALTER TABLE audit_log DROP CONSTRAINT audit_log_id_key;
+
 -- +goose Down
+ALTER TABLE audit_log ADD CONSTRAINT audit_log_id_key UNIQUE (id);
 DROP INDEX entries_date;
 CREATE INDEX entries_date ON entries (date);
 DROP INDEX audit_log_time;
