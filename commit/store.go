@@ -27,16 +27,16 @@ type idemRow struct {
 // scopedKey is an idempotency key with the caller it belongs to.
 type scopedKey struct{ scope, key string }
 
-// digest is what the record is stored under: the SHA-256 of the caller,
-// a space and the key. A client's key is up to 255 characters and a
-// caller's scope about 40; their digest is 32 bytes, which keeps the row
-// and its primary key's index small (migration 00027, docs/performance.md).
-// Neither may hold a space (ValidKey), so two pairs never share the
-// hashed bytes.
+// digest is the key the record is stored under (KeyDigest).
 func (k scopedKey) digest() []byte { return KeyDigest(k.scope, k.key) }
 
-// KeyDigest is the key a record of the caller scope's key name is stored
-// under (see scopedKey.digest); tests and tools look records up by it.
+// KeyDigest is what the idempotency record of a caller (scope) and a
+// client's key (name) is stored under: the SHA-256 of the caller, a space
+// and the key. A client's key is up to 255 characters and a caller's scope
+// about 40; their digest is 32 bytes, which keeps the row and its primary
+// key's index small (migration 00027, docs/performance.md). Neither may
+// hold a space (ValidKey), so two pairs never share the hashed bytes.
+// Tests and tools look records up by it.
 func KeyDigest(scope, name string) []byte {
 	sum := sha256.Sum256([]byte(scope + " " + name))
 	return sum[:]
