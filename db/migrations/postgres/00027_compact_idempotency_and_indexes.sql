@@ -30,15 +30,17 @@ ALTER TABLE idempotency_keys RENAME CONSTRAINT idempotency_records_pkey TO idemp
 -- time of a record kept for 72 hours (forgotten by it), the time of an
 -- audit record, and the business day of an entry. A b-tree insert is a
 -- WAL record for every row; a block range is summarized once, when it is
--- full (by VACUUM), and lookups by a range of these columns (the audit
--- trail's from and to, the entries' from and to, the trial balance of a
--- day) read the ranges that can hold a match. An entry booked with an
--- earlier day, or the clock going back, only widens a range's summary.
-CREATE INDEX idempotency_keys_created ON idempotency_keys USING brin (created_at);
+-- full (autosummarize: autovacuum does it then, VACUUM too), and lookups
+-- by a range of these columns (the audit trail's from and to, the
+-- entries' from and to, the trial balance of a day) read the ranges that
+-- can hold a match. An entry booked with an
+-- earlier day, or the clock going back, only widens a range's summary, and
+-- a range not yet summarized is always read.
+CREATE INDEX idempotency_keys_created ON idempotency_keys USING brin (created_at) WITH (autosummarize = on);
 DROP INDEX audit_log_time;
-CREATE INDEX audit_log_time ON audit_log USING brin (time);
+CREATE INDEX audit_log_time ON audit_log USING brin (time) WITH (autosummarize = on);
 DROP INDEX entries_date;
-CREATE INDEX entries_date ON entries USING brin (date);
+CREATE INDEX entries_date ON entries USING brin (date) WITH (autosummarize = on);
 
 -- An audit record's id is a UUIDv7 the server draws (db.NewID: the
 -- millisecond and 74 random bits); no query finds a record by it (the
