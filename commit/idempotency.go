@@ -295,3 +295,15 @@ func ForgetKeys(ctx context.Context, w *Writer, keep time.Duration) (int64, erro
 	}
 	return out.Value, nil
 }
+
+// SummarizeRanges summarizes what is new in the block-range indexes
+// (db.SummarizeRanges) and returns how many ranges it summarized.
+func SummarizeRanges(ctx context.Context, w *Writer) (int64, error) {
+	out, err := Do(ctx, w, func(tx *Tx) (int64, error) {
+		return db.SummarizeRanges(tx.Context(), tx, tx.Engine())
+	})
+	if err != nil {
+		return 0, errs.E(errs.Op("commit.SummarizeRanges"), err)
+	}
+	return out.Value, nil
+}

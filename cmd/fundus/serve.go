@@ -106,9 +106,9 @@ func migrate(ctx context.Context, cfg *config, stdout io.Writer) error {
 // 24 hours).
 const idempotencyKeep = 72 * time.Hour
 
-// forgetIdempotencyKeys deletes expired idempotency keys every hour until ctx
-// ends.
-func forgetIdempotencyKeys(ctx context.Context, w *commit.Writer, log *slog.Logger) {
+// hourlyUpkeep deletes expired idempotency keys and summarizes the new
+// block ranges of the indexes that have them, every hour until ctx ends.
+func hourlyUpkeep(ctx context.Context, w *commit.Writer, log *slog.Logger) {
 	tick := time.NewTicker(time.Hour)
 	defer tick.Stop()
 	for {
@@ -116,6 +116,9 @@ func forgetIdempotencyKeys(ctx context.Context, w *commit.Writer, log *slog.Logg
 			log.Warn("forgetting idempotency keys", "err", err)
 		} else if n > 0 {
 			log.Info("forgot idempotency keys", "count", n)
+		}
+		if _, err := commit.SummarizeRanges(ctx, w); err != nil {
+			log.Warn("summarizing block ranges", "err", err)
 		}
 		select {
 		case <-ctx.Done():
@@ -206,7 +209,7 @@ func serve(ctx context.Context, cfg *config, log *slog.Logger) error {
 	if err != nil {
 		return err
 	}
-	go forgetIdempotencyKeys(ctx, writer, log)
+	go hourlyUpkeep(ctx, writer, log)
 	// The mail sender runs until the server stops, and is waited for
 	// before the write path closes: a mail it sent is marked sent.
 	senderCtx, stopSender := context.WithCancel(ctx)

@@ -24,19 +24,22 @@ FROM idempotency_keys;
 DROP TABLE idempotency_keys;
 ALTER TABLE idempotency_records RENAME TO idempotency_keys;
 ALTER TABLE idempotency_keys RENAME CONSTRAINT idempotency_records_pkey TO idempotency_keys_pkey;
+CREATE INDEX idempotency_keys_created ON idempotency_keys (created_at);
 
--- Three columns that grow with the rows' order, so nearly in step with
--- their pages, are indexed by block ranges (BRIN) instead of b-trees: the
--- time of a record kept for 72 hours (forgotten by it), the time of an
--- audit record, and the business day of an entry. A b-tree insert is a
--- WAL record for every row; a block range is summarized once, when it is
--- full (autosummarize: autovacuum does it then, VACUUM too), and lookups
--- by a range of these columns (the audit trail's from and to, the
--- entries' from and to, the trial balance of a day) read the ranges that
--- can hold a match. An entry booked with an
--- earlier day, or the clock going back, only widens a range's summary, and
--- a range not yet summarized is always read.
-CREATE INDEX idempotency_keys_created ON idempotency_keys USING brin (created_at) WITH (autosummarize = on);
+-- Two columns of tables whose rows are never deleted grow with their rows' order, so nearly
+-- in step with their pages: the time of an audit record and the business
+-- day of an entry. They are indexed by block ranges (BRIN) instead of
+-- b-trees. A b-tree insert is a WAL record for every row; a block range
+-- is summarized once (autosummarize: autovacuum does it when the range is
+-- full; Fundus's hourly upkeep summarizes what is new, db.SummarizeRanges,
+-- so it happens with autovacuum off too), and a lookup by a range of these
+-- columns (the audit trail's from and to, the entries' from and to, the
+-- trial balance of a day) reads the ranges that can hold a match. An entry
+-- booked with an earlier day, or the clock going back, only widens a
+-- range's summary; a range not yet summarized is always read. The
+-- idempotency records' time keeps its b-tree: records are deleted every
+-- hour and new ones fill the freed space, so their ranges would widen
+-- until a lookup by time read most of the table.
 DROP INDEX audit_log_time;
 CREATE INDEX audit_log_time ON audit_log USING brin (time) WITH (autosummarize = on);
 DROP INDEX entries_date;

@@ -4,8 +4,8 @@
 -- as its 32 bytes, not as 64 hex characters; the records kept so far are
 -- carried over (see the PostgreSQL migration). sha256 is Fundus's own
 -- function here (db/sha256.go). The table is kept in its primary key's
--- b-tree (WITHOUT ROWID): a record is written into one b-tree, not into
--- the table's and its key's.
+-- b-tree (WITHOUT ROWID): a record is written into two b-trees (the
+-- table in its key's, and its time's index), not three.
 CREATE TABLE idempotency_records (
     key          BLOB NOT NULL PRIMARY KEY,
     request_hash BLOB NOT NULL,
