@@ -211,13 +211,13 @@ func (p *idempotency) replay(t *Tx, c *call) (bool, error) {
 	rec, found := p.stored[scopedKey{k.Scope, k.Name}]
 	for _, r := range p.records { // done earlier in this batch
 		if r.key.Scope == k.Scope && r.key.Name == k.Name {
-			rec, found = idemRow{RequestHash: []byte(r.key.RequestHash), Status: r.status, Body: r.body}, true
+			rec, found = idemRow{RequestHash: r.key.RequestHash, Status: r.status, Body: r.body}, true
 		}
 	}
 	if !found {
 		return false, nil
 	}
-	if string(rec.RequestHash) != k.RequestHash {
+	if rec.RequestHash != k.RequestHash {
 		return false, errs.E(errs.Op("commit.Do"), errs.IdempotencyKeyReused, "this Idempotency-Key was used for another request; use a new key")
 	}
 	c.replayed, c.stored = true, true
@@ -292,18 +292,6 @@ func ForgetKeys(ctx context.Context, w *Writer, keep time.Duration) (int64, erro
 	})
 	if err != nil {
 		return 0, errs.E(errs.Op("commit.ForgetKeys"), err)
-	}
-	return out.Value, nil
-}
-
-// SummarizeRanges summarizes what is new in the block-range indexes
-// (db.SummarizeRanges) and returns how many ranges it summarized.
-func SummarizeRanges(ctx context.Context, w *Writer) (int64, error) {
-	out, err := Do(ctx, w, func(tx *Tx) (int64, error) {
-		return db.SummarizeRanges(tx.Context(), tx, tx.Engine())
-	})
-	if err != nil {
-		return 0, errs.E(errs.Op("commit.SummarizeRanges"), err)
 	}
 	return out.Value, nil
 }

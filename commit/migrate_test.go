@@ -116,8 +116,10 @@ func TestSummarizeRanges(t *testing.T) {
 			}
 		}
 		for i, w := range []int64{want, 0} {
-			n, err := commit.SummarizeRanges(ctx, s.Writer)
-			if err != nil || n != w {
+			out, err := commit.Do(ctx, s.Writer, func(tx *commit.Tx) (int64, error) {
+				return db.SummarizeRanges(tx.Context(), tx, tx.Engine())
+			})
+			if n := out.Value; err != nil || n != w {
 				t.Fatalf("call %d: summarized %d ranges, %v; want %d", i+1, n, err, w)
 			}
 		}

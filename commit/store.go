@@ -16,19 +16,16 @@ import (
 // This file holds all of the write path's own SQL: its idempotency
 // records.
 
-// idemRow is a stored idempotency record. Its key column is the digest of
-// the scoped key (scopedKey.digest), not the key itself.
+// idemRow is a stored idempotency record. Its key column is KeyDigest of
+// the caller and key, not the key itself.
 type idemRow struct {
-	RequestHash []byte `db:"request_hash"`
+	RequestHash string `db:"request_hash"` // stored as bytes, compared as Key.RequestHash
 	Status      int    `db:"status"`
 	Body        []byte `db:"body"`
 }
 
 // scopedKey is an idempotency key with the caller it belongs to.
 type scopedKey struct{ scope, key string }
-
-// digest is the key the record is stored under (KeyDigest).
-func (k scopedKey) digest() []byte { return KeyDigest(k.scope, k.key) }
 
 // KeyDigest is what the idempotency record of a caller (scope) and a
 // client's key (name) is stored under: the SHA-256 of the caller, a space
@@ -52,7 +49,7 @@ func findIdempotencyKeys(ctx context.Context, q sqlx.QueryerContext, keys []scop
 	found := make(map[scopedKey]idemRow, len(keys))
 	for _, k := range keys {
 		var r idemRow
-		err := sqlx.GetContext(ctx, q, &r, `SELECT request_hash, status, body FROM idempotency_keys WHERE key = $1`, k.digest())
+		err := sqlx.GetContext(ctx, q, &r, `SELECT request_hash, status, body FROM idempotency_keys WHERE key = $1`, KeyDigest(k.scope, k.key))
 		if errors.Is(err, sql.ErrNoRows) {
 			continue // forgotten since (older than 72 h)
 		}
@@ -73,7 +70,7 @@ func findIdempotencyKeys(ctx context.Context, q sqlx.QueryerContext, keys []scop
 func insertIdempotencyKeys(records []idemRecord) []db.Statement {
 	rows := make([][]any, len(records))
 	for i, r := range records {
-		rows[i] = []any{scopedKey{r.key.Scope, r.key.Name}.digest(), []byte(r.key.RequestHash), r.status, r.body, r.at}
+		rows[i] = []any{KeyDigest(r.key.Scope, r.key.Name), []byte(r.key.RequestHash), r.status, r.body, r.at}
 	}
 	return db.InsertRows("idempotency_keys", []string{"key", "request_hash", "status", "body", "created_at"}, rows, "")
 }

@@ -117,7 +117,7 @@ func hourlyUpkeep(ctx context.Context, w *commit.Writer, log *slog.Logger) {
 		} else if n > 0 {
 			log.Info("forgot idempotency keys", "count", n)
 		}
-		if _, err := commit.SummarizeRanges(ctx, w); err != nil {
+		if _, err := commit.Do(ctx, w, summarizeRanges); err != nil {
 			log.Warn("summarizing block ranges", "err", err)
 		}
 		select {
@@ -126,6 +126,12 @@ func hourlyUpkeep(ctx context.Context, w *commit.Writer, log *slog.Logger) {
 		case <-tick.C:
 		}
 	}
+}
+
+// summarizeRanges summarizes the new block ranges of the indexes that have
+// them (db.SummarizeRanges); it writes the indexes, so it runs on the writer.
+func summarizeRanges(tx *commit.Tx) (int64, error) {
+	return db.SummarizeRanges(tx.Context(), tx, tx.Engine())
 }
 
 // statementLimits are the parser's limits with the file as large as

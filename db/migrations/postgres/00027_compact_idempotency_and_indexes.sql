@@ -1,6 +1,6 @@
 -- +goose Up
 -- An idempotency record is stored under the SHA-256 of its caller, a space
--- and its key (commit/store.go, scopedKey.digest), and its request's hash
+-- and its key (commit/store.go, KeyDigest), and its request's hash
 -- as its 32 bytes, not as 64 hex characters: a caller's scope is about 40
 -- characters and a client's key up to 255, so the row and its primary
 -- key's index were about twice what they hold now (docs/performance.md,

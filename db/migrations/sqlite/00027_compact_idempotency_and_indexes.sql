@@ -1,6 +1,6 @@
 -- +goose Up
 -- An idempotency record is stored under the SHA-256 of its caller, a space
--- and its key (commit/store.go, scopedKey.digest), and its request's hash
+-- and its key (commit/store.go, KeyDigest), and its request's hash
 -- as its 32 bytes, not as 64 hex characters; the records kept so far are
 -- carried over (see the PostgreSQL migration). sha256 is Fundus's own
 -- function here (db/sha256.go). The table is kept in its primary key's
