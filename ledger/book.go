@@ -81,7 +81,7 @@ func (p *bookPart) End() ([]db.Statement, func([]db.StatementResult) error) {
 			balances[a.Code] = a.minor
 		}
 	}
-	return writeBatch(p.entries, balances, p.head), nil
+	return writeBatch(p.tx.Engine(), p.entries, balances, p.head), nil
 }
 
 // Resolve reads back, for a repeat of a request whose answer was an entry,

@@ -3,12 +3,15 @@ package ledger_test
 import (
 	"cmp"
 	"context"
+	"reflect"
+	"regexp"
 	"slices"
 	"strings"
 	"testing"
 	"time"
 
 	"fundus"
+	"fundus/audit"
 	"fundus/db"
 	"fundus/db/dbtest"
 	"fundus/ledger"
@@ -151,32 +154,129 @@ func TestReversedOnceAcrossPartialIndexes(t *testing.T) {
 			t.Fatal(err)
 		}
 		raw := dbtest.Raw(t, d)
-		secondReversal := func(seq int64) error {
-			_, err := raw.ExecContext(ctx, `INSERT INTO entries (id, seq, time, date, kind, memo, actor, reverses, prev_hash, hash)
-				VALUES ($1, $2, $3, '2026-03-01', 'reversal', 'again', 'a', $4, 'x', 'y')`, db.NewID(), seq, time.Now().UTC(), e.ID)
-			return err
-		}
 		for i, step := range []struct {
 			name string
 			move func() error
+			// hash is a hash as the step's schema stores it (00028 and
+			// later on PostgreSQL: bytes); 00028 refuses anything but a
+			// hash Fundus would have written.
+			hash string
 		}{
-			{"latest", func() error { return nil }},
-			{"down to 00025", func() error { return d.MigrateDownTo(ctx, 25) }},
-			{"up again", func() error { return d.Migrate(ctx) }},
+			{"latest", func() error { return nil }, "decode($4, 'hex')"},
+			{"down to 00025", func() error { return d.MigrateDownTo(ctx, 25) }, "$4"},
+			{"up again", func() error { return d.Migrate(ctx) }, "decode($4, 'hex')"},
 		} {
 			if err := step.move(); err != nil {
 				t.Fatalf("%s: %v", step.name, err)
 			}
-			if err := secondReversal(int64(1000 + i)); err == nil || !strings.Contains(strings.ToLower(err.Error()), "unique") {
+			hash := step.hash
+			if d.Engine != db.Postgres {
+				hash = "$4"
+			}
+			_, err := raw.ExecContext(ctx, `INSERT INTO entries (id, seq, time, date, kind, memo, actor, reverses, prev_hash, hash)
+				VALUES ($1, $2, $3, '2026-03-01', 'reversal', 'again', 'a', $5, `+hash+`, `+hash+`)`, db.NewID(), int64(1000+i), time.Now().UTC(), ledger.GenesisHash, e.ID)
+			if err == nil || !strings.Contains(strings.ToLower(err.Error()), "unique") {
 				t.Fatalf("%s: a second reversal of %s: %v, want a unique violation", step.name, e.ID, err)
 			}
 			// Entries that reverse nothing never clash.
 			for j := range 2 {
 				if _, err := raw.ExecContext(ctx, `INSERT INTO entries (id, seq, time, date, kind, memo, actor, prev_hash, hash)
-					VALUES ($1, $2, $3, '2026-03-01', 'manual', 'plain', 'a', 'x', 'y')`, db.NewID(), int64(2000+10*i+j), time.Now().UTC()); err != nil {
+					VALUES ($1, $2, $3, '2026-03-01', 'manual', 'plain', 'a', `+hash+`, `+hash+`)`, db.NewID(), int64(2000+10*i+j), time.Now().UTC(), ledger.GenesisHash); err != nil {
 					t.Fatalf("%s: an entry that reverses nothing: %v", step.name, err)
 				}
 			}
+		}
+	})
+}
+
+// hashPattern is a hash as Fundus writes it.
+var hashPattern = regexp.MustCompile(`^[0-9a-f]{64}$`)
+
+// TestHashesAndAuditIDsAcrossMigration00028: from 00028 on, PostgreSQL
+// stores the chain's hashes as their bytes and the audit records' ids as
+// uuids. Down to 00027 and up again, the entries, the chain head and the
+// audit trail read as they did, the Down writes the hashes' hex text back,
+// and the ledger verifies; a hash or an id that is not what Fundus writes
+// stops the migration, the database left at 00027, instead of being made
+// canonical (an upper-case hash would otherwise verify afterwards).
+func TestHashesAndAuditIDsAcrossMigration00028(t *testing.T) {
+	auditor := ledgertest.Actor{ID: "auditor", Actions: []fundus.Action{fundus.ReadAudit, fundus.ReadLedger}}
+	read := func(t *testing.T, d *db.DB, s *ledger.Service) ([]*ledger.Entry, ledger.ChainHead, []audit.Record) {
+		t.Helper()
+		ctx := context.Background()
+		es, _, err := s.Entries(ctx, auditor, ledger.EntryFilter{Limit: 100})
+		if err != nil {
+			t.Fatal(err)
+		}
+		h, err := ledger.ReadChainHead(ctx, d)
+		if err != nil {
+			t.Fatal(err)
+		}
+		recs, _, err := (&audit.Service{DB: d}).List(ctx, auditor, audit.Filter{Limit: 100})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return es, h, recs
+	}
+	dbtest.Engines(t, func(t *testing.T, d *db.DB) {
+		ctx := context.Background()
+		s := ledgertest.Service(t, d)
+		e := ledgertest.Post(t, s, "falsch", ledger.Clearing, "3.00", ledger.Interest, "-3.00")
+		ledgertest.Post(t, s, "richtig", ledger.Clearing, "1.00", ledger.Interest, "-1.00")
+		if _, err := s.Reverse(ctx, ledgertest.Treasurer, e.ID, ledger.Reversal{Reason: "doppelt"}); err != nil {
+			t.Fatal(err)
+		}
+		es, h, recs := read(t, d, s)
+		if len(es) != 3 || h.Seq != 3 || h.Hash != es[2].Hash || len(recs) != 3 || !hashPattern.MatchString(es[0].PrevHash) || !hashPattern.MatchString(h.Hash) {
+			t.Fatalf("before: %d entries, head %+v, %d audit records", len(es), h, len(recs))
+		}
+		if err := d.MigrateDownTo(ctx, 27); err != nil {
+			t.Fatal(err)
+		}
+		var stored string
+		if err := dbtest.Raw(t, d).QueryRowContext(ctx, `SELECT hash FROM entries WHERE seq = 2`).Scan(&stored); err != nil || stored != es[1].Hash {
+			t.Fatalf("after the Down, entry 2's hash is stored as %q (%v), want its hex %s", stored, err, es[1].Hash)
+		}
+		if err := d.Migrate(ctx); err != nil {
+			t.Fatal(err)
+		}
+		es2, h2, recs2 := read(t, d, s)
+		if !reflect.DeepEqual(es2, es) || h2 != h || !reflect.DeepEqual(recs2, recs) {
+			t.Fatalf("down and up again changed what is read:\n%+v %+v %+v\n%+v %+v %+v", es, h, recs, es2, h2, recs2)
+		}
+		ledgertest.Verify(t, d)
+	})
+	dbtest.EachEngine(t, func(t *testing.T, engine db.Engine) {
+		if engine != db.Postgres {
+			return // SQLite keeps the text; 00028 changes nothing there
+		}
+		for name, insert := range map[string]string{
+			"upper-case hash": `INSERT INTO entries (id, seq, time, date, kind, memo, actor, prev_hash, hash)
+				VALUES ('e-1', 1, now(), '2026-03-01', 'manual', 'm', 'a', '` + ledger.GenesisHash + `', '` + strings.ToUpper(strings.Repeat("ab", 32)) + `')`,
+			"short prev_hash": `INSERT INTO entries (id, seq, time, date, kind, memo, actor, prev_hash, hash)
+				VALUES ('e-1', 1, now(), '2026-03-01', 'manual', 'm', 'a', '00', '` + strings.Repeat("ab", 32) + `')`,
+			"head not hex": `UPDATE ledger_head SET hash = 'genesis'`,
+			"upper-case audit id": `INSERT INTO audit_log (id, time, actor, action, object_type, object_id, details)
+				VALUES ('` + strings.ToUpper(db.NewID()) + `', now(), 'a', 'x', 'y', 'z', '{}')`,
+		} {
+			t.Run(name, func(t *testing.T) {
+				ctx := context.Background()
+				d := dbtest.OpenUnmigrated(t, engine)
+				if err := d.MigrateTo(ctx, 27); err != nil {
+					t.Fatal(err)
+				}
+				if _, err := dbtest.Raw(t, d).ExecContext(ctx, insert); err != nil {
+					t.Fatal(err)
+				}
+				if err := d.Migrate(ctx); err == nil || !strings.Contains(err.Error(), "null values") {
+					t.Fatalf("migrate: %v, want the migration stopped by a NOT NULL column", err)
+				}
+				var typ string
+				if err := dbtest.Raw(t, d).QueryRowContext(ctx, `SELECT data_type FROM information_schema.columns
+					WHERE table_schema = current_schema() AND table_name = 'entries' AND column_name = 'hash'`).Scan(&typ); err != nil || typ != "text" {
+					t.Fatalf("after the refused migration entries.hash is %q (%v), want text still", typ, err)
+				}
+			})
 		}
 	})
 }

@@ -5,6 +5,7 @@ import (
 
 	"context"
 	"database/sql"
+	"encoding/hex"
 	"fmt"
 	"strings"
 
@@ -38,7 +39,7 @@ func lockHeadAndAccounts(tx *commit.Tx) (head, []Account, error) {
 	}
 	var h head
 	r := res[0].Rows[0]
-	if err := db.ScanValues(r, &h.seq, &h.hash, &h.lastTime); err != nil {
+	if err := db.ScanValues(r, &h.seq, hashColumn{&h.hash}, &h.lastTime); err != nil {
 		return head{}, nil, err
 	}
 	h.lastTime = h.lastTime.UTC()
@@ -56,7 +57,7 @@ func lockHeadAndAccounts(tx *commit.Tx) (head, []Account, error) {
 // readHead reads the chain head without locking it.
 func readHead(ctx context.Context, q sqlx.QueryerContext) (ChainHead, error) {
 	var h ChainHead
-	err := q.QueryRowxContext(ctx, `SELECT seq, hash FROM ledger_head WHERE id = 1`).Scan(&h.Seq, &h.Hash)
+	err := q.QueryRowxContext(ctx, `SELECT seq, hash FROM ledger_head WHERE id = 1`).Scan(&h.Seq, hashColumn{&h.Hash})
 	return h, err
 }
 
@@ -89,8 +90,8 @@ func loadAccounts(ctx context.Context, q sqlx.QueryerContext) ([]Account, error)
 
 // writeBatch returns the statements that write a batch's entries and their
 // postings (multi-row inserts), the changed balances and the new chain
-// head.
-func writeBatch(entries []*Entry, balances map[string]int64, h head) []db.Statement {
+// head, for engine.
+func writeBatch(engine db.Engine, entries []*Entry, balances map[string]int64, h head) []db.Statement {
 	var entryRows, postingRows [][]any
 	for _, e := range entries {
 		var refType, refID string
@@ -101,7 +102,7 @@ func writeBatch(entries []*Entry, balances map[string]int64, h head) []db.Statem
 		if e.Reverses != "" {
 			reverses = &e.Reverses
 		}
-		entryRows = append(entryRows, []any{e.ID, e.Seq, e.Time, e.Date, e.Kind, e.Memo, refType, refID, e.Actor, reverses, e.PrevHash, e.Hash})
+		entryRows = append(entryRows, []any{e.ID, e.Seq, e.Time, e.Date, e.Kind, e.Memo, refType, refID, e.Actor, reverses, storedHash(engine, e.PrevHash), storedHash(engine, e.Hash)})
 		for i, p := range e.Postings {
 			postingRows = append(postingRows, []any{e.Seq, i + 1, p.Account, p.Amount.Minor, p.Currency})
 		}
@@ -112,7 +113,40 @@ func writeBatch(entries []*Entry, balances map[string]int64, h head) []db.Statem
 		stmts = append(stmts, db.Statement{Query: `UPDATE accounts SET balance = $1 WHERE code = $2`, Args: []any{balance, code}})
 	}
 	return append(stmts, db.Statement{Query: `UPDATE ledger_head SET seq = $1, hash = $2, last_time = $3 WHERE id = 1`,
-		Args: []any{h.seq, h.hash, h.lastTime}})
+		Args: []any{h.seq, storedHash(engine, h.hash), h.lastTime}})
+}
+
+// storedHash is a chain hash (64 lowercase hex characters, as Hash returns
+// it) as engine stores it: PostgreSQL its 32 bytes (bytea, migration
+// 00028), SQLite its text. Text that is not hex is stored as its bytes,
+// so that it reads back as something else and verification finds it (the
+// ledger only writes hashes it computed).
+func storedHash(engine db.Engine, h string) any {
+	if engine != db.Postgres {
+		return h
+	}
+	b, err := hex.DecodeString(h)
+	if err != nil {
+		return []byte(h)
+	}
+	return b
+}
+
+// hashColumn scans a chain hash as either engine stores it (storedHash)
+// into its hex text: bytes (PostgreSQL) as lowercase hex, text (SQLite) as
+// it is.
+type hashColumn struct{ hash *string }
+
+func (c hashColumn) Scan(v any) error {
+	switch v := v.(type) {
+	case []byte:
+		*c.hash = hex.EncodeToString(v)
+	case string:
+		*c.hash = v
+	default:
+		return fmt.Errorf("ledger: a chain hash stored as %T", v)
+	}
+	return nil
 }
 
 const entryColumns = `e.id, e.seq, e.time, e.date, e.kind, e.memo, e.ref_type, e.ref_id, e.actor, e.reverses, e.prev_hash, e.hash`
@@ -183,7 +217,7 @@ func scanEntries(ctx context.Context, q db.Querier, query string, args ...any) (
 	)
 	for rows.Next() {
 		e := &Entry{Postings: make([]Posting, 0, 2)}
-		if err := rows.Scan(&e.ID, &e.Seq, &e.Time, &e.Date, &e.Kind, &e.Memo, &refType, &refID, &e.Actor, &reverses, &e.PrevHash, &e.Hash); err != nil {
+		if err := rows.Scan(&e.ID, &e.Seq, &e.Time, &e.Date, &e.Kind, &e.Memo, &refType, &refID, &e.Actor, &reverses, hashColumn{&e.PrevHash}, hashColumn{&e.Hash}); err != nil {
 			return nil, err
 		}
 		e.Time = e.Time.UTC()
