@@ -103,7 +103,7 @@ func TestSummarizeRanges(t *testing.T) {
 			// records past it (a range is 128 pages, some 4,500 records)
 			// fill new ones that nothing summarizes with autovacuum off.
 			if _, err := dbtest.Raw(t, d).ExecContext(ctx, `INSERT INTO audit_log (id, time, actor, action, object_type, object_id, details)
-				SELECT 'bulk-' || n, now(), 'a', 'bulk', 'none', 'none', '{}' FROM generate_series(1, 20000) n`); err != nil {
+				SELECT gen_random_uuid(), now(), 'a', 'bulk', 'none', 'none', '{}' FROM generate_series(1, 20000) n`); err != nil {
 				t.Fatal(err)
 			}
 			var pages int64

@@ -563,7 +563,7 @@ func TestFailedBatchShowsNoResponse(t *testing.T) {
 			// commit fails.
 			_, err := tx.ExecContext(tx.Context(), `INSERT INTO donations (id, reference, status, amount, currency, anonymous, receipt_requested,
 				donor_name, donor_email, donor_street, donor_postal_code, donor_city, message, created_at, ledger_entry_id)
-				VALUES ('d1', 'FUND-AAAA-AAAA', 'pledged', 100, 'EUR', false, false, '', '', '', '', '', '', $1, 'no-such-entry')`, tx.Now())
+				VALUES ('d1', 'FUND-AAAA-AAAA', 'pledged', 100, 'EUR', false, false, '', '', '', '', '', '', $1, $2)`, tx.Now(), db.NewID())
 			return "done", err
 		})
 		if !errs.Is(errs.Internal, err) {

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/stdlib"
 	"github.com/jmoiron/sqlx"
@@ -119,6 +120,11 @@ func pipeline(ctx context.Context, conn *sql.Conn, stmts []Statement) ([]Stateme
 					rows.Close()
 					br.Close()
 					return err
+				}
+				for j, v := range vals {
+					if u, ok := v.([16]byte); ok { // a uuid: its text, as database/sql gives it
+						vals[j] = uuid.UUID(u).String()
+					}
 				}
 				results[i].Rows = append(results[i].Rows, vals)
 			}

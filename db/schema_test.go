@@ -103,14 +103,22 @@ var allowedSchemaDiffs = []struct{ sqlite, postgres, reason string }{
 	// query reads by; on SQLite it is the table's own constraint, which
 	// only a rebuild of the table could change.
 	{sqlite: "audit_log: unique (id)", reason: "00027, see above"},
-	// Migration 00028: PostgreSQL stores the chain's hashes as their 32
-	// bytes and the audit records' ids as uuids; SQLite, which writes
-	// whole pages per commit, keeps the text (the ledger reads both as the
-	// same text: ledger/store.go, hashColumn).
+	// Migration 00028: PostgreSQL stores entries' ids, the columns that
+	// name an entry and audit records' ids as uuids, and the chain's hashes
+	// as their 32 bytes; SQLite, which writes whole pages per commit, keeps
+	// the text (both read as the same text: ledger/store.go, hashColumn).
 	{sqlite: "entries: column hash text not null", postgres: "entries: column hash bytes not null", reason: "00028, see above"},
 	{sqlite: "entries: column prev_hash text not null", postgres: "entries: column prev_hash bytes not null", reason: "00028, see above"},
 	{sqlite: "ledger_head: column hash text not null", postgres: "ledger_head: column hash bytes not null", reason: "00028, see above"},
 	{sqlite: "audit_log: column id text not null", postgres: "audit_log: column id uuid not null", reason: "00028, see above"},
+	{sqlite: "entries: column id text not null", postgres: "entries: column id uuid not null", reason: "00028, see above"},
+	{sqlite: "entries: column reverses text", postgres: "entries: column reverses uuid", reason: "00028, see above"},
+	{sqlite: "donations: column ledger_entry_id text", postgres: "donations: column ledger_entry_id uuid", reason: "00028, see above"},
+	{sqlite: "donations: column refund_entry_id text", postgres: "donations: column refund_entry_id uuid", reason: "00028, see above"},
+	{sqlite: "applications: column decision_entry_id text", postgres: "applications: column decision_entry_id uuid", reason: "00028, see above"},
+	{sqlite: "applications: column close_entry_id text", postgres: "applications: column close_entry_id uuid", reason: "00028, see above"},
+	{sqlite: "disbursements: column ledger_entry_id text", postgres: "disbursements: column ledger_entry_id uuid", reason: "00028, see above"},
+	{sqlite: "bank_lines: column entry_id text", postgres: "bank_lines: column entry_id uuid", reason: "00028, see above"},
 	// Migration 00025: SQLite keeps the postings in their key's b-tree
 	// (entry_seq, n), so a chunk's postings are one range of one b-tree.
 	{sqlite: "postings: without rowid", reason: "00025, see above"},

@@ -177,9 +177,9 @@ type receipt struct {
 // pledged, for all rows at once (a commit.Shared's Statement); readMarked
 // reads what it returned.
 func markReceived(engine db.Engine, rows []receipt) db.Statement {
-	cast := [3]string{}
+	cast := [4]string{}
 	if engine == db.Postgres { // VALUES would be text otherwise
-		cast = [3]string{"::text", "::timestamptz", "::bigint"}
+		cast = [4]string{"::text", "::timestamptz", "::bigint", "::uuid"}
 	}
 	var p db.Params
 	// The status asked for comes with the rows, not as a constant: with a
@@ -191,7 +191,7 @@ func markReceived(engine db.Engine, rows []receipt) db.Statement {
 		if r.amount != 0 {
 			arrived = &r.amount
 		}
-		values[i] = "(" + p.Add(r.id) + cast[0] + ", " + p.Add(r.at) + cast[1] + ", " + p.Add(r.entryID) + cast[0] + ", " + p.Add(string(Pledged)) + cast[0] +
+		values[i] = "(" + p.Add(r.id) + cast[0] + ", " + p.Add(r.at) + cast[1] + ", " + p.Add(r.entryID) + cast[3] + ", " + p.Add(string(Pledged)) + cast[0] +
 			", " + p.Add(arrived) + cast[2] + ", " + p.Add(r.adminMax) + cast[2] + ", " + p.Add(r.now) + cast[1] + ")"
 	}
 	// What arrived and the acceptance are set in the same statement as

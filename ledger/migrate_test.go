@@ -192,14 +192,15 @@ func TestReversedOnceAcrossPartialIndexes(t *testing.T) {
 // hashPattern is a hash as Fundus writes it.
 var hashPattern = regexp.MustCompile(`^[0-9a-f]{64}$`)
 
-// TestHashesAndAuditIDsAcrossMigration00028: from 00028 on, PostgreSQL
-// stores the chain's hashes as their bytes and the audit records' ids as
-// uuids. Down to 00027 and up again, the entries, the chain head and the
-// audit trail read as they did, the Down writes the hashes' hex text back,
-// and the ledger verifies; a hash or an id that is not what Fundus writes
-// stops the migration, the database left at 00027, instead of being made
-// canonical (an upper-case hash would otherwise verify afterwards).
-func TestHashesAndAuditIDsAcrossMigration00028(t *testing.T) {
+// TestIDsAndHashesAcrossMigration00028: from 00028 on, PostgreSQL stores
+// entries' ids (and the columns that name an entry) and audit records' ids
+// as uuids, and the chain's hashes as their bytes. Down to 00027 and up
+// again, the entries, the chain head and the audit trail read as they did,
+// the Down writes the text back, and the ledger verifies; a hash or an id
+// that is not what Fundus writes stops the migration, the database left at
+// 00027, instead of being made canonical (an upper-case hash would
+// otherwise verify afterwards).
+func TestIDsAndHashesAcrossMigration00028(t *testing.T) {
 	auditor := ledgertest.Actor{ID: "auditor", Actions: []fundus.Action{fundus.ReadAudit, fundus.ReadLedger}}
 	read := func(t *testing.T, d *db.DB, s *ledger.Service) ([]*ledger.Entry, ledger.ChainHead, []audit.Record) {
 		t.Helper()
@@ -234,8 +235,9 @@ func TestHashesAndAuditIDsAcrossMigration00028(t *testing.T) {
 			t.Fatal(err)
 		}
 		var stored string
-		if err := dbtest.Raw(t, d).QueryRowContext(ctx, `SELECT hash FROM entries WHERE seq = 2`).Scan(&stored); err != nil || stored != es[1].Hash {
-			t.Fatalf("after the Down, entry 2's hash is stored as %q (%v), want its hex %s", stored, err, es[1].Hash)
+		var storedID string
+		if err := dbtest.Raw(t, d).QueryRowContext(ctx, `SELECT hash, id FROM entries WHERE seq = 2`).Scan(&stored, &storedID); err != nil || stored != es[1].Hash || storedID != es[1].ID {
+			t.Fatalf("after the Down, entry 2 is stored as %q, %q (%v), want %s, %s", storedID, stored, err, es[1].ID, es[1].Hash)
 		}
 		if err := d.Migrate(ctx); err != nil {
 			t.Fatal(err)
@@ -250,12 +252,18 @@ func TestHashesAndAuditIDsAcrossMigration00028(t *testing.T) {
 		if engine != db.Postgres {
 			return // SQLite keeps the text; 00028 changes nothing there
 		}
+		const id = "019ad5c2-0000-7000-8000-000000000001"
+		hash := strings.Repeat("ab", 32)
+		entry := func(id, prevHash, hash string) string {
+			return `INSERT INTO entries (id, seq, time, date, kind, memo, actor, prev_hash, hash)
+				VALUES ('` + id + `', 1, now(), '2026-03-01', 'manual', 'm', 'a', '` + prevHash + `', '` + hash + `')`
+		}
 		for name, insert := range map[string]string{
-			"upper-case hash": `INSERT INTO entries (id, seq, time, date, kind, memo, actor, prev_hash, hash)
-				VALUES ('e-1', 1, now(), '2026-03-01', 'manual', 'm', 'a', '` + ledger.GenesisHash + `', '` + strings.ToUpper(strings.Repeat("ab", 32)) + `')`,
-			"short prev_hash": `INSERT INTO entries (id, seq, time, date, kind, memo, actor, prev_hash, hash)
-				VALUES ('e-1', 1, now(), '2026-03-01', 'manual', 'm', 'a', '00', '` + strings.Repeat("ab", 32) + `')`,
-			"head not hex": `UPDATE ledger_head SET hash = 'genesis'`,
+			"upper-case hash":     entry(id, ledger.GenesisHash, strings.ToUpper(hash)),
+			"short prev_hash":     entry(id, "00", hash),
+			"head not hex":        `UPDATE ledger_head SET hash = 'genesis'`,
+			"upper-case entry id": entry(strings.ToUpper(id), ledger.GenesisHash, hash),
+			"entry id not a uuid": entry("e-1", ledger.GenesisHash, hash),
 			"upper-case audit id": `INSERT INTO audit_log (id, time, actor, action, object_type, object_id, details)
 				VALUES ('` + strings.ToUpper(db.NewID()) + `', now(), 'a', 'x', 'y', 'z', '{}')`,
 		} {
@@ -268,8 +276,8 @@ func TestHashesAndAuditIDsAcrossMigration00028(t *testing.T) {
 				if _, err := dbtest.Raw(t, d).ExecContext(ctx, insert); err != nil {
 					t.Fatal(err)
 				}
-				if err := d.Migrate(ctx); err == nil || !strings.Contains(err.Error(), "null values") {
-					t.Fatalf("migrate: %v, want the migration stopped by a NOT NULL column", err)
+				if err := d.Migrate(ctx); err == nil || !strings.Contains(err.Error(), "as Fundus writes it") {
+					t.Fatalf("migrate: %v, want the migration stopped naming the value", err)
 				}
 				var typ string
 				if err := dbtest.Raw(t, d).QueryRowContext(ctx, `SELECT data_type FROM information_schema.columns

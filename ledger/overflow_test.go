@@ -82,7 +82,7 @@ func TestVerifyReportsWrappedBalance(t *testing.T) {
 		var wrapped int64
 		const amount = 5_000_000_000_000_000_000 // 5 * 10^18 cents
 		for seq := int64(1); seq <= 2; seq++ {
-			e := &ledger.Entry{ID: fmt.Sprintf("tampered-%d", seq), Seq: seq, Time: at.Add(time.Duration(seq) * time.Second), Kind: ledger.KindManual, Date: "2026-01-02",
+			e := &ledger.Entry{ID: fmt.Sprintf("019ad5c2-0000-7000-8000-%012d", seq), Seq: seq, Time: at.Add(time.Duration(seq) * time.Second), Kind: ledger.KindManual, Date: "2026-01-02",
 				Memo: "fees", Actor: "someone", PrevHash: prev, Postings: []ledger.Posting{
 					{Account: ledger.BankFees, Amount: fundus.EURCents(amount), Currency: "EUR"},
 					{Account: ledger.OpeningBalance, Amount: fundus.EURCents(-amount), Currency: "EUR"}}}

@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/google/uuid"
 	"github.com/jmoiron/sqlx"
 
 	"fundus/commit"
@@ -239,9 +240,18 @@ func currencyOf(code string) fundus.Currency {
 	return fundus.Currency{Code: code, Digits: 2}
 }
 
+// findEntry returns the entry id, or NotFound.
 func findEntry(ctx context.Context, q sqlx.QueryerContext, id string) (*Entry, error) {
+	if !isEntryID(id) {
+		return nil, db.NotFoundOr("ledger.findEntry", sql.ErrNoRows, "no such entry")
+	}
 	return findOneEntry(ctx, q, `e.id = $1`, id)
 }
+
+// isEntryID reports whether id can name an entry: entries' ids are UUIDs
+// (db.NewID), stored as uuids on PostgreSQL (migration 00028), which
+// refuses to compare one with other text instead of finding nothing.
+func isEntryID(id string) bool { return len(id) == 36 && uuid.Validate(id) == nil }
 
 // findEntryBySeq returns the entry numbered seq.
 func findEntryBySeq(ctx context.Context, q sqlx.QueryerContext, seq int64) (*Entry, error) {
@@ -263,6 +273,9 @@ func findOneEntry(ctx context.Context, q sqlx.QueryerContext, where string, arg 
 
 // findReversalOf returns the entry that reverses id, or nil.
 func findReversalOf(ctx context.Context, q sqlx.QueryerContext, id string) (*Entry, error) {
+	if !isEntryID(id) {
+		return nil, nil
+	}
 	es, err := queryEntries(ctx, db.SQL(q), `SELECT `+entryColumns+` FROM entries e WHERE e.reverses = $1`, id)
 	if err != nil || len(es) == 0 {
 		return nil, err

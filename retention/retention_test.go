@@ -131,8 +131,8 @@ func seed(t *testing.T, d *db.DB) *world {
 	wo.w(`INSERT INTO payment_files (id, message_id, created_by, created_at, execution_date, count, total, document)
 		VALUES ('pf-1', 'MSG1', 'user-treasurer', $1, '2026-03-10', 1, 100, $2)`, now, "<Cdtr><Nm>"+secretName+"</Nm></Cdtr><IBAN>"+secretIBAN+"</IBAN>")
 	wo.w(`UPDATE donations SET refund_payee_name = $1, refund_payee_iban = $2 WHERE id = $3`, secretName, secretIBAN, p1.Donation.ID)
-	wo.w(`INSERT INTO audit_log (id, time, actor, action, object_type, object_id, details) VALUES ('audit-1', $1, 'user-treasurer', 'donation.refund-account', 'donation', $2, $3)`,
-		now, p1.Donation.ID, fmt.Sprintf(`{"name":%q,"iban":%q,"to":"owed"}`, secretName, secretIBAN))
+	wo.w(`INSERT INTO audit_log (id, time, actor, action, object_type, object_id, details) VALUES ($4, $1, 'user-treasurer', 'donation.refund-account', 'donation', $2, $3)`,
+		now, p1.Donation.ID, fmt.Sprintf(`{"name":%q,"iban":%q,"to":"owed"}`, secretName, secretIBAN), db.NewID())
 	var err2 error
 	if wo.received, err2 = wo.dons.Find(ctx, ledgertest.Actor{ID: "x", Actions: []fundus.Action{fundus.ReadDonations}}, p1.Donation.ID); err2 != nil {
 		t.Fatal(err2)
