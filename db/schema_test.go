@@ -119,6 +119,11 @@ var allowedSchemaDiffs = []struct{ sqlite, postgres, reason string }{
 	{sqlite: "applications: column close_entry_id text", postgres: "applications: column close_entry_id uuid", reason: "00028, see above"},
 	{sqlite: "disbursements: column ledger_entry_id text", postgres: "disbursements: column ledger_entry_id uuid", reason: "00028, see above"},
 	{sqlite: "bank_lines: column entry_id text", postgres: "bank_lines: column entry_id uuid", reason: "00028, see above"},
+	// Migration 00029: PostgreSQL checks a posting's entry once per
+	// statement (the trigger postings_have_entries) instead of by a
+	// foreign key, whose row lock is a WAL record per entry there; SQLite's
+	// foreign key writes nothing for its check.
+	{sqlite: "postings: foreign key (seq) -> entries (seq) on delete no action", reason: "00029, see above"},
 	// Migration 00025: SQLite keeps the postings in their key's b-tree
 	// (entry_seq, n), so a chunk's postings are one range of one b-tree.
 	{sqlite: "postings: without rowid", reason: "00025, see above"},

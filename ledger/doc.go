@@ -31,11 +31,13 @@
 // # The hash chain
 //
 // Every entry stores prev_hash, the hash of the entry before it (for the
-// first entry, 64 zeros), and
+// first entry, 64 zeros), and its own hash (PostgreSQL stores both as their
+// 32 bytes, SQLite as their hex text; both are read as the hex: store.go,
+// hashColumn), where
 //
 //	hash = lowercase hex of SHA-256( prev_hash || canonical bytes )
 //
-// where prev_hash is its 64 lowercase hex characters (ASCII) and the
+// and prev_hash is its 64 lowercase hex characters (ASCII) and the
 // canonical bytes are these UTF-8 lines, each ended by one line feed (0x0A),
 // with no other whitespace:
 //

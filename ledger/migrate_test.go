@@ -288,3 +288,76 @@ func TestIDsAndHashesAcrossMigration00028(t *testing.T) {
 		}
 	})
 }
+
+// TestPostingWithoutItsEntryRefused: a posting whose entry does not exist
+// is refused, the whole statement with it, whether a foreign key checks it
+// (SQLite; PostgreSQL before 00029) or the statement's check that replaces
+// the foreign key on PostgreSQL from 00029 on (whose row lock was a WAL
+// record per entry); before the migration, after its Down and again after
+// it.
+func TestPostingWithoutItsEntryRefused(t *testing.T) {
+	dbtest.Engines(t, func(t *testing.T, d *db.DB) {
+		ctx := context.Background()
+		s := ledgertest.Service(t, d)
+		e := ledgertest.Post(t, s, "eins", ledger.Clearing, "3.00", ledger.Interest, "-3.00")
+		raw := dbtest.Raw(t, d)
+		count := func() (n int) {
+			t.Helper()
+			if err := raw.QueryRowContext(ctx, `SELECT count(*) FROM postings`).Scan(&n); err != nil {
+				t.Fatal(err)
+			}
+			return n
+		}
+		for i, step := range []struct {
+			name string
+			move func() error
+		}{
+			{"latest", func() error { return nil }},
+			{"down to 00028", func() error { return d.MigrateDownTo(ctx, 28) }},
+			{"up again", func() error { return d.Migrate(ctx) }},
+		} {
+			if err := step.move(); err != nil {
+				t.Fatalf("%s: %v", step.name, err)
+			}
+			before := count()
+			missing := int64(1000 + i)
+			for _, insert := range []string{
+				`INSERT INTO postings (seq, line, account, amount, currency) VALUES ($1, 1, 'assets:clearing', 100, 'EUR'), ($1, 2, 'assets:clearing', -100, 'EUR')`,
+				// One posting of an entry that exists, one of none: neither is written.
+				`INSERT INTO postings (seq, line, account, amount, currency) VALUES ($2, 9, 'assets:clearing', 100, 'EUR'), ($1, 1, 'assets:clearing', -100, 'EUR')`,
+			} {
+				args := []any{missing, e.Seq}
+				if !strings.Contains(insert, "$2") {
+					args = args[:1]
+				}
+				_, err := raw.ExecContext(ctx, insert, args...)
+				if err == nil || !(strings.Contains(err.Error(), "23503") || strings.Contains(err.Error(), "FOREIGN KEY constraint failed")) {
+					t.Fatalf("%s: %s: %v, want a foreign key violation", step.name, insert, err)
+				}
+			}
+			if n := count(); n != before {
+				t.Fatalf("%s: %d postings after the refused inserts, want %d", step.name, n, before)
+			}
+			// A posting of an entry inserted before it, in the same
+			// transaction, is accepted.
+			tx, err := raw.BeginTx(ctx, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			hash := "$2"
+			if d.Engine == db.Postgres {
+				hash = "decode($2, 'hex')"
+			}
+			if _, err := tx.ExecContext(ctx, `INSERT INTO entries (id, seq, time, date, kind, memo, actor, prev_hash, hash)
+				VALUES ($1, $3, $4, '2026-03-01', 'manual', 'm', 'a', `+hash+`, `+hash+`)`, db.NewID(), ledger.GenesisHash, missing, time.Now().UTC()); err != nil {
+				t.Fatalf("%s: %v", step.name, err)
+			}
+			if _, err := tx.ExecContext(ctx, `INSERT INTO postings (seq, line, account, amount, currency) VALUES ($1, 1, 'assets:clearing', 100, 'EUR')`, missing); err != nil {
+				t.Fatalf("%s: a posting after its entry: %v", step.name, err)
+			}
+			if err := tx.Rollback(); err != nil {
+				t.Fatal(err)
+			}
+		}
+	})
+}
