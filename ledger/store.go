@@ -4,6 +4,7 @@ import (
 	"fundus"
 
 	"context"
+	"crypto/sha256"
 	"database/sql"
 	"encoding/hex"
 	"fmt"
@@ -141,6 +142,12 @@ type hashColumn struct{ hash *string }
 func (c hashColumn) Scan(v any) error {
 	switch v := v.(type) {
 	case []byte:
+		if len(v) == sha256.Size { // the one allocation of the result: verify reads two per entry
+			var b [2 * sha256.Size]byte
+			hex.Encode(b[:], v)
+			*c.hash = string(b[:])
+			return nil
+		}
 		*c.hash = hex.EncodeToString(v)
 	case string:
 		*c.hash = v
@@ -249,9 +256,12 @@ func findEntry(ctx context.Context, q sqlx.QueryerContext, id string) (*Entry, e
 }
 
 // isEntryID reports whether id can name an entry: entries' ids are UUIDs
-// (db.NewID), stored as uuids on PostgreSQL (migration 00028), which
-// refuses to compare one with other text instead of finding nothing.
-func isEntryID(id string) bool { return len(id) == 36 && uuid.Validate(id) == nil }
+// in lowercase canonical text (db.NewID). PostgreSQL stores them as uuids
+// (migration 00028) and would refuse to compare one with other text, and
+// find an entry by its id in capitals, which SQLite does not.
+func isEntryID(id string) bool {
+	return len(id) == 36 && uuid.Validate(id) == nil && strings.ToLower(id) == id
+}
 
 // findEntryBySeq returns the entry numbered seq.
 func findEntryBySeq(ctx context.Context, q sqlx.QueryerContext, seq int64) (*Entry, error) {

@@ -96,10 +96,11 @@ func TestLedgerAPI(t *testing.T) {
 			}
 			ts.JSON("POST", "/api/v1/ledger/entries/"+firstID+"/reverse", kasse, `{"reason":"nochmal"}`).WantProblem(t, 409, "invalid-state")
 			ts.JSON("POST", "/api/v1/ledger/entries/nope/reverse", kasse, `{"reason":"x"}`).WantProblem(t, 404, "not-found")
+			ts.JSON("POST", "/api/v1/ledger/entries/"+strings.ToUpper(firstID)+"/reverse", kasse, `{"reason":"x"}`).WantProblem(t, 404, "not-found")
 			// An id that is no UUID, or one that names no entry, is not found
 			// (PostgreSQL stores entries' ids as uuids and refuses to compare
 			// one with other text).
-			for _, id := range []string{"nope", "' OR 1=1 --", "00000000-0000-7000-8000-000000000000", "{" + firstID + "}"} {
+			for _, id := range []string{"nope", "' OR 1=1 --", "00000000-0000-7000-8000-000000000000", "{" + firstID + "}", strings.ToUpper(firstID)} {
 				ts.JSON("GET", "/api/v1/ledger/entries/"+url.PathEscape(id), kasse, "").WantProblem(t, 404, "not-found")
 			}
 			ts.JSON("GET", "/api/v1/ledger/entries/"+firstID, kasse, "").WantStatus(t, 200)
