@@ -67,9 +67,13 @@ ALTER TABLE bank_lines
 ALTER TABLE audit_log ALTER COLUMN id TYPE UUID USING pg_temp.fundus_uuid(id);
 DROP FUNCTION pg_temp.fundus_uuid(text);
 DROP FUNCTION pg_temp.fundus_hash(text);
--- A column's new type comes without its statistics, and a rewritten table
--- is not analyzed by itself.
-ANALYZE entries, ledger_head, audit_log, donations, applications, disbursements, bank_lines;
+-- No ANALYZE here: a column's new type comes without its statistics,
+-- which autovacuum collects again, and on a new, empty database statistics
+-- saying "no rows" made PostgreSQL plan the entries' lookups of the
+-- postings' check (00029) and of the foreign keys as scans, kept for the
+-- connection's life while autovacuum is off: the write path ran at a third
+-- of its rate (docs/performance.md, "Binary ids and hashes, postings
+-- checked per statement").
 
 -- +goose Down
 ALTER TABLE audit_log ALTER COLUMN id TYPE TEXT USING id::text;
@@ -99,4 +103,3 @@ ALTER TABLE disbursements
     ADD CONSTRAINT disbursements_ledger_entry_id_fkey FOREIGN KEY (ledger_entry_id) REFERENCES entries (id) DEFERRABLE INITIALLY DEFERRED;
 ALTER TABLE bank_lines
     ADD CONSTRAINT bank_lines_entry_id_fkey FOREIGN KEY (entry_id) REFERENCES entries (id) DEFERRABLE INITIALLY DEFERRED;
-ANALYZE entries, ledger_head, audit_log, donations, applications, disbursements, bank_lines;
