@@ -1,6 +1,8 @@
 package ledger_test
 
 import (
+	"context"
+	"fmt"
 	"testing"
 
 	"fundus/db"
@@ -50,4 +52,36 @@ func dropForeignKeyChecks(t testing.TB, d *db.DB) {
 
 func available(b map[string]int64) int64 {
 	return b[ledger.Bank] + b[ledger.Clearing] + b[ledger.GrantsPayable]
+}
+
+// hashParam is the SQL of a query parameter holding a hash (64 hex
+// characters) as the schema stores hashes: on PostgreSQL from migration
+// 00028 on as bytes, else as the text. before00028 says the schema is
+// migrated to an older version.
+func hashParam(d *db.DB, param string, before00028 bool) string {
+	if d.Engine == db.Postgres && !before00028 {
+		return "decode(" + param + ", 'hex')"
+	}
+	return param
+}
+
+// acrossMigration runs check at the latest schema, after migrating down
+// to version, and after migrating up again; step names the step, i numbers
+// it, and latest says whether the schema is the latest.
+func acrossMigration(t *testing.T, d *db.DB, version int64, check func(step string, i int, latest bool)) {
+	t.Helper()
+	ctx := context.Background()
+	for i, step := range []struct {
+		name string
+		move func() error
+	}{
+		{"latest", func() error { return nil }},
+		{fmt.Sprintf("down to %05d", version), func() error { return d.MigrateDownTo(ctx, version) }},
+		{"up again", func() error { return d.Migrate(ctx) }},
+	} {
+		if err := step.move(); err != nil {
+			t.Fatalf("%s: %v", step.name, err)
+		}
+		check(step.name, i, i != 1)
+	}
 }

@@ -154,38 +154,22 @@ func TestReversedOnceAcrossPartialIndexes(t *testing.T) {
 			t.Fatal(err)
 		}
 		raw := dbtest.Raw(t, d)
-		for i, step := range []struct {
-			name string
-			move func() error
-			// hash is a hash as the step's schema stores it (00028 and
-			// later on PostgreSQL: bytes); 00028 refuses anything but a
-			// hash Fundus would have written.
-			hash string
-		}{
-			{"latest", func() error { return nil }, "decode($4, 'hex')"},
-			{"down to 00025", func() error { return d.MigrateDownTo(ctx, 25) }, "$4"},
-			{"up again", func() error { return d.Migrate(ctx) }, "decode($4, 'hex')"},
-		} {
-			if err := step.move(); err != nil {
-				t.Fatalf("%s: %v", step.name, err)
-			}
-			hash := step.hash
-			if d.Engine != db.Postgres {
-				hash = "$4"
-			}
+		acrossMigration(t, d, 25, func(step string, i int, latest bool) {
+			// 00028 refuses any hash but one Fundus would have written.
+			hash := hashParam(d, "$4", !latest)
 			_, err := raw.ExecContext(ctx, `INSERT INTO entries (id, seq, time, date, kind, memo, actor, reverses, prev_hash, hash)
 				VALUES ($1, $2, $3, '2026-03-01', 'reversal', 'again', 'a', $5, `+hash+`, `+hash+`)`, db.NewID(), int64(1000+i), time.Now().UTC(), ledger.GenesisHash, e.ID)
 			if err == nil || !strings.Contains(strings.ToLower(err.Error()), "unique") {
-				t.Fatalf("%s: a second reversal of %s: %v, want a unique violation", step.name, e.ID, err)
+				t.Fatalf("%s: a second reversal of %s: %v, want a unique violation", step, e.ID, err)
 			}
 			// Entries that reverse nothing never clash.
 			for j := range 2 {
 				if _, err := raw.ExecContext(ctx, `INSERT INTO entries (id, seq, time, date, kind, memo, actor, prev_hash, hash)
 					VALUES ($1, $2, $3, '2026-03-01', 'manual', 'plain', 'a', `+hash+`, `+hash+`)`, db.NewID(), int64(2000+10*i+j), time.Now().UTC(), ledger.GenesisHash); err != nil {
-					t.Fatalf("%s: an entry that reverses nothing: %v", step.name, err)
+					t.Fatalf("%s: an entry that reverses nothing: %v", step, err)
 				}
 			}
-		}
+		})
 	})
 }
 
@@ -250,7 +234,7 @@ func TestIDsAndHashesAcrossMigration00028(t *testing.T) {
 	})
 	dbtest.EachEngine(t, func(t *testing.T, engine db.Engine) {
 		if engine != db.Postgres {
-			return // SQLite keeps the text; 00028 changes nothing there
+			t.Skip("SQLite keeps the text: 00028 changes nothing there, so refuses nothing")
 		}
 		const id = "019ad5c2-0000-7000-8000-000000000001"
 		hash := strings.Repeat("ab", 32)
@@ -308,17 +292,7 @@ func TestPostingWithoutItsEntryRefused(t *testing.T) {
 			}
 			return n
 		}
-		for i, step := range []struct {
-			name string
-			move func() error
-		}{
-			{"latest", func() error { return nil }},
-			{"down to 00028", func() error { return d.MigrateDownTo(ctx, 28) }},
-			{"up again", func() error { return d.Migrate(ctx) }},
-		} {
-			if err := step.move(); err != nil {
-				t.Fatalf("%s: %v", step.name, err)
-			}
+		acrossMigration(t, d, 28, func(step string, i int, _ bool) {
 			before := count()
 			missing := int64(1000 + i)
 			for _, insert := range []string{
@@ -332,11 +306,11 @@ func TestPostingWithoutItsEntryRefused(t *testing.T) {
 				}
 				_, err := raw.ExecContext(ctx, insert, args...)
 				if err == nil || !(strings.Contains(err.Error(), "23503") || strings.Contains(err.Error(), "FOREIGN KEY constraint failed")) {
-					t.Fatalf("%s: %s: %v, want a foreign key violation", step.name, insert, err)
+					t.Fatalf("%s: %s: %v, want a foreign key violation", step, insert, err)
 				}
 			}
 			if n := count(); n != before {
-				t.Fatalf("%s: %d postings after the refused inserts, want %d", step.name, n, before)
+				t.Fatalf("%s: %d postings after the refused inserts, want %d", step, n, before)
 			}
 			// A posting of an entry inserted before it, in the same
 			// transaction, is accepted.
@@ -344,20 +318,17 @@ func TestPostingWithoutItsEntryRefused(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			hash := "$2"
-			if d.Engine == db.Postgres {
-				hash = "decode($2, 'hex')"
-			}
+			hash := hashParam(d, "$2", false) // 00028's schema both down and up
 			if _, err := tx.ExecContext(ctx, `INSERT INTO entries (id, seq, time, date, kind, memo, actor, prev_hash, hash)
 				VALUES ($1, $3, $4, '2026-03-01', 'manual', 'm', 'a', `+hash+`, `+hash+`)`, db.NewID(), ledger.GenesisHash, missing, time.Now().UTC()); err != nil {
-				t.Fatalf("%s: %v", step.name, err)
+				t.Fatalf("%s: %v", step, err)
 			}
 			if _, err := tx.ExecContext(ctx, `INSERT INTO postings (seq, line, account, amount, currency) VALUES ($1, 1, 'assets:clearing', 100, 'EUR')`, missing); err != nil {
-				t.Fatalf("%s: a posting after its entry: %v", step.name, err)
+				t.Fatalf("%s: a posting after its entry: %v", step, err)
 			}
 			if err := tx.Rollback(); err != nil {
 				t.Fatal(err)
 			}
-		}
+		})
 	})
 }

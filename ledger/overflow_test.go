@@ -69,14 +69,6 @@ func TestLargeManualEntriesAreRefusedBeforeWrapping(t *testing.T) {
 func TestVerifyReportsWrappedBalance(t *testing.T) {
 	dbtest.Engines(t, func(t *testing.T, d *db.DB) {
 		s := ledgertest.Service(t, d)
-		// stored is a hash parameter as the engine stores hashes (bytes on
-		// PostgreSQL, migration 00028).
-		stored := func(param string) string {
-			if d.Engine == db.Postgres {
-				return "decode(" + param + ", 'hex')"
-			}
-			return param
-		}
 		at := time.Date(2026, 1, 2, 9, 0, 0, 0, time.UTC)
 		prev := ledger.GenesisHash
 		var wrapped int64
@@ -88,12 +80,12 @@ func TestVerifyReportsWrappedBalance(t *testing.T) {
 					{Account: ledger.OpeningBalance, Amount: fundus.EURCents(-amount), Currency: "EUR"}}}
 			e.Hash = ledger.Hash(prev, e)
 			mustExec(t, d, `INSERT INTO entries (id, seq, time, date, kind, memo, ref_type, ref_id, actor, reverses, prev_hash, hash)
-				VALUES ($1, $2, $3, $4, $5, $6, '', '', $7, NULL, `+stored("$8")+`, `+stored("$9")+`)`, e.ID, e.Seq, e.Time, e.Date, e.Kind, e.Memo, e.Actor, e.PrevHash, e.Hash)
+				VALUES ($1, $2, $3, $4, $5, $6, '', '', $7, NULL, `+hashParam(d, "$8", false)+`, `+hashParam(d, "$9", false)+`)`, e.ID, e.Seq, e.Time, e.Date, e.Kind, e.Memo, e.Actor, e.PrevHash, e.Hash)
 			for i, p := range e.Postings {
 				mustExec(t, d, `INSERT INTO postings (seq, line, account, amount, currency) VALUES ($1, $2, $3, $4, 'EUR')`, e.Seq, i+1, p.Account, p.Amount.Minor)
 			}
 			wrapped += amount // wraps, as the old code did
-			mustExec(t, d, `UPDATE ledger_head SET seq = $1, hash = `+stored("$2")+`, last_time = $3 WHERE id = 1`, e.Seq, e.Hash, e.Time)
+			mustExec(t, d, `UPDATE ledger_head SET seq = $1, hash = `+hashParam(d, "$2", false)+`, last_time = $3 WHERE id = 1`, e.Seq, e.Hash, e.Time)
 			prev = e.Hash
 		}
 		if wrapped >= 0 {

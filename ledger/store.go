@@ -281,11 +281,9 @@ func findOneEntry(ctx context.Context, q sqlx.QueryerContext, where string, arg 
 	return es[0], nil
 }
 
-// findReversalOf returns the entry that reverses id, or nil.
+// findReversalOf returns the entry that reverses id (an entry's, found by
+// findEntry), or nil.
 func findReversalOf(ctx context.Context, q sqlx.QueryerContext, id string) (*Entry, error) {
-	if !isEntryID(id) {
-		return nil, nil
-	}
 	es, err := queryEntries(ctx, db.SQL(q), `SELECT `+entryColumns+` FROM entries e WHERE e.reverses = $1`, id)
 	if err != nil || len(es) == 0 {
 		return nil, err
