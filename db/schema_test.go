@@ -124,6 +124,11 @@ var allowedSchemaDiffs = []struct{ sqlite, postgres, reason string }{
 	// foreign key, whose row lock is a WAL record per entry there; SQLite's
 	// foreign key writes nothing for its check.
 	{sqlite: "postings: foreign key (seq) -> entries (seq) on delete no action", reason: "00029, see above"},
+	// Migration 00030: the same for a posting's account (the trigger
+	// postings_have_accounts); PostgreSQL's accounts have a guard of their
+	// own instead (accounts_keep_posted: a posted account is neither
+	// deleted nor renamed nor truncated away).
+	{sqlite: "postings: foreign key (account) -> accounts (code) on delete no action", postgres: "accounts: has triggers", reason: "00030, see above"},
 	// Migration 00025: SQLite keeps the postings in their key's b-tree
 	// (entry_seq, n), so a chunk's postings are one range of one b-tree.
 	{sqlite: "postings: without rowid", reason: "00025, see above"},

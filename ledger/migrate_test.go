@@ -3,6 +3,7 @@ package ledger_test
 import (
 	"cmp"
 	"context"
+	"fmt"
 	"reflect"
 	"regexp"
 	"slices"
@@ -328,6 +329,135 @@ func TestPostingWithoutItsEntryRefused(t *testing.T) {
 			}
 			if err := tx.Rollback(); err != nil {
 				t.Fatal(err)
+			}
+		})
+	})
+}
+
+// TestPostingOfAMissingAccountRefused: a posting of an account that does
+// not exist is refused, and an account that postings name can be neither
+// deleted nor renamed (nor truncated away, on PostgreSQL), whether the
+// foreign key guards it (SQLite; PostgreSQL before 00030) or, from 00030
+// on PostgreSQL, the postings' statement check and the accounts' guard that
+// replace the key (whose row lock was a WAL record per account and batch);
+// at the latest schema, after 00030's Down and after it again. On
+// PostgreSQL an account deleted while another transaction inserts its
+// first posting waits for that transaction, and is then refused.
+func TestPostingOfAMissingAccountRefused(t *testing.T) {
+	dbtest.Engines(t, func(t *testing.T, d *db.DB) {
+		ctx := context.Background()
+		s := ledgertest.Service(t, d)
+		e := ledgertest.Post(t, s, "eins", ledger.Clearing, "3.00", ledger.Interest, "-3.00")
+		raw := dbtest.Raw(t, d)
+		count := func(table string) (n int) {
+			t.Helper()
+			if err := raw.QueryRowContext(ctx, `SELECT count(*) FROM `+table).Scan(&n); err != nil {
+				t.Fatal(err)
+			}
+			return n
+		}
+		refused := func(err error) bool {
+			return err != nil && (strings.Contains(err.Error(), "23503") || strings.Contains(err.Error(), "FOREIGN KEY constraint failed"))
+		}
+		acrossMigration(t, d, 29, func(step string, i int, _ bool) {
+			postings, accounts := count("postings"), count("accounts")
+			for _, stmt := range []string{
+				`INSERT INTO postings (seq, line, account, amount, currency) VALUES ($1, 7, 'assets:nowhere', 100, 'EUR')`,
+				// One posting of an account that exists, one of none: neither is written.
+				`INSERT INTO postings (seq, line, account, amount, currency) VALUES ($1, 7, 'assets:clearing', 100, 'EUR'), ($1, 8, 'assets:nowhere', -100, 'EUR')`,
+				`DELETE FROM accounts WHERE code = 'assets:clearing'`,
+				`UPDATE accounts SET code = 'assets:clearing-renamed' WHERE code = 'assets:clearing'`,
+				// Every account, the unposted with the posted: none is deleted.
+				`DELETE FROM accounts`,
+			} {
+				args := []any{e.Seq}
+				if !strings.Contains(stmt, "$1") {
+					args = nil
+				}
+				if _, err := raw.ExecContext(ctx, stmt, args...); !refused(err) {
+					t.Fatalf("%s: %s: %v, want a foreign key violation", step, stmt, err)
+				}
+			}
+			if d.Engine == db.Postgres {
+				if _, err := raw.ExecContext(ctx, `TRUNCATE accounts`); err == nil {
+					t.Fatalf("%s: TRUNCATE accounts accepted", step)
+				}
+			}
+			if n, m := count("postings"), count("accounts"); n != postings || m != accounts {
+				t.Fatalf("%s: %d postings and %d accounts after the refused statements, want %d and %d", step, n, m, postings, accounts)
+			}
+
+			// An account no posting names can be renamed and deleted, and a
+			// posted account's balance and name changed.
+			tx, err := raw.BeginTx(ctx, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, stmt := range []string{
+				`INSERT INTO accounts (code, type, currency, name) VALUES ('assets:spare', 'asset', 'EUR', 'spare')`,
+				`UPDATE accounts SET code = 'assets:spare-renamed' WHERE code = 'assets:spare'`,
+				`DELETE FROM accounts WHERE code = 'assets:spare-renamed'`,
+				`UPDATE accounts SET balance = balance + 1, name = 'renamed' WHERE code = 'assets:clearing'`,
+			} {
+				if _, err := tx.ExecContext(ctx, stmt); err != nil {
+					t.Fatalf("%s: %s: %v", step, stmt, err)
+				}
+			}
+			if err := tx.Rollback(); err != nil {
+				t.Fatal(err)
+			}
+
+			if d.Engine != db.Postgres {
+				t.Logf("%s: SQLite has one writer at a time: no delete can run beside an insert", step)
+				return
+			}
+			// An account is deleted while another transaction, not yet
+			// committed, inserts its first posting: the delete waits for
+			// that transaction and is then refused.
+			code := fmt.Sprintf("assets:spare-%d", i)
+			if _, err := raw.ExecContext(ctx, `INSERT INTO accounts (code, type, currency, name) VALUES ($1, 'asset', 'EUR', 'spare')`, code); err != nil {
+				t.Fatal(err)
+			}
+			seq := int64(2000 + i)
+			tx, err = raw.BeginTx(ctx, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer tx.Rollback()
+			hash := hashParam(d, "$2", false) // 00028's schema both down and up
+			if _, err := tx.ExecContext(ctx, `INSERT INTO entries (id, seq, time, date, kind, memo, actor, prev_hash, hash)
+				VALUES ($1, $3, $4, '2026-03-01', 'manual', 'm', 'a', `+hash+`, `+hash+`)`, db.NewID(), ledger.GenesisHash, seq, time.Now().UTC()); err != nil {
+				t.Fatalf("%s: %v", step, err)
+			}
+			if _, err := tx.ExecContext(ctx, `INSERT INTO postings (seq, line, account, amount, currency) VALUES ($1, 1, $2, 100, 'EUR')`, seq, code); err != nil {
+				t.Fatalf("%s: a posting of a new account: %v", step, err)
+			}
+			other := dbtest.SecondRaw(t, d)
+			var pid int
+			if err := other.QueryRowxContext(ctx, `SELECT pg_backend_pid()`).Scan(&pid); err != nil {
+				t.Fatal(err)
+			}
+			deleted := make(chan error, 1)
+			go func() {
+				_, err := other.ExecContext(ctx, `DELETE FROM accounts WHERE code = $1`, code)
+				deleted <- err
+			}()
+			for waiting := false; !waiting; {
+				select {
+				case err := <-deleted:
+					t.Fatalf("%s: the delete ended (%v) before the inserting transaction did", step, err)
+				default:
+				}
+				time.Sleep(time.Millisecond)
+				if err := tx.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM pg_locks WHERE pid = $1 AND NOT granted)`, pid).Scan(&waiting); err != nil {
+					t.Fatal(err)
+				}
+			}
+			if err := tx.Commit(); err != nil {
+				t.Fatalf("%s: %v", step, err)
+			}
+			if err := <-deleted; !refused(err) {
+				t.Fatalf("%s: the account of a posting committed meanwhile deleted: %v, want a foreign key violation", step, err)
 			}
 		})
 	})

@@ -117,13 +117,7 @@ func RawURL(t testing.TB, rawURL string) *sqlx.DB {
 	if p, ok := raws.Load(key); ok {
 		return p.(*sqlx.DB)
 	}
-	var p *sqlx.DB
-	var err error
-	if path, ok := strings.CutPrefix(rawURL, "sqlite://"); ok {
-		p, err = sqlx.Open("sqlite", "file:"+path+"?_pragma=busy_timeout(10000)&_pragma=foreign_keys(1)&_time_format=sqlite")
-	} else {
-		p, err = sqlx.Open("pgx", rawURL)
-	}
+	p, err := openRaw(rawURL)
 	if err != nil {
 		t.Fatalf("dbtest.Raw: %v", err)
 	}
@@ -131,6 +125,35 @@ func RawURL(t testing.TB, rawURL string) *sqlx.DB {
 	raws.Store(key, p)
 	t.Cleanup(func() { raws.Delete(key); p.Close() })
 	return p
+}
+
+// SecondRaw is a raw connection to d apart from Raw's (which holds one),
+// for tests of two transactions at once; it is closed when t ends.
+func SecondRaw(t testing.TB, d *db.DB) *sqlx.Conn {
+	t.Helper()
+	u, ok := urls.Load(d)
+	if !ok {
+		t.Fatal("dbtest.SecondRaw: the database was not opened by dbtest")
+	}
+	second, err := openRaw(u.(string))
+	if err != nil {
+		t.Fatalf("dbtest.SecondRaw: %v", err)
+	}
+	t.Cleanup(func() { second.Close() })
+	c, err := second.Connx(context.Background())
+	if err != nil {
+		t.Fatalf("dbtest.SecondRaw: %v", err)
+	}
+	t.Cleanup(func() { c.Close() })
+	return c
+}
+
+// openRaw opens a pool for the database that rawURL names.
+func openRaw(rawURL string) (*sqlx.DB, error) {
+	if path, ok := strings.CutPrefix(rawURL, "sqlite://"); ok {
+		return sqlx.Open("sqlite", "file:"+path+"?_pragma=busy_timeout(10000)&_pragma=foreign_keys(1)&_time_format=sqlite")
+	}
+	return sqlx.Open("pgx", rawURL)
 }
 
 // raws holds the pools of Raw, one per test and database.
