@@ -7,6 +7,7 @@ import (
 	"crypto/sha256"
 	"database/sql"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"strings"
 
@@ -157,6 +158,58 @@ func (c hashColumn) Scan(v any) error {
 	return nil
 }
 
+// ScanBytes is Scan for pgx, which hands a bytea's bytes over without
+// copying them first (pgtype.BytesScanner); v is valid during the call.
+func (c hashColumn) ScanBytes(v []byte) error {
+	if v == nil {
+		return errors.New("ledger: a chain hash is NULL")
+	}
+	return c.Scan(v)
+}
+
+// internedText scans a text column that holds few distinct values (a
+// posting's account and currency) into one string per distinct value,
+// shared through seen, so that a walk over the ledger allocates no string
+// per posting. Past maxInterned distinct values (only a tampered ledger
+// has so many accounts) each new one gets a string of its own, so seen
+// stays small.
+type internedText struct {
+	dst  *string
+	seen map[string]string
+}
+
+const maxInterned = 1024
+
+// ScanBytes is for pgx (pgtype.BytesScanner), which hands the value's
+// bytes over without copying them; v is valid during the call.
+func (t *internedText) ScanBytes(v []byte) error {
+	if v == nil {
+		return errors.New("ledger: NULL where text was expected")
+	}
+	if s, ok := t.seen[string(v)]; ok {
+		*t.dst = s
+		return nil
+	}
+	*t.dst = string(v)
+	if len(t.seen) < maxInterned {
+		t.seen[*t.dst] = *t.dst
+	}
+	return nil
+}
+
+// Scan is for database/sql.
+func (t *internedText) Scan(v any) error {
+	switch v := v.(type) {
+	case string:
+		*t.dst = v
+	case []byte:
+		return t.ScanBytes(v)
+	default:
+		return fmt.Errorf("ledger: %T where text was expected", v)
+	}
+	return nil
+}
+
 const entryColumns = `e.id, e.seq, e.time, e.date, e.kind, e.memo, e.ref_type, e.ref_id, e.actor, e.reverses, e.prev_hash, e.hash`
 
 // queryEntries reads the entries that entries, a query of entryColumns
@@ -191,9 +244,11 @@ func queryEntries(ctx context.Context, q db.Querier, entries string, args ...any
 		seq               int64
 		account, currency string
 		amount            int64
+		seen              = map[string]string{}
+		dest              = []any{&seq, &internedText{&account, seen}, &amount, &internedText{&currency, seen}}
 	)
 	for rows.Next() {
-		if err := rows.Scan(&seq, &account, &amount, &currency); err != nil {
+		if err := rows.Scan(dest...); err != nil {
 			return nil, err
 		}
 		for i < len(es) && es[i].Seq < seq {
@@ -222,10 +277,19 @@ func scanEntries(ctx context.Context, q db.Querier, query string, args ...any) (
 		es             []*Entry
 		refType, refID string
 		reverses       sql.NullString
+		dest           = make([]any, 12)
+		slab           []Entry // entries and two postings each, allocated a block at a time
+		postings       []Posting
 	)
 	for rows.Next() {
-		e := &Entry{Postings: make([]Posting, 0, 2)}
-		if err := rows.Scan(&e.ID, &e.Seq, &e.Time, &e.Date, &e.Kind, &e.Memo, &refType, &refID, &e.Actor, &reverses, hashColumn{&e.PrevHash}, hashColumn{&e.Hash}); err != nil {
+		if len(slab) == 0 {
+			slab, postings = make([]Entry, slabSize), make([]Posting, 2*slabSize)
+		}
+		e := &slab[0]
+		e.Postings, slab, postings = postings[:0:2], slab[1:], postings[2:]
+		dest[0], dest[1], dest[2], dest[3], dest[4], dest[5] = &e.ID, &e.Seq, &e.Time, &e.Date, &e.Kind, &e.Memo
+		dest[6], dest[7], dest[8], dest[9], dest[10], dest[11] = &refType, &refID, &e.Actor, &reverses, hashColumn{&e.PrevHash}, hashColumn{&e.Hash}
+		if err := rows.Scan(dest...); err != nil {
 			return nil, err
 		}
 		e.Time = e.Time.UTC()
@@ -237,6 +301,10 @@ func scanEntries(ctx context.Context, q db.Querier, query string, args ...any) (
 	}
 	return es, rows.Err()
 }
+
+// slabSize is how many entries scanEntries allocates at a time: the
+// entries of a chunk of a walk live and die together.
+const slabSize = 64
 
 // currencyOf returns the currency with code, or one with two digits for a
 // code the fund does not know (so that verification can still read it).

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"math"
 	"math/big"
 
 	"github.com/jmoiron/sqlx"
@@ -194,18 +195,9 @@ func (v *verifier) check(e *Entry) bool {
 		v.fail(e, "", fmt.Sprintf("the entry has %d posting(s); it needs at least two", len(e.Postings)))
 		return false
 	}
-	per := map[string]*big.Int{}
-	for _, p := range e.Postings {
-		if per[p.Currency] == nil {
-			per[p.Currency] = new(big.Int)
-		}
-		per[p.Currency].Add(per[p.Currency], v.amount.SetInt64(p.Amount.Minor))
-	}
-	for cur, sum := range per {
-		if sum.Sign() != 0 {
-			v.fail(e, "", fmt.Sprintf("the %s postings sum to %s, not zero", cur, formatBig(sum, currencyOf(cur))))
-			return false
-		}
+	if cur, sum := unbalanced(e.Postings); sum != nil {
+		v.fail(e, "", fmt.Sprintf("the %s postings sum to %s, not zero", cur, formatBig(sum, currencyOf(cur))))
+		return false
 	}
 	for _, p := range e.Postings {
 		s, ok := v.sums[p.Account]
@@ -216,9 +208,8 @@ func (v *verifier) check(e *Entry) bool {
 		s.Add(s, v.amount.SetInt64(p.Amount.Minor))
 	}
 	if v.balances {
-		limit := big.NewInt(MaxBalance)
 		for _, p := range e.Postings {
-			if b := v.sums[p.Account]; b.CmpAbs(limit) > 0 {
+			if b := v.sums[p.Account]; b.CmpAbs(maxBalance) > 0 {
 				v.fail(e, p.Account, fmt.Sprintf("the entry takes the balance of %s to %s, beyond ±%s, the largest balance Fundus allows (as 64-bit cents it may have wrapped around)",
 					p.Account, formatBig(b, p.Amount.Unit()), fundus.FormatMinor(MaxBalance, p.Amount.Unit())))
 				return false
@@ -228,4 +219,47 @@ func (v *verifier) check(e *Entry) bool {
 	v.seq, v.hash = e.Seq, e.Hash
 	v.result.EntriesChecked++
 	return true
+}
+
+// maxBalance is MaxBalance as a big.Int, only ever read.
+var maxBalance = big.NewInt(MaxBalance)
+
+// unbalanced returns a currency whose postings do not sum to zero and
+// their sum, or nil. Postings of one currency whose sum fits 64 bits (an
+// entry of Fundus's) are added without allocating; any other entry is
+// added per currency in math/big, so no sum wraps.
+func unbalanced(ps []Posting) (string, *big.Int) {
+	var sum int64
+	for _, p := range ps {
+		a := p.Amount.Minor
+		if p.Currency != ps[0].Currency || (a > 0 && sum > math.MaxInt64-a) || (a < 0 && sum < math.MinInt64-a) {
+			return unbalancedBig(ps)
+		}
+		sum += a
+	}
+	if sum != 0 {
+		return ps[0].Currency, big.NewInt(sum)
+	}
+	return "", nil
+}
+
+// unbalancedBig is unbalanced in math/big, per currency, in the order in
+// which the currencies first appear.
+func unbalancedBig(ps []Posting) (string, *big.Int) {
+	var curs []string
+	per := map[string]*big.Int{}
+	var a big.Int
+	for _, p := range ps {
+		if per[p.Currency] == nil {
+			per[p.Currency] = new(big.Int)
+			curs = append(curs, p.Currency)
+		}
+		per[p.Currency].Add(per[p.Currency], a.SetInt64(p.Amount.Minor))
+	}
+	for _, cur := range curs {
+		if per[cur].Sign() != 0 {
+			return cur, per[cur]
+		}
+	}
+	return "", nil
 }
