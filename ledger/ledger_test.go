@@ -248,7 +248,9 @@ func TestTamperingIsFound(t *testing.T) {
 		"memo":           {"UPDATE entries SET memo = 'innocent' WHERE id = '%s'", 3, "", "hash does not match"},
 		"deleted entry":  {"DELETE FROM postings WHERE seq = (SELECT seq FROM entries WHERE id = '%[1]s'); DELETE FROM entries WHERE id = '%[1]s'", 3, "", "missing"},
 		"stored balance": {"UPDATE accounts SET balance = balance + 1 WHERE code = 'assets:bank'", 0, "assets:bank", "stored balance"},
-		"relinked chain": {"UPDATE entries SET prev_hash = '%s' WHERE seq = 4", 4, "", "chain link"},
+		// Its postings would count in no stored balance.
+		"posted account deleted": {"DELETE FROM accounts WHERE code = 'assets:bank'", 0, "assets:bank", "not among the accounts"},
+		"relinked chain":         {"UPDATE entries SET prev_hash = '%s' WHERE seq = 4", 4, "", "chain link"},
 		// Past the foreign key's check: the entries' postings differ in amount.
 		"postings swapped":             {"UPDATE postings SET seq = 100 WHERE seq = 3; UPDATE postings SET seq = 3 WHERE seq = 4; UPDATE postings SET seq = 4 WHERE seq = 100", 3, "", "hash does not match"},
 		"posting planted":              {"INSERT INTO postings (seq, line, account, amount, currency) VALUES (4, 3, 'assets:bank', 1, 'EUR')", 4, "", "hash does not match"},

@@ -3,6 +3,7 @@ package ledger_test
 import (
 	"cmp"
 	"context"
+	"database/sql"
 	"fmt"
 	"reflect"
 	"regexp"
@@ -10,6 +11,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/jmoiron/sqlx"
 
 	"fundus"
 	"fundus/audit"
@@ -459,6 +462,74 @@ func TestPostingOfAMissingAccountRefused(t *testing.T) {
 			if err := <-deleted; !refused(err) {
 				t.Fatalf("%s: the account of a posting committed meanwhile deleted: %v, want a foreign key violation", step, err)
 			}
+
+			// A temporary table of the same name does not stand in for
+			// the accounts or the postings (a session's search_path finds
+			// it first).
+			for _, c := range []struct{ temp, stmt string }{
+				{`CREATE TEMP TABLE accounts AS SELECT 'assets:ghost'::text AS code`,
+					`INSERT INTO postings (seq, line, account, amount, currency) VALUES ($1, 9, 'assets:ghost', 100, 'EUR')`},
+				{`CREATE TEMP TABLE postings AS SELECT 'assets:other'::text AS account`,
+					`DELETE FROM accounts WHERE code = 'assets:clearing'`},
+			} {
+				if _, err := raw.ExecContext(ctx, c.temp); err != nil {
+					t.Fatal(err)
+				}
+				args := []any{e.Seq}
+				if !strings.Contains(c.stmt, "$1") {
+					args = nil
+				}
+				_, err := raw.ExecContext(ctx, c.stmt, args...)
+				if _, derr := raw.ExecContext(ctx, `DROP TABLE pg_temp.`+strings.Fields(c.temp)[3]); derr != nil {
+					t.Fatal(derr)
+				}
+				if !refused(err) {
+					t.Fatalf("%s: beside %s: %s: %v, want a foreign key violation", step, c.temp, c.stmt, err)
+				}
+			}
+
+			// At REPEATABLE READ, whose snapshot is older than what
+			// commits meanwhile: an account first posted to after the
+			// snapshot was taken is not deleted, and a posting of an
+			// account deleted after it is refused.
+			rr := &sql.TxOptions{Isolation: sql.LevelRepeatableRead}
+			late := func(code string) *sqlx.Tx {
+				t.Helper()
+				if _, err := raw.ExecContext(ctx, `INSERT INTO accounts (code, type, currency, name) VALUES ($1, 'asset', 'EUR', 'late')`, code); err != nil {
+					t.Fatal(err)
+				}
+				tx, err := other.BeginTxx(ctx, rr)
+				if err != nil {
+					t.Fatal(err)
+				}
+				t.Cleanup(func() { tx.Rollback() })
+				if _, err := tx.ExecContext(ctx, `SELECT 1`); err != nil { // takes the snapshot
+					t.Fatal(err)
+				}
+				return tx
+			}
+			refusedAtRR := func(err error) bool {
+				return refused(err) || err != nil && (strings.Contains(err.Error(), "40001") || strings.Contains(err.Error(), "55000"))
+			}
+			posted := fmt.Sprintf("assets:posted-%d", i)
+			deleter := late(posted)
+			if _, err := raw.ExecContext(ctx, `INSERT INTO postings (seq, line, account, amount, currency) VALUES ($1, $2, $3, 100, 'EUR')`, e.Seq, 20+i, posted); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := deleter.ExecContext(ctx, `DELETE FROM accounts WHERE code = $1`, posted); !refusedAtRR(err) {
+				t.Fatalf("%s: an account posted to after the snapshot, deleted at REPEATABLE READ: %v, want it refused", step, err)
+			}
+			deleter.Rollback()
+			gone := fmt.Sprintf("assets:gone-%d", i)
+			inserter := late(gone)
+			if _, err := raw.ExecContext(ctx, `DELETE FROM accounts WHERE code = $1`, gone); err != nil {
+				t.Fatalf("%s: an unposted account: %v", step, err)
+			}
+			_, err = inserter.ExecContext(ctx, `INSERT INTO postings (seq, line, account, amount, currency) VALUES ($1, 9, $2, 100, 'EUR')`, e.Seq, gone)
+			if !refusedAtRR(err) {
+				t.Fatalf("%s: a posting of an account deleted after the snapshot, at REPEATABLE READ: %v, want it refused", step, err)
+			}
+			inserter.Rollback()
 		})
 	})
 }

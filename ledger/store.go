@@ -282,8 +282,9 @@ func scanEntries(ctx context.Context, q db.Querier, query string, args ...any) (
 		postings       []Posting
 	)
 	for rows.Next() {
-		if len(slab) == 0 {
-			slab, postings = make([]Entry, slabSize), make([]Posting, 2*slabSize)
+		if len(slab) == 0 { // 1, 1, 2, 4 … slabSize entries: a lookup of one entry allocates one
+			n := min(max(len(es), 1), slabSize)
+			slab, postings = make([]Entry, n), make([]Posting, 2*n)
 		}
 		e := &slab[0]
 		e.Postings, slab, postings = postings[:0:2], slab[1:], postings[2:]
@@ -302,8 +303,8 @@ func scanEntries(ctx context.Context, q db.Querier, query string, args ...any) (
 	return es, rows.Err()
 }
 
-// slabSize is how many entries scanEntries allocates at a time: the
-// entries of a chunk of a walk live and die together.
+// slabSize is how many entries scanEntries allocates at a time at most:
+// the entries of a chunk of a walk live and die together.
 const slabSize = 64
 
 // currencyOf returns the currency with code, or one with two digits for a

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"math"
 	"math/big"
+	"slices"
 
 	"github.com/jmoiron/sqlx"
 	"github.com/shopspring/decimal"
@@ -78,6 +79,9 @@ func VerifyDB(ctx context.Context, d *db.DB) (*VerifyResult, error) {
 	accts, err := loadAccounts(ctx, tx)
 	if err != nil {
 		return nil, errs.E(op, err)
+	}
+	if code := unknownAccount(v.sums, accts); code != "" {
+		return v.fail(nil, code, fmt.Sprintf("postings name the account %s, which is not among the accounts", code)), nil
 	}
 	for _, a := range accts {
 		if sum := v.sum(a.Code); sum.Cmp(big.NewInt(a.Balance.Minor)) != 0 {
@@ -262,4 +266,24 @@ func unbalancedBig(ps []Posting) (string, *big.Int) {
 		}
 	}
 	return "", nil
+}
+
+// unknownAccount returns the first account (in order) that postings name
+// but accts does not hold, or "". Only a tampered database has one: its
+// postings would count in no stored balance.
+func unknownAccount(sums map[string]*big.Int, accts []Account) string {
+	known := make(map[string]bool, len(accts))
+	for _, a := range accts {
+		known[a.Code] = true
+	}
+	var unknown []string
+	for code := range sums {
+		if !known[code] {
+			unknown = append(unknown, code)
+		}
+	}
+	if len(unknown) == 0 {
+		return ""
+	}
+	return slices.Min(unknown)
 }
