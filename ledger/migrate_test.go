@@ -345,7 +345,10 @@ func TestPostingWithoutItsEntryRefused(t *testing.T) {
 // replace the key (whose row lock was a WAL record per account and batch);
 // at the latest schema, after 00030's Down and after it again. On
 // PostgreSQL an account deleted while another transaction inserts its
-// first posting waits for that transaction, and is then refused.
+// first posting waits for that transaction, and is then refused; a
+// temporary table named accounts or postings stands in for nothing; and at
+// REPEATABLE READ neither a deletion nor a posting slips past a change
+// committed after the transaction's snapshot.
 func TestPostingOfAMissingAccountRefused(t *testing.T) {
 	dbtest.Engines(t, func(t *testing.T, d *db.DB) {
 		ctx := context.Background()
