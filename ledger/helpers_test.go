@@ -3,7 +3,10 @@ package ledger_test
 import (
 	"context"
 	"fmt"
+	"strings"
 	"testing"
+
+	"github.com/jmoiron/sqlx"
 
 	"fundus/db"
 	"fundus/db/dbtest"
@@ -48,6 +51,22 @@ func dropForeignKeyChecks(t testing.TB, d *db.DB) {
 	if _, err := dbtest.Raw(t, d).Exec(stmt); err != nil {
 		t.Fatal(err)
 	}
+}
+
+// rowCount counts table's rows through q.
+func rowCount(t testing.TB, q sqlx.QueryerContext, table string) (n int) {
+	t.Helper()
+	if err := q.QueryRowxContext(context.Background(), `SELECT count(*) FROM `+table).Scan(&n); err != nil {
+		t.Fatal(err)
+	}
+	return n
+}
+
+// foreignKeyRefused reports whether err is a foreign key's refusal, as
+// either engine words it (PostgreSQL's 23503 also for the checks that
+// replace its keys, migrations 00029 and 00030).
+func foreignKeyRefused(err error) bool {
+	return err != nil && (strings.Contains(err.Error(), "23503") || strings.Contains(err.Error(), "FOREIGN KEY constraint failed"))
 }
 
 func available(b map[string]int64) int64 {

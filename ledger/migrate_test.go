@@ -289,15 +289,8 @@ func TestPostingWithoutItsEntryRefused(t *testing.T) {
 		s := ledgertest.Service(t, d)
 		e := ledgertest.Post(t, s, "eins", ledger.Clearing, "3.00", ledger.Interest, "-3.00")
 		raw := dbtest.Raw(t, d)
-		count := func() (n int) {
-			t.Helper()
-			if err := raw.QueryRowContext(ctx, `SELECT count(*) FROM postings`).Scan(&n); err != nil {
-				t.Fatal(err)
-			}
-			return n
-		}
 		acrossMigration(t, d, 28, func(step string, i int, _ bool) {
-			before := count()
+			before := rowCount(t, raw, "postings")
 			missing := int64(1000 + i)
 			for _, insert := range []string{
 				`INSERT INTO postings (seq, line, account, amount, currency) VALUES ($1, 1, 'assets:clearing', 100, 'EUR'), ($1, 2, 'assets:clearing', -100, 'EUR')`,
@@ -308,12 +301,11 @@ func TestPostingWithoutItsEntryRefused(t *testing.T) {
 				if !strings.Contains(insert, "$2") {
 					args = args[:1]
 				}
-				_, err := raw.ExecContext(ctx, insert, args...)
-				if err == nil || !(strings.Contains(err.Error(), "23503") || strings.Contains(err.Error(), "FOREIGN KEY constraint failed")) {
+				if _, err := raw.ExecContext(ctx, insert, args...); !foreignKeyRefused(err) {
 					t.Fatalf("%s: %s: %v, want a foreign key violation", step, insert, err)
 				}
 			}
-			if n := count(); n != before {
+			if n := rowCount(t, raw, "postings"); n != before {
 				t.Fatalf("%s: %d postings after the refused inserts, want %d", step, n, before)
 			}
 			// A posting of an entry inserted before it, in the same
@@ -355,16 +347,8 @@ func TestPostingOfAMissingAccountRefused(t *testing.T) {
 		s := ledgertest.Service(t, d)
 		e := ledgertest.Post(t, s, "eins", ledger.Clearing, "3.00", ledger.Interest, "-3.00")
 		raw := dbtest.Raw(t, d)
-		count := func(table string) (n int) {
-			t.Helper()
-			if err := raw.QueryRowContext(ctx, `SELECT count(*) FROM `+table).Scan(&n); err != nil {
-				t.Fatal(err)
-			}
-			return n
-		}
-		refused := func(err error) bool {
-			return err != nil && (strings.Contains(err.Error(), "23503") || strings.Contains(err.Error(), "FOREIGN KEY constraint failed"))
-		}
+		count := func(table string) int { return rowCount(t, raw, table) }
+		refused := foreignKeyRefused
 		acrossMigration(t, d, 29, func(step string, i int, _ bool) {
 			postings, accounts := count("postings"), count("accounts")
 			for _, stmt := range []string{

@@ -5,7 +5,6 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
-	"math"
 	"math/big"
 	"slices"
 
@@ -235,11 +234,11 @@ var maxBalance = big.NewInt(MaxBalance)
 func unbalanced(ps []Posting) (string, *big.Int) {
 	var sum int64
 	for _, p := range ps {
-		a := p.Amount.Minor
-		if p.Currency != ps[0].Currency || (a > 0 && sum > math.MaxInt64-a) || (a < 0 && sum < math.MinInt64-a) {
+		next, ok := addMinor(sum, p.Amount.Minor)
+		if !ok || p.Currency != ps[0].Currency {
 			return unbalancedBig(ps)
 		}
-		sum += a
+		sum = next
 	}
 	if sum != 0 {
 		return ps[0].Currency, big.NewInt(sum)
