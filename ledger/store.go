@@ -210,7 +210,10 @@ func (t *internedText) Scan(v any) error {
 	return nil
 }
 
-const entryColumns = `e.id, e.seq, e.time, e.date, e.kind, e.memo, e.ref_type, e.ref_id, e.actor, e.reverses, e.prev_hash, e.hash`
+// entryColumns are an entry's columns, scanned by scanEntries. The time
+// comes through COALESCE, an expression without a declared type on
+// SQLite, so that it is read by db.TimeColumn (the same value on PostgreSQL).
+const entryColumns = `e.id, e.seq, COALESCE(e.time, e.time) AS time, e.date, e.kind, e.memo, e.ref_type, e.ref_id, e.actor, e.reverses, e.prev_hash, e.hash`
 
 // queryEntries reads the entries that entries, a query of entryColumns
 // from entries e, selects, in sequence order, with their postings in line
@@ -288,7 +291,7 @@ func scanEntries(ctx context.Context, q db.Querier, query string, args ...any) (
 		}
 		e := &slab[0]
 		e.Postings, slab, postings = postings[:0:2], slab[1:], postings[2:]
-		dest[0], dest[1], dest[2], dest[3], dest[4], dest[5] = &e.ID, &e.Seq, &e.Time, &e.Date, &e.Kind, &e.Memo
+		dest[0], dest[1], dest[2], dest[3], dest[4], dest[5] = &e.ID, &e.Seq, db.TimeColumn{T: &e.Time}, &e.Date, &e.Kind, &e.Memo
 		dest[6], dest[7], dest[8], dest[9], dest[10], dest[11] = &refType, &refID, &e.Actor, &reverses, hashColumn{&e.PrevHash}, hashColumn{&e.Hash}
 		if err := rows.Scan(dest...); err != nil {
 			return nil, err
