@@ -63,10 +63,18 @@ func (c TimeColumn) ScanTimestamptz(v pgtype.Timestamptz) error {
 }
 
 // ParseSQLiteTime reads a time as the SQLite driver does: UTC times in
-// sqliteTimeLayout (all Fundus writes) by hand, anything else through the
-// driver's layouts, a trailing Z as UTC.
+// sqliteTimeLayout (all Fundus writes) by hand; anything else as the driver
+// tries it, first as Go's Time.String writes a time (without its monotonic
+// "m=" reading), then through its layouts with a trailing Z taken off.
 func ParseSQLiteTime(s string) (time.Time, error) {
 	if t, ok := parseUTC(s); ok {
+		return t, nil
+	}
+	str := s
+	if i := strings.Index(s, "m="); i > 0 {
+		str = s[:i]
+	}
+	if t, err := time.Parse("2006-01-02 15:04:05.999999999 -0700 MST", strings.TrimSpace(str)); err == nil {
 		return t, nil
 	}
 	ts, _ := strings.CutSuffix(s, "Z")
