@@ -129,7 +129,7 @@ func openSQLite(path string, opt Options) (*DB, error) {
 	} {
 		pragmas.Add("_pragma", p)
 	}
-	pragmas.Set("_time_format", "sqlite")
+	pragmas.Set("_time_format", "sqlite") // what TimeColumn reads by hand (no _loc, no _texttotime)
 	dsn := func(extra string) string {
 		return "file:" + path + "?" + pragmas.Encode() + extra
 	}

@@ -9,12 +9,17 @@ import (
 	"github.com/jackc/pgx/v5/pgtype"
 )
 
-// sqliteTimeLayout is how the SQLite driver writes a time.Time (the DSN's
-// _time_format=sqlite), and the first layout it tries when reading one.
-const sqliteTimeLayout = "2006-01-02 15:04:05.999999999-07:00"
+// The SQLite driver (modernc.org/sqlite v1.62.0, with the DSN's
+// _time_format=sqlite and neither _loc nor _texttotime, as openSQLite sets
+// it) writes a time.Time in sqliteTimeLayout. Reading a DATETIME column's
+// text, it tries Go's Time.String layout (stringTimeLayout) first, then
+// sqliteTimeLayouts in order, with a trailing Z taken off (its parseTime and
+// parseTimeFormats, copied here: they are not exported).
+const (
+	sqliteTimeLayout = "2006-01-02 15:04:05.999999999-07:00"
+	stringTimeLayout = "2006-01-02 15:04:05.999999999 -0700 MST"
+)
 
-// sqliteTimeLayouts are the layouts the driver reads a DATETIME column's
-// text with, in its order (modernc.org/sqlite's parseTimeFormats).
 var sqliteTimeLayouts = []string{
 	sqliteTimeLayout,
 	"2006-01-02T15:04:05.999999999-07:00",
@@ -30,8 +35,10 @@ var sqliteTimeLayouts = []string{
 // selects the column as an expression without a declared type, say
 // COALESCE(t, t), so that the driver hands over the text instead of trying
 // its layouts in turn on every row (a tenth of a walk over the ledger's
-// CPU); TimeColumn reads the text Fundus writes by hand, in a few nanoseconds,
-// and anything else with the driver's layouts.
+// CPU). TimeColumn reads the text Fundus writes by hand, in a few
+// nanoseconds, and any other text as the driver does; whatever the driver
+// would not turn into a time (a number, a blob, NULL, text of no layout)
+// is an error, as it was.
 type TimeColumn struct{ T *time.Time }
 
 func (c TimeColumn) Scan(v any) error {
@@ -39,13 +46,11 @@ func (c TimeColumn) Scan(v any) error {
 	case time.Time:
 		*c.T = v
 	case string:
-		t, err := ParseSQLiteTime(v)
+		t, err := parseSQLiteTime(v)
 		if err != nil {
 			return err
 		}
 		*c.T = t
-	case []byte:
-		return c.Scan(string(v))
 	default:
 		return fmt.Errorf("db: a time stored as %T", v)
 	}
@@ -62,19 +67,18 @@ func (c TimeColumn) ScanTimestamptz(v pgtype.Timestamptz) error {
 	return nil
 }
 
-// ParseSQLiteTime reads a time as the SQLite driver does: UTC times in
-// sqliteTimeLayout (all Fundus writes) by hand; anything else as the driver
-// tries it, first as Go's Time.String writes a time (without its monotonic
-// "m=" reading), then through its layouts with a trailing Z taken off.
-func ParseSQLiteTime(s string) (time.Time, error) {
+// parseSQLiteTime reads a time as the SQLite driver does: UTC times in
+// sqliteTimeLayout (all Fundus writes) by hand, any other text as the
+// driver tries it.
+func parseSQLiteTime(s string) (time.Time, error) {
 	if t, ok := parseUTC(s); ok {
 		return t, nil
 	}
 	str := s
-	if i := strings.Index(s, "m="); i > 0 {
+	if i := strings.Index(s, "m="); i > 0 { // Time.String's monotonic clock reading
 		str = s[:i]
 	}
-	if t, err := time.Parse("2006-01-02 15:04:05.999999999 -0700 MST", strings.TrimSpace(str)); err == nil {
+	if t, err := time.Parse(stringTimeLayout, strings.TrimSpace(str)); err == nil {
 		return t, nil
 	}
 	ts, _ := strings.CutSuffix(s, "Z")
@@ -87,8 +91,8 @@ func ParseSQLiteTime(s string) (time.Time, error) {
 }
 
 // parseUTC reads "2006-01-02 15:04:05[.fraction]+00:00" with one to nine
-// fraction digits; false for anything else, including dates and clock
-// readings out of range, which time.Parse then refuses.
+// fraction digits; false for anything else, including days and clock
+// readings that do not exist, which time.Parse then refuses.
 func parseUTC(s string) (time.Time, bool) {
 	if len(s) < len("2006-01-02 15:04:05+00:00") || s[4] != '-' || s[7] != '-' || s[10] != ' ' || s[13] != ':' || s[16] != ':' ||
 		!strings.HasSuffix(s, "+00:00") {
@@ -100,13 +104,16 @@ func parseUTC(s string) (time.Time, bool) {
 	hour, ok4 := digits(s[11:13])
 	minute, ok5 := digits(s[14:16])
 	second, ok6 := digits(s[17:19])
-	if !(ok1 && ok2 && ok3 && ok4 && ok5 && ok6) || hour > 23 || minute > 59 || second > 59 {
+	if !(ok1 && ok2 && ok3 && ok4 && ok5 && ok6) || minute > 59 || second > 59 {
 		return time.Time{}, false
 	}
 	nanos := 0
 	if frac := s[19 : len(s)-len("+00:00")]; frac != "" {
+		if frac[0] != '.' || len(frac) < 2 || len(frac) > 10 {
+			return time.Time{}, false
+		}
 		n, ok := digits(frac[1:])
-		if frac[0] != '.' || !ok || len(frac) < 2 || len(frac) > 10 {
+		if !ok {
 			return time.Time{}, false
 		}
 		for range 10 - len(frac) {
@@ -115,14 +122,20 @@ func parseUTC(s string) (time.Time, bool) {
 		nanos = n
 	}
 	t := time.Date(year, time.Month(month), day, hour, minute, second, nanos, time.UTC)
-	if t.Year() != year || t.Month() != time.Month(month) || t.Day() != day { // not normalized: 31 April is refused
+	// time.Date moves what does not exist on: 31 April to 1 May, hour 24
+	// (or any past 23) to the next day. Those are refused here.
+	if t.Year() != year || t.Month() != time.Month(month) || t.Day() != day {
 		return time.Time{}, false
 	}
 	return t, true
 }
 
-// digits reads s, which holds only ASCII digits, as a number.
+// digits reads s as a decimal number; false unless s is one or more ASCII
+// digits.
 func digits(s string) (int, bool) {
+	if s == "" {
+		return 0, false
+	}
 	n := 0
 	for i := 0; i < len(s); i++ {
 		d := s[i] - '0'
