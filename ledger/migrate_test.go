@@ -347,10 +347,8 @@ func TestPostingOfAMissingAccountRefused(t *testing.T) {
 		s := ledgertest.Service(t, d)
 		e := ledgertest.Post(t, s, "eins", ledger.Clearing, "3.00", ledger.Interest, "-3.00")
 		raw := dbtest.Raw(t, d)
-		count := func(table string) int { return rowCount(t, raw, table) }
-		refused := foreignKeyRefused
 		acrossMigration(t, d, 29, func(step string, i int, _ bool) {
-			postings, accounts := count("postings"), count("accounts")
+			postings, accounts := rowCount(t, raw, "postings"), rowCount(t, raw, "accounts")
 			for _, stmt := range []string{
 				`INSERT INTO postings (seq, line, account, amount, currency) VALUES ($1, 7, 'assets:nowhere', 100, 'EUR')`,
 				// One posting of an account that exists, one of none: neither is written.
@@ -364,7 +362,7 @@ func TestPostingOfAMissingAccountRefused(t *testing.T) {
 				if !strings.Contains(stmt, "$1") {
 					args = nil
 				}
-				if _, err := raw.ExecContext(ctx, stmt, args...); !refused(err) {
+				if _, err := raw.ExecContext(ctx, stmt, args...); !foreignKeyRefused(err) {
 					t.Fatalf("%s: %s: %v, want a foreign key violation", step, stmt, err)
 				}
 			}
@@ -373,7 +371,7 @@ func TestPostingOfAMissingAccountRefused(t *testing.T) {
 					t.Fatalf("%s: TRUNCATE accounts accepted", step)
 				}
 			}
-			if n, m := count("postings"), count("accounts"); n != postings || m != accounts {
+			if n, m := rowCount(t, raw, "postings"), rowCount(t, raw, "accounts"); n != postings || m != accounts {
 				t.Fatalf("%s: %d postings and %d accounts after the refused statements, want %d and %d", step, n, m, postings, accounts)
 			}
 
@@ -446,7 +444,7 @@ func TestPostingOfAMissingAccountRefused(t *testing.T) {
 			if err := tx.Commit(); err != nil {
 				t.Fatalf("%s: %v", step, err)
 			}
-			if err := <-deleted; !refused(err) {
+			if err := <-deleted; !foreignKeyRefused(err) {
 				t.Fatalf("%s: the account of a posting committed meanwhile deleted: %v, want a foreign key violation", step, err)
 			}
 
@@ -470,7 +468,7 @@ func TestPostingOfAMissingAccountRefused(t *testing.T) {
 				if _, derr := raw.ExecContext(ctx, `DROP TABLE pg_temp.`+strings.Fields(c.temp)[3]); derr != nil {
 					t.Fatal(derr)
 				}
-				if !refused(err) {
+				if !foreignKeyRefused(err) {
 					t.Fatalf("%s: beside %s: %s: %v, want a foreign key violation", step, c.temp, c.stmt, err)
 				}
 			}
@@ -496,7 +494,7 @@ func TestPostingOfAMissingAccountRefused(t *testing.T) {
 				return tx
 			}
 			refusedAtRR := func(err error) bool {
-				return refused(err) || err != nil && (strings.Contains(err.Error(), "40001") || strings.Contains(err.Error(), "55000"))
+				return foreignKeyRefused(err) || err != nil && (strings.Contains(err.Error(), "40001") || strings.Contains(err.Error(), "55000"))
 			}
 			posted := fmt.Sprintf("assets:posted-%d", i)
 			deleter := late(posted)
