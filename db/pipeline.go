@@ -28,6 +28,37 @@ type StatementResult struct {
 	Command      string  // PostgreSQL: the command tag ("INSERT 0 3", "COMMIT", "ROLLBACK")
 }
 
+// Scanner reads the rows as a query's rows are read (Next, then Scan), so
+// that one function reads rows that came from a query or from a pipeline.
+// Scan takes what ScanValues takes.
+func (r StatementResult) Scanner() *RowScanner { return &RowScanner{rows: r.Rows} }
+
+// RowScanner reads a StatementResult's rows one by one (StatementResult.Scanner).
+type RowScanner struct {
+	rows [][]any
+	next int // the row Next moves to
+}
+
+// Next moves to the next row and reports whether there is one.
+func (r *RowScanner) Next() bool {
+	if r.next >= len(r.rows) {
+		return false
+	}
+	r.next++
+	return true
+}
+
+// Scan stores the current row's values in dests (ScanValues).
+func (r *RowScanner) Scan(dests ...any) error {
+	if r.next == 0 {
+		return errors.New("db: Scan called before Next")
+	}
+	return ScanValues(r.rows[r.next-1], dests...)
+}
+
+// Err is nil: the rows were read whole before.
+func (r *RowScanner) Err() error { return nil }
+
 // RunStatements runs statements in order in the transaction q, open on
 // conn, and returns what each did. On PostgreSQL they are sent together,
 // so they cost one round trip instead of one each (pgx's pipeline); the
@@ -50,16 +81,38 @@ func RunStatements(ctx context.Context, engine Engine, conn *sql.Conn, q sqlx.Ex
 			}
 			continue
 		}
-		rows, err := q.QueryContext(ctx, s.Query, s.Args...)
-		if err != nil {
+		var err error
+		if results[i], err = readStatement(ctx, q, s); err != nil {
 			return nil, err
 		}
-		if results[i].Rows, err = scanAll(rows); err != nil {
-			return nil, err
-		}
-		results[i].RowsAffected = int64(len(results[i].Rows))
 	}
 	return results, nil
+}
+
+// ReadStatements runs statements that only read, one query after another
+// through q, and returns each one's rows whole: what RunStatements returns
+// for them, where no pipeline is at hand (a pool, a read transaction).
+func ReadStatements(ctx context.Context, q sqlx.QueryerContext, stmts ...Statement) ([]StatementResult, error) {
+	results := make([]StatementResult, len(stmts))
+	for i, s := range stmts {
+		var err error
+		if results[i], err = readStatement(ctx, q, s); err != nil {
+			return nil, err
+		}
+	}
+	return results, nil
+}
+
+func readStatement(ctx context.Context, q sqlx.QueryerContext, s Statement) (StatementResult, error) {
+	rows, err := q.QueryContext(ctx, s.Query, s.Args...)
+	if err != nil {
+		return StatementResult{}, err
+	}
+	all, err := scanAll(rows)
+	if err != nil {
+		return StatementResult{}, err
+	}
+	return StatementResult{Rows: all, RowsAffected: int64(len(all))}, nil
 }
 
 func scanAll(rows *sql.Rows) ([][]any, error) {

@@ -359,7 +359,7 @@ func (s *Service) transition(ctx context.Context, op errs.Op, actor fundus.Actor
 		if err := updateApplication(tx.Context(), tx, a); err != nil {
 			return nil, err
 		}
-		return s.withDetails(tx.Context(), tx.Reader(), actor, a)
+		return withDetails(actor, a, tx.ReadTogether)
 	})
 }
 
@@ -379,25 +379,37 @@ func (s *Service) Find(ctx context.Context, actor fundus.Actor, id string) (*App
 	if !actor.Allowed(fundus.ReadAllApplications) && a.ownerID != actor.ActorID() {
 		return nil, errs.E(op, errs.NotFound, "no such application")
 	}
-	return s.withDetails(ctx, s.DB, actor, a)
+	return withDetails(actor, a, func(stmts ...db.Statement) ([]db.StatementResult, error) {
+		return db.ReadStatements(ctx, s.DB, stmts...)
+	})
 }
 
-// withDetails adds what actor may see of reviews, votes and disbursements.
-func (s *Service) withDetails(ctx context.Context, q queryer, actor fundus.Actor, a *Application) (*Application, error) {
-	var err error
-	if actor.Allowed(fundus.ReadReviews) {
-		if a.Reviews, err = findReviews(ctx, q, a.ID); err != nil {
-			return nil, err
-		}
-		if a.Votes, err = findVotes(ctx, q, a.ID); err != nil {
-			return nil, err
-		}
+// withDetails adds what actor may see of reviews, votes, instalments and
+// receipts, read by read: in the write path all in one round trip
+// (commit.Tx.ReadTogether; the batch waits for each of its round trips).
+func withDetails(actor fundus.Actor, a *Application, read func(...db.Statement) ([]db.StatementResult, error)) (*Application, error) {
+	reviews := actor.Allowed(fundus.ReadReviews)
+	stmts := []db.Statement{disbursementsOf(a.ID), receiptsOf(a.ID)}
+	if reviews {
+		stmts = append(stmts, reviewsOf(a.ID), votesOf(a.ID))
 	}
-	if a.Disbursements, err = findDisbursements(ctx, q, a.ID); err != nil {
+	res, err := read(stmts...)
+	if err != nil {
 		return nil, err
 	}
-	if a.Receipts, err = findReceipts(ctx, q, a.ID); err != nil {
+	if a.Disbursements, err = readDisbursements(res[0].Scanner()); err != nil {
 		return nil, err
+	}
+	if a.Receipts, err = readReceipts(res[1].Scanner()); err != nil {
+		return nil, err
+	}
+	if reviews {
+		if a.Reviews, err = readReviews(res[2].Scanner()); err != nil {
+			return nil, err
+		}
+		if a.Votes, err = readVotes(res[3].Scanner()); err != nil {
+			return nil, err
+		}
 	}
 	return a, nil
 }

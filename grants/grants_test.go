@@ -2,7 +2,9 @@ package grants_test
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
+	"reflect"
 	"sync"
 	"testing"
 	"time"
@@ -123,6 +125,24 @@ func (w *world) votes(id string, vs ...string) {
 	}
 }
 
+// answerIsRead fails the test unless a write's answer a, made in the write
+// path, shows actor what reading the application afterwards shows.
+func (w *world) answerIsRead(a *grants.Application, actor *auth.User, what string) {
+	w.t.Helper()
+	read, err := w.g.Find(context.Background(), actor, a.ID)
+	if err != nil {
+		w.t.Fatal(err)
+	}
+	got, _ := json.Marshal(a)
+	want, _ := json.Marshal(read)
+	if string(got) != string(want) {
+		w.t.Fatalf("%s answered\n%s\nand reading it afterwards gives\n%s", what, got, want)
+	}
+	if !reflect.DeepEqual(a.Receipts, read.Receipts) { // not in the JSON
+		w.t.Fatalf("%s answered receipts %+v, and reading it afterwards gives %+v", what, a.Receipts, read.Receipts)
+	}
+}
+
 func (w *world) balance(code string) int64 {
 	w.t.Helper()
 	accts, err := w.l.Accounts(context.Background(), w.auditor)
@@ -175,6 +195,10 @@ func TestWholeStory(t *testing.T) {
 		if err != nil || a.Status != grants.Approved || a.ApprovedAmount.Minor != 50000 {
 			t.Fatalf("approve: %+v %v", a, err)
 		}
+		w.answerIsRead(a, w.members[1], "the decision")
+		if len(a.Reviews) != 2 || len(a.Votes) != 3 {
+			t.Fatalf("the decision's answer: %d reviews, %d votes", len(a.Reviews), len(a.Votes))
+		}
 		if w.balance(ledger.GrantsPayable) != -50000 || w.balance(ledger.GrantsExpense) != 50000 {
 			t.Fatal("approval did not post")
 		}
@@ -216,14 +240,20 @@ func TestWholeStory(t *testing.T) {
 		if _, err := w.g.Report(ctx, w.other, a.ID, grants.ReportInput{Spent: fundus.Amount("400"), Report: "x"}); !errs.Is(errs.NotFound, err) {
 			t.Fatalf("another group reports: %v", err)
 		}
-		a, err = ledgertest.Value(w.g.Report(ctx, w.group, a.ID, grants.ReportInput{Spent: fundus.Amount("420.00"), Report: "Zwölf Treffen, 30 Teilnehmende."}))
+		a, err = ledgertest.Value(w.g.Report(ctx, w.group, a.ID, grants.ReportInput{Spent: fundus.Amount("420.00"), Report: "Zwölf Treffen, 30 Teilnehmende.",
+			Receipts: []grants.Upload{{Name: "quittung.pdf", Data: []byte("%PDF-1.7\n...\n%%EOF\n")}}}))
 		if err != nil || a.Status != grants.Reported {
 			t.Fatalf("report: %v", err)
+		}
+		w.answerIsRead(a, w.group, "the report")
+		if len(a.Receipts) != 1 || len(a.Disbursements) != 2 || a.Reviews != nil || a.Votes != nil {
+			t.Fatalf("the report's answer to the group: %d receipts, %d instalments, reviews %v, votes %v", len(a.Receipts), len(a.Disbursements), a.Reviews, a.Votes)
 		}
 		a, err = ledgertest.Value(w.g.Close(ctx, w.kasse[0], a.ID, grants.CloseInput{Returned: fundus.Amount("30.00")}))
 		if err != nil || a.Status != grants.Closed {
 			t.Fatalf("close: %v", err)
 		}
+		w.answerIsRead(a, w.kasse[0], "the closing")
 		// The 30.00 the group returns count when their bank line comes
 		// (package bank assigns it to an instalment of the closed grant).
 		if w.balance(ledger.GrantsExpense) != 45000 {

@@ -4,6 +4,7 @@ import (
 	"context"
 
 	"fundus"
+	"fundus/db"
 	"fundus/errs"
 )
 
@@ -30,7 +31,7 @@ func (s *Service) PendingRelease(ctx context.Context, actor fundus.Actor) ([]Pen
 	if err := fundus.Authorize(op, actor, fundus.ReadAllApplications); err != nil {
 		return nil, err
 	}
-	ds, err := selectDisbursements(ctx, s.DB, `SELECT `+disbursementColumns+` FROM disbursements WHERE status = 'pending' ORDER BY seq`)
+	ds, err := queryRows(ctx, s.DB, db.Statement{Query: `SELECT ` + disbursementColumns + ` FROM disbursements WHERE status = 'pending' ORDER BY seq`}, readDisbursements)
 	if err != nil {
 		return nil, errs.E(op, err)
 	}

@@ -200,12 +200,35 @@ func upsertReview(ctx context.Context, q sqlx.ExecerContext, appID string, r Rev
 	return err
 }
 
-func findReviews(ctx context.Context, q queryer, appID string) ([]Review, error) {
-	rows, err := q.QueryxContext(ctx, `SELECT member_id, score, comment, conflict_of_interest, created_at FROM reviews WHERE application_id = $1 ORDER BY created_at, member_id`, appID)
+// rowScanner is a statement's rows as they are read: a query's
+// (*sqlx.Rows) or those read together with others (db.RowScanner).
+type rowScanner interface {
+	Next() bool
+	Scan(dests ...any) error
+	Err() error
+}
+
+// queryRows runs s through q and reads its rows with read.
+func queryRows[T any](ctx context.Context, q queryer, s db.Statement, read func(rowScanner) (T, error)) (T, error) {
+	rows, err := q.QueryxContext(ctx, s.Query, s.Args...)
 	if err != nil {
-		return nil, err
+		var none T
+		return none, err
 	}
 	defer rows.Close()
+	return read(rows)
+}
+
+func findReviews(ctx context.Context, q queryer, appID string) ([]Review, error) {
+	return queryRows(ctx, q, reviewsOf(appID), readReviews)
+}
+
+func reviewsOf(appID string) db.Statement {
+	return db.Statement{Query: `SELECT member_id, score, comment, conflict_of_interest, created_at FROM reviews WHERE application_id = $1 ORDER BY created_at, member_id`,
+		Args: []any{appID}}
+}
+
+func readReviews(rows rowScanner) ([]Review, error) {
 	var out []Review
 	for rows.Next() {
 		var r Review
@@ -233,11 +256,15 @@ func upsertVote(ctx context.Context, q sqlx.ExecerContext, appID string, v Vote)
 }
 
 func findVotes(ctx context.Context, q queryer, appID string) ([]Vote, error) {
-	rows, err := q.QueryxContext(ctx, `SELECT member_id, vote, amount, comment, created_at FROM votes WHERE application_id = $1 ORDER BY created_at, member_id`, appID)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
+	return queryRows(ctx, q, votesOf(appID), readVotes)
+}
+
+func votesOf(appID string) db.Statement {
+	return db.Statement{Query: `SELECT member_id, vote, amount, comment, created_at FROM votes WHERE application_id = $1 ORDER BY created_at, member_id`,
+		Args: []any{appID}}
+}
+
+func readVotes(rows rowScanner) ([]Vote, error) {
 	var out []Vote
 	for rows.Next() {
 		var v Vote
@@ -327,22 +354,17 @@ func findDisbursementByEndToEnd(ctx context.Context, q queryer, e2e string) (*Di
 	return d, nil
 }
 
-func findDisbursements(ctx context.Context, q queryer, appID string) ([]*Disbursement, error) {
-	return selectDisbursements(ctx, q, `SELECT `+disbursementColumns+` FROM disbursements WHERE application_id = $1 ORDER BY seq`, appID)
+func disbursementsOf(appID string) db.Statement {
+	return db.Statement{Query: `SELECT ` + disbursementColumns + ` FROM disbursements WHERE application_id = $1 ORDER BY seq`, Args: []any{appID}}
 }
 
 // findReleased returns the released instalments no payment file holds yet,
 // oldest first.
 func findReleased(ctx context.Context, q queryer) ([]*Disbursement, error) {
-	return selectDisbursements(ctx, q, `SELECT `+disbursementColumns+` FROM disbursements WHERE status = 'released' ORDER BY seq`)
+	return queryRows(ctx, q, db.Statement{Query: `SELECT ` + disbursementColumns + ` FROM disbursements WHERE status = 'released' ORDER BY seq`}, readDisbursements)
 }
 
-func selectDisbursements(ctx context.Context, q queryer, query string, args ...any) ([]*Disbursement, error) {
-	rows, err := q.QueryxContext(ctx, query, args...)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
+func readDisbursements(rows rowScanner) ([]*Disbursement, error) {
 	var out []*Disbursement
 	for rows.Next() {
 		d, err := scanDisbursement(rows)
@@ -482,16 +504,20 @@ func (r receiptRow) receipt() Receipt {
 		SHA256: r.SHA256, UploadedAt: r.UploadedAt.UTC(), uploadedBy: r.UploadedBy}
 }
 
-func findReceipts(ctx context.Context, q queryer, appID string) ([]Receipt, error) {
-	var rows []receiptRow
-	if err := sqlx.SelectContext(ctx, q, &rows, `SELECT `+receiptColumns+` FROM report_receipts WHERE application_id = $1 ORDER BY uploaded_at, id`, appID); err != nil {
-		return nil, err
+func receiptsOf(appID string) db.Statement {
+	return db.Statement{Query: `SELECT ` + receiptColumns + ` FROM report_receipts WHERE application_id = $1 ORDER BY uploaded_at, id`, Args: []any{appID}}
+}
+
+func readReceipts(rows rowScanner) ([]Receipt, error) {
+	out := []Receipt{}
+	for rows.Next() {
+		var r receiptRow
+		if err := rows.Scan(&r.ID, &r.ApplicationID, &r.Name, &r.ContentType, &r.Size, &r.SHA256, &r.UploadedBy, &r.UploadedAt); err != nil {
+			return nil, err
+		}
+		out = append(out, r.receipt())
 	}
-	out := make([]Receipt, len(rows))
-	for i, r := range rows {
-		out[i] = r.receipt()
-	}
-	return out, nil
+	return out, rows.Err()
 }
 
 func findReceiptData(ctx context.Context, q queryer, appID, id string) (Receipt, []byte, error) {
