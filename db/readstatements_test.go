@@ -12,8 +12,9 @@ import (
 
 // Rows read by ReadStatements (one query after another, through
 // database/sql) scan as the same values as those the writer's Pipeline
-// returns (pgx's own values on PostgreSQL), so that one function reads
-// either; RowScanner reads them as a query's rows are read.
+// returns (pgx's own values on PostgreSQL: an int4 as int32, a uuid as its
+// 16 bytes turned to text), so that one function reads either; RowScanner
+// reads them as a query's rows are read.
 func TestRowsReadEitherWay(t *testing.T) {
 	dbtest.Engines(t, func(t *testing.T, d *db.DB) {
 		ctx := context.Background()
@@ -33,6 +34,12 @@ func TestRowsReadEitherWay(t *testing.T) {
 				t.Fatal(err)
 			}
 		}
+		// An id that is a uuid on PostgreSQL (pgx gives its 16 bytes) and text on SQLite.
+		const auditID = "0193f2a4-7c1e-7d3a-9b2c-4e5f60718293"
+		if _, err := tx.ExecContext(ctx, `INSERT INTO audit_log (id, time, actor, action, object_type, object_id, details) VALUES ($1, $2, 'u1', 'test', 'user', 'u1', '{}')`,
+			auditID, at); err != nil {
+			t.Fatal(err)
+		}
 		if err := tx.Commit(); err != nil {
 			t.Fatal(err)
 		}
@@ -40,6 +47,7 @@ func TestRowsReadEitherWay(t *testing.T) {
 		stmts := []db.Statement{
 			{Query: `SELECT id, active, created_at, last_sign_in_at, length(email) FROM users ORDER BY id`},
 			{Query: `SELECT id FROM users WHERE id = $1`, Args: []any{"none"}},
+			{Query: `SELECT id FROM audit_log WHERE actor = 'u1'`},
 		}
 		type user struct {
 			id     string
@@ -50,8 +58,13 @@ func TestRowsReadEitherWay(t *testing.T) {
 		}
 		scan := func(res []db.StatementResult) []user {
 			t.Helper()
-			if len(res) != 2 {
+			if len(res) != 3 {
 				t.Fatalf("%d results", len(res))
+			}
+			ids := res[2].Scanner()
+			var id string
+			if !ids.Next() || ids.Scan(&id) != nil || id != auditID {
+				t.Fatalf("the audit record's id read as %q, want %q", id, auditID)
 			}
 			if none := res[1].Scanner(); none.Next() {
 				t.Fatal("a row where there is none")

@@ -254,6 +254,9 @@ func TestWholeStory(t *testing.T) {
 			t.Fatalf("close: %v", err)
 		}
 		w.answerIsRead(a, w.kasse[0], "the closing")
+		if a.Reviews != nil || a.Votes != nil {
+			t.Fatalf("the closing's answer shows a treasurer %d reviews and %d votes", len(a.Reviews), len(a.Votes))
+		}
 		// The 30.00 the group returns count when their bank line comes
 		// (package bank assigns it to an instalment of the closed grant).
 		if w.balance(ledger.GrantsExpense) != 45000 {
@@ -288,6 +291,11 @@ func TestWholeStory(t *testing.T) {
 		own, _ := w.g.Find(ctx, w.group, a.ID)
 		if len(full.Votes) != 3 || len(full.Reviews) != 2 || own.Votes != nil || own.Reviews != nil {
 			t.Fatalf("who sees votes: auditor %d, group %d", len(full.Votes), len(own.Votes))
+		}
+		for _, u := range []*auth.User{w.kasse[1], w.admin} { // they read every application, not the deliberation
+			if read, err := w.g.Find(ctx, u, a.ID); err != nil || read.Votes != nil || read.Reviews != nil {
+				t.Fatalf("%s reads reviews %v and votes %v (%v)", u.Name, read.Reviews, read.Votes, err)
+			}
 		}
 		if _, err := w.g.Find(ctx, w.other, a.ID); !errs.Is(errs.NotFound, err) {
 			t.Fatalf("another group reads: %v", err)
