@@ -385,7 +385,8 @@ func (s *Service) Find(ctx context.Context, actor fundus.Actor, id string) (*App
 }
 
 // withDetails adds what actor may see of reviews, votes, instalments and
-// receipts, read by read: in the write path all in one round trip
+// receipts; the one place that decides it for both paths. read runs the
+// statements: in the write path all in one round trip
 // (commit.Tx.ReadTogether; the batch waits for each of its round trips).
 func withDetails(actor fundus.Actor, a *Application, read func(...db.Statement) ([]db.StatementResult, error)) (*Application, error) {
 	reviews := actor.Allowed(fundus.ReadReviews)
