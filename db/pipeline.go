@@ -36,7 +36,7 @@ func (r StatementResult) Scanner() *RowScanner { return &RowScanner{rows: r.Rows
 // RowScanner reads a StatementResult's rows one by one (StatementResult.Scanner).
 type RowScanner struct {
 	rows [][]any
-	next int // the row Next moves to
+	next int // how many rows Next has moved to; the current one is rows[next-1]
 }
 
 // Next moves to the next row and reports whether there is one.
