@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# POST /api/v1/donations/{id}/confirm to Fundus on PostgreSQL: the treasurer confirms
+# POST /api/v1/donations/{id}/confirm to Fundus on PostgreSQL (with FUNDUS_PEER=fundus-sqlite-confirm,
+# as ../fundus-sqlite-confirm/bench.sh sets it: on SQLite, see lib.sh): the treasurer confirms
 # pledged donations, each once, each request with its own Idempotency-Key, C workers (20)
 # for SECS seconds (15). A confirm is Fundus's whole business transaction: the donation's
 # state, its ledger entry (assets:clearing / income:donations: the money is on its way
@@ -10,11 +11,11 @@
 # PLEDGE_ONLY=1 it stops after the pledges.
 # Then the books: donations received, donation entries, idempotency records and audit rows
 # each grew by the 2xx answers, assets:clearing holds exactly the money received, the balances
-# sum to zero, `fundus verify` passes; and the WAL figures.
+# sum to zero, `fundus verify` passes; and the WAL figures (on SQLite the bytes Fundus wrote).
 set -euo pipefail
 . "$(dirname "$0")/../common.sh"
 . "$PEERS/fundus/lib.sh"
-fundus_peer fundus-confirm
+fundus_peer "${FUNDUS_PEER:-fundus-confirm}"
 [ -s "$RUN/token" ] || die "run up.sh first"
 build_load
 secs=${SECS:-15} c=${C:-20}
@@ -27,7 +28,7 @@ if [ "$have" -lt "$want" ]; then
     -body '{"amount":"1{{rand:50}}.00","anonymous":true,"message":"bench"}' >"$RUN/pledges.txt"
   [ "$(fundus_ok_count "$RUN/pledges.txt")" = $((want - have)) ] || die "pledging failed: $(cat "$RUN/pledges.txt")"
   pre="$pre; first, not measured, POST /api/v1/donations: $(grep '^requests' "$RUN/pledges.txt" | sed 's/^requests *//')"
-  sleep 11 # the pledges' connections report their WAL counters before bench_start zeroes them
+  [ -z "$DBNAME" ] || sleep 11 # the pledges' connections report their WAL counters before bench_start zeroes them
 fi
 [ -z "${PLEDGE_ONLY:-}" ] || { echo "$pre"; exit 0; } # profile.sh: pledges before its measured window
 fq "select id from donations where status = 'pledged' order by seq" >"$RUN/pledged.txt"
@@ -39,7 +40,13 @@ counts() {
     (select count(*) from idempotency_keys) || ' ' ||
     (select count(*) from audit_log where action = 'donation.confirm')"
 }
-bench_start "fundus-confirm POST /api/v1/donations/{id}/confirm, $n pledged, Fundus $(fundus_rev), c=$c, d=${secs}s"
+title="$NAME POST /api/v1/donations/{id}/confirm, $n pledged, Fundus $(fundus_rev), c=$c, d=${secs}s"
+if [ -n "$DBNAME" ]; then
+  bench_start "$title"
+else
+  bench_start "$title" "$(fundus_sqlite_header)"
+  fundus_writes_start
+fi
 echo "$pre"
 read -r rec0 ent0 idem0 aud0 <<<"$(counts)"
 "$LOAD" -url "$API/api/v1/donations/{{line:don}}/confirm" -c "$c" -d "${secs}s" -n "$n" \
@@ -54,7 +61,7 @@ clearing=$(fq "select (select balance from accounts where code = 'assets:clearin
 sum=$(fq 'select sum(balance) from accounts')
 echo "received: $rec, donation entries: $((ent1 - ent0)), idempotency records: $((idem1 - idem0)), audit rows: $((aud1 - aud0))," \
   "answered 2xx: $ok (all must be equal); clearing - received: $clearing, sum of the balances: $sum (must be 0)"
-bench_wal "$rec" "$DBNAME"
+if [ -n "$DBNAME" ]; then bench_wal "$rec" "$DBNAME"; else fundus_writes "$rec"; fi
 fundus_verify || verified=no
 if [ "$rec" != "$ok" ] || [ $((ent1 - ent0)) != "$ok" ] || [ $((idem1 - idem0)) != "$ok" ] || [ $((aud1 - aud0)) != "$ok" ] ||
   [ "$clearing" != 0 ] || [ "$sum" != 0 ] || [ "${verified:-}" = no ]; then

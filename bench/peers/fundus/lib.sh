@@ -1,6 +1,7 @@
 # shellcheck shell=bash
-# Sourced (after common.sh) by the three Fundus peers: fundus (entries on PostgreSQL),
-# fundus-confirm (confirms on PostgreSQL) and fundus-sqlite (entries on SQLite).
+# Sourced (after common.sh) by the four Fundus peers: fundus (entries on PostgreSQL),
+# fundus-confirm (confirms on PostgreSQL), fundus-sqlite (entries on SQLite) and
+# fundus-sqlite-confirm (confirms on SQLite).
 # They share one binary, $WORK/fundus/fundus, built from FUNDUS_SRC (default
 # $WORK/fundus-src, extracted from FUNDUS_GIT at FUNDUS_REV when missing).
 FUNDUS_BIN=$WORK/fundus/fundus
@@ -11,6 +12,8 @@ FUNDUS_PASSWORD='peers bench treasurer passphrase'
 #   fundus          127.0.0.1:17080 (FUNDUS_PORT), database fundus_bench
 #   fundus-confirm  127.0.0.1:17081 (FUNDUS_CONFIRM_PORT), database fundus_bench_confirm
 #   fundus-sqlite   127.0.0.1:17082 (FUNDUS_SQLITE_PORT), $WORK/fundus-sqlite/fundus.db
+#   fundus-sqlite-confirm  127.0.0.1:17083 (FUNDUS_SQLITE_CONFIRM_PORT),
+#                   $WORK/fundus-sqlite-confirm/fundus.db
 fundus_peer() {
   NAME=$1
   RUN=$WORK/$NAME
@@ -19,6 +22,7 @@ fundus_peer() {
     fundus) PORT=${FUNDUS_PORT:-17080} DBNAME=fundus_bench ;;
     fundus-confirm) PORT=${FUNDUS_CONFIRM_PORT:-17081} DBNAME=fundus_bench_confirm ;;
     fundus-sqlite) PORT=${FUNDUS_SQLITE_PORT:-17082} DBFILE=$RUN/fundus.db ;;
+    fundus-sqlite-confirm) PORT=${FUNDUS_SQLITE_CONFIRM_PORT:-17083} DBFILE=$RUN/fundus.db ;;
     *) die "no Fundus peer $NAME" ;;
   esac
   if [ -n "$DBNAME" ]; then
@@ -165,4 +169,29 @@ fundus_disk() {
   local dev
   dev=$(basename "$(df --output=source "$1" | tail -1)")
   awk -v d="$dev" '$3 == d && NF >= 20 {print $19, $20, $10}' /proc/diskstats
+}
+
+# fundus_sqlite_header: the line bench_start adds for a peer on SQLite.
+fundus_sqlite_header() {
+  echo "SQLite ($(go version -m "$FUNDUS_BIN" | awk '$2 == "modernc.org/sqlite" {print $2, $3}')), WAL, synchronous=FULL, $(df --output=fstype "$RUN" | tail -1)"
+}
+
+# fundus_writes_start, fundus_writes N: on SQLite there is no pg_stat_wal. What Fundus's process
+# wrote between the two calls (/proc/PID/io: WAL frames, the checkpoints into the database file,
+# its log) per transfer (N of them), and the flush requests of the whole disk in the same time
+# (every process on the machine, and ext4 may flush twice for one fdatasync: so at least as many
+# as SQLite's commits, and transfers per flush a lower bound).
+fundus_writes_start() {
+  disk0=$(fundus_disk "$RUN") io0=$(awk '/^write_bytes/ {print $2}' "/proc/$(cat "$RUN/fundus.pid")/io")
+}
+fundus_writes() {
+  local f0 ms0 f1 ms1 io1
+  sleep 1
+  read -r f0 ms0 _ <<<"$disk0"
+  read -r f1 ms1 _ <<<"$(fundus_disk "$RUN")"
+  io1=$(awk '/^write_bytes/ {print $2}' "/proc/$(cat "$RUN/fundus.pid")/io")
+  awk -v b=$((io1 - io0)) -v n="$1" -v f=$((f1 - f0)) -v ms=$((ms1 - ms0)) 'BEGIN {
+    per = (n > 0) ? b / n : 0; tpf = (f > 0) ? n / f : 0; mf = (f > 0) ? sprintf("%.2f", ms / f) : "n/a"
+    printf "disk: Fundus wrote %d MB (%d B per transfer); the disk did %d flushes (%.1f transfers per flush), mean flush %s ms\n",
+      b / 1e6, per, f, tpf, mf }'
 }
