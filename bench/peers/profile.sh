@@ -8,7 +8,7 @@
 #   - on PostgreSQL, the run's WAL by record type (pg_waldump --stats=record): what each
 #     entry writes, index by index.
 #
-#   bench/peers/profile.sh [fundus|fundus-confirm|fundus-sqlite]
+#   bench/peers/profile.sh [fundus|fundus-confirm|fundus-sqlite|fundus-sqlite-confirm]
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/../proc.sh"
@@ -21,8 +21,8 @@ secs=${SECS:-20}
 "$h/$peer/up.sh"
 trap '"$h/$peer/down.sh"' EXIT
 SECS=5 "$h/$peer/bench.sh" >/dev/null
-# The confirms' peer pledges what its run will confirm first: before the measured window here.
-[ "$peer" != fundus-confirm ] || PLEDGE_ONLY=1 SECS=$secs "$h/$peer/bench.sh" >/dev/null
+# The confirms' peers pledge what their run will confirm first: before the measured window here.
+case $peer in *-confirm) PLEDGE_ONLY=1 SECS=$secs "$h/$peer/bench.sh" >/dev/null ;; esac
 PSQL="psql -h 127.0.0.1 -U postgres -qtAX"
 pgdata=$($PSQL -c 'show data_directory')
 f0=$(cpu_ticks $(pgrep -x fundus)) p0=$(cpu_ticks $(pgrep -x postgres)) a0=$(machine_ticks) lsn0=$($PSQL -c 'select pg_current_wal_lsn()')
@@ -37,7 +37,7 @@ awk -v n="$n" -v f=$((f1 - f0)) -v p=$((p1 - p0)) -v a=$((a1 - a0)) -v hz="$hz" 
     n, f / hz / n * 1000, p / hz / n * 1000, (a - f - p) / hz / n * 1000, a / hz / n * 1000 }'
 echo "(the PostgreSQL and the rest include the 11 s of bench_wal's wait and the checks after the run)"
 go tool pprof -top -nodecount=35 "$work/$peer/cpu.pprof" 2>/dev/null | head -45
-if [ "$peer" != fundus-sqlite ]; then
+if [ "$peer" = fundus ] || [ "$peer" = fundus-confirm ]; then
   echo "WAL of the run, by record type ($lsn0 .. $lsn1, $n entries):"
   /usr/lib/postgresql/*/bin/pg_waldump -p "$pgdata/pg_wal" -s "$lsn0" -e "$lsn1" --stats=record 2>/dev/null |
     awk -v n="$n" 'NR <= 2 || ($2 > 0 && $0 ~ /\//) {print} /^Total/ {print; if (n > 0) printf "per entry: %.0f B\n", $(NF - 1) / n}' | head -60
