@@ -2,10 +2,11 @@
 # One pass of the peers' harness (../shared/peers, or PEERS_HARNESS) with Fundus measured by
 # the peer scripts of this folder, which follow the project (the shared ones stay as they
 # were): the harness is copied to $PEERS_WORK/harness (default /tmp/peers), this folder's
-# fundus, fundus-confirm and fundus-sqlite replace its own, and Fundus is built from this
-# checkout (FUNDUS_SRC). Arguments and knobs are the harness's (its README):
+# fundus, fundus-confirm and fundus-sqlite replace its own, fundus-sqlite-confirm (confirms on
+# SQLite) joins them, and Fundus is built from this checkout (FUNDUS_SRC). Arguments and knobs
+# are the harness's (its README):
 #
-#   bench/peers/run.sh                      # every peer, about 10 minutes
+#   bench/peers/run.sh                      # every peer, about 12 minutes
 #   RUNS=3 bench/peers/run.sh fundus pgledger
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
