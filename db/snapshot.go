@@ -43,16 +43,21 @@ type sqlRows struct{ *sql.Rows }
 
 func (r sqlRows) Close() { r.Rows.Close() }
 
-// WithSnapshot runs fn with a Querier that reads what tx, a transaction of
-// ReadTx, sees. On PostgreSQL it is a second connection of d's read pool
-// whose transaction imports tx's snapshot (pg_export_snapshot), read
-// through pgx's own rows: a walk over the whole ledger spends a third of
-// its CPU in database/sql's conversions of every value otherwise. On
-// SQLite, or with a read pool of one connection, it is tx itself. fn must
-// not use tx meanwhile on SQLite; on PostgreSQL it may.
-func WithSnapshot(ctx context.Context, d *DB, tx *sqlx.Tx, fn func(Querier) error) error {
-	if d.Engine != Postgres || d.DB.Stats().MaxOpenConnections == 1 {
-		return fn(SQL(tx))
+// WithSnapshot runs fn with up to n Queriers that each read what tx, a
+// transaction of ReadTx, sees, so that fn can read with them side by side.
+// On PostgreSQL each is a connection of d's read pool whose transaction
+// imports tx's snapshot (pg_export_snapshot), read through pgx's own rows:
+// a walk over the whole ledger spends a third of its CPU in database/sql's
+// conversions of every value otherwise. There are fewer when the read pool
+// cannot spare n besides tx's own. On SQLite, or with a read pool of one
+// connection, fn gets tx itself alone, and must not use tx meanwhile; on
+// PostgreSQL it may. Each Querier is for one read at a time.
+func WithSnapshot(ctx context.Context, d *DB, tx *sqlx.Tx, n int, fn func([]Querier) error) error {
+	if limit := d.DB.Stats().MaxOpenConnections; limit > 0 {
+		n = min(n, limit-1)
+	}
+	if d.Engine != Postgres || n < 1 {
+		return fn([]Querier{SQL(tx)})
 	}
 	var snapshot string
 	if err := tx.QueryRowContext(ctx, `SELECT pg_export_snapshot()`).Scan(&snapshot); err != nil {
@@ -60,6 +65,15 @@ func WithSnapshot(ctx context.Context, d *DB, tx *sqlx.Tx, fn func(Querier) erro
 	}
 	if !snapshotID.MatchString(snapshot) { // it goes into SET, which takes no parameters
 		return fmt.Errorf("db: unexpected snapshot id %q", snapshot)
+	}
+	return inSnapshot(ctx, d, snapshot, n, nil, fn)
+}
+
+// inSnapshot takes connections of d's read pool into snapshot one by one
+// until there are n, then runs fn with them.
+func inSnapshot(ctx context.Context, d *DB, snapshot string, n int, qs []Querier, fn func([]Querier) error) error {
+	if len(qs) == n {
+		return fn(qs)
 	}
 	conn, err := d.DB.Conn(ctx)
 	if err != nil {
@@ -76,7 +90,7 @@ func WithSnapshot(ctx context.Context, d *DB, tx *sqlx.Tx, fn func(Querier) erro
 		if _, err := ptx.Exec(ctx, `SET TRANSACTION SNAPSHOT '`+snapshot+`'`); err != nil {
 			return err
 		}
-		return fn(pgxQuerier{ptx})
+		return inSnapshot(ctx, d, snapshot, n, append(qs, pgxQuerier{ptx}), fn)
 	})
 }
 

@@ -10,15 +10,16 @@ import (
 )
 
 // TestWithSnapshotSeesWhatTheTransactionSees: a row committed after a read
-// transaction began is not seen through WithSnapshot either, on
-// PostgreSQL's second connection as on the transaction itself; nor with a
-// read pool of one connection, where it falls back to the transaction.
+// transaction began is not seen through any of WithSnapshot's Queriers
+// either: on PostgreSQL as many connections of their own as the read pool
+// can spare besides the transaction's (up to the two asked for), on SQLite
+// or with a read pool of one connection the transaction itself.
 func TestWithSnapshotSeesWhatTheTransactionSees(t *testing.T) {
 	dbtest.EachEngine(t, func(t *testing.T, e db.Engine) {
-		for _, conns := range []int{16, 1} {
+		for _, c := range []struct{ conns, want int }{{16, 2}, {2, 1}, {1, 1}} {
 			ctx := context.Background()
 			d := dbtest.Open(t, e)
-			d.SetMaxOpenConns(conns)
+			d.SetMaxOpenConns(c.conns)
 			count := `SELECT count(*) FROM users`
 			tx, err := db.ReadTx(ctx, d)
 			if err != nil {
@@ -32,30 +33,66 @@ func TestWithSnapshotSeesWhatTheTransactionSees(t *testing.T) {
 				db.NewID(), db.NewID()+"@example.org", time.Now().UTC()); err != nil {
 				t.Fatal(err)
 			}
-			var seen int
-			err = db.WithSnapshot(ctx, d, tx, func(q db.Querier) error {
-				rows, err := q.Query(ctx, count)
+			read := func(q db.Querier, query string) (n int, err error) {
+				rows, err := q.Query(ctx, query)
 				if err != nil {
-					return err
+					return 0, err
 				}
 				defer rows.Close()
 				for rows.Next() {
-					if err := rows.Scan(&seen); err != nil {
-						return err
+					if err := rows.Scan(&n); err != nil {
+						return 0, err
 					}
 				}
-				return rows.Err()
+				return n, rows.Err()
+			}
+			var txPID int
+			if e == db.Postgres {
+				if err := tx.QueryRowContext(ctx, `SELECT pg_backend_pid()`).Scan(&txPID); err != nil {
+					t.Fatal(err)
+				}
+			}
+			var seen []int
+			pids := map[int]bool{txPID: true}
+			err = db.WithSnapshot(ctx, d, tx, 2, func(qs []db.Querier) error {
+				want := c.want
+				if e != db.Postgres {
+					want = 1
+				}
+				if len(qs) != want {
+					t.Errorf("read pool of %d: %d Queriers, want %d", c.conns, len(qs), want)
+				}
+				for _, q := range qs {
+					n, err := read(q, count)
+					if err != nil {
+						return err
+					}
+					seen = append(seen, n)
+					if e == db.Postgres && c.conns > 1 { // connections of their own
+						pid, err := read(q, `SELECT pg_backend_pid()`)
+						if err != nil {
+							return err
+						}
+						if pids[pid] {
+							t.Errorf("read pool of %d: backend %d serves two of the transaction and its Queriers", c.conns, pid)
+						}
+						pids[pid] = true
+					}
+				}
+				return nil
 			})
 			tx.Rollback()
 			if err != nil {
 				t.Fatal(err)
 			}
-			if seen != before {
-				t.Errorf("read pool of %d: %d users through WithSnapshot, want the %d the transaction saw", conns, seen, before)
+			for _, n := range seen {
+				if n != before {
+					t.Errorf("read pool of %d: %d users through WithSnapshot, want the %d the transaction saw", c.conns, n, before)
+				}
 			}
 			var now int
 			if err := d.QueryRowContext(ctx, count).Scan(&now); err != nil || now != before+1 {
-				t.Fatalf("read pool of %d: %d users now, want %d: %v", conns, now, before+1, err)
+				t.Fatalf("read pool of %d: %d users now, want %d: %v", c.conns, now, before+1, err)
 			}
 		}
 	})

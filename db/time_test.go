@@ -126,7 +126,8 @@ func TestTimeColumnOnPgx(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer tx.Rollback()
-	err = db.WithSnapshot(ctx, d, tx, func(q db.Querier) error {
+	err = db.WithSnapshot(ctx, d, tx, 1, func(qs []db.Querier) error {
+		q := qs[0]
 		read := func(v string) (time.Time, error) {
 			rows, err := q.Query(ctx, `SELECT `+v+`::timestamptz`)
 			if err != nil {

@@ -13,3 +13,7 @@ func SetReadChunk(t testing.TB, n int) {
 // FindEntries is findEntries, for tests that read through a queryer of
 // their own.
 var FindEntries = findEntries
+
+// EachChunkOf is eachChunkOf, for tests that walk through Queriers of
+// their own.
+var EachChunkOf = eachChunkOf

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -354,6 +355,102 @@ func TestWalksOverChunks(t *testing.T) {
 			t.Fatalf("an entry without its postings in the third chunk: %+v", r)
 		}
 	})
+}
+
+// TestWalkReadsPostingsBeside: a walk that reads a chunk's postings through
+// a second Querier while it reads the next chunk's entries through the
+// first gives what one Querier gives, one read after the other: every
+// entry once, in order, with its own postings, across a gap in the
+// numbers (where a chunk's postings are found through its entries). A
+// failed read of postings ends the walk with its error, and no chunk
+// after the last whole one is handed on.
+func TestWalkReadsPostingsBeside(t *testing.T) {
+	ledger.SetReadChunk(t, 3)
+	dbtest.Engines(t, func(t *testing.T, d *db.DB) {
+		ctx := context.Background()
+		s := ledgertest.Service(t, d)
+		for i := range 12 {
+			ledgertest.PostBank(t, s.Writer, "", fmt.Sprintf("donation %d", i), ledger.Bank, fmt.Sprintf("%d.00", i+1), ledger.Donations, fmt.Sprintf("-%d.00", i+1))
+		}
+		dropAppendOnlyTriggers(t, d)
+		dropForeignKeyChecks(t, d)
+		for _, stmt := range []string{"DELETE FROM postings WHERE seq BETWEEN 5 AND 8", "DELETE FROM entries WHERE seq BETWEEN 5 AND 8"} {
+			if _, err := dbtest.Raw(t, d).Exec(stmt); err != nil {
+				t.Fatal(err)
+			}
+		}
+		walk := func(qs ...db.Querier) (got []string, err error) {
+			err = ledger.EachChunkOf(ctx, qs, ledger.EntryFilter{}, func(es []*ledger.Entry) error {
+				for _, e := range es {
+					line := fmt.Sprintf("%d %s:", e.Seq, e.Memo)
+					for _, p := range e.Postings {
+						line += " " + p.Account + " " + p.Amount.String()
+					}
+					got = append(got, line)
+				}
+				got = append(got, "|")
+				return nil
+			})
+			return got, err
+		}
+		one, err := walk(db.SQL(d))
+		if err != nil {
+			t.Fatal(err)
+		}
+		var want []string // chunks 1–3, 4 and 9–10 (their postings through the entries: a gap), 11–12
+		n := 0
+		for seq := 1; seq <= 12; seq++ {
+			if seq >= 5 && seq <= 8 {
+				continue
+			}
+			want = append(want, fmt.Sprintf("%d donation %d: %s %d.00 %s -%d.00", seq, seq-1, ledger.Bank, seq, ledger.Donations, seq))
+			if n++; n%3 == 0 {
+				want = append(want, "|")
+			}
+		}
+		want = append(want, "|")
+		if strings.Join(one, "\n") != strings.Join(want, "\n") {
+			t.Fatalf("one Querier walked\n%s\nwant\n%s", strings.Join(one, "\n"), strings.Join(want, "\n"))
+		}
+		two, err := walk(db.SQL(d), db.SQL(d))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if strings.Join(two, "\n") != strings.Join(one, "\n") {
+			t.Fatalf("two Queriers walked\n%s\nwant what one walked\n%s", strings.Join(two, "\n"), strings.Join(one, "\n"))
+		}
+
+		for _, n := range []int{1, 2} {
+			postings := &failingPostings{Querier: db.SQL(d), after: 2}
+			qs := []db.Querier{postings}
+			if n == 2 {
+				qs = []db.Querier{db.SQL(d), postings}
+			}
+			got, err := walk(qs...)
+			if err == nil || !strings.Contains(err.Error(), "postings unreadable") {
+				t.Fatalf("%d Queriers: a failed read of postings ended the walk with %v", n, err)
+			}
+			if strings.Join(got, "\n") != strings.Join(want[:8], "\n") {
+				t.Fatalf("%d Queriers: before the failed read the walk handed on\n%s\nwant the first two chunks\n%s", n, strings.Join(got, "\n"), strings.Join(want[:8], "\n"))
+			}
+		}
+	})
+}
+
+// failingPostings is a Querier whose reads of postings fail after the
+// first after of them.
+type failingPostings struct {
+	db.Querier
+	after, reads int
+}
+
+func (f *failingPostings) Query(ctx context.Context, query string, args ...any) (db.Rows, error) {
+	if strings.Contains(query, "amount") { // postings, by their range or through their entries
+		if f.reads++; f.reads > f.after {
+			return nil, errors.New("postings unreadable")
+		}
+	}
+	return f.Querier.Query(ctx, query, args...)
 }
 
 // postAfterFirstQuery is a queryer that posts an entry between the first

@@ -217,18 +217,37 @@ const entryColumns = `e.id, e.seq, COALESCE(e.time, e.time) AS time, e.date, e.k
 
 // queryEntries reads the entries that entries, a query of entryColumns
 // from entries e, selects, in sequence order, with their postings in line
-// order: first the entries, then their postings, so that an entry's columns
-// come once, not once per posting. When the entries are about consecutive,
-// as in every walk over the ledger, their postings are one range of the
-// postings' primary key (seq, line); else they are found through the same
-// selection of entries. A posting of an entry the first answer does not
-// hold (in the range but not selected, or written between the two reads
-// outside a transaction) is left out; verification looks for postings
-// without an entry by itself. An entry without postings comes without them.
+// order (addPostings).
 func queryEntries(ctx context.Context, q db.Querier, entries string, args ...any) ([]*Entry, error) {
-	es, err := scanEntries(ctx, q, `SELECT `+entryColumns+` FROM (`+entries+`) e ORDER BY e.seq`, args...)
-	if err != nil || len(es) == 0 {
-		return es, err
+	es, err := entriesOf(ctx, q, entries, args...)
+	if err == nil {
+		err = addPostings(ctx, q, es, entries, args...)
+	}
+	if err != nil {
+		return nil, err
+	}
+	return es, nil
+}
+
+// entriesOf reads the entries that entries, a query of entryColumns from
+// entries e, selects, in sequence order, without their postings.
+func entriesOf(ctx context.Context, q db.Querier, entries string, args ...any) ([]*Entry, error) {
+	return scanEntries(ctx, q, `SELECT `+entryColumns+` FROM (`+entries+`) e ORDER BY e.seq`, args...)
+}
+
+// addPostings reads the postings of es, the entries that entries selects
+// (read by entriesOf), in line order: first the entries, then their
+// postings, so that an entry's columns come once, not once per posting.
+// When the entries are about consecutive, as in every walk over the ledger,
+// their postings are one range of the postings' primary key (seq, line);
+// else they are found through the same selection of entries. A posting of
+// an entry es does not hold (in the range but not selected, or written
+// between the two reads outside a transaction) is left out; verification
+// looks for postings without an entry by itself. An entry without postings
+// stays without them.
+func addPostings(ctx context.Context, q db.Querier, es []*Entry, entries string, args ...any) error {
+	if len(es) == 0 {
+		return nil
 	}
 	postings := `SELECT p.seq, p.account, p.amount, p.currency FROM (` + entries + `) e JOIN postings p ON p.seq = e.seq ORDER BY p.seq, p.line`
 	// es is in order, so last-first is the true distance as unsigned, even
@@ -239,7 +258,7 @@ func queryEntries(ctx context.Context, q db.Querier, entries string, args ...any
 	}
 	rows, err := q.Query(ctx, postings, args...)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	defer rows.Close()
 	var (
@@ -252,7 +271,7 @@ func queryEntries(ctx context.Context, q db.Querier, entries string, args ...any
 	)
 	for rows.Next() {
 		if err := rows.Scan(dest...); err != nil {
-			return nil, err
+			return err
 		}
 		for i < len(es) && es[i].Seq < seq {
 			i++
@@ -265,7 +284,7 @@ func queryEntries(ctx context.Context, q db.Querier, entries string, args ...any
 				Amount: fundus.Money{Minor: amount, Currency: currencyOf(currency)}})
 		}
 	}
-	return es, rows.Err()
+	return rows.Err()
 }
 
 // scanEntries reads the entries of query, of entryColumns, without their
@@ -381,6 +400,13 @@ var likeEscaper = strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`)
 
 // findEntries returns the entries f selects, with their postings.
 func findEntries(ctx context.Context, q db.Querier, f EntryFilter) ([]*Entry, error) {
+	query, args := f.query()
+	return queryEntries(ctx, q, query, args...)
+}
+
+// query is the query of entryColumns from entries e that f selects, and
+// its arguments.
+func (f EntryFilter) query() (string, []any) {
 	var p db.Params
 	arg := p.Add
 	where := []string{"e.seq > " + arg(f.AfterSeq)}
@@ -401,8 +427,7 @@ func findEntries(ctx context.Context, q db.Querier, f EntryFilter) ([]*Entry, er
 		}
 		where = append(where, "("+strings.Join(alts, " OR ")+")")
 	}
-	query := `SELECT ` + entryColumns + ` FROM entries e WHERE ` + strings.Join(where, " AND ") + ` ORDER BY e.seq LIMIT ` + arg(f.Limit)
-	return queryEntries(ctx, q, query, p.Args()...)
+	return `SELECT ` + entryColumns + ` FROM entries e WHERE ` + strings.Join(where, " AND ") + ` ORDER BY e.seq LIMIT ` + arg(f.Limit), p.Args()
 }
 
 // balancesBefore sums the postings of each account of the entries dated
@@ -476,17 +501,27 @@ var readChunk = 2000
 // eachChunk calls fn with the entries f selects in tx, a read transaction
 // of d, in sequence order, a chunk of up to readChunk at a time (f.Limit is
 // not used). It reads through db.WithSnapshot: on PostgreSQL, pgx's own
-// rows on a second connection in tx's snapshot. The next chunk is read
-// while fn handles this one, so reading and checking or writing share the
-// time. An error of fn ends the walk, and eachChunk returns it. fn must not
-// use tx.
-func eachChunk(ctx context.Context, d *db.DB, tx *sqlx.Tx, f EntryFilter, fn func([]*Entry) error) error {
-	return db.WithSnapshot(ctx, d, tx, func(q db.Querier) error { return eachChunkOf(ctx, q, f, fn) })
+// rows on another connection in tx's snapshot, or with apart on two, one
+// reading the entries and one their postings, so that a chunk's postings
+// are read while the entries of the next are. Verification reads apart:
+// on PostgreSQL its reading and the backend's work on each chunk were the
+// longer path, one after the other; an export's formatting is longer
+// still, and a second reader only takes the cores from it (measured). The
+// next chunk is read while fn handles this one, so reading and checking or
+// writing share the time. An error of fn ends the walk, and eachChunk
+// returns it. fn must not use tx.
+func eachChunk(ctx context.Context, d *db.DB, tx *sqlx.Tx, f EntryFilter, apart bool, fn func([]*Entry) error) error {
+	readers := 1
+	if apart {
+		readers = 2
+	}
+	return db.WithSnapshot(ctx, d, tx, readers, func(qs []db.Querier) error { return eachChunkOf(ctx, qs, f, fn) })
 }
 
-// eachChunkOf is eachChunk through q, which nothing else may use until it
-// returns.
-func eachChunkOf(ctx context.Context, q db.Querier, f EntryFilter, fn func([]*Entry) error) error {
+// eachChunkOf is eachChunk through qs, which nothing else may use until it
+// returns: the entries through the first, their postings through the last
+// (with one Querier, one read after the other).
+func eachChunkOf(ctx context.Context, qs []db.Querier, f EntryFilter, fn func([]*Entry) error) error {
 	ctx, cancel := context.WithCancel(ctx)
 	type chunk struct {
 		es  []*Entry
@@ -496,20 +531,37 @@ func eachChunkOf(ctx context.Context, q db.Querier, f EntryFilter, fn func([]*En
 	go func() {
 		defer close(chunks)
 		f.Limit = readChunk
+		query, args := f.query()
+		es, err := entriesOf(ctx, qs[0], query, args...)
 		for {
-			es, err := findEntries(ctx, q, f)
+			more := err == nil && len(es) == readChunk
+			var next []*Entry
+			var nextQuery string
+			var nextArgs []any
+			var nextErr error
+			if err == nil {
+				err = meanwhile(len(qs) > 1, func() error {
+					return addPostings(ctx, qs[len(qs)-1], es, query, args...)
+				}, func() {
+					if more {
+						f.AfterSeq = es[len(es)-1].Seq
+						nextQuery, nextArgs = f.query()
+						next, nextErr = entriesOf(ctx, qs[0], nextQuery, nextArgs...)
+					}
+				})
+			}
 			select {
 			case chunks <- chunk{es, err}:
 			case <-ctx.Done():
 				return
 			}
-			if err != nil || len(es) < readChunk {
+			if err != nil || !more {
 				return
 			}
-			f.AfterSeq = es[len(es)-1].Seq
+			es, err, query, args = next, nextErr, nextQuery, nextArgs
 		}
 	}()
-	defer func() { // the reader has stopped using q when eachChunkOf returns
+	defer func() { // the reader has stopped using qs when eachChunkOf returns
 		cancel()
 		for range chunks {
 		}
@@ -523,4 +575,21 @@ func eachChunkOf(ctx context.Context, q db.Querier, f EntryFilter, fn func([]*En
 		}
 	}
 	return nil
+}
+
+// meanwhile runs read and, when apart, other at the same time (read in a
+// goroutine of its own); else other after read, unless read failed. It
+// returns read's error when both are done.
+func meanwhile(apart bool, read func() error, other func()) error {
+	if !apart {
+		if err := read(); err != nil {
+			return err
+		}
+		other()
+		return nil
+	}
+	done := make(chan error, 1)
+	go func() { done <- read() }()
+	other()
+	return <-done
 }
