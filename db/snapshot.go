@@ -48,10 +48,12 @@ func (r sqlRows) Close() { r.Rows.Close() }
 // On PostgreSQL each is a connection of d's read pool whose transaction
 // imports tx's snapshot (pg_export_snapshot), read through pgx's own rows:
 // a walk over the whole ledger spends a third of its CPU in database/sql's
-// conversions of every value otherwise. There are fewer when the read pool
-// cannot spare n besides tx's own. On SQLite, or with a read pool of one
-// connection, fn gets tx itself alone, and must not use tx meanwhile; on
-// PostgreSQL it may. Each Querier is for one read at a time.
+// conversions of every value otherwise. The first waits for the pool as any
+// read does; each further one is taken only if the pool has room for it
+// then, so that two callers holding some never wait for each other. On
+// SQLite, or with a read pool of one connection, fn gets tx itself alone
+// and must not use tx meanwhile; else it may. Each Querier is for one read
+// at a time.
 func WithSnapshot(ctx context.Context, d *DB, tx *sqlx.Tx, n int, fn func([]Querier) error) error {
 	if limit := d.DB.Stats().MaxOpenConnections; limit > 0 {
 		n = min(n, limit-1)
@@ -69,10 +71,14 @@ func WithSnapshot(ctx context.Context, d *DB, tx *sqlx.Tx, n int, fn func([]Quer
 	return inSnapshot(ctx, d, snapshot, n, nil, fn)
 }
 
-// inSnapshot takes connections of d's read pool into snapshot one by one
-// until there are n, then runs fn with them.
+// inSnapshot takes connections of d's read pool into snapshot one by one,
+// holding each, until there are n or the pool has no room for another,
+// then runs fn with them.
 func inSnapshot(ctx context.Context, d *DB, snapshot string, n int, qs []Querier, fn func([]Querier) error) error {
 	if len(qs) == n {
+		return fn(qs)
+	}
+	if st := d.DB.Stats(); len(qs) > 0 && st.MaxOpenConnections > 0 && st.InUse >= st.MaxOpenConnections {
 		return fn(qs)
 	}
 	conn, err := d.DB.Conn(ctx)

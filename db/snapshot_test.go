@@ -7,6 +7,8 @@ import (
 
 	"fundus/db"
 	"fundus/db/dbtest"
+
+	"github.com/jmoiron/sqlx"
 )
 
 // TestWithSnapshotSeesWhatTheTransactionSees: a row committed after a read
@@ -93,6 +95,47 @@ func TestWithSnapshotSeesWhatTheTransactionSees(t *testing.T) {
 			var now int
 			if err := d.QueryRowContext(ctx, count).Scan(&now); err != nil || now != before+1 {
 				t.Fatalf("read pool of %d: %d users now, want %d: %v", c.conns, now, before+1, err)
+			}
+		}
+	})
+}
+
+// TestWithSnapshotCallersDoNotWaitForEachOther: two callers, each holding
+// its transaction, ask for two Queriers from a read pool of three. One
+// gets a first connection and, the pool full, goes on with it alone
+// instead of waiting for a second while the other waits for its first.
+func TestWithSnapshotCallersDoNotWaitForEachOther(t *testing.T) {
+	dbtest.EachEngine(t, func(t *testing.T, e db.Engine) {
+		d := dbtest.Open(t, e)
+		d.SetMaxOpenConns(3)
+		ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+		defer cancel()
+		var txs [2]*sqlx.Tx
+		for i := range txs {
+			tx, err := db.ReadTx(ctx, d)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer tx.Rollback()
+			txs[i] = tx
+		}
+		errs := make(chan error, len(txs))
+		for _, tx := range txs {
+			go func() {
+				errs <- db.WithSnapshot(ctx, d, tx, 2, func(qs []db.Querier) error {
+					rows, err := qs[0].Query(ctx, `SELECT count(*) FROM users`)
+					if err != nil {
+						return err
+					}
+					rows.Close()
+					time.Sleep(50 * time.Millisecond) // hold the connections a while
+					return nil
+				})
+			}()
+		}
+		for range txs {
+			if err := <-errs; err != nil {
+				t.Errorf("a caller: %v (waiting for the other?)", err)
 			}
 		}
 	})

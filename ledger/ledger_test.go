@@ -437,6 +437,54 @@ func TestWalkReadsPostingsBeside(t *testing.T) {
 	})
 }
 
+// TestWalkCancelledIsAnError: a walk whose context ends while a read of
+// postings waits returns an error, with one Querier and with two, never
+// nil as if it had read everything.
+func TestWalkCancelledIsAnError(t *testing.T) {
+	ledger.SetReadChunk(t, 3)
+	dbtest.Engines(t, func(t *testing.T, d *db.DB) {
+		s := ledgertest.Service(t, d)
+		for i := range 7 {
+			ledgertest.PostBank(t, s.Writer, "", fmt.Sprintf("donation %d", i), ledger.Bank, "1.00", ledger.Donations, "-1.00")
+		}
+		for _, n := range []int{1, 2} {
+			for range 20 {
+				ctx, cancel := context.WithCancel(context.Background())
+				postings := &blockingPostings{Querier: db.SQL(d), waiting: make(chan struct{}, 1)}
+				qs := []db.Querier{postings}
+				if n == 2 {
+					qs = []db.Querier{db.SQL(d), postings}
+				}
+				go func() { <-postings.waiting; cancel() }()
+				err := ledger.EachChunkOf(ctx, qs, ledger.EntryFilter{}, func([]*ledger.Entry) error { return nil })
+				cancel()
+				if err == nil {
+					t.Fatalf("%d Queriers: a walk cancelled while its postings were read returned nil", n)
+				}
+			}
+		}
+	})
+}
+
+// blockingPostings is a Querier whose reads of postings wait until their
+// context ends, saying on waiting that they do.
+type blockingPostings struct {
+	db.Querier
+	waiting chan struct{}
+}
+
+func (b *blockingPostings) Query(ctx context.Context, query string, args ...any) (db.Rows, error) {
+	if strings.Contains(query, "amount") {
+		select {
+		case b.waiting <- struct{}{}:
+		default:
+		}
+		<-ctx.Done()
+		return nil, ctx.Err()
+	}
+	return b.Querier.Query(ctx, query, args...)
+}
+
 // failingPostings is a Querier whose reads of postings fail after the
 // first after of them.
 type failingPostings struct {

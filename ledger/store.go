@@ -217,7 +217,8 @@ const entryColumns = `e.id, e.seq, COALESCE(e.time, e.time) AS time, e.date, e.k
 
 // queryEntries reads the entries that entries, a query of entryColumns
 // from entries e, selects, in sequence order, with their postings in line
-// order (addPostings).
+// order: first the entries, then their postings, so that an entry's columns
+// come once, not once per posting.
 func queryEntries(ctx context.Context, q db.Querier, entries string, args ...any) ([]*Entry, error) {
 	es, err := entriesOf(ctx, q, entries, args...)
 	if err == nil {
@@ -236,9 +237,7 @@ func entriesOf(ctx context.Context, q db.Querier, entries string, args ...any) (
 }
 
 // addPostings reads the postings of es, the entries that entries selects
-// (read by entriesOf), in line order: first the entries, then their
-// postings, so that an entry's columns come once, not once per posting.
-// When the entries are about consecutive, as in every walk over the ledger,
+// (read by entriesOf), in line order. When the entries are about consecutive, as in every walk over the ledger,
 // their postings are one range of the postings' primary key (seq, line);
 // else they are found through the same selection of entries. A posting of
 // an entry es does not hold (in the range but not selected, or written
@@ -500,16 +499,11 @@ var readChunk = 2000
 
 // eachChunk calls fn with the entries f selects in tx, a read transaction
 // of d, in sequence order, a chunk of up to readChunk at a time (f.Limit is
-// not used). It reads through db.WithSnapshot: on PostgreSQL, pgx's own
-// rows on another connection in tx's snapshot, or with apart on two, one
-// reading the entries and one their postings, so that a chunk's postings
-// are read while the entries of the next are. Verification reads apart:
-// on PostgreSQL its reading and the backend's work on each chunk were the
-// longer path, one after the other; an export's formatting is longer
-// still, and a second reader only takes the cores from it (measured). The
-// next chunk is read while fn handles this one, so reading and checking or
-// writing share the time. An error of fn ends the walk, and eachChunk
-// returns it. fn must not use tx.
+// not used). It reads through db.WithSnapshot: on PostgreSQL pgx's own rows
+// on another connection in tx's snapshot, or with apart on two, a chunk's
+// postings on the second while the next chunk's entries are read on the
+// first. The next chunk is read while fn handles this one. An error of fn
+// ends the walk, and eachChunk returns it. fn must not use tx.
 func eachChunk(ctx context.Context, d *db.DB, tx *sqlx.Tx, f EntryFilter, apart bool, fn func([]*Entry) error) error {
 	readers := 1
 	if apart {
@@ -574,7 +568,7 @@ func eachChunkOf(ctx context.Context, qs []db.Querier, f EntryFilter, fn func([]
 			return err
 		}
 	}
-	return nil
+	return ctx.Err() // the reader stops without a word when ctx ends
 }
 
 // meanwhile runs read and, when apart, other at the same time (read in a
