@@ -237,13 +237,13 @@ func entriesOf(ctx context.Context, q db.Querier, entries string, args ...any) (
 }
 
 // addPostings reads the postings of es, the entries that entries selects
-// (read by entriesOf), in line order. When the entries are about consecutive, as in every walk over the ledger,
-// their postings are one range of the postings' primary key (seq, line);
-// else they are found through the same selection of entries. A posting of
-// an entry es does not hold (in the range but not selected, or written
-// between the two reads outside a transaction) is left out; verification
-// looks for postings without an entry by itself. An entry without postings
-// stays without them.
+// (read by entriesOf), in line order. When the entries are about
+// consecutive, as in every walk over the ledger, their postings are one
+// range of the postings' primary key (seq, line); else they are found
+// through the same selection of entries. A posting of an entry es does not
+// hold (in the range but not selected, or written between the two reads
+// outside a transaction) is left out; verification looks for postings
+// without an entry by itself. An entry without postings stays without them.
 func addPostings(ctx context.Context, q db.Querier, es []*Entry, entries string, args ...any) error {
 	if len(es) == 0 {
 		return nil
