@@ -98,7 +98,7 @@ func ExportDB(ctx context.Context, d *db.DB, w io.Writer, format string, from, t
 	if err := x.begin(); err != nil {
 		return err
 	}
-	err = eachChunk(ctx, d, tx, EntryFilter{From: from, To: to}, false, func(es []*Entry) error {
+	err = eachChunk(ctx, d, tx, EntryFilter{From: from, To: to}, 1, func(es []*Entry) error {
 		for _, e := range es {
 			if err := x.entry(e); err != nil {
 				return err

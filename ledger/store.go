@@ -500,15 +500,11 @@ var readChunk = 2000
 // eachChunk calls fn with the entries f selects in tx, a read transaction
 // of d, in sequence order, a chunk of up to readChunk at a time (f.Limit is
 // not used). It reads through db.WithSnapshot: on PostgreSQL pgx's own rows
-// on another connection in tx's snapshot, or with apart on two, a chunk's
-// postings on the second while the next chunk's entries are read on the
-// first. The next chunk is read while fn handles this one. An error of fn
-// ends the walk, and eachChunk returns it. fn must not use tx.
-func eachChunk(ctx context.Context, d *db.DB, tx *sqlx.Tx, f EntryFilter, apart bool, fn func([]*Entry) error) error {
-	readers := 1
-	if apart {
-		readers = 2
-	}
+// on up to readers (1 or 2) more connections in tx's snapshot; with two, a
+// chunk's postings are read on the second while the next chunk's entries
+// are read on the first. The next chunk is read while fn handles this one.
+// An error of fn ends the walk, and eachChunk returns it. fn must not use tx.
+func eachChunk(ctx context.Context, d *db.DB, tx *sqlx.Tx, f EntryFilter, readers int, fn func([]*Entry) error) error {
 	return db.WithSnapshot(ctx, d, tx, readers, func(qs []db.Querier) error { return eachChunkOf(ctx, qs, f, fn) })
 }
 
@@ -517,42 +513,46 @@ func eachChunk(ctx context.Context, d *db.DB, tx *sqlx.Tx, f EntryFilter, apart 
 // (with one Querier, one read after the other).
 func eachChunkOf(ctx context.Context, qs []db.Querier, f EntryFilter, fn func([]*Entry) error) error {
 	ctx, cancel := context.WithCancel(ctx)
+	// chunk is a chunk's entries, the query and args that select them (for
+	// addPostings), and the error that ended the walk there.
 	type chunk struct {
-		es  []*Entry
-		err error
+		es    []*Entry
+		query string
+		args  []any
+		err   error
 	}
 	chunks := make(chan chunk, 1)
-	go func() {
-		defer close(chunks)
-		f.Limit = readChunk
+	f.Limit = readChunk
+	entries := func(after int64) chunk { // the chunk after entry after, without its postings
+		f.AfterSeq = after
 		query, args := f.query()
 		es, err := entriesOf(ctx, qs[0], query, args...)
+		return chunk{es, query, args, err}
+	}
+	go func() {
+		defer close(chunks)
+		r := entries(f.AfterSeq)
 		for {
-			more := err == nil && len(es) == readChunk
-			var next []*Entry
-			var nextQuery string
-			var nextArgs []any
-			var nextErr error
-			if err == nil {
-				err = meanwhile(len(qs) > 1, func() error {
-					return addPostings(ctx, qs[len(qs)-1], es, query, args...)
+			more := r.err == nil && len(r.es) == readChunk
+			var next chunk
+			if r.err == nil {
+				r.err = meanwhile(len(qs) > 1, func() error {
+					return addPostings(ctx, qs[len(qs)-1], r.es, r.query, r.args...)
 				}, func() {
 					if more {
-						f.AfterSeq = es[len(es)-1].Seq
-						nextQuery, nextArgs = f.query()
-						next, nextErr = entriesOf(ctx, qs[0], nextQuery, nextArgs...)
+						next = entries(r.es[len(r.es)-1].Seq)
 					}
 				})
 			}
 			select {
-			case chunks <- chunk{es, err}:
+			case chunks <- r:
 			case <-ctx.Done():
 				return
 			}
-			if err != nil || !more {
+			if r.err != nil || !more {
 				return
 			}
-			es, err, query, args = next, nextErr, nextQuery, nextArgs
+			r = next
 		}
 	}()
 	defer func() { // the reader has stopped using qs when eachChunkOf returns

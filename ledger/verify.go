@@ -58,7 +58,7 @@ func VerifyDB(ctx context.Context, d *db.DB) (*VerifyResult, error) {
 	defer tx.Rollback()
 
 	v := newVerifier()
-	err = eachChunk(ctx, d, tx, EntryFilter{}, true, func(es []*Entry) error {
+	err = eachChunk(ctx, d, tx, EntryFilter{}, 2, func(es []*Entry) error {
 		for _, e := range es {
 			if !v.check(e) {
 				return errFound

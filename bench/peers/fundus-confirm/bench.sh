@@ -40,13 +40,7 @@ counts() {
     (select count(*) from idempotency_keys) || ' ' ||
     (select count(*) from audit_log where action = 'donation.confirm')"
 }
-title="$NAME POST /api/v1/donations/{id}/confirm, $n pledged, Fundus $(fundus_rev), c=$c, d=${secs}s"
-if [ -n "$DBNAME" ]; then
-  bench_start "$title"
-else
-  bench_start "$title" "$(fundus_sqlite_header)"
-  fundus_writes_start
-fi
+fundus_bench_start "$NAME POST /api/v1/donations/{id}/confirm, $n pledged, Fundus $(fundus_rev), c=$c, d=${secs}s"
 echo "$pre"
 read -r rec0 ent0 idem0 aud0 <<<"$(counts)"
 "$LOAD" -url "$API/api/v1/donations/{{line:don}}/confirm" -c "$c" -d "${secs}s" -n "$n" \
@@ -61,7 +55,7 @@ clearing=$(fq "select (select balance from accounts where code = 'assets:clearin
 sum=$(fq 'select sum(balance) from accounts')
 echo "received: $rec, donation entries: $((ent1 - ent0)), idempotency records: $((idem1 - idem0)), audit rows: $((aud1 - aud0))," \
   "answered 2xx: $ok (all must be equal); clearing - received: $clearing, sum of the balances: $sum (must be 0)"
-if [ -n "$DBNAME" ]; then bench_wal "$rec" "$DBNAME"; else fundus_writes "$rec"; fi
+fundus_bench_bytes "$rec"
 fundus_verify || verified=no
 if [ "$rec" != "$ok" ] || [ $((ent1 - ent0)) != "$ok" ] || [ $((idem1 - idem0)) != "$ok" ] || [ $((aud1 - aud0)) != "$ok" ] ||
   [ "$clearing" != 0 ] || [ "$sum" != 0 ] || [ "${verified:-}" = no ]; then

@@ -171,20 +171,25 @@ fundus_disk() {
   awk -v d="$dev" '$3 == d && NF >= 20 {print $19, $20, $10}' /proc/diskstats
 }
 
-# fundus_sqlite_header: the line bench_start adds for a peer on SQLite.
-fundus_sqlite_header() {
-  echo "SQLite ($(go version -m "$FUNDUS_BIN" | awk '$2 == "modernc.org/sqlite" {print $2, $3}')), WAL, synchronous=FULL, $(df --output=fstype "$RUN" | tail -1)"
-}
-
-# fundus_writes_start, fundus_writes N: on SQLite there is no pg_stat_wal. What Fundus's process
-# wrote between the two calls (/proc/PID/io: WAL frames, the checkpoints into the database file,
-# its log) per transfer (N of them), and the flush requests of the whole disk in the same time
-# (every process on the machine, and ext4 may flush twice for one fdatasync: so at least as many
-# as SQLite's commits, and transfers per flush a lower bound).
-fundus_writes_start() {
+# fundus_bench_start TITLE, fundus_bench_bytes N: around a run of N transfers, what they asked
+# of the disk. On PostgreSQL the harness's bench_start and bench_wal (pg_stat_wal). On SQLite
+# there is no pg_stat_wal: what Fundus's process wrote in between (/proc/PID/io: WAL frames, the
+# checkpoints into the database file, its log) per transfer, and the flush requests of the whole
+# disk in the same time (every process on the machine, and ext4 may flush twice for one
+# fdatasync: so at least as many as SQLite's commits, and transfers per flush a lower bound).
+fundus_bench_start() {
+  if [ -n "$DBNAME" ]; then
+    bench_start "$1"
+    return
+  fi
+  bench_start "$1" "SQLite ($(go version -m "$FUNDUS_BIN" | awk '$2 == "modernc.org/sqlite" {print $2, $3}')), WAL, synchronous=FULL, $(df --output=fstype "$RUN" | tail -1)"
   disk0=$(fundus_disk "$RUN") io0=$(awk '/^write_bytes/ {print $2}' "/proc/$(cat "$RUN/fundus.pid")/io")
 }
-fundus_writes() {
+fundus_bench_bytes() {
+  if [ -n "$DBNAME" ]; then
+    bench_wal "$1" "$DBNAME"
+    return
+  fi
   local f0 ms0 f1 ms1 io1
   sleep 1
   read -r f0 ms0 _ <<<"$disk0"
